@@ -1,0 +1,132 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Raised when the environment cannot be turned into a valid configuration. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+  }
+}
+
+const booleanFlag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((value) => value === '1' || value === 'true' || value === 'yes');
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .refine((value) => value === undefined || protocols.some((p) => value.startsWith(`${p}:`)), {
+      message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    })
+    .refine((value) => value === undefined || URL.canParse(value), { message: 'must be a valid URL' });
+
+const platformEnvSchema = z
+  .object({
+    TRUSTPLANE_DATA_DIR: z.string().min(1).optional(),
+    DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+    AMQP_URL: optionalUrl(['amqp', 'amqps']),
+    REDIS_URL: optionalUrl(['redis', 'rediss']),
+    SMTP_URL: optionalUrl(['smtp', 'smtps']),
+    S3_ENDPOINT: optionalUrl(['http', 'https']),
+    S3_BUCKET: z.string().optional(),
+    S3_ACCESS_KEY_ID: z.string().optional(),
+    S3_SECRET_ACCESS_KEY: z.string().optional(),
+    S3_REGION: z.string().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS: booleanFlag,
+    TRUSTPLANE_HOST: z.string().min(1).default('0.0.0.0'),
+    TRUSTPLANE_PUBLIC_HOST: z.string().min(1).default('localhost'),
+    TRUSTPLANE_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    TRUSTPLANE_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+    TRUSTPLANE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.S3_ENDPOINT) {
+      for (const key of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when S3_ENDPOINT is set' });
+      }
+    }
+  });
+
+export interface S3Config {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+}
+
+export interface PlatformConfig {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  amqpUrl: string | undefined;
+  redisUrl: string | undefined;
+  smtpUrl: string | undefined;
+  s3: S3Config | undefined;
+  logLevel: z.infer<typeof platformEnvSchema>['LOG_LEVEL'];
+  allowPrivateWebhooks: boolean;
+  host: string;
+  publicHost: string;
+  /** Secret for presigned URLs and other platform HMACs; generated and kept in the data dir when unset. */
+  signingSecret: string | undefined;
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+  /** Per-service port overrides, from `<SERVICE>_PORT` variables. */
+  portOverrides: Record<string, number>;
+}
+
+/** Renders zod issues as `VARIABLE: message` lines so an operator can fix the environment directly. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+}
+
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) throw new ConfigError(describeIssues(result.error));
+  return result.data;
+}
+
+export function loadPlatformConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = process.cwd()): PlatformConfig {
+  const parsed = parseEnv(platformEnvSchema, env);
+  const portOverrides: Record<string, number> = {};
+  const portIssues: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    const match = /^([A-Z]+)_PORT$/.exec(key);
+    if (!match || value === undefined || value === '') continue;
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      portIssues.push(`${key}: must be an integer port between 0 and 65535`);
+      continue;
+    }
+    portOverrides[match[1]!.toLowerCase()] = port;
+  }
+  if (portIssues.length > 0) throw new ConfigError(portIssues);
+  return {
+    dataDir: path.resolve(repoRoot, parsed.TRUSTPLANE_DATA_DIR ?? '.data'),
+    databaseUrl: parsed.DATABASE_URL,
+    amqpUrl: parsed.AMQP_URL,
+    redisUrl: parsed.REDIS_URL,
+    smtpUrl: parsed.SMTP_URL,
+    s3: parsed.S3_ENDPOINT
+      ? {
+          endpoint: parsed.S3_ENDPOINT,
+          bucket: parsed.S3_BUCKET!,
+          accessKeyId: parsed.S3_ACCESS_KEY_ID!,
+          secretAccessKey: parsed.S3_SECRET_ACCESS_KEY!,
+          region: parsed.S3_REGION ?? 'us-east-1',
+        }
+      : undefined,
+    logLevel: parsed.LOG_LEVEL,
+    allowPrivateWebhooks: parsed.TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS,
+    host: parsed.TRUSTPLANE_HOST,
+    publicHost: parsed.TRUSTPLANE_PUBLIC_HOST,
+    signingSecret: parsed.TRUSTPLANE_SIGNING_SECRET,
+    bodyLimitBytes: parsed.TRUSTPLANE_BODY_LIMIT_BYTES,
+    shutdownTimeoutMs: parsed.TRUSTPLANE_SHUTDOWN_TIMEOUT_MS,
+    portOverrides,
+  };
+}

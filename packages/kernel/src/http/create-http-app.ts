@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { type ErrorRenderer, normalizeError } from './errors.js';
+import { metricsPlugin } from './metrics.js';
+
+export interface HttpAppOptions {
+  service: string;
+  title: string;
+  version: string;
+  description?: string;
+  logger: Logger;
+  renderError: ErrorRenderer;
+  bodyLimit?: number;
+  /** Extra OpenAPI document fields (servers, tags, securitySchemes). */
+  openapi?: Record<string, unknown>;
+  metricsRegistry?: Registry;
+  /** Turn off for benchmarks that measure the bare stack. */
+  docs?: boolean;
+  trustProxy?: boolean;
+}
+
+export type HttpApp = FastifyInstance & { withTypeProvider<T extends ZodTypeProvider>(): FastifyInstance };
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Accept a caller's request id when it is safe to log and echo; otherwise mint one. */
+function requestIdFor(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+}
+
+export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger.child({ service: options.service }),
+    genReqId: (raw) => requestIdFor(raw as unknown as { headers: Record<string, string | string[] | undefined> }),
+    requestIdLogLabel: 'requestId',
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    trustProxy: options.trustProxy ?? false,
+    disableRequestLogging: false,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const render = (error: unknown, request: FastifyRequest) => {
+    const normalized = normalizeError(error, request);
+    return options.renderError(normalized, request);
+  };
+  app.setErrorHandler((error, request, reply) => {
+    const rendered = render(error, request);
+    if (rendered.headers) reply.headers(rendered.headers);
+    const serviceHeaders = (error as { headers?: Record<string, string> }).headers;
+    if (serviceHeaders && typeof serviceHeaders === 'object') reply.headers(serviceHeaders);
+    return reply.status(rendered.statusCode).type('application/json; charset=utf-8').send(rendered.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const rendered = options.renderError(
+      { kind: 'not_found', statusCode: 404, message: `Route ${request.method} ${request.url.split('?')[0]} not found` },
+      request,
+    );
+    return reply.status(rendered.statusCode).type('application/json; charset=utf-8').send(rendered.body);
+  });
+
+  await app.register(metricsPlugin, { service: options.service, registry: options.metricsRegistry });
+
+  if (options.docs !== false) {
+    await app.register(fastifySwagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: options.title, version: options.version, description: options.description },
+        ...options.openapi,
+      },
+      transform: jsonSchemaTransform,
+    });
+    await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }
+  return app;
+}
+
+export type { ZodTypeProvider };

@@ -1,0 +1,127 @@
+import type { FastifyError, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+
+export type RequestLocation = 'body' | 'querystring' | 'params' | 'headers';
+
+export interface ValidationIssue {
+  location: RequestLocation;
+  /** Path inside the location, e.g. `['user', 'email']` or `['x-service-api-key']`. */
+  path: (string | number)[];
+  message: string;
+  /** zod issue code (`invalid_type`, `too_small`, …) or `missing` for an absent required value. */
+  code: string;
+  /** The offending value, when the source has it. */
+  input?: unknown;
+}
+
+/**
+ * Every failure a route can end in, reduced to one neutral description. Each service
+ * renders it in its own seed's envelope through `renderError`.
+ */
+export type NormalizedHttpError =
+  | { kind: 'validation'; statusCode: 400; issues: ValidationIssue[]; message: string }
+  | { kind: 'malformed_json'; statusCode: 400; message: string }
+  | { kind: 'body_too_large'; statusCode: 413; message: string }
+  | { kind: 'unsupported_media_type'; statusCode: 415; message: string }
+  | { kind: 'not_found'; statusCode: 404; message: string }
+  | { kind: 'method_not_allowed'; statusCode: 405; message: string }
+  | { kind: 'service'; statusCode: number; error: ServiceError; message: string }
+  | { kind: 'client'; statusCode: number; message: string }
+  | { kind: 'internal'; statusCode: 500; message: string };
+
+/**
+ * A domain error a service throws on purpose. `code` is the service's own catalogue
+ * code; `details` are rendered by that service's envelope.
+ */
+export class ServiceError extends Error {
+  override readonly name = 'ServiceError';
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isServiceError(error: unknown): error is ServiceError {
+  return error instanceof ServiceError;
+}
+
+function issuePath(instancePath: string | undefined, params: Record<string, unknown> | undefined): (string | number)[] {
+  const fromIssue = (params as { issue?: { path?: (string | number)[] } } | undefined)?.issue?.path;
+  if (Array.isArray(fromIssue)) return fromIssue.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  if (!instancePath) return [];
+  return instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+}
+
+function toLocation(context: string | undefined): RequestLocation {
+  if (context === 'querystring' || context === 'params' || context === 'headers') return context;
+  return 'body';
+}
+
+/** Readable one-line summary of issues: `email: Invalid email address; age: Too small`. */
+export function summarizeIssues(issues: ValidationIssue[]): string {
+  return issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
+}
+
+export function normalizeError(error: unknown, request?: FastifyRequest): NormalizedHttpError {
+  if (isServiceError(error)) {
+    return { kind: 'service', statusCode: error.statusCode, error, message: error.message };
+  }
+  const fastifyError = error as FastifyError & { validationContext?: string };
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const context = (error as { validationContext?: string }).validationContext;
+    const issues: ValidationIssue[] = error.validation.map((entry) => {
+      const params = entry.params as Record<string, unknown> & { issue?: { code?: string; input?: unknown } };
+      const path = issuePath(entry.instancePath, params);
+      const input = params.issue?.input;
+      const missing = input === undefined && params.issue?.code === 'invalid_type';
+      return {
+        location: toLocation(context),
+        path,
+        message: missing ? 'Field required' : entry.message ?? 'Invalid value',
+        code: missing ? 'missing' : String(params.issue?.code ?? entry.keyword ?? 'invalid'),
+        input,
+      };
+    });
+    return { kind: 'validation', statusCode: 400, issues, message: summarizeIssues(issues) };
+  }
+  if (isResponseSerializationError(error)) {
+    request?.log.error({ err: error }, 'response did not match its schema');
+    return { kind: 'internal', statusCode: 500, message: 'Internal server error' };
+  }
+  switch (fastifyError?.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { kind: 'malformed_json', statusCode: 400, message: 'Request body is not valid JSON' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { kind: 'body_too_large', statusCode: 413, message: 'Request body is too large' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { kind: 'unsupported_media_type', statusCode: 415, message: 'Unsupported content type' };
+  }
+  if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
+    return { kind: 'malformed_json', statusCode: 400, message: 'Request body is not valid JSON' };
+  }
+  const statusCode = fastifyError?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return { kind: 'client', statusCode, message: fastifyError.message };
+  }
+  request?.log.error({ err: error }, 'unhandled error');
+  return { kind: 'internal', statusCode: 500, message: 'Internal server error' };
+}
+
+export interface RenderedError {
+  statusCode: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A service's envelope: turns a normalized error into its seed's status + body. */
+export type ErrorRenderer = (error: NormalizedHttpError, request: FastifyRequest) => RenderedError;

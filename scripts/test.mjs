@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Runs the whole suite: one embedded PostgreSQL for the run, every test file in its own
+// process (each makes its own database), and a closing `N passed, N failed` line.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const { register } = await import('tsx/esm/api');
+register();
+const { startEmbeddedPostgres } = await import('../packages/kernel/src/db/embedded-postgres.ts');
+
+function findTests(dir, out = []) {
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) findTests(full, out);
+    else if (entry.name.endsWith('.test.ts')) out.push(path.relative(root, full));
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = ['packages', 'services']
+  .flatMap((top) => findTests(path.join(root, top)))
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+
+const dataDir = path.join(os.tmpdir(), `trustplane-test-run-${randomBytes(4).toString('hex')}`);
+const server = await startEmbeddedPostgres(dataDir);
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, os.availableParallelism()));
+const reporter = pathToFileURL(path.join(root, 'scripts/summary-reporter.mjs')).href;
+
+const child = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${reporter}`,
+    '--test-reporter-destination=stdout',
+    ...files,
+  ],
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      TRUSTPLANE_TEST_ADMIN_URL: server.adminUrl,
+      TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS: '1',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    },
+  },
+);
+const code = await new Promise((resolve) => child.on('close', (status) => resolve(status ?? 1)));
+await server.stop();
+fs.rmSync(dataDir, { recursive: true, force: true });
+process.exit(code);
