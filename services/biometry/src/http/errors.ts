@@ -1,0 +1,38 @@
+import type { ErrorRenderer, RequestLocation } from '@trustplane/kernel';
+
+/** FastAPI's `loc` vocabulary for where a value came from. */
+const LOCATION: Record<RequestLocation, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+
+/**
+ * FastAPI-compatible envelope of the seed: validation failures are 422
+ * `{detail: [{loc, msg, type}]}`; every other error is `{detail: "message"}`.
+ */
+export const renderBiometryError: ErrorRenderer = (error) => {
+  switch (error.kind) {
+    case 'validation':
+      return {
+        statusCode: 422,
+        body: {
+          detail: error.issues.map((issue) => ({
+            loc: [LOCATION[issue.location], ...issue.path],
+            msg: issue.message,
+            type: issue.code === 'missing' ? 'missing' : issue.code,
+          })),
+        },
+      };
+    case 'malformed_json':
+      return {
+        statusCode: 422,
+        body: { detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] },
+      };
+    case 'not_found':
+      return { statusCode: 404, body: { detail: 'Not Found' } };
+    case 'service':
+      return {
+        statusCode: error.statusCode,
+        body: error.error.details.detail !== undefined ? { detail: error.error.details.detail } : { detail: error.message },
+      };
+    default:
+      return { statusCode: error.statusCode, body: { detail: error.message } };
+  }
+};

@@ -1,0 +1,61 @@
+import { probeDatabase, type ServiceContext } from '@trustplane/kernel';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+const healthCheck = z.object({
+  status: z.enum(['healthy', 'unhealthy', 'skipped']),
+  code: z.enum(['HEALTH_CHECK_API', 'HEALTH_CHECK_DB_HEALTHY', 'HEALTH_CHECK_DB_SKIPPED', 'HEALTH_CHECK_DB_UNHEALTHY']),
+  latencyMs: z.number().optional(),
+  message: z.string().optional(),
+});
+
+export const healthResponse = z.object({
+  status: z.enum(['healthy', 'degraded', 'unhealthy']),
+  service: z.literal('kyc-verification-service'),
+  version: z.string(),
+  timestamp: z.string(),
+  responseTimeMs: z.number(),
+  checks: z.object({ api: healthCheck, database: healthCheck }),
+  runtime: z.object({ node: z.string(), env: z.string() }),
+});
+
+export function healthRoutes(context: ServiceContext, version: string) {
+  return async (app: FastifyInstance) => {
+    app.withTypeProvider<ZodTypeProvider>().get(
+      '/api/health',
+      {
+        schema: {
+          tags: ['System'],
+          operationId: 'health',
+          summary: 'Health check',
+          response: { 200: healthResponse, 503: healthResponse },
+        },
+      },
+      async (_request, reply) => {
+        const started = performance.now();
+        const database = await probeDatabase(context.database().pool);
+        const status = database.ok ? 'healthy' : 'unhealthy';
+        return reply.status(database.ok ? 200 : 503).send({
+          status,
+          service: 'kyc-verification-service',
+          version,
+          timestamp: new Date().toISOString(),
+          responseTimeMs: Math.round((performance.now() - started) * 100) / 100,
+          checks: {
+            api: { status: 'healthy', code: 'HEALTH_CHECK_API' },
+            database: database.ok
+              ? { status: 'healthy', code: 'HEALTH_CHECK_DB_HEALTHY', latencyMs: database.latencyMs }
+              : {
+                  status: 'unhealthy',
+                  code: 'HEALTH_CHECK_DB_UNHEALTHY',
+                  latencyMs: database.latencyMs,
+                  message: 'Database did not answer',
+                },
+          },
+          runtime: { node: process.version, env: process.env.NODE_ENV ?? 'development' },
+        });
+      },
+    );
+  };
+}

@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+/** Liveness only: the seed says it does not check downstream dependencies. */
+export async function healthRoutes(app: FastifyInstance) {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/health',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Health Check',
+        response: { 200: z.object({ status: z.literal('healthy'), service: z.literal('media-service') }) },
+      },
+    },
+    async () => ({ status: 'healthy' as const, service: 'media-service' as const }),
+  );
+}

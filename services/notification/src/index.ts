@@ -1,0 +1,15 @@
+import { fileURLToPath } from 'node:url';
+import { packageVersion, type ServiceDefinition } from '@trustplane/kernel';
+import { buildNotificationApp } from './http/app.js';
+
+const version = packageVersion(new URL('../package.json', import.meta.url));
+
+export const notificationService: ServiceDefinition = {
+  name: 'notification',
+  title: 'Notification Service',
+  version,
+  schema: 'notification',
+  migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+  ports: { http: 13080, grpc: 13051 },
+  buildHttp: (context) => buildNotificationApp(context, version),
+};
