@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ConfigError,
+  createMailer,
   installShutdownHandlers,
   loadPlatformConfig,
   type PlatformConfig,
@@ -17,8 +18,14 @@ import { allServices, selectServices, UsageError } from './services.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Prints a command's result: exactly one JSON object with `--json`, readable text otherwise. */
-function output(result: Record<string, unknown>, json: boolean, format?: (result: Record<string, unknown>) => string) {
-  process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${format ? format(result) : JSON.stringify(result, null, 2)}\n`);
+function output(
+  result: Record<string, unknown>,
+  json: boolean,
+  format?: (result: Record<string, unknown>) => string,
+) {
+  process.stdout.write(
+    json ? `${JSON.stringify(result)}\n` : `${format ? format(result) : JSON.stringify(result, null, 2)}\n`,
+  );
 }
 
 /** Opens the platform for a one-shot command: joins a running server or starts one for the duration. */
@@ -36,12 +43,20 @@ async function withPlatform<T>(
   }
 }
 
-function addServiceCommand(parent: Command, service: ServiceDefinition, command: ServiceCommand, config: () => PlatformConfig) {
+function addServiceCommand(
+  parent: Command,
+  service: ServiceDefinition,
+  command: ServiceCommand,
+  config: () => PlatformConfig,
+) {
   let target = parent;
   for (const segment of command.path.slice(0, -1)) {
     target = target.commands.find((existing) => existing.name() === segment) ?? target.command(segment);
   }
-  const leaf = target.command(command.path.at(-1)!).description(command.description).option('--json', 'print one JSON object');
+  const leaf = target
+    .command(command.path.at(-1)!)
+    .description(command.description)
+    .option('--json', 'print one JSON object');
   for (const option of command.options ?? []) {
     if (option.required) leaf.requiredOption(option.flags, option.description, option.defaultValue);
     else leaf.option(option.flags, option.description, option.defaultValue);
@@ -76,15 +91,24 @@ export function buildProgram(): Command {
         workers: options.workers,
       });
       for (const service of running.services) {
-        for (const [listener, port] of Object.entries(service.ports)) {
+        const listening = Object.entries(service.ports).filter(
+          ([listener]) => listener === 'http' || service.listeners,
+        );
+        for (const [listener, port] of listening) {
           running.platform.logger.info(
-            { service: service.definition.name, listener, url: `${listener === 'http' ? 'http' : listener}://${platformConfig.publicHost}:${port}` },
+            {
+              service: service.definition.name,
+              listener,
+              url: `${listener === 'http' ? 'http' : listener}://${platformConfig.publicHost}:${port}`,
+            },
             `${service.definition.name} ${listener} listening`,
           );
         }
       }
       running.platform.logger.info({ services: running.services.length }, 'trustplane ready');
-      installShutdownHandlers(running, platformConfig.shutdownTimeoutMs, (message) => running.platform.logger.info(message));
+      installShutdownHandlers(running, platformConfig.shutdownTimeoutMs, (message) =>
+        running.platform.logger.info(message),
+      );
     });
 
   program
@@ -93,9 +117,15 @@ export function buildProgram(): Command {
     .argument('<services...>', 'service names')
     .action(async (names: string[]) => {
       const platformConfig = config();
-      const running = await runServices(selectServices(names), { config: platformConfig, listen: false, workers: true });
+      const running = await runServices(selectServices(names), {
+        config: platformConfig,
+        listen: false,
+        workers: true,
+      });
       running.platform.logger.info({ services: names }, 'workers running');
-      installShutdownHandlers(running, platformConfig.shutdownTimeoutMs, (message) => running.platform.logger.info(message));
+      installShutdownHandlers(running, platformConfig.shutdownTimeoutMs, (message) =>
+        running.platform.logger.info(message),
+      );
     });
 
   program
@@ -103,11 +133,42 @@ export function buildProgram(): Command {
     .description("apply every service's migrations")
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
-      const results = await withPlatform(config(), allServices, async (platform) => platform.migrate(allServices));
+      const results = await withPlatform(config(), allServices, async (platform) =>
+        platform.migrate(allServices),
+      );
       output({ migrations: results }, options.json === true, (result) =>
         (result.migrations as { schema: string; applied: string[] }[])
-          .map((entry) => `${entry.schema}: ${entry.applied.length ? entry.applied.join(', ') : 'up to date'}`)
+          .map(
+            (entry) => `${entry.schema}: ${entry.applied.length ? entry.applied.join(', ') : 'up to date'}`,
+          )
           .join('\n'),
+      );
+    });
+
+  program
+    .command('mail')
+    .description('the embedded mail sink')
+    .command('list')
+    .description('list mails written to the embedded sink (oldest first)')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { json?: boolean }) => {
+      const platformConfig = config();
+      const mailer = createMailer({ dataDir: platformConfig.dataDir, from: platformConfig.mailFrom });
+      const messages = (await mailer.list()).map(({ to, subject, text, html, createdAt }) => ({
+        to,
+        subject,
+        text,
+        html,
+        createdAt,
+      }));
+      await mailer.close();
+      output(
+        { messages },
+        options.json === true,
+        (result) =>
+          (result.messages as typeof messages)
+            .map((message) => `${message.createdAt}  ${message.to}  ${message.subject}`)
+            .join('\n') || 'no messages',
       );
     });
 

@@ -12,3 +12,6 @@ export * from './runtime/package-version.js';
 export * from './runtime/platform.js';
 export * from './runtime/run-services.js';
 export * from './runtime/service-definition.js';
+export * from './mail/index.js';
+export * from './ratelimit/index.js';
+export * from './secrets/index.js';

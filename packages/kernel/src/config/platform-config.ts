@@ -31,6 +31,7 @@ const platformEnvSchema = z
     AMQP_URL: optionalUrl(['amqp', 'amqps']),
     REDIS_URL: optionalUrl(['redis', 'rediss']),
     SMTP_URL: optionalUrl(['smtp', 'smtps']),
+    MAIL_FROM: z.string().min(3).default('Trustplane <no-reply@localhost>'),
     S3_ENDPOINT: optionalUrl(['http', 'https']),
     S3_BUCKET: z.string().optional(),
     S3_ACCESS_KEY_ID: z.string().optional(),
@@ -47,7 +48,8 @@ const platformEnvSchema = z
   .superRefine((env, ctx) => {
     if (env.S3_ENDPOINT) {
       for (const key of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
-        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when S3_ENDPOINT is set' });
+        if (!env[key])
+          ctx.addIssue({ code: 'custom', path: [key], message: 'is required when S3_ENDPOINT is set' });
       }
     }
   });
@@ -66,6 +68,8 @@ export interface PlatformConfig {
   amqpUrl: string | undefined;
   redisUrl: string | undefined;
   smtpUrl: string | undefined;
+  /** Sender of every platform mail. */
+  mailFrom: string;
   s3: S3Config | undefined;
   logLevel: z.infer<typeof platformEnvSchema>['LOG_LEVEL'];
   allowPrivateWebhooks: boolean;
@@ -88,7 +92,10 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv)
   return result.data;
 }
 
-export function loadPlatformConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = process.cwd()): PlatformConfig {
+export function loadPlatformConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  repoRoot = process.cwd(),
+): PlatformConfig {
   const parsed = parseEnv(platformEnvSchema, env);
   return {
     dataDir: path.resolve(repoRoot, parsed.TRUSTPLANE_DATA_DIR ?? '.data'),
@@ -96,6 +103,7 @@ export function loadPlatformConfig(env: NodeJS.ProcessEnv = process.env, repoRoo
     amqpUrl: parsed.AMQP_URL,
     redisUrl: parsed.REDIS_URL,
     smtpUrl: parsed.SMTP_URL,
+    mailFrom: parsed.MAIL_FROM,
     s3: parsed.S3_ENDPOINT
       ? {
           endpoint: parsed.S3_ENDPOINT,
@@ -128,14 +136,17 @@ export function resolvePorts(
   const issues: string[] = [];
   for (const [listener, fallback] of Object.entries(defaults)) {
     const variable =
-      listener === 'http' ? `${service.toUpperCase()}_PORT` : `${service.toUpperCase()}_${listener.toUpperCase()}_PORT`;
+      listener === 'http'
+        ? `${service.toUpperCase()}_PORT`
+        : `${service.toUpperCase()}_${listener.toUpperCase()}_PORT`;
     const raw = env[variable];
     if (raw === undefined || raw === '') {
       ports[listener] = fallback;
       continue;
     }
     const port = Number(raw);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) issues.push(`${variable}: must be an integer between 0 and 65535`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      issues.push(`${variable}: must be an integer between 0 and 65535`);
     else ports[listener] = port;
   }
   if (issues.length > 0) throw new ConfigError(issues);

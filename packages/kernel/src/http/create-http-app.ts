@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -18,6 +18,7 @@ export interface HttpAppOptions {
   title: string;
   version: string;
   description?: string;
+  /** Request logs are written here; bind the service name before passing it. */
   logger: Logger;
   renderError: ErrorRenderer;
   bodyLimit?: number;
@@ -29,8 +30,6 @@ export interface HttpAppOptions {
   trustProxy?: boolean;
 }
 
-export type HttpApp = FastifyInstance & { withTypeProvider<T extends ZodTypeProvider>(): FastifyInstance };
-
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Accept a caller's request id when it is safe to log and echo; otherwise mint one. */
@@ -40,9 +39,10 @@ function requestIdFor(request: { headers: Record<string, string | string[] | und
 }
 
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: options.logger.child({ service: options.service }),
-    genReqId: (raw) => requestIdFor(raw as unknown as { headers: Record<string, string | string[] | undefined> }),
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    genReqId: (raw) =>
+      requestIdFor(raw as unknown as { headers: Record<string, string | string[] | undefined> }),
     requestIdLogLabel: 'requestId',
     bodyLimit: options.bodyLimit ?? 1_048_576,
     trustProxy: options.trustProxy ?? false,
@@ -62,18 +62,25 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     const normalized = normalizeError(error, request);
     return options.renderError(normalized, request);
   };
+  const notFound = (request: FastifyRequest) =>
+    options.renderError(
+      {
+        kind: 'not_found',
+        statusCode: 404,
+        message: `Route ${request.method} ${request.url.split('?')[0]} not found`,
+      },
+      request,
+    );
   app.setErrorHandler((error, request, reply) => {
-    const rendered = render(error, request);
+    // An unknown route stays a 404 even when its body fails to parse first.
+    const rendered = request.is404 ? notFound(request) : render(error, request);
     if (rendered.headers) reply.headers(rendered.headers);
     const serviceHeaders = (error as { headers?: Record<string, string> }).headers;
     if (serviceHeaders && typeof serviceHeaders === 'object') reply.headers(serviceHeaders);
     return reply.status(rendered.statusCode).type('application/json; charset=utf-8').send(rendered.body);
   });
   app.setNotFoundHandler((request, reply) => {
-    const rendered = options.renderError(
-      { kind: 'not_found', statusCode: 404, message: `Route ${request.method} ${request.url.split('?')[0]} not found` },
-      request,
-    );
+    const rendered = notFound(request);
     return reply.status(rendered.statusCode).type('application/json; charset=utf-8').send(rendered.body);
   });
 

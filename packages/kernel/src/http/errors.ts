@@ -50,7 +50,10 @@ export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof ServiceError;
 }
 
-function issuePath(instancePath: string | undefined, params: Record<string, unknown> | undefined): (string | number)[] {
+function issuePath(
+  instancePath: string | undefined,
+  params: Record<string, unknown> | undefined,
+): (string | number)[] {
   const fromIssue = (params as { issue?: { path?: (string | number)[] } } | undefined)?.issue?.path;
   if (Array.isArray(fromIssue)) return fromIssue.map((p) => (typeof p === 'symbol' ? String(p) : p));
   if (!instancePath) return [];
@@ -67,7 +70,9 @@ function toLocation(context: string | undefined): RequestLocation {
 
 /** Readable one-line summary of issues: `email: Invalid email address; age: Too small`. */
 export function summarizeIssues(issues: ValidationIssue[]): string {
-  return issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
+  return issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
 }
 
 export function normalizeError(error: unknown, request?: FastifyRequest): NormalizedHttpError {
@@ -85,7 +90,7 @@ export function normalizeError(error: unknown, request?: FastifyRequest): Normal
       return {
         location: toLocation(context),
         path,
-        message: missing ? 'Field required' : entry.message ?? 'Invalid value',
+        message: missing ? 'Field required' : (entry.message ?? 'Invalid value'),
         code: missing ? 'missing' : String(params.issue?.code ?? entry.keyword ?? 'invalid'),
         input,
       };

@@ -107,7 +107,9 @@ export class ObjectIntegrityError extends Error {
     readonly key: string,
     readonly mismatch: 'size' | 'sha256',
   ) {
-    super(`object ${key}: body ${mismatch === 'size' ? 'length' : 'sha-256'} does not match the expected value`);
+    super(
+      `object ${key}: body ${mismatch === 'size' ? 'length' : 'sha-256'} does not match the expected value`,
+    );
   }
 }
 

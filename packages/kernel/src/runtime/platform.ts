@@ -11,6 +11,7 @@ import { type DatabaseServer, startEmbeddedPostgres } from '../db/embedded-postg
 import { migrate } from '../db/migrate.js';
 import { createHttpApp } from '../http/create-http-app.js';
 import { JobQueue } from '../jobs/job-queue.js';
+import { createMailer, type Mailer } from '../mail/index.js';
 import { createObjectStore, objectRoutes } from '../objects/index.js';
 import type { ServiceContext, ServiceDefinition, ServiceHttpOptions } from './service-definition.js';
 
@@ -71,6 +72,7 @@ export class Platform {
     readonly logger: Logger,
     readonly databaseUrl: string,
     readonly jobs: JobQueue,
+    readonly mailer: Mailer,
     private readonly secret: Buffer,
     private readonly server: DatabaseServer | undefined,
   ) {}
@@ -81,19 +83,27 @@ export class Platform {
     let server: DatabaseServer | undefined;
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      server = await startEmbeddedPostgres(config.dataDir, (message) => logger.debug({ component: 'postgres' }, message));
+      server = await startEmbeddedPostgres(config.dataDir, (message) =>
+        logger.debug({ component: 'postgres' }, message),
+      );
       databaseUrl = await ensureDatabase(server.adminUrl, 'trustplane');
       if (server.owned) logger.info({ component: 'postgres' }, 'embedded PostgreSQL started');
     }
-    const jobs = new JobQueue({ databaseUrl, logger: logger.child({ component: 'jobs' }), supervise: role !== 'cli' });
+    const jobs = new JobQueue({
+      databaseUrl,
+      logger: logger.child({ component: 'jobs' }),
+      supervise: role !== 'cli',
+    });
     const secret = await loadPlatformSecret(config);
-    return new Platform(config, role, logger, databaseUrl, jobs, secret, server);
+    const mailer = createMailer({ dataDir: config.dataDir, smtpUrl: config.smtpUrl, from: config.mailFrom });
+    return new Platform(config, role, logger, databaseUrl, jobs, mailer, secret, server);
   }
 
   /** Applies the kernel's and then each service's migrations. */
   async migrate(services: ServiceDefinition[]): Promise<{ schema: string; applied: string[] }[]> {
     const results = [await migrate(this.databaseUrl, KERNEL_SCHEMA, KERNEL_MIGRATIONS_DIR)];
-    for (const service of services) results.push(await migrate(this.databaseUrl, service.schema, service.migrationsDir));
+    for (const service of services)
+      results.push(await migrate(this.databaseUrl, service.schema, service.migrationsDir));
     return results.map(({ schema, applied }) => ({ schema, applied }));
   }
 
@@ -130,6 +140,7 @@ export class Platform {
       },
       jobs: this.jobs,
       objects,
+      mailer: this.mailer,
       publicUrl,
       signingSecret,
       createHttpApp: async (options: ServiceHttpOptions): Promise<FastifyInstance> => {
@@ -160,10 +171,13 @@ export class Platform {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.jobs.stop(this.config.shutdownTimeoutMs).catch((error) => this.logger.error({ err: error }, 'job queue stop failed'));
+    await this.jobs
+      .stop(this.config.shutdownTimeoutMs)
+      .catch((error) => this.logger.error({ err: error }, 'job queue stop failed'));
     for (const close of this.closers.reverse()) {
       await close().catch((error) => this.logger.error({ err: error }, 'close failed'));
     }
+    await this.mailer.close();
     await this.server?.stop();
   }
 }
@@ -176,9 +190,11 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created concurrently by another process
-      });
+      await client
+        .query(`CREATE DATABASE ${client.escapeIdentifier(name)}`)
+        .catch((error: { code?: string }) => {
+          if (error.code !== '42P04') throw error; // created concurrently by another process
+        });
     }
   } finally {
     await client.end();

@@ -29,8 +29,14 @@ export interface RunOptions {
 }
 
 /** Boots the given services in one process: `trustplane start` and `trustplane worker` both end here. */
-export async function runServices(definitions: ServiceDefinition[], options: RunOptions): Promise<RunningPlatform> {
-  const platform = await Platform.open({ config: options.config, role: options.listen ? 'server' : 'worker' });
+export async function runServices(
+  definitions: ServiceDefinition[],
+  options: RunOptions,
+): Promise<RunningPlatform> {
+  const platform = await Platform.open({
+    config: options.config,
+    role: options.listen ? 'server' : 'worker',
+  });
   const services: RunningService[] = [];
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -50,6 +56,9 @@ export async function runServices(definitions: ServiceDefinition[], options: Run
       const ports = resolvePorts(definition.name, definition.ports, options.env);
       const context = platform.createContext(definition, ports.http!);
       definition.defineJobs?.(context);
+      // Leftovers of uploads cut short by a crash; an hour is far above the longest upload.
+      if (options.listen && context.objects.kind === 'local')
+        await context.objects.sweepStaging(60 * 60 * 1000);
       services.push({ definition, context, ports });
     }
     if (options.listen) {
@@ -78,7 +87,11 @@ export async function runServices(definitions: ServiceDefinition[], options: Run
  * SIGINT/SIGTERM start a graceful stop bounded by `timeoutMs`; a second signal, or the
  * timeout, forces the exit.
  */
-export function installShutdownHandlers(running: RunningPlatform, timeoutMs: number, log: (message: string) => void): void {
+export function installShutdownHandlers(
+  running: RunningPlatform,
+  timeoutMs: number,
+  log: (message: string) => void,
+): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {

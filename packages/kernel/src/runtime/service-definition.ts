@@ -4,7 +4,8 @@ import type { PlatformConfig } from '../config/platform-config.js';
 import type { Database } from '../db/database.js';
 import type { HttpAppOptions } from '../http/create-http-app.js';
 import type { JobQueue } from '../jobs/job-queue.js';
-import type { ObjectStore } from '../objects/object-store.js';
+import type { Mailer } from '../mail/index.js';
+import type { AnyObjectStore } from '../objects/index.js';
 
 /** Something started that must be stopped on shutdown. */
 export interface Stoppable {
@@ -21,7 +22,9 @@ export interface ServiceContext {
   /** The service's own pool, with its schema first on the search path. */
   database<DB>(): Database<DB>;
   jobs: JobQueue;
-  objects: ObjectStore;
+  objects: AnyObjectStore;
+  /** Outbound mail: `.eml` sink in the data dir by default, SMTP when `SMTP_URL` is set. */
+  mailer: Mailer;
   /** Base URL a client reaches the service's HTTP port at (for hosted pages, presigned URLs). */
   publicUrl: string;
   /** Secret for the service's own HMACs (presigned URLs, signed cookies), stable across restarts. */
@@ -49,7 +52,10 @@ export interface ServiceCommand {
   path: string[];
   description: string;
   options?: ServiceCommandOption[];
-  run(context: ServiceContext, options: Record<string, string | boolean | undefined>): Promise<Record<string, unknown>>;
+  run(
+    context: ServiceContext,
+    options: Record<string, string | boolean | undefined>,
+  ): Promise<Record<string, unknown>>;
   /** Plain-text rendering when `--json` is absent; defaults to pretty JSON. */
   format?(result: Record<string, unknown>): string;
 }

@@ -27,7 +27,10 @@ export interface BootOptions {
  * Boots one service in-process on a fresh database and data dir, migrated, with its HTTP
  * app ready for `app.inject`. `close()` tears everything down.
  */
-export async function bootService(definition: ServiceDefinition, options: BootOptions = {}): Promise<BootedService> {
+export async function bootService(
+  definition: ServiceDefinition,
+  options: BootOptions = {},
+): Promise<BootedService> {
   const database = await createTestDatabase(definition.name);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `trustplane-${definition.name}-`));
   const config = loadPlatformConfig({

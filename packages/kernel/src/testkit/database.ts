@@ -28,7 +28,10 @@ export interface TestDatabase {
 /** A fresh, empty database for one test file, so files run in parallel without sharing state. */
 export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
   const admin = await adminUrl();
-  const name = `t_${label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30)}_${randomBytes(5).toString('hex')}`;
+  const name = `t_${label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30)}_${randomBytes(5).toString('hex')}`;
   const client = new pg.Client(admin);
   await client.connect();
   try {

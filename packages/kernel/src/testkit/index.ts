@@ -1,2 +1,3 @@
 export * from './boot-service.js';
 export * from './database.js';
+export * from './contract.js';

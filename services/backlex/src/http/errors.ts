@@ -10,7 +10,11 @@ export const renderBacklexError: ErrorRenderer = (error) => {
           error: {
             code: 'VALIDATION',
             message: error.message,
-            details: error.issues.map((issue) => ({ path: issue.path.join('.'), location: issue.location, message: issue.message })),
+            details: error.issues.map((issue) => ({
+              path: issue.path.join('.'),
+              location: issue.location,
+              message: issue.message,
+            })),
           },
         },
       };
@@ -19,13 +23,22 @@ export const renderBacklexError: ErrorRenderer = (error) => {
     case 'service':
       return {
         statusCode: error.statusCode,
-        body: { error: { code: error.error.code, message: error.message, details: error.error.details.details ?? null } },
+        body: {
+          error: {
+            code: error.error.code,
+            message: error.message,
+            details: error.error.details.details ?? null,
+          },
+        },
       };
     case 'not_found':
       return { statusCode: 404, body: { error: { code: 'NOT_FOUND', message: error.message } } };
     case 'internal':
       return { statusCode: 500, body: { error: { code: 'INTERNAL', message: error.message } } };
     default:
-      return { statusCode: error.statusCode, body: { error: { code: error.kind.toUpperCase(), message: error.message } } };
+      return {
+        statusCode: error.statusCode,
+        body: { error: { code: error.kind.toUpperCase(), message: error.message } },
+      };
   }
 };

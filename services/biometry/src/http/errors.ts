@@ -1,7 +1,12 @@
 import type { ErrorRenderer, RequestLocation } from '@trustplane/kernel';
 
 /** FastAPI's `loc` vocabulary for where a value came from. */
-const LOCATION: Record<RequestLocation, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+const LOCATION: Record<RequestLocation, string> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+};
 
 /**
  * FastAPI-compatible envelope of the seed: validation failures are 422
@@ -30,7 +35,10 @@ export const renderBiometryError: ErrorRenderer = (error) => {
     case 'service':
       return {
         statusCode: error.statusCode,
-        body: error.error.details.detail !== undefined ? { detail: error.error.details.detail } : { detail: error.message },
+        body:
+          error.error.details.detail !== undefined
+            ? { detail: error.error.details.detail }
+            : { detail: error.message },
       };
     default:
       return { statusCode: error.statusCode, body: { detail: error.message } };

@@ -6,10 +6,19 @@ import type { ErrorRenderer } from '@trustplane/kernel';
  */
 export const renderMediaError: ErrorRenderer = (error, request) => {
   const code =
-    error.kind === 'service' ? error.error.code : error.kind === 'validation' ? 'validation_failed' : error.kind;
-  const body: { error: Record<string, unknown> } = { error: { code, message: error.message, request_id: request.id } };
+    error.kind === 'service'
+      ? error.error.code
+      : error.kind === 'validation'
+        ? 'validation_failed'
+        : error.kind;
+  const body: { error: Record<string, unknown> } = {
+    error: { code, message: error.message, request_id: request.id },
+  };
   if (error.kind === 'validation') {
-    body.error.fields = error.issues.map((issue) => ({ field: issue.path.join('.') || issue.location, message: issue.message }));
+    body.error.fields = error.issues.map((issue) => ({
+      field: issue.path.join('.') || issue.location,
+      message: issue.message,
+    }));
   }
   if (error.kind === 'service') Object.assign(body.error, error.error.details);
   return { statusCode: error.statusCode, body };

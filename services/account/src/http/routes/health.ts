@@ -11,7 +11,13 @@ export function healthRoutes(context: ServiceContext, version: string) {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     routes.get(
       '/health',
-      { schema: { tags: ['operations'], summary: 'Liveness probe', response: { 200: z.object({ status: z.literal('ok') }) } } },
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Liveness probe',
+          response: { 200: z.object({ status: z.literal('ok') }) },
+        },
+      },
       async () => ({ status: 'ok' as const }),
     );
     const detailed = z.object({
@@ -22,11 +28,21 @@ export function healthRoutes(context: ServiceContext, version: string) {
     });
     routes.get(
       '/health/detailed',
-      { schema: { tags: ['operations'], summary: 'Detailed health', response: { 200: detailed, 503: detailed } } },
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Detailed health',
+          response: { 200: detailed, 503: detailed },
+        },
+      },
       async (_request, reply) => {
         const postgres = await probeDatabase(context.database().pool);
-        const dependencies = { postgres: { status: postgres.ok ? 'ok' : 'down', latency_ms: postgres.latencyMs } } as const;
-        const healthy = Object.values(dependencies).every((dependencyState) => dependencyState.status === 'ok');
+        const dependencies = {
+          postgres: { status: postgres.ok ? 'ok' : 'down', latency_ms: postgres.latencyMs },
+        } as const;
+        const healthy = Object.values(dependencies).every(
+          (dependencyState) => dependencyState.status === 'ok',
+        );
         return reply.status(healthy ? 200 : 503).send({
           status: healthy ? 'ok' : 'degraded',
           dependencies,

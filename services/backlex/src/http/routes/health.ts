@@ -14,7 +14,13 @@ export function healthRoutes(context: ServiceContext, version: string) {
   return async (app: FastifyInstance) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/api/health',
-      { schema: { tags: ['System'], summary: 'Liveness and database check', response: { 200: healthResponse, 503: healthResponse } } },
+      {
+        schema: {
+          tags: ['System'],
+          summary: 'Liveness and database check',
+          response: { 200: healthResponse, 503: healthResponse },
+        },
+      },
       async (_request, reply) => {
         const database = await probeDatabase(context.database().pool);
         return reply

@@ -5,7 +5,12 @@ import { z } from 'zod';
 
 const healthCheck = z.object({
   status: z.enum(['healthy', 'unhealthy', 'skipped']),
-  code: z.enum(['HEALTH_CHECK_API', 'HEALTH_CHECK_DB_HEALTHY', 'HEALTH_CHECK_DB_SKIPPED', 'HEALTH_CHECK_DB_UNHEALTHY']),
+  code: z.enum([
+    'HEALTH_CHECK_API',
+    'HEALTH_CHECK_DB_HEALTHY',
+    'HEALTH_CHECK_DB_SKIPPED',
+    'HEALTH_CHECK_DB_UNHEALTHY',
+  ]),
   latencyMs: z.number().optional(),
   message: z.string().optional(),
 });

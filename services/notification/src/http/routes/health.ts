@@ -11,12 +11,19 @@ export function healthRoutes(context: ServiceContext) {
   return async (app: FastifyInstance) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/health',
-      { schema: { tags: ['http'], summary: 'Health Check', response: { 200: healthResponse, 503: healthResponse } } },
+      {
+        schema: {
+          tags: ['http'],
+          summary: 'Health Check',
+          response: { 200: healthResponse, 503: healthResponse },
+        },
+      },
       async (_request, reply) => {
         const database = await probeDatabase(context.database().pool);
-        return reply
-          .status(database.ok ? 200 : 503)
-          .send({ status: database.ok ? 'ok' : 'degraded', uptime_seconds: Math.floor((Date.now() - startedAt) / 1000) });
+        return reply.status(database.ok ? 200 : 503).send({
+          status: database.ok ? 'ok' : 'degraded',
+          uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
+        });
       },
     );
   };

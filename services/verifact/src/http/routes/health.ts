@@ -15,14 +15,22 @@ export function healthRoutes(context: ServiceContext, version: string) {
   return async (app: FastifyInstance) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/health',
-      { schema: { tags: ['System'], summary: 'Liveness and database check', response: { 200: healthResponse, 503: healthResponse } } },
+      {
+        schema: {
+          tags: ['System'],
+          summary: 'Liveness and database check',
+          response: { 200: healthResponse, 503: healthResponse },
+        },
+      },
       async (_request, reply) => {
         const database = await probeDatabase(context.database().pool);
         return reply.status(database.ok ? 200 : 503).send({
           status: database.ok ? 'ok' : 'degraded',
           service: 'verifact',
           version,
-          checks: { database: { status: database.ok ? 'ok' : 'unreachable', latencyMs: database.latencyMs } },
+          checks: {
+            database: { status: database.ok ? 'ok' : 'unreachable', latencyMs: database.latencyMs },
+          },
         });
       },
     );

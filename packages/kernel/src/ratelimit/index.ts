@@ -1,0 +1,17 @@
+export {
+  BRUTE_FORCE_DEFAULTS,
+  BruteForceGuard,
+  type BruteForceGuardOptions,
+  type BruteForceStatus,
+} from './brute-force-guard.js';
+export {
+  createRateLimiter,
+  RATE_LIMIT_SCHEMA,
+  RATE_LIMIT_TABLE,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimiterOptions,
+  type RateLimitStore,
+  rateLimitHeaders,
+} from './rate-limiter.js';
+export { createRedisClient } from './redis-client.js';

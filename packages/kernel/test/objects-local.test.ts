@@ -1,0 +1,353 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { after, before, describe, test } from 'node:test';
+import {
+  createLocalObjectStore,
+  createObjectStore,
+  InvalidObjectKeyError,
+  type LocalObjectStore,
+  ObjectIntegrityError,
+  ObjectNotFoundError,
+  ObjectTooLargeError,
+  RangeNotSatisfiableError,
+} from '../src/objects/index.js';
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/** A body arriving in many chunks, never as one buffer. */
+function chunkedBody(chunkCount: number, chunkSize: number, fill = 'x'): Readable {
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < chunkCount; i++) yield Buffer.alloc(chunkSize, `${fill}${i % 10}`);
+    })(),
+  );
+}
+
+describe('local object store', () => {
+  let workDir: string;
+  let rootDir: string;
+  let store: LocalObjectStore;
+
+  before(async () => {
+    workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'objects-local-'));
+    rootDir = path.join(workDir, 'store');
+    store = createLocalObjectStore({
+      rootDir,
+      signingSecret: 'x'.repeat(32),
+      publicBaseUrl: 'http://localhost:1',
+    });
+  });
+  after(async () => {
+    await fs.rm(workDir, { recursive: true, force: true });
+  });
+
+  test('put, head, get and delete round trip with size, hash and content type', async () => {
+    const body = Buffer.from('hello object store');
+    const stored = await store.put('docs/greeting.txt', body, { contentType: 'text/plain; charset=utf-8' });
+    assert.deepEqual(stored, {
+      key: 'docs/greeting.txt',
+      size: body.length,
+      sha256: sha256(body),
+      contentType: 'text/plain; charset=utf-8',
+    });
+
+    const head = await store.head('docs/greeting.txt');
+    assert.equal(head?.size, body.length);
+    assert.equal(head?.sha256, sha256(body));
+    assert.equal(head?.contentType, 'text/plain; charset=utf-8');
+    assert.ok(head?.lastModified instanceof Date);
+
+    const object = await store.get('docs/greeting.txt');
+    assert.equal(await text(object.body), 'hello object store');
+    assert.equal(object.head.sha256, sha256(body));
+    assert.equal(object.range, undefined);
+    assert.deepEqual(await fs.readFile(path.join(rootDir, 'docs', 'greeting.txt')), body);
+
+    await store.delete('docs/greeting.txt');
+    assert.equal(await store.head('docs/greeting.txt'), undefined);
+    await assert.rejects(store.get('docs/greeting.txt'), ObjectNotFoundError);
+    await store.delete('docs/greeting.txt'); // idempotent
+    await assert.rejects(fs.stat(path.join(rootDir, 'docs')), { code: 'ENOENT' }, 'empty parent pruned');
+  });
+
+  test('streams a multi-chunk body and hashes it while writing', async () => {
+    const stored = await store.put('big/stream.bin', chunkedBody(64, 64 * 1024), {
+      contentType: 'application/octet-stream',
+    });
+    const expected = Buffer.concat(
+      Array.from({ length: 64 }, (_, i) => Buffer.alloc(64 * 1024, `x${i % 10}`)),
+    );
+    assert.equal(stored.size, expected.length);
+    assert.equal(stored.sha256, sha256(expected));
+    assert.equal((await store.head('big/stream.bin'))?.sha256, sha256(expected));
+  });
+
+  test('an empty body is a valid object', async () => {
+    const stored = await store.put('empty', Buffer.alloc(0));
+    assert.equal(stored.size, 0);
+    assert.equal(stored.sha256, sha256(''));
+    assert.equal(await text((await store.get('empty')).body), '');
+    assert.equal((await store.head('empty'))?.contentType, undefined);
+  });
+
+  test('overwriting replaces bytes and metadata together', async () => {
+    await store.put('over/write', Buffer.from('first'), { contentType: 'text/plain' });
+    await store.put('over/write', Buffer.from('second version'), { contentType: 'application/json' });
+    const head = await store.head('over/write');
+    assert.equal(head?.size, 'second version'.length);
+    assert.equal(head?.sha256, sha256('second version'));
+    assert.equal(head?.contentType, 'application/json');
+  });
+
+  test('range reads are inclusive, clamp the end and refuse a start past the end', async () => {
+    await store.put('range/digits', Buffer.from('0123456789'));
+    const middle = await store.get('range/digits', { start: 2, end: 5 });
+    assert.equal(await text(middle.body), '2345');
+    assert.deepEqual(middle.range, { start: 2, end: 5 });
+    assert.equal(middle.head.size, 10);
+
+    const tail = await store.get('range/digits', { start: 7, end: Number.POSITIVE_INFINITY });
+    assert.equal(await text(tail.body), '789');
+    assert.deepEqual(tail.range, { start: 7, end: 9 });
+
+    const clamped = await store.get('range/digits', { start: 8, end: 500 });
+    assert.equal(await text(clamped.body), '89');
+
+    const single = await store.get('range/digits', { start: 0, end: 0 });
+    assert.equal(await text(single.body), '0');
+
+    await assert.rejects(store.get('range/digits', { start: 10, end: 12 }), (error: unknown) => {
+      assert.ok(error instanceof RangeNotSatisfiableError);
+      assert.equal(error.size, 10);
+      return true;
+    });
+    await assert.rejects(store.get('range/digits', { start: 5, end: 2 }), RangeNotSatisfiableError);
+    await assert.rejects(store.get('range/digits', { start: -1, end: 2 }), RangeNotSatisfiableError);
+  });
+
+  test('a reader keeps the bytes it opened while a put replaces the object', async () => {
+    await store.put('swap/me', Buffer.from('old bytes'));
+    const reading = await store.get('swap/me');
+    await store.put('swap/me', Buffer.from('new bytes!'));
+    assert.equal(await text(reading.body), 'old bytes');
+    assert.equal(await text((await store.get('swap/me')).body), 'new bytes!');
+  });
+
+  test('maxBytes aborts the write and leaves neither file nor staging leftovers', async () => {
+    await store.put('limited/keep', Buffer.from('previous'), { contentType: 'text/plain' });
+    await assert.rejects(
+      store.put('limited/keep', chunkedBody(10, 1024), { maxBytes: 4096 }),
+      (error: unknown) => {
+        assert.ok(error instanceof ObjectTooLargeError);
+        assert.equal(error.limit, 4096);
+        return true;
+      },
+    );
+    await assert.rejects(
+      store.put('limited/new', chunkedBody(10, 1024), { maxBytes: 4096 }),
+      ObjectTooLargeError,
+    );
+    assert.equal(await store.head('limited/new'), undefined);
+    assert.deepEqual(await listFiles(path.join(rootDir, '.staging')), []);
+    assert.equal(
+      await text((await store.get('limited/keep')).body),
+      'previous',
+      'the existing object is untouched',
+    );
+
+    const exact = await store.put('limited/exact', chunkedBody(4, 1024), { maxBytes: 4096 });
+    assert.equal(exact.size, 4096);
+  });
+
+  test('expectedSize and expectedSha256 refuse a mismatching body before anything is written', async () => {
+    const body = Buffer.from('integrity');
+    await assert.rejects(
+      store.put('integrity/size', body, { expectedSize: body.length + 1 }),
+      (error: unknown) => {
+        assert.ok(error instanceof ObjectIntegrityError);
+        assert.equal(error.mismatch, 'size');
+        return true;
+      },
+    );
+    await assert.rejects(
+      store.put('integrity/hash', body, { expectedSha256: sha256('other') }),
+      (error: unknown) => {
+        assert.ok(error instanceof ObjectIntegrityError);
+        assert.equal(error.mismatch, 'sha256');
+        return true;
+      },
+    );
+    assert.equal(await store.head('integrity/size'), undefined);
+    assert.equal(await store.head('integrity/hash'), undefined);
+    assert.deepEqual(await listFiles(path.join(rootDir, '.staging')), []);
+
+    const ok = await store.put('integrity/ok', body, {
+      expectedSize: body.length,
+      expectedSha256: sha256(body).toUpperCase(),
+    });
+    assert.equal(ok.sha256, sha256(body));
+  });
+
+  test('keys that could escape the root or alias internal files are refused everywhere', async () => {
+    const badKeys = [
+      '',
+      '../escape',
+      'a/../../escape',
+      '..',
+      '/absolute',
+      'a//b',
+      'a/./b',
+      'trailing/',
+      'back\\slash',
+      'space here',
+      '%2e%2e/escape',
+      'caf\u00e9',
+      'nul\u0000byte',
+      '.staging/x',
+      'photo.meta.json',
+      'k'.repeat(513),
+      `long/${'s'.repeat(201)}`,
+    ];
+    for (const key of badKeys) {
+      await assert.rejects(
+        store.put(key, Buffer.from('x')),
+        InvalidObjectKeyError,
+        `put ${JSON.stringify(key)}`,
+      );
+      await assert.rejects(store.get(key), InvalidObjectKeyError, `get ${JSON.stringify(key)}`);
+      await assert.rejects(store.head(key), InvalidObjectKeyError, `head ${JSON.stringify(key)}`);
+      await assert.rejects(store.delete(key), InvalidObjectKeyError, `delete ${JSON.stringify(key)}`);
+      await assert.rejects(
+        store.presignGet(key, { expiresInSeconds: 60 }),
+        InvalidObjectKeyError,
+        `presign ${JSON.stringify(key)}`,
+      );
+    }
+    assert.deepEqual(
+      await listFiles(workDir).then((files) => files.filter((f) => !f.startsWith('store'))),
+      [],
+    );
+
+    const longest = `${'k'.repeat(200)}/${'k'.repeat(200)}/${'k'.repeat(110)}`;
+    assert.equal(longest.length, 512);
+    await store.put(longest, Buffer.from('ok'));
+    assert.equal((await store.head(longest))?.size, 2);
+  });
+
+  test('a key that collides with an existing prefix is refused', async () => {
+    await store.put('clash/file', Buffer.from('x'));
+    await assert.rejects(store.put('clash/file/child', Buffer.from('y')), InvalidObjectKeyError);
+    await assert.rejects(store.put('clash', Buffer.from('y')), InvalidObjectKeyError);
+    assert.equal(await store.head('clash'), undefined, 'a directory is not an object');
+    await assert.rejects(store.get('clash'), ObjectNotFoundError);
+    assert.deepEqual(await listFiles(path.join(rootDir, '.staging')), []);
+  });
+
+  test('metadata left stale by a crash between the two renames is not trusted', async () => {
+    await store.put('crash/victim', Buffer.from('original'), { contentType: 'text/plain' });
+    // As if a later put died after moving its data into place but before its sidecar.
+    const replacement = path.join(workDir, 'replacement');
+    await fs.writeFile(replacement, 'replaced!');
+    await fs.rename(replacement, path.join(rootDir, 'crash', 'victim'));
+    const head = await store.head('crash/victim');
+    assert.equal(head?.size, 'replaced!'.length);
+    assert.equal(head?.sha256, undefined);
+    assert.equal(head?.contentType, undefined);
+  });
+
+  test('sweepStaging removes only staging files older than the threshold', async () => {
+    const staging = path.join(rootDir, '.staging');
+    await fs.mkdir(staging, { recursive: true });
+    const stale = path.join(staging, 'crashed.data');
+    const staleMeta = path.join(staging, 'crashed.meta');
+    const fresh = path.join(staging, 'in-flight.data');
+    await fs.writeFile(stale, 'partial');
+    await fs.writeFile(staleMeta, '{}');
+    await fs.writeFile(fresh, 'writing');
+    const hourAgo = new Date(Date.now() - 60 * 60 * 1000);
+    await fs.utimes(stale, hourAgo, hourAgo);
+    await fs.utimes(staleMeta, hourAgo, hourAgo);
+
+    assert.equal(await store.sweepStaging(10 * 60 * 1000), 2);
+    assert.deepEqual(await listFiles(staging), ['in-flight.data']);
+    assert.equal(await store.sweepStaging(0), 1);
+    assert.deepEqual(await listFiles(staging), []);
+
+    const untouched = createLocalObjectStore({
+      rootDir: path.join(workDir, 'never-written'),
+      signingSecret: 's',
+      publicBaseUrl: 'http://localhost:1',
+    });
+    assert.equal(await untouched.sweepStaging(0), 0);
+  });
+});
+
+describe('createObjectStore', () => {
+  test('picks local disk under <rootDir>/<namespace> without S3 config', async () => {
+    const rootDir = await fs.mkdtemp(path.join(os.tmpdir(), 'objects-factory-'));
+    try {
+      const store = createObjectStore({
+        rootDir,
+        signingSecret: 'x'.repeat(32),
+        publicBaseUrl: 'http://localhost:3001',
+        namespace: 'media',
+      });
+      assert.equal(store.kind, 'local');
+      await store.put('a/b.txt', Buffer.from('hi'));
+      assert.equal(await fs.readFile(path.join(rootDir, 'media', 'a', 'b.txt'), 'utf8'), 'hi');
+      const presigned = await store.presignGet('a/b.txt', { expiresInSeconds: 60 });
+      assert.match(
+        presigned.url,
+        /^http:\/\/localhost:3001\/_objects\/a\/b\.txt\?method=GET&expires=\d+&sig=[0-9a-f]{64}$/,
+      );
+    } finally {
+      await fs.rm(rootDir, { recursive: true, force: true });
+    }
+  });
+
+  test('picks S3 under <namespace>/ when configured', () => {
+    const store = createObjectStore({
+      s3: {
+        endpoint: 'http://127.0.0.1:9000',
+        bucket: 'bucket',
+        accessKeyId: 'a',
+        secretAccessKey: 'b',
+        region: 'us-east-1',
+      },
+      rootDir: '/unused',
+      signingSecret: 'x'.repeat(32),
+      publicBaseUrl: 'http://localhost:3001',
+      namespace: 'kyc',
+    });
+    assert.equal(store.kind, 's3');
+    if (store.kind === 's3') assert.equal(store.objectKey('doc/1.png'), 'kyc/doc/1.png');
+  });
+
+  test('refuses a namespace that is not a plain name', () => {
+    for (const namespace of ['', '../x', 'a/b', 'UPPER', '.hidden']) {
+      assert.throws(
+        () =>
+          createObjectStore({
+            rootDir: '/tmp',
+            signingSecret: 'x',
+            publicBaseUrl: 'http://localhost:1',
+            namespace,
+          }),
+        RangeError,
+      );
+    }
+  });
+});

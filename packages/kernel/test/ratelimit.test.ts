@@ -1,0 +1,309 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { createPool } from '../src/db/database.js';
+import { freePort } from '../src/db/embedded-postgres.js';
+import { migrate } from '../src/db/migrate.js';
+import {
+  BruteForceGuard,
+  createRateLimiter,
+  createRedisClient,
+  type RateLimitStore,
+  rateLimitHeaders,
+} from '../src/ratelimit/index.js';
+import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
+
+const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
+
+let database: TestDatabase;
+let pool: pg.Pool;
+
+before(async () => {
+  database = await createTestDatabase('ratelimit');
+  await migrate(database.url, 'platform', MIGRATIONS);
+  pool = createPool({ url: database.url, schema: 'platform' });
+});
+
+after(async () => {
+  await pool.end();
+  await database.drop();
+});
+
+const stores: { name: string; store: () => RateLimitStore }[] = [
+  { name: 'memory', store: () => ({ kind: 'memory' }) },
+  { name: 'postgres', store: () => ({ kind: 'postgres', pool }) },
+];
+
+let prefixCounter = 0;
+const uniquePrefix = (label: string) => `test.${label}.${++prefixCounter}`;
+
+for (const { name, store } of stores) {
+  describe(`rate limiter on ${name}`, () => {
+    test('allows the limit, then limits with a retry-after', async () => {
+      const limiter = createRateLimiter({
+        keyPrefix: uniquePrefix('basic'),
+        points: 3,
+        durationSeconds: 60,
+        store: store(),
+      });
+      const decisions = [];
+      for (let i = 0; i < 4; i++) decisions.push(await limiter.consume('client-a'));
+      assert.deepEqual(
+        decisions.map((d) => [d.allowed, d.remaining]),
+        [
+          [true, 2],
+          [true, 1],
+          [true, 0],
+          [false, 0],
+        ],
+      );
+      const limited = decisions[3]!;
+      assert.equal(limited.limit, 3);
+      assert.ok(
+        limited.retryAfterSeconds > 0 && limited.retryAfterSeconds <= 60,
+        String(limited.retryAfterSeconds),
+      );
+      assert.ok(limited.resetAfterMs > 0 && limited.resetAfterMs <= 60_000);
+      assert.equal(decisions[0]!.retryAfterSeconds, 0);
+    });
+
+    test('keys are independent, and so are limiters with different prefixes', async () => {
+      const store_ = store();
+      const first = createRateLimiter({
+        keyPrefix: uniquePrefix('keys'),
+        points: 1,
+        durationSeconds: 60,
+        store: store_,
+      });
+      const second = createRateLimiter({
+        keyPrefix: uniquePrefix('keys'),
+        points: 1,
+        durationSeconds: 60,
+        store: store_,
+      });
+      assert.equal((await first.consume('a')).allowed, true);
+      assert.equal((await first.consume('a')).allowed, false);
+      assert.equal((await first.consume('b')).allowed, true);
+      assert.equal((await second.consume('a')).allowed, true);
+    });
+
+    test('50 concurrent consumes against a limit of 10 allow exactly 10', async () => {
+      const limiter = createRateLimiter({
+        keyPrefix: uniquePrefix('race'),
+        points: 10,
+        durationSeconds: 60,
+        store: store(),
+      });
+      const decisions = await Promise.all(Array.from({ length: 50 }, () => limiter.consume('hot-key')));
+      assert.equal(decisions.filter((d) => d.allowed).length, 10);
+      assert.ok(decisions.filter((d) => !d.allowed).every((d) => d.retryAfterSeconds > 0));
+    });
+
+    test('get reads without consuming; reward gives back; delete resets', async () => {
+      const limiter = createRateLimiter({
+        keyPrefix: uniquePrefix('state'),
+        points: 5,
+        durationSeconds: 60,
+        store: store(),
+      });
+      assert.deepEqual(await limiter.get('k'), {
+        allowed: true,
+        limit: 5,
+        remaining: 5,
+        resetAfterMs: 0,
+        retryAfterSeconds: 0,
+        consumed: 0,
+      });
+      await limiter.consume('k', 4);
+      const state = await limiter.get('k');
+      assert.equal(state.consumed, 4);
+      assert.equal(state.remaining, 1);
+      assert.equal(state.allowed, true);
+      assert.equal((await limiter.get('k')).consumed, 4);
+
+      await limiter.consume('k');
+      assert.equal((await limiter.get('k')).allowed, false);
+      await limiter.reward('k', 2);
+      assert.equal((await limiter.get('k')).consumed, 3);
+      await limiter.delete('k');
+      assert.equal((await limiter.consume('k', 5)).allowed, true);
+    });
+
+    test('a block outlasts the window once the limit is exceeded', async () => {
+      const limiter = createRateLimiter({
+        keyPrefix: uniquePrefix('block'),
+        points: 1,
+        durationSeconds: 1,
+        blockDurationSeconds: 300,
+        store: store(),
+      });
+      await limiter.consume('k');
+      const limited = await limiter.consume('k');
+      assert.equal(limited.allowed, false);
+      assert.ok(limited.retryAfterSeconds > 60, String(limited.retryAfterSeconds));
+    });
+
+    test('long keys are accepted and stay distinct', async () => {
+      const limiter = createRateLimiter({
+        keyPrefix: uniquePrefix('long'),
+        points: 1,
+        durationSeconds: 60,
+        store: store(),
+      });
+      const base = 'x'.repeat(500);
+      assert.equal((await limiter.consume(`${base}1`)).allowed, true);
+      assert.equal((await limiter.consume(`${base}2`)).allowed, true);
+      assert.equal((await limiter.consume(`${base}1`)).allowed, false);
+    });
+
+    test('brute-force guard: free failures, doubling delay, lockout, reset on success', async () => {
+      const guard = new BruteForceGuard({
+        keyPrefix: uniquePrefix('login'),
+        store: store(),
+        maxFailures: 5,
+        freeFailures: 2,
+        baseDelayMs: 1000,
+        maxDelayMs: 3000,
+        windowSeconds: 600,
+        lockoutSeconds: 900,
+      });
+      const fresh = await guard.check('alice@example.com');
+      assert.deepEqual(fresh, { allowed: true, retryAfterSeconds: 0, delayMs: 0, failures: 0 });
+
+      const delays: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const status = await guard.fail('alice@example.com');
+        assert.equal(status.allowed, true);
+        delays.push((await guard.check('alice@example.com')).delayMs);
+      }
+      assert.deepEqual(delays, [0, 1000, 2000, 3000]);
+
+      const locked = await guard.fail('alice@example.com');
+      assert.equal(locked.allowed, false);
+      assert.ok(
+        locked.retryAfterSeconds > 600 && locked.retryAfterSeconds <= 900,
+        String(locked.retryAfterSeconds),
+      );
+      const checked = await guard.check('alice@example.com');
+      assert.equal(checked.allowed, false);
+      assert.ok(checked.retryAfterSeconds > 600);
+      assert.equal((await guard.check('bob@example.com')).allowed, true);
+
+      await guard.succeed('alice@example.com');
+      assert.deepEqual(await guard.check('alice@example.com'), {
+        allowed: true,
+        retryAfterSeconds: 0,
+        delayMs: 0,
+        failures: 0,
+      });
+    });
+  });
+}
+
+describe('rate limiter on postgres, specifically', () => {
+  test('counters live in platform.rate_limits and are shared between limiter instances', async () => {
+    const keyPrefix = uniquePrefix('shared');
+    const one = createRateLimiter({
+      keyPrefix,
+      points: 2,
+      durationSeconds: 60,
+      store: { kind: 'postgres', pool },
+    });
+    const two = createRateLimiter({
+      keyPrefix,
+      points: 2,
+      durationSeconds: 60,
+      store: { kind: 'postgres', pool },
+    });
+    assert.equal((await one.consume('k')).allowed, true);
+    assert.equal((await two.consume('k')).allowed, true);
+    assert.equal((await one.consume('k')).allowed, false);
+    const { rows } = await pool.query('SELECT key, points FROM platform.rate_limits WHERE key = $1', [
+      `${keyPrefix}:k`,
+    ]);
+    assert.deepEqual(rows, [{ key: `${keyPrefix}:k`, points: 3 }]);
+  });
+
+  test('an unreachable database falls back to in-process limits instead of failing', async () => {
+    const deadPool = createPool({
+      url: `postgresql://nobody:nothing@127.0.0.1:${await freePort()}/none`,
+      schema: 'platform',
+      max: 2,
+    });
+    try {
+      const limiter = createRateLimiter({
+        keyPrefix: uniquePrefix('dead'),
+        points: 2,
+        durationSeconds: 60,
+        store: { kind: 'postgres', pool: deadPool },
+      });
+      assert.equal((await limiter.consume('k')).allowed, true);
+      assert.equal((await limiter.consume('k')).allowed, true);
+      const limited = await limiter.consume('k');
+      assert.equal(limited.allowed, false);
+      assert.ok(limited.retryAfterSeconds > 0);
+    } finally {
+      await deadPool.end();
+    }
+  });
+});
+
+describe('rate limiter on redis', () => {
+  test('an unreachable Redis falls back to in-process limits instead of failing', async () => {
+    const client = createRedisClient(`redis://127.0.0.1:${await freePort()}`);
+    try {
+      const limiter = createRateLimiter({
+        keyPrefix: uniquePrefix('redis'),
+        points: 1,
+        durationSeconds: 60,
+        store: { kind: 'redis', client },
+      });
+      assert.equal((await limiter.consume('k')).allowed, true);
+      assert.equal((await limiter.consume('k')).allowed, false);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
+describe('rate limiter options and headers', () => {
+  test('refuses nonsense settings', () => {
+    const store: RateLimitStore = { kind: 'memory' };
+    assert.throws(
+      () => createRateLimiter({ keyPrefix: 'ok', points: -1, durationSeconds: 1, store }),
+      RangeError,
+    );
+    assert.throws(
+      () => createRateLimiter({ keyPrefix: 'ok', points: 1, durationSeconds: 0, store }),
+      RangeError,
+    );
+    assert.throws(
+      () => createRateLimiter({ keyPrefix: 'bad prefix', points: 1, durationSeconds: 1, store }),
+      TypeError,
+    );
+  });
+
+  test('rateLimitHeaders carries Retry-After only when limited', () => {
+    assert.deepEqual(
+      rateLimitHeaders({ allowed: true, limit: 10, remaining: 4, resetAfterMs: 1500, retryAfterSeconds: 0 }),
+      { 'X-RateLimit-Limit': '10', 'X-RateLimit-Remaining': '4', 'X-RateLimit-Reset': '2' },
+    );
+    assert.deepEqual(
+      rateLimitHeaders({
+        allowed: false,
+        limit: 10,
+        remaining: 0,
+        resetAfterMs: 30_000,
+        retryAfterSeconds: 30,
+      }),
+      {
+        'X-RateLimit-Limit': '10',
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': '30',
+        'Retry-After': '30',
+      },
+    );
+  });
+});
