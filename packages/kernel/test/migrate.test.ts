@@ -13,7 +13,10 @@ describe('migrate', () => {
   before(async () => {
     database = await createTestDatabase('migrate');
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'migrations-'));
-    await fs.writeFile(path.join(dir, '0001_init.sql'), 'CREATE TABLE widget (id serial PRIMARY KEY, name text NOT NULL);');
+    await fs.writeFile(
+      path.join(dir, '0001_init.sql'),
+      'CREATE TABLE widget (id serial PRIMARY KEY, name text NOT NULL);',
+    );
     await fs.writeFile(path.join(dir, '0002_seed.sql'), "INSERT INTO widget (name) VALUES ('first');");
   });
   after(async () => {
@@ -55,7 +58,10 @@ describe('migrate', () => {
 
   test('a failing migration is rolled back whole and not recorded', async () => {
     const failing = await fs.mkdtemp(path.join(os.tmpdir(), 'migrations-bad-'));
-    await fs.writeFile(path.join(failing, '0001_bad.sql'), 'CREATE TABLE half (id int); SELECT * FROM missing_table;');
+    await fs.writeFile(
+      path.join(failing, '0001_bad.sql'),
+      'CREATE TABLE half (id int); SELECT * FROM missing_table;',
+    );
     await assert.rejects(migrate(database.url, 'broken', failing), /0001_bad.sql failed/);
     const client = new pg.Client(database.url);
     await client.connect();

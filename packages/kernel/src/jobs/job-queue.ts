@@ -126,7 +126,11 @@ export class JobQueue {
       for (let index = 0; index < workers; index += 1) {
         await this.boss.work<object>(
           queue,
-          { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: definition.pollingIntervalSeconds ?? 1 },
+          {
+            batchSize: 1,
+            includeMetadata: true,
+            pollingIntervalSeconds: definition.pollingIntervalSeconds ?? 1,
+          },
           async ([job]) => {
             if (!job) return;
             const logger = this.options.logger.child({ queue, jobId: job.id });

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { ConfigError, loadPlatformConfig, resolvePorts } from '../src/config/platform-config.js';
+
+describe('platform config', () => {
+  test('embedded defaults when nothing is set', () => {
+    const config = loadPlatformConfig({}, '/repo');
+    assert.equal(config.dataDir, path.resolve('/repo/.data'));
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.amqpUrl, undefined);
+    assert.equal(config.s3, undefined);
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.allowPrivateWebhooks, false);
+  });
+
+  test('reads the engines at scale from their variables', () => {
+    const config = loadPlatformConfig(
+      {
+        DATABASE_URL: 'postgresql://u:p@db:5432/trustplane',
+        AMQP_URL: 'amqp://rabbit:5672',
+        REDIS_URL: 'redis://cache:6379',
+        SMTP_URL: 'smtp://mail:25',
+        S3_ENDPOINT: 'http://minio:9000',
+        S3_BUCKET: 'objects',
+        S3_ACCESS_KEY_ID: 'id',
+        S3_SECRET_ACCESS_KEY: 'secret',
+        TRUSTPLANE_DATA_DIR: '/var/lib/trustplane',
+        TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS: '1',
+      },
+      '/repo',
+    );
+    assert.equal(config.databaseUrl, 'postgresql://u:p@db:5432/trustplane');
+    assert.equal(config.amqpUrl, 'amqp://rabbit:5672');
+    assert.deepEqual(config.s3, {
+      endpoint: 'http://minio:9000',
+      bucket: 'objects',
+      accessKeyId: 'id',
+      secretAccessKey: 'secret',
+      region: 'us-east-1',
+    });
+    assert.equal(config.dataDir, '/var/lib/trustplane');
+    assert.equal(config.allowPrivateWebhooks, true);
+  });
+
+  test('fails fast naming every bad variable', () => {
+    assert.throws(
+      () =>
+        loadPlatformConfig({
+          DATABASE_URL: 'mysql://db/x',
+          LOG_LEVEL: 'loud',
+          TRUSTPLANE_SIGNING_SECRET: 'short',
+          TRUSTPLANE_BODY_LIMIT_BYTES: '-1',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const text = error.message;
+        for (const variable of [
+          'DATABASE_URL',
+          'LOG_LEVEL',
+          'TRUSTPLANE_SIGNING_SECRET',
+          'TRUSTPLANE_BODY_LIMIT_BYTES',
+        ]) {
+          assert.match(text, new RegExp(variable), `${variable} is named`);
+        }
+        assert.equal(error.issues.length, 4);
+        return true;
+      },
+    );
+  });
+
+  test('S3 needs its bucket and credentials once an endpoint is set', () => {
+    assert.throws(
+      () => loadPlatformConfig({ S3_ENDPOINT: 'http://minio:9000' }),
+      /S3_BUCKET: is required when S3_ENDPOINT is set[\s\S]*S3_ACCESS_KEY_ID[\s\S]*S3_SECRET_ACCESS_KEY/,
+    );
+  });
+
+  test('an unparseable URL is refused even with the right scheme', () => {
+    assert.throws(() => loadPlatformConfig({ AMQP_URL: 'amqp://' + ' bad host' }), /AMQP_URL/);
+  });
+
+  test('ports: defaults, per-service and per-listener overrides, refusal of nonsense', () => {
+    assert.deepEqual(resolvePorts('kyc', { http: 4488 }, {}), { http: 4488 });
+    assert.deepEqual(resolvePorts('kyc', { http: 4488 }, { KYC_PORT: '5000' }), { http: 5000 });
+    assert.deepEqual(
+      resolvePorts('notification', { http: 13080, grpc: 13051 }, { NOTIFICATION_GRPC_PORT: '14000' }),
+      { http: 13080, grpc: 14000 },
+    );
+    assert.throws(() => resolvePorts('kyc', { http: 4488 }, { KYC_PORT: 'eighty' }), /KYC_PORT/);
+    assert.throws(() => resolvePorts('kyc', { http: 4488 }, { KYC_PORT: '70000' }), ConfigError);
+  });
+});
