@@ -15,3 +15,6 @@ export * from './runtime/service-definition.js';
 export * from './mail/index.js';
 export * from './ratelimit/index.js';
 export * from './secrets/index.js';
+export * from './db/sql-executor.js';
+export * from './bus/index.js';
+export * from './webhooks/index.js';

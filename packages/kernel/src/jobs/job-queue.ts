@@ -1,6 +1,7 @@
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
+import type { KyselyExecutor } from '../db/sql-executor.js';
 
 export interface JobContext {
   id: string;
@@ -29,14 +30,14 @@ export interface JobDefinition<T extends object = object> {
 
 export interface SendOptions {
   /** Enqueue inside the caller's transaction: the job exists iff the transaction commits. */
-  transaction?: Transaction<unknown> | Kysely<unknown>;
+  transaction?: KyselyExecutor;
   singletonKey?: string;
   startAfter?: Date | number;
   priority?: number;
   id?: string;
 }
 
-export function transactionExecutor(transaction: Transaction<unknown> | Kysely<unknown>): PgBoss.Db {
+export function transactionExecutor(transaction: KyselyExecutor): PgBoss.Db {
   return {
     async executeSql(text, values) {
       const result = await transaction.executeQuery(CompiledQuery.raw(text, values));

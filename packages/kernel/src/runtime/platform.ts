@@ -4,15 +4,18 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import pino, { type Logger } from 'pino';
 import type { PlatformConfig } from '../config/platform-config.js';
-import { createDatabase, type Database } from '../db/database.js';
+import { createTransport, type MessageTransport, Outbox } from '../bus/index.js';
+import { createDatabase, createPool, type Database } from '../db/database.js';
 import { type DatabaseServer, startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { migrate } from '../db/migrate.js';
 import { createHttpApp } from '../http/create-http-app.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { createMailer, type Mailer } from '../mail/index.js';
 import { createObjectStore, objectRoutes } from '../objects/index.js';
+import { WebhookDispatcher } from '../webhooks/index.js';
 import type { ServiceContext, ServiceDefinition, ServiceHttpOptions } from './service-definition.js';
 
 export const KERNEL_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -73,6 +76,12 @@ export class Platform {
     readonly databaseUrl: string,
     readonly jobs: JobQueue,
     readonly mailer: Mailer,
+    /** Messages between services: in-process, or RabbitMQ when `AMQP_URL` is set. */
+    readonly bus: MessageTransport,
+    /** Transactional outbox relayed to `bus`. */
+    readonly outbox: Outbox,
+    readonly webhooks: WebhookDispatcher,
+    private readonly kernelPool: pg.Pool,
     private readonly secret: Buffer,
     private readonly server: DatabaseServer | undefined,
   ) {}
@@ -96,7 +105,43 @@ export class Platform {
     });
     const secret = await loadPlatformSecret(config);
     const mailer = createMailer({ dataDir: config.dataDir, smtpUrl: config.smtpUrl, from: config.mailFrom });
-    return new Platform(config, role, logger, databaseUrl, jobs, mailer, secret, server);
+    const kernelPool = createPool({ url: databaseUrl, schema: KERNEL_SCHEMA, max: 5 });
+    const bus = await createTransport({
+      amqpUrl: config.amqpUrl,
+      logger: logger.child({ component: 'bus' }),
+    });
+    const outbox = new Outbox({
+      pool: kernelPool,
+      logger: logger.child({ component: 'outbox' }),
+      transport: bus,
+    });
+    const webhooks = new WebhookDispatcher({
+      jobs,
+      pool: kernelPool,
+      logger: logger.child({ component: 'webhooks' }),
+      allowPrivateDestinations: config.allowPrivateWebhooks,
+    });
+    return new Platform(
+      config,
+      role,
+      logger,
+      databaseUrl,
+      jobs,
+      mailer,
+      bus,
+      outbox,
+      webhooks,
+      kernelPool,
+      secret,
+      server,
+    );
+  }
+
+  /** Relays the outbox and delivers webhooks: runs wherever workers run. */
+  async startBackground(): Promise<void> {
+    await this.jobs.start();
+    await this.outbox.start();
+    await this.jobs.work([this.webhooks.queue]);
   }
 
   /** Applies the kernel's and then each service's migrations. */
@@ -141,6 +186,9 @@ export class Platform {
       jobs: this.jobs,
       objects,
       mailer: this.mailer,
+      bus: this.bus,
+      outbox: this.outbox,
+      webhooks: this.webhooks,
       publicUrl,
       signingSecret,
       createHttpApp: async (options: ServiceHttpOptions): Promise<FastifyInstance> => {
@@ -154,7 +202,6 @@ export class Platform {
         return app;
       },
       onClose: (close) => closers.push(close),
-      extensions: {},
     };
     this.closers.push(async () => {
       for (const close of closers.reverse()) await close();
@@ -171,6 +218,7 @@ export class Platform {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.outbox.stop().catch((error) => this.logger.error({ err: error }, 'outbox stop failed'));
     await this.jobs
       .stop(this.config.shutdownTimeoutMs)
       .catch((error) => this.logger.error({ err: error }, 'job queue stop failed'));
@@ -178,6 +226,8 @@ export class Platform {
       await close().catch((error) => this.logger.error({ err: error }, 'close failed'));
     }
     await this.mailer.close();
+    await this.bus.close().catch((error) => this.logger.error({ err: error }, 'bus close failed'));
+    await this.kernelPool.end();
     await this.server?.stop();
   }
 }

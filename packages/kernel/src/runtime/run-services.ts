@@ -71,7 +71,7 @@ export async function runServices(
       }
     }
     if (options.workers) {
-      await platform.jobs.start();
+      await platform.startBackground();
       for (const service of services) {
         service.workers = await service.definition.startWorkers?.(service.context);
       }

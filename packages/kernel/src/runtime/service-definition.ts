@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { MessageTransport, Outbox } from '../bus/index.js';
 import type { PlatformConfig } from '../config/platform-config.js';
 import type { Database } from '../db/database.js';
 import type { HttpAppOptions } from '../http/create-http-app.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { Mailer } from '../mail/index.js';
+import type { WebhookDispatcher } from '../webhooks/index.js';
 import type { AnyObjectStore } from '../objects/index.js';
 
 /** Something started that must be stopped on shutdown. */
@@ -25,6 +27,12 @@ export interface ServiceContext {
   objects: AnyObjectStore;
   /** Outbound mail: `.eml` sink in the data dir by default, SMTP when `SMTP_URL` is set. */
   mailer: Mailer;
+  /** Subscribe to messages between services (in-process, or RabbitMQ when `AMQP_URL` is set). */
+  bus: MessageTransport;
+  /** Publish a message in the caller's transaction: `outbox.publish(trx, {exchange, topic, payload})`. */
+  outbox: Outbox;
+  /** Signed, retried, logged webhook delivery: `webhooks.enqueue(trx, {url, secret, event, payload})`. */
+  webhooks: WebhookDispatcher;
   /** Base URL a client reaches the service's HTTP port at (for hosted pages, presigned URLs). */
   publicUrl: string;
   /** Secret for the service's own HMACs (presigned URLs, signed cookies), stable across restarts. */
@@ -33,8 +41,6 @@ export interface ServiceContext {
   createHttpApp(options: ServiceHttpOptions): Promise<FastifyInstance>;
   /** Registers cleanup run when the service stops (reverse order). */
   onClose(close: () => Promise<void>): void;
-  /** Mechanisms wired in by the platform (outbox, webhooks, mail, rate limits); see runtime/platform.ts. */
-  extensions: Record<string, unknown>;
 }
 
 export type ServiceHttpOptions = Omit<HttpAppOptions, 'service' | 'logger' | 'metricsRegistry'>;

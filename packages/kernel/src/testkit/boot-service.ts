@@ -19,7 +19,7 @@ export interface BootedService {
 export interface BootOptions {
   /** Extra environment for the platform config (e.g. service settings). */
   env?: Record<string, string>;
-  /** Start the service's background workers too. */
+  /** Start the service's background workers, the outbox relay and webhook delivery too. */
   workers?: boolean;
 }
 
@@ -46,6 +46,7 @@ export async function bootService(
   definition.defineJobs?.(context);
   const app = await definition.buildHttp(context);
   await app.ready();
+  if (options.workers) await platform.startBackground();
   const workers = options.workers ? await definition.startWorkers?.(context) : undefined;
   let closed = false;
   return {

@@ -1,0 +1,349 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { BusMessage, MessageTransport } from './message-transport.js';
+import { runSql, type SqlExecutor } from '../db/sql-executor.js';
+import { withTimeout } from './with-timeout.js';
+
+/** Channel the relay LISTENs on; `publish` NOTIFYs it, delivered when the caller commits. */
+export const OUTBOX_CHANNEL = 'platform_outbox';
+
+export const DEFAULT_EXCHANGE = 'trustplane.events';
+
+export interface OutboxMessage {
+  /** Defaults to the outbox's `defaultExchange`. */
+  exchange?: string;
+  topic: string;
+  payload: unknown;
+  headers?: Record<string, string>;
+  /** Publishing the same id again is a no-op, so a caller can make publishing idempotent. */
+  messageId?: string;
+}
+
+export interface OutboxOptions {
+  /** A pool on a database where the `platform` migrations ran. */
+  pool: pg.Pool;
+  logger: Logger;
+  transport: MessageTransport;
+  /** The relay also polls at this interval, for missed notifications and retries. Default 1000. */
+  pollIntervalMs?: number;
+  /** Messages claimed per relay transaction. Default 100. */
+  batchSize?: number;
+  defaultExchange?: string;
+  /** First retry delay after a transport failure, doubled per attempt. Default 1000. */
+  retryDelayMs?: number;
+  /** Longest delay between two attempts. Default 5 minutes. */
+  maxRetryDelayMs?: number;
+  /** A transport publish taking longer counts as failed (its rows stay locked meanwhile). Default 30 s. */
+  publishTimeoutMs?: number;
+  /** Published rows older than this are deleted by the relay. Default 7 days. */
+  retentionMs?: number;
+}
+
+interface OutboxRow {
+  id: string | number;
+  message_id: string;
+  exchange: string;
+  topic: string;
+  payload: unknown;
+  headers: Record<string, string> | null;
+  attempts: number;
+}
+
+const MAX_ERROR_LENGTH = 1000;
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+const LISTENER_RETRY_MS = 5000;
+const TOPIC = /^[^\s#*]+$/;
+
+/**
+ * Transactional outbox. `publish` writes the message through the caller's executor, so it
+ * exists iff the caller's transaction commits. The relay (`start`) claims due rows with
+ * `FOR UPDATE SKIP LOCKED` and keeps them locked while it hands them to the transport, so
+ * relays in several processes do not send the same message twice; a relay that dies
+ * mid-batch releases its locks and the rows are sent again (at least once). Ordering is not
+ * guaranteed once a message has been retried.
+ */
+export class Outbox {
+  private readonly pool: pg.Pool;
+  private readonly logger: Logger;
+  private readonly transport: MessageTransport;
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly defaultExchange: string;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+  private readonly publishTimeoutMs: number;
+  private readonly retentionMs: number;
+
+  private running = false;
+  private starting: Promise<void> | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private listener: { client: pg.PoolClient; discard: () => void } | undefined;
+  private listenerRetryAt = 0;
+  private wakeRequested = false;
+  private wake: (() => void) | undefined;
+  private lastPruneAt = 0;
+
+  constructor(options: OutboxOptions) {
+    this.pool = options.pool;
+    this.logger = options.logger.child({ component: 'outbox' });
+    this.transport = options.transport;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.batchSize = options.batchSize ?? 100;
+    this.defaultExchange = options.defaultExchange ?? DEFAULT_EXCHANGE;
+    this.retryDelayMs = options.retryDelayMs ?? 1000;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5 * 60_000;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
+    this.retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
+  }
+
+  /**
+   * Records `message` in the caller's transaction (a Kysely transaction or a pg client inside
+   * BEGIN … COMMIT) and returns its id. With a pool or a Kysely instance it is committed at once.
+   */
+  async publish(executor: SqlExecutor, message: OutboxMessage): Promise<string> {
+    const exchange = message.exchange ?? this.defaultExchange;
+    if (!TOPIC.test(message.topic)) throw new TypeError(`invalid topic: ${JSON.stringify(message.topic)}`);
+    if (exchange.length === 0) throw new TypeError('exchange must not be empty');
+    const messageId = message.messageId ?? randomUUID();
+    // One statement: the NOTIFY belongs to the same transaction and reaches listeners on commit.
+    await runSql(
+      executor,
+      `WITH inserted AS (
+         INSERT INTO platform.outbox (message_id, exchange, topic, payload, headers)
+         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)
+         ON CONFLICT (message_id) DO NOTHING
+         RETURNING 1
+       )
+       SELECT pg_notify($6, '') FROM inserted`,
+      [
+        messageId,
+        exchange,
+        message.topic,
+        JSON.stringify(message.payload ?? null),
+        JSON.stringify(message.headers ?? {}),
+        OUTBOX_CHANNEL,
+      ],
+    );
+    return messageId;
+  }
+
+  /** Starts the relay: LISTEN for new messages, poll as a fallback. Idempotent. */
+  start(): Promise<void> {
+    this.starting ??= this.startRelay().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  /** Stops the relay after its in-flight batch. Idempotent. */
+  stop(): Promise<void> {
+    if (!this.running) return this.stopping ?? Promise.resolve();
+    this.running = false;
+    this.wake?.();
+    const starting = this.starting;
+    this.stopping = (async () => {
+      await starting;
+      await this.loop;
+      this.loop = undefined;
+      await this.closeListener();
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * Publishes the messages that are due, in batches, until none is left; returns how many
+   * were published. The relay calls it; a command line or a test may too.
+   */
+  async relayPending(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { claimed, published } = await this.relayBatch();
+      total += published;
+      if (claimed < this.batchSize) return total;
+    }
+  }
+
+  private async startRelay(): Promise<void> {
+    await this.stopping;
+    if (this.running) return;
+    this.running = true;
+    this.wakeRequested = true;
+    await this.ensureListener();
+    this.loop = this.relayLoop();
+  }
+
+  private async relayLoop(): Promise<void> {
+    while (this.running) {
+      this.wakeRequested = false;
+      try {
+        // Batch by batch, so that `stop` waits for one batch at most.
+        let claimed = this.batchSize;
+        while (this.running && claimed === this.batchSize) claimed = (await this.relayBatch()).claimed;
+        await this.pruneIfDue();
+      } catch (error) {
+        this.logger.error({ err: error }, 'outbox relay failed; retrying at the next poll');
+      }
+      if (!this.running) break;
+      if (!this.listener && Date.now() >= this.listenerRetryAt) await this.ensureListener();
+      await this.sleep();
+    }
+  }
+
+  private async relayBatch(): Promise<{ claimed: number; published: number }> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    // A checked-out pg client has no error listener: without one, a dropped connection would crash the process.
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT id, message_id, exchange, topic, payload, headers, attempts
+           FROM platform.outbox
+          WHERE published_at IS NULL AND next_attempt_at <= now()
+          ORDER BY next_attempt_at, id
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      const published: (string | number)[] = [];
+      for (const row of rows) {
+        try {
+          await withTimeout(
+            this.transport.publish(toBusMessage(row)),
+            this.publishTimeoutMs,
+            `transport did not accept message ${row.message_id} within ${this.publishTimeoutMs} ms`,
+          );
+          published.push(row.id);
+        } catch (error) {
+          const delayMs = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** Math.min(row.attempts, 30));
+          this.logger.warn(
+            {
+              err: error,
+              messageId: row.message_id,
+              topic: row.topic,
+              attempt: row.attempts + 1,
+              retryInMs: delayMs,
+            },
+            'outbox message not published; will retry',
+          );
+          await client.query(
+            `UPDATE platform.outbox
+                SET attempts = attempts + 1,
+                    last_error = $2,
+                    next_attempt_at = now() + $3::double precision * interval '1 millisecond'
+              WHERE id = $1`,
+            [row.id, describeError(error), delayMs],
+          );
+        }
+      }
+      if (published.length > 0) {
+        await client.query(
+          `UPDATE platform.outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
+            WHERE id = ANY($1::bigint[])`,
+          [published],
+        );
+      }
+      await client.query('COMMIT');
+      return { claimed: rows.length, published: published.length };
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  }
+
+  private async pruneIfDue(): Promise<void> {
+    if (Date.now() - this.lastPruneAt < PRUNE_INTERVAL_MS) return;
+    this.lastPruneAt = Date.now();
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM platform.outbox WHERE published_at < now() - $1::double precision * interval '1 millisecond'`,
+      [this.retentionMs],
+    );
+    if (rowCount) this.logger.debug({ deleted: rowCount }, 'pruned published outbox messages');
+  }
+
+  /** Waits for a notification, the poll interval, or `stop`. */
+  private async sleep(): Promise<void> {
+    if (this.wakeRequested || !this.running) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.pollIntervalMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.wake = undefined;
+  }
+
+  private requestWake(): void {
+    this.wakeRequested = true;
+    this.wake?.();
+  }
+
+  /** A lost or unavailable LISTEN connection only slows the relay down to polling. */
+  private async ensureListener(): Promise<void> {
+    if (this.listener) return;
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      this.listenerRetryAt = Date.now() + LISTENER_RETRY_MS;
+      this.logger.warn({ err: error }, 'outbox could not LISTEN; polling only');
+      return;
+    }
+    let released = false;
+    // The LISTEN connection is never handed back to the pool: its listeners and LISTEN state go with it.
+    const discard = () => {
+      if (released) return;
+      released = true;
+      if (this.listener?.client === client) this.listener = undefined;
+      client.release(true);
+    };
+    client.on('notification', (notification) => {
+      if (notification.channel === OUTBOX_CHANNEL) this.requestWake();
+    });
+    client.on('error', (error) => {
+      if (released) return;
+      this.logger.warn({ err: error }, 'outbox LISTEN connection lost; polling until it is back');
+      discard();
+    });
+    try {
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.listener = { client, discard };
+    } catch (error) {
+      this.listenerRetryAt = Date.now() + LISTENER_RETRY_MS;
+      this.logger.warn({ err: error }, 'outbox could not LISTEN; polling only');
+      discard();
+    }
+  }
+
+  private async closeListener(): Promise<void> {
+    this.listener?.discard();
+    this.listener = undefined;
+  }
+}
+
+function toBusMessage(row: OutboxRow): BusMessage {
+  return {
+    exchange: row.exchange,
+    topic: row.topic,
+    payload: row.payload,
+    headers: row.headers ?? {},
+    messageId: row.message_id,
+  };
+}
+
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.slice(0, MAX_ERROR_LENGTH);
+}

@@ -1,0 +1,315 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Generated } from 'kysely';
+import type pg from 'pg';
+import pino from 'pino';
+import { InProcessTransport } from '../src/bus/in-process-transport.js';
+import type { BusMessage, MessageTransport } from '../src/bus/message-transport.js';
+import { DEFAULT_EXCHANGE, Outbox } from '../src/bus/outbox.js';
+import { createDatabase, createPool, type Database } from '../src/db/database.js';
+import { migrate } from '../src/db/migrate.js';
+import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
+
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+const migrations = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+
+/** Resolves when `check` holds; the deadline only guards against a hung test. */
+async function eventually(check: () => boolean | Promise<boolean>, what: string, deadlineMs = 10_000) {
+  const until = Date.now() + deadlineMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface ServiceDb {
+  orders: { id: Generated<number>; item: string };
+}
+
+describe('Outbox', () => {
+  let database: TestDatabase;
+  let pool: pg.Pool;
+  let service: Database<ServiceDb>;
+  const relays: Outbox[] = [];
+  const pools: pg.Pool[] = [];
+
+  function relay(
+    transport: MessageTransport,
+    options: { pool?: pg.Pool; batchSize?: number; retryDelayMs?: number } = {},
+  ): Outbox {
+    const outbox = new Outbox({
+      pool: options.pool ?? pool,
+      logger,
+      transport,
+      pollIntervalMs: 50,
+      retryDelayMs: options.retryDelayMs ?? 20,
+      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    });
+    relays.push(outbox);
+    return outbox;
+  }
+
+  function newPool(applicationName?: string): pg.Pool {
+    const created = createPool({
+      url: database.url,
+      schema: 'app',
+      max: 4,
+      ...(applicationName ? { applicationName } : {}),
+    });
+    pools.push(created);
+    return created;
+  }
+
+  async function outboxRow(messageId: string) {
+    const { rows } = await pool.query(
+      'SELECT published_at, attempts, last_error FROM platform.outbox WHERE message_id = $1',
+      [messageId],
+    );
+    return rows[0] as { published_at: Date | null; attempts: number; last_error: string | null } | undefined;
+  }
+
+  before(async () => {
+    database = await createTestDatabase('bus-outbox');
+    await migrate(database.url, 'platform', migrations);
+    // The service's own schema and pool: the outbox reaches `platform` by its qualified name.
+    service = createDatabase<ServiceDb>({ url: database.url, schema: 'app' });
+    await service.pool.query(
+      'CREATE SCHEMA app; CREATE TABLE app.orders (id serial PRIMARY KEY, item text NOT NULL)',
+    );
+    pool = newPool();
+  });
+
+  after(async () => {
+    await Promise.all(relays.map((outbox) => outbox.stop()));
+    await service.close();
+    await Promise.all(pools.map((p) => p.end()));
+    await database.drop();
+  });
+
+  test('a message published in a committed transaction reaches the subscriber', async () => {
+    const transport = new InProcessTransport();
+    const received: BusMessage[] = [];
+    await transport.subscribe('account.events', 'email.*', async (message) => {
+      received.push(message);
+    });
+    const outbox = relay(transport);
+    await outbox.start();
+
+    const messageId = await service.transaction(async (trx) => {
+      await trx.insertInto('orders').values({ item: 'book' }).execute();
+      return outbox.publish(trx, {
+        exchange: 'account.events',
+        topic: 'email.requested',
+        payload: { to: 'a@example.com', tags: ['x', 'y'] },
+        headers: { 'x-source': 'account' },
+      });
+    });
+
+    await eventually(() => received.length === 1, 'delivery');
+    assert.deepEqual(received[0], {
+      exchange: 'account.events',
+      topic: 'email.requested',
+      payload: { to: 'a@example.com', tags: ['x', 'y'] },
+      headers: { 'x-source': 'account' },
+      messageId,
+    });
+    await eventually(async () => (await outboxRow(messageId))?.published_at != null, 'published_at');
+    await outbox.stop();
+  });
+
+  test('a message published in a rolled-back transaction is never delivered', async () => {
+    const transport = new InProcessTransport();
+    const received: string[] = [];
+    await transport.subscribe(DEFAULT_EXCHANGE, 'rollback.*', async (message) => {
+      received.push(message.messageId);
+    });
+    const outbox = relay(transport);
+    await outbox.start();
+
+    const client = await pool.connect();
+    let rolledBack: string;
+    try {
+      await client.query('BEGIN');
+      rolledBack = await outbox.publish(client, { topic: 'rollback.created', payload: { id: 1 } });
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    // A later committed message is delivered: the relay has seen everything before it.
+    const committed = await outbox.publish(pool, { topic: 'rollback.created', payload: { id: 2 } });
+    await eventually(() => received.includes(committed), 'the committed message');
+    assert.deepEqual(received, [committed]);
+    assert.equal(await outboxRow(rolledBack), undefined);
+    await outbox.stop();
+  });
+
+  test('a message committed while no relay runs is delivered when a relay starts (crash before relay)', async () => {
+    const publisher = relay(new InProcessTransport()); // never started: as if the process died after COMMIT
+    const messageId = await service.transaction((trx) =>
+      publisher.publish(trx, { topic: 'crash.created', payload: { id: 3 } }),
+    );
+    assert.equal((await outboxRow(messageId))?.published_at, null);
+
+    const transport = new InProcessTransport();
+    const received: string[] = [];
+    await transport.subscribe(DEFAULT_EXCHANGE, 'crash.*', async (message) => {
+      received.push(message.messageId);
+    });
+    const restarted = relay(transport, { pool: newPool() });
+    await restarted.start();
+    await eventually(() => received.includes(messageId), 'delivery after restart');
+    assert.deepEqual(received, [messageId]);
+    await restarted.stop();
+  });
+
+  test('a relay that dies while publishing releases its claim; another relay sends the message', async () => {
+    let releaseStuck: () => void = () => undefined;
+    let claimed = false;
+    // Hangs on the first message, as a process that dies mid-publish would.
+    const stuckTransport: MessageTransport = {
+      publish: async () => {
+        if (claimed) return;
+        claimed = true;
+        await new Promise<void>((resolve) => {
+          releaseStuck = resolve;
+        });
+      },
+      subscribe: async () => async () => undefined,
+      close: async () => undefined,
+    };
+    const doomedPool = newPool('outbox-doomed-relay');
+    const doomed = relay(stuckTransport, { pool: doomedPool });
+    const messageId = await doomed.publish(pool, { topic: 'doomed.created', payload: { id: 4 } });
+    await doomed.start();
+    await eventually(() => claimed, 'the doomed relay to claim the message');
+
+    const transport = new InProcessTransport();
+    const received: string[] = [];
+    await transport.subscribe(DEFAULT_EXCHANGE, 'doomed.*', async (message) => {
+      received.push(message.messageId);
+    });
+    const survivor = relay(transport);
+    await survivor.start();
+    // The row is locked by the doomed relay: the survivor skips it.
+    await survivor.relayPending();
+    assert.equal(received.length, 0);
+
+    await pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'outbox-doomed-relay'",
+    );
+    await eventually(() => received.includes(messageId), 'delivery by the surviving relay');
+    assert.deepEqual(received, [messageId]);
+    releaseStuck();
+    await doomed.stop();
+    await survivor.stop();
+  });
+
+  test('a failing subscriber makes the relay retry later, until delivered', async () => {
+    const transport = new InProcessTransport();
+    let calls = 0;
+    const delivered: string[] = [];
+    await transport.subscribe(DEFAULT_EXCHANGE, 'flaky.#', async (message) => {
+      calls += 1;
+      if (calls <= 2) throw new Error(`subscriber down (${calls})`);
+      delivered.push(message.messageId);
+    });
+    const outbox = relay(transport);
+    await outbox.start();
+    const messageId = await outbox.publish(pool, { topic: 'flaky.event', payload: {} });
+    await eventually(() => delivered.length === 1, 'delivery after retries');
+    assert.deepEqual(delivered, [messageId]);
+    assert.equal(calls, 3);
+    await eventually(async () => (await outboxRow(messageId))?.published_at != null, 'published_at');
+    const row = await outboxRow(messageId);
+    assert.equal(row?.attempts, 3);
+    assert.equal(row?.last_error, null);
+    await outbox.stop();
+  });
+
+  test('a failed attempt is recorded with its error and a later next attempt', async () => {
+    const failing: MessageTransport = {
+      publish: async () => {
+        throw new Error('broker unavailable');
+      },
+      subscribe: async () => async () => undefined,
+      close: async () => undefined,
+    };
+    // A retry delay far beyond the test's duration: "later" does not depend on how fast the machine is.
+    const outbox = relay(failing, { retryDelayMs: 3_600_000 });
+    const messageId = await outbox.publish(pool, { topic: 'never.sent', payload: {} });
+    assert.equal(await outbox.relayPending(), 0);
+    const { rows } = await pool.query(
+      'SELECT attempts, last_error, next_attempt_at > now() AS later FROM platform.outbox WHERE message_id = $1',
+      [messageId],
+    );
+    assert.deepEqual(rows[0], { attempts: 1, last_error: 'Error: broker unavailable', later: true });
+    // Not due yet: a second pass does not try again.
+    assert.equal(await outbox.relayPending(), 0);
+    const again = await pool.query('SELECT attempts FROM platform.outbox WHERE message_id = $1', [messageId]);
+    assert.equal(again.rows[0].attempts, 1);
+    await pool.query('DELETE FROM platform.outbox WHERE message_id = $1', [messageId]);
+  });
+
+  test('two relays running at once deliver each message exactly once', async () => {
+    const transport = new InProcessTransport();
+    const counts = new Map<string, number>();
+    await transport.subscribe(DEFAULT_EXCHANGE, 'burst.*', async (message) => {
+      counts.set(message.messageId, (counts.get(message.messageId) ?? 0) + 1);
+    });
+    const first = relay(transport, { pool: newPool(), batchSize: 7 });
+    const second = relay(transport, { pool: newPool(), batchSize: 7 });
+    await Promise.all([first.start(), second.start()]);
+
+    const ids: string[] = [];
+    for (let batch = 0; batch < 10; batch += 1) {
+      const published = await service.transaction(async (trx) => {
+        const inBatch: string[] = [];
+        for (let i = 0; i < 20; i += 1)
+          inBatch.push(await first.publish(trx, { topic: 'burst.item', payload: { batch, i } }));
+        return inBatch;
+      });
+      ids.push(...published);
+    }
+    await eventually(() => counts.size === ids.length, 'every message');
+    await Promise.all([first.stop(), second.stop()]);
+    assert.deepEqual(
+      ids.filter((id) => counts.get(id) !== 1),
+      [],
+    );
+  });
+
+  test('publishing the same messageId twice records it once', async () => {
+    const outbox = relay(new InProcessTransport());
+    const messageId = crypto.randomUUID();
+    await outbox.publish(pool, { topic: 'dedupe.me', payload: { n: 1 }, messageId });
+    await outbox.publish(pool, { topic: 'dedupe.me', payload: { n: 2 }, messageId });
+    const { rows } = await pool.query('SELECT payload FROM platform.outbox WHERE message_id = $1', [
+      messageId,
+    ]);
+    assert.deepEqual(rows, [{ payload: { n: 1 } }]);
+  });
+
+  test('rejects a topic with wildcards or spaces', async () => {
+    const outbox = relay(new InProcessTransport());
+    await assert.rejects(outbox.publish(pool, { topic: 'email.*', payload: {} }), TypeError);
+    await assert.rejects(outbox.publish(pool, { topic: '', payload: {} }), TypeError);
+  });
+
+  test('start and stop are idempotent; start after stop resumes relaying', async () => {
+    const transport = new InProcessTransport();
+    const received: string[] = [];
+    await transport.subscribe(DEFAULT_EXCHANGE, 'restart.*', async (message) => {
+      received.push(message.messageId);
+    });
+    const outbox = relay(transport);
+    await Promise.all([outbox.start(), outbox.start()]);
+    await Promise.all([outbox.stop(), outbox.stop()]);
+    await outbox.stop();
+    const messageId = await outbox.publish(pool, { topic: 'restart.me', payload: {} });
+    await outbox.start();
+    await eventually(() => received.includes(messageId), 'delivery after restart');
+    await outbox.stop();
+  });
+});
