@@ -21,7 +21,9 @@ interface RunResult {
 
 function run(args: string[], env: Record<string, string>): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -61,7 +63,16 @@ describe('trustplane command line', () => {
     assert.equal(first.code, 0, first.stderr);
     const result = singleJsonObject(first.stdout) as { migrations: { schema: string; applied: string[] }[] };
     const schemas = result.migrations.map((entry) => entry.schema);
-    for (const schema of ['platform', 'kyc', 'biometry', 'verifact', 'backlex', 'account', 'media', 'notification']) {
+    for (const schema of [
+      'platform',
+      'kyc',
+      'biometry',
+      'verifact',
+      'backlex',
+      'account',
+      'media',
+      'notification',
+    ]) {
       assert.ok(schemas.includes(schema), `${schema} migrated`);
     }
     const second = await run(['migrate', '--json'], env);
@@ -83,7 +94,10 @@ describe('trustplane command line', () => {
   });
 
   test('a configuration error stops with a clear message and exit code 2', async () => {
-    const result = await run(['migrate', '--json'], { DATABASE_URL: 'mysql://db/x', TRUSTPLANE_DATA_DIR: dataDir });
+    const result = await run(['migrate', '--json'], {
+      DATABASE_URL: 'mysql://db/x',
+      TRUSTPLANE_DATA_DIR: dataDir,
+    });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /DATABASE_URL: must be a URL starting with postgres/);
     assert.equal(result.stdout, '');
@@ -107,7 +121,13 @@ describe('trustplane start on embedded PostgreSQL', () => {
 
   async function start(port: number): Promise<{ child: ChildProcess; lines: string[] }> {
     const child = spawn(process.execPath, [bin, 'start', 'kyc'], {
-      env: { ...process.env, LOG_LEVEL: 'info', TRUSTPLANE_DATA_DIR: dataDir, KYC_PORT: String(port), DATABASE_URL: '' },
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'info',
+        TRUSTPLANE_DATA_DIR: dataDir,
+        KYC_PORT: String(port),
+        DATABASE_URL: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = [];
@@ -121,7 +141,9 @@ describe('trustplane start on embedded PostgreSQL', () => {
         lines.push(line);
         if (line.includes('"trustplane ready"')) resolve();
       });
-      child.once('exit', (code) => reject(new Error(`start exited with ${code}: ${lines.join('\n')}${errors}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`start exited with ${code}: ${lines.join('\n')}${errors}`)),
+      );
     });
     return { child, lines };
   }
@@ -145,7 +167,9 @@ describe('trustplane start on embedded PostgreSQL', () => {
       port: number;
       password: string;
     };
-    const client = new pg.Client(`postgresql://postgres:${encodeURIComponent(info.password)}@127.0.0.1:${info.port}/trustplane`);
+    const client = new pg.Client(
+      `postgresql://postgres:${encodeURIComponent(info.password)}@127.0.0.1:${info.port}/trustplane`,
+    );
     await client.connect();
     await client.query('CREATE TABLE IF NOT EXISTS public.survives (note text)');
     await client.query("INSERT INTO public.survives VALUES ('kept')");
@@ -160,7 +184,9 @@ describe('trustplane start on embedded PostgreSQL', () => {
       port: number;
       password: string;
     };
-    const reader = new pg.Client(`postgresql://postgres:${encodeURIComponent(again.password)}@127.0.0.1:${again.port}/trustplane`);
+    const reader = new pg.Client(
+      `postgresql://postgres:${encodeURIComponent(again.password)}@127.0.0.1:${again.port}/trustplane`,
+    );
     await reader.connect();
     const { rows } = await reader.query('SELECT note FROM public.survives');
     await reader.end();
