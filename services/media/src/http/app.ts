@@ -1,15 +1,43 @@
+import fastifyMultipart from '@fastify/multipart';
 import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
+import { composeMedia } from '../composition.js';
+import type { MediaSettings } from '../config.js';
 import { renderMediaError } from './errors.js';
+import { folderRoutes } from './routes/folders.js';
 import { healthRoutes } from './routes/health.js';
+import { mediaRoutes } from './routes/media.js';
+import { recentRoutes } from './routes/recent.js';
+import { sharedLinkRoutes } from './routes/shared-links.js';
+import { starredRoutes } from './routes/starred.js';
+import { uploadRoutes } from './routes/upload.js';
 
-export async function buildMediaApp(context: ServiceContext, version: string): Promise<FastifyInstance> {
+export async function buildMediaApp(
+  context: ServiceContext,
+  version: string,
+  settings: MediaSettings,
+): Promise<FastifyInstance> {
   const app = await context.createHttpApp({
     title: 'Media Service',
-    description: 'File upload, download, metadata.',
+    description:
+      'File upload, download, metadata. Authenticates with RS256 JWTs issued by the account service.',
     version,
     renderError: renderMediaError,
+    openapi: {
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  const deps = composeMedia(context, settings);
+  await app.register(fastifyMultipart, {
+    // The store's `maxBytes` is the authoritative cap; busboy's limit only backs it up.
+    limits: { fileSize: settings.maxFileSize + 1, files: 1, fields: 20, parts: 40, fieldSize: 64 * 1024 },
   });
   await app.register(healthRoutes);
+  await app.register(uploadRoutes, { deps });
+  await app.register(mediaRoutes, { deps });
+  await app.register(folderRoutes, { deps });
+  await app.register(sharedLinkRoutes, { deps });
+  await app.register(starredRoutes, { deps });
+  await app.register(recentRoutes, { deps });
   return app;
 }
