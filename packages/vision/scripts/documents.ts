@@ -77,7 +77,7 @@ export const DOCUMENTS: DocumentSpec[] = [
     identity: {
       documentCode: 'IR',
       issuingState: 'FRA',
-      documentNumber: 'BZ8305521',
+      documentNumber: 'BK8305521',
       lastName: 'Okafor',
       firstNames: 'Chidi Emeka',
       nationality: 'NGA',

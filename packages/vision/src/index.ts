@@ -3,3 +3,7 @@ export * from './faces/similarity.js';
 export * from './images/decode.js';
 export * from './mrz/check-digit.js';
 export * from './mrz/compose.js';
+export * from './images/grayscale.js';
+export * from './mrz/correct.js';
+export * from './mrz/mrz-reader.js';
+export * from './mrz/ocr-pool.js';

@@ -1,0 +1,196 @@
+import { parse } from 'mrz';
+import {
+  binarize,
+  cropGray,
+  decodeGray,
+  estimateSkew,
+  type GrayImage,
+  grayToSharp,
+  rotateGray,
+} from '../images/grayscale.js';
+import { type Correction, correctMrz, detectFormat, MRZ_FORMATS, type MrzFormatName } from './correct.js';
+import type { OcrLine, OcrPool } from './ocr-pool.js';
+
+export interface MrzFields {
+  documentCode: string | null;
+  issuingState: string | null;
+  documentNumber: string | null;
+  lastName: string | null;
+  firstName: string | null;
+  nationality: string | null;
+  /** `YYMMDD` as printed. */
+  birthDate: string | null;
+  sex: 'male' | 'female' | 'nonspecified' | null;
+  /** `YYMMDD` as printed. */
+  expirationDate: string | null;
+}
+
+export interface MrzReading {
+  found: boolean;
+  format: MrzFormatName | null;
+  /** The lines after correction (what was parsed). */
+  lines: string[];
+  /** The lines as OCR read them. */
+  rawLines: string[];
+  corrections: Correction[];
+  /** Every check digit holds and every field is well formed. */
+  valid: boolean;
+  /** Labels of the fields or check digits that failed. */
+  invalidFields: string[];
+  fields: MrzFields;
+  /** Mean OCR confidence of the MRZ characters, 0–1. */
+  confidence: number;
+  skewDegrees: number;
+}
+
+const EMPTY_FIELDS: MrzFields = {
+  documentCode: null,
+  issuingState: null,
+  documentNumber: null,
+  lastName: null,
+  firstName: null,
+  nationality: null,
+  birthDate: null,
+  sex: null,
+  expirationDate: null,
+};
+
+/** Normalises a line to `length` characters by growing or shrinking its longest `<` run (OCR drops or adds fillers). */
+export function fitLength(line: string, length: number): string {
+  if (line.length === length) return line;
+  const runs = [...line.matchAll(/<+/g)];
+  if (runs.length) {
+    const longest = runs.reduce((best, run) => (run[0].length > best[0].length ? run : best));
+    const start = longest.index ?? 0;
+    const delta = length - line.length;
+    const run = longest[0].length + delta;
+    if (run >= 1) return `${line.slice(0, start)}${'<'.repeat(run)}${line.slice(start + longest[0].length)}`;
+  }
+  return line.length > length ? line.slice(0, length) : line.padEnd(length, '<');
+}
+
+interface Candidate {
+  format: MrzFormatName;
+  lines: OcrLine[];
+}
+
+/** The MRZ among OCR lines: the last run of 2 or 3 consecutive lines of an MRZ's length. */
+function findMrzLines(ocr: OcrLine[]): Candidate | undefined {
+  const lines = ocr
+    .map((line) => ({ ...line, text: line.text.replace(/\s+/g, '') }))
+    .filter((line) => line.text.length >= 20);
+  const fits = (line: OcrLine, length: number) =>
+    Math.abs(line.text.length - length) <= 3 && line.text.includes('<');
+  for (let end = lines.length; end >= 2; end -= 1) {
+    for (const format of ['TD3', 'TD2', 'TD1'] as const) {
+      const spec = MRZ_FORMATS[format];
+      const group = lines.slice(end - spec.lines, end);
+      if (group.length !== spec.lines) continue;
+      if (
+        group.every((line) => Math.abs(line.text.length - spec.length) <= 3) &&
+        group.some((line) => fits(line, spec.length))
+      )
+        return { format, lines: group };
+    }
+  }
+  return undefined;
+}
+
+const SEX = { male: 'male', female: 'female', nonspecified: 'nonspecified' } as const;
+
+function interpret(candidate: Candidate, skewDegrees: number): MrzReading {
+  const spec = MRZ_FORMATS[candidate.format];
+  const rawLines = candidate.lines.map((line) => line.text);
+  const fitted = rawLines.map((line) => fitLength(line, spec.length));
+  const format = detectFormat(fitted) ?? candidate.format;
+  const corrected = correctMrz(fitted, format);
+  const symbols = candidate.lines.flatMap((line) => line.symbols);
+  const confidence = symbols.length
+    ? symbols.reduce((sum, symbol) => sum + symbol.confidence, 0) / symbols.length / 100
+    : 0;
+  let fields = EMPTY_FIELDS;
+  let valid = false;
+  let invalidFields: string[] = [];
+  try {
+    const parsed = parse(corrected.lines);
+    valid = parsed.valid && corrected.checksPass;
+    invalidFields = parsed.details.filter((detail) => !detail.valid).map((detail) => detail.label);
+    const value = (name: keyof typeof parsed.fields) => parsed.fields[name] ?? null;
+    const sex = value('sex');
+    fields = {
+      documentCode: value('documentCode'),
+      issuingState: value('issuingState'),
+      documentNumber: value('documentNumber'),
+      lastName: value('lastName'),
+      firstName: value('firstName'),
+      nationality: value('nationality'),
+      birthDate: value('birthDate'),
+      sex: sex && sex in SEX ? SEX[sex as keyof typeof SEX] : null,
+      expirationDate: value('expirationDate'),
+    };
+  } catch (error) {
+    invalidFields = [(error as Error).message];
+  }
+  return {
+    found: true,
+    format,
+    lines: corrected.lines,
+    rawLines,
+    corrections: corrected.corrections,
+    valid,
+    invalidFields,
+    fields,
+    confidence: Math.round(confidence * 1000) / 1000,
+    skewDegrees,
+  };
+}
+
+async function toPng(image: GrayImage): Promise<Buffer> {
+  return grayToSharp(image).png().toBuffer();
+}
+
+export interface ReadMrzOptions {
+  /** Width the image is normalised to before OCR. Default 1400. */
+  width?: number;
+}
+
+/**
+ * Reads the MRZ of a document image: deskew, crop the lower half (where ICAO puts the MRZ),
+ * binarise (Otsu), OCR with the MRZ alphabet, correct look-alikes, parse and check every
+ * check digit. Falls back to the whole page, then to the unbinarised image, when a pass
+ * finds no valid MRZ.
+ */
+export async function readMrz(
+  pool: OcrPool,
+  image: Uint8Array,
+  options: ReadMrzOptions = {},
+): Promise<MrzReading> {
+  let gray = await decodeGray(image, options.width ?? 1400);
+  const correction = await estimateSkew(gray);
+  const skewDegrees = correction === 0 ? 0 : -correction;
+  if (correction !== 0) gray = await rotateGray(gray, correction);
+  const lowerHalf = cropGray(gray, Math.round(gray.height * 0.5), gray.height);
+  const attempts = [() => toPng(binarize(lowerHalf)), () => toPng(lowerHalf), () => toPng(binarize(gray))];
+  let best: MrzReading | undefined;
+  for (const attempt of attempts) {
+    const candidate = findMrzLines(await pool.recognize(await attempt()));
+    if (!candidate) continue;
+    const reading = interpret(candidate, skewDegrees);
+    if (reading.valid) return reading;
+    if (!best || reading.invalidFields.length < best.invalidFields.length) best = reading;
+  }
+  return (
+    best ?? {
+      found: false,
+      format: null,
+      lines: [],
+      rawLines: [],
+      corrections: [],
+      valid: false,
+      invalidFields: [],
+      fields: EMPTY_FIELDS,
+      confidence: 0,
+      skewDegrees,
+    }
+  );
+}

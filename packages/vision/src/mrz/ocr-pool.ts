@@ -1,0 +1,96 @@
+import { createRequire } from 'node:module';
+import { createScheduler, createWorker, OEM, PSM, type Scheduler } from 'tesseract.js';
+
+const require = createRequire(import.meta.url);
+
+export const MRZ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<';
+
+export interface OcrSymbol {
+  text: string;
+  confidence: number;
+}
+
+export interface OcrLine {
+  text: string;
+  confidence: number;
+  symbols: OcrSymbol[];
+}
+
+export interface OcrPool {
+  readonly size: number;
+  readonly version: string;
+  /** Text lines of a (binarised) image, restricted to the MRZ alphabet. */
+  recognize(image: Buffer): Promise<OcrLine[]>;
+  close(): Promise<void>;
+}
+
+export interface OcrPoolOptions {
+  /** Tesseract workers (threads) of this process. Default 1. */
+  size?: number;
+}
+
+/**
+ * A pool of Tesseract workers (legacy engine, which reads a binarised OCR-B MRZ best) with
+ * the English data shipped in `@tesseract.js-data/eng`: no network, no cache files written.
+ */
+export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPool> {
+  const size = Math.max(1, options.size ?? 1);
+  const langPath: string = require('@tesseract.js-data/eng').langPath;
+  const scheduler: Scheduler = createScheduler();
+  try {
+    for (let index = 0; index < size; index += 1) {
+      const worker = await createWorker(
+        'eng',
+        OEM.TESSERACT_ONLY,
+        {
+          langPath,
+          gzip: true,
+          cacheMethod: 'none',
+          legacyCore: true,
+          legacyLang: true,
+        },
+        { load_system_dawg: '0', load_freq_dawg: '0' } as never,
+      );
+      await worker.setParameters({
+        user_defined_dpi: '300',
+        tessedit_char_whitelist: MRZ_ALPHABET,
+        tessedit_pageseg_mode: PSM.SINGLE_BLOCK,
+      });
+      scheduler.addWorker(worker);
+    }
+  } catch (error) {
+    await scheduler.terminate();
+    throw error;
+  }
+  const version: string = require('tesseract.js/package.json').version;
+  let closed = false;
+  return {
+    size,
+    version,
+    async recognize(image) {
+      if (closed) throw new Error('OCR pool is closed');
+      const result = await scheduler.addJob('recognize', image, {}, { blocks: true, text: true });
+      const lines: OcrLine[] = [];
+      for (const block of result.data.blocks ?? []) {
+        for (const paragraph of block.paragraphs) {
+          for (const line of paragraph.lines) {
+            const symbols = line.words.flatMap((word) =>
+              word.symbols.map((symbol) => ({ text: symbol.text, confidence: symbol.confidence })),
+            );
+            lines.push({
+              text: symbols.map((symbol) => symbol.text).join(''),
+              confidence: line.confidence,
+              symbols,
+            });
+          }
+        }
+      }
+      return lines;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await scheduler.terminate();
+    },
+  };
+}
