@@ -90,6 +90,9 @@ export function createUploadService(deps: UploadDeps) {
       const key = originalKey(id);
       const sniffer = new SniffingStream((sniffed) => effectiveType(declared, originalName, sniffed));
       part.file.on('error', (error) => sniffer.destroy(error));
+      // The store's reader rethrows the stream's error; this keeps a refusal raised before the store
+      // starts reading (small bodies are sniffed at once) from becoming an uncaught 'error' event.
+      sniffer.on('error', () => undefined);
       part.file.pipe(sniffer);
       let stored: Awaited<ReturnType<AnyObjectStore['put']>>;
       try {
