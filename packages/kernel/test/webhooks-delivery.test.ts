@@ -126,6 +126,7 @@ describe('WebhookDispatcher (real PostgreSQL, pg-boss and HTTP receiver)', { con
     dispatcher = new WebhookDispatcher({
       ...common,
       allowPrivateDestinations: true,
+      secretKey: Buffer.alloc(32, 7),
       queue: 'test.webhooks',
       maxAttempts: 4,
       timeoutMs: 5000,
@@ -133,6 +134,7 @@ describe('WebhookDispatcher (real PostgreSQL, pg-boss and HTTP receiver)', { con
     short = new WebhookDispatcher({
       ...common,
       allowPrivateDestinations: true,
+      secretKey: Buffer.alloc(32, 7),
       queue: 'test.webhooks-short',
       maxAttempts: 2,
       timeoutMs: 500,
@@ -140,6 +142,7 @@ describe('WebhookDispatcher (real PostgreSQL, pg-boss and HTTP receiver)', { con
     strict = new WebhookDispatcher({
       ...common,
       allowPrivateDestinations: false,
+      secretKey: Buffer.alloc(32, 7),
       queue: 'test.webhooks-strict',
     });
     await jobs.work([dispatcher.queue, short.queue, strict.queue]);
@@ -194,6 +197,12 @@ describe('WebhookDispatcher (real PostgreSQL, pg-boss and HTTP receiver)', { con
     assert.equal(verifyWebhookSignature(secret, request.body, signature), true);
     assert.equal(signature.startsWith(`t=${request.headers['x-trustplane-timestamp']},v1=`), true);
     assert.equal(verifyWebhookSignature('wrong-secret-value', request.body, signature), false);
+
+    const stored = await pool.query<{ secret: string }>(
+      'SELECT secret FROM platform.webhook_deliveries WHERE id = $1',
+      [id],
+    );
+    assert.ok(!stored.rows[0]!.secret.includes(secret), 'the receiver secret is sealed at rest');
   });
 
   test('a receiver failing twice then succeeding: delivered after 3 attempts, each logged', async () => {

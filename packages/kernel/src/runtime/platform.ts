@@ -15,6 +15,7 @@ import { createHttpApp } from '../http/create-http-app.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { createMailer, type Mailer } from '../mail/index.js';
 import { createObjectStore, objectRoutes } from '../objects/index.js';
+import { deriveKey } from '../secrets/sealed-box.js';
 import { WebhookDispatcher } from '../webhooks/index.js';
 import type { ServiceContext, ServiceDefinition, ServiceHttpOptions } from './service-definition.js';
 
@@ -120,6 +121,7 @@ export class Platform {
       pool: kernelPool,
       logger: logger.child({ component: 'webhooks' }),
       allowPrivateDestinations: config.allowPrivateWebhooks,
+      secretKey: deriveKey(secret, 'webhook-secrets'),
     });
     return new Platform(
       config,

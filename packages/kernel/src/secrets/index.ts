@@ -38,3 +38,4 @@ export {
   type PasswordHashParameters,
   verifyPassword,
 } from './passwords.js';
+export { deriveKey, openSecret, SealedSecretError, sealSecret } from './sealed-box.js';

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { isKyselyExecutor, runSql, type SqlExecutor, withinTransaction } from '../db/sql-executor.js';
 import type { JobContext, JobDefinition, JobQueue } from '../jobs/job-queue.js';
+import { openSecret, sealSecret } from '../secrets/sealed-box.js';
 import { formatSignature, SIGNATURE_FORMATS, type SignatureFormat, signWebhook } from './signing.js';
 import {
   assertPublicDestination,
@@ -85,6 +86,8 @@ export interface WebhookDispatcherOptions {
   pollingIntervalSeconds?: number;
   /** Host name resolution for the SSRF guard; `dns.lookup` by default. */
   lookup?: HostLookup;
+  /** 32-byte key sealing receivers' secrets at rest (AES-256-GCM); see `secrets/sealed-box.ts`. */
+  secretKey: Buffer;
 }
 
 export class InvalidWebhookError extends Error {
@@ -148,6 +151,7 @@ export class WebhookDispatcher {
   readonly queue: string;
   readonly definition: JobDefinition<WebhookJob>;
   private readonly jobs: JobQueue;
+  private readonly secretKey: Buffer;
   private readonly pool: pg.Pool;
   private readonly logger: Logger;
   private readonly allowPrivate: boolean;
@@ -159,6 +163,8 @@ export class WebhookDispatcher {
 
   constructor(options: WebhookDispatcherOptions) {
     this.jobs = options.jobs;
+    if (options.secretKey.length !== 32) throw new Error('WebhookDispatcher needs a 32-byte secretKey');
+    this.secretKey = options.secretKey;
     this.pool = options.pool;
     this.logger = options.logger.child({ component: 'webhooks' });
     this.allowPrivate = options.allowPrivateDestinations;
@@ -205,7 +211,7 @@ export class WebhookDispatcher {
           request.event,
           JSON.stringify(request.payload ?? null),
           JSON.stringify(checked.headers),
-          request.secret,
+          sealSecret(this.secretKey, request.secret),
           checked.signatureHeader,
           checked.signatureFormat,
         ],
@@ -338,7 +344,7 @@ export class WebhookDispatcher {
     const timestamp = Math.floor(Date.now() / 1000);
     const signature = formatSignature(
       row.signature_format,
-      signWebhook(row.secret, body, timestamp),
+      signWebhook(openSecret(this.secretKey, row.secret), body, timestamp),
       timestamp,
     );
     return postWebhook({
