@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { packageVersion, type ServiceDefinition } from '@trustplane/kernel';
+import { KeyCipher, rotateSigningKey } from './auth/key-store.js';
+import { loadAccountConfig } from './config.js';
+import type { AccountDB } from './db/types.js';
 import { buildAccountApp } from './http/app.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
@@ -12,4 +15,24 @@ export const accountService: ServiceDefinition = {
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 8874 },
   buildHttp: (context) => buildAccountApp(context, version),
+  commands: [
+    {
+      path: ['rotate-key'],
+      description:
+        'make a new RS256 key sign; the previous key keeps verifying until the tokens it signed expire',
+      async run(context) {
+        const config = loadAccountConfig(process.env, context.publicUrl);
+        const database = context.database<AccountDB>();
+        // Refresh tokens live longest: the old key must verify them until their natural exp.
+        const retireAfter =
+          Math.max(config.refreshTokenTtl, config.serviceTokenTtl, config.accessTokenTtl) + 60;
+        const result = await rotateSigningKey(
+          database.kysely,
+          new KeyCipher(context.signingSecret),
+          retireAfter,
+        );
+        return { ...result };
+      },
+    },
+  ],
 };

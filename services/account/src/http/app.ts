@@ -1,7 +1,16 @@
+import fastifyCookie from '@fastify/cookie';
 import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
+import { buildDeps } from '../runtime.js';
+import { csrfGate } from './cookies.js';
 import { renderAccountError } from './errors.js';
+import { rateLimitHook } from './hooks.js';
+import { htmlPages } from './pages/html-pages.js';
+import { protectedAuthRoutes, publicAuthRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { meRoutes } from './routes/me.js';
+import { organizationRoutes, publicOrganizationRoutes } from './routes/organizations.js';
+import { serviceAccountRoutes } from './routes/service-accounts.js';
 
 export async function buildAccountApp(context: ServiceContext, version: string): Promise<FastifyInstance> {
   const app = await context.createHttpApp({
@@ -9,7 +18,28 @@ export async function buildAccountApp(context: ServiceContext, version: string):
     description: 'Authentication and RBAC source of truth.',
     version,
     renderError: renderAccountError,
+    openapi: {
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+    },
   });
-  await app.register(healthRoutes(context, version));
+  const deps = await buildDeps(context, app.metrics);
+  await app.register(fastifyCookie);
+  app.addHook('onRequest', csrfGate(deps.config));
+  await app.register(healthRoutes(context, version, deps));
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', rateLimitHook(deps));
+    await scope.register(publicAuthRoutes(deps));
+    await scope.register(publicOrganizationRoutes(deps));
+    await scope.register(htmlPages(deps));
+    await scope.register(protectedAuthRoutes(deps));
+    await scope.register(meRoutes(deps));
+    await scope.register(organizationRoutes(deps));
+    await scope.register(serviceAccountRoutes(deps));
+  });
   return app;
 }

@@ -1,0 +1,27 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountDeps } from '../deps.js';
+import type { LimitFamily } from './limits.js';
+import { authenticate } from './principal.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The rate-limit family of a route; routes without one fall under the general per-IP cap. */
+    rateLimit?: LimitFamily | 'none';
+  }
+}
+
+/** onRequest hook: the route's per-IP window (seed "Rate limits" card). */
+export function rateLimitHook(deps: AccountDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const family = request.routeOptions.config?.rateLimit ?? 'general';
+    if (family === 'none') return;
+    reply.headers(await deps.limits.enforce(family, request.ip));
+  };
+}
+
+/** onRequest hook of the authenticated scope. */
+export function authHook(deps: AccountDeps) {
+  return async (request: FastifyRequest) => {
+    request.principal = await authenticate(deps, request);
+  };
+}

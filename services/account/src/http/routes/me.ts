@@ -1,0 +1,238 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { activityFeed } from '../../audit/activity-feed.js';
+import { recordAudit } from '../../audit/audit-log.js';
+import type { AccountDeps } from '../../deps.js';
+import { epoch } from '../../identity/access.js';
+import * as auth from '../../identity/auth-service.js';
+import { loadProfile, updateProfile } from '../../identity/profile.js';
+import { authHook } from '../hooks.js';
+import { principalOf, requireHuman, requirePermission } from '../principal.js';
+import {
+  errorResponses,
+  ok,
+  okNull,
+  originOf,
+  page,
+  pageQuery,
+  paginated,
+  permissionString,
+} from '../schemas.js';
+import { activityItem, activityQuery } from './activity-schemas.js';
+
+const profile = z.object({
+  account_id: z.string(),
+  account_type: z.enum(['human', 'service']),
+  email: z.string(),
+  display_name: z.string(),
+  avatar_url: z.string(),
+  timezone: z.string(),
+  language: z.string(),
+  email_verified: z.boolean(),
+  bio: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  created_at: z.number().int(),
+  capabilities: z.array(z.string()).optional(),
+  model_config: z.string().nullable().optional(),
+  organization_id: z.string().nullable().optional(),
+});
+
+const sessionItem = z.object({
+  session_id: z.string(),
+  ip_address: z.string(),
+  user_agent: z.string(),
+  device_fingerprint: z.string(),
+  created_at: z.number().int(),
+  last_used_at: z.number().int(),
+  expires_at: z.number().int(),
+  is_current: z.boolean(),
+});
+
+const sessionsList = z.object({
+  sessions: z.array(sessionItem),
+  total: z.number().int(),
+  page: z.number().int(),
+  per_page: z.number().int(),
+  total_pages: z.number().int(),
+});
+
+export function meRoutes(deps: AccountDeps) {
+  return async (app: FastifyInstance) => {
+    app.addHook('onRequest', authHook(deps));
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+
+    routes.get(
+      '/api/v1/me',
+      {
+        schema: {
+          tags: ['account'],
+          summary: 'Get my profile',
+          response: { 200: ok(profile), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        const data = await loadProfile(deps.db, principal.accountId);
+        await recordAudit(deps.db, {
+          actorId: principal.accountId,
+          organizationId: principal.orgId,
+          action: 'account.accessed',
+          targetType: 'account',
+          targetId: principal.accountId,
+          origin: originOf(request),
+        });
+        return { success: true as const, data };
+      },
+    );
+
+    routes.put(
+      '/api/v1/me',
+      {
+        schema: {
+          tags: ['account'],
+          summary: 'Update my profile (omitted fields untouched)',
+          body: z.object({
+            display_name: z.string().trim().min(1, { error: 'must not be empty' }).max(200).optional(),
+            bio: z.string().max(5000).optional(),
+            timezone: z
+              .string()
+              .max(64)
+              .refine(
+                (value) => {
+                  try {
+                    new Intl.DateTimeFormat('en', { timeZone: value });
+                    return true;
+                  } catch {
+                    return false;
+                  }
+                },
+                { error: 'must be an IANA timezone' },
+              )
+              .optional(),
+            language: z
+              .string()
+              .regex(/^[a-z]{2}$/, { error: 'must be an ISO 639-1 code' })
+              .optional(),
+            model_config: z.string().max(65_536).optional(),
+            capabilities: z.array(permissionString).max(200).optional(),
+          }),
+          response: { 200: ok(profile), ...errorResponses },
+        },
+      },
+      async (request) => ({
+        success: true as const,
+        data: await updateProfile(deps.db, principalOf(request), request.body, originOf(request)),
+      }),
+    );
+
+    routes.post(
+      '/api/v1/me/password',
+      {
+        config: { rateLimit: 'login' },
+        schema: {
+          tags: ['account'],
+          summary: 'Change password (revokes every other session)',
+          body: z.object({
+            current_password: z.string({ error: 'is required' }).min(1, { error: 'is required' }).max(1024),
+            new_password: z.string({ error: 'is required' }).min(1, { error: 'is required' }).max(1024),
+          }),
+          response: { 200: ok(z.object({ success: z.literal(true) })), ...errorResponses },
+        },
+      },
+      async (request) => {
+        await auth.changePassword(deps, requireHuman(request), request.body, originOf(request));
+        return { success: true as const, data: { success: true as const } };
+      },
+    );
+
+    for (const base of ['/api/v1/me/sessions', '/api/v1/sessions']) {
+      const legacy = base === '/api/v1/sessions';
+      routes.get(
+        base,
+        {
+          schema: {
+            tags: ['account'],
+            summary: legacy ? 'List my sessions (legacy path)' : 'List my sessions',
+            querystring: z.object(pageQuery),
+            response: { 200: ok(sessionsList), ...errorResponses },
+          },
+        },
+        async (request) => {
+          const principal = requireHuman(request);
+          requirePermission(principal, 'read:sessions');
+          const all = await auth.listSessions(deps, principal.accountId);
+          const { page: pageNumber, per_page: perPage } = request.query;
+          const slice = all.slice((pageNumber - 1) * perPage, pageNumber * perPage);
+          const paged = page(slice, all.length, pageNumber, perPage);
+          return {
+            success: true as const,
+            data: {
+              sessions: paged.items.map((session) => ({
+                session_id: session.id,
+                ip_address: session.ip_address,
+                user_agent: session.user_agent,
+                device_fingerprint: session.device_fingerprint,
+                created_at: epoch(session.created_at),
+                last_used_at: epoch(session.last_used_at),
+                expires_at: epoch(session.expires_at),
+                is_current: session.id === principal.sessionId,
+              })),
+              total: paged.total,
+              page: paged.page,
+              per_page: paged.per_page,
+              total_pages: paged.total_pages,
+            },
+          };
+        },
+      );
+
+      routes.delete(
+        `${base}/:session_id`,
+        {
+          schema: {
+            tags: ['account'],
+            summary: legacy ? 'Revoke a session (legacy path)' : 'Revoke a session',
+            params: z.object({ session_id: z.uuid({ error: 'must be a UUID' }) }),
+            response: { 200: okNull, ...errorResponses },
+          },
+        },
+        async (request) => {
+          await auth.revokeOwnSession(
+            deps,
+            requireHuman(request),
+            request.params.session_id,
+            originOf(request),
+          );
+          return { success: true as const, data: null };
+        },
+      );
+    }
+
+    routes.get(
+      '/api/v1/me/activities',
+      {
+        schema: {
+          tags: ['account'],
+          summary: 'My activity feed (actor forced to the caller)',
+          querystring: z.object({ ...activityQuery, org_id: z.uuid({ error: 'must be a UUID' }).optional() }),
+          response: { 200: ok(paginated(activityItem)), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        const query = request.query;
+        const { items, total } = await activityFeed(deps.db, {
+          actorId: principal.accountId,
+          ...(query.org_id ? { organizationId: query.org_id } : {}),
+          since: query.since,
+          until: query.until,
+          action: query.action,
+          page: query.page,
+          perPage: query.per_page,
+        });
+        return { success: true as const, data: page(items, total, query.page, query.per_page) };
+      },
+    );
+  };
+}

@@ -1,0 +1,303 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AccountDeps } from '../../deps.js';
+import * as sa from '../../service-accounts/service-account-service.js';
+import { authHook } from '../hooks.js';
+import { principalOf } from '../principal.js';
+import {
+  errorResponses,
+  ok,
+  okNull,
+  originOf,
+  page,
+  pageQuery,
+  paginated,
+  permissionString,
+} from '../schemas.js';
+
+const uuid = z.uuid({ error: 'must be a UUID' });
+const accountParams = z.object({ account_id: uuid });
+const keyParams = z.object({ api_key_id: uuid });
+
+const serviceAccount = z.object({
+  account_id: z.string(),
+  organization_id: z.string(),
+  display_name: z.string(),
+  description: z.string().nullable(),
+  status: z.enum(['active', 'paused', 'archived']),
+  capabilities: z.array(z.string()),
+  allowed_tools: z.array(z.string()),
+  rate_limit_per_minute: z.number().int(),
+  last_used_at: z.number().int().nullable(),
+  created_at: z.number().int(),
+  updated_at: z.number().int(),
+});
+
+const apiKey = z.object({
+  api_key_id: z.string(),
+  key_prefix: z.string(),
+  name: z.string(),
+  permissions: z.array(z.string()),
+  expires_at: z.number().int().nullable(),
+  last_used_at: z.number().int().nullable(),
+  created_at: z.number().int(),
+  is_revoked: z.boolean(),
+  is_expired: z.boolean(),
+});
+
+const capabilities = z.array(permissionString).max(200, { error: 'must list at most 200 entries' });
+const tools = z.array(z.string().min(1).max(100)).max(200, { error: 'must list at most 200 entries' });
+const displayName = z.string({ error: 'is required' }).trim().min(1, { error: 'is required' }).max(200);
+const rateLimit = z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' });
+
+export function serviceAccountRoutes(deps: AccountDeps) {
+  return async (app: FastifyInstance) => {
+    app.addHook('onRequest', authHook(deps));
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+
+    routes.get(
+      '/api/v1/service-accounts',
+      {
+        schema: {
+          tags: ['service-accounts'],
+          summary: 'List service accounts of an organization',
+          querystring: z.object({
+            organization_id: uuid,
+            status: z
+              .enum(['active', 'paused', 'archived'], { error: 'must be active, paused or archived' })
+              .optional(),
+            ...pageQuery,
+          }),
+          response: { 200: ok(paginated(serviceAccount)), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const query = request.query;
+        const { items, total } = await sa.listServiceAccounts(deps.db, principalOf(request), {
+          organization_id: query.organization_id,
+          status: query.status,
+          page: query.page,
+          perPage: query.per_page,
+        });
+        return { success: true as const, data: page(items, total, query.page, query.per_page) };
+      },
+    );
+
+    routes.post(
+      '/api/v1/service-accounts',
+      {
+        schema: {
+          tags: ['service-accounts'],
+          summary: 'Create service account',
+          body: z.object({
+            organization_id: uuid,
+            display_name: displayName,
+            description: z.string().max(2000).nullable().optional(),
+            capabilities,
+            allowed_tools: tools,
+            rate_limit_per_minute: rateLimit.optional(),
+          }),
+          response: { 201: ok(serviceAccount), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const data = await sa.createServiceAccount(
+          deps.db,
+          principalOf(request),
+          request.body,
+          originOf(request),
+        );
+        return reply.status(201).send({ success: true as const, code: 2010, data });
+      },
+    );
+
+    routes.get(
+      '/api/v1/service-accounts/:account_id',
+      {
+        schema: {
+          tags: ['service-accounts'],
+          summary: 'Get service account',
+          params: accountParams,
+          response: { 200: ok(serviceAccount), ...errorResponses },
+        },
+      },
+      async (request) => ({
+        success: true as const,
+        data: await sa.getServiceAccount(deps.db, principalOf(request), request.params.account_id),
+      }),
+    );
+
+    routes.put(
+      '/api/v1/service-accounts/:account_id',
+      {
+        schema: {
+          tags: ['service-accounts'],
+          summary: 'Update service account',
+          params: accountParams,
+          body: z.object({
+            organization_id: uuid,
+            display_name: displayName.optional(),
+            description: z.string().max(2000).nullable().optional(),
+            capabilities: capabilities.optional(),
+            allowed_tools: tools.optional(),
+            rate_limit_per_minute: rateLimit.optional(),
+          }),
+          response: { 200: ok(serviceAccount), ...errorResponses },
+        },
+      },
+      async (request) => ({
+        success: true as const,
+        data: await sa.updateServiceAccount(
+          deps.db,
+          principalOf(request),
+          request.params.account_id,
+          request.body,
+          originOf(request),
+        ),
+      }),
+    );
+
+    for (const [method, path, action, summary] of [
+      [
+        'DELETE',
+        '/api/v1/service-accounts/:account_id',
+        'archive',
+        'Archive service account (revokes its keys)',
+      ],
+      ['POST', '/api/v1/service-accounts/:account_id/pause', 'pause', 'Pause service account'],
+      ['POST', '/api/v1/service-accounts/:account_id/resume', 'resume', 'Resume service account'],
+    ] as const) {
+      routes.route({
+        method,
+        url: path,
+        schema: {
+          tags: ['service-accounts'],
+          summary,
+          params: accountParams,
+          response: { 200: okNull, ...errorResponses },
+        },
+        handler: async (request) => {
+          const { account_id: accountId } = request.params as { account_id: string };
+          await sa.changeServiceAccountStatus(
+            deps.db,
+            principalOf(request),
+            accountId,
+            action,
+            originOf(request),
+          );
+          return { success: true as const, data: null };
+        },
+      });
+    }
+
+    routes.get(
+      '/api/v1/service-accounts/:account_id/api-keys',
+      {
+        schema: {
+          tags: ['api-keys'],
+          summary: 'List API keys (metadata only)',
+          params: accountParams,
+          querystring: z.object(pageQuery),
+          response: { 200: ok(paginated(apiKey)), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { page: p, per_page: perPage } = request.query;
+        const { items, total } = await sa.listApiKeys(
+          deps.db,
+          principalOf(request),
+          request.params.account_id,
+          p,
+          perPage,
+        );
+        return { success: true as const, data: page(items, total, p, perPage) };
+      },
+    );
+
+    routes.post(
+      '/api/v1/service-accounts/:account_id/api-keys',
+      {
+        schema: {
+          tags: ['api-keys'],
+          summary: 'Create API key (plaintext shown once)',
+          params: accountParams,
+          body: z.object({
+            name: z.string().trim().max(200).optional(),
+            permissions: capabilities,
+            expires_in_days: z
+              .number({ error: 'must be an integer' })
+              .int({ error: 'must be an integer' })
+              .min(1, { error: 'must be at least 1' })
+              .max(3650, { error: 'must be at most 3650' })
+              .optional(),
+          }),
+          response: {
+            201: ok(
+              z.object({
+                api_key_id: z.string(),
+                key: z.string(),
+                key_prefix: z.string(),
+                name: z.string(),
+                permissions: z.array(z.string()),
+                expires_at: z.number().int().nullable(),
+                created_at: z.number().int(),
+              }),
+            ),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) => {
+        const data = await sa.createApiKey(
+          deps,
+          principalOf(request),
+          request.params.account_id,
+          request.body,
+          originOf(request),
+        );
+        reply.header('cache-control', 'no-store');
+        return reply.status(201).send({ success: true as const, code: 2010, data });
+      },
+    );
+
+    routes.post(
+      '/api/v1/api-keys/:api_key_id/revoke',
+      {
+        schema: {
+          tags: ['api-keys'],
+          summary: 'Revoke API key (kept for audit)',
+          params: keyParams,
+          body: z.object({ reason: z.string().max(500).optional() }).nullish(),
+          response: { 200: okNull, ...errorResponses },
+        },
+      },
+      async (request) => {
+        await sa.revokeApiKey(
+          deps.db,
+          principalOf(request),
+          request.params.api_key_id,
+          request.body?.reason,
+          originOf(request),
+        );
+        return { success: true as const, data: null };
+      },
+    );
+
+    routes.delete(
+      '/api/v1/api-keys/:api_key_id',
+      {
+        schema: {
+          tags: ['api-keys'],
+          summary: 'Delete API key (hard delete)',
+          params: keyParams,
+          response: { 200: okNull, ...errorResponses },
+        },
+      },
+      async (request) => {
+        await sa.deleteApiKey(deps.db, principalOf(request), request.params.api_key_id, originOf(request));
+        return { success: true as const, data: null };
+      },
+    );
+  };
+}

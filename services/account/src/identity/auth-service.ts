@@ -1,0 +1,652 @@
+import { randomUUID } from 'node:crypto';
+import {
+  hashPassword,
+  needsRehash,
+  PG_ERROR,
+  pgConstraint,
+  pgErrorCode,
+  randomToken,
+  sha256Hex,
+  verifyPassword,
+} from '@trustplane/kernel';
+import type { Kysely } from 'kysely';
+import { type RequestOrigin, recordAudit } from '../audit/audit-log.js';
+import type { AccountDeps } from '../deps.js';
+import type { AccountDB, AccountRow } from '../db/types.js';
+import { errors } from '../errors.js';
+import { publishEmailRequested } from '../events/outbox.js';
+import type { Principal } from '../http/principal.js';
+import { createOrganization } from '../organizations/create-organization.js';
+import { slugify } from '../organizations/slug.js';
+import { type HumanAccess, type MembershipView, resolveHumanAccess } from './access.js';
+import { assertPasswordPolicy } from './password-policy.js';
+
+export interface SessionOrigin extends RequestOrigin {
+  deviceFingerprint: string;
+}
+
+/** What login, refresh and switch answer (the cookie + CSRF token are added by the route). */
+export interface SessionGrant {
+  account_id: string;
+  email: string;
+  display_name: string;
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  organizations: MembershipView[];
+  current_org_id: string;
+  requires_email_verification: boolean;
+}
+
+// A valid argon2id hash of a random secret: unknown emails cost the same verify as known ones.
+let decoyHash: Promise<string> | undefined;
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+async function findHumanByEmail(db: Kysely<AccountDB>, email: string) {
+  return db
+    .selectFrom('accounts')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', normalizeEmail(email)))
+    .where('account_type', '=', 'human')
+    .executeTakeFirst();
+}
+
+export async function getAccount(db: Kysely<AccountDB>, id: string): Promise<AccountRow> {
+  const account = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!account) throw errors.unauthorized('Account no longer exists');
+  return account;
+}
+
+async function issueGrant(
+  deps: AccountDeps,
+  account: AccountRow,
+  sessionId: string,
+  access: HumanAccess,
+  refreshJti: string,
+): Promise<SessionGrant> {
+  const [accessToken, refreshToken] = await Promise.all([
+    deps.tokens.signAccess({
+      sub: account.id,
+      sid: sessionId,
+      orgId: access.currentOrgId,
+      permissions: access.permissions,
+      organizations: access.organizations,
+      principalType: 'human',
+    }),
+    deps.tokens.signRefresh(account.id, sessionId, access.currentOrgId, refreshJti),
+  ]);
+  return {
+    account_id: account.id,
+    email: account.email ?? '',
+    display_name: account.display_name,
+    access_token: accessToken.token,
+    refresh_token: refreshToken.token,
+    expires_in: deps.config.accessTokenTtl,
+    organizations: access.memberships,
+    current_org_id: access.currentOrgId,
+    requires_email_verification: account.email_verified_at === null,
+  };
+}
+
+async function insertSession(
+  deps: AccountDeps,
+  trx: Kysely<AccountDB>,
+  accountId: string,
+  orgId: string,
+  origin: SessionOrigin,
+) {
+  const id = randomUUID();
+  const refreshJti = randomUUID();
+  await trx
+    .insertInto('sessions')
+    .values({
+      id,
+      account_id: accountId,
+      organization_id: orgId,
+      refresh_jti: refreshJti,
+      ip_address: origin.ip,
+      user_agent: origin.userAgent.slice(0, 500),
+      device_fingerprint: origin.deviceFingerprint.slice(0, 200),
+      expires_at: new Date(Date.now() + deps.config.refreshTokenTtl * 1000),
+    })
+    .execute();
+  return { id, refreshJti };
+}
+
+async function queueVerificationEmail(
+  deps: AccountDeps,
+  trx: Kysely<AccountDB>,
+  account: { id: string; email: string; display_name: string },
+  isResend: boolean,
+) {
+  const token = randomToken(32);
+  await trx
+    .insertInto('email_verification_tokens')
+    .values({
+      token_hash: sha256Hex(token),
+      account_id: account.id,
+      expires_at: new Date(Date.now() + deps.config.emailVerificationTtl * 1000),
+    })
+    .execute();
+  await publishEmailRequested(deps.outbox, trx, {
+    to: account.email,
+    template: 'email_verification',
+    display_name: account.display_name,
+    token,
+    base_url: deps.config.frontendBaseUrl,
+    is_resend: isResend,
+  });
+}
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  display_name: string;
+  timezone?: string | undefined;
+  language?: string | undefined;
+}
+
+/** Account + personal org (owner, `*`) + session + verification email, in one transaction. */
+export async function register(deps: AccountDeps, input: RegisterInput, origin: SessionOrigin) {
+  assertPasswordPolicy('password', input.password);
+  const email = normalizeEmail(input.email);
+  if (await findHumanByEmail(deps.db, email)) throw errors.invalid('email', 'is already registered');
+  const passwordHash = await hashPassword(input.password, deps.config.passwordHash);
+  const accountId = randomUUID();
+  const { account, organization, session } = await deps.db.transaction().execute(async (trx) => {
+    let account: AccountRow;
+    try {
+      account = await trx
+        .insertInto('accounts')
+        .values({
+          id: accountId,
+          account_type: 'human',
+          email,
+          password_hash: passwordHash,
+          display_name: input.display_name,
+          timezone: input.timezone ?? 'UTC',
+          language: input.language ?? 'en',
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    } catch (error) {
+      if (
+        pgErrorCode(error) === PG_ERROR.uniqueViolation &&
+        pgConstraint(error) === 'accounts_email_unique'
+      ) {
+        throw errors.invalid('email', 'is already registered');
+      }
+      throw error;
+    }
+    const organization = await createOrganization(trx, {
+      name: `${input.display_name}'s Personal`,
+      slug: `${slugify(input.display_name).slice(0, 40)}-personal-${accountId.slice(0, 8)}`,
+      ownerId: accountId,
+      isPersonal: true,
+    });
+    account = await trx
+      .updateTable('accounts')
+      .set({ default_organization_id: organization.id })
+      .where('id', '=', accountId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const session = await insertSession(deps, trx, accountId, organization.id, origin);
+    await queueVerificationEmail(
+      deps,
+      trx,
+      { id: accountId, email, display_name: input.display_name },
+      false,
+    );
+    await recordAudit(trx, {
+      actorId: accountId,
+      organizationId: organization.id,
+      action: 'account.registered',
+      targetType: 'account',
+      targetId: accountId,
+      origin,
+    });
+    await recordAudit(trx, {
+      actorId: accountId,
+      organizationId: organization.id,
+      action: 'organization.created',
+      targetType: 'organization',
+      targetId: organization.id,
+      targetLabel: organization.name,
+      origin,
+    });
+    return { account, organization, session };
+  });
+  const access = await resolveHumanAccess(deps.db, account, organization.id);
+  const grant = await issueGrant(deps, account, session.id, access, session.refreshJti);
+  return { grant, personalOrg: access.memberships.find((m) => m.org_id === organization.id)! };
+}
+
+/**
+ * Email + password, behind per-account and per-IP brute-force guards: a locked key is refused
+ * (429) before the password is checked; each failure adds to both counters and holds the answer
+ * for the progressive delay.
+ */
+export async function login(
+  deps: AccountDeps,
+  input: { email: string; password: string },
+  origin: SessionOrigin,
+): Promise<SessionGrant> {
+  const email = normalizeEmail(input.email);
+  const accountKey = sha256Hex(email);
+  const [byAccount, byIp] = await Promise.all([
+    deps.limits.accountGuard.check(accountKey),
+    deps.limits.ipGuard.check(origin.ip),
+  ]);
+  for (const [scope, status] of [
+    ['account', byAccount],
+    ['ip', byIp],
+  ] as const) {
+    if (!status.allowed) {
+      deps.limits.bruteForce.inc({ event: 'locked_out', scope });
+      throw errors.rateLimited(
+        status.retryAfterSeconds,
+        deps.config.bruteForce.maxFailures,
+        deps.config.bruteForce.lockoutSeconds,
+      );
+    }
+  }
+  const account = await findHumanByEmail(deps.db, email);
+  decoyHash ??= hashPassword(randomToken(16), deps.config.passwordHash);
+  const valid = account?.password_hash
+    ? await verifyPassword(account.password_hash, input.password)
+    : (await verifyPassword(await decoyHash, input.password)) && false;
+  if (!account || !valid) {
+    const [accountStatus, ipStatus] = await Promise.all([
+      deps.limits.accountGuard.fail(accountKey),
+      deps.limits.ipGuard.fail(origin.ip),
+    ]);
+    deps.limits.bruteForce.inc({ event: 'failure', scope: 'account' });
+    deps.limits.bruteForce.inc({ event: 'failure', scope: 'ip' });
+    if (account) {
+      await recordAudit(deps.db, {
+        actorId: account.id,
+        organizationId: account.default_organization_id,
+        action: 'auth.login_failed',
+        targetType: 'account',
+        targetId: account.id,
+        origin,
+      });
+    }
+    const delayMs = Math.max(accountStatus.delayMs, ipStatus.delayMs);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    throw errors.unauthorized('Invalid email or password');
+  }
+  await deps.limits.accountGuard.succeed(accountKey);
+  if (needsRehash(account.password_hash!, deps.config.passwordHash)) {
+    const rehashed = await hashPassword(input.password, deps.config.passwordHash);
+    await deps.db
+      .updateTable('accounts')
+      .set({ password_hash: rehashed })
+      .where('id', '=', account.id)
+      .execute();
+  }
+  const access = await resolveHumanAccess(deps.db, account, account.default_organization_id);
+  const session = await deps.db.transaction().execute(async (trx) => {
+    const session = await insertSession(deps, trx, account.id, access.currentOrgId, origin);
+    await recordAudit(trx, {
+      actorId: account.id,
+      organizationId: access.currentOrgId,
+      action: 'auth.login',
+      targetType: 'session',
+      targetId: session.id,
+      origin,
+    });
+    return session;
+  });
+  return issueGrant(deps, account, session.id, access, session.refreshJti);
+}
+
+const SESSION_GONE = 'Session has been revoked or expired';
+
+/**
+ * Rotates the refresh token of a session. Only the session's current refresh JTI is accepted; a
+ * valid but older one is a replay of a rotated token, and revokes the whole session.
+ */
+export async function refresh(
+  deps: AccountDeps,
+  refreshToken: string,
+  origin: SessionOrigin,
+): Promise<SessionGrant> {
+  const claims = await deps.tokens.verifyRefresh(refreshToken);
+  const session = await deps.db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('id', '=', claims.sid)
+    .executeTakeFirst();
+  if (!session || session.account_id !== claims.sub) throw errors.unauthorized(SESSION_GONE);
+  if (session.revoked_at || session.expires_at.getTime() <= Date.now())
+    throw errors.unauthorized(SESSION_GONE);
+  const newJti = randomUUID();
+  const rotated = await deps.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('sessions')
+      .set({
+        refresh_jti: newJti,
+        last_used_at: new Date(),
+        ip_address: origin.ip,
+        user_agent: origin.userAgent.slice(0, 500),
+        expires_at: new Date(Date.now() + deps.config.refreshTokenTtl * 1000),
+      })
+      .where('id', '=', session.id)
+      .where('refresh_jti', '=', claims.jti)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return undefined;
+    // The used token is dead from now on, even for a verifier that only checks the revocation list.
+    await deps.revocations.revokeJti(trx, claims.jti, new Date(claims.exp * 1000), 'rotated');
+    await recordAudit(trx, {
+      actorId: session.account_id,
+      organizationId: session.organization_id,
+      action: 'auth.token_refreshed',
+      targetType: 'session',
+      targetId: session.id,
+      origin,
+    });
+    return row;
+  });
+  if (!rotated) {
+    await deps.db.transaction().execute(async (trx) => {
+      await deps.revocations.revokeSessions(trx, { sessionIds: [session.id] }, 'refresh_token_reuse');
+      await recordAudit(trx, {
+        actorId: session.account_id,
+        organizationId: session.organization_id,
+        action: 'auth.refresh_reuse_detected',
+        targetType: 'session',
+        targetId: session.id,
+        origin,
+      });
+    });
+    throw errors.unauthorized('Refresh token has already been used; the session has been revoked');
+  }
+  const account = await getAccount(deps.db, session.account_id);
+  const access = await resolveHumanAccess(deps.db, account, rotated.organization_id);
+  if (access.currentOrgId !== rotated.organization_id) {
+    await deps.db
+      .updateTable('sessions')
+      .set({ organization_id: access.currentOrgId })
+      .where('id', '=', session.id)
+      .execute();
+  }
+  return issueGrant(deps, account, session.id, access, newJti);
+}
+
+/** Same session, new pair bound to another org the caller belongs to. */
+export async function switchOrganization(
+  deps: AccountDeps,
+  principal: Principal & { sessionId: string },
+  orgId: string,
+  origin: SessionOrigin,
+): Promise<SessionGrant> {
+  const account = await getAccount(deps.db, principal.accountId);
+  const access = await resolveHumanAccess(deps.db, account, orgId);
+  if (access.currentOrgId !== orgId) throw errors.notFound('Organization');
+  const newJti = randomUUID();
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('sessions')
+      .set({ organization_id: orgId, refresh_jti: newJti, last_used_at: new Date() })
+      .where('id', '=', principal.sessionId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (!row) throw errors.unauthorized(SESSION_GONE);
+    // The token that asked for the switch speaks for the old org; it stops here.
+    if (principal.jti && principal.expiresAt) {
+      await deps.revocations.revokeJti(trx, principal.jti, principal.expiresAt, 'organization_switched');
+    }
+    await recordAudit(trx, {
+      actorId: account.id,
+      organizationId: orgId,
+      action: 'organization.switched',
+      targetType: 'organization',
+      targetId: orgId,
+      origin,
+    });
+  });
+  return issueGrant(deps, account, principal.sessionId, access, newJti);
+}
+
+export async function logout(
+  deps: AccountDeps,
+  principal: Principal & { sessionId: string },
+  origin: RequestOrigin,
+) {
+  await deps.db.transaction().execute(async (trx) => {
+    await deps.revocations.revokeSessions(trx, { sessionIds: [principal.sessionId] }, 'logout');
+    if (principal.jti && principal.expiresAt) {
+      await deps.revocations.revokeJti(trx, principal.jti, principal.expiresAt, 'logout');
+    }
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: principal.orgId,
+      action: 'auth.logout',
+      targetType: 'session',
+      targetId: principal.sessionId,
+      origin,
+    });
+  });
+}
+
+export async function logoutAll(
+  deps: AccountDeps,
+  principal: Principal & { sessionId: string },
+  origin: RequestOrigin,
+) {
+  await deps.db.transaction().execute(async (trx) => {
+    const revoked = await deps.revocations.revokeSessions(
+      trx,
+      { accountId: principal.accountId },
+      'logout_all',
+    );
+    if (principal.jti && principal.expiresAt) {
+      await deps.revocations.revokeJti(trx, principal.jti, principal.expiresAt, 'logout_all');
+    }
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: principal.orgId,
+      action: 'auth.logout',
+      targetType: 'account',
+      targetId: principal.accountId,
+      metadata: { all_sessions: true, sessions_revoked: revoked.length },
+      origin,
+    });
+  });
+}
+
+export async function revokeOwnSession(
+  deps: AccountDeps,
+  principal: Principal & { sessionId: string },
+  sessionId: string,
+  origin: RequestOrigin,
+) {
+  await deps.db.transaction().execute(async (trx) => {
+    const session = await trx
+      .selectFrom('sessions')
+      .select(['id'])
+      .where('id', '=', sessionId)
+      .where('account_id', '=', principal.accountId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', new Date())
+      .executeTakeFirst();
+    if (!session) throw errors.notFound('Session');
+    await deps.revocations.revokeSessions(trx, { sessionIds: [sessionId] }, 'revoked_by_user');
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: principal.orgId,
+      action: 'auth.session_revoked',
+      targetType: 'session',
+      targetId: sessionId,
+      origin,
+    });
+  });
+}
+
+export async function listSessions(deps: AccountDeps, accountId: string) {
+  return deps.db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', new Date())
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+/** Verifies the current password, stores the new one, and ends every other session. */
+export async function changePassword(
+  deps: AccountDeps,
+  principal: Principal & { sessionId: string },
+  input: { current_password: string; new_password: string },
+  origin: RequestOrigin,
+) {
+  const account = await getAccount(deps.db, principal.accountId);
+  if (!account.password_hash || !(await verifyPassword(account.password_hash, input.current_password))) {
+    throw errors.unauthorized('Current password is incorrect');
+  }
+  assertPasswordPolicy('new_password', input.new_password);
+  const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('accounts')
+      .set({ password_hash: passwordHash, updated_at: new Date() })
+      .where('id', '=', account.id)
+      .execute();
+    await deps.revocations.revokeSessions(
+      trx,
+      { accountId: account.id, exceptSessionId: principal.sessionId },
+      'password_changed',
+    );
+    await recordAudit(trx, {
+      actorId: account.id,
+      organizationId: principal.orgId,
+      action: 'auth.password_changed',
+      targetType: 'account',
+      targetId: account.id,
+      origin,
+    });
+  });
+}
+
+/** Always the same answer; only an unverified human account gets a new email. */
+export async function resendVerification(deps: AccountDeps, email: string) {
+  const account = await findHumanByEmail(deps.db, email);
+  if (!account || account.email_verified_at || !account.email) return;
+  await deps.db.transaction().execute(async (trx) => {
+    await queueVerificationEmail(
+      deps,
+      trx,
+      { id: account.id, email: account.email!, display_name: account.display_name },
+      true,
+    );
+  });
+}
+
+/** Marks the email verified; the next token issued carries the role's full permissions. */
+export async function verifyEmail(deps: AccountDeps, token: string): Promise<{ email: string }> {
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('email_verification_tokens')
+      .set({ used_at: new Date() })
+      .where('token_hash', '=', sha256Hex(token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', new Date())
+      .returning(['account_id'])
+      .executeTakeFirst();
+    if (!row) throw errors.invalid('token', 'is invalid, expired or already used');
+    const account = await trx
+      .updateTable('accounts')
+      .set((eb) => ({ email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(new Date())) }))
+      .where('id', '=', row.account_id)
+      .returning(['id', 'email', 'default_organization_id'])
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      actorId: account.id,
+      organizationId: account.default_organization_id,
+      action: 'account.email_verified',
+      targetType: 'account',
+      targetId: account.id,
+    });
+    return { email: account.email ?? '' };
+  });
+}
+
+/** Always succeeds; a known human account gets a single-use 1-hour reset JWT by email. */
+export async function requestPasswordReset(deps: AccountDeps, email: string) {
+  const account = await findHumanByEmail(deps.db, email);
+  if (!account?.email) return;
+  const jti = randomUUID();
+  const issued = await deps.tokens.signPasswordReset(account.id, jti);
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('password_reset_tokens')
+      .values({
+        jti,
+        account_id: account.id,
+        token_hash: sha256Hex(issued.token),
+        expires_at: issued.expiresAt,
+      })
+      .execute();
+    await publishEmailRequested(deps.outbox, trx, {
+      to: account.email!,
+      template: 'password_reset',
+      display_name: account.display_name,
+      token: issued.token,
+      base_url: deps.config.frontendBaseUrl,
+    });
+  });
+}
+
+/** Signature + exp + unused JTI; then new hash, every session revoked, lockout cleared. */
+export async function confirmPasswordReset(
+  deps: AccountDeps,
+  input: { token: string; new_password: string },
+  origin: RequestOrigin,
+) {
+  let claims: Awaited<ReturnType<typeof deps.tokens.verifyPasswordReset>>;
+  try {
+    claims = await deps.tokens.verifyPasswordReset(input.token);
+  } catch {
+    throw errors.unauthorized('Reset token is invalid or expired');
+  }
+  if (!claims.permissions?.includes('password:reset'))
+    throw errors.unauthorized('Reset token is invalid or expired');
+  // Checked before the token is spent: a weak password must not burn the link.
+  assertPasswordPolicy('new_password', input.new_password);
+  const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
+  const email = await deps.db.transaction().execute(async (trx) => {
+    const used = await trx
+      .updateTable('password_reset_tokens')
+      .set({ used_at: new Date() })
+      .where('jti', '=', claims.jti)
+      .where('account_id', '=', claims.sub)
+      .where('token_hash', '=', sha256Hex(input.token))
+      .where('used_at', 'is', null)
+      .returning('jti')
+      .executeTakeFirst();
+    if (!used) throw errors.unauthorized('Reset token is invalid or has already been used');
+    const account = await trx
+      .updateTable('accounts')
+      .set({ password_hash: passwordHash, updated_at: new Date() })
+      .where('id', '=', claims.sub)
+      .returning(['id', 'email', 'default_organization_id'])
+      .executeTakeFirstOrThrow();
+    await deps.revocations.revokeSessions(trx, { accountId: account.id }, 'password_reset');
+    await recordAudit(trx, {
+      actorId: account.id,
+      organizationId: account.default_organization_id,
+      action: 'auth.password_reset',
+      targetType: 'account',
+      targetId: account.id,
+      origin,
+    });
+    return account.email ?? '';
+  });
+  await deps.limits.accountGuard.succeed(sha256Hex(normalizeEmail(email)));
+}

@@ -1,0 +1,717 @@
+import { randomUUID } from 'node:crypto';
+import { PG_ERROR, pgConstraint, pgErrorCode, randomToken, sha256Hex } from '@trustplane/kernel';
+import type { Kysely } from 'kysely';
+import { type RequestOrigin, recordAudit } from '../audit/audit-log.js';
+import type { AccountDB, OrganizationRow, RoleRow } from '../db/types.js';
+import type { AccountDeps } from '../deps.js';
+import { errors } from '../errors.js';
+import { publishEmailRequested } from '../events/outbox.js';
+import type { Principal } from '../http/principal.js';
+import { epoch } from '../identity/access.js';
+import { normalizeEmail } from '../identity/auth-service.js';
+import { createOrganization, mapOrganizationError } from './create-organization.js';
+import { slugify } from './slug.js';
+
+type Db = Kysely<AccountDB>;
+
+/** Permissions no custom role may grant: `*` is the owner's, `password:reset` is token-only. */
+const UNGRANTABLE = new Set(['*', 'password:reset']);
+
+export function presentOrganization(row: OrganizationRow, memberCount: number) {
+  return {
+    org_id: row.id,
+    name: row.name,
+    slug: row.slug,
+    description: row.description,
+    status: row.status,
+    owner_id: row.owner_account_id,
+    created_at: epoch(row.created_at),
+    updated_at: epoch(row.updated_at),
+    member_count: memberCount,
+  };
+}
+
+export function presentRole(row: RoleRow) {
+  return {
+    role_id: row.id,
+    name: row.name,
+    description: row.description,
+    permissions: row.permissions,
+    is_system: row.is_system,
+    created_at: epoch(row.created_at),
+    updated_at: epoch(row.updated_at),
+  };
+}
+
+async function memberCount(db: Db, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('organization_id', '=', orgId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function activeOrganization(db: Db, orgId: string): Promise<OrganizationRow> {
+  const org = await db
+    .selectFrom('organizations')
+    .selectAll()
+    .where('id', '=', orgId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  if (!org) throw errors.notFound('Organization');
+  return org;
+}
+
+/**
+ * The caller's membership, read fresh from the database. A non-member gets 404: it must not learn
+ * that the organization exists.
+ */
+export async function requireMember(db: Db, principal: Principal, orgId: string) {
+  const org = await activeOrganization(db, orgId);
+  if (principal.type === 'service') {
+    if (principal.orgId !== orgId) throw errors.notFound('Organization');
+    return { org, roleName: 'service' };
+  }
+  const membership = await db
+    .selectFrom('memberships as m')
+    .innerJoin('roles as r', 'r.id', 'm.role_id')
+    .select(['r.name'])
+    .where('m.organization_id', '=', orgId)
+    .where('m.account_id', '=', principal.accountId)
+    .executeTakeFirst();
+  if (!membership) throw errors.notFound('Organization');
+  return { org, roleName: membership.name };
+}
+
+export async function checkOrganization(db: Db, orgId: string) {
+  const org = await activeOrganization(db, orgId);
+  return { org_id: org.id, name: org.name, created_at: epoch(org.created_at) };
+}
+
+export async function listMyOrganizations(db: Db, principal: Principal, page: number, perPage: number) {
+  const base = db
+    .selectFrom('organizations as o')
+    .where('o.status', '=', 'active')
+    .where((eb) =>
+      principal.type === 'service'
+        ? eb('o.id', '=', principal.orgId)
+        : eb(
+            'o.id',
+            'in',
+            eb
+              .selectFrom('memberships')
+              .select('organization_id')
+              .where('account_id', '=', principal.accountId),
+          ),
+    );
+  const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  const rows = await base
+    .selectAll('o')
+    .select((eb) =>
+      eb
+        .selectFrom('memberships as m')
+        .select((inner) => inner.fn.countAll<number>().as('n'))
+        .whereRef('m.organization_id', '=', 'o.id')
+        .as('member_count'),
+    )
+    .orderBy('o.created_at')
+    .orderBy('o.id')
+    .limit(perPage)
+    .offset((page - 1) * perPage)
+    .execute();
+  return {
+    items: rows.map((row) => presentOrganization(row, Number(row.member_count ?? 0))),
+    total: Number(total),
+  };
+}
+
+export async function getOrganization(db: Db, principal: Principal, orgId: string) {
+  const { org } = await requireMember(db, principal, orgId);
+  return presentOrganization(org, await memberCount(db, orgId));
+}
+
+function assertSlug(slug: string) {
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) || slug.length < 2 || slug.length > 100) {
+    throw errors.invalid('slug', 'must be 2-100 lower-case letters, digits and single dashes');
+  }
+}
+
+export async function createTeamOrganization(
+  db: Db,
+  principal: Principal,
+  input: { name: string; slug?: string | undefined; description?: string | undefined },
+  origin: RequestOrigin,
+) {
+  if (principal.type !== 'human') throw errors.unauthorized('Only human accounts can create organizations');
+  const slug = input.slug ?? slugify(input.name);
+  assertSlug(slug);
+  const org = await db.transaction().execute(async (trx) => {
+    const org = await createOrganization(trx, {
+      name: input.name,
+      slug,
+      ownerId: principal.accountId,
+      isPersonal: false,
+      description: input.description ?? null,
+    });
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: org.id,
+      action: 'organization.created',
+      targetType: 'organization',
+      targetId: org.id,
+      targetLabel: org.name,
+      origin,
+    });
+    return org;
+  });
+  return presentOrganization(org, 1);
+}
+
+export async function updateOrganization(
+  db: Db,
+  principal: Principal,
+  orgId: string,
+  patch: { name?: string | undefined; slug?: string | undefined; description?: string | null | undefined },
+  origin: RequestOrigin,
+) {
+  await activeOrganization(db, orgId);
+  if (patch.slug !== undefined) assertSlug(patch.slug);
+  let org: OrganizationRow;
+  try {
+    org = await db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('organizations')
+        .set({
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.slug !== undefined ? { slug: patch.slug } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          updated_at: new Date(),
+        })
+        .where('id', '=', orgId)
+        .where('status', '=', 'active')
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) throw errors.notFound('Organization');
+      await recordAudit(trx, {
+        actorId: principal.accountId,
+        organizationId: orgId,
+        action: 'organization.updated',
+        targetType: 'organization',
+        targetId: orgId,
+        targetLabel: updated.name,
+        metadata: { fields: Object.keys(patch) },
+        origin,
+      });
+      return updated;
+    });
+  } catch (error) {
+    throw mapOrganizationError(error);
+  }
+  return presentOrganization(org, await memberCount(db, orgId));
+}
+
+/** Soft delete. The personal organization stays: every account keeps one home. */
+export async function archiveOrganization(
+  db: Db,
+  principal: Principal,
+  orgId: string,
+  origin: RequestOrigin,
+) {
+  const org = await activeOrganization(db, orgId);
+  if (org.is_personal) throw errors.invalid('org_id', 'a personal organization cannot be deleted');
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('organizations')
+      .set({ status: 'archived', deleted_at: new Date(), updated_at: new Date() })
+      .where('id', '=', orgId)
+      .execute();
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: orgId,
+      action: 'organization.deleted',
+      targetType: 'organization',
+      targetId: orgId,
+      targetLabel: org.name,
+      origin,
+    });
+  });
+}
+
+export async function leaveOrganization(db: Db, principal: Principal, orgId: string, origin: RequestOrigin) {
+  if (principal.type !== 'human')
+    throw errors.unauthorized('Service accounts cannot leave their organization');
+  const { org } = await requireMember(db, principal, orgId);
+  if (org.owner_account_id === principal.accountId) {
+    throw errors.invalid('org_id', 'the owner cannot leave; transfer ownership or delete the organization');
+  }
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('memberships')
+      .where('organization_id', '=', orgId)
+      .where('account_id', '=', principal.accountId)
+      .execute();
+    await resetDefaultOrganization(trx, principal.accountId, orgId);
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: orgId,
+      action: 'member.left',
+      targetType: 'member',
+      targetId: principal.accountId,
+      origin,
+    });
+  });
+}
+
+/** An account whose default org it no longer belongs to falls back to its personal org. */
+async function resetDefaultOrganization(trx: Db, accountId: string, leftOrgId: string) {
+  await trx
+    .updateTable('accounts')
+    .set((eb) => ({
+      default_organization_id: eb
+        .selectFrom('organizations')
+        .select('id')
+        .where('owner_account_id', '=', accountId)
+        .where('is_personal', '=', true)
+        .limit(1),
+    }))
+    .where('id', '=', accountId)
+    .where('default_organization_id', '=', leftOrgId)
+    .execute();
+}
+
+export async function listMembers(
+  db: Db,
+  principal: Principal,
+  orgId: string,
+  page: number,
+  perPage: number,
+) {
+  await requireMember(db, principal, orgId);
+  const { total } = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .where('organization_id', '=', orgId)
+    .executeTakeFirstOrThrow();
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('accounts as a', 'a.id', 'm.account_id')
+    .innerJoin('roles as r', 'r.id', 'm.role_id')
+    .select([
+      'a.id',
+      'a.email',
+      'a.display_name',
+      'r.id as role_id',
+      'r.name as role',
+      'r.permissions',
+      'm.joined_at',
+    ])
+    .where('m.organization_id', '=', orgId)
+    .orderBy('m.joined_at')
+    .orderBy('a.id')
+    .limit(perPage)
+    .offset((page - 1) * perPage)
+    .execute();
+  return {
+    items: rows.map((row) => ({
+      account_id: row.id,
+      email: row.email ?? '',
+      display_name: row.display_name,
+      role: row.role,
+      role_id: row.role_id,
+      permissions: row.permissions,
+      joined_at: epoch(row.joined_at),
+    })),
+    total: Number(total),
+  };
+}
+
+async function roleInOrg(db: Db, orgId: string, roleId: string, field = 'role_id'): Promise<RoleRow> {
+  const role = await db
+    .selectFrom('roles')
+    .selectAll()
+    .where('id', '=', roleId)
+    .where('organization_id', '=', orgId)
+    .executeTakeFirst();
+  if (!role) throw errors.invalid(field, 'is not a role of this organization');
+  return role;
+}
+
+/** Creates (or renews) a pending invitation and emails its token through `email.requested`. */
+export async function inviteMember(
+  deps: AccountDeps,
+  principal: Principal,
+  orgId: string,
+  input: { email: string; role_id?: string | undefined },
+  origin: RequestOrigin,
+) {
+  const org = await activeOrganization(deps.db, orgId);
+  const email = normalizeEmail(input.email);
+  if (input.role_id) {
+    const role = await roleInOrg(deps.db, orgId, input.role_id);
+    if (role.name === 'owner' && role.is_system)
+      throw errors.invalid('role_id', 'the owner role cannot be assigned');
+  }
+  const existing = await deps.db
+    .selectFrom('memberships as m')
+    .innerJoin('accounts as a', 'a.id', 'm.account_id')
+    .select('a.id')
+    .where('m.organization_id', '=', orgId)
+    .where((eb) => eb(eb.fn('lower', ['a.email']), '=', email))
+    .executeTakeFirst();
+  if (existing) throw errors.invalid('email', 'is already a member of this organization');
+  const token = randomToken(32);
+  const invitationId = await deps.db.transaction().execute(async (trx) => {
+    // A new invitation to the same address replaces the pending one (new token, new expiry).
+    await trx
+      .updateTable('invitations')
+      .set({ status: 'cancelled' })
+      .where('organization_id', '=', orgId)
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
+      .where('status', '=', 'pending')
+      .execute();
+    const id = randomUUID();
+    await trx
+      .insertInto('invitations')
+      .values({
+        id,
+        organization_id: orgId,
+        email,
+        role_id: input.role_id ?? null,
+        token_hash: sha256Hex(token),
+        invited_by: principal.accountId,
+        expires_at: new Date(Date.now() + deps.config.invitationTtl * 1000),
+      })
+      .execute();
+    await publishEmailRequested(deps.outbox, trx, {
+      to: email,
+      template: 'organization_invitation',
+      token,
+      base_url: deps.config.frontendBaseUrl,
+      organization_name: org.name,
+    });
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: orgId,
+      action: 'member.invited',
+      targetType: 'invitation',
+      targetId: id,
+      targetLabel: email,
+      metadata: { role_id: input.role_id ?? null },
+      origin,
+    });
+    return id;
+  });
+  return { invitation_id: invitationId, message: `Invitation sent to ${email}` };
+}
+
+/** Extension: the invitee (signed in with the invited email) joins with the invitation's role. */
+export async function acceptInvitation(
+  deps: AccountDeps,
+  principal: Principal,
+  token: string,
+  origin: RequestOrigin,
+) {
+  if (principal.type !== 'human') throw errors.unauthorized('Only human accounts can accept invitations');
+  return deps.db.transaction().execute(async (trx) => {
+    const invitation = await trx
+      .selectFrom('invitations')
+      .selectAll()
+      .where('token_hash', '=', sha256Hex(token))
+      .forUpdate()
+      .executeTakeFirst();
+    if (invitation?.status !== 'pending' || invitation.expires_at.getTime() <= Date.now()) {
+      throw errors.invalid('token', 'is invalid, expired or already used');
+    }
+    const account = await trx
+      .selectFrom('accounts')
+      .select(['email'])
+      .where('id', '=', principal.accountId)
+      .executeTakeFirstOrThrow();
+    if (normalizeEmail(account.email ?? '') !== invitation.email) {
+      throw errors.invalid('token', 'was issued to another email address');
+    }
+    await activeOrganization(trx, invitation.organization_id);
+    const roleId =
+      invitation.role_id ??
+      (
+        await trx
+          .selectFrom('roles')
+          .select('id')
+          .where('organization_id', '=', invitation.organization_id)
+          .where('is_default', '=', true)
+          .executeTakeFirstOrThrow()
+      ).id;
+    const inserted = await trx
+      .insertInto('memberships')
+      .values({
+        organization_id: invitation.organization_id,
+        account_id: principal.accountId,
+        role_id: roleId,
+      })
+      .onConflict((oc) => oc.columns(['organization_id', 'account_id']).doNothing())
+      .returning('role_id')
+      .executeTakeFirst();
+    if (!inserted) throw errors.invalid('token', 'you are already a member of this organization');
+    await trx
+      .updateTable('invitations')
+      .set({ status: 'accepted', accepted_at: new Date() })
+      .where('id', '=', invitation.id)
+      .execute();
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: invitation.organization_id,
+      action: 'member.joined',
+      targetType: 'member',
+      targetId: principal.accountId,
+      metadata: { invitation_id: invitation.id },
+      origin,
+    });
+    return { organization_id: invitation.organization_id, role_id: roleId };
+  });
+}
+
+export async function removeMember(
+  db: Db,
+  principal: Principal,
+  orgId: string,
+  accountId: string,
+  origin: RequestOrigin,
+) {
+  const org = await activeOrganization(db, orgId);
+  if (org.owner_account_id === accountId)
+    throw errors.invalid('account_id', 'the organization owner cannot be removed');
+  await db.transaction().execute(async (trx) => {
+    const removed = await trx
+      .deleteFrom('memberships')
+      .where('organization_id', '=', orgId)
+      .where('account_id', '=', accountId)
+      .returning('account_id')
+      .executeTakeFirst();
+    if (!removed) throw errors.notFound('Member');
+    await resetDefaultOrganization(trx, accountId, orgId);
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: orgId,
+      action: 'member.removed',
+      targetType: 'member',
+      targetId: accountId,
+      origin,
+    });
+  });
+}
+
+export async function updateMemberRole(
+  db: Db,
+  principal: Principal,
+  orgId: string,
+  accountId: string,
+  roleId: string,
+  origin: RequestOrigin,
+) {
+  const org = await activeOrganization(db, orgId);
+  const role = await roleInOrg(db, orgId, roleId);
+  if (org.owner_account_id === accountId)
+    throw errors.invalid('account_id', "the owner's role cannot be changed");
+  if (role.is_system && role.name === 'owner')
+    throw errors.invalid('role_id', 'the owner role cannot be assigned');
+  await db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('memberships')
+      .set({ role_id: roleId })
+      .where('organization_id', '=', orgId)
+      .where('account_id', '=', accountId)
+      .returning('account_id')
+      .executeTakeFirst();
+    if (!updated) throw errors.notFound('Member');
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: orgId,
+      action: 'member.role_updated',
+      targetType: 'member',
+      targetId: accountId,
+      metadata: { role_id: roleId, role: role.name },
+      origin,
+    });
+  });
+}
+
+export async function listRoles(db: Db, principal: Principal, orgId: string, page: number, perPage: number) {
+  await requireMember(db, principal, orgId);
+  const { total } = await db
+    .selectFrom('roles')
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .where('organization_id', '=', orgId)
+    .executeTakeFirstOrThrow();
+  const rows = await db
+    .selectFrom('roles')
+    .selectAll()
+    .where('organization_id', '=', orgId)
+    .orderBy('is_system', 'desc')
+    .orderBy('created_at')
+    .orderBy('name')
+    .limit(perPage)
+    .offset((page - 1) * perPage)
+    .execute();
+  return { items: rows.map(presentRole), total: Number(total) };
+}
+
+export async function getRole(db: Db, principal: Principal, orgId: string, roleId: string) {
+  await requireMember(db, principal, orgId);
+  const role = await db
+    .selectFrom('roles')
+    .selectAll()
+    .where('id', '=', roleId)
+    .where('organization_id', '=', orgId)
+    .executeTakeFirst();
+  if (!role) throw errors.notFound('Role');
+  return presentRole(role);
+}
+
+function assertGrantable(permissions: string[]) {
+  const refused = permissions.filter((permission) => UNGRANTABLE.has(permission));
+  if (refused.length > 0)
+    throw errors.invalid('permissions', `${refused.join(', ')} cannot be granted by a custom role`);
+}
+
+function mapRoleError(error: unknown): unknown {
+  if (pgErrorCode(error) === PG_ERROR.uniqueViolation && pgConstraint(error) === 'roles_name_unique') {
+    return errors.invalid('name', 'a role with this name already exists in the organization');
+  }
+  return error;
+}
+
+export async function createRole(
+  db: Db,
+  principal: Principal,
+  orgId: string,
+  input: { name: string; description?: string | null | undefined; permissions: string[] },
+  origin: RequestOrigin,
+) {
+  await activeOrganization(db, orgId);
+  assertGrantable(input.permissions);
+  try {
+    const role = await db.transaction().execute(async (trx) => {
+      const role = await trx
+        .insertInto('roles')
+        .values({
+          id: randomUUID(),
+          organization_id: orgId,
+          name: input.name,
+          description: input.description ?? null,
+          permissions: [...new Set(input.permissions)],
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, {
+        actorId: principal.accountId,
+        organizationId: orgId,
+        action: 'role.created',
+        targetType: 'role',
+        targetId: role.id,
+        targetLabel: role.name,
+        origin,
+      });
+      return role;
+    });
+    return presentRole(role);
+  } catch (error) {
+    throw mapRoleError(error);
+  }
+}
+
+export async function updateRole(
+  db: Db,
+  principal: Principal,
+  orgId: string,
+  roleId: string,
+  patch: {
+    name?: string | undefined;
+    description?: string | null | undefined;
+    permissions?: string[] | undefined;
+  },
+  origin: RequestOrigin,
+) {
+  await activeOrganization(db, orgId);
+  const current = await db
+    .selectFrom('roles')
+    .selectAll()
+    .where('id', '=', roleId)
+    .where('organization_id', '=', orgId)
+    .executeTakeFirst();
+  if (!current) throw errors.notFound('Role');
+  if (current.is_system) throw errors.invalid('role_id', 'system roles are read-only');
+  if (patch.permissions) assertGrantable(patch.permissions);
+  try {
+    const role = await db.transaction().execute(async (trx) => {
+      const role = await trx
+        .updateTable('roles')
+        .set({
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.permissions !== undefined ? { permissions: [...new Set(patch.permissions)] } : {}),
+          updated_at: new Date(),
+        })
+        .where('id', '=', roleId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, {
+        actorId: principal.accountId,
+        organizationId: orgId,
+        action: 'role.updated',
+        targetType: 'role',
+        targetId: role.id,
+        targetLabel: role.name,
+        metadata: { fields: Object.keys(patch) },
+        origin,
+      });
+      return role;
+    });
+    return presentRole(role);
+  } catch (error) {
+    throw mapRoleError(error);
+  }
+}
+
+export async function deleteRole(
+  db: Db,
+  principal: Principal,
+  orgId: string,
+  roleId: string,
+  origin: RequestOrigin,
+) {
+  await activeOrganization(db, orgId);
+  const role = await db
+    .selectFrom('roles')
+    .selectAll()
+    .where('id', '=', roleId)
+    .where('organization_id', '=', orgId)
+    .executeTakeFirst();
+  if (!role) throw errors.notFound('Role');
+  if (role.is_system) throw errors.invalid('role_id', 'system roles cannot be deleted');
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('roles').where('id', '=', roleId).execute();
+      await recordAudit(trx, {
+        actorId: principal.accountId,
+        organizationId: orgId,
+        action: 'role.deleted',
+        targetType: 'role',
+        targetId: roleId,
+        targetLabel: role.name,
+        origin,
+      });
+    });
+  } catch (error) {
+    // memberships.role_id is ON DELETE RESTRICT: the database refuses to orphan members.
+    if (pgErrorCode(error) === PG_ERROR.foreignKeyViolation) {
+      const { n } = await db
+        .selectFrom('memberships')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('role_id', '=', roleId)
+        .executeTakeFirstOrThrow();
+      throw errors.invalid('role_id', `the role is assigned to ${Number(n)} member(s); reassign them first`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { accountService } from '../src/index.js';
+
+/** Cheap argon2 and roomy limits for behaviour tests; the limits test file sets its own. */
+export function testEnv(overrides: Record<string, string> = {}): void {
+  Object.assign(process.env, {
+    ACCOUNT_PASSWORD_HASH_MEMORY_KIB: '4096',
+    ACCOUNT_PASSWORD_HASH_TIME_COST: '1',
+    ACCOUNT_RATE_LIMIT_REGISTER_PER_MINUTE: '10000',
+    ACCOUNT_RATE_LIMIT_LOGIN_PER_MINUTE: '10000',
+    ACCOUNT_RATE_LIMIT_VERIFY_PER_MINUTE: '10000',
+    ACCOUNT_RATE_LIMIT_GENERAL_PER_MINUTE: '100000',
+    ACCOUNT_LOGIN_BASE_DELAY_MS: '1',
+    ACCOUNT_LOGIN_MAX_DELAY_MS: '5',
+    ...overrides,
+  });
+}
+
+export const contract = Contract.forService('account');
+export const PASSWORD = 'SecurePass123!';
+
+export class Harness {
+  constructor(readonly booted: BootedService) {}
+
+  static async boot(): Promise<Harness> {
+    return new Harness(await bootService(accountService));
+  }
+
+  get app() {
+    return this.booted.app;
+  }
+
+  async close() {
+    await this.booted.close();
+  }
+
+  /** Injects and checks the response against the seed contract (legacy paths map to theirs). */
+  async call(
+    options: InjectOptions & { contractPath?: string; skipContract?: boolean },
+  ): Promise<LightMyRequestResponse> {
+    const { contractPath, skipContract, ...inject } = options;
+    const response = await this.app.inject(inject);
+    if (!skipContract) {
+      contract.assertResponse(String(inject.method ?? 'GET'), contractPath ?? String(inject.url), {
+        statusCode: response.statusCode,
+        headers: response.headers,
+        body: response.body,
+      });
+    }
+    return response;
+  }
+
+  async register(
+    overrides: Partial<{ email: string; password: string; display_name: string; ip: string }> = {},
+  ) {
+    const email = overrides.email ?? `user-${randomUUID().slice(0, 8)}@example.com`;
+    const response = await this.call({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      remoteAddress: overrides.ip ?? '10.0.0.1',
+      payload: {
+        email,
+        password: overrides.password ?? PASSWORD,
+        display_name: overrides.display_name ?? 'Jane Doe',
+      },
+    });
+    assert.equal(response.statusCode, 201, response.body);
+    const data = response.json().data;
+    return {
+      email,
+      accountId: data.account_id as string,
+      accessToken: data.access_token as string,
+      refreshToken: data.refresh_token as string,
+      orgId: data.personal_org.org_id as string,
+      cookies: response.cookies,
+    };
+  }
+
+  /** The last `email.requested` payload sent to `to` (read from the platform outbox). */
+  async lastEmail(to: string, template?: string): Promise<Record<string, unknown>> {
+    const { rows } = await this.booted.context.database().pool.query(
+      `SELECT payload FROM platform.outbox
+        WHERE topic = 'email.requested' AND exchange = 'account.events' AND payload->>'to' = $1
+          AND ($2::text IS NULL OR payload->>'template' = $2)
+        ORDER BY id DESC LIMIT 1`,
+      [to, template ?? null],
+    );
+    assert.ok(rows[0], `no email.requested for ${to}`);
+    return rows[0].payload;
+  }
+
+  async emailCount(to: string): Promise<number> {
+    const { rows } = await this.booted.context
+      .database()
+      .pool.query(
+        `SELECT count(*)::int AS n FROM platform.outbox WHERE topic = 'email.requested' AND payload->>'to' = $1`,
+        [to],
+      );
+    return rows[0].n;
+  }
+
+  /** Registers, verifies the email and logs in again: a token with the owner's `*`. */
+  async verifiedUser(overrides: Partial<{ email: string; display_name: string }> = {}) {
+    const user = await this.register(overrides);
+    const mail = await this.lastEmail(user.email, 'email_verification');
+    const page = await this.app.inject({ method: 'GET', url: `/verify-email?token=${mail.token}` });
+    assert.equal(page.statusCode, 200, page.body);
+    const login = await this.login(user.email);
+    return {
+      ...user,
+      accessToken: login.access_token as string,
+      refreshToken: login.refresh_token as string,
+    };
+  }
+
+  async login(email: string, password = PASSWORD, ip = '10.0.0.2') {
+    const response = await this.call({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      remoteAddress: ip,
+      payload: { email, password },
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    return response.json().data;
+  }
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export function assertError(
+  response: LightMyRequestResponse,
+  status: number,
+  code: number,
+  message?: RegExp,
+) {
+  assert.equal(response.statusCode, status, response.body);
+  const body = response.json();
+  assert.equal(body.success, false);
+  assert.equal(body.code, code);
+  assert.equal(typeof body.trace_id, 'string');
+  if (message) assert.match(body.message, message);
+}
