@@ -219,7 +219,7 @@ export function createFolderRepository(database: Database<MediaDatabase>) {
           for (const [owner, freed] of freedByOwner) {
             await trx
               .updateTable('storage_usage')
-              .set({ used_bytes: sql`used_bytes - ${freed}`, updated_at: sql`now()` })
+              .set({ used_bytes: sql`greatest(used_bytes - ${freed}, 0)`, updated_at: sql`now()` })
               .where('owner_id', '=', owner)
               .execute();
           }

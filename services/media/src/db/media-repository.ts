@@ -63,6 +63,15 @@ export function createMediaRepository(
 
   /** Adds `delta` (may be negative) to the owner's usage; the CHECK refuses going over the quota. */
   async function addUsage(trx: Transaction<MediaDatabase>, ownerId: string, delta: number): Promise<void> {
+    if (delta < 0) {
+      // Releasing: the row exists since the bytes were charged to it (an INSERT would fail the CHECK).
+      await trx
+        .updateTable('storage_usage')
+        .set({ used_bytes: sql`greatest(used_bytes + ${delta}, 0)`, updated_at: sql`now()` })
+        .where('owner_id', '=', ownerId)
+        .execute();
+      return;
+    }
     try {
       await trx
         .insertInto('storage_usage')
