@@ -175,6 +175,15 @@ describe('trustplane start on embedded PostgreSQL', () => {
     await client.query("INSERT INTO public.survives VALUES ('kept')");
     await client.end();
 
+    // A data command run meanwhile joins this server instead of starting a second one.
+    const joined = await run(['migrate', '--json'], { TRUSTPLANE_DATA_DIR: dataDir, DATABASE_URL: '' });
+    assert.equal(joined.code, 0, joined.stderr);
+    const stillAdvertised = JSON.parse(await fs.readFile(path.join(dataDir, 'postgres.json'), 'utf8')) as {
+      port: number;
+    };
+    assert.equal(stillAdvertised.port, info.port, 'the running server is still the one advertised');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/api/health`)).status, 200, 'the server kept running');
+
     const firstExit = await stop(first.child);
     assert.equal(firstExit, 0, `graceful exit, got ${firstExit}`);
     assert.ok(!existsSync(path.join(dataDir, 'postgres.json')), 'PostgreSQL stopped and unadvertised');
