@@ -704,7 +704,9 @@ export async function deleteRole(
     });
   } catch (error) {
     // memberships.role_id is ON DELETE RESTRICT: the database refuses to orphan members.
-    if (pgErrorCode(error) === PG_ERROR.foreignKeyViolation) {
+    // 23001 restrict_violation (ON DELETE RESTRICT), 23503 for a plain foreign key.
+    const code = pgErrorCode(error);
+    if (code === '23001' || code === PG_ERROR.foreignKeyViolation) {
       const { n } = await db
         .selectFrom('memberships')
         .select((eb) => eb.fn.countAll<number>().as('n'))
