@@ -8,6 +8,7 @@ import { createMediaRepository } from './db/media-repository.js';
 import { createSharedLinkRepository } from './db/shared-link-repository.js';
 import type { MediaDatabase } from './db/types.js';
 import { createAuthHooks } from './http/auth.js';
+import { createOrphanSweeper } from './media/orphan-sweeper.js';
 import { createUploadService } from './media/upload.js';
 import { createVariantService } from './media/variants.js';
 import { createSharedLinkService } from './sharing/shared-links.js';
@@ -51,6 +52,7 @@ export function composeMedia(context: ServiceContext, settings: MediaSettings) {
     variants,
     upload,
     sharing,
+    sweeper: createOrphanSweeper({ objects, media, logger, graceMs: settings.orphanGraceMs }),
     publicUrl: settings.publicUrl ?? context.publicUrl,
   };
 }

@@ -31,6 +31,12 @@ const mediaEnvSchema = z.object({
   MEDIA_PUBLIC_URL: emptyAsUndefined,
   /** Least time between two public-key fetches caused by unknown `kid`s. */
   JWT_KEY_REFETCH_INTERVAL_MS: z.coerce.number().int().nonnegative().default(1000),
+  /** How long a staged file may sit unwritten, or an upload intent stay rowless, before it is an orphan. */
+  MEDIA_ORPHAN_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(60 * 60 * 1000),
 });
 
 export interface MediaSettings {
@@ -42,6 +48,7 @@ export interface MediaSettings {
   jwtIssuer: string | undefined;
   publicUrl: string | undefined;
   keyRefetchIntervalMs: number;
+  orphanGraceMs: number;
 }
 
 export function loadMediaSettings(env: NodeJS.ProcessEnv = process.env): MediaSettings {
@@ -55,5 +62,6 @@ export function loadMediaSettings(env: NodeJS.ProcessEnv = process.env): MediaSe
     jwtIssuer: parsed.JWT_ISSUER,
     publicUrl: parsed.MEDIA_PUBLIC_URL?.replace(/\/+$/, ''),
     keyRefetchIntervalMs: parsed.JWT_KEY_REFETCH_INTERVAL_MS,
+    orphanGraceMs: parsed.MEDIA_ORPHAN_GRACE_MS,
   };
 }

@@ -10,18 +10,30 @@ before(async () => {
 after(async () => h?.close());
 
 async function put(user: TestUser, name: string, data = 'shared bytes', visibility = 'organization') {
-  const response = await h.upload(user, { name, type: 'text/plain', data: Buffer.from(data) }, `?visibility=${visibility}`);
+  const response = await h.upload(
+    user,
+    { name, type: 'text/plain', data: Buffer.from(data) },
+    `?visibility=${visibility}`,
+  );
   assert.equal(response.statusCode, 201, response.body);
   return response.json() as { id: string };
 }
 
 async function share(user: TestUser, mediaId: string, payload: Record<string, unknown> = {}) {
-  const response = await h.call({ method: 'POST', url: `/media/${mediaId}/share`, payload, headers: user.auth });
+  const response = await h.call({
+    method: 'POST',
+    url: `/media/${mediaId}/share`,
+    payload,
+    headers: user.auth,
+  });
   assert.equal(response.statusCode, 201, response.body);
   return response.json() as { id: string; token: string; share_url: string };
 }
 
-const access = (token: string, options: { user?: TestUser; query?: string; headers?: Record<string, string> } = {}) =>
+const access = (
+  token: string,
+  options: { user?: TestUser; query?: string; headers?: Record<string, string> } = {},
+) =>
   h.call({
     method: 'GET',
     url: `/share/${token}${options.query ?? ''}`,
@@ -55,8 +67,18 @@ describe('shared links', () => {
     assert.equal(all.has_password, true);
     assert.equal(all.max_downloads, 50);
     assert.ok(Math.abs(Date.parse(String(all.expires_at)) - Date.now() - 168 * 3_600_000) < 60_000);
-    for (const payload of [{ max_downloads: 0 }, { expires_in_hours: -1 }, { visibility: 'world' }, { password: '' }]) {
-      const bad = await h.call({ method: 'POST', url: `/media/${media.id}/share`, payload, headers: owner.auth });
+    for (const payload of [
+      { max_downloads: 0 },
+      { expires_in_hours: -1 },
+      { visibility: 'world' },
+      { password: '' },
+    ]) {
+      const bad = await h.call({
+        method: 'POST',
+        url: `/media/${media.id}/share`,
+        payload,
+        headers: owner.auth,
+      });
       assert.equal(bad.statusCode, 400, JSON.stringify(payload));
     }
   });
@@ -73,7 +95,12 @@ describe('shared links', () => {
       [colleague, privateMedia.id],
       [owner, randomUUID()],
     ] as const) {
-      const response = await h.call({ method: 'POST', url: `/media/${id}/share`, payload: {}, headers: user.auth });
+      const response = await h.call({
+        method: 'POST',
+        url: `/media/${id}/share`,
+        payload: {},
+        headers: user.auth,
+      });
       assert.equal(response.statusCode, 404);
     }
   });
@@ -123,7 +150,10 @@ describe('shared links', () => {
     assert.equal(wrong.statusCode, 401);
     assert.equal(errorCode(wrong), 'invalid_password');
     assert.equal((await access(link.token, { query: '?password=spring-2026' })).body, 'secret');
-    assert.equal((await access(link.token, { headers: { 'x-share-password': 'spring-2026' } })).body, 'secret');
+    assert.equal(
+      (await access(link.token, { headers: { 'x-share-password': 'spring-2026' } })).body,
+      'secret',
+    );
   });
 
   test('legacy sha-256 password hashes are upgraded to bcrypt on first successful access', async () => {
@@ -133,9 +163,13 @@ describe('shared links', () => {
     const legacy = createHash('sha256').update('legacy-pass').digest('hex');
     await sql('UPDATE shared_links SET password_hash = $2 WHERE id = $1', [link.id, legacy]);
     assert.equal((await access(link.token, { query: '?password=nope' })).statusCode, 401);
-    assert.equal((await sql('SELECT password_hash FROM shared_links WHERE id = $1', [link.id])).rows[0].password_hash, legacy);
+    assert.equal(
+      (await sql('SELECT password_hash FROM shared_links WHERE id = $1', [link.id])).rows[0].password_hash,
+      legacy,
+    );
     assert.equal((await access(link.token, { query: '?password=legacy-pass' })).statusCode, 200);
-    const upgraded = (await sql('SELECT password_hash FROM shared_links WHERE id = $1', [link.id])).rows[0].password_hash;
+    const upgraded = (await sql('SELECT password_hash FROM shared_links WHERE id = $1', [link.id])).rows[0]
+      .password_hash;
     assert.match(upgraded, /^\$2/);
     assert.equal((await access(link.token, { query: '?password=legacy-pass' })).statusCode, 200);
     assert.equal((await access(link.token, { query: '?password=nope' })).statusCode, 401);
@@ -189,11 +223,17 @@ describe('shared links', () => {
     assert.equal(list.json().total_pages, 2);
     assert.equal(list.json().items[0].id, second.id);
     assert.equal(list.json().items[0].token, undefined);
-    assert.equal((await h.call({ method: 'DELETE', url: `/shared-links/${first.id}`, headers: other.auth })).statusCode, 404);
+    assert.equal(
+      (await h.call({ method: 'DELETE', url: `/shared-links/${first.id}`, headers: other.auth })).statusCode,
+      404,
+    );
     const deleted = await h.call({ method: 'DELETE', url: `/shared-links/${first.id}`, headers: owner.auth });
     assert.equal(deleted.statusCode, 200);
     assert.equal((await access(first.token)).statusCode, 404);
-    assert.equal((await h.call({ method: 'DELETE', url: `/shared-links/${first.id}`, headers: owner.auth })).statusCode, 404);
+    assert.equal(
+      (await h.call({ method: 'DELETE', url: `/shared-links/${first.id}`, headers: owner.auth })).statusCode,
+      404,
+    );
     assert.equal((await access(second.token)).statusCode, 200);
     await h.call({ method: 'DELETE', url: `/media/${media.id}`, headers: owner.auth });
     assert.equal((await access(second.token)).statusCode, 404);
@@ -203,7 +243,12 @@ describe('shared links', () => {
     const owner = await h.user();
     const media = await put(owner, 'v.txt', 'v', 'public');
     const link = await share(owner, media.id, { visibility: 'public' });
-    await h.call({ method: 'PATCH', url: `/media/${media.id}/visibility`, payload: { visibility: 'private' }, headers: owner.auth });
+    await h.call({
+      method: 'PATCH',
+      url: `/media/${media.id}/visibility`,
+      payload: { visibility: 'private' },
+      headers: owner.auth,
+    });
     assert.equal((await access(link.token)).statusCode, 200);
   });
 });
@@ -213,17 +258,33 @@ describe('starred', () => {
     const user = await h.user();
     const a = await put(user, 'a.txt');
     const b = await put(user, 'b.txt');
-    const star = await h.call({ method: 'POST', url: `/media/${a.id}/star`, payload: { notes: 'Reference for the launch deck' }, headers: user.auth });
+    const star = await h.call({
+      method: 'POST',
+      url: `/media/${a.id}/star`,
+      payload: { notes: 'Reference for the launch deck' },
+      headers: user.auth,
+    });
     assert.equal(star.statusCode, 200);
     assert.equal(star.json().is_starred, true);
     assert.equal(star.json().notes, 'Reference for the launch deck');
-    const again = await h.call({ method: 'POST', url: `/media/${a.id}/star`, payload: { notes: 'updated' }, headers: user.auth });
+    const again = await h.call({
+      method: 'POST',
+      url: `/media/${a.id}/star`,
+      payload: { notes: 'updated' },
+      headers: user.auth,
+    });
     assert.equal(again.json().notes, 'updated');
-    assert.equal((await h.call({ method: 'POST', url: `/media/${b.id}/star`, headers: user.auth })).statusCode, 200);
+    assert.equal(
+      (await h.call({ method: 'POST', url: `/media/${b.id}/star`, headers: user.auth })).statusCode,
+      200,
+    );
     const list = await h.call({ method: 'GET', url: '/starred', headers: user.auth });
     assert.equal(list.statusCode, 200);
     assert.equal(list.json().total, 2);
-    assert.deepEqual(list.json().items.map((item: { id: string }) => item.id), [b.id, a.id]);
+    assert.deepEqual(
+      list.json().items.map((item: { id: string }) => item.id),
+      [b.id, a.id],
+    );
     assert.equal(list.json().items[1].notes, 'updated');
     assert.ok(list.json().items[1].starred_at);
 
@@ -233,16 +294,29 @@ describe('starred', () => {
       payload: { media_ids: [a.id, b.id, randomUUID()] },
       headers: user.auth,
     });
-    assert.deepEqual(check.json().items.map((item: { is_starred: boolean }) => item.is_starred), [true, true, false]);
+    assert.deepEqual(
+      check.json().items.map((item: { is_starred: boolean }) => item.is_starred),
+      [true, true, false],
+    );
 
-    assert.equal((await h.call({ method: 'DELETE', url: `/media/${a.id}/star`, headers: user.auth })).statusCode, 200);
-    assert.equal((await h.call({ method: 'DELETE', url: `/media/${a.id}/star`, headers: user.auth })).statusCode, 200);
+    assert.equal(
+      (await h.call({ method: 'DELETE', url: `/media/${a.id}/star`, headers: user.auth })).statusCode,
+      200,
+    );
+    assert.equal(
+      (await h.call({ method: 'DELETE', url: `/media/${a.id}/star`, headers: user.auth })).statusCode,
+      200,
+    );
     const toggled = await h.call({ method: 'POST', url: `/media/${a.id}/toggle-star`, headers: user.auth });
     assert.equal(toggled.json().is_starred, true);
     const untoggled = await h.call({ method: 'POST', url: `/media/${a.id}/toggle-star`, headers: user.auth });
     assert.equal(untoggled.json().is_starred, false);
 
-    for (const payload of [{ media_ids: ['nope'] }, { media_ids: Array.from({ length: 101 }, () => randomUUID()) }, {}]) {
+    for (const payload of [
+      { media_ids: ['nope'] },
+      { media_ids: Array.from({ length: 101 }, () => randomUUID()) },
+      {},
+    ]) {
       const bad = await h.call({ method: 'POST', url: '/starred/check', payload, headers: user.auth });
       assert.equal(bad.statusCode, 400);
     }
@@ -253,11 +327,26 @@ describe('starred', () => {
     const colleague = await h.user({ orgId: owner.orgId });
     const outsider = await h.user();
     const media = await put(owner, 'team.txt');
-    assert.equal((await h.call({ method: 'POST', url: `/media/${media.id}/star`, headers: outsider.auth })).statusCode, 404);
-    assert.equal((await h.call({ method: 'POST', url: `/media/${media.id}/toggle-star`, headers: outsider.auth })).statusCode, 404);
-    assert.equal((await h.call({ method: 'POST', url: `/media/${media.id}/star`, headers: colleague.auth })).statusCode, 200);
+    assert.equal(
+      (await h.call({ method: 'POST', url: `/media/${media.id}/star`, headers: outsider.auth })).statusCode,
+      404,
+    );
+    assert.equal(
+      (await h.call({ method: 'POST', url: `/media/${media.id}/toggle-star`, headers: outsider.auth }))
+        .statusCode,
+      404,
+    );
+    assert.equal(
+      (await h.call({ method: 'POST', url: `/media/${media.id}/star`, headers: colleague.auth })).statusCode,
+      200,
+    );
     assert.equal((await h.call({ method: 'GET', url: '/starred', headers: colleague.auth })).json().total, 1);
-    await h.call({ method: 'PATCH', url: `/media/${media.id}/visibility`, payload: { visibility: 'private' }, headers: owner.auth });
+    await h.call({
+      method: 'PATCH',
+      url: `/media/${media.id}/visibility`,
+      payload: { visibility: 'private' },
+      headers: owner.auth,
+    });
     assert.equal((await h.call({ method: 'GET', url: '/starred', headers: colleague.auth })).json().total, 0);
   });
 
@@ -265,10 +354,14 @@ describe('starred', () => {
     const user = await h.user();
     const media = await put(user, 't.txt');
     const responses = await Promise.all(
-      Array.from({ length: 6 }, () => h.call({ method: 'POST', url: `/media/${media.id}/toggle-star`, headers: user.auth })),
+      Array.from({ length: 6 }, () =>
+        h.call({ method: 'POST', url: `/media/${media.id}/toggle-star`, headers: user.auth }),
+      ),
     );
     for (const response of responses) assert.equal(response.statusCode, 200);
-    const { rows } = await sql('SELECT count(*)::int AS n FROM starred_media WHERE media_id = $1', [media.id]);
+    const { rows } = await sql('SELECT count(*)::int AS n FROM starred_media WHERE media_id = $1', [
+      media.id,
+    ]);
     assert.ok(rows[0].n <= 1);
   });
 });
@@ -285,29 +378,53 @@ describe('recent', () => {
       [c, 'preview'],
       [a, 'download'],
     ] as const) {
-      const response = await h.call({ method: 'POST', url: `/media/${media.id}/track`, payload: { access_type: type }, headers: user.auth });
+      const response = await h.call({
+        method: 'POST',
+        url: `/media/${media.id}/track`,
+        payload: { access_type: type },
+        headers: user.auth,
+      });
       assert.equal(response.statusCode, 200);
       assert.equal(response.json().access_type, type);
     }
     const list = await h.call({ method: 'GET', url: '/recent', headers: user.auth });
     assert.equal(list.statusCode, 200);
-    assert.deepEqual(list.json().items.map((item: { id: string }) => item.id), [a.id, c.id, b.id]);
+    assert.deepEqual(
+      list.json().items.map((item: { id: string }) => item.id),
+      [a.id, c.id, b.id],
+    );
     assert.equal(list.json().items[0].access_type, 'download');
     const limited = await h.call({ method: 'GET', url: '/recent?limit=2', headers: user.auth });
     assert.equal(limited.json().items.length, 2);
-    assert.equal((await h.call({ method: 'GET', url: '/recent?limit=100000', headers: user.auth })).json().limit, 100);
-    assert.equal((await h.call({ method: 'GET', url: '/recent?limit=0', headers: user.auth })).statusCode, 400);
+    assert.equal(
+      (await h.call({ method: 'GET', url: '/recent?limit=100000', headers: user.auth })).json().limit,
+      100,
+    );
+    assert.equal(
+      (await h.call({ method: 'GET', url: '/recent?limit=0', headers: user.auth })).statusCode,
+      400,
+    );
     const noBody = await h.call({ method: 'POST', url: `/media/${b.id}/track`, headers: user.auth });
     assert.equal(noBody.json().access_type, 'view');
 
     const outsider = await h.user();
-    assert.equal((await h.call({ method: 'POST', url: `/media/${a.id}/track`, payload: {}, headers: outsider.auth })).statusCode, 404);
-    assert.equal((await h.call({ method: 'GET', url: '/recent', headers: outsider.auth })).json().items.length, 0);
+    assert.equal(
+      (await h.call({ method: 'POST', url: `/media/${a.id}/track`, payload: {}, headers: outsider.auth }))
+        .statusCode,
+      404,
+    );
+    assert.equal(
+      (await h.call({ method: 'GET', url: '/recent', headers: outsider.auth })).json().items.length,
+      0,
+    );
 
     const cleared = await h.call({ method: 'DELETE', url: '/recent', headers: user.auth });
     assert.equal(cleared.statusCode, 200);
     assert.equal(cleared.json().deleted, 3);
-    assert.equal((await h.call({ method: 'GET', url: '/recent', headers: user.auth })).json().items.length, 0);
+    assert.equal(
+      (await h.call({ method: 'GET', url: '/recent', headers: user.auth })).json().items.length,
+      0,
+    );
     assert.equal((await h.call({ method: 'GET', url: '/media', headers: user.auth })).json().total, 3);
   });
 });

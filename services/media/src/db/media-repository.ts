@@ -95,12 +95,66 @@ export function createMediaRepository(
   return {
     usage,
 
+    /** Operator override of one user's quota; refused (CHECK) below what they already use. */
+    async setQuota(ownerId: string, maxBytes: number): Promise<Usage> {
+      try {
+        const row = await db
+          .insertInto('storage_usage')
+          .values({ owner_id: ownerId, used_bytes: 0, max_bytes: maxBytes })
+          .onConflict((oc) =>
+            oc.column('owner_id').doUpdateSet({ max_bytes: maxBytes, updated_at: sql`now()` }),
+          )
+          .returning(['used_bytes', 'max_bytes'])
+          .executeTakeFirstOrThrow();
+        return { usedBytes: row.used_bytes, maxBytes: row.max_bytes };
+      } catch (error) {
+        if (isViolation(error, 'checkViolation', 'storage_usage_within_quota')) {
+          throw new Error(`owner ${ownerId} already uses more than ${maxBytes} bytes`);
+        }
+        throw error;
+      }
+    },
+
+    /** Records that `storagePath` is about to be written, before any byte reaches storage. */
+    async beginUpload(storagePath: string, ownerId: string): Promise<void> {
+      await db
+        .insertInto('pending_uploads')
+        .values({ storage_path: storagePath, owner_id: ownerId })
+        .execute();
+    },
+
+    /** Forgets an intent once its blob is gone (failed upload). */
+    async abandonUpload(storagePath: string): Promise<void> {
+      await db.deleteFrom('pending_uploads').where('storage_path', '=', storagePath).execute();
+    },
+
+    /** Intents older than `before` whose media row never landed: their blobs are orphans. */
+    async staleUploads(before: Date): Promise<string[]> {
+      const rows = await db
+        .selectFrom('pending_uploads')
+        .select('storage_path')
+        .where('started_at', '<', before)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('media')
+                .select('media.id')
+                .whereRef('media.storage_path', '=', 'pending_uploads.storage_path'),
+            ),
+          ),
+        )
+        .execute();
+      return rows.map((row) => row.storage_path);
+    },
+
     /** The media row and its quota charge in one transaction: either both land or neither. */
     async insert(row: NewMedia): Promise<MediaRow> {
       try {
         return await database.transaction(async (trx) => {
           await addUsage(trx, row.owner_id, row.size_bytes);
-          return trx.insertInto('media').values(row).returningAll().executeTakeFirstOrThrow();
+          const inserted = await trx.insertInto('media').values(row).returningAll().executeTakeFirstOrThrow();
+          await trx.deleteFrom('pending_uploads').where('storage_path', '=', row.storage_path).execute();
+          return inserted;
         });
       } catch (error) {
         if (isViolation(error, 'foreignKeyViolation')) throw mediaErrors.folderNotFound();

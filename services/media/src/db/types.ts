@@ -85,7 +85,14 @@ export interface RecentAccessTable {
   accessed_at: Timestamp;
 }
 
+export interface PendingUploadsTable {
+  storage_path: string;
+  owner_id: string;
+  started_at: Timestamp;
+}
+
 export interface MediaDatabase {
+  pending_uploads: PendingUploadsTable;
   storage_usage: StorageUsageTable;
   folders: FoldersTable;
   media: MediaTable;

@@ -1,8 +1,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
-import { composeMedia } from '../composition.js';
-import type { MediaSettings } from '../config.js';
+import type { MediaDeps } from '../composition.js';
 import { renderMediaError } from './errors.js';
 import { folderRoutes } from './routes/folders.js';
 import { healthRoutes } from './routes/health.js';
@@ -15,8 +14,9 @@ import { uploadRoutes } from './routes/upload.js';
 export async function buildMediaApp(
   context: ServiceContext,
   version: string,
-  settings: MediaSettings,
+  deps: MediaDeps,
 ): Promise<FastifyInstance> {
+  const { settings } = deps;
   const app = await context.createHttpApp({
     title: 'Media Service',
     description:
@@ -27,7 +27,6 @@ export async function buildMediaApp(
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
   });
-  const deps = composeMedia(context, settings);
   await app.register(fastifyMultipart, {
     // The store's `maxBytes` is the authoritative cap; busboy's limit only backs it up.
     limits: { fileSize: settings.maxFileSize + 1, files: 1, fields: 20, parts: 40, fieldSize: 64 * 1024 },

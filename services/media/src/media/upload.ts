@@ -93,6 +93,7 @@ export function createUploadService(deps: UploadDeps) {
       // The store's reader rethrows the stream's error; this keeps a refusal raised before the store
       // starts reading (small bodies are sniffed at once) from becoming an uncaught 'error' event.
       sniffer.on('error', () => undefined);
+      await deps.media.beginUpload(key, principal.accountId);
       part.file.pipe(sniffer);
       let stored: Awaited<ReturnType<AnyObjectStore['put']>>;
       try {
@@ -100,6 +101,8 @@ export function createUploadService(deps: UploadDeps) {
       } catch (error) {
         part.file.unpipe(sniffer);
         part.file.resume();
+        // The store removed its staged file; nothing reached the key.
+        await deps.media.abandonUpload(key);
         if (error instanceof ObjectTooLargeError) throw mediaErrors.fileTooLarge(deps.maxFileSize);
         if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
           throw mediaErrors.fileTooLarge(deps.maxFileSize);
@@ -128,9 +131,13 @@ export function createUploadService(deps: UploadDeps) {
           visibility: request.visibility,
         });
       } catch (error) {
-        await deps.objects.delete(key).catch((cleanupError: unknown) => {
+        try {
+          await deps.objects.delete(key);
+          await deps.media.abandonUpload(key);
+        } catch (cleanupError) {
+          // The intent stays, so the orphan sweeper retries the removal.
           deps.logger.error({ err: cleanupError, key }, 'could not remove the blob of a failed upload');
-        });
+        }
         throw error;
       }
       if (deps.eagerMediumVariant && row.file_type === 'image') {
