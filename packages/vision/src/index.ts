@@ -7,3 +7,5 @@ export * from './images/grayscale.js';
 export * from './mrz/correct.js';
 export * from './mrz/mrz-reader.js';
 export * from './mrz/ocr-pool.js';
+export * from './forensics/ela.js';
+export * from './forensics/moire.js';

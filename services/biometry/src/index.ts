@@ -1,8 +1,20 @@
 import { fileURLToPath } from 'node:url';
-import { packageVersion, type ServiceDefinition } from '@trustplane/kernel';
+import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
 import { buildBiometryApp } from './http/app.js';
+import { type Biometry, createBiometry } from './service.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
+
+// One composition per context (a process may hold several contexts in tests).
+const instances = new WeakMap<ServiceContext, Biometry>();
+function biometry(context: ServiceContext): Biometry {
+  let instance = instances.get(context);
+  if (!instance) {
+    instance = createBiometry(context, version);
+    instances.set(context, instance);
+  }
+  return instance;
+}
 
 export const biometryService: ServiceDefinition = {
   name: 'biometry',
@@ -11,5 +23,46 @@ export const biometryService: ServiceDefinition = {
   schema: 'biometry',
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 8000 },
-  buildHttp: (context) => buildBiometryApp(context, version),
+  buildHttp: (context) => buildBiometryApp(biometry(context).deps),
+  defineJobs: (context) => biometry(context).defineJobs(),
+  startWorkers: (context) => biometry(context).startWorkers(),
+  commands: [
+    {
+      path: ['key', 'create'],
+      description: 'Mint a service API key (X-Service-API-Key); the key is shown once.',
+      options: [{ flags: '--name <name>', description: 'who the key is for', required: true }],
+      async run(context, options) {
+        const created = await biometry(context).keys.create(String(options.name ?? ''));
+        return { key: created.key };
+      },
+      format: (result) => `${result.key}\n`,
+    },
+    {
+      path: ['key', 'list'],
+      description: 'List service API keys (never their values).',
+      async run(context) {
+        const keys = await biometry(context).keys.list();
+        return {
+          keys: keys.map((key) => ({
+            id: key.id,
+            name: key.name,
+            prefix: key.displayPrefix,
+            created_at: key.createdAt.toISOString(),
+            revoked_at: key.revokedAt ? key.revokedAt.toISOString() : null,
+          })),
+        };
+      },
+    },
+    {
+      path: ['key', 'revoke'],
+      description: 'Revoke a service API key by id or display prefix.',
+      options: [
+        { flags: '--id <id>', description: 'key id (key_…) or display prefix (bio_…)', required: true },
+      ],
+      async run(context, options) {
+        const revoked = await biometry(context).keys.revoke(String(options.id ?? ''));
+        return { revoked };
+      },
+    },
+  ],
 };

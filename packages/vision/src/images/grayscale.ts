@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { MAX_IMAGE_PIXELS } from './decode.js';
 
 export interface GrayImage {
@@ -19,7 +19,7 @@ export async function decodeGray(bytes: Uint8Array, width?: number): Promise<Gra
   };
 }
 
-export function grayToSharp(image: GrayImage): sharp.Sharp {
+export function grayToSharp(image: GrayImage): Sharp {
   return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), {
     raw: { width: image.width, height: image.height, channels: 1 },
   });
@@ -66,7 +66,7 @@ export async function rotateGray(image: GrayImage, degrees: number): Promise<Gra
 }
 
 /** Runs a pipeline to single-channel raw pixels (sharp widens some operations to RGB). */
-async function rawGray(pipeline: sharp.Sharp): Promise<GrayImage> {
+async function rawGray(pipeline: Sharp): Promise<GrayImage> {
   const { data, info } = await pipeline.extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   return {
     data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),

@@ -1,34 +1,46 @@
-import { probeDatabase, type ServiceContext } from '@trustplane/kernel';
+import { probeDatabase } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { BiometryDeps } from '../deps.js';
 
 const healthResponse = z.object({
-  status: z.enum(['healthy', 'unhealthy']),
+  status: z.enum(['healthy', 'degraded', 'unhealthy']),
   service: z.literal('biometry'),
   version: z.string(),
   database: z.object({ status: z.enum(['ok', 'unreachable']), latency_ms: z.number() }),
+  workers: z.object({ active: z.number().int(), queue_depth: z.number().int() }).nullable(),
 });
 
-export function healthRoutes(context: ServiceContext, version: string) {
+export function healthRoutes(deps: BiometryDeps) {
   return async (app: FastifyInstance) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/health',
       {
         schema: {
           summary: 'Health',
-          description: 'Health check endpoint.',
+          description: 'Health check endpoint: database, live workers (from heartbeats) and queue depth.',
           operationId: 'health_health_get',
           response: { 200: healthResponse, 503: healthResponse },
         },
       },
       async (_request, reply) => {
-        const database = await probeDatabase(context.database().pool);
+        const database = await probeDatabase(deps.context.database().pool);
+        let workers: { active: number; queue_depth: number } | null = null;
+        if (database.ok) {
+          workers = {
+            active: await deps.workers.countActive(deps.config.heartbeatSeconds * 3),
+            queue_depth: await deps.jobs.queueDepth(),
+          };
+        }
+        // No live worker while jobs wait: the API answers but nothing progresses.
+        const degraded = workers !== null && workers.active === 0 && workers.queue_depth > 0;
         return reply.status(database.ok ? 200 : 503).send({
-          status: database.ok ? 'healthy' : 'unhealthy',
+          status: !database.ok ? 'unhealthy' : degraded ? 'degraded' : 'healthy',
           service: 'biometry',
-          version,
+          version: deps.version,
           database: { status: database.ok ? 'ok' : 'unreachable', latency_ms: database.latencyMs },
+          workers,
         });
       },
     );

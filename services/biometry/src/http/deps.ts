@@ -1,0 +1,29 @@
+import type { ServiceContext } from '@trustplane/kernel';
+import type { BiometryConfig } from '../config.js';
+import type { JobRepository } from '../db/job-repository.js';
+import type { WorkerRepository } from '../db/worker-repository.js';
+import type { JobSubmitter } from '../jobs/submit-jobs.js';
+import type { AuthenticatedClient, ServiceKeys } from '../keys/service-keys.js';
+
+/** What the routes need, built once in the composition root (`src/service.ts`). */
+export interface BiometryDeps {
+  context: ServiceContext;
+  config: BiometryConfig;
+  version: string;
+  keys: ServiceKeys;
+  jobs: JobRepository;
+  workers: WorkerRepository;
+  submitter: JobSubmitter;
+  modelVersions(): Promise<Record<string, string>>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    client?: AuthenticatedClient;
+  }
+}
+
+export function requireClient(request: { client?: AuthenticatedClient }): AuthenticatedClient {
+  if (!request.client) throw new Error('route reached without authentication');
+  return request.client;
+}

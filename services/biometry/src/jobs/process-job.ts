@@ -1,0 +1,164 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import {
+  type Database,
+  InvalidWebhookError,
+  type JobContext,
+  type ObjectStore,
+  type WebhookDispatcher,
+} from '@trustplane/kernel';
+import type { BiometryConfig } from '../config.js';
+import type { JobRepository, JobOutcome } from '../db/job-repository.js';
+import type { BiometryDatabase } from '../db/tables.js';
+import type { DeclaredIdentity } from '../pipeline/cross-validate.js';
+import type { Engines } from '../pipeline/engines.js';
+import { type VerificationInput, verifyIdentity } from '../pipeline/verify-identity.js';
+
+export const PROCESS_QUEUE = 'biometry.process-job';
+
+/** Versioned payload: only the job id; images and inputs live in the job row and object store. */
+export interface ProcessJobPayload {
+  version: 1;
+  jobId: string;
+}
+
+export const WORKER_ID = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+class JobTimeoutError extends Error {}
+
+async function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new JobTimeoutError(`processing exceeded ${seconds} s`)),
+          seconds * 1000,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createJobProcessor(deps: {
+  database: Database<BiometryDatabase>;
+  objects: ObjectStore;
+  repository: JobRepository;
+  engines: Engines;
+  config: BiometryConfig;
+  webhooks: WebhookDispatcher;
+  /** Signing secret of a client's callbacks. */
+  callbackSecret(clientId: string): Promise<string | undefined>;
+  workerId?: string;
+}) {
+  const { database, objects, repository, engines, config, webhooks } = deps;
+  const workerId = deps.workerId ?? WORKER_ID;
+
+  async function load(key: string | undefined): Promise<Buffer | null> {
+    if (!key) return null;
+    const { body } = await objects.get(key);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * Runs one job. Safe to run again after a crash: the claim is idempotent, the outcome is
+   * written once (a second completion changes nothing), and images are deleted only after
+   * the outcome is committed.
+   */
+  async function handle(payload: ProcessJobPayload, context: JobContext): Promise<void> {
+    const job = await repository.claim(payload.jobId, workerId);
+    if (!job) {
+      context.logger.info('job already finished or gone; nothing to do');
+      return;
+    }
+    const started = Date.now();
+    let outcome: JobOutcome;
+    try {
+      const [selfie, recto, verso] = await Promise.all([
+        load(job.imageKeys.selfie),
+        load(job.imageKeys.cni_recto),
+        load(job.imageKeys.cni_verso),
+      ]);
+      if (!selfie || !recto) throw new Error('images of the job are missing');
+      const input: VerificationInput = {
+        documentType: job.documentType as VerificationInput['documentType'],
+        selfie,
+        recto,
+        verso,
+        declared: job.declaredIdentity as unknown as DeclaredIdentity,
+      };
+      const result = await withTimeout(verifyIdentity(input, engines, config), config.jobTimeoutSeconds);
+      outcome = {
+        status: result.status,
+        outcome: result.outcome,
+        failureReason: result.failureReason,
+        processingTimeMs: Date.now() - started,
+        scores: result.scores,
+        crossValidations: result.crossValidations,
+      };
+    } catch (error) {
+      const timedOut = error instanceof JobTimeoutError;
+      const missing =
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+        (error as Error).message === 'images of the job are missing';
+      if (!timedOut && !missing) throw error; // unexpected: let pg-boss retry it
+      // Never log the images or identity: only the reason.
+      context.logger.warn({ reason: (error as Error).message }, 'job failed');
+      outcome = {
+        status: 'error',
+        outcome: 'error',
+        failureReason: timedOut ? (error as Error).message : 'the job images are no longer available',
+        processingTimeMs: Date.now() - started,
+        scores: {},
+        crossValidations: {},
+      };
+    }
+    const completedAt = new Date();
+    const recorded = await database.transaction(async (trx) => {
+      const done = await repository.complete(trx, job.id, outcome);
+      if (done && job.callbackUrl) {
+        const secret = await deps.callbackSecret(job.clientId);
+        if (secret) {
+          await webhooks
+            .enqueue(trx, {
+              url: job.callbackUrl,
+              secret,
+              event: 'job.completed',
+              owner: `biometry:${job.clientId}`,
+              payload: {
+                job_id: job.id,
+                citizen_code: job.citizenCode,
+                status: outcome.status,
+                outcome: outcome.outcome,
+                completed_at: completedAt.toISOString(),
+                processing_time_ms: outcome.processingTimeMs,
+                failure_reason: outcome.failureReason,
+                cross_validations: outcome.crossValidations,
+                scores: outcome.scores,
+              },
+            })
+            .catch((error) => {
+              // A callback URL the dispatcher refuses must not block the result: it stays pollable.
+              if (!(error instanceof InvalidWebhookError)) throw error;
+              context.logger.warn({ reason: error.message }, 'callback not sent');
+            });
+        }
+      }
+      return done;
+    });
+    if (recorded) {
+      // Retention: images go as soon as the outcome is safe in the database.
+      await Promise.all(
+        Object.values(job.imageKeys).map((key) => objects.delete(key).catch(() => undefined)),
+      );
+    }
+    context.logger.info({ outcome: outcome.outcome, ms: outcome.processingTimeMs }, 'job processed');
+  }
+
+  return { handle, workerId };
+}

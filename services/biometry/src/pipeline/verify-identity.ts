@@ -1,0 +1,226 @@
+import {
+  distanceToSimilarity,
+  errorLevelAnalysis,
+  euclideanDistance,
+  ImageError,
+  inspectImage,
+  type MrzReading,
+  moireAnalysis,
+  readMrz,
+} from '@trustplane/vision';
+import type { BiometryConfig } from '../config.js';
+import {
+  type CrossValidation,
+  compareBirthDate,
+  compareGender,
+  compareNationality,
+  type DeclaredIdentity,
+  nameMatchScore,
+} from './cross-validate.js';
+import type { Engines } from './engines.js';
+
+export type Outcome = 'verified' | 'pending_review' | 'rejected' | 'error';
+
+export interface VerificationInput {
+  documentType: 'CNI' | 'PASSPORT' | 'TITRE_DE_SEJOUR' | 'NATIONAL_ID';
+  selfie: Uint8Array;
+  recto: Uint8Array;
+  verso: Uint8Array | null;
+  declared: DeclaredIdentity;
+  /** "Today" for the expiry check. */
+  now?: Date;
+}
+
+export interface VerificationResult {
+  status: 'completed' | 'error';
+  outcome: Outcome;
+  failureReason: string | null;
+  /** Why the outcome is not `verified` (empty when it is). */
+  reasons: string[];
+  scores: Record<string, unknown>;
+  crossValidations: Record<string, CrossValidation>;
+}
+
+const MRZ_ON_VERSO = new Set(['CNI', 'TITRE_DE_SEJOUR', 'NATIONAL_ID']);
+
+function round(value: number, digits = 4): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+/** `YYMMDD` expiry → Date; expiry years are always taken in 20YY (documents issued since 2000). */
+function expiryDate(yymmdd: string): Date | undefined {
+  if (!/^\d{6}$/.test(yymmdd)) return undefined;
+  const date = new Date(
+    Date.UTC(2000 + Number(yymmdd.slice(0, 2)), Number(yymmdd.slice(2, 4)) - 1, Number(yymmdd.slice(4, 6))),
+  );
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
+ * One verification: faces (selfie, document recto), descriptor distance, MRZ (recto for
+ * passports, verso for cards, else the other side), cross-validation against the declared
+ * identity, expiry, and forensic scores. Inputs that cannot be processed end in `error` with
+ * a reason; checks that fail clearly end in `rejected`; borderline or unreadable ones in
+ * `pending_review`.
+ */
+export async function verifyIdentity(
+  input: VerificationInput,
+  engines: Engines,
+  config: BiometryConfig,
+): Promise<VerificationResult> {
+  const scores: Record<string, unknown> = {};
+  const crossValidations: Record<string, CrossValidation> = {};
+  const rejections: string[] = [];
+  const reviews: string[] = [];
+  const error = (reason: string): VerificationResult => ({
+    status: 'error',
+    outcome: 'error',
+    failureReason: reason,
+    reasons: [reason],
+    scores,
+    crossValidations,
+  });
+
+  for (const [name, bytes] of [
+    ['selfie', input.selfie],
+    ['document recto', input.recto],
+    ...(input.verso ? [['document verso', input.verso] as const] : []),
+  ] as const) {
+    try {
+      await inspectImage(bytes, config.maxImageBytes);
+    } catch (failure) {
+      if (failure instanceof ImageError) return error(`${name}: ${failure.message}`);
+      throw failure;
+    }
+  }
+
+  const faces = await engines.faces();
+  const selfieFaces = await faces.detect(input.selfie, { minConfidence: config.faceMinConfidence });
+  scores.selfie_faces = selfieFaces.length;
+  if (selfieFaces.length === 0) return error('no face detected on the selfie');
+  if (selfieFaces.length > 1) return error(`more than one face on the selfie (${selfieFaces.length})`);
+  const documentFaces = await faces.detect(input.recto, { minConfidence: config.faceMinConfidence });
+  scores.document_faces = documentFaces.length;
+  if (documentFaces.length === 0) return error('no face detected on the document recto');
+  const selfieFace = selfieFaces[0] as (typeof selfieFaces)[number];
+  // A document may carry a second, ghost portrait: the closest face is the holder's.
+  const distances = documentFaces.map((face) => euclideanDistance(selfieFace.descriptor, face.descriptor));
+  const distance = Math.min(...distances);
+  scores.face_distance = round(distance);
+  scores.face_similarity = distanceToSimilarity(distance);
+  scores.face_detection_confidence = round(
+    Math.min(selfieFace.score, (documentFaces[0] as { score: number }).score),
+  );
+  const faceCheck: CrossValidation = {
+    passed: distance <= config.faceMatchDistance,
+    expected: `distance <= ${config.faceMatchDistance}`,
+    found: String(round(distance)),
+    score: distanceToSimilarity(distance),
+  };
+  crossValidations.face_match = faceCheck;
+  if (distance > config.faceRejectDistance) rejections.push('face does not match the document portrait');
+  else if (distance > config.faceMatchDistance) reviews.push('face match is borderline');
+
+  const mrzSide =
+    input.documentType === 'PASSPORT' ? 'recto' : MRZ_ON_VERSO.has(input.documentType) ? 'verso' : 'recto';
+  const primary = mrzSide === 'verso' ? input.verso : input.recto;
+  const secondary = mrzSide === 'verso' ? input.recto : input.verso;
+  const ocr = await engines.ocr();
+  let reading: MrzReading | undefined;
+  let readSide = mrzSide;
+  if (primary) reading = await readMrz(ocr, primary);
+  if (!reading?.found && secondary) {
+    const other = await readMrz(ocr, secondary);
+    if (other.found) {
+      reading = other;
+      readSide = mrzSide === 'verso' ? 'recto' : 'verso';
+    }
+  }
+  scores.ocr_confidence = reading?.confidence ?? 0;
+  scores.mrz_found = Boolean(reading?.found);
+  scores.mrz_side = reading?.found ? readSide : null;
+  scores.mrz_format = reading?.format ?? null;
+  scores.mrz_corrections = reading?.corrections.length ?? 0;
+  if (!reading?.found) {
+    reviews.push(
+      mrzSide === 'verso' && !input.verso ? 'no verso given and no MRZ found on the recto' : 'no MRZ found',
+    );
+  } else {
+    const checks: CrossValidation = {
+      passed: reading.valid,
+      expected: 'all check digits valid',
+      found: reading.valid ? 'valid' : `invalid: ${reading.invalidFields.join(', ')}`,
+      score: reading.valid ? 1 : 0,
+    };
+    crossValidations.mrz_check_digits = checks;
+    if (!reading.valid) {
+      // Broken digits on a clean read are a forgery signal; on a poor read they are an OCR doubt.
+      if (reading.confidence >= config.ocrMinConfidence && reading.corrections.length === 0)
+        rejections.push('MRZ check digits are invalid');
+      else reviews.push('MRZ unreadable or check digits invalid');
+    }
+    const fields = reading.fields;
+    const lastScore = nameMatchScore(input.declared.last_name, fields.lastName ?? '');
+    const firstScore = nameMatchScore(input.declared.first_name, fields.firstName ?? '');
+    scores.last_name_match = lastScore;
+    scores.first_name_match = firstScore;
+    for (const [key, score, declared, found] of [
+      ['last_name', lastScore, input.declared.last_name, fields.lastName],
+      ['first_name', firstScore, input.declared.first_name, fields.firstName],
+    ] as const) {
+      crossValidations[key] = {
+        passed: score >= config.nameMatchScore,
+        expected: declared,
+        found: found ?? null,
+        score,
+      };
+      if (score < config.nameRejectScore && reading.valid)
+        rejections.push(`${key.replace('_', ' ')} does not match the document`);
+      else if (score < config.nameMatchScore) reviews.push(`${key.replace('_', ' ')} match is borderline`);
+    }
+    const birth = compareBirthDate(input.declared.date_of_birth, fields.birthDate);
+    crossValidations.date_of_birth = birth;
+    if (input.declared.date_of_birth && !birth.passed) {
+      if (reading.valid) rejections.push('date of birth does not match the document');
+      else reviews.push('date of birth unreadable');
+    }
+    const gender = compareGender(input.declared.gender, fields.sex);
+    crossValidations.gender = gender;
+    if (!gender.passed) (reading.valid ? rejections : reviews).push('gender does not match the document');
+    const nationality = compareNationality(input.declared.nationality, fields.nationality);
+    crossValidations.nationality = nationality;
+    if (!nationality.passed)
+      (reading.valid ? rejections : reviews).push('nationality does not match the document');
+    const expiry = fields.expirationDate ? expiryDate(fields.expirationDate) : undefined;
+    const now = input.now ?? new Date();
+    const notExpired =
+      expiry !== undefined &&
+      expiry.getTime() >= Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    crossValidations.document_expiry = {
+      passed: notExpired,
+      expected: `on or after ${now.toISOString().slice(0, 10)}`,
+      found: expiry ? expiry.toISOString().slice(0, 10) : null,
+      score: notExpired ? 1 : 0,
+    };
+    if (!expiry) reviews.push('expiry date unreadable');
+    else if (!notExpired) (reading.valid ? rejections : reviews).push('document is expired');
+    if (reading.confidence < config.ocrMinConfidence) reviews.push('low OCR confidence');
+  }
+
+  const [ela, moire] = await Promise.all([errorLevelAnalysis(input.recto), moireAnalysis(input.recto)]);
+  scores.ela = ela.score;
+  scores.moire = moire.score;
+  if (moire.score >= config.moireReviewScore) reviews.push('document looks photographed from a screen');
+  if (ela.score >= config.elaReviewScore) reviews.push('document shows signs of editing');
+
+  const outcome: Outcome = rejections.length ? 'rejected' : reviews.length ? 'pending_review' : 'verified';
+  return {
+    status: 'completed',
+    outcome,
+    failureReason: rejections.length ? rejections.join('; ') : reviews.length ? reviews.join('; ') : null,
+    reasons: [...rejections, ...reviews],
+    scores,
+    crossValidations,
+  };
+}

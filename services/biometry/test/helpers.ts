@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import type { BootedService } from '@trustplane/kernel/testkit';
+import { biometryService } from '../src/index.js';
+
+export const DOCS_DIR = new URL('../../../packages/vision/test/documents/', import.meta.url);
+export const FACES_DIR = new URL('../../../../shared/fixtures/faces/', import.meta.url);
+
+export function b64(url: URL): string {
+  return fs.readFileSync(url).toString('base64');
+}
+
+export async function mintKey(booted: BootedService, name = 'test'): Promise<string> {
+  const command = biometryService.commands?.find((candidate) => candidate.path.join(' ') === 'key create');
+  if (!command) throw new Error('no key create command');
+  const result = await command.run(booted.context, { name, json: true });
+  return String(result.key);
+}
+
+export function jobBody(overrides: Record<string, unknown> = {}) {
+  return {
+    citizen_code: 'CIT-001',
+    document_type: 'CNI',
+    country_code: 'FR',
+    selfie_b64: b64(new URL('eileen_collins_nasa.jpg', FACES_DIR)),
+    cni_recto_b64: b64(new URL('td1-fra-dupre-recto.jpg', DOCS_DIR)),
+    cni_verso_b64: b64(new URL('td1-fra-dupre-verso.jpg', DOCS_DIR)),
+    declared_identity: {
+      first_name: 'Élodie Marie',
+      last_name: 'Dupré',
+      date_of_birth: '1990-02-14',
+      gender: 'F',
+      nationality: 'FR',
+    },
+    ...overrides,
+  };
+}
