@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { verifyWebhookSignature } from '@trustplane/kernel';
+import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
+import { biometryService } from '../src/index.js';
+import { jobBody, mintKey } from './helpers.js';
+
+const contract = Contract.forService('biometry');
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe('biometry jobs through the workers', () => {
+  let booted: BootedService;
+  let key: string;
+  const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  let server: http.Server;
+  let callbackUrl: string;
+
+  before(async () => {
+    server = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        received.push({ headers: request.headers, body });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    booted = await bootService(biometryService, { workers: true });
+    key = await mintKey(booted);
+  });
+  after(async () => {
+    await booted?.close();
+    server?.close();
+  });
+
+  const get = async (url: string) => {
+    const response = await booted.app.inject({ method: 'GET', url, headers: { 'x-service-api-key': key } });
+    contract.assertResponse('GET', url.split('?')[0] as string, response);
+    return response;
+  };
+
+  it('verifies a matching person, rejects a wrong declared name, polls, acks and calls back signed', async () => {
+    const good = await booted.app.inject({
+      method: 'POST',
+      url: '/jobs/submit',
+      headers: { 'x-service-api-key': key },
+      payload: jobBody({ callback_url: callbackUrl }),
+    });
+    assert.equal(good.statusCode, 202, good.body);
+    const wrongName = await booted.app.inject({
+      method: 'POST',
+      url: '/jobs/submit',
+      headers: { 'x-service-api-key': key },
+      payload: jobBody({
+        citizen_code: 'CIT-WRONG',
+        declared_identity: {
+          first_name: 'Paul',
+          last_name: 'Durand',
+          date_of_birth: '1990-02-14',
+          gender: 'F',
+          nationality: 'FR',
+        },
+      }),
+    });
+    assert.equal(wrongName.statusCode, 202);
+    const results = await waitFor(async () => {
+      const response = await get('/jobs/results?limit=10');
+      return response.json().total_ready >= 2 ? response.json() : undefined;
+    });
+    const byId = new Map(results.results.map((result: { job_id: string }) => [result.job_id, result]));
+    const verified = byId.get(good.json().job_id) as Record<string, unknown> & {
+      scores: Record<string, number>;
+      cross_validations: Record<string, { passed: boolean }>;
+    };
+    assert.equal(verified.outcome, 'verified', JSON.stringify(verified));
+    assert.ok(verified.scores.face_similarity > 0.8);
+    assert.equal(verified.cross_validations.mrz_check_digits?.passed, true);
+    const rejected = byId.get(wrongName.json().job_id) as { outcome: string };
+    assert.equal(rejected.outcome, 'rejected', JSON.stringify(rejected));
+    assert.ok(results.workers_active >= 1);
+
+    const status = await get(`/jobs/${good.json().job_id}`);
+    assert.equal(status.json().status, 'completed');
+    assert.ok(status.json().worker_id);
+
+    const callback = await waitFor(async () =>
+      received.find((entry) => entry.body.includes(good.json().job_id)),
+    );
+    const keyHash = (
+      await booted.context
+        .database<{ api_keys: { key_hash: string } }>()
+        .kysely.selectFrom('api_keys')
+        .select('key_hash')
+        .executeTakeFirstOrThrow()
+    ).key_hash;
+    assert.equal(JSON.parse(callback.body).outcome, 'verified');
+    assert.ok(
+      verifyWebhookSignature(
+        keyHash,
+        callback.body,
+        callback.headers['x-trustplane-signature'] as string | undefined,
+      ),
+      'callback signature verifies with sha256(key)',
+    );
+
+    const ids = results.results.map((result: { job_id: string }) => result.job_id);
+    const ack = await booted.app.inject({
+      method: 'POST',
+      url: '/jobs/ack',
+      headers: { 'x-service-api-key': key },
+      payload: { job_ids: ids },
+    });
+    assert.deepEqual(ack.json(), { acked: ids.length, not_found: 0 });
+    const again = await booted.app.inject({
+      method: 'POST',
+      url: '/jobs/ack',
+      headers: { 'x-service-api-key': key },
+      payload: { job_ids: ids },
+    });
+    assert.deepEqual(again.json(), { acked: 0, not_found: ids.length });
+    assert.equal((await get('/jobs/results')).json().total_ready, 0);
+  });
+});
