@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@trustplane/kernel/testkit';
+import pg from 'pg';
+import { FakeAccount, ISSUER } from './support/harness.js';
+
+const SERVER_SCRIPT = fileURLToPath(new URL('./support/media-server.ts', import.meta.url));
+const GRACE_MS = 300;
+
+let account: FakeAccount;
+let database: TestDatabase;
+let dataDir: string;
+let child: ChildProcess | undefined;
+
+before(async () => {
+  account = await FakeAccount.start();
+  database = await createTestDatabase('media_crash');
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'media-crash-'));
+});
+after(async () => {
+  child?.kill('SIGKILL');
+  await account?.close();
+  await database?.drop();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+async function startServer(): Promise<{ process: ChildProcess; port: number }> {
+  const server = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT], {
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      TRUSTPLANE_DATA_DIR: dataDir,
+      ACCOUNT_SERVICE_URL: account.url,
+      JWT_ISSUER: ISSUER,
+      MEDIA_ORPHAN_GRACE_MS: String(GRACE_MS),
+      LOG_LEVEL: 'silent',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child = server;
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffer = '';
+    server.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const line = buffer.split('\n').find((candidate) => candidate.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    server.once('exit', (code) => reject(new Error(`media server exited with ${code}`)));
+  });
+  return { process: server, port };
+}
+
+async function kill(server: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGKILL');
+  await exited;
+}
+
+const stagingDir = () => path.join(dataDir, 'objects', 'media', '.staging');
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function query<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: database.url, options: '-c search_path=media' });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('crash mid-upload', () => {
+  test('kill -9 while streaming, restart: no row, no staged file, no blob', async () => {
+    const first = await startServer();
+    const token = await account.token();
+    const boundary = 'crashboundary';
+    const request = http.request({
+      host: '127.0.0.1',
+      port: first.port,
+      method: 'POST',
+      path: '/upload',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'transfer-encoding': 'chunked',
+      },
+    });
+    request.on('error', () => undefined); // the server dies under it
+    request.write(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
+    // Half a megabyte of a body that never ends: the upload is in flight until the kill.
+    request.write(Buffer.alloc(512 * 1024, 0x5a));
+    const staged = await waitFor(async () => {
+      const files = await listFiles(stagingDir());
+      for (const file of files) {
+        const stats = await fs.stat(file).catch(() => undefined);
+        if (stats && stats.size > 0) return file;
+      }
+      return undefined;
+    }, 'a staged file with bytes in it');
+    assert.equal((await query('SELECT 1 FROM pending_uploads')).length, 1, 'the upload intent is recorded');
+    await kill(first.process);
+    request.destroy();
+    // The crash left its traces behind: the staged bytes and the intent.
+    await fs.access(staged);
+    assert.equal((await query('SELECT 1 FROM media')).length, 0);
+
+    // Time passes beyond the grace period (nobody writes to the staged file any more).
+    await new Promise((resolve) => setTimeout(resolve, GRACE_MS * 2));
+    const second = await startServer();
+    try {
+      assert.deepEqual(await listFiles(stagingDir()), [], 'no staged file survives the restart');
+      assert.equal((await query('SELECT 1 FROM media')).length, 0, 'no row');
+      assert.equal((await query('SELECT 1 FROM pending_uploads')).length, 0, 'intent resolved');
+      assert.deepEqual(await listFiles(path.join(dataDir, 'objects', 'media', 'originals')), [], 'no blob');
+
+      // And the restarted service works.
+      const body = Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="ok.txt"\r\nContent-Type: text/plain\r\n\r\n`,
+        ),
+        Buffer.from('after the crash'),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const response = await fetch(`http://127.0.0.1:${second.port}/upload`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+        },
+        body,
+      });
+      assert.equal(response.status, 201);
+    } finally {
+      await kill(second.process);
+    }
+  });
+
+  test('a blob committed just before the crash, without its row, is removed on restart', async () => {
+    // The window between the store's rename and the row's commit: simulate a process dying there.
+    const key = 'originals/ab/abababab-0000-4000-8000-000000000000';
+    const blob = path.join(dataDir, 'objects', 'media', ...key.split('/'));
+    await fs.mkdir(path.dirname(blob), { recursive: true });
+    await fs.writeFile(blob, 'orphan');
+    await query(
+      `INSERT INTO pending_uploads (storage_path, owner_id, started_at) VALUES ('${key}', 'someone', now() - interval '1 hour')`,
+    );
+    const server = await startServer();
+    try {
+      await assert.rejects(fs.access(blob));
+      assert.equal((await query('SELECT 1 FROM pending_uploads')).length, 0);
+    } finally {
+      await kill(server.process);
+    }
+  });
+});
