@@ -9,3 +9,5 @@ export * from './mrz/mrz-reader.js';
 export * from './mrz/ocr-pool.js';
 export * from './forensics/ela.js';
 export * from './forensics/moire.js';
+export * from './mrz/glyph-classifier.js';
+export * from './mrz/glyphs.js';

@@ -104,6 +104,11 @@ export async function estimateSkew(image: GrayImage, range = 6, step = 0.5): Pro
   return bestAngle;
 }
 
+/** Median filter: removes fine periodic patterns (a photographed screen's grid) and speckle, keeps strokes. */
+export async function medianGray(image: GrayImage, size = 5): Promise<GrayImage> {
+  return rawGray(grayToSharp(image).median(size));
+}
+
 export async function resizeGray(image: GrayImage, width: number): Promise<GrayImage> {
   return rawGray(grayToSharp(image).resize({ width }));
 }

@@ -6,8 +6,10 @@ import {
   estimateSkew,
   type GrayImage,
   grayToSharp,
+  medianGray,
   rotateGray,
 } from '../images/grayscale.js';
+import { reclassifyLookalikes } from './glyph-classifier.js';
 import { type Correction, correctMrz, detectFormat, MRZ_FORMATS, type MrzFormatName } from './correct.js';
 import type { OcrLine, OcrPool } from './ocr-pool.js';
 
@@ -41,6 +43,8 @@ export interface MrzReading {
   /** Mean OCR confidence of the MRZ characters, 0–1. */
   confidence: number;
   skewDegrees: number;
+  /** Look-alikes re-read against the OCR-B shapes. */
+  glyphChanges: number;
 }
 
 const EMPTY_FIELDS: MrzFields = {
@@ -142,6 +146,7 @@ function interpret(candidate: Candidate, skewDegrees: number): MrzReading {
     fields,
     confidence: Math.round(confidence * 1000) / 1000,
     skewDegrees,
+    glyphChanges: 0,
   };
 }
 
@@ -170,12 +175,21 @@ export async function readMrz(
   const skewDegrees = correction === 0 ? 0 : -correction;
   if (correction !== 0) gray = await rotateGray(gray, correction);
   const lowerHalf = cropGray(gray, Math.round(gray.height * 0.5), gray.height);
-  const attempts = [() => toPng(binarize(lowerHalf)), () => toPng(lowerHalf), () => toPng(binarize(gray))];
+  const attempts = [
+    async () => binarize(lowerHalf),
+    async () => binarize(await medianGray(lowerHalf, 5)),
+    async () => lowerHalf,
+    async () => binarize(gray),
+  ];
   let best: MrzReading | undefined;
   for (const attempt of attempts) {
-    const candidate = findMrzLines(await pool.recognize(await attempt()));
-    if (!candidate) continue;
+    const image = await attempt();
+    const found = findMrzLines(await pool.recognize(await toPng(image)));
+    if (!found) continue;
+    const { lines, changes } = await reclassifyLookalikes(binarize(image), found.lines);
+    const candidate = { format: found.format, lines };
     const reading = interpret(candidate, skewDegrees);
+    reading.glyphChanges = changes.length;
     if (reading.valid) return reading;
     if (!best || reading.invalidFields.length < best.invalidFields.length) best = reading;
   }
@@ -191,6 +205,7 @@ export async function readMrz(
       fields: EMPTY_FIELDS,
       confidence: 0,
       skewDegrees,
+      glyphChanges: 0,
     }
   );
 }

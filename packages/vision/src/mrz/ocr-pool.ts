@@ -8,6 +8,8 @@ export const MRZ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<';
 export interface OcrSymbol {
   text: string;
   confidence: number;
+  /** Pixel box in the recognised image. */
+  bbox?: { x0: number; y0: number; x1: number; y1: number };
 }
 
 export interface OcrLine {
@@ -75,7 +77,11 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
         for (const paragraph of block.paragraphs) {
           for (const line of paragraph.lines) {
             const symbols = line.words.flatMap((word) =>
-              word.symbols.map((symbol) => ({ text: symbol.text, confidence: symbol.confidence })),
+              word.symbols.map((symbol) => ({
+                text: symbol.text,
+                confidence: symbol.confidence,
+                bbox: symbol.bbox,
+              })),
             );
             lines.push({
               text: symbols.map((symbol) => symbol.text).join(''),
