@@ -9,6 +9,18 @@ import { jobBody, mintKey } from './helpers.js';
 
 const contract = Contract.forService('biometry');
 
+interface ResultBody {
+  job_id: string;
+  outcome: string;
+  scores: Record<string, number>;
+  cross_validations: Record<string, { passed: boolean }>;
+}
+interface PollBody {
+  results: ResultBody[];
+  total_ready: number;
+  workers_active: number;
+}
+
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -77,7 +89,7 @@ describe('biometry jobs through the workers', () => {
       }),
     });
     assert.equal(wrongName.statusCode, 202);
-    const results = await waitFor(async () => {
+    const results = await waitFor<PollBody>(async () => {
       const response = await get('/jobs/results?limit=10');
       return response.json().total_ready >= 2 ? response.json() : undefined;
     });
@@ -87,7 +99,7 @@ describe('biometry jobs through the workers', () => {
       cross_validations: Record<string, { passed: boolean }>;
     };
     assert.equal(verified.outcome, 'verified', JSON.stringify(verified));
-    assert.ok(verified.scores.face_similarity > 0.8);
+    assert.ok((verified.scores.face_similarity ?? 0) > 0.8);
     assert.equal(verified.cross_validations.mrz_check_digits?.passed, true);
     const rejected = byId.get(wrongName.json().job_id) as { outcome: string };
     assert.equal(rejected.outcome, 'rejected', JSON.stringify(rejected));
@@ -117,7 +129,7 @@ describe('biometry jobs through the workers', () => {
       'callback signature verifies with sha256(key)',
     );
 
-    const ids = results.results.map((result: { job_id: string }) => result.job_id);
+    const ids = results.results.map((result) => result.job_id);
     const ack = await booted.app.inject({
       method: 'POST',
       url: '/jobs/ack',
