@@ -30,6 +30,9 @@ export async function buildMediaApp(
   await app.register(fastifyMultipart, {
     // The store's `maxBytes` is the authoritative cap; busboy's limit only backs it up.
     limits: { fileSize: settings.maxFileSize + 1, files: 1, fields: 20, parts: 40, fieldSize: 64 * 1024 },
+    // Larger buffers between socket, parser and store: fewer, bigger chunks for large uploads.
+    highWaterMark: 1024 * 1024,
+    fileHwm: 1024 * 1024,
   });
   await app.register(healthRoutes);
   await app.register(uploadRoutes, { deps });

@@ -1,0 +1,38 @@
+// The media service as `trustplane start media` runs it, in its own process (so the benchmark can
+// read this process's RSS alone), plus a stand-in for account's public-key endpoint. Prints one
+// JSON line: { port, pid, token }.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateSigningKey, JwtKeyRing, loadPlatformConfig, runServices } from '@trustplane/kernel';
+import { createMediaService } from '../services/media/src/index.js';
+
+const key = await generateSigningKey({ alg: 'RS256' });
+const ring = new JwtKeyRing({ active: key });
+const keyServer = http.createServer((_request, response) => {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(
+    JSON.stringify({
+      success: true,
+      data: { key_id: key.kid, algorithm: 'RS256', public_key: key.publicSpkiPem, expires_at: 4102444800 },
+    }),
+  );
+});
+await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
+const keyPort = (keyServer.address() as AddressInfo).port;
+
+const config = loadPlatformConfig(process.env);
+const running = await runServices(
+  [createMediaService({ accountServiceUrl: `http://127.0.0.1:${keyPort}`, jwtIssuer: 'bench' })],
+  {
+    config: { ...config, host: '127.0.0.1' },
+    env: { ...process.env, MEDIA_PORT: '0' },
+    listen: true,
+    workers: false,
+  },
+);
+const token = await ring.sign(
+  { org_id: 'bench-org', permissions: ['*'] },
+  { issuer: 'bench', subject: 'bench-user', expiresInSeconds: 3600 },
+);
+const port = (running.services[0]!.http!.server.address() as AddressInfo).port;
+process.stdout.write(`${JSON.stringify({ port, pid: process.pid, token })}\n`);
