@@ -93,15 +93,12 @@ describe('biometry jobs through the workers', () => {
       const response = await get('/jobs/results?limit=10');
       return response.json().total_ready >= 2 ? response.json() : undefined;
     });
-    const byId = new Map(results.results.map((result: { job_id: string }) => [result.job_id, result]));
-    const verified = byId.get(good.json().job_id) as Record<string, unknown> & {
-      scores: Record<string, number>;
-      cross_validations: Record<string, { passed: boolean }>;
-    };
+    const byId = new Map(results.results.map((result) => [result.job_id, result]));
+    const verified = byId.get(good.json().job_id) as ResultBody;
     assert.equal(verified.outcome, 'verified', JSON.stringify(verified));
     assert.ok((verified.scores.face_similarity ?? 0) > 0.8);
     assert.equal(verified.cross_validations.mrz_check_digits?.passed, true);
-    const rejected = byId.get(wrongName.json().job_id) as { outcome: string };
+    const rejected = byId.get(wrongName.json().job_id) as ResultBody;
     assert.equal(rejected.outcome, 'rejected', JSON.stringify(rejected));
     assert.ok(results.workers_active >= 1);
 
