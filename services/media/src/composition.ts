@@ -1,4 +1,4 @@
-import type { ServiceContext } from '@trustplane/kernel';
+import { BruteForceGuard, type ServiceContext } from '@trustplane/kernel';
 import { createAuthenticator } from './auth/authenticator.js';
 import { createFileKeySource, createRemoteKeySource, type KeySource } from './auth/key-source.js';
 import type { MediaSettings } from './config.js';
@@ -40,7 +40,14 @@ export function composeMedia(context: ServiceContext, settings: MediaSettings) {
     maxFileSize: settings.maxFileSize,
     eagerMediumVariant: settings.eagerMediumVariant,
   });
-  const sharing = createSharedLinkService({ links, media });
+  const passwordGuard = new BruteForceGuard({
+    keyPrefix: 'media.share-password',
+    store: { kind: 'postgres', pool: database.pool },
+    maxFailures: 10,
+    windowSeconds: 15 * 60,
+    lockoutSeconds: 15 * 60,
+  });
+  const sharing = createSharedLinkService({ links, media, passwordGuard });
   return {
     settings,
     logger,

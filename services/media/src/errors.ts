@@ -67,6 +67,14 @@ export const mediaErrors = {
   linkExhausted: () =>
     new ServiceError(429, 'download_limit_reached', 'This shared link has reached its download limit'),
   passwordRequired: () => new ServiceError(401, 'password_required', 'This shared link requires a password'),
+  tooManyPasswordAttempts: (retryAfterSeconds: number) =>
+    new ServiceError(
+      429,
+      'too_many_attempts',
+      'Too many wrong passwords for this shared link; try again later',
+      { retry_after: retryAfterSeconds },
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
   passwordInvalid: () => new ServiceError(401, 'invalid_password', 'The password is incorrect'),
   linkNotEligible: () =>
     new ServiceError(403, 'shared_link_forbidden', 'You are not allowed to use this shared link'),

@@ -156,6 +156,23 @@ describe('shared links', () => {
     );
   });
 
+  test('repeated wrong passwords lock the link (429 with Retry-After), even for the right one', async () => {
+    const owner = await h.user();
+    const media = await put(owner, 'guarded.txt');
+    const link = await share(owner, media.id, { visibility: 'public', password: 'right' });
+    for (let attempt = 1; attempt < 10; attempt++) {
+      assert.equal((await access(link.token, { query: `?password=wrong-${attempt}` })).statusCode, 401);
+    }
+    const locked = await access(link.token, { query: '?password=wrong-10' });
+    assert.equal(locked.statusCode, 429);
+    assert.equal(errorCode(locked), 'too_many_attempts');
+    assert.ok(Number(locked.headers['retry-after']) > 0);
+    assert.equal((await access(link.token, { query: '?password=right' })).statusCode, 429);
+    // Other links are unaffected.
+    const other = await share(owner, media.id, { visibility: 'public', password: 'right' });
+    assert.equal((await access(other.token, { query: '?password=right' })).statusCode, 200);
+  });
+
   test('legacy sha-256 password hashes are upgraded to bcrypt on first successful access', async () => {
     const owner = await h.user();
     const media = await put(owner, 'legacy.txt', 'old');

@@ -47,7 +47,8 @@ export class SniffingStream<T> extends Transform {
 
   #release(): void {
     if (this.#pendingLength === 0) return;
-    const out = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingLength);
+    const out =
+      this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingLength);
     this.#pending = [];
     this.#pendingLength = 0;
     this.push(out);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constantTimeEqual, randomToken, sha256Hex } from '@trustplane/kernel';
+import { type BruteForceGuard, constantTimeEqual, randomToken, sha256Hex } from '@trustplane/kernel';
 import bcrypt from 'bcryptjs';
 import type { Principal } from '../auth/principal.js';
 import type { MediaRepository } from '../db/media-repository.js';
@@ -20,6 +20,8 @@ export interface CreateLinkInput {
 export interface SharedLinkDeps {
   links: SharedLinkRepository;
   media: MediaRepository;
+  /** Locks a link's password after repeated wrong guesses (per link, across processes). */
+  passwordGuard: BruteForceGuard;
   now?: () => Date;
 }
 
@@ -92,8 +94,15 @@ export function createSharedLinkService(deps: SharedLinkDeps) {
       }
       if (link.password_hash !== null) {
         if (password === undefined || password === '') throw mediaErrors.passwordRequired();
+        const guard = await deps.passwordGuard.check(link.id);
+        if (!guard.allowed) throw mediaErrors.tooManyPasswordAttempts(guard.retryAfterSeconds);
         const check = await passwordMatches(link.password_hash, password);
-        if (!check.ok) throw mediaErrors.passwordInvalid();
+        if (!check.ok) {
+          const after = await deps.passwordGuard.fail(link.id);
+          if (!after.allowed) throw mediaErrors.tooManyPasswordAttempts(after.retryAfterSeconds);
+          throw mediaErrors.passwordInvalid();
+        }
+        if (guard.failures > 0) await deps.passwordGuard.succeed(link.id);
         if (check.legacy) {
           await deps.links.upgradePasswordHash(
             link.id,
