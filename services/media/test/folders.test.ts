@@ -172,6 +172,119 @@ describe('folders', () => {
     assert.equal(foreign.statusCode, 404);
   });
 
+  test('move: parent_id reparents the subtree; cycles, foreign parents and depth overflow are refused', async () => {
+    const user = await h.user();
+    const a = await mkdir(user, 'A');
+    const b = await mkdir(user, 'B');
+    const a1 = await mkdir(user, 'A1', a.id);
+    const a2 = await mkdir(user, 'A2', a1.id);
+    const moved = await h.call({
+      method: 'PATCH',
+      url: `/folders/${a1.id}`,
+      payload: { parent_id: b.id },
+      headers: user.auth,
+    });
+    assert.equal(moved.statusCode, 200);
+    assert.equal(moved.json().path, 'B/A1');
+    assert.equal(moved.json().depth, 1);
+    const list = (
+      await h.call({ method: 'GET', url: `/folders?parent_id=${b.id}&recursive=true`, headers: user.auth })
+    ).json();
+    assert.deepEqual(
+      list.items.map((f: { id: string; path: string; depth: number }) => [f.id, f.path, f.depth]),
+      [
+        [a1.id, 'B/A1', 1],
+        [a2.id, 'B/A1/A2', 2],
+      ],
+    );
+    const toTop = await h.call({
+      method: 'PATCH',
+      url: `/folders/${a2.id}`,
+      payload: { parent_id: null },
+      headers: user.auth,
+    });
+    assert.equal(toTop.json().path, 'A2');
+    assert.equal(toTop.json().depth, 0);
+    for (const [id, parent] of [
+      [b.id, b.id],
+      [b.id, a1.id],
+    ]) {
+      const cycle = await h.call({
+        method: 'PATCH',
+        url: `/folders/${id}`,
+        payload: { parent_id: parent },
+        headers: user.auth,
+      });
+      assert.equal(cycle.statusCode, 400);
+      assert.equal(errorCode(cycle), 'folder_cycle');
+    }
+    const foreignParent = await mkdir(await h.user(), 'Theirs');
+    const cross = await h.call({
+      method: 'PATCH',
+      url: `/folders/${a1.id}`,
+      payload: { parent_id: foreignParent.id },
+      headers: user.auth,
+    });
+    assert.equal(cross.statusCode, 404);
+    await mkdir(user, 'A1', a.id);
+    const clash = await h.call({
+      method: 'PATCH',
+      url: `/folders/${a1.id}`,
+      payload: { parent_id: a.id },
+      headers: user.auth,
+    });
+    assert.equal(clash.statusCode, 409);
+    const empty = await h.call({
+      method: 'PATCH',
+      url: `/folders/${a1.id}`,
+      payload: {},
+      headers: user.auth,
+    });
+    assert.equal(empty.statusCode, 400);
+    // A chain of 60 moved under a chain of 60 would reach depth 120.
+    let deep = await mkdir(user, 'deep0');
+    for (let depth = 1; depth < 60; depth++) deep = await mkdir(user, `deep${depth}`, deep.id);
+    let tall = await mkdir(user, 'tall0');
+    const tallRoot = tall;
+    for (let depth = 1; depth < 60; depth++) tall = await mkdir(user, `tall${depth}`, tall.id);
+    const tooDeep = await h.call({
+      method: 'PATCH',
+      url: `/folders/${tallRoot.id}`,
+      payload: { parent_id: deep.id },
+      headers: user.auth,
+    });
+    assert.equal(tooDeep.statusCode, 400);
+    assert.equal(errorCode(tooDeep), 'folder_too_deep');
+    assert.equal(
+      (await h.call({ method: 'GET', url: `/folders?parent_id=${tallRoot.id}`, headers: user.auth })).json()
+        .items[0].path,
+      'tall0/tall1',
+    );
+  });
+
+  test('crossing concurrent moves cannot create a cycle', async () => {
+    const user = await h.user();
+    for (let round = 0; round < 5; round++) {
+      const x = await mkdir(user, `X${round}`);
+      const y = await mkdir(user, `Y${round}`);
+      const [first, second] = await Promise.all([
+        h.call({
+          method: 'PATCH',
+          url: `/folders/${x.id}`,
+          payload: { parent_id: y.id },
+          headers: user.auth,
+        }),
+        h.call({
+          method: 'PATCH',
+          url: `/folders/${y.id}`,
+          payload: { parent_id: x.id },
+          headers: user.auth,
+        }),
+      ]);
+      assert.deepEqual([first.statusCode, second.statusCode].sort(), [200, 400]);
+    }
+  });
+
   test('list: roots by default, children of parent_id, recursive subtree, sort and order', async () => {
     const user = await h.user();
     const b = await mkdir(user, 'b');

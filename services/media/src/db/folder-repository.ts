@@ -95,28 +95,65 @@ export function createFolderRepository(database: Database<MediaDatabase>) {
       return result.rows;
     },
 
-    async rename(id: string, principal: Principal, name: string): Promise<FolderRow | undefined> {
-      try {
-        return await database.transaction(async (trx) => {
-          const folder = await trx
-            .selectFrom('folders')
-            .selectAll()
-            .where('id', '=', id)
-            .where(ownedBy('folders', principal))
-            .forUpdate()
-            .executeTakeFirst();
-          if (!folder) return undefined;
-          if (folder.parent_id === null) throw mediaErrors.rootFolderImmutable();
-          // trg_folder_derive_path recomputes this row's path; trg_update_folder_path its descendants'.
-          return trx
-            .updateTable('folders')
-            .set({ name, updated_at: sql`now()` })
-            .where('id', '=', id)
-            .returningAll()
-            .executeTakeFirstOrThrow();
-        });
-      } catch (error) {
-        throw folderWriteError(error);
+    /**
+     * Renames and/or moves a folder. The triggers recompute its path and depth and rewrite every
+     * descendant's in the same transaction. Moving under one's own subtree is refused; a move that
+     * would push a descendant past depth 100 fails on the depth CHECK.
+     */
+    async update(
+      id: string,
+      principal: Principal,
+      change: { name?: string; parentId?: string | null },
+    ): Promise<FolderRow | undefined> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await database.transaction(async (trx) => {
+            const folder = await trx
+              .selectFrom('folders')
+              .selectAll()
+              .where('id', '=', id)
+              .where(ownedBy('folders', principal))
+              .forUpdate()
+              .executeTakeFirst();
+            if (!folder) return undefined;
+            if (change.name !== undefined && change.name !== folder.name && folder.parent_id === null) {
+              throw mediaErrors.rootFolderImmutable();
+            }
+            if (change.parentId !== undefined && change.parentId !== null) {
+              if (change.parentId === id) throw mediaErrors.folderCycle();
+              // Lock the new parent, then look for it inside the moved subtree.
+              const parent = await trx
+                .selectFrom('folders')
+                .select('id')
+                .where('id', '=', change.parentId)
+                .where(ownedBy('folders', principal))
+                .forUpdate()
+                .executeTakeFirst();
+              if (!parent) throw mediaErrors.folderNotFound();
+              const inside = await sql<{ id: string }>`
+                WITH RECURSIVE subtree AS (
+                  SELECT id FROM folders WHERE parent_id = ${id}
+                  UNION ALL
+                  SELECT folders.id FROM folders JOIN subtree ON folders.parent_id = subtree.id
+                )
+                SELECT id FROM subtree WHERE id = ${change.parentId}`.execute(trx);
+              if (inside.rows.length > 0) throw mediaErrors.folderCycle();
+            }
+            const set: { name?: string; parent_id?: string | null } = {};
+            if (change.name !== undefined) set.name = change.name;
+            if (change.parentId !== undefined) set.parent_id = change.parentId;
+            return trx
+              .updateTable('folders')
+              .set({ ...set, updated_at: sql`now()` })
+              .where('id', '=', id)
+              .returningAll()
+              .executeTakeFirstOrThrow();
+          });
+        } catch (error) {
+          // Two crossing moves lock the same pair in opposite order: PostgreSQL aborts one; retry it.
+          if (attempt < 3 && isViolation(error, 'deadlockDetected')) continue;
+          throw folderWriteError(error);
+        }
       }
     },
 

@@ -99,14 +99,24 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
       schema: {
         tags: ['folders'],
         summary: 'Rename Folder',
+        description:
+          'Renames a folder (`name`); `parent_id` (a folder id, or null for the top level) also moves it. Root folders cannot be renamed.',
         params: idParams,
-        body: z.object({ name: folderName }),
+        body: z
+          .object({ name: folderName.optional(), parent_id: uuidSchema.nullish() })
+          .refine(
+            (body) => body.name !== undefined || body.parent_id !== undefined,
+            'name or parent_id is required',
+          ),
         response: { 200: folderSchema },
       },
       preHandler: deps.auth.require('folder:update'),
     },
     async (request) => {
-      const folder = await deps.folders.rename(request.params.id, principalOf(request), request.body.name);
+      const folder = await deps.folders.update(request.params.id, principalOf(request), {
+        name: request.body.name,
+        parentId: request.body.parent_id,
+      });
       if (!folder) throw mediaErrors.folderNotFound();
       return folderJson(folder);
     },
