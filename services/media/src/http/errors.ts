@@ -10,7 +10,9 @@ export const renderMediaError: ErrorRenderer = (error, request) => {
       ? error.error.code
       : error.kind === 'validation'
         ? 'validation_failed'
-        : error.kind;
+        : error.kind === 'client'
+          ? 'bad_request'
+          : error.kind;
   const body: { error: Record<string, unknown> } = {
     error: { code, message: error.message, request_id: request.id },
   };

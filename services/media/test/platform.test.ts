@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import { errorCode, type Harness, startHarness } from './support/harness.js';
+
+const SRC = new URL('../src/', import.meta.url);
+const README = new URL('../README.md', import.meta.url);
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => h?.close());
+
+async function sourceFiles(dir: URL): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true });
+  return Promise.all(
+    entries.filter((name) => name.endsWith('.ts')).map((name) => fs.readFile(new URL(name, dir), 'utf8')),
+  );
+}
+
+describe('platform surface', () => {
+  test('every error code the service can produce is documented in the README, and no stale one', async () => {
+    const sources = (await sourceFiles(SRC)).join('\n');
+    const codes = new Set<string>();
+    for (const match of sources.matchAll(/new ServiceError\(\s*\d{3},\s*'([a-z_]+)'/g)) codes.add(match[1]!);
+    for (const match of sources.matchAll(/badRequest\(\s*'([a-z_]+)'/g)) codes.add(match[1]!);
+    // The renderer's codes for failures outside the domain (src/http/errors.ts).
+    for (const code of [
+      'validation_failed',
+      'malformed_json',
+      'bad_request',
+      'body_too_large',
+      'method_not_allowed',
+      'not_found',
+      'internal',
+    ]) {
+      codes.add(code);
+    }
+    const readme = await fs.readFile(README, 'utf8');
+    const section = readme.slice(readme.indexOf('## Error envelope'), readme.indexOf('## Decisions'));
+    const documented = new Set([...section.matchAll(/`([a-z_]+)`\s+\((?:\d{3}|4xx)/g)].map((m) => m[1]!));
+    assert.deepEqual(
+      [...codes].filter((code) => !documented.has(code)),
+      [],
+      'undocumented codes',
+    );
+    assert.deepEqual(
+      [...documented].filter((code) => !codes.has(code)),
+      [],
+      'stale codes in the README',
+    );
+  });
+
+  test('OpenAPI lists every route; unknown routes use the envelope', async () => {
+    const response = await h.booted.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(response.statusCode, 200);
+    const paths = Object.keys(response.json().paths);
+    for (const path of [
+      '/upload',
+      '/media',
+      '/media/{id}',
+      '/media/{id}/info',
+      '/media/{id}/visibility',
+      '/media/{id}/share',
+      '/media/{id}/star',
+      '/media/{id}/toggle-star',
+      '/media/{id}/track',
+      '/folders',
+      '/folders/{id}',
+      '/folders/{id}/contents',
+      '/share/{token}',
+      '/shared-links',
+      '/shared-links/{id}',
+      '/starred',
+      '/starred/check',
+      '/recent',
+      '/health',
+    ]) {
+      assert.ok(paths.includes(path), path);
+    }
+    const missing = await h.booted.app.inject({ method: 'GET', url: '/nope' });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(errorCode(missing), 'not_found');
+    assert.ok(missing.headers['x-request-id']);
+  });
+
+  test('operator commands: quota set and sweep', async () => {
+    const commands = h.booted.context && (await import('../src/index.js')).mediaService.commands!;
+    const quota = commands.find((command) => command.path.join(' ') === 'quota set')!;
+    const sweep = commands.find((command) => command.path.join(' ') === 'sweep')!;
+    const user = await h.user();
+    const result = await quota.run(h.booted.context, { owner: user.sub, maxBytes: '5' });
+    assert.deepEqual(result, { quota: { owner_id: user.sub, used_bytes: 0, max_bytes: 5 } });
+    const refused = await h.upload(user, {
+      name: 'a.txt',
+      type: 'text/plain',
+      data: Buffer.from('too long'),
+    });
+    assert.equal(refused.statusCode, 413);
+    await quota.run(h.booted.context, { owner: user.sub, maxBytes: '100' });
+    const ok = await h.upload(user, { name: 'a.txt', type: 'text/plain', data: Buffer.from('fits now') });
+    assert.equal(ok.statusCode, 201);
+    await assert.rejects(quota.run(h.booted.context, { owner: user.sub, maxBytes: '1' }), /already uses/);
+    await assert.rejects(quota.run(h.booted.context, { owner: user.sub, maxBytes: '-1' }));
+    assert.deepEqual(await sweep.run(h.booted.context, {}), {
+      staged_files_removed: 0,
+      abandoned_uploads_removed: 0,
+    });
+  });
+});
