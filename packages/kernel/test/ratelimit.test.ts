@@ -14,26 +14,38 @@ import {
   rateLimitHeaders,
 } from '../src/ratelimit/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
+import { type ExternalServer, hasRedisServer, startRedisServer } from '../src/testkit/external-servers.js';
 
 const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
 
 let database: TestDatabase;
 let pool: pg.Pool;
+// A real Redis (Debian's redis-server, installed by .ci/run) for the REDIS_URL path.
+const withRedis = hasRedisServer();
+let redisServer: ExternalServer | undefined;
+let redis: ReturnType<typeof createRedisClient> | undefined;
 
 before(async () => {
   database = await createTestDatabase('ratelimit');
   await migrate(database.url, 'platform', MIGRATIONS);
   pool = createPool({ url: database.url, schema: 'platform' });
+  if (withRedis) {
+    redisServer = await startRedisServer();
+    redis = createRedisClient(redisServer.url);
+  }
 });
 
 after(async () => {
   await pool.end();
   await database.drop();
+  redis?.disconnect();
+  await redisServer?.stop();
 });
 
 const stores: { name: string; store: () => RateLimitStore }[] = [
   { name: 'memory', store: () => ({ kind: 'memory' }) },
   { name: 'postgres', store: () => ({ kind: 'postgres', pool }) },
+  ...(withRedis ? [{ name: 'redis', store: (): RateLimitStore => ({ kind: 'redis', client: redis! }) }] : []),
 ];
 
 let prefixCounter = 0;
