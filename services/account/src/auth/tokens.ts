@@ -51,8 +51,18 @@ export interface IssuedToken {
   expiresAt: Date;
 }
 
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** Signs and verifies the service's three token kinds; a kind is never accepted as another. */
 export class TokenService {
+  /**
+   * Access tokens already verified, by their exact text: a signed token cannot change, so its
+   * claims are reused until its exp (revocation is still checked on every request). Emptied
+   * whenever the key set changes, so a retired key's tokens are verified again.
+   */
+  readonly #verified = new Map<string, AccessClaims>();
+  #keyGeneration: unknown;
+
   constructor(
     private readonly keys: KeyStore,
     private readonly config: AccountConfig,
@@ -95,8 +105,20 @@ export class TokenService {
     );
   }
 
-  verifyAccess(token: string): Promise<AccessClaims> {
-    return this.#verify<AccessClaims>(token, 'access');
+  async verifyAccess(token: string): Promise<AccessClaims> {
+    if (this.#keyGeneration !== this.keys.ring) {
+      this.#verified.clear();
+      this.#keyGeneration = this.keys.ring;
+    }
+    const cached = this.#verified.get(token);
+    if (cached && cached.exp * 1000 > Date.now()) return cached;
+    const claims = await this.#verify<AccessClaims>(token, 'access');
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+      // Oldest first: Map keeps insertion order.
+      this.#verified.delete(this.#verified.keys().next().value as string);
+    }
+    this.#verified.set(token, claims);
+    return claims;
   }
 
   verifyRefresh(token: string): Promise<RefreshClaims> {

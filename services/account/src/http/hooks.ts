@@ -15,7 +15,8 @@ export function rateLimitHook(deps: AccountDeps) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const family = request.routeOptions.config?.rateLimit ?? 'general';
     if (family === 'none') return;
-    reply.headers(await deps.limits.enforce(family, request.ip));
+    const headers = await deps.limits.enforce(family, request.ip);
+    if (headers) reply.headers(headers);
   };
 }
 

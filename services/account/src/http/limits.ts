@@ -13,13 +13,48 @@ import { errors } from '../errors.js';
 export type LimitFamily = 'register' | 'login' | 'verify' | 'general';
 
 /**
+ * The general per-IP cap, checked on every request: a synchronous fixed-window counter in
+ * process memory, so the hot path (whoami) pays no promise or store round trip for it.
+ */
+class LocalWindowCounter {
+  readonly #windows = new Map<string, { startedAt: number; count: number }>();
+  constructor(
+    readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  consume(key: string): { allowed: boolean; retryAfterSeconds: number } {
+    const now = Date.now();
+    let window = this.#windows.get(key);
+    if (!window || now - window.startedAt >= this.windowMs) {
+      if (this.#windows.size > 100_000) this.#sweep(now);
+      window = { startedAt: now, count: 0 };
+      this.#windows.set(key, window);
+    }
+    window.count += 1;
+    if (window.count <= this.limit) return { allowed: true, retryAfterSeconds: 0 };
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + this.windowMs - now) / 1000)),
+    };
+  }
+
+  #sweep(now: number) {
+    for (const [key, window] of this.#windows) {
+      if (now - window.startedAt >= this.windowMs) this.#windows.delete(key);
+    }
+  }
+}
+
+/**
  * Per-IP windows per endpoint family (seed "Rate limits" card), login brute-force guards per
  * account and per IP, and per-API-key limits. Shared across processes through PostgreSQL, or
  * Redis when REDIS_URL is set; the general cap stays in process memory (it is checked on every
  * request and must not cost a round trip).
  */
 export class Limits {
-  readonly #families: Record<LimitFamily, RateLimiter>;
+  readonly #families: Record<Exclude<LimitFamily, 'general'>, RateLimiter>;
+  readonly #general: LocalWindowCounter;
   readonly #perKey = new Map<number, RateLimiter>();
   readonly accountGuard: BruteForceGuard;
   readonly ipGuard: BruteForceGuard;
@@ -38,8 +73,8 @@ export class Limits {
       register: family('register', config.rateLimits.register, this.#store),
       login: family('login', config.rateLimits.login, this.#store),
       verify: family('verify', config.rateLimits.verify, this.#store),
-      general: family('general', config.rateLimits.general, { kind: 'memory' }),
     };
+    this.#general = new LocalWindowCounter(config.rateLimits.general, 60_000);
     const guard = (scope: string) =>
       new BruteForceGuard({
         keyPrefix: `account.bruteforce.${scope}`,
@@ -76,7 +111,13 @@ export class Limits {
   }
 
   /** Consumes one point for `key` in `family`; throws the seed's 429 when exhausted. */
-  async enforce(family: LimitFamily, key: string): Promise<Record<string, string>> {
+  async enforce(family: LimitFamily, key: string): Promise<Record<string, string> | undefined> {
+    if (family === 'general') {
+      const decision = this.#general.consume(key);
+      if (decision.allowed) return undefined;
+      this.#rejections.inc({ limiter: family });
+      throw errors.rateLimited(decision.retryAfterSeconds, this.#general.limit, 60);
+    }
     const limiter = this.#families[family];
     this.#checks.inc({ limiter: family });
     const decision = await limiter.consume(key);
