@@ -106,6 +106,15 @@ describe('register', () => {
     assertError(missing, 422, 4002, /password/);
   });
 
+  test('concurrent registrations of one email: exactly one account', async () => {
+    const payload = { email: 'race@example.com', password: PASSWORD, display_name: 'Race' };
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => h.call({ method: 'POST', url: '/api/v1/auth/register', payload })),
+    );
+    assert.equal(results.filter((r) => r.statusCode === 201).length, 1);
+    for (const r of results.filter((r) => r.statusCode !== 201)) assertError(r, 422, 4002, /^email: /);
+  });
+
   test('malformed JSON is 400/4000 and changes nothing', async () => {
     const response = await h.call({
       method: 'POST',

@@ -9,6 +9,10 @@ testEnv({
   ACCOUNT_RATE_LIMIT_VERIFY_PER_MINUTE: '100',
   ACCOUNT_LOGIN_MAX_FAILURES: '3',
   ACCOUNT_LOGIN_FREE_FAILURES: '1',
+  ACCOUNT_COOKIE_DOMAIN: '.example.com',
+  ACCOUNT_COOKIE_SAMESITE: 'strict',
+  ACCOUNT_COOKIE_SECURE: '1',
+  ACCOUNT_CSRF_HEADER: 'X-XSRF-Token',
 });
 let h: Harness;
 before(async () => {
@@ -118,6 +122,40 @@ describe('brute force', () => {
     });
     assert.equal(reset.statusCode, 200, reset.body);
     await h.login(user.email, 'Unlocked123!', '198.51.100.97');
+  });
+});
+
+describe('cookie configuration', () => {
+  test('Domain, SameSite, Secure and the CSRF header name come from the environment', async () => {
+    const user = await h.register({ ip: '192.0.2.50' });
+    for (const name of ['refresh_token', 'csrf_token']) {
+      const cookie = user.cookies.find((entry) => entry.name === name)!;
+      assert.equal(cookie.domain, '.example.com');
+      assert.equal(cookie.sameSite, 'Strict');
+      assert.equal(cookie.secure, true);
+    }
+    const csrf = user.cookies.find((entry) => entry.name === 'csrf_token')!.value;
+    const refresh = user.cookies.find((entry) => entry.name === 'refresh_token')!.value;
+    const cookies = { csrf_token: csrf, refresh_token: refresh };
+    assertError(
+      await h.call({
+        method: 'POST',
+        url: '/api/v1/auth/refresh',
+        remoteAddress: '192.0.2.51',
+        cookies,
+        headers: { 'x-csrf-token': csrf },
+      }),
+      403,
+      4030,
+    );
+    const ok = await h.call({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      remoteAddress: '192.0.2.51',
+      cookies,
+      headers: { 'x-xsrf-token': csrf },
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
   });
 });
 

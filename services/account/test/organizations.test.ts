@@ -421,6 +421,14 @@ describe('organizations', () => {
       payload: { email: target },
     });
     const mail = await h.lastEmail(target, 'organization_invitation');
+    const pending = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/organizations/${org.org_id}/invitations`,
+      headers: bearer(ownerToken),
+    });
+    assert.equal(pending.statusCode, 200);
+    const invitation = pending.json().data.items.find((item: { email: string }) => item.email === target);
+    assert.ok(invitation);
     const intruder = await h.verifiedUser();
     const refused = await h.call({
       method: 'POST',
@@ -430,5 +438,25 @@ describe('organizations', () => {
       skipContract: true,
     });
     assert.equal(refused.statusCode, 422);
+    const cancel = await h.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/organizations/${org.org_id}/invitations/${invitation.invitation_id}`,
+      headers: bearer(ownerToken),
+    });
+    assert.equal(cancel.statusCode, 200, cancel.body);
+    const invitee = await h.verifiedUser({ email: target });
+    const late = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/invitations/accept',
+      headers: bearer(invitee.accessToken),
+      payload: { token: mail.token },
+    });
+    assert.equal(late.statusCode, 422);
+    const feed = await h.call({
+      method: 'GET',
+      url: `/api/v1/organizations/${org.org_id}/activities?action=invitation.cancelled`,
+      headers: bearer(ownerToken),
+    });
+    assert.equal(feed.json().data.total, 1);
   });
 });

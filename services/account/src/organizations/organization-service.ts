@@ -471,6 +471,65 @@ export async function acceptInvitation(
   });
 }
 
+export async function listInvitations(db: Db, orgId: string, page: number, perPage: number) {
+  await activeOrganization(db, orgId);
+  const base = db
+    .selectFrom('invitations')
+    .where('organization_id', '=', orgId)
+    .where('status', '=', 'pending');
+  const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  const rows = await base
+    .select(['id', 'email', 'role_id', 'invited_by', 'expires_at', 'created_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(perPage)
+    .offset((page - 1) * perPage)
+    .execute();
+  return {
+    items: rows.map((row) => ({
+      invitation_id: row.id,
+      email: row.email,
+      role_id: row.role_id,
+      invited_by: row.invited_by,
+      expires_at: epoch(row.expires_at),
+      created_at: epoch(row.created_at),
+      is_expired: row.expires_at.getTime() <= Date.now(),
+    })),
+    total: Number(total),
+  };
+}
+
+/** The HTTP face of the seed's gRPC-only cancel (`invitations:cancel`). */
+export async function cancelInvitation(
+  db: Db,
+  principal: Principal,
+  orgId: string,
+  invitationId: string,
+  origin: RequestOrigin,
+) {
+  await activeOrganization(db, orgId);
+  await db.transaction().execute(async (trx) => {
+    const cancelled = await trx
+      .updateTable('invitations')
+      .set({ status: 'cancelled' })
+      .where('id', '=', invitationId)
+      .where('organization_id', '=', orgId)
+      .where('status', '=', 'pending')
+      .returning(['email'])
+      .executeTakeFirst();
+    if (!cancelled) throw errors.notFound('Invitation');
+    await recordAudit(trx, {
+      actorId: principal.accountId,
+      organizationId: orgId,
+      action: 'invitation.cancelled',
+      targetType: 'invitation',
+      targetId: invitationId,
+      targetLabel: cancelled.email,
+      origin,
+    });
+  });
+}
+
 export async function removeMember(
   db: Db,
   principal: Principal,

@@ -501,6 +501,65 @@ export function organizationRoutes(deps: AccountDeps) {
       },
     );
 
+    routes.get(
+      '/api/v1/organizations/:org_id/invitations',
+      {
+        schema: {
+          tags: ['organizations'],
+          summary: 'List pending invitations (extension; members:invite)',
+          params: orgId,
+          querystring: z.object(pageQuery),
+          response: {
+            200: ok(
+              paginated(
+                z.object({
+                  invitation_id: z.string(),
+                  email: z.string(),
+                  role_id: z.string().nullable(),
+                  invited_by: z.string().nullable(),
+                  expires_at: z.number().int(),
+                  created_at: z.number().int(),
+                  is_expired: z.boolean(),
+                }),
+              ),
+            ),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        requireOrgPermission(principal, request.params.org_id, 'members:invite');
+        const { page: p, per_page: perPage } = request.query;
+        const { items, total } = await orgs.listInvitations(deps.db, request.params.org_id, p, perPage);
+        return { success: true as const, data: page(items, total, p, perPage) };
+      },
+    );
+
+    routes.delete(
+      '/api/v1/organizations/:org_id/invitations/:invitation_id',
+      {
+        schema: {
+          tags: ['organizations'],
+          summary: 'Cancel a pending invitation (extension; invitations:cancel)',
+          params: orgId.extend({ invitation_id: z.uuid({ error: 'must be a UUID' }) }),
+          response: { 200: okNull, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        requireOrgPermission(principal, request.params.org_id, 'invitations:cancel');
+        await orgs.cancelInvitation(
+          deps.db,
+          principal,
+          request.params.org_id,
+          request.params.invitation_id,
+          originOf(request),
+        );
+        return { success: true as const, data: null };
+      },
+    );
+
     routes.post(
       '/api/v1/invitations/accept',
       {
