@@ -15,6 +15,7 @@ import { createHttpApp } from '../http/create-http-app.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { createMailer, type Mailer } from '../mail/index.js';
 import { createObjectStore, objectRoutes } from '../objects/index.js';
+import { createRedisClient, type RateLimitStore } from '../ratelimit/index.js';
 import { deriveKey } from '../secrets/sealed-box.js';
 import { WebhookDispatcher } from '../webhooks/index.js';
 import type { ServiceContext, ServiceDefinition, ServiceHttpOptions } from './service-definition.js';
@@ -69,6 +70,7 @@ async function loadPlatformSecret(config: PlatformConfig): Promise<Buffer> {
 export class Platform {
   private readonly closers: (() => Promise<void>)[] = [];
   private closed = false;
+  private redis: ReturnType<typeof createRedisClient> | undefined;
 
   private constructor(
     readonly config: PlatformConfig,
@@ -154,6 +156,18 @@ export class Platform {
     return results.map(({ schema, applied }) => ({ schema, applied }));
   }
 
+  /**
+   * Where shared counters live: Redis when `REDIS_URL` is set (one client per process),
+   * PostgreSQL otherwise, so limits hold across processes either way.
+   */
+  rateLimitStore(): RateLimitStore {
+    if (this.config.redisUrl) {
+      this.redis ??= createRedisClient(this.config.redisUrl);
+      return { kind: 'redis', client: this.redis };
+    }
+    return { kind: 'postgres', pool: this.kernelPool };
+  }
+
   /** Per-service secret derived from the platform secret, so services never share HMAC keys. */
   serviceSecret(service: string): Buffer {
     return createHmac('sha256', this.secret).update(`service:${service}`).digest();
@@ -191,6 +205,7 @@ export class Platform {
       bus: this.bus,
       outbox: this.outbox,
       webhooks: this.webhooks,
+      rateLimitStore: () => this.rateLimitStore(),
       publicUrl,
       signingSecret,
       createHttpApp: async (options: ServiceHttpOptions): Promise<FastifyInstance> => {
@@ -229,6 +244,7 @@ export class Platform {
     }
     await this.mailer.close();
     await this.bus.close().catch((error) => this.logger.error({ err: error }, 'bus close failed'));
+    this.redis?.disconnect();
     await this.kernelPool.end();
     await this.server?.stop();
   }

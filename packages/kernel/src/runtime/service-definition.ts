@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js';
 import type { HttpAppOptions } from '../http/create-http-app.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { Mailer } from '../mail/index.js';
+import type { RateLimitStore } from '../ratelimit/index.js';
 import type { WebhookDispatcher } from '../webhooks/index.js';
 import type { AnyObjectStore } from '../objects/index.js';
 
@@ -33,6 +34,8 @@ export interface ServiceContext {
   outbox: Outbox;
   /** Signed, retried, logged webhook delivery: `webhooks.enqueue(trx, {url, secret, event, payload})`. */
   webhooks: WebhookDispatcher;
+  /** Store for `createRateLimiter` / `BruteForceGuard`: Redis when `REDIS_URL` is set, PostgreSQL otherwise. */
+  rateLimitStore(): RateLimitStore;
   /** Base URL a client reaches the service's HTTP port at (for hosted pages, presigned URLs). */
   publicUrl: string;
   /** Secret for the service's own HMACs (presigned URLs, signed cookies), stable across restarts. */
