@@ -132,8 +132,8 @@ export async function getOrganization(db: Db, principal: Principal, orgId: strin
 }
 
 function assertSlug(slug: string) {
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) || slug.length < 2 || slug.length > 100) {
-    throw errors.invalid('slug', 'must be 2-100 lower-case letters, digits and single dashes');
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) || slug.length > 100) {
+    throw errors.invalid('slug', 'must be at most 100 lower-case letters, digits and single dashes');
   }
 }
 
