@@ -16,7 +16,7 @@ const GRACE_MS = 300;
 let account: FakeAccount;
 let database: TestDatabase;
 let dataDir: string;
-let child: ChildProcess | undefined;
+const children = new Set<ChildProcess>();
 
 before(async () => {
   account = await FakeAccount.start();
@@ -24,7 +24,7 @@ before(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'media-crash-'));
 });
 after(async () => {
-  child?.kill('SIGKILL');
+  for (const child of children) child.kill('SIGKILL');
   await account?.close();
   await database?.drop();
   await fs.rm(dataDir, { recursive: true, force: true });
@@ -43,7 +43,8 @@ async function startServer(): Promise<{ process: ChildProcess; port: number }> {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  child = server;
+  children.add(server);
+  server.once('exit', () => children.delete(server));
   const port = await new Promise<number>((resolve, reject) => {
     let buffer = '';
     server.stdout!.on('data', (chunk: Buffer) => {
@@ -70,7 +71,7 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let attempt = 0; attempt < 400; attempt++) {
+  for (let attempt = 0; attempt < 2400; attempt++) {
     const value = await probe();
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -108,8 +109,8 @@ describe('crash mid-upload', () => {
     request.write(
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
     );
-    // Half a megabyte of a body that never ends: the upload is in flight until the kill.
-    request.write(Buffer.alloc(512 * 1024, 0x5a));
+    // A few MiB of a body that never ends (the store writes in 1 MiB pieces): in flight until the kill.
+    request.write(Buffer.alloc(4 * 1024 * 1024, 0x5a));
     const staged = await waitFor(async () => {
       const files = await listFiles(stagingDir());
       for (const file of files) {
