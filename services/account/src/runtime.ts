@@ -14,13 +14,14 @@ export async function buildDeps(context: ServiceContext, registry: Registry): Pr
   const database = context.database<AccountDB>();
   const keys = new KeyStore(database.kysely, new KeyCipher(context.signingSecret));
   await keys.load();
+  const limits = new Limits(config, database.pool, context.config.redisUrl, registry);
   const revocations = new RevocationCache(database.kysely, database.pool, context.logger, {
     accessTokenTtlSeconds: Math.max(config.accessTokenTtl, config.serviceTokenTtl),
     refreshMs: config.revocationRefreshMs,
     onKeysChanged: () => keys.load(),
+    redis: limits.redis,
   });
   await revocations.start();
-  const limits = new Limits(config, database.pool, context.config.redisUrl, registry);
   context.onClose(async () => {
     await revocations.stop();
     await limits.close();

@@ -25,8 +25,8 @@ export const PASSWORD = 'SecurePass123!';
 export class Harness {
   constructor(readonly booted: BootedService) {}
 
-  static async boot(): Promise<Harness> {
-    return new Harness(await bootService(accountService));
+  static async boot(env?: Record<string, string>): Promise<Harness> {
+    return new Harness(await bootService(accountService, env ? { env } : {}));
   }
 
   get app() {

@@ -1,11 +1,13 @@
+import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { AccountDB } from '../db/types.js';
 import { KEYS_CHANNEL } from './key-store.js';
 
-/** NOTIFY channel carrying `jti:<id>` / `sid:<id>` for every revocation. */
+/** NOTIFY channel (and Redis channel) carrying `jti:<id>:<until>` / `sid:<id>` per revocation. */
 export const REVOCATION_CHANNEL = 'account_revocations';
+export const REDIS_REVOCATION_CHANNEL = 'trustplane:account:revocations';
 
 type Executor = Kysely<AccountDB>;
 
@@ -15,11 +17,14 @@ type Executor = Kysely<AccountDB>;
  * a NOTIFY, every process LISTENs and also reloads the whole set periodically (missed
  * notifications, restarts). Entries are kept only while a token they could match may still be
  * valid: a JTI until its token's exp, a session for one access-token lifetime after revocation.
+ * With Redis configured, revocations are also published on a Redis channel every process
+ * subscribes to (for deployments where LISTEN is unavailable, e.g. behind a transaction pooler).
  */
 export class RevocationCache {
   readonly #jtis = new Map<string, number>();
   readonly #sessions = new Map<string, number>();
   #listener: pg.PoolClient | undefined;
+  #subscriber: Redis | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -31,8 +36,24 @@ export class RevocationCache {
       accessTokenTtlSeconds: number;
       refreshMs: number;
       onKeysChanged: () => Promise<void>;
+      redis?: Redis | undefined;
     },
   ) {}
+
+  #broadcast(message: string): void {
+    // Best effort: PostgreSQL stays the source of truth and the periodic reload catches up.
+    this.options.redis?.publish(REDIS_REVOCATION_CHANNEL, message).catch((error: Error) => {
+      this.logger.warn({ err: error }, 'revocation not published on Redis');
+    });
+  }
+
+  /** Applies one `jti:<id>:<until>` / `sid:<id>` message from any channel. */
+  #apply(payload: string): void {
+    const [kind, id, until] = payload.split(':');
+    if (!id) return;
+    if (kind === 'jti') this.#jtis.set(id, Number(until) || this.#sessionHorizon());
+    if (kind === 'sid') this.#sessions.set(id, this.#sessionHorizon());
+  }
 
   isRevoked(jti: string | undefined, sessionId: string | null | undefined): boolean {
     const now = Date.now();
@@ -82,6 +103,7 @@ export class RevocationCache {
     for (const row of rows) {
       await sql`SELECT pg_notify(${REVOCATION_CHANNEL}, ${`sid:${row.id}`})`.execute(executor);
       this.#sessions.set(row.id, until);
+      this.#broadcast(`sid:${row.id}`);
     }
     return rows.map((row) => row.id);
   }
@@ -89,6 +111,7 @@ export class RevocationCache {
   async start(): Promise<void> {
     await this.refresh();
     await this.#listen();
+    await this.#subscribe();
     const tick = async () => {
       if (this.#stopped) return;
       try {
@@ -105,6 +128,9 @@ export class RevocationCache {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    subscriber?.disconnect();
     const listener = this.#listener;
     this.#listener = undefined;
     if (listener) {
@@ -142,6 +168,22 @@ export class RevocationCache {
     return Date.now() + this.#sessionWindowMs();
   }
 
+  async #subscribe(): Promise<void> {
+    if (!this.options.redis || this.#stopped) return;
+    const subscriber = this.options.redis.duplicate();
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === REDIS_REVOCATION_CHANNEL) this.#apply(message);
+    });
+    try {
+      await subscriber.subscribe(REDIS_REVOCATION_CHANNEL);
+      this.#subscriber = subscriber;
+    } catch (error) {
+      subscriber.disconnect();
+      this.logger.warn({ err: error }, 'revocation cache cannot subscribe on Redis; relying on PostgreSQL');
+    }
+  }
+
   async #listen(): Promise<void> {
     if (this.#stopped) return;
     let client: pg.PoolClient;
@@ -156,10 +198,7 @@ export class RevocationCache {
         this.options.onKeysChanged().catch((error) => this.logger.error({ err: error }, 'key reload failed'));
         return;
       }
-      const [kind, id, until] = (message.payload ?? '').split(':');
-      if (!id) return;
-      if (kind === 'jti') this.#jtis.set(id, Number(until) || this.#sessionHorizon());
-      if (kind === 'sid') this.#sessions.set(id, this.#sessionHorizon());
+      this.#apply(message.payload ?? '');
     });
     client.on('error', (error) => {
       this.logger.warn({ err: error }, 'revocation LISTEN connection lost');
