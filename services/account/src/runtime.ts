@@ -3,14 +3,17 @@ import type { Registry } from 'prom-client';
 import { KeyCipher, KeyStore } from './auth/key-store.js';
 import { RevocationCache } from './auth/revocation-cache.js';
 import { TokenService } from './auth/tokens.js';
-import { loadAccountConfig } from './config.js';
+import type { AccountConfig } from './config.js';
 import type { AccountDB } from './db/types.js';
 import type { AccountDeps } from './deps.js';
 import { Limits } from './http/limits.js';
 
 /** The composition root: config, keys, revocation cache, limits, outbox. */
-export async function buildDeps(context: ServiceContext, registry: Registry): Promise<AccountDeps> {
-  const config = loadAccountConfig(process.env, context.publicUrl);
+export async function buildDeps(
+  context: ServiceContext,
+  config: AccountConfig,
+  registry: Registry,
+): Promise<AccountDeps> {
   const database = context.database<AccountDB>();
   const keys = new KeyStore(database.kysely, new KeyCipher(context.signingSecret));
   await keys.load();

@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
+import { loadAccountConfig } from '../config.js';
 import { buildDeps } from '../runtime.js';
 import { csrfGate } from './cookies.js';
 import { renderAccountError } from './errors.js';
@@ -13,8 +14,11 @@ import { organizationRoutes, publicOrganizationRoutes } from './routes/organizat
 import { serviceAccountRoutes } from './routes/service-accounts.js';
 
 export async function buildAccountApp(context: ServiceContext, version: string): Promise<FastifyInstance> {
+  const config = loadAccountConfig(process.env, context.publicUrl);
   const app = await context.createHttpApp({
     title: 'Account Service',
+    // Behind a proxy the client IP (rate limits, lockouts, sessions) comes from X-Forwarded-For.
+    trustProxy: config.trustProxy,
     description: 'Authentication and RBAC source of truth.',
     version,
     renderError: renderAccountError,
@@ -27,7 +31,7 @@ export async function buildAccountApp(context: ServiceContext, version: string):
       },
     },
   });
-  const deps = await buildDeps(context, app.metrics);
+  const deps = await buildDeps(context, config, app.metrics);
   await app.register(fastifyCookie);
   app.addHook('onRequest', csrfGate(deps.config));
   await app.register(healthRoutes(context, version, deps));

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountDeps } from '../deps.js';
 import type { LimitFamily } from './limits.js';
 import { authenticate } from './principal.js';
@@ -25,4 +25,12 @@ export function authHook(deps: AccountDeps) {
   return async (request: FastifyRequest) => {
     request.principal = await authenticate(deps, request);
   };
+}
+
+/** Registers the auth hook on a scope and documents its routes as protected in OpenAPI. */
+export function protect(app: FastifyInstance, deps: AccountDeps): void {
+  app.addHook('onRequest', authHook(deps));
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, security: [{ bearer: [] }, { apiKey: [] }] };
+  });
 }

@@ -7,7 +7,7 @@ import { errors } from '../../errors.js';
 import { epoch } from '../../identity/access.js';
 import * as auth from '../../identity/auth-service.js';
 import { clearSessionCookies, REFRESH_COOKIE, setSessionCookies } from '../cookies.js';
-import { authHook } from '../hooks.js';
+import { protect } from '../hooks.js';
 import { authenticateApiKey, principalOf, requireHuman } from '../principal.js';
 import { email, errorResponses, membershipView, ok, okNull, originOf, sessionGrant } from '../schemas.js';
 
@@ -362,7 +362,7 @@ export function publicAuthRoutes(deps: AccountDeps) {
 /** Authenticated routes of `/api/v1/auth`. */
 export function protectedAuthRoutes(deps: AccountDeps) {
   return async (app: FastifyInstance) => {
-    app.addHook('onRequest', authHook(deps));
+    protect(app, deps);
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
     // Cookies are cleared on every answer of the logout routes, even when the revoke fails.

@@ -7,7 +7,7 @@ import type { AccountDeps } from '../../deps.js';
 import { epoch } from '../../identity/access.js';
 import * as auth from '../../identity/auth-service.js';
 import { loadProfile, updateProfile } from '../../identity/profile.js';
-import { authHook } from '../hooks.js';
+import { protect } from '../hooks.js';
 import { principalOf, requireHuman, requirePermission } from '../principal.js';
 import {
   errorResponses,
@@ -59,7 +59,7 @@ const sessionsList = z.object({
 
 export function meRoutes(deps: AccountDeps) {
   return async (app: FastifyInstance) => {
-    app.addHook('onRequest', authHook(deps));
+    protect(app, deps);
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
     routes.get(

@@ -6,7 +6,7 @@ import type { AccountDeps } from '../../deps.js';
 import { switchOrganization } from '../../identity/auth-service.js';
 import * as orgs from '../../organizations/organization-service.js';
 import { setSessionCookies } from '../cookies.js';
-import { authHook } from '../hooks.js';
+import { protect } from '../hooks.js';
 import { principalOf, requireHuman, requireOrgPermission, requirePermission } from '../principal.js';
 import {
   errorResponses,
@@ -95,7 +95,7 @@ export function publicOrganizationRoutes(deps: AccountDeps) {
 
 export function organizationRoutes(deps: AccountDeps) {
   return async (app: FastifyInstance) => {
-    app.addHook('onRequest', authHook(deps));
+    protect(app, deps);
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
     routes.get(

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AccountDeps } from '../../deps.js';
 import * as sa from '../../service-accounts/service-account-service.js';
-import { authHook } from '../hooks.js';
+import { protect } from '../hooks.js';
 import { principalOf } from '../principal.js';
 import {
   errorResponses,
@@ -53,7 +53,7 @@ const rateLimit = z.number({ error: 'must be an integer' }).int({ error: 'must b
 
 export function serviceAccountRoutes(deps: AccountDeps) {
   return async (app: FastifyInstance) => {
-    app.addHook('onRequest', authHook(deps));
+    protect(app, deps);
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
     routes.get(
