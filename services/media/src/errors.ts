@@ -29,6 +29,8 @@ export const mediaErrors = {
       { contents: { folders, media } },
     ),
   invalidFilename: (message: string) => new ServiceError(400, 'invalid_filename', message),
+  uploadIncomplete: () =>
+    new ServiceError(400, 'upload_incomplete', 'The request body ended before the upload was complete'),
   missingFile: () =>
     new ServiceError(400, 'missing_file', 'Send the file as a multipart/form-data part named "file"'),
   unsupportedMediaType: (mime: string) =>

@@ -157,6 +157,46 @@ describe('crash mid-upload', () => {
     }
   });
 
+  test('a client that goes away mid-upload leaves nothing behind, without a restart', async () => {
+    const server = await startServer();
+    try {
+      const token = await account.token();
+      const boundary = 'abortboundary';
+      const request = http.request({
+        host: '127.0.0.1',
+        port: server.port,
+        method: 'POST',
+        path: '/upload',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'transfer-encoding': 'chunked',
+        },
+      });
+      request.on('error', () => undefined);
+      request.write(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="gone.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      );
+      request.write(Buffer.alloc(4 * 1024 * 1024, 0x33));
+      await waitFor(
+        async () => ((await listFiles(stagingDir())).length > 0 ? true : undefined),
+        'a staged file',
+      );
+      request.destroy();
+      await waitFor(
+        async () => ((await listFiles(stagingDir())).length === 0 ? true : undefined),
+        'the staged file to be removed',
+      );
+      await waitFor(
+        async () => ((await query('SELECT 1 FROM pending_uploads')).length === 0 ? true : undefined),
+        'the intent to be dropped',
+      );
+      assert.deepEqual(await query("SELECT 1 FROM media WHERE original_name = 'gone.bin'"), []);
+    } finally {
+      await kill(server.process);
+    }
+  });
+
   test('a blob committed just before the crash, without its row, is removed on restart', async () => {
     // The window between the store's rename and the row's commit: simulate a process dying there.
     const key = 'originals/ab/abababab-0000-4000-8000-000000000000';

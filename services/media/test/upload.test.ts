@@ -185,6 +185,23 @@ describe('POST /upload', () => {
     assert.equal(response.statusCode, 400);
   });
 
+  test('fields before and after the file part are tolerated', async () => {
+    const user = await h.user();
+    const body = multipartBody([
+      { field: 'note', data: 'before' },
+      { field: 'file', filename: 'mixed.txt', type: 'text/plain', data: 'the file' },
+      { field: 'comment', data: 'after' },
+    ]);
+    const response = await h.call({
+      method: 'POST',
+      url: '/upload',
+      payload: body.payload,
+      headers: { ...body.headers, ...user.auth },
+    });
+    assert.equal(response.statusCode, 201);
+    assert.equal(response.json().size_bytes, 8);
+  });
+
   test('uploading into a folder needs a folder the caller owns', async () => {
     const owner = await h.user();
     const other = await h.user();

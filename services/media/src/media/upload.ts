@@ -23,6 +23,12 @@ export interface UploadPart {
   file: Readable;
   filename: string | undefined;
   mimetype: string | undefined;
+  /**
+   * Settles once the request body has been received in full; rejects if the client went away. A
+   * cut connection can end the file part early without an error, so this is what proves the bytes
+   * are the whole file.
+   */
+  bodyReceived: Promise<void>;
 }
 
 export interface UploadRequest {
@@ -115,6 +121,9 @@ export function createUploadService(deps: UploadDeps) {
         if ((part.file as Readable & { truncated?: boolean }).truncated) {
           throw mediaErrors.fileTooLarge(deps.maxFileSize);
         }
+        await part.bodyReceived.catch(() => {
+          throw mediaErrors.uploadIncomplete();
+        });
         const effective = sniffer.decision!;
         row = await deps.media.insert({
           id,

@@ -1,3 +1,4 @@
+import { finished } from 'node:stream/promises';
 import type { MultipartFile } from '@fastify/multipart';
 import { isServiceError } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
@@ -27,6 +28,8 @@ export async function uploadRoutes(app: FastifyInstance, { deps }: { deps: Media
     },
     async (request, reply) => {
       const principal = principalOf(request);
+      const bodyReceived = finished(request.raw);
+      bodyReceived.catch(() => undefined); // observed by the upload service; never unhandled
       try {
         if (!request.isMultipart()) {
           throw mediaErrors.badRequest('multipart_required', 'Send the file as multipart/form-data');
@@ -43,7 +46,7 @@ export async function uploadRoutes(app: FastifyInstance, { deps }: { deps: Media
         if (part?.fieldname !== 'file') throw mediaErrors.missingFile();
         const media = await deps.upload.upload(
           { principal, folderId: request.query.folder_id, visibility: request.query.visibility },
-          { file: part.file, filename: part.filename, mimetype: part.mimetype },
+          { file: part.file, filename: part.filename, mimetype: part.mimetype, bodyReceived },
         );
         return reply.status(201).send(mediaJson(media));
       } catch (error) {
