@@ -6,7 +6,7 @@ import { authenticate } from './principal.js';
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The rate-limit family of a route; routes without one fall under the general per-IP cap. */
-    rateLimit?: LimitFamily | 'none';
+    rateLimit?: LimitFamily;
   }
 }
 
@@ -14,7 +14,6 @@ declare module 'fastify' {
 export function rateLimitHook(deps: AccountDeps) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const family = request.routeOptions.config?.rateLimit ?? 'general';
-    if (family === 'none') return;
     const headers = await deps.limits.enforce(family, request.ip);
     if (headers) reply.headers(headers);
   };

@@ -58,7 +58,7 @@ export function htmlPages(deps: AccountDeps) {
 
     app.get<{ Querystring: { token?: string } }>(
       '/verify-email',
-      { config: { rateLimit: 'verify' }, schema: { hide: true } },
+      { schema: { hide: true } },
       async (request, reply) => {
         const token = typeof request.query.token === 'string' ? request.query.token : '';
         if (!token)
@@ -89,7 +89,7 @@ export function htmlPages(deps: AccountDeps) {
 
     app.get<{ Querystring: { token?: string } }>(
       '/reset-password',
-      { config: { rateLimit: 'none' }, schema: { hide: true } },
+      { schema: { hide: true } },
       async (request, reply) => {
         const token = typeof request.query.token === 'string' ? request.query.token : '';
         if (!token)
@@ -100,7 +100,7 @@ export function htmlPages(deps: AccountDeps) {
 
     app.post<{ Body: Record<string, string> }>(
       '/reset-password',
-      { config: { rateLimit: 'login' }, schema: { hide: true } },
+      { schema: { hide: true } },
       async (request, reply) => {
         const body = (request.body ?? {}) as Record<string, unknown>;
         const token = typeof body.token === 'string' ? body.token : '';

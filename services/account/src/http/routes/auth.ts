@@ -136,7 +136,6 @@ export function publicAuthRoutes(deps: AccountDeps) {
     routes.post(
       '/api/v1/auth/refresh',
       {
-        config: { rateLimit: 'login' },
         schema: {
           tags: ['auth'],
           summary: 'Refresh tokens (rotation with reuse detection)',
@@ -195,7 +194,6 @@ export function publicAuthRoutes(deps: AccountDeps) {
     routes.post(
       '/api/v1/auth/password-reset/confirm',
       {
-        config: { rateLimit: 'login' },
         schema: {
           tags: ['auth'],
           summary: 'Confirm password reset',
@@ -261,7 +259,6 @@ export function publicAuthRoutes(deps: AccountDeps) {
     routes.get(
       '/api/v1/auth/public-key',
       {
-        config: { rateLimit: 'none' },
         schema: {
           tags: ['auth'],
           summary: 'RS256 public key of the active signing key',
@@ -295,7 +292,6 @@ export function publicAuthRoutes(deps: AccountDeps) {
     routes.get(
       '/.well-known/jwks.json',
       {
-        config: { rateLimit: 'none' },
         schema: {
           tags: ['auth'],
           summary: 'JWKS: the active key and every previous key still verifying (extension)',
