@@ -51,6 +51,21 @@ async function rssOf(pid: number): Promise<number> {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
+async function startBare(): Promise<{ child: ChildProcess; port: number; pid: number }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./media-transfer-bare.ts', import.meta.url).pathname],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BARE_DIR: root },
+    },
+  );
+  for await (const line of createInterface({ input: child.stdout! })) {
+    return { child, ...(JSON.parse(line) as { port: number; pid: number }) };
+  }
+  throw new Error('bare server exited before listening');
+}
+
 async function startService(): Promise<{ child: ChildProcess; port: number; pid: number; token: string }> {
   const child = spawn(
     process.execPath,
@@ -72,7 +87,11 @@ async function startService(): Promise<{ child: ChildProcess; port: number; pid:
   throw new Error('media server exited before listening');
 }
 
-function upload(port: number, token: string): Promise<{ id: string; size_bytes: number }> {
+function upload(
+  port: number,
+  token: string,
+  target = '/upload',
+): Promise<{ id: string; size_bytes: number }> {
   const boundary = 'benchboundary';
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -80,7 +99,7 @@ function upload(port: number, token: string): Promise<{ id: string; size_bytes: 
         host: '127.0.0.1',
         port,
         method: 'POST',
-        path: '/upload',
+        path: target,
         headers: {
           authorization: `Bearer ${token}`,
           'content-type': `multipart/form-data; boundary=${boundary}`,
@@ -112,11 +131,11 @@ function upload(port: number, token: string): Promise<{ id: string; size_bytes: 
   });
 }
 
-function download(port: number, token: string, id: string): Promise<number> {
+function download(port: number, token: string, id: string, target = `/media/${id}`): Promise<number> {
   return new Promise((resolve, reject) => {
     http
       .get(
-        { host: '127.0.0.1', port, path: `/media/${id}`, headers: { authorization: `Bearer ${token}` } },
+        { host: '127.0.0.1', port, path: target, headers: { authorization: `Bearer ${token}` } },
         (response) => {
           let total = 0;
           response.on('data', (chunk: Buffer) => {
@@ -142,7 +161,7 @@ function remove(port: number, token: string, id: string): Promise<void> {
         host: '127.0.0.1',
         port,
         method: 'DELETE',
-        path: `/media/${id}`,
+        path: target,
         headers: { authorization: `Bearer ${token}` },
       },
       (response) => {
@@ -162,9 +181,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 try {
   console.log(`media transfer benchmark: ${SIZE_MB} MiB × ${ROUNDS} rounds (medians) in ${root}`);
   const service = await startService();
+  const bare = await startBare();
   const times = {
     rawWrite: [] as number[],
     rawRead: [] as number[],
+    bareUpload: [] as number[],
+    bareDownload: [] as number[],
     upload: [] as number[],
     download: [] as number[],
   };
@@ -177,6 +199,13 @@ try {
       times.rawWrite.push(await rawWrite(rawFile));
       times.rawRead.push(await rawRead(rawFile));
       await fs.rm(rawFile);
+
+      let start = performance.now();
+      await upload(bare.port, '', '/bare');
+      times.bareUpload.push(performance.now() - start);
+      start = performance.now();
+      if ((await download(bare.port, '', '', '/bare')) <= SIZE) throw new Error('bare download short');
+      times.bareDownload.push(performance.now() - start);
 
       const rssBefore = await rssOf(service.pid);
       if (round === 0) rssBaseline = rssBefore;
@@ -202,23 +231,32 @@ try {
       await remove(service.port, service.token, media.id);
     }
   } finally {
-    service.child.kill('SIGTERM');
-    await new Promise((resolve) => service.child.once('exit', resolve));
+    for (const child of [service.child, bare.child]) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   }
   const rawWriteMs = median(times.rawWrite);
   const rawReadMs = median(times.rawRead);
   const uploadMs = median(times.upload);
   const downloadMs = median(times.download);
+  const bareUploadMs = median(times.bareUpload);
+  const bareDownloadMs = median(times.bareDownload);
   const rows = [
     ['raw write (fsync)', rawWriteMs],
+    ['bare http upload', bareUploadMs],
     ['service upload', uploadMs],
     ['raw read', rawReadMs],
+    ['bare http download', bareDownloadMs],
     ['service download', downloadMs],
   ] as const;
   for (const [name, ms] of rows)
     console.log(`${name.padEnd(20)} ${mbPerSecond(SIZE, ms).toFixed(1).padStart(9)} MB/s`);
   console.log(`upload ratio         ${(rawWriteMs / uploadMs).toFixed(2)} of raw write (target ≥ 0.7)`);
   console.log(`download ratio       ${(rawReadMs / downloadMs).toFixed(2)} of raw read (target ≥ 0.7)`);
+  console.log(
+    `vs bare node:http    upload ${(bareUploadMs / uploadMs).toFixed(2)}, download ${(bareDownloadMs / downloadMs).toFixed(2)} (the transport ceiling on this machine)`,
+  );
   console.log(
     `service RSS          ${(rssBaseline / 1024 / 1024).toFixed(1)} MB at start, +${(worstGrowth / 1024 / 1024).toFixed(1)} MB worst peak during an upload (target < 64 MB)`,
   );

@@ -150,6 +150,15 @@ describe('download', () => {
     assert.equal(sha(response.rawPayload), media.checksum.slice(7));
   });
 
+  test('HEAD answers the headers without a body', async () => {
+    const user = await h.user();
+    const media = await put(user, 'h.txt', Buffer.from('head me'), 'text/plain');
+    const response = await h.booted.app.inject({ method: 'HEAD', url: `/media/${media.id}`, headers: user.auth });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['content-length'], '7');
+    assert.equal(response.body, '');
+  });
+
   test('info returns the metadata only', async () => {
     const user = await h.user();
     const media = await put(user, 'n.txt', Buffer.from('note'), 'text/plain');
