@@ -161,7 +161,7 @@ function remove(port: number, token: string, id: string): Promise<void> {
         host: '127.0.0.1',
         port,
         method: 'DELETE',
-        path: target,
+        path: `/media/${id}`,
         headers: { authorization: `Bearer ${token}` },
       },
       (response) => {
