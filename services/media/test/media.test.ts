@@ -153,7 +153,11 @@ describe('download', () => {
   test('HEAD answers the headers without a body', async () => {
     const user = await h.user();
     const media = await put(user, 'h.txt', Buffer.from('head me'), 'text/plain');
-    const response = await h.booted.app.inject({ method: 'HEAD', url: `/media/${media.id}`, headers: user.auth });
+    const response = await h.booted.app.inject({
+      method: 'HEAD',
+      url: `/media/${media.id}`,
+      headers: user.auth,
+    });
     assert.equal(response.statusCode, 200);
     assert.equal(response.headers['content-length'], '7');
     assert.equal(response.body, '');

@@ -79,6 +79,12 @@ describe('platform surface', () => {
     ]) {
       assert.ok(paths.includes(path), path);
     }
+    const doc = response.json();
+    assert.deepEqual(doc.paths['/media'].get.security, [{ bearer: [] }]);
+    assert.equal(doc.paths['/share/{token}'].get.security, undefined);
+    assert.deepEqual(doc.paths['/media/{id}'].get.security, [{ bearer: [] }, {}]);
+    assert.deepEqual(doc.paths['/media/{id}'].delete.security, [{ bearer: [] }]);
+    assert.equal(doc.components.securitySchemes.bearer.scheme, 'bearer');
     const missing = await h.booted.app.inject({ method: 'GET', url: '/nope' });
     assert.equal(missing.statusCode, 404);
     assert.equal(errorCode(missing), 'not_found');

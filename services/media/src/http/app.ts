@@ -34,6 +34,21 @@ export async function buildMediaApp(
     highWaterMark: 1024 * 1024,
     fileHwm: 1024 * 1024,
   });
+  // OpenAPI: every route but the public ones takes the account service's bearer token.
+  // Public media can be read anonymously: the token is optional there (`{}` in OpenAPI terms).
+  const PUBLIC_ROUTES = new Set(['/health', '/share/:token']);
+  const OPTIONAL_AUTH = new Set([
+    'GET /media/:id',
+    'GET /media/:id/info',
+    'HEAD /media/:id',
+    'HEAD /media/:id/info',
+  ]);
+  app.addHook('onRoute', (route) => {
+    if (!route.schema || PUBLIC_ROUTES.has(route.url)) return;
+    const methods = [route.method].flat();
+    const optional = methods.every((method) => OPTIONAL_AUTH.has(`${method} ${route.url}`));
+    (route.schema as Record<string, unknown>).security = optional ? [{ bearer: [] }, {}] : [{ bearer: [] }];
+  });
   await app.register(healthRoutes);
   await app.register(uploadRoutes, { deps });
   await app.register(mediaRoutes, { deps });
