@@ -1,15 +1,46 @@
 import { fileURLToPath } from 'node:url';
-import { packageVersion, type ServiceDefinition } from '@trustplane/kernel';
+import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
 import { buildKycApp } from './http/app.js';
+import { createKyc, type Kyc, type KycOptions } from './kyc.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
 
-export const kycService: ServiceDefinition = {
-  name: 'kyc',
-  title: 'KYC verification',
-  version,
-  schema: 'kyc',
-  migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-  ports: { http: 4488 },
-  buildHttp: (context) => buildKycApp(context, version),
-};
+/**
+ * The service definition; `options` replace parts of the composition (tests inject a scripted
+ * `DocumentAnalyzer` to exercise the orchestration without the vision engines).
+ */
+export function createKycDefinition(
+  options: KycOptions = {},
+): ServiceDefinition & { kycFor(context: ServiceContext): Kyc } {
+  // One composition per context (a process may hold several contexts in tests).
+  const instances = new WeakMap<ServiceContext, Kyc>();
+  const kycFor = (context: ServiceContext): Kyc => {
+    let instance = instances.get(context);
+    if (!instance) {
+      instance = createKyc(context, version, options);
+      instances.set(context, instance);
+    }
+    return instance;
+  };
+  return {
+    name: 'kyc',
+    title: 'KYC verification',
+    version,
+    schema: 'kyc',
+    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    ports: { http: 4488 },
+    kycFor,
+    buildHttp: (context) => buildKycApp(kycFor(context)),
+    commands: [
+      {
+        path: ['audit', 'verify'],
+        description: 'Recompute the audit-event hash chain and report the first broken link.',
+        async run(context) {
+          return { ...(await kycFor(context).audit.verifyChain()) };
+        },
+      },
+    ],
+  };
+}
+
+export const kycService: ServiceDefinition = createKycDefinition();

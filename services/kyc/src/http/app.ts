@@ -1,15 +1,37 @@
-import type { ServiceContext } from '@trustplane/kernel';
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
+import type { Kyc } from '../kyc.js';
+import { requireOperator } from './auth-hooks.js';
 import { renderKycError } from './errors.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { authRoutes } from './routes/auth.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
+import { livenessRoutes, livenessValidatorRoute } from './routes/liveness.js';
+import { organizationRoutes } from './routes/organizations.js';
+import { verificationRoutes } from './routes/verification.js';
 
-export async function buildKycApp(context: ServiceContext, version: string): Promise<FastifyInstance> {
-  const app = await context.createHttpApp({
+export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
+  const app = await kyc.context.createHttpApp({
     title: 'KYC Verification Service API',
-    description: 'Auth, health, and system APIs.',
-    version,
+    description:
+      'Auth, health, and system APIs. Session cookie `kyc_session` is set on successful login; use `credentials: "include"` for `fetch`.',
+    version: kyc.version,
     renderError: renderKycError,
   });
-  await app.register(healthRoutes(context, version));
+  await app.register(fastifyCookie, { secret: kyc.context.signingSecret.toString('hex') });
+  await app.register(healthRoutes(kyc.context, kyc.version));
+  await app.register(authRoutes(kyc));
+  // Public scope: secret-key and verification-token routes authenticate per route.
+  await app.register(verificationRoutes(kyc));
+  await app.register(livenessRoutes(kyc));
+  await app.register(livenessValidatorRoute(kyc));
+  // Operator scope: the signed `kyc_session` cookie, checked before the body is read.
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', requireOperator(kyc));
+    await scope.register(organizationRoutes(kyc));
+    await scope.register(apiKeyRoutes(kyc));
+    await scope.register(dashboardRoutes(kyc));
+  });
   return app;
 }

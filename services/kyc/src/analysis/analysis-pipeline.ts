@@ -1,0 +1,233 @@
+import type { AnyObjectStore } from '@trustplane/kernel';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { KycConfig } from '../config.js';
+import type { RiskLabel } from '../db/tables.js';
+import type { AssetRow, SessionRow, VerificationRepository } from '../db/verification-repository.js';
+import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
+import { ANALYZER_MODEL_ID, type DocumentAnalysis, type DocumentAnalyzer } from './document-analyzer.js';
+
+export type BlockReason = 'MRZ_CHECK_DIGIT_MISMATCH' | 'DOCUMENT_EXPIRED' | 'DOCUMENT_TAMPERING_DETECTED';
+
+export interface AssetVerdict {
+  extracted: Record<string, unknown>;
+  rawScores: { elaScore: number; fftScore: number; forensicRiskScore: number };
+  riskLabel: RiskLabel;
+  blockReason: BlockReason | null;
+}
+
+const RISK_ORDER: RiskLabel[] = ['low', 'medium', 'high'];
+export const maxRisk = (a: RiskLabel | null, b: RiskLabel): RiskLabel =>
+  a && RISK_ORDER.indexOf(a) > RISK_ORDER.indexOf(b) ? a : b;
+
+/** `YYMMDD` expiry → date (expiry years are read in this century). */
+export function expiryDate(yymmdd: string | null): Date | null {
+  if (!yymmdd || !/^\d{6}$/.test(yymmdd)) return null;
+  const year = 2000 + Number(yymmdd.slice(0, 2));
+  const month = Number(yymmdd.slice(2, 4));
+  const day = Number(yymmdd.slice(4, 6));
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 ? date : null;
+}
+
+/** Pure decision over one asset's analysis: extracted fields, scores, risk and hard failure. */
+export function judgeAnalysis(analysis: DocumentAnalysis, config: KycConfig, now = new Date()): AssetVerdict {
+  const elaScore = analysis.ela.score;
+  const fftScore = analysis.moire.score;
+  // Independent evidence: the chance that at least one detector is right.
+  const forensicRiskScore = Math.round((1 - (1 - elaScore) * (1 - fftScore)) * 1000) / 1000;
+  const extracted: Record<string, unknown> = {};
+  let blockReason: BlockReason | null = null;
+  let riskLabel: RiskLabel = 'low';
+  const mrz = analysis.mrz;
+  if (mrz) {
+    const expiry = expiryDate(mrz.fields.expirationDate);
+    const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const expired = expiry ? expiry < today : null;
+    Object.assign(extracted, {
+      mrzFound: mrz.found,
+      mrzFormat: mrz.format,
+      mrzLines: mrz.lines,
+      mrzValid: mrz.valid,
+      mrzInvalidFields: mrz.invalidFields,
+      mrzConfidence: Math.round(mrz.confidence * 1000) / 1000,
+      ...mrz.fields,
+      documentExpiry: expiry ? expiry.toISOString().slice(0, 10) : null,
+      documentExpired: expired,
+    });
+    if (!mrz.found) riskLabel = maxRisk(riskLabel, 'medium');
+    else if (!mrz.valid) blockReason = 'MRZ_CHECK_DIGIT_MISMATCH';
+    else if (expired) blockReason = 'DOCUMENT_EXPIRED';
+  }
+  if (analysis.portrait) {
+    extracted.portraitFound = analysis.portrait.found;
+    extracted.portraitConfidence = analysis.portrait.confidence;
+    if (!analysis.portrait.found) riskLabel = maxRisk(riskLabel, 'medium');
+  }
+  extracted.ela = analysis.ela.details;
+  extracted.moire = analysis.moire.details;
+  if (!blockReason && elaScore >= config.elaRejectScore) blockReason = 'DOCUMENT_TAMPERING_DETECTED';
+  if (fftScore >= config.moireHighScore) riskLabel = maxRisk(riskLabel, 'high');
+  else if (forensicRiskScore >= 0.3) riskLabel = maxRisk(riskLabel, 'medium');
+  if (blockReason) riskLabel = 'high';
+  return { extracted, rawScores: { elaScore, fftScore, forensicRiskScore }, riskLabel, blockReason };
+}
+
+export interface AnalysisPipelineOptions {
+  repository: VerificationRepository;
+  objects: AnyObjectStore;
+  audit: AuditLog;
+  webhooks: SessionWebhooks;
+  analyzer: DocumentAnalyzer;
+  config: KycConfig;
+  logger: Logger;
+}
+
+async function readAll(objects: AnyObjectStore, key: string): Promise<Buffer> {
+  const { body } = await objects.get(key);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Runs the document pipeline on one uploaded ID image and records its outcome: the analysis
+ * row (fields, modelVersions, rawScores, heatmaps), the session's risk label, an automated
+ * rejection on a hard failure, an audit event and the `verification.extraction` /
+ * `verification.completed` webhooks. On reanalysis the row is replaced and nothing is re-fired.
+ */
+export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
+  const { repository, objects, audit, webhooks, analyzer, config, logger } = options;
+  const db = repository.db;
+
+  return {
+    async run(session: SessionRow, asset: AssetRow, mode: { reanalysis: boolean; actorUserId?: string }) {
+      const isIdImage = asset.side !== 'poa' && asset.content_type.startsWith('image/');
+      if (!isIdImage) {
+        await db
+          .updateTable('document_assets')
+          .set({ analysis_status: 'skipped' })
+          .where('id', '=', asset.id)
+          .execute();
+        return;
+      }
+      let analysis: DocumentAnalysis;
+      try {
+        const bytes = await readAll(objects, asset.s3_key);
+        analysis = await analyzer.analyze(bytes, {
+          readMrz: asset.side !== 'front' || session.document_type === 'drive_eta',
+          detectPortrait: asset.side !== 'back',
+        });
+      } catch (error) {
+        logger.warn({ err: error, assetId: asset.id }, 'document analysis failed');
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable('document_assets')
+            .set({ analysis_status: 'failed' })
+            .where('id', '=', asset.id)
+            .execute();
+          await trx
+            .updateTable('verification_sessions')
+            .set({ risk_label: maxRisk(session.risk_label, 'medium'), updated_at: new Date() })
+            .where('id', '=', session.id)
+            .execute();
+          await audit.append(trx, {
+            sessionId: session.id,
+            organizationId: session.organization_id,
+            eventType: 'document_analysis_failed',
+            actorType: 'system',
+            payload: { assetId: asset.id, side: asset.side, reason: (error as Error).message.slice(0, 300) },
+          });
+        });
+        return;
+      }
+      const verdict = judgeAnalysis(analysis, config);
+      const heatmapBase = `sessions/${session.id}/analysis/${asset.id}`;
+      const elaKey = `${heatmapBase}/ela.png`;
+      const moireKey = `${heatmapBase}/moire.png`;
+      await objects.put(elaKey, analysis.ela.heatmap, { contentType: 'image/png' });
+      await objects.put(moireKey, analysis.moire.heatmap, { contentType: 'image/png' });
+
+      await db.transaction().execute(async (trx) => {
+        const current = await repository.lockSession(trx, session.id);
+        if (!current) return;
+        await trx.deleteFrom('analysis_results').where('asset_id', '=', asset.id).execute();
+        await trx
+          .insertInto('analysis_results')
+          .values({
+            asset_id: asset.id,
+            session_id: session.id,
+            extracted: JSON.stringify(verdict.extracted),
+            model_id: ANALYZER_MODEL_ID,
+            model_versions: JSON.stringify(analysis.modelVersions),
+            raw_scores: JSON.stringify(verdict.rawScores),
+            ela_heatmap_key: elaKey,
+            moire_heatmap_key: moireKey,
+          })
+          .execute();
+        await trx
+          .updateTable('document_assets')
+          .set({ analysis_status: 'completed' })
+          .where('id', '=', asset.id)
+          .execute();
+        const autoReject =
+          !mode.reanalysis && verdict.blockReason !== null && current.review_status === 'pending';
+        await trx
+          .updateTable('verification_sessions')
+          .set({
+            risk_label: maxRisk(current.risk_label, verdict.riskLabel),
+            portrait_descriptor: analysis.portrait?.descriptor ?? current.portrait_descriptor,
+            ...(autoReject
+              ? { review_status: 'rejected' as const, automated_block_reason: verdict.blockReason }
+              : {}),
+            updated_at: new Date(),
+          })
+          .where('id', '=', session.id)
+          .execute();
+        await audit.append(trx, {
+          sessionId: session.id,
+          organizationId: session.organization_id,
+          eventType: mode.reanalysis ? 'document_reanalyzed' : 'document_analyzed',
+          actorType: mode.reanalysis ? 'operator' : 'system',
+          actorUserId: mode.actorUserId ?? null,
+          payload: {
+            assetId: asset.id,
+            side: asset.side,
+            riskLabel: verdict.riskLabel,
+            blockReason: verdict.blockReason,
+          },
+          modelVersions: analysis.modelVersions,
+          rawScores: verdict.rawScores,
+        });
+        if (mode.reanalysis) return;
+        await webhooks.emit(trx, current, 'verification.extraction', {
+          assetId: asset.id,
+          side: asset.side,
+          documentType: current.document_type,
+          extracted: verdict.extracted,
+          riskLabel: verdict.riskLabel,
+          rawScores: verdict.rawScores,
+          modelVersions: analysis.modelVersions,
+        });
+        if (autoReject) {
+          await audit.append(trx, {
+            sessionId: session.id,
+            organizationId: session.organization_id,
+            eventType: 'automated_rejection',
+            actorType: 'system',
+            payload: { assetId: asset.id, reason: verdict.blockReason },
+            rawScores: verdict.rawScores,
+          });
+          await webhooks.emit(trx, current, 'verification.completed', {
+            status: 'rejected',
+            reviewStatus: 'rejected',
+            automatedBlockReason: verdict.blockReason,
+            riskLabel: 'high',
+          });
+        }
+      });
+    },
+  };
+}
+
+export type AnalysisPipeline = ReturnType<typeof createAnalysisPipeline>;

@@ -1,0 +1,72 @@
+import { type Kysely, sql, type Selectable, type Transaction } from 'kysely';
+import type { AuditEventTable, KycDatabase } from '../db/tables.js';
+
+export type AuditEventRow = Selectable<AuditEventTable>;
+
+export interface AuditEventInput {
+  sessionId?: string | null;
+  organizationId?: string | null;
+  eventType: string;
+  actorType: 'system' | 'end_user' | 'operator' | 'api_key';
+  actorUserId?: string | null;
+  payload?: Record<string, unknown> | null;
+  rationale?: string | null;
+  modelVersions?: Record<string, unknown> | null;
+  rawScores?: Record<string, unknown> | null;
+}
+
+export interface ChainVerification {
+  ok: boolean;
+  checked: number;
+  /** `seq` of the first row whose hash or link does not hold. */
+  brokenAt: number | null;
+}
+
+const json = (value: Record<string, unknown> | null | undefined) =>
+  value === undefined || value === null ? null : JSON.stringify(value);
+
+/**
+ * Append-only audit trail. The database refuses UPDATE/DELETE/TRUNCATE and a trigger chains
+ * every row to the previous one (`hash = sha256(prev_hash | row)`), so an edit made by anyone
+ * who bypasses the triggers is detected by `verifyChain`.
+ */
+export function createAuditLog(db: Kysely<KycDatabase>) {
+  return {
+    async append(executor: Kysely<KycDatabase> | Transaction<KycDatabase>, event: AuditEventInput) {
+      await executor
+        .insertInto('audit_events')
+        .values({
+          session_id: event.sessionId ?? null,
+          organization_id: event.organizationId ?? null,
+          event_type: event.eventType,
+          actor_type: event.actorType,
+          actor_user_id: event.actorUserId ?? null,
+          payload: json(event.payload),
+          rationale: event.rationale ?? null,
+          model_versions: json(event.modelVersions),
+          raw_scores: json(event.rawScores),
+        })
+        .execute();
+    },
+    listForSession(sessionId: string): Promise<AuditEventRow[]> {
+      return db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('session_id', '=', sessionId)
+        .orderBy('seq', 'asc')
+        .execute();
+    },
+    async verifyChain(): Promise<ChainVerification> {
+      const { rows } = await sql<{ seq: number; ok: boolean }>`
+        SELECT seq,
+               hash = audit_event_digest(prev_hash, e)
+                 AND prev_hash = coalesce(lag(hash) OVER (ORDER BY seq), repeat('0', 64)) AS ok
+          FROM audit_events e
+         ORDER BY seq`.execute(db);
+      const broken = rows.find((row) => !row.ok);
+      return { ok: !broken, checked: rows.length, brokenAt: broken ? Number(broken.seq) : null };
+    },
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;

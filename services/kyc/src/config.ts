@@ -1,0 +1,61 @@
+import type { PasswordHashParameters } from '@trustplane/kernel';
+import { PASSWORD_HASH_PARAMETERS } from '@trustplane/kernel';
+
+export interface KycConfig {
+  /** Lifetime of a verification session (hosted flow), seconds. */
+  verificationSessionTtlSeconds: number;
+  /** Operator cookie lifetimes: browser session (server-side bound) and "remember this device". */
+  operatorSessionTtlSeconds: number;
+  rememberDeviceTtlSeconds: number;
+  passwordHash: PasswordHashParameters;
+  uploadUrlTtlSeconds: number;
+  viewUrlTtlSeconds: number;
+  /** Unset: the validator runs in-process (still reached through a signed request). */
+  livenessValidatorUrl: string | undefined;
+  livenessValidatorTimeoutMs: number;
+  /** Rates at which the hosted page samples `greenChannelMean` (Hz). */
+  livenessSampleRateHz: number;
+  outcomeWebhookUrl: string | undefined;
+  outcomeWebhookSecret: string | undefined;
+  /** ELA score at or above which a document is rejected as tampered. */
+  elaRejectScore: number;
+  moireHighScore: number;
+  ocrWorkers: number;
+}
+
+function number(value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+    throw new Error(`invalid kyc setting: ${value} (expected ${min}–${max})`);
+  }
+  return parsed;
+}
+
+export function loadKycConfig(env: NodeJS.ProcessEnv): KycConfig {
+  return {
+    verificationSessionTtlSeconds: number(env.KYC_VERIFICATION_SESSION_TTL_SECONDS, 24 * 3600, 1, 30 * 86400),
+    operatorSessionTtlSeconds: number(env.KYC_OPERATOR_SESSION_TTL_SECONDS, 12 * 3600, 60, 7 * 86400),
+    rememberDeviceTtlSeconds: number(env.KYC_REMEMBER_DEVICE_TTL_SECONDS, 30 * 86400, 3600, 365 * 86400),
+    passwordHash: {
+      ...PASSWORD_HASH_PARAMETERS,
+      memoryCost: number(
+        env.KYC_PASSWORD_HASH_MEMORY_KIB,
+        PASSWORD_HASH_PARAMETERS.memoryCost,
+        1024,
+        1 << 20,
+      ),
+      timeCost: number(env.KYC_PASSWORD_HASH_TIME_COST, PASSWORD_HASH_PARAMETERS.timeCost, 1, 20),
+    },
+    uploadUrlTtlSeconds: number(env.KYC_UPLOAD_URL_TTL_SECONDS, 900, 30, 3600),
+    viewUrlTtlSeconds: number(env.KYC_VIEW_URL_TTL_SECONDS, 300, 30, 3600),
+    livenessValidatorUrl: env.LIVENESS_VALIDATOR_URL?.trim() || undefined,
+    livenessValidatorTimeoutMs: number(env.LIVENESS_VALIDATOR_TIMEOUT_MS, 5000, 100, 60_000),
+    livenessSampleRateHz: number(env.KYC_LIVENESS_SAMPLE_RATE_HZ, 15, 8, 60),
+    outcomeWebhookUrl: env.VERIFICATION_OUTCOME_WEBHOOK_URL?.trim() || undefined,
+    outcomeWebhookSecret: env.VERIFICATION_OUTCOME_WEBHOOK_SECRET?.trim() || undefined,
+    elaRejectScore: number(env.KYC_ELA_REJECT_SCORE, 0.5, 0.05, 1),
+    moireHighScore: number(env.KYC_MOIRE_HIGH_SCORE, 0.5, 0.05, 1),
+    ocrWorkers: number(env.KYC_OCR_WORKERS, 1, 1, 8),
+  };
+}

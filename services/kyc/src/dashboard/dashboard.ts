@@ -1,0 +1,316 @@
+import type { AnyObjectStore } from '@trustplane/kernel';
+import { correctMrz, detectFormat } from '@trustplane/vision';
+import type { AnalysisPipeline } from '../analysis/analysis-pipeline.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { KycConfig } from '../config.js';
+import type { LivenessRow, SessionRow, VerificationRepository } from '../db/verification-repository.js';
+import { errors } from '../errors.js';
+import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
+
+export type ReviewDecision = 'approve' | 'reject' | 'request_more_info';
+
+const STATUS_FOR: Record<ReviewDecision, 'approved' | 'rejected' | 'more_info_requested'> = {
+  approve: 'approved',
+  reject: 'rejected',
+  request_more_info: 'more_info_requested',
+};
+
+const iso = (date: Date) => date.toISOString();
+
+function livenessSummary(row: LivenessRow) {
+  return {
+    id: row.id,
+    status: row.status,
+    confidenceScore: row.confidence_score,
+    failureReason: row.failure_reason,
+    riskLabel: row.risk_label,
+    signalsJson: row.signals_json,
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+/** `returnUrl` with `session_id` and `status` appended (existing query kept). */
+export function returnUrlFor(session: SessionRow): string | null {
+  if (!session.return_url) return null;
+  const url = new URL(session.return_url);
+  url.searchParams.set('session_id', session.id);
+  url.searchParams.set('status', session.review_status);
+  return url.toString();
+}
+
+/** Operator views over the sessions of the organizations a user belongs to. */
+export function createDashboard(options: {
+  repository: VerificationRepository;
+  objects: AnyObjectStore;
+  audit: AuditLog;
+  pipeline: AnalysisPipeline;
+  webhooks: SessionWebhooks;
+  config: KycConfig;
+}) {
+  const { repository, objects, audit, pipeline, webhooks, config } = options;
+  const db = repository.db;
+
+  const viewUrl = async (key: string | null | undefined) =>
+    key ? (await objects.presignGet(key, { expiresInSeconds: config.viewUrlTtlSeconds })).url : null;
+
+  /** The session when `userId` belongs to its organization; 404 otherwise (non-disclosure). */
+  async function visibleSession(userId: string, sessionId: string): Promise<SessionRow> {
+    const session = await db
+      .selectFrom('verification_sessions as s')
+      .innerJoin('memberships as m', 'm.organization_id', 's.organization_id')
+      .selectAll('s')
+      .where('s.id', '=', sessionId)
+      .where('m.user_id', '=', userId)
+      .executeTakeFirst();
+    if (!session) throw errors.sessionNotFound();
+    return session;
+  }
+
+  function summary(session: SessionRow, heatmaps: { moire: string | null; ela: string | null }) {
+    return {
+      id: session.id,
+      externalUserId: session.external_user_id,
+      documentType: session.document_type,
+      capturePhase: session.capture_phase,
+      reviewStatus: session.review_status,
+      riskLabel: session.risk_label,
+      automatedBlockReason: session.automated_block_reason,
+      documentHeatmapViewUrl: heatmaps.moire,
+      elaHeatmapViewUrl: heatmaps.ela,
+      faceSimilarityScore: session.face_similarity_score,
+      expiresAt: iso(session.expires_at),
+      createdAt: iso(session.created_at),
+      updatedAt: iso(session.updated_at),
+    };
+  }
+
+  return {
+    visibleSession,
+
+    async list(userId: string) {
+      const sessions = await db
+        .selectFrom('verification_sessions as s')
+        .innerJoin('memberships as m', 'm.organization_id', 's.organization_id')
+        .selectAll('s')
+        .where('m.user_id', '=', userId)
+        .orderBy('s.created_at', 'desc')
+        .orderBy('s.id')
+        .limit(500)
+        .execute();
+      const ids = sessions.map((session) => session.id);
+      const latest = ids.length
+        ? await db
+            .selectFrom('liveness_attempts')
+            .selectAll()
+            .distinctOn('session_id')
+            .where('session_id', 'in', ids)
+            .orderBy('session_id')
+            .orderBy('created_at', 'desc')
+            .execute()
+        : [];
+      const bySession = new Map(latest.map((row) => [row.session_id, row]));
+      return sessions.map((session) => {
+        const attempt = bySession.get(session.id);
+        return {
+          session: summary(session, { moire: null, ela: null }),
+          latestLiveness: attempt ? livenessSummary(attempt) : null,
+        };
+      });
+    },
+
+    async detail(userId: string, sessionId: string) {
+      const session = await visibleSession(userId, sessionId);
+      const [assets, analyses, attempts, events] = await Promise.all([
+        repository.listAssets(sessionId),
+        repository.listAnalyses(sessionId),
+        repository.listLiveness(sessionId),
+        audit.listForSession(sessionId),
+      ]);
+      // The session-level heatmaps are those of the first ID image that has them.
+      const withHeatmaps = analyses.find((row) => row.moire_heatmap_key || row.ela_heatmap_key);
+      return {
+        session: summary(session, {
+          moire: await viewUrl(withHeatmaps?.moire_heatmap_key),
+          ela: await viewUrl(withHeatmaps?.ela_heatmap_key),
+        }),
+        assets: await Promise.all(
+          assets.map(async (asset) => ({
+            id: asset.id,
+            side: asset.side,
+            analysisStatus: asset.analysis_status,
+            s3Key: asset.s3_key,
+            contentType: asset.content_type,
+            createdAt: iso(asset.created_at),
+            documentViewUrl: await viewUrl(asset.s3_key),
+          })),
+        ),
+        analysisResults: analyses.map((row) => ({
+          assetId: row.asset_id,
+          extracted: {
+            ...row.extracted,
+            modelVersions: row.model_versions,
+            rawScores: row.raw_scores,
+          },
+          modelId: row.model_id,
+          createdAt: iso(row.created_at),
+        })),
+        livenessAttempts: await Promise.all(
+          attempts.map(async (row) => ({
+            id: row.id,
+            clientRequestId: row.client_request_id,
+            status: row.status,
+            confidenceScore: row.confidence_score,
+            failureReason: row.failure_reason,
+            riskLabel: row.risk_label,
+            videoReferenceUrl: row.video_s3_key,
+            livenessVideoPlaybackUrl: await viewUrl(row.video_s3_key),
+            signalsJson: row.signals_json,
+            createdAt: iso(row.created_at),
+            updatedAt: iso(row.updated_at),
+          })),
+        ),
+        auditEvents: events.map((event) => ({
+          id: event.id,
+          eventType: event.event_type,
+          actorType: event.actor_type,
+          actorUserId: event.actor_user_id,
+          payload: event.payload,
+          rationale: event.rationale,
+          modelVersions: event.model_versions,
+          rawScores: event.raw_scores,
+          createdAt: iso(event.created_at),
+        })),
+      };
+    },
+
+    async review(
+      userId: string,
+      sessionId: string,
+      input: {
+        decision: ReviewDecision;
+        rationale: string;
+        manualMrzLine1?: string;
+        manualMrzLine2?: string;
+        overrideReason?: string;
+      },
+    ) {
+      await visibleSession(userId, sessionId);
+      let manualMrz: Record<string, unknown> | null = null;
+      if ((input.manualMrzLine1 === undefined) !== (input.manualMrzLine2 === undefined)) {
+        throw errors.validation('Give both manual MRZ lines', {
+          manualMrzLine2: 'Required with manualMrzLine1',
+        });
+      }
+      if (input.manualMrzLine1 && input.manualMrzLine2) {
+        const lines = [input.manualMrzLine1, input.manualMrzLine2].map((line) => line.trim().toUpperCase());
+        const format = detectFormat(lines);
+        if (!format || !lines.every((line) => /^[A-Z0-9<]+$/.test(line))) {
+          throw errors.validation(
+            'Manual MRZ lines must be two TD2 (36) or TD3 (44) character lines of A–Z, 0–9, <',
+            {
+              manualMrzLine1: 'Not a two-line MRZ',
+            },
+          );
+        }
+        const corrected = correctMrz(lines, format);
+        manualMrz = { format, lines: corrected.lines, checkDigitsValid: corrected.checksPass };
+      }
+      const reviewStatus = STATUS_FOR[input.decision];
+      const session = await db.transaction().execute(async (trx) => {
+        const locked = await repository.lockSession(trx, sessionId);
+        if (!locked) throw errors.sessionNotFound();
+        const updated = await trx
+          .updateTable('verification_sessions')
+          .set({
+            review_status: reviewStatus,
+            reviewed_by: userId,
+            reviewed_at: new Date(),
+            // An approval overrides the automated block; the reason stays in the audit trail.
+            automated_block_reason: input.decision === 'approve' ? null : locked.automated_block_reason,
+            updated_at: new Date(),
+          })
+          .where('id', '=', sessionId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await audit.append(trx, {
+          sessionId,
+          organizationId: updated.organization_id,
+          eventType: 'manual_review',
+          actorType: 'operator',
+          actorUserId: userId,
+          rationale: input.rationale,
+          payload: {
+            decision: input.decision,
+            previousStatus: locked.review_status,
+            reviewStatus,
+            overrideReason: input.overrideReason ?? null,
+            overriddenBlockReason: locked.automated_block_reason,
+            manualMrz,
+          },
+        });
+        const outcome = {
+          status: reviewStatus,
+          reviewStatus,
+          decision: input.decision,
+          overrideReason: input.overrideReason ?? null,
+          riskLabel: updated.risk_label,
+          returnUrl: returnUrlFor(updated),
+        };
+        await webhooks.emit(trx, updated, 'verification.completed', outcome);
+        await webhooks.emitOutcome(trx, updated, outcome);
+        return updated;
+      });
+      return { reviewStatus: session.review_status };
+    },
+
+    async reanalyze(userId: string, sessionId: string, assetId: string) {
+      const session = await visibleSession(userId, sessionId);
+      const asset = await repository.findAsset(sessionId, assetId);
+      if (!asset) throw errors.assetNotFound();
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('analysis_results').where('asset_id', '=', assetId).execute();
+        await audit.append(trx, {
+          sessionId,
+          organizationId: session.organization_id,
+          eventType: 'admin_document_reanalyze',
+          actorType: 'operator',
+          actorUserId: userId,
+          payload: { assetId, side: asset.side },
+        });
+      });
+      await pipeline.run(session, asset, { reanalysis: true, actorUserId: userId });
+      return { assetId };
+    },
+
+    async notifyRetraining(userId: string, input: { sessionIds: string[]; note?: string }) {
+      const unique = [...new Set(input.sessionIds)];
+      const visible = await db
+        .selectFrom('verification_sessions as s')
+        .innerJoin('memberships as m', 'm.organization_id', 's.organization_id')
+        .select(['s.id', 's.organization_id'])
+        .where('m.user_id', '=', userId)
+        .where('s.id', 'in', unique)
+        .execute();
+      if (visible.length !== unique.length) {
+        const known = new Set(visible.map((row) => row.id));
+        const missing = unique.filter((id) => !known.has(id));
+        throw errors.validation(`Unknown session ids: ${missing.slice(0, 5).join(', ')}`, {
+          sessionIds: `${missing.length} unknown session id(s)`,
+        });
+      }
+      await audit.append(db, {
+        eventType: 'retraining_batch',
+        actorType: 'operator',
+        actorUserId: userId,
+        organizationId:
+          visible.length && visible.every((row) => row.organization_id === visible[0]?.organization_id)
+            ? (visible[0]?.organization_id ?? null)
+            : null,
+        payload: { sessionIds: unique, note: input.note ?? null, count: unique.length },
+      });
+      return { recorded: true, sessionCount: unique.length };
+    },
+  };
+}
+
+export type Dashboard = ReturnType<typeof createDashboard>;

@@ -1,0 +1,166 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** jsonb: read as the value, written as its JSON text. */
+type Json<T> = ColumnType<T, string, string>;
+
+export type DocumentType = 'passport' | 'id_card' | 'drive_eta';
+export type CapturePhase = 'document_type' | 'front' | 'back' | 'single' | 'poa' | 'complete';
+export type AssetSide = 'front' | 'back' | 'single' | 'poa';
+export type ReviewStatus = 'pending' | 'approved' | 'rejected' | 'more_info_requested';
+export type RiskLabel = 'low' | 'medium' | 'high';
+export type Environment = 'test' | 'live';
+export type KeyType = 'publishable' | 'secret';
+
+export interface UserTable {
+  id: Generated<string>;
+  email: string;
+  email_normalized: string;
+  full_name: string;
+  password_hash: string;
+  accepted_terms_at: Timestamp;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface OperatorSessionTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  remember_device: boolean;
+  expires_at: Timestamp;
+  created_at: GeneratedTimestamp;
+}
+
+export interface OrganizationTable {
+  id: Generated<string>;
+  customer_id: string;
+  legal_company_name: string | null;
+  legal_email: string;
+  registration_number: string | null;
+  company_website: string | null;
+  company_address: string | null;
+  display_name: string;
+  alias_name: string | null;
+  logo_url: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface MembershipTable {
+  organization_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member';
+  created_at: GeneratedTimestamp;
+}
+
+export interface ApiKeyTable {
+  id: Generated<string>;
+  organization_id: string;
+  pair_id: string;
+  key_type: KeyType;
+  environment: Environment;
+  key_prefix: string;
+  key_hash: string;
+  label: string | null;
+  created_by: string | null;
+  created_at: GeneratedTimestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface VerificationSessionTable {
+  id: Generated<string>;
+  organization_id: string;
+  api_key_id: string | null;
+  environment: Environment;
+  token_hash: string;
+  external_user_id: string | null;
+  return_url: string | null;
+  webhook_url: string | null;
+  webhook_secret_sealed: string | null;
+  metadata: Json<Record<string, unknown>>;
+  document_type: DocumentType | null;
+  capture_phase: Generated<CapturePhase>;
+  review_status: Generated<ReviewStatus>;
+  risk_label: RiskLabel | null;
+  automated_block_reason: string | null;
+  face_similarity_score: number | null;
+  portrait_descriptor: number[] | null;
+  reviewed_by: string | null;
+  reviewed_at: Timestamp | null;
+  expires_at: Timestamp;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface DocumentAssetTable {
+  id: Generated<string>;
+  session_id: string;
+  side: AssetSide;
+  s3_key: string;
+  content_type: string;
+  byte_size: number;
+  sha256: string;
+  analysis_status: Generated<'pending' | 'completed' | 'failed' | 'skipped'>;
+  created_at: GeneratedTimestamp;
+}
+
+export interface AnalysisResultTable {
+  id: Generated<string>;
+  asset_id: string;
+  session_id: string;
+  extracted: Json<Record<string, unknown>>;
+  model_id: string | null;
+  model_versions: Json<Record<string, unknown>>;
+  raw_scores: Json<Record<string, unknown>>;
+  ela_heatmap_key: string | null;
+  moire_heatmap_key: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface LivenessAttemptTable {
+  id: Generated<string>;
+  session_id: string;
+  client_request_id: string;
+  status: Generated<'pending' | 'validating' | 'passed' | 'failed'>;
+  confidence_score: number | null;
+  failure_reason: string | null;
+  risk_label: RiskLabel | null;
+  video_s3_key: string | null;
+  signals_json: Json<Record<string, unknown>> | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface AuditEventTable {
+  id: Generated<string>;
+  seq: Generated<number>;
+  session_id: string | null;
+  organization_id: string | null;
+  event_type: string;
+  actor_type: 'system' | 'end_user' | 'operator' | 'api_key';
+  actor_user_id: string | null;
+  payload: Json<Record<string, unknown>> | null;
+  rationale: string | null;
+  model_versions: Json<Record<string, unknown>> | null;
+  raw_scores: Json<Record<string, unknown>> | null;
+  created_at: GeneratedTimestamp;
+  /** Set by the chaining trigger. */
+  prev_hash: Generated<string>;
+  hash: Generated<string>;
+}
+
+export interface KycDatabase {
+  users: UserTable;
+  operator_sessions: OperatorSessionTable;
+  organizations: OrganizationTable;
+  memberships: MembershipTable;
+  api_keys: ApiKeyTable;
+  verification_sessions: VerificationSessionTable;
+  document_assets: DocumentAssetTable;
+  analysis_results: AnalysisResultTable;
+  liveness_attempts: LivenessAttemptTable;
+  audit_events: AuditEventTable;
+}

@@ -1,0 +1,151 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Kyc } from '../../kyc.js';
+import {
+  handleSignedValidation,
+  VALIDATOR_PATH,
+  VALIDATOR_SIGNATURE_HEADER,
+} from '../../liveness/liveness-validator.js';
+import { verificationToken } from '../auth-hooks.js';
+import { errorResponses } from '../schemas.js';
+import { sessionIdOf } from './verification.js';
+
+const params = z.object({ sessionId: z.string() });
+const MAX_VIDEO_BYTES = 25 * 1024 * 1024;
+
+export const presignVideoBody = z.object({
+  token: z.string().min(1),
+  requestId: z.uuid(),
+  contentType: z.string().min(1).max(255),
+  byteSize: z.number().int().min(1).max(MAX_VIDEO_BYTES),
+});
+
+export const livenessCompleteBody = z.object({
+  token: z.string().min(1),
+  requestId: z.uuid(),
+  challengeType: z.enum(['blink', 'head_turn']),
+  greenChannelMean: z.array(z.number()).min(30).max(200),
+  landmarksSummary: z.object({
+    yawMin: z.number(),
+    yawMax: z.number(),
+    pitchMin: z.number(),
+    pitchMax: z.number(),
+    faceMotionVariance: z.number(),
+    depthVarianceProxy: z.number(),
+  }),
+  // Base64 of a small image patch; bounded so one probe stays a small request.
+  texturePatchB64: z.string().min(1).max(3_000_000).nullable().optional(),
+  videoS3Key: z.string().min(1).max(512).optional(),
+  videoByteSize: z.number().int().min(1).max(MAX_VIDEO_BYTES).optional(),
+  videoSha256: z
+    .string()
+    .regex(/^[a-fA-F0-9]{64}$/)
+    .optional(),
+});
+
+export function livenessRoutes(kyc: Kyc) {
+  return async (app: FastifyInstance) => {
+    const api = app.withTypeProvider<ZodTypeProvider>();
+    api.post(
+      '/api/verification/sessions/:sessionId/liveness/init',
+      {
+        schema: {
+          tags: ['Verification'],
+          operationId: 'initVerificationLiveness',
+          params,
+          querystring: z.object({ token: z.string().optional() }),
+          response: {
+            201: z.object({ ok: z.literal(true), requestId: z.uuid() }),
+            ...errorResponses(400, 401, 404, 410, 500, 503),
+          },
+        },
+      },
+      async (request, reply) => {
+        const result = await kyc.liveness.init(
+          sessionIdOf(request.params.sessionId),
+          verificationToken(request),
+        );
+        return reply.status(201).send({ ok: true, ...result });
+      },
+    );
+    api.post(
+      '/api/verification/sessions/:sessionId/liveness/presign-video',
+      {
+        schema: {
+          tags: ['Verification'],
+          operationId: 'presignVerificationLivenessVideo',
+          params,
+          body: presignVideoBody,
+          response: {
+            200: z.object({
+              ok: z.literal(true),
+              uploadUrl: z.string().min(1),
+              s3Key: z.string().min(1),
+              expiresInSeconds: z.number().int(),
+            }),
+            ...errorResponses(400, 401, 404, 410, 500, 503),
+          },
+        },
+      },
+      async (request) => ({
+        ok: true as const,
+        ...(await kyc.liveness.presignVideo(sessionIdOf(request.params.sessionId), request.body)),
+      }),
+    );
+    api.post(
+      '/api/verification/sessions/:sessionId/liveness/complete',
+      {
+        bodyLimit: 4 * 1024 * 1024,
+        schema: {
+          tags: ['Verification'],
+          operationId: 'completeVerificationLiveness',
+          params,
+          body: livenessCompleteBody,
+          response: {
+            200: z.object({
+              ok: z.literal(true),
+              passed: z.boolean(),
+              confidenceScore: z.number(),
+              failureCodes: z.array(z.string()),
+            }),
+            ...errorResponses(400, 401, 404, 410, 500, 503),
+          },
+        },
+      },
+      async (request) => ({
+        ok: true as const,
+        ...(await kyc.liveness.complete(sessionIdOf(request.params.sessionId), request.body)),
+      }),
+    );
+  };
+}
+
+/**
+ * The internal liveness validator, for deployments that point `LIVENESS_VALIDATOR_URL` at a
+ * kyc instance. Only HMAC-signed requests (raw body) are served; anything else is 401.
+ */
+export function livenessValidatorRoute(kyc: Kyc) {
+  return async (app: FastifyInstance) => {
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string', bodyLimit: 4 * 1024 * 1024 },
+      (_request, body, done) => done(null, body),
+    );
+    app.post(VALIDATOR_PATH, { schema: { hide: true } }, async (request, reply) => {
+      const header = request.headers[VALIDATOR_SIGNATURE_HEADER];
+      const result = await handleSignedValidation(
+        kyc.validatorSecret,
+        String(request.body ?? ''),
+        Array.isArray(header) ? header[0] : header,
+        kyc.config.livenessSampleRateHz,
+      ).catch(() => undefined);
+      if (!result) {
+        return reply
+          .status(401)
+          .send({ ok: false, error: 'UNAUTHENTICATED', message: 'Invalid validator signature' });
+      }
+      return result;
+    });
+  };
+}

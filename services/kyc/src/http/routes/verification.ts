@@ -1,0 +1,169 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiKeyRow } from '../../db/api-keys-repository.js';
+import { errors } from '../../errors.js';
+import type { Kyc } from '../../kyc.js';
+import { verificationToken } from '../auth-hooks.js';
+import { documentType, errorResponses, getSessionOk, isUuid, side, uploadContentType } from '../schemas.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey?: ApiKeyRow;
+  }
+}
+
+const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+const httpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+
+export const createSessionBody = z
+  .object({
+    externalUserId: z.string().min(1).max(512).optional(),
+    returnUrl: httpUrl.optional(),
+    webhookUrl: httpUrl.optional(),
+    webhookSecret: z.string().min(16).max(255).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  // The body is optional: no body (null) means all defaults.
+  .nullish();
+
+const params = z.object({ sessionId: z.string() });
+const tokenQuery = z.object({ token: z.string().optional() });
+
+export const patchBody = z.object({ documentType, token: z.string().min(1) });
+export const presignBody = z.object({
+  token: z.string().min(1),
+  side,
+  contentType: uploadContentType,
+  byteSize: z.number().int().min(1).max(MAX_UPLOAD_BYTES),
+});
+export const completeBody = presignBody.extend({
+  s3Key: z.string().min(1).max(512),
+  sha256: z.string().regex(/^[a-fA-F0-9]{64}$/),
+});
+
+export const sessionIdOf = (id: string) => {
+  if (!isUuid(id)) throw errors.sessionNotFound();
+  return id;
+};
+
+export function verificationRoutes(kyc: Kyc) {
+  return async (app: FastifyInstance) => {
+    const api = app.withTypeProvider<ZodTypeProvider>();
+
+    api.post(
+      '/api/verification/sessions',
+      {
+        // The key is checked before the body is parsed: an unauthenticated caller learns nothing.
+        onRequest: async (request) => {
+          request.apiKey = await kyc.apiKeys.authenticateSecret(request.headers.authorization);
+        },
+        schema: {
+          tags: ['Verification'],
+          operationId: 'createVerificationSession',
+          description: 'Server-to-server. Authenticate with `Authorization: Bearer sk_<env>_<random>`.',
+          body: createSessionBody,
+          response: {
+            201: z.object({
+              ok: z.literal(true),
+              sessionId: z.uuid(),
+              token: z.string(),
+              clientSecret: z.string(),
+              hostedUrl: z.string(),
+              expiresAt: z.string(),
+            }),
+            ...errorResponses(400, 401, 500, 503),
+          },
+        },
+      },
+      async (request, reply) => {
+        const created = await kyc.sessions.create(request.apiKey as ApiKeyRow, request.body ?? {});
+        reply.header('cache-control', 'no-store');
+        return reply.status(201).send({ ok: true, ...created });
+      },
+    );
+
+    api.get(
+      '/api/verification/sessions/:sessionId',
+      {
+        schema: {
+          tags: ['Verification'],
+          operationId: 'getVerificationSession',
+          params,
+          querystring: tokenQuery,
+          response: { 200: getSessionOk, ...errorResponses(401, 404, 410, 503) },
+        },
+      },
+      async (request) => ({
+        ok: true as const,
+        session: await kyc.sessions.get(sessionIdOf(request.params.sessionId), verificationToken(request)),
+      }),
+    );
+
+    api.patch(
+      '/api/verification/sessions/:sessionId',
+      {
+        schema: {
+          tags: ['Verification'],
+          operationId: 'patchVerificationSession',
+          params,
+          body: patchBody,
+          response: { 200: getSessionOk, ...errorResponses(400, 401, 404, 410, 503) },
+        },
+      },
+      async (request) => ({
+        ok: true as const,
+        session: await kyc.sessions.chooseDocumentType(
+          sessionIdOf(request.params.sessionId),
+          request.body.token,
+          request.body.documentType,
+        ),
+      }),
+    );
+
+    api.post(
+      '/api/verification/sessions/:sessionId/presign',
+      {
+        schema: {
+          tags: ['Verification'],
+          operationId: 'presignVerificationUpload',
+          params,
+          body: presignBody,
+          response: {
+            200: z.object({
+              ok: z.literal(true),
+              uploadUrl: z.string(),
+              s3Key: z.string(),
+              expiresInSeconds: z.number().int(),
+            }),
+            ...errorResponses(400, 401, 404, 410, 500, 503),
+          },
+        },
+      },
+      async (request) => ({
+        ok: true as const,
+        ...(await kyc.sessions.presignUpload(sessionIdOf(request.params.sessionId), request.body)),
+      }),
+    );
+
+    api.post(
+      '/api/verification/sessions/:sessionId/upload-complete',
+      {
+        schema: {
+          tags: ['Verification'],
+          operationId: 'completeVerificationUpload',
+          params,
+          body: completeBody,
+          response: {
+            200: z.object({ ok: z.literal(true), session: getSessionOk.shape.session, assetId: z.uuid() }),
+            ...errorResponses(400, 401, 404, 410, 500, 503),
+          },
+        },
+      },
+      async (request) => ({
+        ok: true as const,
+        ...(await kyc.sessions.completeUpload(sessionIdOf(request.params.sessionId), request.body)),
+      }),
+    );
+  };
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+/** Shared response shapes of seed 000 (zod; OpenAPI is generated from them). */
+export const apiError = z.object({
+  ok: z.literal(false),
+  error: z.string(),
+  message: z.string().optional(),
+  fieldErrors: z.record(z.string(), z.string()).optional(),
+});
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, apiError])) as Record<number, typeof apiError>;
+
+export const userPublic = z.object({ id: z.uuid(), email: z.string(), fullName: z.string() });
+
+export const organizationPublic = z.object({
+  id: z.uuid(),
+  customerId: z.string(),
+  legalCompanyName: z.string().nullable(),
+  legalEmail: z.string(),
+  registrationNumber: z.string().nullable(),
+  companyWebsite: z.string().nullable(),
+  companyAddress: z.string().nullable(),
+  displayName: z.string(),
+  aliasName: z.string().nullable(),
+  logoUrl: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const apiKeySummary = z.object({
+  id: z.uuid(),
+  keyType: z.enum(['publishable', 'secret']),
+  environment: z.enum(['test', 'live']),
+  keyPrefix: z.string(),
+  label: z.string().nullable(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
+export const documentType = z.enum(['passport', 'id_card', 'drive_eta']);
+export const side = z.enum(['front', 'back', 'single', 'poa']);
+export const uploadContentType = z.enum(['image/jpeg', 'image/png', 'image/webp', 'application/pdf']);
+
+export const verificationSessionPublic = z.object({
+  id: z.uuid(),
+  documentType: documentType.nullable(),
+  capturePhase: z.string(),
+  reviewStatus: z.string(),
+  riskLabel: z.string().nullable(),
+  automatedBlockReason: z.string().nullable(),
+  expiresAt: z.string(),
+  assets: z.array(
+    z.object({
+      id: z.uuid(),
+      side,
+      analysisStatus: z.string(),
+      s3Key: z.string(),
+      createdAt: z.string(),
+    }),
+  ),
+});
+
+export const getSessionOk = z.object({ ok: z.literal(true), session: verificationSessionPublic });
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const dashboardSessionSummary = z.object({
+  id: z.uuid(),
+  externalUserId: z.string().nullable(),
+  documentType: z.string().nullable(),
+  capturePhase: z.string(),
+  reviewStatus: z.string(),
+  riskLabel: z.string().nullable(),
+  automatedBlockReason: z.string().nullable(),
+  documentHeatmapViewUrl: z.string().nullable(),
+  elaHeatmapViewUrl: z.string().nullable(),
+  faceSimilarityScore: z.number().nullable(),
+  expiresAt: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const dashboardLatestLiveness = z.object({
+  id: z.uuid(),
+  status: z.string(),
+  confidenceScore: z.number().nullable(),
+  failureReason: z.string().nullable(),
+  riskLabel: z.string().nullable(),
+  signalsJson: jsonObject.nullable(),
+  updatedAt: z.string(),
+});
+
+export const dashboardDetailOk = z.object({
+  ok: z.literal(true),
+  session: dashboardSessionSummary,
+  assets: z.array(
+    z.object({
+      id: z.uuid(),
+      side: z.string(),
+      analysisStatus: z.string(),
+      s3Key: z.string(),
+      contentType: z.string(),
+      createdAt: z.string(),
+      documentViewUrl: z.string().nullable(),
+    }),
+  ),
+  analysisResults: z.array(
+    z.object({
+      assetId: z.uuid(),
+      extracted: jsonObject,
+      modelId: z.string().nullable(),
+      createdAt: z.string(),
+    }),
+  ),
+  livenessAttempts: z.array(
+    z.object({
+      id: z.uuid(),
+      clientRequestId: z.uuid(),
+      status: z.string(),
+      confidenceScore: z.number().nullable(),
+      failureReason: z.string().nullable(),
+      riskLabel: z.string().nullable(),
+      videoReferenceUrl: z.string().nullable(),
+      livenessVideoPlaybackUrl: z.string().nullable(),
+      signalsJson: jsonObject.nullable(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
+  auditEvents: z.array(
+    z.object({
+      id: z.uuid(),
+      eventType: z.string(),
+      actorType: z.string(),
+      actorUserId: z.uuid().nullable(),
+      payload: jsonObject.nullable(),
+      rationale: z.string().nullable(),
+      modelVersions: jsonObject.nullable(),
+      rawScores: jsonObject.nullable(),
+      createdAt: z.string(),
+    }),
+  ),
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Path ids are checked in the domain so a malformed one is the seed's 404/403, not a 400. */
+export const isUuid = (value: string) => UUID.test(value);

@@ -1,0 +1,96 @@
+import { deriveKey, hmacSha256Hex, type ServiceContext } from '@trustplane/kernel';
+import { createAnalysisPipeline } from './analysis/analysis-pipeline.js';
+import { createVisionDocumentAnalyzer, type DocumentAnalyzer } from './analysis/document-analyzer.js';
+import { createApiKeys } from './api-keys/api-keys.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { type KycConfig, loadKycConfig } from './config.js';
+import { createDashboard } from './dashboard/dashboard.js';
+import { createApiKeysRepository } from './db/api-keys-repository.js';
+import { createOrganizationsRepository } from './db/organizations-repository.js';
+import type { KycDatabase } from './db/tables.js';
+import { createUsersRepository } from './db/users-repository.js';
+import { createVerificationRepository } from './db/verification-repository.js';
+import { createLiveness } from './liveness/liveness.js';
+import { createLivenessValidatorClient } from './liveness/liveness-validator.js';
+import { createOperatorAuth } from './operators/operator-auth.js';
+import { createVerificationSessions } from './verification/verification-sessions.js';
+import { createSessionWebhooks } from './webhooks/session-webhooks.js';
+
+export interface KycOptions {
+  /** Replaces the vision analyzer (tests of the orchestration only). */
+  analyzer?: DocumentAnalyzer;
+  config?: KycConfig;
+}
+
+/** Composition root: one set of repositories and domain modules per service context. */
+export function createKyc(context: ServiceContext, version: string, options: KycOptions = {}) {
+  const config = options.config ?? loadKycConfig(process.env);
+  const database = context.database<KycDatabase>();
+  const db = database.kysely;
+  const sealKey = deriveKey(context.signingSecret, 'kyc:webhook-secrets');
+  const validatorSecret =
+    process.env.LIVENESS_VALIDATOR_SECRET?.trim() ||
+    hmacSha256Hex(context.signingSecret, 'kyc:liveness-validator');
+  const analyzer = options.analyzer ?? createVisionDocumentAnalyzer({ ocrWorkers: config.ocrWorkers });
+  context.onClose(() => analyzer.close());
+
+  const users = createUsersRepository(db);
+  const organizations = createOrganizationsRepository(db);
+  const repository = createVerificationRepository(db);
+  const audit = createAuditLog(db);
+  const webhooks = createSessionWebhooks({
+    webhooks: context.webhooks,
+    sealKey,
+    signingSecret: context.signingSecret,
+    config,
+  });
+  const pipeline = createAnalysisPipeline({
+    repository,
+    objects: context.objects,
+    audit,
+    webhooks,
+    analyzer,
+    config,
+    logger: context.logger,
+  });
+  const sessions = createVerificationSessions({
+    repository,
+    objects: context.objects,
+    audit,
+    pipeline,
+    config,
+    publicUrl: context.publicUrl,
+    sealKey,
+  });
+  const validator = createLivenessValidatorClient({
+    secret: validatorSecret,
+    url: config.livenessValidatorUrl,
+    timeoutMs: config.livenessValidatorTimeoutMs,
+    sampleRateHz: config.livenessSampleRateHz,
+  });
+  return {
+    context,
+    version,
+    config,
+    database,
+    validatorSecret,
+    auth: createOperatorAuth(users, config),
+    organizations,
+    apiKeys: createApiKeys(createApiKeysRepository(db)),
+    audit,
+    sessions,
+    liveness: createLiveness({
+      sessions,
+      repository,
+      objects: context.objects,
+      audit,
+      webhooks,
+      validator,
+      analyzer,
+      config,
+    }),
+    dashboard: createDashboard({ repository, objects: context.objects, audit, pipeline, webhooks, config }),
+  };
+}
+
+export type Kyc = ReturnType<typeof createKyc>;

@@ -1,0 +1,95 @@
+/**
+ * Remote photoplethysmography check on the mean green value of the face region per frame:
+ * blood volume changes tint the skin with the heartbeat, so a live face carries a periodic
+ * component at 0.7–4 Hz (42–240 bpm) that a photo, a mask or a static replay does not.
+ */
+export interface PulseResult {
+  /** The spectrum has a clear peak in the heart-rate band. */
+  pulse: boolean;
+  /** Peak (and first harmonic) power over the rest of the band, in dB. */
+  snrDb: number;
+  peakHz: number | null;
+  bpm: number | null;
+  /** Standard deviation of the detrended series (same units as the samples). */
+  amplitude: number;
+}
+
+export const PULSE_BAND_HZ: readonly [number, number] = [0.7, 4];
+/** Peak energy must at least match everything else in the band. */
+export const MIN_PULSE_SNR_DB = 0;
+/** Below this the camera saw no variation at all (a frozen or synthetic image). */
+const MIN_AMPLITUDE = 0.02;
+
+/** Removes the least-squares line (slow illumination drift). */
+export function detrend(samples: readonly number[]): number[] {
+  const n = samples.length;
+  const meanX = (n - 1) / 2;
+  const meanY = samples.reduce((sum, value) => sum + value, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (let i = 0; i < n; i += 1) {
+    covariance += (i - meanX) * ((samples[i] as number) - meanY);
+    variance += (i - meanX) ** 2;
+  }
+  const slope = variance === 0 ? 0 : covariance / variance;
+  return samples.map((value, i) => value - meanY - slope * (i - meanX));
+}
+
+/** Power spectrum (Hann window, zero-padded to `size` bins) of a real series. */
+function powerSpectrum(series: readonly number[], size: number): Float64Array {
+  const n = series.length;
+  const windowed = series.map((value, i) => value * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1))));
+  const power = new Float64Array(size / 2 + 1);
+  for (let k = 0; k <= size / 2; k += 1) {
+    let re = 0;
+    let im = 0;
+    for (let i = 0; i < n; i += 1) {
+      const angle = (2 * Math.PI * k * i) / size;
+      re += (windowed[i] as number) * Math.cos(angle);
+      im -= (windowed[i] as number) * Math.sin(angle);
+    }
+    power[k] = re * re + im * im;
+  }
+  return power;
+}
+
+export function analyzePulse(samples: readonly number[], sampleRateHz: number): PulseResult {
+  const none = (amplitude: number): PulseResult => ({
+    pulse: false,
+    snrDb: Number.NEGATIVE_INFINITY,
+    peakHz: null,
+    bpm: null,
+    amplitude,
+  });
+  if (samples.length < 8 || samples.some((value) => !Number.isFinite(value))) return none(0);
+  const detrended = detrend(samples);
+  const amplitude = Math.sqrt(detrended.reduce((sum, value) => sum + value * value, 0) / detrended.length);
+  if (amplitude < MIN_AMPLITUDE) return none(amplitude);
+  const size = 1024;
+  const power = powerSpectrum(detrended, size);
+  const binHz = sampleRateHz / size;
+  const [low, high] = PULSE_BAND_HZ;
+  const first = Math.ceil(low / binHz);
+  const last = Math.min(Math.floor(high / binHz), power.length - 1);
+  // Band-pass: only the heart-rate band is considered at all.
+  let peak = first;
+  for (let k = first; k <= last; k += 1) if ((power[k] as number) > (power[peak] as number)) peak = k;
+  // The peak's main lobe (Hann, zero-padded) spans about ±2 bins of the unpadded transform.
+  const halfWidth = Math.max(1, Math.round((2 * size) / samples.length / 2));
+  const inSignal = (k: number) => Math.abs(k - peak) <= halfWidth || Math.abs(k - 2 * peak) <= halfWidth;
+  let signal = 0;
+  let noise = 0;
+  for (let k = first; k <= last; k += 1) {
+    if (inSignal(k)) signal += power[k] as number;
+    else noise += power[k] as number;
+  }
+  const snrDb = 10 * Math.log10(signal / Math.max(noise, 1e-12));
+  const peakHz = peak * binHz;
+  return {
+    pulse: snrDb >= MIN_PULSE_SNR_DB,
+    snrDb: Math.round(snrDb * 100) / 100,
+    peakHz: Math.round(peakHz * 1000) / 1000,
+    bpm: Math.round(peakHz * 60),
+    amplitude: Math.round(amplitude * 1000) / 1000,
+  };
+}

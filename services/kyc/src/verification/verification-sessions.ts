@@ -1,0 +1,297 @@
+import { createHash } from 'node:crypto';
+import {
+  type AnyObjectStore,
+  constantTimeEqual,
+  randomToken,
+  sealSecret,
+  sha256Hex,
+} from '@trustplane/kernel';
+import type { AnalysisPipeline } from '../analysis/analysis-pipeline.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { KycConfig } from '../config.js';
+import type { ApiKeyRow } from '../db/api-keys-repository.js';
+import type { AssetSide, DocumentType } from '../db/tables.js';
+import type { AssetRow, SessionRow, VerificationRepository } from '../db/verification-repository.js';
+import { errors } from '../errors.js';
+import {
+  canChooseDocumentType,
+  phaseAfterDocumentType,
+  phaseAfterUpload,
+  sideRefusal,
+} from './capture-phase.js';
+
+export interface CreateSessionInput {
+  externalUserId?: string;
+  returnUrl?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface VerificationSessionPublic {
+  id: string;
+  documentType: DocumentType | null;
+  capturePhase: string;
+  reviewStatus: string;
+  riskLabel: string | null;
+  automatedBlockReason: string | null;
+  expiresAt: string;
+  assets: { id: string; side: AssetSide; analysisStatus: string; s3Key: string; createdAt: string }[];
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'application/pdf': 'pdf',
+};
+
+export function toSessionPublic(session: SessionRow, assets: AssetRow[]): VerificationSessionPublic {
+  return {
+    id: session.id,
+    documentType: session.document_type,
+    capturePhase: session.capture_phase,
+    reviewStatus: session.review_status,
+    riskLabel: session.risk_label,
+    automatedBlockReason: session.automated_block_reason,
+    expiresAt: session.expires_at.toISOString(),
+    assets: assets.map((asset) => ({
+      id: asset.id,
+      side: asset.side,
+      analysisStatus: asset.analysis_status,
+      s3Key: asset.s3_key,
+      createdAt: asset.created_at.toISOString(),
+    })),
+  };
+}
+
+/** The object key prefix a session's uploads for `side` must live under. */
+export const uploadPrefix = (sessionId: string, side: AssetSide) => `sessions/${sessionId}/uploads/${side}/`;
+
+export interface VerificationSessionsOptions {
+  repository: VerificationRepository;
+  objects: AnyObjectStore;
+  audit: AuditLog;
+  pipeline: AnalysisPipeline;
+  config: KycConfig;
+  publicUrl: string;
+  sealKey: Buffer;
+}
+
+export function createVerificationSessions(options: VerificationSessionsOptions) {
+  const { repository, objects, audit, pipeline, config, sealKey } = options;
+  const db = repository.db;
+
+  /** The session a token opens: 404 unknown, 401 wrong token, 410 expired. */
+  async function authorize(sessionId: string, token: string | undefined): Promise<SessionRow> {
+    const session = await repository.findSession(sessionId);
+    if (!session) throw errors.sessionNotFound();
+    if (!token || !constantTimeEqual(sha256Hex(token), session.token_hash)) throw errors.invalidToken();
+    if (session.expires_at.getTime() <= Date.now()) throw errors.expired();
+    return session;
+  }
+
+  async function publicView(session: SessionRow): Promise<VerificationSessionPublic> {
+    return toSessionPublic(session, await repository.listAssets(session.id));
+  }
+
+  return {
+    authorize,
+
+    async create(key: ApiKeyRow, input: CreateSessionInput) {
+      if (input.webhookSecret && !input.webhookUrl) {
+        throw errors.validation('webhookSecret requires webhookUrl', {
+          webhookSecret: 'Requires webhookUrl',
+        });
+      }
+      if (input.webhookUrl && !input.webhookSecret) {
+        throw errors.validation('webhookUrl needs a webhookSecret (16+ characters) to sign deliveries', {
+          webhookSecret: 'Required with webhookUrl',
+        });
+      }
+      const token = `vs_${key.environment}_${randomToken(32)}`;
+      const expiresAt = new Date(Date.now() + config.verificationSessionTtlSeconds * 1000);
+      const session = await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('verification_sessions')
+          .values({
+            organization_id: key.organization_id,
+            api_key_id: key.id,
+            environment: key.environment,
+            token_hash: sha256Hex(token),
+            external_user_id: input.externalUserId ?? null,
+            return_url: input.returnUrl ?? null,
+            webhook_url: input.webhookUrl ?? null,
+            webhook_secret_sealed: input.webhookSecret ? sealSecret(sealKey, input.webhookSecret) : null,
+            metadata: JSON.stringify(input.metadata ?? {}),
+            expires_at: expiresAt,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await audit.append(trx, {
+          sessionId: row.id,
+          organizationId: row.organization_id,
+          eventType: 'session_created',
+          actorType: 'api_key',
+          payload: { apiKeyId: key.id, environment: key.environment, externalUserId: row.external_user_id },
+        });
+        return row;
+      });
+      return {
+        sessionId: session.id,
+        token,
+        clientSecret: token,
+        hostedUrl: new URL(`/verify/${session.id}`, options.publicUrl).toString(),
+        expiresAt: session.expires_at.toISOString(),
+      };
+    },
+
+    async get(sessionId: string, token: string | undefined) {
+      return publicView(await authorize(sessionId, token));
+    },
+
+    async chooseDocumentType(sessionId: string, token: string, documentType: DocumentType) {
+      await authorize(sessionId, token);
+      const updated = await db.transaction().execute(async (trx) => {
+        const session = await repository.lockSession(trx, sessionId);
+        if (!session) throw errors.sessionNotFound();
+        if (!canChooseDocumentType(session.capture_phase)) {
+          throw errors.validation('The document type can no longer change: ID images were uploaded', {
+            documentType: 'Locked after the first ID upload',
+          });
+        }
+        const row = await trx
+          .updateTable('verification_sessions')
+          .set({
+            document_type: documentType,
+            capture_phase: phaseAfterDocumentType(documentType),
+            updated_at: new Date(),
+          })
+          .where('id', '=', sessionId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await audit.append(trx, {
+          sessionId,
+          organizationId: row.organization_id,
+          eventType: 'document_type_selected',
+          actorType: 'end_user',
+          payload: { documentType },
+        });
+        return row;
+      });
+      return publicView(updated);
+    },
+
+    async presignUpload(
+      sessionId: string,
+      input: { token: string; side: AssetSide; contentType: string; byteSize: number },
+    ) {
+      const session = await authorize(sessionId, input.token);
+      const refusal = sideRefusal(session.capture_phase, input.side);
+      if (refusal) throw errors.validation(refusal, { side: refusal });
+      if (input.side !== 'poa' && input.contentType === 'application/pdf') {
+        throw errors.validation('ID images must be JPEG, PNG or WebP', {
+          contentType: 'PDF only for proof of address',
+        });
+      }
+      const key = `${uploadPrefix(sessionId, input.side)}${randomToken(12)}.${EXTENSIONS[input.contentType]}`;
+      let presigned: Awaited<ReturnType<AnyObjectStore['presignPut']>>;
+      try {
+        presigned = await objects.presignPut(key, {
+          contentType: input.contentType,
+          contentLength: input.byteSize,
+          expiresInSeconds: config.uploadUrlTtlSeconds,
+        });
+      } catch {
+        throw errors.storageUnavailable();
+      }
+      return { uploadUrl: presigned.url, s3Key: key, expiresInSeconds: config.uploadUrlTtlSeconds };
+    },
+
+    async completeUpload(
+      sessionId: string,
+      input: {
+        token: string;
+        side: AssetSide;
+        s3Key: string;
+        contentType: string;
+        byteSize: number;
+        sha256: string;
+      },
+    ) {
+      const session = await authorize(sessionId, input.token);
+      const refusal = sideRefusal(session.capture_phase, input.side);
+      if (refusal) throw errors.validation(refusal, { side: refusal });
+      if (!input.s3Key.startsWith(uploadPrefix(sessionId, input.side)) || input.s3Key.includes('..')) {
+        throw errors.validation('s3Key was not issued for this session and side', {
+          s3Key: 'Not issued here',
+        });
+      }
+      const head = await objects.head(input.s3Key).catch(() => {
+        throw errors.storageUnavailable();
+      });
+      if (!head) throw errors.validation('The object was not uploaded', { s3Key: 'No object at this key' });
+      if (head.size !== input.byteSize) {
+        throw errors.validation(`Uploaded size ${head.size} does not match byteSize ${input.byteSize}`, {
+          byteSize: 'Does not match the uploaded object',
+        });
+      }
+      const expected = input.sha256.toLowerCase();
+      const actual = head.sha256 ?? (await hashObject(objects, input.s3Key));
+      if (actual !== expected) {
+        throw errors.validation('Uploaded bytes do not match sha256', {
+          sha256: 'Does not match the uploaded object',
+        });
+      }
+      const { asset, session: advanced } = await db.transaction().execute(async (trx) => {
+        const locked = await repository.lockSession(trx, sessionId);
+        if (!locked) throw errors.sessionNotFound();
+        const next = phaseAfterUpload(locked.capture_phase, input.side);
+        if (!next) {
+          const reason = sideRefusal(locked.capture_phase, input.side) ?? 'Wrong capture phase';
+          throw errors.validation(reason, { side: reason });
+        }
+        const inserted = await repository.insertAsset(trx, {
+          session_id: sessionId,
+          side: input.side,
+          s3_key: input.s3Key,
+          content_type: input.contentType,
+          byte_size: input.byteSize,
+          sha256: expected,
+        });
+        const row = await trx
+          .updateTable('verification_sessions')
+          .set({ capture_phase: next, updated_at: new Date() })
+          .where('id', '=', sessionId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await audit.append(trx, {
+          sessionId,
+          organizationId: row.organization_id,
+          eventType: 'document_uploaded',
+          actorType: 'end_user',
+          payload: {
+            assetId: inserted.id,
+            side: input.side,
+            byteSize: input.byteSize,
+            sha256: expected,
+            capturePhase: next,
+          },
+        });
+        return { asset: inserted, session: row };
+      });
+      await pipeline.run(advanced, asset, { reanalysis: false });
+      const fresh = (await repository.findSession(sessionId)) as SessionRow;
+      return { session: await publicView(fresh), assetId: asset.id };
+    },
+  };
+}
+
+async function hashObject(objects: AnyObjectStore, key: string): Promise<string> {
+  const { body } = await objects.get(key);
+  const hash = createHash('sha256');
+  for await (const chunk of body) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export type VerificationSessions = ReturnType<typeof createVerificationSessions>;
