@@ -63,6 +63,16 @@ const child = spawn(
     },
   },
 );
+// Interrupted (Ctrl-C, CI timeout): stop the test processes and the server, never leave them behind.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    child.kill(signal);
+    server.stop().finally(() => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
+}
 const code = await new Promise((resolve) => child.on('close', (status) => resolve(status ?? 1)));
 await server.stop();
 fs.rmSync(dataDir, { recursive: true, force: true });
