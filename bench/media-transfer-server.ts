@@ -36,3 +36,6 @@ const token = await ring.sign(
 );
 const port = (running.services[0]!.http!.server.address() as AddressInfo).port;
 process.stdout.write(`${JSON.stringify({ port, pid: process.pid, token })}\n`);
+process.on('SIGTERM', () => {
+  running.stop().finally(() => process.exit(0));
+});
