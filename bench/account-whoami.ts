@@ -8,6 +8,8 @@ import { PASSWORD_HASH_PARAMETERS } from '@trustplane/kernel';
 import autocannon from 'autocannon';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 10);
+// Alternating rounds: on a shared machine a single pair of runs measures the neighbours' load.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const LOGIN_CONNECTIONS = Number(process.env.BENCH_LOGIN_CONNECTIONS ?? 4);
 
@@ -36,25 +38,38 @@ async function stop(child: ChildProcess) {
   await new Promise((resolve) => child.once('exit', resolve));
 }
 
-async function whoami(server: Started) {
-  const options = {
+function whoamiOptions(server: Started, token: string | undefined) {
+  return {
     url: `http://127.0.0.1:${server.port}/api/v1/auth/whoami`,
     connections: CONNECTIONS,
-    headers: server.token ? { authorization: `Bearer ${server.token}` } : {},
+    headers: token ? { authorization: `Bearer ${token}` } : {},
   };
-  await autocannon({ ...options, duration: 2 }); // warm-up
-  const result = await autocannon({ ...options, duration: DURATION_SECONDS });
+}
+
+async function measure(server: Started, token: string | undefined, seconds: number) {
+  const result = await autocannon({ ...whoamiOptions(server, token), duration: seconds });
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 const account = await start('account');
+let bare: Started | undefined;
 try {
   const sample = await fetch(`http://127.0.0.1:${account.port}/api/v1/auth/whoami`, {
     headers: { authorization: `Bearer ${account.token}` },
   });
-  const bare = await start('bare', { BENCH_WHOAMI_BODY: await sample.text() });
-  const bareResult = await whoami(bare).finally(() => stop(bare.child));
-  const accountResult = await whoami(account);
+  bare = await start('bare', { BENCH_WHOAMI_BODY: await sample.text() });
+  await measure(bare, undefined, 2); // warm-up
+  await measure(account, account.token, 2);
+  const bareRuns: Awaited<ReturnType<typeof measure>>[] = [];
+  const accountRuns: Awaited<ReturnType<typeof measure>>[] = [];
+  const roundSeconds = Math.max(2, Math.round(DURATION_SECONDS / ROUNDS));
+  for (let round = 0; round < ROUNDS; round++) {
+    bareRuns.push(await measure(bare, undefined, roundSeconds));
+    accountRuns.push(await measure(account, account.token, roundSeconds));
+  }
+  const ratios = accountRuns.map((run, index) => run.rps / bareRuns[index]!.rps);
   const login = await autocannon({
     url: `http://127.0.0.1:${account.port}/api/v1/auth/login`,
     method: 'POST',
@@ -63,20 +78,21 @@ try {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: account.email, password: account.password }),
   });
-  const ratio = accountResult.rps / bareResult.rps;
   const p = PASSWORD_HASH_PARAMETERS;
+  const describe = (runs: Awaited<ReturnType<typeof measure>>[]) =>
+    `${median(runs.map((run) => run.rps)).toFixed(0)} req/s (rounds ${runs.map((run) => run.rps.toFixed(0)).join(', ')}), ` +
+    `p99 ${median(runs.map((run) => run.p99))} ms, errors ${runs.reduce((sum, run) => sum + run.errors, 0)}`;
+  console.log(`bare fastify whoami : ${describe(bareRuns)}`);
+  console.log(`account whoami (JWT): ${describe(accountRuns)}`);
   console.log(
-    `bare fastify whoami : ${bareResult.rps.toFixed(0)} req/s, p99 ${bareResult.p99} ms, errors ${bareResult.errors}`,
+    `ratio account/bare  : ${median(ratios).toFixed(2)} median of rounds ${ratios.map((r) => r.toFixed(2)).join(', ')} (target >= 0.60)`,
   );
-  console.log(
-    `account whoami (JWT): ${accountResult.rps.toFixed(0)} req/s, p99 ${accountResult.p99} ms, errors ${accountResult.errors}`,
-  );
-  console.log(`ratio account/bare  : ${ratio.toFixed(2)} (target >= 0.60)`);
   console.log(
     `login (argon2id m=${p.memoryCost} KiB, t=${p.timeCost}, p=${p.parallelism}; ${LOGIN_CONNECTIONS} connections): ` +
       `p50 ${login.latency.p50} ms, p99 ${login.latency.p99} ms, ${login.requests.average.toFixed(1)} req/s, ` +
       `non-2xx ${login.non2xx}, errors ${login.errors}`,
   );
 } finally {
+  if (bare) await stop(bare.child);
   await stop(account.child);
 }

@@ -105,13 +105,20 @@ export class TokenService {
     );
   }
 
-  async verifyAccess(token: string): Promise<AccessClaims> {
+  /** The claims of an access token verified before and not yet expired; undefined otherwise. */
+  cachedAccess(token: string): AccessClaims | undefined {
     if (this.#keyGeneration !== this.keys.ring) {
       this.#verified.clear();
       this.#keyGeneration = this.keys.ring;
+      return undefined;
     }
     const cached = this.#verified.get(token);
-    if (cached && cached.exp * 1000 > Date.now()) return cached;
+    return cached && cached.exp * 1000 > Date.now() ? cached : undefined;
+  }
+
+  async verifyAccess(token: string): Promise<AccessClaims> {
+    const cached = this.cachedAccess(token);
+    if (cached) return cached;
     const claims = await this.#verify<AccessClaims>(token, 'access');
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
       // Oldest first: Map keeps insertion order.

@@ -1,5 +1,5 @@
 import { constantTimeEqual, randomToken } from '@trustplane/kernel';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { AccountConfig } from '../config.js';
 import { errors } from '../errors.js';
 
@@ -37,14 +37,20 @@ export function clearSessionCookies(reply: FastifyReply, config: AccountConfig):
  * configured header must echo the cookie (constant-time compare), else 403/4030.
  */
 export function csrfGate(config: AccountConfig) {
-  return async (request: FastifyRequest) => {
-    if (!MUTATING.has(request.method)) return;
-    if (request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined) return;
-    const cookie = request.cookies?.[CSRF_COOKIE];
-    if (cookie === undefined) return;
-    const header = request.headers[config.csrfHeader];
-    if (typeof header !== 'string' || header.length === 0 || !constantTimeEqual(header, cookie)) {
-      throw errors.csrf();
-    }
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    done(csrfFailure(config, request));
   };
+}
+
+function csrfFailure(config: AccountConfig, request: FastifyRequest) {
+  if (!MUTATING.has(request.method)) return undefined;
+  if (request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined)
+    return undefined;
+  const cookie = request.cookies?.[CSRF_COOKIE];
+  if (cookie === undefined) return undefined;
+  const header = request.headers[config.csrfHeader];
+  if (typeof header !== 'string' || header.length === 0 || !constantTimeEqual(header, cookie)) {
+    return errors.csrf();
+  }
+  return undefined;
 }

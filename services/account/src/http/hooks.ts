@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { AccountDeps } from '../deps.js';
 import type { LimitFamily } from './limits.js';
-import { authenticate } from './principal.js';
+import { authenticate, authenticateFromCache } from './principal.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -10,19 +10,37 @@ declare module 'fastify' {
   }
 }
 
+// The hooks below are callback-style with a synchronous fast path: they run on every request,
+// and the common case (general cap, an already verified JWT) needs no promise at all.
+
 /** onRequest hook: the route's per-IP window (seed "Rate limits" card). */
 export function rateLimitHook(deps: AccountDeps) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const family = request.routeOptions.config?.rateLimit ?? 'general';
-    const headers = await deps.limits.enforce(family, request.ip);
-    if (headers) reply.headers(headers);
+    if (family === 'general') {
+      done(deps.limits.checkGeneral(request.ip));
+      return;
+    }
+    deps.limits.enforce(family, request.ip).then((headers) => {
+      if (headers) reply.headers(headers);
+      done();
+    }, done);
   };
 }
 
 /** onRequest hook of the authenticated scope. */
 export function authHook(deps: AccountDeps) {
-  return async (request: FastifyRequest) => {
-    request.principal = await authenticate(deps, request);
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    const cached = authenticateFromCache(deps, request);
+    if (cached) {
+      request.principal = cached;
+      done();
+      return;
+    }
+    authenticate(deps, request).then((principal) => {
+      request.principal = principal;
+      done();
+    }, done);
   };
 }
 

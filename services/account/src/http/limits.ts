@@ -113,10 +113,9 @@ export class Limits {
   /** Consumes one point for `key` in `family`; throws the seed's 429 when exhausted. */
   async enforce(family: LimitFamily, key: string): Promise<Record<string, string> | undefined> {
     if (family === 'general') {
-      const decision = this.#general.consume(key);
-      if (decision.allowed) return undefined;
-      this.#rejections.inc({ limiter: family });
-      throw errors.rateLimited(decision.retryAfterSeconds, this.#general.limit, 60);
+      const failure = this.checkGeneral(key);
+      if (failure) throw failure;
+      return undefined;
     }
     const limiter = this.#families[family];
     this.#checks.inc({ limiter: family });
@@ -129,6 +128,14 @@ export class Limits {
       'x-ratelimit-limit': String(decision.limit),
       'x-ratelimit-remaining': String(decision.remaining),
     };
+  }
+
+  /** The general per-IP cap, synchronously: the 429 to answer, or undefined. */
+  checkGeneral(key: string) {
+    const decision = this.#general.consume(key);
+    if (decision.allowed) return undefined;
+    this.#rejections.inc({ limiter: 'general' });
+    return errors.rateLimited(decision.retryAfterSeconds, this.#general.limit, 60);
   }
 
   /** The service account's own `rate_limit_per_minute`, counted per API key. */

@@ -1,6 +1,6 @@
 import { hashApiKey } from '@trustplane/kernel';
 import type { FastifyRequest } from 'fastify';
-import { NIL_UUID, type OrgClaim, type PrincipalType } from '../auth/tokens.js';
+import { type AccessClaims, NIL_UUID, type OrgClaim, type PrincipalType } from '../auth/tokens.js';
 import type { AccountDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import { hasPermission } from '../identity/access.js';
@@ -66,6 +66,35 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match[1];
 }
 
+function principalFromClaims(claims: AccessClaims): Principal {
+  const sid = claims.sid === NIL_UUID ? null : claims.sid;
+  return {
+    type: claims.principal_type === 'service' ? 'service' : 'human',
+    accountId: claims.sub,
+    sessionId: sid,
+    orgId: claims.org_id,
+    permissions: Array.isArray(claims.permissions) ? claims.permissions : [],
+    organizations: Array.isArray(claims.organizations) ? claims.organizations : [],
+    via: 'jwt',
+    jti: claims.jti,
+    expiresAt: new Date(claims.exp * 1000),
+    apiKeyId: null,
+  };
+}
+
+/**
+ * The synchronous hot path: a well-formed Bearer token verified before, unexpired and not
+ * revoked. Anything else (undefined) goes through `authenticate`, which explains the failure.
+ */
+export function authenticateFromCache(deps: AccountDeps, request: FastifyRequest): Principal | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined || !header.startsWith('Bearer ')) return undefined;
+  const claims = deps.tokens.cachedAccess(header.slice(7));
+  if (!claims) return undefined;
+  if (deps.revocations.isRevoked(claims.jti, claims.sid === NIL_UUID ? null : claims.sid)) return undefined;
+  return principalFromClaims(claims);
+}
+
 /** Resolves the caller from `Authorization: Bearer` or `X-API-Key`; throws 401/4003 when neither works. */
 export async function authenticate(deps: AccountDeps, request: FastifyRequest): Promise<Principal> {
   const token = bearerToken(request);
@@ -75,18 +104,7 @@ export async function authenticate(deps: AccountDeps, request: FastifyRequest): 
     if (deps.revocations.isRevoked(claims.jti, sid)) {
       throw errors.unauthorized('Token has been revoked');
     }
-    return {
-      type: claims.principal_type === 'service' ? 'service' : 'human',
-      accountId: claims.sub,
-      sessionId: sid,
-      orgId: claims.org_id,
-      permissions: Array.isArray(claims.permissions) ? claims.permissions : [],
-      organizations: Array.isArray(claims.organizations) ? claims.organizations : [],
-      via: 'jwt',
-      jti: claims.jti,
-      expiresAt: new Date(claims.exp * 1000),
-      apiKeyId: null,
-    };
+    return principalFromClaims(claims);
   }
   const apiKey = request.headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey.length > 0) return authenticateApiKey(deps, apiKey);
