@@ -87,7 +87,7 @@ export function createApiKeys(repository: ApiKeysRepository) {
       }
       if (!/^sk_(test|live)_[0-9A-Za-z]+$/.test(raw)) throw errors.apiKeyInvalid();
       const row = await repository.useActive(hashApiKey(raw));
-      if (!row || row.key_type !== 'secret') throw errors.apiKeyInvalid();
+      if (row?.key_type !== 'secret') throw errors.apiKeyInvalid();
       return row;
     },
   };

@@ -48,8 +48,7 @@ export function createLiveness(options: {
       .where('session_id', '=', sessionId)
       .where('client_request_id', '=', requestId)
       .executeTakeFirst();
-    if (!attempt || attempt.status !== 'pending') throw errors.livenessRequestInvalid();
-    return attempt;
+    if (attempt?.status !== 'pending') throw errors.livenessRequestInvalid();
   }
 
   return {
