@@ -63,6 +63,48 @@ describe('surface', () => {
     assert.deepEqual(missing, []);
   });
 
+  test('every protected seed route refuses missing, revoked and foreign-signed credentials', async () => {
+    const publicRoutes = new Set([
+      'POST /api/v1/auth/register',
+      'POST /api/v1/auth/login',
+      'POST /api/v1/auth/refresh',
+      'POST /api/v1/auth/resend-verification',
+      'POST /api/v1/auth/password-reset',
+      'POST /api/v1/auth/password-reset/confirm',
+      'POST /api/v1/auth/verify',
+      'GET /api/v1/auth/public-key',
+      'POST /api/v1/auth/token-exchange',
+      'GET /api/v1/organizations/{org_id}/check',
+      'GET /health',
+      'GET /health/detailed',
+      'GET /metrics',
+    ]);
+    const user = await h.register();
+    const revoked = await h.register();
+    await h.call({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(revoked.accessToken) });
+    const id = '6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5';
+    const protectedOps = contract
+      .operations()
+      .filter((operation) => !publicRoutes.has(`${operation.method} ${operation.template}`));
+    assert.equal(protectedOps.length, 37);
+    for (const operation of protectedOps) {
+      const url =
+        operation.template.replace(/\{(\w+)\}/g, id) +
+        (operation.template === '/api/v1/service-accounts' ? `?organization_id=${id}` : '');
+      const method = operation.method as 'GET';
+      const payload = method === 'GET' || method === 'DELETE' ? undefined : {};
+      for (const headers of [
+        {},
+        bearer(revoked.accessToken),
+        bearer(`${user.accessToken.slice(0, -6)}AAAAAA`),
+        { 'x-api-key': 'ak_live_unknown' },
+      ]) {
+        const response = await h.call({ method, url, headers, ...(payload ? { payload } : {}) });
+        assertError(response, 401, 4003);
+      }
+    }
+  });
+
   test('OpenAPI document lists the routes with their schemas', async () => {
     const response = await h.app.inject({ method: 'GET', url: '/openapi.json' });
     assert.equal(response.statusCode, 200);
