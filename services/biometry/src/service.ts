@@ -108,13 +108,28 @@ export function createBiometry(context: ServiceContext, version: string) {
     });
   }
 
+  /** Hands jobs of dead workers back to the queue (once per attempt, whichever live worker sees them first). */
+  async function requeueOrphans(): Promise<void> {
+    for (const orphan of await jobs.orphaned(config.heartbeatSeconds * 3)) {
+      const payload: ProcessJobPayload = { version: 1, jobId: orphan.id };
+      const sent = await context.jobs.send(PROCESS_QUEUE, payload, {
+        priority: orphan.priority === 'high' ? 10 : 0,
+        singletonKey: `${orphan.id}:attempt-${orphan.attempts}`,
+      });
+      if (sent) context.logger.warn({ jobId: orphan.id }, 'job of a dead worker requeued');
+    }
+    await workers.prune(3600);
+  }
+
   async function startWorkers(): Promise<Stoppable> {
     const worker = { id: WORKER_ID, hostname: hostname(), pid: process.pid };
     await workers.heartbeat(worker);
+    const beat = async () => {
+      await workers.heartbeat(worker);
+      await requeueOrphans();
+    };
     const timer = setInterval(() => {
-      workers
-        .heartbeat(worker)
-        .catch((error) => context.logger.warn({ err: error }, 'worker heartbeat failed'));
+      beat().catch((error) => context.logger.warn({ err: error }, 'worker heartbeat failed'));
     }, config.heartbeatSeconds * 1000);
     timer.unref();
     await context.jobs.work([PROCESS_QUEUE, PURGE_QUEUE]);

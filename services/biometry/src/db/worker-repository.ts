@@ -13,6 +13,13 @@ export function createWorkerRepository(db: Kysely<BiometryDatabase>) {
     async remove(id: string): Promise<void> {
       await db.deleteFrom('workers').where('id', '=', id).execute();
     },
+    /** Forgets workers silent for longer than `olderThanSeconds`. */
+    async prune(olderThanSeconds: number): Promise<void> {
+      await db
+        .deleteFrom('workers')
+        .where('heartbeat_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+        .execute();
+    },
     /** Workers whose heartbeat is more recent than `withinSeconds`. */
     async countActive(withinSeconds: number): Promise<number> {
       const row = await db

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { type BootedService, bootService } from '@trustplane/kernel/testkit';
+import { biometryService } from '../src/index.js';
+import { jobBody, mintKey } from './helpers.js';
+
+const WORKER = fileURLToPath(new URL('./support/worker-process.ts', import.meta.url));
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('worker crash mid-job', () => {
+  let booted: BootedService;
+  const children: ChildProcess[] = [];
+
+  const startWorker = async (): Promise<ChildProcess> => {
+    // `node --import tsx`, not the tsx wrapper: SIGKILL must reach the process doing the work.
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+      env: {
+        ...process.env,
+        DATABASE_URL: booted.database.url,
+        TRUSTPLANE_DATA_DIR: booted.dataDir,
+        LOG_LEVEL: 'silent',
+        BIOMETRY_HEARTBEAT_SECONDS: '1',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    await waitFor(async () => (output.includes('ready') ? true : undefined), 60_000);
+    return child;
+  };
+
+  before(async () => {
+    booted = await bootService(biometryService);
+  });
+  after(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await booted?.close();
+  });
+
+  it('retries the job on another worker and records its result exactly once', async () => {
+    const key = await mintKey(booted);
+    const headers = { 'x-service-api-key': key };
+    const first = await startWorker();
+    const submitted = await booted.app.inject({
+      method: 'POST',
+      url: '/jobs/submit',
+      headers,
+      payload: jobBody(),
+    });
+    assert.equal(submitted.statusCode, 202);
+    const jobId = submitted.json().job_id as string;
+    const processing = await waitFor(async () => {
+      const status = (await booted.app.inject({ method: 'GET', url: `/jobs/${jobId}`, headers })).json();
+      return status.status === 'processing' ? status : undefined;
+    });
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+
+    await startWorker();
+    const done = await waitFor(async () => {
+      const status = (await booted.app.inject({ method: 'GET', url: `/jobs/${jobId}`, headers })).json();
+      return status.status === 'completed' ? status : undefined;
+    });
+    assert.notEqual(done.worker_id, processing.worker_id);
+    const results = (await booted.app.inject({ method: 'GET', url: '/jobs/results', headers })).json();
+    assert.equal(results.total_ready, 1);
+    assert.equal(results.results[0].job_id, jobId);
+    assert.equal(results.results[0].outcome, 'verified');
+    const rows = await booted.context
+      .database<{ jobs: { id: string; attempts: number } }>()
+      .kysely.selectFrom('jobs')
+      .select(['id', 'attempts'])
+      .execute();
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.attempts, 2);
+  });
+});
