@@ -388,6 +388,52 @@ describe('analysis outcomes and webhooks', () => {
   });
 });
 
+describe('review outcome delivery', () => {
+  it('POSTs VERIFICATION_OUTCOME_WEBHOOK_URL and the session webhook with returnUrl?session_id&status', async () => {
+    const t = await h.tenant();
+    const secret = 'whsec-review-0123456789';
+    const s = await h.session(t.sk, {
+      webhookUrl: receiverUrl,
+      webhookSecret: secret,
+      returnUrl: 'https://tenant.example/back?from=kyc',
+      metadata: { customer: 7 },
+    });
+    const review = await h.call({
+      method: 'POST',
+      url: `/api/dashboard/verifications/${s.sessionId}/review`,
+      headers: { cookie: t.cookie },
+      payload: { decision: 'reject', rationale: 'document clearly altered' },
+    });
+    assert.equal(review.statusCode, 200);
+    assert.equal(review.json().reviewStatus, 'rejected');
+    const outcome = await waitFor(() =>
+      received.find(
+        (r) =>
+          r.headers['x-trustplane-event'] === 'verification.outcome' &&
+          JSON.parse(r.body).sessionId === s.sessionId,
+      ),
+    );
+    const payload = JSON.parse(outcome.body);
+    assert.equal(payload.data.decision, 'reject');
+    assert.deepEqual(payload.metadata, { customer: 7 });
+    const returnUrl = new URL(payload.data.returnUrl);
+    assert.equal(returnUrl.searchParams.get('session_id'), s.sessionId);
+    assert.equal(returnUrl.searchParams.get('status'), 'rejected');
+    assert.equal(returnUrl.searchParams.get('from'), 'kyc');
+    const completed = await waitFor(() =>
+      received.find(
+        (r) =>
+          r.headers['x-trustplane-event'] === 'verification.completed' &&
+          JSON.parse(r.body).sessionId === s.sessionId &&
+          JSON.parse(r.body).data.decision === 'reject',
+      ),
+    );
+    assert.ok(
+      verifyWebhookSignature(secret, completed.body, completed.headers['x-trustplane-signature'] as string),
+    );
+  });
+});
+
 describe('audit events', () => {
   it('are append-only in the database and hash-chained', async () => {
     const t = await h.tenant();

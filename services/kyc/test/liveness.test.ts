@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { analyzePulse, detrend } from '../src/liveness/rppg.js';
+import { checkLandmarks } from '../src/liveness/landmarks.js';
+import { greenSeries, Harness, LIVE_LANDMARKS, sha256 } from './helpers.js';
+
+let h: Harness;
+before(async () => {
+  h = await Harness.boot();
+});
+after(async () => {
+  await h?.close();
+});
+
+describe('rPPG pulse check', () => {
+  it('finds a 72 bpm pulse under noise and drift', () => {
+    const result = analyzePulse(greenSeries({ n: 120 }), 15);
+    assert.ok(result.pulse, JSON.stringify(result));
+    assert.equal(result.bpm, 72);
+  });
+  it('refuses flat, drifting and pure-noise series', () => {
+    assert.equal(analyzePulse(Array(90).fill(118), 15).pulse, false);
+    assert.equal(
+      analyzePulse(
+        Array.from({ length: 90 }, (_, i) => 100 + i * 0.3),
+        15,
+      ).pulse,
+      false,
+    );
+    for (const seed of [1, 2, 3, 4, 5]) {
+      assert.equal(
+        analyzePulse(greenSeries({ n: 120, amplitude: 0, noise: 0.5, seed }), 15).pulse,
+        false,
+        `seed ${seed}`,
+      );
+    }
+    // A periodic signal outside the heart-rate band (mains flicker aliasing at 6 Hz) is no pulse.
+    assert.equal(analyzePulse(greenSeries({ n: 120, hz: 6, noise: 0.05 }), 15).pulse, false);
+  });
+  it('detrends a line to zero', () => {
+    assert.ok(detrend([1, 2, 3, 4, 5]).every((value) => Math.abs(value) < 1e-9));
+  });
+});
+
+describe('landmark plausibility', () => {
+  it('accepts a natural head turn and blink summary', () => {
+    assert.deepEqual(checkLandmarks(LIVE_LANDMARKS, 'head_turn'), []);
+    assert.deepEqual(checkLandmarks({ ...LIVE_LANDMARKS, yawMin: -3, yawMax: 4 }, 'blink'), []);
+  });
+  it('flags flat, frozen, impossible summaries and a head turn without yaw', () => {
+    assert.deepEqual(checkLandmarks({ ...LIVE_LANDMARKS, yawMin: -3, yawMax: 4 }, 'head_turn'), [
+      'HEAD_TURN_NOT_DETECTED',
+    ]);
+    assert.ok(checkLandmarks({ ...LIVE_LANDMARKS, depthVarianceProxy: 0 }, 'blink').includes('FLAT_FACE'));
+    assert.ok(
+      checkLandmarks({ ...LIVE_LANDMARKS, faceMotionVariance: 0 }, 'blink').includes('NO_NATURAL_MOTION'),
+    );
+    assert.deepEqual(checkLandmarks({ ...LIVE_LANDMARKS, yawMin: 30, yawMax: -30 }, 'head_turn'), [
+      'LANDMARKS_IMPOSSIBLE',
+    ]);
+    assert.deepEqual(checkLandmarks({ ...LIVE_LANDMARKS, yawMax: 170 }, 'head_turn'), [
+      'LANDMARKS_IMPOSSIBLE',
+    ]);
+  });
+});
+
+function probe(token: string, requestId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    token,
+    requestId,
+    challengeType: 'head_turn',
+    greenChannelMean: greenSeries({ n: 120 }),
+    landmarksSummary: LIVE_LANDMARKS,
+    ...overrides,
+  };
+}
+
+async function init(sessionId: string, token: string) {
+  return h.call({
+    method: 'POST',
+    url: `/api/verification/sessions/${sessionId}/liveness/init`,
+    headers: { 'x-verification-token': token },
+  });
+}
+
+describe('liveness flow', () => {
+  it('init needs capture complete; complete passes a live probe, once (anti-replay)', async () => {
+    const t = await h.tenant();
+    const early = await h.session(t.sk);
+    const refused = await init(early.sessionId, early.token);
+    assert.equal(refused.statusCode, 400);
+    assert.equal(refused.json().error, 'VALIDATION_ERROR');
+
+    const s = await h.completedCapture(t.sk);
+    const started = await init(s.sessionId, s.token);
+    assert.equal(started.statusCode, 201);
+    const { requestId } = started.json();
+    const url = `/api/verification/sessions/${s.sessionId}/liveness/complete`;
+    const done = await h.call({
+      method: 'POST',
+      url,
+      payload: probe(s.token, requestId, { texturePatchB64: null }),
+    });
+    assert.equal(done.statusCode, 200, done.body);
+    assert.equal(done.json().passed, true, done.body);
+    assert.deepEqual(done.json().failureCodes, []);
+    assert.ok(done.json().confidenceScore > 0.5);
+    const replay = await h.call({ method: 'POST', url, payload: probe(s.token, requestId) });
+    assert.equal(replay.statusCode, 400);
+    assert.equal(replay.json().error, 'LIVENESS_REQUEST_INVALID');
+    const unknown = await h.call({ method: 'POST', url, payload: probe(s.token, randomUUID()) });
+    assert.equal(unknown.json().error, 'LIVENESS_REQUEST_INVALID');
+    const invalid = await h.call({
+      method: 'POST',
+      url,
+      payload: probe(s.token, randomUUID(), { greenChannelMean: [1, 2, 3] }),
+    });
+    assert.equal(invalid.statusCode, 400);
+    assert.equal(invalid.json().error, 'VALIDATION_ERROR');
+  });
+
+  it('concurrent completes of one requestId: exactly one is accepted', async () => {
+    const t = await h.tenant();
+    const s = await h.completedCapture(t.sk);
+    const { requestId } = (await init(s.sessionId, s.token)).json();
+    const url = `/api/verification/sessions/${s.sessionId}/liveness/complete`;
+    const results = await Promise.all(
+      [1, 2, 3].map(() => h.call({ method: 'POST', url, payload: probe(s.token, requestId) })),
+    );
+    assert.deepEqual(results.map((r) => r.statusCode).sort(), [200, 400, 400]);
+  });
+
+  it('fails a probe without pulse and with a flat face; records the attempt', async () => {
+    const t = await h.tenant();
+    const s = await h.completedCapture(t.sk);
+    const { requestId } = (await init(s.sessionId, s.token)).json();
+    const response = await h.call({
+      method: 'POST',
+      url: `/api/verification/sessions/${s.sessionId}/liveness/complete`,
+      payload: probe(s.token, requestId, {
+        greenChannelMean: Array(60).fill(120),
+        landmarksSummary: { ...LIVE_LANDMARKS, depthVarianceProxy: 0 },
+      }),
+    });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.json().passed, false);
+    assert.deepEqual(response.json().failureCodes.sort(), ['FLAT_FACE', 'NO_PULSE_SIGNAL']);
+    const detail = await h.call({
+      method: 'GET',
+      url: `/api/dashboard/verifications/${s.sessionId}`,
+      headers: { cookie: t.cookie },
+    });
+    const attempt = detail.json().livenessAttempts[0];
+    assert.equal(attempt.status, 'failed');
+    assert.equal(attempt.failureReason, 'NO_PULSE_SIGNAL,FLAT_FACE');
+    assert.equal(detail.json().session.riskLabel, 'high');
+  });
+
+  it('presign-video binds a webm upload; complete checks its size and digest', async () => {
+    const t = await h.tenant();
+    const s = await h.completedCapture(t.sk);
+    const { requestId } = (await init(s.sessionId, s.token)).json();
+    const video = Buffer.from(`\x1aE\xdf\xa3 webm ${randomUUID()}`);
+    const presignUrl = `/api/verification/sessions/${s.sessionId}/liveness/presign-video`;
+    const wrongType = await h.call({
+      method: 'POST',
+      url: presignUrl,
+      payload: { token: s.token, requestId, contentType: 'image/gif', byteSize: video.length },
+    });
+    assert.equal(wrongType.statusCode, 400);
+    const tooBig = await h.call({
+      method: 'POST',
+      url: presignUrl,
+      payload: { token: s.token, requestId, contentType: 'video/webm', byteSize: 26 * 1024 * 1024 },
+    });
+    assert.equal(tooBig.statusCode, 400);
+    const badRequest = await h.call({
+      method: 'POST',
+      url: presignUrl,
+      payload: { token: s.token, requestId: randomUUID(), contentType: 'video/webm', byteSize: video.length },
+    });
+    assert.equal(badRequest.json().error, 'LIVENESS_REQUEST_INVALID');
+    const presign = await h.call({
+      method: 'POST',
+      url: presignUrl,
+      payload: { token: s.token, requestId, contentType: 'video/webm;codecs=vp8', byteSize: video.length },
+    });
+    assert.equal(presign.statusCode, 200, presign.body);
+    const { uploadUrl, s3Key } = presign.json();
+    const completeUrl = `/api/verification/sessions/${s.sessionId}/liveness/complete`;
+    const missing = await h.call({
+      method: 'POST',
+      url: completeUrl,
+      payload: probe(s.token, requestId, { videoS3Key: s3Key, videoByteSize: video.length }),
+    });
+    assert.equal(missing.statusCode, 400);
+    const put = await h.put(uploadUrl, video, 'video/webm;codecs=vp8');
+    assert.ok(put.statusCode < 300, put.body);
+    const wrongSize = await h.call({
+      method: 'POST',
+      url: completeUrl,
+      payload: probe(s.token, requestId, { videoS3Key: s3Key, videoByteSize: video.length + 1 }),
+    });
+    assert.equal(wrongSize.statusCode, 400);
+    const wrongDigest = await h.call({
+      method: 'POST',
+      url: completeUrl,
+      payload: probe(s.token, requestId, {
+        videoS3Key: s3Key,
+        videoByteSize: video.length,
+        videoSha256: 'b'.repeat(64),
+      }),
+    });
+    assert.equal(wrongDigest.statusCode, 400);
+    const ok = await h.call({
+      method: 'POST',
+      url: completeUrl,
+      payload: probe(s.token, requestId, {
+        videoS3Key: s3Key,
+        videoByteSize: video.length,
+        videoSha256: sha256(video),
+      }),
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    const detail = await h.call({
+      method: 'GET',
+      url: `/api/dashboard/verifications/${s.sessionId}`,
+      headers: { cookie: t.cookie },
+    });
+    const attempt = detail.json().livenessAttempts[0];
+    assert.equal(attempt.videoReferenceUrl, s3Key);
+    assert.ok(attempt.livenessVideoPlaybackUrl);
+  });
+
+  it('the in-process validator endpoint refuses unsigned requests', async () => {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/internal/liveness/validate',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ greenChannelMean: [] }),
+    });
+    assert.equal(response.statusCode, 401);
+  });
+});
+
+describe('liveness validator unreachable', () => {
+  it('answers 503 LIVENESS_SERVICE_UNAVAILABLE and keeps the requestId usable', async () => {
+    const other = await Harness.boot({
+      env: { LIVENESS_VALIDATOR_URL: 'http://127.0.0.1:9/validate', LIVENESS_VALIDATOR_TIMEOUT_MS: '500' },
+    });
+    delete process.env.LIVENESS_VALIDATOR_URL;
+    try {
+      const t = await other.tenant();
+      const s = await other.completedCapture(t.sk);
+      const started = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/init?token=${encodeURIComponent(s.token)}`,
+      });
+      const { requestId } = started.json();
+      const response = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/complete`,
+        payload: probe(s.token, requestId),
+      });
+      assert.equal(response.statusCode, 503);
+      assert.equal(response.json().error, 'LIVENESS_SERVICE_UNAVAILABLE');
+      const row = await other.kyc.database.kysely
+        .selectFrom('liveness_attempts')
+        .selectAll()
+        .where('client_request_id', '=', requestId)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.status, 'pending');
+    } finally {
+      await other.close();
+    }
+  });
+});
