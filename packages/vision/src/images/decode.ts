@@ -94,3 +94,12 @@ export async function decodeRgb(bytes: Uint8Array, maxSide?: number): Promise<Rg
     height: info.height,
   };
 }
+
+/** Median-filtered JPEG copy (EXIF-rotated): removes screen grids, halftone and speckle before a second look. */
+export async function denoiseImage(bytes: Uint8Array, size = 5): Promise<Buffer> {
+  return sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS })
+    .rotate()
+    .median(size)
+    .jpeg({ quality: 95 })
+    .toBuffer();
+}

@@ -1,4 +1,5 @@
 import {
+  denoiseImage,
   distanceToSimilarity,
   errorLevelAnalysis,
   euclideanDistance,
@@ -100,7 +101,13 @@ export async function verifyIdentity(
   scores.selfie_faces = selfieFaces.length;
   if (selfieFaces.length === 0) return error('no face detected on the selfie');
   if (selfieFaces.length > 1) return error(`more than one face on the selfie (${selfieFaces.length})`);
-  const documentFaces = await faces.detect(input.recto, { minConfidence: config.faceMinConfidence });
+  let documentFaces = await faces.detect(input.recto, { minConfidence: config.faceMinConfidence });
+  if (documentFaces.length === 0) {
+    // A photographed screen's grid or print halftone can hide the portrait: retry once on a median-filtered copy.
+    const denoised = await denoiseImage(input.recto);
+    documentFaces = await faces.detect(denoised, { minConfidence: config.faceMinConfidence });
+    scores.document_face_denoised = documentFaces.length > 0;
+  }
   scores.document_faces = documentFaces.length;
   if (documentFaces.length === 0) return error('no face detected on the document recto');
   const selfieFace = selfieFaces[0] as (typeof selfieFaces)[number];
@@ -208,7 +215,12 @@ export async function verifyIdentity(
     if (reading.confidence < config.ocrMinConfidence) reviews.push('low OCR confidence');
   }
 
-  const [ela, moire] = await Promise.all([errorLevelAnalysis(input.recto), moireAnalysis(input.recto)]);
+  // ELA on the portrait side (where splices happen); moiré on every side (either can be a screen).
+  const ela = await errorLevelAnalysis(input.recto);
+  const moireSides = await Promise.all(
+    [input.recto, ...(input.verso ? [input.verso] : [])].map((side) => moireAnalysis(side)),
+  );
+  const moire = moireSides.reduce((worst, side) => (side.score > worst.score ? side : worst));
   scores.ela = ela.score;
   scores.moire = moire.score;
   if (moire.score >= config.moireReviewScore) reviews.push('document looks photographed from a screen');

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { after, describe, it } from 'node:test';
+import { loadBiometryConfig } from '../src/config.js';
+import { createEngines } from '../src/pipeline/engines.js';
+import { type VerificationResult, verifyIdentity } from '../src/pipeline/verify-identity.js';
+import { DOCS_DIR, FACES_DIR } from './helpers.js';
+
+interface Entry {
+  id: string;
+  variant: string;
+  documentType: 'CNI' | 'PASSPORT' | 'TITRE_DE_SEJOUR' | 'NATIONAL_ID';
+  portrait: string;
+  recto: string;
+  verso?: string;
+  declared: {
+    first_name: string;
+    last_name: string;
+    date_of_birth: string;
+    gender: 'M' | 'F';
+    nationality: string;
+  };
+}
+
+const manifest: Entry[] = JSON.parse(await fs.readFile(new URL('manifest.json', DOCS_DIR), 'utf8'));
+const config = loadBiometryConfig({});
+const engines = createEngines({ ocrWorkers: 1 });
+const face = (file: string) => fs.readFile(new URL(file, FACES_DIR));
+const doc = (file: string | undefined) =>
+  file ? fs.readFile(new URL(file, DOCS_DIR)) : Promise.resolve(null);
+
+/** A selfie of the document holder from a *different* photograph where the fixtures have one. */
+const SAME_PERSON: Record<string, string> = {
+  'obama_2012_oval_office_portrait.jpg': 'obama_2009_joint_session.jpg',
+  'obama_2009_joint_session.jpg': 'obama_2012_oval_office_portrait.jpg',
+  'obama_2010_blue_room.jpg': 'obama_2012_oval_office_portrait.jpg',
+  'biden_2010_blue_room.jpg': 'biden_2010_blue_room.jpg',
+  'eileen_collins_nasa.jpg': 'eileen_collins_nasa.jpg',
+};
+const OTHER_PERSON: Record<string, string> = {
+  'obama_2012_oval_office_portrait.jpg': 'biden_2010_blue_room.jpg',
+  'obama_2009_joint_session.jpg': 'eileen_collins_nasa.jpg',
+  'obama_2010_blue_room.jpg': 'biden_2010_blue_room.jpg',
+  'biden_2010_blue_room.jpg': 'obama_2009_joint_session.jpg',
+  'eileen_collins_nasa.jpg': 'obama_2012_oval_office_portrait.jpg',
+};
+
+async function run(entry: Entry, selfie: string, declared = entry.declared): Promise<VerificationResult> {
+  return verifyIdentity(
+    {
+      documentType: entry.documentType,
+      selfie: await face(selfie),
+      recto: (await doc(entry.recto)) as Buffer,
+      verso: await doc(entry.verso),
+      declared,
+      now: new Date('2026-11-23T00:00:00Z'),
+    },
+    engines,
+    config,
+  );
+}
+
+describe('pipeline accuracy on the fixtures and generated documents', () => {
+  after(() => engines.close());
+  const clean = manifest.filter((entry) => entry.variant === 'clean');
+
+  it('verifies every clean document with a selfie of its holder', async () => {
+    for (const entry of clean) {
+      const result = await run(entry, SAME_PERSON[entry.portrait] as string);
+      assert.equal(
+        result.outcome,
+        'verified',
+        `${entry.id}: ${result.reasons.join('; ')} ${JSON.stringify(result.scores)}`,
+      );
+      for (const check of [
+        'mrz_check_digits',
+        'last_name',
+        'first_name',
+        'date_of_birth',
+        'gender',
+        'nationality',
+        'document_expiry',
+      ])
+        assert.equal(result.crossValidations[check]?.passed, true, `${entry.id} ${check}`);
+    }
+  });
+
+  it('rejects every clean document presented with another person’s selfie', async () => {
+    for (const entry of clean) {
+      const result = await run(entry, OTHER_PERSON[entry.portrait] as string);
+      assert.equal(result.outcome, 'rejected', `${entry.id}: ${JSON.stringify(result.scores)}`);
+      assert.equal(result.crossValidations.face_match?.passed, false);
+    }
+  });
+
+  it('rejects a wrong declared name or date of birth', async () => {
+    const entry = clean.find((candidate) => candidate.id === 'td3-fra-martin') as Entry;
+    const selfie = SAME_PERSON[entry.portrait] as string;
+    const wrongName = await run(entry, selfie, { ...entry.declared, last_name: 'Bernard' });
+    assert.equal(wrongName.outcome, 'rejected');
+    assert.equal(wrongName.crossValidations.last_name?.passed, false);
+    const wrongBirth = await run(entry, selfie, { ...entry.declared, date_of_birth: '1972-06-30' });
+    assert.equal(wrongBirth.outcome, 'rejected');
+    assert.equal(wrongBirth.crossValidations.date_of_birth?.passed, false);
+  });
+
+  it('rejects a document with a broken check digit and flags a photographed screen', async () => {
+    const broken = manifest.find((entry) => entry.id === 'td1-fra-dupre-broken-dob') as Entry;
+    const brokenResult = await run(broken, SAME_PERSON[broken.portrait] as string);
+    assert.equal(brokenResult.outcome, 'rejected', brokenResult.reasons.join('; '));
+    assert.equal(brokenResult.crossValidations.mrz_check_digits?.passed, false);
+    const screen = manifest.find((entry) => entry.id === 'td3-esp-garcia-screen') as Entry;
+    const screenResult = await run(screen, SAME_PERSON[screen.portrait] as string);
+    assert.equal(screenResult.outcome, 'pending_review', screenResult.reasons.join('; '));
+    assert.ok((screenResult.scores.moire as number) >= config.moireReviewScore);
+  });
+
+  it('ends in error with a reason when the selfie has no face or two faces', async () => {
+    const entry = clean[0] as Entry;
+    const twoFaces = await run(entry, 'obama_biden_2010_blue_room_pair.jpg');
+    assert.equal(twoFaces.outcome, 'error');
+    assert.match(twoFaces.failureReason ?? '', /more than one face/);
+    const noFace = await verifyIdentity(
+      {
+        documentType: entry.documentType,
+        selfie: (await doc(entry.verso)) as Buffer,
+        recto: (await doc(entry.recto)) as Buffer,
+        verso: await doc(entry.verso),
+        declared: entry.declared,
+      },
+      engines,
+      config,
+    );
+    assert.equal(noFace.outcome, 'error');
+    assert.match(noFace.failureReason ?? '', /no face/);
+  });
+});
