@@ -82,7 +82,15 @@ describe('GET /media (list)', () => {
       (await h.call({ method: 'GET', url: '/media?per_page=1000', headers: user.auth })).json().per_page,
       100,
     );
-    for (const bad of ['page=0', 'per_page=0', 'sort=owner', 'order=up', 'file_type=exe', 'folder_id=nope']) {
+    for (const bad of [
+      'search=%00',
+      'page=0',
+      'per_page=0',
+      'sort=owner',
+      'order=up',
+      'file_type=exe',
+      'folder_id=nope',
+    ]) {
       const response = await h.call({ method: 'GET', url: `/media?${bad}`, headers: user.auth });
       assert.equal(response.statusCode, 400, bad);
       assert.equal(errorCode(response), 'validation_failed');

@@ -8,6 +8,14 @@ export const uuidSchema = z.uuid();
 
 export const idParams = z.object({ id: uuidSchema });
 
+/** Free text PostgreSQL can store: NUL is the one character a `text` column refuses. */
+export function freeText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+}
+
 /** `?page` + `?per_page`: 1-indexed, default 20, hard cap 100 (larger values are clamped). */
 export const paginationQuery = z.object({
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),

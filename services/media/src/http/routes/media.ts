@@ -9,6 +9,7 @@ import { parseVariant, VARIANT_VALUES } from '../../media/variants.js';
 import { optionalPrincipalOf, principalOf } from '../auth.js';
 import {
   fileTypeSchema,
+  freeText,
   idParams,
   mediaJson,
   mediaSchema,
@@ -24,7 +25,7 @@ const listQuery = paginationQuery.extend({
   folder_id: uuidSchema.optional(),
   visibility: visibilitySchema.optional(),
   file_type: fileTypeSchema.optional(),
-  search: z.string().max(255).optional(),
+  search: freeText(255).optional(),
   sort: z.enum(['created_at', 'name', 'size', 'updated_at']).default('created_at'),
   order: z.enum(['asc', 'desc']).default('desc'),
 });

@@ -5,6 +5,7 @@ import type { MediaDeps } from '../../composition.js';
 import { mediaErrors } from '../../errors.js';
 import { principalOf } from '../auth.js';
 import {
+  freeText,
   idParams,
   iso,
   mediaJson,
@@ -69,7 +70,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
         tags: ['starred'],
         summary: 'Star File',
         params: idParams,
-        body: z.object({ notes: z.string().max(2000).nullish() }).nullish(),
+        body: z.object({ notes: freeText(2000).nullish() }).nullish(),
         response: { 200: starSchema },
       },
       preHandler: deps.auth.require('media:list'),
