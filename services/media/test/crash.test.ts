@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createPool } from '@trustplane/kernel';
 import { createTestDatabase, type TestDatabase } from '@trustplane/kernel/testkit';
-import pg from 'pg';
 import { FakeAccount, ISSUER } from './support/harness.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./support/media-server.ts', import.meta.url));
@@ -79,13 +79,12 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Pr
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function query<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: database.url, options: '-c search_path=media' });
-  await client.connect();
+async function query(text: string): Promise<Record<string, unknown>[]> {
+  const pool = createPool({ url: database.url, schema: 'media', max: 1 });
   try {
-    return (await client.query<T>(text)).rows;
+    return (await pool.query(text)).rows;
   } finally {
-    await client.end();
+    await pool.end();
   }
 }
 

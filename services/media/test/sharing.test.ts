@@ -240,6 +240,17 @@ describe('shared links', () => {
     assert.equal(list.json().total_pages, 2);
     assert.equal(list.json().items[0].id, second.id);
     assert.equal(list.json().items[0].token, undefined);
+    // The same account in another organization is another tenant.
+    const elsewhere = await h.user({ sub: owner.sub });
+    assert.equal(
+      (await h.call({ method: 'GET', url: '/shared-links', headers: elsewhere.auth })).json().total,
+      0,
+    );
+    assert.equal(
+      (await h.call({ method: 'DELETE', url: `/shared-links/${first.id}`, headers: elsewhere.auth }))
+        .statusCode,
+      404,
+    );
     assert.equal(
       (await h.call({ method: 'DELETE', url: `/shared-links/${first.id}`, headers: other.auth })).statusCode,
       404,
