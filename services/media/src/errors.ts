@@ -7,6 +7,14 @@ import { ServiceError } from '@trustplane/kernel';
 export const mediaErrors = {
   unauthenticated: (message = 'Authentication required') => new ServiceError(401, 'unauthenticated', message),
   invalidToken: (message: string) => new ServiceError(401, 'invalid_token', message),
+  authUnavailable: () =>
+    new ServiceError(
+      503,
+      'auth_unavailable',
+      'The token cannot be verified right now (account service unreachable); retry shortly',
+      {},
+      { 'retry-after': '5' },
+    ),
   forbidden: (permission: string) =>
     new ServiceError(403, 'forbidden', `Missing permission ${permission}`, {
       required_permission: permission,

@@ -182,6 +182,36 @@ describe('authentication and permissions', () => {
   });
 });
 
+describe('account unreachable', () => {
+  test('an unknown kid that cannot be fetched is 503, not 401', async () => {
+    const booted = await bootService(
+      createMediaService({
+        accountServiceUrl: 'http://127.0.0.1:9',
+        jwtIssuer: ISSUER,
+        keyRefetchIntervalMs: 0,
+      }),
+    );
+    try {
+      const token = await h.account.token();
+      const response = await booted.app.inject({
+        method: 'GET',
+        url: '/media',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      h.contract.assertResponse('GET', '/media', {
+        statusCode: response.statusCode,
+        headers: response.headers,
+        body: response.body,
+      });
+      assert.equal(response.statusCode, 503);
+      assert.equal(errorCode(response), 'auth_unavailable');
+      assert.equal(response.headers['retry-after'], '5');
+    } finally {
+      await booted.close();
+    }
+  });
+});
+
 describe('JWT_PUBLIC_KEY_PATH', () => {
   test('verifies tokens against a PEM file instead of fetching', async () => {
     const key = await generateSigningKey({ alg: 'RS256' });

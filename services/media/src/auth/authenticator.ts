@@ -1,6 +1,6 @@
 import { TokenError, verifyJwt } from '@trustplane/kernel';
 import { mediaErrors } from '../errors.js';
-import type { KeySource } from './key-source.js';
+import { type KeySource, KeySourceUnavailableError } from './key-source.js';
 import type { Principal } from './principal.js';
 
 export interface Authenticator {
@@ -41,8 +41,15 @@ export function createAuthenticator(keys: KeySource, options: { issuer?: string 
     const kid = headerKid(token);
     if (!kid) throw mediaErrors.invalidToken(TOKEN_MESSAGES.malformed!);
     let payload: Record<string, unknown>;
+    let candidates: Awaited<ReturnType<KeySource['keysFor']>>;
     try {
-      const verified = await verifyJwt(token, await keys.keysFor(kid), {
+      candidates = await keys.keysFor(kid);
+    } catch (error) {
+      if (error instanceof KeySourceUnavailableError) throw mediaErrors.authUnavailable();
+      throw error;
+    }
+    try {
+      const verified = await verifyJwt(token, candidates, {
         // The seed does not fix account's `iss`; it is checked only when configured (JWT_ISSUER).
         issuer: options.issuer as string,
         algorithms: ['RS256'],

@@ -2,6 +2,11 @@ import fs from 'node:fs/promises';
 import { importVerificationKey, type VerificationKey } from '@trustplane/kernel';
 import type { Logger } from 'pino';
 
+/** The key for a token could not be looked up (account unreachable or answering nonsense). */
+export class KeySourceUnavailableError extends Error {
+  override readonly name = 'KeySourceUnavailableError';
+}
+
 /** Where the account service's token verification keys come from. */
 export interface KeySource {
   /** Keys to verify a token signed with `kid`; may fetch when `kid` is unknown. */
@@ -73,6 +78,7 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
   let lastFetchAt = Number.NEGATIVE_INFINITY;
   let horizon = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<void> | undefined;
+  let lastFetchFailed = false;
 
   async function fetchKey(): Promise<void> {
     lastFetchAt = Date.now();
@@ -89,7 +95,11 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
 
   function refresh(): Promise<void> {
     inFlight ??= fetchKey()
+      .then(() => {
+        lastFetchFailed = false;
+      })
       .catch((error: unknown) => {
+        lastFetchFailed = true;
         options.logger.warn({ err: error }, 'could not fetch the account public key');
       })
       .finally(() => {
@@ -110,6 +120,10 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
       } else if (inFlight) {
         await inFlight;
       }
+      // Unknown kid and account could not be asked: the token may well be valid, so say so (503)
+      // rather than calling it forged (401).
+      if (!byKid.has(kid) && lastFetchFailed)
+        throw new KeySourceUnavailableError('account public key unavailable');
       return [...byKid.values()];
     },
   };
