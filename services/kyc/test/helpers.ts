@@ -73,7 +73,11 @@ export class ScriptedAnalyzer implements DocumentAnalyzer {
             glyphChanges: 0,
           }
         : null,
-      ela: { score: outcome.ela ?? 0.05, heatmap, details: { ratio: 2 } },
+      ela: {
+        score: outcome.ela ?? 0.05,
+        heatmap,
+        details: { ratio: 2, localized: options.detectPortrait ? 1 : 0 },
+      },
       moire: { score: outcome.moire ?? 0.02, heatmap, details: { peak: 1 } },
       portrait: options.detectPortrait
         ? outcome.portrait === false

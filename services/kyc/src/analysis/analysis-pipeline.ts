@@ -66,9 +66,13 @@ export function judgeAnalysis(analysis: DocumentAnalysis, config: KycConfig, now
   }
   extracted.ela = analysis.ela.details;
   extracted.moire = analysis.moire.details;
-  if (!blockReason && elaScore >= config.elaRejectScore) blockReason = 'DOCUMENT_TAMPERING_DETECTED';
+  // Only the portrait-localised ELA is trusted to reject; the whole-image ratio is a weak signal.
+  const localized = analysis.ela.details.localized === 1;
+  if (!blockReason && localized && elaScore >= config.elaRejectScore)
+    blockReason = 'DOCUMENT_TAMPERING_DETECTED';
+  if (!localized && elaScore >= 0.9) riskLabel = maxRisk(riskLabel, 'medium');
   if (fftScore >= config.moireHighScore) riskLabel = maxRisk(riskLabel, 'high');
-  else if (forensicRiskScore >= 0.3) riskLabel = maxRisk(riskLabel, 'medium');
+  else if (localized && forensicRiskScore >= 0.3) riskLabel = maxRisk(riskLabel, 'medium');
   if (blockReason) riskLabel = 'high';
   return { extracted, rawScores: { elaScore, fftScore, forensicRiskScore }, riskLabel, blockReason };
 }
