@@ -7,7 +7,7 @@ import { Harness } from './helpers.js';
 
 // Test-only: build forged variants with the image library the vision package ships with.
 const require = createRequire(import.meta.resolve('@trustplane/vision'));
-const sharp = require('sharp') as typeof import('sharp');
+const sharp = require('sharp') as typeof import('sharp').default;
 const DOCUMENTS = new URL('../../../packages/vision/test/documents/', import.meta.url);
 const documentBytes = (name: string) => readFile(new URL(name, DOCUMENTS));
 
