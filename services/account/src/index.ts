@@ -4,6 +4,7 @@ import { KeyCipher, rotateSigningKey } from './auth/key-store.js';
 import { loadAccountConfig } from './config.js';
 import type { AccountDB } from './db/types.js';
 import { buildAccountApp } from './http/app.js';
+import { PRUNE_QUEUE, PRUNE_SCHEDULE, pruneJob } from './jobs/prune.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -15,17 +16,35 @@ export const accountService: ServiceDefinition = {
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 8874 },
   buildHttp: (context) => buildAccountApp(context, version),
+  defineJobs(context) {
+    context.jobs.define(pruneJob(context));
+  },
+  async startWorkers(context) {
+    await context.jobs.work([PRUNE_QUEUE]);
+    await context.jobs.boss.schedule(PRUNE_QUEUE, PRUNE_SCHEDULE, { version: 1 });
+    // pg-boss stops its workers with the platform's job queue.
+    return undefined;
+  },
   commands: [
     {
       path: ['rotate-key'],
       description:
         'make a new RS256 key sign; the previous key keeps verifying until the tokens it signed expire',
-      async run(context) {
+      options: [
+        {
+          flags: '--revoke-previous',
+          description:
+            'the previous key stops verifying at once (key compromise: every session must sign in again)',
+        },
+      ],
+      async run(context, options) {
         const config = loadAccountConfig(process.env, context.publicUrl);
         const database = context.database<AccountDB>();
         // Refresh tokens live longest: the old key must verify them until their natural exp.
         const retireAfter =
-          Math.max(config.refreshTokenTtl, config.serviceTokenTtl, config.accessTokenTtl) + 60;
+          options.revokePrevious === true
+            ? 0
+            : Math.max(config.refreshTokenTtl, config.serviceTokenTtl, config.accessTokenTtl) + 60;
         const result = await rotateSigningKey(
           database.kysely,
           new KeyCipher(context.signingSecret),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader, generateKeyPair, importPKCS8, SignJWT } from 'jose';
 import { KeyCipher } from '../src/auth/key-store.js';
+import type { AccountDB } from '../src/db/types.js';
 import { accountService } from '../src/index.js';
 import { assertError, bearer, Harness, testEnv } from './helpers.js';
 
@@ -142,20 +143,24 @@ describe('signing keys', () => {
         .sort(),
       [before.key_id, result.key_id].sort(),
     );
-    // Once the previous key is past its horizon it stops verifying.
-    await h.booted.context
-      .database()
-      .pool.query(`UPDATE account.signing_keys SET not_after = now() - interval '1 second' WHERE kid = $1`, [
-        before.key_id,
-      ]);
-    await h.booted.context.database().pool.query(`SELECT pg_notify('account_keys', 'test')`);
+    // --revoke-previous (key compromise): the key that signed these tokens stops verifying.
+    const fresh = await h.register();
+    assert.equal(decodeProtectedHeader(fresh.accessToken).kid, result.key_id);
+    const second = await command.run(h.booted.context, { json: true, revokePrevious: true });
+    assert.equal(second.previous_key_id, result.key_id);
     let status = 200;
     for (let attempt = 0; attempt < 100 && status === 200; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       status = (
-        await h.app.inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: bearer(user.accessToken) })
+        await h.app.inject({ method: 'GET', url: '/api/v1/auth/whoami', headers: bearer(fresh.accessToken) })
       ).statusCode;
     }
     assert.equal(status, 401);
+    // Retired keys past their horizon are pruned: their private key material is gone.
+    const { pruneExpired } = await import('../src/jobs/prune.js');
+    const deleted = await pruneExpired(h.booted.context.database<AccountDB>().kysely);
+    assert.ok((deleted.signing_keys ?? 0) >= 1);
+    const { rows } = await h.booted.context.database().pool.query('SELECT kid FROM account.signing_keys');
+    assert.ok(!rows.some((row: { kid: string }) => row.kid === result.key_id));
   });
 });

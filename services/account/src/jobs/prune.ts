@@ -1,0 +1,63 @@
+import type { JobDefinition, ServiceContext } from '@trustplane/kernel';
+import { type Kysely, sql } from 'kysely';
+import type { AccountDB } from '../db/types.js';
+
+export const PRUNE_QUEUE = 'account.prune';
+/** Hourly, at a minute other services are unlikely to pick. */
+export const PRUNE_SCHEDULE = '17 * * * *';
+
+/** Sessions stay listed for audit this long after they ended. */
+const SESSION_RETENTION = sql`interval '30 days'`;
+
+/**
+ * Deletes what can no longer matter: spent or expired one-time tokens, long-ended sessions,
+ * expired revocations, and retired signing keys past their horizon (their private key
+ * material should not outlive its use).
+ */
+export async function pruneExpired(db: Kysely<AccountDB>): Promise<Record<string, number>> {
+  const count = (rows: { numDeletedRows: bigint }[]) => Number(rows[0]?.numDeletedRows ?? 0);
+  return {
+    email_verification_tokens: count(
+      await db
+        .deleteFrom('email_verification_tokens')
+        .where((eb) => eb.or([eb('expires_at', '<', sql<Date>`now()`), eb('used_at', 'is not', null)]))
+        .execute(),
+    ),
+    password_reset_tokens: count(
+      await db.deleteFrom('password_reset_tokens').where('expires_at', '<', sql<Date>`now()`).execute(),
+    ),
+    sessions: count(
+      await db
+        .deleteFrom('sessions')
+        .where((eb) =>
+          eb.or([
+            eb('expires_at', '<', sql<Date>`now() - ${SESSION_RETENTION}`),
+            eb('revoked_at', '<', sql<Date>`now() - ${SESSION_RETENTION}`),
+          ]),
+        )
+        .execute(),
+    ),
+    revoked_tokens: count(
+      await db.deleteFrom('revoked_tokens').where('expires_at', '<', sql<Date>`now()`).execute(),
+    ),
+    signing_keys: count(
+      await db
+        .deleteFrom('signing_keys')
+        .where('active', '=', false)
+        .where('not_after', '<', sql<Date>`now()`)
+        .execute(),
+    ),
+  };
+}
+
+export function pruneJob(context: ServiceContext): JobDefinition<{ version: 1 }> {
+  return {
+    queue: PRUNE_QUEUE,
+    retryLimit: 3,
+    expireInSeconds: 300,
+    async handle(_data, job) {
+      const deleted = await pruneExpired(context.database<AccountDB>().kysely);
+      job.logger.info({ deleted }, 'account prune done');
+    },
+  };
+}
