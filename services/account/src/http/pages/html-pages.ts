@@ -45,7 +45,10 @@ function messageOf(error: unknown): string {
     : 'Something went wrong; please try again.';
 }
 
-/** Browser pages outside `/api/v1`: email verification and the fallback password-reset form. */
+/**
+ * Browser pages outside `/api/v1`: email verification and the fallback password-reset form.
+ * Their URLs carry one-time tokens, so their request logs are kept below info (`logLevel`).
+ */
 export function htmlPages(deps: AccountDeps) {
   return async (app: FastifyInstance) => {
     app.addContentTypeParser(
@@ -58,7 +61,7 @@ export function htmlPages(deps: AccountDeps) {
 
     app.get<{ Querystring: { token?: string } }>(
       '/verify-email',
-      { schema: { hide: true } },
+      { logLevel: 'warn', schema: { hide: true } },
       async (request, reply) => {
         const token = typeof request.query.token === 'string' ? request.query.token : '';
         if (!token)
@@ -89,7 +92,7 @@ export function htmlPages(deps: AccountDeps) {
 
     app.get<{ Querystring: { token?: string } }>(
       '/reset-password',
-      { schema: { hide: true } },
+      { logLevel: 'warn', schema: { hide: true } },
       async (request, reply) => {
         const token = typeof request.query.token === 'string' ? request.query.token : '';
         if (!token)
@@ -100,7 +103,7 @@ export function htmlPages(deps: AccountDeps) {
 
     app.post<{ Body: Record<string, string> }>(
       '/reset-password',
-      { schema: { hide: true } },
+      { logLevel: 'warn', schema: { hide: true } },
       async (request, reply) => {
         const body = (request.body ?? {}) as Record<string, unknown>;
         const token = typeof body.token === 'string' ? body.token : '';
