@@ -7,6 +7,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
+import { hostedPageRoutes } from './routes/hosted-page.js';
 import { livenessRoutes, livenessValidatorRoute } from './routes/liveness.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { verificationRoutes } from './routes/verification.js';
@@ -26,6 +27,7 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
   await app.register(verificationRoutes(kyc));
   await app.register(livenessRoutes(kyc));
   await app.register(livenessValidatorRoute(kyc));
+  await app.register(hostedPageRoutes(kyc));
   // Operator scope: the signed `kyc_session` cookie, checked before the body is read.
   await app.register(async (scope) => {
     scope.addHook('onRequest', requireOperator(kyc));

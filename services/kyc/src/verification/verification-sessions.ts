@@ -141,7 +141,8 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
         sessionId: session.id,
         token,
         clientSecret: token,
-        hostedUrl: new URL(`/verify/${session.id}`, options.publicUrl).toString(),
+        // The token rides in the fragment: browsers keep it across a 302 but never send it to a server.
+        hostedUrl: `${new URL(`/verify/${session.id}`, options.publicUrl).toString()}#token=${encodeURIComponent(token)}`,
         expiresAt: session.expires_at.toISOString(),
       };
     },
