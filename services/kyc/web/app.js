@@ -64,7 +64,7 @@ async function uploadSide(side, blob) {
 
 let stream;
 async function camera(video, facingMode) {
-  stream?.getTracks().forEach((track) => track.stop());
+  for (const track of stream?.getTracks() ?? []) track.stop();
   stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode, width: 1280, height: 720 } });
   video.srcObject = stream;
   video.hidden = false;
@@ -162,7 +162,7 @@ async function runLiveness() {
       depthVarianceProxy: variance(depth),
     },
   });
-  stream?.getTracks().forEach((track) => track.stop());
+  for (const track of stream?.getTracks() ?? []) track.stop();
   $('done-text').textContent = result.passed
     ? 'Your verification was submitted.'
     : 'We could not confirm the liveness check; your verification will be reviewed.';
@@ -176,7 +176,7 @@ async function runLiveness() {
   }
 }
 
-document.querySelectorAll('[data-type]').forEach((button) =>
+for (const button of document.querySelectorAll('[data-type]')) {
   button.addEventListener('click', async () => {
     try {
       const { session } = await api('PATCH', '', { documentType: button.dataset.type });
@@ -184,8 +184,8 @@ document.querySelectorAll('[data-type]').forEach((button) =>
     } catch (error) {
       status(error.message, true);
     }
-  }),
-);
+  });
+}
 $('file').addEventListener('change', async (event) => {
   const file = event.target.files[0];
   if (!file) return;
