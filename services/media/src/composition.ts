@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { BruteForceGuard, type ServiceContext } from '@trustplane/kernel';
 import { createAuthenticator } from './auth/authenticator.js';
 import { createFileKeySource, createRemoteKeySource, type KeySource } from './auth/key-source.js';
@@ -18,8 +20,11 @@ export function composeMedia(context: ServiceContext, settings: MediaSettings) {
   const database = context.database<MediaDatabase>();
   const logger = context.logger;
   const objects = context.objects;
-  const keySource: KeySource = settings.jwtPublicKeyPath
-    ? createFileKeySource(settings.jwtPublicKeyPath)
+  // The seed's default: `public_key.pem` in the working directory, when present; else fetch from account.
+  const defaultPem = path.resolve('public_key.pem');
+  const pemPath = settings.jwtPublicKeyPath ?? (existsSync(defaultPem) ? defaultPem : undefined);
+  const keySource: KeySource = pemPath
+    ? createFileKeySource(pemPath)
     : createRemoteKeySource({
         accountServiceUrl: settings.accountServiceUrl,
         logger,
