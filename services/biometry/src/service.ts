@@ -122,6 +122,8 @@ export function createBiometry(context: ServiceContext, version: string) {
   }
 
   async function startWorkers(): Promise<Stoppable> {
+    // Models and OCR threads load before the first job is taken, not during it.
+    await Promise.all([getEngines().faces(), getEngines().ocr()]);
     const worker = { id: WORKER_ID, hostname: hostname(), pid: process.pid };
     await workers.heartbeat(worker);
     const beat = async () => {
