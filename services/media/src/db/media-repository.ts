@@ -256,11 +256,6 @@ export function createMediaRepository(
       });
     },
 
-    async variantsOf(mediaIds: string[], executor: Kysely<MediaDatabase> = db): Promise<VariantRow[]> {
-      if (mediaIds.length === 0) return [];
-      return executor.selectFrom('media_variants').selectAll().where('media_id', 'in', mediaIds).execute();
-    },
-
     async findVariant(mediaId: string, variant: VariantName): Promise<VariantRow | undefined> {
       return db
         .selectFrom('media_variants')

@@ -43,15 +43,6 @@ export function createSharedLinkRepository(database: Database<MediaDatabase>) {
       return row !== undefined;
     },
 
-    /** Gives a claimed download back when the bytes could not be served after all. */
-    async releaseDownload(id: string): Promise<void> {
-      await db
-        .updateTable('shared_links')
-        .set({ download_count: sql`greatest(download_count - 1, 0)` })
-        .where('id', '=', id)
-        .execute();
-    },
-
     /** Replaces a legacy sha-256 hash with bcrypt, only if nobody upgraded it in between. */
     async upgradePasswordHash(id: string, from: string, to: string): Promise<void> {
       await db

@@ -120,8 +120,6 @@ export function createSharedLinkService(deps: SharedLinkDeps) {
       if (!(await deps.links.claimDownload(link.id))) throw mediaErrors.linkExhausted();
     },
 
-    releaseDownload: (link: SharedLinkRow) => deps.links.releaseDownload(link.id),
-
     list: (principal: Principal, page: number, perPage: number) =>
       deps.links.listByCreator(principal.accountId, principal.orgId, page, perPage),
 
