@@ -237,6 +237,11 @@ describe('JWT_PUBLIC_KEY_PATH', () => {
         headers: { authorization: `Bearer ${token}` },
       });
       assert.equal(ok.statusCode, 200);
+      h.contract.assertResponse('GET', '/media', {
+        statusCode: ok.statusCode,
+        headers: ok.headers,
+        body: ok.body,
+      });
       const other = new JwtKeyRing({ active: await generateSigningKey({ alg: 'RS256' }) });
       const forged = await other.sign(
         { permissions: ['*'] },
@@ -248,6 +253,11 @@ describe('JWT_PUBLIC_KEY_PATH', () => {
         headers: { authorization: `Bearer ${forged}` },
       });
       assert.equal(refused.statusCode, 401);
+      h.contract.assertResponse('GET', '/media', {
+        statusCode: refused.statusCode,
+        headers: refused.headers,
+        body: refused.body,
+      });
     } finally {
       await booted.close();
       await fs.rm(dir, { recursive: true, force: true });
