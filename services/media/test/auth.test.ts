@@ -6,10 +6,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateSigningKey, JwtKeyRing } from '@trustplane/kernel';
 import { bootService } from '@trustplane/kernel/testkit';
+import { createRemoteKeySource } from '../src/auth/key-source.js';
 import { createMediaService } from '../src/index.js';
 import {
   ALL_PERMISSIONS,
   errorCode,
+  FakeAccount,
   type Harness,
   ISSUER,
   multipartBody,
@@ -179,6 +181,37 @@ describe('authentication and permissions', () => {
     assert.equal((await h.call({ method: 'GET', url: '/media', headers: after.auth })).statusCode, 200);
     assert.equal((await h.call({ method: 'GET', url: '/media', headers: before.auth })).statusCode, 200);
     assert.equal(h.account.fetches, fetches + 1);
+  });
+});
+
+describe('remote key source', () => {
+  test('a superseded key is dropped once its retention has passed', async () => {
+    const account = await FakeAccount.start();
+    try {
+      const source = createRemoteKeySource({
+        accountServiceUrl: account.url,
+        logger: h.booted.context.logger,
+        minRefetchIntervalMs: 0,
+        retainPreviousMs: 50,
+      });
+      const oldKid = account.ring.active.kid;
+      assert.deepEqual(
+        (await source.keysFor(oldKid)).map((key) => key.kid),
+        [oldKid],
+      );
+      const next = await account.rotate();
+      assert.deepEqual(
+        (await source.keysFor(next.kid)).map((key) => key.kid).sort(),
+        [oldKid, next.kid].sort(),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      assert.deepEqual(
+        (await source.keysFor(oldKid)).map((key) => key.kid),
+        [next.kid],
+      );
+    } finally {
+      await account.close();
+    }
   });
 });
 

@@ -65,6 +65,11 @@ export interface RemoteKeySourceOptions {
   /** Minimum time between two fetches caused by unknown `kid`s, so random kids cannot flood account. */
   minRefetchIntervalMs?: number;
   fetchTimeoutMs?: number;
+  /**
+   * How long a key account no longer serves keeps verifying: longer than any token it signed can
+   * live (access 15 min, service 1 h), short enough that a retired key does not stay trusted forever.
+   */
+  retainPreviousMs?: number;
 }
 
 /**
@@ -74,6 +79,9 @@ export interface RemoteKeySourceOptions {
  */
 export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySource {
   const byKid = new Map<string, VerificationKey>();
+  /** When each key stopped being the one account serves. */
+  const supersededAt = new Map<string, number>();
+  const retainPreviousMs = options.retainPreviousMs ?? 24 * 60 * 60 * 1000;
   const minInterval = options.minRefetchIntervalMs ?? 1000;
   let lastFetchAt = Number.NEGATIVE_INFINITY;
   let horizon = Number.NEGATIVE_INFINITY;
@@ -89,7 +97,12 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
     if (!response.ok) throw new Error(`account public-key endpoint answered ${response.status}`);
     const doc = parsePublicKeyResponse(await response.json());
     if (doc.algorithm !== 'RS256') throw new Error(`unsupported token algorithm ${doc.algorithm}`);
-    byKid.set(doc.key_id, await importVerificationKey(doc.public_key, 'RS256', doc.key_id));
+    const key = await importVerificationKey(doc.public_key, 'RS256', doc.key_id);
+    const now = Date.now();
+    for (const kid of byKid.keys())
+      if (kid !== doc.key_id && !supersededAt.has(kid)) supersededAt.set(kid, now);
+    supersededAt.delete(doc.key_id);
+    byKid.set(doc.key_id, key);
     horizon = typeof doc.expires_at === 'number' ? doc.expires_at * 1000 : Number.POSITIVE_INFINITY;
   }
 
@@ -111,6 +124,12 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): KeySourc
   return {
     async keysFor(kid) {
       const now = Date.now();
+      for (const [oldKid, since] of supersededAt) {
+        if (now - since > retainPreviousMs) {
+          byKid.delete(oldKid);
+          supersededAt.delete(oldKid);
+        }
+      }
       const stale = now >= horizon;
       if (
         (!byKid.has(kid) && now - lastFetchAt >= minInterval) ||
