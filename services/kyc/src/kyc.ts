@@ -76,6 +76,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     validatorSecret,
     auth: createOperatorAuth(users, config),
     organizations,
+    repository,
     apiKeys: createApiKeys(createApiKeysRepository(db)),
     audit,
     sessions,

@@ -140,6 +140,8 @@ describe('verification sessions', () => {
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', created.sessionId)
       .execute();
+    // Edited behind the service's back: drop the polling cache (at most 1 s stale otherwise).
+    h.kyc.repository.forget(created.sessionId);
     const expired = await h.call({ method: 'GET', url, headers: { 'x-verification-token': created.token } });
     assert.equal(expired.statusCode, 410);
     assert.equal(expired.json().error, 'VERIFICATION_EXPIRED');

@@ -106,6 +106,20 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
 
   return {
     async run(session: SessionRow, asset: AssetRow, mode: { reanalysis: boolean; actorUserId?: string }) {
+      try {
+        await runPipeline(session, asset, mode);
+      } finally {
+        repository.forget(session.id);
+      }
+    },
+  };
+
+  async function runPipeline(
+    session: SessionRow,
+    asset: AssetRow,
+    mode: { reanalysis: boolean; actorUserId?: string },
+  ) {
+    {
       const isIdImage = asset.side !== 'poa' && asset.content_type.startsWith('image/');
       if (!isIdImage) {
         await db
@@ -230,8 +244,8 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
           });
         }
       });
-    },
-  };
+    }
+  }
 }
 
 export type AnalysisPipeline = ReturnType<typeof createAnalysisPipeline>;

@@ -260,6 +260,7 @@ export function createDashboard(options: {
         await webhooks.emitOutcome(trx, updated, outcome);
         return updated;
       });
+      repository.forget(sessionId);
       return { reviewStatus: session.review_status };
     },
 

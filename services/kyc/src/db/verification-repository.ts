@@ -15,9 +15,41 @@ export type AnalysisRow = Selectable<AnalysisResultTable>;
 export type LivenessRow = Selectable<LivenessAttemptTable>;
 type Executor = Kysely<KycDatabase> | Transaction<KycDatabase>;
 
+/** How long a session read for `GET /sessions/{id}` may be served from memory. */
+export const SESSION_VIEW_TTL_MS = 1000;
+const SESSION_VIEW_CACHE_SIZE = 10_000;
+
 export function createVerificationRepository(db: Kysely<KycDatabase>) {
+  // Hot-path cache for the polling endpoint. Writers in this process call `forget`; another
+  // process may serve a state up to SESSION_VIEW_TTL_MS old (token hash and expiry never change).
+  const views = new Map<string, { session: SessionRow; assets: AssetRow[]; until: number }>();
   return {
     db,
+    async sessionView(id: string): Promise<{ session: SessionRow; assets: AssetRow[] } | undefined> {
+      const now = Date.now();
+      const hit = views.get(id);
+      if (hit && hit.until > now) return hit;
+      const session = await db
+        .selectFrom('verification_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!session) return undefined;
+      const assets = await db
+        .selectFrom('document_assets')
+        .selectAll()
+        .where('session_id', '=', id)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      if (views.size >= SESSION_VIEW_CACHE_SIZE) views.delete(views.keys().next().value as string);
+      const entry = { session, assets, until: now + SESSION_VIEW_TTL_MS };
+      views.set(id, entry);
+      return entry;
+    },
+    forget(id: string): void {
+      views.delete(id);
+    },
     findSession(id: string, executor: Executor = db): Promise<SessionRow | undefined> {
       return executor.selectFrom('verification_sessions').selectAll().where('id', '=', id).executeTakeFirst();
     },

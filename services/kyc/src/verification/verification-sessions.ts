@@ -147,8 +147,14 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
       };
     },
 
+    /** The polling read: served from the short-lived view cache. */
     async get(sessionId: string, token: string | undefined) {
-      return publicView(await authorize(sessionId, token));
+      const view = await repository.sessionView(sessionId);
+      if (!view) throw errors.sessionNotFound();
+      if (!token || !constantTimeEqual(sha256Hex(token), view.session.token_hash))
+        throw errors.invalidToken();
+      if (view.session.expires_at.getTime() <= Date.now()) throw errors.expired();
+      return toSessionPublic(view.session, view.assets);
     },
 
     async chooseDocumentType(sessionId: string, token: string, documentType: DocumentType) {
@@ -180,6 +186,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
         });
         return row;
       });
+      repository.forget(sessionId);
       return publicView(updated);
     },
 
@@ -281,6 +288,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
         });
         return { asset: inserted, session: row };
       });
+      repository.forget(sessionId);
       await pipeline.run(advanced, asset, { reanalysis: false });
       const fresh = (await repository.findSession(sessionId)) as SessionRow;
       return { session: await publicView(fresh), assetId: asset.id };
