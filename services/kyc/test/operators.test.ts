@@ -286,3 +286,42 @@ describe('API keys', () => {
     assert.equal(basic.json().error, 'API_KEY_INVALID');
   });
 });
+
+describe('surface', () => {
+  it('every catalogue code is one the seed lists', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { seedPath } = await import('@trustplane/kernel/testkit');
+    const { KYC_ERROR_STATUS } = await import('../src/errors.js');
+    const seed = await readFile(seedPath('kyc'), 'utf8');
+    for (const code of Object.keys(KYC_ERROR_STATUS)) assert.ok(seed.includes(`"${code}"`), code);
+  });
+
+  it('serves the generated OpenAPI document with the seed operations', async () => {
+    const response = await h.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(response.statusCode, 200);
+    const operations = Object.values(
+      response.json().paths as Record<string, Record<string, { operationId?: string }>>,
+    )
+      .flatMap((methods) => Object.values(methods).map((operation) => operation.operationId))
+      .filter(Boolean);
+    assert.equal(operations.length, 22, operations.join(','));
+  });
+
+  it('refuses an oversize body in the envelope and changes nothing', async () => {
+    const email = `big-${randomUUID()}@example.com`;
+    const response = await h.call({
+      method: 'POST',
+      url: '/api/auth/signup',
+      payload: { fullName: 'x'.repeat(2 * 1024 * 1024), email, password: PASSWORD, acceptedTerms: true },
+      skipContract: true,
+    });
+    assert.equal(response.statusCode, 413);
+    assert.equal(response.json().ok, false);
+    const row = await h.kyc.database.kysely
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', email)
+      .executeTakeFirst();
+    assert.equal(row, undefined);
+  });
+});

@@ -119,132 +119,130 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
     asset: AssetRow,
     mode: { reanalysis: boolean; actorUserId?: string },
   ) {
-    {
-      const isIdImage = asset.side !== 'poa' && asset.content_type.startsWith('image/');
-      if (!isIdImage) {
-        await db
-          .updateTable('document_assets')
-          .set({ analysis_status: 'skipped' })
-          .where('id', '=', asset.id)
-          .execute();
-        return;
-      }
-      let analysis: DocumentAnalysis;
-      try {
-        const bytes = await readAll(objects, asset.s3_key);
-        analysis = await analyzer.analyze(bytes, {
-          readMrz: asset.side !== 'front' || session.document_type === 'drive_eta',
-          detectPortrait: asset.side !== 'back',
-        });
-      } catch (error) {
-        logger.warn({ err: error, assetId: asset.id }, 'document analysis failed');
-        await db.transaction().execute(async (trx) => {
-          await trx
-            .updateTable('document_assets')
-            .set({ analysis_status: 'failed' })
-            .where('id', '=', asset.id)
-            .execute();
-          await trx
-            .updateTable('verification_sessions')
-            .set({ risk_label: maxRisk(session.risk_label, 'medium'), updated_at: new Date() })
-            .where('id', '=', session.id)
-            .execute();
-          await audit.append(trx, {
-            sessionId: session.id,
-            organizationId: session.organization_id,
-            eventType: 'document_analysis_failed',
-            actorType: 'system',
-            payload: { assetId: asset.id, side: asset.side, reason: (error as Error).message.slice(0, 300) },
-          });
-        });
-        return;
-      }
-      const verdict = judgeAnalysis(analysis, config);
-      const heatmapBase = `sessions/${session.id}/analysis/${asset.id}`;
-      const elaKey = `${heatmapBase}/ela.png`;
-      const moireKey = `${heatmapBase}/moire.png`;
-      await objects.put(elaKey, analysis.ela.heatmap, { contentType: 'image/png' });
-      await objects.put(moireKey, analysis.moire.heatmap, { contentType: 'image/png' });
-
+    const isIdImage = asset.side !== 'poa' && asset.content_type.startsWith('image/');
+    if (!isIdImage) {
+      await db
+        .updateTable('document_assets')
+        .set({ analysis_status: 'skipped' })
+        .where('id', '=', asset.id)
+        .execute();
+      return;
+    }
+    let analysis: DocumentAnalysis;
+    try {
+      const bytes = await readAll(objects, asset.s3_key);
+      analysis = await analyzer.analyze(bytes, {
+        readMrz: asset.side !== 'front' || session.document_type === 'drive_eta',
+        detectPortrait: asset.side !== 'back',
+      });
+    } catch (error) {
+      logger.warn({ err: error, assetId: asset.id }, 'document analysis failed');
       await db.transaction().execute(async (trx) => {
-        const current = await repository.lockSession(trx, session.id);
-        if (!current) return;
-        await trx.deleteFrom('analysis_results').where('asset_id', '=', asset.id).execute();
-        await trx
-          .insertInto('analysis_results')
-          .values({
-            asset_id: asset.id,
-            session_id: session.id,
-            extracted: JSON.stringify(verdict.extracted),
-            model_id: ANALYZER_MODEL_ID,
-            model_versions: JSON.stringify(analysis.modelVersions),
-            raw_scores: JSON.stringify(verdict.rawScores),
-            ela_heatmap_key: elaKey,
-            moire_heatmap_key: moireKey,
-          })
-          .execute();
         await trx
           .updateTable('document_assets')
-          .set({ analysis_status: 'completed' })
+          .set({ analysis_status: 'failed' })
           .where('id', '=', asset.id)
           .execute();
-        const autoReject =
-          !mode.reanalysis && verdict.blockReason !== null && current.review_status === 'pending';
         await trx
           .updateTable('verification_sessions')
-          .set({
-            risk_label: maxRisk(current.risk_label, verdict.riskLabel),
-            portrait_descriptor: analysis.portrait?.descriptor ?? current.portrait_descriptor,
-            ...(autoReject
-              ? { review_status: 'rejected' as const, automated_block_reason: verdict.blockReason }
-              : {}),
-            updated_at: new Date(),
-          })
+          .set({ risk_label: maxRisk(session.risk_label, 'medium'), updated_at: new Date() })
           .where('id', '=', session.id)
           .execute();
         await audit.append(trx, {
           sessionId: session.id,
           organizationId: session.organization_id,
-          eventType: mode.reanalysis ? 'document_reanalyzed' : 'document_analyzed',
-          actorType: mode.reanalysis ? 'operator' : 'system',
-          actorUserId: mode.actorUserId ?? null,
-          payload: {
-            assetId: asset.id,
-            side: asset.side,
-            riskLabel: verdict.riskLabel,
-            blockReason: verdict.blockReason,
-          },
-          modelVersions: analysis.modelVersions,
-          rawScores: verdict.rawScores,
+          eventType: 'document_analysis_failed',
+          actorType: 'system',
+          payload: { assetId: asset.id, side: asset.side, reason: (error as Error).message.slice(0, 300) },
         });
-        if (mode.reanalysis) return;
-        await webhooks.emit(trx, current, 'verification.extraction', {
+      });
+      return;
+    }
+    const verdict = judgeAnalysis(analysis, config);
+    const heatmapBase = `sessions/${session.id}/analysis/${asset.id}`;
+    const elaKey = `${heatmapBase}/ela.png`;
+    const moireKey = `${heatmapBase}/moire.png`;
+    await objects.put(elaKey, analysis.ela.heatmap, { contentType: 'image/png' });
+    await objects.put(moireKey, analysis.moire.heatmap, { contentType: 'image/png' });
+
+    await db.transaction().execute(async (trx) => {
+      const current = await repository.lockSession(trx, session.id);
+      if (!current) return;
+      await trx.deleteFrom('analysis_results').where('asset_id', '=', asset.id).execute();
+      await trx
+        .insertInto('analysis_results')
+        .values({
+          asset_id: asset.id,
+          session_id: session.id,
+          extracted: JSON.stringify(verdict.extracted),
+          model_id: ANALYZER_MODEL_ID,
+          model_versions: JSON.stringify(analysis.modelVersions),
+          raw_scores: JSON.stringify(verdict.rawScores),
+          ela_heatmap_key: elaKey,
+          moire_heatmap_key: moireKey,
+        })
+        .execute();
+      await trx
+        .updateTable('document_assets')
+        .set({ analysis_status: 'completed' })
+        .where('id', '=', asset.id)
+        .execute();
+      const autoReject =
+        !mode.reanalysis && verdict.blockReason !== null && current.review_status === 'pending';
+      await trx
+        .updateTable('verification_sessions')
+        .set({
+          risk_label: maxRisk(current.risk_label, verdict.riskLabel),
+          portrait_descriptor: analysis.portrait?.descriptor ?? current.portrait_descriptor,
+          ...(autoReject
+            ? { review_status: 'rejected' as const, automated_block_reason: verdict.blockReason }
+            : {}),
+          updated_at: new Date(),
+        })
+        .where('id', '=', session.id)
+        .execute();
+      await audit.append(trx, {
+        sessionId: session.id,
+        organizationId: session.organization_id,
+        eventType: mode.reanalysis ? 'document_reanalyzed' : 'document_analyzed',
+        actorType: mode.reanalysis ? 'operator' : 'system',
+        actorUserId: mode.actorUserId ?? null,
+        payload: {
           assetId: asset.id,
           side: asset.side,
-          documentType: current.document_type,
-          extracted: verdict.extracted,
           riskLabel: verdict.riskLabel,
-          rawScores: verdict.rawScores,
-          modelVersions: analysis.modelVersions,
-        });
-        if (autoReject) {
-          await audit.append(trx, {
-            sessionId: session.id,
-            organizationId: session.organization_id,
-            eventType: 'automated_rejection',
-            actorType: 'system',
-            payload: { assetId: asset.id, reason: verdict.blockReason },
-            rawScores: verdict.rawScores,
-          });
-          await webhooks.emit(trx, current, 'verification.completed', {
-            status: 'rejected',
-            reviewStatus: 'rejected',
-            automatedBlockReason: verdict.blockReason,
-            riskLabel: 'high',
-          });
-        }
+          blockReason: verdict.blockReason,
+        },
+        modelVersions: analysis.modelVersions,
+        rawScores: verdict.rawScores,
       });
-    }
+      if (mode.reanalysis) return;
+      await webhooks.emit(trx, current, 'verification.extraction', {
+        assetId: asset.id,
+        side: asset.side,
+        documentType: current.document_type,
+        extracted: verdict.extracted,
+        riskLabel: verdict.riskLabel,
+        rawScores: verdict.rawScores,
+        modelVersions: analysis.modelVersions,
+      });
+      if (autoReject) {
+        await audit.append(trx, {
+          sessionId: session.id,
+          organizationId: session.organization_id,
+          eventType: 'automated_rejection',
+          actorType: 'system',
+          payload: { assetId: asset.id, reason: verdict.blockReason },
+          rawScores: verdict.rawScores,
+        });
+        await webhooks.emit(trx, current, 'verification.completed', {
+          status: 'rejected',
+          reviewStatus: 'rejected',
+          automatedBlockReason: verdict.blockReason,
+          riskLabel: 'high',
+        });
+      }
+    });
   }
 }
 

@@ -7,7 +7,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
 import type { VerificationRepository } from '../db/verification-repository.js';
 import { errors } from '../errors.js';
-import type { VerificationSessions } from '../verification/verification-sessions.js';
+import { hashObject, type VerificationSessions } from '../verification/verification-sessions.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
 import type { ChallengeType, LandmarksSummary } from './landmarks.js';
 import type { LivenessValidatorClient } from './liveness-validator.js';
@@ -231,7 +231,8 @@ export function createLiveness(options: {
         videoByteSize: 'Mismatch',
       });
     }
-    if (input.videoSha256 && head.sha256 && head.sha256 !== input.videoSha256.toLowerCase()) {
+    const digest = input.videoSha256 ? (head.sha256 ?? (await hashObject(objects, key))) : undefined;
+    if (input.videoSha256 && digest !== input.videoSha256.toLowerCase()) {
       throw errors.validation('videoSha256 does not match the uploaded recording', {
         videoSha256: 'Mismatch',
       });

@@ -296,7 +296,8 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
   };
 }
 
-async function hashObject(objects: AnyObjectStore, key: string): Promise<string> {
+/** Hex sha-256 of a stored object, streamed (for stores that did not record it). */
+export async function hashObject(objects: AnyObjectStore, key: string): Promise<string> {
   const { body } = await objects.get(key);
   const hash = createHash('sha256');
   for await (const chunk of body) hash.update(chunk as Buffer);
