@@ -1,4 +1,4 @@
-import { deriveKey, hmacSha256Hex, type ServiceContext } from '@trustplane/kernel';
+import { BruteForceGuard, deriveKey, hmacSha256Hex, type ServiceContext } from '@trustplane/kernel';
 import { createAnalysisPipeline } from './analysis/analysis-pipeline.js';
 import { createVisionDocumentAnalyzer, type DocumentAnalyzer } from './analysis/document-analyzer.js';
 import { createApiKeys } from './api-keys/api-keys.js';
@@ -74,7 +74,17 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     config,
     database,
     validatorSecret,
-    auth: createOperatorAuth(users, config),
+    auth: createOperatorAuth(
+      users,
+      config,
+      new BruteForceGuard({
+        keyPrefix: 'kyc.login',
+        store: context.rateLimitStore(),
+        maxFailures: config.loginMaxFailures,
+        baseDelayMs: config.loginBaseDelayMs,
+        maxDelayMs: config.loginMaxDelayMs,
+      }),
+    ),
     organizations,
     repository,
     apiKeys: createApiKeys(createApiKeysRepository(db)),

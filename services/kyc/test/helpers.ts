@@ -18,6 +18,8 @@ export function testEnv(overrides: Record<string, string> = {}): void {
   Object.assign(process.env, {
     KYC_PASSWORD_HASH_MEMORY_KIB: '4096',
     KYC_PASSWORD_HASH_TIME_COST: '1',
+    KYC_LOGIN_BASE_DELAY_MS: '1',
+    KYC_LOGIN_MAX_DELAY_MS: '5',
     ...overrides,
   });
 }

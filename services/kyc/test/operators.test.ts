@@ -5,7 +5,7 @@ import { Harness, PASSWORD } from './helpers.js';
 
 let h: Harness;
 before(async () => {
-  h = await Harness.boot();
+  h = await Harness.boot({ env: { KYC_LOGIN_MAX_FAILURES: '5' } });
 });
 after(async () => {
   await h?.close();
@@ -120,6 +120,36 @@ describe('signup and login', () => {
     assert.equal(out.statusCode, 200);
     const after = await h.call({ method: 'GET', url: '/api/organizations', headers: { cookie } });
     assert.equal(after.statusCode, 401);
+  });
+});
+
+describe('login throttling', () => {
+  it('locks an account after repeated failures, even for the right password, without touching others', async () => {
+    const victim = await h.operator();
+    const bystander = await h.operator();
+    for (let i = 0; i < 5; i += 1) {
+      const wrong = await h.call({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: victim.email, password: `guess-${i}` },
+      });
+      assert.equal(wrong.statusCode, 401);
+    }
+    const locked = await h.call({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: victim.email, password: PASSWORD },
+    });
+    assert.equal(locked.statusCode, 401);
+    assert.equal(locked.json().error, 'INVALID_CREDENTIALS');
+    assert.ok(Number(locked.headers['retry-after']) > 0);
+    assert.equal(locked.cookies.length, 0);
+    const other = await h.call({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: bystander.email, password: PASSWORD },
+    });
+    assert.equal(other.statusCode, 200);
   });
 });
 

@@ -1,4 +1,12 @@
-import { hashPassword, randomToken, sha256Hex, verifyPassword } from '@trustplane/kernel';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type BruteForceGuard,
+  hashPassword,
+  randomToken,
+  ServiceError,
+  sha256Hex,
+  verifyPassword,
+} from '@trustplane/kernel';
 import type { KycConfig } from '../config.js';
 import type { UserRow, UsersRepository } from '../db/users-repository.js';
 import { errors } from '../errors.js';
@@ -23,7 +31,7 @@ export interface IssuedSession {
 let decoyHash: Promise<string> | undefined;
 
 /** Operator accounts and their server-side sessions (the cookie carries only a random token). */
-export function createOperatorAuth(users: UsersRepository, config: KycConfig) {
+export function createOperatorAuth(users: UsersRepository, config: KycConfig, guard: BruteForceGuard) {
   decoyHash ??= hashPassword(randomToken(24), config.passwordHash);
   return {
     async signup(input: { fullName: string; email: string; password: string }): Promise<UserPublic> {
@@ -37,12 +45,31 @@ export function createOperatorAuth(users: UsersRepository, config: KycConfig) {
       password: string;
       rememberDevice: boolean;
     }): Promise<{ user: UserPublic; session: IssuedSession }> {
+      // Per-account throttling: a locked account answers like a wrong password (the seed has no 429).
+      const key = `email:${input.email.trim().toLowerCase()}`;
+      const status = await guard.check(key);
+      if (!status.allowed) {
+        throw new ServiceError(
+          401,
+          'INVALID_CREDENTIALS',
+          'Too many failed attempts; try again later',
+          {},
+          {
+            'retry-after': String(status.retryAfterSeconds),
+          },
+        );
+      }
       const user = await users.findByEmail(input.email);
       const ok = await verifyPassword(
         user?.password_hash ?? (await (decoyHash as Promise<string>)),
         input.password,
       );
-      if (!user || !ok) throw errors.invalidCredentials();
+      if (!user || !ok) {
+        const failed = await guard.fail(key);
+        if (failed.delayMs > 0) await sleep(failed.delayMs);
+        throw errors.invalidCredentials();
+      }
+      await guard.succeed(key);
       const token = randomToken(32);
       const ttl = input.rememberDevice ? config.rememberDeviceTtlSeconds : config.operatorSessionTtlSeconds;
       await users.createSession({
