@@ -2,6 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Kyc } from '../kyc.js';
 import { requireOperator } from './auth-hooks.js';
+import { mapDatabaseErrors } from './database-errors.js';
 import { renderKycError } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
@@ -21,19 +22,22 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
     renderError: renderKycError,
   });
   await app.register(fastifyCookie, { secret: kyc.context.signingSecret.toString('hex') });
-  await app.register(healthRoutes(kyc.context, kyc.version));
-  await app.register(authRoutes(kyc));
-  // Public scope: secret-key and verification-token routes authenticate per route.
-  await app.register(verificationRoutes(kyc));
-  await app.register(livenessRoutes(kyc));
-  await app.register(livenessValidatorRoute(kyc));
-  await app.register(hostedPageRoutes(kyc));
-  // Operator scope: the signed `kyc_session` cookie, checked before the body is read.
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', requireOperator(kyc));
-    await scope.register(organizationRoutes(kyc));
-    await scope.register(apiKeyRoutes(kyc));
-    await scope.register(dashboardRoutes(kyc));
+  await app.register(async (api) => {
+    mapDatabaseErrors(api);
+    await api.register(healthRoutes(kyc.context, kyc.version));
+    await api.register(authRoutes(kyc));
+    // Public scope: secret-key and verification-token routes authenticate per route.
+    await api.register(verificationRoutes(kyc));
+    await api.register(livenessRoutes(kyc));
+    await api.register(livenessValidatorRoute(kyc));
+    await api.register(hostedPageRoutes(kyc));
+    // Operator scope: the signed `kyc_session` cookie, checked before the body is read.
+    await api.register(async (scope) => {
+      scope.addHook('onRequest', requireOperator(kyc));
+      await scope.register(organizationRoutes(kyc));
+      await scope.register(apiKeyRoutes(kyc));
+      await scope.register(dashboardRoutes(kyc));
+    });
   });
   return app;
 }
