@@ -105,6 +105,15 @@ describe('biometry API (no workers)', () => {
     });
     assert.equal(broken.statusCode, 422);
     assert.deepEqual(broken.json().detail[0].loc, ['body', 'cni_recto_b64']);
+    const oversize = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+      Buffer.alloc(10 * 1024 * 1024 + 1),
+    ]);
+    const tooLarge = await inject('POST', '/jobs/submit', {
+      payload: jobBody({ selfie_b64: oversize.toString('base64') }),
+    });
+    assert.equal(tooLarge.statusCode, 422);
+    assert.equal(tooLarge.json().detail[0].type, 'image_too_large');
     const badBase64 = await inject('POST', '/jobs/submit', { payload: jobBody({ cni_verso_b64: '***' }) });
     assert.equal(badBase64.statusCode, 422);
     assert.deepEqual(badBase64.json().detail[0].loc, ['body', 'cni_verso_b64']);

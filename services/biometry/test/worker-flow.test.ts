@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { verifyWebhookSignature } from '@trustplane/kernel';
 import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
+import { createJobRepository } from '../src/db/job-repository.js';
+import type { BiometryDatabase } from '../src/db/tables.js';
 import { biometryService } from '../src/index.js';
 import { jobBody, mintKey } from './helpers.js';
 
@@ -126,14 +130,49 @@ describe('biometry jobs through the workers', () => {
       'callback signature verifies with sha256(key)',
     );
 
-    const ids = results.results.map((result) => result.job_id);
-    const ack = await booted.app.inject({
+    // Another client sees none of it and cannot ack it.
+    const otherKey = await mintKey(booted, 'other client');
+    const foreignPoll = await booted.app.inject({
+      method: 'GET',
+      url: '/jobs/results',
+      headers: { 'x-service-api-key': otherKey },
+    });
+    assert.equal(foreignPoll.json().total_ready, 0);
+    const foreignAck = await booted.app.inject({
       method: 'POST',
       url: '/jobs/ack',
-      headers: { 'x-service-api-key': key },
-      payload: { job_ids: ids },
+      headers: { 'x-service-api-key': otherKey },
+      payload: { job_ids: [good.json().job_id] },
     });
-    assert.deepEqual(ack.json(), { acked: ids.length, not_found: 0 });
+    assert.deepEqual(foreignAck.json(), { acked: 0, not_found: 1 });
+
+    // Retention: the images are gone once the outcome is recorded.
+    const objectsDir = path.join(booted.dataDir, 'objects');
+    const leftovers = await fs.readdir(objectsDir, { recursive: true }).catch(() => [] as string[]);
+    assert.equal(
+      leftovers.filter(
+        (entry) => String(entry).includes(good.json().job_id) && /selfie|recto|verso/.test(String(entry)),
+      ).length,
+      0,
+    );
+
+    const ids = results.results.map((result) => result.job_id);
+    // Three concurrent acks of the same ids: each result is acked exactly once overall.
+    const acks = await Promise.all(
+      [0, 1, 2].map(() =>
+        booted.app.inject({
+          method: 'POST',
+          url: '/jobs/ack',
+          headers: { 'x-service-api-key': key },
+          payload: { job_ids: ids },
+        }),
+      ),
+    );
+    assert.equal(
+      acks.reduce((sum, response) => sum + response.json().acked, 0),
+      ids.length,
+    );
+    for (const response of acks) assert.equal(response.json().acked + response.json().not_found, ids.length);
     const again = await booted.app.inject({
       method: 'POST',
       url: '/jobs/ack',
@@ -142,5 +181,11 @@ describe('biometry jobs through the workers', () => {
     });
     assert.deepEqual(again.json(), { acked: 0, not_found: ids.length });
     assert.equal((await get('/jobs/results')).json().total_ready, 0);
+
+    // Acked results are purged after the retention (0 h here).
+    const purged = await createJobRepository(booted.context.database<BiometryDatabase>().kysely).purgeAcked(
+      0,
+    );
+    assert.equal(purged, ids.length);
   });
 });

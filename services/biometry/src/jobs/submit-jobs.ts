@@ -32,19 +32,17 @@ export class ImageValidationError extends Error {
   }
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** Decodes base64 (an optional `data:image/...;base64,` prefix is accepted). */
+/** Decodes standard or URL-safe base64 (an optional `data:image/...;base64,` prefix is accepted). */
 function decodeBase64(value: string): Buffer | undefined {
-  const body = value.replace(/^data:image\/[a-z+.-]+;base64,/i, '').replace(/\s+/g, '');
-  const normalized = body.replace(/-/g, '+').replace(/_/g, '/');
-  if (
-    !normalized.length ||
-    normalized.length % 4 === 1 ||
-    !BASE64.test(normalized.replace(/=+$/, '').padEnd(normalized.length, '='))
-  )
-    return undefined;
-  return Buffer.from(normalized, 'base64');
+  const body = value
+    .replace(/^data:image\/[a-z+.-]+;base64,/i, '')
+    .replace(/\s+/g, '')
+    .replace(/-/g, '+')
+    .replace(/_/g, '/');
+  if (!BASE64.test(body) || body.length % 4 === 1) return undefined;
+  return Buffer.from(body, 'base64');
 }
 
 const PRIORITY = { high: 10, normal: 0 } as const;
