@@ -108,7 +108,7 @@ describe('crash mid-upload', () => {
     request.write(
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
     );
-    // A few MiB of a body that never ends (the store writes in 1 MiB pieces): in flight until the kill.
+    // A few MiB of a body that never ends: in flight until the kill.
     request.write(Buffer.alloc(4 * 1024 * 1024, 0x5a));
     const staged = await waitFor(async () => {
       const files = await listFiles(stagingDir());
