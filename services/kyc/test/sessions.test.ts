@@ -4,7 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { verifyWebhookSignature } from '@trustplane/kernel';
-import { Harness, sha256 } from './helpers.js';
+import { createKycDefinition } from '../src/index.js';
+import { greenSeries, Harness, LIVE_LANDMARKS, sha256 } from './helpers.js';
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -436,12 +437,60 @@ describe('review outcome delivery', () => {
   });
 });
 
+describe('liveness outcome delivery', () => {
+  it('fires verification.completed after liveness with the outcome and metadata', async () => {
+    const t = await h.tenant();
+    const secret = 'whsec-liveness-0123456789';
+    const s = await h.completedCapture(t.sk, {
+      webhookUrl: receiverUrl,
+      webhookSecret: secret,
+      metadata: { flow: 'web' },
+    });
+    const started = await h.call({
+      method: 'POST',
+      url: `/api/verification/sessions/${s.sessionId}/liveness/init`,
+      headers: { 'x-verification-token': s.token },
+    });
+    const done = await h.call({
+      method: 'POST',
+      url: `/api/verification/sessions/${s.sessionId}/liveness/complete`,
+      payload: {
+        token: s.token,
+        requestId: started.json().requestId,
+        challengeType: 'head_turn',
+        greenChannelMean: greenSeries({ n: 120 }),
+        landmarksSummary: LIVE_LANDMARKS,
+        texturePatchB64: Buffer.from('not an image').toString('base64'),
+      },
+    });
+    assert.equal(done.statusCode, 200);
+    // An undecodable texture patch is a failed check, not an error.
+    assert.deepEqual(done.json().failureCodes, ['TEXTURE_PATCH_INVALID']);
+    const delivery = await waitFor(() =>
+      received.find(
+        (r) =>
+          r.headers['x-trustplane-event'] === 'verification.completed' &&
+          JSON.parse(r.body).sessionId === s.sessionId &&
+          JSON.parse(r.body).data.liveness,
+      ),
+    );
+    assert.ok(
+      verifyWebhookSignature(secret, delivery.body, delivery.headers['x-trustplane-signature'] as string),
+    );
+    const payload = JSON.parse(delivery.body);
+    assert.equal(payload.data.liveness.passed, false);
+    assert.deepEqual(payload.metadata, { flow: 'web' });
+  });
+});
+
 describe('audit events', () => {
   it('are append-only in the database and hash-chained', async () => {
     const t = await h.tenant();
     await h.completedCapture(t.sk);
     const db = h.kyc.database.kysely;
     const verified = await h.kyc.audit.verifyChain();
+    const command = createKycDefinition().commands?.find((c) => c.path.join(' ') === 'audit verify');
+    assert.deepEqual(await command?.run(h.booted.context, {}), { ...verified });
     if (!verified.ok) {
       const { rows } = await h.kyc.database.pool.query(
         `SELECT seq, event_type, payload::text, raw_scores::text, hash = audit_event_digest(prev_hash, e) AS ok,
