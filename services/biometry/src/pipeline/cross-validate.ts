@@ -108,6 +108,8 @@ export function compareNationality(declared: string | null | undefined, mrz: str
   if (!declared) return { passed: true, expected: null, found: mrz, score: 1 };
   const upper = declared.trim().toUpperCase();
   const expected = upper.length === 2 ? (alpha2ToAlpha3(upper) ?? upper) : upper;
-  const passed = mrz !== null && expected === mrz;
-  return { passed, expected, found: mrz, score: passed ? 1 : 0 };
+  // German documents print `D` (ICAO's code for Germany) rather than `DEU`.
+  const found = mrz === 'D' ? 'DEU' : mrz;
+  const passed = found !== null && expected === found;
+  return { passed, expected, found, score: passed ? 1 : 0 };
 }
