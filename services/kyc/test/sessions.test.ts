@@ -273,6 +273,7 @@ describe('capture-phase state machine', () => {
     assert.ok(put.statusCode < 300, put.body);
     assert.equal((await complete({ byteSize: bytes.length + 1 })).statusCode, 400);
     assert.equal((await complete({ sha256: 'a'.repeat(64) })).statusCode, 400);
+    assert.equal((await complete({ contentType: 'image/png' })).statusCode, 400);
     const other = await h.session(t.sk);
     assert.equal(
       (await complete({ s3Key: `sessions/${other.sessionId}/uploads/single/x.jpg` })).statusCode,

@@ -128,6 +128,9 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
         .execute();
       return;
     }
+    const heatmapBase = `sessions/${session.id}/analysis/${asset.id}`;
+    const elaKey = `${heatmapBase}/ela.png`;
+    const moireKey = `${heatmapBase}/moire.png`;
     let analysis: DocumentAnalysis;
     try {
       const bytes = await readAll(objects, asset.s3_key);
@@ -135,6 +138,8 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
         readMrz: asset.side !== 'front' || session.document_type === 'drive_eta',
         detectPortrait: asset.side !== 'back',
       });
+      await objects.put(elaKey, analysis.ela.heatmap, { contentType: 'image/png' });
+      await objects.put(moireKey, analysis.moire.heatmap, { contentType: 'image/png' });
     } catch (error) {
       logger.warn({ err: error, assetId: asset.id }, 'document analysis failed');
       await db.transaction().execute(async (trx) => {
@@ -159,11 +164,6 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
       return;
     }
     const verdict = judgeAnalysis(analysis, config);
-    const heatmapBase = `sessions/${session.id}/analysis/${asset.id}`;
-    const elaKey = `${heatmapBase}/ela.png`;
-    const moireKey = `${heatmapBase}/moire.png`;
-    await objects.put(elaKey, analysis.ela.heatmap, { contentType: 'image/png' });
-    await objects.put(moireKey, analysis.moire.heatmap, { contentType: 'image/png' });
 
     await db.transaction().execute(async (trx) => {
       const current = await repository.lockSession(trx, session.id);

@@ -244,6 +244,11 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
           byteSize: 'Does not match the uploaded object',
         });
       }
+      if (head.contentType && head.contentType !== input.contentType) {
+        throw errors.validation('contentType does not match the uploaded object', {
+          contentType: 'Does not match the uploaded object',
+        });
+      }
       const expected = input.sha256.toLowerCase();
       const actual = head.sha256 ?? (await hashObject(objects, input.s3Key));
       if (actual !== expected) {
