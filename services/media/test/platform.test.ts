@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+import { redactUrl } from '../src/http/log-redaction.js';
 import { errorCode, type Harness, startHarness } from './support/harness.js';
 
 const SRC = new URL('../src/', import.meta.url);
@@ -50,6 +51,13 @@ describe('platform surface', () => {
       [],
       'stale codes in the README',
     );
+  });
+
+  test('shared-link secrets are masked in logged URLs', () => {
+    assert.equal(redactUrl('/share/abc123?password=hunter2'), '/share/[redacted]?password=[redacted]');
+    assert.equal(redactUrl('/share/abc123'), '/share/[redacted]');
+    assert.equal(redactUrl('/media?search=x&page=2'), '/media?search=x&page=2');
+    assert.equal(redactUrl('/share/t?a=1&Password=p&b=2'), '/share/[redacted]?a=1&Password=[redacted]&b=2');
   });
 
   test('OpenAPI lists every route; unknown routes use the envelope', async () => {
