@@ -527,3 +527,21 @@ describe('audit events', () => {
     }
   });
 });
+
+describe('driving licences', () => {
+  it('an absent MRZ on a driving licence back is not a risk; on an ID card it is', async () => {
+    const t = await h.tenant();
+    for (const [documentType, risk] of [
+      ['drive_eta', 'low'],
+      ['id_card', 'medium'],
+    ] as const) {
+      const s = await h.session(t.sk);
+      await h.chooseType(s.sessionId, s.token, documentType);
+      await h.upload(s.sessionId, s.token, 'front', JPEG(`${documentType}-front`));
+      h.scripted.next = { mrzFound: false };
+      const back = await h.upload(s.sessionId, s.token, 'back', JPEG(`${documentType}-back`));
+      h.scripted.next = {};
+      assert.equal(back.json().session.riskLabel, risk, documentType);
+    }
+  });
+});

@@ -31,7 +31,12 @@ export function expiryDate(yymmdd: string | null): Date | null {
 }
 
 /** Pure decision over one asset's analysis: extracted fields, scores, risk and hard failure. */
-export function judgeAnalysis(analysis: DocumentAnalysis, config: KycConfig, now = new Date()): AssetVerdict {
+export function judgeAnalysis(
+  analysis: DocumentAnalysis,
+  config: KycConfig,
+  options: { expectMrz?: boolean; now?: Date } = {},
+): AssetVerdict {
+  const now = options.now ?? new Date();
   const elaScore = analysis.ela.score;
   const fftScore = analysis.moire.score;
   // Independent evidence: the chance that at least one detector is right.
@@ -55,8 +60,10 @@ export function judgeAnalysis(analysis: DocumentAnalysis, config: KycConfig, now
       documentExpiry: expiry ? expiry.toISOString().slice(0, 10) : null,
       documentExpired: expired,
     });
-    if (!mrz.found) riskLabel = maxRisk(riskLabel, 'medium');
-    else if (!mrz.valid) blockReason = 'MRZ_CHECK_DIGIT_MISMATCH';
+    // Driving licences mostly carry no MRZ: its absence is only suspicious on passports and ID cards.
+    if (!mrz.found) {
+      if (options.expectMrz !== false) riskLabel = maxRisk(riskLabel, 'medium');
+    } else if (!mrz.valid) blockReason = 'MRZ_CHECK_DIGIT_MISMATCH';
     else if (expired) blockReason = 'DOCUMENT_EXPIRED';
   }
   if (analysis.portrait) {
@@ -135,7 +142,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
     try {
       const bytes = await readAll(objects, asset.s3_key);
       analysis = await analyzer.analyze(bytes, {
-        readMrz: asset.side !== 'front' || session.document_type === 'drive_eta',
+        readMrz: asset.side !== 'front',
         detectPortrait: asset.side !== 'back',
       });
       await objects.put(elaKey, analysis.ela.heatmap, { contentType: 'image/png' });
@@ -163,7 +170,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
       });
       return;
     }
-    const verdict = judgeAnalysis(analysis, config);
+    const verdict = judgeAnalysis(analysis, config, { expectMrz: session.document_type !== 'drive_eta' });
 
     await db.transaction().execute(async (trx) => {
       const current = await repository.lockSession(trx, session.id);
