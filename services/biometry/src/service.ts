@@ -7,7 +7,13 @@ import { createJobRepository } from './db/job-repository.js';
 import type { BiometryDatabase } from './db/tables.js';
 import { createWorkerRepository } from './db/worker-repository.js';
 import type { BiometryDeps } from './http/deps.js';
-import { createJobProcessor, PROCESS_QUEUE, type ProcessJobPayload, WORKER_ID } from './jobs/process-job.js';
+import {
+  createJobProcessor,
+  MAX_RETRIES,
+  PROCESS_QUEUE,
+  type ProcessJobPayload,
+  WORKER_ID,
+} from './jobs/process-job.js';
 import { createJobSubmitter } from './jobs/submit-jobs.js';
 import { createServiceKeys } from './keys/service-keys.js';
 import { createEngines, type Engines } from './pipeline/engines.js';
@@ -89,7 +95,7 @@ export function createBiometry(context: ServiceContext, version: string) {
   function defineJobs(): void {
     context.jobs.define<ProcessJobPayload>({
       queue: PROCESS_QUEUE,
-      retryLimit: 3,
+      retryLimit: MAX_RETRIES,
       retryDelay: 2,
       retryBackoff: true,
       // A run past its own timeout plus a margin means the worker died: pg-boss hands it to another.
@@ -111,6 +117,12 @@ export function createBiometry(context: ServiceContext, version: string) {
   /** Hands jobs of dead workers back to the queue (once per attempt, whichever live worker sees them first). */
   async function requeueOrphans(): Promise<void> {
     for (const orphan of await jobs.orphaned(config.heartbeatSeconds * 3)) {
+      if (orphan.attempts > MAX_RETRIES) {
+        // It took down a worker every time: an input that crashes workers must not loop forever.
+        if (await processor.abandon(orphan.id, orphan.attempts))
+          context.logger.error({ jobId: orphan.id }, 'job abandoned');
+        continue;
+      }
       const payload: ProcessJobPayload = { version: 1, jobId: orphan.id };
       const sent = await context.jobs.send(PROCESS_QUEUE, payload, {
         priority: orphan.priority === 'high' ? 10 : 0,

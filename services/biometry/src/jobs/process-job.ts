@@ -15,6 +15,8 @@ import type { Engines } from '../pipeline/engines.js';
 import { type VerificationInput, verifyIdentity } from '../pipeline/verify-identity.js';
 
 export const PROCESS_QUEUE = 'biometry.process-job';
+/** pg-boss retries of a job that throws; also the cap on re-runs after worker crashes. */
+export const MAX_RETRIES = 3;
 
 /** Versioned payload: only the job id; images and inputs live in the job row and object store. */
 export interface ProcessJobPayload {
@@ -106,13 +108,22 @@ export function createJobProcessor(deps: {
       const missing =
         (error as NodeJS.ErrnoException).code === 'ENOENT' ||
         (error as Error).message === 'images of the job are missing';
-      if (!timedOut && !missing) throw error; // unexpected: let pg-boss retry it
+      if (!timedOut && !missing) {
+        // Unexpected: pg-boss retries it; on the last attempt the job ends in `error` instead of
+        // staying `processing` forever.
+        if (context.retryCount < MAX_RETRIES) throw error;
+        context.logger.error({ err: error }, 'job failed on its last attempt');
+      }
       // Never log the images or identity: only the reason.
       context.logger.warn({ reason: (error as Error).message }, 'job failed');
       outcome = {
         status: 'error',
         outcome: 'error',
-        failureReason: timedOut ? (error as Error).message : 'the job images are no longer available',
+        failureReason: timedOut
+          ? (error as Error).message
+          : missing
+            ? 'the job images are no longer available'
+            : `processing failed after ${context.retryCount + 1} attempts`,
         processingTimeMs: Date.now() - started,
         scores: {},
         crossValidations: {},
@@ -160,5 +171,19 @@ export function createJobProcessor(deps: {
     context.logger.info({ outcome: outcome.outcome, ms: outcome.processingTimeMs }, 'job processed');
   }
 
-  return { handle, workerId };
+  /** Ends a job that killed its workers `attempts` times, so it stops being retried. */
+  async function abandon(jobId: string, attempts: number): Promise<boolean> {
+    return database.transaction((trx) =>
+      repository.complete(trx, jobId, {
+        status: 'error',
+        outcome: 'error',
+        failureReason: `the worker stopped while processing this job ${attempts} times`,
+        processingTimeMs: 0,
+        scores: {},
+        crossValidations: {},
+      }),
+    );
+  }
+
+  return { handle, abandon, workerId };
 }
