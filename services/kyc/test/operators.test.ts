@@ -153,6 +153,24 @@ describe('login throttling', () => {
   });
 });
 
+describe('operator session expiry', () => {
+  it('an expired server-side session no longer authenticates its cookie', async () => {
+    const { cookie, userId } = await h.operator();
+    await h.kyc.database.kysely
+      .updateTable('operator_sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('user_id', '=', userId)
+      .execute();
+    const response = await h.call({
+      method: 'GET',
+      url: '/api/dashboard/verifications',
+      headers: { cookie },
+    });
+    assert.equal(response.statusCode, 401);
+    assert.equal(response.json().error, 'UNAUTHENTICATED');
+  });
+});
+
 describe('organizations', () => {
   it('creates with an owner membership, lists only own orgs, 409 on a taken customerId', async () => {
     const a = await h.operator();

@@ -38,6 +38,12 @@ export function createUsersRepository(db: Kysely<KycDatabase>) {
       rememberDevice: boolean;
       expiresAt: Date;
     }): Promise<void> {
+      // Housekeeping on the way in: the user's expired sessions go.
+      await db
+        .deleteFrom('operator_sessions')
+        .where('user_id', '=', input.userId)
+        .where('expires_at', '<=', new Date())
+        .execute();
       await db
         .insertInto('operator_sessions')
         .values({
