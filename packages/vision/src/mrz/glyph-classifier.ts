@@ -22,7 +22,7 @@ function ocrbTemplates(): Map<string, Float32Array> {
 }
 
 /** Look-alike families of OCR-B that Tesseract's generic English model confuses. */
-const FAMILIES = ['0ODQ', '1I', '2Z', '5S8B', '6GC', 'NW', 'MN', 'KX'];
+const FAMILIES = ['0ODQ', '1I', '2Z', '5S8B', '6GC', 'NWH', 'MN', 'KX'];
 const FAMILY_OF = new Map<string, string>();
 for (const family of FAMILIES)
   for (const char of family) FAMILY_OF.set(char, (FAMILY_OF.get(char) ?? '') + family);
