@@ -92,6 +92,42 @@ describe('biometry API (no workers)', () => {
     assert.deepEqual(limit.json().detail[0].loc, ['query', 'limit']);
   });
 
+  it('answers 422 detail[] for every other malformed request, never 500', async () => {
+    const cases = [
+      { method: 'POST' as const, url: '/jobs/submit', payload: 'not json', type: 'text/plain' },
+      { method: 'POST' as const, url: '/jobs/submit', payload: '', type: 'application/json' },
+      { method: 'POST' as const, url: '/jobs/submit', payload: '[]', type: 'application/json' },
+      { method: 'POST' as const, url: '/jobs/ack', payload: '{"job_ids":"job_1"}', type: 'application/json' },
+      {
+        method: 'POST' as const,
+        url: '/jobs/submit-batch',
+        payload: '{"jobs":[]}',
+        type: 'application/json',
+      },
+      { method: 'GET' as const, url: '/jobs/results?limit=abc' },
+      { method: 'GET' as const, url: '/jobs/results?limit=1001' },
+    ];
+    for (const request of cases) {
+      const response = await booted.app.inject({
+        method: request.method,
+        url: request.url,
+        headers: { 'x-service-api-key': key, ...(request.type ? { 'content-type': request.type } : {}) },
+        ...(request.payload !== undefined ? { payload: request.payload } : {}),
+      });
+      assert.equal(
+        response.statusCode,
+        422,
+        `${request.method} ${request.url} ${request.payload}: ${response.body}`,
+      );
+      const detail = response.json().detail;
+      assert.ok(Array.isArray(detail) && detail.length > 0);
+      for (const item of detail) {
+        assert.ok(Array.isArray(item.loc) && typeof item.msg === 'string' && typeof item.type === 'string');
+      }
+      contract.assertResponse(request.method, request.url.split('?')[0] as string, response);
+    }
+  });
+
   it('rejects images that are not real JPEG/PNG/WebP, naming the field', async () => {
     const notImage = await inject('POST', '/jobs/submit', {
       payload: jobBody({ selfie_b64: Buffer.from('hello world').toString('base64') }),

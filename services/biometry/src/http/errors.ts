@@ -35,8 +35,25 @@ export const renderBiometryError: ErrorRenderer = (error) => {
         statusCode: 422,
         body: { detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] },
       };
+    // A body that is not JSON, or too large to read, is bad input like any other: 422 detail[].
+    case 'unsupported_media_type':
+      return {
+        statusCode: 422,
+        body: {
+          detail: [
+            { loc: ['body'], msg: 'Request body must be application/json', type: 'model_attributes_type' },
+          ],
+        },
+      };
+    case 'body_too_large':
+      return {
+        statusCode: 422,
+        body: { detail: [{ loc: ['body'], msg: error.message, type: 'too_large' }] },
+      };
     case 'not_found':
       return { statusCode: 404, body: { detail: 'Not Found' } };
+    case 'method_not_allowed':
+      return { statusCode: 405, body: { detail: 'Method Not Allowed' } };
     case 'service':
       return {
         statusCode: error.statusCode,
