@@ -54,3 +54,30 @@ describe('hosted flow page', () => {
     assert.equal(wrong.statusCode, 401);
   });
 });
+
+describe('CORS for the widget', () => {
+  it('session-scoped routes allow any origin (token auth, no cookies); creation does not', async () => {
+    const t = await h.tenant();
+    const s = await h.session(t.sk);
+    const preflight = await h.app.inject({
+      method: 'OPTIONS',
+      url: `/api/verification/sessions/${s.sessionId}/presign`,
+      headers: { origin: 'https://tenant.example', 'access-control-request-method': 'POST' },
+    });
+    assert.equal(preflight.statusCode, 204);
+    assert.equal(preflight.headers['access-control-allow-origin'], '*');
+    assert.match(String(preflight.headers['access-control-allow-headers']), /x-verification-token/);
+    const get = await h.call({
+      method: 'GET',
+      url: `/api/verification/sessions/${s.sessionId}`,
+      headers: { origin: 'https://tenant.example', 'x-verification-token': s.token },
+    });
+    assert.equal(get.headers['access-control-allow-origin'], '*');
+    const create = await h.call({
+      method: 'POST',
+      url: '/api/verification/sessions',
+      headers: { authorization: `Bearer ${t.sk}` },
+    });
+    assert.equal(create.headers['access-control-allow-origin'], undefined);
+  });
+});

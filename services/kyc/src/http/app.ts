@@ -12,6 +12,7 @@ import { hostedPageRoutes } from './routes/hosted-page.js';
 import { livenessRoutes, livenessValidatorRoute } from './routes/liveness.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { verificationRoutes } from './routes/verification.js';
+import { verificationCors } from './routes/verification-cors.js';
 
 export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
   const app = await kyc.context.createHttpApp({
@@ -27,6 +28,7 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
     await api.register(healthRoutes(kyc.context, kyc.version));
     await api.register(authRoutes(kyc));
     // Public scope: secret-key and verification-token routes authenticate per route.
+    await verificationCors(api);
     await api.register(verificationRoutes(kyc));
     await api.register(livenessRoutes(kyc));
     await api.register(livenessValidatorRoute(kyc));
