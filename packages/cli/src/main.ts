@@ -36,7 +36,7 @@ async function withPlatform<T>(
 ): Promise<T> {
   const platform = await Platform.open({ config, role: 'cli' });
   try {
-    await platform.migrate(services);
+    if (services.length > 0) await platform.migrate(services);
     return await work(platform);
   } finally {
     await platform.close();
@@ -133,9 +133,7 @@ export function buildProgram(): Command {
     .description("apply every service's migrations")
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
-      const results = await withPlatform(config(), allServices, async (platform) =>
-        platform.migrate(allServices),
-      );
+      const results = await withPlatform(config(), [], async (platform) => platform.migrate(allServices));
       output({ migrations: results }, options.json === true, (result) =>
         (result.migrations as { schema: string; applied: string[] }[])
           .map(

@@ -81,6 +81,25 @@ describe('trustplane command line', () => {
     assert.ok(again.migrations.every((entry) => entry.applied.length === 0));
   });
 
+  test('--json stays one object on stdout while logs go to stderr (embedded PostgreSQL started)', async () => {
+    const ownDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-cli-json-'));
+    const result = await run(['migrate', '--json'], {
+      TRUSTPLANE_DATA_DIR: ownDataDir,
+      DATABASE_URL: '',
+      LOG_LEVEL: 'info',
+    });
+    await fs.rm(ownDataDir, { recursive: true, force: true });
+    assert.equal(result.code, 0, result.stderr);
+    const { migrations } = singleJsonObject(result.stdout) as {
+      migrations: { schema: string; applied: string[] }[];
+    };
+    assert.ok(
+      migrations.find((entry) => entry.schema === 'platform')!.applied.length > 0,
+      'reports what it applied',
+    );
+    assert.match(result.stderr, /embedded PostgreSQL started/, `stderr: ${result.stderr}`);
+  });
+
   test('mail list --json prints the embedded sink', async () => {
     const mailer = createMailer({ dataDir, from: 'Trustplane <no-reply@localhost>' });
     await mailer.send({ to: 'ada@example.com', subject: 'Verify your email', text: 'code 123' });

@@ -18,3 +18,4 @@ export * from './secrets/index.js';
 export * from './db/sql-executor.js';
 export * from './bus/index.js';
 export * from './webhooks/index.js';
+export * from './http/redact-url.js';

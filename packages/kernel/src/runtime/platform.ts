@@ -12,6 +12,7 @@ import { createDatabase, createPool, type Database } from '../db/database.js';
 import { type DatabaseServer, startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { migrate } from '../db/migrate.js';
 import { createHttpApp } from '../http/create-http-app.js';
+import { redactUrl } from '../http/redact-url.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { createMailer, type Mailer } from '../mail/index.js';
 import { createObjectStore, objectRoutes } from '../objects/index.js';
@@ -31,11 +32,28 @@ export interface PlatformOptions {
   logger?: Logger;
 }
 
-export function createLogger(config: Pick<PlatformConfig, 'logLevel'>): Logger {
-  return pino({
+/** Platform log options: JSON, ISO time, credentials in headers and query strings masked. */
+export function loggerOptions(config: Pick<PlatformConfig, 'logLevel'>): pino.LoggerOptions {
+  return {
     level: config.logLevel,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: {
+      // Fastify's request fields, with credentials carried in query strings (`?token=`) masked.
+      req: (request: {
+        method?: string;
+        url?: string;
+        host?: string;
+        ip?: string;
+        socket?: { remotePort?: number };
+      }) => ({
+        method: request.method,
+        url: request.url === undefined ? undefined : redactUrl(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
     redact: {
       paths: [
         'req.headers.authorization',
@@ -47,7 +65,12 @@ export function createLogger(config: Pick<PlatformConfig, 'logLevel'>): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+}
+
+/** JSON logs; `fd` 2 keeps stdout free for a command's own output. */
+export function createLogger(config: Pick<PlatformConfig, 'logLevel'>, fd: 1 | 2 = 1): Logger {
+  return pino(loggerOptions(config), pino.destination({ fd, sync: true }));
 }
 
 /** Reads the platform secret from config or from the data dir, creating it once. */
@@ -91,7 +114,8 @@ export class Platform {
 
   static async open(options: PlatformOptions): Promise<Platform> {
     const { config, role } = options;
-    const logger = options.logger ?? createLogger(config);
+    // One-shot commands print their result on stdout, so their logs go to stderr.
+    const logger = options.logger ?? createLogger(config, role === 'cli' ? 2 : 1);
     let server: DatabaseServer | undefined;
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
