@@ -108,13 +108,24 @@ export class Harness {
     readonly analyzer: DocumentAnalyzer,
   ) {}
 
+  /** `httpPort` sets the port the public URLs (hostedUrl, presigned uploads) point at, for tests that listen on it. */
   static async boot(
-    options: { analyzer?: DocumentAnalyzer; env?: Record<string, string>; workers?: boolean } = {},
+    options: {
+      analyzer?: DocumentAnalyzer;
+      env?: Record<string, string>;
+      workers?: boolean;
+      httpPort?: number;
+    } = {},
   ): Promise<Harness> {
     testEnv(options.env);
     const analyzer = options.analyzer ?? new ScriptedAnalyzer();
     const definition = createKycDefinition({ analyzer });
-    const booted = await bootService(definition, { env: options.env, workers: options.workers });
+    const booted = await bootService(
+      options.httpPort
+        ? { ...definition, ports: { ...definition.ports, http: options.httpPort } }
+        : definition,
+      { env: options.env, workers: options.workers },
+    );
     return new Harness(booted, definition.kycFor(booted.context), analyzer);
   }
 

@@ -1,33 +1,30 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { returnUrlFor } from '../../dashboard/dashboard.js';
+import { ensureHostedPageBuilt } from '../../hosted-page/hosted-page-build.js';
 import type { Kyc } from '../../kyc.js';
 import { verificationToken } from '../auth-hooks.js';
 import { errorResponses } from '../schemas.js';
 import { sessionIdOf } from './verification.js';
 
-const WEB_DIR = new URL('../../../web/', import.meta.url);
-const ASSETS: Record<string, string> = {
-  'app.js': 'text/javascript; charset=utf-8',
-  'app.css': 'text/css; charset=utf-8',
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
 };
 
 /**
  * The hosted verification flow at `hostedUrl` (`/verify/<sessionId>#token=…`: the token stays in
- * the fragment, so it never reaches server logs or referrers). Plain ES modules, no build step.
+ * the fragment, so it never reaches server logs or referrers). The page is `web/`, built by Vite
+ * (relative base) into `web/dist/`, which is built or refreshed when the app is built. Only the
+ * files of that build are served, from memory.
  */
 export function hostedPageRoutes(kyc: Kyc) {
-  const files = new Map<string, Promise<Buffer>>();
-  const file = (name: string) => {
-    let content = files.get(name);
-    if (!content) {
-      content = readFile(new URL(name, WEB_DIR));
-      files.set(name, content);
-    }
-    return content;
-  };
   // Presigned uploads go straight to S3/MinIO when it is configured.
   const s3 = kyc.context.config.s3;
   const uploadOrigin = s3 ? ` ${new URL(s3.endpoint).origin}` : '';
@@ -41,6 +38,13 @@ export function hostedPageRoutes(kyc: Kyc) {
     "frame-ancestors 'none'",
   ].join('; ');
   return async (app: FastifyInstance) => {
+    const { distDir } = await ensureHostedPageBuilt(kyc.context.logger);
+    const indexHtml = await readFile(path.join(distDir, 'index.html'));
+    const assets = new Map<string, { type: string; body: Buffer }>();
+    for (const name of await readdir(path.join(distDir, 'assets'))) {
+      const type = CONTENT_TYPES[path.extname(name)];
+      if (type) assets.set(name, { type, body: await readFile(path.join(distDir, 'assets', name)) });
+    }
     const api = app.withTypeProvider<ZodTypeProvider>();
     api.get(
       '/verify/:sessionId',
@@ -51,18 +55,20 @@ export function hostedPageRoutes(kyc: Kyc) {
           .header('cache-control', 'no-store')
           .header('referrer-policy', 'no-referrer')
           .type('text/html; charset=utf-8')
-          .send(await file('index.html')),
+          .send(indexHtml),
     );
     api.get(
       '/verify/assets/:name',
       { schema: { hide: true, params: z.object({ name: z.string() }) } },
       async (request, reply) => {
-        const type = ASSETS[request.params.name];
-        if (!type) return reply.callNotFound();
+        const asset = assets.get(request.params.name);
+        if (!asset) return reply.callNotFound();
+        // File names carry a content hash: a new build gets new names.
         return reply
-          .type(type)
-          .header('cache-control', 'public, max-age=300')
-          .send(await file(request.params.name));
+          .type(asset.type)
+          .header('cache-control', 'public, max-age=31536000, immutable')
+          .header('x-content-type-options', 'nosniff')
+          .send(asset.body);
       },
     );
     // Where the page sends the user at the end: the tenant's returnUrl with session_id and status.

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ensureHostedPageBuilt, hashSources, WEB_DIR } from '../src/hosted-page/hosted-page-build.js';
+
+describe('hosted page build', () => {
+  const dirs: string[] = [];
+  after(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('builds a missing dist/ with Vite, reuses it while the sources are unchanged, rebuilds when they change', async () => {
+    // A copy of web/ inside services/kyc so `vite` resolves from the workspace's node_modules.
+    const dir = await mkdtemp(path.join(WEB_DIR, '..', '.web-build-test-'));
+    dirs.push(dir);
+    await cp(WEB_DIR, dir, {
+      recursive: true,
+      filter: (source) => !/[/\\](dist|\.dist-[^/\\]*|dist-old-[^/\\]*)$/.test(source),
+    });
+    const first = await ensureHostedPageBuilt(undefined, dir);
+    assert.equal(first.built, true);
+    const html = await readFile(path.join(first.distDir, 'index.html'), 'utf8');
+    assert.match(html, /<script type="module" crossorigin src="\.\/assets\/index-[\w-]+\.js"><\/script>/);
+    assert.equal(await readFile(path.join(first.distDir, '.source-hash'), 'utf8'), await hashSources(dir));
+
+    const again = await ensureHostedPageBuilt(undefined, dir);
+    assert.equal(again.built, false);
+    assert.equal(again.sourceHash, first.sourceHash);
+
+    await writeFile(
+      path.join(dir, 'src', 'app.css'),
+      `${await readFile(path.join(dir, 'src', 'app.css'), 'utf8')}\nh1 { color: #123456; }\n`,
+    );
+    const concurrent = await Promise.all([
+      ensureHostedPageBuilt(undefined, dir),
+      ensureHostedPageBuilt(undefined, dir),
+    ]);
+    assert.equal(concurrent[0].built, true);
+    assert.equal(concurrent[0], concurrent[1]);
+    assert.notEqual(concurrent[0].sourceHash, first.sourceHash);
+    const rebuilt = await readFile(path.join(dir, 'dist', 'index.html'), 'utf8');
+    const css = rebuilt.match(/href="\.\/assets\/([^"]+\.css)"/)?.[1];
+    assert.ok(css);
+    assert.match(await readFile(path.join(dir, 'dist', 'assets', css), 'utf8'), /#123456/);
+  });
+});

@@ -1,0 +1,136 @@
+// The end-user API of one verification session, authenticated by the session token (never cookies).
+
+export type CapturePhase = 'document_type' | 'front' | 'back' | 'single' | 'poa' | 'complete';
+
+export interface Session {
+  id: string;
+  capturePhase: CapturePhase;
+  documentType: string | null;
+  reviewStatus: string;
+  automatedBlockReason: string | null;
+}
+
+export interface LivenessResult {
+  passed: boolean;
+  confidenceScore: number;
+  failureCodes: string[];
+}
+
+export interface LivenessProbe {
+  requestId: string;
+  challengeType: 'head_turn' | 'blink' | 'both';
+  greenChannelMean: number[];
+  landmarksSummary: {
+    yawMin: number;
+    yawMax: number;
+    pitchMin: number;
+    pitchMax: number;
+    faceMotionVariance: number;
+    depthVarianceProxy: number;
+  };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class SessionApi {
+  private readonly base: string;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly token: string,
+  ) {
+    this.base = `/api/verification/sessions/${encodeURIComponent(sessionId)}`;
+  }
+
+  private async call<T>(method: string, path: string, body?: Record<string, unknown>): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          'x-verification-token': this.token,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify({ token: this.token, ...body }) : undefined,
+      });
+    } catch {
+      throw new ApiError(0, 'NETWORK', 'We could not reach the verification service. Check your connection.');
+    }
+    const json = (await response.json().catch(() => ({}))) as { message?: string; error?: string };
+    if (!response.ok) {
+      throw new ApiError(
+        response.status,
+        json.error ?? 'HTTP_ERROR',
+        json.message ?? `Request failed (${response.status})`,
+      );
+    }
+    return json as T;
+  }
+
+  async session(): Promise<Session> {
+    return (await this.call<{ session: Session }>('GET', '')).session;
+  }
+
+  async chooseDocumentType(documentType: string): Promise<Session> {
+    return (await this.call<{ session: Session }>('PATCH', '', { documentType })).session;
+  }
+
+  /** presign → PUT the bytes to the presigned URL → upload-complete (size + sha-256 checked server-side). */
+  async upload(side: string, blob: Blob, onStage: (stage: 'uploading' | 'analysing') => void) {
+    onStage('uploading');
+    const contentType = blob.type || 'image/jpeg';
+    const bytes = await blob.arrayBuffer();
+    const presign = await this.call<{ uploadUrl: string; s3Key: string }>('POST', '/presign', {
+      side,
+      contentType,
+      byteSize: bytes.byteLength,
+    });
+    const put = await fetch(presign.uploadUrl, {
+      method: 'PUT',
+      headers: { 'content-type': contentType },
+      body: bytes,
+    }).catch(() => null);
+    if (!put?.ok)
+      throw new ApiError(put?.status ?? 0, 'UPLOAD_FAILED', 'The upload failed, please try again.');
+    onStage('analysing');
+    const done = await this.call<{ session: Session }>('POST', '/upload-complete', {
+      side,
+      s3Key: presign.s3Key,
+      contentType,
+      byteSize: bytes.byteLength,
+      sha256: await sha256Hex(bytes),
+    });
+    return done.session;
+  }
+
+  async livenessInit(): Promise<string> {
+    return (await this.call<{ requestId: string }>('POST', '/liveness/init')).requestId;
+  }
+
+  async livenessComplete(probe: LivenessProbe): Promise<LivenessResult> {
+    return this.call<LivenessResult>('POST', '/liveness/complete', { ...probe });
+  }
+
+  /** The tenant's returnUrl with session_id and status, or null when the tenant gave none. */
+  async returnUrl(): Promise<string | null> {
+    const response = await fetch(`/verify/${encodeURIComponent(this.sessionId)}/return`, {
+      headers: { 'x-verification-token': this.token },
+    }).catch(() => null);
+    if (!response?.ok) return null;
+    const body = (await response.json()) as { returnUrl: string | null };
+    return body.returnUrl;
+  }
+}
+
+async function sha256Hex(buffer: ArrayBuffer): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', buffer);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
