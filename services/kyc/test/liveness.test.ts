@@ -35,6 +35,10 @@ describe('rPPG pulse check', () => {
         `seed ${seed}`,
       );
     }
+    // A swing of many grey levels at heart rate is a flashing screen or an animation, not blood flow.
+    const flashing = analyzePulse(greenSeries({ n: 120, amplitude: 20, noise: 1 }), 15);
+    assert.equal(flashing.pulse, false);
+    assert.ok(flashing.pulseAmplitude > 10, JSON.stringify(flashing));
     // A periodic signal outside the heart-rate band (mains flicker aliasing at 6 Hz) is no pulse.
     assert.equal(analyzePulse(greenSeries({ n: 120, hz: 6, noise: 0.05 }), 15).pulse, false);
   });

@@ -61,6 +61,7 @@ export async function validateProbe(probe: LivenessProbe, sampleRateHz: number):
       pulsePeakHz: pulse.peakHz,
       pulseBpm: pulse.bpm,
       pulseAmplitude: pulse.amplitude,
+      pulsePeakAmplitude: pulse.pulseAmplitude,
       yawRange: probe.landmarksSummary.yawMax - probe.landmarksSummary.yawMin,
       pitchRange: probe.landmarksSummary.pitchMax - probe.landmarksSummary.pitchMin,
       faceMotionVariance: probe.landmarksSummary.faceMotionVariance,

@@ -14,6 +14,8 @@ export interface PulseResult {
   bpm: number | null;
   /** Standard deviation of the detrended series (same units as the samples). */
   amplitude: number;
+  /** RMS of the heart-rate peak (same units); above MAX_PULSE_AMPLITUDE it is no blood flow. */
+  pulseAmplitude: number;
 }
 
 export const PULSE_BAND_HZ: readonly [number, number] = [0.7, 4];
@@ -26,6 +28,12 @@ export const PULSE_BAND_HZ: readonly [number, number] = [0.7, 4];
 export const PULSE_MARGIN_DB = 9.5;
 /** Below this the camera saw no variation at all (a frozen or synthetic image). */
 const MIN_AMPLITUDE = 0.02;
+/**
+ * Blood volume changes move a face's mean green by well under 2 grey levels (8-bit); a periodic
+ * swing of several levels at a heart-rate frequency is a flashing screen or an animated pattern
+ * (Chromium's fake camera scores ~20 here).
+ */
+export const MAX_PULSE_AMPLITUDE = 3;
 
 /** Removes the least-squares line (slow illumination drift). */
 export function detrend(samples: readonly number[]): number[] {
@@ -68,6 +76,7 @@ export function analyzePulse(samples: readonly number[], sampleRateHz: number): 
     peakHz: null,
     bpm: null,
     amplitude,
+    pulseAmplitude: 0,
   });
   if (samples.length < 8 || samples.some((value) => !Number.isFinite(value))) return none(0);
   const detrended = detrend(samples);
@@ -98,12 +107,15 @@ export function analyzePulse(samples: readonly number[], sampleRateHz: number): 
   const requiredDb = 10 * Math.log10(share / Math.max(1 - share, 1e-6)) + PULSE_MARGIN_DB;
   const snrDb = 10 * Math.log10(signal / Math.max(noise, 1e-12));
   const peakHz = peak * binHz;
+  // The peak's share of the band's power, applied to the series' RMS.
+  const pulseAmplitude = amplitude * Math.sqrt(signal / Math.max(signal + noise, 1e-12));
   return {
-    pulse: snrDb >= requiredDb,
+    pulse: snrDb >= requiredDb && pulseAmplitude <= MAX_PULSE_AMPLITUDE,
     requiredSnrDb: Math.round(requiredDb * 100) / 100,
     snrDb: Math.round(snrDb * 100) / 100,
     peakHz: Math.round(peakHz * 1000) / 1000,
     bpm: Math.round(peakHz * 60),
     amplitude: Math.round(amplitude * 1000) / 1000,
+    pulseAmplitude: Math.round(pulseAmplitude * 1000) / 1000,
   };
 }
