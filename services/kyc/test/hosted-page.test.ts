@@ -236,7 +236,7 @@ describe('hosted flow in headless Chromium', {
     assert.equal(returned.searchParams.get('ref'), '42');
   }
 
-  it('walks an ID card through type, both sides and proof of address; the fake camera fails liveness, said plainly', async () => {
+  it('walks an ID card through type, both sides (files) and proof of address (camera); the fake camera fails liveness, said plainly', async () => {
     const browser = await launch();
     browsers.push(browser);
     const t = await b.tenant();
@@ -260,7 +260,10 @@ describe('hosted flow in headless Chromium', {
       });
       await upload('front', await jpeg('td1-deu-schmidt-recto.jpg'));
       await upload('back', await jpeg('td1-deu-schmidt-verso.jpg'));
-      await upload('poa', { name: 'utility-bill.pdf', mimeType: 'application/pdf', buffer: PDF });
+      // The proof of address through the camera: a photo of the (fake) camera's frame.
+      await page.locator('#step-capture[data-side="poa"]:not([hidden])').waitFor({ timeout: 30_000 });
+      await page.getByRole('button', { name: 'Use camera' }).click();
+      await page.getByRole('button', { name: 'Take photo' }).click();
 
       // Chromium's default fake camera is an animated test pattern: a bright periodic swing, no face.
       await page.locator('#step-liveness:not([hidden])').waitFor({ timeout: 60_000 });
@@ -271,6 +274,7 @@ describe('hosted flow in headless Chromium', {
       assert.equal(session.documentType, 'id_card');
       assert.equal(session.capturePhase, 'complete');
       assert.deepEqual(assets.map((a: { side: string }) => a.side).sort(), ['back', 'front', 'poa']);
+      assert.equal(assets.find((a: { side: string }) => a.side === 'poa').contentType, 'image/jpeg');
       // The uploaded documents went through the real analysis (the MRZ is on the back).
       assert.equal(analysisResults.length, 2);
       const back = assets.find((a: { side: string }) => a.side === 'back');

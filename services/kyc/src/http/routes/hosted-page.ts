@@ -35,6 +35,9 @@ export function hostedPageRoutes(kyc: Kyc) {
     "img-src 'self' blob: data:",
     "media-src 'self' blob: mediastream:",
     `connect-src 'self'${uploadOrigin}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
   return async (app: FastifyInstance) => {
