@@ -344,7 +344,11 @@ describe('hosted flow in headless Chromium', {
       const { session, livenessAttempts } = await detail(s.sessionId, t.cookie);
       assert.equal(livenessAttempts.length, 1);
       assert.equal(livenessAttempts[0].status, 'passed', JSON.stringify(livenessAttempts[0]));
-      assert.equal(livenessAttempts[0].signalsJson.pulseBpm, 72);
+      // 72 bpm, within the sampling jitter of a page timer on a loaded machine.
+      assert.ok(
+        Math.abs(livenessAttempts[0].signalsJson.pulseBpm - 72) <= 3,
+        JSON.stringify(livenessAttempts[0]),
+      );
       await page.waitForURL('https://tenant.example/**', { timeout: 15_000 });
       assertReturned(page, s.sessionId, session.reviewStatus);
       assert.deepEqual(blocked, []);
