@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { ensureHostedPageBuilt, hashSources, WEB_DIR } from '../src/hosted-page/hosted-page-build.js';
 
@@ -43,5 +46,20 @@ describe('hosted page build', () => {
     const css = rebuilt.match(/href="\.\/assets\/([^"]+\.css)"/)?.[1];
     assert.ok(css);
     assert.match(await readFile(path.join(dir, 'dist', 'assets', css), 'utf8'), /#123456/);
+  });
+});
+
+describe('hosted page sources', () => {
+  it('typecheck under web/tsconfig.json (DOM lib; the root typecheck does not cover web/)', async () => {
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const result = await promisify(execFile)(process.execPath, [
+      tsc,
+      '-p',
+      path.join(WEB_DIR, 'tsconfig.json'),
+    ]).catch((error: { stdout?: string; code?: number }) => ({
+      stdout: String(error.stdout),
+      code: error.code,
+    }));
+    assert.equal('code' in result ? result.code : 0, 0, result.stdout);
   });
 });
