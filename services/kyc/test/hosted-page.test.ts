@@ -357,4 +357,31 @@ describe('hosted flow in headless Chromium', {
       await context.close();
     }
   });
+
+  it('tells the user when the link has no token or a wrong one, and goes no further', async () => {
+    const browser = browsers[0] ?? (await launch());
+    if (!browsers.includes(browser)) browsers.push(browser);
+    const t = await b.tenant();
+    const s = await b.session(t.sk, { returnUrl: RETURN_URL });
+    const { context, page, blocked, requests } = await open(browser);
+    try {
+      const bare = s.hostedUrl.split('#')[0] as string;
+      await page.goto(bare);
+      await page.locator('#status[role="alert"]').waitFor();
+      assert.equal(
+        await page.locator('#status').textContent(),
+        'This link is missing its verification token.',
+      );
+      assert.equal(await page.locator('#step-type').isHidden(), true);
+
+      await page.goto(`${bare}#token=not-the-token`);
+      await page.locator('#status[role="alert"]').waitFor();
+      assert.match((await page.locator('#status').textContent()) ?? '', /token/i);
+      assert.equal(await page.locator('#step-type').isHidden(), true);
+      assert.deepEqual(blocked, []);
+      assert.equal(requests.filter((r) => r.startsWith('PATCH')).length, 0);
+    } finally {
+      await context.close();
+    }
+  });
 });
