@@ -50,17 +50,36 @@ export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof ServiceError;
 }
 
-function issuePath(
-  instancePath: string | undefined,
-  params: Record<string, unknown> | undefined,
-): (string | number)[] {
-  const fromIssue = (params as { issue?: { path?: (string | number)[] } } | undefined)?.issue?.path;
-  if (Array.isArray(fromIssue)) return fromIssue.map((p) => (typeof p === 'symbol' ? String(p) : p));
+function issuePath(instancePath: string | undefined): (string | number)[] {
   if (!instancePath) return [];
   return instancePath
     .split('/')
     .filter(Boolean)
     .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+}
+
+const REQUEST_PART: Record<RequestLocation, 'body' | 'query' | 'params' | 'headers'> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'params',
+  headers: 'headers',
+};
+
+/**
+ * The value the client sent at `path`. zod issues do not carry their input, so the request
+ * itself tells an absent value (`missing`) from a wrong one, and gives the offending input.
+ */
+function sentValue(
+  request: FastifyRequest | undefined,
+  location: RequestLocation,
+  path: (string | number)[],
+): unknown {
+  let value: unknown = request?.[REQUEST_PART[location]];
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[segment];
+  }
+  return value;
 }
 
 function toLocation(context: string | undefined): RequestLocation {
@@ -82,16 +101,16 @@ export function normalizeError(error: unknown, request?: FastifyRequest): Normal
   const fastifyError = error as FastifyError & { validationContext?: string };
   if (hasZodFastifySchemaValidationErrors(error)) {
     const context = (error as { validationContext?: string }).validationContext;
+    const location = toLocation(context);
     const issues: ValidationIssue[] = error.validation.map((entry) => {
-      const params = entry.params as Record<string, unknown> & { issue?: { code?: string; input?: unknown } };
-      const path = issuePath(entry.instancePath, params);
-      const input = params.issue?.input;
-      const missing = input === undefined && params.issue?.code === 'invalid_type';
+      const path = issuePath(entry.instancePath);
+      const input = sentValue(request, location, path);
+      const missing = input === undefined && entry.keyword === 'invalid_type';
       return {
-        location: toLocation(context),
+        location,
         path,
         message: missing ? 'Field required' : (entry.message ?? 'Invalid value'),
-        code: missing ? 'missing' : String(params.issue?.code ?? entry.keyword ?? 'invalid'),
+        code: missing ? 'missing' : String(entry.keyword ?? 'invalid'),
         input,
       };
     });

@@ -18,16 +18,12 @@ export const renderBiometryError: ErrorRenderer = (error) => {
       return {
         statusCode: 422,
         body: {
-          detail: error.issues.map((issue) => {
-            // An absent value is FastAPI's `missing` / "Field required", whatever zod called it.
-            const missing =
-              issue.code === 'missing' || (issue.code === 'invalid_type' && issue.input === undefined);
-            return {
-              loc: [LOCATION[issue.location], ...issue.path],
-              msg: missing ? 'Field required' : issue.message,
-              type: missing ? 'missing' : issue.code,
-            };
-          }),
+          // The kernel already reports an absent value as `missing` / "Field required", as FastAPI does.
+          detail: error.issues.map((issue) => ({
+            loc: [LOCATION[issue.location], ...issue.path],
+            msg: issue.message,
+            type: issue.code,
+          })),
         },
       };
     case 'malformed_json':
