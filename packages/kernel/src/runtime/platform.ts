@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type pg from 'pg';
+import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import type { PlatformConfig } from '../config/platform-config.js';
 import { createTransport, type MessageTransport, Outbox } from '../bus/index.js';
@@ -276,7 +276,6 @@ export class Platform {
 
 /** Creates `name` on the server when missing and returns its URL. */
 export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
-  const pg = (await import('pg')).default;
   const client = new pg.Client(adminUrl);
   await client.connect();
   try {
