@@ -730,3 +730,51 @@ describe('contract: OpenAPI features the seeds do not all exercise', () => {
     );
   });
 });
+
+describe('contract: a named schema or the failure envelope, for bodies no operation documents', () => {
+  test('validateSchema checks a component of an OpenAPI seed, $refs and 3.0 keywords included', () => {
+    const kyc = Contract.forService('kyc');
+    assert.equal(kyc.validateSchema('#/components/schemas/ApiError', { ok: false, error: 'X' }).ok, true);
+    const wrong = kyc.validateSchema('#/components/schemas/ApiError', { ok: true, message: 1 });
+    assert.equal(wrong.ok, false);
+    assert.ok(
+      wrong.errors.some((line) => /\/error: required property is missing/.test(line)),
+      wrong.errors.join('\n'),
+    );
+    // allOf with a $ref into the shared envelope.
+    assert.equal(
+      kyc.validateSchema('#/components/schemas/Login400Error', { ok: false, error: 'NOPE' }).ok,
+      false,
+    );
+    assert.throws(() => kyc.validateSchema('#/components/schemas/Nope', {}), /unresolvable/);
+    assert.throws(
+      () => kyc.assertSchema('#/components/schemas/ApiError', { error: 'X' }),
+      /breaks #\/components\/schemas\/ApiError of the kyc contract/,
+    );
+    const backlex = Contract.forService('backlex');
+    assert.equal(
+      backlex.validateSchema('#/components/schemas/AppError', {
+        error: { code: 'X', message: 'm', details: null },
+      }).ok,
+      true,
+    );
+  });
+
+  test('validateFailureEnvelope checks the 004 envelope of enveloped sections only', () => {
+    const account = Contract.forService('account');
+    assert.equal(
+      account.validateFailureEnvelope(400, { success: false, code: 4000, message: 'm', trace_id: 't' }).ok,
+      true,
+    );
+    assert.equal(
+      account.validateFailureEnvelope(500, { success: false, code: 4000, message: 'm' }).ok,
+      false,
+    );
+    assert.equal(
+      account.validateFailureEnvelope(200, { success: false, code: 4000, message: 'm' }).ok,
+      false,
+    );
+    assert.throws(() => Contract.forService('media').validateFailureEnvelope(400, {}), /no failure envelope/);
+    assert.throws(() => account.validateSchema('#/x', {}), /needs an OpenAPI seed/);
+  });
+});

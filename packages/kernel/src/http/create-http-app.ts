@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 import {
@@ -15,7 +17,12 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type ErrorRenderer, normalizeError } from './errors.js';
+import {
+  type ErrorRenderer,
+  type NormalizedHttpError,
+  normalizeError,
+  type RenderedError,
+} from './errors.js';
 import { metricsPlugin } from './metrics.js';
 
 export interface HttpAppOptions {
@@ -43,25 +50,38 @@ function requestIdFor(request: { headers: Record<string, string | string[] | und
   return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
 }
 
+/**
+ * A request Node's parser rejected never becomes a Fastify request; the renderer gets a minimal
+ * stand-in carrying only a fresh request id (renderers read `request.id`, nothing else of it).
+ */
+function renderClientError(error: Error, options: HttpAppOptions): RenderedError & { requestId: string } {
+  const code = (error as NodeJS.ErrnoException).code;
+  const normalized: NormalizedHttpError =
+    code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? { kind: 'client', statusCode: 408, message: 'The request took too long to arrive' }
+      : code === 'HPE_HEADER_OVERFLOW'
+        ? { kind: 'client', statusCode: 431, message: 'Request headers are too large' }
+        : { kind: 'client', statusCode: 400, message: 'Malformed HTTP request' };
+  const requestId = randomUUID();
+  const stub = { id: requestId, headers: {}, log: options.logger } as unknown as FastifyRequest;
+  options.logger.debug({ err: error, requestId }, 'client error');
+  return { ...options.renderError(normalized, stub), requestId };
+}
+
+function rawHttpResponse(rendered: RenderedError & { requestId: string }): string {
+  const body = JSON.stringify(rendered.body);
+  const headers: Record<string, string> = {
+    ...rendered.headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'X-Request-Id': rendered.requestId,
+    Connection: 'close',
+  };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+  return `HTTP/1.1 ${rendered.statusCode} ${STATUS_CODES[rendered.statusCode] ?? 'Error'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
-    genReqId: (raw) =>
-      requestIdFor(raw as unknown as { headers: Record<string, string | string[] | undefined> }),
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
-    bodyLimit: options.bodyLimit ?? 1_048_576,
-    trustProxy: options.trustProxy ?? false,
-    routerOptions: { ignoreTrailingSlash: true },
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
-  });
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-
   const render = (error: unknown, request: FastifyRequest) => {
     const normalized = normalizeError(error, request);
     return options.renderError(normalized, request);
@@ -75,18 +95,50 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       },
       request,
     );
+  const send = (reply: FastifyReply, rendered: RenderedError) => {
+    if (rendered.headers) reply.headers(rendered.headers);
+    return reply.status(rendered.statusCode).type('application/json; charset=utf-8').send(rendered.body);
+  };
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    genReqId: (raw) =>
+      requestIdFor(raw as unknown as { headers: Record<string, string | string[] | undefined> }),
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    trustProxy: options.trustProxy ?? false,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // Failures inside the router (bad percent-encoding, an over-long path parameter, an async
+    // constraint that throws) happen before any route or hook: rendered in the service's envelope too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      return send(reply, render(error, request));
+    },
+    // Requests Node's HTTP parser rejects (malformed request line or header, headers too large).
+    clientErrorHandler: (error, socket) => {
+      if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      const rendered = renderClientError(error, options);
+      if (socket.writable) socket.end(rawHttpResponse(rendered));
+      socket.destroy();
+    },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
   app.setErrorHandler((error, request, reply) => {
     // An unknown route stays a 404 even when its body fails to parse first.
     const rendered = request.is404 ? notFound(request) : render(error, request);
-    if (rendered.headers) reply.headers(rendered.headers);
     const serviceHeaders = (error as { headers?: Record<string, string> }).headers;
     if (serviceHeaders && typeof serviceHeaders === 'object') reply.headers(serviceHeaders);
-    return reply.status(rendered.statusCode).type('application/json; charset=utf-8').send(rendered.body);
+    return send(reply, rendered);
   });
-  app.setNotFoundHandler((request, reply) => {
-    const rendered = notFound(request);
-    return reply.status(rendered.statusCode).type('application/json; charset=utf-8').send(rendered.body);
-  });
+  app.setNotFoundHandler((request, reply) => send(reply, notFound(request)));
 
   await app.register(metricsPlugin, { service: options.service, registry: options.metricsRegistry });
 

@@ -25,6 +25,10 @@ export type NormalizedHttpError =
   | { kind: 'unsupported_media_type'; statusCode: 415; message: string }
   | { kind: 'not_found'; statusCode: 404; message: string }
   | { kind: 'method_not_allowed'; statusCode: 405; message: string }
+  /** The router could not decode the path (bad percent-encoding). */
+  | { kind: 'bad_url'; statusCode: 400; message: string }
+  /** A path parameter is longer than the router accepts. */
+  | { kind: 'uri_too_long'; statusCode: 414; message: string }
   | { kind: 'service'; statusCode: number; error: ServiceError; message: string }
   | { kind: 'client'; statusCode: number; message: string }
   | { kind: 'internal'; statusCode: 500; message: string };
@@ -126,6 +130,15 @@ export function normalizeError(error: unknown, request?: FastifyRequest): Normal
       return { kind: 'malformed_json', statusCode: 400, message: 'Request body is not valid JSON' };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { kind: 'body_too_large', statusCode: 413, message: 'Request body is too large' };
+    // Router failures (Fastify's `frameworkErrors`): the raw path is not echoed back.
+    case 'FST_ERR_BAD_URL':
+      return {
+        kind: 'bad_url',
+        statusCode: 400,
+        message: 'The URL is not valid (malformed percent-encoding)',
+      };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { kind: 'uri_too_long', statusCode: 414, message: 'A path parameter is too long' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { kind: 'unsupported_media_type', statusCode: 415, message: 'Unsupported content type' };

@@ -165,6 +165,7 @@ export function loadEndpointDocSeed(document: JsonObject, options: EndpointDocOp
     ? allSections.filter((section) => wanted.includes(String(section.id)))
     : allSections;
   const operations: SeedOperation[] = [];
+  let anyEnveloped = false;
 
   for (const section of sections) {
     const endpoints = (Array.isArray(section.endpoints) ? section.endpoints : []).filter(isObject);
@@ -174,6 +175,7 @@ export function loadEndpointDocSeed(document: JsonObject, options: EndpointDocOp
         : endpoint.example_response,
     );
     const enveloped = examples.some(isEnvelope);
+    anyEnveloped ||= enveloped;
 
     for (const [index, endpoint] of endpoints.entries()) {
       if (typeof endpoint.method !== 'string' || typeof endpoint.path !== 'string') continue;
@@ -212,5 +214,9 @@ export function loadEndpointDocSeed(document: JsonObject, options: EndpointDocOp
       });
     }
   }
-  return { operations, formats: new Set() };
+  return {
+    operations,
+    formats: new Set(),
+    ...(anyEnveloped ? { failureEnvelope: errorEnvelopeSchema } : {}),
+  };
 }

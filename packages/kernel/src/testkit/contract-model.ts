@@ -39,6 +39,10 @@ export interface LoadedSeed {
   sharedSchema?: Record<string, unknown>;
   /** Every `format` the response schemas use. */
   formats: Set<string>;
+  /** OpenAPI seeds: one schema of the document by JSON pointer, self-contained (its own `$id` and `$defs`). */
+  schemaAt?: (pointer: string) => JsonSchema & object;
+  /** Endpoint documents whose sections use the `{ success, … }` envelope: the failure envelope of a status family. */
+  failureEnvelope?: (family: 4 | 5) => JsonSchema;
 }
 
 type SegmentMatcher =

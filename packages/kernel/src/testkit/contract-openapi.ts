@@ -233,6 +233,14 @@ export function loadOpenApiSeed(document: JsonObject, rootId: string): LoadedSee
     operations,
     sharedSchema: { $id: rootId, $defs: converter.defs },
     formats: converter.formats,
+    schemaAt(pointer) {
+      resolvePointer(document, pointer);
+      // Its own converter and id, so that the shared schema already given to ajv stays untouched.
+      const id = `${rootId}:schema:${encodeURIComponent(pointer)}`;
+      const own = new SchemaConverter(document, version.startsWith('3.0'), id);
+      const root = own.convert({ $ref: pointer });
+      return { $id: id, $defs: own.defs, ...(root as object) };
+    },
   };
 }
 

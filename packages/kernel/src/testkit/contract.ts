@@ -200,6 +200,76 @@ export class Contract {
     });
   }
 
+  /**
+   * Checks a value against one schema of an OpenAPI seed, named by its JSON pointer
+   * (`#/components/schemas/ApiError`): for bodies no operation documents, such as the error a
+   * service answers to a URL its router cannot decode.
+   */
+  validateSchema(pointer: string, value: unknown): ContractValidation {
+    if (!this.seed.schemaAt) throw new Error(`${this.name}: validateSchema needs an OpenAPI seed`);
+    let validate = this.validators.get(`schema:${pointer}`);
+    if (!validate) {
+      const schema = this.seed.schemaAt(pointer);
+      this.registerFormats(schema);
+      validate = this.ajv.compile(schema);
+      this.validators.set(`schema:${pointer}`, validate);
+    }
+    return this.validation(validate, value, pointer);
+  }
+
+  /** The endpoint document's failure envelope (`{ success: false, code, message, trace_id? }`) for `statusCode`. */
+  validateFailureEnvelope(statusCode: number, value: unknown): ContractValidation {
+    if (!this.seed.failureEnvelope) throw new Error(`${this.name}: the seed documents no failure envelope`);
+    const family = Math.floor(statusCode / 100);
+    if (family !== 4 && family !== 5) {
+      return {
+        ok: false,
+        errors: [`${this.name}: ${statusCode} is not an error status`],
+        operation: 'failure',
+      };
+    }
+    const key = `failure:${family}`;
+    let validate = this.validators.get(key);
+    if (!validate) {
+      validate = this.ajv.compile(this.seed.failureEnvelope(family) as object);
+      this.validators.set(key, validate);
+    }
+    return this.validation(validate, value, `failure envelope ${statusCode}`);
+  }
+
+  /** Throws an AssertionError unless `value` fits the named schema (see `validateSchema`). */
+  assertSchema(pointer: string, value: unknown): void {
+    const result = this.validateSchema(pointer, value);
+    if (!result.ok) {
+      throw new AssertionError({
+        message: `value breaks ${pointer} of the ${this.name} contract:\n  - ${result.errors.join('\n  - ')}`,
+      });
+    }
+  }
+
+  private validation(validate: ValidateFunction, value: unknown, operation: string): ContractValidation {
+    if (validate(value)) return { ok: true, errors: [], operation };
+    return {
+      ok: false,
+      errors: describeSchemaErrors(validate.errors ?? [], value).map((line) => `${operation} ${line}`),
+      operation,
+    };
+  }
+
+  private registerFormats(schema: unknown): void {
+    if (Array.isArray(schema)) {
+      for (const item of schema) this.registerFormats(item);
+    } else if (typeof schema === 'object' && schema !== null) {
+      for (const [key, value] of Object.entries(schema)) {
+        if (key === 'format' && typeof value === 'string' && this.ajv.formats[value] === undefined) {
+          this.ajv.addFormat(value, true);
+        } else {
+          this.registerFormats(value);
+        }
+      }
+    }
+  }
+
   private matchOperations(method: string, segments: string[]): SeedOperation[] {
     let best: number[] | undefined;
     let matches: SeedOperation[] = [];

@@ -22,6 +22,10 @@ function codeFor(error: NormalizedHttpError): string {
       return 'NOT_FOUND';
     case 'method_not_allowed':
       return 'METHOD_NOT_ALLOWED';
+    case 'bad_url':
+      return 'INVALID_URL';
+    case 'uri_too_long':
+      return 'URI_TOO_LONG';
     case 'service':
       return error.error.code;
     case 'client':
