@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadPlatformConfig } from '../src/config/platform-config.js';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ConfigError, loadPlatformConfig } from '../src/config/platform-config.js';
 import { createRateLimiter } from '../src/ratelimit/index.js';
 import { Platform } from '../src/runtime/platform.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
@@ -51,6 +54,62 @@ describe('platform', () => {
     assert.notDeepEqual(platform.serviceSecret('kyc'), other.serviceSecret('kyc'));
     await platform.close();
     await other.close();
+  });
+
+  test('processes starting together on a fresh data dir all get the same secret', async () => {
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-secret-race-'));
+    const script = fileURLToPath(new URL('./support/print-platform-secret.ts', import.meta.url));
+    try {
+      const outputs = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          promisify(execFile)(process.execPath, ['--import', 'tsx', script, fresh], { encoding: 'utf8' }),
+        ),
+      );
+      const secrets = new Set(outputs.map((output) => output.stdout.trim()));
+      assert.equal(secrets.size, 1, `one secret for all: ${[...secrets].join(', ')}`);
+      const [secret] = secrets;
+      assert.equal(secret?.length, 64, '32 bytes');
+      const written = Buffer.from(
+        (await fs.readFile(path.join(fresh, 'signing.secret'), 'utf8')).trim(),
+        'base64url',
+      );
+      assert.equal(written.toString('hex'), secret, 'the file holds the secret every process read');
+      assert.deepEqual(await fs.readdir(fresh), ['signing.secret'], 'no temporary file is left behind');
+      assert.equal((await fs.stat(path.join(fresh, 'signing.secret'))).mode & 0o077, 0);
+    } finally {
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
+  });
+
+  test('a secret file shorter than 32 bytes, empty or not base64url stops the start with a clear error', async () => {
+    for (const content of ['', Buffer.alloc(31, 7).toString('base64url'), 'not base64 at all!']) {
+      const broken = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-secret-short-'));
+      await fs.writeFile(path.join(broken, 'signing.secret'), content, { mode: 0o600 });
+      try {
+        await assert.rejects(
+          Platform.open({
+            config: loadPlatformConfig({
+              LOG_LEVEL: 'silent',
+              DATABASE_URL: database.url,
+              TRUSTPLANE_DATA_DIR: broken,
+            }),
+            role: 'test',
+          }),
+          (error: unknown) =>
+            error instanceof ConfigError &&
+            /signing\.secret: the platform signing secret must be base64url of at least 32 bytes/.test(
+              error.message,
+            ),
+        );
+        assert.equal(
+          await fs.readFile(path.join(broken, 'signing.secret'), 'utf8'),
+          content,
+          'the file is left for the operator, never replaced',
+        );
+      } finally {
+        await fs.rm(broken, { recursive: true, force: true });
+      }
+    }
   });
 
   test('rate limits are shared through PostgreSQL by default', async () => {

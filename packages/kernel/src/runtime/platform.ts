@@ -1,12 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
-import type { PlatformConfig } from '../config/platform-config.js';
+import { ConfigError, type PlatformConfig } from '../config/platform-config.js';
 import { createTransport, type MessageTransport, Outbox } from '../bus/index.js';
 import { createDatabase, createPool, type Database } from '../db/database.js';
 import { type DatabaseServer, startEmbeddedPostgres } from '../db/embedded-postgres.js';
@@ -73,17 +72,62 @@ export function createLogger(config: Pick<PlatformConfig, 'logLevel'>, fd: 1 | 2
   return pino(loggerOptions(config), pino.destination({ fd, sync: true }));
 }
 
-/** Reads the platform secret from config or from the data dir, creating it once. */
-async function loadPlatformSecret(config: PlatformConfig): Promise<Buffer> {
+/** Shortest platform secret accepted, in bytes (decoded); `TRUSTPLANE_SIGNING_SECRET` has the same floor in characters. */
+export const MIN_PLATFORM_SECRET_BYTES = 32;
+
+const SECRET_FILE = 'signing.secret';
+
+async function readSecretFile(file: string): Promise<Buffer | undefined> {
+  let text: string;
+  try {
+    text = (await fs.readFile(file, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const secret = /^[A-Za-z0-9_-]*$/.test(text) ? Buffer.from(text, 'base64url') : undefined;
+  if (!secret || secret.length < MIN_PLATFORM_SECRET_BYTES) {
+    throw new ConfigError([
+      `${file}: the platform signing secret must be base64url of at least ${MIN_PLATFORM_SECRET_BYTES} bytes` +
+        ` (found ${secret ? `${secret.length} bytes` : 'other characters'}). Restore it from a backup, or delete` +
+        ' the file to generate a new one (links, cookies and sealed secrets signed with the old one stop working).',
+    ]);
+  }
+  return secret;
+}
+
+/**
+ * Reads the platform secret from config or from the data dir, creating it once. The file is
+ * written whole under a temporary name (mode 0600, synced) and then hard-linked into place:
+ * `link` fails if the name exists, so among processes starting together exactly one secret
+ * wins, every one of them reads that one, and no reader ever sees a partly written file.
+ */
+export async function loadPlatformSecret(
+  config: Pick<PlatformConfig, 'signingSecret' | 'dataDir'>,
+): Promise<Buffer> {
   if (config.signingSecret) return Buffer.from(config.signingSecret, 'utf8');
-  const file = path.join(config.dataDir, 'signing.secret');
-  if (existsSync(file)) return Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64url');
+  const file = path.join(config.dataDir, SECRET_FILE);
+  const existing = await readSecretFile(file);
+  if (existing) return existing;
   await fs.mkdir(config.dataDir, { recursive: true });
-  const secret = randomBytes(32);
-  await fs.writeFile(file, secret.toString('base64url'), { mode: 0o600, flag: 'wx' }).catch(async (error) => {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  });
-  return Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64url');
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const handle = await fs.open(temporary, 'wx', 0o600);
+    try {
+      await handle.writeFile(randomBytes(MIN_PLATFORM_SECRET_BYTES).toString('base64url'));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.link(temporary, file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error; // another process won: its secret is the one
+    });
+  } finally {
+    await fs.rm(temporary, { force: true });
+  }
+  const secret = await readSecretFile(file);
+  if (!secret) throw new Error(`${file} vanished while it was being created`);
+  return secret;
 }
 
 /**
@@ -116,6 +160,8 @@ export class Platform {
     const { config, role } = options;
     // One-shot commands print their result on stdout, so their logs go to stderr.
     const logger = options.logger ?? createLogger(config, role === 'cli' ? 2 : 1);
+    // Before anything is started: a bad secret file stops the start with nothing to clean up.
+    const secret = await loadPlatformSecret(config);
     let server: DatabaseServer | undefined;
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
@@ -130,7 +176,6 @@ export class Platform {
       logger: logger.child({ component: 'jobs' }),
       supervise: role !== 'cli',
     });
-    const secret = await loadPlatformSecret(config);
     const mailer = createMailer({ dataDir: config.dataDir, smtpUrl: config.smtpUrl, from: config.mailFrom });
     const kernelPool = createPool({ url: databaseUrl, schema: KERNEL_SCHEMA, max: 5 });
     const bus = await createTransport({
