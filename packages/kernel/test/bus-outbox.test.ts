@@ -119,6 +119,52 @@ describe('Outbox', () => {
     await outbox.stop();
   });
 
+  test('a deleteOnPublish message is delivered and its row deleted; a failed attempt keeps it for the retry', async () => {
+    const transport = new InProcessTransport();
+    const received: BusMessage[] = [];
+    let failNext = true;
+    await transport.subscribe('account.events', 'secret.*', async (message) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('consumer down');
+      }
+      received.push(message);
+    });
+    const outbox = relay(transport);
+    const secret = await outbox.publish(pool, {
+      exchange: 'account.events',
+      topic: 'secret.requested',
+      payload: { token: 'one-time-token' },
+      deleteOnPublish: true,
+    });
+    const plain = await outbox.publish(pool, {
+      exchange: 'account.events',
+      topic: 'secret.plain',
+      payload: { note: 'kept' },
+    });
+    // The first attempt fails for one of them: a row still to deliver is kept, whatever its flag.
+    await outbox.relayPending();
+    const survivors = await pool.query('SELECT message_id FROM platform.outbox WHERE message_id = ANY($1)', [
+      [secret, plain],
+    ]);
+    assert.equal(survivors.rowCount, 2, 'nothing deleted before it is delivered');
+
+    await pool.query('UPDATE platform.outbox SET next_attempt_at = now() WHERE message_id = ANY($1)', [
+      [secret, plain],
+    ]);
+    await outbox.relayPending();
+    assert.deepEqual(received.map((message) => message.messageId).sort(), [secret, plain].sort());
+    assert.deepEqual(received.find((message) => message.messageId === secret)?.payload, {
+      token: 'one-time-token',
+    });
+    assert.equal(await outboxRow(secret), undefined, 'the token left the database once delivered');
+    assert.ok((await outboxRow(plain))?.published_at, 'an ordinary message is kept, marked published');
+    const leftovers = await pool.query(
+      `SELECT count(*)::int AS n FROM platform.outbox WHERE payload::text LIKE '%one-time-token%'`,
+    );
+    assert.equal(leftovers.rows[0].n, 0);
+  });
+
   test('a message published in a rolled-back transaction is never delivered', async () => {
     const transport = new InProcessTransport();
     const received: string[] = [];

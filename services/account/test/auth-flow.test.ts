@@ -52,6 +52,28 @@ describe('register', () => {
     assert.equal(typeof mail.base_url, 'string');
   });
 
+  test('one-time tokens leave the outbox once the email request is delivered', async () => {
+    const user = await h.register();
+    await h.call({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: user.email } });
+    const outboxRows = async () =>
+      (
+        await h.booted.context
+          .database()
+          .pool.query(
+            `SELECT published_at FROM platform.outbox WHERE topic = 'email.requested' AND payload->>'to' = $1`,
+            [user.email],
+          )
+      ).rows;
+    assert.equal((await outboxRows()).length, 2, 'both requests wait in the outbox until delivered');
+    const verification = await h.lastEmail(user.email, 'email_verification');
+    const reset = await h.lastEmail(user.email, 'password_reset');
+    assert.deepEqual(await outboxRows(), [], 'delivered: no row holds the tokens any more');
+    // The tokens themselves still work: only the copy in the outbox is gone.
+    const page = await h.app.inject({ method: 'GET', url: `/verify-email?token=${verification.token}` });
+    assert.equal(page.statusCode, 200, page.body);
+    assert.equal(typeof reset.token, 'string');
+  });
+
   test('response envelope is 201/2010 with the personal org', async () => {
     const response = await h.call({
       method: 'POST',

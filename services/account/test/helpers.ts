@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { ACCOUNT_EVENTS_EXCHANGE } from '../src/events/outbox.js';
 import { accountService } from '../src/index.js';
 
 /** Cheap argon2 and roomy limits for behaviour tests; the limits test file sets its own. */
@@ -23,10 +24,21 @@ export const contract = Contract.forService('account');
 export const PASSWORD = 'SecurePass123!';
 
 export class Harness {
-  constructor(readonly booted: BootedService) {}
+  /** Every `email.requested` delivered on the bus, oldest first: what a mail consumer receives. */
+  private readonly mails: Record<string, unknown>[] = [];
 
-  static async boot(env?: Record<string, string>): Promise<Harness> {
-    return new Harness(await bootService(accountService, env ? { env } : {}));
+  private constructor(readonly booted: BootedService) {}
+
+  static async boot(env?: Record<string, string>, options: { workers?: boolean } = {}): Promise<Harness> {
+    const harness = new Harness(await bootService(accountService, { ...(env ? { env } : {}), ...options }));
+    await harness.booted.context.bus.subscribe(
+      ACCOUNT_EVENTS_EXCHANGE,
+      'email.requested',
+      async (message) => {
+        harness.mails.push(message.payload as Record<string, unknown>);
+      },
+    );
+    return harness;
   }
 
   get app() {
@@ -79,27 +91,28 @@ export class Harness {
     };
   }
 
-  /** The last `email.requested` payload sent to `to` (read from the platform outbox). */
+  /**
+   * The last `email.requested` payload sent to `to`, as a consumer of `account.events` receives it.
+   * The outbox is relayed first; a background relay (workers on) may hold a message for a moment.
+   */
   async lastEmail(to: string, template?: string): Promise<Record<string, unknown>> {
-    const { rows } = await this.booted.context.database().pool.query(
-      `SELECT payload FROM platform.outbox
-        WHERE topic = 'email.requested' AND exchange = 'account.events' AND payload->>'to' = $1
-          AND ($2::text IS NULL OR payload->>'template' = $2)
-        ORDER BY id DESC LIMIT 1`,
-      [to, template ?? null],
-    );
-    assert.ok(rows[0], `no email.requested for ${to}`);
-    return rows[0].payload;
+    const find = () =>
+      this.mails.findLast((mail) => mail.to === to && (template === undefined || mail.template === template));
+    const deadline = Date.now() + 10_000;
+    let found: Record<string, unknown> | undefined;
+    for (;;) {
+      await this.booted.platform.outbox.relayPending();
+      found = find();
+      if (found || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(found, `no email.requested for ${to}`);
+    return found;
   }
 
   async emailCount(to: string): Promise<number> {
-    const { rows } = await this.booted.context
-      .database()
-      .pool.query(
-        `SELECT count(*)::int AS n FROM platform.outbox WHERE topic = 'email.requested' AND payload->>'to' = $1`,
-        [to],
-      );
-    return rows[0].n;
+    await this.booted.platform.outbox.relayPending();
+    return this.mails.filter((mail) => mail.to === to).length;
   }
 
   /** Registers, verifies the email and logs in again: a token with the owner's `*`. */

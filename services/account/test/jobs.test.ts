@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { bootService } from '@trustplane/kernel/testkit';
 import type { Kysely } from 'kysely';
 import type { AccountDB } from '../src/db/types.js';
-import { accountService } from '../src/index.js';
 import { PRUNE_QUEUE, pruneExpired } from '../src/jobs/prune.js';
 import { bearer, Harness, testEnv } from './helpers.js';
 
 testEnv();
 let h: Harness;
 before(async () => {
-  h = new Harness(await bootService(accountService, { workers: true }));
+  h = await Harness.boot(undefined, { workers: true });
 });
 after(async () => {
   await h?.close();

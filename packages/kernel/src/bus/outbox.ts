@@ -18,6 +18,11 @@ export interface OutboxMessage {
   headers?: Record<string, string>;
   /** Publishing the same id again is a no-op, so a caller can make publishing idempotent. */
   messageId?: string;
+  /**
+   * The payload carries a secret (a one-time token): the row is deleted in the transaction that
+   * records its publication, instead of being kept for `retentionMs` like other messages.
+   */
+  deleteOnPublish?: boolean;
 }
 
 export interface OutboxOptions {
@@ -111,8 +116,8 @@ export class Outbox {
     await runSql(
       executor,
       `WITH inserted AS (
-         INSERT INTO platform.outbox (message_id, exchange, topic, payload, headers)
-         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)
+         INSERT INTO platform.outbox (message_id, exchange, topic, payload, headers, delete_on_publish)
+         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $7)
          ON CONFLICT (message_id) DO NOTHING
          RETURNING 1
        )
@@ -124,6 +129,7 @@ export class Outbox {
         JSON.stringify(message.payload ?? null),
         JSON.stringify(message.headers ?? {}),
         OUTBOX_CHANNEL,
+        message.deleteOnPublish === true,
       ],
     );
     return messageId;
@@ -243,8 +249,11 @@ export class Outbox {
       }
       if (published.length > 0) {
         await client.query(
-          `UPDATE platform.outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
-            WHERE id = ANY($1::bigint[])`,
+          `WITH sent AS (
+             DELETE FROM platform.outbox WHERE id = ANY($1::bigint[]) AND delete_on_publish
+           )
+           UPDATE platform.outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
+            WHERE id = ANY($1::bigint[]) AND NOT delete_on_publish`,
           [published],
         );
       }

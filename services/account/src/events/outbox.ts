@@ -25,5 +25,7 @@ export function publishEmailRequested(outbox: OutboxPublisher, executor: SqlExec
     exchange: ACCOUNT_EVENTS_EXCHANGE,
     topic: 'email.requested',
     payload: { event_type: 'email.requested', ...event },
+    // The payload carries a one-time token: it leaves the database as soon as it is delivered.
+    deleteOnPublish: true,
   });
 }
