@@ -29,13 +29,27 @@ export const biometryService: ServiceDefinition = {
   commands: [
     {
       path: ['key', 'create'],
-      description: 'Mint a service API key (X-Service-API-Key); the key is shown once.',
+      description:
+        'Mint a service API key (X-Service-API-Key) and the secret its callbacks are signed with; both are shown once.',
       options: [{ flags: '--name <name>', description: 'who the key is for', required: true }],
       async run(context, options) {
         const created = await biometry(context).keys.create(String(options.name ?? ''));
-        return { key: created.key };
+        return { key: created.key, callbackSecret: created.callbackSecret };
       },
-      format: (result) => `${result.key}\n`,
+      format: (result) => `${result.key}\ncallback secret: ${result.callbackSecret}\n`,
+    },
+    {
+      path: ['key', 'rotate-callback-secret'],
+      description:
+        'Replace the callback signing secret of a key (also gives one to keys minted before they existed); shown once.',
+      options: [
+        { flags: '--id <id>', description: 'key id (key_…) or display prefix (bio_…)', required: true },
+      ],
+      async run(context, options) {
+        const rotated = await biometry(context).keys.rotateCallbackSecret(String(options.id ?? ''));
+        return { id: rotated.id, callbackSecret: rotated.callbackSecret };
+      },
+      format: (result) => `callback secret: ${result.callbackSecret}\n`,
     },
     {
       path: ['key', 'list'],
@@ -49,6 +63,7 @@ export const biometryService: ServiceDefinition = {
             prefix: key.displayPrefix,
             created_at: key.createdAt.toISOString(),
             revoked_at: key.revokedAt ? key.revokedAt.toISOString() : null,
+            callback_secret: key.hasCallbackSecret ? 'sealed' : 'legacy',
           })),
         };
       },

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import type { ServiceContext, Stoppable } from '@trustplane/kernel';
+import { deriveKey, type ServiceContext, type Stoppable } from '@trustplane/kernel';
 import { type BiometryConfig, loadBiometryConfig } from './config.js';
 import { createApiKeyRepository } from './db/api-key-repository.js';
 import { createJobRepository } from './db/job-repository.js';
@@ -50,7 +50,10 @@ export function createBiometry(context: ServiceContext, version: string) {
   const apiKeys = createApiKeyRepository(database.kysely);
   const jobs = createJobRepository(database.kysely);
   const workers = createWorkerRepository(database.kysely);
-  const keys = createServiceKeys(apiKeys);
+  const keys = createServiceKeys(apiKeys, {
+    sealingKey: deriveKey(context.signingSecret, 'biometry:callback-secrets'),
+    legacyCallbackKey: deriveKey(context.signingSecret, 'biometry:legacy-callback-secrets'),
+  });
   const submitter = createJobSubmitter({
     database,
     jobs: context.jobs,
@@ -72,14 +75,7 @@ export function createBiometry(context: ServiceContext, version: string) {
     },
     config,
     webhooks: context.webhooks,
-    async callbackSecret(clientId) {
-      const row = await database.kysely
-        .selectFrom('api_keys')
-        .select('key_hash')
-        .where('id', '=', clientId)
-        .executeTakeFirst();
-      return row?.key_hash;
-    },
+    callbackSecret: (clientId) => keys.callbackSecret(clientId),
   });
   const deps: BiometryDeps = {
     context,

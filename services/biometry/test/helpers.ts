@@ -9,11 +9,27 @@ export function b64(url: URL): string {
   return fs.readFileSync(url).toString('base64');
 }
 
+export async function runCommand(
+  booted: BootedService,
+  path: string,
+  options: Record<string, string | boolean> = {},
+): Promise<Record<string, unknown>> {
+  const command = biometryService.commands?.find((candidate) => candidate.path.join(' ') === path);
+  if (!command) throw new Error(`no ${path} command`);
+  return command.run(booted.context, { ...options, json: true });
+}
+
+/** `trustplane biometry key create --json`: the key and its callback secret, both shown once. */
+export async function mintClient(
+  booted: BootedService,
+  name = 'test',
+): Promise<{ key: string; callbackSecret: string }> {
+  const result = await runCommand(booted, 'key create', { name });
+  return { key: String(result.key), callbackSecret: String(result.callbackSecret) };
+}
+
 export async function mintKey(booted: BootedService, name = 'test'): Promise<string> {
-  const command = biometryService.commands?.find((candidate) => candidate.path.join(' ') === 'key create');
-  if (!command) throw new Error('no key create command');
-  const result = await command.run(booted.context, { name, json: true });
-  return String(result.key);
+  return (await mintClient(booted, name)).key;
 }
 
 export function jobBody(overrides: Record<string, unknown> = {}) {

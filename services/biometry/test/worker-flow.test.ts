@@ -9,7 +9,7 @@ import { type BootedService, bootService, Contract } from '@trustplane/kernel/te
 import { createJobRepository } from '../src/db/job-repository.js';
 import type { BiometryDatabase } from '../src/db/tables.js';
 import { biometryService } from '../src/index.js';
-import { jobBody, mintKey } from './helpers.js';
+import { jobBody, mintClient, mintKey } from './helpers.js';
 
 const contract = Contract.forService('biometry');
 
@@ -38,6 +38,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 90_00
 describe('biometry jobs through the workers', () => {
   let booted: BootedService;
   let key: string;
+  let callbackSecret: string;
   const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
   let server: http.Server;
   let callbackUrl: string;
@@ -56,7 +57,7 @@ describe('biometry jobs through the workers', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     booted = await bootService(biometryService, { workers: true });
-    key = await mintKey(booted);
+    ({ key, callbackSecret } = await mintClient(booted));
   });
   after(async () => {
     await booted?.close();
@@ -121,14 +122,12 @@ describe('biometry jobs through the workers', () => {
         .executeTakeFirstOrThrow()
     ).key_hash;
     assert.equal(JSON.parse(callback.body).outcome, 'verified');
+    const signature = callback.headers['x-trustplane-signature'] as string | undefined;
     assert.ok(
-      verifyWebhookSignature(
-        keyHash,
-        callback.body,
-        callback.headers['x-trustplane-signature'] as string | undefined,
-      ),
-      'callback signature verifies with sha256(key)',
+      verifyWebhookSignature(callbackSecret, callback.body, signature),
+      'callback signature verifies with the secret printed at key creation',
     );
+    assert.ok(!verifyWebhookSignature(keyHash, callback.body, signature), 'the stored hash cannot sign');
 
     // Another client sees none of it and cannot ack it.
     const otherKey = await mintKey(booted, 'other client');

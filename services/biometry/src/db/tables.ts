@@ -10,6 +10,7 @@ export interface ApiKeyTable {
   display_prefix: string;
   created_at: Generated<Date>;
   revoked_at: Timestamp | null;
+  callback_secret_sealed: string | null;
 }
 
 export interface JobTable {

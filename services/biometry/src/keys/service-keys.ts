@@ -1,29 +1,72 @@
 import { randomUUID } from 'node:crypto';
-import { constantTimeEqual, hashApiKey, mintApiKey, ServiceError } from '@trustplane/kernel';
+import {
+  constantTimeEqual,
+  hashApiKey,
+  hmacSha256Hex,
+  mintApiKey,
+  openSecret,
+  randomToken,
+  ServiceError,
+  sealSecret,
+} from '@trustplane/kernel';
 import type { ApiKeyRecord, ApiKeyRepository } from '../db/api-key-repository.js';
 
 export const KEY_PREFIX = 'bio';
+/** Callback signing secrets look like webhook secrets elsewhere (`whsec_…`), never like a key. */
+export const CALLBACK_SECRET_PREFIX = 'whsec_';
 
 export interface AuthenticatedClient {
   clientId: string;
-  /** SHA-256 hex of the key: the secret callbacks are signed with (the client can derive it from its key). */
-  keyHash: string;
 }
 
-export function createServiceKeys(repository: ApiKeyRepository) {
+export interface ServiceKeySecrets {
+  /** 32-byte key sealing callback secrets at rest. */
+  sealingKey: Buffer;
+  /** Secret from which callbacks of keys older than sealed callback secrets are signed. */
+  legacyCallbackKey: Buffer;
+}
+
+function newCallbackSecret(): string {
+  return `${CALLBACK_SECRET_PREFIX}${randomToken(32)}`;
+}
+
+export function createServiceKeys(repository: ApiKeyRepository, secrets: ServiceKeySecrets) {
   return {
-    async create(name: string): Promise<{ key: string; id: string; prefix: string }> {
+    /** Mints a key and its callback secret; both are returned once, only the hash and the sealed secret stay. */
+    async create(name: string): Promise<{ key: string; id: string; prefix: string; callbackSecret: string }> {
       const trimmed = name.trim();
       if (!trimmed || trimmed.length > 200) throw new Error('--name must be 1 to 200 characters');
       const minted = mintApiKey(KEY_PREFIX);
       const id = `key_${randomUUID().replace(/-/g, '')}`;
+      const callbackSecret = newCallbackSecret();
       await repository.insert({
         id,
         name: trimmed,
         keyHash: minted.hash,
         displayPrefix: minted.displayPrefix,
+        callbackSecretSealed: sealSecret(secrets.sealingKey, callbackSecret),
       });
-      return { key: minted.key, id, prefix: minted.displayPrefix };
+      return { key: minted.key, id, prefix: minted.displayPrefix, callbackSecret };
+    },
+    /** Replaces the callback secret of one active key (by id or display prefix); the new one is returned once. */
+    async rotateCallbackSecret(idOrPrefix: string): Promise<{ id: string; callbackSecret: string }> {
+      const callbackSecret = newCallbackSecret();
+      const ids = await repository.setCallbackSecret(
+        idOrPrefix,
+        sealSecret(secrets.sealingKey, callbackSecret),
+      );
+      if (ids.length === 0) throw new Error(`no active key matches ${JSON.stringify(idOrPrefix)}`);
+      return { id: ids[0] as string, callbackSecret };
+    },
+    /**
+     * The secret a client's callbacks are signed with: its sealed secret, or for a key minted before
+     * those existed, one derived from the platform secret and the key id (never from the stored hash).
+     */
+    async callbackSecret(clientId: string): Promise<string | undefined> {
+      const sealed = await repository.callbackSecretSealed(clientId);
+      if (sealed === undefined) return undefined;
+      if (sealed === null) return hmacSha256Hex(secrets.legacyCallbackKey, `callback:${clientId}`);
+      return openSecret(secrets.sealingKey, sealed);
     },
     list(): Promise<ApiKeyRecord[]> {
       return repository.list();
@@ -39,7 +82,7 @@ export function createServiceKeys(repository: ApiKeyRepository) {
       if (!found || !constantTimeEqual(found.keyHash, hash)) {
         throw new ServiceError(401, 'invalid_api_key', 'Invalid or revoked API key');
       }
-      return { clientId: found.id, keyHash: found.keyHash };
+      return { clientId: found.id };
     },
   };
 }
