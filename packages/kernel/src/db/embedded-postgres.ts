@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -17,8 +17,10 @@ export interface ServerInfo {
 export interface DatabaseServer {
   /** Connection string for the maintenance database (`postgres`). */
   adminUrl: string;
-  /** True when this process started the server and so must stop it. */
+  /** True when this process started or adopted the server and so must stop it. */
   owned: boolean;
+  /** True when the server was left running by a process that died, and this one took it over. */
+  adopted: boolean;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,98 @@ async function readServerInfo(file: string): Promise<ServerInfo | undefined> {
   }
 }
 
+/** Whole or not at all: a process reading it while it is rewritten never sees half of it. */
+async function writeServerInfo(file: string, info: ServerInfo): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(temporary, JSON.stringify(info), { mode: 0o600 });
+  await fs.rename(temporary, file);
+}
+
+/** A process that exists and is not a zombie (an orphaned postmaster may wait to be reaped). */
+export function isProcessRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    // Linux: the state follows the parenthesised command name, which may itself contain spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): signal 0 is all there is
+  }
+}
+
+/** The cluster's own lock file: PostgreSQL writes the postmaster pid (line 1) and port (line 4) there. */
+async function readPostmasterPid(clusterDir: string): Promise<{ pid: number; port: number } | undefined> {
+  try {
+    const lines = (await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n');
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    return Number.isInteger(pid) && pid > 0 && Number.isInteger(port) && port > 0 ? { pid, port } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The process that owns (started or adopted) an embedded server holds this session-level
+ * advisory lock on it for as long as it lives. PostgreSQL releases it when that connection
+ * drops, including when the owner is killed: a free lock means the server is an orphan, and
+ * taking it is an atomic claim, so of several processes finding the orphan at once exactly
+ * one adopts it.
+ */
+const OWNER_LOCK_SQL =
+  "SELECT pg_try_advisory_lock(hashtext('trustplane:embedded-postgres-owner')) AS claimed";
+
+async function claimOwnership(adminUrl: string): Promise<pg.Client | undefined> {
+  const client = new pg.Client({
+    connectionString: adminUrl,
+    connectionTimeoutMillis: 5000,
+    application_name: 'trustplane-embedded-owner',
+  });
+  // The server stopping under this idle connection at shutdown is expected, never a crash.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ claimed: boolean }>(OWNER_LOCK_SQL);
+    if (rows[0]?.claimed) return client;
+  } catch {
+    // Unreachable now: treated as owned by someone else, so it is joined and never stopped.
+  }
+  await client.end().catch(() => undefined);
+  return undefined;
+}
+
+/** A live server on the data dir: the one `postgres.json` advertises, else the one `postmaster.pid` names. */
+async function findRunningServer(
+  clusterDir: string,
+  infoFile: string,
+  passwordFile: string,
+): Promise<Pick<ServerInfo, 'port' | 'user' | 'password'> | undefined> {
+  const advertised = await readServerInfo(infoFile);
+  if (advertised && (await canConnect(databaseUrl(advertised, 'postgres')))) return advertised;
+  const postmaster = await readPostmasterPid(clusterDir);
+  if (!postmaster || !isProcessRunning(postmaster.pid) || !existsSync(passwordFile)) return undefined;
+  const candidate = {
+    port: postmaster.port,
+    user: SUPERUSER,
+    password: (await fs.readFile(passwordFile, 'utf8')).trim(),
+  };
+  return (await canConnect(databaseUrl(candidate, 'postgres'))) ? candidate : undefined;
+}
+
+/** Joins a running server: left alone by this process, whoever owns it. */
+function joined(info: Pick<ServerInfo, 'port' | 'user' | 'password'>): DatabaseServer {
+  return {
+    adminUrl: databaseUrl(info, 'postgres'),
+    owned: false,
+    adopted: false,
+    stop: async () => undefined,
+  };
+}
+
 /**
  * Joins the embedded PostgreSQL already running on `dataDir`, or starts one.
  * The password is generated once and kept (mode 0600) beside the cluster, so every
@@ -77,10 +171,8 @@ export async function startEmbeddedPostgres(
   const passwordFile = path.join(dataDir, 'postgres.password');
   await fs.mkdir(dataDir, { recursive: true });
 
-  const running = await readServerInfo(infoFile);
-  if (running && (await canConnect(databaseUrl(running, 'postgres')))) {
-    return { adminUrl: databaseUrl(running, 'postgres'), owned: false, stop: async () => undefined };
-  }
+  const running = await findRunningServer(clusterDir, infoFile, passwordFile);
+  if (running) return joinOrAdopt(running, clusterDir, infoFile, log);
 
   let password: string;
   if (existsSync(passwordFile)) {
@@ -97,20 +189,79 @@ export async function startEmbeddedPostgres(
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await initialiseCluster(clusterDir, password, log);
 
   const port = await freePort();
-  const child = await spawnPostgres(clusterDir, port, log);
+  let child: ChildProcess;
+  try {
+    child = await spawnPostgres(clusterDir, port, log);
+  } catch (error) {
+    // Another process started the server on this cluster meanwhile (its lock file won): join that one.
+    const other = await findRunningServer(clusterDir, infoFile, passwordFile);
+    if (other) return joinOrAdopt(other, clusterDir, infoFile, log);
+    throw error;
+  }
   const info: ServerInfo = { port, pid: process.pid, user: SUPERUSER, password };
-  await fs.writeFile(infoFile, JSON.stringify(info), { mode: 0o600 });
+  const ownerLock = await claimOwnership(databaseUrl(info, 'postgres'));
+  await writeServerInfo(infoFile, info);
   let stopped = false;
   return {
     adminUrl: databaseUrl(info, 'postgres'),
     owned: true,
+    adopted: false,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await fs.rm(infoFile, { force: true });
+      await ownerLock?.end().catch(() => undefined);
+      await unadvertise(infoFile);
       await stopPostgres(child);
     },
   };
+}
+
+/**
+ * A running server whose owner is alive (it holds the owner lock) is joined and left alone.
+ * One whose owner died (killed mid-upload, say) is adopted: this process takes the lock,
+ * advertises itself in `postgres.json` and stops the server when it shuts down, as if it had
+ * started it.
+ */
+async function joinOrAdopt(
+  running: Pick<ServerInfo, 'port' | 'user' | 'password'>,
+  clusterDir: string,
+  infoFile: string,
+  log: (message: string) => void,
+): Promise<DatabaseServer> {
+  const adminUrl = databaseUrl(running, 'postgres');
+  const ownerLock = await claimOwnership(adminUrl);
+  if (!ownerLock) return joined(running);
+  const postmaster = await readPostmasterPid(clusterDir);
+  if (!postmaster || postmaster.port !== running.port) {
+    // Not this cluster's server after all (a stale postgres.json pointing at another one): never stop it.
+    await ownerLock.end().catch(() => undefined);
+    return joined(running);
+  }
+  await writeServerInfo(infoFile, { ...running, pid: process.pid });
+  adoptedPostmasters.add(postmaster.pid);
+  log(
+    `adopted the embedded PostgreSQL left running by a process that ended (postmaster pid ${postmaster.pid})`,
+  );
+  let stopped = false;
+  return {
+    adminUrl,
+    owned: true,
+    adopted: true,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await ownerLock.end().catch(() => undefined);
+      await unadvertise(infoFile);
+      await stopPostmaster(postmaster.pid, clusterDir);
+      adoptedPostmasters.delete(postmaster.pid);
+    },
+  };
+}
+
+/** Removes `postgres.json` unless another process advertises itself there by now. */
+async function unadvertise(infoFile: string): Promise<void> {
+  const current = await readServerInfo(infoFile);
+  if (!current || current.pid === process.pid) await fs.rm(infoFile, { force: true });
 }
 
 const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
@@ -158,9 +309,17 @@ function postgresUserIds(): { uid: number; gid: number } | undefined {
 }
 
 const livePostgres = new Set<ChildProcess>();
+const adoptedPostmasters = new Set<number>();
 // If this process exits without a graceful stop, take the server down with it (fast shutdown).
 process.on('exit', () => {
   for (const child of livePostgres) child.kill('SIGINT');
+  for (const pid of adoptedPostmasters) {
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  }
 });
 
 /**
@@ -227,4 +386,30 @@ async function stopPostgres(child: ChildProcess, timeoutMs = 10_000): Promise<vo
   const timer = setTimeout(() => child.kill('SIGQUIT'), timeoutMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Stops a server this process adopted (not its child): SIGINT is PostgreSQL's fast shutdown,
+ * SIGQUIT its immediate one if that stalls. Done when the postmaster is gone, or has removed
+ * its lock file (an orphan's exit status may wait for a reaper that never comes).
+ */
+async function stopPostmaster(pid: number, clusterDir: string, timeoutMs = 10_000): Promise<void> {
+  const lockFile = path.join(clusterDir, 'postmaster.pid');
+  const gone = () => !isProcessRunning(pid) || !existsSync(lockFile);
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  if (gone()) return;
+  signal('SIGINT');
+  const waitUntilGone = async (deadline: number) => {
+    while (!gone() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+  await waitUntilGone(Date.now() + timeoutMs);
+  if (gone()) return;
+  signal('SIGQUIT');
+  await waitUntilGone(Date.now() + timeoutMs);
 }

@@ -169,7 +169,12 @@ export class Platform {
         logger.debug({ component: 'postgres' }, message),
       );
       databaseUrl = await ensureDatabase(server.adminUrl, 'trustplane');
-      if (server.owned) logger.info({ component: 'postgres' }, 'embedded PostgreSQL started');
+      if (server.adopted) {
+        logger.warn(
+          { component: 'postgres' },
+          'embedded PostgreSQL adopted: a previous process left it running; this one stops it on shutdown',
+        );
+      } else if (server.owned) logger.info({ component: 'postgres' }, 'embedded PostgreSQL started');
     }
     const jobs = new JobQueue({
       databaseUrl,
