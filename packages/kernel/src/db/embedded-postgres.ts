@@ -88,6 +88,16 @@ export function isProcessRunning(pid: number): boolean {
   }
 }
 
+/** Another live process whose command line names trustplane; without /proc, any live process counts. */
+function isLiveTrustplaneProcess(pid: number): boolean {
+  if (pid === process.pid || !isProcessRunning(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('trustplane');
+  } catch {
+    return !existsSync('/proc/self');
+  }
+}
+
 /** The cluster's own lock file: PostgreSQL writes the postmaster pid (line 1) and port (line 4) there. */
 async function readPostmasterPid(clusterDir: string): Promise<{ pid: number; port: number } | undefined> {
   try {
@@ -229,6 +239,12 @@ async function joinOrAdopt(
   log: (message: string) => void,
 ): Promise<DatabaseServer> {
   const adminUrl = databaseUrl(running, 'postgres');
+  // An owner from before the lock existed (an older version still running) holds none: its
+  // live trustplane pid in postgres.json keeps its server from being stopped under it.
+  const advertised = await readServerInfo(infoFile);
+  if (advertised && advertised.port === running.port && isLiveTrustplaneProcess(advertised.pid)) {
+    return joined(running);
+  }
   const ownerLock = await claimOwnership(adminUrl);
   if (!ownerLock) return joined(running);
   const postmaster = await readPostmasterPid(clusterDir);
