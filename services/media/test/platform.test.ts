@@ -31,6 +31,8 @@ describe('platform surface', () => {
       'validation_failed',
       'malformed_json',
       'bad_request',
+      'bad_url',
+      'uri_too_long',
       'body_too_large',
       'method_not_allowed',
       'not_found',
