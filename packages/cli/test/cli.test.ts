@@ -100,6 +100,22 @@ describe('trustplane command line', () => {
     assert.match(result.stderr, /embedded PostgreSQL started/, `stderr: ${result.stderr}`);
   });
 
+  test('biometry key create --json prints the key and its callback secret, once', async () => {
+    const env = { DATABASE_URL: database.url, TRUSTPLANE_DATA_DIR: dataDir };
+    assert.equal((await run(['migrate', '--json'], env)).code, 0);
+    const created = await run(['biometry', 'key', 'create', '--name', 'cli client', '--json'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const { key, callbackSecret } = singleJsonObject(created.stdout) as {
+      key: string;
+      callbackSecret: string;
+    };
+    assert.match(key, /^bio_/);
+    assert.match(callbackSecret, /^whsec_/);
+    const listed = await run(['biometry', 'key', 'list', '--json'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(!listed.stdout.includes(key) && !listed.stdout.includes(callbackSecret), 'never shown again');
+  });
+
   test('mail list --json prints the embedded sink', async () => {
     const mailer = createMailer({ dataDir, from: 'Trustplane <no-reply@localhost>' });
     await mailer.send({ to: 'ada@example.com', subject: 'Verify your email', text: 'code 123' });
