@@ -1,40 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { freePort, type Stoppable } from '@trustplane/kernel';
-import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
-import { loadQueueProto, startGrpcServer } from '../src/grpc/grpc-server.js';
+import { Contract } from '@trustplane/kernel/testkit';
 import { notificationService } from '../src/index.js';
+import { type Service, startService, testEnv } from './harness.js';
 
 describe('notification gRPC + HTTP health', () => {
-  let booted: BootedService;
-  let grpcServer: Stoppable & { port: number };
+  let service: Service;
   const contract = Contract.forService('notification');
   before(async () => {
-    booted = await bootService(notificationService);
-    grpcServer = await startGrpcServer(booted.context, await freePort(), notificationService.version);
+    testEnv();
+    service = await startService({ workers: false });
   });
   after(async () => {
-    await grpcServer.stop();
-    await booted.close();
+    await service.close();
   });
 
   test('QueueMonitoringService/HealthCheck answers with the seed shape', async () => {
-    const proto = loadQueueProto();
-    const client = new proto.queue.QueueMonitoringService(
-      `127.0.0.1:${grpcServer.port}`,
-      grpc.credentials.createInsecure(),
-    );
-    const healthClient = client as unknown as {
-      HealthCheck(
-        request: object,
-        callback: (error: Error | null, result: Record<string, unknown>) => void,
-      ): void;
-    };
-    const response = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      healthClient.HealthCheck({}, (error, result) => (error ? reject(error) : resolve(result)));
-    });
-    client.close();
+    const response = await service.queue<Record<string, unknown>>('HealthCheck', {});
     assert.equal(response.healthy, true);
     assert.equal(response.status, 'ok');
     assert.equal(response.version, notificationService.version);
@@ -45,12 +28,33 @@ describe('notification gRPC + HTTP health', () => {
     ]);
   });
 
+  test('grpc.health.v1 answers SERVING', async () => {
+    const { HealthClient } = await import('./health-client.js');
+    const status = await HealthClient.check(`127.0.0.1:${service.grpc.port}`);
+    assert.equal(status, 'SERVING');
+  });
+
   test('HTTP /health reports ok with uptime', async () => {
-    const response = await booted.app.inject({ method: 'GET', url: '/health' });
+    const response = await service.booted.app.inject({ method: 'GET', url: '/health' });
     assert.equal(response.statusCode, 200);
     contract.assertResponse('GET', '/health', response);
     const body = response.json() as { status: string; uptime_seconds: number };
     assert.equal(body.status, 'ok');
     assert.ok(Number.isInteger(body.uptime_seconds));
+  });
+
+  test('an unknown method is UNIMPLEMENTED, never UNKNOWN', async () => {
+    const client = new grpc.Client(`127.0.0.1:${service.grpc.port}`, grpc.credentials.createInsecure());
+    const error = await new Promise<grpc.ServiceError>((resolve) => {
+      client.makeUnaryRequest(
+        '/notification.NotificationService/Nope',
+        (value: Buffer) => value,
+        (value: Buffer) => value,
+        Buffer.alloc(0),
+        (err) => resolve(err as grpc.ServiceError),
+      );
+    });
+    client.close();
+    assert.equal(error.code, grpc.status.UNIMPLEMENTED);
   });
 });

@@ -44,6 +44,7 @@ const platformEnvSchema = z
     TRUSTPLANE_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     TRUSTPLANE_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
     TRUSTPLANE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    TRUSTPLANE_JOBS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   })
   .superRefine((env, ctx) => {
     if (env.S3_ENDPOINT) {
@@ -79,6 +80,8 @@ export interface PlatformConfig {
   signingSecret: string | undefined;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** Job queue maintenance interval: how soon a crashed worker's jobs are retried. */
+  jobsMaintenanceSeconds: number;
 }
 
 /** Renders zod issues as `VARIABLE: message` lines so an operator can fix the environment directly. */
@@ -120,6 +123,7 @@ export function loadPlatformConfig(
     signingSecret: parsed.TRUSTPLANE_SIGNING_SECRET,
     bodyLimitBytes: parsed.TRUSTPLANE_BODY_LIMIT_BYTES,
     shutdownTimeoutMs: parsed.TRUSTPLANE_SHUTDOWN_TIMEOUT_MS,
+    jobsMaintenanceSeconds: parsed.TRUSTPLANE_JOBS_MAINTENANCE_SECONDS,
   };
 }
 

@@ -51,6 +51,11 @@ export interface JobQueueOptions {
   logger: Logger;
   /** Maintenance and scheduling run in exactly the processes that ask for them. */
   supervise?: boolean;
+  /**
+   * How often maintenance runs (seconds): among other things it fails the active jobs past their
+   * `expireInSeconds` (a crashed worker's), so they are retried. pg-boss's default is 120.
+   */
+  maintenanceIntervalSeconds?: number;
 }
 
 /** pg-boss on the platform database: durable queues, retries, dead letters, workers. */
@@ -69,6 +74,9 @@ export class JobQueue {
       max: 5,
       supervise: options.supervise ?? true,
       schedule: options.supervise ?? true,
+      ...(options.maintenanceIntervalSeconds
+        ? { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds }
+        : {}),
     });
     this.boss.on('error', (error) => options.logger.error({ err: error }, 'job queue error'));
   }

@@ -12,8 +12,11 @@ export interface MailerOptions {
   from: string;
 }
 
+/** An address, or an address with a display name (quoted and encoded by the mailer). */
+export type MailAddress = string | { name: string; address: string };
+
 export interface OutgoingMail {
-  to: string | string[];
+  to: MailAddress | MailAddress[];
   subject: string;
   text: string;
   html?: string;
@@ -21,6 +24,17 @@ export interface OutgoingMail {
   headers?: Record<string, string>;
   /** Overrides the mailer's default `From`. */
   from?: string;
+  /**
+   * `Message-ID` (`<local@domain>`); a caller retrying the same mail passes the same one, so
+   * receivers can tell a resend from a new message. Generated when absent.
+   */
+  messageId?: string;
+}
+
+export interface SentMail {
+  messageId: string;
+  /** The server's final reply (`250 …`) with SMTP; the sink file's path otherwise. */
+  response: string;
 }
 
 /** A message of the embedded sink, as `trustplane mail list` prints it. */
@@ -42,7 +56,11 @@ export interface Mailer {
   readonly kind: 'sink' | 'smtp';
   /** Where the embedded sink keeps messages (`<dataDir>/mail`). */
   readonly sinkDir: string;
-  send(mail: OutgoingMail): Promise<{ messageId: string }>;
+  /**
+   * Resolves once the mail is accepted: the SMTP server answered 250 to DATA, or the `.eml` and its
+   * sidecar are written and fsynced. An SMTP rejection carries the server's `responseCode`.
+   */
+  send(mail: OutgoingMail): Promise<SentMail>;
   /**
    * The messages of the embedded sink, oldest first. With `smtpUrl` nothing is written to the sink,
    * so this lists only what was sent while no SMTP server was configured.
@@ -88,16 +106,31 @@ function checkedHeaders(headers: Record<string, string> | undefined): Record<str
   return out;
 }
 
-function recipients(to: string | string[]): string {
-  const list = (Array.isArray(to) ? to : [to]).map((address) => singleLine(address).trim()).filter(Boolean);
+function recipients(to: MailAddress | MailAddress[]): { name: string; address: string }[] {
+  const list = (Array.isArray(to) ? to : [to])
+    .map((entry) =>
+      typeof entry === 'string'
+        ? { name: '', address: singleLine(entry).trim() }
+        : { name: singleLine(entry.name).trim(), address: singleLine(entry.address).trim() },
+    )
+    .filter((entry) => entry.address !== '');
   if (list.length === 0) throw new MailError('a mail needs at least one recipient');
-  return list.join(', ');
+  return list;
 }
+
+const MESSAGE_ID = /^<[^<>\s@]+@[^<>\s@]+>$/;
 
 async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
   const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await fs.writeFile(temporary, data, { mode: 0o600 });
+    // fsynced before the rename: a mail reported as sent survives a crash of the machine.
+    const handle = await fs.open(temporary, 'wx', 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(temporary, file);
   } catch (error) {
     await fs.rm(temporary, { force: true });
@@ -120,17 +153,24 @@ export function createMailer(options: MailerOptions): Mailer {
   let lastCreatedAt = 0;
 
   function compose(mail: OutgoingMail) {
+    if (mail.messageId !== undefined && !MESSAGE_ID.test(mail.messageId))
+      throw new MailError('messageId must look like <local@domain>');
+    const to = recipients(mail.to);
     return {
       from: mail.from ?? options.from,
-      to: recipients(mail.to),
+      to: to.map((entry) => (entry.name ? entry : entry.address)),
+      // The sink records bare addresses, as `mail list` prints them.
+      addresses: to.map((entry) => entry.address).join(', '),
       subject: singleLine(mail.subject),
       text: mail.text,
       ...(mail.html === undefined ? {} : { html: mail.html }),
+      ...(mail.messageId === undefined ? {} : { messageId: mail.messageId }),
       headers: checkedHeaders(mail.headers),
     };
   }
 
-  async function writeToSink(message: ReturnType<typeof compose>): Promise<{ messageId: string }> {
+  async function writeToSink(composed: ReturnType<typeof compose>): Promise<SentMail> {
+    const { addresses, ...message } = composed;
     const info = await renderer.sendMail(message);
     // Strictly increasing within the mailer, so list() keeps send order even within one millisecond.
     const createdAt = new Date(Math.max(Date.now(), lastCreatedAt + 1));
@@ -144,7 +184,7 @@ export function createMailer(options: MailerOptions): Mailer {
       id,
       messageId: info.messageId,
       from: message.from,
-      to: message.to,
+      to: addresses,
       subject: message.subject,
       text: message.text,
       html: message.html ?? null,
@@ -153,17 +193,18 @@ export function createMailer(options: MailerOptions): Mailer {
     };
     // The sidecar comes last: list() never sees a message whose .eml is not complete.
     await writeAtomically(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
-    return { messageId: info.messageId };
+    return { messageId: info.messageId, response: `${base}.eml` };
   }
 
   return {
     kind: smtp ? 'smtp' : 'sink',
     sinkDir,
     async send(mail) {
-      const message = compose(mail);
-      if (!smtp) return writeToSink(message);
+      const composed = compose(mail);
+      if (!smtp) return writeToSink(composed);
+      const { addresses: _addresses, ...message } = composed;
       const info = await smtp.sendMail(message);
-      return { messageId: info.messageId };
+      return { messageId: info.messageId, response: String(info.response ?? '') };
     },
     async list() {
       let names: string[];

@@ -180,6 +180,7 @@ export class Platform {
       databaseUrl,
       logger: logger.child({ component: 'jobs' }),
       supervise: role !== 'cli',
+      maintenanceIntervalSeconds: config.jobsMaintenanceSeconds,
     });
     const mailer = createMailer({ dataDir: config.dataDir, smtpUrl: config.smtpUrl, from: config.mailFrom });
     const kernelPool = createPool({ url: databaseUrl, schema: KERNEL_SCHEMA, max: 5 });

@@ -33,4 +33,9 @@ export {
   type WebhookDispatcherOptions,
   type WebhookStatus,
 } from './webhook-dispatcher.js';
-export { postWebhook, type WebhookRequest, type WebhookResponse } from './webhook-request.js';
+export {
+  parseRetryAfter,
+  postWebhook,
+  type WebhookRequest,
+  type WebhookResponse,
+} from './webhook-request.js';

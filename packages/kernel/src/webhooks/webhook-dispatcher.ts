@@ -228,6 +228,48 @@ export class WebhookDispatcher {
     return id;
   }
 
+  /**
+   * One signed POST now, outside the queue, for callers that run their own retry policy (the
+   * notification service's http channel). The destination passes the SSRF guard first; an unsafe
+   * one comes back as `refused`, never requested. `deliveryId` is sent as `X-Trustplane-Delivery`,
+   * so the receiver can deduplicate attempts of the same delivery.
+   */
+  async deliverNow(
+    request: WebhookDeliveryRequest & { deliveryId: string; timeoutMs?: number },
+  ): Promise<WebhookResponse & { refused?: string }> {
+    const checked = validateRequest(request);
+    let destination: VettedDestination;
+    try {
+      destination = await assertPublicDestination(checked.url, {
+        allowPrivate: this.allowPrivate,
+        lookup: this.lookup,
+      });
+    } catch (error) {
+      if (error instanceof UnsafeDestinationError) return { refused: error.message, durationMs: 0 };
+      return { error: (error as Error).message, durationMs: 0 };
+    }
+    const body = JSON.stringify(request.payload ?? null);
+    const timestamp = Math.floor(Date.now() / 1000);
+    return postWebhook({
+      destination,
+      body,
+      timeoutMs: request.timeoutMs ?? this.timeoutMs,
+      headers: {
+        ...checked.headers,
+        'Content-Type': 'application/json',
+        'User-Agent': this.userAgent,
+        [EVENT_HEADER]: request.event,
+        [DELIVERY_HEADER]: request.deliveryId,
+        [TIMESTAMP_HEADER]: String(timestamp),
+        [checked.signatureHeader]: formatSignature(
+          checked.signatureFormat,
+          signWebhook(request.secret, body, timestamp),
+          timestamp,
+        ),
+      },
+    });
+  }
+
   /** The owner's deliveries, newest first; secrets are never returned. */
   async listDeliveries(
     owner: string,

@@ -14,6 +14,8 @@ export interface WebhookRequest {
 export interface WebhookResponse {
   /** Absent when no response arrived (network error, timeout). */
   statusCode?: number;
+  /** The receiver's `Retry-After` (delta seconds or HTTP date), in seconds from now. */
+  retryAfterSeconds?: number;
   error?: string;
   durationMs: number;
 }
@@ -31,6 +33,7 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     let statusCode: number | undefined;
+    let retryAfterSeconds: number | undefined;
     let settled = false;
     let deadline: NodeJS.Timeout | undefined;
     const finish = (error?: string) => {
@@ -40,6 +43,7 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
       const durationMs = Math.round(performance.now() - started);
       resolve({
         ...(statusCode !== undefined ? { statusCode } : {}),
+        ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
         ...(error !== undefined ? { error } : {}),
         durationMs,
       });
@@ -61,6 +65,7 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
       },
       (response) => {
         statusCode = response.statusCode;
+        retryAfterSeconds = parseRetryAfter(response.headers['retry-after']);
         let received = 0;
         response.on('data', (chunk: Buffer) => {
           received += chunk.length;
@@ -84,4 +89,14 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
 
 function describeNetworkError(error: NodeJS.ErrnoException): string {
   return error.code ? `${error.code}: ${error.message}` : error.message;
+}
+
+/** `Retry-After` as seconds from now: delta seconds or an HTTP date; undefined when absent or invalid. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d{1,10}$/.test(text)) return Number(text);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
 }

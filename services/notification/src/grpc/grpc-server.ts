@@ -1,53 +1,313 @@
-import { fileURLToPath } from 'node:url';
+import { timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { probeDatabase, type ServiceContext, type Stoppable } from '@trustplane/kernel';
+import { ReflectionService } from '@grpc/reflection';
+import type { ServiceContext, Stoppable } from '@trustplane/kernel';
+import { HealthImplementation } from 'grpc-health-check';
+import { NotificationError, type NotificationErrorCode, toNotificationError } from '../domain/errors.js';
+import type { NotificationView } from '../domain/notifications.js';
+import { MAX_BULK_ITEMS, validateCreate } from '../domain/validation.js';
+import type { NotificationRuntime } from '../service.js';
+import type { Timestamp } from './generated/google/protobuf/Timestamp.js';
+import type { BulkNotificationItem__Output } from './generated/notification/BulkNotificationItem.js';
+import type { CreateNotificationRequest__Output } from './generated/notification/CreateNotificationRequest.js';
+import type { Notification } from './generated/notification/Notification.js';
+import type { NotificationServiceHandlers } from './generated/notification/NotificationService.js';
+import type { QueueMonitoringServiceHandlers } from './generated/queue/QueueMonitoringService.js';
+import {
+  loadNotificationProto,
+  loadQueueProto,
+  notificationPackageDefinition,
+  queuePackageDefinition,
+} from './protos.js';
 
-const QUEUE_PROTO = fileURLToPath(new URL('../../proto/queue.proto', import.meta.url));
+export { loadNotificationProto, loadQueueProto } from './protos.js';
 
-interface QueueProto {
-  queue: { QueueMonitoringService: grpc.ServiceClientConstructor };
+/** The catalogue's gRPC codes. */
+export const GRPC_STATUS: Record<NotificationErrorCode, grpc.status> = {
+  invalid_argument: grpc.status.INVALID_ARGUMENT,
+  not_found: grpc.status.NOT_FOUND,
+  failed_precondition: grpc.status.FAILED_PRECONDITION,
+  already_exists: grpc.status.ALREADY_EXISTS,
+  unauthenticated: grpc.status.UNAUTHENTICATED,
+  unavailable: grpc.status.UNAVAILABLE,
+  deadline_exceeded: grpc.status.DEADLINE_EXCEEDED,
+  resource_exhausted: grpc.status.RESOURCE_EXHAUSTED,
+  internal: grpc.status.INTERNAL,
+};
+
+/** Bulk requests carry up to 1,000 notifications; one notification is at most 1 MiB (checked per item). */
+const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+export function toTimestamp(date: Date | null | undefined): Timestamp | null {
+  if (!date) return null;
+  const ms = date.getTime();
+  return { seconds: Math.floor(ms / 1000), nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
 }
 
-export function loadQueueProto(): QueueProto {
-  const definition = protoLoader.loadSync(QUEUE_PROTO, {
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-  });
-  return grpc.loadPackageDefinition(definition) as unknown as QueueProto;
+export function toNotificationMessage(view: NotificationView): Notification {
+  const { row, recipients } = view;
+  return {
+    id: row.id,
+    recipients: recipients.map((recipient) => ({
+      type: recipient.type,
+      address: recipient.address,
+      name: recipient.name,
+    })),
+    content: row.content,
+    provider_type: row.provider_type,
+    status: row.status,
+    priority: row.priority,
+    retry_count: Math.max(0, row.attempts - 1),
+    max_retries: row.max_retries,
+    created_at: toTimestamp(row.created_at),
+    delivered_at: toTimestamp(row.delivered_at),
+    metadata: row.metadata,
+    scheduled_at: toTimestamp(row.scheduled_at),
+    updated_at: toTimestamp(row.updated_at),
+    last_error: row.last_error ?? '',
+    batch_id: row.batch_id ?? '',
+    provider_name: row.provider_name,
+    attempts: row.attempts,
+  };
 }
 
-/** The gRPC listener of the seed (port 13051); HealthCheck reports the database and the bus. */
+type AnyCall = grpc.ServerUnaryCall<unknown, unknown>;
+
+function deadlinePassed(call: AnyCall): boolean {
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  return Number.isFinite(at) && at <= Date.now();
+}
+
+/** Checks the caller, the deadline, and turns any failure into the catalogue's status and message. */
+function makeUnary(context: ServiceContext, token: string | undefined) {
+  const expected = token ? Buffer.from(`Bearer ${token}`) : undefined;
+  return <Req, Res>(
+    method: string,
+    run: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+  ) =>
+    (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+      if (expected) {
+        const given = Buffer.from(String(call.metadata.get('authorization')[0] ?? ''));
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          callback({
+            code: grpc.status.UNAUTHENTICATED,
+            details: 'authorization: a valid bearer token is required',
+          });
+          return;
+        }
+      }
+      if (deadlinePassed(call as AnyCall)) {
+        callback({
+          code: grpc.status.DEADLINE_EXCEEDED,
+          details: 'deadline exceeded before the call started',
+        });
+        return;
+      }
+      run(call.request, call).then(
+        (response) => callback(null, response),
+        (error: unknown) => {
+          const failure = toNotificationError(error);
+          if (failure.code === 'internal' || failure.code === 'unavailable')
+            context.logger.error({ err: error, method }, 'gRPC call failed');
+          callback({ code: GRPC_STATUS[failure.code], details: failure.message });
+        },
+      );
+    };
+}
+
+/** Rolls the work back when the caller gave up: a create past its deadline stores nothing. */
+function assertStillWanted(call: AnyCall): void {
+  if (call.cancelled || deadlinePassed(call))
+    throw new NotificationError('deadline_exceeded', 'deadline exceeded; nothing was stored');
+}
+
+function idempotencyKey(call: AnyCall): string | undefined {
+  const value = call.metadata.get('idempotency-key')[0];
+  return value === undefined ? undefined : String(value);
+}
+
+export function notificationHandlers(runtime: NotificationRuntime, unary: ReturnType<typeof makeUnary>) {
+  const { notifications, config } = runtime;
+  const allowPrivate = runtime.context.config.allowPrivateWebhooks;
+  const handlers: NotificationServiceHandlers = {
+    CreateNotification: unary(
+      'CreateNotification',
+      async (request: CreateNotificationRequest__Output, call) => {
+        const item = validateCreate(request, { providers: config.providers, allowPrivate });
+        return notifications.idempotent(
+          idempotencyKey(call as AnyCall),
+          'CreateNotification',
+          request,
+          async (trx) => {
+            const [row] = await notifications.insert(trx, [item], { source: 'grpc' });
+            assertStillWanted(call as AnyCall);
+            return {
+              notification_id: row!.id,
+              status: 'queued',
+              created_at: toTimestamp(row!.created_at),
+              message: item.scheduledAt
+                ? `scheduled for ${item.scheduledAt.toISOString()}`
+                : 'queued for delivery',
+            };
+          },
+        );
+      },
+    ),
+    CreateBulkNotification: unary('CreateBulkNotification', async (request, call) => {
+      const items = (request.notifications ?? []) as BulkNotificationItem__Output[];
+      if (items.length === 0)
+        throw new NotificationError('invalid_argument', 'notifications: at least one is required');
+      if (items.length > MAX_BULK_ITEMS)
+        throw new NotificationError(
+          'invalid_argument',
+          `notifications: at most ${MAX_BULK_ITEMS} are allowed`,
+        );
+      const valid = items.map((item, index) =>
+        validateCreate(item, {
+          providers: config.providers,
+          allowPrivate,
+          prefix: `notifications[${index}].`,
+        }),
+      );
+      return notifications.idempotent(
+        idempotencyKey(call as AnyCall),
+        'CreateBulkNotification',
+        request,
+        async (trx) => {
+          const batchId = notifications.newBatchId();
+          const rows = await notifications.insert(trx, valid, { source: 'grpc', batchId });
+          assertStillWanted(call as AnyCall);
+          return {
+            batch_id: batchId,
+            notification_ids: rows.map((row) => row.id),
+            status: 'queued',
+            total_count: rows.length,
+          };
+        },
+      );
+    }),
+    GetNotification: unary('GetNotification', async (request) =>
+      toNotificationMessage(await notifications.get(request.notification_id)),
+    ),
+    GetNotificationHistory: unary('GetNotificationHistory', async (request) => {
+      const result = await notifications.history({
+        page: request.page,
+        pageSize: request.page_size,
+        filters: request.filters ?? {},
+      });
+      return {
+        notifications: result.items.map(toNotificationMessage),
+        total: result.total,
+        page: result.page,
+        page_size: result.pageSize,
+        total_pages: Math.ceil(result.total / result.pageSize),
+      };
+    }),
+    CancelNotification: unary('CancelNotification', async (request) =>
+      notifications.cancel(request.notification_id),
+    ),
+    RetryNotification: unary('RetryNotification', async (request) =>
+      notifications.retry(request.notification_id),
+    ),
+    GetStats: unary('GetStats', async () => notifications.stats()),
+  };
+  return handlers;
+}
+
+export function queueHandlers(
+  runtime: NotificationRuntime,
+  unary: ReturnType<typeof makeUnary>,
+  version: string,
+): QueueMonitoringServiceHandlers {
+  const { monitor } = runtime;
+  return {
+    GetQueueStats: unary('GetQueueStats', async (request) => ({
+      queues: await monitor.stats(request.queue_name),
+    })),
+    GetQueueInfo: unary('GetQueueInfo', async (request) => {
+      const info = await monitor.info(request.queue_name);
+      return { ...info, created_at: toTimestamp(info.created_at) };
+    }),
+    GetConsumerInfo: unary('GetConsumerInfo', async (request) => ({
+      consumers: (await monitor.consumers(request.queue_name)).map((consumer) => ({
+        ...consumer,
+        connected_at: toTimestamp(consumer.connected_at),
+        last_seen_at: toTimestamp(consumer.last_seen_at),
+      })),
+    })),
+    GetMessageDetails: unary('GetMessageDetails', async (request) => {
+      const message = await monitor.message(request.message_id, request.queue_name);
+      return {
+        ...message,
+        published_at: toTimestamp(message.published_at),
+        delivered_at: toTimestamp(message.delivered_at),
+      };
+    }),
+    PurgeQueue: unary('PurgeQueue', async (request) => {
+      const { count } = await monitor.purge(request.queue_name);
+      return { success: true, purged_count: count, message: `purged ${count} message(s)` };
+    }),
+    HealthCheck: unary('HealthCheck', async () => {
+      const services = await runtime.health();
+      const healthy = services.every((service) => service.healthy);
+      return {
+        healthy,
+        status: healthy ? 'ok' : 'degraded',
+        version,
+        timestamp: new Date().toISOString(),
+        services,
+      };
+    }),
+  };
+}
+
+/**
+ * The gRPC listener (13051): NotificationService, QueueMonitoringService, grpc.health.v1 and
+ * server reflection. Without NOTIFICATION_GRPC_TOKEN it binds loopback only (the seed has no
+ * auth); with one it binds TRUSTPLANE_HOST and every call needs `authorization: Bearer <token>`.
+ */
 export async function startGrpcServer(
-  context: ServiceContext,
+  runtime: NotificationRuntime,
   port: number,
   version: string,
 ): Promise<Stoppable & { port: number }> {
-  const proto = loadQueueProto();
-  const server = new grpc.Server();
-  server.addService(proto.queue.QueueMonitoringService.service, {
-    HealthCheck: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      probeDatabase(context.database().pool).then((database) => {
-        const services = [
-          { name: 'postgres', healthy: database.ok },
-          { name: context.config.amqpUrl ? 'rabbitmq' : 'bus', healthy: true },
-        ];
-        const healthy = services.every((service) => service.healthy);
-        callback(null, {
-          healthy,
-          status: healthy ? 'ok' : 'degraded',
-          version,
-          timestamp: new Date().toISOString(),
-          services,
-        });
-      }, callback);
-    },
+  const { context, config } = runtime;
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
+  const unary = makeUnary(context, config.grpcToken);
+  server.addService(
+    loadNotificationProto().notification.NotificationService.service,
+    notificationHandlers(runtime, unary),
+  );
+  server.addService(
+    loadQueueProto().queue.QueueMonitoringService.service,
+    queueHandlers(runtime, unary, version),
+  );
+  const health = new HealthImplementation({
+    '': 'SERVING',
+    'notification.NotificationService': 'SERVING',
+    'queue.QueueMonitoringService': 'SERVING',
+  });
+  health.addToServer(server);
+  new ReflectionService({ ...notificationPackageDefinition(), ...queuePackageDefinition() }).addToServer(
+    server,
+  );
+  // grpc.health.v1 follows the database: NOT_SERVING while PostgreSQL is unreachable.
+  const refresh = async () => {
+    const components = await runtime.health().catch(() => [{ name: 'postgres', healthy: false }]);
+    const status = components.every((component) => component.healthy) ? 'SERVING' : 'NOT_SERVING';
+    for (const name of ['', 'notification.NotificationService', 'queue.QueueMonitoringService'])
+      health.setStatus(name, status);
+  };
+  const timer = setInterval(() => void refresh(), 5000);
+  timer.unref();
+  const host = config.grpcHost ?? (config.grpcToken ? context.config.host : '127.0.0.1');
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(
-      `${context.config.host}:${port}`,
+      `${host.includes(':') ? `[${host}]` : host}:${port}`,
       grpc.ServerCredentials.createInsecure(),
       (error, bound) => (error ? reject(error) : resolve(bound)),
     );
@@ -56,9 +316,10 @@ export async function startGrpcServer(
     port: boundPort,
     stop: () =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.forceShutdown(), 5000);
+        clearInterval(timer);
+        const forced = setTimeout(() => server.forceShutdown(), 5000);
         server.tryShutdown(() => {
-          clearTimeout(timer);
+          clearTimeout(forced);
           resolve();
         });
       }),

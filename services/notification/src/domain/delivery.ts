@@ -1,0 +1,407 @@
+import type { Database, Outbox } from '@trustplane/kernel';
+import { sql, type Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { NotificationConfig, ProviderType } from '../config.js';
+import type { NotificationDatabase, NotificationStatus, StoredContent } from '../db/schema.js';
+import { DeliveryError, type DeliveryTarget } from '../providers/provider.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import { type DeliveryQueue, newJobId } from '../queue/delivery-queue.js';
+import { DEAD_LETTER_QUEUE, DELIVERY_QUEUE } from '../queue/names.js';
+import { newDeadLetterId } from './ids.js';
+import {
+  attemptBudgetSeconds,
+  type NotificationRow,
+  type Notifications,
+  publishStatus,
+  type RecipientRow,
+} from './notifications.js';
+
+export interface DeliveryEngineDeps {
+  db: Database<NotificationDatabase>;
+  notifications: Notifications;
+  providers: ProviderRegistry;
+  queue: DeliveryQueue;
+  outbox: Pick<Outbox, 'publish'>;
+  config: NotificationConfig;
+  sealKey: Buffer;
+  logger: Logger;
+}
+
+interface Outcome {
+  position: number;
+  accepted?: string;
+  error?: DeliveryError;
+}
+
+const MAX_ERROR = 1000;
+
+/** Backoff before retry `retry` (1-based): the configured step (the last repeats), ± jitter, at least Retry-After. */
+export function retryDelayMs(
+  config: NotificationConfig,
+  retry: number,
+  retryAfterMs?: number,
+  random = Math.random,
+) {
+  const steps = config.retryDelaysMs;
+  const base = steps[Math.min(retry - 1, steps.length - 1)] ?? 30_000;
+  const jittered = Math.round(base * (1 + (random() * 2 - 1) * config.retryJitter));
+  return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+/**
+ * One delivery attempt (the handler of `notification.delivery.queue`): claims the notification
+ * for its job, sends every recipient not yet accepted, then settles it in one transaction —
+ * delivered, retrying (next attempt scheduled), failed (dead-lettered) or cancelled — and
+ * publishes the change on `notification.outbound` through the outbox.
+ */
+export class DeliveryEngine {
+  constructor(private readonly deps: DeliveryEngineDeps) {}
+
+  async handle(jobId: string, notificationId: string): Promise<void> {
+    const claimed = await this.claim(jobId, notificationId);
+    if (!claimed) return;
+    const { row, recipients } = claimed;
+    if (row.cancel_requested_at) {
+      await this.settle(jobId, row, []);
+      return;
+    }
+    let content: StoredContent;
+    try {
+      content = this.deps.notifications.content(row);
+    } catch (error) {
+      const failure = new DeliveryError((error as Error).message, true);
+      await this.settle(
+        jobId,
+        row,
+        recipients.map((recipient) => ({ position: recipient.position, error: failure })),
+      );
+      return;
+    }
+    const provider = this.deps.providers.get(row.provider_name);
+    const attempt = row.attempts;
+    const outcomes: Outcome[] = [];
+    const queue = [...recipients];
+    let cancelled = false;
+    const worker = async () => {
+      for (let recipient = queue.shift(); recipient; recipient = queue.shift()) {
+        if (recipients.length > 1 && (await this.cancelRequested(row.id))) {
+          cancelled = true;
+          return;
+        }
+        const outcome = await this.sendOne(provider, row, recipient, content, attempt);
+        outcomes.push(outcome);
+        // With several recipients each acceptance is recorded at once: a crash mid-way does not resend it.
+        if (outcome.accepted && recipients.length > 1) await this.recordAccepted(row.id, outcome);
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(this.deps.config.recipientConcurrency, recipients.length) }, worker),
+    );
+    await this.settle(jobId, row, outcomes, { cancelled, acceptedRecorded: recipients.length > 1 });
+  }
+
+  private async sendOne(
+    provider: ReturnType<ProviderRegistry['get']>,
+    row: NotificationRow,
+    recipient: RecipientRow,
+    content: StoredContent,
+    attempt: number,
+  ): Promise<Outcome> {
+    if (!provider)
+      return {
+        position: recipient.position,
+        error: new DeliveryError(`provider ${row.provider_name} is not configured`, true),
+      };
+    const target: DeliveryTarget = {
+      notificationId: row.id,
+      position: recipient.position,
+      providerType: row.provider_type as ProviderType,
+      recipient: { type: recipient.type, address: recipient.address, name: recipient.name },
+      content,
+      metadata: row.metadata,
+      attempt,
+    };
+    try {
+      const accepted = await provider.send(target, AbortSignal.timeout(this.deps.config.sendTimeoutMs));
+      return { position: recipient.position, accepted: accepted.providerMessageId.slice(0, 500) };
+    } catch (error) {
+      const failure =
+        error instanceof DeliveryError
+          ? error
+          : new DeliveryError(
+              (error as Error)?.name === 'TimeoutError'
+                ? `no answer within ${this.deps.config.sendTimeoutMs} ms`
+                : String((error as Error)?.message ?? error),
+              false,
+            );
+      return { position: recipient.position, error: failure };
+    }
+  }
+
+  /** Takes the notification for this job, counting the attempt; undefined when the job is stale. */
+  private async claim(
+    jobId: string,
+    notificationId: string,
+  ): Promise<{ row: NotificationRow; recipients: RecipientRow[] } | undefined> {
+    const result = await sql<NotificationRow & { pending: RecipientRow[] | null }>`
+      WITH claimed AS (
+        UPDATE notifications
+           SET status = 'processing', attempts = attempts + 1, updated_at = now(), next_attempt_at = NULL
+         WHERE id = ${notificationId} AND job_id = ${jobId}::uuid
+           AND status IN ('queued', 'retrying', 'processing')
+        RETURNING *
+      ), ledger AS (
+        UPDATE message_ledger
+           SET delivered_at = coalesce(delivered_at, now()), delivery_count = delivery_count + 1, status = 'unacked'
+         WHERE queue = ${DELIVERY_QUEUE} AND message_id = ${jobId}
+      )
+      SELECT c.*,
+             (SELECT json_agg(r ORDER BY r.position) FROM notification_recipients r
+               WHERE r.notification_id = c.id AND r.status = 'pending') AS pending
+        FROM claimed c`.execute(this.deps.db.kysely);
+    const row = result.rows[0];
+    if (!row) {
+      // Cancelled, purged, superseded by a retry, or already settled: nothing to do.
+      await this.deps.db.kysely
+        .updateTable('message_ledger')
+        .set((eb) => ({
+          status: 'dropped',
+          delivered_at: eb.fn.coalesce('delivered_at', sql<Date>`now()`),
+          completed_at: new Date(),
+          delivery_count: eb('delivery_count', '+', 1),
+        }))
+        .where('queue', '=', DELIVERY_QUEUE)
+        .where('message_id', '=', jobId)
+        .execute();
+      return undefined;
+    }
+    const { pending, ...notification } = row;
+    return {
+      row: notification as NotificationRow,
+      recipients: (pending ?? []).map((recipient) => ({
+        ...recipient,
+        accepted_at: recipient.accepted_at ? new Date(recipient.accepted_at) : null,
+      })),
+    };
+  }
+
+  private async cancelRequested(id: string): Promise<boolean> {
+    const row = await this.deps.db.kysely
+      .selectFrom('notifications')
+      .select('cancel_requested_at')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Boolean(row?.cancel_requested_at);
+  }
+
+  private async recordAccepted(id: string, outcome: Outcome): Promise<void> {
+    await this.deps.db.kysely
+      .updateTable('notification_recipients')
+      .set({
+        status: 'accepted',
+        accepted_at: new Date(),
+        provider_message_id: outcome.accepted ?? null,
+        last_error: null,
+      })
+      .where('notification_id', '=', id)
+      .where('position', '=', outcome.position)
+      .execute();
+  }
+
+  /** Settles the attempt in one transaction. */
+  private async settle(
+    jobId: string,
+    claimed: NotificationRow,
+    outcomes: Outcome[],
+    options: { cancelled?: boolean; acceptedRecorded?: boolean } = {},
+  ): Promise<void> {
+    const { db, outbox, config } = this.deps;
+    let logLine: { status: NotificationStatus; error?: string; delayMs?: number } | undefined;
+    await db.transaction(async (trx) => {
+      const row = await trx
+        .selectFrom('notifications')
+        .selectAll()
+        .where('id', '=', claimed.id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row || row.job_id !== jobId || row.status !== 'processing') {
+        await this.completeLedger(trx, jobId, 'dropped');
+        return;
+      }
+      const now = new Date();
+      if (!options.acceptedRecorded) {
+        for (const outcome of outcomes.filter((entry) => entry.accepted)) {
+          await trx
+            .updateTable('notification_recipients')
+            .set({
+              status: 'accepted',
+              accepted_at: now,
+              provider_message_id: outcome.accepted ?? null,
+              last_error: null,
+            })
+            .where('notification_id', '=', row.id)
+            .where('position', '=', outcome.position)
+            .execute();
+        }
+      }
+      const permanent = outcomes.filter((entry) => entry.error?.permanent);
+      const transient = outcomes.filter((entry) => entry.error && !entry.error.permanent);
+      for (const outcome of [...permanent, ...transient]) {
+        await trx
+          .updateTable('notification_recipients')
+          .set({
+            status: outcome.error?.permanent ? 'failed' : 'pending',
+            last_error: outcome.error?.message.slice(0, MAX_ERROR) ?? null,
+          })
+          .where('notification_id', '=', row.id)
+          .where('position', '=', outcome.position)
+          .execute();
+      }
+      const remaining = await trx
+        .selectFrom('notification_recipients')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+        .where('notification_id', '=', row.id)
+        .groupBy('status')
+        .execute();
+      const count = (status: string) =>
+        Number(remaining.find((entry) => entry.status === status)?.count ?? 0);
+      const pending = count('pending');
+      const failed = count('failed');
+      const firstError = (permanent[0] ?? transient[0])?.error?.message.slice(0, MAX_ERROR) ?? row.last_error;
+      const attemptsInBudget = row.attempts - row.budget_start;
+
+      let status: NotificationStatus;
+      if (pending === 0 && failed === 0) status = 'delivered';
+      else if (row.cancel_requested_at || options.cancelled) status = 'cancelled';
+      else if (pending > 0 && attemptsInBudget <= row.max_retries) status = 'retrying';
+      else status = 'failed';
+
+      const base = { updated_at: now, last_error: status === 'delivered' ? null : firstError };
+      if (status === 'delivered') {
+        await trx
+          .updateTable('notifications')
+          .set({
+            ...base,
+            status,
+            delivered_at: now,
+            job_id: null,
+            ...(row.sensitive ? { sealed_content: null } : {}),
+          })
+          .where('id', '=', row.id)
+          .execute();
+      } else if (status === 'cancelled') {
+        await trx
+          .updateTable('notifications')
+          .set({ ...base, status, cancelled_at: now, job_id: null })
+          .where('id', '=', row.id)
+          .execute();
+      } else if (status === 'retrying') {
+        const retryAfter = Math.max(0, ...transient.map((entry) => entry.error?.retryAfterMs ?? 0));
+        const delayMs = retryDelayMs(config, attemptsInBudget, retryAfter || undefined);
+        const next = new Date(now.getTime() + delayMs);
+        const nextJob = newJobId();
+        await trx
+          .updateTable('notifications')
+          .set({ ...base, status, job_id: nextJob, next_attempt_at: next })
+          .where('id', '=', row.id)
+          .execute();
+        await this.deps.queue.enqueue(trx, [
+          {
+            jobId: nextJob,
+            notificationId: row.id,
+            priority: row.priority,
+            startAfter: next,
+            expireInSeconds: attemptBudgetSeconds(config, pending),
+          },
+        ]);
+        logLine = { status, delayMs, ...(firstError ? { error: firstError } : {}) };
+      } else {
+        await trx
+          .updateTable('notifications')
+          .set({ ...base, status, failed_at: now, job_id: null })
+          .where('id', '=', row.id)
+          .execute();
+        await this.deadLetter(trx, row, jobId, firstError ?? 'delivery failed', attemptsInBudget);
+      }
+      logLine ??= { status, ...(firstError && status !== 'delivered' ? { error: firstError } : {}) };
+      await publishStatus(outbox, trx, {
+        id: row.id,
+        providerType: row.provider_type,
+        status,
+        attempt: row.attempts,
+        error: firstError,
+      });
+      await this.completeLedger(trx, jobId, 'acked');
+    });
+    if (logLine) {
+      const fields = {
+        notificationId: claimed.id,
+        provider: claimed.provider_name,
+        attempt: claimed.attempts,
+        ...logLine,
+      };
+      if (logLine.status === 'failed') this.deps.logger.warn(fields, 'notification failed; dead-lettered');
+      else if (logLine.status === 'retrying')
+        this.deps.logger.info(fields, 'notification attempt failed; will retry');
+      else this.deps.logger.debug(fields, `notification ${logLine.status}`);
+    }
+  }
+
+  private async completeLedger(trx: Transaction<NotificationDatabase>, jobId: string, status: string) {
+    await trx
+      .updateTable('message_ledger')
+      .set({ status, completed_at: new Date() })
+      .where('queue', '=', DELIVERY_QUEUE)
+      .where('message_id', '=', jobId)
+      .execute();
+  }
+
+  /** `notification.events.dlq`: the reason, the attempts of this budget and what was to be sent. */
+  private async deadLetter(
+    trx: Transaction<NotificationDatabase>,
+    row: NotificationRow,
+    jobId: string,
+    reason: string,
+    attempts: number,
+  ): Promise<void> {
+    const recipients = await trx
+      .selectFrom('notification_recipients')
+      .select(['position', 'type', 'address', 'name', 'status', 'last_error'])
+      .where('notification_id', '=', row.id)
+      .where('status', '!=', 'accepted')
+      .orderBy('position')
+      .execute();
+    const id = newDeadLetterId();
+    const payload = {
+      notification_id: row.id,
+      provider_type: row.provider_type,
+      provider_name: row.provider_name,
+      priority: row.priority,
+      recipients,
+      content: row.content,
+      metadata: row.metadata,
+    };
+    await trx
+      .insertInto('dead_letters')
+      .values({
+        id,
+        notification_id: row.id,
+        message_id: jobId,
+        source_queue: DELIVERY_QUEUE,
+        reason,
+        attempts,
+        payload: JSON.stringify(payload),
+      })
+      .execute();
+    await trx
+      .insertInto('message_ledger')
+      .values({
+        queue: DEAD_LETTER_QUEUE,
+        message_id: id,
+        payload: JSON.stringify(payload),
+        headers: JSON.stringify({ reason: reason.slice(0, 200), attempts: String(attempts) }),
+        status: 'ready',
+      })
+      .execute();
+  }
+}

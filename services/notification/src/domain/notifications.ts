@@ -1,0 +1,524 @@
+import { createHash } from 'node:crypto';
+import { type Database, type Outbox, openSecret, type SqlExecutor, sealSecret } from '@trustplane/kernel';
+import { type Selectable, sql, type Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import { PROVIDER_TYPES, type NotificationConfig } from '../config.js';
+import type {
+  NotificationDatabase,
+  NotificationStatus,
+  NotificationsTable,
+  RecipientsTable,
+  StoredContent,
+} from '../db/schema.js';
+import { type DeliveryQueue, type DeliverySpec, newJobId } from '../queue/delivery-queue.js';
+import { OUTBOUND_EXCHANGE } from '../queue/names.js';
+import { invalid, NotificationError, notFound, precondition } from './errors.js';
+import { NOTIFICATION_ID, newBatchId, newNotificationId } from './ids.js';
+import type { NewNotification } from './validation.js';
+
+export const STATUSES: readonly NotificationStatus[] = [
+  'queued',
+  'processing',
+  'retrying',
+  'delivered',
+  'failed',
+  'cancelled',
+];
+
+export type NotificationRow = Selectable<NotificationsTable>;
+export type RecipientRow = Selectable<RecipientsTable>;
+
+export interface NotificationView {
+  row: NotificationRow;
+  recipients: RecipientRow[];
+}
+
+export interface CreateOptions {
+  /** grpc | bus | account */
+  source: string;
+  sourceMessageId?: string;
+  batchId?: string;
+  /** The content carries a secret (a one-time link): sealed at rest, redacted when read, wiped once delivered. */
+  sensitive?: boolean;
+}
+
+export interface HistoryQuery {
+  page: number;
+  pageSize: number;
+  filters: Record<string, string>;
+}
+
+export interface Stats {
+  pending: number;
+  processing: number;
+  delivered: number;
+  failed: number;
+  cancelled: number;
+  queued: number;
+  retrying: number;
+  average_delivery_time: number;
+}
+
+const REDACTED_BODY = '[redacted: this message carried a one-time link]';
+const HISTORY_FILTERS = ['status', 'provider_type', 'date_from', 'date_to'] as const;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+const RECIPIENT_CHUNK = 5000;
+
+export interface NotificationsDeps {
+  db: Database<NotificationDatabase>;
+  outbox: Pick<Outbox, 'publish'>;
+  queue: DeliveryQueue;
+  config: NotificationConfig;
+  /** Seals sensitive content at rest. */
+  sealKey: Buffer;
+  logger: Logger;
+}
+
+/** A status change on `notification.outbound`, in the caller's transaction. */
+export function publishStatus(
+  outbox: Pick<Outbox, 'publish'>,
+  executor: SqlExecutor,
+  event: {
+    id: string;
+    providerType: string;
+    status: NotificationStatus;
+    attempt: number;
+    error?: string | null;
+  },
+) {
+  return outbox.publish(executor, {
+    exchange: OUTBOUND_EXCHANGE,
+    topic: `notification.${event.status}.${event.providerType}`,
+    payload: {
+      notification_id: event.id,
+      status: event.status,
+      provider_type: event.providerType,
+      attempt: event.attempt,
+      ...(event.status === 'failed' && event.error ? { error: event.error } : {}),
+      timestamp: new Date().toISOString(),
+    },
+  });
+}
+
+/** How long one attempt of `recipients` may run before the queue presumes its worker crashed. */
+export function attemptBudgetSeconds(config: NotificationConfig, recipients: number): number {
+  const rounds = Math.ceil(recipients / config.recipientConcurrency);
+  return rounds * Math.ceil(config.sendTimeoutMs / 1000) + 30;
+}
+
+export function checkNotificationId(id: string | undefined): string {
+  if (!id) throw invalid('notification_id', 'is required');
+  if (!NOTIFICATION_ID.test(id)) throw invalid('notification_id', 'must look like ntf_<26-character ULID>');
+  return id;
+}
+
+function canonicalHash(value: unknown): string {
+  const canonical = (input: unknown): unknown => {
+    if (Array.isArray(input)) return input.map(canonical);
+    if (input && typeof input === 'object' && !(input instanceof Date)) {
+      return Object.fromEntries(
+        Object.keys(input)
+          .sort()
+          .map((key) => [key, canonical((input as Record<string, unknown>)[key])]),
+      );
+    }
+    return input;
+  };
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(value)))
+    .digest('hex');
+}
+
+export class Notifications {
+  constructor(private readonly deps: NotificationsDeps) {}
+
+  get db() {
+    return this.deps.db;
+  }
+
+  /**
+   * Stores notifications `queued` with their recipients and first delivery jobs, in `trx`.
+   * Returns the rows in input order.
+   */
+  async insert(
+    trx: Transaction<NotificationDatabase>,
+    items: NewNotification[],
+    options: CreateOptions,
+  ): Promise<NotificationRow[]> {
+    const now = new Date();
+    const specs: DeliverySpec[] = [];
+    const rows = items.map((item) => {
+      const id = newNotificationId();
+      const jobId = newJobId();
+      specs.push({
+        jobId,
+        notificationId: id,
+        priority: item.priority,
+        startAfter: item.scheduledAt,
+        expireInSeconds: attemptBudgetSeconds(this.deps.config, item.recipients.length),
+      });
+      const content = options.sensitive
+        ? { ...item.content, body: REDACTED_BODY, html_body: '' }
+        : item.content;
+      return {
+        id,
+        batch_id: options.batchId ?? null,
+        source: options.source,
+        source_message_id: options.sourceMessageId ?? null,
+        provider_type: item.providerType,
+        provider_name: item.providerName,
+        priority: item.priority,
+        status: 'queued' as const,
+        content: JSON.stringify(content),
+        sealed_content: options.sensitive
+          ? sealSecret(this.deps.sealKey, JSON.stringify(item.content))
+          : null,
+        sensitive: options.sensitive === true,
+        metadata: JSON.stringify(item.metadata),
+        max_retries: item.maxRetries,
+        job_id: jobId,
+        scheduled_at: item.scheduledAt,
+        next_attempt_at: item.scheduledAt ?? now,
+        created_at: now,
+        updated_at: now,
+      };
+    });
+    for (let start = 0; start < rows.length; start += 500) {
+      await trx
+        .insertInto('notifications')
+        .values(rows.slice(start, start + 500))
+        .execute();
+    }
+    const recipients = items.flatMap((item, index) =>
+      item.recipients.map((recipient, position) => ({
+        notification_id: rows[index]!.id,
+        position,
+        type: recipient.type,
+        address: recipient.address,
+        name: recipient.name,
+      })),
+    );
+    for (let start = 0; start < recipients.length; start += RECIPIENT_CHUNK) {
+      await trx
+        .insertInto('notification_recipients')
+        .values(recipients.slice(start, start + RECIPIENT_CHUNK))
+        .execute();
+    }
+    await this.deps.queue.enqueue(trx, specs);
+    return rows.map((row) => ({
+      ...row,
+      content: options.sensitive ? JSON.parse(row.content) : (JSON.parse(row.content) as StoredContent),
+      metadata: JSON.parse(row.metadata) as Record<string, string>,
+      attempts: 0,
+      budget_start: 0,
+      sensitive: row.sensitive,
+      last_error: null,
+      cancel_requested_at: null,
+      delivered_at: null,
+      failed_at: null,
+      cancelled_at: null,
+    }));
+  }
+
+  /**
+   * Runs `create` once per idempotency key: the same request within the key's lifetime answers
+   * the stored reply, a different request with the same key is FAILED_PRECONDITION.
+   */
+  async idempotent<T>(
+    key: string | undefined,
+    method: string,
+    request: unknown,
+    create: (trx: Transaction<NotificationDatabase>) => Promise<T>,
+  ): Promise<T> {
+    if (key === undefined) return this.deps.db.transaction(create);
+    if (key.length === 0 || key.length > 255) throw invalid('idempotency-key', 'must be 1–255 characters');
+    const hash = canonicalHash({ method, request });
+    const ttl = this.deps.config.idempotencyTtlSeconds;
+    return this.deps.db.transaction(async (trx) => {
+      // Claims the key, or renews it when the stored one has expired; a concurrent holder makes this wait.
+      const claimed = await sql<{ key: string }>`
+        INSERT INTO idempotency_keys (key, method, request_hash, response)
+        VALUES (${key}, ${method}, ${hash}, 'null'::jsonb)
+        ON CONFLICT (key) DO UPDATE
+          SET method = EXCLUDED.method, request_hash = EXCLUDED.request_hash,
+              response = EXCLUDED.response, created_at = now()
+          WHERE idempotency_keys.created_at < now() - make_interval(secs => ${ttl})
+        RETURNING key`.execute(trx);
+      if (claimed.rows.length === 0) {
+        const existing = await trx
+          .selectFrom('idempotency_keys')
+          .select(['method', 'request_hash', 'response'])
+          .where('key', '=', key)
+          .executeTakeFirstOrThrow();
+        if (existing.method !== method || existing.request_hash !== hash)
+          throw precondition('idempotency-key: already used with a different request');
+        return existing.response as T;
+      }
+      const response = await create(trx);
+      await trx
+        .updateTable('idempotency_keys')
+        .set({ response: JSON.stringify(response) })
+        .where('key', '=', key)
+        .execute();
+      return response;
+    });
+  }
+
+  newBatchId(): string {
+    return newBatchId();
+  }
+
+  async get(id: string): Promise<NotificationView> {
+    checkNotificationId(id);
+    const row = await this.deps.db.kysely
+      .selectFrom('notifications')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound(`notification ${id} not found`);
+    const recipients = await this.deps.db.kysely
+      .selectFrom('notification_recipients')
+      .selectAll()
+      .where('notification_id', '=', id)
+      .orderBy('position')
+      .execute();
+    return { row, recipients };
+  }
+
+  async history(
+    query: HistoryQuery,
+  ): Promise<{ items: NotificationView[]; total: number; page: number; pageSize: number }> {
+    if (query.page < 0) throw invalid('page', 'must be 1 or more');
+    if (query.pageSize < 0) throw invalid('page_size', 'must be 1 or more');
+    const page = query.page === 0 ? 1 : query.page;
+    const pageSize = Math.min(query.pageSize === 0 ? 20 : query.pageSize, 100);
+    let base = this.deps.db.kysely.selectFrom('notifications');
+    for (const [key, value] of Object.entries(query.filters)) {
+      if (!(HISTORY_FILTERS as readonly string[]).includes(key))
+        throw invalid(`filters.${key}`, `unknown filter; use ${HISTORY_FILTERS.join(', ')}`);
+      if (value === '') continue;
+      if (key === 'status') {
+        if (!(STATUSES as readonly string[]).includes(value))
+          throw invalid('filters.status', `must be one of ${STATUSES.join(', ')}`);
+        base = base.where('status', '=', value as NotificationStatus);
+      } else if (key === 'provider_type') {
+        if (!(PROVIDER_TYPES as readonly string[]).includes(value))
+          throw invalid('filters.provider_type', `must be one of ${PROVIDER_TYPES.join(', ')}`);
+        base = base.where('provider_type', '=', value);
+      } else {
+        const bound = parseDateFilter(key, value);
+        base =
+          key === 'date_from'
+            ? base.where('created_at', '>=', bound)
+            : DATE_ONLY.test(value)
+              ? base.where('created_at', '<', new Date(bound.getTime() + 86_400_000))
+              : base.where('created_at', '<=', bound);
+      }
+    }
+    const from = query.filters.date_from ? parseDateFilter('date_from', query.filters.date_from) : undefined;
+    const to = query.filters.date_to ? parseDateFilter('date_to', query.filters.date_to) : undefined;
+    if (from && to && from.getTime() > to.getTime())
+      throw invalid('filters.date_from', 'must not be after date_to');
+    const [{ total }] = (await base.select((eb) => eb.fn.countAll<number>().as('total')).execute()) as [
+      { total: number },
+    ];
+    const rows = await base
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute();
+    const recipients =
+      rows.length === 0
+        ? []
+        : await this.deps.db.kysely
+            .selectFrom('notification_recipients')
+            .selectAll()
+            .where(
+              'notification_id',
+              'in',
+              rows.map((row) => row.id),
+            )
+            .orderBy('notification_id')
+            .orderBy('position')
+            .execute();
+    const byNotification = new Map<string, RecipientRow[]>();
+    for (const recipient of recipients) {
+      const list = byNotification.get(recipient.notification_id) ?? [];
+      list.push(recipient);
+      byNotification.set(recipient.notification_id, list);
+    }
+    return {
+      items: rows.map((row) => ({ row, recipients: byNotification.get(row.id) ?? [] })),
+      total: Number(total),
+      page,
+      pageSize,
+    };
+  }
+
+  /**
+   * queued/retrying → cancelled, its waiting attempt cancelled; processing → no further attempt
+   * (what the provider already accepted stays delivered); delivered/failed → FAILED_PRECONDITION.
+   */
+  async cancel(id: string): Promise<{ success: boolean; message: string }> {
+    checkNotificationId(id);
+    return this.deps.db.transaction(async (trx) => {
+      const row = await trx
+        .selectFrom('notifications')
+        .selectAll()
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw notFound(`notification ${id} not found`);
+      switch (row.status) {
+        case 'cancelled':
+          return { success: true, message: 'already cancelled' };
+        case 'delivered':
+        case 'failed':
+          throw precondition(
+            `notification ${id} is ${row.status}; only queued, retrying or processing notifications can be cancelled`,
+          );
+        case 'processing':
+          await trx
+            .updateTable('notifications')
+            .set({ cancel_requested_at: new Date(), updated_at: new Date() })
+            .where('id', '=', id)
+            .execute();
+          return { success: true, message: 'cancelled; no further attempt will be made' };
+        default: {
+          await this.markCancelled(trx, row);
+          return { success: true, message: 'cancelled' };
+        }
+      }
+    });
+  }
+
+  /** Sets a waiting notification cancelled, cancels its job and publishes the change. */
+  async markCancelled(trx: Transaction<NotificationDatabase>, row: NotificationRow): Promise<void> {
+    const now = new Date();
+    await trx
+      .updateTable('notifications')
+      .set({ status: 'cancelled', cancelled_at: now, updated_at: now, job_id: null, next_attempt_at: null })
+      .where('id', '=', row.id)
+      .execute();
+    if (row.job_id) await this.deps.queue.cancel(trx, [row.job_id]);
+    await publishStatus(this.deps.outbox, trx, {
+      id: row.id,
+      providerType: row.provider_type,
+      status: 'cancelled',
+      attempt: row.attempts,
+    });
+  }
+
+  /** failed → queued with a fresh retry budget; recipients already accepted are not sent again. */
+  async retry(
+    id: string,
+    options: { deadLetterId?: string } = {},
+  ): Promise<{ success: boolean; message: string }> {
+    checkNotificationId(id);
+    return this.deps.db.transaction(async (trx) => {
+      const row = await trx
+        .selectFrom('notifications')
+        .selectAll()
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw notFound(`notification ${id} not found`);
+      if (row.status !== 'failed')
+        throw precondition(`notification ${id} is ${row.status}; only failed notifications can be retried`);
+      const recipients = await trx
+        .selectFrom('notification_recipients')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('notification_id', '=', id)
+        .where('status', '!=', 'accepted')
+        .executeTakeFirstOrThrow();
+      const jobId = newJobId();
+      const now = new Date();
+      await trx
+        .updateTable('notifications')
+        .set({
+          status: 'queued',
+          budget_start: row.attempts,
+          job_id: jobId,
+          failed_at: null,
+          next_attempt_at: now,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .execute();
+      await trx
+        .updateTable('notification_recipients')
+        .set({ status: 'pending' })
+        .where('notification_id', '=', id)
+        .where('status', '=', 'failed')
+        .execute();
+      let replayed = trx
+        .updateTable('dead_letters')
+        .set({ replayed_at: now })
+        .where('notification_id', '=', id)
+        .where('replayed_at', 'is', null);
+      if (options.deadLetterId) replayed = replayed.where('id', '=', options.deadLetterId);
+      await replayed.execute();
+      await this.deps.queue.enqueue(trx, [
+        {
+          jobId,
+          notificationId: id,
+          priority: row.priority,
+          startAfter: null,
+          expireInSeconds: attemptBudgetSeconds(this.deps.config, Number(recipients.count)),
+        },
+      ]);
+      return { success: true, message: 'queued for retry' };
+    });
+  }
+
+  async stats(): Promise<Stats> {
+    const counts = await this.deps.db.kysely
+      .selectFrom('notifications')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute();
+    const by = Object.fromEntries(counts.map((entry) => [entry.status, Number(entry.count)])) as Partial<
+      Record<NotificationStatus, number>
+    >;
+    const average = await sql<{ seconds: number | null }>`
+      SELECT avg(extract(epoch FROM delivered_at - greatest(created_at, coalesce(scheduled_at, created_at))))::float8
+             AS seconds
+        FROM notifications WHERE status = 'delivered' AND delivered_at IS NOT NULL`.execute(
+      this.deps.db.kysely,
+    );
+    const queued = by.queued ?? 0;
+    const retrying = by.retrying ?? 0;
+    return {
+      pending: queued + retrying,
+      processing: by.processing ?? 0,
+      delivered: by.delivered ?? 0,
+      failed: by.failed ?? 0,
+      cancelled: by.cancelled ?? 0,
+      queued,
+      retrying,
+      average_delivery_time: Math.round((average.rows[0]?.seconds ?? 0) * 1000) / 1000,
+    };
+  }
+
+  /** The real content of a notification: opened from its seal when sensitive. */
+  content(row: Pick<NotificationRow, 'content' | 'sealed_content' | 'sensitive' | 'id'>): StoredContent {
+    if (!row.sensitive) return row.content;
+    if (!row.sealed_content)
+      throw new NotificationError(
+        'failed_precondition',
+        `notification ${row.id} content was wiped after delivery`,
+      );
+    return JSON.parse(openSecret(this.deps.sealKey, row.sealed_content)) as StoredContent;
+  }
+}
+
+function parseDateFilter(key: string, value: string): Date {
+  if (!DATE_ONLY.test(value) && !RFC3339.test(value))
+    throw invalid(`filters.${key}`, 'must be an RFC 3339 timestamp or a YYYY-MM-DD date');
+  const date = new Date(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(date.getTime())) throw invalid(`filters.${key}`, 'is not a valid date');
+  return date;
+}

@@ -1,0 +1,10 @@
+// Original file: proto/queue.proto
+
+
+export interface GetQueueInfoRequest {
+  'queue_name'?: (string);
+}
+
+export interface GetQueueInfoRequest__Output {
+  'queue_name': (string);
+}

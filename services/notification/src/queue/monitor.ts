@@ -1,0 +1,371 @@
+import os from 'node:os';
+import { type Database, type JobQueue, transactionExecutor } from '@trustplane/kernel';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { NotificationDatabase } from '../db/schema.js';
+import { invalid, notFound } from '../domain/errors.js';
+import type { Notifications } from '../domain/notifications.js';
+import {
+  DEAD_LETTER_QUEUE,
+  DELIVERY_QUEUE,
+  isServiceQueue,
+  SERVICE_QUEUES,
+  type ServiceQueue,
+} from './names.js';
+
+export interface QueueStats {
+  queue_name: string;
+  message_count: number;
+  consumer_count: number;
+  rate: number;
+  avg_processing_time: number;
+  messages_ready: number;
+  messages_unacknowledged: number;
+  publish_rate: number;
+}
+
+export interface QueueInfo {
+  name: string;
+  durable: boolean;
+  auto_delete: boolean;
+  arguments: Record<string, string>;
+  created_at: Date;
+  backend: string;
+}
+
+export interface ConsumerInfo {
+  consumer_tag: string;
+  queue_name: string;
+  ack_count: number;
+  unack_count: number;
+  prefetch_count: number;
+  connected_at: Date;
+  last_seen_at: Date;
+  host: string;
+}
+
+export interface MessageDetails {
+  message_id: string;
+  queue_name: string;
+  payload: string;
+  published_at: Date;
+  delivered_at: Date | null;
+  delivery_count: number;
+  status: string;
+  headers: Record<string, string>;
+}
+
+/** Counts a broker (or pg-boss) reports for a queue: ready and unacknowledged messages, consumers. */
+export interface BrokerCounts {
+  ready: number;
+  unacked: number;
+  consumers?: number;
+}
+
+/** What differs between the embedded (pg-boss) and the RabbitMQ mode. */
+export interface QueueBackend {
+  readonly name: 'pg-boss' | 'rabbitmq';
+  counts(queue: ServiceQueue): Promise<BrokerCounts>;
+  /** Removes every waiting message; returns what was removed (payloads of delivery jobs included). */
+  purge(queue: ServiceQueue): Promise<{ count: number; messageIds: string[]; notificationIds: string[] }>;
+}
+
+const RATE_WINDOW_SECONDS = 60;
+/** A consumer whose heartbeat is older than this is gone. */
+export const CONSUMER_TTL_SECONDS = 30;
+
+function checkQueueName(name: string | undefined): ServiceQueue {
+  if (!name) throw invalid('queue_name', 'is required');
+  if (!isServiceQueue(name)) throw notFound(`queue ${name} not found (queues: ${SERVICE_QUEUES.join(', ')})`);
+  return name;
+}
+
+/** pg-boss queues of the seed's names; the dead-letter queue is the `dead_letters` table. */
+export class PgBossBackend implements QueueBackend {
+  readonly name = 'pg-boss' as const;
+
+  constructor(
+    private readonly db: Database<NotificationDatabase>,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  async counts(queue: ServiceQueue): Promise<BrokerCounts> {
+    if (queue === DEAD_LETTER_QUEUE) {
+      const row = await this.db.kysely
+        .selectFrom('dead_letters')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('replayed_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return { ready: Number(row.count), unacked: 0, consumers: 0 };
+    }
+    // pg-boss's API counts one state at a time; one grouped count over its job table is exact and cheaper.
+    const { rows } = await this.db.pool.query<{ state: string; count: number }>(
+      `SELECT state, count(*)::int AS count FROM pgboss.job
+        WHERE name = $1 AND state IN ('created', 'retry', 'active') GROUP BY state`,
+      [queue],
+    );
+    const by = (state: string) => rows.find((row) => row.state === state)?.count ?? 0;
+    return { ready: by('created') + by('retry'), unacked: by('active') };
+  }
+
+  async purge(
+    queue: ServiceQueue,
+  ): Promise<{ count: number; messageIds: string[]; notificationIds: string[] }> {
+    if (queue === DEAD_LETTER_QUEUE) {
+      const removed = await this.db.kysely
+        .deleteFrom('dead_letters')
+        .where('replayed_at', 'is', null)
+        .returning(['id'])
+        .execute();
+      return { count: removed.length, messageIds: removed.map((row) => row.id), notificationIds: [] };
+    }
+    await this.jobs.ensureQueue(queue);
+    return this.db.transaction(async (trx) => {
+      const { rows } = await sql<{ id: string; data: { notification_id?: string } | null }>`
+        SELECT id::text AS id, data FROM pgboss.job
+         WHERE name = ${queue} AND state IN ('created', 'retry')
+         FOR UPDATE SKIP LOCKED`.execute(trx);
+      const ids = rows.map((row) => row.id);
+      if (ids.length > 0) await this.jobs.boss.deleteJob(queue, ids, { db: transactionExecutor(trx) });
+      return {
+        count: ids.length,
+        messageIds: ids,
+        notificationIds:
+          queue === DELIVERY_QUEUE
+            ? rows.flatMap((row) => (row.data?.notification_id ? [row.data.notification_id] : []))
+            : [],
+      };
+    });
+  }
+}
+
+/** QueueMonitoringService's numbers: broker counts, ledger rates and timings, consumer heartbeats. */
+export class QueueMonitor {
+  constructor(
+    private readonly db: Database<NotificationDatabase>,
+    private readonly backend: QueueBackend,
+    private readonly notifications: Notifications,
+    private readonly logger: Logger,
+  ) {}
+
+  get backendName() {
+    return this.backend.name;
+  }
+
+  async stats(queueName: string | undefined): Promise<QueueStats[]> {
+    const queues = queueName ? [checkQueueName(queueName)] : [...SERVICE_QUEUES];
+    const ledger = await sql<{ queue: string; published: number; completed: number; avg_ms: number | null }>`
+      SELECT queue,
+             count(*) FILTER (WHERE published_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS}))::int AS published,
+             count(*) FILTER (WHERE completed_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS}))::int AS completed,
+             avg(extract(epoch FROM completed_at - delivered_at) * 1000)
+               FILTER (WHERE completed_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS})
+                         AND delivered_at IS NOT NULL)::float8 AS avg_ms
+        FROM message_ledger
+       WHERE queue IN (${sql.join(queues)})
+         AND (published_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS})
+              OR completed_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS}))
+       GROUP BY queue`.execute(this.db.kysely);
+    const consumers = await this.db.kysely
+      .selectFrom('consumers')
+      .select(['queue', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('queue', 'in', queues)
+      .where('last_seen_at', '>', sql<Date>`now() - make_interval(secs => ${CONSUMER_TTL_SECONDS})`)
+      .groupBy('queue')
+      .execute();
+    const out: QueueStats[] = [];
+    for (const queue of queues) {
+      const counts = await this.backend.counts(queue);
+      const entry = ledger.rows.find((row) => row.queue === queue);
+      const heartbeats = Number(consumers.find((row) => row.queue === queue)?.count ?? 0);
+      out.push({
+        queue_name: queue,
+        message_count: counts.ready + counts.unacked,
+        consumer_count: counts.consumers ?? heartbeats,
+        rate: round((entry?.completed ?? 0) / RATE_WINDOW_SECONDS),
+        avg_processing_time: round(entry?.avg_ms ?? 0),
+        messages_ready: counts.ready,
+        messages_unacknowledged: counts.unacked,
+        publish_rate: round((entry?.published ?? 0) / RATE_WINDOW_SECONDS),
+      });
+    }
+    return out;
+  }
+
+  async info(queueName: string | undefined): Promise<QueueInfo> {
+    const queue = checkQueueName(queueName);
+    const declared = await this.db.kysely
+      .selectFrom('queue_declarations')
+      .selectAll()
+      .where('name', '=', queue)
+      .executeTakeFirst();
+    if (!declared) throw notFound(`queue ${queue} has not been declared yet (no worker has started)`);
+    return {
+      name: declared.name,
+      durable: declared.durable,
+      auto_delete: declared.auto_delete,
+      arguments: declared.arguments,
+      created_at: declared.created_at,
+      backend: declared.backend,
+    };
+  }
+
+  async consumers(queueName: string | undefined): Promise<ConsumerInfo[]> {
+    const queue = checkQueueName(queueName);
+    const rows = await this.db.kysely
+      .selectFrom('consumers')
+      .selectAll()
+      .where('queue', '=', queue)
+      .where('last_seen_at', '>', sql<Date>`now() - make_interval(secs => ${CONSUMER_TTL_SECONDS})`)
+      .orderBy('connected_at')
+      .execute();
+    return rows.map((row) => ({
+      consumer_tag: row.consumer_tag,
+      queue_name: row.queue,
+      ack_count: Number(row.ack_count),
+      unack_count: row.unack_count,
+      prefetch_count: row.prefetch,
+      connected_at: row.connected_at,
+      last_seen_at: row.last_seen_at,
+      host: row.host,
+    }));
+  }
+
+  async message(messageId: string | undefined, queueName: string | undefined): Promise<MessageDetails> {
+    if (!messageId) throw invalid('message_id', 'is required');
+    const queue = checkQueueName(queueName);
+    const row = await this.db.kysely
+      .selectFrom('message_ledger')
+      .selectAll()
+      .where('queue', '=', queue)
+      .where('message_id', '=', messageId)
+      .executeTakeFirst();
+    if (!row) throw notFound(`message ${messageId} not found in ${queue}`);
+    return {
+      message_id: row.message_id,
+      queue_name: row.queue,
+      payload: JSON.stringify(row.payload),
+      published_at: row.published_at,
+      delivered_at: row.delivered_at,
+      delivery_count: row.delivery_count,
+      status: row.status,
+      headers: row.headers,
+    };
+  }
+
+  /** Removes every waiting message; notifications whose next attempt was removed are cancelled. */
+  async purge(queueName: string | undefined): Promise<{ count: number }> {
+    const queue = checkQueueName(queueName);
+    const removed = await this.backend.purge(queue);
+    if (removed.messageIds.length > 0) {
+      await this.db.kysely
+        .updateTable('message_ledger')
+        .set({ status: 'purged', completed_at: new Date() })
+        .where('queue', '=', queue)
+        .where('message_id', 'in', removed.messageIds)
+        .execute();
+    }
+    for (const id of removed.notificationIds) {
+      await this.db.transaction(async (trx) => {
+        const row = await trx
+          .selectFrom('notifications')
+          .selectAll()
+          .where('id', '=', id)
+          .where('status', 'in', ['queued', 'retrying'])
+          .forUpdate()
+          .executeTakeFirst();
+        if (row) await this.notifications.markCancelled(trx, row);
+      });
+    }
+    this.logger.warn({ queue, purged: removed.count }, 'queue purged');
+    return { count: removed.count };
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/**
+ * Heartbeats of this process's consumers: one row per queue it works, with how many messages it
+ * acknowledged and holds, refreshed every few seconds and removed on a clean stop.
+ */
+export class ConsumerRegistry {
+  private readonly entries = new Map<
+    string,
+    { queue: string; prefetch: number; acked: number; unacked: number }
+  >();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly host = `${os.hostname()}:${process.pid}`;
+
+  constructor(
+    private readonly db: Database<NotificationDatabase>,
+    private readonly logger: Logger,
+    private readonly intervalMs = 5000,
+  ) {}
+
+  /** Registers a consumer and returns its tag; `track` wraps each message it handles. */
+  register(queue: string, prefetch: number): { tag: string; track<T>(work: () => Promise<T>): Promise<T> } {
+    const tag = `${this.host}:${queue}:${Math.random().toString(36).slice(2, 8)}`;
+    const entry = { queue, prefetch, acked: 0, unacked: 0 };
+    this.entries.set(tag, entry);
+    return {
+      tag,
+      track: async (work) => {
+        entry.unacked += 1;
+        try {
+          const result = await work();
+          entry.acked += 1;
+          return result;
+        } finally {
+          entry.unacked -= 1;
+        }
+      },
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => {
+      this.beat().catch((error) => this.logger.debug({ err: error }, 'consumer heartbeat failed'));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async beat(): Promise<void> {
+    for (const [tag, entry] of this.entries) {
+      await this.db.kysely
+        .insertInto('consumers')
+        .values({
+          consumer_tag: tag,
+          queue: entry.queue,
+          host: this.host,
+          prefetch: entry.prefetch,
+          ack_count: entry.acked,
+          unack_count: entry.unacked,
+          connected_at: new Date(),
+          last_seen_at: new Date(),
+        })
+        .onConflict((oc) =>
+          oc.column('consumer_tag').doUpdateSet({
+            ack_count: entry.acked,
+            unack_count: entry.unacked,
+            last_seen_at: new Date(),
+          }),
+        )
+        .execute();
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    const tags = [...this.entries.keys()];
+    this.entries.clear();
+    if (tags.length > 0)
+      await this.db.kysely
+        .deleteFrom('consumers')
+        .where('consumer_tag', 'in', tags)
+        .execute()
+        .catch(() => undefined);
+  }
+}

@@ -1,0 +1,150 @@
+import net from 'node:net';
+import { deriveKey, probeDatabase, type ServiceContext, type Stoppable } from '@trustplane/kernel';
+import { loadNotificationConfig, type NotificationConfig } from './config.js';
+import type { NotificationDatabase } from './db/schema.js';
+import { DeliveryEngine } from './domain/delivery.js';
+import { Notifications } from './domain/notifications.js';
+import { ProviderRegistry } from './providers/registry.js';
+import { type DeliveryJobData, DeliveryQueue } from './queue/delivery-queue.js';
+import { ConsumerRegistry, PgBossBackend, QueueMonitor } from './queue/monitor.js';
+import { DEAD_LETTER_QUEUE, DELIVERY_QUEUE, SERVICE_QUEUES } from './queue/names.js';
+
+export interface ComponentHealth {
+  name: string;
+  healthy: boolean;
+}
+
+/** Everything the service is made of, composed once per context. */
+export interface NotificationRuntime {
+  context: ServiceContext;
+  config: NotificationConfig;
+  notifications: Notifications;
+  engine: DeliveryEngine;
+  providers: ProviderRegistry;
+  monitor: QueueMonitor;
+  consumers: ConsumerRegistry;
+  health(): Promise<ComponentHealth[]>;
+  defineJobs(): void;
+  startWorkers(): Promise<Stoppable>;
+}
+
+/** TCP reachability of the AMQP broker (the transport reconnects on its own; this only reports). */
+function probeTcp(url: string, timeoutMs = 2000): Promise<boolean> {
+  const parsed = new URL(url);
+  const port = Number(parsed.port || (parsed.protocol === 'amqps:' ? 5671 : 5672));
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: parsed.hostname, port, timeout: timeoutMs });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
+export function createNotificationRuntime(context: ServiceContext): NotificationRuntime {
+  const config = loadNotificationConfig();
+  const db = context.database<NotificationDatabase>();
+  const logger = context.logger;
+  const sealKey = deriveKey(context.signingSecret, 'notification-content');
+  const queue = new DeliveryQueue(context.jobs);
+  const notifications = new Notifications({ db, outbox: context.outbox, queue, config, sealKey, logger });
+  const providers = new ProviderRegistry(context, config);
+  const engine = new DeliveryEngine({
+    db,
+    notifications,
+    providers,
+    queue,
+    outbox: context.outbox,
+    config,
+    sealKey,
+    logger,
+  });
+  const backend = new PgBossBackend(db, context.jobs);
+  const monitor = new QueueMonitor(db, backend, notifications, logger);
+  const consumers = new ConsumerRegistry(db, logger);
+  let deliveryConsumer: ReturnType<ConsumerRegistry['register']> | undefined;
+
+  const runtime: NotificationRuntime = {
+    context,
+    config,
+    notifications,
+    engine,
+    providers,
+    monitor,
+    consumers,
+    async health() {
+      const database = await probeDatabase(db.pool);
+      const components: ComponentHealth[] = [{ name: 'postgres', healthy: database.ok }];
+      if (context.config.amqpUrl)
+        components.push({ name: 'rabbitmq', healthy: await probeTcp(context.config.amqpUrl) });
+      else components.push({ name: 'bus', healthy: database.ok });
+      return components;
+    },
+    defineJobs() {
+      context.jobs.define<DeliveryJobData>({
+        queue: DELIVERY_QUEUE,
+        retryLimit: 3,
+        retryDelay: 2,
+        retryBackoff: true,
+        concurrency: config.workerConcurrency,
+        pollingIntervalSeconds: config.pollingIntervalSeconds,
+        handle: async (data, job) => {
+          const work = () => engine.handle(job.id, data.notification_id);
+          await (deliveryConsumer ? deliveryConsumer.track(work) : work());
+        },
+      });
+    },
+    async startWorkers() {
+      for (const name of SERVICE_QUEUES) {
+        const isDeadLetters = name === DEAD_LETTER_QUEUE;
+        await db.kysely
+          .insertInto('queue_declarations')
+          .values({
+            name,
+            backend: isDeadLetters ? 'postgres' : 'pg-boss',
+            durable: true,
+            auto_delete: false,
+            arguments: JSON.stringify(
+              isDeadLetters
+                ? { table: 'notification.dead_letters' }
+                : { 'x-dead-letter': `${name}.dead`, 'x-max-priority': '30' },
+            ),
+          })
+          .onConflict((oc) => oc.column('name').doNothing())
+          .execute();
+      }
+      deliveryConsumer = consumers.register(DELIVERY_QUEUE, config.workerConcurrency);
+      await consumers.start();
+      await context.jobs.work([DELIVERY_QUEUE]);
+      const prune = setInterval(
+        () => {
+          pruneOld(runtime).catch((error) => logger.warn({ err: error }, 'notification pruning failed'));
+        },
+        60 * 60 * 1000,
+      );
+      prune.unref();
+      return {
+        async stop() {
+          clearInterval(prune);
+          await consumers.stop();
+          await providers.close();
+        },
+      };
+    },
+  };
+  return runtime;
+}
+
+/** Idempotency keys past their lifetime, dedup ids and ledger entries older than 30 days. */
+async function pruneOld(runtime: NotificationRuntime): Promise<void> {
+  const db = runtime.context.database<NotificationDatabase>().pool;
+  await db.query(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)`, [
+    runtime.config.idempotencyTtlSeconds,
+  ]);
+  await db.query(`DELETE FROM processed_messages WHERE received_at < now() - interval '30 days'`);
+  await db.query(`DELETE FROM message_ledger WHERE published_at < now() - interval '30 days'`);
+  await db.query(`DELETE FROM consumers WHERE last_seen_at < now() - interval '1 day'`);
+}
