@@ -184,7 +184,11 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode);
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof UsageError ||
+      (error instanceof Error && error.name === 'UsageError')
+    ) {
       process.stderr.write(`trustplane: ${error.message}\n`);
       process.exit(2);
     }

@@ -380,6 +380,7 @@ describe('AmqpTransport (against a fake broker)', () => {
         payload: { to: 'a@example.com' },
         headers: { 'x-source': 'acct', n: '2' },
         messageId: 'm-1',
+        deliveryCount: 1,
       },
     ]);
 

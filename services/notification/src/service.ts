@@ -2,7 +2,9 @@ import net from 'node:net';
 import { deriveKey, probeDatabase, type ServiceContext, type Stoppable } from '@trustplane/kernel';
 import { loadNotificationConfig, type NotificationConfig } from './config.js';
 import type { NotificationDatabase } from './db/schema.js';
+import { DeadLetters } from './domain/dead-letters.js';
 import { DeliveryEngine } from './domain/delivery.js';
+import { Intake } from './domain/intake.js';
 import { Notifications } from './domain/notifications.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { type DeliveryJobData, DeliveryQueue } from './queue/delivery-queue.js';
@@ -23,6 +25,8 @@ export interface NotificationRuntime {
   providers: ProviderRegistry;
   monitor: QueueMonitor;
   consumers: ConsumerRegistry;
+  intake: Intake;
+  deadLetters: DeadLetters;
   health(): Promise<ComponentHealth[]>;
   defineJobs(): void;
   startWorkers(): Promise<Stoppable>;
@@ -65,6 +69,15 @@ export function createNotificationRuntime(context: ServiceContext): Notification
   const backend = new PgBossBackend(db, context.jobs);
   const monitor = new QueueMonitor(db, backend, notifications, logger);
   const consumers = new ConsumerRegistry(db, logger);
+  const intake = new Intake({
+    db,
+    notifications,
+    config,
+    sealKey,
+    allowPrivate: context.config.allowPrivateWebhooks,
+    logger,
+  });
+  const deadLetters = new DeadLetters(db, notifications, intake);
   let deliveryConsumer: ReturnType<ConsumerRegistry['register']> | undefined;
 
   const runtime: NotificationRuntime = {
@@ -75,6 +88,8 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     providers,
     monitor,
     consumers,
+    intake,
+    deadLetters,
     async health() {
       const database = await probeDatabase(db.pool);
       const components: ComponentHealth[] = [{ name: 'postgres', healthy: database.ok }];
@@ -119,6 +134,7 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       deliveryConsumer = consumers.register(DELIVERY_QUEUE, config.workerConcurrency);
       await consumers.start();
       await context.jobs.work([DELIVERY_QUEUE]);
+      const stopIntake = await intake.start(context.bus);
       const prune = setInterval(
         () => {
           pruneOld(runtime).catch((error) => logger.warn({ err: error }, 'notification pruning failed'));
@@ -129,6 +145,7 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       return {
         async stop() {
           clearInterval(prune);
+          await stopIntake();
           await consumers.stop();
           await providers.close();
         },

@@ -7,6 +7,7 @@ import {
   type MessageTransport,
   type SubscribeOptions,
   TransportClosedError,
+  UnroutableMessageError,
   type Unsubscribe,
 } from './message-transport.js';
 import { withTimeout } from './with-timeout.js';
@@ -51,6 +52,8 @@ interface AmqpSubscription {
 interface Publisher {
   channel: ConfirmChannel;
   exchanges: Map<string, Promise<unknown>>;
+  /** Message ids the broker returned as unroutable (it returns before it confirms). */
+  returned: Set<string>;
 }
 
 const RESTART_BASE_DELAY_MS = 500;
@@ -187,13 +190,16 @@ export class AmqpTransport implements MessageTransport {
           contentType: 'application/json',
           contentEncoding: 'utf-8',
           messageId: message.messageId,
+          ...(message.mandatory ? { mandatory: true } : {}),
           timestamp: Math.floor(Date.now() / 1000),
           headers: message.headers,
           ...(this.appId ? { appId: this.appId } : {}),
         },
         (error: unknown) => {
+          const unroutable = publisher.returned.delete(message.messageId);
           if (error)
             reject(error instanceof Error ? error : new Error(`broker refused message ${message.messageId}`));
+          else if (unroutable && message.mandatory) reject(new UnroutableMessageError(message));
           else resolve();
         },
       );
@@ -208,7 +214,11 @@ export class AmqpTransport implements MessageTransport {
         channel.on('close', () => {
           if (this.publisher === opening) this.publisher = undefined;
         });
-        return { channel, exchanges: new Map() };
+        const returned = new Set<string>();
+        channel.on('return', (message: { properties: { messageId?: string } }) => {
+          if (message.properties.messageId) returned.add(message.properties.messageId);
+        });
+        return { channel, exchanges: new Map(), returned };
       });
       opening.catch(() => {
         if (this.publisher === opening) this.publisher = undefined;
@@ -392,5 +402,10 @@ function decodeDelivery(delivery: ConsumeMessage): BusMessage {
     payload,
     headers,
     messageId: typeof messageId === 'string' && messageId.length > 0 ? messageId : randomUUID(),
+    ...(typeof delivery.properties.timestamp === 'number'
+      ? { publishedAt: new Date(delivery.properties.timestamp * 1000) }
+      : {}),
+    // RabbitMQ counts redeliveries only on quorum queues; `redelivered` tells a second delivery at least.
+    deliveryCount: delivery.fields.redelivered ? 2 : 1,
   };
 }

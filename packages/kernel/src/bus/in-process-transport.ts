@@ -4,10 +4,13 @@ import {
   type MessageHandler,
   MessageHandlingError,
   type MessageTransport,
+  type PublishOptions,
   type SubscribeOptions,
   TransportClosedError,
+  UnroutableMessageError,
   type Unsubscribe,
 } from './message-transport.js';
+import type { PostgresQueues } from './postgres-queues.js';
 
 interface Subscription {
   exchange: string;
@@ -21,6 +24,10 @@ interface Subscription {
  * The embedded bus: a topic exchange in process memory. `publish` resolves once every
  * matching subscriber has handled the message and rejects if any failed, so the outbox
  * retries it (then every matching subscriber sees it again: at least once, not exactly once).
+ *
+ * With `durable` queues (the platform always gives them), a named subscription is a queue in
+ * PostgreSQL instead (see `PostgresQueues`): it receives what any process publishes, keeps it
+ * while its consumer is down, and its consumers in every process compete for it.
  */
 export class InProcessTransport implements MessageTransport {
   private readonly subscriptions = new Set<Subscription>();
@@ -28,10 +35,18 @@ export class InProcessTransport implements MessageTransport {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
-  async publish(message: BusMessage): Promise<void> {
+  constructor(private readonly durable?: PostgresQueues) {}
+
+  async publish(message: BusMessage, options: PublishOptions = {}): Promise<void> {
     if (this.closed) throw new TransportClosedError();
+    // Durable queues first: a local subscriber failing makes the outbox publish again, and the
+    // queued copy is not duplicated (one job per message id and queue).
+    const queued = this.durable ? await this.durable.route(message, options.executor) : 0;
     const targets = this.targets(message);
-    if (targets.length === 0) return;
+    if (targets.length === 0) {
+      if (queued === 0 && message.mandatory) throw new UnroutableMessageError(message);
+      return;
+    }
     const handled = Promise.allSettled(
       // Each subscriber gets its own copy, as it would from a broker.
       targets.map(async (subscription) => subscription.handler(structuredClone(message))),
@@ -53,6 +68,11 @@ export class InProcessTransport implements MessageTransport {
     options: SubscribeOptions = {},
   ): Promise<Unsubscribe> {
     if (this.closed) throw new TransportClosedError();
+    if (this.durable && options.queue !== undefined) {
+      const queue = options.queue;
+      await this.durable.bind(queue, exchange, bindingKey);
+      return this.durable.consume(queue, handler);
+    }
     const subscription: Subscription = {
       exchange,
       matches: compileTopicPattern(bindingKey),

@@ -1,15 +1,18 @@
 export { AmqpTransport, type AmqpConnection, type AmqpTransportOptions } from './amqp-transport.js';
 export { type CreateTransportOptions, createTransport } from './create-transport.js';
 export { InProcessTransport } from './in-process-transport.js';
+export { DURABLE_RETRY_LIMIT, PostgresQueues, type PostgresQueuesOptions } from './postgres-queues.js';
 export {
   type BusMessage,
   compileTopicPattern,
   type MessageHandler,
   MessageHandlingError,
   type MessageTransport,
+  type PublishOptions,
   type SubscribeOptions,
   TransportClosedError,
   topicMatches,
+  UnroutableMessageError,
   type Unsubscribe,
 } from './message-transport.js';
 export {

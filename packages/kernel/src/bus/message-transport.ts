@@ -1,3 +1,5 @@
+import type { SqlExecutor } from '../db/sql-executor.js';
+
 /** One message on the bus, as published and as delivered. */
 export interface BusMessage {
   /** A topic exchange, e.g. `account.events`. */
@@ -9,6 +11,22 @@ export interface BusMessage {
   headers: Record<string, string>;
   /** Stable across redeliveries: delivery is at least once, consumers deduplicate on it. */
   messageId: string;
+  /**
+   * Publishing: fail with `UnroutableMessageError` when no queue or subscriber takes the message
+   * (AMQP's `mandatory`), instead of dropping it.
+   */
+  mandatory?: boolean;
+  /** Delivered messages: when it entered its queue (best known), and how many times it was delivered. */
+  publishedAt?: Date;
+  deliveryCount?: number;
+}
+
+export interface PublishOptions {
+  /**
+   * The caller's transaction (the outbox relay's): the embedded bus stores messages for durable
+   * queues through it, so they are queued iff the caller commits. The AMQP transport ignores it.
+   */
+  executor?: SqlExecutor;
 }
 
 export type MessageHandler = (message: BusMessage) => Promise<void>;
@@ -25,8 +43,8 @@ export interface SubscribeOptions {
 export type Unsubscribe = () => Promise<void>;
 
 export interface MessageTransport {
-  /** Resolves once the message is accepted (in process: handled; AMQP: confirmed by the broker). */
-  publish(message: BusMessage): Promise<void>;
+  /** Resolves once the message is accepted (in process: handled or queued; AMQP: confirmed by the broker). */
+  publish(message: BusMessage, options?: PublishOptions): Promise<void>;
   /** `bindingKey` is an AMQP topic pattern: `*` matches one word, `#` zero or more. */
   subscribe(
     exchange: string,
@@ -35,6 +53,14 @@ export interface MessageTransport {
     options?: SubscribeOptions,
   ): Promise<Unsubscribe>;
   close(): Promise<void>;
+}
+
+/** A mandatory message matched no queue and no subscriber. */
+export class UnroutableMessageError extends Error {
+  override readonly name = 'UnroutableMessageError';
+  constructor(message: Pick<BusMessage, 'exchange' | 'topic' | 'messageId'>) {
+    super(`message ${message.messageId} to ${message.exchange}/${message.topic} has no queue to go to yet`);
+  }
 }
 
 export class TransportClosedError extends Error {

@@ -23,6 +23,11 @@ export interface OutboxMessage {
    * records its publication, instead of being kept for `retentionMs` like other messages.
    */
   deleteOnPublish?: boolean;
+  /**
+   * The message must reach a queue or subscriber: while none takes it, it stays here and is
+   * retried (a request whose consumer has never started is not dropped).
+   */
+  mandatory?: boolean;
 }
 
 export interface OutboxOptions {
@@ -53,6 +58,7 @@ interface OutboxRow {
   payload: unknown;
   headers: Record<string, string> | null;
   attempts: number;
+  mandatory: boolean;
 }
 
 const MAX_ERROR_LENGTH = 1000;
@@ -116,8 +122,8 @@ export class Outbox {
     await runSql(
       executor,
       `WITH inserted AS (
-         INSERT INTO platform.outbox (message_id, exchange, topic, payload, headers, delete_on_publish)
-         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $7)
+         INSERT INTO platform.outbox (message_id, exchange, topic, payload, headers, delete_on_publish, mandatory)
+         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $7, $8)
          ON CONFLICT (message_id) DO NOTHING
          RETURNING 1
        )
@@ -130,6 +136,7 @@ export class Outbox {
         JSON.stringify(message.headers ?? {}),
         OUTBOX_CHANNEL,
         message.deleteOnPublish === true,
+        message.mandatory === true,
       ],
     );
     return messageId;
@@ -208,7 +215,7 @@ export class Outbox {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>(
-        `SELECT id, message_id, exchange, topic, payload, headers, attempts
+        `SELECT id, message_id, exchange, topic, payload, headers, attempts, mandatory
            FROM platform.outbox
           WHERE published_at IS NULL AND next_attempt_at <= now()
           ORDER BY next_attempt_at, id
@@ -220,7 +227,8 @@ export class Outbox {
       for (const row of rows) {
         try {
           await withTimeout(
-            this.transport.publish(toBusMessage(row)),
+            // Through the relay's transaction: durable queues store it iff the row is marked published.
+            this.transport.publish(toBusMessage(row), { executor: client }),
             this.publishTimeoutMs,
             `transport did not accept message ${row.message_id} within ${this.publishTimeoutMs} ms`,
           );
@@ -349,6 +357,7 @@ function toBusMessage(row: OutboxRow): BusMessage {
     payload: row.payload,
     headers: row.headers ?? {},
     messageId: row.message_id,
+    ...(row.mandatory ? { mandatory: true } : {}),
   };
 }
 

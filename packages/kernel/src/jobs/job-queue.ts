@@ -7,6 +7,8 @@ export interface JobContext {
   id: string;
   /** How many times this job was tried before this run (0 on the first). */
   retryCount: number;
+  /** When the job was created. */
+  createdOn?: Date;
   logger: Logger;
 }
 
@@ -143,11 +145,22 @@ export class JobQueue {
           async ([job]) => {
             if (!job) return;
             const logger = this.options.logger.child({ queue, jobId: job.id });
-            await definition.handle(job.data as never, { id: job.id, retryCount: job.retryCount, logger });
+            await definition.handle(job.data as never, {
+              id: job.id,
+              retryCount: job.retryCount,
+              createdOn: job.createdOn,
+              logger,
+            });
           },
         );
       }
     }
+  }
+
+  /** Stops this process's workers of `queue` (jobs in flight finish). */
+  async stopWorking(queue: string): Promise<void> {
+    if (!this.started || this.stopped) return;
+    await this.boss.offWork(queue);
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {

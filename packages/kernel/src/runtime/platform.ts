@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import { ConfigError, type PlatformConfig } from '../config/platform-config.js';
-import { createTransport, type MessageTransport, Outbox } from '../bus/index.js';
+import { createTransport, type MessageTransport, Outbox, PostgresQueues } from '../bus/index.js';
 import { createDatabase, createPool, type Database } from '../db/database.js';
 import { type DatabaseServer, startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { migrate } from '../db/migrate.js';
@@ -187,6 +187,7 @@ export class Platform {
     const bus = await createTransport({
       amqpUrl: config.amqpUrl,
       logger: logger.child({ component: 'bus' }),
+      durable: new PostgresQueues({ pool: kernelPool, jobs, logger: logger.child({ component: 'bus' }) }),
     });
     const outbox = new Outbox({
       pool: kernelPool,

@@ -27,5 +27,8 @@ export function publishEmailRequested(outbox: OutboxPublisher, executor: SqlExec
     payload: { event_type: 'email.requested', ...event },
     // The payload carries a one-time token: it leaves the database as soon as it is delivered.
     deleteOnPublish: true,
+    // Kept and retried until a mail consumer (notification) has declared its queue: a user who
+    // registers before it ever started still gets the mail once it does.
+    mandatory: true,
   });
 }
