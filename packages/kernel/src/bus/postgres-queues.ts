@@ -95,6 +95,7 @@ export class PostgresQueues {
           ? { db: { executeSql: async (text, values) => ({ rows: await runSql(executor, text, values) }) } }
           : {}),
       });
+      await this.options.jobs.announce(executor ?? this.options.pool, queue);
     }
     return queues.length;
   }

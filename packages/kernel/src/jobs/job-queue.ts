@@ -1,7 +1,11 @@
 import { CompiledQuery } from 'kysely';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import type { KyselyExecutor } from '../db/sql-executor.js';
+import { type KyselyExecutor, runSql, type SqlExecutor } from '../db/sql-executor.js';
+
+/** Channel on which a committed job wakes the workers of its queue in every process. */
+export const JOBS_CHANNEL = 'platform_jobs';
 
 export interface JobContext {
   id: string;
@@ -65,6 +69,9 @@ export class JobQueue {
   readonly boss: PgBoss;
   private readonly definitions = new Map<string, JobDefinition<never>>();
   private readonly created = new Set<string>();
+  private readonly workerIds = new Map<string, string[]>();
+  private listener: pg.Client | undefined;
+  private listenerRetry: NodeJS.Timeout | undefined;
   private started: Promise<void> | undefined;
   private stopped = false;
 
@@ -129,13 +136,14 @@ export class JobQueue {
 
   /** Starts workers for the given queues (all defined ones when omitted). */
   async work(queues: string[] = [...this.definitions.keys()]): Promise<void> {
+    await this.listen();
     for (const queue of queues) {
       const definition = this.definitions.get(queue);
       if (!definition) throw new Error(`no job defined for queue ${queue}`);
       await this.ensureQueue(queue);
       const workers = definition.concurrency ?? 1;
       for (let index = 0; index < workers; index += 1) {
-        await this.boss.work<object>(
+        const workerId = await this.boss.work<object>(
           queue,
           {
             batchSize: 1,
@@ -153,19 +161,72 @@ export class JobQueue {
             });
           },
         );
+        this.workerIds.set(queue, [...(this.workerIds.get(queue) ?? []), workerId]);
       }
     }
   }
 
   /** Stops this process's workers of `queue` (jobs in flight finish). */
   async stopWorking(queue: string): Promise<void> {
+    this.workerIds.delete(queue);
     if (!this.started || this.stopped) return;
     await this.boss.offWork(queue);
+  }
+
+  /**
+   * Wakes the workers of `queue` in every process when the caller's transaction commits, instead
+   * of at their next poll: call it through the executor that inserted the jobs.
+   */
+  async announce(executor: SqlExecutor, queue: string): Promise<void> {
+    await runSql(executor, 'SELECT pg_notify($1, $2)', [JOBS_CHANNEL, queue]);
+  }
+
+  /** Wakes this process's idle workers of `queue`. */
+  nudge(queue: string): void {
+    for (const id of this.workerIds.get(queue) ?? []) this.boss.notifyWorker(id);
+  }
+
+  /** LISTENs for announced queues; polling still works without it (a lost connection is retried). */
+  private async listen(): Promise<void> {
+    if (this.listener || this.stopped) return;
+    const client = new pg.Client({
+      connectionString: this.options.databaseUrl,
+      application_name: 'trustplane-jobs-listen',
+    });
+    const retry = () => {
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => undefined);
+      if (this.stopped || this.listenerRetry) return;
+      this.listenerRetry = setTimeout(() => {
+        this.listenerRetry = undefined;
+        void this.listen();
+      }, 5000);
+      this.listenerRetry.unref();
+    };
+    client.on('error', (error) => {
+      this.options.logger.warn({ err: error }, 'job wake-up listener lost; polling until it is back');
+      retry();
+    });
+    client.on('notification', (message) => {
+      if (message.channel === JOBS_CHANNEL && message.payload) this.nudge(message.payload);
+    });
+    this.listener = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'job wake-up listener unavailable; polling only');
+      retry();
+    }
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {
     if (this.stopped || !this.started) return;
     this.stopped = true;
+    clearTimeout(this.listenerRetry);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
     await this.boss.stop({ graceful: true, timeout: timeoutMs, wait: true });
   }
 }

@@ -67,6 +67,9 @@ export class DeliveryQueue {
         )
         .execute();
     }
+    // Due now: the workers of every process wake when the transaction commits.
+    if (specs.some((spec) => !spec.startAfter || spec.startAfter.getTime() <= Date.now()))
+      await this.jobs.announce(trx, DELIVERY_QUEUE);
   }
 
   /** Cancels waiting jobs in the caller's transaction (a cancelled notification's next attempt). */
