@@ -114,7 +114,7 @@ describe('delivery over real SMTP and HTTP', () => {
     const mail = smtp.received.find((entry) => entry.to === 'ok@example.com')!.mail!;
     assert.equal(mail.subject, 'Parts');
     assert.equal(mail.text?.trim(), 'plain text');
-    assert.equal(mail.html && mail.html.trim(), '<p>html <b>text</b></p>');
+    assert.equal(String(mail.html).trim(), '<p>html <b>text</b></p>');
     assert.deepEqual((mail.to as { value: { name: string; address: string }[] }).value, [
       { name: 'Ok Person', address: 'ok@example.com' },
     ]);
