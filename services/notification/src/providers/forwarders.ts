@@ -68,8 +68,8 @@ export class GrpcForwarder implements Provider {
 
 /**
  * Publishes the notification to the instance's exchange with the recipient's address as routing
- * key. Accepted means the transport took it: a broker confirm with AMQP_URL, the in-process bus
- * having handed it to its subscribers otherwise.
+ * key, as a mandatory message. Accepted means a queue took it: a broker confirm without a return
+ * with AMQP_URL, a subscriber or durable queue of the embedded bus otherwise.
  */
 export class RabbitMqForwarder implements Provider {
   constructor(
@@ -92,6 +92,8 @@ export class RabbitMqForwarder implements Provider {
         },
         headers: { 'x-notification-id': target.notificationId },
         messageId: `${target.notificationId}.${target.position}`,
+        // Accepted only when a queue or subscriber takes it; otherwise the attempt is retried.
+        mandatory: true,
       });
     } catch (error) {
       throw new DeliveryError(`publish to ${exchange} failed: ${(error as Error).message}`, false);
