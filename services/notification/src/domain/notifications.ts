@@ -104,7 +104,8 @@ export function publishStatus(
 /** How long one attempt of `recipients` may run before the queue presumes its worker crashed. */
 export function attemptBudgetSeconds(config: NotificationConfig, recipients: number): number {
   const rounds = Math.ceil(recipients / config.recipientConcurrency);
-  return rounds * Math.ceil(config.sendTimeoutMs / 1000) + 30;
+  // Each round is bounded by the send timeout (the call is aborted); the margin covers the database work.
+  return rounds * Math.ceil(config.sendTimeoutMs / 1000) + 10;
 }
 
 export function checkNotificationId(id: string | undefined): string {
