@@ -34,7 +34,7 @@ const notificationEnvSchema = z.object({
   /** Recipients of one notification sent at the same time. */
   NOTIFICATION_RECIPIENT_CONCURRENCY: int(8, 1, 64),
   /** Delivery jobs one process runs at the same time. */
-  NOTIFICATION_WORKER_CONCURRENCY: int(16, 1, 256),
+  NOTIFICATION_WORKER_CONCURRENCY: int(32, 1, 256),
   NOTIFICATION_POLLING_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(1),
   NOTIFICATION_TELEGRAM_BOT_TOKEN: z.string().optional(),
   NOTIFICATION_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),

@@ -104,7 +104,9 @@ export function createNotificationRuntime(context: ServiceContext): Notification
         retryLimit: 3,
         retryDelay: 2,
         retryBackoff: true,
-        concurrency: config.workerConcurrency,
+        // Loops of 4 jobs each: about NOTIFICATION_WORKER_CONCURRENCY jobs in flight per process.
+        concurrency: Math.max(1, Math.ceil(config.workerConcurrency / 4)),
+        batchSize: Math.min(4, config.workerConcurrency),
         pollingIntervalSeconds: config.pollingIntervalSeconds,
         handle: async (data, job) => {
           const work = () => engine.handle(job.id, data.notification_id);

@@ -210,7 +210,7 @@ describe('channels and queue monitoring', () => {
       },
     );
     assert.equal(consumers.consumers.length, 1);
-    assert.equal(consumers.consumers[0]!.prefetch_count, 16);
+    assert.equal(consumers.consumers[0]!.prefetch_count, 32);
     await service.runtime.consumers.beat();
     const refreshed = await service.queue<{ consumers: { ack_count: number }[] }>('GetConsumerInfo', {
       queue_name: 'notification.delivery.queue',

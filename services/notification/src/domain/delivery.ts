@@ -143,7 +143,10 @@ export class DeliveryEngine {
     jobId: string,
     notificationId: string,
   ): Promise<{ row: NotificationRow; recipients: RecipientRow[] } | undefined> {
-    const result = await sql<NotificationRow & { pending: RecipientRow[] | null }>`
+    // Not waiting for the WAL flush: a claim lost to a power cut only means the attempt runs again.
+    const result = await this.deps.db.transaction(async (trx) => {
+      await sql`SET LOCAL synchronous_commit = off`.execute(trx);
+      return sql<NotificationRow & { pending: RecipientRow[] | null }>`
       WITH claimed AS (
         UPDATE notifications
            SET status = 'processing', attempts = attempts + 1, updated_at = now(), next_attempt_at = NULL
@@ -158,7 +161,8 @@ export class DeliveryEngine {
       SELECT c.*,
              (SELECT json_agg(r ORDER BY r.position) FROM notification_recipients r
                WHERE r.notification_id = c.id AND r.status = 'pending') AS pending
-        FROM claimed c`.execute(this.deps.db.kysely);
+        FROM claimed c`.execute(trx);
+    });
     const row = result.rows[0];
     if (!row) {
       // Cancelled, purged, superseded by a retry, or already settled: nothing to do.
@@ -218,6 +222,47 @@ export class DeliveryEngine {
     const { db, outbox, config } = this.deps;
     let logLine: { status: NotificationStatus; error?: string; delayMs?: number } | undefined;
     await db.transaction(async (trx) => {
+      // Losing this commit to a power cut (not a process crash) only means the attempt runs again:
+      // at least once either way, so the WAL flush is not waited for.
+      await sql`SET LOCAL synchronous_commit = off`.execute(trx);
+      if (!options.cancelled && outcomes.every((outcome) => outcome.accepted)) {
+        // The common case in one statement: every recipient accepted, nothing cancelled.
+        const accepted = options.acceptedRecorded ? [] : outcomes;
+        const done = await sql<{ id: string; provider_type: string; attempts: number }>`
+          WITH settled AS (
+            UPDATE notifications
+               SET status = 'delivered', delivered_at = now(), updated_at = now(), job_id = NULL, last_error = NULL,
+                   sealed_content = CASE WHEN sensitive THEN NULL ELSE sealed_content END
+             WHERE id = ${claimed.id} AND job_id = ${jobId}::uuid AND status = 'processing'
+               AND cancel_requested_at IS NULL
+               AND NOT EXISTS (
+                 SELECT 1 FROM notification_recipients
+                  WHERE notification_id = ${claimed.id} AND status <> 'accepted'
+                    AND NOT (position = ANY(${accepted.map((outcome) => outcome.position)}::int[])))
+            RETURNING id, provider_type, attempts
+          ), recipients AS (
+            UPDATE notification_recipients r
+               SET status = 'accepted', accepted_at = now(), provider_message_id = v.reply, last_error = NULL
+              FROM unnest(${accepted.map((outcome) => outcome.position)}::int[],
+                          ${accepted.map((outcome) => outcome.accepted ?? '')}::text[]) AS v(position, reply)
+             WHERE r.notification_id = ${claimed.id} AND r.position = v.position AND EXISTS (SELECT 1 FROM settled)
+          ), ledger AS (
+            UPDATE message_ledger SET status = 'acked', completed_at = now()
+             WHERE queue = ${DELIVERY_QUEUE} AND message_id = ${jobId} AND EXISTS (SELECT 1 FROM settled)
+          )
+          SELECT * FROM settled`.execute(trx);
+        const row = done.rows[0];
+        if (row) {
+          await publishStatus(outbox, trx, {
+            id: row.id,
+            providerType: row.provider_type,
+            status: 'delivered',
+            attempt: row.attempts,
+          });
+          logLine = { status: 'delivered' };
+          return;
+        }
+      }
       const row = await trx
         .selectFrom('notifications')
         .selectAll()

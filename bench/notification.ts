@@ -1,0 +1,183 @@
+/**
+ * notification benchmarks, each against a baseline measured in the same run:
+ * 1. GetNotification through the service's gRPC stack vs a bare @grpc/grpc-js server running the
+ *    same two SELECTs on the same pool, 64 calls in flight (target ≥ 0.8).
+ * 2. 5,000 emails by CreateBulkNotification (5 × 1,000) to the `.eml` sink: deliveries/s and
+ *    creation → delivery p50/p99, beside the kernel mailer (nodemailer) writing 5,000 mails
+ *    directly, 16 at a time (targets ≥ 200/s and ≥ 0.5 of direct).
+ *
+ *   npx tsx bench/notification.ts [--seconds 5] [--emails 5000]      (LOG_LEVEL defaults to info)
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { createMailer, freePort, loadPlatformConfig, Platform } from '@trustplane/kernel';
+import type { NotificationServiceClient } from '../services/notification/src/grpc/generated/notification/NotificationService.js';
+import {
+  loadNotificationProto,
+  startGrpcServer,
+  toNotificationMessage,
+} from '../services/notification/src/grpc/grpc-server.js';
+import { notificationRuntime, notificationService } from '../services/notification/src/index.js';
+
+const argument = (name: string, fallback: number) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const SECONDS = argument('seconds', 5);
+const EMAILS = argument('emails', 5000);
+const IN_FLIGHT = 64;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-notification-'));
+const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', TRUSTPLANE_DATA_DIR: dataDir };
+const platform = await Platform.open({ config: loadPlatformConfig(env), role: 'server' });
+await platform.migrate([notificationService]);
+const context = platform.createContext(notificationService, notificationService.ports.http);
+const runtime = notificationRuntime(context);
+runtime.defineJobs();
+await platform.startBackground();
+const workers = await runtime.startWorkers();
+const service = await startGrpcServer(runtime, await freePort(), notificationService.version);
+
+// The bare server: same proto, same pool, the same two queries, no catalogue, no checks.
+const pool = context.database().pool;
+const bare = new grpc.Server();
+bare.addService(loadNotificationProto().notification.NotificationService.service, {
+  GetNotification: (
+    call: grpc.ServerUnaryCall<{ notification_id: string }, unknown>,
+    callback: grpc.sendUnaryData<unknown>,
+  ) => {
+    const id = call.request.notification_id;
+    Promise.all([
+      pool.query('SELECT * FROM notifications WHERE id = $1', [id]),
+      pool.query('SELECT * FROM notification_recipients WHERE notification_id = $1 ORDER BY position', [id]),
+    ]).then(
+      ([row, recipients]) => callback(null, toNotificationMessage({ row: row.rows[0], recipients: recipients.rows })),
+      (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
+    );
+  },
+} as never);
+const barePort = await new Promise<number>((resolve, reject) =>
+  bare.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) =>
+    error ? reject(error) : resolve(port),
+  ),
+);
+
+const Client = loadNotificationProto().notification.NotificationService;
+const serviceClient = new Client(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure());
+const bareClient = new Client(`127.0.0.1:${barePort}`, grpc.credentials.createInsecure());
+
+function unary<T>(client: NotificationServiceClient, method: string, request: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    (client as unknown as Record<string, (r: object, cb: (e: Error | null, v: T) => void) => void>)[method]!.call(
+      client,
+      request,
+      (error, value) => (error ? reject(error) : resolve(value)),
+    );
+  });
+}
+
+// Fixtures for GetNotification: scheduled far ahead, so nothing is delivered meanwhile.
+const later = { seconds: Math.floor(Date.now() / 1000) + 86_400 };
+const fixture = await unary<{ notification_ids: string[] }>(serviceClient, 'CreateBulkNotification', {
+  notifications: Array.from({ length: 200 }, (_, i) => ({
+    recipients: [{ type: 'email', address: `read${i}@example.com`, name: `Reader ${i}` }],
+    content: { subject: 'Read me', body: 'x'.repeat(200) },
+    provider_type: 'email',
+    scheduled_at: later,
+  })),
+});
+const ids = fixture.notification_ids;
+
+async function load(client: NotificationServiceClient, seconds: number): Promise<number> {
+  let done = 0;
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async (_, lane) => {
+      for (let i = lane; performance.now() < until; i += IN_FLIGHT) {
+        await unary(client, 'GetNotification', { notification_id: ids[i % ids.length] });
+        done += 1;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+await load(serviceClient, 1);
+await load(bareClient, 1);
+const rounds: { service: number; bare: number }[] = [];
+for (let round = 0; round < 2; round += 1) {
+  const bareRate = await load(bareClient, SECONDS / 2);
+  const serviceRate = await load(serviceClient, SECONDS / 2);
+  rounds.push({ service: serviceRate, bare: bareRate });
+}
+const serviceRps = rounds.reduce((sum, round) => sum + round.service, 0) / rounds.length;
+const bareRps = rounds.reduce((sum, round) => sum + round.bare, 0) / rounds.length;
+console.log(
+  `GetNotification, ${IN_FLIGHT} in flight: service ${serviceRps.toFixed(0)}/s, bare ${bareRps.toFixed(0)}/s, ratio ${(serviceRps / bareRps).toFixed(2)} (target ≥ 0.8)`,
+);
+
+// Direct baseline: the kernel mailer (nodemailer's stream transport → fsynced .eml + sidecar), 16 at a time.
+const directDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-mail-'));
+const direct = createMailer({ dataDir: directDir, from: 'Bench <bench@localhost>' });
+const directStart = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: 16 }, async () => {
+    for (let i = next++; i < EMAILS; i = next++) {
+      await direct.send({ to: `direct${i}@example.com`, subject: `Bulk ${i}`, text: 'Hello from the bench' });
+    }
+  }),
+);
+const directRate = EMAILS / ((performance.now() - directStart) / 1000);
+await direct.close();
+await fs.rm(directDir, { recursive: true, force: true });
+
+// Through the service: CreateBulkNotification → pg-boss → delivery engine → sink.
+const bulkStart = performance.now();
+const created: string[] = [];
+for (let start = 0; start < EMAILS; start += 1000) {
+  const reply = await unary<{ notification_ids: string[] }>(serviceClient, 'CreateBulkNotification', {
+    notifications: Array.from({ length: Math.min(1000, EMAILS - start) }, (_, i) => ({
+      recipients: [{ type: 'email', address: `bulk${start + i}@example.com` }],
+      content: { subject: `Bulk ${start + i}`, body: 'Hello from the bench' },
+      provider_type: 'email',
+    })),
+  });
+  created.push(...reply.notification_ids);
+}
+for (;;) {
+  const { rows } = await pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM notifications WHERE status = 'delivered' AND id = ANY($1)",
+    [created],
+  );
+  if (rows[0]!.n >= created.length) break;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+const serviceSeconds = (performance.now() - bulkStart) / 1000;
+const serviceRate = EMAILS / serviceSeconds;
+const { rows: latencies } = await pool.query<{ ms: number }>(
+  'SELECT extract(epoch FROM delivered_at - created_at)::float8 * 1000 AS ms FROM notifications WHERE id = ANY($1)',
+  [created],
+);
+const values = latencies.map((row) => row.ms);
+console.log(
+  `${EMAILS} emails via CreateBulkNotification → sink: ${serviceRate.toFixed(0)}/s (target ≥ 200), ` +
+    `creation→delivery p50 ${percentile(values, 50).toFixed(0)} ms, p99 ${percentile(values, 99).toFixed(0)} ms; ` +
+    `direct nodemailer ${directRate.toFixed(0)}/s, ratio ${(serviceRate / directRate).toFixed(2)} (target ≥ 0.5)`,
+);
+console.log(`LOG_LEVEL=${env.LOG_LEVEL}, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(2)}`);
+
+serviceClient.close();
+bareClient.close();
+bare.forceShutdown();
+await service.stop();
+await workers.stop();
+await platform.close();
+await fs.rm(dataDir, { recursive: true, force: true });
