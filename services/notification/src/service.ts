@@ -8,8 +8,14 @@ import { Intake } from './domain/intake.js';
 import { Notifications } from './domain/notifications.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { type DeliveryJobData, DeliveryQueue } from './queue/delivery-queue.js';
-import { ConsumerRegistry, PgBossBackend, QueueMonitor } from './queue/monitor.js';
-import { DEAD_LETTER_QUEUE, DELIVERY_QUEUE, SERVICE_QUEUES } from './queue/names.js';
+import { ConsumerRegistry, PgBossBackend, QueueMonitor, RabbitMqBackend } from './queue/monitor.js';
+import {
+  DEAD_LETTER_QUEUE,
+  DELIVERY_QUEUE,
+  EMAIL_REQUESTED_QUEUE,
+  EVENTS_QUEUE,
+  SERVICE_QUEUES,
+} from './queue/names.js';
 
 export interface ComponentHealth {
   name: string;
@@ -66,7 +72,15 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     sealKey,
     logger,
   });
-  const backend = new PgBossBackend(db, context.jobs);
+  const pgBoss = new PgBossBackend(db, context.jobs);
+  // With AMQP_URL the bus (intake) queues are RabbitMQ's; deliveries and dead letters stay in PostgreSQL.
+  const brokerQueues = [EVENTS_QUEUE, EMAIL_REQUESTED_QUEUE] as const;
+  const backend = context.config.amqpUrl
+    ? new RabbitMqBackend(context.config.amqpUrl, pgBoss, brokerQueues)
+    : pgBoss;
+  context.onClose(async () => {
+    if (backend instanceof RabbitMqBackend) await backend.close();
+  });
   const monitor = new QueueMonitor(db, backend, notifications, logger);
   const consumers = new ConsumerRegistry(db, logger);
   const intake = new Intake({
@@ -117,20 +131,23 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     async startWorkers() {
       for (const name of SERVICE_QUEUES) {
         const isDeadLetters = name === DEAD_LETTER_QUEUE;
+        const onBroker =
+          Boolean(context.config.amqpUrl) && (brokerQueues as readonly string[]).includes(name);
+        const declared = {
+          backend: isDeadLetters ? 'postgres' : onBroker ? 'rabbitmq' : 'pg-boss',
+          arguments: JSON.stringify(
+            isDeadLetters
+              ? { table: 'notification.dead_letters' }
+              : onBroker
+                ? { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${name}.dead` }
+                : { 'x-dead-letter': `${name}.dead`, 'x-max-priority': '30' },
+          ),
+        };
         await db.kysely
           .insertInto('queue_declarations')
-          .values({
-            name,
-            backend: isDeadLetters ? 'postgres' : 'pg-boss',
-            durable: true,
-            auto_delete: false,
-            arguments: JSON.stringify(
-              isDeadLetters
-                ? { table: 'notification.dead_letters' }
-                : { 'x-dead-letter': `${name}.dead`, 'x-max-priority': '30' },
-            ),
-          })
-          .onConflict((oc) => oc.column('name').doNothing())
+          .values({ name, durable: true, auto_delete: false, ...declared })
+          // The backend may change between starts (AMQP_URL set or not); the creation time stays.
+          .onConflict((oc) => oc.column('name').doUpdateSet(declared))
           .execute();
       }
       deliveryConsumer = consumers.register(DELIVERY_QUEUE, config.workerConcurrency);

@@ -1,9 +1,10 @@
 import os from 'node:os';
+import { type Channel, type ChannelModel, connect as connectAmqp } from 'amqplib';
 import { type Database, type JobQueue, transactionExecutor } from '@trustplane/kernel';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { NotificationDatabase } from '../db/schema.js';
-import { invalid, notFound } from '../domain/errors.js';
+import { invalid, NotificationError, notFound } from '../domain/errors.js';
 import type { Notifications } from '../domain/notifications.js';
 import {
   DEAD_LETTER_QUEUE,
@@ -367,5 +368,70 @@ export class ConsumerRegistry {
         .where('consumer_tag', 'in', tags)
         .execute()
         .catch(() => undefined);
+  }
+}
+
+/**
+ * With AMQP_URL the intake queues live on RabbitMQ: their counts come from the broker
+ * (`queue.declare` passive), purge is the broker's; deliveries and dead letters stay in PostgreSQL.
+ */
+export class RabbitMqBackend implements QueueBackend {
+  readonly name = 'rabbitmq' as const;
+  private connection: Promise<ChannelModel> | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly fallback: PgBossBackend,
+    private readonly brokerQueues: readonly string[],
+  ) {}
+
+  private async withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    this.connection ??= connectAmqp(this.url).then((connection) => {
+      connection.on('error', () => undefined);
+      connection.on('close', () => {
+        this.connection = undefined;
+      });
+      return connection;
+    });
+    const connection = await this.connection.catch((error: unknown) => {
+      this.connection = undefined;
+      throw error;
+    });
+    // A passive declare of a missing queue closes the channel: one channel per question.
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return await work(channel);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  async counts(queue: ServiceQueue): Promise<BrokerCounts> {
+    if (!this.brokerQueues.includes(queue)) return this.fallback.counts(queue);
+    try {
+      const checked = await this.withChannel((channel) => channel.checkQueue(queue));
+      // The broker reports ready messages; unacknowledged ones are the consumers' (from our ledger's view, in flight).
+      return { ready: checked.messageCount, unacked: 0, consumers: checked.consumerCount };
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return { ready: 0, unacked: 0, consumers: 0 };
+      throw new NotificationError('unavailable', 'RabbitMQ unavailable; retry later');
+    }
+  }
+
+  async purge(
+    queue: ServiceQueue,
+  ): Promise<{ count: number; messageIds: string[]; notificationIds: string[] }> {
+    if (!this.brokerQueues.includes(queue)) return this.fallback.purge(queue);
+    const purged = await this.withChannel((channel) => channel.purgeQueue(queue)).catch(() => {
+      throw new NotificationError('unavailable', 'RabbitMQ unavailable; retry later');
+    });
+    return { count: purged.messageCount, messageIds: [], notificationIds: [] };
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) await connection.then((open) => open.close()).catch(() => undefined);
   }
 }
