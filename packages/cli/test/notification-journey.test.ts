@@ -7,7 +7,13 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createMailer, freePort, type MailMessage } from '@trustplane/kernel';
-import { createTestDatabase, type TestDatabase } from '@trustplane/kernel/testkit';
+import {
+  createTestDatabase,
+  type ExternalServer,
+  hasRabbitMqServer,
+  startRabbitMq,
+  type TestDatabase,
+} from '@trustplane/kernel/testkit';
 
 const bin = fileURLToPath(new URL('../bin/trustplane.js', import.meta.url));
 const PASSWORD = 'SecurePass123!';
@@ -18,194 +24,206 @@ const PASSWORD = 'SecurePass123!';
  * account's `email.requested` goes through its outbox and the durable queue in PostgreSQL. Every
  * token is taken from the mail in the sink, as a person would click it.
  */
-describe('account → notification journey in separate processes', () => {
-  let database: TestDatabase;
-  let dataDir: string;
-  let env: Record<string, string>;
-  let accountUrl: string;
-  const children: ChildProcess[] = [];
+function journey(label: string, options: { broker: boolean }) {
+  describe(label, {
+    skip: options.broker && !hasRabbitMqServer() && 'rabbitmq-server is not installed',
+  }, () => {
+    let broker: ExternalServer | undefined;
+    let database: TestDatabase;
+    let dataDir: string;
+    let env: Record<string, string>;
+    let accountUrl: string;
+    const children: ChildProcess[] = [];
 
-  function start(service: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [bin, 'start', service], {
-      env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    return new Promise((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout! });
-      lines.on('line', (line) => {
-        if (line.includes('"trustplane ready"')) resolve(child);
-        // Tokens never reach the logs.
-        if (/token=|"token":"[^[]/.test(line)) reject(new Error(`a token was logged: ${line}`));
+    function start(service: string): Promise<ChildProcess> {
+      const child = spawn(process.execPath, [bin, 'start', service], {
+        env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      child.once('exit', (code) => reject(new Error(`${service} exited with ${code}: ${stderr}`)));
-    });
-  }
-
-  async function stop(child: ChildProcess) {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-
-  async function mailTo(address: string, subject: RegExp, after = 0): Promise<MailMessage> {
-    const mailer = createMailer({ dataDir, from: 'x <x@localhost>' });
-    try {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const found = (await mailer.list()).filter(
-          (mail) => mail.to === address && subject.test(mail.subject) && Date.parse(mail.createdAt) >= after,
-        );
-        if (found.length > 0) return found.at(-1)!;
-        if (Date.now() > deadline) throw new Error(`no mail to ${address} matching ${subject}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      await mailer.close();
+      children.push(child);
+      let stderr = '';
+      child.stderr?.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      return new Promise((resolve, reject) => {
+        const lines = createInterface({ input: child.stdout! });
+        lines.on('line', (line) => {
+          if (line.includes('"trustplane ready"')) resolve(child);
+          // Tokens never reach the logs.
+          if (/token=|"token":"[^[]/.test(line)) reject(new Error(`a token was logged: ${line}`));
+        });
+        child.once('exit', (code) => reject(new Error(`${service} exited with ${code}: ${stderr}`)));
+      });
     }
-  }
 
-  function linkIn(mail: MailMessage): URL {
-    const match = /(http:\/\/\S+\?token=\S+)/.exec(mail.text);
-    assert.ok(match, `a link in ${mail.text}`);
-    const html = (mail.html ?? '').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
-    assert.ok(html.includes(`href="${match[1]}"`), 'the same link in the HTML part');
-    return new URL(match[1]!);
-  }
+    async function stop(child: ChildProcess) {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
 
-  async function api(method: string, url: string, body?: unknown, token?: string) {
-    const response = await fetch(`${accountUrl}${url}`, {
-      method,
-      headers: {
-        ...(body ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
+    async function mailTo(address: string, subject: RegExp, after = 0): Promise<MailMessage> {
+      const mailer = createMailer({ dataDir, from: 'x <x@localhost>' });
+      try {
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const found = (await mailer.list()).filter(
+            (mail) =>
+              mail.to === address && subject.test(mail.subject) && Date.parse(mail.createdAt) >= after,
+          );
+          if (found.length > 0) return found.at(-1)!;
+          if (Date.now() > deadline) throw new Error(`no mail to ${address} matching ${subject}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      } finally {
+        await mailer.close();
+      }
+    }
+
+    function linkIn(mail: MailMessage): URL {
+      const match = /(http:\/\/\S+\?token=\S+)/.exec(mail.text);
+      assert.ok(match, `a link in ${mail.text}`);
+      const html = (mail.html ?? '').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+      assert.ok(html.includes(`href="${match[1]}"`), 'the same link in the HTML part');
+      return new URL(match[1]!);
+    }
+
+    async function api(method: string, url: string, body?: unknown, token?: string) {
+      const response = await fetch(`${accountUrl}${url}`, {
+        method,
+        headers: {
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return {
+        status: response.status,
+        body: (await response.json().catch(() => null)) as { data: Record<string, unknown> },
+      };
+    }
+
+    before(async () => {
+      if (options.broker) broker = await startRabbitMq();
+      database = await createTestDatabase('journey');
+      dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-journey-'));
+      const accountPort = await freePort();
+      accountUrl = `http://127.0.0.1:${accountPort}`;
+      env = {
+        DATABASE_URL: database.url,
+        TRUSTPLANE_DATA_DIR: dataDir,
+        TRUSTPLANE_HOST: '127.0.0.1',
+        TRUSTPLANE_PUBLIC_HOST: '127.0.0.1',
+        ACCOUNT_PORT: String(accountPort),
+        NOTIFICATION_PORT: String(await freePort()),
+        NOTIFICATION_GRPC_PORT: String(await freePort()),
+        ACCOUNT_PASSWORD_HASH_MEMORY_KIB: '4096',
+        ACCOUNT_PASSWORD_HASH_TIME_COST: '1',
+        ACCOUNT_RATE_LIMIT_REGISTER_PER_MINUTE: '1000',
+        ACCOUNT_RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+        ...(broker ? { AMQP_URL: broker.url } : {}),
+      };
     });
-    return {
-      status: response.status,
-      body: (await response.json().catch(() => null)) as { data: Record<string, unknown> },
-    };
-  }
-
-  before(async () => {
-    database = await createTestDatabase('journey');
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-journey-'));
-    const accountPort = await freePort();
-    accountUrl = `http://127.0.0.1:${accountPort}`;
-    env = {
-      DATABASE_URL: database.url,
-      TRUSTPLANE_DATA_DIR: dataDir,
-      TRUSTPLANE_HOST: '127.0.0.1',
-      TRUSTPLANE_PUBLIC_HOST: '127.0.0.1',
-      ACCOUNT_PORT: String(accountPort),
-      NOTIFICATION_PORT: String(await freePort()),
-      NOTIFICATION_GRPC_PORT: String(await freePort()),
-      ACCOUNT_PASSWORD_HASH_MEMORY_KIB: '4096',
-      ACCOUNT_PASSWORD_HASH_TIME_COST: '1',
-      ACCOUNT_RATE_LIMIT_REGISTER_PER_MINUTE: '1000',
-      ACCOUNT_RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
-    };
-  });
-  after(async () => {
-    for (const child of children) await stop(child);
-    await database.drop();
-    await fs.rm(dataDir, { recursive: true, force: true });
-  });
-
-  test('a mail requested while notification is down is delivered once it starts; its link verifies', async () => {
-    await start('account');
-    const registered = await api('POST', '/api/v1/auth/register', {
-      email: 'jane@example.com',
-      password: PASSWORD,
-      display_name: 'Jane <Doe>',
+    after(async () => {
+      for (const child of children) await stop(child);
+      await broker?.stop();
+      await database.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
     });
-    assert.equal(registered.status, 201, JSON.stringify(registered.body));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const mailer = createMailer({ dataDir, from: 'x <x@localhost>' });
-    assert.equal((await mailer.list()).length, 0, 'no mail while notification is down');
-    await mailer.close();
 
-    await start('notification');
-    const mail = await mailTo('jane@example.com', /^Verify your email address$/);
-    assert.match(mail.text, /^Hi Jane <Doe>,/);
-    assert.ok(mail.html?.includes('Hi Jane &lt;Doe&gt;,'), 'the name is escaped in HTML');
-    const link = linkIn(mail);
-    assert.equal(link.pathname, '/verify-email');
-    const verified = await fetch(link);
-    assert.equal(verified.status, 200);
-    assert.match(await verified.text(), /is verified/);
-    const again = await fetch(link);
-    assert.equal(again.status, 400, 'the link works once');
-  });
+    test('a mail requested while notification is down is delivered once it starts; its link verifies', async () => {
+      await start('account');
+      const registered = await api('POST', '/api/v1/auth/register', {
+        email: 'jane@example.com',
+        password: PASSWORD,
+        display_name: 'Jane <Doe>',
+      });
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const mailer = createMailer({ dataDir, from: 'x <x@localhost>' });
+      assert.equal((await mailer.list()).length, 0, 'no mail while notification is down');
+      await mailer.close();
 
-  test('registering while both run: the verification mail arrives promptly', async () => {
-    const sentAt = Date.now();
-    const registered = await api('POST', '/api/v1/auth/register', {
-      email: 'sam@example.com',
-      password: PASSWORD,
-      display_name: 'Sam',
+      await start('notification');
+      const mail = await mailTo('jane@example.com', /^Verify your email address$/);
+      assert.match(mail.text, /^Hi Jane <Doe>,/);
+      assert.ok(mail.html?.includes('Hi Jane &lt;Doe&gt;,'), 'the name is escaped in HTML');
+      const link = linkIn(mail);
+      assert.equal(link.pathname, '/verify-email');
+      const verified = await fetch(link);
+      assert.equal(verified.status, 200);
+      assert.match(await verified.text(), /is verified/);
+      const again = await fetch(link);
+      assert.equal(again.status, 400, 'the link works once');
     });
-    assert.equal(registered.status, 201);
-    const mail = await mailTo('sam@example.com', /^Verify/, sentAt - 1000);
-    const verified = await fetch(linkIn(mail));
-    assert.equal(verified.status, 200);
-  });
 
-  test('password reset: the mail link opens the form, the form changes the password', async () => {
-    const asked = Date.now();
-    const requested = await api('POST', '/api/v1/auth/password-reset', { email: 'jane@example.com' });
-    assert.equal(requested.status, 200);
-    const mail = await mailTo('jane@example.com', /^Reset your password$/, asked - 1000);
-    const link = linkIn(mail);
-    assert.equal(link.pathname, '/reset-password');
-    const form = await fetch(link);
-    assert.equal(form.status, 200);
-    const changed = await fetch(`${accountUrl}/reset-password`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: link.searchParams.get('token')!, new_password: 'NewSecure456!' }),
+    test('registering while both run: the verification mail arrives promptly', async () => {
+      const sentAt = Date.now();
+      const registered = await api('POST', '/api/v1/auth/register', {
+        email: 'sam@example.com',
+        password: PASSWORD,
+        display_name: 'Sam',
+      });
+      assert.equal(registered.status, 201);
+      const mail = await mailTo('sam@example.com', /^Verify/, sentAt - 1000);
+      const verified = await fetch(linkIn(mail));
+      assert.equal(verified.status, 200);
     });
-    assert.equal(changed.status, 200);
-    const login = await api('POST', '/api/v1/auth/login', {
-      email: 'jane@example.com',
-      password: 'NewSecure456!',
-    });
-    assert.equal(login.status, 200);
-  });
 
-  test('organization invitation: the token in the mail link makes the invitee a member', async () => {
-    const owner = await api('POST', '/api/v1/auth/login', {
-      email: 'jane@example.com',
-      password: 'NewSecure456!',
+    test('password reset: the mail link opens the form, the form changes the password', async () => {
+      const asked = Date.now();
+      const requested = await api('POST', '/api/v1/auth/password-reset', { email: 'jane@example.com' });
+      assert.equal(requested.status, 200);
+      const mail = await mailTo('jane@example.com', /^Reset your password$/, asked - 1000);
+      const link = linkIn(mail);
+      assert.equal(link.pathname, '/reset-password');
+      const form = await fetch(link);
+      assert.equal(form.status, 200);
+      const changed = await fetch(`${accountUrl}/reset-password`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: link.searchParams.get('token')!, new_password: 'NewSecure456!' }),
+      });
+      assert.equal(changed.status, 200);
+      const login = await api('POST', '/api/v1/auth/login', {
+        email: 'jane@example.com',
+        password: 'NewSecure456!',
+      });
+      assert.equal(login.status, 200);
     });
-    const ownerToken = owner.body.data.access_token as string;
-    const me = await api('GET', '/api/v1/auth/whoami', undefined, ownerToken);
-    const org = me.body.data.current_org_id as string;
-    assert.ok(org, JSON.stringify(me.body));
-    const asked = Date.now();
-    const invited = await api(
-      'POST',
-      `/api/v1/organizations/${org}/members`,
-      { email: 'sam@example.com' },
-      ownerToken,
-    );
-    assert.equal(invited.status, 201, JSON.stringify(invited.body));
-    const mail = await mailTo('sam@example.com', /^You are invited to join /, asked - 1000);
-    const link = linkIn(mail);
-    const sam = await api('POST', '/api/v1/auth/login', { email: 'sam@example.com', password: PASSWORD });
-    const accepted = await api(
-      'POST',
-      '/api/v1/invitations/accept',
-      { token: link.searchParams.get('token') },
-      sam.body.data.access_token as string,
-    );
-    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
-    assert.equal(accepted.body.data.organization_id, org);
+
+    test('organization invitation: the token in the mail link makes the invitee a member', async () => {
+      const owner = await api('POST', '/api/v1/auth/login', {
+        email: 'jane@example.com',
+        password: 'NewSecure456!',
+      });
+      const ownerToken = owner.body.data.access_token as string;
+      const me = await api('GET', '/api/v1/auth/whoami', undefined, ownerToken);
+      const org = me.body.data.current_org_id as string;
+      assert.ok(org, JSON.stringify(me.body));
+      const asked = Date.now();
+      const invited = await api(
+        'POST',
+        `/api/v1/organizations/${org}/members`,
+        { email: 'sam@example.com' },
+        ownerToken,
+      );
+      assert.equal(invited.status, 201, JSON.stringify(invited.body));
+      const mail = await mailTo('sam@example.com', /^You are invited to join /, asked - 1000);
+      const link = linkIn(mail);
+      const sam = await api('POST', '/api/v1/auth/login', { email: 'sam@example.com', password: PASSWORD });
+      const accepted = await api(
+        'POST',
+        '/api/v1/invitations/accept',
+        { token: link.searchParams.get('token') },
+        sam.body.data.access_token as string,
+      );
+      assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+      assert.equal(accepted.body.data.organization_id, org);
+    });
   });
-});
+}
+
+journey('account → notification journey in separate processes', { broker: false });
+journey('the same journey with AMQP_URL (RabbitMQ carries the event)', { broker: true });
