@@ -58,7 +58,8 @@ bare.addService(loadNotificationProto().notification.NotificationService.service
       pool.query('SELECT * FROM notifications WHERE id = $1', [id]),
       pool.query('SELECT * FROM notification_recipients WHERE notification_id = $1 ORDER BY position', [id]),
     ]).then(
-      ([row, recipients]) => callback(null, toNotificationMessage({ row: row.rows[0], recipients: recipients.rows })),
+      ([row, recipients]) =>
+        callback(null, toNotificationMessage({ row: row.rows[0], recipients: recipients.rows })),
       (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
     );
   },
@@ -75,11 +76,9 @@ const bareClient = new Client(`127.0.0.1:${barePort}`, grpc.credentials.createIn
 
 function unary<T>(client: NotificationServiceClient, method: string, request: object): Promise<T> {
   return new Promise((resolve, reject) => {
-    (client as unknown as Record<string, (r: object, cb: (e: Error | null, v: T) => void) => void>)[method]!.call(
-      client,
-      request,
-      (error, value) => (error ? reject(error) : resolve(value)),
-    );
+    (client as unknown as Record<string, (r: object, cb: (e: Error | null, v: T) => void) => void>)[
+      method
+    ]!.call(client, request, (error, value) => (error ? reject(error) : resolve(value)));
   });
 }
 
