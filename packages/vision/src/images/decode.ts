@@ -39,15 +39,21 @@ export async function withImageDecodeSlot<T>(work: () => Promise<T>): Promise<T>
   try {
     return await decodeSlots(work);
   } catch (error) {
-    if (isPixelLimitError(error))
-      throw new ImageError('too_many_pixels', `image exceeds ${MAX_IMAGE_PIXELS} pixels`);
-    throw error;
+    throw isPixelLimitError(error) ? toImageError(error) : error;
   }
 }
 
 /** sharp over encoded bytes from outside, refusing (at the header) images above MAX_IMAGE_PIXELS. */
 export function openImage(bytes: Uint8Array, options: Omit<SharpOptions, 'limitInputPixels'> = {}): Sharp {
   return sharp(bytes, { ...options, limitInputPixels: MAX_IMAGE_PIXELS });
+}
+
+/** What a failed sharp task over caller-supplied bytes means: over the pixel cap, or undecodable. */
+export function toImageError(error: unknown): ImageError {
+  if (error instanceof ImageError) return error;
+  if (isPixelLimitError(error))
+    return new ImageError('too_many_pixels', `image exceeds ${MAX_IMAGE_PIXELS} pixels`);
+  return new ImageError('undecodable', error instanceof Error ? error.message : String(error));
 }
 
 function isPixelLimitError(error: unknown): boolean {
