@@ -9,6 +9,7 @@ import { createFolderRepository } from './db/folder-repository.js';
 import { createMediaRepository } from './db/media-repository.js';
 import { createSharedLinkRepository } from './db/shared-link-repository.js';
 import type { MediaDatabase } from './db/types.js';
+import { createVariantRepository } from './db/variant-repository.js';
 import { createAuthHooks } from './http/auth.js';
 import { createOrphanSweeper } from './media/orphan-sweeper.js';
 import { createUploadService } from './media/upload.js';
@@ -35,7 +36,7 @@ export function composeMedia(context: ServiceContext, settings: MediaSettings) {
   const folders = createFolderRepository(database);
   const links = createSharedLinkRepository(database);
   const bookmarks = createBookmarkRepository(database);
-  const variants = createVariantService({ objects, media, logger });
+  const variants = createVariantService({ objects, variants: createVariantRepository(database), logger });
   const upload = createUploadService({
     objects,
     media,

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { decodeRgb } from '../images/decode.js';
+import { decodeRgb, openImage, withImageDecodeSlot } from '../images/decode.js';
 
 const require = createRequire(import.meta.url);
 
@@ -106,8 +106,7 @@ async function createFaceEngine(): Promise<FaceEngine> {
 }
 
 async function decodeOriginalSize(image: Uint8Array): Promise<{ width: number; height: number }> {
-  const sharp = (await import('sharp')).default;
-  const metadata = await sharp(image).metadata();
+  const metadata = await withImageDecodeSlot(() => openImage(image).metadata());
   const rotated = (metadata.orientation ?? 1) >= 5;
   return {
     width: (rotated ? metadata.height : metadata.width) ?? 1,

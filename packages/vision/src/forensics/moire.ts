@@ -1,6 +1,6 @@
 import FFT from 'fft.js';
 import sharp from 'sharp';
-import { MAX_IMAGE_PIXELS } from '../images/decode.js';
+import { openImage, withImageDecodeSlot } from '../images/decode.js';
 import type { ForensicResult } from './ela.js';
 
 const SIZE = 256;
@@ -13,23 +13,25 @@ const SIZE = 256;
  * strongest mid/high-frequency peak with the median power of its frequency ring.
  */
 export async function moireAnalysis(image: Uint8Array): Promise<ForensicResult> {
-  const metadata = await sharp(image, { limitInputPixels: MAX_IMAGE_PIXELS }).rotate().metadata();
-  const width = metadata.autoOrient?.width ?? metadata.width ?? SIZE;
-  const height = metadata.autoOrient?.height ?? metadata.height ?? SIZE;
-  const crop = Math.min(width, height, 512);
-  const { data } = await sharp(image, { limitInputPixels: MAX_IMAGE_PIXELS })
-    .rotate()
-    .extract({
-      left: Math.floor((width - crop) / 2),
-      top: Math.floor((height - crop) / 2),
-      width: crop,
-      height: crop,
-    })
-    .resize(SIZE, SIZE, { kernel: 'cubic' })
-    .grayscale()
-    .extractChannel(0)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const { data } = await withImageDecodeSlot(async () => {
+    const metadata = await openImage(image).rotate().metadata();
+    const width = metadata.autoOrient?.width ?? metadata.width ?? SIZE;
+    const height = metadata.autoOrient?.height ?? metadata.height ?? SIZE;
+    const crop = Math.min(width, height, 512);
+    return openImage(image)
+      .rotate()
+      .extract({
+        left: Math.floor((width - crop) / 2),
+        top: Math.floor((height - crop) / 2),
+        width: crop,
+        height: crop,
+      })
+      .resize(SIZE, SIZE, { kernel: 'cubic' })
+      .grayscale()
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  });
   const window = new Float64Array(SIZE);
   for (let index = 0; index < SIZE; index += 1)
     window[index] = 0.5 - 0.5 * Math.cos((2 * Math.PI * index) / (SIZE - 1));
@@ -106,9 +108,11 @@ export async function moireAnalysis(image: Uint8Array): Promise<ForensicResult> 
   const top = Math.max(peak, 1);
   for (let index = 0; index < heat.length; index += 1)
     heat[index] = Math.min(255, Math.round(((excess[index] as number) / top) * 255));
-  const heatmap = await sharp(heat, { raw: { width: SIZE, height: SIZE, channels: 1 } })
-    .png()
-    .toBuffer();
+  const heatmap = await withImageDecodeSlot(() =>
+    sharp(heat, { raw: { width: SIZE, height: SIZE, channels: 1 } })
+      .png()
+      .toBuffer(),
+  );
   return {
     score: Math.round(score * 1000) / 1000,
     heatmap,

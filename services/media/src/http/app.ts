@@ -28,6 +28,7 @@ export async function buildMediaApp(
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
   });
+  app.metrics.registerMetric(deps.variants.generations);
   await app.register(fastifyMultipart, {
     // The store's `maxBytes` is the authoritative cap; busboy's limit only backs it up.
     limits: { fileSize: settings.maxFileSize + 1, files: 1, fields: 20, parts: 40, fieldSize: 64 * 1024 },
