@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { IncomingMessage } from 'node:http';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -43,6 +44,14 @@ function requestIdFor(request: { headers: Record<string, string | string[] | und
   return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
 }
 
+/** A request that declares a body which has not been received or read yet. */
+function bodyStillUnread(raw: IncomingMessage): boolean {
+  const length = raw.headers['content-length'];
+  const declaresBody =
+    raw.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return declaresBody && raw.complete !== true && !raw.readableEnded;
+}
+
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -78,6 +87,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.setErrorHandler((error, request, reply) => {
     // An unknown route stays a 404 even when its body fails to parse first.
     const rendered = request.is404 ? notFound(request) : render(error, request);
+    // Refused before its body was read (credentials checked in onRequest, a declared length over
+    // the limit): close the connection, or Node would go on reading the rest only to discard it.
+    if (bodyStillUnread(request.raw)) reply.header('connection', 'close');
     if (rendered.headers) reply.headers(rendered.headers);
     const serviceHeaders = (error as { headers?: Record<string, string> }).headers;
     if (serviceHeaders && typeof serviceHeaders === 'object') reply.headers(serviceHeaders);
