@@ -43,7 +43,8 @@ function assertRefusedEarly(response: StreamedResponse, status: number, code: nu
 describe('account checks credentials before reading a body', () => {
   test('protected routes: missing, wrong or unknown credentials are 401/4003 before the body', async () => {
     const path = '/api/v1/organizations';
-    for (const headers of [{}, bearer('not.a.jwt'), { 'x-api-key': 'ak_wrong' }]) {
+    const attempts: Record<string, string>[] = [{}, bearer('not.a.jwt'), { 'x-api-key': 'ak_wrong' }];
+    for (const headers of attempts) {
       const response = await send('POST', path, headers);
       assertRefusedEarly(response, 401, 4003);
       assert.equal(response.headers.connection, 'close');
