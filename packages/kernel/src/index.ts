@@ -19,3 +19,4 @@ export * from './db/sql-executor.js';
 export * from './bus/index.js';
 export * from './webhooks/index.js';
 export * from './http/redact-url.js';
+export * from './text/trim-char.js';

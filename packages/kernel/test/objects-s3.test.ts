@@ -142,6 +142,8 @@ describe('S3 object store: keys and prefixes', () => {
     }
     assert.equal(normalizeS3Prefix(undefined), '');
     assert.equal(normalizeS3Prefix('media/v1'), 'media/v1/');
+    assert.equal(normalizeS3Prefix('//media/v1///'), 'media/v1/');
+    assert.equal(normalizeS3Prefix('///'), '');
     assert.throws(() => normalizeS3Prefix('../up'), InvalidObjectKeyError);
   });
 

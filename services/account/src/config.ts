@@ -1,4 +1,9 @@
-import { PASSWORD_HASH_PARAMETERS, type PasswordHashParameters, parseEnv } from '@trustplane/kernel';
+import {
+  PASSWORD_HASH_PARAMETERS,
+  type PasswordHashParameters,
+  parseEnv,
+  trimChar,
+} from '@trustplane/kernel';
 import { z } from 'zod';
 
 const flag = (fallback: boolean) =>
@@ -100,7 +105,7 @@ export function loadAccountConfig(env: NodeJS.ProcessEnv, publicUrl: string): Ac
       secure: secure || parsed.ACCOUNT_COOKIE_SAMESITE === 'none',
     },
     csrfHeader: parsed.ACCOUNT_CSRF_HEADER.toLowerCase(),
-    frontendBaseUrl: (parsed.ACCOUNT_FRONTEND_BASE_URL ?? publicUrl).replace(/\/+$/, ''),
+    frontendBaseUrl: trimChar(parsed.ACCOUNT_FRONTEND_BASE_URL ?? publicUrl, '/', 'end'),
     apiKeyEnv: parsed.ACCOUNT_API_KEY_ENV,
     rateLimits: {
       register: parsed.ACCOUNT_RATE_LIMIT_REGISTER_PER_MINUTE,

@@ -1,4 +1,4 @@
-import { parseEnv } from '@trustplane/kernel';
+import { parseEnv, trimChar } from '@trustplane/kernel';
 import { z } from 'zod';
 
 const flag = z
@@ -58,9 +58,10 @@ export function loadMediaSettings(env: NodeJS.ProcessEnv = process.env): MediaSe
     defaultQuotaBytes: parsed.MEDIA_DEFAULT_QUOTA_BYTES,
     eagerMediumVariant: parsed.IMAGE_EAGER_MEDIUM,
     jwtPublicKeyPath: parsed.JWT_PUBLIC_KEY_PATH,
-    accountServiceUrl: parsed.ACCOUNT_SERVICE_URL.replace(/\/+$/, ''),
+    accountServiceUrl: trimChar(parsed.ACCOUNT_SERVICE_URL, '/', 'end'),
     jwtIssuer: parsed.JWT_ISSUER,
-    publicUrl: parsed.MEDIA_PUBLIC_URL?.replace(/\/+$/, ''),
+    publicUrl:
+      parsed.MEDIA_PUBLIC_URL === undefined ? undefined : trimChar(parsed.MEDIA_PUBLIC_URL, '/', 'end'),
     keyRefetchIntervalMs: parsed.JWT_KEY_REFETCH_INTERVAL_MS,
     orphanGraceMs: parsed.MEDIA_ORPHAN_GRACE_MS,
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -81,6 +81,14 @@ function rawHttpResponse(rendered: RenderedError & { requestId: string }): strin
   return `HTTP/1.1 ${rendered.statusCode} ${STATUS_CODES[rendered.statusCode] ?? 'Error'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
 }
 
+/** A request that declares a body which has not been received or read yet. */
+function bodyStillUnread(raw: IncomingMessage): boolean {
+  const length = raw.headers['content-length'];
+  const declaresBody =
+    raw.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return declaresBody && raw.complete !== true && !raw.readableEnded;
+}
+
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const render = (error: unknown, request: FastifyRequest) => {
     const normalized = normalizeError(error, request);
@@ -134,6 +142,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.setErrorHandler((error, request, reply) => {
     // An unknown route stays a 404 even when its body fails to parse first.
     const rendered = request.is404 ? notFound(request) : render(error, request);
+    // Refused before its body was read (credentials checked in onRequest, a declared length over
+    // the limit): close the connection, or Node would go on reading the rest only to discard it.
+    if (bodyStillUnread(request.raw)) reply.header('connection', 'close');
     const serviceHeaders = (error as { headers?: Record<string, string> }).headers;
     if (serviceHeaders && typeof serviceHeaders === 'object') reply.headers(serviceHeaders);
     return send(reply, rendered);

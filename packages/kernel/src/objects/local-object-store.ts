@@ -34,6 +34,7 @@ import {
   signObjectParams,
   verifySignedQuery,
 } from './signed-object-url.js';
+import { trimChar } from '../text/trim-char.js';
 
 export interface LocalObjectStoreOptions {
   rootDir: string;
@@ -110,7 +111,7 @@ async function syncDirectory(dir: string): Promise<void> {
 
 function normalizeRoutePrefix(prefix: string): string {
   if (!/^\/[A-Za-z0-9._~/-]*$/.test(prefix)) throw new RangeError(`invalid routePrefix: ${prefix}`);
-  const trimmed = prefix.replace(/\/+$/, '');
+  const trimmed = trimChar(prefix, '/', 'end');
   if (trimmed === '') throw new RangeError('routePrefix must not be "/"');
   return trimmed;
 }
@@ -140,7 +141,7 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
   const rootPrefix = rootDir.endsWith(path.sep) ? rootDir : rootDir + path.sep;
   const stagingDir = path.join(rootDir, STAGING_DIR_NAME);
   const routePrefix = normalizeRoutePrefix(options.routePrefix ?? DEFAULT_ROUTE_PREFIX);
-  const publicBaseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+  const publicBaseUrl = trimChar(options.publicBaseUrl, '/', 'end');
   const scope = options.signingScope ?? '';
   const now = options.now ?? Date.now;
   if (Buffer.byteLength(options.signingSecret) === 0) throw new RangeError('signingSecret must not be empty');

@@ -39,6 +39,7 @@ import {
   validatePresignGet,
   validatePresignPut,
 } from './presign-options.js';
+import { trimChar } from '../text/trim-char.js';
 
 export type { S3Config };
 
@@ -88,7 +89,7 @@ export function createS3Client(config: S3Config): S3Client {
 }
 
 export function normalizeS3Prefix(prefix: string | undefined): string {
-  const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
+  const trimmed = trimChar(prefix ?? '', '/');
   if (trimmed === '') return '';
   assertValidObjectKey(trimmed);
   return `${trimmed}/`;

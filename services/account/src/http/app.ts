@@ -3,6 +3,7 @@ import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import { loadAccountConfig } from '../config.js';
 import { buildDeps } from '../runtime.js';
+import { ACCOUNT_BODY_LIMITS } from './body-limits.js';
 import { csrfGate } from './cookies.js';
 import { renderAccountError } from './errors.js';
 import { rateLimitHook } from './hooks.js';
@@ -22,6 +23,8 @@ export async function buildAccountApp(context: ServiceContext, version: string):
     description: 'Authentication and RBAC source of truth.',
     version,
     renderError: renderAccountError,
+    // The profile route raises it for its `model_config`.
+    bodyLimit: ACCOUNT_BODY_LIMITS.default,
     openapi: {
       components: {
         securitySchemes: {

@@ -2,6 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Kyc } from '../kyc.js';
 import { requireOperator } from './auth-hooks.js';
+import { KYC_BODY_LIMITS } from './body-limits.js';
 import { mapDatabaseErrors } from './database-errors.js';
 import { renderKycError } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -21,6 +22,8 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
       'Auth, health, and system APIs. Session cookie `kyc_session` is set on successful login; use `credentials: "include"` for `fetch`.',
     version: kyc.version,
     renderError: renderKycError,
+    // Routes that need more (the liveness probe) raise it themselves.
+    bodyLimit: KYC_BODY_LIMITS.default,
   });
   await app.register(fastifyCookie, { secret: kyc.context.signingSecret.toString('hex') });
   await app.register(async (api) => {

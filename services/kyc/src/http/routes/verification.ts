@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { ApiKeyRow } from '../../db/api-keys-repository.js';
 import { errors } from '../../errors.js';
 import type { Kyc } from '../../kyc.js';
-import { verificationToken } from '../auth-hooks.js';
+import { verificationToken, verificationTokenFirst } from '../auth-hooks.js';
+import { KYC_BODY_LIMITS } from '../body-limits.js';
 import { documentType, errorResponses, getSessionOk, isUuid, side, uploadContentType } from '../schemas.js';
 
 declare module 'fastify' {
@@ -112,6 +113,8 @@ export function verificationRoutes(kyc: Kyc) {
     api.patch(
       '/api/verification/sessions/:sessionId',
       {
+        onRequest: verificationTokenFirst(kyc),
+        bodyLimit: KYC_BODY_LIMITS.tokenInBody,
         schema: {
           tags: ['Verification'],
           operationId: 'patchVerificationSession',
@@ -133,6 +136,8 @@ export function verificationRoutes(kyc: Kyc) {
     api.post(
       '/api/verification/sessions/:sessionId/presign',
       {
+        onRequest: verificationTokenFirst(kyc),
+        bodyLimit: KYC_BODY_LIMITS.tokenInBody,
         schema: {
           tags: ['Verification'],
           operationId: 'presignVerificationUpload',
@@ -158,6 +163,8 @@ export function verificationRoutes(kyc: Kyc) {
     api.post(
       '/api/verification/sessions/:sessionId/upload-complete',
       {
+        onRequest: verificationTokenFirst(kyc),
+        bodyLimit: KYC_BODY_LIMITS.tokenInBody,
         schema: {
           tags: ['Verification'],
           operationId: 'completeVerificationUpload',
