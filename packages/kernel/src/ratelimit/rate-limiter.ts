@@ -60,6 +60,8 @@ export interface RateLimiter {
   reward(key: string, points?: number): Promise<void>;
   /** Forgets the key: full points, no block. */
   delete(key: string): Promise<void>;
+  /** Limits the key for `seconds` from now, whatever it has consumed. */
+  block(key: string, seconds: number): Promise<void>;
   /** The key's state without consuming; `allowed` says whether one more point may be consumed now. */
   get(key: string): Promise<RateLimitDecision & { consumed: number }>;
 }
@@ -155,6 +157,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     async delete(key) {
       await limiter.delete(storageKey(key));
+    },
+    async block(key, seconds) {
+      if (!Number.isInteger(seconds) || seconds < 1) {
+        throw new RangeError('seconds to block must be a positive integer');
+      }
+      await limiter.block(storageKey(key), seconds);
     },
     async get(key) {
       const res = await limiter.get(storageKey(key));
