@@ -341,6 +341,55 @@ describe('rate limiter on postgres, specifically', () => {
   });
 });
 
+describe('limiters that refuse when the store cannot count', () => {
+  test('onStoreFailure refuse: an unreachable store limits instead of counting in memory', async () => {
+    const deadPool = createPool({
+      url: `postgresql://nobody:nothing@127.0.0.1:${await freePort()}/none`,
+      schema: 'platform',
+      max: 2,
+    });
+    try {
+      const limiter = createRateLimiter({
+        keyPrefix: uniquePrefix('refuse'),
+        points: 5,
+        durationSeconds: 60,
+        store: { kind: 'postgres', pool: deadPool },
+        onStoreFailure: 'refuse',
+      });
+      const refused = await limiter.consume('k');
+      assert.deepEqual(refused, {
+        allowed: false,
+        limit: 5,
+        remaining: 0,
+        resetAfterMs: 1000,
+        retryAfterSeconds: 1,
+      });
+      const guard = new BruteForceGuard({
+        keyPrefix: uniquePrefix('guard-dead'),
+        store: { kind: 'postgres', pool: deadPool },
+      });
+      const attempt = await guard.reserve('k');
+      assert.equal(attempt.allowed, false);
+      assert.equal(attempt.retryAfterSeconds, 1);
+    } finally {
+      await deadPool.end();
+    }
+  });
+
+  test('a brute-force guard whose store is slower than its timeout refuses the attempt', async () => {
+    const slowPool = {
+      query: () => new Promise(() => undefined),
+    } as unknown as pg.Pool;
+    const guard = new BruteForceGuard({
+      keyPrefix: uniquePrefix('guard-slow'),
+      store: { kind: 'postgres', pool: slowPool },
+      storeTimeoutMs: 50,
+    });
+    const attempts = await Promise.all(Array.from({ length: 30 }, () => guard.reserve('k')));
+    assert.ok(attempts.every((attempt) => !attempt.allowed));
+  });
+});
+
 describe('rate limiter on redis', () => {
   test('an unreachable Redis falls back to in-process limits instead of failing', async () => {
     const client = createRedisClient(`redis://127.0.0.1:${await freePort()}`);

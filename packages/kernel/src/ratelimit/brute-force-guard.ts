@@ -52,6 +52,9 @@ type BruteForceSettings = Required<
   >
 >;
 
+/** Longer than request limiters': a login under load should wait for its count, not be refused. */
+const DEFAULT_STORE_TIMEOUT_MS = 5000;
+
 export const BRUTE_FORCE_DEFAULTS: Readonly<BruteForceSettings> = Object.freeze({
   maxFailures: 10,
   windowSeconds: 15 * 60,
@@ -103,11 +106,18 @@ export class BruteForceGuard {
       durationSeconds: settings.windowSeconds,
       blockDurationSeconds: settings.lockoutSeconds,
       store: options.store,
-      ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),
+      // A per-process fallback would grant every process (and every slow-store episode) another
+      // `maxFailures` guesses: when the store cannot count an attempt, the attempt is refused.
+      onStoreFailure: 'refuse',
+      storeTimeoutMs: options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
     });
   }
 
-  /** Counts an attempt for `key` before its credential is checked; see `BruteForceAttempt`. */
+  /**
+   * Counts an attempt for `key` before its credential is checked; see `BruteForceAttempt`. When the
+   * shared store cannot answer (down, or slower than `storeTimeoutMs`) the attempt is refused with a
+   * 1-second retry rather than counted in process memory.
+   */
   async reserve(key: string): Promise<BruteForceAttempt> {
     const decision = await this.#attempts.consume(key);
     if (!decision.allowed) return this.#refused(decision.retryAfterSeconds);
@@ -122,18 +132,21 @@ export class BruteForceGuard {
       allowed: true,
       retryAfterSeconds: 0,
       attempt,
+      // Settling never fails the caller's answer: a counter the store could not update only errs
+      // on the safe side (it expires with the window), and the credential check already happened.
       succeed: async () => {
-        if (settle()) await this.#attempts.delete(key);
+        if (settle()) await this.#attempts.delete(key).catch(() => undefined);
       },
       fail: async () => {
         settle();
         const { maxFailures, lockoutSeconds } = this.#settings;
         if (attempt < maxFailures) return this.#status(attempt, false, 0);
-        await this.#attempts.block(key, lockoutSeconds);
+        // The attempt is already counted at the limit, so the key stays refused even if this fails.
+        await this.#attempts.block(key, lockoutSeconds).catch(() => undefined);
         return this.#status(maxFailures, true, lockoutSeconds);
       },
       release: async () => {
-        if (settle()) await this.#attempts.reward(key);
+        if (settle()) await this.#attempts.reward(key).catch(() => undefined);
       },
     };
   }
