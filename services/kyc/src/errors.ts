@@ -27,15 +27,27 @@ export const KYC_ERROR_STATUS = {
   LIVENESS_SERVICE_UNAVAILABLE: 503,
 } as const;
 
-export type KycErrorCode = keyof typeof KYC_ERROR_STATUS;
+/**
+ * Codes for situations the seed does not cover, in the same envelope (README, "Decisions where the
+ * seed is silent"): `RATE_LIMITED` is the per-IP limit on signup, login, session creation, uploads
+ * and liveness calls.
+ */
+export const KYC_EXTENSION_ERROR_STATUS = {
+  RATE_LIMITED: 429,
+} as const;
+
+export type KycErrorCode = keyof typeof KYC_ERROR_STATUS | keyof typeof KYC_EXTENSION_ERROR_STATUS;
+
+const STATUS_OF: Record<KycErrorCode, number> = { ...KYC_ERROR_STATUS, ...KYC_EXTENSION_ERROR_STATUS };
 
 export function kycError(
   code: KycErrorCode,
   message: string,
   fieldErrors?: Record<string, string>,
-  status: number = KYC_ERROR_STATUS[code],
+  status: number = STATUS_OF[code],
+  headers: Record<string, string> = {},
 ): ServiceError {
-  return new ServiceError(status, code, message, fieldErrors ? { fieldErrors } : {});
+  return new ServiceError(status, code, message, fieldErrors ? { fieldErrors } : {}, headers);
 }
 
 export const errors = {
@@ -63,6 +75,14 @@ export const errors = {
   storageUnavailable: () => kycError('VERIFICATION_STORAGE_NOT_CONFIGURED', 'Object storage is unavailable'),
   livenessRequestInvalid: (message = 'Unknown or already used liveness requestId') =>
     kycError('LIVENESS_REQUEST_INVALID', message, { requestId: message }),
+  rateLimited: (retryAfterSeconds: number, headers: Record<string, string>) =>
+    kycError(
+      'RATE_LIMITED',
+      `Too many requests from this address; retry in ${retryAfterSeconds} s`,
+      undefined,
+      429,
+      headers,
+    ),
   livenessUnavailable: () =>
     kycError('LIVENESS_SERVICE_UNAVAILABLE', 'The liveness validator could not be reached'),
 };
