@@ -25,6 +25,8 @@ export interface KycConfig {
   loginMaxFailures: number;
   loginBaseDelayMs: number;
   loginMaxDelayMs: number;
+  /** How long after a session expires its objects are kept before the sweep job deletes them. */
+  objectRetentionSeconds: number;
   /** Requests per minute per client IP, by family (429 `RATE_LIMITED` beyond). */
   ipRateLimits: IpRateLimits;
 }
@@ -83,6 +85,7 @@ export function loadKycConfig(env: NodeJS.ProcessEnv): KycConfig {
     loginMaxFailures: number(env.KYC_LOGIN_MAX_FAILURES, 10, 1, 1000),
     loginBaseDelayMs: number(env.KYC_LOGIN_BASE_DELAY_MS, 500, 0, 10_000),
     loginMaxDelayMs: number(env.KYC_LOGIN_MAX_DELAY_MS, 8000, 0, 60_000),
+    objectRetentionSeconds: number(env.KYC_OBJECT_RETENTION_SECONDS, 30 * 86400, 0, 10 * 365 * 86400),
     ipRateLimits: {
       signup: integer(env.KYC_RATE_LIMIT_SIGNUP_PER_MINUTE, 20),
       login: integer(env.KYC_RATE_LIMIT_LOGIN_PER_MINUTE, 30),

@@ -70,6 +70,11 @@ export const errors = {
     kycError('VERIFICATION_ASSET_NOT_FOUND', 'API key not found or already revoked', undefined, 404),
   sessionNotFound: () => kycError('VERIFICATION_SESSION_NOT_FOUND', 'Verification session not found'),
   assetNotFound: () => kycError('VERIFICATION_ASSET_NOT_FOUND', 'Verification asset not found'),
+  assetPurged: () =>
+    kycError(
+      'VERIFICATION_ASSET_NOT_FOUND',
+      "The document was deleted when the session's retention period ended",
+    ),
   invalidToken: () => kycError('VERIFICATION_INVALID_TOKEN', 'Verification token is missing or invalid'),
   expired: () => kycError('VERIFICATION_EXPIRED', 'Verification session has expired'),
   storageUnavailable: () => kycError('VERIFICATION_STORAGE_NOT_CONFIGURED', 'Object storage is unavailable'),

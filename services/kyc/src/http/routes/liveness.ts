@@ -8,7 +8,7 @@ import {
   VALIDATOR_SIGNATURE_HEADER,
 } from '../../liveness/liveness-validator.js';
 import { verificationToken } from '../auth-hooks.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, uploadHeaders } from '../schemas.js';
 import { sessionIdOf } from './verification.js';
 
 const params = z.object({ sessionId: z.string() });
@@ -83,6 +83,7 @@ export function livenessRoutes(kyc: Kyc) {
               uploadUrl: z.string().min(1),
               s3Key: z.string().min(1),
               expiresInSeconds: z.number().int(),
+              uploadHeaders: uploadHeaders,
             }),
             ...errorResponses(400, 401, 404, 410, 500, 503),
           },

@@ -5,7 +5,15 @@ import type { ApiKeyRow } from '../../db/api-keys-repository.js';
 import { errors } from '../../errors.js';
 import type { Kyc } from '../../kyc.js';
 import { verificationToken } from '../auth-hooks.js';
-import { documentType, errorResponses, getSessionOk, isUuid, side, uploadContentType } from '../schemas.js';
+import {
+  documentType,
+  errorResponses,
+  getSessionOk,
+  isUuid,
+  side,
+  uploadContentType,
+  uploadHeaders,
+} from '../schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -144,6 +152,7 @@ export function verificationRoutes(kyc: Kyc) {
               uploadUrl: z.string(),
               s3Key: z.string(),
               expiresInSeconds: z.number().int(),
+              uploadHeaders: uploadHeaders,
             }),
             ...errorResponses(400, 401, 404, 410, 500, 503),
           },
