@@ -66,8 +66,8 @@ export function registerIpLimits(app: FastifyInstance, limits: IpLimits): void {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!methods.some((method) => limits.familyOf(method, route.url))) return;
-    const schema = (route.schema ??= {});
-    schema.response = { ...(schema.response as object | undefined), 429: apiError };
+    route.schema ??= {};
+    route.schema.response = { ...(route.schema.response as object | undefined), 429: apiError };
   });
   app.addHook('onRequest', async (request, reply) => {
     const headers = await limits.enforce(request);
