@@ -3,7 +3,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, PASSWORD_VERIFY_CHANNEL } from '@trustplane/kernel';
 import { loadAccountConfig } from '../src/config.js';
-import { assertError, Harness, PASSWORD, testEnv } from './helpers.js';
+import { assertError, bearer, Harness, PASSWORD, testEnv } from './helpers.js';
 
 // Roomy per-IP windows, so only the brute-force guards stand between the guesses and the hash.
 testEnv({ ACCOUNT_LOGIN_MAX_FAILURES: '10' });
@@ -61,6 +61,35 @@ describe('login brute force under parallel guesses', () => {
     );
     assertError(locked, 429, 4008);
     assert.equal(lockedHashes, 0);
+  });
+
+  test('the current-password check of /me/password counts on the same guard: 200 parallel guesses, at most 10 hashes', async () => {
+    const user = await h.register({ ip: '198.51.100.220' });
+    const { result: responses, hashes } = await countingHashes(() =>
+      Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          h.app.inject({
+            method: 'POST',
+            url: '/api/v1/me/password',
+            remoteAddress: '198.51.100.221',
+            headers: bearer(user.accessToken),
+            payload: { current_password: `Wrong-guess-${i}!`, new_password: 'Another-Pass-123!' },
+          }),
+        ),
+      ),
+    );
+    assert.ok(hashes >= 1 && hashes <= 10, `hashes: ${hashes}`);
+    const statuses = responses.map((response) => response.statusCode);
+    assert.equal(statuses.filter((status) => status === 401).length, hashes);
+    assert.equal(statuses.filter((status) => status === 429).length, 200 - hashes);
+    // The account is locked for logins as well: it is the same secret.
+    const locked = await h.call({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      remoteAddress: '198.51.100.222',
+      payload: { email: user.email, password: PASSWORD },
+    });
+    assertError(locked, 429, 4008);
   });
 
   test('a success gives the IP its attempt back: many good logins from one IP never lock it', async () => {

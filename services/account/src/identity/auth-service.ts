@@ -506,7 +506,11 @@ export async function listSessions(deps: AccountDeps, accountId: string) {
     .execute();
 }
 
-/** Verifies the current password, stores the new one, and ends every other session. */
+/**
+ * Verifies the current password, stores the new one, and ends every other session. The check is
+ * a guess at the same secret as a login, so it counts on the account's brute-force guard (a stolen
+ * access token must not become an unthrottled password oracle).
+ */
 export async function changePassword(
   deps: AccountDeps,
   principal: Principal & { sessionId: string },
@@ -514,9 +518,30 @@ export async function changePassword(
   origin: RequestOrigin,
 ) {
   const account = await getAccount(deps.db, principal.accountId);
-  if (!account.password_hash || !(await verifyPassword(account.password_hash, input.current_password))) {
+  if (!account.password_hash) throw errors.unauthorized('Current password is incorrect');
+  const attempt = await deps.limits.accountGuard.reserve(sha256Hex(normalizeEmail(account.email ?? '')));
+  if (!attempt.allowed) {
+    deps.limits.bruteForce.inc({ event: 'locked_out', scope: 'account' });
+    throw errors.rateLimited(
+      attempt.retryAfterSeconds,
+      deps.config.bruteForce.maxFailures,
+      deps.config.bruteForce.lockoutSeconds,
+    );
+  }
+  let valid: boolean;
+  try {
+    valid = await verifyPassword(account.password_hash, input.current_password);
+  } catch (error) {
+    await attempt.release();
+    throw error;
+  }
+  if (!valid) {
+    const status = await attempt.fail();
+    deps.limits.bruteForce.inc({ event: 'failure', scope: 'account' });
+    if (status.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, status.delayMs));
     throw errors.unauthorized('Current password is incorrect');
   }
+  await attempt.succeed();
   assertPasswordPolicy('new_password', input.new_password);
   const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
   await deps.db.transaction().execute(async (trx) => {
