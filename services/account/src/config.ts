@@ -2,17 +2,11 @@ import {
   PASSWORD_HASH_PARAMETERS,
   type PasswordHashParameters,
   parseEnv,
+  parseTrustedProxies,
+  type TrustedProxies,
   trimChar,
 } from '@trustplane/kernel';
 import { z } from 'zod';
-
-const flag = (fallback: boolean) =>
-  z
-    .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
-    .optional()
-    .transform((value) =>
-      value === undefined || value === '' ? fallback : ['1', 'true', 'yes'].includes(value),
-    );
 
 const int = (fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -52,7 +46,23 @@ const accountEnvSchema = z.object({
   ACCOUNT_PASSWORD_HASH_MEMORY_KIB: int(PASSWORD_HASH_PARAMETERS.memoryCost, 1024, 1_048_576),
   ACCOUNT_PASSWORD_HASH_TIME_COST: int(PASSWORD_HASH_PARAMETERS.timeCost, 1, 20),
   ACCOUNT_REVOCATION_REFRESH_SECONDS: int(30, 1, 3600),
-  ACCOUNT_TRUST_PROXY: flag(false),
+  // Was a boolean; `true` (trust every client's X-Forwarded-For) is refused now. Unset: the
+  // platform's TRUSTPLANE_TRUSTED_PROXIES applies; `false` or an address list overrides it.
+  ACCOUNT_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      try {
+        return parseTrustedProxies(value);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${(error as Error).message}, here or in TRUSTPLANE_TRUSTED_PROXIES`,
+        });
+        return z.NEVER;
+      }
+    }),
 });
 
 export interface AccountConfig {
@@ -79,7 +89,8 @@ export interface AccountConfig {
   };
   passwordHash: PasswordHashParameters;
   revocationRefreshMs: number;
-  trustProxy: boolean;
+  /** Undefined: the platform's `TRUSTPLANE_TRUSTED_PROXIES`. */
+  trustProxy: TrustedProxies | undefined;
 }
 
 /** Service settings from the environment (see README, "Configuration"). */

@@ -39,7 +39,12 @@ export interface HttpAppOptions {
   metricsRegistry?: Registry;
   /** Turn off for benchmarks that measure the bare stack. */
   docs?: boolean;
-  trustProxy?: boolean;
+  /**
+   * Proxies whose `X-Forwarded-For` sets `request.ip`: addresses/CIDRs (or `loopback`, `linklocal`,
+   * `uniquelocal`), or `false` for none. Deliberately neither `true` nor a hop count, which would
+   * let a client that reaches the service directly pick its own IP.
+   */
+  trustProxy?: string[] | false;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -114,7 +119,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       requestIdFor(raw as unknown as { headers: Record<string, string | string[] | undefined> }),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
     forceCloseConnections: 'idle',

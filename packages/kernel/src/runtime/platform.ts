@@ -288,6 +288,7 @@ export class Platform {
           service: definition.name,
           logger,
           bodyLimit: options.bodyLimit ?? this.config.bodyLimitBytes,
+          trustProxy: options.trustProxy ?? this.config.trustedProxies,
         });
         if (objects.kind === 'local') await app.register(objectRoutes, { store: objects });
         return app;

@@ -18,8 +18,9 @@ export async function buildAccountApp(context: ServiceContext, version: string):
   const config = loadAccountConfig(process.env, context.publicUrl);
   const app = await context.createHttpApp({
     title: 'Account Service',
-    // Behind a proxy the client IP (rate limits, lockouts, sessions) comes from X-Forwarded-For.
-    trustProxy: config.trustProxy,
+    // Behind a proxy the client IP (rate limits, lockouts, sessions) comes from X-Forwarded-For,
+    // believed only from the listed proxies (platform-wide TRUSTPLANE_TRUSTED_PROXIES by default).
+    ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
     description: 'Authentication and RBAC source of truth.',
     version,
     renderError: renderAccountError,

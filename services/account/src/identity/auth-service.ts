@@ -223,9 +223,10 @@ export async function register(deps: AccountDeps, input: RegisterInput, origin: 
 }
 
 /**
- * Email + password, behind per-account and per-IP brute-force guards: a locked key is refused
- * (429) before the password is checked; each failure adds to both counters and holds the answer
- * for the progressive delay.
+ * Email + password, behind per-account and per-IP brute-force guards. The attempt is counted on
+ * both before the password is checked (so parallel guesses cannot outrun the counters), and a
+ * locked key is refused (429) without checking it; each failure holds the answer for the
+ * progressive delay. A success resets the account's counter and gives the IP its attempt back.
  */
 export async function login(
   deps: AccountDeps,
@@ -235,32 +236,38 @@ export async function login(
   const email = normalizeEmail(input.email);
   const accountKey = sha256Hex(email);
   const [byAccount, byIp] = await Promise.all([
-    deps.limits.accountGuard.check(accountKey),
-    deps.limits.ipGuard.check(origin.ip),
+    deps.limits.accountGuard.reserve(accountKey),
+    deps.limits.ipGuard.reserve(origin.ip),
   ]);
-  for (const [scope, status] of [
+  for (const [scope, attempt] of [
     ['account', byAccount],
     ['ip', byIp],
   ] as const) {
-    if (!status.allowed) {
+    if (!attempt.allowed) {
+      // The other guard's attempt was never checked: it must not count against it.
+      await Promise.all([byAccount.release(), byIp.release()]);
       deps.limits.bruteForce.inc({ event: 'locked_out', scope });
       throw errors.rateLimited(
-        status.retryAfterSeconds,
+        attempt.retryAfterSeconds,
         deps.config.bruteForce.maxFailures,
         deps.config.bruteForce.lockoutSeconds,
       );
     }
   }
-  const account = await findHumanByEmail(deps.db, email);
-  decoyHash ??= hashPassword(randomToken(16), deps.config.passwordHash);
-  const valid = account?.password_hash
-    ? await verifyPassword(account.password_hash, input.password)
-    : (await verifyPassword(await decoyHash, input.password)) && false;
+  let account: Awaited<ReturnType<typeof findHumanByEmail>>;
+  let valid: boolean;
+  try {
+    account = await findHumanByEmail(deps.db, email);
+    decoyHash ??= hashPassword(randomToken(16), deps.config.passwordHash);
+    valid = account?.password_hash
+      ? await verifyPassword(account.password_hash, input.password)
+      : (await verifyPassword(await decoyHash, input.password)) && false;
+  } catch (error) {
+    await Promise.all([byAccount.release(), byIp.release()]).catch(() => undefined);
+    throw error;
+  }
   if (!account || !valid) {
-    const [accountStatus, ipStatus] = await Promise.all([
-      deps.limits.accountGuard.fail(accountKey),
-      deps.limits.ipGuard.fail(origin.ip),
-    ]);
+    const [accountStatus, ipStatus] = await Promise.all([byAccount.fail(), byIp.fail()]);
     deps.limits.bruteForce.inc({ event: 'failure', scope: 'account' });
     deps.limits.bruteForce.inc({ event: 'failure', scope: 'ip' });
     if (account) {
@@ -277,7 +284,7 @@ export async function login(
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     throw errors.unauthorized('Invalid email or password');
   }
-  await deps.limits.accountGuard.succeed(accountKey);
+  await Promise.all([byAccount.succeed(), byIp.release()]);
   if (needsRehash(account.password_hash!, deps.config.passwordHash)) {
     const rehashed = await hashPassword(input.password, deps.config.passwordHash);
     await deps.db
@@ -499,7 +506,11 @@ export async function listSessions(deps: AccountDeps, accountId: string) {
     .execute();
 }
 
-/** Verifies the current password, stores the new one, and ends every other session. */
+/**
+ * Verifies the current password, stores the new one, and ends every other session. The check is
+ * a guess at the same secret as a login, so it counts on the account's brute-force guard (a stolen
+ * access token must not become an unthrottled password oracle).
+ */
 export async function changePassword(
   deps: AccountDeps,
   principal: Principal & { sessionId: string },
@@ -507,9 +518,30 @@ export async function changePassword(
   origin: RequestOrigin,
 ) {
   const account = await getAccount(deps.db, principal.accountId);
-  if (!account.password_hash || !(await verifyPassword(account.password_hash, input.current_password))) {
+  if (!account.password_hash) throw errors.unauthorized('Current password is incorrect');
+  const attempt = await deps.limits.accountGuard.reserve(sha256Hex(normalizeEmail(account.email ?? '')));
+  if (!attempt.allowed) {
+    deps.limits.bruteForce.inc({ event: 'locked_out', scope: 'account' });
+    throw errors.rateLimited(
+      attempt.retryAfterSeconds,
+      deps.config.bruteForce.maxFailures,
+      deps.config.bruteForce.lockoutSeconds,
+    );
+  }
+  let valid: boolean;
+  try {
+    valid = await verifyPassword(account.password_hash, input.current_password);
+  } catch (error) {
+    await attempt.release();
+    throw error;
+  }
+  if (!valid) {
+    const status = await attempt.fail();
+    deps.limits.bruteForce.inc({ event: 'failure', scope: 'account' });
+    if (status.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, status.delayMs));
     throw errors.unauthorized('Current password is incorrect');
   }
+  await attempt.succeed();
   assertPasswordPolicy('new_password', input.new_password);
   const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
   await deps.db.transaction().execute(async (trx) => {

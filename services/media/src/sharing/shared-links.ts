@@ -94,15 +94,22 @@ export function createSharedLinkService(deps: SharedLinkDeps) {
       }
       if (link.password_hash !== null) {
         if (password === undefined || password === '') throw mediaErrors.passwordRequired();
-        const guard = await deps.passwordGuard.check(link.id);
-        if (!guard.allowed) throw mediaErrors.tooManyPasswordAttempts(guard.retryAfterSeconds);
-        const check = await passwordMatches(link.password_hash, password);
+        // Counted before the hash runs, so parallel guesses cannot all reach bcrypt.
+        const attempt = await deps.passwordGuard.reserve(link.id);
+        if (!attempt.allowed) throw mediaErrors.tooManyPasswordAttempts(attempt.retryAfterSeconds);
+        let check: { ok: boolean; legacy: boolean };
+        try {
+          check = await passwordMatches(link.password_hash, password);
+        } catch (error) {
+          await attempt.release().catch(() => undefined);
+          throw error;
+        }
         if (!check.ok) {
-          const after = await deps.passwordGuard.fail(link.id);
+          const after = await attempt.fail();
           if (!after.allowed) throw mediaErrors.tooManyPasswordAttempts(after.retryAfterSeconds);
           throw mediaErrors.passwordInvalid();
         }
-        if (guard.failures > 0) await deps.passwordGuard.succeed(link.id);
+        await attempt.succeed();
         if (check.legacy) {
           await deps.links.upgradePasswordHash(
             link.id,

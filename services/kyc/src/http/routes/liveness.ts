@@ -9,7 +9,7 @@ import {
 } from '../../liveness/liveness-validator.js';
 import { verificationToken, verificationTokenFirst } from '../auth-hooks.js';
 import { KYC_BODY_LIMITS, MAX_TEXTURE_PATCH_CHARS } from '../body-limits.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, uploadHeaders } from '../schemas.js';
 import { sessionIdOf } from './verification.js';
 
 const params = z.object({ sessionId: z.string() });
@@ -88,6 +88,7 @@ export function livenessRoutes(kyc: Kyc) {
               uploadUrl: z.string().min(1),
               s3Key: z.string().min(1),
               expiresInSeconds: z.number().int(),
+              uploadHeaders: uploadHeaders,
             }),
             ...errorResponses(400, 401, 404, 410, 500, 503),
           },

@@ -6,7 +6,15 @@ import { errors } from '../../errors.js';
 import type { Kyc } from '../../kyc.js';
 import { verificationToken, verificationTokenFirst } from '../auth-hooks.js';
 import { KYC_BODY_LIMITS } from '../body-limits.js';
-import { documentType, errorResponses, getSessionOk, isUuid, side, uploadContentType } from '../schemas.js';
+import {
+  documentType,
+  errorResponses,
+  getSessionOk,
+  isUuid,
+  side,
+  uploadContentType,
+  uploadHeaders,
+} from '../schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -149,6 +157,7 @@ export function verificationRoutes(kyc: Kyc) {
               uploadUrl: z.string(),
               s3Key: z.string(),
               expiresInSeconds: z.number().int(),
+              uploadHeaders: uploadHeaders,
             }),
             ...errorResponses(400, 401, 404, 410, 500, 503),
           },
