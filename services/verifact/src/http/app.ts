@@ -1,15 +1,31 @@
-import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
+import type { VerifactDeps } from '../composition.js';
+import { tenantKeyScope } from './auth.js';
 import { renderVerifactError } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { planRoute } from './routes/plan.js';
+import { usageRoute } from './routes/usage.js';
 
-export async function buildVerifactApp(context: ServiceContext, version: string): Promise<FastifyInstance> {
-  const app = await context.createHttpApp({
+export async function buildVerifactApp(deps: VerifactDeps): Promise<FastifyInstance> {
+  const app = await deps.context.createHttpApp({
     title: 'Verifact Enterprise API',
     description: 'C2PA photo provenance for insurance claims.',
-    version,
+    version: deps.version,
     renderError: renderVerifactError,
+    openapi: {
+      components: {
+        securitySchemes: {
+          BearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'tm_<tier>_<secret>' },
+        },
+      },
+    },
   });
-  await app.register(healthRoutes(context, version));
+  await app.register(healthRoutes(deps.context, deps.version));
+  await app.register(
+    tenantKeyScope(deps, async (scope) => {
+      await scope.register(planRoute(deps));
+      await scope.register(usageRoute(deps));
+    }),
+  );
   return app;
 }
