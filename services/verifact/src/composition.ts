@@ -1,17 +1,38 @@
-import type { ServiceContext } from '@trustplane/kernel';
+import { readFileSync } from 'node:fs';
+import { deriveKey, type HostLookup, type ServiceContext } from '@trustplane/kernel';
+import { createAttestationKeys } from './attestation/attestation-keys.js';
 import { createBilling } from './billing/billing.js';
 import { loadVerifactConfig, type VerifactConfig } from './config.js';
 import { createApiKeyRepository } from './db/api-key-repository.js';
+import { createAttestationRepository } from './db/attestation-repository.js';
+import { createClaimRepository } from './db/claim-repository.js';
+import { createPhotoRepository } from './db/photo-repository.js';
 import { createRequestLogRepository } from './db/request-log-repository.js';
 import type { VerifactDatabase } from './db/tables.js';
 import { createTenantRepository } from './db/tenant-repository.js';
 import { createUsageRepository } from './db/usage-repository.js';
 import { createApiKeys } from './keys/api-keys.js';
 import { createTenants } from './tenants/tenants.js';
+import type { FetchPhotoOptions } from './verify/fetch-photo.js';
+import { createVaultOpener } from './verify/vault.js';
+import { createVerification } from './verify/verification.js';
+import { createVerifierPool } from './verify/verifier-pool.js';
 
 /** Test seams: what the composition root takes from outside besides the platform context. */
 export interface VerifactOverrides {
   config?: Partial<VerifactConfig>;
+  /** DNS for `{url}` verification (rebinding tests). */
+  urlLookup?: HostLookup;
+  /** Addresses `{url}` verification treats as public (a local server standing in for the internet). */
+  publicAddresses?: readonly string[];
+}
+
+/** c2pa-rs settings: the configured trust anchors, never a network fetch of a remote manifest. */
+function readerSettings(config: VerifactConfig): string {
+  const settings: Record<string, unknown> = { verify: { remote_manifest_fetch: false } };
+  if (config.trustAnchorsFile)
+    settings.trust = { trust_anchors: readFileSync(config.trustAnchorsFile, 'utf8') };
+  return JSON.stringify(settings);
 }
 
 /** Composition root: one set of repositories and domain modules per service context. */
@@ -23,7 +44,31 @@ export function createVerifact(context: ServiceContext, version: string, overrid
   const apiKeyRepository = createApiKeyRepository(db);
   const requestLog = createRequestLogRepository(db);
   const usage = createUsageRepository(db);
+  const claimRepository = createClaimRepository(db);
+  const photoRepository = createPhotoRepository(db);
   const billing = createBilling({ db, usage, outbox: context.outbox });
+  const attestationKeys = createAttestationKeys(
+    createAttestationRepository(db),
+    deriveKey(context.signingSecret, 'verifact:attestation-keys'),
+  );
+  const openVault = createVaultOpener(attestationKeys);
+  // Reader processes start with the first photo (or `warm()`), never for an operator command.
+  const pool = createVerifierPool({
+    processes: config.verifierProcesses,
+    memoryMb: config.verifierMemoryMb,
+    timeoutMs: config.verifierTimeoutMs,
+    queue: config.verifierQueue,
+    settings: readerSettings(config),
+    logger: context.logger,
+  });
+  context.onClose(() => pool.close());
+  const urlFetch: FetchPhotoOptions = {
+    timeoutMs: config.urlTimeoutMs,
+    maxBytes: config.maxPhotoBytes,
+    allowPrivate: config.allowPrivateUrls,
+    ...(overrides.urlLookup ? { lookup: overrides.urlLookup } : {}),
+    ...(overrides.publicAddresses ? { publicAddresses: overrides.publicAddresses } : {}),
+  };
   return {
     context,
     version,
@@ -35,6 +80,20 @@ export function createVerifact(context: ServiceContext, version: string, overrid
     requestLog,
     usage,
     billing,
+    claimRepository,
+    photoRepository,
+    attestationKeys,
+    openVault,
+    pool,
+    urlFetch,
+    verification: createVerification({
+      db,
+      pool,
+      openVault,
+      billing,
+      photos: photoRepository,
+      claims: claimRepository,
+    }),
   };
 }
 
