@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { deriveKey, type HostLookup, type ServiceContext } from '@trustplane/kernel';
 import { createAttestationKeys } from './attestation/attestation-keys.js';
 import { createBilling } from './billing/billing.js';
+import { createClaims } from './claims/claims.js';
 import { loadVerifactConfig, type VerifactConfig } from './config.js';
 import { createApiKeyRepository } from './db/api-key-repository.js';
 import { createAttestationRepository } from './db/attestation-repository.js';
@@ -10,9 +11,15 @@ import { createPhotoRepository } from './db/photo-repository.js';
 import { createRequestLogRepository } from './db/request-log-repository.js';
 import type { VerifactDatabase } from './db/tables.js';
 import { createTenantRepository } from './db/tenant-repository.js';
+import { createTriageRepository } from './db/triage-repository.js';
 import { createUsageRepository } from './db/usage-repository.js';
+import { createUserRepository } from './db/user-repository.js';
 import { createApiKeys } from './keys/api-keys.js';
+import { createPhotos } from './photos/photos.js';
+import { createReports } from './report/report.js';
 import { createTenants } from './tenants/tenants.js';
+import { createTriage } from './triage/triage.js';
+import { createUsers } from './users/users.js';
 import type { FetchPhotoOptions } from './verify/fetch-photo.js';
 import { createVaultOpener } from './verify/vault.js';
 import { createVerification } from './verify/verification.js';
@@ -46,6 +53,8 @@ export function createVerifact(context: ServiceContext, version: string, overrid
   const usage = createUsageRepository(db);
   const claimRepository = createClaimRepository(db);
   const photoRepository = createPhotoRepository(db);
+  const userRepository = createUserRepository(db);
+  const triageRepository = createTriageRepository(db);
   const billing = createBilling({ db, usage, outbox: context.outbox });
   const attestationKeys = createAttestationKeys(
     createAttestationRepository(db),
@@ -86,6 +95,32 @@ export function createVerifact(context: ServiceContext, version: string, overrid
     openVault,
     pool,
     urlFetch,
+    users: createUsers({ repository: userRepository, mailer: context.mailer, logger: context.logger }),
+    claims: createClaims({
+      db,
+      claims: claimRepository,
+      users: userRepository,
+      photos: photoRepository,
+      billing,
+    }),
+    photos: createPhotos({
+      db,
+      objects: context.objects,
+      photos: photoRepository,
+      claims: claimRepository,
+      billing,
+      logger: context.logger,
+    }),
+    triage: createTriage({
+      db,
+      pool,
+      openVault,
+      billing,
+      claims: claimRepository,
+      photos: photoRepository,
+      results: triageRepository,
+    }),
+    reports: createReports({ claims: claimRepository, photos: photoRepository, triage: triageRepository }),
     verification: createVerification({
       db,
       pool,
