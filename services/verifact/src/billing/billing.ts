@@ -99,7 +99,6 @@ export function createBilling(deps: {
         if (inserted) {
           await outbox.publish(trx, {
             topic: CAP_REACHED_TOPIC,
-            messageId: `${CAP_REACHED_TOPIC}:${tenant.id}:${cycle}`,
             payload: {
               version: 1,
               tenant: tenant.code,
