@@ -119,6 +119,21 @@ export function verifactCommands(deps: (context: ServiceContext) => VerifactDeps
       },
     },
     {
+      path: ['attestation-key', 'rotate'],
+      description:
+        'Issue a new RSA-3072 attestation key and its Ed25519-signed manifest (making the root key on first use); prints the root public key.',
+      async run(context) {
+        const rotated = await deps(context).attestationKeys.rotate();
+        return {
+          manifest: rotated.manifest,
+          rootPublicKey: rotated.rootPublicKey,
+          rootCreated: rotated.created,
+        };
+      },
+      format: (result) =>
+        `kid: ${(result.manifest as { kid: string }).kid}\nroot public key (burn into the client):\n${result.rootPublicKey}`,
+    },
+    {
       path: ['billing', 'close'],
       description: 'Mark every unbilled usage event before --through (default now) as billed.',
       options: [

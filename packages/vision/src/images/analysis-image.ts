@@ -52,6 +52,18 @@ export async function analysisImage(
       .toBuffer();
     return { bytes: jpeg, width: decoded.width, height: decoded.height, reencoded: true };
   }
+  if (
+    format === 'png' &&
+    bytes.length >= 24 &&
+    Buffer.from(bytes.subarray(12, 16)).toString('latin1') === 'IHDR'
+  ) {
+    // Dimensions straight from IHDR: refused before any decoder sees the file.
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const pixels = view.readUInt32BE(16) * view.readUInt32BE(20);
+    if (pixels > maxPixels || pixels > MAX_IMAGE_PIXELS) {
+      throw new ImageError('too_large', `image exceeds ${Math.min(maxPixels, MAX_IMAGE_PIXELS)} pixels`);
+    }
+  }
   let metadata: Metadata;
   try {
     // Header only: a 20k × 20k PNG is refused here without decoding a pixel.

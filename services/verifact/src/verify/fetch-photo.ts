@@ -4,6 +4,7 @@ import {
   assertPublicDestination,
   type HostLookup,
   isBlockedAddress,
+  isServiceError,
   pinnedLookup,
   UnsafeDestinationError,
   type VettedDestination,
@@ -75,8 +76,8 @@ function get(destination: VettedDestination, options: FetchPhotoOptions, signal:
         }
         const declared = Number(response.headers['content-length']);
         if (Number.isFinite(declared) && declared > options.maxBytes) {
-          response.destroy();
           reject(errors.payloadTooLarge(options.maxBytes));
+          response.destroy();
           return;
         }
         const chunks: Buffer[] = [];
@@ -85,8 +86,8 @@ function get(destination: VettedDestination, options: FetchPhotoOptions, signal:
           received += chunk.length;
           // Counted while streaming: a server that lies about (or omits) its length is cut off here.
           if (received > options.maxBytes) {
-            response.destroy();
             reject(errors.payloadTooLarge(options.maxBytes));
+            response.destroy();
             return;
           }
           chunks.push(chunk);
@@ -124,7 +125,7 @@ export async function fetchPhoto(input: string, options: FetchPhotoOptions): Pro
     throw errors.photoFetchFailed(`More than ${MAX_REDIRECTS} redirects`);
   } catch (error) {
     if (error instanceof UnsafeDestinationError) throw errors.invalidUrl(`url refused: ${error.message}`);
-    if ((error as { name?: string }).name === 'ServiceError') throw error;
+    if (isServiceError(error)) throw error;
     if (signal.aborted)
       throw errors.photoFetchFailed(`The photo URL did not answer within ${options.timeoutMs} ms`);
     throw errors.photoFetchFailed(`The photo could not be fetched: ${(error as Error).message}`);

@@ -120,16 +120,20 @@ export function createVerifierPool(options: VerifierPoolOptions) {
 
   function run(slot: Slot, job: Job): void {
     const id = nextId++;
-    const timer = setTimeout(() => {
+    const overrun = () => {
       options.logger.warn({ timeoutMs: options.timeoutMs }, 'c2pa read overran its deadline; process killed');
       kill(slot);
       finish(slot, { kind: 'resource_limit', reason: `read took over ${options.timeoutMs} ms` });
-    }, options.timeoutMs);
-    slot.busy = { id, job, timer };
+    };
+    // Until the process is up, only a start that hangs is caught (generously); the read's own deadline starts with the read.
+    slot.busy = { id, job, timer: setTimeout(overrun, Math.max(options.timeoutMs, 30_000)) };
     const ready = slot.child && slot.ready ? slot.ready : start(slot);
     ready.then(
       () => {
-        if (slot.busy?.id !== id) return;
+        const busy = slot.busy;
+        if (busy?.id !== id) return;
+        clearTimeout(busy.timer);
+        busy.timer = setTimeout(overrun, options.timeoutMs);
         slot.child?.send({ type: 'read', id, bytes: job.bytes, mimeType: job.mimeType });
       },
       () => {

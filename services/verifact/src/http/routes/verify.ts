@@ -70,6 +70,9 @@ export function verifyRoute(deps: VerifactDeps) {
           if (!form.photo) throw errors.validation('photo: a file field named photo is required');
           bytes = form.photo.bytes;
         } else {
+          if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+            throw errors.unsupportedContentType('multipart/form-data or application/json');
+          }
           const body = request.body as { url?: unknown } | undefined;
           if (typeof body !== 'object' || body === null || typeof body.url !== 'string' || !body.url) {
             throw errors.validation('url: send a photo as multipart/form-data or {"url": "https://…"}');
