@@ -68,7 +68,10 @@ before(async () => {
   );
 });
 after(async () => {
-  for (const server of servers) server.closeAllConnections(), server.close();
+  for (const server of servers) {
+    server.closeAllConnections();
+    server.close();
+  }
   await internet?.close();
   await slowReader?.close();
   await h?.close();

@@ -7,7 +7,7 @@ import { Harness, multipart, type TestTenant } from './support/harness.js';
 
 let h: Harness;
 let tenant: TestTenant;
-let rotated: { manifest: Record<string, string>; rootPublicKey: string };
+let rotated: { manifest: { kid: string; publicKey: string; signature: string }; rootPublicKey: string };
 
 before(async () => {
   h = await Harness.boot();
@@ -26,15 +26,18 @@ describe('attestation key', () => {
     const before = await h.call({ method: 'GET', url: '/api/v1/attestation-key' });
     assert.equal(before.statusCode, 503);
     rotated = (await h.command('attestation-key rotate')) as typeof rotated;
-    const served = (await h.call({ method: 'GET', url: '/api/v1/attestation-key' })).json();
+    const served = (await h.call({ method: 'GET', url: '/api/v1/attestation-key' })).json() as Record<
+      string,
+      string
+    >;
     assert.deepEqual(served, rotated.manifest);
     const root = createPublicKey(rotated.rootPublicKey);
-    const { signature, ...fields } = served;
+    const { signature = '', ...fields } = served;
     assert.ok(
       verify(null, Buffer.from(canonicalize(fields) as string), root, Buffer.from(signature, 'base64')),
     );
-    assert.equal(createPublicKey(served.publicKey).asymmetricKeyDetails?.modulusLength, 3072);
-    assert.match(served.signedBy, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(createPublicKey(String(served.publicKey)).asymmetricKeyDetails?.modulusLength, 3072);
+    assert.match(String((served as Record<string, string>).signedBy), /^sha256:[0-9a-f]{64}$/);
     const stored = await h.deps().database.kysely.selectFrom('attestation_keys').selectAll().execute();
     assert.ok(stored.every((row) => !row.private_key_sealed.includes('PRIVATE KEY')));
   });
@@ -46,7 +49,7 @@ describe('attestation key', () => {
       insurerCode: tenant.code,
       surveyorId: String(claim.body.surveyorId),
     };
-    const oldVault = await sealVault(rotated.manifest as never, binding);
+    const oldVault = await sealVault(rotated.manifest, binding);
     const second = (await h.command('attestation-key rotate')) as typeof rotated;
     assert.notEqual(second.manifest.kid, rotated.manifest.kid);
     assert.equal(second.rootPublicKey, rotated.rootPublicKey);
