@@ -55,7 +55,7 @@ before(async () => {
   });
   const deps = createVerifact(h.booted.context, 'test', {
     publicAddresses: ['127.0.0.2'],
-    config: { urlTimeoutMs: 1500 },
+    config: { urlTimeoutMs: 4000 },
     // The first answer is public, every later one private: a connection must use the vetted one.
     urlLookup: async () => {
       lookups += 1;
