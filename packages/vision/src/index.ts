@@ -11,3 +11,5 @@ export * from './forensics/ela.js';
 export * from './forensics/moire.js';
 export * from './mrz/glyph-classifier.js';
 export * from './mrz/glyphs.js';
+export * from './images/analysis-image.js';
+export * from './images/perceptual-hash.js';
