@@ -24,7 +24,11 @@ export interface PulseOptions {
   sampleRate?: number;
   lowHz?: number;
   highHz?: number;
-  /** Half-width of the signal bins around the peak and its harmonic. Default 0.2 Hz. */
+  /**
+   * Half-width of the signal bins around the peak and its harmonic. Default: the main lobe of
+   * the Hann window over the signal's duration (≈ 1.6 / T Hz), at least 0.15 Hz, so a pure
+   * rhythm keeps its energy in the signal bins however short the recording.
+   */
   peakHalfWidthHz?: number;
 }
 
@@ -183,7 +187,6 @@ export function estimatePulse(
   const rate = options.sampleRate ?? 15;
   const lowHz = options.lowHz ?? 0.7;
   const highHz = options.highHz ?? 4;
-  const halfWidth = options.peakHalfWidthHz ?? 0.2;
   const sorted = [...samples].sort((a, b) => a.timeMs - b.timeMs);
   const times = sorted.map((sample) => sample.timeMs);
   const r = resampleUniform(
@@ -213,6 +216,8 @@ export function estimatePulse(
   }
   if (peak < 0) return undefined;
   const f0 = freqs[peak] as number;
+  const durationS = ((times.at(-1) as number) - (times[0] as number)) / 1000;
+  const halfWidth = options.peakHalfWidthHz ?? Math.max(0.15, 1.6 / Math.max(1, durationS));
   let signal = 0;
   let noise = 0;
   for (let k = 0; k < freqs.length; k += 1) {
@@ -227,6 +232,6 @@ export function estimatePulse(
     bpm: Math.round(f0 * 60 * 10) / 10,
     snrDb: Math.round(snrDb * 100) / 100,
     sampleRate: rate,
-    durationS: Math.round(((times.at(-1) as number) - (times[0] as number)) / 10) / 100,
+    durationS: Math.round(durationS * 100) / 100,
   };
 }

@@ -446,13 +446,17 @@ export async function truncateFile(source: string, fraction: number): Promise<st
   return out;
 }
 
-/** A copy with a block of random bytes written over its middle. */
-export async function corruptFile(source: string): Promise<string> {
+/**
+ * A copy with random bytes written over part of it: `middle` damages 2 % of the file from 30 %
+ * in (the container's framing breaks mid-stream), `header` its first 64 bytes (unreadable).
+ */
+export async function corruptFile(source: string, where: 'middle' | 'header' = 'middle'): Promise<string> {
   const bytes = Buffer.from(await fs.readFile(source));
-  const start = Math.floor(bytes.length * 0.3);
-  for (let index = start; index < Math.min(bytes.length, start + 4096); index += 1)
+  const start = where === 'header' ? 0 : Math.floor(bytes.length * 0.3);
+  const length = where === 'header' ? 64 : Math.ceil(bytes.length * 0.02);
+  for (let index = start; index < Math.min(bytes.length, start + length); index += 1)
     bytes[index] = Math.floor(Math.random() * 256);
-  const out = `${source}.corrupt${path.extname(source)}`;
+  const out = `${source}.${where}-corrupt${path.extname(source)}`;
   await fs.writeFile(out, bytes);
   return out;
 }
