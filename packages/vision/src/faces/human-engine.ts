@@ -152,7 +152,8 @@ async function createHumanEngine(): Promise<HumanEngine> {
   return {
     modelVersions,
     async detectRgb(rgb, width, height, options = {}) {
-      const tensor = tf.tensor4d(rgb, [1, height, width, 3], 'int32');
+      // Float32 input: tfjs copies it to the WASM heap as is (an int32 tensor from bytes costs ~6× more).
+      const tensor = tf.tensor4d(Float32Array.from(rgb), [1, height, width, 3], 'float32');
       try {
         const result = await human.detect(tensor, {
           face: {

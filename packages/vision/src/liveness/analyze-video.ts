@@ -354,14 +354,15 @@ async function analyzeFile(
     specularFlatness: signals.specularFlatness,
   };
 
-  // Descriptors: the best frontal frame (eyes open, closest to the neutral pose) and three
-  // frames spread over the video, each on the worker that still holds it.
+  // Descriptors: the best frontal frame (eyes open, closest to the neutral pose) and two
+  // frames spread over the video, each on the worker that still holds it. The passive
+  // anti-spoof/liveness models run on the frontal frame and the first of the others.
   const single = frames.filter((frame) => frame.faces.length === 1);
   const openEar = median(track.map((sample) => sample.ear)) ?? 0;
   const frontal = single
     .filter((frame) => (frame.faces[0]?.ear ?? 0) >= openEar * 0.9)
     .sort((a, b) => frontalness(a, neutral) - frontalness(b, neutral))[0];
-  const spread = [1 / 6, 1 / 2, 5 / 6]
+  const spread = [1 / 4, 3 / 4]
     .map((share) =>
       single.reduce<FrameAnalysis | undefined>(
         (best, frame) =>
@@ -372,15 +373,17 @@ async function analyzeFile(
       ),
     )
     .filter((frame): frame is FrameAnalysis => frame !== undefined && frame.index !== frontal?.index);
-  const describe = (frame: FrameAnalysis) => {
+  const describe = (frame: FrameAnalysis, passive: boolean) => {
     const worker = owners.get(frame.index);
     return worker
-      ? pool.request<DescriptorResult>(worker, { type: 'descriptor', index: frame.index, passive: true })
+      ? pool.request<DescriptorResult>(worker, { type: 'descriptor', index: frame.index, passive })
       : Promise.resolve<DescriptorResult>({ descriptor: null, faces: 0 });
   };
   const [frontalDescriptor, ...spreadDescriptors] = await Promise.all([
-    frontal ? describe(frontal) : Promise.resolve<DescriptorResult>({ descriptor: null, faces: 0 }),
-    ...[...new Map(spread.map((frame) => [frame.index, frame])).values()].map(describe),
+    frontal ? describe(frontal, true) : Promise.resolve<DescriptorResult>({ descriptor: null, faces: 0 }),
+    ...[...new Map(spread.map((frame) => [frame.index, frame])).values()].map((frame, k) =>
+      describe(frame, k === 0),
+    ),
   ]);
   if (frontal) {
     const face = frontal.faces[0] as FrameAnalysis['faces'][number];
