@@ -72,7 +72,7 @@ describe('liveness video analysis', () => {
   async function analyze(input: string | Uint8Array, documentPortrait?: Uint8Array) {
     const result = await analyzeLivenessVideo(input, {
       challenge: CHALLENGE,
-      ...(documentPortrait ? { documentPortrait } : {}),
+      ...(documentPortrait ? { documentPortrait, includeBestFrame: true } : {}),
     });
     for (const code of result.failureCodes) assert.ok(KNOWN_CODES.has(code), code);
     return result;
@@ -111,6 +111,8 @@ describe('liveness video analysis', () => {
       signals.bestFrontalFrame &&
         Math.abs(signals.bestFrontalFrame.yaw - (signals.neutralPose?.yaw ?? 0)) < 8,
     );
+    const jpeg = signals.bestFrontalFrame?.jpeg;
+    assert.ok(jpeg && jpeg[0] === 0xff && jpeg[1] === 0xd8, 'the best frontal frame as a JPEG');
     assert.equal(typeof signals.antispoof, 'number');
     assert.equal(typeof signals.liveness, 'number');
     assert.deepEqual(
@@ -207,6 +209,14 @@ describe('liveness video analysis', () => {
       assert.deepEqual(result.failureCodes, ['VIDEO_UNREADABLE']);
       assert.equal(result.checks.video.readable, false);
     }
+    // An HLS playlist posing as a video: ffmpeg must neither parse it nor fetch its segment.
+    const playlist = `${live.path}.playlist.webm`;
+    files.push(playlist);
+    await fs.writeFile(
+      playlist,
+      '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:///etc/hostname\n#EXT-X-ENDLIST\n',
+    );
+    assert.deepEqual((await analyze(playlist)).failureCodes, ['VIDEO_UNREADABLE']);
     const tooLarge = await analyzeLivenessVideo(new Uint8Array(2048), {
       challenge: CHALLENGE,
       maxBytes: 1024,

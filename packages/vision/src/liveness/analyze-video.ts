@@ -26,6 +26,8 @@ import { type LivenessWorkerPool, livenessWorkerPool, type PoolWorker } from './
 export const LIVENESS_THRESHOLDS = {
   /** Frames per second sampled from the video (container timestamps kept). */
   sampleRate: 10,
+  /** Frames are analysed at most this large (longest side, px): a selfie's face is then ≈ the mesh model's 192 px input. */
+  frameMaxSide: 480,
   /** Shortest analysable recording. */
   minDurationMs: 2500,
   /** Share of sampled frames that must show a face. */
@@ -69,6 +71,8 @@ export interface LivenessAnalysisOptions {
   maxBytes?: number;
   /** Only the first part of a longer video is analysed. Default 20 s. */
   maxDurationMs?: number;
+  /** Return the best frontal frame as a JPEG (evidence for a reviewer). Default false. */
+  includeBestFrame?: boolean;
   /** Worker pool; default the process's shared pool. */
   pool?: LivenessWorkerPool;
 }
@@ -114,7 +118,7 @@ export interface LivenessAnalysis {
     liveness: number | null;
     faceSimilarityScore: number | null;
     faceDistance: number | null;
-    bestFrontalFrame: { index: number; timeMs: number; yaw: number; pitch: number } | null;
+    bestFrontalFrame: { index: number; timeMs: number; yaw: number; pitch: number; jpeg?: Uint8Array } | null;
     streamErrors: string[];
   };
   timingMs: { decode: number; total: number };
@@ -183,8 +187,8 @@ function videoFailure(
  * Server-side liveness from a recorded video (WebM, MP4, anything the bundled ffmpeg reads):
  * decode with ffmpeg at `LIVENESS_THRESHOLDS.sampleRate` frames per second on the container's
  * timestamps; per frame, in worker threads, the face mesh (human), head pose by solvePnP on a
- * generic 3-D face, eye aspect ratio, skin colour, and on every fifth frame the moiré and
- * glare measures; then the challenge, rPPG pulse, single face, identity across frames
+ * generic 3-D face, eye aspect ratio, skin colour, and the moiré and
+ * glare measures (every tenth frame); then the challenge, rPPG pulse, single face, identity across frames
  * (face-api descriptors) and the match with the document portrait.
  *
  * A video that cannot be read gives a failed analysis with `VIDEO_UNREADABLE`, never an
@@ -242,6 +246,7 @@ async function analyzeFile(
   try {
     decoded = await decodeVideo(filePath, {
       sampleRate: thresholds.sampleRate,
+      maxSide: thresholds.frameMaxSide,
       maxDurationMs: options.maxDurationMs ?? 20_000,
       onFrame: async (frame, index) => {
         // Bounded hand-off: at most two frames queued per worker.
@@ -251,7 +256,7 @@ async function analyzeFile(
         pending.push(
           pool.request<FrameAnalysis>(
             worker,
-            { type: 'frame', index, frame, screen: index % 5 === 2, keep: true },
+            { type: 'frame', index, frame, screen: index % 10 === 5, keep: true },
             [frame.data.buffer as ArrayBuffer],
           ),
         );
@@ -393,6 +398,13 @@ async function analyzeFile(
       yaw: Math.round(face.yaw * 10) / 10,
       pitch: Math.round(face.pitch * 10) / 10,
     };
+  }
+  if (frontal && signals.bestFrontalFrame && options.includeBestFrame) {
+    const worker = owners.get(frontal.index);
+    const jpeg = worker
+      ? await pool.request<Uint8Array | null>(worker, { type: 'frame-jpeg', index: frontal.index })
+      : null;
+    if (jpeg) signals.bestFrontalFrame.jpeg = jpeg;
   }
   const reference = frontalDescriptor?.descriptor ?? null;
   const distances = reference

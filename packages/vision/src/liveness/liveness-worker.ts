@@ -5,8 +5,10 @@
  * the frames it picks after seeing the whole video.
  */
 import { parentPort } from 'node:worker_threads';
+import sharp from 'sharp';
 import { loadFaceEngine } from '../faces/face-engine.js';
 import { loadHumanEngine } from '../faces/human-engine.js';
+import { MAX_IMAGE_PIXELS } from '../images/decode.js';
 import {
   type FrameAnalysis,
   faceMoirePeak,
@@ -21,6 +23,7 @@ export type WorkerRequest =
   | { id: number; type: 'frame'; index: number; frame: VideoFrame; screen: boolean; keep: boolean }
   | { id: number; type: 'descriptor'; index: number; passive: boolean }
   | { id: number; type: 'image-descriptor'; bytes: Uint8Array }
+  | { id: number; type: 'frame-jpeg'; index: number }
   | { id: number; type: 'release' };
 
 export interface DescriptorResult {
@@ -103,6 +106,17 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         descriptor: faces[0] ? Array.from(faces[0].descriptor) : null,
         faces: faces.length,
       } satisfies DescriptorResult;
+    }
+    case 'frame-jpeg': {
+      const frame = kept.get(request.index);
+      if (!frame) return null;
+      const jpeg = await sharp(frame.data, {
+        raw: { width: frame.width, height: frame.height, channels: 3 },
+        limitInputPixels: MAX_IMAGE_PIXELS,
+      })
+        .jpeg({ quality: 85 })
+        .toBuffer();
+      return new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.length);
     }
     case 'release':
       kept.clear();

@@ -59,6 +59,11 @@ export class VideoDecodeError extends Error {
   }
 }
 
+/** Demuxers allowed: WebM/Matroska (MediaRecorder in Chromium and Firefox) and MP4/QuickTime (Safari, phones). */
+export const VIDEO_FORMATS = 'matroska,webm,mov,mp4,m4a,3gp,3g2,mj2';
+/** Decoders allowed: what those recorders produce. */
+export const VIDEO_CODECS = 'vp8,vp9,h264,hevc,av1,libaom-av1';
+
 const SHOWINFO = /\[Parsed_showinfo[^\]]*\].*?\bn:\s*(\d+).*?\bpts_time:\s*(-?[\d.]+)(?:.*?\bs:(\d+)x(\d+))?/;
 const INPUT = /Input #0, ([^,]+(?:,[^,\s]+)*), from/;
 const STREAM = /Stream #0:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})/;
@@ -87,6 +92,15 @@ export async function decodeVideo(filePath: string, options: DecodeVideoOptions 
     'level+info',
     '-threads',
     '1',
+    // Untrusted input: only local-file reads, only the containers and codecs browsers record
+    // (a playlist or concat file posing as a video could otherwise make ffmpeg fetch URLs or
+    // read other files).
+    '-protocol_whitelist',
+    'file',
+    '-format_whitelist',
+    VIDEO_FORMATS,
+    '-codec_whitelist',
+    VIDEO_CODECS,
     '-i',
     filePath,
     '-t',
@@ -110,26 +124,36 @@ export async function decodeVideo(filePath: string, options: DecodeVideoOptions 
   let backlog = 0;
   const times: number[] = [];
   let size: { width: number; height: number } | undefined;
-  let pending: Buffer[] = [];
+  const pending: Buffer[] = [];
   let pendingBytes = 0;
   let stderrTail = '';
   let stderrAll = '';
   let frameWork: Promise<void> = Promise.resolve();
 
+  /** Copies the next `length` bytes out of the queued chunks (each byte is copied once). */
+  const take = (length: number): Uint8Array => {
+    const out = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const chunk = pending[0] as Buffer;
+      const count = Math.min(length - filled, chunk.length);
+      out.set(chunk.subarray(0, count), filled);
+      filled += count;
+      if (count === chunk.length) pending.shift();
+      else pending[0] = chunk.subarray(count);
+    }
+    pendingBytes -= length;
+    return out;
+  };
+
   const emitFrames = () => {
     if (!size) return;
     const frameBytes = size.width * size.height * 3;
-    const ready = Math.min(Math.floor(pendingBytes / frameBytes), times.length - result.frameCount);
-    if (ready <= 0) return;
-    // One concatenation per batch (stderr's timestamps can lag stdout's pixels by many frames).
-    const joined = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
-    for (let batch = 0; batch < ready; batch += 1) {
-      const start = batch * frameBytes;
+    // stderr's timestamps can lag stdout's pixels: a frame is emitted once both are there.
+    while (pendingBytes >= frameBytes && times.length > result.frameCount) {
       const index = result.frameCount;
       const frame: VideoFrame = {
-        data: new Uint8Array(
-          joined.buffer.slice(joined.byteOffset + start, joined.byteOffset + start + frameBytes),
-        ),
+        data: take(frameBytes),
         width: size.width,
         height: size.height,
         timeMs: (times[index] as number) * 1000,
@@ -149,9 +173,6 @@ export async function decodeVideo(filePath: string, options: DecodeVideoOptions 
           });
       }
     }
-    const rest = joined.subarray(ready * frameBytes);
-    pending = rest.length ? [rest] : [];
-    pendingBytes = rest.length;
   };
 
   child.stdout.on('data', (chunk: Buffer) => {
