@@ -71,6 +71,12 @@ export interface LivenessAnalysisOptions {
   maxBytes?: number;
   /** Only the first part of a longer video is analysed. Default 20 s. */
   maxDurationMs?: number;
+  /**
+   * The document portrait's 128-d face-api descriptor when the caller already has it (kyc's
+   * document analysis computes it): saves detecting the face again (≈ 0.6 s of CPU).
+   * Takes precedence over `documentPortrait`.
+   */
+  documentDescriptor?: ArrayLike<number>;
   /** Return the best frontal frame as a JPEG (evidence for a reviewer). Default false. */
   includeBestFrame?: boolean;
   /** Worker pool; default the process's shared pool. */
@@ -126,6 +132,12 @@ export interface LivenessAnalysis {
 
 export class LivenessInputError extends Error {
   override readonly name = 'LivenessInputError';
+}
+
+function validateOptions(options: LivenessAnalysisOptions): void {
+  validateChallenge(options.challenge);
+  if (options.documentDescriptor && options.documentDescriptor.length !== 128)
+    throw new LivenessInputError('documentDescriptor must be a 128-d face-api descriptor');
 }
 
 function validateChallenge(challenge: readonly ChallengeStep[]): void {
@@ -200,7 +212,7 @@ export async function analyzeLivenessVideo(
   options: LivenessAnalysisOptions,
 ): Promise<LivenessAnalysis> {
   const started = performance.now();
-  validateChallenge(options.challenge);
+  validateOptions(options);
   const maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
   let filePath: string;
   let tempDir: string | undefined;
@@ -219,28 +231,39 @@ export async function analyzeLivenessVideo(
   }
   const pool = options.pool ?? livenessWorkerPool();
   const owners = new Map<number, PoolWorker>();
+  const video = nextVideoId;
+  nextVideoId += 1;
   try {
-    return await analyzeFile(filePath, options, pool, owners, started);
+    return await analyzeFile(filePath, options, pool, owners, video, started);
   } finally {
-    await Promise.allSettled(pool.all().map((worker) => pool.request(worker, { type: 'release' })));
+    await Promise.allSettled(pool.all().map((worker) => pool.request(worker, { type: 'release', video })));
     if (tempDir) await fs.rm(tempDir, { recursive: true, force: true });
   }
 }
+
+/** Names each analysis's frames in the workers, so concurrent analyses on one pool stay apart. */
+let nextVideoId = 1;
 
 async function analyzeFile(
   filePath: string,
   options: LivenessAnalysisOptions,
   pool: LivenessWorkerPool,
   owners: Map<number, PoolWorker>,
+  video: number,
   started: number,
 ): Promise<LivenessAnalysis> {
   const thresholds = LIVENESS_THRESHOLDS;
   // The portrait's descriptor is computed while the video decodes.
-  const portrait = options.documentPortrait
-    ? pool
-        .request<DescriptorResult>(pool.pick(), { type: 'image-descriptor', bytes: options.documentPortrait })
-        .catch((): DescriptorResult => ({ descriptor: null, faces: 0 }))
-    : undefined;
+  const portrait = options.documentDescriptor
+    ? Promise.resolve<DescriptorResult>({ descriptor: Array.from(options.documentDescriptor), faces: 1 })
+    : options.documentPortrait
+      ? pool
+          .request<DescriptorResult>(pool.pick(), {
+            type: 'image-descriptor',
+            bytes: options.documentPortrait,
+          })
+          .catch((): DescriptorResult => ({ descriptor: null, faces: 0 }))
+      : undefined;
   const pending: Promise<FrameAnalysis>[] = [];
   let decoded: Awaited<ReturnType<typeof decodeVideo>>;
   try {
@@ -256,7 +279,7 @@ async function analyzeFile(
         pending.push(
           pool.request<FrameAnalysis>(
             worker,
-            { type: 'frame', index, frame, screen: index % 10 === 5, keep: true },
+            { type: 'frame', video, index, frame, screen: index % 10 === 5, keep: true },
             [frame.data.buffer as ArrayBuffer],
           ),
         );
@@ -381,7 +404,7 @@ async function analyzeFile(
   const describe = (frame: FrameAnalysis, passive: boolean) => {
     const worker = owners.get(frame.index);
     return worker
-      ? pool.request<DescriptorResult>(worker, { type: 'descriptor', index: frame.index, passive })
+      ? pool.request<DescriptorResult>(worker, { type: 'descriptor', video, index: frame.index, passive })
       : Promise.resolve<DescriptorResult>({ descriptor: null, faces: 0 });
   };
   const [frontalDescriptor, ...spreadDescriptors] = await Promise.all([
@@ -402,7 +425,7 @@ async function analyzeFile(
   if (frontal && signals.bestFrontalFrame && options.includeBestFrame) {
     const worker = owners.get(frontal.index);
     const jpeg = worker
-      ? await pool.request<Uint8Array | null>(worker, { type: 'frame-jpeg', index: frontal.index })
+      ? await pool.request<Uint8Array | null>(worker, { type: 'frame-jpeg', video, index: frontal.index })
       : null;
     if (jpeg) signals.bestFrontalFrame.jpeg = jpeg;
   }

@@ -20,11 +20,19 @@ import type { VideoFrame } from './video-decode.js';
 
 export type WorkerRequest =
   | { id: number; type: 'warm' }
-  | { id: number; type: 'frame'; index: number; frame: VideoFrame; screen: boolean; keep: boolean }
-  | { id: number; type: 'descriptor'; index: number; passive: boolean }
+  | {
+      id: number;
+      type: 'frame';
+      video: number;
+      index: number;
+      frame: VideoFrame;
+      screen: boolean;
+      keep: boolean;
+    }
+  | { id: number; type: 'descriptor'; video: number; index: number; passive: boolean }
   | { id: number; type: 'image-descriptor'; bytes: Uint8Array }
-  | { id: number; type: 'frame-jpeg'; index: number }
-  | { id: number; type: 'release' };
+  | { id: number; type: 'frame-jpeg'; video: number; index: number }
+  | { id: number; type: 'release'; video: number };
 
 export interface DescriptorResult {
   descriptor: number[] | null;
@@ -38,7 +46,12 @@ export type WorkerResponse =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string };
 
-const kept = new Map<number, VideoFrame>();
+/** Frames kept per video being analysed (several analyses can share a worker). */
+const kept = new Map<number, Map<number, VideoFrame>>();
+
+function keptFrame(video: number, index: number): VideoFrame | undefined {
+  return kept.get(video)?.get(index);
+}
 
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.type) {
@@ -68,12 +81,19 @@ async function handle(request: WorkerRequest): Promise<unknown> {
           if (peak !== undefined) analysis.moirePeak = peak;
           analysis.specularFlatness = specularFlatness(frame, main.box);
         }
-        if (request.keep && faces.length === 1) kept.set(request.index, frame);
+        if (request.keep && faces.length === 1) {
+          let frames = kept.get(request.video);
+          if (!frames) {
+            frames = new Map();
+            kept.set(request.video, frames);
+          }
+          frames.set(request.index, frame);
+        }
       }
       return analysis;
     }
     case 'descriptor': {
-      const frame = kept.get(request.index);
+      const frame = keptFrame(request.video, request.index);
       if (!frame) return { descriptor: null, faces: 0 } satisfies DescriptorResult;
       const engine = await loadFaceEngine();
       const faces = await engine.detectFrame(frame, {
@@ -108,7 +128,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       } satisfies DescriptorResult;
     }
     case 'frame-jpeg': {
-      const frame = kept.get(request.index);
+      const frame = keptFrame(request.video, request.index);
       if (!frame) return null;
       const jpeg = await sharp(frame.data, {
         raw: { width: frame.width, height: frame.height, channels: 3 },
@@ -119,7 +139,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.length);
     }
     case 'release':
-      kept.clear();
+      kept.delete(request.video);
       return null;
   }
 }
