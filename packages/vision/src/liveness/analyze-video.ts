@@ -276,13 +276,15 @@ async function analyzeFile(
         await pool.waitForCapacity(pool.size * 2);
         const worker = pool.pick();
         owners.set(index, worker);
-        pending.push(
-          pool.request<FrameAnalysis>(
-            worker,
-            { type: 'frame', video, index, frame, screen: index % 10 === 5, keep: true },
-            [frame.data.buffer as ArrayBuffer],
-          ),
+        const analysis = pool.request<FrameAnalysis>(
+          worker,
+          { type: 'frame', video, index, frame, screen: index % 10 === 5, keep: true },
+          [frame.data.buffer as ArrayBuffer],
         );
+        // Handled where it is awaited; this keeps a worker failure mid-decode from surfacing as
+        // an unhandled rejection (which would end the process) before then.
+        analysis.catch(() => undefined);
+        pending.push(analysis);
       },
     });
   } catch (error) {
