@@ -41,6 +41,7 @@ export interface EarSample {
 }
 
 export interface BlinkEvent {
+  /** Last open frame before and first reopened frame after the closure. */
   startMs: number;
   endMs: number;
   /** Time of the lowest EAR. */
@@ -54,7 +55,7 @@ export interface BlinkOptions {
   closedRatio?: number;
   /** …and back above this fraction afterwards. Default 0.88. */
   reopenRatio?: number;
-  /** Longest closure still counted as a blink (longer: eyes closed, not a blink). Default 700 ms. */
+  /** Longest closure (first to last closed frame) still counted as a blink; longer is eyes kept closed. Default 700 ms. */
   maxDurationMs?: number;
   /** Half-width of the window the baseline (median EAR) is taken over. Default 1500 ms. */
   baselineWindowMs?: number;
@@ -99,7 +100,9 @@ export function detectBlinks(samples: readonly EarSample[], options: BlinkOption
     if (index >= samples.length) break; // never reopened within the video
     const startMs = startIndex > 0 ? (samples[startIndex - 1] as EarSample).timeMs : sample.timeMs;
     const endMs = (samples[index] as EarSample).timeMs;
-    if (endMs - startMs <= maxDurationMs + 200)
+    // How long the eye was seen closed: first to last closed frame.
+    const closedMs = (samples[index - 1] as EarSample).timeMs - sample.timeMs;
+    if (closedMs <= maxDurationMs)
       blinks.push({
         startMs,
         endMs,
