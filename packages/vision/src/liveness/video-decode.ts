@@ -64,9 +64,52 @@ export const VIDEO_FORMATS = 'matroska,webm,mov,mp4,m4a,3gp,3g2,mj2';
 /** Decoders allowed: what those recorders produce. */
 export const VIDEO_CODECS = 'vp8,vp9,h264,hevc,av1,libaom-av1';
 
-const SHOWINFO = /\[Parsed_showinfo[^\]]*\].*?\bn:\s*(\d+).*?\bpts_time:\s*(-?[\d.]+)(?:.*?\bs:(\d+)x(\d+))?/;
 const INPUT = /Input #0, ([^,]+(?:,[^,\s]+)*), from/;
-const STREAM = /Stream #0:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})/;
+const DIMENSIONS = /\b(\d{2,5})x(\d{2,5})\b/;
+
+/**
+ * The value after ` key:` in an ffmpeg log line (`pts_time:1.23`), read with `indexOf` rather
+ * than a lazy-quantifier regex: the lines echo stream metadata, so they are client-influenced.
+ */
+function fieldAfter(line: string, key: string): string | undefined {
+  let at = line.indexOf(` ${key}:`);
+  if (at < 0) return undefined;
+  at += key.length + 2;
+  while (line[at] === ' ') at += 1;
+  let end = at;
+  while (end < line.length && line[end] !== ' ') end += 1;
+  return end > at ? line.slice(at, end) : undefined;
+}
+
+/** `[Parsed_showinfo_2 @ 0x…] n:   3 pts: … pts_time:0.2 … s:640x480 …` → time and frame size. */
+export function parseShowinfoLine(
+  line: string,
+): { time: number; width?: number; height?: number } | undefined {
+  if (!line.includes('[Parsed_showinfo')) return undefined;
+  const frame = fieldAfter(line, 'n');
+  const time = fieldAfter(line, 'pts_time');
+  if (frame === undefined || !/^\d+$/.test(frame) || time === undefined || !/^-?[\d.]+$/.test(time))
+    return undefined;
+  const size = fieldAfter(line, 's');
+  const dimensions = size ? /^(\d+)x(\d+)$/.exec(size) : null;
+  return dimensions
+    ? { time: Number(time), width: Number(dimensions[1]), height: Number(dimensions[2]) }
+    : { time: Number(time) };
+}
+
+/** `Stream #0:0…: Video: vp8 (…), yuv420p, 640x480, …` → codec and source size. */
+export function parseVideoStreamLine(
+  line: string,
+): { codec: string; width: number; height: number } | undefined {
+  if (!line.includes('Stream #0:')) return undefined;
+  const at = line.indexOf(': Video: ');
+  if (at < 0) return undefined;
+  const rest = line.slice(at + ': Video: '.length);
+  const codec = /^\w+/.exec(rest)?.[0];
+  const dimensions = DIMENSIONS.exec(rest);
+  if (!codec || !dimensions) return undefined;
+  return { codec, width: Number(dimensions[1]), height: Number(dimensions[2]) };
+}
 
 /**
  * Decodes a video file with ffmpeg into RGB frames with their container timestamps.
@@ -190,10 +233,10 @@ export async function decodeVideo(filePath: string, options: DecodeVideoOptions 
   });
 
   function parseLine(line: string) {
-    const info = SHOWINFO.exec(line);
+    const info = parseShowinfoLine(line);
     if (info) {
-      times.push(Number(info[2]));
-      if (!size && info[3] && info[4]) size = { width: Number(info[3]), height: Number(info[4]) };
+      times.push(info.time);
+      if (!size && info.width && info.height) size = { width: info.width, height: info.height };
       return;
     }
     if (!result.container) {
@@ -201,11 +244,11 @@ export async function decodeVideo(filePath: string, options: DecodeVideoOptions 
       if (input) result.container = input[1];
     }
     if (!result.codec) {
-      const stream = STREAM.exec(line);
+      const stream = parseVideoStreamLine(line);
       if (stream) {
-        result.codec = stream[1];
-        result.sourceWidth = Number(stream[2]);
-        result.sourceHeight = Number(stream[3]);
+        result.codec = stream.codec;
+        result.sourceWidth = stream.width;
+        result.sourceHeight = stream.height;
       }
     }
     if (/^\[(?:[^\]]*\]\s*\[)?(error|fatal)\]/.test(line) || /\[(error|fatal)\]/.test(line))
