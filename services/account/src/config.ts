@@ -46,7 +46,6 @@ const accountEnvSchema = z.object({
   ACCOUNT_LOGIN_MAX_DELAY_MS: int(5000, 0, 60_000),
   ACCOUNT_PASSWORD_HASH_MEMORY_KIB: int(PASSWORD_HASH_PARAMETERS.memoryCost, 1024, 1_048_576),
   ACCOUNT_PASSWORD_HASH_TIME_COST: int(PASSWORD_HASH_PARAMETERS.timeCost, 1, 20),
-  ACCOUNT_REVOCATION_REFRESH_SECONDS: int(30, 1, 3600),
   ACCOUNT_TRUST_PROXY: flag(false),
 });
 
@@ -73,7 +72,6 @@ export interface AccountConfig {
     maxDelayMs: number;
   };
   passwordHash: PasswordHashParameters;
-  revocationRefreshMs: number;
   trustProxy: boolean;
 }
 
@@ -121,7 +119,6 @@ export function loadAccountConfig(env: NodeJS.ProcessEnv, publicUrl: string): Ac
       timeCost: parsed.ACCOUNT_PASSWORD_HASH_TIME_COST,
       parallelism: PASSWORD_HASH_PARAMETERS.parallelism,
     },
-    revocationRefreshMs: parsed.ACCOUNT_REVOCATION_REFRESH_SECONDS * 1000,
     trustProxy: parsed.ACCOUNT_TRUST_PROXY,
   };
 }
