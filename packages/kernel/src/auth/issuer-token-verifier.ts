@@ -101,34 +101,37 @@ function tokenErrorFrom(error: unknown): Error {
       return new TokenError('invalid_signature', 'token signature is invalid');
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
       return new TokenError('algorithm', 'token algorithm is not accepted');
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return new TokenError('unknown_key', 'token is signed with an unknown key');
-    case 'ERR_JWKS_TIMEOUT':
-    case 'ERR_JWKS_INVALID':
-      return new IssuerKeysUnavailableError('the issuer keys could not be fetched', { cause: error });
-    case 'ERR_JOSE_GENERIC':
-      // Fetch failures (non-200, unparseable body) surface as generic JOSE errors.
-      return new IssuerKeysUnavailableError('the issuer keys could not be fetched', { cause: error });
     default:
-      if (error instanceof TypeError && (error as { cause?: unknown }).cause !== undefined) {
-        // fetch() network failure (connection refused, DNS).
-        return new IssuerKeysUnavailableError('the issuer keys could not be reached', { cause: error });
-      }
       return new TokenError('malformed', 'token is malformed');
   }
 }
 
-type KeyResolver = ((header: { alg?: string; kid?: string }) => Promise<CryptoKey>) & {
-  close?(): void;
-};
+/** Key lookup through the JWKS: no matching key is the token's fault, anything else the fetch's. */
+function jwksKeyResolver(jwks: RemoteJWKSet): KeyResolver {
+  return async (header) => {
+    try {
+      return await jwks(header);
+    } catch (error) {
+      const code = (error as { code?: string } | null)?.code;
+      if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS')
+        throw new TokenError('unknown_key', 'token is signed with an unknown key');
+      throw new IssuerKeysUnavailableError('the issuer keys could not be fetched', { cause: error });
+    }
+  };
+}
+
+type KeyResolver = (header: { alg?: string; kid?: string }) => Promise<CryptoKey>;
 
 function fileKeyResolver(file: string): KeyResolver {
   let cached: { mtimeMs: number; pem: string; keys: Map<string, CryptoKey> } | undefined;
   return async (header) => {
-    const stats = await fs.stat(file);
-    if (!cached || cached.mtimeMs !== stats.mtimeMs) {
-      cached = { mtimeMs: stats.mtimeMs, pem: await fs.readFile(file, 'utf8'), keys: new Map() };
+    try {
+      const stats = await fs.stat(file);
+      if (!cached || cached.mtimeMs !== stats.mtimeMs) {
+        cached = { mtimeMs: stats.mtimeMs, pem: await fs.readFile(file, 'utf8'), keys: new Map() };
+      }
+    } catch (error) {
+      throw new IssuerKeysUnavailableError(`the public key file cannot be read: ${file}`, { cause: error });
     }
     const alg = header.alg ?? '';
     let key = cached.keys.get(alg);
@@ -174,7 +177,7 @@ export class IssuerTokenVerifier {
         timeoutDuration: keys.timeoutMs ?? 5000,
       });
       this.#jwks = jwks;
-      this.#resolveKey = (header) => jwks(header);
+      this.#resolveKey = jwksKeyResolver(jwks);
       const every = keys.refreshIntervalMs ?? 5 * 60_000;
       this.#refreshTimer = setInterval(() => void this.refreshKeys(), every);
       this.#refreshTimer.unref();

@@ -38,7 +38,7 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
           201: sharedLinkSchema.extend({ token: z.string(), share_url: z.string() }),
         },
       },
-      preHandler: deps.auth.require('media:download'),
+      onRequest: deps.auth.require('media:download'),
     },
     async (request, reply) => {
       const body = request.body ?? { visibility: 'restricted' as const };
@@ -68,7 +68,7 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
         querystring: z.object({ password: z.string().max(200).optional() }),
         headers: z.object({ 'x-share-password': z.string().max(200).optional() }),
       },
-      preHandler: deps.auth.optional(),
+      onRequest: deps.auth.optional(),
     },
     async (request, reply) => {
       const password = request.headers['x-share-password'] ?? request.query.password;
@@ -103,7 +103,7 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
         querystring: paginationQuery,
         response: { 200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }) },
       },
-      preHandler: deps.auth.require('media:download'),
+      onRequest: deps.auth.require('media:download'),
     },
     async (request) => {
       const { page, per_page: perPage } = request.query;
@@ -121,7 +121,7 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
         params: idParams,
         response: { 200: z.object({ deleted: z.literal(true), id: z.string() }) },
       },
-      preHandler: deps.auth.require('media:download'),
+      onRequest: deps.auth.require('media:download'),
     },
     async (request) => {
       await deps.sharing.delete(principalOf(request), request.params.id);

@@ -24,7 +24,7 @@ export async function uploadRoutes(app: FastifyInstance, { deps }: { deps: Media
         }),
         response: { 201: mediaSchema },
       },
-      preHandler: deps.auth.require('media:upload'),
+      onRequest: deps.auth.require('media:upload'),
     },
     async (request, reply) => {
       const principal = principalOf(request);
