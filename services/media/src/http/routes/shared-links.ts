@@ -112,12 +112,40 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
     },
   );
 
+  routes.get(
+    '/media/:id/shared-links',
+    {
+      schema: {
+        tags: ['shared-links'],
+        summary: 'List every shared link to one of my media (extension)',
+        description:
+          'Owner only: every link to the media, whoever created it (an organization member with read access may have). Tokens are never listed.',
+        params: idParams,
+        querystring: paginationQuery,
+        response: { 200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }) },
+      },
+      onRequest: deps.auth.require('media:download'),
+    },
+    async (request) => {
+      const { page, per_page: perPage } = request.query;
+      const { items, total } = await deps.sharing.listForMedia(
+        principalOf(request),
+        request.params.id,
+        page,
+        perPage,
+      );
+      return paged(items.map(sharedLinkJson), total, page, perPage);
+    },
+  );
+
   routes.delete(
     '/shared-links/:id',
     {
       schema: {
         tags: ['shared-links'],
         summary: 'Delete Shared Link',
+        description:
+          "Revokes a link. Its creator may, and so may the owner of the media it points to (extension: an owner can end links organization members made to the owner's files).",
         params: idParams,
         response: { 200: z.object({ deleted: z.literal(true), id: z.string() }) },
       },
