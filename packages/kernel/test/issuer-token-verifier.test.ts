@@ -16,14 +16,32 @@ import {
   isLoopbackHost,
 } from '../src/auth/issuer-token-verifier.js';
 import { RevocationList } from '../src/auth/revocation-list.js';
-import { createPool } from '../src/db/database.js';
+import { createDatabase, createPool } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { generateSigningKey, JwtKeyRing, TokenError, type TokenErrorReason } from '../src/secrets/index.js';
+import { createRedisClient } from '../src/ratelimit/redis-client.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
+import { hasRedisServer, startRedisServer } from '../src/testkit/external-servers.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const migrations = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
 const ISSUER = 'trustplane-account';
+/** The promise under test: a revocation committed in one process is honoured by another within this. */
+const PROPAGATION_MS = 1000;
+
+/** Verifies until the verifier refuses the token or the budget is spent; the last outcome. */
+async function refusedWithin(check: IssuerTokenVerifier, token: string): Promise<unknown> {
+  const deadline = Date.now() + PROPAGATION_MS;
+  for (;;) {
+    try {
+      await check.verify(token);
+    } catch (error) {
+      return error;
+    }
+    if (Date.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -276,6 +294,81 @@ describe('IssuerTokenVerifier', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('two processes: each its own pool, revocation list and verifier', () => {
+    async function processVerifier(options: { listen?: boolean; redisUrl?: string } = {}) {
+      const ownPool = createPool({ url: database.url, schema: 'platform', max: 2 });
+      const redis = options.redisUrl ? createRedisClient(options.redisUrl) : undefined;
+      const list = new RevocationList({
+        pool: ownPool,
+        logger,
+        reloadIntervalMs: 10 * 60_000,
+        ...(options.listen === false ? { listen: false } : {}),
+        ...(redis ? { redis } : {}),
+      });
+      await list.start();
+      const check = new IssuerTokenVerifier({
+        issuer: ISSUER,
+        keys: { jwksUrl: issuer.url, refetchIntervalMs: 0 },
+        revocations: list,
+      });
+      return {
+        list,
+        check,
+        async close() {
+          check.close();
+          await list.stop();
+          redis?.disconnect();
+          await ownPool.end();
+        },
+      };
+    }
+
+    test('a session revoked in the issuing process is refused by the other within a second (NOTIFY)', async () => {
+      const issuing = await processVerifier();
+      const trusting = await processVerifier();
+      const issuerDb = createDatabase({ url: database.url, schema: 'issuer' });
+      try {
+        const sid = randomUUID();
+        const token = await issuer.sign({ sid });
+        await trusting.check.verify(token);
+        // The issuer's own transaction; only the NOTIFY on commit can tell the other process.
+        await issuerDb.transaction((trx) =>
+          issuing.list.record(trx, [{ kind: 'session', id: sid, until: new Date(Date.now() + 60_000) }]),
+        );
+        const error = await refusedWithin(trusting.check, token);
+        assert.ok(error instanceof TokenError && error.reason === 'revoked', String(error));
+      } finally {
+        await issuing.close();
+        await trusting.close();
+        await issuerDb.close();
+      }
+    });
+
+    test('with Redis, a process that cannot LISTEN refuses it within a second too', {
+      skip: hasRedisServer() ? false : 'redis-server is not installed (apt-get install redis-server)',
+    }, async () => {
+      const redisServer = await startRedisServer();
+      const issuing = await processVerifier({ redisUrl: redisServer.url });
+      const trusting = await processVerifier({ redisUrl: redisServer.url, listen: false });
+      const issuerDb = createDatabase({ url: database.url, schema: 'issuer' });
+      try {
+        const token = await issuer.sign({});
+        const { jti } = await trusting.check.verify(token);
+        const recorded = await issuerDb.transaction((trx) =>
+          issuing.list.record(trx, [{ kind: 'token', id: jti, until: new Date(Date.now() + 60_000) }]),
+        );
+        issuing.list.announce(recorded);
+        const error = await refusedWithin(trusting.check, token);
+        assert.ok(error instanceof TokenError && error.reason === 'revoked', String(error));
+      } finally {
+        await issuing.close();
+        await trusting.close();
+        await issuerDb.close();
+        await redisServer.stop();
+      }
+    });
   });
 
   test('the JWKS URL must be https unless its host is loopback', () => {

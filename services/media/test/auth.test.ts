@@ -4,8 +4,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateSigningKey, JwtKeyRing } from '@trustplane/kernel';
+import { ConfigError, generateSigningKey, JwtKeyRing } from '@trustplane/kernel';
 import { bootService } from '@trustplane/kernel/testkit';
+import { accountKeySource } from '../src/composition.js';
+import { loadMediaSettings } from '../src/config.js';
 import { createMediaService } from '../src/index.js';
 import {
   ALL_PERMISSIONS,
@@ -262,5 +264,36 @@ describe('JWT_PUBLIC_KEY_PATH', () => {
       await booted.close();
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('where account keys come from', () => {
+  test('JWT_PUBLIC_KEY_PATH, else the JWKS of ACCOUNT_SERVICE_URL (https unless loopback), else the local default', () => {
+    const settings = (env: Record<string, string>) => loadMediaSettings(env);
+    assert.deepEqual(
+      accountKeySource(
+        settings({ JWT_PUBLIC_KEY_PATH: '/etc/keys/account.pem', ACCOUNT_SERVICE_URL: 'https://a.example' }),
+      ),
+      { publicKeyFile: '/etc/keys/account.pem' },
+    );
+    assert.deepEqual(accountKeySource(settings({ ACCOUNT_SERVICE_URL: 'https://account.example.com/' })), {
+      jwksUrl: 'https://account.example.com/.well-known/jwks.json',
+      refetchIntervalMs: 1000,
+    });
+    assert.equal(
+      (accountKeySource(settings({})) as { jwksUrl: string }).jwksUrl,
+      'http://127.0.0.1:8874/.well-known/jwks.json',
+      'no public_key.pem in the working directory: account on its default port',
+    );
+    for (const url of ['http://127.0.0.1:8874', 'http://localhost:8874', 'http://[::1]:8874']) {
+      assert.ok(settings({ ACCOUNT_SERVICE_URL: url }));
+    }
+    assert.throws(
+      () => settings({ ACCOUNT_SERVICE_URL: 'http://account.internal:8874' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /ACCOUNT_SERVICE_URL: must use https unless its host is loopback/.test(error.message),
+    );
+    assert.equal(settings({}).jwtIssuer, 'trustplane-account');
   });
 });

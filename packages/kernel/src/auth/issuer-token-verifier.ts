@@ -152,8 +152,9 @@ function fileKeyResolver(file: string): KeyResolver {
  * that trust it: signature by a key of the issuer (its JWKS, or a PEM file), `iss`, `exp`, a
  * `token_use` of `access` (the issuer's refresh and password-reset tokens are refused), `sub` and
  * `jti`, and that neither the token nor its session is revoked (`RevocationList`, in memory).
- * A verified token is remembered until its `exp`, so a repeated token costs one map lookup plus
- * the revocation check; entries whose key left the JWKS are forgotten at the next refresh.
+ * A verified token is remembered until its `exp` (least recently used evicted first), so a
+ * repeated token costs one map lookup plus the revocation check; entries whose key left the JWKS
+ * are forgotten at the next refresh.
  */
 export class IssuerTokenVerifier {
   readonly #options: IssuerTokenVerifierOptions;
@@ -214,8 +215,12 @@ export class IssuerTokenVerifier {
   async verify(token: string): Promise<VerifiedIssuerToken> {
     const cached = this.#verified.get(token);
     if (cached) {
-      if (cached.token.exp * 1000 > Date.now()) return this.#unlessRevoked(cached.token);
       this.#verified.delete(token);
+      if (cached.token.exp * 1000 > Date.now()) {
+        // Re-inserted: the Map's order is then least recently used first, the eviction order.
+        this.#verified.set(token, cached);
+        return this.#unlessRevoked(cached.token);
+      }
     }
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
       throw new TokenError('malformed', 'token is malformed');
@@ -252,7 +257,7 @@ export class IssuerTokenVerifier {
       claims: payload,
     };
     if (this.#verified.size >= this.#cacheSize) {
-      // Oldest first: a Map iterates in insertion order.
+      // Least recently used first: a Map iterates in insertion order.
       this.#verified.delete(this.#verified.keys().next().value as string);
     }
     this.#verified.set(token, { token: verified, kid });
