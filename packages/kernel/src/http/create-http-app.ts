@@ -107,7 +107,11 @@ const REFUSED_BODY_LINGER_MS = 2000;
  */
 function drainThenCut(raw: IncomingMessage): void {
   let drained = 0;
-  const cut = () => raw.socket?.destroy();
+  // Injected requests (light-my-request) have a stand-in socket without destroy().
+  const cut = () => {
+    const socket = raw.socket as { destroy?: unknown } | null | undefined;
+    if (typeof socket?.destroy === 'function') (raw.socket as { destroy(): void }).destroy();
+  };
   const timer = setTimeout(cut, REFUSED_BODY_LINGER_MS);
   timer.unref();
   raw.on('data', (chunk: Buffer) => {
