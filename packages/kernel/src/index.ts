@@ -1,7 +1,9 @@
+export * from './auth/index.js';
 export * from './config/platform-config.js';
 export * from './db/database.js';
 export * from './db/embedded-postgres.js';
 export * from './db/migrate.js';
+export * from './db/pg-listener.js';
 export * from './db/probe.js';
 export * from './http/create-http-app.js';
 export * from './http/errors.js';
@@ -19,3 +21,4 @@ export * from './db/sql-executor.js';
 export * from './bus/index.js';
 export * from './webhooks/index.js';
 export * from './http/redact-url.js';
+export * from './text/trim-char.js';

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { pino } from 'pino';
 import { ConfigError, loadPlatformConfig, resolvePorts } from '../src/config/platform-config.js';
+import { createHttpApp } from '../src/http/create-http-app.js';
 
 describe('platform config', () => {
   test('embedded defaults when nothing is set', () => {
@@ -89,5 +91,66 @@ describe('platform config', () => {
     );
     assert.throws(() => resolvePorts('kyc', { http: 4488 }, { KYC_PORT: 'eighty' }), /KYC_PORT/);
     assert.throws(() => resolvePorts('kyc', { http: 4488 }, { KYC_PORT: '70000' }), ConfigError);
+  });
+
+  test('trusted proxies: none by default; addresses, CIDRs and named ranges; never everyone or a hop count', () => {
+    assert.equal(loadPlatformConfig({}, '/repo').trustedProxies, false);
+    assert.equal(loadPlatformConfig({ TRUSTPLANE_TRUSTED_PROXIES: 'false' }, '/repo').trustedProxies, false);
+    assert.deepEqual(
+      loadPlatformConfig(
+        { TRUSTPLANE_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7 ,loopback,fd00::/8' },
+        '/repo',
+      ).trustedProxies,
+      ['10.0.0.0/8', '192.168.1.7', 'loopback', 'fd00::/8'],
+    );
+    for (const [value, reason] of [
+      ['true', /would trust X-Forwarded-For from any client/],
+      ['*', /would trust X-Forwarded-For from any client/],
+      ['2', /hop count trusts whoever connects directly/],
+      ['10.0.0.300', /invalid IP address/],
+      ['10.0.0.0/40', /invalid range/],
+      ['10.0.0.1,,10.0.0.2', /empty entry/],
+    ] as const) {
+      assert.throws(
+        () => loadPlatformConfig({ TRUSTPLANE_TRUSTED_PROXIES: value }, '/repo'),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError, value);
+          assert.equal(error.issues.length, 1, value);
+          assert.match(error.issues[0]!, /^TRUSTPLANE_TRUSTED_PROXIES: /, value);
+          assert.match(error.issues[0]!, reason, value);
+          return true;
+        },
+      );
+    }
+  });
+
+  test('X-Forwarded-For sets request.ip only when the peer is a listed proxy', async () => {
+    const ipOf = async (trustProxy: string[] | false) => {
+      const app = await createHttpApp({
+        service: 'test',
+        title: 'test',
+        version: '1',
+        logger: pino({ level: 'silent' }),
+        renderError: (error) => ({ statusCode: error.statusCode, body: { message: error.message } }),
+        docs: false,
+        trustProxy,
+      });
+      app.get('/ip', async (request) => ({ ip: request.ip }));
+      try {
+        // light-my-request connects from 127.0.0.1.
+        const response = await app.inject({
+          method: 'GET',
+          url: '/ip',
+          headers: { 'x-forwarded-for': '203.0.113.9' },
+        });
+        return response.json().ip as string;
+      } finally {
+        await app.close();
+      }
+    };
+    assert.equal(await ipOf(false), '127.0.0.1');
+    assert.equal(await ipOf(['10.0.0.0/8']), '127.0.0.1');
+    assert.equal(await ipOf(['loopback']), '203.0.113.9');
+    assert.equal(await ipOf([]), '127.0.0.1');
   });
 });

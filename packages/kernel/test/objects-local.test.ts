@@ -11,6 +11,7 @@ import {
   createObjectStore,
   InvalidObjectKeyError,
   type LocalObjectStore,
+  ObjectExistsError,
   ObjectIntegrityError,
   ObjectNotFoundError,
   ObjectTooLargeError,
@@ -199,6 +200,41 @@ describe('local object store', () => {
       expectedSha256: sha256(body).toUpperCase(),
     });
     assert.equal(ok.sha256, sha256(body));
+  });
+
+  test('createOnly writes a new object and refuses an existing one, leaving it untouched', async () => {
+    const first = await store.put('once/a.txt', Buffer.from('first'), { createOnly: true });
+    assert.equal(first.sha256, sha256('first'));
+    await assert.rejects(
+      store.put('once/a.txt', Buffer.from('second'), { createOnly: true }),
+      (error: unknown) => error instanceof ObjectExistsError && error.key === 'once/a.txt',
+    );
+    assert.equal(await text((await store.get('once/a.txt')).body), 'first');
+    assert.equal((await store.head('once/a.txt'))?.sha256, sha256('first'));
+    assert.deepEqual(await fs.readdir(path.join(rootDir, '.staging')), []);
+    // A plain put still replaces; a prefix is not an object to collide with.
+    await store.put('once/a.txt', Buffer.from('third'));
+    assert.equal(await text((await store.get('once/a.txt')).body), 'third');
+    await assert.rejects(store.put('once', Buffer.from('x'), { createOnly: true }), InvalidObjectKeyError);
+  });
+
+  test('deletePrefix removes every object under the prefix, and nothing else', async () => {
+    await store.put('sweep/s1/uploads/front/a.jpg', Buffer.from('a'));
+    await store.put('sweep/s1/uploads/back/b.jpg', Buffer.from('b'));
+    await store.put('sweep/s1/analysis/x/ela.png', Buffer.from('c'));
+    await store.put('sweep/s10/kept.jpg', Buffer.from('d'));
+    await store.put('sweep/s1.jpg', Buffer.from('e'));
+    assert.equal(await store.deletePrefix('sweep/s1/'), 3);
+    assert.equal(await store.head('sweep/s1/uploads/front/a.jpg'), undefined);
+    assert.equal(await store.head('sweep/s1/analysis/x/ela.png'), undefined);
+    assert.ok(await store.head('sweep/s10/kept.jpg'));
+    assert.ok(await store.head('sweep/s1.jpg'));
+    await assert.rejects(fs.stat(path.join(rootDir, 'sweep', 's1')), { code: 'ENOENT' });
+    assert.equal(await store.deletePrefix('sweep/s1/'), 0);
+    assert.equal(await store.deletePrefix('nothing/here/'), 0);
+    for (const bad of ['sweep/s1', '../sweep/', '/', '.staging/']) {
+      await assert.rejects(store.deletePrefix(bad), InvalidObjectKeyError, bad);
+    }
   });
 
   test('keys that could escape the root or alias internal files are refused everywhere', async () => {

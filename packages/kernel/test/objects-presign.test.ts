@@ -329,6 +329,71 @@ describe('presigned object URLs through objectRoutes', () => {
     });
   });
 
+  describe('create-only PUT URLs', () => {
+    test('the first upload is stored; replaying the URL, even with the same bytes, is 412 and changes nothing', async () => {
+      const key = 'once/document.png';
+      const first = Buffer.from('the analysed document');
+      const presigned = await store.presignPut(key, {
+        contentType: 'image/png',
+        contentLength: first.length,
+        expiresInSeconds: 300,
+        createOnly: true,
+      });
+      assert.match(presigned.url, /&once=1&sig=/);
+      assert.deepEqual(presigned.headers, {
+        'content-type': 'image/png',
+        'content-length': String(first.length),
+      });
+      assert.equal((await putWith(presigned.url, first, presigned.headers)).statusCode, 200);
+
+      const other = Buffer.from('another document!!!!!');
+      assert.equal(other.length, first.length);
+      for (const body of [other, first]) {
+        const replay = await putWith(presigned.url, body, presigned.headers);
+        assert.equal(replay.statusCode, 412, replay.body);
+        assert.equal(errorCode(replay), 'object_exists');
+      }
+      assert.deepEqual(await fs.readFile(path.join(rootDir, 'once', 'document.png')), first);
+      assert.equal((await store.head(key))?.sha256, sha256(first));
+    });
+
+    test('the create-only mark is signed: dropping it from the URL is refused', async () => {
+      const body = Buffer.from('abc');
+      const presigned = await store.presignPut('once/marked.png', {
+        contentType: 'image/png',
+        contentLength: body.length,
+        expiresInSeconds: 300,
+        createOnly: true,
+      });
+      const parsed = new URL(presigned.url);
+      parsed.searchParams.delete('once');
+      const stripped = await putWith(parsed.pathname + parsed.search, body, presigned.headers);
+      assert.equal(stripped.statusCode, 403);
+      assert.equal(errorCode(stripped), 'invalid_signature');
+      const forged = await putWith(withParam(presigned.url, 'once', '0'), body, presigned.headers);
+      assert.equal(forged.statusCode, 403);
+    });
+
+    test('two racing create-only uploads to one key: exactly one is stored', async () => {
+      const key = 'once/raced.bin';
+      const bodies = [Buffer.from('aaaaaaaa'), Buffer.from('bbbbbbbb')];
+      const responses = await Promise.all(
+        bodies.map(async (body) => {
+          const presigned = await store.presignPut(key, {
+            contentType: 'application/octet-stream',
+            contentLength: body.length,
+            expiresInSeconds: 300,
+            createOnly: true,
+          });
+          return putWith(presigned.url, body, presigned.headers);
+        }),
+      );
+      assert.deepEqual(responses.map((response) => response.statusCode).sort(), [200, 412]);
+      const winner = bodies[responses.findIndex((response) => response.statusCode === 200)]!;
+      assert.deepEqual(await fs.readFile(path.join(rootDir, 'once', 'raced.bin')), winner);
+    });
+  });
+
   describe('presigned GET', () => {
     const body = Buffer.from('downloadable contents');
     before(async () => {
@@ -397,6 +462,26 @@ describe('presigned object URLs through objectRoutes', () => {
       assert.equal(response.headers['content-length'], String(body.length));
       assert.equal(response.headers['content-type'], 'application/pdf');
       assert.equal(response.body, '');
+    });
+
+    test('a GET bound to a sha-256 serves only that content', async () => {
+      const bound = await store.presignGet('docs/report.pdf', { expiresInSeconds: 60, sha256: sha256(body) });
+      assert.match(bound.url, /&sha256=[0-9a-f]{64}&sig=/);
+      const served = await app.inject({ method: 'GET', url: target(bound.url) });
+      assert.equal(served.statusCode, 200);
+      assert.deepEqual(served.rawPayload, body);
+
+      const stale = await store.presignGet('docs/report.pdf', {
+        expiresInSeconds: 60,
+        sha256: sha256('what was recorded once'),
+      });
+      for (const method of ['GET', 'HEAD'] as const) {
+        const refused = await app.inject({ method, url: target(stale.url) });
+        assert.equal(refused.statusCode, 412, method);
+        if (method === 'GET') assert.equal(errorCode(refused), 'content_changed');
+      }
+      const unbound = await app.inject({ method: 'GET', url: withParam(stale.url, 'sha256', sha256(body)) });
+      assert.equal(unbound.statusCode, 403);
     });
 
     test('expired, tampered and missing-object GETs are refused', async () => {

@@ -11,6 +11,7 @@ import {
   createS3Client,
   createS3ObjectStore,
   InvalidObjectKeyError,
+  ObjectExistsError,
   ObjectIntegrityError,
   ObjectNotFoundError,
   ObjectTooLargeError,
@@ -142,6 +143,8 @@ describe('S3 object store: keys and prefixes', () => {
     }
     assert.equal(normalizeS3Prefix(undefined), '');
     assert.equal(normalizeS3Prefix('media/v1'), 'media/v1/');
+    assert.equal(normalizeS3Prefix('//media/v1///'), 'media/v1/');
+    assert.equal(normalizeS3Prefix('///'), '');
     assert.throws(() => normalizeS3Prefix('../up'), InvalidObjectKeyError);
   });
 
@@ -198,6 +201,25 @@ describe('S3 object store: presigned URLs', () => {
       'content-length': '7',
       'x-amz-checksum-sha256': Buffer.from(hash, 'hex').toString('base64'),
       'x-amz-meta-sha256': hash,
+    });
+  });
+
+  test('a create-only presigned PUT signs If-None-Match: * (S3 refuses a second write with 412)', async () => {
+    const presigned = await store.presignPut('uploads/once.jpg', {
+      contentType: 'image/jpeg',
+      contentLength: 10,
+      expiresInSeconds: 900,
+      createOnly: true,
+    });
+    const url = new URL(presigned.url);
+    assert.equal(
+      url.searchParams.get('X-Amz-SignedHeaders'),
+      'content-length;content-type;host;if-none-match',
+    );
+    assert.deepEqual(presigned.headers, {
+      'content-type': 'image/jpeg',
+      'content-length': '10',
+      'if-none-match': '*',
     });
   });
 
@@ -314,6 +336,87 @@ describe('S3 object store: requests it builds', () => {
     );
     await assert.rejects(store.put('x', Buffer.from('abc'), { expectedSize: 4 }), ObjectIntegrityError);
     assert.equal(requests.length, 0);
+  });
+
+  test("createOnly sends If-None-Match: * and turns S3's 412 into ObjectExistsError", async () => {
+    const { client, requests } = stubbedClient((request) =>
+      header(request, 'if-none-match') === '*' && request.path.endsWith('/taken.txt')
+        ? {
+            statusCode: 412,
+            body: xml(
+              '<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
+            ),
+          }
+        : { statusCode: 200, headers: { etag: '"single"' } },
+    );
+    const store = createS3ObjectStore(config, { prefix: 'kyc', client });
+    await store.put('docs/new.txt', Buffer.from('x'), { createOnly: true });
+    assert.equal(header(requests[0]!, 'if-none-match'), '*');
+    await assert.rejects(
+      store.put('docs/taken.txt', Buffer.from('x'), { createOnly: true }),
+      (error: unknown) => error instanceof ObjectExistsError && error.key === 'docs/taken.txt',
+    );
+    await store.put('docs/plain.txt', Buffer.from('x'));
+    assert.equal(header(requests[2]!, 'if-none-match'), undefined);
+  });
+
+  test('deletePrefix lists page by page and deletes each page in one request', async () => {
+    const listed: string[] = [];
+    const deletedBodies: number[] = [];
+    const { client, requests } = stubbedClient((request) => {
+      if (request.method === 'GET' && request.query['list-type'] === '2') {
+        listed.push(String(request.query.prefix));
+        const second = request.query['continuation-token'] === 'page-2';
+        const keys = second ? ['kyc/sessions/s1/c.png'] : ['kyc/sessions/s1/a.jpg', 'kyc/sessions/s1/b.jpg'];
+        return {
+          statusCode: 200,
+          body: xml(
+            `<ListBucketResult><IsTruncated>${!second}</IsTruncated>${second ? '' : '<NextContinuationToken>page-2</NextContinuationToken>'}${keys.map((key) => `<Contents><Key>${key}</Key></Contents>`).join('')}</ListBucketResult>`,
+          ),
+        };
+      }
+      if (request.method === 'POST' && 'delete' in request.query) {
+        deletedBodies.push(request.bodyLength);
+        return { statusCode: 200, body: xml('<DeleteResult></DeleteResult>') };
+      }
+      return { statusCode: 500, body: 'unexpected' };
+    });
+    const store = createS3ObjectStore(config, { prefix: 'kyc', client });
+    assert.equal(await store.deletePrefix('sessions/s1/'), 3);
+    assert.deepEqual(listed, ['kyc/sessions/s1/', 'kyc/sessions/s1/']);
+    assert.equal(deletedBodies.length, 2);
+    assert.equal(requests.length, 4);
+    await assert.rejects(store.deletePrefix('sessions/s1'), InvalidObjectKeyError);
+  });
+
+  test('a GET URL bound to a sha-256 is issued only for an object with that content', async () => {
+    const content = 'recorded bytes';
+    const { client } = stubbedClient((request) => {
+      const known = request.path.endsWith('/known.jpg');
+      if (request.method === 'HEAD') {
+        return {
+          statusCode: 200,
+          headers: {
+            'content-length': String(content.length),
+            ...(known ? { 'x-amz-meta-sha256': sha256(content) } : {}),
+          },
+        };
+      }
+      return { statusCode: 200, headers: { 'content-length': '5' }, body: 'other' };
+    });
+    const store = createS3ObjectStore(config, { prefix: 'kyc', client, now: () => FIXED_NOW });
+    const url = await store.presignGet('docs/known.jpg', { expiresInSeconds: 60, sha256: sha256(content) });
+    assert.equal(url.method, 'GET');
+    await assert.rejects(
+      store.presignGet('docs/known.jpg', { expiresInSeconds: 60, sha256: sha256('different') }),
+      ObjectIntegrityError,
+    );
+    // No recorded hash (a presigned upload): the bytes are hashed, and here they differ.
+    await assert.rejects(
+      store.presignGet('docs/unknown.jpg', { expiresInSeconds: 60, sha256: sha256(content) }),
+      ObjectIntegrityError,
+    );
+    await store.presignGet('docs/unknown.jpg', { expiresInSeconds: 60, sha256: sha256('other') });
   });
 
   test('get sends the range and reads size, hash and range back', async () => {

@@ -157,6 +157,21 @@ for (const { name, store } of stores) {
       assert.ok(limited.retryAfterSeconds > 60, String(limited.retryAfterSeconds));
     });
 
+    test('block limits a key for the given time whatever it consumed', async () => {
+      const limiter = createRateLimiter({
+        keyPrefix: uniquePrefix('explicit-block'),
+        points: 5,
+        durationSeconds: 60,
+        store: store(),
+      });
+      await limiter.block('k', 600);
+      const limited = await limiter.consume('k');
+      assert.equal(limited.allowed, false);
+      assert.ok(limited.retryAfterSeconds > 60 && limited.retryAfterSeconds <= 600);
+      assert.equal((await limiter.consume('other')).allowed, true);
+      await assert.rejects(limiter.block('k', 0), RangeError);
+    });
+
     test('long keys are accepted and stay distinct', async () => {
       const limiter = createRateLimiter({
         keyPrefix: uniquePrefix('long'),
@@ -186,13 +201,20 @@ for (const { name, store } of stores) {
 
       const delays: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const status = await guard.fail('alice@example.com');
+        const attempt = await guard.reserve('alice@example.com');
+        assert.equal(attempt.allowed, true);
+        assert.equal(attempt.attempt, i + 1);
+        const status = await attempt.fail();
         assert.equal(status.allowed, true);
-        delays.push((await guard.check('alice@example.com')).delayMs);
+        delays.push(status.delayMs);
+        assert.equal((await guard.check('alice@example.com')).delayMs, status.delayMs);
       }
       assert.deepEqual(delays, [0, 1000, 2000, 3000]);
 
-      const locked = await guard.fail('alice@example.com');
+      // The fifth failure itself locks the key, for the lockout (not what is left of the window).
+      const fifth = await guard.reserve('alice@example.com');
+      assert.equal(fifth.allowed, true);
+      const locked = await fifth.fail();
       assert.equal(locked.allowed, false);
       assert.ok(
         locked.retryAfterSeconds > 600 && locked.retryAfterSeconds <= 900,
@@ -201,7 +223,11 @@ for (const { name, store } of stores) {
       const checked = await guard.check('alice@example.com');
       assert.equal(checked.allowed, false);
       assert.ok(checked.retryAfterSeconds > 600);
-      assert.equal((await guard.check('bob@example.com')).allowed, true);
+      const refused = await guard.reserve('alice@example.com');
+      assert.equal(refused.allowed, false);
+      assert.ok(refused.retryAfterSeconds > 600 && refused.retryAfterSeconds <= 900);
+      assert.equal(refused.attempt, 0);
+      assert.equal((await guard.reserve('bob@example.com')).allowed, true);
 
       await guard.succeed('alice@example.com');
       assert.deepEqual(await guard.check('alice@example.com'), {
@@ -210,6 +236,59 @@ for (const { name, store } of stores) {
         delayMs: 0,
         failures: 0,
       });
+    });
+
+    test('brute-force guard: 200 parallel guesses, at most maxFailures reach the verifier', async () => {
+      const guard = new BruteForceGuard({
+        keyPrefix: uniquePrefix('parallel'),
+        store: store(),
+        maxFailures: 10,
+        baseDelayMs: 0,
+      });
+      let verified = 0;
+      const slowWrongPassword = async () => {
+        verified += 1;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return false;
+      };
+      const outcomes = await Promise.all(
+        Array.from({ length: 200 }, async () => {
+          const attempt = await guard.reserve('victim');
+          if (!attempt.allowed) return 'refused';
+          if (await slowWrongPassword()) {
+            await attempt.succeed();
+            return 'in';
+          }
+          await attempt.fail();
+          return 'wrong';
+        }),
+      );
+      assert.equal(verified, 10);
+      assert.equal(outcomes.filter((o) => o === 'wrong').length, 10);
+      assert.equal(outcomes.filter((o) => o === 'refused').length, 190);
+      assert.equal((await guard.check('victim')).allowed, false);
+      assert.equal((await guard.reserve('victim')).allowed, false);
+    });
+
+    test('brute-force guard: a released attempt is given back; a success resets; settling twice is a no-op', async () => {
+      const guard = new BruteForceGuard({
+        keyPrefix: uniquePrefix('release'),
+        store: store(),
+        maxFailures: 2,
+      });
+      const first = await guard.reserve('k');
+      await first.fail();
+      const unchecked = await guard.reserve('k');
+      assert.equal(unchecked.attempt, 2);
+      await unchecked.release();
+      await unchecked.release();
+      assert.equal((await guard.check('k')).failures, 1);
+      // The slot given back is usable: the next attempt is the second again.
+      const again = await guard.reserve('k');
+      assert.equal(again.attempt, 2);
+      await again.succeed();
+      await again.release();
+      assert.equal((await guard.check('k')).failures, 0);
     });
   });
 }
@@ -259,6 +338,55 @@ describe('rate limiter on postgres, specifically', () => {
     } finally {
       await deadPool.end();
     }
+  });
+});
+
+describe('limiters that refuse when the store cannot count', () => {
+  test('onStoreFailure refuse: an unreachable store limits instead of counting in memory', async () => {
+    const deadPool = createPool({
+      url: `postgresql://nobody:nothing@127.0.0.1:${await freePort()}/none`,
+      schema: 'platform',
+      max: 2,
+    });
+    try {
+      const limiter = createRateLimiter({
+        keyPrefix: uniquePrefix('refuse'),
+        points: 5,
+        durationSeconds: 60,
+        store: { kind: 'postgres', pool: deadPool },
+        onStoreFailure: 'refuse',
+      });
+      const refused = await limiter.consume('k');
+      assert.deepEqual(refused, {
+        allowed: false,
+        limit: 5,
+        remaining: 0,
+        resetAfterMs: 1000,
+        retryAfterSeconds: 1,
+      });
+      const guard = new BruteForceGuard({
+        keyPrefix: uniquePrefix('guard-dead'),
+        store: { kind: 'postgres', pool: deadPool },
+      });
+      const attempt = await guard.reserve('k');
+      assert.equal(attempt.allowed, false);
+      assert.equal(attempt.retryAfterSeconds, 1);
+    } finally {
+      await deadPool.end();
+    }
+  });
+
+  test('a brute-force guard whose store is slower than its timeout refuses the attempt', async () => {
+    const slowPool = {
+      query: () => new Promise(() => undefined),
+    } as unknown as pg.Pool;
+    const guard = new BruteForceGuard({
+      keyPrefix: uniquePrefix('guard-slow'),
+      store: { kind: 'postgres', pool: slowPool },
+      storeTimeoutMs: 50,
+    });
+    const attempts = await Promise.all(Array.from({ length: 30 }, () => guard.reserve('k')));
+    assert.ok(attempts.every((attempt) => !attempt.allowed));
   });
 });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { describe, test } from 'node:test';
 import {
   constantTimeEqual,
@@ -9,6 +10,7 @@ import {
   mintApiKey,
   needsRehash,
   PASSWORD_HASH_PARAMETERS,
+  PASSWORD_VERIFY_CHANNEL,
   parseApiKey,
   randomToken,
   sha256Hex,
@@ -69,6 +71,22 @@ describe('passwords', () => {
     assert.equal(needsRehash(cheap), true);
     assert.equal(await verifyPassword(cheap, 'pw'), true);
     assert.equal(needsRehash('garbage'), true);
+  });
+
+  test('each argon2 verification is published on the diagnostics channel, without the secret', async () => {
+    const hash = await hashPassword('pw', { memoryCost: 4096, timeCost: 1, parallelism: 1 });
+    const messages: unknown[] = [];
+    const listener = (message: unknown) => messages.push(message);
+    diagnosticsChannel.subscribe(PASSWORD_VERIFY_CHANNEL, listener);
+    try {
+      await verifyPassword(hash, 'pw');
+      await verifyPassword(hash, 'wrong');
+      // Refused before any hashing: nothing to count.
+      await verifyPassword('not-a-hash', 'pw');
+    } finally {
+      diagnosticsChannel.unsubscribe(PASSWORD_VERIFY_CHANNEL, listener);
+    }
+    assert.deepEqual(messages, [{}, {}]);
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'mrz';
 import { checkDigit } from '../src/mrz/check-digit.js';
-import { composeMrz, type MrzIdentity, mrzTransliterate } from '../src/mrz/compose.js';
+import { composeMrz, type MrzIdentity, mrzTransliterate, trimFiller } from '../src/mrz/compose.js';
 import { correctMrz } from '../src/mrz/correct.js';
 import { fitLength } from '../src/mrz/mrz-reader.js';
 
@@ -40,6 +40,18 @@ describe('MRZ check digits and composition', () => {
     assert.equal(mrzTransliterate('García López'), 'GARCIA<LOPEZ');
     assert.equal(mrzTransliterate('Jürgen'), 'JURGEN');
     assert.equal(mrzTransliterate("O'Brien-Smith"), 'O<BRIEN<SMITH');
+    // Separators at either end leave no filler behind.
+    assert.equal(mrzTransliterate(' -Anne Marie- '), 'ANNE<MARIE');
+    assert.equal(mrzTransliterate('<<<'), '');
+    assert.equal(mrzTransliterate(`${'<'.repeat(100_000)}x`), 'X');
+  });
+
+  it('trims fillers from either end without touching inner ones', () => {
+    assert.equal(trimFiller('D<<', 'end'), 'D');
+    assert.equal(trimFiller('<<D<E<<', 'end'), '<<D<E');
+    assert.equal(trimFiller('<<D<E<<', 'start'), 'D<E<<');
+    assert.equal(trimFiller('<<D<E<<'), 'D<E');
+    assert.equal(trimFiller('<<<'), '');
   });
 });
 

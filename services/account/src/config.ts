@@ -1,13 +1,12 @@
-import { PASSWORD_HASH_PARAMETERS, type PasswordHashParameters, parseEnv } from '@trustplane/kernel';
+import {
+  PASSWORD_HASH_PARAMETERS,
+  type PasswordHashParameters,
+  parseEnv,
+  parseTrustedProxies,
+  type TrustedProxies,
+  trimChar,
+} from '@trustplane/kernel';
 import { z } from 'zod';
-
-const flag = (fallback: boolean) =>
-  z
-    .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
-    .optional()
-    .transform((value) =>
-      value === undefined || value === '' ? fallback : ['1', 'true', 'yes'].includes(value),
-    );
 
 const int = (fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -46,8 +45,23 @@ const accountEnvSchema = z.object({
   ACCOUNT_LOGIN_MAX_DELAY_MS: int(5000, 0, 60_000),
   ACCOUNT_PASSWORD_HASH_MEMORY_KIB: int(PASSWORD_HASH_PARAMETERS.memoryCost, 1024, 1_048_576),
   ACCOUNT_PASSWORD_HASH_TIME_COST: int(PASSWORD_HASH_PARAMETERS.timeCost, 1, 20),
-  ACCOUNT_REVOCATION_REFRESH_SECONDS: int(30, 1, 3600),
-  ACCOUNT_TRUST_PROXY: flag(false),
+  // Was a boolean; `true` (trust every client's X-Forwarded-For) is refused now. Unset: the
+  // platform's TRUSTPLANE_TRUSTED_PROXIES applies; `false` or an address list overrides it.
+  ACCOUNT_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      try {
+        return parseTrustedProxies(value);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${(error as Error).message}, here or in TRUSTPLANE_TRUSTED_PROXIES`,
+        });
+        return z.NEVER;
+      }
+    }),
 });
 
 export interface AccountConfig {
@@ -73,8 +87,8 @@ export interface AccountConfig {
     maxDelayMs: number;
   };
   passwordHash: PasswordHashParameters;
-  revocationRefreshMs: number;
-  trustProxy: boolean;
+  /** Undefined: the platform's `TRUSTPLANE_TRUSTED_PROXIES`. */
+  trustProxy: TrustedProxies | undefined;
 }
 
 /** Service settings from the environment (see README, "Configuration"). */
@@ -100,7 +114,7 @@ export function loadAccountConfig(env: NodeJS.ProcessEnv, publicUrl: string): Ac
       secure: secure || parsed.ACCOUNT_COOKIE_SAMESITE === 'none',
     },
     csrfHeader: parsed.ACCOUNT_CSRF_HEADER.toLowerCase(),
-    frontendBaseUrl: (parsed.ACCOUNT_FRONTEND_BASE_URL ?? publicUrl).replace(/\/+$/, ''),
+    frontendBaseUrl: trimChar(parsed.ACCOUNT_FRONTEND_BASE_URL ?? publicUrl, '/', 'end'),
     apiKeyEnv: parsed.ACCOUNT_API_KEY_ENV,
     rateLimits: {
       register: parsed.ACCOUNT_RATE_LIMIT_REGISTER_PER_MINUTE,
@@ -121,7 +135,6 @@ export function loadAccountConfig(env: NodeJS.ProcessEnv, publicUrl: string): Ac
       timeCost: parsed.ACCOUNT_PASSWORD_HASH_TIME_COST,
       parallelism: PASSWORD_HASH_PARAMETERS.parallelism,
     },
-    revocationRefreshMs: parsed.ACCOUNT_REVOCATION_REFRESH_SECONDS * 1000,
     trustProxy: parsed.ACCOUNT_TRUST_PROXY,
   };
 }

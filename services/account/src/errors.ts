@@ -30,6 +30,8 @@ export const errors = {
   invalid: (field: string, message: string) => error('validation', `${field}: ${message}`),
   unauthorized: (message = 'Authentication required') => error('unauthorized', message),
   forbidden: (permission: string) => error('unauthorized', `Missing permission: ${permission}`),
+  /** A grant beyond what the granter holds: the seed files a missing permission under 401/4003. */
+  grantBeyond: (message: string) => error('unauthorized', message),
   notFound: (what: string) => error('notFound', `${what} not found`),
   rateLimited: (retryAfter: number, limit: number, windowSeconds: number) =>
     error(

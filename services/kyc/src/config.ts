@@ -25,6 +25,21 @@ export interface KycConfig {
   loginMaxFailures: number;
   loginBaseDelayMs: number;
   loginMaxDelayMs: number;
+  /** How long after a session expires its objects are kept before the sweep job deletes them. */
+  objectRetentionSeconds: number;
+  /** Requests per minute per client IP, by family (429 `RATE_LIMITED` beyond). */
+  ipRateLimits: IpRateLimits;
+}
+
+export interface IpRateLimits {
+  signup: number;
+  login: number;
+  /** Session creation (server to server: a tenant's backend is one IP). */
+  sessions: number;
+  /** presign + upload-complete. */
+  uploads: number;
+  /** liveness init, presign-video, complete. */
+  liveness: number;
 }
 
 function number(value: string | undefined, fallback: number, min: number, max: number): number {
@@ -33,6 +48,12 @@ function number(value: string | undefined, fallback: number, min: number, max: n
   if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
     throw new Error(`invalid kyc setting: ${value} (expected ${min}–${max})`);
   }
+  return parsed;
+}
+
+function integer(value: string | undefined, fallback: number): number {
+  const parsed = number(value, fallback, 1, 1_000_000);
+  if (!Number.isInteger(parsed)) throw new Error(`invalid kyc setting: ${value} (expected an integer)`);
   return parsed;
 }
 
@@ -64,5 +85,13 @@ export function loadKycConfig(env: NodeJS.ProcessEnv): KycConfig {
     loginMaxFailures: number(env.KYC_LOGIN_MAX_FAILURES, 10, 1, 1000),
     loginBaseDelayMs: number(env.KYC_LOGIN_BASE_DELAY_MS, 500, 0, 10_000),
     loginMaxDelayMs: number(env.KYC_LOGIN_MAX_DELAY_MS, 8000, 0, 60_000),
+    objectRetentionSeconds: number(env.KYC_OBJECT_RETENTION_SECONDS, 30 * 86400, 0, 10 * 365 * 86400),
+    ipRateLimits: {
+      signup: integer(env.KYC_RATE_LIMIT_SIGNUP_PER_MINUTE, 20),
+      login: integer(env.KYC_RATE_LIMIT_LOGIN_PER_MINUTE, 30),
+      sessions: integer(env.KYC_RATE_LIMIT_SESSIONS_PER_MINUTE, 600),
+      uploads: integer(env.KYC_RATE_LIMIT_UPLOADS_PER_MINUTE, 120),
+      liveness: integer(env.KYC_RATE_LIMIT_LIVENESS_PER_MINUTE, 60),
+    },
   };
 }

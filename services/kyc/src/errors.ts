@@ -27,15 +27,27 @@ export const KYC_ERROR_STATUS = {
   LIVENESS_SERVICE_UNAVAILABLE: 503,
 } as const;
 
-export type KycErrorCode = keyof typeof KYC_ERROR_STATUS;
+/**
+ * Codes for situations the seed does not cover, in the same envelope (README, "Decisions where the
+ * seed is silent"): `RATE_LIMITED` is the per-IP limit on signup, login, session creation, uploads
+ * and liveness calls.
+ */
+export const KYC_EXTENSION_ERROR_STATUS = {
+  RATE_LIMITED: 429,
+} as const;
+
+export type KycErrorCode = keyof typeof KYC_ERROR_STATUS | keyof typeof KYC_EXTENSION_ERROR_STATUS;
+
+const STATUS_OF: Record<KycErrorCode, number> = { ...KYC_ERROR_STATUS, ...KYC_EXTENSION_ERROR_STATUS };
 
 export function kycError(
   code: KycErrorCode,
   message: string,
   fieldErrors?: Record<string, string>,
-  status: number = KYC_ERROR_STATUS[code],
+  status: number = STATUS_OF[code],
+  headers: Record<string, string> = {},
 ): ServiceError {
-  return new ServiceError(status, code, message, fieldErrors ? { fieldErrors } : {});
+  return new ServiceError(status, code, message, fieldErrors ? { fieldErrors } : {}, headers);
 }
 
 export const errors = {
@@ -58,11 +70,24 @@ export const errors = {
     kycError('VERIFICATION_ASSET_NOT_FOUND', 'API key not found or already revoked', undefined, 404),
   sessionNotFound: () => kycError('VERIFICATION_SESSION_NOT_FOUND', 'Verification session not found'),
   assetNotFound: () => kycError('VERIFICATION_ASSET_NOT_FOUND', 'Verification asset not found'),
+  assetPurged: () =>
+    kycError(
+      'VERIFICATION_ASSET_NOT_FOUND',
+      "The document was deleted when the session's retention period ended",
+    ),
   invalidToken: () => kycError('VERIFICATION_INVALID_TOKEN', 'Verification token is missing or invalid'),
   expired: () => kycError('VERIFICATION_EXPIRED', 'Verification session has expired'),
   storageUnavailable: () => kycError('VERIFICATION_STORAGE_NOT_CONFIGURED', 'Object storage is unavailable'),
   livenessRequestInvalid: (message = 'Unknown or already used liveness requestId') =>
     kycError('LIVENESS_REQUEST_INVALID', message, { requestId: message }),
+  rateLimited: (retryAfterSeconds: number, headers: Record<string, string>) =>
+    kycError(
+      'RATE_LIMITED',
+      `Too many requests from this address; retry in ${retryAfterSeconds} s`,
+      undefined,
+      429,
+      headers,
+    ),
   livenessUnavailable: () =>
     kycError('LIVENESS_SERVICE_UNAVAILABLE', 'The liveness validator could not be reached'),
 };

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
 import { buildKycApp } from './http/app.js';
+import { SWEEP_QUEUE, SWEEP_SCHEDULE, sweepJob } from './jobs/sweep-expired-objects.js';
 import { createKyc, type Kyc, type KycOptions } from './kyc.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
@@ -31,6 +32,15 @@ export function createKycDefinition(
     ports: { http: 4488 },
     kycFor,
     buildHttp: (context) => buildKycApp(kycFor(context)),
+    defineJobs(context) {
+      context.jobs.define(sweepJob(context));
+    },
+    async startWorkers(context) {
+      await context.jobs.work([SWEEP_QUEUE]);
+      await context.jobs.boss.schedule(SWEEP_QUEUE, SWEEP_SCHEDULE, { version: 1 });
+      // pg-boss stops its workers with the platform's job queue.
+      return undefined;
+    },
     commands: [
       {
         path: ['audit', 'verify'],

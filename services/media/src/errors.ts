@@ -61,6 +61,20 @@ export const mediaErrors = {
     new ServiceError(400, 'variant_unavailable', 'Variants other than original exist only for images'),
   variantFailed: () =>
     new ServiceError(500, 'variant_generation_failed', 'The image could not be re-encoded for this variant'),
+  imageUndecodable: () =>
+    new ServiceError(
+      500,
+      'variant_generation_failed',
+      'The original cannot be decoded as an image, so no variant can be made from it; the original is unchanged',
+      { reason: 'undecodable' },
+    ),
+  imageTooLarge: (maxPixels: number) =>
+    new ServiceError(
+      422,
+      'image_too_large',
+      `Variants are made only from images of at most ${maxPixels} pixels; download the original instead`,
+      { max_pixels: maxPixels },
+    ),
   storageMissing: () =>
     new ServiceError(500, 'storage_inconsistent', 'The stored bytes of this media are missing'),
   rangeNotSatisfiable: (size: number) =>

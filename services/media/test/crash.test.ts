@@ -1,22 +1,20 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createPool } from '@trustplane/kernel';
 import { createTestDatabase, type TestDatabase } from '@trustplane/kernel/testkit';
 import { FakeAccount, ISSUER } from './support/harness.js';
+import { type MediaProcess, startMediaProcess } from './support/media-process.js';
 
-const SERVER_SCRIPT = fileURLToPath(new URL('./support/media-server.ts', import.meta.url));
 const GRACE_MS = 300;
 
 let account: FakeAccount;
 let database: TestDatabase;
 let dataDir: string;
-const children = new Set<ChildProcess>();
+const children = new Set<MediaProcess>();
 
 before(async () => {
   account = await FakeAccount.start();
@@ -24,43 +22,23 @@ before(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'media-crash-'));
 });
 after(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  for (const child of children) await child.kill();
   await account?.close();
   await database?.drop();
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-async function startServer(): Promise<{ process: ChildProcess; port: number }> {
-  const server = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT], {
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      TRUSTPLANE_DATA_DIR: dataDir,
-      ACCOUNT_SERVICE_URL: account.url,
-      JWT_ISSUER: ISSUER,
-      MEDIA_ORPHAN_GRACE_MS: String(GRACE_MS),
-      LOG_LEVEL: 'silent',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function startServer(): Promise<MediaProcess> {
+  const server = await startMediaProcess({
+    DATABASE_URL: database.url,
+    TRUSTPLANE_DATA_DIR: dataDir,
+    ACCOUNT_SERVICE_URL: account.url,
+    JWT_ISSUER: ISSUER,
+    MEDIA_ORPHAN_GRACE_MS: String(GRACE_MS),
   });
   children.add(server);
-  server.once('exit', () => children.delete(server));
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffer = '';
-    server.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const line = buffer.split('\n').find((candidate) => candidate.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { port: number }).port);
-    });
-    server.once('exit', (code) => reject(new Error(`media server exited with ${code}`)));
-  });
-  return { process: server, port };
-}
-
-async function kill(server: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGKILL');
-  await exited;
+  server.process.once('exit', () => children.delete(server));
+  return server;
 }
 
 const stagingDir = () => path.join(dataDir, 'objects', 'media', '.staging');
@@ -119,7 +97,7 @@ describe('crash mid-upload', () => {
       return undefined;
     }, 'a staged file with bytes in it');
     assert.equal((await query('SELECT 1 FROM pending_uploads')).length, 1, 'the upload intent is recorded');
-    await kill(first.process);
+    await first.kill();
     request.destroy();
     // The crash left its traces behind: the staged bytes and the intent.
     await fs.access(staged);
@@ -152,7 +130,7 @@ describe('crash mid-upload', () => {
       });
       assert.equal(response.status, 201);
     } finally {
-      await kill(second.process);
+      await second.kill();
     }
   });
 
@@ -192,7 +170,7 @@ describe('crash mid-upload', () => {
       );
       assert.deepEqual(await query("SELECT 1 FROM media WHERE original_name = 'gone.bin'"), []);
     } finally {
-      await kill(server.process);
+      await server.kill();
     }
   });
 
@@ -210,7 +188,7 @@ describe('crash mid-upload', () => {
       await assert.rejects(fs.access(blob));
       assert.equal((await query('SELECT 1 FROM pending_uploads')).length, 0);
     } finally {
-      await kill(server.process);
+      await server.kill();
     }
   });
 });

@@ -1,8 +1,21 @@
 import { fileURLToPath } from 'node:url';
-import { packageVersion, type ServiceDefinition } from '@trustplane/kernel';
+import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
+import { verifactCommands } from './commands.js';
+import { createVerifact, type VerifactDeps } from './composition.js';
 import { buildVerifactApp } from './http/app.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
+
+// One composition per context (a process may hold several contexts in tests).
+const instances = new WeakMap<ServiceContext, VerifactDeps>();
+export function verifactDeps(context: ServiceContext): VerifactDeps {
+  let instance = instances.get(context);
+  if (!instance) {
+    instance = createVerifact(context, version);
+    instances.set(context, instance);
+  }
+  return instance;
+}
 
 export const verifactService: ServiceDefinition = {
   name: 'verifact',
@@ -11,5 +24,9 @@ export const verifactService: ServiceDefinition = {
   schema: 'verifact',
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 3002 },
-  buildHttp: (context) => buildVerifactApp(context, version),
+  buildHttp: (context) => buildVerifactApp(verifactDeps(context)),
+  commands: verifactCommands(verifactDeps),
 };
+
+export { createVerifact, type VerifactDeps, type VerifactOverrides } from './composition.js';
+export { buildVerifactApp } from './http/app.js';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
 
 /** Raised when the environment cannot be turned into a valid configuration. */
@@ -24,6 +25,50 @@ const optionalUrl = (protocols: string[]) =>
     })
     .refine((value) => value === undefined || URL.canParse(value), { message: 'must be a valid URL' });
 
+/**
+ * Proxies whose `X-Forwarded-For` is believed, as `false` (none) or addresses/CIDRs (and the
+ * names `loopback`, `linklocal`, `uniquelocal`). Never "everyone" and never a hop count: both let a
+ * client that reaches the service directly choose the IP its rate limits and lockouts count
+ * (Fastify 5.12 ignores hop counts for that reason).
+ */
+export type TrustedProxies = string[] | false;
+
+/** Parses a comma list of proxy addresses; the error says how to fix a refused value. */
+export function parseTrustedProxies(value: string | undefined): TrustedProxies {
+  const raw = (value ?? '').trim();
+  if (raw === '' || ['false', '0', 'no', 'none'].includes(raw.toLowerCase())) return false;
+  if (['true', '1', 'yes', '*', 'all'].includes(raw.toLowerCase())) {
+    throw new TypeError(
+      `"${raw}" would trust X-Forwarded-For from any client; list your proxies' addresses or CIDRs (e.g. 10.0.0.0/8,loopback)`,
+    );
+  }
+  if (/^\d+$/.test(raw)) {
+    throw new TypeError(
+      "a hop count trusts whoever connects directly; list your proxies' addresses or CIDRs (e.g. 10.0.0.0/8,loopback)",
+    );
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.some((entry) => entry === '')) throw new TypeError('empty entry in the comma list');
+  try {
+    proxyAddr.compile(entries);
+  } catch (error) {
+    throw new TypeError(`${(error as Error).message} (expected addresses or CIDRs, comma-separated)`);
+  }
+  return entries;
+}
+
+const trustedProxies = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    try {
+      return parseTrustedProxies(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
 const platformEnvSchema = z
   .object({
     TRUSTPLANE_DATA_DIR: z.string().min(1).optional(),
@@ -45,6 +90,7 @@ const platformEnvSchema = z
     TRUSTPLANE_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
     TRUSTPLANE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     TRUSTPLANE_JOBS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    TRUSTPLANE_TRUSTED_PROXIES: trustedProxies,
   })
   .superRefine((env, ctx) => {
     if (env.S3_ENDPOINT) {
@@ -82,6 +128,8 @@ export interface PlatformConfig {
   shutdownTimeoutMs: number;
   /** Job queue maintenance interval: how soon a crashed worker's jobs are retried. */
   jobsMaintenanceSeconds: number;
+  /** Whose `X-Forwarded-For` gives the client IP (rate limits, lockouts, logs); `false`: the socket's peer. */
+  trustedProxies: TrustedProxies;
 }
 
 /** Renders zod issues as `VARIABLE: message` lines so an operator can fix the environment directly. */
@@ -124,6 +172,7 @@ export function loadPlatformConfig(
     bodyLimitBytes: parsed.TRUSTPLANE_BODY_LIMIT_BYTES,
     shutdownTimeoutMs: parsed.TRUSTPLANE_SHUTDOWN_TIMEOUT_MS,
     jobsMaintenanceSeconds: parsed.TRUSTPLANE_JOBS_MAINTENANCE_SECONDS,
+    trustedProxies: parsed.TRUSTPLANE_TRUSTED_PROXIES,
   };
 }
 

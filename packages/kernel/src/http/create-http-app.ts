@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -39,7 +39,12 @@ export interface HttpAppOptions {
   metricsRegistry?: Registry;
   /** Turn off for benchmarks that measure the bare stack. */
   docs?: boolean;
-  trustProxy?: boolean;
+  /**
+   * Proxies whose `X-Forwarded-For` sets `request.ip`: addresses/CIDRs (or `loopback`, `linklocal`,
+   * `uniquelocal`), or `false` for none. Deliberately neither `true` nor a hop count, which would
+   * let a client that reaches the service directly pick its own IP.
+   */
+  trustProxy?: string[] | false;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -81,6 +86,42 @@ function rawHttpResponse(rendered: RenderedError & { requestId: string }): strin
   return `HTTP/1.1 ${rendered.statusCode} ${STATUS_CODES[rendered.statusCode] ?? 'Error'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
 }
 
+/** A request that declares a body which has not been received or read yet. */
+function bodyStillUnread(raw: IncomingMessage): boolean {
+  const length = raw.headers['content-length'];
+  const declaresBody =
+    raw.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return declaresBody && raw.complete !== true && !raw.readableEnded;
+}
+
+/** How much of a refused body is read (and dropped) before the connection is cut, and for how long. */
+const REFUSED_BODY_LINGER_BYTES = 1024 * 1024;
+const REFUSED_BODY_LINGER_MS = 2000;
+
+/**
+ * A body refused before it was read (credentials checked in onRequest, a declared length over the
+ * limit) is not worth reading, but closing the socket at once, with the client still sending,
+ * makes the kernel answer a TCP reset and the client can lose the error in it. So the rest is
+ * drained (never buffered) while the answer goes out, and the connection is cut after 1 MiB or
+ * 2 s: an unauthenticated 60 MB upload costs the server about 1 MiB of reading.
+ */
+function drainThenCut(raw: IncomingMessage): void {
+  let drained = 0;
+  // Injected requests (light-my-request) have a stand-in socket without destroy().
+  const cut = () => {
+    const socket = raw.socket as { destroy?: unknown } | null | undefined;
+    if (typeof socket?.destroy === 'function') (raw.socket as { destroy(): void }).destroy();
+  };
+  const timer = setTimeout(cut, REFUSED_BODY_LINGER_MS);
+  timer.unref();
+  raw.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > REFUSED_BODY_LINGER_BYTES) cut();
+  });
+  raw.once('end', () => clearTimeout(timer));
+  raw.once('close', () => clearTimeout(timer));
+}
+
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const render = (error: unknown, request: FastifyRequest) => {
     const normalized = normalizeError(error, request);
@@ -106,7 +147,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       requestIdFor(raw as unknown as { headers: Record<string, string | string[] | undefined> }),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -134,6 +175,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.setErrorHandler((error, request, reply) => {
     // An unknown route stays a 404 even when its body fails to parse first.
     const rendered = request.is404 ? notFound(request) : render(error, request);
+    if (bodyStillUnread(request.raw)) drainThenCut(request.raw);
     const serviceHeaders = (error as { headers?: Record<string, string> }).headers;
     if (serviceHeaders && typeof serviceHeaders === 'object') reply.headers(serviceHeaders);
     return send(reply, rendered);

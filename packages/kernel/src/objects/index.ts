@@ -10,6 +10,7 @@ export {
 } from './local-object-store.js';
 export {
   assertValidObjectKey,
+  assertValidObjectPrefix,
   isValidObjectKey,
   MAX_OBJECT_KEY_LENGTH,
   MAX_OBJECT_KEY_SEGMENT_LENGTH,
@@ -19,6 +20,7 @@ export {
   type ByteRange,
   type GetObjectResult,
   InvalidObjectKeyError,
+  ObjectExistsError,
   type ObjectHead,
   ObjectIntegrityError,
   ObjectNotFoundError,

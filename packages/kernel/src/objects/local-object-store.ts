@@ -1,13 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
+import type { BigIntStats, Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { assertValidObjectKey, METADATA_SUFFIX, STAGING_DIR_NAME } from './object-key.js';
+import {
+  assertValidObjectKey,
+  assertValidObjectPrefix,
+  METADATA_SUFFIX,
+  STAGING_DIR_NAME,
+} from './object-key.js';
 import {
   type ByteRange,
   type GetObjectResult,
   InvalidObjectKeyError,
+  ObjectExistsError,
   type ObjectHead,
   ObjectIntegrityError,
   ObjectNotFoundError,
@@ -34,6 +40,7 @@ import {
   signObjectParams,
   verifySignedQuery,
 } from './signed-object-url.js';
+import { trimChar } from '../text/trim-char.js';
 
 export interface LocalObjectStoreOptions {
   rootDir: string;
@@ -110,7 +117,7 @@ async function syncDirectory(dir: string): Promise<void> {
 
 function normalizeRoutePrefix(prefix: string): string {
   if (!/^\/[A-Za-z0-9._~/-]*$/.test(prefix)) throw new RangeError(`invalid routePrefix: ${prefix}`);
-  const trimmed = prefix.replace(/\/+$/, '');
+  const trimmed = trimChar(prefix, '/', 'end');
   if (trimmed === '') throw new RangeError('routePrefix must not be "/"');
   return trimmed;
 }
@@ -140,7 +147,7 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
   const rootPrefix = rootDir.endsWith(path.sep) ? rootDir : rootDir + path.sep;
   const stagingDir = path.join(rootDir, STAGING_DIR_NAME);
   const routePrefix = normalizeRoutePrefix(options.routePrefix ?? DEFAULT_ROUTE_PREFIX);
-  const publicBaseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+  const publicBaseUrl = trimChar(options.publicBaseUrl, '/', 'end');
   const scope = options.signingScope ?? '';
   const now = options.now ?? Date.now;
   if (Buffer.byteLength(options.signingSecret) === 0) throw new RangeError('signingSecret must not be empty');
@@ -214,9 +221,15 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
 
   /**
    * `delete` prunes empty directories, so a parent may vanish between mkdir and rename: retry.
-   * Returns the topmost directory this call created, if any.
+   * Returns the topmost directory this call created, if any. `createOnly` links instead of
+   * renaming: link(2) never replaces an existing name, so of two writers only one can win.
    */
-  async function renameIntoPlace(key: string, from: string, to: string): Promise<string | undefined> {
+  async function renameIntoPlace(
+    key: string,
+    from: string,
+    to: string,
+    createOnly = false,
+  ): Promise<string | undefined> {
     let topCreated: string | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -224,10 +237,15 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
         if (created !== undefined && (topCreated === undefined || created.length < topCreated.length)) {
           topCreated = created;
         }
-        await fs.rename(from, to);
+        if (createOnly) await fs.link(from, to);
+        else await fs.rename(from, to);
         return topCreated;
       } catch (error) {
         const code = errorCode(error);
+        if (createOnly && code === 'EEXIST') {
+          const existing = await fs.lstat(to).catch(() => undefined);
+          if (existing?.isFile()) throw new ObjectExistsError(key);
+        }
         if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR') {
           throw new InvalidObjectKeyError(key, 'conflicts with an existing object or prefix');
         }
@@ -295,7 +313,7 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
           mtimeNs: String(written.stats.mtimeNs),
         };
         await writeStagedFile(tempMeta, JSON.stringify(sidecar));
-        const createdDir = await renameIntoPlace(key, tempData, file);
+        const createdDir = await renameIntoPlace(key, tempData, file, putOptions.createOnly === true);
         await renameIntoPlace(key, tempMeta, file + METADATA_SUFFIX);
         await syncDirectoriesDown(createdDir, path.dirname(file));
         return { key, size: written.size, sha256: written.sha256, contentType };
@@ -353,6 +371,34 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
       await pruneEmptyParents(file);
     },
 
+    async deletePrefix(prefix: string): Promise<number> {
+      assertValidObjectPrefix(prefix);
+      const dir = pathFor(prefix.slice(0, -1));
+      let removed = 0;
+      const walk = async (current: string): Promise<void> => {
+        let entries: Dirent[];
+        try {
+          entries = await fs.readdir(current, { withFileTypes: true });
+        } catch (error) {
+          if (isMissing(error)) return;
+          throw error;
+        }
+        for (const entry of entries) {
+          const child = path.join(current, entry.name);
+          if (entry.isDirectory()) await walk(child);
+          else {
+            if (!entry.name.endsWith(METADATA_SUFFIX)) removed++;
+            await fs.rm(child, { force: true });
+          }
+        }
+        // A concurrent write may have added an entry: leave the directory then, like `delete` does.
+        await fs.rmdir(current).catch(() => undefined);
+      };
+      await walk(dir);
+      await pruneEmptyParents(dir);
+      return removed;
+    },
+
     async sweepStaging(olderThanMs: number): Promise<number> {
       let names: string[];
       try {
@@ -387,6 +433,7 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
         contentType: valid.contentType,
         contentLength: valid.contentLength,
         sha256: valid.sha256,
+        ...(valid.createOnly ? { createOnly: true } : {}),
       };
       return {
         url: urlFor(params),
@@ -405,6 +452,7 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
         expires: Math.floor(now() / 1000 + valid.expiresInSeconds),
         contentType: valid.contentType,
         downloadName: valid.downloadName,
+        sha256: valid.sha256,
       };
       return { url: urlFor(params), method: 'GET', headers: {}, expiresAt: new Date(params.expires * 1000) };
     },

@@ -47,3 +47,11 @@ export function isValidObjectKey(key: string): boolean {
     return false;
   }
 }
+
+/** A key prefix for listing or bulk deletion: a valid key followed by `/`. */
+export function assertValidObjectPrefix(prefix: string): void {
+  if (typeof prefix !== 'string' || !prefix.endsWith('/')) {
+    throw new InvalidObjectKeyError(String(prefix), 'a prefix must end with "/"');
+  }
+  assertValidObjectKey(prefix.slice(0, -1));
+}

@@ -4,6 +4,7 @@ import type { LocalObjectStore } from './local-object-store.js';
 import {
   type ByteRange,
   InvalidObjectKeyError,
+  ObjectExistsError,
   type ObjectHead,
   ObjectIntegrityError,
   ObjectNotFoundError,
@@ -80,6 +81,17 @@ function toByteRange(
   });
 }
 
+/** A GET URL bound to a sha-256 serves only an object whose recorded hash is that one. */
+function assertBoundContent(head: ObjectHead, params: SignedObjectParams): void {
+  if (params.sha256 !== undefined && head.sha256 !== params.sha256) {
+    throw new ObjectRouteError(
+      412,
+      'content_changed',
+      'The object no longer holds the content this URL was issued for',
+    );
+  }
+}
+
 function setObjectHeaders(reply: FastifyReply, head: ObjectHead, params: SignedObjectParams): void {
   reply.header('content-type', params.contentType ?? head.contentType ?? 'application/octet-stream');
   reply.header('accept-ranges', 'bytes');
@@ -110,6 +122,13 @@ function toRouteError(error: unknown): ObjectRouteError | undefined {
       'content-range': `bytes */${error.size}`,
     });
   }
+  if (error instanceof ObjectExistsError) {
+    return new ObjectRouteError(
+      412,
+      'object_exists',
+      'An object already exists at this key; this upload URL only creates',
+    );
+  }
   if (error instanceof InvalidObjectKeyError) return new ObjectRouteError(400, 'invalid_key', error.message);
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
@@ -133,6 +152,8 @@ function toRouteError(error: unknown): ObjectRouteError | undefined {
  *   403 missing_signature | invalid_signature | method_mismatch | expired
  *   400 content_type_mismatch | content_length_mismatch | sha256_mismatch | upload_aborted | invalid_key
  *   404 not_found · 416 range_not_satisfiable · 500 internal
+ *   412 object_exists (a create-only PUT URL, once anything is at its key; replays included)
+ *   412 content_changed (a GET URL bound to a sha-256 the object no longer has)
  * An expired URL answers 403 (as S3 does) rather than 410: the object may exist, only the URL is stale.
  */
 export const objectRoutes: FastifyPluginAsync<ObjectRoutesOptions> = async (app, { store }) => {
@@ -182,6 +203,8 @@ export const objectRoutes: FastifyPluginAsync<ObjectRoutesOptions> = async (app,
             'Content-Length differs from the signed length',
           );
         }
+        // Refused before the body is read; the write itself is create-only too (two racing PUTs).
+        if (params.createOnly && (await store.head(params.key))) throw new ObjectExistsError(params.key);
         verifiedParams.set(request, params);
       },
     },
@@ -195,6 +218,7 @@ export const objectRoutes: FastifyPluginAsync<ObjectRoutesOptions> = async (app,
         maxBytes: params.contentLength,
         expectedSize: params.contentLength,
         expectedSha256: params.sha256,
+        createOnly: params.createOnly === true,
       });
       reply.header('etag', `"${stored.sha256}"`);
       return { key: stored.key, size: stored.size, sha256: stored.sha256, contentType: stored.contentType };
@@ -205,6 +229,12 @@ export const objectRoutes: FastifyPluginAsync<ObjectRoutesOptions> = async (app,
     const params = verify(store, request);
     const range = await toByteRange(store, params.key, request.headers.range);
     const object = await store.get(params.key, range);
+    try {
+      assertBoundContent(object.head, params);
+    } catch (error) {
+      object.body.destroy();
+      throw error;
+    }
     setObjectHeaders(reply, object.head, params);
     if (object.range) {
       const { start, end } = object.range;
@@ -221,6 +251,7 @@ export const objectRoutes: FastifyPluginAsync<ObjectRoutesOptions> = async (app,
     const params = verify(store, request);
     const head = await store.head(params.key);
     if (!head) throw new ObjectNotFoundError(params.key);
+    assertBoundContent(head, params);
     setObjectHeaders(reply, head, params);
     reply.header('content-length', String(head.size));
     return reply.send();

@@ -25,6 +25,8 @@ export interface PutOptions {
   expectedSize?: number;
   /** Refuse with `ObjectIntegrityError` (nothing written) unless the body hashes to this hex sha-256. */
   expectedSha256?: string;
+  /** Write only a new object: refuse with `ObjectExistsError` (nothing written) if the key holds one. */
+  createOnly?: boolean;
 }
 
 export interface ByteRange {
@@ -47,6 +49,13 @@ export interface PresignPutOptions {
   expiresInSeconds: number;
   /** When given, the upload must hash to this (hex sha-256). */
   sha256?: string;
+  /**
+   * The URL only creates: once an object exists at the key (this upload, or any other), a PUT is
+   * refused with 412, so a replayed URL cannot replace what was uploaded. Local disk enforces it from
+   * the signed URL; S3 through the `If-None-Match: *` header in `headers`, which the client must send
+   * (it is signed, so it cannot be dropped).
+   */
+  createOnly?: boolean;
 }
 
 export interface PresignGetOptions {
@@ -54,6 +63,13 @@ export interface PresignGetOptions {
   /** Served as `Content-Disposition: attachment; filename=…` when set. */
   downloadName?: string;
   contentType?: string;
+  /**
+   * The URL serves only an object with this content (hex sha-256): local disk checks the object's
+   * recorded hash on every read (412 otherwise); S3 cannot condition a plain GET URL, so the hash is
+   * checked when the URL is issued (`ObjectIntegrityError`), which holds for objects written
+   * create-only.
+   */
+  sha256?: string;
 }
 
 export interface PresignedRequest {
@@ -72,6 +88,8 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectHead | undefined>;
   /** Idempotent: deleting a missing object succeeds. */
   delete(key: string): Promise<void>;
+  /** Deletes every object whose key starts with `prefix` (which must end with `/`); returns how many. */
+  deletePrefix(prefix: string): Promise<number>;
   presignPut(key: string, options: PresignPutOptions): Promise<PresignedRequest>;
   presignGet(key: string, options: PresignGetOptions): Promise<PresignedRequest>;
 }
@@ -97,6 +115,14 @@ export class InvalidObjectKeyError extends Error {
     reason?: string,
   ) {
     super(reason ? `invalid object key: ${key} (${reason})` : `invalid object key: ${key}`);
+  }
+}
+
+/** A create-only write found an object already at the key; nothing was written. */
+export class ObjectExistsError extends Error {
+  override readonly name = 'ObjectExistsError';
+  constructor(readonly key: string) {
+    super(`object already exists: ${key}`);
   }
 }
 

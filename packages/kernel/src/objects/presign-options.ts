@@ -37,6 +37,7 @@ export function validatePresignPut(options: PresignPutOptions): PresignPutOption
     contentLength: options.contentLength,
     expiresInSeconds: options.expiresInSeconds,
     sha256: options.sha256 === undefined ? undefined : normalizeSha256(options.sha256),
+    createOnly: options.createOnly === true,
   };
 }
 
@@ -48,6 +49,7 @@ export function validatePresignGet(options: PresignGetOptions): PresignGetOption
     expiresInSeconds: options.expiresInSeconds,
     contentType: options.contentType,
     downloadName: options.downloadName === undefined ? undefined : safeFilename(options.downloadName),
+    sha256: options.sha256 === undefined ? undefined : normalizeSha256(options.sha256),
   };
 }
 

@@ -6,19 +6,22 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../config/platform-config.js';
-import { assertValidObjectKey } from './object-key.js';
+import { assertValidObjectKey, assertValidObjectPrefix } from './object-key.js';
 import {
   type ByteRange,
   type GetObjectResult,
+  ObjectExistsError,
   type ObjectHead,
   ObjectIntegrityError,
   ObjectNotFoundError,
@@ -39,6 +42,7 @@ import {
   validatePresignGet,
   validatePresignPut,
 } from './presign-options.js';
+import { trimChar } from '../text/trim-char.js';
 
 export type { S3Config };
 
@@ -88,7 +92,7 @@ export function createS3Client(config: S3Config): S3Client {
 }
 
 export function normalizeS3Prefix(prefix: string | undefined): string {
-  const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
+  const trimmed = trimChar(prefix ?? '', '/');
   if (trimmed === '') return '';
   assertValidObjectKey(trimmed);
   return `${trimmed}/`;
@@ -104,6 +108,15 @@ function httpStatus(error: unknown): number | undefined {
 
 function errorName(error: unknown): string | undefined {
   return (error as { name?: string } | undefined)?.name;
+}
+
+/** A conditional write lost: 412 when the key holds an object, 409 when another write raced it. */
+function isConditionFailure(error: unknown): boolean {
+  const name = errorName(error);
+  const status = httpStatus(error);
+  return (
+    name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412 || status === 409
+  );
 }
 
 function isMissingObject(error: unknown): boolean {
@@ -187,6 +200,7 @@ export function createS3ObjectStore(config: S3Config, options: S3ObjectStoreOpti
     parts: AsyncGenerator<Buffer, void, undefined>;
     finish: () => { size: number; sha256: string };
     knownSha256: string | undefined;
+    createOnly: boolean;
   }): Promise<{ size: number; sha256: string }> {
     const { bucketKey, contentType } = input;
     const created = await client.send(
@@ -231,6 +245,7 @@ export function createS3ObjectStore(config: S3Config, options: S3ObjectStoreOpti
           Key: bucketKey,
           UploadId: uploadId,
           MultipartUpload: { Parts: completed },
+          IfNoneMatch: input.createOnly ? '*' : undefined,
         }),
       );
       etag = done.ETag;
@@ -238,6 +253,7 @@ export function createS3ObjectStore(config: S3Config, options: S3ObjectStoreOpti
       await client
         .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: bucketKey, UploadId: uploadId }))
         .catch(() => undefined);
+      if (input.createOnly && isConditionFailure(error)) throw new ObjectExistsError(input.key);
       throw error;
     }
     // Metadata is fixed when the upload starts, before the hash is known: attach it with a
@@ -276,6 +292,13 @@ export function createS3ObjectStore(config: S3Config, options: S3ObjectStoreOpti
       if (isMissingObject(error)) return undefined;
       throw error;
     }
+  }
+
+  async function streamedSha256(key: string): Promise<string> {
+    const output = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+    const hash = createHash('sha256');
+    for await (const chunk of output.Body as Readable) hash.update(chunk as Uint8Array);
+    return hash.digest('hex');
   }
 
   async function rangeNotSatisfiable(key: string): Promise<never> {
@@ -321,17 +344,23 @@ export function createS3ObjectStore(config: S3Config, options: S3ObjectStoreOpti
       if (firstPart.byteLength < partSize) {
         // The whole body fitted in one part: one request with the hash already known.
         const result = finish();
-        await client.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: bucketKey,
-            Body: firstPart,
-            ContentLength: result.size,
-            ContentType: contentType,
-            Metadata: { sha256: result.sha256 },
-            ChecksumSHA256: sha256Base64(result.sha256),
-          }),
-        );
+        try {
+          await client.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: bucketKey,
+              Body: firstPart,
+              ContentLength: result.size,
+              ContentType: contentType,
+              Metadata: { sha256: result.sha256 },
+              ChecksumSHA256: sha256Base64(result.sha256),
+              IfNoneMatch: putOptions.createOnly ? '*' : undefined,
+            }),
+          );
+        } catch (error) {
+          if (putOptions.createOnly && isConditionFailure(error)) throw new ObjectExistsError(key);
+          throw error;
+        }
         return { key, size: result.size, sha256: result.sha256, contentType };
       }
       const result = await multipartUpload({
@@ -342,6 +371,7 @@ export function createS3ObjectStore(config: S3Config, options: S3ObjectStoreOpti
         parts,
         finish,
         knownSha256: expectedSha256,
+        createOnly: putOptions.createOnly === true,
       });
       return { key, size: result.size, sha256: result.sha256, contentType };
     },
@@ -383,6 +413,38 @@ export function createS3ObjectStore(config: S3Config, options: S3ObjectStoreOpti
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
     },
 
+    async deletePrefix(keyPrefix: string): Promise<number> {
+      assertValidObjectPrefix(keyPrefix);
+      const bucketPrefix = prefix + keyPrefix;
+      let removed = 0;
+      let continuationToken: string | undefined;
+      do {
+        // A page holds at most 1000 keys, which is also what one DeleteObjects accepts.
+        const page = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: bucketPrefix,
+            ContinuationToken: continuationToken,
+          }),
+        );
+        const keys = (page.Contents ?? []).flatMap((item) => (item.Key ? [{ Key: item.Key }] : []));
+        if (keys.length > 0) {
+          const deleted = await client.send(
+            new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }),
+          );
+          const failed = deleted.Errors ?? [];
+          if (failed.length > 0) {
+            throw new Error(
+              `S3 refused to delete ${failed.length} object(s) under ${keyPrefix}: ${failed[0]?.Code ?? 'unknown'}`,
+            );
+          }
+          removed += keys.length;
+        }
+        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (continuationToken);
+      return removed;
+    },
+
     async presignPut(key: string, presignOptions: PresignPutOptions): Promise<PresignedRequest> {
       const bucketKey = objectKey(key);
       const valid = validatePresignPut(presignOptions);
@@ -398,6 +460,8 @@ export function createS3ObjectStore(config: S3Config, options: S3ObjectStoreOpti
         headers['x-amz-checksum-sha256'] = sha256Base64(valid.sha256);
         headers['x-amz-meta-sha256'] = valid.sha256;
       }
+      // S3's conditional write: signed, so a client cannot drop it to overwrite what was uploaded.
+      if (valid.createOnly) headers['if-none-match'] = '*';
       const command = new PutObjectCommand({
         Bucket: bucket,
         Key: bucketKey,
@@ -405,11 +469,12 @@ export function createS3ObjectStore(config: S3Config, options: S3ObjectStoreOpti
         ContentLength: valid.contentLength,
         Metadata: valid.sha256 ? { sha256: valid.sha256 } : undefined,
         ChecksumSHA256: valid.sha256 ? sha256Base64(valid.sha256) : undefined,
+        IfNoneMatch: valid.createOnly ? '*' : undefined,
       });
       const url = await getSignedUrl(client, command, {
         expiresIn,
         signingDate,
-        signableHeaders: new Set(['content-type', 'content-length']),
+        signableHeaders: new Set(['content-type', 'content-length', 'if-none-match']),
         unhoistableHeaders: new Set(['x-amz-checksum-sha256', 'x-amz-meta-sha256']),
       });
       return { url, method: 'PUT', headers, expiresAt: new Date(signingDate.getTime() + expiresIn * 1000) };
@@ -419,6 +484,13 @@ export function createS3ObjectStore(config: S3Config, options: S3ObjectStoreOpti
       const bucketKey = objectKey(key);
       const valid = validatePresignGet(presignOptions);
       const expiresIn = presignSeconds(valid.expiresInSeconds);
+      // A plain GET URL cannot carry a condition S3 enforces: the content is checked now instead.
+      if (valid.sha256 !== undefined) {
+        const current = await head(key);
+        if (!current) throw new ObjectNotFoundError(key);
+        const actual = current.sha256 ?? (await streamedSha256(key));
+        if (actual !== valid.sha256) throw new ObjectIntegrityError(key, 'sha256');
+      }
       const signingDate = new Date(now());
       const command = new GetObjectCommand({
         Bucket: bucket,

@@ -10,6 +10,8 @@ export interface SignedObjectParams {
   contentLength?: number;
   sha256?: string;
   downloadName?: string;
+  /** PUT only: refused once an object exists at the key. */
+  createOnly?: boolean;
 }
 
 export type SignatureFailure = 'missing_signature' | 'invalid_signature' | 'method_mismatch' | 'expired';
@@ -38,6 +40,8 @@ export function canonicalString(scope: string, params: SignedObjectParams): stri
     params.contentLength ?? null,
     params.sha256 ?? null,
     params.downloadName ?? null,
+    // Appended only when set, so URLs without it keep the signatures they always had.
+    ...(params.createOnly ? ['create-only'] : []),
   ]);
 }
 
@@ -52,6 +56,7 @@ export function signedQuery(params: SignedObjectParams, signature: string): stri
   if (params.contentLength !== undefined) query.set('len', String(params.contentLength));
   if (params.sha256 !== undefined) query.set('sha256', params.sha256);
   if (params.downloadName !== undefined) query.set('dn', params.downloadName);
+  if (params.createOnly) query.set('once', '1');
   query.set('sig', signature);
   return query.toString();
 }
@@ -71,7 +76,9 @@ function parseParams(key: string, query: Record<string, QueryValue>): SignedObje
   const contentLength = single(query, 'len');
   const sha256 = single(query, 'sha256');
   const downloadName = single(query, 'dn');
+  const once = single(query, 'once');
   if (method !== 'PUT' && method !== 'GET') return undefined;
+  if (once !== undefined && once !== '1') return undefined;
   if (typeof expires !== 'string' || !UNSIGNED_INTEGER.test(expires)) return undefined;
   if (contentType === null || sha256 === null || downloadName === null || contentLength === null)
     return undefined;
@@ -84,6 +91,7 @@ function parseParams(key: string, query: Record<string, QueryValue>): SignedObje
     contentLength: contentLength === undefined ? undefined : Number(contentLength),
     sha256,
     downloadName,
+    ...(once === '1' ? { createOnly: true } : {}),
   };
 }
 

@@ -22,8 +22,27 @@ export interface BruteForceStatus {
   retryAfterSeconds: number;
   /** How long the caller should hold its answer to this attempt, growing with each failure. */
   delayMs: number;
-  /** Failures counted in the current window. */
+  /** Failures counted in the current window (attempts still being checked included). */
   failures: number;
+}
+
+/**
+ * One attempt at a credential, counted before the credential is checked. Settle it exactly once:
+ * `succeed` on a right credential, `fail` on a wrong one, `release` when it was never checked.
+ */
+export interface BruteForceAttempt {
+  /** False when the key is locked out: refuse without checking the credential (then settling is a no-op). */
+  readonly allowed: boolean;
+  /** 0 when allowed; otherwise seconds until the key may try again. */
+  readonly retryAfterSeconds: number;
+  /** This attempt's place among the failures of the window (1 = the first); 0 when refused. */
+  readonly attempt: number;
+  /** The credential was right: the key starts over. */
+  succeed(): Promise<void>;
+  /** The credential was wrong: the attempt stays counted. Returns the delay to hold the answer and whether the key is now locked. */
+  fail(): Promise<BruteForceStatus>;
+  /** The credential was never checked (another guard refused, a dependency failed): the attempt is given back. */
+  release(): Promise<void>;
 }
 
 type BruteForceSettings = Required<
@@ -32,6 +51,9 @@ type BruteForceSettings = Required<
     'maxFailures' | 'windowSeconds' | 'lockoutSeconds' | 'freeFailures' | 'baseDelayMs' | 'maxDelayMs'
   >
 >;
+
+/** Longer than request limiters': a login under load should wait for its count, not be refused. */
+const DEFAULT_STORE_TIMEOUT_MS = 5000;
 
 export const BRUTE_FORCE_DEFAULTS: Readonly<BruteForceSettings> = Object.freeze({
   maxFailures: 10,
@@ -43,15 +65,18 @@ export const BRUTE_FORCE_DEFAULTS: Readonly<BruteForceSettings> = Object.freeze(
 });
 
 /**
- * Login protection per key (an account, an IP, or both): the first failures cost nothing, later ones
- * a doubling delay (0, 0, 0, 1 s, 2 s, 4 s … capped), and `maxFailures` within the window lock the
- * key for `lockoutSeconds`. A success resets the key. Counters live in the given store, so with
- * PostgreSQL or Redis they hold across processes.
+ * Login protection per key (an account, an IP, a share link): the first failures cost nothing,
+ * later ones a doubling delay (0, 0, 0, 1 s, 2 s, 4 s … capped), and `maxFailures` within the window
+ * lock the key for `lockoutSeconds`. A success resets the key. Counters live in the given store, so
+ * with PostgreSQL or Redis they hold across processes.
  *
- * Usage: `check` before verifying; on a bad credential `fail`, on a good one `succeed`.
+ * Usage: `const attempt = await guard.reserve(key)`; refuse when `!attempt.allowed`; otherwise
+ * verify, then `attempt.succeed()` or `attempt.fail()`. The attempt is counted atomically (the
+ * store's consume) *before* the credential is checked, so parallel guesses cannot all slip in while
+ * a slow hash runs: at most `maxFailures` attempts per window ever reach the verifier.
  */
 export class BruteForceGuard {
-  readonly #failures: RateLimiter;
+  readonly #attempts: RateLimiter;
   readonly #settings: BruteForceSettings;
 
   constructor(options: BruteForceGuardOptions) {
@@ -73,41 +98,91 @@ export class BruteForceGuard {
       throw new RangeError('freeFailures, baseDelayMs and maxDelayMs must not be negative');
     }
     this.#settings = settings;
-    // The failure that exceeds `maxFailures - 1` points is the one that blocks the key for the lockout.
-    this.#failures = createRateLimiter({
+    // One point per attempt: `maxFailures` may be in flight or failed; the next one is refused and
+    // blocks the key for the lockout. The failure that reaches `maxFailures` blocks it itself.
+    this.#attempts = createRateLimiter({
       keyPrefix: options.keyPrefix,
-      points: settings.maxFailures - 1,
+      points: settings.maxFailures,
       durationSeconds: settings.windowSeconds,
       blockDurationSeconds: settings.lockoutSeconds,
       store: options.store,
-      ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),
+      // A per-process fallback would grant every process (and every slow-store episode) another
+      // `maxFailures` guesses: when the store cannot count an attempt, the attempt is refused.
+      onStoreFailure: 'refuse',
+      storeTimeoutMs: options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
     });
   }
 
+  /**
+   * Counts an attempt for `key` before its credential is checked; see `BruteForceAttempt`. When the
+   * shared store cannot answer (down, or slower than `storeTimeoutMs`) the attempt is refused with a
+   * 1-second retry rather than counted in process memory.
+   */
+  async reserve(key: string): Promise<BruteForceAttempt> {
+    const decision = await this.#attempts.consume(key);
+    if (!decision.allowed) return this.#refused(decision.retryAfterSeconds);
+    const attempt = decision.limit - decision.remaining;
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      return true;
+    };
+    return {
+      allowed: true,
+      retryAfterSeconds: 0,
+      attempt,
+      // Settling never fails the caller's answer: a counter the store could not update only errs
+      // on the safe side (it expires with the window), and the credential check already happened.
+      succeed: async () => {
+        if (settle()) await this.#attempts.delete(key).catch(() => undefined);
+      },
+      fail: async () => {
+        settle();
+        const { maxFailures, lockoutSeconds } = this.#settings;
+        if (attempt < maxFailures) return this.#status(attempt, false, 0);
+        // The attempt is already counted at the limit, so the key stays refused even if this fails.
+        await this.#attempts.block(key, lockoutSeconds).catch(() => undefined);
+        return this.#status(maxFailures, true, lockoutSeconds);
+      },
+      release: async () => {
+        if (settle()) await this.#attempts.reward(key).catch(() => undefined);
+      },
+    };
+  }
+
+  /** The key's state, for display only: gate attempts with `reserve`, never with `check`. */
   async check(key: string): Promise<BruteForceStatus> {
-    const state = await this.#failures.get(key);
-    return this.#status(state.consumed, state.resetAfterMs);
+    const state = await this.#attempts.get(key);
+    const failures = Math.min(state.consumed, this.#settings.maxFailures);
+    const lockedOut = failures >= this.#settings.maxFailures && state.resetAfterMs > 0;
+    return this.#status(failures, lockedOut, Math.ceil(state.resetAfterMs / 1000));
   }
 
-  /** Records a failed attempt and returns the status that now applies to the key. */
-  async fail(key: string): Promise<BruteForceStatus> {
-    const decision = await this.#failures.consume(key);
-    const failures = decision.allowed ? decision.limit - decision.remaining : this.#settings.maxFailures;
-    return this.#status(failures, decision.resetAfterMs);
-  }
-
+  /** Forgets the key's failures (an operator unlock, or a success outside `reserve`). */
   async succeed(key: string): Promise<void> {
-    await this.#failures.delete(key);
+    await this.#attempts.delete(key);
   }
 
-  #status(failures: number, resetAfterMs: number): BruteForceStatus {
-    const { maxFailures, freeFailures, baseDelayMs, maxDelayMs } = this.#settings;
-    const lockedOut = failures >= maxFailures && resetAfterMs > 0;
+  #refused(retryAfterSeconds: number): BruteForceAttempt {
+    const locked = this.#status(this.#settings.maxFailures, true, retryAfterSeconds);
+    return {
+      allowed: false,
+      retryAfterSeconds: locked.retryAfterSeconds,
+      attempt: 0,
+      succeed: async () => undefined,
+      fail: async () => locked,
+      release: async () => undefined,
+    };
+  }
+
+  #status(failures: number, lockedOut: boolean, retryAfterSeconds: number): BruteForceStatus {
+    const { freeFailures, baseDelayMs, maxDelayMs } = this.#settings;
     const excess = failures - freeFailures;
     const delayMs = excess < 0 ? 0 : Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(excess, 30));
     return {
       allowed: !lockedOut,
-      retryAfterSeconds: lockedOut ? Math.max(1, Math.ceil(resetAfterMs / 1000)) : 0,
+      retryAfterSeconds: lockedOut ? Math.max(1, retryAfterSeconds) : 0,
       delayMs,
       failures,
     };

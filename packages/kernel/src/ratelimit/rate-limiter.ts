@@ -39,6 +39,13 @@ export interface RateLimiterOptions {
    * down; the process-local fallback answers instead.
    */
   storeTimeoutMs?: number;
+  /**
+   * What `consume` answers when the shared store errs or times out: `fallback` (default) counts in
+   * process memory instead, keeping requests flowing with per-process limits; `refuse` answers
+   * "limited" (retry after a second), for counters where a second, local allowance would let
+   * extra attempts through (brute-force guards).
+   */
+  onStoreFailure?: 'fallback' | 'refuse';
 }
 
 export interface RateLimitDecision {
@@ -60,6 +67,8 @@ export interface RateLimiter {
   reward(key: string, points?: number): Promise<void>;
   /** Forgets the key: full points, no block. */
   delete(key: string): Promise<void>;
+  /** Limits the key for `seconds` from now, whatever it has consumed. */
+  block(key: string, seconds: number): Promise<void>;
   /** The key's state without consuming; `allowed` says whether one more point may be consumed now. */
   get(key: string): Promise<RateLimitDecision & { consumed: number }>;
 }
@@ -96,7 +105,7 @@ function buildLimiter(options: RateLimiterOptions): RateLimiterAbstract {
   const { store } = options;
   if (store.kind === 'memory') return new RateLimiterMemory(common);
 
-  const insuranceLimiter = new RateLimiterMemory(common);
+  const insuranceLimiter = options.onStoreFailure === 'refuse' ? undefined : new RateLimiterMemory(common);
   const storeLimiter =
     store.kind === 'postgres'
       ? new RateLimiterPostgres({
@@ -110,7 +119,8 @@ function buildLimiter(options: RateLimiterOptions): RateLimiterAbstract {
           insuranceLimiter,
         })
       : new RateLimiterRedis({ ...common, storeClient: store.client, insuranceLimiter });
-  // Errors already fall back to insuranceLimiter; the timeout also covers a store that hangs.
+  // Errors already fall back to insuranceLimiter (when there is one); the timeout also covers a
+  // store that hangs.
   return new RLWrapperTimeouts({
     limiter: storeLimiter,
     timeoutMs: options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
@@ -147,6 +157,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         return decisionFrom(await limiter.consume(storageKey(key), points), limit, true);
       } catch (outcome) {
         if (outcome instanceof RateLimiterRes) return decisionFrom(outcome, limit, false);
+        // Only reached without a fallback (`refuse`): the store could not count, so nothing passes.
+        if (options.onStoreFailure === 'refuse' && options.store.kind !== 'memory') {
+          return { allowed: false, limit, remaining: 0, resetAfterMs: 1000, retryAfterSeconds: 1 };
+        }
         throw outcome;
       }
     },
@@ -155,6 +169,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     async delete(key) {
       await limiter.delete(storageKey(key));
+    },
+    async block(key, seconds) {
+      if (!Number.isInteger(seconds) || seconds < 1) {
+        throw new RangeError('seconds to block must be a positive integer');
+      }
+      await limiter.block(storageKey(key), seconds);
     },
     async get(key) {
       const res = await limiter.get(storageKey(key));

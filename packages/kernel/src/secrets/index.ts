@@ -35,6 +35,7 @@ export {
   PASSWORD_HASH_PARALLELISM,
   PASSWORD_HASH_PARAMETERS,
   PASSWORD_HASH_TIME_COST,
+  PASSWORD_VERIFY_CHANNEL,
   type PasswordHashParameters,
   verifyPassword,
 } from './passwords.js';

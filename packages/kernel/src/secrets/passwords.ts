@@ -1,4 +1,13 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { type Algorithm, hash, parseOptions, type Version, verify } from '@node-rs/argon2';
+
+/**
+ * `node:diagnostics_channel` name published once per `verifyPassword` call that runs argon2 (no
+ * payload: never the password or hash). Lets metrics, and tests proving that a guard keeps guesses
+ * away from the hash, count the expensive verifications.
+ */
+export const PASSWORD_VERIFY_CHANNEL = 'trustplane:password-verify';
+const verifications = diagnosticsChannel.channel(PASSWORD_VERIFY_CHANNEL);
 
 // Ambient const enums cannot be inlined under isolatedModules: 2 is Algorithm.Argon2id, 1 is Version.V0x13.
 const ARGON2ID = 2 as Algorithm;
@@ -56,6 +65,7 @@ export async function verifyPassword(passwordHash: string, plain: string): Promi
   }
   const normalized = normalizePassword(plain);
   if (Buffer.byteLength(normalized) > MAX_PASSWORD_BYTES) return false;
+  if (verifications.hasSubscribers) verifications.publish({});
   try {
     return await verify(passwordHash, normalized);
   } catch {

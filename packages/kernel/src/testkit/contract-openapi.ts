@@ -12,6 +12,7 @@ import {
   type SeedOperation,
   type SeedResponse,
 } from './contract-model.js';
+import { trimChar } from '../text/trim-char.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -167,12 +168,12 @@ function serverBasePaths(document: JsonObject): string[] {
   for (const server of servers) {
     if (!isObject(server) || typeof server.url !== 'string') continue;
     const variables = isObject(server.variables) ? server.variables : {};
-    const url = server.url.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const url = server.url.replace(/\{([^{}]+)\}/g, (_, name: string) => {
       const variable = variables[name];
       return isObject(variable) && typeof variable.default === 'string' ? variable.default : 'x';
     });
     try {
-      basePaths.add(new URL(url, 'http://base.invalid').pathname.replace(/\/+$/, ''));
+      basePaths.add(trimChar(new URL(url, 'http://base.invalid').pathname, '/', 'end'));
     } catch {
       basePaths.add('');
     }

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { MAX_IMAGE_PIXELS } from '../images/decode.js';
+import { openImage, withImageDecodeSlot } from '../images/decode.js';
 
 export interface ForensicResult {
   /** 0 (nothing suspicious) – 1 (strong evidence). */
@@ -23,15 +23,18 @@ export async function errorLevelAnalysis(
   quality = 90,
   maxSide = 1600,
 ): Promise<ForensicResult> {
-  const { data: original, info } = await sharp(image, { limitInputPixels: MAX_IMAGE_PIXELS })
-    .rotate()
-    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
-  const recompressed = await sharp(original, raw).jpeg({ quality }).toBuffer();
-  const { data: again } = await sharp(recompressed).raw().toBuffer({ resolveWithObject: true });
+  const { original, info, again } = await withImageDecodeSlot(async () => {
+    const { data: original, info } = await openImage(image)
+      .rotate()
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
+    const recompressed = await sharp(original, raw).jpeg({ quality }).toBuffer();
+    const { data: again } = await openImage(recompressed).raw().toBuffer({ resolveWithObject: true });
+    return { original, info, again };
+  });
   const columns = Math.ceil(info.width / BLOCK);
   const rows = Math.ceil(info.height / BLOCK);
   const blocks = new Float64Array(columns * rows);
@@ -61,10 +64,12 @@ export async function errorLevelAnalysis(
   const heat = Buffer.alloc(columns * rows);
   for (let index = 0; index < heat.length; index += 1)
     heat[index] = Math.min(255, Math.round(((blocks[index] as number) / peak) * 255));
-  const heatmap = await sharp(heat, { raw: { width: columns, height: rows, channels: 1 } })
-    .resize(columns * 4, rows * 4, { kernel: 'nearest' })
-    .png()
-    .toBuffer();
+  const heatmap = await withImageDecodeSlot(() =>
+    sharp(heat, { raw: { width: columns, height: rows, channels: 1 } })
+      .resize(columns * 4, rows * 4, { kernel: 'nearest' })
+      .png()
+      .toBuffer(),
+  );
   return {
     score: Math.round(score * 1000) / 1000,
     heatmap,

@@ -1,5 +1,5 @@
 import sharp, { type Sharp } from 'sharp';
-import { MAX_IMAGE_PIXELS } from './decode.js';
+import { openImage, withImageDecodeSlot } from './decode.js';
 
 export interface GrayImage {
   data: Uint8Array;
@@ -9,9 +9,11 @@ export interface GrayImage {
 
 /** Decodes to 8-bit grayscale (EXIF-rotated), resized to `width` pixels wide when given. */
 export async function decodeGray(bytes: Uint8Array, width?: number): Promise<GrayImage> {
-  let pipeline = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS }).rotate();
+  let pipeline = openImage(bytes).rotate();
   if (width) pipeline = pipeline.resize({ width });
-  const { data, info } = await pipeline.grayscale().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await withImageDecodeSlot(() =>
+    pipeline.grayscale().raw().toBuffer({ resolveWithObject: true }),
+  );
   return {
     data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
     width: info.width,

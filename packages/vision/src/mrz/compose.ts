@@ -26,15 +26,27 @@ export interface BrokenCheckDigits {
 
 /** Upper-cases, strips accents and turns every other non-alphanumeric run into `<`, as ICAO 9303 transliterates. */
 export function mrzTransliterate(value: string): string {
-  return value
+  const transliterated = value
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')
     .replace(/ß/g, 'SS')
     .replace(/[ÆæÄä]/g, 'AE')
     .replace(/[ØøÖö]/g, 'OE')
     .toUpperCase()
-    .replace(/[^A-Z0-9]+/g, '<')
-    .replace(/^<+|<+$/g, '');
+    .replace(/[^A-Z0-9]+/g, '<');
+  return trimFiller(transliterated);
+}
+
+/**
+ * `value` without the `<` fillers at its start and/or end. A loop rather than `/<+$/`, which
+ * backtracks quadratically on a long run of `<` followed by anything else.
+ */
+export function trimFiller(value: string, side: 'start' | 'end' | 'both' = 'both'): string {
+  let start = 0;
+  let end = value.length;
+  if (side !== 'end') while (start < end && value[start] === '<') start += 1;
+  if (side !== 'start') while (end > start && value[end - 1] === '<') end -= 1;
+  return value.slice(start, end);
 }
 
 function pad(value: string, length: number): string {

@@ -1,5 +1,6 @@
 import { states } from 'mrz';
 import { checkDigit } from './check-digit.js';
+import { trimFiller } from './compose.js';
 
 export type MrzFormatName = 'TD1' | 'TD2' | 'TD3';
 
@@ -263,7 +264,7 @@ export function correctMrz(input: string[], format: MrzFormatName): CorrectedMrz
   }
   for (const field of spec.fields.filter((candidate) => candidate.kind === 'state')) {
     const code = fieldText(lines, field.line, field.start, field.end);
-    const known = (value: string) => value in states || value.replace(/<+$/, '') in states;
+    const known = (value: string) => value in states || trimFiller(value, 'end') in states;
     if (known(code)) continue;
     const options = expand(code, (char) => [char, ...(STATE_LOOKALIKES[char] ?? [])]);
     const valid = options.filter(known);

@@ -3,6 +3,7 @@ import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import { loadAccountConfig } from '../config.js';
 import { buildDeps } from '../runtime.js';
+import { ACCOUNT_BODY_LIMITS } from './body-limits.js';
 import { csrfGate } from './cookies.js';
 import { renderAccountError } from './errors.js';
 import { rateLimitHook } from './hooks.js';
@@ -17,11 +18,14 @@ export async function buildAccountApp(context: ServiceContext, version: string):
   const config = loadAccountConfig(process.env, context.publicUrl);
   const app = await context.createHttpApp({
     title: 'Account Service',
-    // Behind a proxy the client IP (rate limits, lockouts, sessions) comes from X-Forwarded-For.
-    trustProxy: config.trustProxy,
+    // Behind a proxy the client IP (rate limits, lockouts, sessions) comes from X-Forwarded-For,
+    // believed only from the listed proxies (platform-wide TRUSTPLANE_TRUSTED_PROXIES by default).
+    ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
     description: 'Authentication and RBAC source of truth.',
     version,
     renderError: renderAccountError,
+    // The profile route raises it for its `model_config`.
+    bodyLimit: ACCOUNT_BODY_LIMITS.default,
     openapi: {
       components: {
         securitySchemes: {

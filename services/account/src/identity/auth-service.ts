@@ -11,6 +11,7 @@ import {
 } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import { type RequestOrigin, recordAudit } from '../audit/audit-log.js';
+import { revokeAccessToken, revokeSessions } from '../auth/revocations.js';
 import type { AccountDeps } from '../deps.js';
 import type { AccountDB, AccountRow } from '../db/types.js';
 import { errors } from '../errors.js';
@@ -223,9 +224,10 @@ export async function register(deps: AccountDeps, input: RegisterInput, origin: 
 }
 
 /**
- * Email + password, behind per-account and per-IP brute-force guards: a locked key is refused
- * (429) before the password is checked; each failure adds to both counters and holds the answer
- * for the progressive delay.
+ * Email + password, behind per-account and per-IP brute-force guards. The attempt is counted on
+ * both before the password is checked (so parallel guesses cannot outrun the counters), and a
+ * locked key is refused (429) without checking it; each failure holds the answer for the
+ * progressive delay. A success resets the account's counter and gives the IP its attempt back.
  */
 export async function login(
   deps: AccountDeps,
@@ -235,32 +237,38 @@ export async function login(
   const email = normalizeEmail(input.email);
   const accountKey = sha256Hex(email);
   const [byAccount, byIp] = await Promise.all([
-    deps.limits.accountGuard.check(accountKey),
-    deps.limits.ipGuard.check(origin.ip),
+    deps.limits.accountGuard.reserve(accountKey),
+    deps.limits.ipGuard.reserve(origin.ip),
   ]);
-  for (const [scope, status] of [
+  for (const [scope, attempt] of [
     ['account', byAccount],
     ['ip', byIp],
   ] as const) {
-    if (!status.allowed) {
+    if (!attempt.allowed) {
+      // The other guard's attempt was never checked: it must not count against it.
+      await Promise.all([byAccount.release(), byIp.release()]);
       deps.limits.bruteForce.inc({ event: 'locked_out', scope });
       throw errors.rateLimited(
-        status.retryAfterSeconds,
+        attempt.retryAfterSeconds,
         deps.config.bruteForce.maxFailures,
         deps.config.bruteForce.lockoutSeconds,
       );
     }
   }
-  const account = await findHumanByEmail(deps.db, email);
-  decoyHash ??= hashPassword(randomToken(16), deps.config.passwordHash);
-  const valid = account?.password_hash
-    ? await verifyPassword(account.password_hash, input.password)
-    : (await verifyPassword(await decoyHash, input.password)) && false;
+  let account: Awaited<ReturnType<typeof findHumanByEmail>>;
+  let valid: boolean;
+  try {
+    account = await findHumanByEmail(deps.db, email);
+    decoyHash ??= hashPassword(randomToken(16), deps.config.passwordHash);
+    valid = account?.password_hash
+      ? await verifyPassword(account.password_hash, input.password)
+      : (await verifyPassword(await decoyHash, input.password)) && false;
+  } catch (error) {
+    await Promise.all([byAccount.release(), byIp.release()]).catch(() => undefined);
+    throw error;
+  }
   if (!account || !valid) {
-    const [accountStatus, ipStatus] = await Promise.all([
-      deps.limits.accountGuard.fail(accountKey),
-      deps.limits.ipGuard.fail(origin.ip),
-    ]);
+    const [accountStatus, ipStatus] = await Promise.all([byAccount.fail(), byIp.fail()]);
     deps.limits.bruteForce.inc({ event: 'failure', scope: 'account' });
     deps.limits.bruteForce.inc({ event: 'failure', scope: 'ip' });
     if (account) {
@@ -277,7 +285,7 @@ export async function login(
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     throw errors.unauthorized('Invalid email or password');
   }
-  await deps.limits.accountGuard.succeed(accountKey);
+  await Promise.all([byAccount.succeed(), byIp.release()]);
   if (needsRehash(account.password_hash!, deps.config.passwordHash)) {
     const rehashed = await hashPassword(input.password, deps.config.passwordHash);
     await deps.db
@@ -338,9 +346,9 @@ export async function refresh(
       .where('revoked_at', 'is', null)
       .returningAll()
       .executeTakeFirst();
+    // The used refresh token is dead from now on: the session row holds the only usable refresh
+    // JTI. Refresh tokens are accepted nowhere else, so they never go on the revocation list.
     if (!row) return undefined;
-    // The used token is dead from now on, even for a verifier that only checks the revocation list.
-    await deps.revocations.revokeJti(trx, claims.jti, new Date(claims.exp * 1000), 'rotated');
     await recordAudit(trx, {
       actorId: session.account_id,
       organizationId: session.organization_id,
@@ -352,8 +360,8 @@ export async function refresh(
     return row;
   });
   if (!rotated) {
-    await deps.db.transaction().execute(async (trx) => {
-      await deps.revocations.revokeSessions(trx, { sessionIds: [session.id] }, 'refresh_token_reuse');
+    const revoked = await deps.db.transaction().execute(async (trx) => {
+      const sessions = await revokeSessions(deps, trx, { sessionIds: [session.id] }, 'refresh_token_reuse');
       await recordAudit(trx, {
         actorId: session.account_id,
         organizationId: session.organization_id,
@@ -362,7 +370,9 @@ export async function refresh(
         targetId: session.id,
         origin,
       });
+      return sessions;
     });
+    deps.revocations.announce(revoked);
     throw errors.unauthorized('Refresh token has already been used; the session has been revoked');
   }
   const account = await getAccount(deps.db, session.account_id);
@@ -388,7 +398,7 @@ export async function switchOrganization(
   const access = await resolveHumanAccess(deps.db, account, orgId);
   if (access.currentOrgId !== orgId) throw errors.notFound('Organization');
   const newJti = randomUUID();
-  await deps.db.transaction().execute(async (trx) => {
+  const revoked = await deps.db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('sessions')
       .set({ organization_id: orgId, refresh_jti: newJti, last_used_at: new Date() })
@@ -398,9 +408,7 @@ export async function switchOrganization(
       .executeTakeFirst();
     if (!row) throw errors.unauthorized(SESSION_GONE);
     // The token that asked for the switch speaks for the old org; it stops here.
-    if (principal.jti && principal.expiresAt) {
-      await deps.revocations.revokeJti(trx, principal.jti, principal.expiresAt, 'organization_switched');
-    }
+    const asking = await revokeAccessToken(deps, trx, principal, 'organization_switched');
     await recordAudit(trx, {
       actorId: account.id,
       organizationId: orgId,
@@ -409,7 +417,9 @@ export async function switchOrganization(
       targetId: orgId,
       origin,
     });
+    return asking;
   });
+  deps.revocations.announce(revoked);
   return issueGrant(deps, account, principal.sessionId, access, newJti);
 }
 
@@ -418,11 +428,9 @@ export async function logout(
   principal: Principal & { sessionId: string },
   origin: RequestOrigin,
 ) {
-  await deps.db.transaction().execute(async (trx) => {
-    await deps.revocations.revokeSessions(trx, { sessionIds: [principal.sessionId] }, 'logout');
-    if (principal.jti && principal.expiresAt) {
-      await deps.revocations.revokeJti(trx, principal.jti, principal.expiresAt, 'logout');
-    }
+  const revoked = await deps.db.transaction().execute(async (trx) => {
+    const sessions = await revokeSessions(deps, trx, { sessionIds: [principal.sessionId] }, 'logout');
+    const token = await revokeAccessToken(deps, trx, principal, 'logout');
     await recordAudit(trx, {
       actorId: principal.accountId,
       organizationId: principal.orgId,
@@ -431,7 +439,9 @@ export async function logout(
       targetId: principal.sessionId,
       origin,
     });
+    return [...sessions, ...token];
   });
+  deps.revocations.announce(revoked);
 }
 
 export async function logoutAll(
@@ -439,25 +449,21 @@ export async function logoutAll(
   principal: Principal & { sessionId: string },
   origin: RequestOrigin,
 ) {
-  await deps.db.transaction().execute(async (trx) => {
-    const revoked = await deps.revocations.revokeSessions(
-      trx,
-      { accountId: principal.accountId },
-      'logout_all',
-    );
-    if (principal.jti && principal.expiresAt) {
-      await deps.revocations.revokeJti(trx, principal.jti, principal.expiresAt, 'logout_all');
-    }
+  const revoked = await deps.db.transaction().execute(async (trx) => {
+    const sessions = await revokeSessions(deps, trx, { accountId: principal.accountId }, 'logout_all');
+    const token = await revokeAccessToken(deps, trx, principal, 'logout_all');
     await recordAudit(trx, {
       actorId: principal.accountId,
       organizationId: principal.orgId,
       action: 'auth.logout',
       targetType: 'account',
       targetId: principal.accountId,
-      metadata: { all_sessions: true, sessions_revoked: revoked.length },
+      metadata: { all_sessions: true, sessions_revoked: sessions.length },
       origin,
     });
+    return [...sessions, ...token];
   });
+  deps.revocations.announce(revoked);
 }
 
 export async function revokeOwnSession(
@@ -466,7 +472,7 @@ export async function revokeOwnSession(
   sessionId: string,
   origin: RequestOrigin,
 ) {
-  await deps.db.transaction().execute(async (trx) => {
+  const revoked = await deps.db.transaction().execute(async (trx) => {
     const session = await trx
       .selectFrom('sessions')
       .select(['id'])
@@ -476,7 +482,7 @@ export async function revokeOwnSession(
       .where('expires_at', '>', new Date())
       .executeTakeFirst();
     if (!session) throw errors.notFound('Session');
-    await deps.revocations.revokeSessions(trx, { sessionIds: [sessionId] }, 'revoked_by_user');
+    const sessions = await revokeSessions(deps, trx, { sessionIds: [sessionId] }, 'revoked_by_user');
     await recordAudit(trx, {
       actorId: principal.accountId,
       organizationId: principal.orgId,
@@ -485,7 +491,9 @@ export async function revokeOwnSession(
       targetId: sessionId,
       origin,
     });
+    return sessions;
   });
+  deps.revocations.announce(revoked);
 }
 
 export async function listSessions(deps: AccountDeps, accountId: string) {
@@ -499,7 +507,11 @@ export async function listSessions(deps: AccountDeps, accountId: string) {
     .execute();
 }
 
-/** Verifies the current password, stores the new one, and ends every other session. */
+/**
+ * Verifies the current password, stores the new one, and ends every other session. The check is
+ * a guess at the same secret as a login, so it counts on the account's brute-force guard (a stolen
+ * access token must not become an unthrottled password oracle).
+ */
 export async function changePassword(
   deps: AccountDeps,
   principal: Principal & { sessionId: string },
@@ -507,18 +519,40 @@ export async function changePassword(
   origin: RequestOrigin,
 ) {
   const account = await getAccount(deps.db, principal.accountId);
-  if (!account.password_hash || !(await verifyPassword(account.password_hash, input.current_password))) {
+  if (!account.password_hash) throw errors.unauthorized('Current password is incorrect');
+  const attempt = await deps.limits.accountGuard.reserve(sha256Hex(normalizeEmail(account.email ?? '')));
+  if (!attempt.allowed) {
+    deps.limits.bruteForce.inc({ event: 'locked_out', scope: 'account' });
+    throw errors.rateLimited(
+      attempt.retryAfterSeconds,
+      deps.config.bruteForce.maxFailures,
+      deps.config.bruteForce.lockoutSeconds,
+    );
+  }
+  let valid: boolean;
+  try {
+    valid = await verifyPassword(account.password_hash, input.current_password);
+  } catch (error) {
+    await attempt.release();
+    throw error;
+  }
+  if (!valid) {
+    const status = await attempt.fail();
+    deps.limits.bruteForce.inc({ event: 'failure', scope: 'account' });
+    if (status.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, status.delayMs));
     throw errors.unauthorized('Current password is incorrect');
   }
+  await attempt.succeed();
   assertPasswordPolicy('new_password', input.new_password);
   const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
-  await deps.db.transaction().execute(async (trx) => {
+  const revoked = await deps.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('accounts')
       .set({ password_hash: passwordHash, updated_at: new Date() })
       .where('id', '=', account.id)
       .execute();
-    await deps.revocations.revokeSessions(
+    const sessions = await revokeSessions(
+      deps,
       trx,
       { accountId: account.id, exceptSessionId: principal.sessionId },
       'password_changed',
@@ -531,7 +565,9 @@ export async function changePassword(
       targetId: account.id,
       origin,
     });
+    return sessions;
   });
+  deps.revocations.announce(revoked);
 }
 
 /** Always the same answer; only an unverified human account gets a new email. */
@@ -620,7 +656,7 @@ export async function confirmPasswordReset(
   // Checked before the token is spent: a weak password must not burn the link.
   assertPasswordPolicy('new_password', input.new_password);
   const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
-  const email = await deps.db.transaction().execute(async (trx) => {
+  const { email, revoked } = await deps.db.transaction().execute(async (trx) => {
     const used = await trx
       .updateTable('password_reset_tokens')
       .set({ used_at: new Date() })
@@ -637,7 +673,7 @@ export async function confirmPasswordReset(
       .where('id', '=', claims.sub)
       .returning(['id', 'email', 'default_organization_id'])
       .executeTakeFirstOrThrow();
-    await deps.revocations.revokeSessions(trx, { accountId: account.id }, 'password_reset');
+    const sessions = await revokeSessions(deps, trx, { accountId: account.id }, 'password_reset');
     await recordAudit(trx, {
       actorId: account.id,
       organizationId: account.default_organization_id,
@@ -646,7 +682,8 @@ export async function confirmPasswordReset(
       targetId: account.id,
       origin,
     });
-    return account.email ?? '';
+    return { email: account.email ?? '', revoked: sessions };
   });
+  deps.revocations.announce(revoked);
   await deps.limits.accountGuard.succeed(sha256Hex(normalizeEmail(email)));
 }

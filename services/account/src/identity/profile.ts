@@ -4,6 +4,7 @@ import type { AccountDB } from '../db/types.js';
 import { errors } from '../errors.js';
 import type { Principal } from '../http/principal.js';
 import { epoch } from './access.js';
+import { assertNotWidened } from './grants.js';
 
 export async function loadProfile(db: Kysely<AccountDB>, accountId: string) {
   const row = await db
@@ -96,12 +97,7 @@ export async function updateProfile(
         .where('account_id', '=', principal.accountId)
         .forUpdate()
         .executeTakeFirstOrThrow();
-      if (patch.capabilities) {
-        const added = patch.capabilities.filter((capability) => !current.capabilities.includes(capability));
-        if (added.length > 0) {
-          throw errors.invalid('capabilities', `a service account cannot grant itself ${added.join(', ')}`);
-        }
-      }
+      if (patch.capabilities) assertNotWidened(current.capabilities, patch.capabilities, 'capabilities');
       await trx
         .updateTable('service_accounts')
         .set({

@@ -8,14 +8,12 @@ import { errors } from '../errors.js';
 import { publishEmailRequested } from '../events/outbox.js';
 import type { Principal } from '../http/principal.js';
 import { epoch } from '../identity/access.js';
+import { assertGrant, assertGrantWithin, beyondGranter, currentHolding } from '../identity/grants.js';
 import { normalizeEmail } from '../identity/auth-service.js';
 import { createOrganization, mapOrganizationError } from './create-organization.js';
 import { slugify } from './slug.js';
 
 type Db = Kysely<AccountDB>;
-
-/** Permissions no custom role may grant: `*` is the owner's, `password:reset` is token-only. */
-const UNGRANTABLE = new Set(['*', 'password:reset']);
 
 export function presentOrganization(row: OrganizationRow, memberCount: number) {
   return {
@@ -326,6 +324,16 @@ export async function listMembers(
   };
 }
 
+/** The role an invitation without `role_id` assigns (the system `member` role). */
+async function defaultRole(db: Db, orgId: string): Promise<RoleRow> {
+  return db
+    .selectFrom('roles')
+    .selectAll()
+    .where('organization_id', '=', orgId)
+    .where('is_default', '=', true)
+    .executeTakeFirstOrThrow();
+}
+
 async function roleInOrg(db: Db, orgId: string, roleId: string, field = 'role_id'): Promise<RoleRow> {
   const role = await db
     .selectFrom('roles')
@@ -347,11 +355,12 @@ export async function inviteMember(
 ) {
   const org = await activeOrganization(deps.db, orgId);
   const email = normalizeEmail(input.email);
-  if (input.role_id) {
-    const role = await roleInOrg(deps.db, orgId, input.role_id);
-    if (role.name === 'owner' && role.is_system)
-      throw errors.invalid('role_id', 'the owner role cannot be assigned');
-  }
+  const role = input.role_id
+    ? await roleInOrg(deps.db, orgId, input.role_id)
+    : await defaultRole(deps.db, orgId);
+  if (role.name === 'owner' && role.is_system)
+    throw errors.invalid('role_id', 'the owner role cannot be assigned');
+  assertGrant({ granter: principal, grant: role.permissions, grantee: 'human', field: 'role_id' });
   const existing = await deps.db
     .selectFrom('memberships as m')
     .innerJoin('accounts as a', 'a.id', 'm.account_id')
@@ -432,16 +441,20 @@ export async function acceptInvitation(
       throw errors.invalid('token', 'was issued to another email address');
     }
     await activeOrganization(trx, invitation.organization_id);
-    const roleId =
-      invitation.role_id ??
-      (
-        await trx
-          .selectFrom('roles')
-          .select('id')
-          .where('organization_id', '=', invitation.organization_id)
-          .where('is_default', '=', true)
-          .executeTakeFirstOrThrow()
-      ).id;
+    const role = invitation.role_id
+      ? await roleInOrg(trx, invitation.organization_id, invitation.role_id)
+      : await defaultRole(trx, invitation.organization_id);
+    const roleId = role.id;
+    // The inviter granted the role when inviting; it must still be able to when the grant lands
+    // (it may have been demoted or removed since, or the role may have been edited).
+    const inviter = await currentHolding(trx, invitation.invited_by, invitation.organization_id);
+    const beyond = beyondGranter(inviter, role.permissions, 'human');
+    if (beyond.length > 0) {
+      throw errors.invalid(
+        'token',
+        `the inviter can no longer grant this role (${beyond.join(', ')}); ask for a new invitation`,
+      );
+    }
     const inserted = await trx
       .insertInto('memberships')
       .values({
@@ -574,6 +587,22 @@ export async function updateMemberRole(
     throw errors.invalid('account_id', "the owner's role cannot be changed");
   if (role.is_system && role.name === 'owner')
     throw errors.invalid('role_id', 'the owner role cannot be assigned');
+  const held = await db
+    .selectFrom('memberships as m')
+    .innerJoin('roles as r', 'r.id', 'm.role_id')
+    .select(['r.permissions'])
+    .where('m.organization_id', '=', orgId)
+    .where('m.account_id', '=', accountId)
+    .executeTakeFirst();
+  if (!held) throw errors.notFound('Member');
+  assertGrantWithin({
+    granter: principal,
+    grant: held.permissions,
+    grantee: 'human',
+    field: 'account_id',
+    target: "the member's current role",
+  });
+  assertGrant({ granter: principal, grant: role.permissions, grantee: 'human', field: 'role_id' });
   await db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('memberships')
@@ -627,12 +656,6 @@ export async function getRole(db: Db, principal: Principal, orgId: string, roleI
   return presentRole(role);
 }
 
-function assertGrantable(permissions: string[]) {
-  const refused = permissions.filter((permission) => UNGRANTABLE.has(permission));
-  if (refused.length > 0)
-    throw errors.invalid('permissions', `${refused.join(', ')} cannot be granted by a custom role`);
-}
-
 function mapRoleError(error: unknown): unknown {
   if (pgErrorCode(error) === PG_ERROR.uniqueViolation && pgConstraint(error) === 'roles_name_unique') {
     return errors.invalid('name', 'a role with this name already exists in the organization');
@@ -648,7 +671,13 @@ export async function createRole(
   origin: RequestOrigin,
 ) {
   await activeOrganization(db, orgId);
-  assertGrantable(input.permissions);
+  assertGrant({
+    granter: principal,
+    grant: input.permissions,
+    grantee: 'human',
+    field: 'permissions',
+    wildcardAllowed: false,
+  });
   try {
     const role = await db.transaction().execute(async (trx) => {
       const role = await trx
@@ -700,7 +729,22 @@ export async function updateRole(
     .executeTakeFirst();
   if (!current) throw errors.notFound('Role');
   if (current.is_system) throw errors.invalid('role_id', 'system roles are read-only');
-  if (patch.permissions) assertGrantable(patch.permissions);
+  assertGrantWithin({
+    granter: principal,
+    grant: current.permissions,
+    grantee: 'human',
+    field: 'role_id',
+    target: 'the role',
+  });
+  if (patch.permissions) {
+    assertGrant({
+      granter: principal,
+      grant: patch.permissions,
+      grantee: 'human',
+      field: 'permissions',
+      wildcardAllowed: false,
+    });
+  }
   try {
     const role = await db.transaction().execute(async (trx) => {
       const role = await trx

@@ -7,6 +7,7 @@ import type { AccountDeps } from '../deps.js';
 import { errors } from '../errors.js';
 import { type Principal, requireOrgPermission } from '../http/principal.js';
 import { epoch } from '../identity/access.js';
+import { assertGrant, assertGrantWithin, assertNotWidened } from '../identity/grants.js';
 import { activeOrganization } from '../organizations/organization-service.js';
 
 type Db = Kysely<AccountDB>;
@@ -133,6 +134,7 @@ export async function createServiceAccount(
   origin: RequestOrigin,
 ) {
   requireOrgPermission(principal, input.organization_id, 'service_accounts:create');
+  assertGrant({ granter: principal, grant: input.capabilities, grantee: 'service', field: 'capabilities' });
   await activeOrganization(db, input.organization_id);
   const id = randomUUID();
   await db.transaction().execute(async (trx) => {
@@ -184,6 +186,19 @@ export async function updateServiceAccount(
   origin: RequestOrigin,
 ) {
   const current = await authorizedServiceAccount(db, principal, accountId, 'service_accounts:update');
+  assertGrantWithin({
+    granter: principal,
+    grant: current.capabilities,
+    grantee: 'service',
+    field: 'account_id',
+    target: 'the service account',
+  });
+  if (patch.capabilities !== undefined) {
+    if (principal.accountId === accountId) {
+      assertNotWidened(current.capabilities, patch.capabilities, 'capabilities');
+    }
+    assertGrant({ granter: principal, grant: patch.capabilities, grantee: 'service', field: 'capabilities' });
+  }
   if (patch.organization_id !== current.organization_id) {
     throw errors.invalid('organization_id', "does not match the service account's organization");
   }
@@ -311,6 +326,7 @@ export async function createApiKey(
 ) {
   const account = await authorizedServiceAccount(deps.db, principal, accountId, 'api_keys:create');
   if (account.status === 'archived') throw errors.invalid('account_id', 'the service account is archived');
+  assertGrant({ granter: principal, grant: input.permissions, grantee: 'service', field: 'permissions' });
   const outside = account.capabilities.includes('*')
     ? []
     : input.permissions.filter((permission) => !account.capabilities.includes(permission));

@@ -1,3 +1,4 @@
+import { ServiceError } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { BiometryDeps } from './deps.js';
 import { renderBiometryError } from './errors.js';
@@ -9,24 +10,31 @@ import { submitJobRoute } from './routes/jobs-submit.js';
 import { submitBatchRoute } from './routes/jobs-submit-batch.js';
 import { metaRoutes } from './routes/meta.js';
 
+/** FastAPI's answer to an absent required header, given before the body is read. */
+function missingApiKey(): ServiceError {
+  return new ServiceError(422, 'missing_api_key', 'Field required', {
+    detail: [{ loc: ['header', 'x-service-api-key'], msg: 'Field required', type: 'missing' }],
+  });
+}
+
 export async function buildBiometryApp(deps: BiometryDeps): Promise<FastifyInstance> {
   const app = await deps.context.createHttpApp({
     title: 'OAuth Biometry Service',
     description: 'Scalable biometric verification service: face detection, OCR, cross-validation pipeline.',
     version: deps.version,
     renderError: renderBiometryError,
-    // Three base64 images of up to 10 MB each per job.
-    bodyLimit: deps.config.bodyLimitBytes,
+    // The job routes raise their own limits (./body-limits.ts); nothing else takes a body.
   });
   await app.register(metaRoutes(deps));
   await app.register(healthRoutes(deps));
-  // Everything under /jobs needs a service key; validation (422) runs first, as in FastAPI.
+  // Everything under /jobs needs a service key, checked before the body is read: a caller
+  // without a valid key gets its 422/401 at once, whatever it is still sending.
   await app.register(async (scope) => {
-    scope.addHook('preHandler', async (request) => {
+    scope.addHook('onRequest', async (request) => {
       const header = request.headers['x-service-api-key'];
-      request.client = await deps.keys.authenticate(
-        Array.isArray(header) ? (header[0] ?? '') : (header ?? ''),
-      );
+      const presented = Array.isArray(header) ? header[0] : header;
+      if (presented === undefined) throw missingApiKey();
+      request.client = await deps.keys.authenticate(presented);
     });
     await scope.register(submitJobRoute(deps));
     await scope.register(submitBatchRoute(deps));

@@ -1,4 +1,4 @@
-import type { AnyObjectStore } from '@trustplane/kernel';
+import { type AnyObjectStore, sha256Hex } from '@trustplane/kernel';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
@@ -94,11 +94,21 @@ export interface AnalysisPipelineOptions {
   logger: Logger;
 }
 
-async function readAll(objects: AnyObjectStore, key: string): Promise<Buffer> {
-  const { body } = await objects.get(key);
+/** The stored bytes no longer hash to what upload-complete recorded: never analyse them. */
+class RecordedHashMismatchError extends Error {
+  constructor() {
+    super('The stored document does not match the sha-256 recorded at upload-complete');
+  }
+}
+
+/** The asset's bytes, verified against the hash recorded for it, so analysis describes exactly those. */
+async function readRecorded(objects: AnyObjectStore, asset: AssetRow): Promise<Buffer> {
+  const { body } = await objects.get(asset.s3_key);
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
+  const bytes = Buffer.concat(chunks);
+  if (sha256Hex(bytes) !== asset.sha256) throw new RecordedHashMismatchError();
+  return bytes;
 }
 
 /**
@@ -140,7 +150,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
     const moireKey = `${heatmapBase}/moire.png`;
     let analysis: DocumentAnalysis;
     try {
-      const bytes = await readAll(objects, asset.s3_key);
+      const bytes = await readRecorded(objects, asset);
       analysis = await analyzer.analyze(bytes, {
         readMrz: asset.side !== 'front',
         detectPortrait: asset.side !== 'back',
@@ -149,6 +159,8 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
       await objects.put(moireKey, analysis.moire.heatmap, { contentType: 'image/png' });
     } catch (error) {
       logger.warn({ err: error, assetId: asset.id }, 'document analysis failed');
+      // Bytes that changed after they were recorded are a tampering signal, not a bad photo.
+      const risk = error instanceof RecordedHashMismatchError ? 'high' : 'medium';
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('document_assets')
@@ -157,7 +169,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
           .execute();
         await trx
           .updateTable('verification_sessions')
-          .set({ risk_label: maxRisk(session.risk_label, 'medium'), updated_at: new Date() })
+          .set({ risk_label: maxRisk(session.risk_label, risk), updated_at: new Date() })
           .where('id', '=', session.id)
           .execute();
         await audit.append(trx, {

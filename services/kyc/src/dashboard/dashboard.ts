@@ -1,9 +1,14 @@
-import type { AnyObjectStore } from '@trustplane/kernel';
+import { type AnyObjectStore, ObjectIntegrityError, ObjectNotFoundError } from '@trustplane/kernel';
 import { correctMrz, detectFormat } from '@trustplane/vision';
 import type { AnalysisPipeline } from '../analysis/analysis-pipeline.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
-import type { LivenessRow, SessionRow, VerificationRepository } from '../db/verification-repository.js';
+import type {
+  AssetRow,
+  LivenessRow,
+  SessionRow,
+  VerificationRepository,
+} from '../db/verification-repository.js';
 import { errors } from '../errors.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
 
@@ -52,6 +57,21 @@ export function createDashboard(options: {
 
   const viewUrl = async (key: string | null | undefined) =>
     key ? (await objects.presignGet(key, { expiresInSeconds: config.viewUrlTtlSeconds })).url : null;
+
+  /** A document's view URL serves only the bytes whose sha-256 upload-complete recorded (or none). */
+  const documentViewUrl = async (asset: AssetRow): Promise<string | null> => {
+    try {
+      const presigned = await objects.presignGet(asset.s3_key, {
+        expiresInSeconds: config.viewUrlTtlSeconds,
+        sha256: asset.sha256,
+      });
+      return presigned.url;
+    } catch (error) {
+      // S3 checks the content when the URL is issued: other bytes (or none) get no URL.
+      if (error instanceof ObjectIntegrityError || error instanceof ObjectNotFoundError) return null;
+      throw error;
+    }
+  };
 
   /** The session when `userId` belongs to its organization; 404 otherwise (non-disclosure). */
   async function visibleSession(userId: string, sessionId: string): Promise<SessionRow> {
@@ -126,8 +146,12 @@ export function createDashboard(options: {
         repository.listLiveness(sessionId),
         audit.listForSession(sessionId),
       ]);
-      // The session-level heatmaps are those of the first ID image that has them.
-      const withHeatmaps = analyses.find((row) => row.moire_heatmap_key || row.ela_heatmap_key);
+      // The session-level heatmaps are those of the first ID image that has them. Once the sweep
+      // job has deleted the session's objects (retention), nothing can be viewed.
+      const purged = session.objects_purged_at !== null;
+      const withHeatmaps = purged
+        ? undefined
+        : analyses.find((row) => row.moire_heatmap_key || row.ela_heatmap_key);
       return {
         session: summary(session, {
           moire: await viewUrl(withHeatmaps?.moire_heatmap_key),
@@ -141,7 +165,7 @@ export function createDashboard(options: {
             s3Key: asset.s3_key,
             contentType: asset.content_type,
             createdAt: iso(asset.created_at),
-            documentViewUrl: await viewUrl(asset.s3_key),
+            documentViewUrl: purged ? null : await documentViewUrl(asset),
           })),
         ),
         analysisResults: analyses.map((row) => ({
@@ -163,7 +187,7 @@ export function createDashboard(options: {
             failureReason: row.failure_reason,
             riskLabel: row.risk_label,
             videoReferenceUrl: row.video_s3_key,
-            livenessVideoPlaybackUrl: await viewUrl(row.video_s3_key),
+            livenessVideoPlaybackUrl: purged ? null : await viewUrl(row.video_s3_key),
             signalsJson: row.signals_json,
             createdAt: iso(row.created_at),
             updatedAt: iso(row.updated_at),
@@ -268,6 +292,7 @@ export function createDashboard(options: {
       const session = await visibleSession(userId, sessionId);
       const asset = await repository.findAsset(sessionId, assetId);
       if (!asset) throw errors.assetNotFound();
+      if (session.objects_purged_at !== null) throw errors.assetPurged();
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('analysis_results').where('asset_id', '=', assetId).execute();
         await audit.append(trx, {

@@ -91,6 +91,8 @@ export interface VerificationSessionTable {
   reviewed_by: string | null;
   reviewed_at: Timestamp | null;
   expires_at: Timestamp;
+  /** When the sweep job deleted the session's objects (documents, heatmaps, recordings). */
+  objects_purged_at: Timestamp | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }

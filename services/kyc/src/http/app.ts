@@ -2,8 +2,10 @@ import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Kyc } from '../kyc.js';
 import { requireOperator } from './auth-hooks.js';
+import { KYC_BODY_LIMITS } from './body-limits.js';
 import { mapDatabaseErrors } from './database-errors.js';
 import { renderKycError } from './errors.js';
+import { createIpLimits, registerIpLimits } from './ip-limits.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -21,10 +23,13 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
       'Auth, health, and system APIs. Session cookie `kyc_session` is set on successful login; use `credentials: "include"` for `fetch`.',
     version: kyc.version,
     renderError: renderKycError,
+    // Routes that need more (the liveness probe) raise it themselves.
+    bodyLimit: KYC_BODY_LIMITS.default,
   });
   await app.register(fastifyCookie, { secret: kyc.context.signingSecret.toString('hex') });
   await app.register(async (api) => {
     mapDatabaseErrors(api);
+    registerIpLimits(api, createIpLimits(kyc.config.ipRateLimits, kyc.context.rateLimitStore()));
     await api.register(healthRoutes(kyc.context, kyc.version));
     await api.register(authRoutes(kyc));
     // Public scope: secret-key and verification-token routes authenticate per route.

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserRow } from '../db/users-repository.js';
 import { errors } from '../errors.js';
 import type { Kyc } from '../kyc.js';
+import { isUuid } from './schemas.js';
 
 export const SESSION_COOKIE = 'kyc_session';
 
@@ -40,4 +41,21 @@ export function verificationToken(request: FastifyRequest): string | undefined {
   if (fromHeader) return fromHeader;
   const query = request.query as { token?: unknown } | undefined;
   return typeof query?.token === 'string' && query.token ? query.token : undefined;
+}
+
+/**
+ * onRequest hook of the end-user routes that take a body: a session token sent in
+ * `X-Verification-Token` or `?token=` (the hosted page always sends the header) is checked before
+ * the body is read — 404 unknown session, 401 wrong token, 410 expired. The seed also lets the
+ * token ride only in the body; such a request is read first, under the route's small body limit,
+ * and its handler checks that token. `required`: the route has no body token to fall back on.
+ */
+export function verificationTokenFirst(kyc: Kyc, options: { required?: boolean } = {}) {
+  return async (request: FastifyRequest) => {
+    const token = verificationToken(request);
+    if (token === undefined && !options.required) return;
+    const { sessionId } = request.params as { sessionId?: string };
+    if (!sessionId || !isUuid(sessionId)) throw errors.sessionNotFound();
+    await kyc.sessions.authorize(sessionId, token);
+  };
 }

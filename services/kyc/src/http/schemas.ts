@@ -11,6 +11,14 @@ export const apiError = z.object({
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, apiError])) as Record<number, typeof apiError>;
 
+/**
+ * Not in the seed: the headers the client must send with its PUT to `uploadUrl`. The URL only
+ * creates (a replay cannot replace the upload); on S3 that takes a signed `If-None-Match: *`.
+ */
+export const uploadHeaders = z
+  .record(z.string(), z.string())
+  .describe('Headers to send with the PUT to uploadUrl (content-type; if-none-match on S3)');
+
 export const userPublic = z.object({ id: z.uuid(), email: z.string(), fullName: z.string() });
 
 export const organizationPublic = z.object({

@@ -90,12 +90,19 @@ export function createLiveness(options: {
       const extension = /mp4/i.test(input.contentType) ? 'mp4' : 'webm';
       const key = `${livenessPrefix(sessionId, input.requestId)}${randomToken(12)}.${extension}`;
       try {
+        // Create-only, like document uploads: the recording cannot be swapped after it was checked.
         const presigned = await objects.presignPut(key, {
           contentType: input.contentType,
           contentLength: input.byteSize,
           expiresInSeconds: config.uploadUrlTtlSeconds,
+          createOnly: true,
         });
-        return { uploadUrl: presigned.url, s3Key: key, expiresInSeconds: config.uploadUrlTtlSeconds };
+        return {
+          uploadUrl: presigned.url,
+          s3Key: key,
+          expiresInSeconds: config.uploadUrlTtlSeconds,
+          uploadHeaders: presigned.headers,
+        };
       } catch (error) {
         if (error instanceof RangeError)
           throw errors.validation(error.message, { contentType: error.message });

@@ -45,31 +45,39 @@ export function createOperatorAuth(users: UsersRepository, config: KycConfig, gu
       password: string;
       rememberDevice: boolean;
     }): Promise<{ user: UserPublic; session: IssuedSession }> {
-      // Per-account throttling: a locked account answers like a wrong password (the seed has no 429).
+      // Per-account throttling: a locked account answers like a wrong password (the seed lists no 429
+      // for login). The attempt is counted before the hash runs, so parallel guesses cannot outrun it.
       const key = `email:${input.email.trim().toLowerCase()}`;
-      const status = await guard.check(key);
-      if (!status.allowed) {
+      const attempt = await guard.reserve(key);
+      if (!attempt.allowed) {
         throw new ServiceError(
           401,
           'INVALID_CREDENTIALS',
           'Too many failed attempts; try again later',
           {},
           {
-            'retry-after': String(status.retryAfterSeconds),
+            'retry-after': String(attempt.retryAfterSeconds),
           },
         );
       }
-      const user = await users.findByEmail(input.email);
-      const ok = await verifyPassword(
-        user?.password_hash ?? (await (decoyHash as Promise<string>)),
-        input.password,
-      );
+      let user: UserRow | undefined;
+      let ok: boolean;
+      try {
+        user = await users.findByEmail(input.email);
+        ok = await verifyPassword(
+          user?.password_hash ?? (await (decoyHash as Promise<string>)),
+          input.password,
+        );
+      } catch (error) {
+        await attempt.release().catch(() => undefined);
+        throw error;
+      }
       if (!user || !ok) {
-        const failed = await guard.fail(key);
+        const failed = await attempt.fail();
         if (failed.delayMs > 0) await sleep(failed.delayMs);
         throw errors.invalidCredentials();
       }
-      await guard.succeed(key);
+      await attempt.succeed();
       const token = randomToken(32);
       const ttl = input.rememberDevice ? config.rememberDeviceTtlSeconds : config.operatorSessionTtlSeconds;
       await users.createSession({

@@ -205,15 +205,23 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
       const key = `${uploadPrefix(sessionId, input.side)}${randomToken(12)}.${EXTENSIONS[input.contentType]}`;
       let presigned: Awaited<ReturnType<AnyObjectStore['presignPut']>>;
       try {
+        // Create-only: once bytes are at the key, replaying the URL cannot replace the document that
+        // upload-complete hashes and the pipeline analyses.
         presigned = await objects.presignPut(key, {
           contentType: input.contentType,
           contentLength: input.byteSize,
           expiresInSeconds: config.uploadUrlTtlSeconds,
+          createOnly: true,
         });
       } catch {
         throw errors.storageUnavailable();
       }
-      return { uploadUrl: presigned.url, s3Key: key, expiresInSeconds: config.uploadUrlTtlSeconds };
+      return {
+        uploadUrl: presigned.url,
+        s3Key: key,
+        expiresInSeconds: config.uploadUrlTtlSeconds,
+        uploadHeaders: presigned.headers,
+      };
     },
 
     async completeUpload(

@@ -88,16 +88,21 @@ export class SessionApi {
     onStage('uploading');
     const contentType = blob.type || 'image/jpeg';
     const bytes = await blob.arrayBuffer();
-    const presign = await this.call<{ uploadUrl: string; s3Key: string }>('POST', '/presign', {
+    const presign = await this.call<{
+      uploadUrl: string;
+      s3Key: string;
+      uploadHeaders?: Record<string, string>;
+    }>('POST', '/presign', {
       side,
       contentType,
       byteSize: bytes.byteLength,
     });
-    const put = await fetch(presign.uploadUrl, {
-      method: 'PUT',
-      headers: { 'content-type': contentType },
-      body: bytes,
-    }).catch(() => null);
+    // The signed headers (If-None-Match on S3); the browser sets Content-Length itself.
+    const headers: Record<string, string> = { 'content-type': contentType };
+    for (const [name, value] of Object.entries(presign.uploadHeaders ?? {})) {
+      if (name.toLowerCase() !== 'content-length') headers[name.toLowerCase()] = value;
+    }
+    const put = await fetch(presign.uploadUrl, { method: 'PUT', headers, body: bytes }).catch(() => null);
     if (!put?.ok)
       throw new ApiError(put?.status ?? 0, 'UPLOAD_FAILED', 'The upload failed, please try again.');
     onStage('analysing');

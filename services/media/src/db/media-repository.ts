@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { mediaErrors } from '../errors.js';
 import { escapeLike, isViolation } from './pg-errors.js';
 import { ownedBy, readableBy } from './scope.js';
-import type { FileType, MediaDatabase, MediaRow, VariantName, VariantRow, Visibility } from './types.js';
+import type { FileType, MediaDatabase, MediaRow, VariantRow, Visibility } from './types.js';
 
 export interface NewMedia {
   id: string;
@@ -254,34 +254,6 @@ export function createMediaRepository(
         await addUsage(trx, media.owner_id, -media.size_bytes);
         return { media, variants };
       });
-    },
-
-    async findVariant(mediaId: string, variant: VariantName): Promise<VariantRow | undefined> {
-      return db
-        .selectFrom('media_variants')
-        .selectAll()
-        .where('media_id', '=', mediaId)
-        .where('variant', '=', variant)
-        .executeTakeFirst();
-    },
-
-    /** Records a generated variant; a concurrent generator may have won, then its row is returned. */
-    async insertVariant(row: VariantRow): Promise<{ row: VariantRow; inserted: boolean } | undefined> {
-      try {
-        const inserted = await db
-          .insertInto('media_variants')
-          .values(row)
-          .onConflict((oc) => oc.columns(['media_id', 'variant']).doNothing())
-          .returningAll()
-          .executeTakeFirst();
-        if (inserted) return { row: inserted, inserted: true };
-        const existing = await this.findVariant(row.media_id, row.variant);
-        return existing ? { row: existing, inserted: false } : undefined;
-      } catch (error) {
-        // The media was deleted while its variant was being generated.
-        if (isViolation(error, 'foreignKeyViolation')) return undefined;
-        throw error;
-      }
     },
 
     addUsage,

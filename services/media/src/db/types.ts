@@ -56,6 +56,16 @@ export interface MediaVariantsTable {
   created_at: Timestamp;
 }
 
+export type VariantFailureReason = 'image_too_large' | 'undecodable';
+
+export interface MediaVariantFailuresTable {
+  media_id: string;
+  variant: VariantName;
+  reason: VariantFailureReason;
+  detail: string;
+  failed_at: Timestamp;
+}
+
 export interface SharedLinksTable {
   id: string;
   media_id: string;
@@ -97,6 +107,7 @@ export interface MediaDatabase {
   folders: FoldersTable;
   media: MediaTable;
   media_variants: MediaVariantsTable;
+  media_variant_failures: MediaVariantFailuresTable;
   shared_links: SharedLinksTable;
   starred_media: StarredMediaTable;
   recent_access: RecentAccessTable;
@@ -105,4 +116,5 @@ export interface MediaDatabase {
 export type FolderRow = Selectable<FoldersTable>;
 export type MediaRow = Selectable<MediaTable>;
 export type VariantRow = Selectable<MediaVariantsTable>;
+export type VariantFailureRow = Selectable<MediaVariantFailuresTable>;
 export type SharedLinkRow = Selectable<SharedLinksTable>;

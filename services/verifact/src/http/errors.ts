@@ -1,22 +1,49 @@
-import type { ErrorRenderer } from '@trustplane/kernel';
+import type { ErrorRenderer, NormalizedHttpError } from '@trustplane/kernel';
+import { VERIFACT_ERROR_STATUS, type VerifactErrorCode } from '../errors.js';
 
-/** The seed's `Error` schema: `{ error: human message, code?: machine code, scope?: missing scope }`. */
-export const renderVerifactError: ErrorRenderer = (error) => {
+function codeFor(error: NormalizedHttpError): VerifactErrorCode | string {
   switch (error.kind) {
     case 'validation':
-      return { statusCode: 400, body: { error: error.message, code: 'VALIDATION_ERROR' } };
+      return 'VALIDATION_ERROR';
     case 'malformed_json':
-      return { statusCode: 400, body: { error: error.message, code: 'INVALID_JSON' } };
-    case 'service': {
-      const body: Record<string, unknown> = { error: error.message, code: error.error.code };
-      if (typeof error.error.details.scope === 'string') body.scope = error.error.details.scope;
-      return { statusCode: error.statusCode, body };
-    }
+      return 'INVALID_JSON';
+    case 'body_too_large':
+      return 'PAYLOAD_TOO_LARGE';
+    case 'unsupported_media_type':
+      return 'UNSUPPORTED_CONTENT_TYPE';
     case 'not_found':
-      return { statusCode: 404, body: { error: error.message, code: 'NOT_FOUND' } };
+      return 'NOT_FOUND';
+    case 'method_not_allowed':
+      return 'METHOD_NOT_ALLOWED';
+    case 'bad_url':
+      return 'INVALID_URL';
+    case 'uri_too_long':
+      return 'URI_TOO_LONG';
+    case 'service':
+      return error.error.code;
+    case 'client':
+      return error.statusCode === 400 ? 'VALIDATION_ERROR' : `HTTP_${error.statusCode}`;
     case 'internal':
-      return { statusCode: 500, body: { error: error.message, code: 'INTERNAL_ERROR' } };
-    default:
-      return { statusCode: error.statusCode, body: { error: error.message, code: error.kind.toUpperCase() } };
+      return 'INTERNAL_ERROR';
   }
+}
+
+/**
+ * The seed's `Error`: `{ error, code, scope? }` (402 adds `cap`). Oversized bodies and unknown
+ * Content-Types are 400s here: the seed lists no 413 or 415 (see the README).
+ */
+export const renderVerifactError: ErrorRenderer = (error) => {
+  const code = codeFor(error);
+  const statusCode =
+    error.kind === 'service'
+      ? error.statusCode
+      : code in VERIFACT_ERROR_STATUS
+        ? VERIFACT_ERROR_STATUS[code as VerifactErrorCode]
+        : error.statusCode;
+  const body: Record<string, unknown> = { error: error.message, code };
+  if (error.kind === 'service') {
+    if (typeof error.error.details.scope === 'string') body.scope = error.error.details.scope;
+    if (typeof error.error.details.cap === 'number') body.cap = error.error.details.cap;
+  }
+  return { statusCode, body };
 };

@@ -225,7 +225,7 @@ export function publicAuthRoutes(deps: AccountDeps) {
         try {
           const claims = await deps.tokens.verifyAccess(request.body.token);
           const sid = claims.sid === NIL_UUID ? null : claims.sid;
-          if (deps.revocations.isRevoked(claims.jti, sid)) throw errors.unauthorized('revoked');
+          if (deps.revocations.isRevoked({ jti: claims.jti, sid })) throw errors.unauthorized('revoked');
           return {
             success: true as const,
             data: {
@@ -307,6 +307,14 @@ export function publicAuthRoutes(deps: AccountDeps) {
     routes.post(
       '/api/v1/auth/token-exchange',
       {
+        // The key is checked before any body is read (the route takes none).
+        onRequest: async (request) => {
+          const apiKey = request.headers['x-api-key'];
+          if (typeof apiKey !== 'string' || apiKey.length === 0) {
+            throw errors.badRequest('x-api-key: X-API-Key header is required');
+          }
+          request.principal = await authenticateApiKey(deps, apiKey);
+        },
         schema: {
           tags: ['auth'],
           summary: 'Exchange an API key for a 1-hour service JWT',
@@ -328,7 +336,7 @@ export function publicAuthRoutes(deps: AccountDeps) {
         },
       },
       async (request) => {
-        const principal = await authenticateApiKey(deps, request.headers['x-api-key']);
+        const principal = principalOf(request);
         const issued = await deps.tokens.signAccess({
           sub: principal.accountId,
           sid: NIL_UUID,

@@ -7,6 +7,7 @@ import type { AccountDeps } from '../../deps.js';
 import { epoch } from '../../identity/access.js';
 import * as auth from '../../identity/auth-service.js';
 import { loadProfile, updateProfile } from '../../identity/profile.js';
+import { ACCOUNT_BODY_LIMITS } from '../body-limits.js';
 import { protect } from '../hooks.js';
 import { principalOf, requireHuman, requirePermission } from '../principal.js';
 import {
@@ -89,6 +90,7 @@ export function meRoutes(deps: AccountDeps) {
     routes.put(
       '/api/v1/me',
       {
+        bodyLimit: ACCOUNT_BODY_LIMITS.profile,
         schema: {
           tags: ['account'],
           summary: 'Update my profile (omitted fields untouched)',

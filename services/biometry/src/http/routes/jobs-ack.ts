@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { biometryBodyLimits } from '../body-limits.js';
 import { type BiometryDeps, requireClient } from '../deps.js';
 import { apiKeyHeaders, errorDetailSchema, validationErrorSchema } from '../schemas.js';
 
@@ -9,6 +10,7 @@ export function ackResultsRoute(deps: BiometryDeps) {
     app.withTypeProvider<ZodTypeProvider>().post(
       '/jobs/ack',
       {
+        bodyLimit: biometryBodyLimits(deps.config).ack,
         schema: {
           tags: ['jobs'],
           summary: 'Ack Results',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { biometryBodyLimits } from '../body-limits.js';
 import { type BiometryDeps, requireClient } from '../deps.js';
 import { apiKeyHeaders, errorDetailSchema, submitJobSchema, validationErrorSchema } from '../schemas.js';
 import { imageErrorToServiceError } from './jobs-submit.js';
@@ -21,6 +22,7 @@ export function submitBatchRoute(deps: BiometryDeps) {
     app.withTypeProvider<ZodTypeProvider>().post(
       '/jobs/submit-batch',
       {
+        bodyLimit: biometryBodyLimits(deps.config).submitBatch,
         schema: {
           tags: ['jobs'],
           summary: 'Submit Batch',

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ImageValidationError } from '../../jobs/submit-jobs.js';
+import { biometryBodyLimits } from '../body-limits.js';
 import { type BiometryDeps, requireClient } from '../deps.js';
 import { apiKeyHeaders, errorDetailSchema, submitJobSchema, validationErrorSchema } from '../schemas.js';
 
@@ -25,6 +26,7 @@ export function submitJobRoute(deps: BiometryDeps) {
     app.withTypeProvider<ZodTypeProvider>().post(
       '/jobs/submit',
       {
+        bodyLimit: biometryBodyLimits(deps.config).submit,
         schema: {
           tags: ['jobs'],
           summary: 'Submit Job',

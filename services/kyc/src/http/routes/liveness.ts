@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Kyc } from '../../kyc.js';
@@ -7,8 +7,9 @@ import {
   VALIDATOR_PATH,
   VALIDATOR_SIGNATURE_HEADER,
 } from '../../liveness/liveness-validator.js';
-import { verificationToken } from '../auth-hooks.js';
-import { errorResponses } from '../schemas.js';
+import { verificationToken, verificationTokenFirst } from '../auth-hooks.js';
+import { KYC_BODY_LIMITS, MAX_TEXTURE_PATCH_CHARS } from '../body-limits.js';
+import { errorResponses, uploadHeaders } from '../schemas.js';
 import { sessionIdOf } from './verification.js';
 
 const params = z.object({ sessionId: z.string() });
@@ -35,7 +36,7 @@ export const livenessCompleteBody = z.object({
     depthVarianceProxy: z.number(),
   }),
   // Base64 of a small image patch; bounded so one probe stays a small request.
-  texturePatchB64: z.string().min(1).max(3_000_000).nullable().optional(),
+  texturePatchB64: z.string().min(1).max(MAX_TEXTURE_PATCH_CHARS).nullable().optional(),
   videoS3Key: z.string().min(1).max(512).optional(),
   videoByteSize: z.number().int().min(1).max(MAX_VIDEO_BYTES).optional(),
   videoSha256: z
@@ -50,6 +51,8 @@ export function livenessRoutes(kyc: Kyc) {
     api.post(
       '/api/verification/sessions/:sessionId/liveness/init',
       {
+        // The token comes only in the header or the query: nothing to read before checking it.
+        onRequest: verificationTokenFirst(kyc, { required: true }),
         schema: {
           tags: ['Verification'],
           operationId: 'initVerificationLiveness',
@@ -72,6 +75,8 @@ export function livenessRoutes(kyc: Kyc) {
     api.post(
       '/api/verification/sessions/:sessionId/liveness/presign-video',
       {
+        onRequest: verificationTokenFirst(kyc),
+        bodyLimit: KYC_BODY_LIMITS.tokenInBody,
         schema: {
           tags: ['Verification'],
           operationId: 'presignVerificationLivenessVideo',
@@ -83,6 +88,7 @@ export function livenessRoutes(kyc: Kyc) {
               uploadUrl: z.string().min(1),
               s3Key: z.string().min(1),
               expiresInSeconds: z.number().int(),
+              uploadHeaders: uploadHeaders,
             }),
             ...errorResponses(400, 401, 404, 410, 500, 503),
           },
@@ -96,7 +102,8 @@ export function livenessRoutes(kyc: Kyc) {
     api.post(
       '/api/verification/sessions/:sessionId/liveness/complete',
       {
-        bodyLimit: 4 * 1024 * 1024,
+        onRequest: verificationTokenFirst(kyc),
+        bodyLimit: KYC_BODY_LIMITS.livenessComplete,
         schema: {
           tags: ['Verification'],
           operationId: 'completeVerificationLiveness',
@@ -132,20 +139,30 @@ export function livenessValidatorRoute(kyc: Kyc) {
       { parseAs: 'string', bodyLimit: 4 * 1024 * 1024 },
       (_request, body, done) => done(null, body),
     );
-    app.post(VALIDATOR_PATH, { schema: { hide: true } }, async (request, reply) => {
+    const unsigned = (reply: FastifyReply) =>
+      reply.status(401).send({ ok: false, error: 'UNAUTHENTICATED', message: 'Invalid validator signature' });
+    const signatureOf = (request: FastifyRequest) => {
       const header = request.headers[VALIDATOR_SIGNATURE_HEADER];
-      const result = await handleSignedValidation(
-        kyc.validatorSecret,
-        String(request.body ?? ''),
-        Array.isArray(header) ? header[0] : header,
-        kyc.config.livenessSampleRateHz,
-      ).catch(() => undefined);
-      if (!result) {
-        return reply
-          .status(401)
-          .send({ ok: false, error: 'UNAUTHENTICATED', message: 'Invalid validator signature' });
-      }
-      return result;
-    });
+      return Array.isArray(header) ? header[0] : header;
+    };
+    app.post(
+      VALIDATOR_PATH,
+      {
+        schema: { hide: true },
+        // The signature covers the body, so only its absence can be refused before reading it.
+        onRequest: async (request, reply) => {
+          if (!signatureOf(request)) return unsigned(reply.header('connection', 'close'));
+        },
+      },
+      async (request, reply) => {
+        const result = await handleSignedValidation(
+          kyc.validatorSecret,
+          String(request.body ?? ''),
+          signatureOf(request),
+          kyc.config.livenessSampleRateHz,
+        ).catch(() => undefined);
+        return result ?? unsigned(reply);
+      },
+    );
   };
 }

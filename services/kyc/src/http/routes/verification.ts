@@ -4,8 +4,17 @@ import { z } from 'zod';
 import type { ApiKeyRow } from '../../db/api-keys-repository.js';
 import { errors } from '../../errors.js';
 import type { Kyc } from '../../kyc.js';
-import { verificationToken } from '../auth-hooks.js';
-import { documentType, errorResponses, getSessionOk, isUuid, side, uploadContentType } from '../schemas.js';
+import { verificationToken, verificationTokenFirst } from '../auth-hooks.js';
+import { KYC_BODY_LIMITS } from '../body-limits.js';
+import {
+  documentType,
+  errorResponses,
+  getSessionOk,
+  isUuid,
+  side,
+  uploadContentType,
+  uploadHeaders,
+} from '../schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -112,6 +121,8 @@ export function verificationRoutes(kyc: Kyc) {
     api.patch(
       '/api/verification/sessions/:sessionId',
       {
+        onRequest: verificationTokenFirst(kyc),
+        bodyLimit: KYC_BODY_LIMITS.tokenInBody,
         schema: {
           tags: ['Verification'],
           operationId: 'patchVerificationSession',
@@ -133,6 +144,8 @@ export function verificationRoutes(kyc: Kyc) {
     api.post(
       '/api/verification/sessions/:sessionId/presign',
       {
+        onRequest: verificationTokenFirst(kyc),
+        bodyLimit: KYC_BODY_LIMITS.tokenInBody,
         schema: {
           tags: ['Verification'],
           operationId: 'presignVerificationUpload',
@@ -144,6 +157,7 @@ export function verificationRoutes(kyc: Kyc) {
               uploadUrl: z.string(),
               s3Key: z.string(),
               expiresInSeconds: z.number().int(),
+              uploadHeaders: uploadHeaders,
             }),
             ...errorResponses(400, 401, 404, 410, 500, 503),
           },
@@ -158,6 +172,8 @@ export function verificationRoutes(kyc: Kyc) {
     api.post(
       '/api/verification/sessions/:sessionId/upload-complete',
       {
+        onRequest: verificationTokenFirst(kyc),
+        bodyLimit: KYC_BODY_LIMITS.tokenInBody,
         schema: {
           tags: ['Verification'],
           operationId: 'completeVerificationUpload',

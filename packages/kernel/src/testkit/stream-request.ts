@@ -1,0 +1,117 @@
+import http, { type IncomingHttpHeaders } from 'node:http';
+
+export interface StreamedRequest {
+  /** Absolute URL of a listening server (`app.listen({ port: 0 })`). */
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  /** The body, produced lazily so the test itself never holds it whole. */
+  body: Iterable<Buffer> | AsyncIterable<Buffer>;
+  /** Sent as `Content-Length`; omitted → chunked transfer encoding. */
+  contentLength?: number;
+}
+
+export interface StreamedResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** Body bytes the client had written when the response arrived. */
+  bytesSentBeforeResponse: number;
+  /** Whether the client had written its whole body before the response arrived. */
+  finishedSending: boolean;
+}
+
+/**
+ * Sends a body in chunks over real HTTP, honouring backpressure, and stops writing as soon as
+ * the response arrives. `inject` buffers the whole payload, so it cannot show whether a server
+ * answered before reading a body; this can.
+ */
+export function streamRequest(request: StreamedRequest): Promise<StreamedResponse> {
+  const url = new URL(request.url);
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let finishedSending = false;
+    let answered = false;
+    const headers: Record<string, string> = { ...request.headers };
+    if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
+    const client = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      method: request.method ?? 'POST',
+      headers,
+    });
+    client.on('response', (response) => {
+      answered = true;
+      const bytesSentBeforeResponse = sent;
+      const sentWhole = finishedSending;
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        client.destroy();
+        resolve({
+          statusCode: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          bytesSentBeforeResponse,
+          finishedSending: sentWhole,
+        });
+      });
+    });
+    // A server that answers early may close the connection under a client still writing
+    // (EPIPE / ECONNRESET): that is the behaviour under test, not a failure, once answered.
+    client.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+
+    const pump = async () => {
+      const iterator =
+        Symbol.asyncIterator in request.body
+          ? request.body[Symbol.asyncIterator]()
+          : (request.body as Iterable<Buffer>)[Symbol.iterator]();
+      while (!answered && !client.destroyed) {
+        const next = await iterator.next();
+        if (next.done) break;
+        sent += next.value.length;
+        if (!client.write(next.value)) {
+          await new Promise<void>((drained) => {
+            const done = () => {
+              client.off('drain', done);
+              client.off('response', done);
+              client.off('close', done);
+              drained();
+            };
+            client.once('drain', done);
+            client.once('response', done);
+            client.once('close', done);
+          });
+        }
+      }
+      if (!answered && !client.destroyed) {
+        finishedSending = true;
+        client.end();
+      }
+    };
+    pump().catch(reject);
+  });
+}
+
+/**
+ * `{"<field>":"AAAA…"}` of exactly `totalBytes`, in `chunkBytes` pieces: a syntactically
+ * plausible JSON body of any size, generated as it is sent.
+ */
+export function* paddedJsonBody(totalBytes: number, field = 'padding', chunkBytes = 64 * 1024) {
+  const head = Buffer.from(`{"${field}":"`);
+  const tail = Buffer.from('"}');
+  if (totalBytes < head.length + tail.length) throw new Error('totalBytes is too small for the JSON frame');
+  const filler = Buffer.alloc(chunkBytes, 'A');
+  yield head;
+  let remaining = totalBytes - head.length - tail.length;
+  while (remaining > 0) {
+    const size = Math.min(remaining, chunkBytes);
+    yield size === chunkBytes ? filler : filler.subarray(0, size);
+    remaining -= size;
+  }
+  yield tail;
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { VerifactDeps } from '../../composition.js';
+import { errors } from '../../errors.js';
+import { etagMatches, safeFilename } from '../../photos/photos.js';
+import { callerOf } from '../auth.js';
+import { idParams } from '../schemas.js';
+
+export function downloadPhotoRoute(deps: VerifactDeps) {
+  return async (app: FastifyInstance) => {
+    app.withTypeProvider<ZodTypeProvider>().get(
+      '/api/v1/photos/:id/download',
+      {
+        schema: {
+          tags: ['Photos'],
+          summary: "Download a photo's bytes",
+          operationId: 'downloadPhoto',
+          params: idParams,
+        },
+        config: {
+          access: {
+            operation: 'verifact.photos.download',
+            requirement: { scope: 'claims:read' },
+            rateLimited: true,
+          },
+        },
+      },
+      async (request, reply) => {
+        const tenant = callerOf(request).tenant;
+        const photo = await deps.photoRepository.byId(tenant.id, request.params.id);
+        if (!photo) throw errors.notFound('Photo');
+        const etag = `"${photo.sha256}"`;
+        reply.header('ETag', etag);
+        if (etagMatches(request.headers['if-none-match'], etag)) return reply.status(304).send();
+        const body = await deps.photos.open(tenant, photo);
+        const name = safeFilename(photo.filename);
+        return reply
+          .status(200)
+          .type(photo.content_type)
+          .header('Content-Length', String(photo.size_bytes))
+          .header('Content-Disposition', `attachment; filename="${name}"`)
+          .header('Cache-Control', 'private, no-cache')
+          .send(body);
+      },
+    );
+  };
+}

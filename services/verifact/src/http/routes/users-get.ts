@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { VerifactDeps } from '../../composition.js';
+import { callerOf, meta } from '../auth.js';
+import { idParams, keyedUser } from '../schemas.js';
+
+export function getUserRoute(deps: VerifactDeps) {
+  return async (app: FastifyInstance) => {
+    app.withTypeProvider<ZodTypeProvider>().get(
+      '/api/v1/users/:id',
+      {
+        schema: {
+          tags: ['Users'],
+          summary: 'Get a user',
+          operationId: 'getUser',
+          params: idParams,
+          response: { 200: keyedUser },
+        },
+        // The seed lists no 403 here: any key of the tenant reads its users.
+        config: {
+          access: { operation: 'verifact.users.get', requirement: { anyKey: true }, rateLimited: false },
+        },
+      },
+      async (request) => ({
+        ...(await deps.users.get(callerOf(request).tenant, request.params.id)),
+        _meta: meta(request),
+      }),
+    );
+  };
+}

@@ -1,0 +1,75 @@
+import { sha256Hex } from '@trustplane/kernel';
+import type { Kysely } from 'kysely';
+import type { Billing } from '../billing/billing.js';
+import type { ClaimRepository } from '../db/claim-repository.js';
+import type { PhotoRepository } from '../db/photo-repository.js';
+import type { AttestationType, VerifactDatabase } from '../db/tables.js';
+import type { TenantRow } from '../db/tenant-repository.js';
+import type { PhotoType } from '../photos/photo-bytes.js';
+import { readHeaderExif } from './header-exif.js';
+import { ALERTS, reportManifest, UNVERIFIED, unreadable, type VerifyFacts } from './manifest-report.js';
+import type { VaultOpener } from './vault.js';
+import type { VerifierPool } from './verifier-pool.js';
+
+const ATTESTATION_TYPES = new Set(['StrongBox', 'TEE', 'SecureEnclave', 'software', 'none']);
+
+/** Reads and judges a photo's C2PA data (no side effects): shared by verify and triage. */
+export async function examinePhoto(
+  pool: VerifierPool,
+  openVault: VaultOpener,
+  bytes: Uint8Array,
+  type: PhotoType,
+): Promise<VerifyFacts> {
+  const outcome = await pool.read(bytes, type);
+  switch (outcome.kind) {
+    case 'none':
+      return UNVERIFIED;
+    case 'error':
+      return unreadable(ALERTS.unreadableManifest);
+    case 'resource_limit':
+      return unreadable(ALERTS.resourceLimit);
+    case 'store':
+      return reportManifest(outcome.json, await readHeaderExif(bytes), openVault);
+  }
+}
+
+export function createVerification(deps: {
+  db: Kysely<VerifactDatabase>;
+  pool: VerifierPool;
+  openVault: VaultOpener;
+  billing: Billing;
+  photos: PhotoRepository;
+  claims: ClaimRepository;
+}) {
+  return {
+    /**
+     * Verifies a photo and, in one transaction, meters `api_verify` and sets every photo of the
+     * tenant with the same sha-256 to the outcome (bumping their claims for pollers).
+     */
+    async verify(tenant: TenantRow, bytes: Uint8Array, type: PhotoType): Promise<VerifyFacts> {
+      const facts = await examinePhoto(deps.pool, deps.openVault, bytes, type);
+      const sha256 = sha256Hex(bytes);
+      await deps.db.transaction().execute(async (trx) => {
+        const { tenant: locked, at } = await deps.claims.lockTenantClock(trx, tenant.id);
+        await deps.billing.meter(trx, locked, 'api_verify');
+        const attestation = facts.device?.attestationType;
+        const updated = await deps.photos.applyVerification(trx, tenant.id, sha256, {
+          status: facts.photoStatus,
+          capturedAt: facts.capturedAt,
+          gpsLat: facts.gps?.lat ?? null,
+          gpsLon: facts.gps?.lon ?? null,
+          gpsAccuracy: facts.gps?.accuracy ?? null,
+          deviceModel: facts.device?.model ?? null,
+          attestationType:
+            attestation && ATTESTATION_TYPES.has(attestation) ? (attestation as AttestationType) : null,
+          ntpSynced: facts.ntpSynced,
+          alerts: facts.alerts,
+        });
+        await deps.claims.touch(trx, tenant.id, [...new Set(updated.map((row) => row.claim_id))], at);
+      });
+      return facts;
+    },
+  };
+}
+
+export type Verification = ReturnType<typeof createVerification>;

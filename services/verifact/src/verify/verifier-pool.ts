@@ -1,0 +1,186 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { errors } from '../errors.js';
+
+/** What reading a photo's C2PA data came to. */
+export type ReadOutcome =
+  | { kind: 'none' }
+  | { kind: 'store'; json: string }
+  | { kind: 'error'; message: string }
+  /** The reader ran out of memory or time (a bomb): its process was killed and replaced. */
+  | { kind: 'resource_limit'; reason: string };
+
+export interface VerifierPoolOptions {
+  processes: number;
+  /** RLIMIT_DATA of each reader process (`prlimit --data`; `--as` would break Node's reservations). */
+  memoryMb: number;
+  timeoutMs: number;
+  /** Photos allowed to wait for a process; one more is refused with 429. */
+  queue: number;
+  /** c2pa-rs settings (JSON string): trust anchors, no remote fetch. */
+  settings: string;
+  logger: Logger;
+}
+
+interface Job {
+  bytes: Uint8Array;
+  mimeType: string;
+  resolve(outcome: ReadOutcome): void;
+}
+
+interface Slot {
+  child: ChildProcess | undefined;
+  ready: Promise<void> | undefined;
+  busy: { id: number; job: Job; timer: NodeJS.Timeout } | undefined;
+}
+
+const WORKER = fileURLToPath(new URL('./c2pa-worker.mjs', import.meta.url));
+
+let prlimitAvailable: boolean | undefined;
+function hasPrlimit(): boolean {
+  prlimitAvailable ??= spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).status === 0;
+  return prlimitAvailable;
+}
+
+/**
+ * A fixed set of reader processes fed from one bounded queue. c2pa-rs has no allocation or time
+ * limits of its own (c2pa-rs #1885): each process has a data-segment limit, each read a deadline;
+ * a process that dies or overruns is killed and respawned, and its photo is reported as a
+ * resource-limit outcome. Other photos keep verifying on the other processes.
+ */
+export function createVerifierPool(options: VerifierPoolOptions) {
+  const slots: Slot[] = Array.from({ length: options.processes }, () => ({
+    child: undefined,
+    ready: undefined,
+    busy: undefined,
+  }));
+  const waiting: Job[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  function start(slot: Slot): Promise<void> {
+    const node = [process.execPath, '--max-old-space-size=96', WORKER];
+    const args = hasPrlimit() ? [`--data=${options.memoryMb * 1024 * 1024}`, ...node] : node.slice(1);
+    const command = hasPrlimit() ? 'prlimit' : process.execPath;
+    if (!hasPrlimit())
+      options.logger.warn('prlimit not found: C2PA reader processes run without a memory limit');
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? '' },
+    });
+    slot.child = child;
+    child.stderr?.on('data', (chunk: Buffer) =>
+      options.logger.debug({ stderr: chunk.toString('utf8').slice(0, 500) }, 'c2pa reader stderr'),
+    );
+    child.on('message', (message: { type: string; id?: number; outcome?: ReadOutcome }) => {
+      if (message.type !== 'result' || !slot.busy || slot.busy.id !== message.id) return;
+      finish(slot, message.outcome as ReadOutcome);
+    });
+    child.on('exit', (code, signal) => {
+      if (slot.child !== child) return;
+      slot.child = undefined;
+      slot.ready = undefined;
+      if (slot.busy) {
+        options.logger.warn({ code, signal }, 'c2pa reader process died while reading');
+        finish(slot, { kind: 'resource_limit', reason: `reader process ended (${signal ?? code})` });
+      }
+    });
+    child.on('error', (error) => options.logger.error({ err: error }, 'c2pa reader process error'));
+    slot.ready = new Promise<void>((resolve, reject) => {
+      const onReady = (message: { type: string }) => {
+        if (message.type !== 'ready') return;
+        child.off('message', onReady);
+        resolve();
+      };
+      child.on('message', onReady);
+      child.once('exit', () => reject(new Error('c2pa reader process exited during start')));
+      child.send({ type: 'init', settings: options.settings });
+    });
+    slot.ready.catch(() => undefined);
+    return slot.ready;
+  }
+
+  function finish(slot: Slot, outcome: ReadOutcome): void {
+    const busy = slot.busy;
+    if (!busy) return;
+    clearTimeout(busy.timer);
+    slot.busy = undefined;
+    busy.job.resolve(outcome);
+    dispatch();
+  }
+
+  function kill(slot: Slot): void {
+    const child = slot.child;
+    slot.child = undefined;
+    slot.ready = undefined;
+    child?.kill('SIGKILL');
+  }
+
+  function run(slot: Slot, job: Job): void {
+    const id = nextId++;
+    const overrun = () => {
+      options.logger.warn({ timeoutMs: options.timeoutMs }, 'c2pa read overran its deadline; process killed');
+      kill(slot);
+      finish(slot, { kind: 'resource_limit', reason: `read took over ${options.timeoutMs} ms` });
+    };
+    // Until the process is up, only a start that hangs is caught (generously); the read's own deadline starts with the read.
+    slot.busy = { id, job, timer: setTimeout(overrun, Math.max(options.timeoutMs, 30_000)) };
+    const ready = slot.child && slot.ready ? slot.ready : start(slot);
+    ready.then(
+      () => {
+        const busy = slot.busy;
+        if (busy?.id !== id) return;
+        clearTimeout(busy.timer);
+        busy.timer = setTimeout(overrun, options.timeoutMs);
+        slot.child?.send({ type: 'read', id, bytes: job.bytes, mimeType: job.mimeType });
+      },
+      () => {
+        if (slot.busy?.id === id)
+          finish(slot, { kind: 'resource_limit', reason: 'reader process failed to start' });
+      },
+    );
+  }
+
+  function dispatch(): void {
+    if (closed) return;
+    for (const slot of slots) {
+      if (slot.busy) continue;
+      const job = waiting.shift();
+      if (!job) return;
+      run(slot, job);
+    }
+  }
+
+  return {
+    /** Reads one photo; 429 `VERIFIER_BUSY` when every process is busy and the queue is full. */
+    read(bytes: Uint8Array, mimeType: string): Promise<ReadOutcome> {
+      if (closed) throw errors.verifierBusy();
+      const idle = slots.some((slot) => !slot.busy);
+      if (!idle && waiting.length >= options.queue) throw errors.verifierBusy();
+      return new Promise<ReadOutcome>((resolve) => {
+        waiting.push({ bytes, mimeType, resolve });
+        dispatch();
+      });
+    },
+    /** Starts the processes ahead of the first photo. */
+    async warm(): Promise<void> {
+      await Promise.all(slots.map((slot) => (slot.child && slot.ready ? slot.ready : start(slot))));
+    },
+    /** Process ids of the readers (for tests and the benchmark's RSS sampling). */
+    pids(): number[] {
+      return slots.flatMap((slot) => (slot.child?.pid ? [slot.child.pid] : []));
+    },
+    async close(): Promise<void> {
+      closed = true;
+      for (const job of waiting.splice(0)) job.resolve({ kind: 'resource_limit', reason: 'shutting down' });
+      for (const slot of slots) {
+        if (slot.busy) finish(slot, { kind: 'resource_limit', reason: 'shutting down' });
+        kill(slot);
+      }
+    },
+  };
+}
+
+export type VerifierPool = ReturnType<typeof createVerifierPool>;

@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import canonicalize from 'canonicalize';
+import { fixture, sealVault, signCapture, TRAINED_ALGORITHMIC } from './support/captures.js';
+import { Harness, multipart, type TestTenant } from './support/harness.js';
+
+let h: Harness;
+let tenant: TestTenant;
+let rotated: { manifest: { kid: string; publicKey: string; signature: string }; rootPublicKey: string };
+
+before(async () => {
+  h = await Harness.boot();
+  tenant = await h.tenant();
+});
+after(() => h?.close());
+
+const form = (bytes: Buffer, fields: Record<string, string> = {}) =>
+  multipart([
+    ...Object.entries(fields).map(([name, value]) => ({ name, value })),
+    { name: 'photo', value: bytes, filename: 'p.jpg' },
+  ]);
+
+describe('attestation key', () => {
+  test('503 before the first rotation; rotate makes the root, signs an RSA-3072 manifest over RFC 8785', async () => {
+    const before = await h.call({ method: 'GET', url: '/api/v1/attestation-key' });
+    assert.equal(before.statusCode, 503);
+    rotated = (await h.command('attestation-key rotate')) as typeof rotated;
+    const served = (await h.call({ method: 'GET', url: '/api/v1/attestation-key' })).json() as Record<
+      string,
+      string
+    >;
+    assert.deepEqual(served, rotated.manifest);
+    const root = createPublicKey(rotated.rootPublicKey);
+    const { signature = '', ...fields } = served;
+    assert.ok(
+      verify(null, Buffer.from(canonicalize(fields) as string), root, Buffer.from(signature, 'base64')),
+    );
+    assert.equal(createPublicKey(String(served.publicKey)).asymmetricKeyDetails?.modulusLength, 3072);
+    assert.match(String((served as Record<string, string>).signedBy), /^sha256:[0-9a-f]{64}$/);
+    const stored = await h.deps().database.kysely.selectFrom('attestation_keys').selectAll().execute();
+    assert.ok(stored.every((row) => !row.private_key_sealed.includes('PRIVATE KEY')));
+  });
+
+  test('vaults: right claim → vault_decrypted; old kids still open after rotation; wrong key → none + alert', async () => {
+    const claim = await tenant.claim();
+    const binding = {
+      claimNumber: claim.claimNumber,
+      insurerCode: tenant.code,
+      surveyorId: String(claim.body.surveyorId),
+    };
+    const oldVault = await sealVault(rotated.manifest, binding);
+    const second = (await h.command('attestation-key rotate')) as typeof rotated;
+    assert.notEqual(second.manifest.kid, rotated.manifest.kid);
+    assert.equal(second.rootPublicKey, rotated.rootPublicKey);
+    const verifyBytes = async (bytes: Buffer) =>
+      (await h.call({ method: 'POST', url: '/api/v1/verify', key: tenant.admin, ...form(bytes) })).json();
+    const opened = await verifyBytes(signCapture({ vault: oldVault }));
+    assert.deepEqual(opened.claimBinding, { ...binding, source: 'vault_decrypted' });
+    const forged = await sealVault({ kid: 'vk_unknown', publicKey: second.manifest.publicKey }, binding);
+    const refused = await verifyBytes(signCapture({ vault: forged }));
+    assert.deepEqual(refused.claimBinding, { source: 'none' });
+    assert.ok(refused.alerts.includes('verifact.vault_unreadable'));
+    const manifestBound = await verifyBytes(
+      signCapture({ binding: { ...binding, expiresAt: '2020-01-01T00:00:00Z' } }),
+    );
+    assert.equal(manifestBound.claimBinding.source, 'manifest');
+    assert.ok(manifestBound.alerts.includes('verifact.binding_expired'));
+  });
+
+  test('502 when the key store cannot be read', async () => {
+    await h
+      .deps()
+      .database.kysely.updateTable('attestation_root')
+      .set({ public_key_pem: 'garbage' })
+      .execute();
+    const response = await h.call({ method: 'GET', url: '/api/v1/attestation-key' });
+    assert.equal(response.statusCode, 502);
+    // Restore for the tests after this one.
+    await h
+      .deps()
+      .database.kysely.updateTable('attestation_root')
+      .set({ public_key_pem: rotated.rootPublicKey })
+      .execute();
+  });
+});
+
+describe('triage', () => {
+  test('a Verifact capture sealed for another claim routes to SIU and flags the claim; never rejects', async () => {
+    const sealedFor = await tenant.claim();
+    const submittedTo = await tenant.claim();
+    await h.call({
+      method: 'PATCH',
+      url: `/api/v1/claims/${submittedTo.id}`,
+      key: tenant.admin,
+      payload: { status: 'under_review' },
+    });
+    const capture = signCapture({
+      binding: { claimNumber: sealedFor.claimNumber, insurerCode: tenant.code },
+    });
+    const key = await tenant.key('verify');
+    const response = await h.call({
+      method: 'POST',
+      url: '/api/v1/triage',
+      key,
+      ...form(capture, { claimId: submittedTo.id }),
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    const result = response.json();
+    assert.match(result.id, /^trg_/);
+    assert.equal(result.routedTo, 'siu');
+    assert.ok(result.riskScore >= 0.8);
+    const provenance = result.signals.find((signal: { name: string }) => signal.name === 'provenance');
+    assert.equal(provenance.score, 0.9);
+    const claim = (
+      await h.call({ method: 'GET', url: `/api/v1/claims/${submittedTo.id}`, key: tenant.admin })
+    ).json();
+    assert.deepEqual([claim.status, claim.siuFlagged], ['siu_flagged', true]);
+    assert.match(claim.siuReason, /sealed for claim/);
+    const stored = await h.call({
+      method: 'GET',
+      url: `/api/v1/triage/${result.id}`,
+      key: await tenant.key('report'),
+    });
+    assert.deepEqual(stored.json().signals, result.signals);
+    // The same capture on its own claim is low risk.
+    const own = (
+      await h.call({
+        method: 'POST',
+        url: '/api/v1/triage',
+        key,
+        ...form(capture, { claimId: sealedFor.id }),
+      })
+    ).json();
+    assert.equal(own.signals.find((signal: { name: string }) => signal.name === 'provenance').score, 0);
+  });
+
+  test('duplicate of another claim’s photo, declared AI; unknown claimId 400; > 50 MP HEIC 400; never across tenants', async () => {
+    const first = await tenant.claim();
+    const second = await tenant.claim();
+    const photo = multipart([
+      { name: 'claimId', value: first.id },
+      { name: 'photo', value: fixture('CA.jpg'), filename: 'x.jpg' },
+    ]);
+    assert.equal(
+      (await h.call({ method: 'POST', url: '/api/v1/photos', key: tenant.admin, ...photo })).statusCode,
+      201,
+    );
+    const dup = (
+      await h.call({
+        method: 'POST',
+        url: '/api/v1/triage',
+        key: tenant.admin,
+        ...form(fixture('CA.jpg'), { claimId: second.id }),
+      })
+    ).json();
+    assert.equal(dup.signals.find((signal: { name: string }) => signal.name === 'duplicate').score, 0.9);
+    const other = await h.tenant();
+    const otherClaim = await other.claim();
+    const elsewhere = (
+      await h.call({
+        method: 'POST',
+        url: '/api/v1/triage',
+        key: other.admin,
+        ...form(fixture('CA.jpg'), { claimId: otherClaim.id }),
+      })
+    ).json();
+    assert.equal(elsewhere.signals.find((signal: { name: string }) => signal.name === 'duplicate').score, 0);
+    const ai = (
+      await h.call({
+        method: 'POST',
+        url: '/api/v1/triage',
+        key: tenant.admin,
+        ...form(signCapture({ sourceType: TRAINED_ALGORITHMIC })),
+      })
+    ).json();
+    assert.equal(ai.signals.find((signal: { name: string }) => signal.name === 'declared_ai').score, 0.95);
+    const unknown = await h.call({
+      method: 'POST',
+      url: '/api/v1/triage',
+      key: tenant.admin,
+      ...form(fixture('C.jpg'), { claimId: 'clm_nope' }),
+    });
+    assert.deepEqual([unknown.statusCode, unknown.json().code], [400, 'UNKNOWN_CLAIM']);
+    const heic = await h.call({
+      method: 'POST',
+      url: '/api/v1/triage',
+      key: tenant.admin,
+      ...form(fixture('sample1.heic')),
+    });
+    assert.deepEqual([heic.statusCode, heic.json().code], [400, 'IMAGE_TOO_LARGE']);
+    const missing = await h.call({
+      method: 'POST',
+      url: '/api/v1/triage',
+      key: tenant.admin,
+      ...multipart([{ name: 'claimId', value: first.id }]),
+    });
+    assert.equal(missing.statusCode, 400);
+  });
+});
+
+describe('report and jobs', () => {
+  test('pilot score, photo risk, far-apart flag, verdict; jobs list the surveyor’s open claims', async () => {
+    const claim = await tenant.claim();
+    const pune = signCapture({
+      binding: { claimNumber: claim.claimNumber },
+      exif: { 'exif:GPSLatitude': '18.5204', 'exif:GPSLongitude': '73.8567' },
+      device: { model: 'Pixel 8', attestationType: 'StrongBox', ntpSynced: true },
+    });
+    const mumbai = signCapture({
+      binding: { claimNumber: claim.claimNumber },
+      exif: { 'exif:GPSLatitude': '19.0760', 'exif:GPSLongitude': '72.8777' },
+    });
+    for (const bytes of [pune, mumbai, fixture('XCA.jpg')]) {
+      const upload = multipart([
+        { name: 'claimId', value: claim.id },
+        { name: 'photo', value: bytes, filename: 'p.jpg' },
+      ]);
+      assert.equal(
+        (await h.call({ method: 'POST', url: '/api/v1/photos', key: tenant.admin, ...upload })).statusCode,
+        201,
+      );
+      assert.equal(
+        (await h.call({ method: 'POST', url: '/api/v1/verify', key: tenant.admin, ...form(bytes) }))
+          .statusCode,
+        200,
+      );
+    }
+    const report = (
+      await h.call({ method: 'GET', url: `/api/v1/report/${claim.id}`, key: await tenant.key('report') })
+    ).json();
+    // Integrity: 1.0 (verified + hw + gps + ntp), 0.65 (verified + gps), 0 (tampered) → mean 0.55.
+    assert.equal(report.summary.pilotScore, 55);
+    assert.deepEqual(
+      [report.summary.verified, report.summary.tampered, report.summary.withGps, report.summary.hwAttested],
+      [2, 1, 2, 1],
+    );
+    assert.equal(report.summary.riskBand, 'review');
+    assert.ok(report.summary.fraudIndicators.some((flag: string) => /km apart/.test(flag)));
+    assert.deepEqual(
+      report.photos.map((photo: { riskScore: number }) => photo.riskScore).sort(),
+      [0, 0.35, 1],
+    );
+    assert.match(
+      report.verdict,
+      /^Needs review \(adjuster review\): 2 of 3 photo\(s\) verified, pilot score 55\/100; indicators: /,
+    );
+
+    const jobs = (
+      await h.call({
+        method: 'GET',
+        url: `/api/v1/jobs?surveyorId=${claim.body.surveyorId}`,
+        key: await tenant.key('jobs'),
+      })
+    ).json();
+    assert.equal(jobs.jobs.length, 1);
+    const job = jobs.jobs[0];
+    assert.equal(job.photosSubmitted, 3);
+    assert.deepEqual([job.gpsLat, job.gpsLon], [18.5204, 73.8567]);
+    assert.equal(Date.parse(job.expiresAt) - Date.parse(job.assignedAt), 30 * 86_400_000);
+    const none = (
+      await h.call({ method: 'GET', url: '/api/v1/jobs?surveyorId=usr_unknown', key: tenant.admin })
+    ).json();
+    assert.deepEqual(none.jobs, []);
+    assert.equal((await h.call({ method: 'GET', url: '/api/v1/jobs', key: tenant.admin })).statusCode, 400);
+    const empty = await tenant.claim();
+    const emptyReport = (
+      await h.call({ method: 'GET', url: `/api/v1/report/${empty.id}`, key: tenant.admin })
+    ).json();
+    assert.deepEqual([emptyReport.summary.pilotScore, emptyReport.summary.riskBand], [0, 'very_high']);
+  });
+});
