@@ -149,14 +149,18 @@ export function markdownErrorTable(markdown: string, source: string, complete: b
   throw new Error(`${source}: no table with code and status columns`);
 }
 
-/** The table under a service README's `## Errors` heading: the complete list of its codes. */
-export function readmeErrorTable(readme: string | URL): DocumentedErrors {
-  const text = readFileSync(readme, 'utf8');
-  const start = text.search(/^## Errors\s*$/m);
-  if (start < 0) throw new Error(`${String(readme)}: no "## Errors" section`);
-  const rest = text.slice(start + 1);
-  const next = rest.search(/^## /m);
-  return markdownErrorTable(next < 0 ? rest : rest.slice(0, next), 'README "## Errors"', true);
+/** The table under a service README's `## Errors` heading (or `heading`): the complete list of its codes. */
+export function readmeErrorTable(readme: string | URL, heading = 'Errors'): DocumentedErrors {
+  const lines = readFileSync(readme, 'utf8').split('\n');
+  const start = lines.findIndex((line) => line.trim() === `## ${heading}`);
+  if (start < 0) throw new Error(`${String(readme)}: no "## ${heading}" section`);
+  const rest = lines.slice(start + 1);
+  const next = rest.findIndex((line) => line.startsWith('## '));
+  return markdownErrorTable(
+    (next < 0 ? rest : rest.slice(0, next)).join('\n'),
+    `README "## ${heading}"`,
+    true,
+  );
 }
 
 function sourceText(dir: string | URL): string {
