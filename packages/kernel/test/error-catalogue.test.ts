@@ -70,6 +70,9 @@ describe('defineErrorCatalogue', () => {
   });
 
   test('entries are listed with their status and wire code', () => {
+    const header = errors.HEADER_MISSING();
+    // The error carries the code its envelope shows, and the entry it came from.
+    assert.deepEqual([header.code, header.entry], ['4000', 'HEADER_MISSING']);
     const entries = catalogueEntries(errors);
     assert.deepEqual(entries.get('HEADER_MISSING'), { name: 'HEADER_MISSING', status: 400, code: 4000 });
     assert.deepEqual(entries.get('GONE'), { name: 'GONE', status: 404, code: 'GONE' });
@@ -136,7 +139,7 @@ describe('defineErrorRenderer in an app', () => {
       [stray.statusCode, stray.json()],
       [500, { code: 'BROKEN', message: 'Internal server error' }],
     );
-    assert.ok(logged.some((line) => line.includes('MADE_UP is not in the service catalogue')));
+    assert.ok(logged.some((line) => line.includes('error MADE_UP is not in the service catalogue')));
     const unknown = await app.inject({ method: 'GET', url: '/nowhere' });
     assert.deepEqual([unknown.statusCode, unknown.json().code], [404, 'GONE']);
     await app.close();

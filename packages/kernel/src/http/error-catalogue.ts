@@ -64,12 +64,13 @@ export function defineErrorCatalogue<const S extends Record<string, ErrorDefinit
     if (!Number.isInteger(definition.status) || definition.status < 400 || definition.status > 599) {
       throw new Error(`error ${name}: status ${definition.status} is not an error status`);
     }
-    entries.set(name, { name, status: definition.status, code: definition.code ?? name });
+    const code = definition.code ?? name;
+    entries.set(name, { name, status: definition.status, code });
     const describe = definition.describe as ((...args: unknown[]) => ErrorDescription) | undefined;
     factories[name] = describe
       ? (...args) => {
           const { message, details, headers } = describe(...args);
-          return new ServiceError(definition.status, name, message, details, headers);
+          return new ServiceError(definition.status, String(code), message, details, headers, name);
         }
       : (override?: unknown) => {
           const given: Partial<ErrorDescription> =
@@ -78,10 +79,11 @@ export function defineErrorCatalogue<const S extends Record<string, ErrorDefinit
               : ((override as Partial<ErrorDescription>) ?? {});
           return new ServiceError(
             definition.status,
-            name,
+            String(code),
             given.message ?? (definition.message as string),
             given.details,
             given.headers,
+            name,
           );
         };
   }
@@ -154,17 +156,14 @@ export function defineErrorRenderer<Catalogue extends object>(options: {
     }
   }
   const nameFor = (error: NormalizedHttpError): Name => {
-    if (error.kind === 'service') return error.error.code as Name;
+    if (error.kind === 'service') return error.error.entry as Name;
     const mapping = options.kinds[error.kind] as KindMapping<Name, typeof error.kind>;
     return typeof mapping === 'string' ? mapping : mapping.pick(error as never);
   };
   const render = (given: NormalizedHttpError, request: FastifyRequest): RenderedError => {
     let error = given;
-    if (error.kind === 'service' && !entries.has(error.error.code)) {
-      request.log.error(
-        { err: error.error },
-        `error code ${error.error.code} is not in the service catalogue`,
-      );
+    if (error.kind === 'service' && !entries.has(error.error.entry)) {
+      request.log.error({ err: error.error }, `error ${error.error.entry} is not in the service catalogue`);
       error = { kind: 'internal', statusCode: 500, message: 'Internal server error' };
     }
     const name = nameFor(error);

@@ -43,8 +43,9 @@ export type NormalizedHttpError =
 export type NormalizedErrorKind = NormalizedHttpError['kind'];
 
 /**
- * A domain error a service throws on purpose. `code` is the service's own catalogue
- * code; `details` are rendered by that service's envelope.
+ * A domain error a service throws on purpose, made by its catalogue's factories
+ * (`defineErrorCatalogue`). `code` is the code its envelope shows; `entry` names the catalogue
+ * entry (several entries may share a code); `details` are rendered by that service's envelope.
  */
 export class ServiceError extends Error {
   override readonly name = 'ServiceError';
@@ -54,6 +55,7 @@ export class ServiceError extends Error {
     message: string,
     readonly details: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
+    readonly entry: string = code,
   ) {
     super(message);
   }
