@@ -114,6 +114,7 @@ describe('framework errors go through the service renderer', () => {
     );
     assert.equal(huge.status, 431);
     assert.equal((huge.body as Record<string, unknown>).envelope, 'test');
+    assert.equal((huge.body as Record<string, unknown>).kind, 'headers_too_large');
   });
 });
 

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { createPool } from '../src/db/database.js';
+import { databaseFailure } from '../src/db/database-failure.js';
 import { freePort } from '../src/db/embedded-postgres.js';
 import { migrate } from '../src/db/migrate.js';
 import {
@@ -342,7 +343,7 @@ describe('rate limiter on postgres, specifically', () => {
 });
 
 describe('limiters that refuse when the store cannot count', () => {
-  test('onStoreFailure refuse: an unreachable store limits instead of counting in memory', async () => {
+  test('onStoreFailure refuse: an unreachable database store rejects (an outage, 503) instead of counting in memory', async () => {
     const deadPool = createPool({
       url: `postgresql://nobody:nothing@127.0.0.1:${await freePort()}/none`,
       schema: 'platform',
@@ -356,21 +357,13 @@ describe('limiters that refuse when the store cannot count', () => {
         store: { kind: 'postgres', pool: deadPool },
         onStoreFailure: 'refuse',
       });
-      const refused = await limiter.consume('k');
-      assert.deepEqual(refused, {
-        allowed: false,
-        limit: 5,
-        remaining: 0,
-        resetAfterMs: 1000,
-        retryAfterSeconds: 1,
-      });
+      // Nothing passes either way; rejecting lets the request be answered as the outage it is.
+      await assert.rejects(limiter.consume('k'), (error) => databaseFailure(error) === 'unreachable');
       const guard = new BruteForceGuard({
         keyPrefix: uniquePrefix('guard-dead'),
         store: { kind: 'postgres', pool: deadPool },
       });
-      const attempt = await guard.reserve('k');
-      assert.equal(attempt.allowed, false);
-      assert.equal(attempt.retryAfterSeconds, 1);
+      await assert.rejects(guard.reserve('k'), (error) => databaseFailure(error) === 'unreachable');
     } finally {
       await deadPool.end();
     }

@@ -1,25 +1,71 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { test } from 'node:test';
-import { seedPath } from '@trustplane/kernel/testkit';
+import { after, before, describe, test } from 'node:test';
+import {
+  checkErrorCatalogue,
+  markdownErrorTable,
+  readmeErrorTable,
+  seedPath,
+} from '@trustplane/kernel/testkit';
 import { parse } from 'yaml';
-import { ERROR_CODES } from '../src/errors.js';
+import { renderAccountError } from '../src/http/errors.js';
+import { Harness, PASSWORD } from './helpers.js';
 
-test('the error catalogue is exactly the seed error-code table', () => {
+test('the error catalogue, the seed error-code table and the README agree both ways', () => {
   const seed = parse(readFileSync(seedPath('account'), 'utf8')) as {
     info: { overview_cards: { title: string; content: string }[] };
   };
   const card = seed.info.overview_cards.find((entry) => entry.title === 'Error code table');
   assert.ok(card);
-  const table = new Map<number, number>();
-  for (const match of card.content.matchAll(/\|\s*`(\d{4})`\s*\|\s*(\d{3})\s*\|/g)) {
-    table.set(Number(match[1]), Number(match[2]));
-  }
-  const failures = [...table].filter(([code]) => code >= 4000);
-  const catalogue = Object.values(ERROR_CODES).map(({ code, status }) => [code, status] as [number, number]);
-  assert.deepEqual(
-    catalogue.sort((a, b) => a[0] - b[0]),
-    failures.sort((a, b) => a[0] - b[0]),
-  );
-  assert.equal(table.get(2010), 201);
+  const problems = checkErrorCatalogue({
+    renderer: renderAccountError,
+    sourceDir: new URL('../src/', import.meta.url),
+    documented: [
+      markdownErrorTable(card.content, 'seed error-code table', false),
+      readmeErrorTable(new URL('../README.md', import.meta.url)),
+    ],
+    otherStatus: {
+      UNAVAILABLE:
+        'the seed files database blips under 5000 (500, "usually transient, safe to retry"); 503 says so to HTTP clients too',
+    },
+  });
+  assert.deepEqual(problems, []);
+});
+
+describe('database outage', () => {
+  let h: Harness;
+  before(async () => {
+    h = await Harness.boot(undefined, { databaseOutage: true });
+  });
+  after(async () => h?.close());
+
+  test('login and authenticated reads answer 503/5000 in the envelope while the database is down', async () => {
+    const user = await h.register();
+    const login = {
+      method: 'POST' as const,
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: PASSWORD },
+    };
+    const list = {
+      method: 'GET' as const,
+      url: '/api/v1/organizations',
+      headers: { authorization: `Bearer ${user.accessToken}` },
+    };
+    const restore = await h.booted.takeDatabaseDown();
+    try {
+      for (const request of [login, list]) {
+        const response = await h.app.inject(request);
+        assert.equal(response.statusCode, 503, request.url);
+        const body = response.json();
+        assert.deepEqual(
+          { success: body.success, code: body.code, message: body.message },
+          { success: false, code: 5000, message: 'The database is unavailable' },
+        );
+        assert.equal(body.trace_id, response.headers['x-request-id']);
+      }
+    } finally {
+      await restore();
+    }
+    assert.equal((await h.app.inject(list)).statusCode, 200);
+  });
 });

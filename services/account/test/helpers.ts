@@ -29,7 +29,10 @@ export class Harness {
 
   private constructor(readonly booted: BootedService) {}
 
-  static async boot(env?: Record<string, string>, options: { workers?: boolean } = {}): Promise<Harness> {
+  static async boot(
+    env?: Record<string, string>,
+    options: { workers?: boolean; databaseOutage?: boolean } = {},
+  ): Promise<Harness> {
     const harness = new Harness(await bootService(accountService, { ...(env ? { env } : {}), ...options }));
     await harness.booted.context.bus.subscribe(
       ACCOUNT_EVENTS_EXCHANGE,

@@ -115,6 +115,8 @@ export class Harness {
       env?: Record<string, string>;
       workers?: boolean;
       httpPort?: number;
+      /** Connect through a relay that `booted.takeDatabaseDown()` can cut. */
+      databaseOutage?: boolean;
     } = {},
   ): Promise<Harness> {
     testEnv(options.env);
@@ -124,7 +126,7 @@ export class Harness {
       options.httpPort
         ? { ...definition, ports: { ...definition.ports, http: options.httpPort } }
         : definition,
-      { env: options.env, workers: options.workers },
+      { env: options.env, workers: options.workers, databaseOutage: options.databaseOutage },
     );
     return new Harness(booted, definition.kycFor(booted.context), analyzer);
   }

@@ -1,106 +1,192 @@
-import { ServiceError } from '@trustplane/kernel';
+import { defineErrorCatalogue } from '@trustplane/kernel';
 
 /**
- * The media error catalogue: one factory per code, so status and code never drift apart.
- * Rendered as `{ error: { code, message, request_id, ...details } }` by `http/errors.ts`.
+ * The media error catalogue: one entry per situation, each with its snake_case code and its one
+ * status. Rendered as `{ error: { code, message, request_id, ...details } }` by `http/errors.ts`;
+ * the README's "Errors" table lists every code (test/platform.test.ts keeps them in agreement).
  */
-export const mediaErrors = {
-  unauthenticated: (message = 'Authentication required') => new ServiceError(401, 'unauthenticated', message),
-  invalidToken: (message: string) => new ServiceError(401, 'invalid_token', message),
-  authUnavailable: () =>
-    new ServiceError(
-      503,
-      'auth_unavailable',
-      'The token cannot be verified right now (account service unreachable); retry shortly',
-      {},
-      { 'retry-after': '5' },
-    ),
-  forbidden: (permission: string) =>
-    new ServiceError(403, 'forbidden', `Missing permission ${permission}`, {
-      required_permission: permission,
+export const mediaErrors = defineErrorCatalogue({
+  unauthenticated: { status: 401, code: 'unauthenticated', message: 'Authentication required' },
+  invalidToken: { status: 401, code: 'invalid_token', message: 'The access token is not valid' },
+  authUnavailable: {
+    status: 503,
+    code: 'auth_unavailable',
+    describe: () => ({
+      message: 'The token cannot be verified right now (account service unreachable); retry shortly',
+      headers: { 'retry-after': '5' },
     }),
-  mediaNotFound: () => new ServiceError(404, 'media_not_found', 'Media not found'),
-  folderNotFound: () => new ServiceError(404, 'folder_not_found', 'Folder not found'),
-  sharedLinkNotFound: () => new ServiceError(404, 'shared_link_not_found', 'Shared link not found'),
-  folderNameTaken: () =>
-    new ServiceError(409, 'folder_name_conflict', 'A folder with this name already exists in the parent'),
-  folderTooDeep: (max: number) =>
-    new ServiceError(400, 'folder_too_deep', `Folders cannot be nested deeper than ${max} levels`),
-  folderCycle: () => new ServiceError(400, 'folder_cycle', 'A folder cannot be moved inside itself'),
-  rootFolderImmutable: () =>
-    new ServiceError(400, 'root_folder_immutable', 'Root folders cannot be renamed or moved'),
-  folderNotEmpty: (folders: number, media: number) =>
-    new ServiceError(
-      412,
-      'folder_not_empty',
-      'Folder is not empty; delete its contents first or pass force=true',
-      { contents: { folders, media } },
-    ),
-  invalidFilename: (message: string) => new ServiceError(400, 'invalid_filename', message),
-  uploadIncomplete: () =>
-    new ServiceError(400, 'upload_incomplete', 'The request body ended before the upload was complete'),
-  missingFile: () =>
-    new ServiceError(400, 'missing_file', 'Send the file as a multipart/form-data part named "file"'),
-  unsupportedMediaType: (mime: string) =>
-    new ServiceError(415, 'unsupported_media_type', `Files of type ${mime} are not allowed`, {
-      mime_type: mime,
+  },
+  forbidden: {
+    status: 403,
+    code: 'forbidden',
+    describe: (permission: string) => ({
+      message: `Missing permission ${permission}`,
+      details: { required_permission: permission },
     }),
-  blockedExtension: (extension: string) =>
-    new ServiceError(415, 'unsupported_media_type', `Files with the .${extension} extension are not allowed`),
-  fileTooLarge: (limit: number) =>
-    new ServiceError(413, 'file_too_large', `File exceeds the maximum size of ${limit} bytes`, {
-      max_bytes: limit,
+  },
+  mediaNotFound: { status: 404, code: 'media_not_found', message: 'Media not found' },
+  folderNotFound: { status: 404, code: 'folder_not_found', message: 'Folder not found' },
+  sharedLinkNotFound: { status: 404, code: 'shared_link_not_found', message: 'Shared link not found' },
+  folderNameTaken: {
+    status: 409,
+    code: 'folder_name_conflict',
+    message: 'A folder with this name already exists in the parent',
+  },
+  folderTooDeep: {
+    status: 400,
+    code: 'folder_too_deep',
+    describe: (max: number) => ({ message: `Folders cannot be nested deeper than ${max} levels` }),
+  },
+  folderCycle: { status: 400, code: 'folder_cycle', message: 'A folder cannot be moved inside itself' },
+  rootFolderImmutable: {
+    status: 400,
+    code: 'root_folder_immutable',
+    message: 'Root folders cannot be renamed or moved',
+  },
+  invalidFolderName: {
+    status: 400,
+    code: 'invalid_folder_name',
+    message: 'Folder names are 1-255 characters, without "/" or control characters',
+  },
+  folderNotEmpty: {
+    status: 412,
+    code: 'folder_not_empty',
+    describe: (folders: number, media: number) => ({
+      message: 'Folder is not empty; delete its contents first or pass force=true',
+      details: { contents: { folders, media } },
     }),
-  quotaExceeded: (used: number, max: number) =>
-    new ServiceError(413, 'quota_exceeded', 'Storage quota exceeded', { used_bytes: used, max_bytes: max }),
-  invalidVariant: (value: string, allowed: readonly string[]) =>
-    new ServiceError(400, 'invalid_variant', `Unknown variant "${value}"; allowed: ${allowed.join(', ')}`, {
-      allowed,
+  },
+  invalidFilename: { status: 400, code: 'invalid_filename', message: 'The file name is not valid' },
+  multipartRequired: {
+    status: 400,
+    code: 'multipart_required',
+    message: 'Send the file as multipart/form-data',
+  },
+  invalidMultipart: { status: 400, code: 'invalid_multipart', message: 'Malformed multipart body' },
+  uploadIncomplete: {
+    status: 400,
+    code: 'upload_incomplete',
+    message: 'The request body ended before the upload was complete',
+  },
+  missingFile: {
+    status: 400,
+    code: 'missing_file',
+    message: 'Send the file as a multipart/form-data part named "file"',
+  },
+  unsupportedMediaType: {
+    status: 415,
+    code: 'unsupported_media_type',
+    describe: (mime: string) => ({
+      message: `Files of type ${mime} are not allowed`,
+      details: { mime_type: mime },
     }),
-  variantUnavailable: () =>
-    new ServiceError(400, 'variant_unavailable', 'Variants other than original exist only for images'),
-  variantFailed: () =>
-    new ServiceError(500, 'variant_generation_failed', 'The image could not be re-encoded for this variant'),
-  imageUndecodable: () =>
-    new ServiceError(
-      500,
-      'variant_generation_failed',
-      'The original cannot be decoded as an image, so no variant can be made from it; the original is unchanged',
-      { reason: 'undecodable' },
-    ),
-  imageTooLarge: (maxPixels: number) =>
-    new ServiceError(
-      422,
-      'image_too_large',
-      `Variants are made only from images of at most ${maxPixels} pixels; download the original instead`,
-      { max_pixels: maxPixels },
-    ),
-  storageMissing: () =>
-    new ServiceError(500, 'storage_inconsistent', 'The stored bytes of this media are missing'),
-  rangeNotSatisfiable: (size: number) =>
-    new ServiceError(
-      416,
-      'range_not_satisfiable',
-      'Requested range is outside the file',
-      { size_bytes: size },
-      {
-        'content-range': `bytes */${size}`,
-      },
-    ),
-  linkExpired: () => new ServiceError(410, 'shared_link_expired', 'This shared link has expired'),
-  linkExhausted: () =>
-    new ServiceError(429, 'download_limit_reached', 'This shared link has reached its download limit'),
-  passwordRequired: () => new ServiceError(401, 'password_required', 'This shared link requires a password'),
-  tooManyPasswordAttempts: (retryAfterSeconds: number) =>
-    new ServiceError(
-      429,
-      'too_many_attempts',
-      'Too many wrong passwords for this shared link; try again later',
-      { retry_after: retryAfterSeconds },
-      { 'retry-after': String(retryAfterSeconds) },
-    ),
-  passwordInvalid: () => new ServiceError(401, 'invalid_password', 'The password is incorrect'),
-  linkNotEligible: () =>
-    new ServiceError(403, 'shared_link_forbidden', 'You are not allowed to use this shared link'),
-  badRequest: (code: string, message: string) => new ServiceError(400, code, message),
-};
+  },
+  blockedExtension: {
+    status: 415,
+    code: 'unsupported_media_type',
+    describe: (extension: string) => ({ message: `Files with the .${extension} extension are not allowed` }),
+  },
+  fileTooLarge: {
+    status: 413,
+    code: 'file_too_large',
+    describe: (limit: number) => ({
+      message: `File exceeds the maximum size of ${limit} bytes`,
+      details: { max_bytes: limit },
+    }),
+  },
+  quotaExceeded: {
+    status: 413,
+    code: 'quota_exceeded',
+    describe: (used: number, max: number) => ({
+      message: 'Storage quota exceeded',
+      details: { used_bytes: used, max_bytes: max },
+    }),
+  },
+  invalidVariant: {
+    status: 400,
+    code: 'invalid_variant',
+    describe: (value: string, allowed: readonly string[]) => ({
+      message: `Unknown variant "${value}"; allowed: ${allowed.join(', ')}`,
+      details: { allowed },
+    }),
+  },
+  variantUnavailable: {
+    status: 400,
+    code: 'variant_unavailable',
+    message: 'Variants other than original exist only for images',
+  },
+  variantFailed: {
+    status: 500,
+    code: 'variant_generation_failed',
+    message: 'The image could not be re-encoded for this variant',
+  },
+  imageUndecodable: {
+    status: 500,
+    code: 'variant_generation_failed',
+    describe: () => ({
+      message:
+        'The original cannot be decoded as an image, so no variant can be made from it; the original is unchanged',
+      details: { reason: 'undecodable' },
+    }),
+  },
+  imageTooLarge: {
+    status: 422,
+    code: 'image_too_large',
+    describe: (maxPixels: number) => ({
+      message: `Variants are made only from images of at most ${maxPixels} pixels; download the original instead`,
+      details: { max_pixels: maxPixels },
+    }),
+  },
+  storageMissing: {
+    status: 500,
+    code: 'storage_inconsistent',
+    message: 'The stored bytes of this media are missing',
+  },
+  rangeNotSatisfiable: {
+    status: 416,
+    code: 'range_not_satisfiable',
+    describe: (size: number) => ({
+      message: 'Requested range is outside the file',
+      details: { size_bytes: size },
+      headers: { 'content-range': `bytes */${size}` },
+    }),
+  },
+  linkExpired: { status: 410, code: 'shared_link_expired', message: 'This shared link has expired' },
+  linkExhausted: {
+    status: 429,
+    code: 'download_limit_reached',
+    message: 'This shared link has reached its download limit',
+  },
+  passwordRequired: {
+    status: 401,
+    code: 'password_required',
+    message: 'This shared link requires a password',
+  },
+  tooManyPasswordAttempts: {
+    status: 429,
+    code: 'too_many_attempts',
+    describe: (retryAfterSeconds: number) => ({
+      message: 'Too many wrong passwords for this shared link; try again later',
+      details: { retry_after: retryAfterSeconds },
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+  },
+  passwordInvalid: { status: 401, code: 'invalid_password', message: 'The password is incorrect' },
+  linkNotEligible: {
+    status: 403,
+    code: 'shared_link_forbidden',
+    message: 'You are not allowed to use this shared link',
+  },
+  // Failures the kernel normalizes (http/errors.ts maps each kind to one of these).
+  validationFailed: { status: 400, code: 'validation_failed', message: 'The request is not valid' },
+  malformedJson: { status: 400, code: 'malformed_json', message: 'Request body is not valid JSON' },
+  requestRejected: { status: 400, code: 'bad_request', message: 'Bad request' },
+  badUrl: { status: 400, code: 'bad_url', message: 'The URL is not valid' },
+  uriTooLong: { status: 414, code: 'uri_too_long', message: 'A path parameter is too long' },
+  bodyTooLarge: { status: 413, code: 'body_too_large', message: 'Request body is too large' },
+  notFound: { status: 404, code: 'not_found', message: 'Route not found' },
+  requestTimeout: { status: 408, code: 'request_timeout', message: 'The request took too long to arrive' },
+  headersTooLarge: { status: 431, code: 'headers_too_large', message: 'Request headers are too large' },
+  serviceUnavailable: { status: 503, code: 'service_unavailable', message: 'The database is unavailable' },
+  internal: { status: 500, code: 'internal', message: 'Internal server error' },
+});

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { tagConnectionFailures } from './database-failure.js';
 
 // BIGINT and NUMERIC arrive as strings by default; counts and sizes in this platform fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -39,6 +40,7 @@ export function createPool(options: DatabaseOptions): pg.Pool {
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  tagConnectionFailures(pool);
   return pool;
 }
 

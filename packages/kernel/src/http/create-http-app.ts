@@ -63,9 +63,9 @@ function renderClientError(error: Error, options: HttpAppOptions): RenderedError
   const code = (error as NodeJS.ErrnoException).code;
   const normalized: NormalizedHttpError =
     code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? { kind: 'client', statusCode: 408, message: 'The request took too long to arrive' }
+      ? { kind: 'request_timeout', statusCode: 408, message: 'The request took too long to arrive' }
       : code === 'HPE_HEADER_OVERFLOW'
-        ? { kind: 'client', statusCode: 431, message: 'Request headers are too large' }
+        ? { kind: 'headers_too_large', statusCode: 431, message: 'Request headers are too large' }
         : { kind: 'client', statusCode: 400, message: 'Malformed HTTP request' };
   const requestId = randomUUID();
   const stub = { id: requestId, headers: {}, log: options.logger } as unknown as FastifyRequest;

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { type DatabaseFailure, databaseFailure } from '../db/database-failure.js';
 
 export type RequestLocation = 'body' | 'querystring' | 'params' | 'headers';
 
@@ -24,18 +25,27 @@ export type NormalizedHttpError =
   | { kind: 'body_too_large'; statusCode: 413; message: string }
   | { kind: 'unsupported_media_type'; statusCode: 415; message: string }
   | { kind: 'not_found'; statusCode: 404; message: string }
-  | { kind: 'method_not_allowed'; statusCode: 405; message: string }
   /** The router could not decode the path (bad percent-encoding). */
   | { kind: 'bad_url'; statusCode: 400; message: string }
   /** A path parameter is longer than the router accepts. */
   | { kind: 'uri_too_long'; statusCode: 414; message: string }
+  /** Node's HTTP parser gave up waiting for the request (`requestTimeout`). */
+  | { kind: 'request_timeout'; statusCode: 408; message: string }
+  /** The request headers are over Node's `maxHeaderSize`. */
+  | { kind: 'headers_too_large'; statusCode: 431; message: string }
   | { kind: 'service'; statusCode: number; error: ServiceError; message: string }
+  /** Any other 4xx from the HTTP layer (a plugin, a malformed request line). */
   | { kind: 'client'; statusCode: number; message: string }
+  /** PostgreSQL cannot be reached, or the service's tables are missing (not migrated). */
+  | { kind: 'database_unavailable'; statusCode: 503; failure: DatabaseFailure; message: string }
   | { kind: 'internal'; statusCode: 500; message: string };
 
+export type NormalizedErrorKind = NormalizedHttpError['kind'];
+
 /**
- * A domain error a service throws on purpose. `code` is the service's own catalogue
- * code; `details` are rendered by that service's envelope.
+ * A domain error a service throws on purpose, made by its catalogue's factories
+ * (`defineErrorCatalogue`). `code` is the code its envelope shows; `entry` names the catalogue
+ * entry (several entries may share a code); `details` are rendered by that service's envelope.
  */
 export class ServiceError extends Error {
   override readonly name = 'ServiceError';
@@ -45,6 +55,7 @@ export class ServiceError extends Error {
     message: string,
     readonly details: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
+    readonly entry: string = code,
   ) {
     super(message);
   }
@@ -145,6 +156,16 @@ export function normalizeError(error: unknown, request?: FastifyRequest): Normal
   }
   if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
     return { kind: 'malformed_json', statusCode: 400, message: 'Request body is not valid JSON' };
+  }
+  const failure = databaseFailure(error);
+  if (failure) {
+    request?.log.error({ err: error, failure }, 'database unavailable');
+    return {
+      kind: 'database_unavailable',
+      statusCode: 503,
+      failure,
+      message: failure === 'schema_missing' ? 'The database is not migrated' : 'The database is unavailable',
+    };
   }
   const statusCode = fastifyError?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import { databaseFailure } from '../db/database-failure.js';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -43,7 +44,9 @@ export interface RateLimiterOptions {
    * What `consume` answers when the shared store errs or times out: `fallback` (default) counts in
    * process memory instead, keeping requests flowing with per-process limits; `refuse` answers
    * "limited" (retry after a second), for counters where a second, local allowance would let
-   * extra attempts through (brute-force guards).
+   * extra attempts through (brute-force guards). A PostgreSQL store that is down (`databaseFailure`)
+   * rejects with its error instead: nothing passes either way, and the request is answered 503 as
+   * the outage it is, not 429.
    */
   onStoreFailure?: 'fallback' | 'refuse';
 }
@@ -61,7 +64,10 @@ export interface RateLimitDecision {
 export interface RateLimiter {
   readonly keyPrefix: string;
   readonly limit: number;
-  /** Takes `points` from `key`. A limited outcome is a decision with `allowed: false`, never a rejection. */
+  /**
+   * Takes `points` from `key`. A limited outcome is a decision with `allowed: false`; it rejects only
+   * when a `refuse` limiter's PostgreSQL store is down.
+   */
   consume(key: string, points?: number): Promise<RateLimitDecision>;
   /** Gives points back, e.g. for a request that turned out not to count. */
   reward(key: string, points?: number): Promise<void>;
@@ -159,6 +165,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         if (outcome instanceof RateLimiterRes) return decisionFrom(outcome, limit, false);
         // Only reached without a fallback (`refuse`): the store could not count, so nothing passes.
         if (options.onStoreFailure === 'refuse' && options.store.kind !== 'memory') {
+          if (databaseFailure(outcome)) throw outcome;
           return { allowed: false, limit, remaining: 0, resetAfterMs: 1000, retryAfterSeconds: 1 };
         }
         throw outcome;

@@ -6,6 +6,7 @@ import { loadPlatformConfig } from '../config/platform-config.js';
 import { Platform } from '../runtime/platform.js';
 import type { ServiceContext, ServiceDefinition } from '../runtime/service-definition.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { createDatabaseOutage, type DatabaseOutage, poolDrained } from './database-outage.js';
 
 export interface BootedService {
   app: FastifyInstance;
@@ -13,6 +14,11 @@ export interface BootedService {
   platform: Platform;
   database: TestDatabase;
   dataDir: string;
+  /**
+   * Takes the database away (open connections drop, new ones are refused) until the returned
+   * function is called. Only for a service booted with `databaseOutage: true`.
+   */
+  takeDatabaseDown(): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -26,6 +32,8 @@ export interface BootOptions {
    * on one database are two processes of one deployment, each with its own platform.
    */
   database?: TestDatabase;
+  /** Connect through a relay that `takeDatabaseDown()` can cut. */
+  databaseOutage?: boolean;
 }
 
 /**
@@ -38,11 +46,14 @@ export async function bootService(
 ): Promise<BootedService> {
   const database = options.database ?? (await createTestDatabase(definition.name));
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `trustplane-${definition.name}-`));
+  const outage: DatabaseOutage | undefined = options.databaseOutage
+    ? await createDatabaseOutage(database.url)
+    : undefined;
   const config = loadPlatformConfig({
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS: '1',
     ...options.env,
-    DATABASE_URL: database.url,
+    DATABASE_URL: outage?.url ?? database.url,
     TRUSTPLANE_DATA_DIR: dataDir,
   });
   const platform = await Platform.open({ config, role: 'test' });
@@ -60,12 +71,20 @@ export async function bootService(
     platform,
     database,
     dataDir,
+    async takeDatabaseDown() {
+      if (!outage)
+        throw new Error('boot the service with { databaseOutage: true } to take its database down');
+      await outage.begin();
+      await poolDrained(context.database().pool);
+      return () => outage.end();
+    },
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
       await workers?.stop();
       await platform.close();
+      await outage?.close();
       if (!options.database) await database.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
     },

@@ -1,5 +1,7 @@
 export * from './boot-service.js';
 export * from './database.js';
+export * from './database-outage.js';
+export * from './error-catalogue-check.js';
 export * from './contract.js';
 export * from './external-servers.js';
 export * from './stream-request.js';

@@ -174,7 +174,7 @@ export class TokenService {
     }
     const payload = verified.payload as Record<string, unknown>;
     if (payload.token_use !== use || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
-      throw errors.unauthorized('Invalid token');
+      throw errors.UNAUTHORIZED('Invalid token');
     }
     return payload as T;
   }
@@ -182,6 +182,6 @@ export class TokenService {
 
 function tokenFailure(error: unknown) {
   if (error instanceof TokenError && error.reason === 'expired')
-    return errors.unauthorized('Token has expired');
-  return errors.unauthorized('Invalid token');
+    return errors.UNAUTHORIZED('Token has expired');
+  return errors.UNAUTHORIZED('Invalid token');
 }

@@ -50,7 +50,7 @@ function csrfFailure(config: AccountConfig, request: FastifyRequest) {
   if (cookie === undefined) return undefined;
   const header = request.headers[config.csrfHeader];
   if (typeof header !== 'string' || header.length === 0 || !constantTimeEqual(header, cookie)) {
-    return errors.csrf();
+    return errors.CSRF();
   }
   return undefined;
 }

@@ -122,7 +122,7 @@ export class Limits {
     const decision = await limiter.consume(key);
     if (!decision.allowed) {
       this.#rejections.inc({ limiter: family });
-      throw errors.rateLimited(decision.retryAfterSeconds, decision.limit, 60);
+      throw errors.RATE_LIMITED(decision.retryAfterSeconds, decision.limit, 60);
     }
     return {
       'x-ratelimit-limit': String(decision.limit),
@@ -135,7 +135,7 @@ export class Limits {
     const decision = this.#general.consume(key);
     if (decision.allowed) return undefined;
     this.#rejections.inc({ limiter: 'general' });
-    return errors.rateLimited(decision.retryAfterSeconds, this.#general.limit, 60);
+    return errors.RATE_LIMITED(decision.retryAfterSeconds, this.#general.limit, 60);
   }
 
   /** The service account's own `rate_limit_per_minute`, counted per API key. */
@@ -154,7 +154,7 @@ export class Limits {
     const decision = await limiter.consume(keyId);
     if (!decision.allowed) {
       this.#rejections.inc({ limiter: 'api_key' });
-      throw errors.rateLimited(decision.retryAfterSeconds, decision.limit, 60);
+      throw errors.RATE_LIMITED(decision.retryAfterSeconds, decision.limit, 60);
     }
   }
 

@@ -28,20 +28,20 @@ declare module 'fastify' {
 }
 
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw errors.unauthorized();
+  if (!request.principal) throw errors.UNAUTHORIZED();
   return request.principal;
 }
 
 export function requireHuman(request: FastifyRequest): Principal & { sessionId: string } {
   const principal = principalOf(request);
   if (principal.type !== 'human' || !principal.sessionId) {
-    throw errors.unauthorized('Service principals have no session or password');
+    throw errors.UNAUTHORIZED('Service principals have no session or password');
   }
   return principal as Principal & { sessionId: string };
 }
 
 export function requirePermission(principal: Principal, permission: string): void {
-  if (!hasPermission(principal.permissions, permission)) throw errors.forbidden(permission);
+  if (!hasPermission(principal.permissions, permission)) throw errors.MISSING_PERMISSION(permission);
 }
 
 /**
@@ -51,9 +51,9 @@ export function requirePermission(principal: Principal, permission: string): voi
 export function requireOrgPermission(principal: Principal, orgId: string, permission: string): void {
   if (principal.orgId !== orgId) {
     if (principal.organizations.some((org) => org.id === orgId)) {
-      throw errors.unauthorized(`Switch to organization ${orgId} before acting in it`);
+      throw errors.UNAUTHORIZED(`Switch to organization ${orgId} before acting in it`);
     }
-    throw errors.notFound('Organization');
+    throw errors.NOT_FOUND('Organization');
   }
   requirePermission(principal, permission);
 }
@@ -62,7 +62,7 @@ function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw errors.unauthorized('Authorization header must be "Bearer <token>"');
+  if (!match) throw errors.UNAUTHORIZED('Authorization header must be "Bearer <token>"');
   return match[1];
 }
 
@@ -103,13 +103,13 @@ export async function authenticate(deps: AccountDeps, request: FastifyRequest): 
     const claims = await deps.tokens.verifyAccess(token);
     const sid = claims.sid === NIL_UUID ? null : claims.sid;
     if (deps.revocations.isRevoked({ jti: claims.jti, sid })) {
-      throw errors.unauthorized('Token has been revoked');
+      throw errors.UNAUTHORIZED('Token has been revoked');
     }
     return principalFromClaims(claims);
   }
   const apiKey = request.headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey.length > 0) return authenticateApiKey(deps, apiKey);
-  throw errors.unauthorized('Missing credentials: send Authorization: Bearer <token> or X-API-Key');
+  throw errors.UNAUTHORIZED('Missing credentials: send Authorization: Bearer <token> or X-API-Key');
 }
 
 /**
@@ -118,7 +118,7 @@ export async function authenticate(deps: AccountDeps, request: FastifyRequest): 
  * capability removed from the account stops working at once for raw key calls.
  */
 export async function authenticateApiKey(deps: AccountDeps, apiKey: string): Promise<Principal> {
-  if (apiKey.length > 200) throw errors.unauthorized('Invalid API key');
+  if (apiKey.length > 200) throw errors.UNAUTHORIZED('Invalid API key');
   const row = await deps.db
     .selectFrom('api_keys as k')
     .innerJoin('service_accounts as s', 's.account_id', 'k.service_account_id')
@@ -136,9 +136,9 @@ export async function authenticateApiKey(deps: AccountDeps, apiKey: string): Pro
     .where('k.key_hash', '=', hashApiKey(apiKey))
     .executeTakeFirst();
   if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() <= Date.now())) {
-    throw errors.unauthorized('Invalid API key');
+    throw errors.UNAUTHORIZED('Invalid API key');
   }
-  if (row.status !== 'active') throw errors.unauthorized(`Service account is ${row.status}`);
+  if (row.status !== 'active') throw errors.UNAUTHORIZED(`Service account is ${row.status}`);
   await deps.limits.enforceApiKey(row.id, row.rate_limit_per_minute);
   const now = new Date();
   await deps.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();

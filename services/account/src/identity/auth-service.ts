@@ -55,7 +55,7 @@ async function findHumanByEmail(db: Kysely<AccountDB>, email: string) {
 
 export async function getAccount(db: Kysely<AccountDB>, id: string): Promise<AccountRow> {
   const account = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!account) throw errors.unauthorized('Account no longer exists');
+  if (!account) throw errors.UNAUTHORIZED('Account no longer exists');
   return account;
 }
 
@@ -152,7 +152,7 @@ export interface RegisterInput {
 export async function register(deps: AccountDeps, input: RegisterInput, origin: SessionOrigin) {
   assertPasswordPolicy('password', input.password);
   const email = normalizeEmail(input.email);
-  if (await findHumanByEmail(deps.db, email)) throw errors.invalid('email', 'is already registered');
+  if (await findHumanByEmail(deps.db, email)) throw errors.VALIDATION('email', 'is already registered');
   const passwordHash = await hashPassword(input.password, deps.config.passwordHash);
   const accountId = randomUUID();
   const { account, organization, session } = await deps.db.transaction().execute(async (trx) => {
@@ -176,7 +176,7 @@ export async function register(deps: AccountDeps, input: RegisterInput, origin: 
         pgErrorCode(error) === PG_ERROR.uniqueViolation &&
         pgConstraint(error) === 'accounts_email_unique'
       ) {
-        throw errors.invalid('email', 'is already registered');
+        throw errors.VALIDATION('email', 'is already registered');
       }
       throw error;
     }
@@ -248,7 +248,7 @@ export async function login(
       // The other guard's attempt was never checked: it must not count against it.
       await Promise.all([byAccount.release(), byIp.release()]);
       deps.limits.bruteForce.inc({ event: 'locked_out', scope });
-      throw errors.rateLimited(
+      throw errors.RATE_LIMITED(
         attempt.retryAfterSeconds,
         deps.config.bruteForce.maxFailures,
         deps.config.bruteForce.lockoutSeconds,
@@ -283,7 +283,7 @@ export async function login(
     }
     const delayMs = Math.max(accountStatus.delayMs, ipStatus.delayMs);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    throw errors.unauthorized('Invalid email or password');
+    throw errors.UNAUTHORIZED('Invalid email or password');
   }
   await Promise.all([byAccount.succeed(), byIp.release()]);
   if (needsRehash(account.password_hash!, deps.config.passwordHash)) {
@@ -327,9 +327,9 @@ export async function refresh(
     .selectAll()
     .where('id', '=', claims.sid)
     .executeTakeFirst();
-  if (!session || session.account_id !== claims.sub) throw errors.unauthorized(SESSION_GONE);
+  if (!session || session.account_id !== claims.sub) throw errors.UNAUTHORIZED(SESSION_GONE);
   if (session.revoked_at || session.expires_at.getTime() <= Date.now())
-    throw errors.unauthorized(SESSION_GONE);
+    throw errors.UNAUTHORIZED(SESSION_GONE);
   const newJti = randomUUID();
   const rotated = await deps.db.transaction().execute(async (trx) => {
     const row = await trx
@@ -373,7 +373,7 @@ export async function refresh(
       return sessions;
     });
     deps.revocations.announce(revoked);
-    throw errors.unauthorized('Refresh token has already been used; the session has been revoked');
+    throw errors.UNAUTHORIZED('Refresh token has already been used; the session has been revoked');
   }
   const account = await getAccount(deps.db, session.account_id);
   const access = await resolveHumanAccess(deps.db, account, rotated.organization_id);
@@ -396,7 +396,7 @@ export async function switchOrganization(
 ): Promise<SessionGrant> {
   const account = await getAccount(deps.db, principal.accountId);
   const access = await resolveHumanAccess(deps.db, account, orgId);
-  if (access.currentOrgId !== orgId) throw errors.notFound('Organization');
+  if (access.currentOrgId !== orgId) throw errors.NOT_FOUND('Organization');
   const newJti = randomUUID();
   const revoked = await deps.db.transaction().execute(async (trx) => {
     const row = await trx
@@ -406,7 +406,7 @@ export async function switchOrganization(
       .where('revoked_at', 'is', null)
       .returning('id')
       .executeTakeFirst();
-    if (!row) throw errors.unauthorized(SESSION_GONE);
+    if (!row) throw errors.UNAUTHORIZED(SESSION_GONE);
     // The token that asked for the switch speaks for the old org; it stops here.
     const asking = await revokeAccessToken(deps, trx, principal, 'organization_switched');
     await recordAudit(trx, {
@@ -481,7 +481,7 @@ export async function revokeOwnSession(
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', new Date())
       .executeTakeFirst();
-    if (!session) throw errors.notFound('Session');
+    if (!session) throw errors.NOT_FOUND('Session');
     const sessions = await revokeSessions(deps, trx, { sessionIds: [sessionId] }, 'revoked_by_user');
     await recordAudit(trx, {
       actorId: principal.accountId,
@@ -519,11 +519,11 @@ export async function changePassword(
   origin: RequestOrigin,
 ) {
   const account = await getAccount(deps.db, principal.accountId);
-  if (!account.password_hash) throw errors.unauthorized('Current password is incorrect');
+  if (!account.password_hash) throw errors.UNAUTHORIZED('Current password is incorrect');
   const attempt = await deps.limits.accountGuard.reserve(sha256Hex(normalizeEmail(account.email ?? '')));
   if (!attempt.allowed) {
     deps.limits.bruteForce.inc({ event: 'locked_out', scope: 'account' });
-    throw errors.rateLimited(
+    throw errors.RATE_LIMITED(
       attempt.retryAfterSeconds,
       deps.config.bruteForce.maxFailures,
       deps.config.bruteForce.lockoutSeconds,
@@ -540,7 +540,7 @@ export async function changePassword(
     const status = await attempt.fail();
     deps.limits.bruteForce.inc({ event: 'failure', scope: 'account' });
     if (status.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, status.delayMs));
-    throw errors.unauthorized('Current password is incorrect');
+    throw errors.UNAUTHORIZED('Current password is incorrect');
   }
   await attempt.succeed();
   assertPasswordPolicy('new_password', input.new_password);
@@ -595,7 +595,7 @@ export async function verifyEmail(deps: AccountDeps, token: string): Promise<{ e
       .where('expires_at', '>', new Date())
       .returning(['account_id'])
       .executeTakeFirst();
-    if (!row) throw errors.invalid('token', 'is invalid, expired or already used');
+    if (!row) throw errors.VALIDATION('token', 'is invalid, expired or already used');
     const account = await trx
       .updateTable('accounts')
       .set((eb) => ({ email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(new Date())) }))
@@ -649,10 +649,10 @@ export async function confirmPasswordReset(
   try {
     claims = await deps.tokens.verifyPasswordReset(input.token);
   } catch {
-    throw errors.unauthorized('Reset token is invalid or expired');
+    throw errors.UNAUTHORIZED('Reset token is invalid or expired');
   }
   if (!claims.permissions?.includes('password:reset'))
-    throw errors.unauthorized('Reset token is invalid or expired');
+    throw errors.UNAUTHORIZED('Reset token is invalid or expired');
   // Checked before the token is spent: a weak password must not burn the link.
   assertPasswordPolicy('new_password', input.new_password);
   const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
@@ -666,7 +666,7 @@ export async function confirmPasswordReset(
       .where('used_at', 'is', null)
       .returning('jti')
       .executeTakeFirst();
-    if (!used) throw errors.unauthorized('Reset token is invalid or has already been used');
+    if (!used) throw errors.UNAUTHORIZED('Reset token is invalid or has already been used');
     const account = await trx
       .updateTable('accounts')
       .set({ password_hash: passwordHash, updated_at: new Date() })

@@ -63,12 +63,12 @@ export function assertGrant(check: GrantCheck): void {
     const why = never.map((permission) =>
       permission === '*' ? '* belongs to the owner role only' : `${permission} is never grantable`,
     );
-    throw errors.invalid(check.field, why.join('; '));
+    throw errors.VALIDATION(check.field, why.join('; '));
   }
   const beyond = beyondGranter(check.granter, check.grant, check.grantee);
   if (beyond.length > 0) {
     const ownerOnly = beyond.includes('*') ? ' (only an organization owner grants *)' : '';
-    throw errors.grantBeyond(
+    throw errors.UNAUTHORIZED(
       `${check.field}: you cannot grant what you do not hold: ${beyond.join(', ')}${ownerOnly}`,
     );
   }
@@ -82,7 +82,7 @@ export function assertGrant(check: GrantCheck): void {
 export function assertGrantWithin(check: Omit<GrantCheck, 'wildcardAllowed'> & { target: string }): void {
   const beyond = beyondGranter(check.granter, check.grant, check.grantee);
   if (beyond.length > 0) {
-    throw errors.grantBeyond(`${check.field}: ${check.target} holds what you do not: ${beyond.join(', ')}`);
+    throw errors.UNAUTHORIZED(`${check.field}: ${check.target} holds what you do not: ${beyond.join(', ')}`);
   }
 }
 
@@ -95,7 +95,7 @@ export function assertNotWidened(current: readonly string[], next: readonly stri
   if (current.includes('*')) return;
   const added = [...new Set(next)].filter((permission) => !current.includes(permission));
   if (added.length > 0) {
-    throw errors.grantBeyond(`${field}: a service account cannot widen its own grant: ${added.join(', ')}`);
+    throw errors.UNAUTHORIZED(`${field}: a service account cannot widen its own grant: ${added.join(', ')}`);
   }
 }
 

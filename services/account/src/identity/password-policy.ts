@@ -9,8 +9,8 @@ export function assertPasswordPolicy(field: string, password: string): void {
   if (!/\p{Ll}/u.test(password)) problems.push('a lowercase letter');
   if (!/\p{Nd}/u.test(password)) problems.push('a digit');
   if (!/[^\p{L}\p{Nd}\s]/u.test(password)) problems.push('a special character');
-  if (problems.length > 0) throw errors.invalid(field, `must contain ${problems.join(', ')}`);
+  if (problems.length > 0) throw errors.VALIDATION(field, `must contain ${problems.join(', ')}`);
   if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) {
-    throw errors.invalid(field, `must be at most ${MAX_PASSWORD_BYTES} bytes`);
+    throw errors.VALIDATION(field, `must be at most ${MAX_PASSWORD_BYTES} bytes`);
   }
 }

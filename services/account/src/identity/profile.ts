@@ -28,7 +28,7 @@ export async function loadProfile(db: Kysely<AccountDB>, accountId: string) {
     ])
     .where('a.id', '=', accountId)
     .executeTakeFirst();
-  if (!row) throw errors.notFound('Account');
+  if (!row) throw errors.NOT_FOUND('Account');
   return {
     account_id: row.id,
     account_type: row.account_type,
@@ -73,10 +73,10 @@ export async function updateProfile(
 ) {
   const isService = principal.type === 'service';
   if (!isService && patch.model_config !== undefined) {
-    throw errors.invalid('model_config', 'applies to service accounts only');
+    throw errors.VALIDATION('model_config', 'applies to service accounts only');
   }
   if (!isService && patch.capabilities !== undefined) {
-    throw errors.invalid('capabilities', 'applies to service accounts only');
+    throw errors.VALIDATION('capabilities', 'applies to service accounts only');
   }
   await db.transaction().execute(async (trx) => {
     const accountPatch = {

@@ -69,10 +69,10 @@ export function mapOrganizationError(error: unknown): unknown {
     pgErrorCode(error) === PG_ERROR.uniqueViolation &&
     pgConstraint(error) === 'organizations_slug_unique'
   ) {
-    return errors.invalid('slug', 'is already taken; retry with another slug');
+    return errors.VALIDATION('slug', 'is already taken; retry with another slug');
   }
   if (pgErrorCode(error) === PG_ERROR.checkViolation) {
-    return errors.invalid('slug', 'must be lower-case letters, digits and single dashes');
+    return errors.VALIDATION('slug', 'must be lower-case letters, digits and single dashes');
   }
   return error;
 }

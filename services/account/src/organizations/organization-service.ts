@@ -57,7 +57,7 @@ export async function activeOrganization(db: Db, orgId: string): Promise<Organiz
     .where('id', '=', orgId)
     .where('status', '=', 'active')
     .executeTakeFirst();
-  if (!org) throw errors.notFound('Organization');
+  if (!org) throw errors.NOT_FOUND('Organization');
   return org;
 }
 
@@ -68,7 +68,7 @@ export async function activeOrganization(db: Db, orgId: string): Promise<Organiz
 export async function requireMember(db: Db, principal: Principal, orgId: string) {
   const org = await activeOrganization(db, orgId);
   if (principal.type === 'service') {
-    if (principal.orgId !== orgId) throw errors.notFound('Organization');
+    if (principal.orgId !== orgId) throw errors.NOT_FOUND('Organization');
     return { org, roleName: 'service' };
   }
   const membership = await db
@@ -78,7 +78,7 @@ export async function requireMember(db: Db, principal: Principal, orgId: string)
     .where('m.organization_id', '=', orgId)
     .where('m.account_id', '=', principal.accountId)
     .executeTakeFirst();
-  if (!membership) throw errors.notFound('Organization');
+  if (!membership) throw errors.NOT_FOUND('Organization');
   return { org, roleName: membership.name };
 }
 
@@ -131,7 +131,7 @@ export async function getOrganization(db: Db, principal: Principal, orgId: strin
 
 function assertSlug(slug: string) {
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) || slug.length > 100) {
-    throw errors.invalid('slug', 'must be at most 100 lower-case letters, digits and single dashes');
+    throw errors.VALIDATION('slug', 'must be at most 100 lower-case letters, digits and single dashes');
   }
 }
 
@@ -141,7 +141,7 @@ export async function createTeamOrganization(
   input: { name: string; slug?: string | undefined; description?: string | undefined },
   origin: RequestOrigin,
 ) {
-  if (principal.type !== 'human') throw errors.unauthorized('Only human accounts can create organizations');
+  if (principal.type !== 'human') throw errors.UNAUTHORIZED('Only human accounts can create organizations');
   const slug = input.slug ?? slugify(input.name);
   assertSlug(slug);
   const org = await db.transaction().execute(async (trx) => {
@@ -190,7 +190,7 @@ export async function updateOrganization(
         .where('status', '=', 'active')
         .returningAll()
         .executeTakeFirst();
-      if (!updated) throw errors.notFound('Organization');
+      if (!updated) throw errors.NOT_FOUND('Organization');
       await recordAudit(trx, {
         actorId: principal.accountId,
         organizationId: orgId,
@@ -217,7 +217,7 @@ export async function archiveOrganization(
   origin: RequestOrigin,
 ) {
   const org = await activeOrganization(db, orgId);
-  if (org.is_personal) throw errors.invalid('org_id', 'a personal organization cannot be deleted');
+  if (org.is_personal) throw errors.VALIDATION('org_id', 'a personal organization cannot be deleted');
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('organizations')
@@ -238,10 +238,13 @@ export async function archiveOrganization(
 
 export async function leaveOrganization(db: Db, principal: Principal, orgId: string, origin: RequestOrigin) {
   if (principal.type !== 'human')
-    throw errors.unauthorized('Service accounts cannot leave their organization');
+    throw errors.UNAUTHORIZED('Service accounts cannot leave their organization');
   const { org } = await requireMember(db, principal, orgId);
   if (org.owner_account_id === principal.accountId) {
-    throw errors.invalid('org_id', 'the owner cannot leave; transfer ownership or delete the organization');
+    throw errors.VALIDATION(
+      'org_id',
+      'the owner cannot leave; transfer ownership or delete the organization',
+    );
   }
   await db.transaction().execute(async (trx) => {
     await trx
@@ -341,7 +344,7 @@ async function roleInOrg(db: Db, orgId: string, roleId: string, field = 'role_id
     .where('id', '=', roleId)
     .where('organization_id', '=', orgId)
     .executeTakeFirst();
-  if (!role) throw errors.invalid(field, 'is not a role of this organization');
+  if (!role) throw errors.VALIDATION(field, 'is not a role of this organization');
   return role;
 }
 
@@ -359,7 +362,7 @@ export async function inviteMember(
     ? await roleInOrg(deps.db, orgId, input.role_id)
     : await defaultRole(deps.db, orgId);
   if (role.name === 'owner' && role.is_system)
-    throw errors.invalid('role_id', 'the owner role cannot be assigned');
+    throw errors.VALIDATION('role_id', 'the owner role cannot be assigned');
   assertGrant({ granter: principal, grant: role.permissions, grantee: 'human', field: 'role_id' });
   const existing = await deps.db
     .selectFrom('memberships as m')
@@ -368,7 +371,7 @@ export async function inviteMember(
     .where('m.organization_id', '=', orgId)
     .where((eb) => eb(eb.fn('lower', ['a.email']), '=', email))
     .executeTakeFirst();
-  if (existing) throw errors.invalid('email', 'is already a member of this organization');
+  if (existing) throw errors.VALIDATION('email', 'is already a member of this organization');
   const token = randomToken(32);
   const invitationId = await deps.db.transaction().execute(async (trx) => {
     // A new invitation to the same address replaces the pending one (new token, new expiry).
@@ -421,7 +424,7 @@ export async function acceptInvitation(
   token: string,
   origin: RequestOrigin,
 ) {
-  if (principal.type !== 'human') throw errors.unauthorized('Only human accounts can accept invitations');
+  if (principal.type !== 'human') throw errors.UNAUTHORIZED('Only human accounts can accept invitations');
   return deps.db.transaction().execute(async (trx) => {
     const invitation = await trx
       .selectFrom('invitations')
@@ -430,7 +433,7 @@ export async function acceptInvitation(
       .forUpdate()
       .executeTakeFirst();
     if (invitation?.status !== 'pending' || invitation.expires_at.getTime() <= Date.now()) {
-      throw errors.invalid('token', 'is invalid, expired or already used');
+      throw errors.VALIDATION('token', 'is invalid, expired or already used');
     }
     const account = await trx
       .selectFrom('accounts')
@@ -438,7 +441,7 @@ export async function acceptInvitation(
       .where('id', '=', principal.accountId)
       .executeTakeFirstOrThrow();
     if (normalizeEmail(account.email ?? '') !== invitation.email) {
-      throw errors.invalid('token', 'was issued to another email address');
+      throw errors.VALIDATION('token', 'was issued to another email address');
     }
     await activeOrganization(trx, invitation.organization_id);
     const role = invitation.role_id
@@ -450,7 +453,7 @@ export async function acceptInvitation(
     const inviter = await currentHolding(trx, invitation.invited_by, invitation.organization_id);
     const beyond = beyondGranter(inviter, role.permissions, 'human');
     if (beyond.length > 0) {
-      throw errors.invalid(
+      throw errors.VALIDATION(
         'token',
         `the inviter can no longer grant this role (${beyond.join(', ')}); ask for a new invitation`,
       );
@@ -465,7 +468,7 @@ export async function acceptInvitation(
       .onConflict((oc) => oc.columns(['organization_id', 'account_id']).doNothing())
       .returning('role_id')
       .executeTakeFirst();
-    if (!inserted) throw errors.invalid('token', 'you are already a member of this organization');
+    if (!inserted) throw errors.VALIDATION('token', 'you are already a member of this organization');
     await trx
       .updateTable('invitations')
       .set({ status: 'accepted', accepted_at: new Date() })
@@ -530,7 +533,7 @@ export async function cancelInvitation(
       .where('status', '=', 'pending')
       .returning(['email'])
       .executeTakeFirst();
-    if (!cancelled) throw errors.notFound('Invitation');
+    if (!cancelled) throw errors.NOT_FOUND('Invitation');
     await recordAudit(trx, {
       actorId: principal.accountId,
       organizationId: orgId,
@@ -552,7 +555,7 @@ export async function removeMember(
 ) {
   const org = await activeOrganization(db, orgId);
   if (org.owner_account_id === accountId)
-    throw errors.invalid('account_id', 'the organization owner cannot be removed');
+    throw errors.VALIDATION('account_id', 'the organization owner cannot be removed');
   await db.transaction().execute(async (trx) => {
     const removed = await trx
       .deleteFrom('memberships')
@@ -560,7 +563,7 @@ export async function removeMember(
       .where('account_id', '=', accountId)
       .returning('account_id')
       .executeTakeFirst();
-    if (!removed) throw errors.notFound('Member');
+    if (!removed) throw errors.NOT_FOUND('Member');
     await resetDefaultOrganization(trx, accountId, orgId);
     await recordAudit(trx, {
       actorId: principal.accountId,
@@ -584,9 +587,9 @@ export async function updateMemberRole(
   const org = await activeOrganization(db, orgId);
   const role = await roleInOrg(db, orgId, roleId);
   if (org.owner_account_id === accountId)
-    throw errors.invalid('account_id', "the owner's role cannot be changed");
+    throw errors.VALIDATION('account_id', "the owner's role cannot be changed");
   if (role.is_system && role.name === 'owner')
-    throw errors.invalid('role_id', 'the owner role cannot be assigned');
+    throw errors.VALIDATION('role_id', 'the owner role cannot be assigned');
   const held = await db
     .selectFrom('memberships as m')
     .innerJoin('roles as r', 'r.id', 'm.role_id')
@@ -594,7 +597,7 @@ export async function updateMemberRole(
     .where('m.organization_id', '=', orgId)
     .where('m.account_id', '=', accountId)
     .executeTakeFirst();
-  if (!held) throw errors.notFound('Member');
+  if (!held) throw errors.NOT_FOUND('Member');
   assertGrantWithin({
     granter: principal,
     grant: held.permissions,
@@ -611,7 +614,7 @@ export async function updateMemberRole(
       .where('account_id', '=', accountId)
       .returning('account_id')
       .executeTakeFirst();
-    if (!updated) throw errors.notFound('Member');
+    if (!updated) throw errors.NOT_FOUND('Member');
     await recordAudit(trx, {
       actorId: principal.accountId,
       organizationId: orgId,
@@ -652,13 +655,13 @@ export async function getRole(db: Db, principal: Principal, orgId: string, roleI
     .where('id', '=', roleId)
     .where('organization_id', '=', orgId)
     .executeTakeFirst();
-  if (!role) throw errors.notFound('Role');
+  if (!role) throw errors.NOT_FOUND('Role');
   return presentRole(role);
 }
 
 function mapRoleError(error: unknown): unknown {
   if (pgErrorCode(error) === PG_ERROR.uniqueViolation && pgConstraint(error) === 'roles_name_unique') {
-    return errors.invalid('name', 'a role with this name already exists in the organization');
+    return errors.VALIDATION('name', 'a role with this name already exists in the organization');
   }
   return error;
 }
@@ -727,8 +730,8 @@ export async function updateRole(
     .where('id', '=', roleId)
     .where('organization_id', '=', orgId)
     .executeTakeFirst();
-  if (!current) throw errors.notFound('Role');
-  if (current.is_system) throw errors.invalid('role_id', 'system roles are read-only');
+  if (!current) throw errors.NOT_FOUND('Role');
+  if (current.is_system) throw errors.VALIDATION('role_id', 'system roles are read-only');
   assertGrantWithin({
     granter: principal,
     grant: current.permissions,
@@ -790,8 +793,8 @@ export async function deleteRole(
     .where('id', '=', roleId)
     .where('organization_id', '=', orgId)
     .executeTakeFirst();
-  if (!role) throw errors.notFound('Role');
-  if (role.is_system) throw errors.invalid('role_id', 'system roles cannot be deleted');
+  if (!role) throw errors.NOT_FOUND('Role');
+  if (role.is_system) throw errors.VALIDATION('role_id', 'system roles cannot be deleted');
   try {
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('roles').where('id', '=', roleId).execute();
@@ -815,7 +818,10 @@ export async function deleteRole(
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('role_id', '=', roleId)
         .executeTakeFirstOrThrow();
-      throw errors.invalid('role_id', `the role is assigned to ${Number(n)} member(s); reassign them first`);
+      throw errors.VALIDATION(
+        'role_id',
+        `the role is assigned to ${Number(n)} member(s); reassign them first`,
+      );
     }
     throw error;
   }

@@ -79,7 +79,7 @@ export async function authorizedServiceAccount(
   permission: string,
 ) {
   const row = await loadServiceAccount(db, accountId);
-  if (!row || row.organization_id !== principal.orgId) throw errors.notFound('Service account');
+  if (!row || row.organization_id !== principal.orgId) throw errors.NOT_FOUND('Service account');
   requireOrgPermission(principal, row.organization_id, permission);
   return row;
 }
@@ -200,9 +200,9 @@ export async function updateServiceAccount(
     assertGrant({ granter: principal, grant: patch.capabilities, grantee: 'service', field: 'capabilities' });
   }
   if (patch.organization_id !== current.organization_id) {
-    throw errors.invalid('organization_id', "does not match the service account's organization");
+    throw errors.VALIDATION('organization_id', "does not match the service account's organization");
   }
-  if (current.status === 'archived') throw errors.invalid('account_id', 'the service account is archived');
+  if (current.status === 'archived') throw errors.VALIDATION('account_id', 'the service account is archived');
   await db.transaction().execute(async (trx) => {
     if (patch.display_name !== undefined) {
       await trx
@@ -256,12 +256,12 @@ export async function changeServiceAccountStatus(
     archive: 'service_accounts:archive',
   }[action];
   const current = await authorizedServiceAccount(db, principal, accountId, permission);
-  if (current.status === 'archived') throw errors.invalid('account_id', 'the service account is archived');
+  if (current.status === 'archived') throw errors.VALIDATION('account_id', 'the service account is archived');
   if (action === 'resume' && current.status !== 'paused') {
-    throw errors.invalid('account_id', 'only a paused service account can be resumed');
+    throw errors.VALIDATION('account_id', 'only a paused service account can be resumed');
   }
   if (action === 'pause' && current.status !== 'active') {
-    throw errors.invalid('account_id', 'only an active service account can be paused');
+    throw errors.VALIDATION('account_id', 'only an active service account can be paused');
   }
   const status = { pause: 'paused', resume: 'active', archive: 'archived' }[action] as 'active';
   await db.transaction().execute(async (trx) => {
@@ -325,13 +325,13 @@ export async function createApiKey(
   origin: RequestOrigin,
 ) {
   const account = await authorizedServiceAccount(deps.db, principal, accountId, 'api_keys:create');
-  if (account.status === 'archived') throw errors.invalid('account_id', 'the service account is archived');
+  if (account.status === 'archived') throw errors.VALIDATION('account_id', 'the service account is archived');
   assertGrant({ granter: principal, grant: input.permissions, grantee: 'service', field: 'permissions' });
   const outside = account.capabilities.includes('*')
     ? []
     : input.permissions.filter((permission) => !account.capabilities.includes(permission));
   if (outside.length > 0) {
-    throw errors.invalid(
+    throw errors.VALIDATION(
       'permissions',
       `not within the service account's capabilities: ${outside.join(', ')}`,
     );
@@ -377,12 +377,12 @@ export async function createApiKey(
 
 async function authorizedApiKey(db: Db, principal: Principal, keyId: string, permission: string) {
   const key = await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst();
-  if (!key) throw errors.notFound('API key');
+  if (!key) throw errors.NOT_FOUND('API key');
   try {
     const account = await authorizedServiceAccount(db, principal, key.service_account_id, permission);
     return { key, account };
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) throw errors.notFound('API key');
+    if ((error as { statusCode?: number }).statusCode === 404) throw errors.NOT_FOUND('API key');
     throw error;
   }
 }

@@ -1,44 +1,34 @@
-import type { ErrorRenderer } from '@trustplane/kernel';
+import { defineErrorRenderer } from '@trustplane/kernel';
+import { errors } from '../errors.js';
 
 /** The seed's `AppError`: `{ error: { code, message, details? } }`; validation is 422 `VALIDATION`. */
-export const renderBacklexError: ErrorRenderer = (error) => {
-  switch (error.kind) {
-    case 'validation':
-      return {
-        statusCode: 422,
-        body: {
-          error: {
-            code: 'VALIDATION',
-            message: error.message,
-            details: error.issues.map((issue) => ({
-              path: issue.path.join('.'),
-              location: issue.location,
-              message: issue.message,
-            })),
-          },
-        },
-      };
-    case 'malformed_json':
-      return { statusCode: 400, body: { error: { code: 'BAD_REQUEST', message: error.message } } };
-    case 'service':
-      return {
-        statusCode: error.statusCode,
-        body: {
-          error: {
-            code: error.error.code,
-            message: error.message,
-            details: error.error.details.details ?? null,
-          },
-        },
-      };
-    case 'not_found':
-      return { statusCode: 404, body: { error: { code: 'NOT_FOUND', message: error.message } } };
-    case 'internal':
-      return { statusCode: 500, body: { error: { code: 'INTERNAL', message: error.message } } };
-    default:
-      return {
-        statusCode: error.statusCode,
-        body: { error: { code: error.kind.toUpperCase(), message: error.message } },
-      };
-  }
-};
+export const renderBacklexError = defineErrorRenderer({
+  catalogue: errors,
+  kinds: {
+    validation: 'VALIDATION',
+    malformed_json: 'BAD_REQUEST',
+    body_too_large: 'BODY_TOO_LARGE',
+    unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
+    not_found: 'NOT_FOUND',
+    bad_url: 'BAD_URL',
+    uri_too_long: 'URI_TOO_LONG',
+    request_timeout: 'REQUEST_TIMEOUT',
+    headers_too_large: 'HEADERS_TOO_LARGE',
+    client: 'BAD_REQUEST',
+    database_unavailable: 'SERVICE_UNAVAILABLE',
+    internal: 'INTERNAL',
+  },
+  body: ({ code, message, details, error }) => {
+    const body: { code: string | number; message: string; details?: unknown } = { code, message };
+    if (error.kind === 'validation') {
+      body.details = error.issues.map((issue) => ({
+        path: issue.path.join('.'),
+        location: issue.location,
+        message: issue.message,
+      }));
+    } else if (error.kind === 'service') {
+      body.details = details.details ?? null;
+    }
+    return { error: body };
+  },
+});

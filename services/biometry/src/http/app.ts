@@ -1,5 +1,5 @@
-import { ServiceError } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
+import { errors } from '../errors.js';
 import type { BiometryDeps } from './deps.js';
 import { renderBiometryError } from './errors.js';
 import { healthRoutes } from './routes/health.js';
@@ -9,13 +9,6 @@ import { jobStatusRoute } from './routes/jobs-status.js';
 import { submitJobRoute } from './routes/jobs-submit.js';
 import { submitBatchRoute } from './routes/jobs-submit-batch.js';
 import { metaRoutes } from './routes/meta.js';
-
-/** FastAPI's answer to an absent required header, given before the body is read. */
-function missingApiKey(): ServiceError {
-  return new ServiceError(422, 'missing_api_key', 'Field required', {
-    detail: [{ loc: ['header', 'x-service-api-key'], msg: 'Field required', type: 'missing' }],
-  });
-}
 
 export async function buildBiometryApp(deps: BiometryDeps): Promise<FastifyInstance> {
   const app = await deps.context.createHttpApp({
@@ -33,7 +26,7 @@ export async function buildBiometryApp(deps: BiometryDeps): Promise<FastifyInsta
     scope.addHook('onRequest', async (request) => {
       const header = request.headers['x-service-api-key'];
       const presented = Array.isArray(header) ? header[0] : header;
-      if (presented === undefined) throw missingApiKey();
+      if (presented === undefined) throw errors.missing_api_key();
       request.client = await deps.keys.authenticate(presented);
     });
     await scope.register(submitJobRoute(deps));

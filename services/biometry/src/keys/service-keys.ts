@@ -6,10 +6,10 @@ import {
   mintApiKey,
   openSecret,
   randomToken,
-  ServiceError,
   sealSecret,
 } from '@trustplane/kernel';
 import type { ApiKeyRecord, ApiKeyRepository } from '../db/api-key-repository.js';
+import { errors } from '../errors.js';
 
 export const KEY_PREFIX = 'bio';
 /** Callback signing secrets look like webhook secrets elsewhere (`whsec_…`), never like a key. */
@@ -80,7 +80,7 @@ export function createServiceKeys(repository: ApiKeyRepository, secrets: Service
       const found = await repository.findActiveByHash(hash);
       // The lookup is by hash; the final comparison is constant-time all the same.
       if (!found || !constantTimeEqual(found.keyHash, hash)) {
-        throw new ServiceError(401, 'invalid_api_key', 'Invalid or revoked API key');
+        throw errors.invalid_api_key();
       }
       return { clientId: found.id };
     },

@@ -69,7 +69,7 @@ export function createApiKeys(repository: ApiKeysRepository) {
 
     async revoke(organizationId: string, keyId: string): Promise<ApiKeySummary> {
       const row = await repository.revoke(organizationId, keyId);
-      if (!row) throw errors.apiKeyNotFound();
+      if (!row) throw errors.API_KEY_NOT_FOUND();
       return toApiKeySummary(row);
     },
 
@@ -78,16 +78,16 @@ export function createApiKeys(repository: ApiKeysRepository) {
      * the comparison happens on the digest, never on the raw key), revoked keys excluded.
      */
     async authenticateSecret(authorization: string | undefined): Promise<ApiKeyRow> {
-      if (!authorization || authorization.trim() === '') throw errors.apiKeyMissing();
+      if (!authorization || authorization.trim() === '') throw errors.API_KEY_MISSING();
       const match = BEARER.exec(authorization);
-      if (!match) throw errors.apiKeyInvalid('Authorization must be `Bearer sk_<env>_…`');
+      if (!match) throw errors.API_KEY_INVALID('Authorization must be `Bearer sk_<env>_…`');
       const raw = match[1] as string;
       if (raw.startsWith('pk_')) {
-        throw errors.apiKeyInvalid('Publishable keys cannot create sessions; use the secret key (sk_…)');
+        throw errors.API_KEY_INVALID('Publishable keys cannot create sessions; use the secret key (sk_…)');
       }
-      if (!/^sk_(test|live)_[0-9A-Za-z]+$/.test(raw)) throw errors.apiKeyInvalid();
+      if (!/^sk_(test|live)_[0-9A-Za-z]+$/.test(raw)) throw errors.API_KEY_INVALID();
       const row = await repository.useActive(hashApiKey(raw));
-      if (row?.key_type !== 'secret') throw errors.apiKeyInvalid();
+      if (row?.key_type !== 'secret') throw errors.API_KEY_INVALID();
       return row;
     },
   };

@@ -82,7 +82,7 @@ export function createDashboard(options: {
       .where('s.id', '=', sessionId)
       .where('m.user_id', '=', userId)
       .executeTakeFirst();
-    if (!session) throw errors.sessionNotFound();
+    if (!session) throw errors.VERIFICATION_SESSION_NOT_FOUND();
     return session;
   }
 
@@ -221,7 +221,7 @@ export function createDashboard(options: {
       await visibleSession(userId, sessionId);
       let manualMrz: Record<string, unknown> | null = null;
       if ((input.manualMrzLine1 === undefined) !== (input.manualMrzLine2 === undefined)) {
-        throw errors.validation('Give both manual MRZ lines', {
+        throw errors.VALIDATION_ERROR('Give both manual MRZ lines', {
           manualMrzLine2: 'Required with manualMrzLine1',
         });
       }
@@ -229,7 +229,7 @@ export function createDashboard(options: {
         const lines = [input.manualMrzLine1, input.manualMrzLine2].map((line) => line.trim().toUpperCase());
         const format = detectFormat(lines);
         if (!format || !lines.every((line) => /^[A-Z0-9<]+$/.test(line))) {
-          throw errors.validation(
+          throw errors.VALIDATION_ERROR(
             'Manual MRZ lines must be two TD2 (36) or TD3 (44) character lines of A–Z, 0–9, <',
             {
               manualMrzLine1: 'Not a two-line MRZ',
@@ -242,7 +242,7 @@ export function createDashboard(options: {
       const reviewStatus = STATUS_FOR[input.decision];
       const session = await db.transaction().execute(async (trx) => {
         const locked = await repository.lockSession(trx, sessionId);
-        if (!locked) throw errors.sessionNotFound();
+        if (!locked) throw errors.VERIFICATION_SESSION_NOT_FOUND();
         const updated = await trx
           .updateTable('verification_sessions')
           .set({
@@ -291,8 +291,11 @@ export function createDashboard(options: {
     async reanalyze(userId: string, sessionId: string, assetId: string) {
       const session = await visibleSession(userId, sessionId);
       const asset = await repository.findAsset(sessionId, assetId);
-      if (!asset) throw errors.assetNotFound();
-      if (session.objects_purged_at !== null) throw errors.assetPurged();
+      if (!asset) throw errors.VERIFICATION_ASSET_NOT_FOUND();
+      if (session.objects_purged_at !== null)
+        throw errors.VERIFICATION_ASSET_NOT_FOUND(
+          "The document was deleted when the session's retention period ended",
+        );
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('analysis_results').where('asset_id', '=', assetId).execute();
         await audit.append(trx, {
@@ -320,7 +323,7 @@ export function createDashboard(options: {
       if (visible.length !== unique.length) {
         const known = new Set(visible.map((row) => row.id));
         const missing = unique.filter((id) => !known.has(id));
-        throw errors.validation(`Unknown session ids: ${missing.slice(0, 5).join(', ')}`, {
+        throw errors.VALIDATION_ERROR(`Unknown session ids: ${missing.slice(0, 5).join(', ')}`, {
           sessionIds: `${missing.length} unknown session id(s)`,
         });
       }

@@ -43,7 +43,7 @@ export function createOrganizationsRepository(db: Kysely<KycDatabase>) {
           return organization;
         });
       } catch (error) {
-        if (isUniqueViolation(error, 'organizations_customer_id_key')) throw errors.customerIdTaken();
+        if (isUniqueViolation(error, 'organizations_customer_id_key')) throw errors.CUSTOMER_ID_TAKEN();
         throw error;
       }
     },

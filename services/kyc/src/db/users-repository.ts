@@ -21,7 +21,7 @@ export function createUsersRepository(db: Kysely<KycDatabase>) {
           .returningAll()
           .executeTakeFirstOrThrow();
       } catch (error) {
-        if (isUniqueViolation(error, 'users_email_normalized_key')) throw errors.emailTaken();
+        if (isUniqueViolation(error, 'users_email_normalized_key')) throw errors.EMAIL_ALREADY_REGISTERED();
         throw error;
       }
     },

@@ -86,7 +86,8 @@ export function createVerificationRepository(db: Kysely<KycDatabase>) {
       try {
         return await trx.insertInto('document_assets').values(asset).returningAll().executeTakeFirstOrThrow();
       } catch (error) {
-        if (isUniqueViolation(error)) throw errors.validation('This side or object was already uploaded');
+        if (isUniqueViolation(error))
+          throw errors.VALIDATION_ERROR('This side or object was already uploaded');
         throw error;
       }
     },

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Kyc } from '../kyc.js';
 import { requireOperator } from './auth-hooks.js';
 import { KYC_BODY_LIMITS } from './body-limits.js';
-import { mapDatabaseErrors } from './database-errors.js';
 import { renderKycError } from './errors.js';
 import { createIpLimits, registerIpLimits } from './ip-limits.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -28,7 +27,6 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
   });
   await app.register(fastifyCookie, { secret: kyc.context.signingSecret.toString('hex') });
   await app.register(async (api) => {
-    mapDatabaseErrors(api);
     registerIpLimits(api, createIpLimits(kyc.config.ipRateLimits, kyc.context.rateLimitStore()));
     await api.register(healthRoutes(kyc.context, kyc.version));
     await api.register(authRoutes(kyc));

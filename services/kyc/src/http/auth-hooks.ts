@@ -24,13 +24,13 @@ export function sessionToken(request: FastifyRequest): string | undefined {
 export function requireOperator(kyc: Kyc) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const user = await kyc.auth.authenticate(sessionToken(request));
-    if (!user) throw errors.unauthenticated();
+    if (!user) throw errors.UNAUTHENTICATED();
     request.operator = user;
   };
 }
 
 export function operatorOf(request: FastifyRequest): UserRow {
-  if (!request.operator) throw errors.unauthenticated();
+  if (!request.operator) throw errors.UNAUTHENTICATED();
   return request.operator;
 }
 
@@ -55,7 +55,7 @@ export function verificationTokenFirst(kyc: Kyc, options: { required?: boolean }
     const token = verificationToken(request);
     if (token === undefined && !options.required) return;
     const { sessionId } = request.params as { sessionId?: string };
-    if (!sessionId || !isUuid(sessionId)) throw errors.sessionNotFound();
+    if (!sessionId || !isUuid(sessionId)) throw errors.VERIFICATION_SESSION_NOT_FOUND();
     await kyc.sessions.authorize(sessionId, token);
   };
 }

@@ -1,4 +1,5 @@
-import type { ErrorRenderer, NormalizedHttpError } from '@trustplane/kernel';
+import { defineErrorRenderer } from '@trustplane/kernel';
+import { errors } from '../errors.js';
 
 /** `ApiError` of the seed: `{ ok: false, error, message, fieldErrors? }`. */
 export interface KycApiError {
@@ -8,42 +9,35 @@ export interface KycApiError {
   fieldErrors?: Record<string, string>;
 }
 
-function codeFor(error: NormalizedHttpError): string {
-  switch (error.kind) {
-    case 'validation':
-      return 'VALIDATION_ERROR';
-    case 'malformed_json':
-      return 'INVALID_JSON';
-    case 'body_too_large':
-      return 'PAYLOAD_TOO_LARGE';
-    case 'unsupported_media_type':
-      return 'UNSUPPORTED_MEDIA_TYPE';
-    case 'not_found':
-      return 'NOT_FOUND';
-    case 'method_not_allowed':
-      return 'METHOD_NOT_ALLOWED';
-    case 'bad_url':
-      return 'INVALID_URL';
-    case 'uri_too_long':
-      return 'URI_TOO_LONG';
-    case 'service':
-      return error.error.code;
-    case 'client':
-      return 'BAD_REQUEST';
-    case 'internal':
-      return 'INTERNAL_ERROR';
-  }
-}
-
-export const renderKycError: ErrorRenderer = (error) => {
-  const body: KycApiError = { ok: false, error: codeFor(error), message: error.message };
-  if (error.kind === 'validation') {
-    body.fieldErrors = Object.fromEntries(
-      error.issues.map((issue) => [issue.path.join('.') || issue.location, issue.message]),
-    );
-  }
-  if (error.kind === 'service' && error.error.details.fieldErrors) {
-    body.fieldErrors = error.error.details.fieldErrors as Record<string, string>;
-  }
-  return { statusCode: error.statusCode, body };
-};
+export const renderKycError = defineErrorRenderer({
+  catalogue: errors,
+  kinds: {
+    validation: 'VALIDATION_ERROR',
+    malformed_json: 'INVALID_JSON',
+    body_too_large: 'PAYLOAD_TOO_LARGE',
+    unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
+    not_found: 'NOT_FOUND',
+    bad_url: 'INVALID_URL',
+    uri_too_long: 'URI_TOO_LONG',
+    request_timeout: 'REQUEST_TIMEOUT',
+    headers_too_large: 'HEADERS_TOO_LARGE',
+    client: 'BAD_REQUEST',
+    // The seed's two 503s: the database is down, or its tables are missing.
+    database_unavailable: {
+      names: ['SERVICE_UNAVAILABLE', 'DATABASE_SCHEMA_MISSING'],
+      pick: (error) =>
+        error.failure === 'schema_missing' ? 'DATABASE_SCHEMA_MISSING' : 'SERVICE_UNAVAILABLE',
+    },
+    internal: 'INTERNAL_ERROR',
+  },
+  body: ({ code, message, details, error }) => {
+    const body: KycApiError = { ok: false, error: String(code), message };
+    if (error.kind === 'validation') {
+      body.fieldErrors = Object.fromEntries(
+        error.issues.map((issue) => [issue.path.join('.') || issue.location, issue.message]),
+      );
+    }
+    if (details.fieldErrors) body.fieldErrors = details.fieldErrors as Record<string, string>;
+    return body;
+  },
+});

@@ -47,7 +47,7 @@ export function createIpLimits(limits: IpRateLimits, store: RateLimitStore) {
       if (!family) return undefined;
       const decision = await limiters[family].consume(request.ip);
       const headers = rateLimitHeaders(decision);
-      if (!decision.allowed) throw errors.rateLimited(decision.retryAfterSeconds, headers);
+      if (!decision.allowed) throw errors.RATE_LIMITED(decision.retryAfterSeconds, headers);
       return headers;
     },
   };

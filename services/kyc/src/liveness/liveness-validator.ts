@@ -102,7 +102,7 @@ export function createLivenessValidatorClient(options: {
       const signature = webhookSignatureHeader(options.secret, body, Math.floor(Date.now() / 1000));
       if (!options.url) {
         const result = await handleSignedValidation(options.secret, body, signature, options.sampleRateHz);
-        if (!result) throw errors.livenessUnavailable();
+        if (!result) throw errors.LIVENESS_SERVICE_UNAVAILABLE();
         return result;
       }
       let response: Response;
@@ -114,12 +114,12 @@ export function createLivenessValidatorClient(options: {
           signal: AbortSignal.timeout(options.timeoutMs),
         });
       } catch {
-        throw errors.livenessUnavailable();
+        throw errors.LIVENESS_SERVICE_UNAVAILABLE();
       }
-      if (!response.ok) throw errors.livenessUnavailable();
+      if (!response.ok) throw errors.LIVENESS_SERVICE_UNAVAILABLE();
       const result = (await response.json().catch(() => undefined)) as ValidatorResult | undefined;
       if (!result || typeof result.passed !== 'boolean' || !Array.isArray(result.failureCodes)) {
-        throw errors.livenessUnavailable();
+        throw errors.LIVENESS_SERVICE_UNAVAILABLE();
       }
       return result;
     },

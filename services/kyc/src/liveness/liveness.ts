@@ -48,14 +48,14 @@ export function createLiveness(options: {
       .where('session_id', '=', sessionId)
       .where('client_request_id', '=', requestId)
       .executeTakeFirst();
-    if (attempt?.status !== 'pending') throw errors.livenessRequestInvalid();
+    if (attempt?.status !== 'pending') throw errors.LIVENESS_REQUEST_INVALID();
   }
 
   return {
     async init(sessionId: string, token: string | undefined) {
       const session = await sessions.authorize(sessionId, token);
       if (session.capture_phase !== 'complete') {
-        throw errors.validation('Finish the ID and proof-of-address uploads first', {
+        throw errors.VALIDATION_ERROR('Finish the ID and proof-of-address uploads first', {
           capturePhase: `Is "${session.capture_phase}", must be "complete"`,
         });
       }
@@ -83,7 +83,7 @@ export function createLiveness(options: {
       await sessions.authorize(sessionId, input.token);
       await pendingAttempt(sessionId, input.requestId);
       if (!VIDEO_TYPES.test(input.contentType)) {
-        throw errors.validation('Liveness recordings must be video/webm or video/mp4', {
+        throw errors.VALIDATION_ERROR('Liveness recordings must be video/webm or video/mp4', {
           contentType: 'Must be video/webm or video/mp4',
         });
       }
@@ -105,8 +105,8 @@ export function createLiveness(options: {
         };
       } catch (error) {
         if (error instanceof RangeError)
-          throw errors.validation(error.message, { contentType: error.message });
-        throw errors.storageUnavailable();
+          throw errors.VALIDATION_ERROR(error.message, { contentType: error.message });
+        throw errors.VERIFICATION_STORAGE_NOT_CONFIGURED();
       }
     },
 
@@ -115,7 +115,9 @@ export function createLiveness(options: {
       await pendingAttempt(sessionId, input.requestId);
       if (input.videoS3Key !== undefined) await checkVideo(sessionId, input);
       else if (input.videoByteSize !== undefined || input.videoSha256 !== undefined) {
-        throw errors.validation('videoByteSize and videoSha256 need videoS3Key', { videoS3Key: 'Required' });
+        throw errors.VALIDATION_ERROR('videoByteSize and videoSha256 need videoS3Key', {
+          videoS3Key: 'Required',
+        });
       }
       // Claim the request id: exactly one caller moves it out of `pending` (anti-replay).
       const claimed = await db
@@ -126,7 +128,7 @@ export function createLiveness(options: {
         .where('status', '=', 'pending')
         .returning('id')
         .executeTakeFirst();
-      if (!claimed) throw errors.livenessRequestInvalid();
+      if (!claimed) throw errors.LIVENESS_REQUEST_INVALID();
       let result: Awaited<ReturnType<LivenessValidatorClient['validate']>>;
       try {
         result = await validator.validate({
@@ -160,7 +162,7 @@ export function createLiveness(options: {
       const riskLabel = result.passed ? (result.confidenceScore >= 0.75 ? 'low' : 'medium') : 'high';
       await db.transaction().execute(async (trx) => {
         const current = await repository.lockSession(trx, sessionId);
-        if (!current) throw errors.sessionNotFound();
+        if (!current) throw errors.VERIFICATION_SESSION_NOT_FOUND();
         await trx
           .updateTable('liveness_attempts')
           .set({
@@ -221,26 +223,30 @@ export function createLiveness(options: {
   async function checkVideo(sessionId: string, input: LivenessCompleteInput) {
     const key = input.videoS3Key as string;
     if (!key.startsWith(livenessPrefix(sessionId, input.requestId)) || key.includes('..')) {
-      throw errors.validation('videoS3Key was not issued for this liveness request', {
+      throw errors.VALIDATION_ERROR('videoS3Key was not issued for this liveness request', {
         videoS3Key: 'Not issued here',
       });
     }
     if (input.videoByteSize === undefined) {
-      throw errors.validation('videoByteSize is required with videoS3Key', { videoByteSize: 'Required' });
+      throw errors.VALIDATION_ERROR('videoByteSize is required with videoS3Key', {
+        videoByteSize: 'Required',
+      });
     }
     const head = await objects.head(key).catch(() => {
-      throw errors.storageUnavailable();
+      throw errors.VERIFICATION_STORAGE_NOT_CONFIGURED();
     });
     if (!head)
-      throw errors.validation('The recording was not uploaded', { videoS3Key: 'No object at this key' });
+      throw errors.VALIDATION_ERROR('The recording was not uploaded', {
+        videoS3Key: 'No object at this key',
+      });
     if (head.size !== input.videoByteSize) {
-      throw errors.validation('videoByteSize does not match the uploaded recording', {
+      throw errors.VALIDATION_ERROR('videoByteSize does not match the uploaded recording', {
         videoByteSize: 'Mismatch',
       });
     }
     const digest = input.videoSha256 ? (head.sha256 ?? (await hashObject(objects, key))) : undefined;
     if (input.videoSha256 && digest !== input.videoSha256.toLowerCase()) {
-      throw errors.validation('videoSha256 does not match the uploaded recording', {
+      throw errors.VALIDATION_ERROR('videoSha256 does not match the uploaded recording', {
         videoSha256: 'Mismatch',
       });
     }

@@ -3,7 +3,6 @@ import {
   type BruteForceGuard,
   hashPassword,
   randomToken,
-  ServiceError,
   sha256Hex,
   verifyPassword,
 } from '@trustplane/kernel';
@@ -50,15 +49,10 @@ export function createOperatorAuth(users: UsersRepository, config: KycConfig, gu
       const key = `email:${input.email.trim().toLowerCase()}`;
       const attempt = await guard.reserve(key);
       if (!attempt.allowed) {
-        throw new ServiceError(
-          401,
-          'INVALID_CREDENTIALS',
-          'Too many failed attempts; try again later',
-          {},
-          {
-            'retry-after': String(attempt.retryAfterSeconds),
-          },
-        );
+        throw errors.INVALID_CREDENTIALS({
+          message: 'Too many failed attempts; try again later',
+          headers: { 'retry-after': String(attempt.retryAfterSeconds) },
+        });
       }
       let user: UserRow | undefined;
       let ok: boolean;
@@ -75,7 +69,7 @@ export function createOperatorAuth(users: UsersRepository, config: KycConfig, gu
       if (!user || !ok) {
         const failed = await attempt.fail();
         if (failed.delayMs > 0) await sleep(failed.delayMs);
-        throw errors.invalidCredentials();
+        throw errors.INVALID_CREDENTIALS();
       }
       await attempt.succeed();
       const token = randomToken(32);

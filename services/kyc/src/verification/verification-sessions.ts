@@ -85,9 +85,10 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
   /** The session a token opens: 404 unknown, 401 wrong token, 410 expired. */
   async function authorize(sessionId: string, token: string | undefined): Promise<SessionRow> {
     const session = await repository.findSession(sessionId);
-    if (!session) throw errors.sessionNotFound();
-    if (!token || !constantTimeEqual(sha256Hex(token), session.token_hash)) throw errors.invalidToken();
-    if (session.expires_at.getTime() <= Date.now()) throw errors.expired();
+    if (!session) throw errors.VERIFICATION_SESSION_NOT_FOUND();
+    if (!token || !constantTimeEqual(sha256Hex(token), session.token_hash))
+      throw errors.VERIFICATION_INVALID_TOKEN();
+    if (session.expires_at.getTime() <= Date.now()) throw errors.VERIFICATION_EXPIRED();
     return session;
   }
 
@@ -100,14 +101,17 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
 
     async create(key: ApiKeyRow, input: CreateSessionInput) {
       if (input.webhookSecret && !input.webhookUrl) {
-        throw errors.validation('webhookSecret requires webhookUrl', {
+        throw errors.VALIDATION_ERROR('webhookSecret requires webhookUrl', {
           webhookSecret: 'Requires webhookUrl',
         });
       }
       if (input.webhookUrl && !input.webhookSecret) {
-        throw errors.validation('webhookUrl needs a webhookSecret (16+ characters) to sign deliveries', {
-          webhookSecret: 'Required with webhookUrl',
-        });
+        throw errors.VALIDATION_ERROR(
+          'webhookUrl needs a webhookSecret (16+ characters) to sign deliveries',
+          {
+            webhookSecret: 'Required with webhookUrl',
+          },
+        );
       }
       const token = `vs_${key.environment}_${randomToken(32)}`;
       const expiresAt = new Date(Date.now() + config.verificationSessionTtlSeconds * 1000);
@@ -150,10 +154,10 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
     /** The polling read: served from the short-lived view cache. */
     async get(sessionId: string, token: string | undefined) {
       const view = await repository.sessionView(sessionId);
-      if (!view) throw errors.sessionNotFound();
+      if (!view) throw errors.VERIFICATION_SESSION_NOT_FOUND();
       if (!token || !constantTimeEqual(sha256Hex(token), view.session.token_hash))
-        throw errors.invalidToken();
-      if (view.session.expires_at.getTime() <= Date.now()) throw errors.expired();
+        throw errors.VERIFICATION_INVALID_TOKEN();
+      if (view.session.expires_at.getTime() <= Date.now()) throw errors.VERIFICATION_EXPIRED();
       return toSessionPublic(view.session, view.assets);
     },
 
@@ -161,9 +165,9 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
       await authorize(sessionId, token);
       const updated = await db.transaction().execute(async (trx) => {
         const session = await repository.lockSession(trx, sessionId);
-        if (!session) throw errors.sessionNotFound();
+        if (!session) throw errors.VERIFICATION_SESSION_NOT_FOUND();
         if (!canChooseDocumentType(session.capture_phase)) {
-          throw errors.validation('The document type can no longer change: ID images were uploaded', {
+          throw errors.VALIDATION_ERROR('The document type can no longer change: ID images were uploaded', {
             documentType: 'Locked after the first ID upload',
           });
         }
@@ -196,9 +200,9 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
     ) {
       const session = await authorize(sessionId, input.token);
       const refusal = sideRefusal(session.capture_phase, input.side);
-      if (refusal) throw errors.validation(refusal, { side: refusal });
+      if (refusal) throw errors.VALIDATION_ERROR(refusal, { side: refusal });
       if (input.side !== 'poa' && input.contentType === 'application/pdf') {
-        throw errors.validation('ID images must be JPEG, PNG or WebP', {
+        throw errors.VALIDATION_ERROR('ID images must be JPEG, PNG or WebP', {
           contentType: 'PDF only for proof of address',
         });
       }
@@ -214,7 +218,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
           createOnly: true,
         });
       } catch {
-        throw errors.storageUnavailable();
+        throw errors.VERIFICATION_STORAGE_NOT_CONFIGURED();
       }
       return {
         uploadUrl: presigned.url,
@@ -237,40 +241,44 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
     ) {
       const session = await authorize(sessionId, input.token);
       const refusal = sideRefusal(session.capture_phase, input.side);
-      if (refusal) throw errors.validation(refusal, { side: refusal });
+      if (refusal) throw errors.VALIDATION_ERROR(refusal, { side: refusal });
       if (!input.s3Key.startsWith(uploadPrefix(sessionId, input.side)) || input.s3Key.includes('..')) {
-        throw errors.validation('s3Key was not issued for this session and side', {
+        throw errors.VALIDATION_ERROR('s3Key was not issued for this session and side', {
           s3Key: 'Not issued here',
         });
       }
       const head = await objects.head(input.s3Key).catch(() => {
-        throw errors.storageUnavailable();
+        throw errors.VERIFICATION_STORAGE_NOT_CONFIGURED();
       });
-      if (!head) throw errors.validation('The object was not uploaded', { s3Key: 'No object at this key' });
+      if (!head)
+        throw errors.VALIDATION_ERROR('The object was not uploaded', { s3Key: 'No object at this key' });
       if (head.size !== input.byteSize) {
-        throw errors.validation(`Uploaded size ${head.size} does not match byteSize ${input.byteSize}`, {
-          byteSize: 'Does not match the uploaded object',
-        });
+        throw errors.VALIDATION_ERROR(
+          `Uploaded size ${head.size} does not match byteSize ${input.byteSize}`,
+          {
+            byteSize: 'Does not match the uploaded object',
+          },
+        );
       }
       if (head.contentType && head.contentType !== input.contentType) {
-        throw errors.validation('contentType does not match the uploaded object', {
+        throw errors.VALIDATION_ERROR('contentType does not match the uploaded object', {
           contentType: 'Does not match the uploaded object',
         });
       }
       const expected = input.sha256.toLowerCase();
       const actual = head.sha256 ?? (await hashObject(objects, input.s3Key));
       if (actual !== expected) {
-        throw errors.validation('Uploaded bytes do not match sha256', {
+        throw errors.VALIDATION_ERROR('Uploaded bytes do not match sha256', {
           sha256: 'Does not match the uploaded object',
         });
       }
       const { asset, session: advanced } = await db.transaction().execute(async (trx) => {
         const locked = await repository.lockSession(trx, sessionId);
-        if (!locked) throw errors.sessionNotFound();
+        if (!locked) throw errors.VERIFICATION_SESSION_NOT_FOUND();
         const next = phaseAfterUpload(locked.capture_phase, input.side);
         if (!next) {
           const reason = sideRefusal(locked.capture_phase, input.side) ?? 'Wrong capture phase';
-          throw errors.validation(reason, { side: reason });
+          throw errors.VALIDATION_ERROR(reason, { side: reason });
         }
         const inserted = await repository.insertAsset(trx, {
           session_id: sessionId,

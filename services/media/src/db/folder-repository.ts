@@ -26,10 +26,7 @@ function folderWriteError(error: unknown): unknown {
   if (isViolation(error, 'checkViolation', 'folders_parent_same_owner')) return mediaErrors.folderNotFound();
   if (isViolation(error, 'foreignKeyViolation')) return mediaErrors.folderNotFound();
   if (isViolation(error, 'checkViolation', 'folders_name_valid')) {
-    return mediaErrors.badRequest(
-      'invalid_folder_name',
-      'Folder names are 1-255 characters, without "/" or control characters',
-    );
+    return mediaErrors.invalidFolderName();
   }
   return error;
 }

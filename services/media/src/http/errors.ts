@@ -1,27 +1,35 @@
-import type { ErrorRenderer } from '@trustplane/kernel';
+import { defineErrorRenderer } from '@trustplane/kernel';
+import { mediaErrors } from '../errors.js';
 
 /**
  * The seed shows no error body for media; every error is
- * `{ error: { code, message, request_id } }` with a snake_case code (documented in the README).
+ * `{ error: { code, message, request_id, ...details } }` with a snake_case code (README, "Errors").
  */
-export const renderMediaError: ErrorRenderer = (error, request) => {
-  const code =
-    error.kind === 'service'
-      ? error.error.code
-      : error.kind === 'validation'
-        ? 'validation_failed'
-        : error.kind === 'client'
-          ? 'bad_request'
-          : error.kind;
-  const body: { error: Record<string, unknown> } = {
-    error: { code, message: error.message, request_id: request.id },
-  };
-  if (error.kind === 'validation') {
-    body.error.fields = error.issues.map((issue) => ({
-      field: issue.path.join('.') || issue.location,
-      message: issue.message,
-    }));
-  }
-  if (error.kind === 'service') Object.assign(body.error, error.error.details);
-  return { statusCode: error.statusCode, body };
-};
+export const renderMediaError = defineErrorRenderer({
+  catalogue: mediaErrors,
+  kinds: {
+    validation: 'validationFailed',
+    malformed_json: 'malformedJson',
+    body_too_large: 'bodyTooLarge',
+    unsupported_media_type: 'unsupportedMediaType',
+    not_found: 'notFound',
+    bad_url: 'badUrl',
+    uri_too_long: 'uriTooLong',
+    request_timeout: 'requestTimeout',
+    headers_too_large: 'headersTooLarge',
+    client: 'requestRejected',
+    database_unavailable: 'serviceUnavailable',
+    internal: 'internal',
+  },
+  body: ({ code, message, details, error, request }) => {
+    const body: { error: Record<string, unknown> } = { error: { code, message, request_id: request.id } };
+    if (error.kind === 'validation') {
+      body.error.fields = error.issues.map((issue) => ({
+        field: issue.path.join('.') || issue.location,
+        message: issue.message,
+      }));
+    }
+    Object.assign(body.error, details);
+    return body;
+  },
+});

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateSigningKey, JwtKeyRing, type SigningKey } from '@trustplane/kernel';
-import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
+import { type BootedService, type BootOptions, bootService, Contract } from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createMediaService, type MediaSettings } from '../../src/index.js';
 
@@ -136,6 +136,7 @@ export function multipartBody(
 export async function startHarness(
   settings: Partial<MediaSettings> = {},
   env: Record<string, string> = {},
+  boot: Omit<BootOptions, 'env'> = {},
 ): Promise<Harness> {
   const account = await FakeAccount.start();
   const definition = createMediaService({
@@ -144,7 +145,7 @@ export async function startHarness(
     keyRefetchIntervalMs: 0,
     ...settings,
   });
-  const booted = await bootService(definition, { env });
+  const booted = await bootService(definition, { env, ...boot });
   const contract = Contract.forService('media');
   const harness: Harness = {
     booted,

@@ -1,49 +1,39 @@
-import type { ErrorRenderer, NormalizedHttpError } from '@trustplane/kernel';
-import { VERIFACT_ERROR_STATUS, type VerifactErrorCode } from '../errors.js';
-
-function codeFor(error: NormalizedHttpError): VerifactErrorCode | string {
-  switch (error.kind) {
-    case 'validation':
-      return 'VALIDATION_ERROR';
-    case 'malformed_json':
-      return 'INVALID_JSON';
-    case 'body_too_large':
-      return 'PAYLOAD_TOO_LARGE';
-    case 'unsupported_media_type':
-      return 'UNSUPPORTED_CONTENT_TYPE';
-    case 'not_found':
-      return 'NOT_FOUND';
-    case 'method_not_allowed':
-      return 'METHOD_NOT_ALLOWED';
-    case 'bad_url':
-      return 'INVALID_URL';
-    case 'uri_too_long':
-      return 'URI_TOO_LONG';
-    case 'service':
-      return error.error.code;
-    case 'client':
-      return error.statusCode === 400 ? 'VALIDATION_ERROR' : `HTTP_${error.statusCode}`;
-    case 'internal':
-      return 'INTERNAL_ERROR';
-  }
-}
+import { defineErrorRenderer } from '@trustplane/kernel';
+import { errors } from '../errors.js';
 
 /**
  * The seed's `Error`: `{ error, code, scope? }` (402 adds `cap`). Oversized bodies and unknown
  * Content-Types are 400s here: the seed lists no 413 or 415 (see the README).
  */
-export const renderVerifactError: ErrorRenderer = (error) => {
-  const code = codeFor(error);
-  const statusCode =
-    error.kind === 'service'
-      ? error.statusCode
-      : code in VERIFACT_ERROR_STATUS
-        ? VERIFACT_ERROR_STATUS[code as VerifactErrorCode]
-        : error.statusCode;
-  const body: Record<string, unknown> = { error: error.message, code };
-  if (error.kind === 'service') {
-    if (typeof error.error.details.scope === 'string') body.scope = error.error.details.scope;
-    if (typeof error.error.details.cap === 'number') body.cap = error.error.details.cap;
-  }
-  return { statusCode, body };
-};
+export const renderVerifactError = defineErrorRenderer({
+  catalogue: errors,
+  kinds: {
+    validation: 'validation',
+    malformed_json: 'invalidJson',
+    body_too_large: 'payloadTooLarge',
+    unsupported_media_type: 'unsupportedContentType',
+    not_found: 'notFound',
+    bad_url: 'invalidUrl',
+    uri_too_long: 'uriTooLong',
+    request_timeout: 'requestTimeout',
+    headers_too_large: 'headersTooLarge',
+    // Errors a plugin raises with its own status: only the catalogue's codes leave.
+    client: {
+      names: ['payloadTooLarge', 'unsupportedContentType', 'validation'],
+      pick: (error) =>
+        error.statusCode === 413
+          ? 'payloadTooLarge'
+          : error.statusCode === 415
+            ? 'unsupportedContentType'
+            : 'validation',
+    },
+    database_unavailable: 'serviceUnavailable',
+    internal: 'internal',
+  },
+  body: ({ code, message, details }) => {
+    const body: Record<string, unknown> = { error: message, code };
+    if (typeof details.scope === 'string') body.scope = details.scope;
+    if (typeof details.cap === 'number') body.cap = details.cap;
+    return body;
+  },
+});

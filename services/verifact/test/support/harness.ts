@@ -64,9 +64,18 @@ let sequence = 0;
 export class Harness {
   constructor(readonly booted: BootedService) {}
 
-  static async boot(env: Record<string, string> = {}, options: { workers?: boolean } = {}): Promise<Harness> {
+  static async boot(
+    env: Record<string, string> = {},
+    options: { workers?: boolean; databaseOutage?: boolean } = {},
+  ): Promise<Harness> {
     testEnv(env);
-    return new Harness(await bootService(verifactService, { env, workers: options.workers }));
+    return new Harness(
+      await bootService(verifactService, {
+        env,
+        workers: options.workers,
+        databaseOutage: options.databaseOutage,
+      }),
+    );
   }
 
   get app() {

@@ -146,7 +146,7 @@ export function publicAuthRoutes(deps: AccountDeps) {
       async (request, reply) => {
         const token = request.body?.refresh_token ?? request.cookies[REFRESH_COOKIE];
         if (!token)
-          throw errors.unauthorized('Missing refresh token (body refresh_token or refresh_token cookie)');
+          throw errors.UNAUTHORIZED('Missing refresh token (body refresh_token or refresh_token cookie)');
         const grant = await auth.refresh(deps, token, originOf(request));
         return { success: true as const, data: sendGrant(reply, grant) };
       },
@@ -225,7 +225,7 @@ export function publicAuthRoutes(deps: AccountDeps) {
         try {
           const claims = await deps.tokens.verifyAccess(request.body.token);
           const sid = claims.sid === NIL_UUID ? null : claims.sid;
-          if (deps.revocations.isRevoked({ jti: claims.jti, sid })) throw errors.unauthorized('revoked');
+          if (deps.revocations.isRevoked({ jti: claims.jti, sid })) throw errors.UNAUTHORIZED('revoked');
           return {
             success: true as const,
             data: {
@@ -311,7 +311,7 @@ export function publicAuthRoutes(deps: AccountDeps) {
         onRequest: async (request) => {
           const apiKey = request.headers['x-api-key'];
           if (typeof apiKey !== 'string' || apiKey.length === 0) {
-            throw errors.badRequest('x-api-key: X-API-Key header is required');
+            throw errors.BAD_REQUEST('x-api-key: X-API-Key header is required');
           }
           request.principal = await authenticateApiKey(deps, apiKey);
         },

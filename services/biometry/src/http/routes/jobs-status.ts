@@ -1,7 +1,7 @@
-import { ServiceError } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { errors } from '../../errors.js';
 import { type BiometryDeps, requireClient } from '../deps.js';
 import { apiKeyHeaders, errorDetailSchema, validationErrorSchema } from '../schemas.js';
 
@@ -37,7 +37,7 @@ export function jobStatusRoute(deps: BiometryDeps) {
       async (request) => {
         const client = requireClient(request);
         const job = await deps.jobs.findForClient(request.params.job_id, client.clientId);
-        if (!job) throw new ServiceError(404, 'job_not_found', 'Job not found');
+        if (!job) throw errors.job_not_found();
         return {
           job_id: job.id,
           status: job.status,

@@ -1,7 +1,7 @@
-import { ServiceError } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { errors } from '../../errors.js';
 import { ImageValidationError } from '../../jobs/submit-jobs.js';
 import { biometryBodyLimits } from '../body-limits.js';
 import { type BiometryDeps, requireClient } from '../deps.js';
@@ -16,7 +16,7 @@ export const submitJobResponse = z.object({
 
 export function imageErrorToServiceError(error: unknown): never {
   if (error instanceof ImageValidationError) {
-    throw new ServiceError(422, 'invalid_image', 'invalid image', { detail: error.details });
+    throw errors.invalid_image(error.details);
   }
   throw error;
 }

@@ -17,7 +17,7 @@ export function apiKeyRoutes(kyc: Kyc) {
   /** 403 unless the operator belongs to the organization (unknown ids included: no existence oracle). */
   async function member(organizationId: string, userId: string) {
     if (!isUuid(organizationId) || !(await kyc.organizations.isMember(organizationId, userId))) {
-      throw errors.notMember();
+      throw errors.NOT_MEMBER();
     }
   }
   return async (app: FastifyInstance) => {
@@ -87,7 +87,7 @@ export function apiKeyRoutes(kyc: Kyc) {
       async (request) => {
         const user = operatorOf(request);
         await member(request.params.organizationId, user.id);
-        if (!isUuid(request.params.keyId)) throw errors.apiKeyNotFound();
+        if (!isUuid(request.params.keyId)) throw errors.API_KEY_NOT_FOUND();
         const key = await kyc.apiKeys.revoke(request.params.organizationId, request.params.keyId);
         await kyc.audit.append(kyc.database.kysely, {
           organizationId: request.params.organizationId,

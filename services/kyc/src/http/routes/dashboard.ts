@@ -37,7 +37,7 @@ export const retrainingBody = z.object({
 });
 
 const sessionId = (id: string) => {
-  if (!isUuid(id)) throw errors.sessionNotFound();
+  if (!isUuid(id)) throw errors.VERIFICATION_SESSION_NOT_FOUND();
   return id;
 };
 
@@ -125,7 +125,7 @@ export function dashboardRoutes(kyc: Kyc) {
         const id = sessionId(request.params.sessionId);
         if (!isUuid(request.params.assetId)) {
           await kyc.dashboard.visibleSession(operatorOf(request).id, id);
-          throw errors.assetNotFound();
+          throw errors.VERIFICATION_ASSET_NOT_FOUND();
         }
         const result = await kyc.dashboard.reanalyze(operatorOf(request).id, id, request.params.assetId);
         return { ok: true as const, ...result };

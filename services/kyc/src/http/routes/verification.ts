@@ -52,7 +52,7 @@ export const completeBody = presignBody.extend({
 });
 
 export const sessionIdOf = (id: string) => {
-  if (!isUuid(id)) throw errors.sessionNotFound();
+  if (!isUuid(id)) throw errors.VERIFICATION_SESSION_NOT_FOUND();
   return id;
 };
 

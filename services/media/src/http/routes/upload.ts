@@ -30,16 +30,13 @@ export async function uploadRoutes(app: FastifyInstance, { deps }: { deps: Media
       const bodyReceived = finished(request.raw);
       bodyReceived.catch(() => undefined); // observed by the upload service; never unhandled
       if (!request.isMultipart()) {
-        throw mediaErrors.badRequest('multipart_required', 'Send the file as multipart/form-data');
+        throw mediaErrors.multipartRequired();
       }
       let part: MultipartFile | undefined;
       try {
         part = await request.file();
       } catch (error) {
-        throw mediaErrors.badRequest(
-          'invalid_multipart',
-          `Malformed multipart body: ${(error as Error).message}`,
-        );
+        throw mediaErrors.invalidMultipart(`Malformed multipart body: ${(error as Error).message}`);
       }
       if (part?.fieldname !== 'file') throw mediaErrors.missingFile();
       const media = await deps.upload.upload(

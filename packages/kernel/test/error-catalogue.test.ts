@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import pino from 'pino';
+import { createHttpApp } from '../src/http/create-http-app.js';
+import { catalogueEntries, defineErrorCatalogue, defineErrorRenderer } from '../src/http/error-catalogue.js';
+import { ServiceError } from '../src/http/errors.js';
+import {
+  checkErrorCatalogue,
+  markdownErrorTable,
+  openApiErrorCodes,
+} from '../src/testkit/error-catalogue-check.js';
+
+const errors = defineErrorCatalogue({
+  BAD_INPUT: { status: 400, message: 'The request is not valid' },
+  HEADER_MISSING: { status: 400, code: 4000, message: 'A header is missing' },
+  TOO_BIG: {
+    status: 413,
+    describe: (limit: number) => ({ message: `Over ${limit} bytes`, details: { limit } }),
+  },
+  GONE: { status: 404, message: 'Not here' },
+  BUSY: { status: 503, message: 'Busy', code: 'UNAVAILABLE' },
+  BROKEN: { status: 500, message: 'Internal server error' },
+});
+
+const renderer = defineErrorRenderer({
+  catalogue: errors,
+  kinds: {
+    validation: {
+      names: ['BAD_INPUT', 'HEADER_MISSING'],
+      pick: (error) =>
+        error.issues.every((issue) => issue.location === 'headers') ? 'HEADER_MISSING' : 'BAD_INPUT',
+    },
+    malformed_json: 'BAD_INPUT',
+    body_too_large: 'BAD_INPUT',
+    unsupported_media_type: 'BAD_INPUT',
+    not_found: 'GONE',
+    bad_url: 'BAD_INPUT',
+    uri_too_long: 'BAD_INPUT',
+    request_timeout: 'BAD_INPUT',
+    headers_too_large: 'BAD_INPUT',
+    client: 'BAD_INPUT',
+    database_unavailable: 'BUSY',
+    internal: 'BROKEN',
+  },
+  body: ({ code, message, details }) => ({ code, message, ...details }),
+});
+
+describe('defineErrorCatalogue', () => {
+  test('a factory takes its status from the catalogue, a message from the caller or the catalogue', () => {
+    const plain = errors.BAD_INPUT();
+    assert.ok(plain instanceof ServiceError);
+    assert.deepEqual(
+      [plain.statusCode, plain.code, plain.message],
+      [400, 'BAD_INPUT', 'The request is not valid'],
+    );
+    assert.equal(errors.BAD_INPUT('name: too short').message, 'name: too short');
+    const withHeaders = errors.BAD_INPUT({ details: { field: 'name' }, headers: { 'retry-after': '1' } });
+    assert.deepEqual(
+      [withHeaders.message, withHeaders.details, withHeaders.headers],
+      ['The request is not valid', { field: 'name' }, { 'retry-after': '1' }],
+    );
+    const described = errors.TOO_BIG(10);
+    assert.deepEqual(
+      [described.statusCode, described.message, described.details],
+      [413, 'Over 10 bytes', { limit: 10 }],
+    );
+  });
+
+  test('entries are listed with their status and wire code', () => {
+    const header = errors.HEADER_MISSING();
+    // The error carries the code its envelope shows, and the entry it came from.
+    assert.deepEqual([header.code, header.entry], ['4000', 'HEADER_MISSING']);
+    const entries = catalogueEntries(errors);
+    assert.deepEqual(entries.get('HEADER_MISSING'), { name: 'HEADER_MISSING', status: 400, code: 4000 });
+    assert.deepEqual(entries.get('GONE'), { name: 'GONE', status: 404, code: 'GONE' });
+  });
+
+  test('a status that is not an error status is refused at definition', () => {
+    assert.throws(
+      () => defineErrorCatalogue({ OK: { status: 200, message: 'fine' } }),
+      /not an error status/,
+    );
+  });
+
+  test('a kind mapped to a name outside the catalogue is refused at definition', () => {
+    assert.throws(
+      () =>
+        defineErrorRenderer({
+          catalogue: errors,
+          kinds: { ...renderer.kinds, not_found: 'MISSING' as 'GONE' },
+          body: () => ({}),
+        }),
+      /not_found maps to MISSING/,
+    );
+  });
+});
+
+describe('defineErrorRenderer in an app', () => {
+  test('service errors, kernel kinds and stray codes all leave with the catalogue status and code', async () => {
+    const logged: string[] = [];
+    const logger = pino(
+      { level: 'error' },
+      {
+        write: (line: string) => {
+          logged.push(line);
+        },
+      },
+    );
+    const app = await createHttpApp({
+      service: 't',
+      title: 't',
+      version: '0',
+      logger,
+      renderError: renderer,
+      docs: false,
+    });
+    app.get('/big', async () => {
+      throw errors.TOO_BIG(5);
+    });
+    // A status the catalogue does not give this code is not what is sent.
+    app.get('/lying', async () => {
+      throw new ServiceError(418, 'GONE', 'Not here');
+    });
+    app.get('/stray', async () => {
+      throw new ServiceError(409, 'MADE_UP', 'Invented on the spot');
+    });
+    const big = await app.inject({ method: 'GET', url: '/big' });
+    assert.deepEqual(
+      [big.statusCode, big.json()],
+      [413, { code: 'TOO_BIG', message: 'Over 5 bytes', limit: 5 }],
+    );
+    const lying = await app.inject({ method: 'GET', url: '/lying' });
+    assert.deepEqual([lying.statusCode, lying.json().code], [404, 'GONE']);
+    const stray = await app.inject({ method: 'GET', url: '/stray' });
+    assert.deepEqual(
+      [stray.statusCode, stray.json()],
+      [500, { code: 'BROKEN', message: 'Internal server error' }],
+    );
+    assert.ok(logged.some((line) => line.includes('error MADE_UP is not in the service catalogue')));
+    const unknown = await app.inject({ method: 'GET', url: '/nowhere' });
+    assert.deepEqual([unknown.statusCode, unknown.json().code], [404, 'GONE']);
+    await app.close();
+  });
+});
+
+describe('checkErrorCatalogue', () => {
+  const sourceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalogue-check-'));
+  fs.writeFileSync(
+    path.join(sourceDir, 'routes.ts'),
+    'throw errors.TOO_BIG(limit);\nif (!header) throw errors.HEADER_MISSING();\n',
+  );
+  const readme = (rows: string) =>
+    markdownErrorTable(`| code | status | when |\n| --- | --- | --- |\n${rows}`, 'README', true);
+  const fullReadme = [
+    '| `BAD_INPUT` | 400 | |',
+    '| `4000` | 400 | |',
+    '| `TOO_BIG` | 413 | |',
+    '| `GONE` | 404 | |',
+    '| `UNAVAILABLE` | 503 | |',
+    '| `BROKEN` | 500 | |',
+  ].join('\n');
+
+  test('a catalogue raised or mapped everywhere and documented both ways passes', () => {
+    assert.deepEqual(checkErrorCatalogue({ renderer, sourceDir, documented: [readme(fullReadme)] }), []);
+  });
+
+  test('each disagreement is named', () => {
+    const seed = openApiErrorCodes(
+      {
+        paths: {
+          '/items': {
+            post: {
+              responses: {
+                '400': { description: 'Bad (`BAD_INPUT`)' },
+                '409': { $ref: '#/components/responses/Conflict' },
+              },
+            },
+          },
+        },
+        components: {
+          responses: {
+            Conflict: {
+              description: 'Taken',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/ConflictError' } } },
+            },
+          },
+          schemas: {
+            ConflictError: {
+              allOf: [
+                { type: 'object', properties: { error: { type: 'string', example: 'GONE' } } },
+                { properties: { error: { enum: ['TAKEN', 'TOO_BIG'] } } },
+              ],
+            },
+          },
+        },
+      },
+      ['error'],
+    );
+    assert.deepEqual(
+      seed.codes,
+      new Map([
+        ['BAD_INPUT', new Set([400])],
+        ['GONE', new Set()],
+        ['TAKEN', new Set([409])],
+        ['TOO_BIG', new Set([409])],
+      ]),
+    );
+    const withoutBusy = fullReadme.replace('| `UNAVAILABLE` | 503 | |', '| `STALE` | 418 | |');
+    const problems = checkErrorCatalogue({
+      renderer,
+      sourceDir,
+      documented: [seed, readme(withoutBusy)],
+      unused: { NEVER_LISTED: 'a reason' },
+    });
+    assert.deepEqual(
+      problems.sort(),
+      [
+        'README lists STALE, which is neither sent nor in unused',
+        'README lists status 418, which no entry has and unusedStatuses does not explain',
+        'NEVER_LISTED is listed as unused but no document lists it',
+        'TOO_BIG is sent with 413; seed lists TOO_BIG under 409',
+        'UNAVAILABLE (503) is missing from README',
+        'seed lists TAKEN, which is neither sent nor in unused',
+        'seed lists status 409, which no entry has and unusedStatuses does not explain',
+      ].sort(),
+    );
+  });
+
+  test('an entry nobody raises, and a hand-built ServiceError, are found', () => {
+    const lonely = defineErrorCatalogue({
+      ...Object.fromEntries([]),
+      NEVER: { status: 400, message: 'x' },
+      BROKEN: { status: 500, message: 'x' },
+    });
+    const lonelyRenderer = defineErrorRenderer({
+      catalogue: lonely,
+      kinds: Object.fromEntries(
+        Object.keys(renderer.kinds).map((kind) => [kind, 'BROKEN']),
+      ) as typeof renderer.kinds as never,
+      body: () => ({}),
+    });
+    fs.writeFileSync(path.join(sourceDir, 'bad.ts'), "throw new ServiceError(400, 'NEVER', 'x');\n");
+    const problems = checkErrorCatalogue({ renderer: lonelyRenderer, sourceDir, documented: [] });
+    fs.rmSync(path.join(sourceDir, 'bad.ts'));
+    assert.deepEqual(problems, [
+      'NEVER is never raised (no .NEVER( in the sources, no kind maps to it)',
+      'the sources build a ServiceError outside the catalogue',
+    ]);
+  });
+});

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import {
+  type BootedService,
+  bootService,
+  checkErrorCatalogue,
+  openApiErrorCodes,
+  readmeErrorTable,
+  seedPath,
+} from '@trustplane/kernel/testkit';
+import type { FastifyRequest } from 'fastify';
+import { renderBacklexError } from '../src/http/errors.js';
+import { backlexService } from '../src/index.js';
+
+const NOT_BUILT = 'backlex serves only its health route so far; the seed routes that need it are not built';
+
+test('the error catalogue, the seed and the README agree both ways', () => {
+  const seed = openApiErrorCodes(
+    JSON.parse(readFileSync(seedPath('backlex'), 'utf8')),
+    ['error', 'code'],
+    'seed 003',
+  );
+  const problems = checkErrorCatalogue({
+    renderer: renderBacklexError,
+    sourceDir: new URL('../src/', import.meta.url),
+    documented: [seed, readmeErrorTable(new URL('../README.md', import.meta.url))],
+    unused: { UNAUTHORIZED: NOT_BUILT },
+    unusedStatuses: { 401: NOT_BUILT, 403: NOT_BUILT, 409: NOT_BUILT, 429: NOT_BUILT },
+  });
+  assert.deepEqual(problems, []);
+});
+
+describe('backlex answers errors in AppError', () => {
+  let booted: BootedService;
+  before(async () => {
+    booted = await bootService(backlexService, { databaseOutage: true });
+  });
+  after(async () => booted?.close());
+
+  test('an unknown route is 404 NOT_FOUND', async () => {
+    const response = await booted.app.inject({ method: 'GET', url: '/api/nothing' });
+    assert.equal(response.statusCode, 404);
+    assert.equal(response.json().error.code, 'NOT_FOUND');
+  });
+
+  test('a database outage is 503 SERVICE_UNAVAILABLE (health reports it in its own body)', async () => {
+    const restore = await booted.takeDatabaseDown();
+    try {
+      const health = await booted.app.inject({ method: 'GET', url: '/api/health' });
+      assert.equal(health.statusCode, 503);
+      assert.equal(health.json().database.ok, false);
+    } finally {
+      await restore();
+    }
+    // No backlex route but health reads the database yet: the outage is rendered directly.
+    const rendered = renderBacklexError(
+      {
+        kind: 'database_unavailable',
+        statusCode: 503,
+        failure: 'unreachable',
+        message: 'The database is unavailable',
+      },
+      { id: 'r1', log: booted.context.logger } as unknown as FastifyRequest,
+    );
+    assert.deepEqual(rendered, {
+      statusCode: 503,
+      body: { error: { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable' } },
+    });
+  });
+});
