@@ -122,6 +122,23 @@ describe('delivery over real SMTP and HTTP', () => {
     assert.equal(mail.headers.get('x-notification-id'), id);
   });
 
+  test('an HTML-only body gets a text part without scripts, styles or tags', async () => {
+    const html =
+      '<style>p{color:red}</style><p>Hello <b>Ada</b> &amp; co</p><script>alert(1)</script><p><a href="https://example.com/x">open</a></p>';
+    const { notification_id: id } = await create({
+      recipients: [email('htmlonly@example.com')],
+      content: { subject: 'Html', body: html, is_html: true },
+      provider_type: 'email',
+    });
+    assert.equal((await settled(id)).status, 'delivered');
+    const mail = smtp.received.find((entry) => entry.to === 'htmlonly@example.com')!.mail!;
+    const text = mail.text ?? '';
+    assert.match(text, /Hello Ada & co/);
+    assert.match(text, /open \[https:\/\/example\.com\/x\]/);
+    assert.doesNotMatch(text, /alert|color:red|<p>/);
+    assert.equal(String(mail.html).trim(), html);
+  });
+
   test('SMTP 451 after DATA is retried with the same Message-ID, then delivered', async () => {
     const { notification_id: id } = await create({
       recipients: [email('temp@example.com')],

@@ -1,3 +1,4 @@
+import { trimChar } from '@trustplane/kernel';
 import Handlebars from 'handlebars';
 import type { StoredContent } from '../db/schema.js';
 
@@ -97,7 +98,7 @@ ${button('Accept the invitation')}
 
 /** The link of an account mail: `base_url` + the template's path + `?token=`. */
 export function accountLink(template: AccountTemplate, baseUrl: string, token: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}${TEMPLATES[template].path}?token=${encodeURIComponent(token)}`;
+  return `${trimChar(baseUrl, '/', 'end')}${TEMPLATES[template].path}?token=${encodeURIComponent(token)}`;
 }
 
 /** Text and HTML of an account mail; the name is HTML-escaped in the HTML part. */

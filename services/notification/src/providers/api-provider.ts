@@ -1,3 +1,4 @@
+import { trimChar } from '@trustplane/kernel';
 import type { ProviderInstance } from '../config.js';
 import type { MessageSink } from './message-sink.js';
 import {
@@ -92,7 +93,7 @@ export class TelegramProvider extends ChatApiProvider {
   }
 
   protected request(target: DeliveryTarget, token: string): ApiRequest {
-    const base = (this.instance.apiUrl ?? 'https://api.telegram.org').replace(/\/+$/, '');
+    const base = trimChar(this.instance.apiUrl ?? 'https://api.telegram.org', '/', 'end');
     const html = target.content.is_html;
     return {
       url: `${base}/bot${token}/sendMessage`,
@@ -121,7 +122,7 @@ export class WhatsAppProvider extends ChatApiProvider {
   }
 
   protected request(target: DeliveryTarget, token: string): ApiRequest {
-    const base = (this.instance.apiUrl ?? 'https://graph.facebook.com/v19.0').replace(/\/+$/, '');
+    const base = trimChar(this.instance.apiUrl ?? 'https://graph.facebook.com/v19.0', '/', 'end');
     const url = `${base}/${encodeURIComponent(this.instance.phoneNumberId ?? '<PHONE_NUMBER_ID>')}/messages`;
     return {
       url,

@@ -1,4 +1,4 @@
-import type { ServiceContext } from '@trustplane/kernel';
+import { type ServiceContext, trimChar } from '@trustplane/kernel';
 import type { NotificationConfig, ProviderInstance } from '../config.js';
 import { HttpProvider } from './http-provider.js';
 import { EmailProvider } from './email-provider.js';
@@ -14,7 +14,7 @@ export class ProviderRegistry {
 
   constructor(context: ServiceContext, config: NotificationConfig) {
     this.sink = new MessageSink(context.config.dataDir);
-    const domain = /@([^>\s]+)>?\s*$/.exec(context.config.mailFrom)?.[1] ?? 'trustplane.local';
+    const domain = mailDomain(context.config.mailFrom);
     for (const instance of config.providers) {
       this.byName.set(instance.name, this.build(instance, context, config, domain));
     }
@@ -49,4 +49,11 @@ export class ProviderRegistry {
   async close(): Promise<void> {
     for (const provider of this.byName.values()) await provider.close?.();
   }
+}
+
+/** The domain of the From address (`Name <a@b.example>` or `a@b.example`), used in Message-IDs. */
+function mailDomain(from: string): string {
+  const at = from.lastIndexOf('@');
+  const domain = at < 0 ? '' : trimChar(from.slice(at + 1).trim(), '>', 'end');
+  return domain === '' || /[\s<>@]/.test(domain) ? 'trustplane.local' : domain;
 }
