@@ -34,6 +34,7 @@ export function healthRoutes(context: ServiceContext, version: string) {
           tags: ['System'],
           operationId: 'health',
           summary: 'Health check',
+          security: [],
           response: { 200: healthResponse, 503: healthResponse },
         },
       },
