@@ -112,10 +112,57 @@ function describeResponses(document: JsonObject): void {
   }
 }
 
+/**
+ * A header a security scheme names is documented by the scheme, not again as a parameter.
+ * fastify-swagger drops it only when the names match exactly, while route schemas spell
+ * headers in lower case (as Node delivers them) and schemes as a client writes them.
+ */
+function dropCredentialHeaderParameters(document: JsonObject): void {
+  const schemes = (
+    isObject(document.components) && isObject(document.components.securitySchemes)
+      ? document.components.securitySchemes
+      : {}
+  ) as JsonObject;
+  const headerOf = (name: string): string | undefined => {
+    const scheme = schemes[name];
+    if (!isObject(scheme)) return undefined;
+    if (scheme.type === 'apiKey' && scheme.in === 'header' && typeof scheme.name === 'string') {
+      return scheme.name.toLowerCase();
+    }
+    return scheme.type === 'http' ? 'authorization' : undefined;
+  };
+  for (const item of Object.values(isObject(document.paths) ? document.paths : {})) {
+    if (!isObject(item)) continue;
+    for (const operation of Object.values(item)) {
+      if (!isObject(operation) || !Array.isArray(operation.parameters)) continue;
+      const requirements = Array.isArray(operation.security) ? operation.security : document.security;
+      const headers = new Set<string>();
+      for (const requirement of Array.isArray(requirements) ? requirements : []) {
+        for (const name of Object.keys(isObject(requirement) ? requirement : {})) {
+          const header = headerOf(name);
+          if (header) headers.add(header);
+        }
+      }
+      const parameters = operation.parameters.filter(
+        (parameter) =>
+          !(
+            isObject(parameter) &&
+            parameter.in === 'header' &&
+            typeof parameter.name === 'string' &&
+            headers.has(parameter.name.toLowerCase())
+          ),
+      );
+      if (parameters.length > 0) operation.parameters = parameters;
+      else delete operation.parameters;
+    }
+  }
+}
+
 /** `transformObject` for @fastify/swagger: zod components, pruned to this document, and response descriptions. */
 export const finishOpenApiDocument: SwaggerTransformObject = (input) => {
   const document = jsonSchemaTransformObject(input);
   pruneComponentSchemas(document as JsonObject);
   describeResponses(document as JsonObject);
+  dropCredentialHeaderParameters(document as JsonObject);
   return document;
 };
