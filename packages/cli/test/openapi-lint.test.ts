@@ -99,5 +99,27 @@ for (const definition of allServices) {
         ?.securitySchemes;
       if (secured) assert.ok(schemes && Object.keys(schemes).length > 0, 'components.securitySchemes');
     });
+
+    // The recommended ruleset only warns about these; a generator names methods after operationIds.
+    test('names, summarises and states the security of every operation', () => {
+      const schemes = (document.components as { securitySchemes?: Record<string, unknown> } | undefined)
+        ?.securitySchemes;
+      const problems: string[] = [];
+      for (const [route, item] of Object.entries(document.paths as Record<string, Record<string, unknown>>)) {
+        for (const [method, operation] of Object.entries(item) as [string, Record<string, unknown>][]) {
+          const where = `${method.toUpperCase()} ${route}`;
+          if (typeof operation.operationId !== 'string') problems.push(`${where}: no operationId`);
+          if (typeof operation.summary !== 'string') problems.push(`${where}: no summary`);
+          if (schemes !== undefined && !Array.isArray(operation.security))
+            problems.push(`${where}: no security`);
+          for (const requirement of (operation.security as Record<string, unknown>[] | undefined) ?? []) {
+            for (const name of Object.keys(requirement)) {
+              if (!schemes || !(name in schemes)) problems.push(`${where}: unknown security scheme ${name}`);
+            }
+          }
+        }
+      }
+      assert.deepEqual(problems, []);
+    });
   });
 }

@@ -1,8 +1,9 @@
 import { STATUS_CODES } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { SwaggerTransformObject } from '@fastify/swagger';
 import type { onRouteHookHandler } from 'fastify';
 import { jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { globalRegistry, type ZodType } from 'zod';
+import { globalRegistry, type ZodType, z } from 'zod';
 
 declare module 'fastify' {
   interface FastifySchema {
@@ -25,6 +26,12 @@ export function openapiComponent<T extends ZodType>(id: string, schema: T): T {
   globalRegistry.add(schema, { ...globalRegistry.get(schema), id });
   return schema;
 }
+
+/**
+ * A response body of raw bytes, for routes that stream a file: documented as a binary string,
+ * never serialized (Fastify sends streams and buffers as they are).
+ */
+export const binaryBody = z.custom<Readable | Buffer>().meta({ type: 'string', format: 'binary' });
 
 /** An operation's `security`: alternatives, each naming schemes of `components.securitySchemes`. */
 export type SecurityRequirements = ReadonlyArray<Record<string, readonly string[]>>;

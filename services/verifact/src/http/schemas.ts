@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { openapiComponent } from '@trustplane/kernel';
 import { z } from 'zod';
 import { metaSchema } from './auth.js';
@@ -19,9 +18,6 @@ export const errorSchema = openapiComponent(
 
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, errorSchema])) as Record<number, typeof errorSchema>;
-
-/** A response body of raw bytes: documented only, as Fastify never serializes a stream. */
-export const binaryBody = z.custom<Readable | Buffer>().meta({ type: 'string', format: 'binary' });
 
 /** Path ids: bounded so a lookup never sees an absurd value. */
 export const idParams = z.object({ id: z.string().min(1).max(64) });

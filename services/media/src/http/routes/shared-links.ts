@@ -1,9 +1,11 @@
+import { binaryBody } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { MediaDeps } from '../../composition.js';
 import { optionalPrincipalOf, principalOf } from '../auth.js';
 import {
+  errorResponses,
   idParams,
   linkVisibilitySchema,
   pageMeta,
@@ -24,7 +26,10 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
     {
       schema: {
         tags: ['shared-links'],
+        operationId: 'createSharedLink',
         summary: 'Create Shared Link',
+        description:
+          "Mints a shared-link token for the given media. The caller must own the media or have download access through it. Visibility defaults to `restricted` (creator-only) — set `public` for anonymous access or `organization` to gate by the caller's org.",
         params: idParams,
         body: z
           .object({
@@ -35,6 +40,7 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
           })
           .nullish(),
         response: {
+          ...errorResponses(400, 401, 403, 404),
           201: sharedLinkSchema.extend({ token: z.string(), share_url: z.string() }),
         },
       },
@@ -61,12 +67,20 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
     {
       schema: {
         tags: ['shared-links'],
+        operationId: 'accessSharedLink',
         summary: 'Access Shared Link',
         description:
           'Public. The password may be sent as `?password=` (as documented) or, to keep it out of URLs and logs, as the `X-Share-Password` header.',
         params: z.object({ token: z.string().min(1).max(200) }),
         querystring: z.object({ password: z.string().max(200).optional() }),
         headers: z.object({ 'x-share-password': z.string().max(200).optional() }),
+        response: {
+          200: {
+            description: "The file bytes (`Content-Type` is the file's own)",
+            content: { '*/*': { schema: binaryBody } },
+          },
+          ...errorResponses(400, 401, 403, 404, 410, 429),
+        },
       },
       preHandler: deps.auth.optional(),
     },
@@ -99,9 +113,14 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
     {
       schema: {
         tags: ['shared-links'],
+        operationId: 'listMySharedLinks',
         summary: 'List My Shared Links',
+        description: 'Lists shared links the caller created. Paginated.',
         querystring: paginationQuery,
-        response: { 200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }) },
+        response: {
+          ...errorResponses(400, 401, 403),
+          200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }),
+        },
       },
       preHandler: deps.auth.require('media:download'),
     },
@@ -117,9 +136,15 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
     {
       schema: {
         tags: ['shared-links'],
+        operationId: 'deleteSharedLink',
         summary: 'Delete Shared Link',
+        description:
+          'Revokes a shared link. Subsequent `GET /share/:token` requests return 404. The underlying media file is unaffected.',
         params: idParams,
-        response: { 200: z.object({ deleted: z.literal(true), id: z.string() }) },
+        response: {
+          ...errorResponses(400, 401, 403, 404),
+          200: z.object({ deleted: z.literal(true), id: z.string() }),
+        },
       },
       preHandler: deps.auth.require('media:download'),
     },

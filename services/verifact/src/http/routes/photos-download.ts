@@ -1,3 +1,4 @@
+import { binaryBody } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -5,7 +6,7 @@ import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
 import { etagMatches, safeFilename } from '../../photos/photos.js';
 import { callerOf } from '../auth.js';
-import { binaryBody, errorResponses, idParams } from '../schemas.js';
+import { errorResponses, idParams } from '../schemas.js';
 
 export function downloadPhotoRoute(deps: VerifactDeps) {
   return async (app: FastifyInstance) => {
