@@ -52,7 +52,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
         }),
         response: { ...errorResponses(400, 401, 403, 404, 409), 201: folderSchema },
       },
-      preHandler: deps.auth.require('folder:create'),
+      onRequest: deps.auth.require('folder:create'),
     },
     async (request, reply) => {
       const folder = await deps.folders.create(principalOf(request), {
@@ -85,7 +85,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
           200: z.object({ items: z.array(folderSchema), total: z.number().int() }),
         },
       },
-      preHandler: deps.auth.require('folder:list'),
+      onRequest: deps.auth.require('folder:list'),
     },
     async (request) => {
       const principal = principalOf(request);
@@ -121,7 +121,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
           ),
         response: { ...errorResponses(400, 401, 403, 404, 409), 200: folderSchema },
       },
-      preHandler: deps.auth.require('folder:update'),
+      onRequest: deps.auth.require('folder:update'),
     },
     async (request) => {
       const folder = await deps.folders.update(request.params.id, principalOf(request), {
@@ -159,7 +159,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
           }),
         },
       },
-      preHandler: deps.auth.require('folder:list'),
+      onRequest: deps.auth.require('folder:list'),
     },
     async (request) => {
       const folder = await deps.folders.findOwned(request.params.id, principalOf(request));
@@ -200,7 +200,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
           }),
         },
       },
-      preHandler: deps.auth.require('folder:delete'),
+      onRequest: deps.auth.require('folder:delete'),
     },
     async (request) => {
       const removed = await deps.folders.delete(request.params.id, principalOf(request), request.query.force);

@@ -54,7 +54,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
           }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const principal = principalOf(request);
@@ -107,7 +107,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
           ...errorResponses(400, 401, 403, 404, 416),
         },
       },
-      preHandler: deps.auth.optional('media:download'),
+      onRequest: deps.auth.optional('media:download'),
     },
     async (request, reply) => {
       const variant = parseVariant(request.query.variant);
@@ -154,7 +154,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
         params: idParams,
         response: { ...errorResponses(400, 401, 403, 404), 200: mediaSchema },
       },
-      preHandler: deps.auth.optional('media:download'),
+      onRequest: deps.auth.optional('media:download'),
     },
     async (request) => {
       const media = await deps.media.findReadable(request.params.id, optionalPrincipalOf(request));
@@ -187,7 +187,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
         }),
         response: { ...errorResponses(400, 401, 403, 404), 200: mediaSchema },
       },
-      preHandler: deps.auth.require('media:update'),
+      onRequest: deps.auth.require('media:update'),
     },
     async (request) => {
       const media = await deps.media.rename(
@@ -213,7 +213,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
         body: z.object({ visibility: visibilitySchema }),
         response: { ...errorResponses(400, 401, 403, 404), 200: mediaSchema },
       },
-      preHandler: deps.auth.require('media:update'),
+      onRequest: deps.auth.require('media:update'),
     },
     async (request) => {
       const media = await deps.media.setVisibility(
@@ -246,7 +246,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
           }),
         },
       },
-      preHandler: deps.auth.require('media:delete'),
+      onRequest: deps.auth.require('media:delete'),
     },
     async (request) => {
       const removed = await deps.media.deleteOwned(request.params.id, principalOf(request));

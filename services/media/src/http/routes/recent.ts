@@ -37,7 +37,7 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
           }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const items = await deps.bookmarks.listRecent(principalOf(request), request.query.limit);
@@ -78,7 +78,7 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
           200: z.object({ media_id: z.string(), access_type: z.string(), accessed_at: z.string() }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const principal = principalOf(request);
@@ -107,7 +107,7 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
           200: z.object({ cleared: z.literal(true), deleted: z.number().int() }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const deleted = await deps.bookmarks.clearRecent(principalOf(request).accountId);

@@ -44,7 +44,7 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
           201: sharedLinkSchema.extend({ token: z.string(), share_url: z.string() }),
         },
       },
-      preHandler: deps.auth.require('media:download'),
+      onRequest: deps.auth.require('media:download'),
     },
     async (request, reply) => {
       const body = request.body ?? { visibility: 'restricted' as const };
@@ -82,7 +82,7 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
           ...errorResponses(400, 401, 403, 404, 410, 429),
         },
       },
-      preHandler: deps.auth.optional(),
+      onRequest: deps.auth.optional(),
     },
     async (request, reply) => {
       const password = request.headers['x-share-password'] ?? request.query.password;
@@ -122,11 +122,42 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
           200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }),
         },
       },
-      preHandler: deps.auth.require('media:download'),
+      onRequest: deps.auth.require('media:download'),
     },
     async (request) => {
       const { page, per_page: perPage } = request.query;
       const { items, total } = await deps.sharing.list(principalOf(request), page, perPage);
+      return paged(items.map(sharedLinkJson), total, page, perPage);
+    },
+  );
+
+  routes.get(
+    '/media/:id/shared-links',
+    {
+      schema: {
+        tags: ['shared-links'],
+        operationId: 'listSharedLinksOfMedia',
+        summary: 'List every shared link to one of my media',
+        description:
+          'Owner only: every link to the media, whoever created it (an organization member with read access may have). Tokens are never listed.',
+        'x-extension': true,
+        params: idParams,
+        querystring: paginationQuery,
+        response: {
+          ...errorResponses(400, 401, 403, 404),
+          200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }),
+        },
+      },
+      onRequest: deps.auth.require('media:download'),
+    },
+    async (request) => {
+      const { page, per_page: perPage } = request.query;
+      const { items, total } = await deps.sharing.listForMedia(
+        principalOf(request),
+        request.params.id,
+        page,
+        perPage,
+      );
       return paged(items.map(sharedLinkJson), total, page, perPage);
     },
   );
@@ -139,14 +170,14 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
         operationId: 'deleteSharedLink',
         summary: 'Delete Shared Link',
         description:
-          'Revokes a shared link. Subsequent `GET /share/:token` requests return 404. The underlying media file is unaffected.',
+          "Revokes a link: later `GET /share/:token` requests return 404; the media file is unaffected. Its creator may, and so may the owner of the media it points to (extension: an owner can end links organization members made to the owner's files).",
         params: idParams,
         response: {
           ...errorResponses(400, 401, 403, 404),
           200: z.object({ deleted: z.literal(true), id: z.string() }),
         },
       },
-      preHandler: deps.auth.require('media:download'),
+      onRequest: deps.auth.require('media:download'),
     },
     async (request) => {
       await deps.sharing.delete(principalOf(request), request.params.id);

@@ -54,7 +54,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
           }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const { page, per_page: perPage } = request.query;
@@ -81,7 +81,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
         body: z.object({ notes: freeText(2000).nullish() }).nullish(),
         response: { ...errorResponses(400, 401, 403, 404), 200: starSchema },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const media = await readable(request, request.params.id);
@@ -105,7 +105,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
         params: idParams,
         response: { ...errorResponses(400, 401, 403), 200: starSchema },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       // Idempotent: unstarring something not starred (or no longer visible) still succeeds.
@@ -129,7 +129,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
           200: z.object({ media_id: z.string(), is_starred: z.boolean() }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const media = await readable(request, request.params.id);
@@ -153,7 +153,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
           200: z.object({ items: z.array(z.object({ media_id: z.string(), is_starred: z.boolean() })) }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const ids = request.body.media_ids;
