@@ -10,6 +10,7 @@ export * from './http/create-http-app.js';
 export * from './http/error-catalogue.js';
 export * from './http/errors.js';
 export * from './http/metrics.js';
+export * from './http/openapi.js';
 export * from './jobs/job-queue.js';
 export * from './objects/index.js';
 export * from './runtime/package-version.js';

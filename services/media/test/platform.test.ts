@@ -46,7 +46,9 @@ describe('platform surface', () => {
     }
     const doc = response.json();
     assert.deepEqual(doc.paths['/media'].get.security, [{ bearer: [] }]);
-    assert.equal(doc.paths['/share/{token}'].get.security, undefined);
+    // Opened anonymously, or with a token for `restricted`/`organization` links.
+    assert.deepEqual(doc.paths['/share/{token}'].get.security, [{ bearer: [] }, {}]);
+    assert.deepEqual(doc.paths['/health'].get.security, []);
     assert.deepEqual(doc.paths['/media/{id}'].get.security, [{ bearer: [] }, {}]);
     assert.deepEqual(doc.paths['/media/{id}'].delete.security, [{ bearer: [] }]);
     assert.equal(doc.components.securitySchemes.bearer.scheme, 'bearer');

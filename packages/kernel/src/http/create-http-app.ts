@@ -24,6 +24,7 @@ import {
   type RenderedError,
 } from './errors.js';
 import { metricsPlugin } from './metrics.js';
+import { finishOpenApiDocument } from './openapi.js';
 
 export interface HttpAppOptions {
   service: string;
@@ -34,7 +35,10 @@ export interface HttpAppOptions {
   logger: Logger;
   renderError: ErrorRenderer;
   bodyLimit?: number;
-  /** Extra OpenAPI document fields (servers, tags, securitySchemes). */
+  /**
+   * Extra OpenAPI document fields (servers, tags, components.securitySchemes). A server URL with a
+   * path (`http://host/api`) is stripped from the documented paths, as a client joins them.
+   */
   openapi?: Record<string, unknown>;
   metricsRegistry?: Registry;
   /** Turn off for benchmarks that measure the bare stack. */
@@ -185,13 +189,18 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   await app.register(metricsPlugin, { service: options.service, registry: options.metricsRegistry });
 
   if (options.docs !== false) {
+    const components = options.openapi?.components as { securitySchemes?: object } | undefined;
     await app.register(fastifySwagger, {
       openapi: {
         openapi: '3.1.0',
         info: { title: options.title, version: options.version, description: options.description },
+        // A service that declares no security scheme has only public operations; one that does
+        // declares `security` per operation (`[]` for its public ones).
+        ...(components?.securitySchemes === undefined ? { security: [] } : {}),
         ...options.openapi,
       },
       transform: jsonSchemaTransform,
+      transformObject: finishOpenApiDocument,
     });
     await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

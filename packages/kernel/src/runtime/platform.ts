@@ -306,6 +306,8 @@ export class Platform {
       createHttpApp: async (options: ServiceHttpOptions): Promise<FastifyInstance> => {
         const app = await createHttpApp({
           ...options,
+          // Clients (and generators) need the base URL; a service under a prefix sets its own.
+          openapi: { servers: [{ url: publicUrl }], ...options.openapi },
           service: definition.name,
           logger,
           bodyLimit: options.bodyLimit ?? this.config.bodyLimitBytes,

@@ -7,6 +7,7 @@ import { ACCOUNT_BODY_LIMITS } from './body-limits.js';
 import { csrfGate } from './cookies.js';
 import { renderAccountError } from './errors.js';
 import { rateLimitHook } from './hooks.js';
+import { ACCOUNT_SECURITY_SCHEMES } from './openapi.js';
 import { htmlPages } from './pages/html-pages.js';
 import { protectedAuthRoutes, publicAuthRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
@@ -26,14 +27,7 @@ export async function buildAccountApp(context: ServiceContext, version: string):
     renderError: renderAccountError,
     // The profile route raises it for its `model_config`.
     bodyLimit: ACCOUNT_BODY_LIMITS.default,
-    openapi: {
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        },
-      },
-    },
+    openapi: { components: { securitySchemes: ACCOUNT_SECURITY_SCHEMES } },
   });
   const deps = await buildDeps(context, config, app.metrics);
   await app.register(fastifyCookie);

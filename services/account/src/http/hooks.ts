@@ -1,6 +1,8 @@
+import { documentSecurity } from '@trustplane/kernel';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { AccountDeps } from '../deps.js';
 import type { LimitFamily } from './limits.js';
+import { ACCOUNT_SECURITY } from './openapi.js';
 import { authenticate, authenticateFromCache } from './principal.js';
 
 declare module 'fastify' {
@@ -47,7 +49,5 @@ export function authHook(deps: AccountDeps) {
 /** Registers the auth hook on a scope and documents its routes as protected in OpenAPI. */
 export function protect(app: FastifyInstance, deps: AccountDeps): void {
   app.addHook('onRequest', authHook(deps));
-  app.addHook('onRoute', (route) => {
-    route.schema = { ...route.schema, security: [{ bearer: [] }, { apiKey: [] }] };
-  });
+  app.addHook('onRoute', documentSecurity(ACCOUNT_SECURITY.principal));
 }

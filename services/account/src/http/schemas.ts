@@ -1,3 +1,4 @@
+import { openapiComponent } from '@trustplane/kernel';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SessionOrigin } from '../identity/auth-service.js';
@@ -19,6 +20,7 @@ export const errorEnvelope = z
     window: z.string().optional(),
   })
   .describe('Failure envelope; `code` follows the seed error-code table');
+openapiComponent('AccountError', errorEnvelope);
 
 export const errorResponses = {
   400: errorEnvelope,

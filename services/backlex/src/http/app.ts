@@ -9,6 +9,8 @@ export async function buildBacklexApp(context: ServiceContext, version: string):
     description: 'Control-plane REST API.',
     version,
     renderError: renderBacklexError,
+    // The seed's server is `/api`: documented paths are relative to it, as in the seed.
+    openapi: { servers: [{ url: `${context.publicUrl}/api` }] },
   });
   await app.register(healthRoutes(context, version));
   return app;

@@ -1,7 +1,9 @@
+import { documentSecurity } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../errors.js';
 import type { BiometryDeps } from './deps.js';
 import { renderBiometryError } from './errors.js';
+import { BIOMETRY_SECURITY_SCHEMES, SERVICE_KEY_SECURITY } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { ackResultsRoute } from './routes/jobs-ack.js';
 import { pollResultsRoute } from './routes/jobs-results.js';
@@ -16,6 +18,7 @@ export async function buildBiometryApp(deps: BiometryDeps): Promise<FastifyInsta
     description: 'Scalable biometric verification service: face detection, OCR, cross-validation pipeline.',
     version: deps.version,
     renderError: renderBiometryError,
+    openapi: { components: { securitySchemes: BIOMETRY_SECURITY_SCHEMES } },
     // The job routes raise their own limits (./body-limits.ts); nothing else takes a body.
   });
   await app.register(metaRoutes(deps));
@@ -23,6 +26,7 @@ export async function buildBiometryApp(deps: BiometryDeps): Promise<FastifyInsta
   // Everything under /jobs needs a service key, checked before the body is read: a caller
   // without a valid key gets its 422/401 at once, whatever it is still sending.
   await app.register(async (scope) => {
+    scope.addHook('onRoute', documentSecurity(SERVICE_KEY_SECURITY));
     scope.addHook('onRequest', async (request) => {
       const header = request.headers['x-service-api-key'];
       const presented = Array.isArray(header) ? header[0] : header;

@@ -1,3 +1,4 @@
+import { openapiComponent } from '@trustplane/kernel';
 import { z } from 'zod';
 
 export const apiKeyHeaders = z.object({ 'x-service-api-key': z.string() });
@@ -28,13 +29,18 @@ export const submitJobSchema = z.object({
     .nullish(),
 });
 
-export const validationErrorSchema = z.object({
-  detail: z.array(
-    z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() }),
-  ),
-});
+/** The seed's `HTTPValidationError` (FastAPI's 422 body). */
+export const validationErrorSchema = openapiComponent(
+  'HTTPValidationError',
+  z.object({
+    detail: z.array(
+      z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() }),
+    ),
+  }),
+);
 
-export const errorDetailSchema = z.object({ detail: z.string() });
+/** FastAPI's `HTTPException` body, which the seed's framework answers for every other error. */
+export const errorDetailSchema = openapiComponent('HTTPError', z.object({ detail: z.string() }));
 
 export const jobResultSchema = z.object({
   job_id: z.string(),

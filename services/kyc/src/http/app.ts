@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import { documentSecurity } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { Kyc } from '../kyc.js';
 import { requireOperator } from './auth-hooks.js';
@@ -10,6 +11,7 @@ import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { hostedPageRoutes } from './routes/hosted-page.js';
+import { KYC_SECURITY, KYC_SECURITY_SCHEMES } from './openapi.js';
 import { livenessRoutes, livenessValidatorRoute } from './routes/liveness.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { verificationRoutes } from './routes/verification.js';
@@ -24,6 +26,23 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
     renderError: renderKycError,
     // Routes that need more (the liveness probe) raise it themselves.
     bodyLimit: KYC_BODY_LIMITS.default,
+    openapi: {
+      tags: [
+        { name: 'Auth', description: 'Authentication' },
+        { name: 'Organizations', description: 'Tenant organizations' },
+        {
+          name: 'Verification',
+          description:
+            'Identity verification sessions (opaque token via `X-Verification-Token` or `?token=`)',
+        },
+        { name: 'System', description: 'Health and metadata' },
+        {
+          name: 'Dashboard',
+          description: 'Operator/compliance views (session cookie `kyc_session`; same as auth login)',
+        },
+      ],
+      components: { securitySchemes: KYC_SECURITY_SCHEMES },
+    },
   });
   await app.register(fastifyCookie, { secret: kyc.context.signingSecret.toString('hex') });
   await app.register(async (api) => {
@@ -39,6 +58,7 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
     // Operator scope: the signed `kyc_session` cookie, checked before the body is read.
     await api.register(async (scope) => {
       scope.addHook('onRequest', requireOperator(kyc));
+      scope.addHook('onRoute', documentSecurity(KYC_SECURITY.operator));
       await scope.register(organizationRoutes(kyc));
       await scope.register(apiKeyRoutes(kyc));
       await scope.register(dashboardRoutes(kyc));

@@ -1,12 +1,16 @@
+import { openapiComponent } from '@trustplane/kernel';
 import { z } from 'zod';
 
 /** Shared response shapes of seed 000 (zod; OpenAPI is generated from them). */
-export const apiError = z.object({
-  ok: z.literal(false),
-  error: z.string(),
-  message: z.string().optional(),
-  fieldErrors: z.record(z.string(), z.string()).optional(),
-});
+export const apiError = openapiComponent(
+  'ApiError',
+  z.object({
+    ok: z.literal(false),
+    error: z.string(),
+    message: z.string().optional(),
+    fieldErrors: z.record(z.string(), z.string()).optional(),
+  }),
+);
 
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, apiError])) as Record<number, typeof apiError>;

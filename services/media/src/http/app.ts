@@ -46,15 +46,22 @@ export async function buildMediaApp(
   });
   // OpenAPI: every route but the public ones takes the account service's bearer token.
   // Public media can be read anonymously: the token is optional there (`{}` in OpenAPI terms).
-  const PUBLIC_ROUTES = new Set(['/health', '/share/:token']);
+  // A shared link is opened anonymously, or with a token for `restricted`/`organization` links.
+  const PUBLIC_ROUTES = new Set(['/health']);
   const OPTIONAL_AUTH = new Set([
     'GET /media/:id',
     'GET /media/:id/info',
     'HEAD /media/:id',
     'HEAD /media/:id/info',
+    'GET /share/:token',
+    'HEAD /share/:token',
   ]);
   app.addHook('onRoute', (route) => {
-    if (!route.schema || PUBLIC_ROUTES.has(route.url)) return;
+    if (!route.schema) return;
+    if (PUBLIC_ROUTES.has(route.url)) {
+      route.schema.security = [];
+      return;
+    }
     const methods = [route.method].flat();
     const optional = methods.every((method) => OPTIONAL_AUTH.has(`${method} ${route.url}`));
     (route.schema as Record<string, unknown>).security = optional ? [{ bearer: [] }, {}] : [{ bearer: [] }];

@@ -1,5 +1,32 @@
+import { openapiComponent } from '@trustplane/kernel';
 import { z } from 'zod';
 import type { FolderRow, MediaRow, SharedLinkRow } from '../db/types.js';
+
+/**
+ * The error envelope of `http/errors.ts` (the seed shows none; the README documents it). Loose:
+ * an error's details (`required_permission`, `max_bytes`, …) ride beside `code` and are never
+ * stripped from a documented status.
+ */
+export const mediaErrorSchema = openapiComponent(
+  'MediaError',
+  z.looseObject({
+    error: z.looseObject({
+      code: z.string().describe('snake_case error code'),
+      message: z.string(),
+      request_id: z.string(),
+      fields: z
+        .array(z.object({ field: z.string(), message: z.string() }))
+        .optional()
+        .describe('Which inputs failed validation (`validation_failed`)'),
+    }),
+  }),
+);
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, mediaErrorSchema])) as Record<
+    number,
+    typeof mediaErrorSchema
+  >;
 
 export const visibilitySchema = z.enum(['public', 'organization', 'private']);
 export const linkVisibilitySchema = z.enum(['public', 'organization', 'restricted']);

@@ -32,7 +32,12 @@ export async function buildVerifactApp(deps: VerifactDeps): Promise<FastifyInsta
     openapi: {
       components: {
         securitySchemes: {
-          BearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'tm_<tier>_<secret>' },
+          BearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'API key — tm_<tier>_<prefix>',
+            description: 'An API key (`trustplane verifact key create`). Never share it.',
+          },
         },
       },
     },

@@ -1,3 +1,4 @@
+import { documentSecurity } from '@trustplane/kernel';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errors } from '../errors.js';
@@ -29,6 +30,7 @@ declare module 'fastify' {
  */
 export function tenantKeyScope(deps: VerifactDeps, routes: (scope: FastifyInstance) => Promise<void>) {
   return async (scope: FastifyInstance) => {
+    scope.addHook('onRoute', documentSecurity([{ BearerAuth: [] }]));
     scope.addHook('onRequest', async (request, reply) => {
       const access = request.routeOptions.config.access;
       if (!access) throw new Error(`route ${request.routeOptions.url} declares no access`);

@@ -1,5 +1,23 @@
+import { openapiComponent } from '@trustplane/kernel';
 import { z } from 'zod';
 import { metaSchema } from './auth.js';
+
+/**
+ * The seed's `Error`, as `http/errors.ts` renders it (`code` is always set; `scope` on 403, `cap`
+ * on 402). Loose: a field the renderer adds is never stripped from a documented status.
+ */
+export const errorSchema = openapiComponent(
+  'Error',
+  z.looseObject({
+    error: z.string().describe('Human-readable error message'),
+    code: z.string().describe('Machine-readable error code'),
+    scope: z.string().optional().describe('Missing scope, present on 403 responses'),
+    cap: z.number().optional().describe('The monthly claim cap, present on 402 responses'),
+  }),
+);
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, errorSchema])) as Record<number, typeof errorSchema>;
 
 /** Path ids: bounded so a lookup never sees an absurd value. */
 export const idParams = z.object({ id: z.string().min(1).max(64) });

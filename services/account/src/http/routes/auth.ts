@@ -1,3 +1,4 @@
+import { documentSecurity } from '@trustplane/kernel';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,6 +9,7 @@ import { epoch } from '../../identity/access.js';
 import * as auth from '../../identity/auth-service.js';
 import { clearSessionCookies, REFRESH_COOKIE, setSessionCookies } from '../cookies.js';
 import { protect } from '../hooks.js';
+import { ACCOUNT_SECURITY } from '../openapi.js';
 import { authenticateApiKey, principalOf, requireHuman } from '../principal.js';
 import { email, errorResponses, membershipView, ok, okNull, originOf, sessionGrant } from '../schemas.js';
 
@@ -59,6 +61,7 @@ const introspection = z.object({
 /** Public routes of `/api/v1/auth` (each with its own per-IP window). */
 export function publicAuthRoutes(deps: AccountDeps) {
   return async (app: FastifyInstance) => {
+    app.addHook('onRoute', documentSecurity(ACCOUNT_SECURITY.public));
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const sendGrant = (reply: FastifyReply, grant: auth.SessionGrant) => {
       const csrf = setSessionCookies(reply, deps.config, grant.refresh_token);
@@ -71,7 +74,10 @@ export function publicAuthRoutes(deps: AccountDeps) {
         config: { rateLimit: 'register' },
         schema: {
           tags: ['auth'],
+          operationId: 'registerAccount',
           summary: 'Register account',
+          description:
+            'Create a new human account. A personal organization is created in the same transaction with the registrant as owner. A verification email is queued (event `email.requested`). Auto-logs in: returns access + refresh tokens and sets the SSO refresh cookie. **Rate limit:** 3 / minute / IP.',
           body: z.object({
             email,
             password,
@@ -122,7 +128,10 @@ export function publicAuthRoutes(deps: AccountDeps) {
         config: { rateLimit: 'login' },
         schema: {
           tags: ['auth'],
+          operationId: 'login',
           summary: 'Login',
+          description:
+            "Authenticate with email + password. Returns access + refresh tokens and the user's full organization list. Sets refresh + CSRF cookies. Brute-force protection: per-IP and per-account counters with progressive delay and lockout. **Rate limit:** 5 / minute / IP.",
           body: z.object({ email, password }),
           response: { 200: ok(sessionGrant), ...errorResponses },
         },
@@ -138,7 +147,11 @@ export function publicAuthRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['auth'],
-          summary: 'Refresh tokens (rotation with reuse detection)',
+          operationId: 'refreshTokens',
+          security: ACCOUNT_SECURITY.refresh,
+          summary: 'Refresh tokens',
+          description:
+            "Exchange a refresh token for a new access + refresh pair. The old refresh token's hash is rotated server-side; the old JTI is added to the revocation list once rotation is persisted. Replaying the old refresh token after this call kills the session (reuse detection). Refresh token may be in the body or in the `refresh_token` cookie (SSO flow).",
           body: z.object({ refresh_token: z.string().min(1).max(8192).optional() }).nullish(),
           response: { 200: ok(sessionGrant), ...errorResponses },
         },
@@ -158,7 +171,10 @@ export function publicAuthRoutes(deps: AccountDeps) {
         config: { rateLimit: 'register' },
         schema: {
           tags: ['auth'],
-          summary: 'Resend verification email (never reveals whether the account exists)',
+          operationId: 'resendVerificationEmail',
+          summary: 'Resend verification email',
+          description:
+            'Re-emit the verification email for an unverified account. Always returns success regardless of whether the email exists, to avoid leaking account presence. **Rate limit:** 3 / minute / IP.',
           body: z.object({ email }),
           response: { 200: ok(z.object({ message: z.string() })), ...errorResponses },
         },
@@ -180,7 +196,10 @@ export function publicAuthRoutes(deps: AccountDeps) {
         config: { rateLimit: 'register' },
         schema: {
           tags: ['auth'],
-          summary: 'Request password reset (never reveals whether the account exists)',
+          operationId: 'requestPasswordReset',
+          summary: 'Request password reset',
+          description:
+            'Initiate a password reset. Always returns success, even when the email is unknown, to prevent email enumeration. Generates a 1-hour JWT and emits an `email.requested` event with the reset link.',
           body: z.object({ email }),
           response: { 200: okNull, ...errorResponses },
         },
@@ -196,7 +215,10 @@ export function publicAuthRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['auth'],
+          operationId: 'confirmPasswordReset',
           summary: 'Confirm password reset',
+          description:
+            'Complete a password reset using the JWT from the email link. Validates the token (signature + jti not previously used), updates the password hash, and revokes all sessions for the account.',
           body: z.object({
             token: z.string({ error: 'is required' }).min(1).max(8192),
             new_password: password,
@@ -216,7 +238,10 @@ export function publicAuthRoutes(deps: AccountDeps) {
         config: { rateLimit: 'verify' },
         schema: {
           tags: ['auth'],
-          summary: 'Introspect an access token (signature + exp + revocation)',
+          operationId: 'verifyAccessToken',
+          summary: 'Verify access token',
+          description:
+            'Introspect an access token (signature + exp + revocation). Used by downstream services that prefer a server-side check over local public-key verification. Returns the claims **as-is**: permissions come from the token, not re-derived from current state. Use `/auth/refresh` if you need fresh permissions. **Rate limit:** 100 / minute / IP.',
           body: z.object({ token: z.string({ error: 'is required' }).min(1).max(8192) }),
           response: { 200: ok(introspection), ...errorResponses },
         },
@@ -261,7 +286,10 @@ export function publicAuthRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['auth'],
-          summary: 'RS256 public key of the active signing key',
+          operationId: 'getPublicKeyRs256',
+          summary: 'Get public key (RS256)',
+          description:
+            'Return the RS256 public key (PEM) for local JWT verification by downstream services. Cache this for the lifetime of `expires_at` (default 90 days). **Key rotation strategy:** - Each issued JWT carries a `kid` claim in its header naming the key that signed it (e.g. `key-2026-03-01-v1`). - Verifiers should cache by `kid`. On a cache miss (unfamiliar `kid`), re-fetch this endpoint to learn the new key. - During rotation, account-service serves the **new** key here but continues to **accept** tokens signed by the previous key until those tokens naturally exp. Verifiers should retain the previous key entry until its tokens have aged out. - `expires_at` is the rough cache horizon — refresh before that even without a `kid` mismatch to pick up scheduled rotations.',
           response: {
             200: ok(
               z.object({
@@ -294,7 +322,9 @@ export function publicAuthRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['auth'],
-          summary: 'JWKS: the active key and every previous key still verifying (extension)',
+          operationId: 'getJwks',
+          summary: 'JWKS: the active key and every previous key still verifying',
+          'x-extension': true,
           response: { 200: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) },
         },
       },
@@ -317,7 +347,11 @@ export function publicAuthRoutes(deps: AccountDeps) {
         },
         schema: {
           tags: ['auth'],
-          summary: 'Exchange an API key for a 1-hour service JWT',
+          operationId: 'exchangeApiKeyForJwt',
+          security: ACCOUNT_SECURITY.apiKey,
+          summary: 'Exchange API key for JWT',
+          description:
+            "Validate the supplied `X-API-Key` header and return a 1-hour service JWT (`principal_type: service`). Lets a service principal authenticate downstream calls with a verifiable JWT instead of re-presenting the API key on every hop. The JWT carries the service account's capabilities as `permissions` and `nil` as `sid`.",
           headers: z.object({ 'x-api-key': z.string({ error: 'X-API-Key header is required' }).min(1) }),
           response: {
             200: ok(
@@ -381,7 +415,10 @@ export function protectedAuthRoutes(deps: AccountDeps) {
         onSend: clearCookies,
         schema: {
           tags: ['auth'],
+          operationId: 'logoutCurrentSession',
           summary: 'Logout (current session)',
+          description:
+            "Revoke the current session. The access token's JTI is also added to the revocation list so a token stolen before logout stops validating immediately. Cookies are always cleared on the response, even if the server-side revoke fails. **Service principals cannot call this endpoint** — they have no session.",
           response: { 200: done, ...errorResponses },
         },
       },
@@ -397,7 +434,10 @@ export function protectedAuthRoutes(deps: AccountDeps) {
         onSend: clearCookies,
         schema: {
           tags: ['auth'],
+          operationId: 'logoutFromAllDevices',
           summary: 'Logout from all devices',
+          description:
+            'Revoke every active session for the calling account. Useful for "I lost my phone" or post-password-change cleanups. Cookies are rotated/cleared on the response.',
           response: { 200: done, ...errorResponses },
         },
       },
@@ -415,7 +455,10 @@ export function protectedAuthRoutes(deps: AccountDeps) {
         serializerCompiler: () => (data) => JSON.stringify(data),
         schema: {
           tags: ['auth'],
-          summary: 'The principal the middleware extracted (no database lookup)',
+          operationId: 'whoami',
+          summary: 'Whoami',
+          description:
+            'Return the principal identity carried by the request — exactly what the middleware extracted, with no extra DB lookups. Useful for SDKs and gateways debugging auth wiring.',
           response: { 200: ok(whoami), ...errorResponses },
         },
       },

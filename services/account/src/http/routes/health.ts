@@ -56,7 +56,11 @@ export function healthRoutes(context: ServiceContext, version: string, deps: Acc
       {
         schema: {
           tags: ['operations'],
+          operationId: 'livenessProbe',
+          security: [],
           summary: 'Liveness probe',
+          description:
+            'Lightweight liveness check. Returns 200 with a small JSON when the process is up. Does not touch DB / Redis / RabbitMQ — use `/health/detailed` for that. Suitable for k8s `livenessProbe`.',
           response: { 200: z.object({ status: z.literal('ok') }) },
         },
       },
@@ -73,7 +77,11 @@ export function healthRoutes(context: ServiceContext, version: string, deps: Acc
       {
         schema: {
           tags: ['operations'],
-          summary: 'Per-dependency health (503 when degraded)',
+          operationId: 'detailedHealth',
+          security: [],
+          summary: 'Detailed health',
+          description:
+            "Per-dependency health snapshot. Probes Postgres, Redis, and RabbitMQ and returns each dependency's state. A degraded dependency yields HTTP 503 so a load balancer can drop the pod from rotation. Heavier than `/health` — call from `readinessProbe`, not `livenessProbe`.",
           response: { 200: detailed, 503: detailed },
         },
       },

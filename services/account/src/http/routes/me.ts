@@ -68,7 +68,10 @@ export function meRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['account'],
+          operationId: 'getMyProfile',
           summary: 'Get my profile',
+          description:
+            "Return the authenticated principal's profile (account details + email verification status). Works for both human and service principals.",
           response: { 200: ok(profile), ...errorResponses },
         },
       },
@@ -93,7 +96,10 @@ export function meRoutes(deps: AccountDeps) {
         bodyLimit: ACCOUNT_BODY_LIMITS.profile,
         schema: {
           tags: ['account'],
-          summary: 'Update my profile (omitted fields untouched)',
+          operationId: 'updateMyProfile',
+          summary: 'Update my profile',
+          description:
+            "Patch the authenticated user's profile. Omitted fields are left untouched. `model_config` and `capabilities` apply to service accounts only.",
           body: z.object({
             display_name: z.string().trim().min(1, { error: 'must not be empty' }).max(200).optional(),
             bio: z.string().max(5000).optional(),
@@ -134,7 +140,10 @@ export function meRoutes(deps: AccountDeps) {
         config: { rateLimit: 'login' },
         schema: {
           tags: ['account'],
-          summary: 'Change password (revokes every other session)',
+          operationId: 'changePassword',
+          summary: 'Change password',
+          description:
+            "Change the authenticated user's password. Verifies the current password, then revokes every active session **except** the one making this request (so the user isn't logged out of the tab they're sitting in). Service accounts cannot call this — they have no password. **Rate limit:** 5 / minute / IP.",
           body: z.object({
             current_password: z.string({ error: 'is required' }).min(1, { error: 'is required' }).max(1024),
             new_password: z.string({ error: 'is required' }).min(1, { error: 'is required' }).max(1024),
@@ -155,7 +164,11 @@ export function meRoutes(deps: AccountDeps) {
         {
           schema: {
             tags: ['account'],
+            operationId: legacy ? 'listMySessionsLegacy' : 'listMySessions',
             summary: legacy ? 'List my sessions (legacy path)' : 'List my sessions',
+            description:
+              'List every active session for the authenticated user. The session backing the current request is flagged with `is_current: true`. Also available at `/api/v1/sessions` (legacy path).',
+            deprecated: legacy,
             querystring: z.object(pageQuery),
             response: { 200: ok(sessionsList), ...errorResponses },
           },
@@ -194,7 +207,11 @@ export function meRoutes(deps: AccountDeps) {
         {
           schema: {
             tags: ['account'],
+            operationId: legacy ? 'revokeASessionLegacy' : 'revokeASession',
             summary: legacy ? 'Revoke a session (legacy path)' : 'Revoke a session',
+            description:
+              'Revoke a specific session by id. The user can revoke any of their own sessions, including the current one (which terminates the calling session). Also available at `/api/v1/sessions/{session_id}`.',
+            deprecated: legacy,
             params: z.object({ session_id: z.uuid({ error: 'must be a UUID' }) }),
             response: { 200: okNull, ...errorResponses },
           },
@@ -216,7 +233,10 @@ export function meRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['account'],
-          summary: 'My activity feed (actor forced to the caller)',
+          operationId: 'myActivityFeed',
+          summary: 'My activity feed',
+          description:
+            "Audit-log entries where the authenticated user is the actor. Paged. The `actor_id` filter is forced server-side to the calling user, so callers cannot pivot to another user's feed. **Action vocabulary** (dot-notation, used in `action` filter and `action` field of returned items): - `account.profile_updated`, `account.accessed` - `auth.login`, `auth.login_failed`, `auth.logout`, `auth.token_refreshed`, `auth.password_changed`, `auth.password_reset` - `member.invited`, `member.removed` - `invitation.cancelled` - `service_account.archived`, `service_account.paused`, `service_account.resumed` - `api_key.created`, `api_key.revoked` New actions may be added without a docs revision; consumers should tolerate unknown values (display as-is, don't reject).",
           querystring: z.object({ ...activityQuery, org_id: z.uuid({ error: 'must be a UUID' }).optional() }),
           response: { 200: ok(paginated(activityItem)), ...errorResponses },
         },

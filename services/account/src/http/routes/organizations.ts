@@ -1,3 +1,4 @@
+import { documentSecurity } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,6 +8,7 @@ import { switchOrganization } from '../../identity/auth-service.js';
 import * as orgs from '../../organizations/organization-service.js';
 import { setSessionCookies } from '../cookies.js';
 import { protect } from '../hooks.js';
+import { ACCOUNT_SECURITY } from '../openapi.js';
 import { principalOf, requireHuman, requireOrgPermission, requirePermission } from '../principal.js';
 import {
   errorResponses,
@@ -72,12 +74,16 @@ const permissions = z.array(permissionString).max(200, { error: 'must list at mo
 
 export function publicOrganizationRoutes(deps: AccountDeps) {
   return async (app: FastifyInstance) => {
+    app.addHook('onRoute', documentSecurity(ACCOUNT_SECURITY.public));
     app.withTypeProvider<ZodTypeProvider>().get(
       '/api/v1/organizations/:org_id/check',
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Check organization (public, minimal data)',
+          operationId: 'checkOrganizationPublic',
+          summary: 'Check organization (public)',
+          description:
+            'Lightweight existence + display info for an organization. Used by frontends to validate org-scoped invitation links before login. Returns minimal data — no member or role info is leaked.',
           params: orgId,
           response: {
             200: ok(z.object({ org_id: z.string(), name: z.string(), created_at: z.number().int() })),
@@ -103,7 +109,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
+          operationId: 'listMyOrganizations',
           summary: 'List my organizations',
+          description:
+            "List organizations the authenticated principal is a member of. Each entry includes the principal's role in that org.",
           querystring: z.object(pageQuery),
           response: { 200: ok(paginated(organization)), ...errorResponses },
         },
@@ -122,7 +131,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Create organization (caller becomes owner)',
+          operationId: 'createOrganization',
+          summary: 'Create organization',
+          description:
+            'Create a new organization with the caller as owner. Slug is auto-derived from the name when omitted; if the slug collides a 4xx is returned and the caller should retry with an explicit slug.',
           body: z.object({
             name: orgName,
             slug: slug.optional(),
@@ -147,7 +159,9 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Get organization (members only)',
+          operationId: 'getOrganization',
+          summary: 'Get organization',
+          description: 'Fetch a single organization by id. Caller must be a member.',
           params: orgId,
           response: { 200: ok(organization), ...errorResponses },
         },
@@ -163,7 +177,9 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
+          operationId: 'updateOrganization',
           summary: 'Update organization',
+          description: "Update the organization's name or slug.",
           params: orgId,
           body: z.object({
             name: orgName.optional(),
@@ -194,7 +210,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Soft-delete organization (owner only, `*`)',
+          operationId: 'deleteOrganization',
+          summary: 'Delete organization',
+          description:
+            "Soft-delete (archive) an organization. Owner-only — protected by the owner role's `*` wildcard rather than a per-action permission. Members lose access on next token rotation; all sessions remain intact for other orgs the user belongs to.",
           params: orgId,
           response: { 200: okNull, ...errorResponses },
         },
@@ -212,7 +231,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Switch active organization (same session, new pair)',
+          operationId: 'switchActiveOrganization',
+          summary: 'Switch active organization',
+          description:
+            'Issue a new token pair bound to a different organization. The existing session id is reused, so refresh continuity is preserved. The caller must already be a member of the target org.',
           params: orgId,
           response: { 200: ok(sessionGrant), ...errorResponses },
         },
@@ -234,7 +256,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Leave organization (owners cannot)',
+          operationId: 'leaveOrganization',
+          summary: 'Leave organization',
+          description:
+            "Remove the caller's own membership. Owners cannot leave — transfer ownership first or delete the organization.",
           params: orgId,
           response: { 200: okNull, ...errorResponses },
         },
@@ -250,7 +275,9 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'List members',
+          operationId: 'listOrganizationMembers',
+          summary: 'List organization members',
+          description: 'Paged member list with role + permissions.',
           params: orgId,
           querystring: z.object(pageQuery),
           response: { 200: ok(paginated(member)), ...errorResponses },
@@ -274,7 +301,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Invite member (email.requested)',
+          operationId: 'inviteMember',
+          summary: 'Invite member',
+          description:
+            "Send an invitation to an email address. If a role is omitted the org's default-member role is assigned on accept. The recipient gets an email via the `email.requested` event.",
           params: orgId,
           body: z.object({
             email: z
@@ -309,7 +339,9 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Remove member (not the owner)',
+          operationId: 'removeMember',
+          summary: 'Remove member',
+          description: 'Remove a member from the org. Cannot remove the owner.',
           params: orgMember,
           response: { 200: okNull, ...errorResponses },
         },
@@ -333,7 +365,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
+          operationId: 'updateMemberRole',
           summary: 'Update member role',
+          description:
+            'Reassign a member to a different role. New role takes effect on their next token rotation.',
           params: orgMember,
           body: z.object({ role_id: z.uuid({ error: 'must be a UUID' }) }),
           response: { 200: okNull, ...errorResponses },
@@ -360,7 +395,9 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'List roles (system + custom)',
+          operationId: 'listRoles',
+          summary: 'List roles',
+          description: 'List roles defined in the org (system + custom).',
           params: orgId,
           querystring: z.object(pageQuery),
           response: { 200: ok(paginated(role)), ...errorResponses },
@@ -384,7 +421,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Create custom role',
+          operationId: 'createRole',
+          summary: 'Create role',
+          description:
+            'Create a custom role. Permissions are free-form strings (the permission service interprets them); see the Permissions section for the canonical names used by account-service itself.',
           params: orgId,
           body: z.object({
             name: roleName,
@@ -413,7 +453,9 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
+          operationId: 'getRole',
           summary: 'Get role',
+          description: 'Fetch a single role.',
           params: orgRole,
           response: { 200: ok(role), ...errorResponses },
         },
@@ -434,7 +476,9 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Update role (system roles are read-only)',
+          operationId: 'updateRole',
+          summary: 'Update role',
+          description: 'Patch a role. System roles (e.g. `owner`) are read-only.',
           params: orgRole,
           body: z.object({
             name: roleName.optional(),
@@ -460,7 +504,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Delete custom role (fails while assigned)',
+          operationId: 'deleteRole',
+          summary: 'Delete role',
+          description:
+            'Delete a custom role. Fails if any member is currently assigned to it — reassign them first. System roles cannot be deleted.',
           params: orgRole,
           response: { 200: okNull, ...errorResponses },
         },
@@ -479,7 +526,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Organization activity feed (audit_logs:read)',
+          operationId: 'organizationActivityFeed',
+          summary: 'Organization activity feed',
+          description:
+            'Org-wide audit feed. Same shape as `/me/activities` but scoped to all actors within the organization. Requires `audit_logs:read` permission in the org.',
           params: orgId,
           querystring: z.object(activityQuery),
           response: { 200: ok(paginated(activityItem)), ...errorResponses },
@@ -506,7 +556,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'List pending invitations (extension; members:invite)',
+          operationId: 'listInvitations',
+          summary: 'List pending invitations',
+          description: 'Requires `members:invite` in the organization.',
+          'x-extension': true,
           params: orgId,
           querystring: z.object(pageQuery),
           response: {
@@ -541,7 +594,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Cancel a pending invitation (extension; invitations:cancel)',
+          operationId: 'cancelInvitation',
+          summary: 'Cancel a pending invitation',
+          description: 'Requires `invitations:cancel` in the organization.',
+          'x-extension': true,
           params: orgId.extend({ invitation_id: z.uuid({ error: 'must be a UUID' }) }),
           response: { 200: okNull, ...errorResponses },
         },
@@ -565,7 +621,10 @@ export function organizationRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Accept an invitation (extension: the seed implies it, the link lives on the frontend)',
+          operationId: 'acceptInvitation',
+          summary: 'Accept an invitation',
+          description: 'The seed implies it; the link a member follows lives on the frontend.',
+          'x-extension': true,
           body: z.object({ token: z.string({ error: 'is required' }).min(1).max(512) }),
           response: {
             200: ok(z.object({ organization_id: z.string(), role_id: z.string() })),

@@ -61,7 +61,10 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['service-accounts'],
-          summary: 'List service accounts of an organization',
+          operationId: 'listServiceAccounts',
+          summary: 'List service accounts',
+          description:
+            'List service accounts in an organization. The org is supplied as a query parameter (not a path segment) because callers commonly enumerate across orgs they manage.',
           querystring: z.object({
             organization_id: uuid,
             status: z
@@ -89,7 +92,10 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['service-accounts'],
+          operationId: 'createServiceAccount',
           summary: 'Create service account',
+          description:
+            'Create a new service account scoped to an organization. The returned account has no API key yet — call `POST /service-accounts/{account_id}/api-keys` afterwards.',
           body: z.object({
             organization_id: uuid,
             display_name: displayName,
@@ -117,7 +123,9 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['service-accounts'],
+          operationId: 'getServiceAccount',
           summary: 'Get service account',
+          description: 'Fetch one service account by id.',
           params: accountParams,
           response: { 200: ok(serviceAccount), ...errorResponses },
         },
@@ -133,7 +141,10 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['service-accounts'],
+          operationId: 'updateServiceAccount',
           summary: 'Update service account',
+          description:
+            'Patch metadata, capabilities, or rate limit. Permission changes take effect on the next `/auth/token-exchange` call (or immediately for raw `X-API-Key` flows).',
           params: accountParams,
           body: z.object({
             organization_id: uuid,
@@ -158,22 +169,40 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       }),
     );
 
-    for (const [method, path, action, summary] of [
+    for (const [method, path, action, operationId, summary, description] of [
       [
         'DELETE',
         '/api/v1/service-accounts/:account_id',
         'archive',
-        'Archive service account (revokes its keys)',
+        'archiveServiceAccount',
+        'Archive service account',
+        'Soft-delete (archive) a service account. All of its API keys are revoked. Existing service JWTs continue to validate until their natural exp (max 1 hour).',
       ],
-      ['POST', '/api/v1/service-accounts/:account_id/pause', 'pause', 'Pause service account'],
-      ['POST', '/api/v1/service-accounts/:account_id/resume', 'resume', 'Resume service account'],
+      [
+        'POST',
+        '/api/v1/service-accounts/:account_id/pause',
+        'pause',
+        'pauseServiceAccount',
+        'Pause service account',
+        'Temporarily disable a service account. API keys stop authenticating until resumed; metadata and capabilities are preserved.',
+      ],
+      [
+        'POST',
+        '/api/v1/service-accounts/:account_id/resume',
+        'resume',
+        'resumeServiceAccount',
+        'Resume service account',
+        'Re-enable a paused service account.',
+      ],
     ] as const) {
       routes.route({
         method,
         url: path,
         schema: {
           tags: ['service-accounts'],
+          operationId,
           summary,
+          description,
           params: accountParams,
           response: { 200: okNull, ...errorResponses },
         },
@@ -196,7 +225,10 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['api-keys'],
-          summary: 'List API keys (metadata only)',
+          operationId: 'listApiKeysForServiceAccount',
+          summary: 'List API keys for service account',
+          description:
+            'List metadata for every key on a service account. The plaintext is never returned here — only `key_prefix` for identification.',
           params: accountParams,
           querystring: z.object(pageQuery),
           response: { 200: ok(paginated(apiKey)), ...errorResponses },
@@ -220,7 +252,10 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['api-keys'],
-          summary: 'Create API key (plaintext shown once)',
+          operationId: 'createApiKey',
+          summary: 'Create API key',
+          description:
+            'Mint a new API key. **The `key` field in the response is the only time the plaintext is ever exposed** — store it client-side immediately. Subsequent calls see only the hash and `key_prefix`.',
           params: accountParams,
           body: z.object({
             name: z.string().trim().max(200).optional(),
@@ -266,7 +301,10 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['api-keys'],
-          summary: 'Revoke API key (kept for audit)',
+          operationId: 'revokeApiKey',
+          summary: 'Revoke API key',
+          description:
+            'Mark a key as revoked. The key continues to exist for audit purposes but stops authenticating immediately.',
           params: keyParams,
           body: z.object({ reason: z.string().max(500).optional() }).nullish(),
           response: { 200: okNull, ...errorResponses },
@@ -289,7 +327,9 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       {
         schema: {
           tags: ['api-keys'],
-          summary: 'Delete API key (hard delete)',
+          operationId: 'deleteApiKey',
+          summary: 'Delete API key',
+          description: 'Permanently remove a key (hard delete). Prefer revoke for auditable history.',
           params: keyParams,
           response: { 200: okNull, ...errorResponses },
         },

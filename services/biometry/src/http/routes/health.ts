@@ -21,6 +21,7 @@ export function healthRoutes(deps: BiometryDeps) {
           summary: 'Health',
           description: 'Health check endpoint: database, live workers (from heartbeats) and queue depth.',
           operationId: 'health_health_get',
+          security: [],
           response: { 200: healthResponse, 503: healthResponse },
         },
       },

@@ -27,6 +27,7 @@ export function metaRoutes(deps: BiometryDeps) {
           summary: 'API home',
           description: 'Biometry service homepage.',
           operationId: 'home__get',
+          security: [],
           response: { 200: z.string() },
         },
       },
@@ -39,6 +40,7 @@ export function metaRoutes(deps: BiometryDeps) {
           summary: 'Version',
           description: 'Service version endpoint.',
           operationId: 'version_version_get',
+          security: [],
           response: {
             200: z.object({
               service: z.literal('biometry'),

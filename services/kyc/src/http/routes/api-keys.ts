@@ -28,6 +28,7 @@ export function apiKeyRoutes(kyc: Kyc) {
         schema: {
           tags: ['Dashboard'],
           operationId: 'listOrganizationApiKeys',
+          summary: 'List API keys for an organization',
           params: orgParams,
           response: {
             200: z.object({ ok: z.literal(true), keys: z.array(apiKeySummary) }),
@@ -46,6 +47,7 @@ export function apiKeyRoutes(kyc: Kyc) {
         schema: {
           tags: ['Dashboard'],
           operationId: 'mintOrganizationApiKeyPair',
+          summary: 'Mint a new publishable + secret key pair',
           params: orgParams,
           body: mintBody,
           response: {
@@ -77,6 +79,7 @@ export function apiKeyRoutes(kyc: Kyc) {
         schema: {
           tags: ['Dashboard'],
           operationId: 'revokeOrganizationApiKey',
+          summary: 'Revoke an API key',
           params: keyParams,
           response: {
             200: z.object({ ok: z.literal(true), key: apiKeySummary }),

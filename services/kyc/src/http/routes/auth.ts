@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Kyc } from '../../kyc.js';
 import { SESSION_COOKIE, sessionToken } from '../auth-hooks.js';
 import { errorResponses, userPublic } from '../schemas.js';
+import { KYC_SECURITY } from '../openapi.js';
 
 export const signupBody = z.object({
   fullName: z.string().trim().min(1).max(120),
@@ -29,6 +30,8 @@ export function authRoutes(kyc: Kyc) {
         schema: {
           tags: ['Auth'],
           operationId: 'signup',
+          summary: 'Register account',
+          security: KYC_SECURITY.public,
           body: signupBody,
           response: {
             201: z.object({ ok: z.literal(true), user: userPublic }),
@@ -48,6 +51,8 @@ export function authRoutes(kyc: Kyc) {
         schema: {
           tags: ['Auth'],
           operationId: 'login',
+          summary: 'Sign in',
+          security: KYC_SECURITY.public,
           description: 'Validates credentials and sets the httpOnly session cookie `kyc_session`.',
           body: loginBody,
           response: {
@@ -76,6 +81,8 @@ export function authRoutes(kyc: Kyc) {
         schema: {
           tags: ['Auth'],
           operationId: 'logout',
+          summary: 'Sign out',
+          security: KYC_SECURITY.operatorOptional,
           response: { 200: z.object({ ok: z.literal(true) }) },
         },
       },

@@ -50,6 +50,7 @@ export function dashboardRoutes(kyc: Kyc) {
         schema: {
           tags: ['Dashboard'],
           operationId: 'listDashboardVerifications',
+          summary: 'List verification sessions (dashboard)',
           response: {
             200: z.object({
               ok: z.literal(true),
@@ -72,6 +73,7 @@ export function dashboardRoutes(kyc: Kyc) {
         schema: {
           tags: ['Dashboard'],
           operationId: 'getDashboardVerificationDetail',
+          summary: 'Verification session detail (dashboard)',
           params: sessionParams,
           response: { 200: dashboardDetailOk, ...errorResponses(401, 404, 503) },
         },
@@ -91,6 +93,7 @@ export function dashboardRoutes(kyc: Kyc) {
         schema: {
           tags: ['Dashboard'],
           operationId: 'submitDashboardVerificationReview',
+          summary: 'Manual approve or reject',
           params: sessionParams,
           body: reviewBody,
           response: {
@@ -114,6 +117,7 @@ export function dashboardRoutes(kyc: Kyc) {
         schema: {
           tags: ['Dashboard'],
           operationId: 'reanalyzeDashboardVerificationAsset',
+          summary: 'Re-run document analysis for one asset',
           params: assetParams,
           response: {
             200: z.object({ ok: z.literal(true), assetId: z.uuid() }),
@@ -137,6 +141,7 @@ export function dashboardRoutes(kyc: Kyc) {
         schema: {
           tags: ['Dashboard'],
           operationId: 'notifyRetrainingBatch',
+          summary: 'Record false-positive batch for external ML pipeline (stub)',
           body: retrainingBody,
           response: {
             200: z.object({ ok: z.literal(true), recorded: z.boolean(), sessionCount: z.number().int() }),

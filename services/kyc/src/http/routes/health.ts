@@ -2,6 +2,7 @@ import { probeDatabase, type ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { errorResponses } from '../schemas.js';
 
 const healthCheck = z.object({
   status: z.enum(['healthy', 'unhealthy', 'skipped']),
@@ -34,7 +35,8 @@ export function healthRoutes(context: ServiceContext, version: string) {
           tags: ['System'],
           operationId: 'health',
           summary: 'Health check',
-          response: { 200: healthResponse, 503: healthResponse },
+          security: [],
+          response: { 200: healthResponse, 503: healthResponse, ...errorResponses(500) },
         },
       },
       async (_request, reply) => {

@@ -11,6 +11,7 @@ import { verificationToken, verificationTokenFirst } from '../auth-hooks.js';
 import { KYC_BODY_LIMITS, MAX_TEXTURE_PATCH_CHARS } from '../body-limits.js';
 import { errorResponses, uploadHeaders } from '../schemas.js';
 import { sessionIdOf } from './verification.js';
+import { KYC_SECURITY } from '../openapi.js';
 
 const params = z.object({ sessionId: z.string() });
 const MAX_VIDEO_BYTES = 25 * 1024 * 1024;
@@ -56,6 +57,8 @@ export function livenessRoutes(kyc: Kyc) {
         schema: {
           tags: ['Verification'],
           operationId: 'initVerificationLiveness',
+          summary: 'Mint liveness request id (anti-replay)',
+          security: KYC_SECURITY.verificationToken,
           params,
           querystring: z.object({ token: z.string().optional() }),
           response: {
@@ -80,6 +83,8 @@ export function livenessRoutes(kyc: Kyc) {
         schema: {
           tags: ['Verification'],
           operationId: 'presignVerificationLivenessVideo',
+          summary: 'Presign PUT for optional liveness screen recording',
+          security: KYC_SECURITY.verificationTokenInBody,
           params,
           body: presignVideoBody,
           response: {
@@ -107,6 +112,8 @@ export function livenessRoutes(kyc: Kyc) {
         schema: {
           tags: ['Verification'],
           operationId: 'completeVerificationLiveness',
+          summary: 'Submit probe payload and finalize liveness',
+          security: KYC_SECURITY.verificationTokenInBody,
           params,
           body: livenessCompleteBody,
           response: {

@@ -44,6 +44,7 @@ export function organizationRoutes(kyc: Kyc) {
         schema: {
           tags: ['Organizations'],
           operationId: 'listOrganizations',
+          summary: 'List organizations for current user',
           response: {
             200: z.object({
               ok: z.literal(true),
@@ -79,6 +80,7 @@ export function organizationRoutes(kyc: Kyc) {
         schema: {
           tags: ['Organizations'],
           operationId: 'createOrganization',
+          summary: 'Create organization',
           body: createOrganizationBody,
           response: {
             201: z.object({ ok: z.literal(true), organization: organizationPublic }),

@@ -15,6 +15,7 @@ import {
   uploadContentType,
   uploadHeaders,
 } from '../schemas.js';
+import { KYC_SECURITY } from '../openapi.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -70,6 +71,8 @@ export function verificationRoutes(kyc: Kyc) {
         schema: {
           tags: ['Verification'],
           operationId: 'createVerificationSession',
+          summary: 'Create verification session',
+          security: KYC_SECURITY.secretKey,
           description: 'Server-to-server. Authenticate with `Authorization: Bearer sk_<env>_<random>`.',
           body: createSessionBody,
           response: {
@@ -98,6 +101,8 @@ export function verificationRoutes(kyc: Kyc) {
         schema: {
           tags: ['Verification'],
           operationId: 'getVerificationSession',
+          summary: 'Get verification session',
+          security: KYC_SECURITY.verificationToken,
           params,
           querystring: tokenQuery,
           response: { 200: getSessionOk, ...errorResponses(401, 404, 410, 503) },
@@ -126,6 +131,8 @@ export function verificationRoutes(kyc: Kyc) {
         schema: {
           tags: ['Verification'],
           operationId: 'patchVerificationSession',
+          summary: 'Set document type',
+          security: KYC_SECURITY.verificationTokenInBody,
           params,
           body: patchBody,
           response: { 200: getSessionOk, ...errorResponses(400, 401, 404, 410, 503) },
@@ -149,6 +156,8 @@ export function verificationRoutes(kyc: Kyc) {
         schema: {
           tags: ['Verification'],
           operationId: 'presignVerificationUpload',
+          summary: 'Presign document upload (PUT to MinIO/S3)',
+          security: KYC_SECURITY.verificationTokenInBody,
           params,
           body: presignBody,
           response: {
@@ -177,6 +186,8 @@ export function verificationRoutes(kyc: Kyc) {
         schema: {
           tags: ['Verification'],
           operationId: 'completeVerificationUpload',
+          summary: 'Confirm upload and run analysis',
+          security: KYC_SECURITY.verificationTokenInBody,
           params,
           body: completeBody,
           response: {

@@ -9,6 +9,7 @@ import { hasControlCharacters } from '../../media/mime-policy.js';
 import { principalOf } from '../auth.js';
 import {
   booleanQuery,
+  errorResponses,
   folderJson,
   folderSchema,
   idParams,
@@ -40,13 +41,16 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
     {
       schema: {
         tags: ['folders'],
+        operationId: 'createFolder',
         summary: 'Create Folder',
+        description:
+          'Creates a folder owned by the caller. If `parent_id` is provided, the folder is nested under that parent and inherits a `depth` of `parent.depth + 1`. The DB enforces sibling-name uniqueness — duplicates return HTTP 409.',
         body: z.object({
           name: folderName,
           parent_id: uuidSchema.nullish(),
           visibility: visibilitySchema.default('private'),
         }),
-        response: { 201: folderSchema },
+        response: { ...errorResponses(400, 401, 403, 404, 409), 201: folderSchema },
       },
       onRequest: deps.auth.require('folder:create'),
     },
@@ -66,14 +70,20 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
     {
       schema: {
         tags: ['folders'],
+        operationId: 'listFolders',
         summary: 'List Folders',
+        description:
+          "Lists folders owned by the caller. Default scope is the current parent's children (or roots when `parent_id` is omitted). Set `recursive=true` to flatten the entire subtree.",
         querystring: z.object({
           parent_id: uuidSchema.optional(),
           recursive: booleanQuery,
           sort: z.enum(['name', 'created_at', 'updated_at']).default('name'),
           order: z.enum(['asc', 'desc']).default('asc'),
         }),
-        response: { 200: z.object({ items: z.array(folderSchema), total: z.number().int() }) },
+        response: {
+          ...errorResponses(400, 401, 403, 404),
+          200: z.object({ items: z.array(folderSchema), total: z.number().int() }),
+        },
       },
       onRequest: deps.auth.require('folder:list'),
     },
@@ -98,6 +108,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
     {
       schema: {
         tags: ['folders'],
+        operationId: 'renameFolder',
         summary: 'Rename Folder',
         description:
           'Renames a folder (`name`); `parent_id` (a folder id, or null for the top level) also moves it. Root folders cannot be renamed.',
@@ -108,7 +119,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
             (body) => body.name !== undefined || body.parent_id !== undefined,
             'name or parent_id is required',
           ),
-        response: { 200: folderSchema },
+        response: { ...errorResponses(400, 401, 403, 404, 409), 200: folderSchema },
       },
       onRequest: deps.auth.require('folder:update'),
     },
@@ -132,10 +143,14 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
     {
       schema: {
         tags: ['folders'],
+        operationId: 'listFolderContents',
         summary: 'List Folder Contents',
+        description:
+          'Returns the immediate children: subfolders and media files in a single paginated response. Useful for a Drive-style file browser UI.',
         params: idParams,
         querystring: paginationQuery,
         response: {
+          ...errorResponses(400, 401, 403, 404),
           200: z.object({
             folder: folderSchema,
             items: z.array(contentItem),
@@ -169,10 +184,14 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
     {
       schema: {
         tags: ['folders'],
+        operationId: 'deleteFolder',
         summary: 'Delete Folder',
+        description:
+          'Deletes the folder. The non-force path requires the folder to be empty (no media, no subfolders) and returns HTTP 412 if it is not. With `force=true` the entire subtree is purged: for every media in the subtree, all derived variant blobs (medium /high/low) are removed first, then the original blob, then the media row; finally the folder rows cascade. Variant cleanup failures are logged but never abort the purge — same reasoning as the single-media delete endpoint.',
         params: idParams,
         querystring: z.object({ force: booleanQuery }),
         response: {
+          ...errorResponses(400, 401, 403, 404, 412),
           200: z.object({
             deleted: z.literal(true),
             folder_id: z.string(),

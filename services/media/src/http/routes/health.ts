@@ -9,7 +9,10 @@ export async function healthRoutes(app: FastifyInstance) {
     {
       schema: {
         tags: ['health'],
+        operationId: 'healthCheck',
         summary: 'Health Check',
+        description:
+          'Returns a static JSON payload indicating the service process is up. Does not check downstream dependencies (DB, storage).',
         response: { 200: z.object({ status: z.literal('healthy'), service: z.literal('media-service') }) },
       },
     },

@@ -1,3 +1,4 @@
+import { binaryBody } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,6 +9,7 @@ import { hasControlCharacters } from '../../media/mime-policy.js';
 import { parseVariant, VARIANT_VALUES } from '../../media/variants.js';
 import { optionalPrincipalOf, principalOf } from '../auth.js';
 import {
+  errorResponses,
   fileTypeSchema,
   freeText,
   idParams,
@@ -38,9 +40,13 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
     {
       schema: {
         tags: ['media'],
+        operationId: 'listMedia',
         summary: 'List Media',
+        description:
+          'Paginated listing. Supports filtering by folder, visibility, file type, and a search term applied to `original_name`. The search input is parameterised at the SQL layer.',
         querystring: listQuery,
         response: {
+          ...errorResponses(400, 401, 403),
           200: z.object({
             items: z.array(mediaSchema),
             ...pageMeta,
@@ -78,6 +84,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
     {
       schema: {
         tags: ['media'],
+        operationId: 'downloadMedia',
         summary: 'Download Media',
         description:
           'Streams the bytes. `public` media need no token. `?variant=` picks an image tier; `Range` is honoured for video.',
@@ -88,6 +95,17 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
             .optional()
             .describe(`${VARIANT_VALUES.join(' | ')}; aliases orig/raw, hi, med, lo`),
         }),
+        response: {
+          200: {
+            description: "The file bytes (`Content-Type` is the file's own)",
+            content: { '*/*': { schema: binaryBody } },
+          },
+          206: {
+            description: 'The requested byte range (video)',
+            content: { '*/*': { schema: binaryBody } },
+          },
+          ...errorResponses(400, 401, 403, 404, 416),
+        },
       },
       onRequest: deps.auth.optional('media:download'),
     },
@@ -129,9 +147,12 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
     {
       schema: {
         tags: ['media'],
+        operationId: 'getMediaInfo',
         summary: 'Get Media Info',
+        description:
+          'Returns the metadata only (no bytes). Useful for clients that want size/MIME/checksum without paying for the download.',
         params: idParams,
-        response: { 200: mediaSchema },
+        response: { ...errorResponses(400, 401, 403, 404), 200: mediaSchema },
       },
       onRequest: deps.auth.optional('media:download'),
     },
@@ -148,7 +169,10 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
     {
       schema: {
         tags: ['media'],
+        operationId: 'renameMedia',
         summary: 'Rename Media',
+        description:
+          'Updates the user-facing `original_name`. The on-disk filename is unchanged; only the display name is rewritten.',
         params: idParams,
         body: z.object({
           original_name: z
@@ -161,7 +185,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
               'must not contain "/", "\\" or control characters',
             ),
         }),
-        response: { 200: mediaSchema },
+        response: { ...errorResponses(400, 401, 403, 404), 200: mediaSchema },
       },
       onRequest: deps.auth.require('media:update'),
     },
@@ -181,10 +205,13 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
     {
       schema: {
         tags: ['media'],
+        operationId: 'updateMediaVisibility',
         summary: 'Update Media Visibility',
+        description:
+          "Switches the media row's visibility level. Does not propagate to shared links; existing tokens keep working until they expire or are deleted.",
         params: idParams,
         body: z.object({ visibility: visibilitySchema }),
-        response: { 200: mediaSchema },
+        response: { ...errorResponses(400, 401, 403, 404), 200: mediaSchema },
       },
       onRequest: deps.auth.require('media:update'),
     },
@@ -204,9 +231,13 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
     {
       schema: {
         tags: ['media'],
+        operationId: 'deleteMedia',
         summary: 'Delete Media',
+        description:
+          "Removes every blob (original + each derived variant) from storage, then deletes the `media` row. The matching `media_variants` rows go away via FK cascade. A `StorageError::NotFound` is tolerated per file so retries on a partially-failed delete are idempotent. A failure cleaning a single variant blob is logged but does not abort the delete — the user's media still goes away; worst case is one orphan blob on disk. Operators can sweep orphans by walking the storage directory and reconciling against `media_variants.storage_path`.",
         params: idParams,
         response: {
+          ...errorResponses(400, 401, 403, 404),
           200: z.object({
             deleted: z.literal(true),
             media_id: z.string(),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { MediaDeps } from '../../composition.js';
 import { mediaErrors } from '../../errors.js';
 import { principalOf } from '../auth.js';
-import { idParams, iso, mediaJson, mediaSchema } from '../schemas.js';
+import { errorResponses, idParams, iso, mediaJson, mediaSchema } from '../schemas.js';
 
 const DEFAULT_RECENT = 20;
 const MAX_RECENT = 100;
@@ -17,7 +17,10 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
     {
       schema: {
         tags: ['recent'],
+        operationId: 'listRecentFiles',
         summary: 'List Recent Files',
+        description:
+          "Returns the caller's most recently accessed media, newest-first. Capped at the value the client requests (default applied server-side).",
         querystring: z.object({
           limit: z.coerce
             .number()
@@ -27,6 +30,7 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
             .transform((value) => Math.min(value, MAX_RECENT)),
         }),
         response: {
+          ...errorResponses(400, 401, 403),
           200: z.object({
             items: z.array(mediaSchema.extend({ accessed_at: z.string(), access_type: z.string() })),
             limit: z.number().int(),
@@ -53,7 +57,10 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
     {
       schema: {
         tags: ['recent'],
+        operationId: 'trackAccess',
         summary: 'Track Access',
+        description:
+          "Records an access event for the given media. Idempotent at the row level — repeated tracks update the existing row's timestamp instead of inserting duplicates.",
         params: idParams,
         body: z
           .object({
@@ -67,6 +74,7 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
           })
           .nullish(),
         response: {
+          ...errorResponses(400, 401, 403, 404),
           200: z.object({ media_id: z.string(), access_type: z.string(), accessed_at: z.string() }),
         },
       },
@@ -90,8 +98,14 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
     {
       schema: {
         tags: ['recent'],
+        operationId: 'clearHistory',
         summary: 'Clear History',
-        response: { 200: z.object({ cleared: z.literal(true), deleted: z.number().int() }) },
+        description:
+          "Wipes the caller's entire recent-files history. The underlying media files are untouched.",
+        response: {
+          ...errorResponses(401, 403),
+          200: z.object({ cleared: z.literal(true), deleted: z.number().int() }),
+        },
       },
       onRequest: deps.auth.require('media:list'),
     },

@@ -1,9 +1,11 @@
+import { binaryBody } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { MediaDeps } from '../../composition.js';
 import { optionalPrincipalOf, principalOf } from '../auth.js';
 import {
+  errorResponses,
   idParams,
   linkVisibilitySchema,
   pageMeta,
@@ -24,7 +26,10 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
     {
       schema: {
         tags: ['shared-links'],
+        operationId: 'createSharedLink',
         summary: 'Create Shared Link',
+        description:
+          "Mints a shared-link token for the given media. The caller must own the media or have download access through it. Visibility defaults to `restricted` (creator-only) — set `public` for anonymous access or `organization` to gate by the caller's org.",
         params: idParams,
         body: z
           .object({
@@ -35,6 +40,7 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
           })
           .nullish(),
         response: {
+          ...errorResponses(400, 401, 403, 404),
           201: sharedLinkSchema.extend({ token: z.string(), share_url: z.string() }),
         },
       },
@@ -61,12 +67,20 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
     {
       schema: {
         tags: ['shared-links'],
+        operationId: 'accessSharedLink',
         summary: 'Access Shared Link',
         description:
           'Public. The password may be sent as `?password=` (as documented) or, to keep it out of URLs and logs, as the `X-Share-Password` header.',
         params: z.object({ token: z.string().min(1).max(200) }),
         querystring: z.object({ password: z.string().max(200).optional() }),
         headers: z.object({ 'x-share-password': z.string().max(200).optional() }),
+        response: {
+          200: {
+            description: "The file bytes (`Content-Type` is the file's own)",
+            content: { '*/*': { schema: binaryBody } },
+          },
+          ...errorResponses(400, 401, 403, 404, 410, 429),
+        },
       },
       onRequest: deps.auth.optional(),
     },
@@ -99,9 +113,14 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
     {
       schema: {
         tags: ['shared-links'],
+        operationId: 'listMySharedLinks',
         summary: 'List My Shared Links',
+        description: 'Lists shared links the caller created. Paginated.',
         querystring: paginationQuery,
-        response: { 200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }) },
+        response: {
+          ...errorResponses(400, 401, 403),
+          200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }),
+        },
       },
       onRequest: deps.auth.require('media:download'),
     },
@@ -117,12 +136,17 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
     {
       schema: {
         tags: ['shared-links'],
-        summary: 'List every shared link to one of my media (extension)',
+        operationId: 'listSharedLinksOfMedia',
+        summary: 'List every shared link to one of my media',
         description:
           'Owner only: every link to the media, whoever created it (an organization member with read access may have). Tokens are never listed.',
+        'x-extension': true,
         params: idParams,
         querystring: paginationQuery,
-        response: { 200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }) },
+        response: {
+          ...errorResponses(400, 401, 403, 404),
+          200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }),
+        },
       },
       onRequest: deps.auth.require('media:download'),
     },
@@ -143,11 +167,15 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
     {
       schema: {
         tags: ['shared-links'],
+        operationId: 'deleteSharedLink',
         summary: 'Delete Shared Link',
         description:
-          "Revokes a link. Its creator may, and so may the owner of the media it points to (extension: an owner can end links organization members made to the owner's files).",
+          "Revokes a link: later `GET /share/:token` requests return 404; the media file is unaffected. Its creator may, and so may the owner of the media it points to (extension: an owner can end links organization members made to the owner's files).",
         params: idParams,
-        response: { 200: z.object({ deleted: z.literal(true), id: z.string() }) },
+        response: {
+          ...errorResponses(400, 401, 403, 404),
+          200: z.object({ deleted: z.literal(true), id: z.string() }),
+        },
       },
       onRequest: deps.auth.require('media:download'),
     },

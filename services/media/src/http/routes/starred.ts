@@ -5,6 +5,7 @@ import type { MediaDeps } from '../../composition.js';
 import { mediaErrors } from '../../errors.js';
 import { principalOf } from '../auth.js';
 import {
+  errorResponses,
   freeText,
   idParams,
   iso,
@@ -40,9 +41,13 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
     {
       schema: {
         tags: ['starred'],
+        operationId: 'listStarred',
         summary: 'List Starred',
+        description:
+          "Lists the caller's starred media in reverse-chronological order (most recently starred first). Each item includes the underlying media metadata plus `starred_at` and `notes`.",
         querystring: paginationQuery,
         response: {
+          ...errorResponses(400, 401, 403),
           200: z.object({
             items: z.array(mediaSchema.extend({ starred_at: z.string(), notes: z.string().nullable() })),
             ...pageMeta,
@@ -68,10 +73,13 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
     {
       schema: {
         tags: ['starred'],
+        operationId: 'starFile',
         summary: 'Star File',
+        description:
+          'Stars (or re-stars) a media file. Optional `notes` are stored alongside the star. Calling this on an already-starred file is a no-error update.',
         params: idParams,
         body: z.object({ notes: freeText(2000).nullish() }).nullish(),
-        response: { 200: starSchema },
+        response: { ...errorResponses(400, 401, 403, 404), 200: starSchema },
       },
       onRequest: deps.auth.require('media:list'),
     },
@@ -89,7 +97,14 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
   routes.delete(
     '/media/:id/star',
     {
-      schema: { tags: ['starred'], summary: 'Unstar File', params: idParams, response: { 200: starSchema } },
+      schema: {
+        tags: ['starred'],
+        operationId: 'unstarFile',
+        summary: 'Unstar File',
+        description: 'Removes the star. Idempotent — unstarring an already-unstarred file returns success.',
+        params: idParams,
+        response: { ...errorResponses(400, 401, 403), 200: starSchema },
+      },
       onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
@@ -104,9 +119,15 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
     {
       schema: {
         tags: ['starred'],
+        operationId: 'toggleStar',
         summary: 'Toggle Star',
+        description:
+          'Convenience endpoint that flips the star state. Useful for UIs that bind a single button to "star/unstar" without tracking current state client-side.',
         params: idParams,
-        response: { 200: z.object({ media_id: z.string(), is_starred: z.boolean() }) },
+        response: {
+          ...errorResponses(400, 401, 403, 404),
+          200: z.object({ media_id: z.string(), is_starred: z.boolean() }),
+        },
       },
       onRequest: deps.auth.require('media:list'),
     },
@@ -122,9 +143,13 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
     {
       schema: {
         tags: ['starred'],
+        operationId: 'checkStarStatusBulk',
         summary: 'Check Star Status (Bulk)',
+        description:
+          'Bulk lookup: given a list of media IDs, returns which ones the caller has starred. Lets a list view annotate every row in one round-trip.',
         body: z.object({ media_ids: z.array(uuidSchema).max(MAX_BULK_CHECK) }),
         response: {
+          ...errorResponses(400, 401, 403),
           200: z.object({ items: z.array(z.object({ media_id: z.string(), is_starred: z.boolean() })) }),
         },
       },

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { MediaDeps } from '../../composition.js';
 import { mediaErrors } from '../../errors.js';
 import { principalOf } from '../auth.js';
-import { mediaJson, mediaSchema, uuidSchema, visibilitySchema } from '../schemas.js';
+import { errorResponses, mediaJson, mediaSchema, uuidSchema, visibilitySchema } from '../schemas.js';
 
 export async function uploadRoutes(app: FastifyInstance, { deps }: { deps: MediaDeps }) {
   app.withTypeProvider<ZodTypeProvider>().post(
@@ -14,6 +14,7 @@ export async function uploadRoutes(app: FastifyInstance, { deps }: { deps: Media
     {
       schema: {
         tags: ['upload'],
+        operationId: 'uploadMedia',
         summary: 'Upload Media',
         description: 'Streams one multipart part named `file` into storage (see the service README).',
         consumes: ['multipart/form-data'],
@@ -21,7 +22,7 @@ export async function uploadRoutes(app: FastifyInstance, { deps }: { deps: Media
           folder_id: uuidSchema.optional(),
           visibility: visibilitySchema.default('organization'),
         }),
-        response: { 201: mediaSchema },
+        response: { ...errorResponses(400, 401, 403, 404, 413, 415), 201: mediaSchema },
       },
       onRequest: deps.auth.require('media:upload'),
     },

@@ -14,7 +14,9 @@ export function healthRoutes(runtime: NotificationRuntime) {
       {
         schema: {
           tags: ['http'],
+          operationId: 'healthCheck',
           summary: 'Health Check',
+          description: 'Returns 200 OK when the service is up and its dependencies are reachable.',
           response: { 200: healthResponse, 503: healthResponse },
         },
       },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
+import { errorResponses } from '../schemas.js';
 
 export const keyManifestSchema = z.object({
   kid: z.string(),
@@ -24,7 +25,7 @@ export function attestationKeyRoute(deps: VerifactDeps) {
           summary: 'Get the current signed attestation-key manifest',
           operationId: 'getAttestationKey',
           security: [],
-          response: { 200: keyManifestSchema },
+          response: { ...errorResponses(502, 503), 200: keyManifestSchema },
         },
       },
       async () => deps.attestationKeys.current(),

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
-import { claimDetailSchema } from '../schemas.js';
+import { claimDetailSchema, errorResponses } from '../schemas.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -30,7 +30,10 @@ export function createClaimRoute(deps: VerifactDeps) {
           summary: 'Create a claim',
           operationId: 'createClaim',
           body,
-          response: { 201: z.object({ claim: claimDetailSchema, _meta: metaSchema }) },
+          response: {
+            ...errorResponses(400, 401, 403, 429),
+            201: z.object({ claim: claimDetailSchema, _meta: metaSchema }),
+          },
         },
         config: {
           access: {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { VerifactDeps } from '../../composition.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
-import { claimDetailSchema, idParams } from '../schemas.js';
+import { claimDetailSchema, errorResponses, idParams } from '../schemas.js';
 
 export function getClaimRoute(deps: VerifactDeps) {
   return async (app: FastifyInstance) => {
@@ -14,7 +14,10 @@ export function getClaimRoute(deps: VerifactDeps) {
           summary: 'Get claim detail',
           operationId: 'getClaim',
           params: idParams,
-          response: { 200: claimDetailSchema.extend({ _meta: metaSchema }) },
+          response: {
+            ...errorResponses(401, 403, 404, 429),
+            200: claimDetailSchema.extend({ _meta: metaSchema }),
+          },
         },
         config: {
           access: {

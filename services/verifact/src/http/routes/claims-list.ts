@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
-import { claimSummarySchema } from '../schemas.js';
+import { claimSummarySchema, errorResponses } from '../schemas.js';
 
 const query = z.object({
   status: z.enum(['pending', 'under_review', 'approved', 'rejected', 'siu_flagged']).optional(),
@@ -26,6 +26,7 @@ export function listClaimsRoute(deps: VerifactDeps) {
             'Ordered by updatedAt then id. updatedAt rises per tenant in commit order: pass the highest one seen as updatedSince to poll without gaps.',
           querystring: query,
           response: {
+            ...errorResponses(401, 403, 429),
             200: z.object({
               data: z.array(claimSummarySchema),
               meta: z.object({

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
-import { idParams } from '../schemas.js';
+import { errorResponses, idParams } from '../schemas.js';
 
 const body = z.object({
   status: z.enum(['pending', 'under_review', 'approved', 'rejected']),
@@ -24,6 +24,7 @@ export function updateClaimRoute(deps: VerifactDeps) {
           params: idParams,
           body,
           response: {
+            ...errorResponses(400, 401, 402, 403, 404, 429),
             200: z.object({ id: z.string(), status: z.string(), updatedAt: z.string(), _meta: metaSchema }),
           },
         },

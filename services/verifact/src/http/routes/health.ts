@@ -18,7 +18,10 @@ export function healthRoutes(context: ServiceContext, version: string) {
       {
         schema: {
           tags: ['System'],
+          operationId: 'getHealth',
           summary: 'Liveness and database check',
+          security: [],
+          'x-extension': true,
           response: { 200: healthResponse, 503: healthResponse },
         },
       },

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
+import { errorResponses } from '../schemas.js';
 
 const jobsResponse = z.object({
   surveyorId: z.string(),
@@ -39,7 +40,7 @@ export function jobsRoute(deps: VerifactDeps) {
           summary: 'Get surveyor job queue',
           operationId: 'getSurveyorJobs',
           querystring: z.object({ surveyorId: z.string().min(1).max(64) }),
-          response: { 200: jobsResponse },
+          response: { ...errorResponses(400, 401, 403, 429), 200: jobsResponse },
         },
         config: {
           access: { operation: 'verifact.jobs.get', requirement: { scope: 'jobs' }, rateLimited: true },

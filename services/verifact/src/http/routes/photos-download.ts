@@ -1,10 +1,12 @@
+import { binaryBody } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
 import { etagMatches, safeFilename } from '../../photos/photos.js';
 import { callerOf } from '../auth.js';
-import { idParams } from '../schemas.js';
+import { errorResponses, idParams } from '../schemas.js';
 
 export function downloadPhotoRoute(deps: VerifactDeps) {
   return async (app: FastifyInstance) => {
@@ -16,6 +18,18 @@ export function downloadPhotoRoute(deps: VerifactDeps) {
           summary: "Download a photo's bytes",
           operationId: 'downloadPhoto',
           params: idParams,
+          response: {
+            200: {
+              description: 'Photo bytes',
+              content: {
+                'image/jpeg': { schema: binaryBody },
+                'image/png': { schema: binaryBody },
+                'image/heic': { schema: binaryBody },
+              },
+            },
+            304: z.undefined().describe('Not modified (If-None-Match matched ETag)'),
+            ...errorResponses(401, 403, 404, 429, 502),
+          },
         },
         config: {
           access: {

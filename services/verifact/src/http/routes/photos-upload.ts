@@ -5,6 +5,7 @@ import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
 import { readPhotoForm } from '../multipart.js';
+import { errorResponses } from '../schemas.js';
 
 export function uploadPhotoRoute(deps: VerifactDeps) {
   return async (app: FastifyInstance) => {
@@ -17,6 +18,7 @@ export function uploadPhotoRoute(deps: VerifactDeps) {
           operationId: 'uploadPhoto',
           consumes: ['multipart/form-data'],
           response: {
+            ...errorResponses(400, 401, 403, 404, 429),
             201: z.object({
               photoId: z.string(),
               claimId: z.string(),

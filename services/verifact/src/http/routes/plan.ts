@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
+import { errorResponses } from '../schemas.js';
 
 export const planResponse = z.object({
   billingMode: z.enum(['per_claim', 'per_year']),
@@ -32,7 +33,7 @@ export function planRoute(deps: VerifactDeps) {
           tags: ['Plan'],
           summary: "Get this tenant's commercial plan",
           operationId: 'getPlan',
-          response: { 200: planResponse },
+          response: { ...errorResponses(401, 403, 429), 200: planResponse },
         },
         config: {
           access: {

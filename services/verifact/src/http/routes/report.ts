@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
-import { idParams } from '../schemas.js';
+import { errorResponses, idParams } from '../schemas.js';
 
 const reportResponse = z.object({
   generatedAt: z.string(),
@@ -64,7 +64,7 @@ export function reportRoute(deps: VerifactDeps) {
           summary: 'Get investigation report',
           operationId: 'getReport',
           params: idParams,
-          response: { 200: reportResponse },
+          response: { ...errorResponses(401, 403, 404, 429), 200: reportResponse },
         },
         config: {
           access: { operation: 'verifact.report.get', requirement: { scope: 'report' }, rateLimited: true },

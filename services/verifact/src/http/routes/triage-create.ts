@@ -5,7 +5,7 @@ import { errors } from '../../errors.js';
 import { triageJson } from '../../triage/triage.js';
 import { callerOf, meta } from '../auth.js';
 import { readPhotoForm } from '../multipart.js';
-import { triageResultSchema } from '../schemas.js';
+import { errorResponses, triageResultSchema } from '../schemas.js';
 
 export function triageRoute(deps: VerifactDeps) {
   return async (app: FastifyInstance) => {
@@ -17,7 +17,7 @@ export function triageRoute(deps: VerifactDeps) {
           summary: 'Risk-score an inbound claimant photo',
           operationId: 'triagePhoto',
           consumes: ['multipart/form-data'],
-          response: { 200: triageResultSchema },
+          response: { ...errorResponses(400, 401, 403, 429), 200: triageResultSchema },
         },
         config: {
           access: {

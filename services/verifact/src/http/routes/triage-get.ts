@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { VerifactDeps } from '../../composition.js';
 import { triageJson } from '../../triage/triage.js';
 import { callerOf, meta } from '../auth.js';
-import { idParams, triageResultSchema } from '../schemas.js';
+import { errorResponses, idParams, triageResultSchema } from '../schemas.js';
 
 export function getTriageRoute(deps: VerifactDeps) {
   return async (app: FastifyInstance) => {
@@ -15,7 +15,7 @@ export function getTriageRoute(deps: VerifactDeps) {
           summary: 'Fetch a stored triage result',
           operationId: 'getTriageResult',
           params: idParams,
-          response: { 200: triageResultSchema },
+          response: { ...errorResponses(401, 404), 200: triageResultSchema },
         },
         // The seed lists neither 403 nor 429 here: any key of the tenant, not rate-counted.
         config: {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
+import { errorResponses } from '../schemas.js';
 
 const isoDate = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' });
 
@@ -46,7 +47,7 @@ export function usageRoute(deps: VerifactDeps) {
           operationId: 'getUsage',
           description: 'Inclusive UTC dates; default: the current calendar month up to today.',
           querystring: z.object({ from: isoDate.optional(), to: isoDate.optional() }),
-          response: { 200: usageResponse },
+          response: { ...errorResponses(401, 403, 429), 200: usageResponse },
         },
         config: {
           access: {

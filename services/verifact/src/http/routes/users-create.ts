@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
-import { userSchema } from '../schemas.js';
+import { errorResponses, userSchema } from '../schemas.js';
 
 const body = z.object({
   email: z.email().max(254),
@@ -24,6 +24,7 @@ export function createUserRoute(deps: VerifactDeps) {
           operationId: 'createUser',
           body,
           response: {
+            ...errorResponses(400, 401, 403, 409, 422),
             201: userSchema.extend({
               temporaryPassword: z.string(),
               welcomeEmailSent: z.boolean(),

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { VerifactDeps } from '../../composition.js';
 import { callerOf, meta } from '../auth.js';
-import { idParams, keyedUser } from '../schemas.js';
+import { errorResponses, idParams, keyedUser } from '../schemas.js';
 
 export function getUserRoute(deps: VerifactDeps) {
   return async (app: FastifyInstance) => {
@@ -14,7 +14,7 @@ export function getUserRoute(deps: VerifactDeps) {
           summary: 'Get a user',
           operationId: 'getUser',
           params: idParams,
-          response: { 200: keyedUser },
+          response: { ...errorResponses(401, 404), 200: keyedUser },
         },
         // The seed lists no 403 here: any key of the tenant reads its users.
         config: {

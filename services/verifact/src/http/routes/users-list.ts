@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
-import { userSchema } from '../schemas.js';
+import { errorResponses, userSchema } from '../schemas.js';
 
 const query = z.object({
   role: z.enum(['surveyor', 'adjuster', 'siu', 'tenant_admin']).optional(),
@@ -23,6 +23,7 @@ export function listUsersRoute(deps: VerifactDeps) {
             '`active=true` (default): active users only; `active=false`: every user, deactivated included.',
           querystring: query,
           response: {
+            ...errorResponses(401, 403),
             200: z.object({
               data: z.array(userSchema),
               meta: z.object({ total: z.number().int(), tenant: z.string() }),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
 import { callerOf, meta } from '../auth.js';
-import { idParams, keyedUser } from '../schemas.js';
+import { errorResponses, idParams, keyedUser } from '../schemas.js';
 
 const body = z.object({
   name: z.string().trim().min(1).max(200).optional(),
@@ -27,7 +27,7 @@ export function updateUserRoute(deps: VerifactDeps) {
           operationId: 'updateUser',
           params: idParams,
           body,
-          response: { 200: keyedUser },
+          response: { ...errorResponses(400, 401, 404), 200: keyedUser },
         },
         config: {
           access: {

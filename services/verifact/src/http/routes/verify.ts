@@ -7,6 +7,7 @@ import { sniffPhoto } from '../../photos/photo-bytes.js';
 import { fetchPhoto } from '../../verify/fetch-photo.js';
 import { callerOf, meta, metaSchema } from '../auth.js';
 import { readPhotoForm } from '../multipart.js';
+import { errorResponses } from '../schemas.js';
 
 export const verifyResult = z.object({
   status: z.enum(['verified', 'tampered', 'unverified']),
@@ -56,7 +57,7 @@ export function verifyRoute(deps: VerifactDeps) {
           description:
             'multipart/form-data with a `photo` file, or application/json `{"url": "https://…"}` (fetched server-side, 10 s).',
           consumes: ['multipart/form-data', 'application/json'],
-          response: { 200: verifyResult },
+          response: { ...errorResponses(400, 401, 403, 429), 200: verifyResult },
         },
         config: {
           access: { operation: 'verifact.verify', requirement: { scope: 'verify' }, rateLimited: true },

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { type BootedService, bootService } from '@trustplane/kernel/testkit';
+import { allServices } from '../src/services.js';
+
+/**
+ * Each service's served `/openapi.json` is what a client generator reads: it must pass
+ * `@redocly/cli lint` with the recommended rules and no errors. Warnings are printed (as test
+ * diagnostics), not failed on.
+ */
+
+const run = promisify(execFile);
+const redoclyBin = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@redocly/cli/package.json')),
+  'bin/cli.js',
+);
+
+interface LintProblem {
+  ruleId: string;
+  severity: 'error' | 'warn';
+  message: string;
+  location: { pointer?: string }[];
+}
+
+interface LintReport {
+  totals: { errors: number; warnings: number };
+  problems: LintProblem[];
+}
+
+/** Runs the linter on a file; it exits 1 when it finds errors, so the JSON report is read either way. */
+async function lint(file: string): Promise<LintReport> {
+  const env = {
+    ...process.env,
+    // Offline and quiet: no usage telemetry, no update or announcement check.
+    REDOCLY_TELEMETRY: 'off',
+    REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+    REDOCLY_SUPPRESS_NOTIFICATIONS: 'true',
+  };
+  const args = [redoclyBin, 'lint', '--extends', 'recommended', '--format', 'json', file];
+  try {
+    const { stdout } = await run(process.execPath, args, { env, maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(stdout) as LintReport;
+  } catch (error) {
+    const stdout = (error as { stdout?: string }).stdout;
+    if (!stdout) throw error;
+    return JSON.parse(stdout) as LintReport;
+  }
+}
+
+function describeProblem(problem: LintProblem): string {
+  return `${problem.ruleId} at ${problem.location[0]?.pointer ?? '?'}: ${problem.message}`;
+}
+
+for (const definition of allServices) {
+  describe(`${definition.name}: /openapi.json for client generators`, () => {
+    let booted: BootedService;
+    let document: Record<string, unknown>;
+    let report: LintReport;
+    let dir: string;
+
+    before(async () => {
+      booted = await bootService(definition);
+      const response = await booted.app.inject({ method: 'GET', url: '/openapi.json' });
+      assert.equal(response.statusCode, 200);
+      document = response.json();
+      dir = await fs.mkdtemp(path.join(os.tmpdir(), `openapi-lint-${definition.name}-`));
+      const file = path.join(dir, 'openapi.json');
+      await fs.writeFile(file, response.body);
+      if (process.env.OPENAPI_DUMP_DIR)
+        await fs.writeFile(path.join(process.env.OPENAPI_DUMP_DIR, `${definition.name}.json`), response.body);
+      report = await lint(file);
+    });
+    after(async () => {
+      await booted?.close();
+      if (dir) await fs.rm(dir, { recursive: true, force: true });
+    });
+
+    test('passes redocly lint (recommended) with no errors', (t) => {
+      const errors = report.problems.filter((problem) => problem.severity === 'error');
+      const warnings = report.problems.filter((problem) => problem.severity === 'warn');
+      t.diagnostic(`${definition.name}: ${errors.length} errors, ${warnings.length} warnings`);
+      for (const warning of warnings) t.diagnostic(`warning ${describeProblem(warning)}`);
+      assert.deepEqual(errors.map(describeProblem), []);
+    });
+
+    test('declares servers and, where any operation needs credentials, its security schemes', () => {
+      assert.ok(Array.isArray(document.servers) && document.servers.length > 0, 'servers is set');
+      const operations = Object.values(document.paths as Record<string, Record<string, unknown>>).flatMap(
+        (item) => Object.values(item) as { security?: unknown[] }[],
+      );
+      const secured = operations.some((operation) => (operation.security?.length ?? 0) > 0);
+      const schemes = (document.components as { securitySchemes?: Record<string, unknown> } | undefined)
+        ?.securitySchemes;
+      if (secured) assert.ok(schemes && Object.keys(schemes).length > 0, 'components.securitySchemes');
+    });
+
+    // The recommended ruleset only warns about these; a generator names methods after operationIds.
+    test('names, summarises and states the security of every operation', () => {
+      const schemes = (document.components as { securitySchemes?: Record<string, unknown> } | undefined)
+        ?.securitySchemes;
+      const problems: string[] = [];
+      for (const [route, item] of Object.entries(document.paths as Record<string, Record<string, unknown>>)) {
+        for (const [method, operation] of Object.entries(item) as [string, Record<string, unknown>][]) {
+          const where = `${method.toUpperCase()} ${route}`;
+          if (typeof operation.operationId !== 'string') problems.push(`${where}: no operationId`);
+          if (typeof operation.summary !== 'string') problems.push(`${where}: no summary`);
+          if (schemes !== undefined && !Array.isArray(operation.security))
+            problems.push(`${where}: no security`);
+          for (const requirement of (operation.security as Record<string, unknown>[] | undefined) ?? []) {
+            for (const name of Object.keys(requirement)) {
+              if (!schemes || !(name in schemes)) problems.push(`${where}: unknown security scheme ${name}`);
+            }
+          }
+        }
+      }
+      assert.deepEqual(problems, []);
+    });
+  });
+}
