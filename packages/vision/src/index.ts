@@ -5,6 +5,7 @@ export * from './mrz/check-digit.js';
 export * from './mrz/compose.js';
 export * from './images/grayscale.js';
 export * from './mrz/correct.js';
+export * from './mrz/mrz-dates.js';
 export * from './mrz/mrz-reader.js';
 export * from './mrz/ocr-pool.js';
 export * from './forensics/ela.js';

@@ -1,6 +1,7 @@
 import {
   denoiseImage,
   distanceToSimilarity,
+  documentExpiry,
   errorLevelAnalysis,
   euclideanDistance,
   ImageError,
@@ -47,15 +48,6 @@ const MRZ_ON_VERSO = new Set(['CNI', 'TITRE_DE_SEJOUR', 'NATIONAL_ID']);
 function round(value: number, digits = 4): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
-}
-
-/** `YYMMDD` expiry → Date; expiry years are always taken in 20YY (documents issued since 2000). */
-function expiryDate(yymmdd: string): Date | undefined {
-  if (!/^\d{6}$/.test(yymmdd)) return undefined;
-  const date = new Date(
-    Date.UTC(2000 + Number(yymmdd.slice(0, 2)), Number(yymmdd.slice(2, 4)) - 1, Number(yymmdd.slice(4, 6))),
-  );
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /**
@@ -199,19 +191,16 @@ export async function verifyIdentity(
     crossValidations.nationality = nationality;
     if (!nationality.passed)
       (reading.valid ? rejections : reviews).push('nationality does not match the document');
-    const expiry = fields.expirationDate ? expiryDate(fields.expirationDate) : undefined;
-    const now = input.now ?? new Date();
-    const notExpired =
-      expiry !== undefined &&
-      expiry.getTime() >= Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const expiry = documentExpiry(fields.expirationDate, input.now ?? new Date());
+    const notExpired = expiry.expired === false;
     crossValidations.document_expiry = {
       passed: notExpired,
-      expected: `on or after ${now.toISOString().slice(0, 10)}`,
-      found: expiry ? expiry.toISOString().slice(0, 10) : null,
+      expected: `on or after ${expiry.today}`,
+      found: expiry.isoDate,
       score: notExpired ? 1 : 0,
     };
-    if (!expiry) reviews.push('expiry date unreadable');
-    else if (!notExpired) (reading.valid ? rejections : reviews).push('document is expired');
+    if (expiry.expired === null) reviews.push('expiry date unreadable');
+    else if (expiry.expired) (reading.valid ? rejections : reviews).push('document is expired');
     if (reading.confidence < config.ocrMinConfidence) reviews.push('low OCR confidence');
   }
 

@@ -1,13 +1,12 @@
 import { portraitElaContrast } from './portrait-ela.js';
 import {
-  createOcrPool,
   type DetectedFace,
   errorLevelAnalysis,
   inspectImage,
   loadFaceEngine,
   type MrzReading,
   moireAnalysis,
-  type OcrPool,
+  lazyOcrPool,
   readMrz,
 } from '@trustplane/vision';
 
@@ -55,14 +54,7 @@ export const ANALYZER_MODEL_ID = 'trustplane-vision-document/1';
 
 /** The real analyzer: Tesseract MRZ OCR + check digits, ELA, moiré FFT and face-api portrait detection. */
 export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): DocumentAnalyzer {
-  let ocr: Promise<OcrPool> | undefined;
-  const pool = () => {
-    ocr ??= createOcrPool({ size: options.ocrWorkers }).catch((error) => {
-      ocr = undefined;
-      throw error;
-    });
-    return ocr;
-  };
+  const ocr = lazyOcrPool({ size: options.ocrWorkers });
   const baseVersions: Record<string, string> = {
     documentApi: ANALYZER_MODEL_ID,
     ela: 'ela-jpeg90-block16+portrait-contrast/1',
@@ -74,7 +66,7 @@ export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): D
       const [globalEla, moire, mrz, portrait] = await Promise.all([
         errorLevelAnalysis(image),
         moireAnalysis(image),
-        analyzeOptions.readMrz ? pool().then((ocrPool) => readMrz(ocrPool, image)) : Promise.resolve(null),
+        analyzeOptions.readMrz ? ocr.get().then((pool) => readMrz(pool, image)) : Promise.resolve(null),
         analyzeOptions.detectPortrait ? detectPortrait(image) : Promise.resolve(null),
       ]);
       let ela: ForensicScore = {
@@ -97,7 +89,7 @@ export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): D
         };
       }
       const versions = { ...baseVersions };
-      if (analyzeOptions.readMrz) versions.ocr = `tesseract.js ${(await pool()).version}`;
+      if (analyzeOptions.readMrz) versions.ocr = `tesseract.js ${(await ocr.get()).version}`;
       if (portrait) {
         const engine = await loadFaceEngine();
         versions.inferenceApi = Object.entries(engine.modelVersions)
@@ -110,11 +102,7 @@ export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): D
       const portrait = await detectPortrait(image);
       return portrait.descriptor;
     },
-    async close() {
-      const current = ocr;
-      ocr = undefined;
-      if (current) await (await current).close();
-    },
+    close: () => ocr.close(),
   };
 }
 
