@@ -10,6 +10,8 @@ export * from './mrz/mrz-reader.js';
 export * from './mrz/ocr-pool.js';
 export * from './forensics/ela.js';
 export * from './forensics/moire.js';
+export * from './forensics/portrait-ela.js';
+export * from './forensics/portrait-ghost.js';
 export * from './mrz/glyph-classifier.js';
 export * from './mrz/glyphs.js';
 export * from './images/analysis-image.js';

@@ -8,6 +8,8 @@ import {
   inspectImage,
   type MrzReading,
   moireAnalysis,
+  portraitCompressionGhost,
+  portraitElaContrast,
   readMrz,
 } from '@trustplane/vision';
 import type { BiometryConfig } from '../config.js';
@@ -106,6 +108,7 @@ export async function verifyIdentity(
   // A document may carry a second, ghost portrait: the closest face is the holder's.
   const distances = documentFaces.map((face) => euclideanDistance(selfieFace.descriptor, face.descriptor));
   const distance = Math.min(...distances);
+  const holderPortrait = documentFaces[distances.indexOf(distance)] as (typeof documentFaces)[number];
   scores.face_distance = round(distance);
   scores.face_similarity = distanceToSimilarity(distance);
   scores.face_detection_confidence = round(
@@ -214,6 +217,22 @@ export async function verifyIdentity(
   scores.moire = moire.score;
   if (moire.score >= config.moireReviewScore) reviews.push('document looks photographed from a screen');
   if (ela.score >= config.elaReviewScore) reviews.push('document shows signs of editing');
+
+  // A portrait pasted onto a card that had been saved as a JPEG, then saved again, lacks the
+  // card's compression history (packages/vision README, "Portrait forensics").
+  const portraitEla = portraitElaContrast(ela, holderPortrait.box);
+  const ghost = await portraitCompressionGhost(input.recto, holderPortrait.box);
+  scores.portrait_ela_contrast = portraitEla.contrast;
+  scores.portrait_ghost_ratio = ghost.ratio;
+  scores.portrait_ghost_quality = ghost.quality;
+  const pasted = ghost.ratio !== null && ghost.ratio >= config.portraitGhostReviewRatio;
+  crossValidations.portrait_integrity = {
+    passed: !pasted,
+    expected: `portrait compression ghost ratio < ${config.portraitGhostReviewRatio}`,
+    found: ghost.ratio === null ? null : String(ghost.ratio),
+    score: round(1 - ghost.score, 3),
+  };
+  if (pasted) reviews.push('document portrait appears pasted onto the card after it was compressed');
 
   const outcome: Outcome = rejections.length ? 'rejected' : reviews.length ? 'pending_review' : 'verified';
   return {

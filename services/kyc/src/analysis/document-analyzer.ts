@@ -1,4 +1,3 @@
-import { portraitElaContrast } from './portrait-ela.js';
 import {
   type DetectedFace,
   errorLevelAnalysis,
@@ -7,6 +6,7 @@ import {
   type MrzReading,
   moireAnalysis,
   lazyOcrPool,
+  portraitElaContrast,
   readMrz,
 } from '@trustplane/vision';
 
@@ -57,12 +57,13 @@ export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): D
   const ocr = lazyOcrPool({ size: options.ocrWorkers });
   const baseVersions: Record<string, string> = {
     documentApi: ANALYZER_MODEL_ID,
-    ela: 'ela-jpeg90-block16+portrait-contrast/1',
+    ela: 'ela-jpeg90-block16+portrait-contrast/2',
     moire: 'moire-fft256-hann/1',
   };
   return {
     async analyze(image, analyzeOptions) {
-      const info = await inspectImage(image);
+      // Refuses bytes that are not one whole JPEG/PNG/WebP before any engine runs.
+      await inspectImage(image);
       const [globalEla, moire, mrz, portrait] = await Promise.all([
         errorLevelAnalysis(image),
         moireAnalysis(image),
@@ -70,11 +71,12 @@ export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): D
         analyzeOptions.detectPortrait ? detectPortrait(image) : Promise.resolve(null),
       ]);
       let ela: ForensicScore = {
-        ...globalEla,
+        score: globalEla.score,
+        heatmap: globalEla.heatmap,
         details: { ...globalEla.details, globalScore: globalEla.score, localized: 0 },
       };
       if (portrait?.box) {
-        const local = await portraitElaContrast(globalEla, portrait.box, info);
+        const local = portraitElaContrast(globalEla, portrait.box);
         ela = {
           score: local.score,
           heatmap: globalEla.heatmap,
