@@ -17,7 +17,7 @@ import {
   type Degradation,
   type DocumentSpec,
 } from './documents.js';
-import { cropPortrait as portrait, PORTRAIT_BOXES } from '../test/support/documents.js';
+import { type ManifestEntry, cropPortrait as portrait, PORTRAIT_BOXES } from '../test/support/documents.js';
 
 const OUT_DIR = new URL('../test/documents/', import.meta.url);
 
@@ -189,22 +189,6 @@ async function splice(rendered: Rendered, otherPortrait: string): Promise<Buffer
     .composite([{ input: face, left: box.left + 30, top: box.top + 40 }])
     .jpeg({ quality: 92 })
     .toBuffer();
-}
-
-export interface ManifestEntry {
-  id: string;
-  base: string;
-  layout: 'TD1' | 'TD3';
-  documentType: DocumentSpec['documentType'];
-  variant: 'clean' | 'broken' | Degradation | 'spliced';
-  portrait: string;
-  /** Image files relative to the manifest; `mrz` names the side that carries the MRZ. */
-  recto: string;
-  verso?: string;
-  mrzSide: 'recto' | 'verso';
-  mrz: string[];
-  expectValid: boolean;
-  declared: DocumentSpec['declared'];
 }
 
 async function main(): Promise<void> {

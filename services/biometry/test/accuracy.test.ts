@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
-import { resaved, swapPortrait } from '@trustplane/vision/test-documents';
+import { type ManifestEntry, readManifest, resaved, swapPortrait } from '@trustplane/vision/test-documents';
 import { loadBiometryConfig } from '../src/config.js';
 import { createEngines } from '../src/pipeline/engines.js';
 import { type VerificationResult, verifyIdentity } from '../src/pipeline/verify-identity.js';
 import { DOCS_DIR, FACES_DIR } from './helpers.js';
 
-interface Entry {
-  id: string;
-  variant: string;
-  documentType: 'CNI' | 'PASSPORT' | 'TITRE_DE_SEJOUR' | 'NATIONAL_ID';
-  portrait: string;
-  recto: string;
-  verso?: string;
-  declared: {
-    first_name: string;
-    last_name: string;
-    date_of_birth: string;
-    gender: 'M' | 'F';
-    nationality: string;
-  };
-}
+type Entry = ManifestEntry;
 
-const manifest: Entry[] = JSON.parse(await fs.readFile(new URL('manifest.json', DOCS_DIR), 'utf8'));
+const manifest = await readManifest();
 const config = loadBiometryConfig({});
 const engines = createEngines({ ocrWorkers: 1 });
 const face = (file: string) => fs.readFile(new URL(file, FACES_DIR));

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
+import type { Degradation, DocumentSpec } from '../../scripts/documents.js';
 import { loadFaceEngine } from '../../src/faces/face-engine.js';
 
 export const DOCUMENTS_DIR = new URL('../documents/', import.meta.url);
@@ -23,25 +24,21 @@ export const PORTRAIT_BOXES: Record<'TD1' | 'TD3', Box> = {
   TD3: { left: 50, top: 150, width: 320, height: 410 },
 };
 
+/** One document of `manifest.json`, as `scripts/generate-documents.ts` writes it. */
 export interface ManifestEntry {
   id: string;
   base: string;
   layout: 'TD1' | 'TD3';
-  documentType: 'CNI' | 'PASSPORT' | 'NATIONAL_ID' | 'TITRE_DE_SEJOUR';
-  variant: 'clean' | 'broken' | 'jpeg' | 'rotated' | 'blurred' | 'screen' | 'spliced';
+  documentType: DocumentSpec['documentType'];
+  variant: 'clean' | 'broken' | Degradation | 'spliced';
   portrait: string;
+  /** Image files relative to the manifest; `mrz` names the side that carries the MRZ. */
   recto: string;
   verso?: string;
   mrzSide: 'recto' | 'verso';
   mrz: string[];
   expectValid: boolean;
-  declared: {
-    first_name: string;
-    last_name: string;
-    date_of_birth: string;
-    gender: 'M' | 'F';
-    nationality: string;
-  };
+  declared: DocumentSpec['declared'];
 }
 
 export async function readManifest(): Promise<ManifestEntry[]> {
