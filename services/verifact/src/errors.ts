@@ -23,10 +23,12 @@ export const VERIFACT_ERROR_STATUS = {
   INSUFFICIENT_SCOPE: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
   EMAIL_TAKEN: 409,
   URI_TOO_LONG: 414,
   UNPROCESSABLE: 422,
   RATE_LIMITED: 429,
+  HEADERS_TOO_LARGE: 431,
   VERIFIER_BUSY: 429,
   INTERNAL_ERROR: 500,
   STORAGE_UNAVAILABLE: 502,
@@ -35,6 +37,9 @@ export const VERIFACT_ERROR_STATUS = {
 } as const;
 
 export type VerifactErrorCode = keyof typeof VERIFACT_ERROR_STATUS;
+
+/** The codes seed 002 itself names (its `Error.code` example); every other code is an extension (README). */
+export const SEED_ERROR_CODES: readonly VerifactErrorCode[] = ['MONTHLY_CLAIM_CAP_EXCEEDED'];
 
 function error(
   code: VerifactErrorCode,

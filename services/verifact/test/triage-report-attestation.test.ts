@@ -75,7 +75,7 @@ describe('attestation key', () => {
       .set({ public_key_pem: 'garbage' })
       .execute();
     const response = await h.call({ method: 'GET', url: '/api/v1/attestation-key' });
-    assert.equal(response.statusCode, 502);
+    assert.deepEqual([response.statusCode, response.json().code], [502, 'KEY_STORE_UNREADABLE']);
     // Restore for the tests after this one.
     await h
       .deps()

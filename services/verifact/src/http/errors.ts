@@ -1,7 +1,7 @@
 import type { ErrorRenderer, NormalizedHttpError } from '@trustplane/kernel';
 import { VERIFACT_ERROR_STATUS, type VerifactErrorCode } from '../errors.js';
 
-function codeFor(error: NormalizedHttpError): VerifactErrorCode | string {
+function codeFor(error: NormalizedHttpError): VerifactErrorCode {
   switch (error.kind) {
     case 'validation':
       return 'VALIDATION_ERROR';
@@ -20,9 +20,24 @@ function codeFor(error: NormalizedHttpError): VerifactErrorCode | string {
     case 'uri_too_long':
       return 'URI_TOO_LONG';
     case 'service':
-      return error.error.code;
+      // Every ServiceError of this service comes from errors.ts; anything else would be a bug.
+      return error.error.code in VERIFACT_ERROR_STATUS
+        ? (error.error.code as VerifactErrorCode)
+        : 'INTERNAL_ERROR';
     case 'client':
-      return error.statusCode === 400 ? 'VALIDATION_ERROR' : `HTTP_${error.statusCode}`;
+      // Errors Node or a plugin raise with their own status: only the catalogue's codes leave.
+      switch (error.statusCode) {
+        case 408:
+          return 'REQUEST_TIMEOUT';
+        case 413:
+          return 'PAYLOAD_TOO_LARGE';
+        case 415:
+          return 'UNSUPPORTED_CONTENT_TYPE';
+        case 431:
+          return 'HEADERS_TOO_LARGE';
+        default:
+          return 'VALIDATION_ERROR';
+      }
     case 'internal':
       return 'INTERNAL_ERROR';
   }
@@ -34,12 +49,8 @@ function codeFor(error: NormalizedHttpError): VerifactErrorCode | string {
  */
 export const renderVerifactError: ErrorRenderer = (error) => {
   const code = codeFor(error);
-  const statusCode =
-    error.kind === 'service'
-      ? error.statusCode
-      : code in VERIFACT_ERROR_STATUS
-        ? VERIFACT_ERROR_STATUS[code as VerifactErrorCode]
-        : error.statusCode;
+  // The status is always the catalogue's: a code never travels with two statuses.
+  const statusCode = VERIFACT_ERROR_STATUS[code];
   const body: Record<string, unknown> = { error: error.message, code };
   if (error.kind === 'service') {
     if (typeof error.error.details.scope === 'string') body.scope = error.error.details.scope;
