@@ -26,57 +26,56 @@ export function createRequestLogRepository(db: Kysely<VerifactDatabase>) {
       operation: string,
       limit: number,
     ): Promise<WindowDecision> {
+      // Two statements under the lock (this is the hot path of every counted request: the lock
+      // serialises a key's requests, so every round trip while holding it costs throughput).
+      // They must be separate statements: a statement's snapshot predates the lock wait, the next
+      // one sees what the previous holder committed.
       return db.transaction().execute(async (trx) => {
         await trx.selectFrom('api_keys').select('id').where('id', '=', keyId).forUpdate().execute();
         const since = sql<Date>`clock_timestamp() - make_interval(secs => ${WINDOW_SECONDS})`;
-        const counted = await trx
-          .selectFrom('api_requests')
-          .select((eb) => eb.fn.countAll<number>().as('count'))
-          .where('key_id', '=', keyId)
-          .where('created_at', '>', since)
-          .executeTakeFirstOrThrow();
-        const used = Number(counted.count);
-        if (used >= limit) {
-          // The (used - limit + 1)-th oldest request in the window must leave before one more fits.
-          const freeing = await trx
-            .selectFrom('api_requests')
-            .select(
-              sql<number>`ceil(extract(epoch from (created_at + make_interval(secs => ${WINDOW_SECONDS}) - clock_timestamp())))`.as(
-                'seconds',
-              ),
-            )
-            .where('key_id', '=', keyId)
-            .where('created_at', '>', since)
-            .orderBy('created_at')
-            .offset(Math.max(0, used - limit))
-            .limit(1)
-            .executeTakeFirst();
+        const { rows } = await sql<{ used: string; oldest: Date | null; inserted: Date | null }>`
+          WITH window_requests AS (
+            SELECT count(*) AS used, min(created_at) AS oldest
+              FROM api_requests WHERE key_id = ${keyId} AND created_at > ${since}
+          ), logged AS (
+            INSERT INTO api_requests (key_id, tenant_id, operation)
+            SELECT ${keyId}, ${tenantId}, ${operation} FROM window_requests WHERE used < ${limit}
+            RETURNING created_at
+          )
+          SELECT used, oldest, (SELECT created_at FROM logged) AS inserted FROM window_requests`.execute(trx);
+        const row = rows[0];
+        const used = Number(row?.used ?? 0);
+        if (row?.inserted) {
+          const oldest = row.oldest ?? row.inserted;
           return {
-            allowed: false,
+            allowed: true,
             limit,
-            remaining: 0,
-            resetSeconds: Math.max(1, Number(freeing?.seconds ?? WINDOW_SECONDS)),
+            remaining: Math.max(0, limit - used - 1),
+            resetSeconds: Math.max(
+              0,
+              Math.ceil((oldest.getTime() + WINDOW_SECONDS * 1000 - row.inserted.getTime()) / 1000),
+            ),
           };
         }
-        await trx
-          .insertInto('api_requests')
-          .values({ key_id: keyId, tenant_id: tenantId, operation })
-          .execute();
-        const oldest = await trx
+        // The (used - limit + 1)-th oldest request in the window must leave before one more fits.
+        const freeing = await trx
           .selectFrom('api_requests')
           .select(
-            sql<number>`ceil(extract(epoch from (min(created_at) + make_interval(secs => ${WINDOW_SECONDS}) - clock_timestamp())))`.as(
+            sql<number>`ceil(extract(epoch from (created_at + make_interval(secs => ${WINDOW_SECONDS}) - clock_timestamp())))`.as(
               'seconds',
             ),
           )
           .where('key_id', '=', keyId)
           .where('created_at', '>', since)
+          .orderBy('created_at')
+          .offset(Math.max(0, used - limit))
+          .limit(1)
           .executeTakeFirst();
         return {
-          allowed: true,
+          allowed: false,
           limit,
-          remaining: Math.max(0, limit - used - 1),
-          resetSeconds: Math.max(0, Number(oldest?.seconds ?? WINDOW_SECONDS)),
+          remaining: 0,
+          resetSeconds: Math.max(1, Number(freeing?.seconds ?? WINDOW_SECONDS)),
         };
       });
     },
