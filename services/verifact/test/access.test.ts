@@ -126,6 +126,20 @@ describe('rate limit', () => {
     assert.equal((await h.call({ method: 'GET', url: '/api/v1/plan', key })).statusCode, 429);
   });
 
+  test('concurrent requests of one key are counted exactly: 30 at once against a limit of 7', async () => {
+    const key = await tenant.key('claims:read', { dailyLimit: 7 });
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, () => h.call({ method: 'GET', url: '/api/v1/plan', key })),
+    );
+    const statuses = responses.map((response) => response.statusCode).sort();
+    assert.deepEqual(statuses, [...Array(7).fill(200), ...Array(23).fill(429)]);
+    const remaining = responses
+      .filter((response) => response.statusCode === 200)
+      .map((response) => Number(response.headers['x-ratelimit-remaining']))
+      .sort();
+    assert.deepEqual(remaining, [0, 1, 2, 3, 4, 5, 6]);
+  });
+
   test('limits are per key: another key of the tenant is unaffected', async () => {
     const first = await tenant.key('claims:read', { dailyLimit: 1 });
     const second = await tenant.key('claims:read', { dailyLimit: 1 });
