@@ -1,5 +1,5 @@
 // The media service as `trustplane start media` runs it, in its own process (so the benchmark can
-// read this process's RSS alone), plus a stand-in for account's public-key endpoint. Prints one
+// read this process's RSS alone), plus a stand-in for account's JWKS endpoint. Prints one
 // JSON line: { port, pid, token }.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,12 +10,7 @@ const key = await generateSigningKey({ alg: 'RS256' });
 const ring = new JwtKeyRing({ active: key });
 const keyServer = http.createServer((_request, response) => {
   response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(
-    JSON.stringify({
-      success: true,
-      data: { key_id: key.kid, algorithm: 'RS256', public_key: key.publicSpkiPem, expires_at: 4102444800 },
-    }),
-  );
+  response.end(JSON.stringify(ring.jwks()));
 });
 await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
 const keyPort = (keyServer.address() as AddressInfo).port;
@@ -31,7 +26,7 @@ const running = await runServices(
   },
 );
 const token = await ring.sign(
-  { org_id: 'bench-org', permissions: ['*'] },
+  { org_id: 'bench-org', permissions: ['*'], token_use: 'access' },
   { issuer: 'bench', subject: 'bench-user', expiresInSeconds: 3600 },
 );
 const port = (running.services[0]!.http!.server.address() as AddressInfo).port;

@@ -35,7 +35,7 @@ describe('a request refused before its body is read', () => {
   });
   after(async () => app?.close());
 
-  it('is answered at once and its connection closed, so the rest of the body is never read', async () => {
+  it('is answered at once, its connection cut after a bounded drain, so the rest of the body is never read', async () => {
     const total = 48 * 1024 * 1024;
     const response = await streamRequest({
       url: `${base}/echo`,
@@ -46,7 +46,6 @@ describe('a request refused before its body is read', () => {
     assert.equal(response.statusCode, 401);
     assert.deepEqual(JSON.parse(response.body), { message: 'bad key' });
     assert.equal(response.finishedSending, false);
-    assert.equal(response.headers.connection, 'close');
     const socket = sockets.at(-1);
     assert.ok(socket);
     if (!socket.destroyed) await new Promise((closed) => socket.once('close', closed));

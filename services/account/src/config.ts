@@ -45,7 +45,6 @@ const accountEnvSchema = z.object({
   ACCOUNT_LOGIN_MAX_DELAY_MS: int(5000, 0, 60_000),
   ACCOUNT_PASSWORD_HASH_MEMORY_KIB: int(PASSWORD_HASH_PARAMETERS.memoryCost, 1024, 1_048_576),
   ACCOUNT_PASSWORD_HASH_TIME_COST: int(PASSWORD_HASH_PARAMETERS.timeCost, 1, 20),
-  ACCOUNT_REVOCATION_REFRESH_SECONDS: int(30, 1, 3600),
   // Was a boolean; `true` (trust every client's X-Forwarded-For) is refused now. Unset: the
   // platform's TRUSTPLANE_TRUSTED_PROXIES applies; `false` or an address list overrides it.
   ACCOUNT_TRUST_PROXY: z
@@ -88,7 +87,6 @@ export interface AccountConfig {
     maxDelayMs: number;
   };
   passwordHash: PasswordHashParameters;
-  revocationRefreshMs: number;
   /** Undefined: the platform's `TRUSTPLANE_TRUSTED_PROXIES`. */
   trustProxy: TrustedProxies | undefined;
 }
@@ -137,7 +135,6 @@ export function loadAccountConfig(env: NodeJS.ProcessEnv, publicUrl: string): Ac
       timeCost: parsed.ACCOUNT_PASSWORD_HASH_TIME_COST,
       parallelism: PASSWORD_HASH_PARAMETERS.parallelism,
     },
-    revocationRefreshMs: parsed.ACCOUNT_REVOCATION_REFRESH_SECONDS * 1000,
     trustProxy: parsed.ACCOUNT_TRUST_PROXY,
   };
 }

@@ -1,8 +1,8 @@
+import type { RevocationList } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { KeyStore } from './auth/key-store.js';
-import type { RevocationCache } from './auth/revocation-cache.js';
 import type { TokenService } from './auth/tokens.js';
 import type { AccountConfig } from './config.js';
 import type { AccountDB } from './db/types.js';
@@ -16,7 +16,8 @@ export interface AccountDeps {
   config: AccountConfig;
   keys: KeyStore;
   tokens: TokenService;
-  revocations: RevocationCache;
+  /** The platform's revocation list (kernel), shared with every service trusting account tokens. */
+  revocations: RevocationList;
   outbox: OutboxPublisher;
   limits: Limits;
   logger: Logger;

@@ -1,14 +1,13 @@
-import type { ServiceContext } from '@trustplane/kernel';
+import { PgListener, type ServiceContext } from '@trustplane/kernel';
 import type { Registry } from 'prom-client';
-import { KeyCipher, KeyStore } from './auth/key-store.js';
-import { RevocationCache } from './auth/revocation-cache.js';
+import { KEYS_CHANNEL, KeyCipher, KeyStore } from './auth/key-store.js';
 import { TokenService } from './auth/tokens.js';
 import type { AccountConfig } from './config.js';
 import type { AccountDB } from './db/types.js';
 import type { AccountDeps } from './deps.js';
 import { Limits } from './http/limits.js';
 
-/** The composition root: config, keys, revocation cache, limits, outbox. */
+/** The composition root: config, keys, revocation list, limits, outbox. */
 export async function buildDeps(
   context: ServiceContext,
   config: AccountConfig,
@@ -17,16 +16,22 @@ export async function buildDeps(
   const database = context.database<AccountDB>();
   const keys = new KeyStore(database.kysely, new KeyCipher(context.signingSecret));
   await keys.load();
-  const limits = new Limits(config, database.pool, context.config.redisUrl, registry);
-  const revocations = new RevocationCache(database.kysely, database.pool, context.logger, {
-    accessTokenTtlSeconds: Math.max(config.accessTokenTtl, config.serviceTokenTtl),
-    refreshMs: config.revocationRefreshMs,
-    onKeysChanged: () => keys.load(),
-    redis: limits.redis,
+  // A key rotated by another process (`rotate-key`) is picked up at once; after a lost
+  // connection the keys are reloaded, and an unknown `kid` reloads them too (KeyStore).
+  const keyWatcher = new PgListener({
+    pool: database.pool,
+    channels: [KEYS_CHANNEL],
+    logger: context.logger,
+    onNotification: () => {
+      keys.load().catch((error: unknown) => context.logger.error({ err: error }, 'key reload failed'));
+    },
+    onConnected: () => keys.load(),
   });
-  await revocations.start();
+  await keyWatcher.start();
+  const limits = new Limits(config, database.pool, context.config.redisUrl, registry);
+  await context.revocations.start();
   context.onClose(async () => {
-    await revocations.stop();
+    await keyWatcher.stop();
     await limits.close();
   });
   return {
@@ -35,7 +40,7 @@ export async function buildDeps(
     config,
     keys,
     tokens: new TokenService(keys, config),
-    revocations,
+    revocations: context.revocations,
     outbox: context.outbox,
     limits,
     logger: context.logger,

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { REDIS_REVOCATION_CHANNEL } from '@trustplane/kernel';
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
-import { REDIS_REVOCATION_CHANNEL } from '../src/auth/revocation-cache.js';
 import { assertError, bearer, Harness, PASSWORD, testEnv } from './helpers.js';
 
 // A private redis-server for this file: shared counters and revocation broadcast over Redis.
@@ -74,7 +74,10 @@ describe('with REDIS_URL', () => {
     );
     const claims = decodeJwt(user.accessToken);
     const publisher = new Redis(redisUrl);
-    await publisher.publish(REDIS_REVOCATION_CHANNEL, `jti:${claims.jti}:${(claims.exp as number) * 1000}`);
+    await publisher.publish(
+      REDIS_REVOCATION_CHANNEL,
+      JSON.stringify([['token', claims.jti, (claims.exp as number) * 1000]]),
+    );
     publisher.disconnect();
     let status = 200;
     for (let attempt = 0; attempt < 100 && status === 200; attempt++) {

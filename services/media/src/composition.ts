@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { BruteForceGuard, type ServiceContext } from '@trustplane/kernel';
+import {
+  BruteForceGuard,
+  type IssuerKeySource,
+  IssuerTokenVerifier,
+  type ServiceContext,
+} from '@trustplane/kernel';
 import { createAuthenticator } from './auth/authenticator.js';
-import { createFileKeySource, createRemoteKeySource, type KeySource } from './auth/key-source.js';
 import type { MediaSettings } from './config.js';
 import { createBookmarkRepository } from './db/bookmark-repository.js';
 import { createFolderRepository } from './db/folder-repository.js';
@@ -16,22 +20,38 @@ import { createUploadService } from './media/upload.js';
 import { createVariantService } from './media/variants.js';
 import { createSharedLinkService } from './sharing/shared-links.js';
 
+const DEFAULT_ACCOUNT_URL = 'http://127.0.0.1:8874';
+
+/**
+ * Where account's keys come from: `JWT_PUBLIC_KEY_PATH` when set; else account's JWKS when
+ * `ACCOUNT_SERVICE_URL` is set; else the seed's `public_key.pem` in the working directory when it
+ * exists; else the JWKS of account on its default local port.
+ */
+export function accountKeySource(settings: MediaSettings): IssuerKeySource {
+  if (settings.jwtPublicKeyPath) return { publicKeyFile: settings.jwtPublicKeyPath };
+  const jwks = (base: string) => ({
+    jwksUrl: `${base}/.well-known/jwks.json`,
+    refetchIntervalMs: settings.keyRefetchIntervalMs,
+  });
+  if (settings.accountServiceUrl) return jwks(settings.accountServiceUrl);
+  const defaultPem = path.resolve('public_key.pem');
+  if (existsSync(defaultPem)) return { publicKeyFile: defaultPem };
+  return jwks(DEFAULT_ACCOUNT_URL);
+}
+
 /** The one place the media service is wired: repositories → domain services → HTTP hooks. */
 export function composeMedia(context: ServiceContext, settings: MediaSettings) {
   const database = context.database<MediaDatabase>();
   const logger = context.logger;
   const objects = context.objects;
-  // The seed's default: `public_key.pem` in the working directory, when present; else fetch from account.
-  const defaultPem = path.resolve('public_key.pem');
-  const pemPath = settings.jwtPublicKeyPath ?? (existsSync(defaultPem) ? defaultPem : undefined);
-  const keySource: KeySource = pemPath
-    ? createFileKeySource(pemPath)
-    : createRemoteKeySource({
-        accountServiceUrl: settings.accountServiceUrl,
-        logger,
-        minRefetchIntervalMs: settings.keyRefetchIntervalMs,
-      });
-  const authenticator = createAuthenticator(keySource, { issuer: settings.jwtIssuer });
+  const verifier = new IssuerTokenVerifier({
+    issuer: settings.jwtIssuer,
+    keys: accountKeySource(settings),
+    revocations: context.revocations,
+    logger,
+  });
+  context.onClose(async () => verifier.close());
+  const authenticator = createAuthenticator(verifier);
   const media = createMediaRepository(database, { defaultQuotaBytes: settings.defaultQuotaBytes });
   const folders = createFolderRepository(database);
   const links = createSharedLinkRepository(database);

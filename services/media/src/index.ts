@@ -23,6 +23,8 @@ export function createMediaService(overrides: Partial<MediaSettings> = {}): Serv
     ports: { http: 3001 },
     buildHttp: async (context) => {
       const deps = compose(context);
+      // Tokens account has revoked (logout, session revoke, password change…) are refused here too.
+      await context.revocations.start();
       // Leftovers of uploads a crash cut short, at every boot and then periodically.
       await deps.sweeper.sweep();
       const every = Math.max(1000, Math.min(deps.settings.orphanGraceMs, MAX_SWEEP_INTERVAL_MS));

@@ -4,14 +4,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateSigningKey, JwtKeyRing } from '@trustplane/kernel';
+import { ConfigError, generateSigningKey, JwtKeyRing } from '@trustplane/kernel';
 import { bootService } from '@trustplane/kernel/testkit';
-import { createRemoteKeySource } from '../src/auth/key-source.js';
+import { accountKeySource } from '../src/composition.js';
+import { loadMediaSettings } from '../src/config.js';
 import { createMediaService } from '../src/index.js';
 import {
   ALL_PERMISSIONS,
   errorCode,
-  FakeAccount,
   type Harness,
   ISSUER,
   multipartBody,
@@ -102,14 +102,14 @@ describe('authentication and permissions', () => {
       clock: () => new Date(Date.now() - 3_600_000),
     });
     const expired = await pastRing.sign(
-      { permissions: ['*'] },
+      { permissions: ['*'], token_use: 'access' },
       { issuer: ISSUER, subject: randomUUID(), expiresInSeconds: 900 },
     );
     const foreignRing = new JwtKeyRing({
       active: await generateSigningKey({ alg: 'RS256', kid: h.account.ring.active.kid }),
     });
     const forged = await foreignRing.sign(
-      { permissions: ['*'] },
+      { permissions: ['*'], token_use: 'access' },
       { issuer: ISSUER, subject: randomUUID(), expiresInSeconds: 600 },
     );
     const cases: [Record<string, string>, string][] = [
@@ -158,7 +158,7 @@ describe('authentication and permissions', () => {
 
   test('a token with the wrong issuer is refused', async () => {
     const token = await h.account.ring.sign(
-      { permissions: ['*'], org_id: randomUUID() },
+      { permissions: ['*'], org_id: randomUUID(), token_use: 'access' },
       { issuer: 'someone-else', subject: randomUUID(), expiresInSeconds: 600 },
     );
     const response = await h.call({
@@ -181,37 +181,6 @@ describe('authentication and permissions', () => {
     assert.equal((await h.call({ method: 'GET', url: '/media', headers: after.auth })).statusCode, 200);
     assert.equal((await h.call({ method: 'GET', url: '/media', headers: before.auth })).statusCode, 200);
     assert.equal(h.account.fetches, fetches + 1);
-  });
-});
-
-describe('remote key source', () => {
-  test('a superseded key is dropped once its retention has passed', async () => {
-    const account = await FakeAccount.start();
-    try {
-      const source = createRemoteKeySource({
-        accountServiceUrl: account.url,
-        logger: h.booted.context.logger,
-        minRefetchIntervalMs: 0,
-        retainPreviousMs: 50,
-      });
-      const oldKid = account.ring.active.kid;
-      assert.deepEqual(
-        (await source.keysFor(oldKid)).map((key) => key.kid),
-        [oldKid],
-      );
-      const next = await account.rotate();
-      assert.deepEqual(
-        (await source.keysFor(next.kid)).map((key) => key.kid).sort(),
-        [oldKid, next.kid].sort(),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 80));
-      assert.deepEqual(
-        (await source.keysFor(oldKid)).map((key) => key.kid),
-        [next.kid],
-      );
-    } finally {
-      await account.close();
-    }
   });
 });
 
@@ -255,14 +224,14 @@ describe('JWT_PUBLIC_KEY_PATH', () => {
       createMediaService({
         jwtPublicKeyPath: file,
         accountServiceUrl: 'http://127.0.0.1:9',
-        jwtIssuer: undefined,
+        jwtIssuer: ISSUER,
       }),
     );
     try {
       const ring = new JwtKeyRing({ active: key });
       const token = await ring.sign(
-        { permissions: ['media:list'], org_id: randomUUID() },
-        { issuer: 'anything', subject: randomUUID(), expiresInSeconds: 600 },
+        { permissions: ['media:list'], org_id: randomUUID(), token_use: 'access' },
+        { issuer: ISSUER, subject: randomUUID(), expiresInSeconds: 600 },
       );
       const ok = await booted.app.inject({
         method: 'GET',
@@ -277,8 +246,8 @@ describe('JWT_PUBLIC_KEY_PATH', () => {
       });
       const other = new JwtKeyRing({ active: await generateSigningKey({ alg: 'RS256' }) });
       const forged = await other.sign(
-        { permissions: ['*'] },
-        { issuer: 'x', subject: randomUUID(), expiresInSeconds: 600 },
+        { permissions: ['*'], token_use: 'access' },
+        { issuer: ISSUER, subject: randomUUID(), expiresInSeconds: 600 },
       );
       const refused = await booted.app.inject({
         method: 'GET',
@@ -295,5 +264,36 @@ describe('JWT_PUBLIC_KEY_PATH', () => {
       await booted.close();
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('where account keys come from', () => {
+  test('JWT_PUBLIC_KEY_PATH, else the JWKS of ACCOUNT_SERVICE_URL (https unless loopback), else the local default', () => {
+    const settings = (env: Record<string, string>) => loadMediaSettings(env);
+    assert.deepEqual(
+      accountKeySource(
+        settings({ JWT_PUBLIC_KEY_PATH: '/etc/keys/account.pem', ACCOUNT_SERVICE_URL: 'https://a.example' }),
+      ),
+      { publicKeyFile: '/etc/keys/account.pem' },
+    );
+    assert.deepEqual(accountKeySource(settings({ ACCOUNT_SERVICE_URL: 'https://account.example.com/' })), {
+      jwksUrl: 'https://account.example.com/.well-known/jwks.json',
+      refetchIntervalMs: 1000,
+    });
+    assert.equal(
+      (accountKeySource(settings({})) as { jwksUrl: string }).jwksUrl,
+      'http://127.0.0.1:8874/.well-known/jwks.json',
+      'no public_key.pem in the working directory: account on its default port',
+    );
+    for (const url of ['http://127.0.0.1:8874', 'http://localhost:8874', 'http://[::1]:8874']) {
+      assert.ok(settings({ ACCOUNT_SERVICE_URL: url }));
+    }
+    assert.throws(
+      () => settings({ ACCOUNT_SERVICE_URL: 'http://account.internal:8874' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /ACCOUNT_SERVICE_URL: must use https unless its host is loopback/.test(error.message),
+    );
+    assert.equal(settings({}).jwtIssuer, 'trustplane-account');
   });
 });

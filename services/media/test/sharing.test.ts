@@ -281,6 +281,108 @@ describe('shared links', () => {
   });
 });
 
+describe('shared links follow access', () => {
+  const setVisibility = (user: TestUser, mediaId: string, visibility: string) =>
+    h.call({
+      method: 'PATCH',
+      url: `/media/${mediaId}/visibility`,
+      payload: { visibility },
+      headers: user.auth,
+    });
+
+  test("a member's link lives only while the member can read the media; the owner's own link is unaffected", async () => {
+    const owner = await h.user();
+    const member = await h.user({ orgId: owner.orgId });
+    const media = await put(owner, 'team.txt', 'team bytes', 'organization');
+    const membersLink = await share(member, media.id, { visibility: 'public' });
+    const ownersLink = await share(owner, media.id, { visibility: 'public' });
+    assert.equal((await access(membersLink.token)).statusCode, 200);
+    // The owner withdraws the organization's read access: the member's link goes with it.
+    assert.equal((await setVisibility(owner, media.id, 'private')).statusCode, 200);
+    const dead = await access(membersLink.token);
+    assert.equal(dead.statusCode, 404);
+    assert.equal(errorCode(dead), 'shared_link_not_found');
+    assert.equal((await access(ownersLink.token)).statusCode, 200, 'the owner can still read it');
+    // Access is re-checked on every request: given back, the link works again.
+    assert.equal((await setVisibility(owner, media.id, 'organization')).statusCode, 200);
+    assert.equal((await access(membersLink.token)).statusCode, 200);
+  });
+
+  test('a link made for one organization does not follow its creator into another', async () => {
+    const owner = await h.user();
+    const media = await put(owner, 'scoped.txt', 'scoped', 'private');
+    const link = await share(owner, media.id, { visibility: 'restricted' });
+    assert.equal((await access(link.token, { user: owner })).statusCode, 200);
+    // Same account, token bound to another organization: not the creator as the link knows them.
+    const elsewhere = await h.user({ sub: owner.sub });
+    assert.equal((await access(link.token, { user: elsewhere })).statusCode, 403);
+  });
+
+  test('the link rules still hold on top: password, expiry and cap are checked on every access', async () => {
+    const owner = await h.user();
+    const media = await put(owner, 'rules.txt', 'rules', 'organization');
+    const link = await share(owner, media.id, { visibility: 'public', password: 'pw-1', max_downloads: 1 });
+    assert.equal((await access(link.token)).statusCode, 401);
+    assert.equal((await access(link.token, { headers: { 'x-share-password': 'pw-1' } })).statusCode, 200);
+    assert.equal((await access(link.token, { headers: { 'x-share-password': 'pw-1' } })).statusCode, 429);
+    await sql(`UPDATE shared_links SET expires_at = now() - interval '1 second' WHERE id = $1`, [link.id]);
+    assert.equal((await access(link.token, { headers: { 'x-share-password': 'pw-1' } })).statusCode, 410);
+  });
+
+  test('the owner lists every link to their media, whoever made it, and can revoke any of them', async () => {
+    const owner = await h.user();
+    const member = await h.user({ orgId: owner.orgId });
+    const bystander = await h.user({ orgId: owner.orgId });
+    const media = await put(owner, 'owned.txt', 'owned', 'organization');
+    const membersLink = await share(member, media.id, { visibility: 'public' });
+    const ownersLink = await share(owner, media.id, { visibility: 'restricted' });
+    const listed = await h.booted.app.inject({
+      method: 'GET',
+      url: `/media/${media.id}/shared-links`,
+      headers: owner.auth,
+    });
+    assert.equal(listed.statusCode, 200, listed.body);
+    const body = listed.json();
+    assert.equal(body.total, 2);
+    assert.deepEqual(
+      body.items.map((item: { id: string; created_by: string }) => [item.id, item.created_by]).sort(),
+      [
+        [membersLink.id, member.sub],
+        [ownersLink.id, owner.sub],
+      ].sort(),
+    );
+    assert.ok(body.items.every((item: Record<string, unknown>) => item.token === undefined));
+    // Only the owner sees this list: a member (even the creator of one link) and other tenants get 404.
+    for (const user of [member, bystander, await h.user(), await h.user({ sub: owner.sub })]) {
+      const refused = await h.booted.app.inject({
+        method: 'GET',
+        url: `/media/${media.id}/shared-links`,
+        headers: user.auth,
+      });
+      assert.equal(refused.statusCode, 404);
+      assert.equal(errorCode(refused), 'media_not_found');
+    }
+    // A bystander cannot revoke the member's link; the owner can.
+    const bystanderDelete = await h.call({
+      method: 'DELETE',
+      url: `/shared-links/${membersLink.id}`,
+      headers: bystander.auth,
+    });
+    assert.equal(bystanderDelete.statusCode, 404);
+    assert.equal((await access(membersLink.token)).statusCode, 200);
+    const ownerDelete = await h.call({
+      method: 'DELETE',
+      url: `/shared-links/${membersLink.id}`,
+      headers: owner.auth,
+    });
+    assert.equal(ownerDelete.statusCode, 200, ownerDelete.body);
+    assert.equal((await access(membersLink.token)).statusCode, 404);
+    // The creator still sees only the links they made, none of them gone behind their back silently.
+    const mine = await h.call({ method: 'GET', url: '/shared-links', headers: member.auth });
+    assert.equal(mine.json().total, 0);
+  });
+});
+
 describe('starred', () => {
   test('star is idempotent with notes; list newest-first; unstar idempotent; toggle flips; bulk check', async () => {
     const user = await h.user();

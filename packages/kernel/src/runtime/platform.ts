@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
+import { RevocationList } from '../auth/revocation-list.js';
 import { ConfigError, type PlatformConfig } from '../config/platform-config.js';
 import { createTransport, type MessageTransport, Outbox } from '../bus/index.js';
 import { createDatabase, createPool, type Database } from '../db/database.js';
@@ -138,6 +139,7 @@ export class Platform {
   private readonly closers: (() => Promise<void>)[] = [];
   private closed = false;
   private redis: ReturnType<typeof createRedisClient> | undefined;
+  private revocationList: RevocationList | undefined;
 
   private constructor(
     readonly config: PlatformConfig,
@@ -242,6 +244,19 @@ export class Platform {
     return { kind: 'postgres', pool: this.kernelPool };
   }
 
+  /** One revocation list per process, started by the first service that needs it. */
+  get revocations(): RevocationList {
+    if (!this.revocationList) {
+      if (this.config.redisUrl) this.redis ??= createRedisClient(this.config.redisUrl);
+      this.revocationList = new RevocationList({
+        pool: this.kernelPool,
+        logger: this.logger.child({ component: 'revocations' }),
+        redis: this.redis,
+      });
+    }
+    return this.revocationList;
+  }
+
   /** Per-service secret derived from the platform secret, so services never share HMAC keys. */
   serviceSecret(service: string): Buffer {
     return createHmac('sha256', this.secret).update(`service:${service}`).digest();
@@ -263,6 +278,7 @@ export class Platform {
       publicBaseUrl: publicUrl,
     });
     let database: Database<unknown> | undefined;
+    const platform = this;
     const closers: (() => Promise<void>)[] = [];
     const context: ServiceContext = {
       service: definition.name,
@@ -280,6 +296,9 @@ export class Platform {
       outbox: this.outbox,
       webhooks: this.webhooks,
       rateLimitStore: () => this.rateLimitStore(),
+      get revocations() {
+        return platform.revocations;
+      },
       publicUrl,
       signingSecret,
       createHttpApp: async (options: ServiceHttpOptions): Promise<FastifyInstance> => {
@@ -317,6 +336,7 @@ export class Platform {
     for (const close of this.closers.reverse()) {
       await close().catch((error) => this.logger.error({ err: error }, 'close failed'));
     }
+    await this.revocationList?.stop();
     await this.mailer.close();
     await this.bus.close().catch((error) => this.logger.error({ err: error }, 'bus close failed'));
     this.redis?.disconnect();

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { RevocationList } from '../auth/revocation-list.js';
 import type { MessageTransport, Outbox } from '../bus/index.js';
 import type { PlatformConfig } from '../config/platform-config.js';
 import type { Database } from '../db/database.js';
@@ -36,6 +37,12 @@ export interface ServiceContext {
   webhooks: WebhookDispatcher;
   /** Store for `createRateLimiter` / `BruteForceGuard`: Redis when `REDIS_URL` is set, PostgreSQL otherwise. */
   rateLimitStore(): RateLimitStore;
+  /**
+   * The process's list of revoked token and session ids (`platform.revocations`, LISTEN/NOTIFY,
+   * Redis when `REDIS_URL` is set, periodic reload). Shared by every service of the process;
+   * `await revocations.start()` (idempotent) before checking tokens against it.
+   */
+  revocations: RevocationList;
   /** Base URL a client reaches the service's HTTP port at (for hosted pages, presigned URLs). */
   publicUrl: string;
   /** Secret for the service's own HMACs (presigned URLs, signed cookies), stable across restarts. */

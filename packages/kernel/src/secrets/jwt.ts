@@ -38,7 +38,9 @@ export type TokenErrorReason =
   | 'algorithm'
   | 'invalid_signature'
   | 'expired'
-  | 'claim';
+  | 'claim'
+  /** Signed and unexpired, but revoked by its issuer (the token or its session). */
+  | 'revoked';
 
 /** A token that must not be trusted; `reason` says why, `claim` names the failing claim for `claim`/`expired`. */
 export class TokenError extends Error {

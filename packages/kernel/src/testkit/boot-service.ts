@@ -21,17 +21,22 @@ export interface BootOptions {
   env?: Record<string, string>;
   /** Start the service's background workers, the outbox relay and webhook delivery too. */
   workers?: boolean;
+  /**
+   * Boot on this database instead of a fresh one (left in place on close): two services booted
+   * on one database are two processes of one deployment, each with its own platform.
+   */
+  database?: TestDatabase;
 }
 
 /**
- * Boots one service in-process on a fresh database and data dir, migrated, with its HTTP
- * app ready for `app.inject`. `close()` tears everything down.
+ * Boots one service in-process on a fresh database (or the one given) and data dir, migrated,
+ * with its HTTP app ready for `app.inject`. `close()` tears everything down.
  */
 export async function bootService(
   definition: ServiceDefinition,
   options: BootOptions = {},
 ): Promise<BootedService> {
-  const database = await createTestDatabase(definition.name);
+  const database = options.database ?? (await createTestDatabase(definition.name));
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `trustplane-${definition.name}-`));
   const config = loadPlatformConfig({
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
@@ -61,7 +66,7 @@ export async function bootService(
       await app.close();
       await workers?.stop();
       await platform.close();
-      await database.drop();
+      if (!options.database) await database.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { decodeRgb, openImage, withImageDecodeSlot } from '../images/decode.js';
+import { decodeRgb, openImage, type RgbImage, withImageDecodeSlot } from '../images/decode.js';
 
 const require = createRequire(import.meta.url);
 
@@ -27,10 +27,38 @@ export interface FaceDetectionOptions {
   maxSide?: number;
 }
 
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface FrameFace {
+  score: number;
+  box: FaceBox;
+  /** The 68 iBUG/dlib landmarks, in frame pixels. */
+  landmarks: Point[];
+  /** 128-d descriptor, only when asked for. */
+  descriptor?: Float32Array;
+}
+
+export interface FrameDetectionOptions {
+  minConfidence?: number;
+  /** Compute the 128-d descriptor of each face (≈ 2× the cost of detection + landmarks). */
+  descriptors?: boolean;
+  /**
+   * `ssd` (SSD MobileNet v1, 512² input: the accurate default) or `tiny` (Tiny Face
+   * Detector at `tinyInputSize`, several times faster, for frames whose face is large).
+   */
+  detector?: 'ssd' | 'tiny';
+  tinyInputSize?: number;
+}
+
 export interface FaceEngine {
   readonly modelVersions: Record<string, string>;
   /** Every face in the image, best first, with landmarks-aligned descriptors. */
   detect(image: Uint8Array, options?: FaceDetectionOptions): Promise<DetectedFace[]>;
+  /** Every face of an already decoded RGB frame (video analysis), best first, with its 68 landmarks. */
+  detectFrame(frame: RgbImage, options?: FrameDetectionOptions): Promise<FrameFace[]>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: face-api's node-wasm bundle ships no usable types for require()
@@ -63,12 +91,14 @@ async function createFaceEngine(): Promise<FaceEngine> {
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
   await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
+  await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
   const faceApiVersion: string = require('@vladmandic/face-api/package.json').version;
   const modelVersions = {
     'face-api': faceApiVersion,
     tfjs: String(tf.version_core ?? tf.version?.['tfjs-core'] ?? 'unknown'),
     backend: String(tf.getBackend()),
     detector: 'ssd_mobilenetv1',
+    videoDetector: 'tiny_face_detector',
     landmarks: 'face_landmark_68',
     recognition: 'face_recognition (128-d)',
   };
@@ -96,6 +126,39 @@ async function createFaceEngine(): Promise<FaceEngine> {
               height: Math.round(result.detection.box.height * scale),
             },
             descriptor: result.descriptor as Float32Array,
+          }))
+          .sort((a, b) => b.score - a.score);
+      } finally {
+        tensor.dispose();
+      }
+    },
+    async detectFrame(frame, options = {}) {
+      const minConfidence = options.minConfidence ?? 0.5;
+      const detectorOptions =
+        options.detector === 'tiny'
+          ? new faceapi.TinyFaceDetectorOptions({
+              inputSize: options.tinyInputSize ?? 320,
+              scoreThreshold: minConfidence,
+            })
+          : new faceapi.SsdMobilenetv1Options({ minConfidence, maxResults: 20 });
+      // Float32 input: tfjs copies it to the WASM heap as is (an int32 tensor from bytes costs ~6× more).
+      const tensor = tf.tensor3d(Float32Array.from(frame.data), [frame.height, frame.width, 3], 'float32');
+      try {
+        const withLandmarks = faceapi.detectAllFaces(tensor, detectorOptions).withFaceLandmarks();
+        const results: FaceApi[] = options.descriptors
+          ? await withLandmarks.withFaceDescriptors()
+          : await withLandmarks;
+        return results
+          .map((result) => ({
+            score: result.detection.score as number,
+            box: {
+              x: result.detection.box.x as number,
+              y: result.detection.box.y as number,
+              width: result.detection.box.width as number,
+              height: result.detection.box.height as number,
+            },
+            landmarks: (result.landmarks.positions as Point[]).map((point) => ({ x: point.x, y: point.y })),
+            ...(options.descriptors ? { descriptor: result.descriptor as Float32Array } : {}),
           }))
           .sort((a, b) => b.score - a.score);
       } finally {

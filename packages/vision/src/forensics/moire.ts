@@ -5,33 +5,19 @@ import type { ForensicResult } from './ela.js';
 
 const SIZE = 256;
 
+export interface MoireSpectrum {
+  /** Strongest mid/high-frequency log-power above its ring's median. */
+  peak: number;
+  peakRadius: number;
+  /** Per-bin excess over the ring median (for the heatmap). */
+  excess: Float64Array;
+}
+
 /**
- * Screen-recapture (moiré) detection. A photographed screen carries a fine periodic
- * pattern from the pixel grid: in the 2-D power spectrum it is an isolated, strong peak
- * at mid/high frequency, far above the smooth 1/f falloff of natural images and print.
- * We take the central 512×512 region at half scale (256²), window it (Hann), and compare the
- * strongest mid/high-frequency peak with the median power of its frequency ring.
+ * The spectral measure behind `moireAnalysis`, on a 256×256 8-bit grey patch (also used on
+ * video frames, where the patch is taken around the face at full resolution).
  */
-export async function moireAnalysis(image: Uint8Array): Promise<ForensicResult> {
-  const { data } = await withImageDecodeSlot(async () => {
-    const metadata = await openImage(image).rotate().metadata();
-    const width = metadata.autoOrient?.width ?? metadata.width ?? SIZE;
-    const height = metadata.autoOrient?.height ?? metadata.height ?? SIZE;
-    const crop = Math.min(width, height, 512);
-    return openImage(image)
-      .rotate()
-      .extract({
-        left: Math.floor((width - crop) / 2),
-        top: Math.floor((height - crop) / 2),
-        width: crop,
-        height: crop,
-      })
-      .resize(SIZE, SIZE, { kernel: 'cubic' })
-      .grayscale()
-      .extractChannel(0)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-  });
+export function moireSpectrum(data: Uint8Array): MoireSpectrum {
   const window = new Float64Array(SIZE);
   for (let index = 0; index < SIZE; index += 1)
     window[index] = 0.5 - 0.5 * Math.cos((2 * Math.PI * index) / (SIZE - 1));
@@ -101,6 +87,39 @@ export async function moireAnalysis(image: Uint8Array): Promise<ForensicResult> 
       }
     }
   }
+  return { peak, peakRadius, excess };
+}
+
+export const MOIRE_PATCH_SIZE = SIZE;
+
+/**
+ * Screen-recapture (moiré) detection. A photographed screen carries a fine periodic
+ * pattern from the pixel grid: in the 2-D power spectrum it is an isolated, strong peak
+ * at mid/high frequency, far above the smooth 1/f falloff of natural images and print.
+ * We take the central 512×512 region at half scale (256²), window it (Hann), and compare the
+ * strongest mid/high-frequency peak with the median power of its frequency ring.
+ */
+export async function moireAnalysis(image: Uint8Array): Promise<ForensicResult> {
+  const { data } = await withImageDecodeSlot(async () => {
+    const metadata = await openImage(image).rotate().metadata();
+    const width = metadata.autoOrient?.width ?? metadata.width ?? SIZE;
+    const height = metadata.autoOrient?.height ?? metadata.height ?? SIZE;
+    const crop = Math.min(width, height, 512);
+    return openImage(image)
+      .rotate()
+      .extract({
+        left: Math.floor((width - crop) / 2),
+        top: Math.floor((height - crop) / 2),
+        width: crop,
+        height: crop,
+      })
+      .resize(SIZE, SIZE, { kernel: 'cubic' })
+      .grayscale()
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  });
+  const { peak, peakRadius, excess } = moireSpectrum(data);
   // Measured: photos, prints and clean/degraded documents ≤ 5.4 (log-power above the ring
   // median); photographed-screen variants 11–12.5. Score 0 at 6, 1 at 10.
   const score = Math.max(0, Math.min(1, (peak - 6) / 4));

@@ -92,13 +92,6 @@ export interface SessionsTable {
   revoked_reason: string | null;
 }
 
-export interface RevokedTokensTable {
-  jti: string;
-  expires_at: Timestamp;
-  reason: string;
-  revoked_at: Timestamp;
-}
-
 export interface EmailVerificationTokensTable {
   token_hash: string;
   account_id: string;
@@ -167,7 +160,6 @@ export interface AccountDB {
   memberships: MembershipsTable;
   invitations: InvitationsTable;
   sessions: SessionsTable;
-  revoked_tokens: RevokedTokensTable;
   email_verification_tokens: EmailVerificationTokensTable;
   password_reset_tokens: PasswordResetTokensTable;
   service_accounts: ServiceAccountsTable;

@@ -91,7 +91,8 @@ export function authenticateFromCache(deps: AccountDeps, request: FastifyRequest
   if (header === undefined || !header.startsWith('Bearer ')) return undefined;
   const claims = deps.tokens.cachedAccess(header.slice(7));
   if (!claims) return undefined;
-  if (deps.revocations.isRevoked(claims.jti, claims.sid === NIL_UUID ? null : claims.sid)) return undefined;
+  if (deps.revocations.isRevoked({ jti: claims.jti, sid: claims.sid === NIL_UUID ? null : claims.sid }))
+    return undefined;
   return principalFromClaims(claims);
 }
 
@@ -101,7 +102,7 @@ export async function authenticate(deps: AccountDeps, request: FastifyRequest): 
   if (token !== undefined) {
     const claims = await deps.tokens.verifyAccess(token);
     const sid = claims.sid === NIL_UUID ? null : claims.sid;
-    if (deps.revocations.isRevoked(claims.jti, sid)) {
+    if (deps.revocations.isRevoked({ jti: claims.jti, sid })) {
       throw errors.unauthorized('Token has been revoked');
     }
     return principalFromClaims(claims);

@@ -11,6 +11,7 @@ import {
 } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import { type RequestOrigin, recordAudit } from '../audit/audit-log.js';
+import { revokeAccessToken, revokeSessions } from '../auth/revocations.js';
 import type { AccountDeps } from '../deps.js';
 import type { AccountDB, AccountRow } from '../db/types.js';
 import { errors } from '../errors.js';
@@ -345,9 +346,9 @@ export async function refresh(
       .where('revoked_at', 'is', null)
       .returningAll()
       .executeTakeFirst();
+    // The used refresh token is dead from now on: the session row holds the only usable refresh
+    // JTI. Refresh tokens are accepted nowhere else, so they never go on the revocation list.
     if (!row) return undefined;
-    // The used token is dead from now on, even for a verifier that only checks the revocation list.
-    await deps.revocations.revokeJti(trx, claims.jti, new Date(claims.exp * 1000), 'rotated');
     await recordAudit(trx, {
       actorId: session.account_id,
       organizationId: session.organization_id,
@@ -359,8 +360,8 @@ export async function refresh(
     return row;
   });
   if (!rotated) {
-    await deps.db.transaction().execute(async (trx) => {
-      await deps.revocations.revokeSessions(trx, { sessionIds: [session.id] }, 'refresh_token_reuse');
+    const revoked = await deps.db.transaction().execute(async (trx) => {
+      const sessions = await revokeSessions(deps, trx, { sessionIds: [session.id] }, 'refresh_token_reuse');
       await recordAudit(trx, {
         actorId: session.account_id,
         organizationId: session.organization_id,
@@ -369,7 +370,9 @@ export async function refresh(
         targetId: session.id,
         origin,
       });
+      return sessions;
     });
+    deps.revocations.announce(revoked);
     throw errors.unauthorized('Refresh token has already been used; the session has been revoked');
   }
   const account = await getAccount(deps.db, session.account_id);
@@ -395,7 +398,7 @@ export async function switchOrganization(
   const access = await resolveHumanAccess(deps.db, account, orgId);
   if (access.currentOrgId !== orgId) throw errors.notFound('Organization');
   const newJti = randomUUID();
-  await deps.db.transaction().execute(async (trx) => {
+  const revoked = await deps.db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('sessions')
       .set({ organization_id: orgId, refresh_jti: newJti, last_used_at: new Date() })
@@ -405,9 +408,7 @@ export async function switchOrganization(
       .executeTakeFirst();
     if (!row) throw errors.unauthorized(SESSION_GONE);
     // The token that asked for the switch speaks for the old org; it stops here.
-    if (principal.jti && principal.expiresAt) {
-      await deps.revocations.revokeJti(trx, principal.jti, principal.expiresAt, 'organization_switched');
-    }
+    const asking = await revokeAccessToken(deps, trx, principal, 'organization_switched');
     await recordAudit(trx, {
       actorId: account.id,
       organizationId: orgId,
@@ -416,7 +417,9 @@ export async function switchOrganization(
       targetId: orgId,
       origin,
     });
+    return asking;
   });
+  deps.revocations.announce(revoked);
   return issueGrant(deps, account, principal.sessionId, access, newJti);
 }
 
@@ -425,11 +428,9 @@ export async function logout(
   principal: Principal & { sessionId: string },
   origin: RequestOrigin,
 ) {
-  await deps.db.transaction().execute(async (trx) => {
-    await deps.revocations.revokeSessions(trx, { sessionIds: [principal.sessionId] }, 'logout');
-    if (principal.jti && principal.expiresAt) {
-      await deps.revocations.revokeJti(trx, principal.jti, principal.expiresAt, 'logout');
-    }
+  const revoked = await deps.db.transaction().execute(async (trx) => {
+    const sessions = await revokeSessions(deps, trx, { sessionIds: [principal.sessionId] }, 'logout');
+    const token = await revokeAccessToken(deps, trx, principal, 'logout');
     await recordAudit(trx, {
       actorId: principal.accountId,
       organizationId: principal.orgId,
@@ -438,7 +439,9 @@ export async function logout(
       targetId: principal.sessionId,
       origin,
     });
+    return [...sessions, ...token];
   });
+  deps.revocations.announce(revoked);
 }
 
 export async function logoutAll(
@@ -446,25 +449,21 @@ export async function logoutAll(
   principal: Principal & { sessionId: string },
   origin: RequestOrigin,
 ) {
-  await deps.db.transaction().execute(async (trx) => {
-    const revoked = await deps.revocations.revokeSessions(
-      trx,
-      { accountId: principal.accountId },
-      'logout_all',
-    );
-    if (principal.jti && principal.expiresAt) {
-      await deps.revocations.revokeJti(trx, principal.jti, principal.expiresAt, 'logout_all');
-    }
+  const revoked = await deps.db.transaction().execute(async (trx) => {
+    const sessions = await revokeSessions(deps, trx, { accountId: principal.accountId }, 'logout_all');
+    const token = await revokeAccessToken(deps, trx, principal, 'logout_all');
     await recordAudit(trx, {
       actorId: principal.accountId,
       organizationId: principal.orgId,
       action: 'auth.logout',
       targetType: 'account',
       targetId: principal.accountId,
-      metadata: { all_sessions: true, sessions_revoked: revoked.length },
+      metadata: { all_sessions: true, sessions_revoked: sessions.length },
       origin,
     });
+    return [...sessions, ...token];
   });
+  deps.revocations.announce(revoked);
 }
 
 export async function revokeOwnSession(
@@ -473,7 +472,7 @@ export async function revokeOwnSession(
   sessionId: string,
   origin: RequestOrigin,
 ) {
-  await deps.db.transaction().execute(async (trx) => {
+  const revoked = await deps.db.transaction().execute(async (trx) => {
     const session = await trx
       .selectFrom('sessions')
       .select(['id'])
@@ -483,7 +482,7 @@ export async function revokeOwnSession(
       .where('expires_at', '>', new Date())
       .executeTakeFirst();
     if (!session) throw errors.notFound('Session');
-    await deps.revocations.revokeSessions(trx, { sessionIds: [sessionId] }, 'revoked_by_user');
+    const sessions = await revokeSessions(deps, trx, { sessionIds: [sessionId] }, 'revoked_by_user');
     await recordAudit(trx, {
       actorId: principal.accountId,
       organizationId: principal.orgId,
@@ -492,7 +491,9 @@ export async function revokeOwnSession(
       targetId: sessionId,
       origin,
     });
+    return sessions;
   });
+  deps.revocations.announce(revoked);
 }
 
 export async function listSessions(deps: AccountDeps, accountId: string) {
@@ -544,13 +545,14 @@ export async function changePassword(
   await attempt.succeed();
   assertPasswordPolicy('new_password', input.new_password);
   const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
-  await deps.db.transaction().execute(async (trx) => {
+  const revoked = await deps.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('accounts')
       .set({ password_hash: passwordHash, updated_at: new Date() })
       .where('id', '=', account.id)
       .execute();
-    await deps.revocations.revokeSessions(
+    const sessions = await revokeSessions(
+      deps,
       trx,
       { accountId: account.id, exceptSessionId: principal.sessionId },
       'password_changed',
@@ -563,7 +565,9 @@ export async function changePassword(
       targetId: account.id,
       origin,
     });
+    return sessions;
   });
+  deps.revocations.announce(revoked);
 }
 
 /** Always the same answer; only an unverified human account gets a new email. */
@@ -652,7 +656,7 @@ export async function confirmPasswordReset(
   // Checked before the token is spent: a weak password must not burn the link.
   assertPasswordPolicy('new_password', input.new_password);
   const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
-  const email = await deps.db.transaction().execute(async (trx) => {
+  const { email, revoked } = await deps.db.transaction().execute(async (trx) => {
     const used = await trx
       .updateTable('password_reset_tokens')
       .set({ used_at: new Date() })
@@ -669,7 +673,7 @@ export async function confirmPasswordReset(
       .where('id', '=', claims.sub)
       .returning(['id', 'email', 'default_organization_id'])
       .executeTakeFirstOrThrow();
-    await deps.revocations.revokeSessions(trx, { accountId: account.id }, 'password_reset');
+    const sessions = await revokeSessions(deps, trx, { accountId: account.id }, 'password_reset');
     await recordAudit(trx, {
       actorId: account.id,
       organizationId: account.default_organization_id,
@@ -678,7 +682,8 @@ export async function confirmPasswordReset(
       targetId: account.id,
       origin,
     });
-    return account.email ?? '';
+    return { email: account.email ?? '', revoked: sessions };
   });
+  deps.revocations.announce(revoked);
   await deps.limits.accountGuard.succeed(sha256Hex(normalizeEmail(email)));
 }

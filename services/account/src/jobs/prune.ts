@@ -11,7 +11,7 @@ const SESSION_RETENTION = sql`interval '30 days'`;
 
 /**
  * Deletes what can no longer matter: spent or expired one-time tokens, long-ended sessions,
- * expired revocations, and retired signing keys past their horizon (their private key
+ * and retired signing keys past their horizon (their private key
  * material should not outlive its use).
  */
 export async function pruneExpired(db: Kysely<AccountDB>): Promise<Record<string, number>> {
@@ -36,9 +36,6 @@ export async function pruneExpired(db: Kysely<AccountDB>): Promise<Record<string
           ]),
         )
         .execute(),
-    ),
-    revoked_tokens: count(
-      await db.deleteFrom('revoked_tokens').where('expires_at', '<', sql<Date>`now()`).execute(),
     ),
     signing_keys: count(
       await db

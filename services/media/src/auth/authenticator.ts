@@ -1,6 +1,5 @@
-import { TokenError, verifyJwt } from '@trustplane/kernel';
+import { IssuerKeysUnavailableError, type IssuerTokenVerifier, TokenError } from '@trustplane/kernel';
 import { mediaErrors } from '../errors.js';
-import { type KeySource, KeySourceUnavailableError } from './key-source.js';
 import type { Principal } from './principal.js';
 
 export interface Authenticator {
@@ -10,16 +9,24 @@ export interface Authenticator {
   authenticateOptional(authorization: string | undefined): Promise<Principal | undefined>;
 }
 
-function headerKid(token: string): string | undefined {
-  const [encoded] = token.split('.', 1);
-  if (!encoded) return undefined;
-  try {
-    const header = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { kid?: unknown };
-    return typeof header.kid === 'string' && header.kid.length > 0 && header.kid.length <= 200
-      ? header.kid
-      : undefined;
-  } catch {
-    return undefined;
+function tokenMessage(error: TokenError): string {
+  switch (error.reason) {
+    case 'expired':
+      return 'Access token has expired';
+    case 'revoked':
+      return 'Access token has been revoked';
+    case 'unknown_key':
+      return 'Access token is signed with an unknown key';
+    case 'algorithm':
+      return 'Access token algorithm is not accepted';
+    case 'invalid_signature':
+      return 'Access token signature is invalid';
+    case 'claim':
+      if (error.claim === 'token_use') return 'Only access tokens are accepted here';
+      if (error.claim === 'sub') return 'Access token has no subject';
+      return 'Access token claims are not acceptable';
+    default:
+      return 'Access token is malformed';
   }
 }
 
@@ -27,49 +34,34 @@ function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
-const TOKEN_MESSAGES: Record<string, string> = {
-  expired: 'Access token has expired',
-  unknown_key: 'Access token is signed with an unknown key',
-  algorithm: 'Access token algorithm is not accepted',
-  invalid_signature: 'Access token signature is invalid',
-  claim: 'Access token claims are not acceptable',
-  malformed: 'Access token is malformed',
-};
+/** Turns the account service's access tokens into principals, through the kernel's issuer verifier. */
+export function createAuthenticator(verifier: IssuerTokenVerifier): Authenticator {
+  // The verifier hands back the same object for a token it remembers: so does this.
+  const principals = new WeakMap<object, Principal>();
 
-export function createAuthenticator(keys: KeySource, options: { issuer?: string }): Authenticator {
   async function verify(token: string): Promise<Principal> {
-    const kid = headerKid(token);
-    if (!kid) throw mediaErrors.invalidToken(TOKEN_MESSAGES.malformed!);
-    let payload: Record<string, unknown>;
-    let candidates: Awaited<ReturnType<KeySource['keysFor']>>;
+    let verified: Awaited<ReturnType<IssuerTokenVerifier['verify']>>;
     try {
-      candidates = await keys.keysFor(kid);
+      verified = await verifier.verify(token);
     } catch (error) {
-      if (error instanceof KeySourceUnavailableError) throw mediaErrors.authUnavailable();
+      if (error instanceof IssuerKeysUnavailableError) throw mediaErrors.authUnavailable();
+      if (error instanceof TokenError) throw mediaErrors.invalidToken(tokenMessage(error));
       throw error;
     }
-    try {
-      const verified = await verifyJwt(token, candidates, {
-        // The seed does not fix account's `iss`; it is checked only when configured (JWT_ISSUER).
-        issuer: options.issuer as string,
-        algorithms: ['RS256'],
-      });
-      payload = verified.payload;
-    } catch (error) {
-      if (error instanceof TokenError) throw mediaErrors.invalidToken(TOKEN_MESSAGES[error.reason]!);
-      throw error;
-    }
-    const sub = stringOrNull(payload.sub);
-    if (!sub) throw mediaErrors.invalidToken('Access token has no subject');
-    const permissions = Array.isArray(payload.permissions)
-      ? payload.permissions.filter((entry): entry is string => typeof entry === 'string')
+    const known = principals.get(verified);
+    if (known) return known;
+    const { claims } = verified;
+    const permissions = Array.isArray(claims.permissions)
+      ? claims.permissions.filter((entry): entry is string => typeof entry === 'string')
       : [];
-    return {
-      accountId: sub,
-      orgId: stringOrNull(payload.org_id),
+    const principal: Principal = {
+      accountId: verified.sub,
+      orgId: stringOrNull(claims.org_id),
       permissions: new Set(permissions),
-      principalType: payload.principal_type === 'service' ? 'service' : 'human',
+      principalType: claims.principal_type === 'service' ? 'service' : 'human',
     };
+    principals.set(verified, principal);
+    return principal;
   }
 
   function bearer(authorization: string): string {

@@ -1,6 +1,13 @@
 import type { Database } from '@trustplane/kernel';
 import { sql } from 'kysely';
+import type { Principal } from '../auth/principal.js';
+import { ownedBy, readableBy } from './scope.js';
 import type { MediaDatabase, MediaRow, SharedLinkRow } from './types.js';
+
+/** A link's creator as they were when they made it: their account in the organization they acted for. */
+function creatorOf(link: SharedLinkRow): Principal {
+  return { accountId: link.created_by, orgId: link.org_id, permissions: new Set(), principalType: 'human' };
+}
 
 export type NewSharedLink = Omit<SharedLinkRow, 'download_count' | 'created_at'>;
 
@@ -11,7 +18,14 @@ export function createSharedLinkRepository(database: Database<MediaDatabase>) {
       return db.insertInto('shared_links').values(row).returningAll().executeTakeFirstOrThrow();
     },
 
-    async findByTokenHash(tokenHash: string): Promise<{ link: SharedLinkRow; media: MediaRow } | undefined> {
+    /**
+     * The link and its media, with whether the link's creator may still read that media by the
+     * same rule as any read (owner in the same org, or an `organization`/`public` media of the
+     * creator's org): a link grants no more than its creator still has.
+     */
+    async findByTokenHash(
+      tokenHash: string,
+    ): Promise<{ link: SharedLinkRow; media: MediaRow; creatorCanRead: boolean } | undefined> {
       const link = await db
         .selectFrom('shared_links')
         .selectAll()
@@ -21,9 +35,40 @@ export function createSharedLinkRepository(database: Database<MediaDatabase>) {
       const media = await db
         .selectFrom('media')
         .selectAll()
+        .select(readableBy(creatorOf(link)).as('creator_can_read'))
         .where('id', '=', link.media_id)
         .executeTakeFirst();
-      return media ? { link, media } : undefined;
+      if (!media) return undefined;
+      const { creator_can_read: creatorCanRead, ...row } = media;
+      return { link, media: row as MediaRow, creatorCanRead: creatorCanRead === true };
+    },
+
+    /** Every link to a media the principal owns, whoever created it (null when not theirs). */
+    async listForOwnedMedia(
+      mediaId: string,
+      owner: Principal,
+      page: number,
+      perPage: number,
+    ): Promise<{ items: SharedLinkRow[]; total: number } | undefined> {
+      const media = await db
+        .selectFrom('media')
+        .select('id')
+        .where('id', '=', mediaId)
+        .where(ownedBy('media', owner))
+        .executeTakeFirst();
+      if (!media) return undefined;
+      const base = db.selectFrom('shared_links').where('media_id', '=', mediaId);
+      const { total } = await base
+        .select((eb) => eb.fn.countAll<number>().as('total'))
+        .executeTakeFirstOrThrow();
+      const items = await base
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(perPage)
+        .offset((page - 1) * perPage)
+        .execute();
+      return { items, total: Number(total) };
     },
 
     /**
@@ -76,12 +121,26 @@ export function createSharedLinkRepository(database: Database<MediaDatabase>) {
       return { items, total: Number(total) };
     },
 
-    async deleteByCreator(id: string, createdBy: string, orgId: string | null): Promise<boolean> {
+    /** Deletes a link made by the principal, or any link to media the principal owns. */
+    async deleteByCreatorOrOwner(id: string, principal: Principal): Promise<boolean> {
       const row = await db
         .deleteFrom('shared_links')
         .where('id', '=', id)
-        .where('created_by', '=', createdBy)
-        .where(sql<boolean>`org_id IS NOT DISTINCT FROM ${orgId}`)
+        .where((eb) =>
+          eb.or([
+            eb.and([
+              eb('created_by', '=', principal.accountId),
+              sql<boolean>`shared_links.org_id IS NOT DISTINCT FROM ${principal.orgId}`,
+            ]),
+            eb.exists(
+              eb
+                .selectFrom('media')
+                .select('media.id')
+                .whereRef('media.id', '=', 'shared_links.media_id')
+                .where(ownedBy('media', principal)),
+            ),
+          ]),
+        )
         .returning('id')
         .executeTakeFirst();
       return row !== undefined;

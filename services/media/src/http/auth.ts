@@ -9,7 +9,10 @@ const principals = new WeakMap<FastifyRequest, Principal>();
 
 export type AuthHooks = ReturnType<typeof createAuthHooks>;
 
-/** preHandlers: each route names the permission it asserts (401 without a valid token, 403 without it). */
+/**
+ * Route `onRequest` hooks: credentials are checked before the body is read. Each route names the
+ * permission it asserts (401 without a valid token, 403 without the permission).
+ */
 export function createAuthHooks(authenticator: Authenticator) {
   return {
     require(permission: MediaPermission) {

@@ -109,6 +109,7 @@ export function folderJson(row: FolderRow): z.infer<typeof folderSchema> {
 export const sharedLinkSchema = z.object({
   id: z.string(),
   media_id: z.string(),
+  created_by: z.string(),
   token_prefix: z.string(),
   visibility: linkVisibilitySchema,
   has_password: z.boolean(),
@@ -122,6 +123,7 @@ export function sharedLinkJson(row: SharedLinkRow): z.infer<typeof sharedLinkSch
   return {
     id: row.id,
     media_id: row.media_id,
+    created_by: row.created_by,
     token_prefix: row.token_prefix,
     visibility: row.visibility,
     has_password: row.password_hash !== null,

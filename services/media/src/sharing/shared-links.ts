@@ -69,9 +69,10 @@ export function createSharedLinkService(deps: SharedLinkDeps) {
     },
 
     /**
-     * Resolves a token to the media it unlocks, in the order: exists (404) → not expired (410) →
-     * caller eligible (403) → password (401). The download cap (429) is claimed by the caller once
-     * the bytes are ready to stream.
+     * Resolves a token to the media it unlocks, re-checked on every request in the order: link and
+     * media exist, and the link's creator can still read the media (404) → not expired (410) →
+     * caller eligible (403) → password (401) → cap (429, claimed again atomically by the caller
+     * once the bytes are ready to stream).
      */
     async resolve(
       token: string,
@@ -79,7 +80,9 @@ export function createSharedLinkService(deps: SharedLinkDeps) {
       password: string | undefined,
     ): Promise<{ link: SharedLinkRow; media: MediaRow }> {
       const found = await deps.links.findByTokenHash(hashLinkToken(token));
-      if (!found) throw mediaErrors.sharedLinkNotFound();
+      // A link whose creator has lost read access (the owner made the media private, moved it out
+      // of reach) is dead like a deleted one: it never grants more than its creator holds.
+      if (!found?.creatorCanRead) throw mediaErrors.sharedLinkNotFound();
       const { link } = found;
       if (link.expires_at !== null && link.expires_at.getTime() <= now().getTime())
         throw mediaErrors.linkExpired();
@@ -120,7 +123,7 @@ export function createSharedLinkService(deps: SharedLinkDeps) {
       }
       if (link.max_downloads !== null && link.download_count >= link.max_downloads)
         throw mediaErrors.linkExhausted();
-      return found;
+      return { link, media: found.media };
     },
 
     async claimDownload(link: SharedLinkRow): Promise<void> {
@@ -130,8 +133,16 @@ export function createSharedLinkService(deps: SharedLinkDeps) {
     list: (principal: Principal, page: number, perPage: number) =>
       deps.links.listByCreator(principal.accountId, principal.orgId, page, perPage),
 
+    /** Every link to one of the owner's media, whoever made it (404 for media that is not theirs). */
+    async listForMedia(principal: Principal, mediaId: string, page: number, perPage: number) {
+      const found = await deps.links.listForOwnedMedia(mediaId, principal, page, perPage);
+      if (!found) throw mediaErrors.mediaNotFound();
+      return found;
+    },
+
+    /** The creator of a link, or the owner of its media, revokes it. */
     async delete(principal: Principal, id: string): Promise<void> {
-      if (!(await deps.links.deleteByCreator(id, principal.accountId, principal.orgId))) {
+      if (!(await deps.links.deleteByCreatorOrOwner(id, principal))) {
         throw mediaErrors.sharedLinkNotFound();
       }
     },

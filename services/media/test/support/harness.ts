@@ -21,9 +21,9 @@ export const ALL_PERMISSIONS = [
 export const ISSUER = 'account-service-test';
 
 /**
- * Stands in for the account service's `GET /api/v1/auth/public-key`, in the account seed's shape
- * (`{ success, data: { key_id, algorithm, public_key, expires_at } }`), and signs tokens the way
- * account does. `rotate()` switches to a new key, as account would.
+ * Stands in for the account service's `GET /.well-known/jwks.json` (current and previous keys) and
+ * signs access tokens the way account does (`token_use: access`, `jti`, `sid`). `rotate()` switches
+ * to a new key, as account would.
  */
 export class FakeAccount {
   fetches = 0;
@@ -36,24 +36,13 @@ export class FakeAccount {
     const ring = new JwtKeyRing({ active: await generateSigningKey({ alg: 'RS256' }) });
     let account: FakeAccount | undefined;
     const server = http.createServer((request, response) => {
-      if (request.url !== '/api/v1/auth/public-key') {
+      if (request.url !== '/.well-known/jwks.json') {
         response.writeHead(404).end();
         return;
       }
       account!.fetches++;
-      const key = ring.active;
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(
-        JSON.stringify({
-          success: true,
-          data: {
-            key_id: key.kid,
-            algorithm: 'RS256',
-            public_key: key.publicSpkiPem,
-            expires_at: Math.floor(Date.now() / 1000) + 90 * 86400,
-          },
-        }),
-      );
+      response.end(JSON.stringify(ring.jwks()));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     account = new FakeAccount(ring, server);
@@ -71,7 +60,14 @@ export class FakeAccount {
   }
 
   async token(
-    claims: { sub?: string; org_id?: string | null; permissions?: string[]; principal_type?: string } = {},
+    claims: {
+      sub?: string;
+      org_id?: string | null;
+      permissions?: string[];
+      principal_type?: string;
+      token_use?: string;
+      sid?: string;
+    } = {},
     options: { expiresInSeconds?: number } = {},
   ): Promise<string> {
     return this.ring.sign(
@@ -79,7 +75,8 @@ export class FakeAccount {
         org_id: claims.org_id === undefined ? randomUUID() : claims.org_id,
         permissions: claims.permissions ?? ALL_PERMISSIONS,
         principal_type: claims.principal_type ?? 'human',
-        sid: randomUUID(),
+        sid: claims.sid ?? randomUUID(),
+        token_use: claims.token_use ?? 'access',
       },
       {
         issuer: ISSUER,

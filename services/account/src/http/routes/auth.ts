@@ -225,7 +225,7 @@ export function publicAuthRoutes(deps: AccountDeps) {
         try {
           const claims = await deps.tokens.verifyAccess(request.body.token);
           const sid = claims.sid === NIL_UUID ? null : claims.sid;
-          if (deps.revocations.isRevoked(claims.jti, sid)) throw errors.unauthorized('revoked');
+          if (deps.revocations.isRevoked({ jti: claims.jti, sid })) throw errors.unauthorized('revoked');
           return {
             success: true as const,
             data: {

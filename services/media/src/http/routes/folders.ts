@@ -48,7 +48,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
         }),
         response: { 201: folderSchema },
       },
-      preHandler: deps.auth.require('folder:create'),
+      onRequest: deps.auth.require('folder:create'),
     },
     async (request, reply) => {
       const folder = await deps.folders.create(principalOf(request), {
@@ -75,7 +75,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
         }),
         response: { 200: z.object({ items: z.array(folderSchema), total: z.number().int() }) },
       },
-      preHandler: deps.auth.require('folder:list'),
+      onRequest: deps.auth.require('folder:list'),
     },
     async (request) => {
       const principal = principalOf(request);
@@ -110,7 +110,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
           ),
         response: { 200: folderSchema },
       },
-      preHandler: deps.auth.require('folder:update'),
+      onRequest: deps.auth.require('folder:update'),
     },
     async (request) => {
       const folder = await deps.folders.update(request.params.id, principalOf(request), {
@@ -144,7 +144,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
           }),
         },
       },
-      preHandler: deps.auth.require('folder:list'),
+      onRequest: deps.auth.require('folder:list'),
     },
     async (request) => {
       const folder = await deps.folders.findOwned(request.params.id, principalOf(request));
@@ -181,7 +181,7 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
           }),
         },
       },
-      preHandler: deps.auth.require('folder:delete'),
+      onRequest: deps.auth.require('folder:delete'),
     },
     async (request) => {
       const removed = await deps.folders.delete(request.params.id, principalOf(request), request.query.force);

@@ -48,7 +48,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
           }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const principal = principalOf(request);
@@ -89,7 +89,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
             .describe(`${VARIANT_VALUES.join(' | ')}; aliases orig/raw, hi, med, lo`),
         }),
       },
-      preHandler: deps.auth.optional('media:download'),
+      onRequest: deps.auth.optional('media:download'),
     },
     async (request, reply) => {
       const variant = parseVariant(request.query.variant);
@@ -133,7 +133,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
         params: idParams,
         response: { 200: mediaSchema },
       },
-      preHandler: deps.auth.optional('media:download'),
+      onRequest: deps.auth.optional('media:download'),
     },
     async (request) => {
       const media = await deps.media.findReadable(request.params.id, optionalPrincipalOf(request));
@@ -163,7 +163,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
         }),
         response: { 200: mediaSchema },
       },
-      preHandler: deps.auth.require('media:update'),
+      onRequest: deps.auth.require('media:update'),
     },
     async (request) => {
       const media = await deps.media.rename(
@@ -186,7 +186,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
         body: z.object({ visibility: visibilitySchema }),
         response: { 200: mediaSchema },
       },
-      preHandler: deps.auth.require('media:update'),
+      onRequest: deps.auth.require('media:update'),
     },
     async (request) => {
       const media = await deps.media.setVisibility(
@@ -215,7 +215,7 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
           }),
         },
       },
-      preHandler: deps.auth.require('media:delete'),
+      onRequest: deps.auth.require('media:delete'),
     },
     async (request) => {
       const removed = await deps.media.deleteOwned(request.params.id, principalOf(request));

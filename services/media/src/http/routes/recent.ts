@@ -33,7 +33,7 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
           }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const items = await deps.bookmarks.listRecent(principalOf(request), request.query.limit);
@@ -70,7 +70,7 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
           200: z.object({ media_id: z.string(), access_type: z.string(), accessed_at: z.string() }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const principal = principalOf(request);
@@ -93,7 +93,7 @@ export async function recentRoutes(app: FastifyInstance, { deps }: { deps: Media
         summary: 'Clear History',
         response: { 200: z.object({ cleared: z.literal(true), deleted: z.number().int() }) },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const deleted = await deps.bookmarks.clearRecent(principalOf(request).accountId);

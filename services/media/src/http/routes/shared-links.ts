@@ -38,7 +38,7 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
           201: sharedLinkSchema.extend({ token: z.string(), share_url: z.string() }),
         },
       },
-      preHandler: deps.auth.require('media:download'),
+      onRequest: deps.auth.require('media:download'),
     },
     async (request, reply) => {
       const body = request.body ?? { visibility: 'restricted' as const };
@@ -68,7 +68,7 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
         querystring: z.object({ password: z.string().max(200).optional() }),
         headers: z.object({ 'x-share-password': z.string().max(200).optional() }),
       },
-      preHandler: deps.auth.optional(),
+      onRequest: deps.auth.optional(),
     },
     async (request, reply) => {
       const password = request.headers['x-share-password'] ?? request.query.password;
@@ -103,11 +103,37 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
         querystring: paginationQuery,
         response: { 200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }) },
       },
-      preHandler: deps.auth.require('media:download'),
+      onRequest: deps.auth.require('media:download'),
     },
     async (request) => {
       const { page, per_page: perPage } = request.query;
       const { items, total } = await deps.sharing.list(principalOf(request), page, perPage);
+      return paged(items.map(sharedLinkJson), total, page, perPage);
+    },
+  );
+
+  routes.get(
+    '/media/:id/shared-links',
+    {
+      schema: {
+        tags: ['shared-links'],
+        summary: 'List every shared link to one of my media (extension)',
+        description:
+          'Owner only: every link to the media, whoever created it (an organization member with read access may have). Tokens are never listed.',
+        params: idParams,
+        querystring: paginationQuery,
+        response: { 200: z.object({ items: z.array(sharedLinkSchema), ...pageMeta }) },
+      },
+      onRequest: deps.auth.require('media:download'),
+    },
+    async (request) => {
+      const { page, per_page: perPage } = request.query;
+      const { items, total } = await deps.sharing.listForMedia(
+        principalOf(request),
+        request.params.id,
+        page,
+        perPage,
+      );
       return paged(items.map(sharedLinkJson), total, page, perPage);
     },
   );
@@ -118,10 +144,12 @@ export async function sharedLinkRoutes(app: FastifyInstance, { deps }: { deps: M
       schema: {
         tags: ['shared-links'],
         summary: 'Delete Shared Link',
+        description:
+          "Revokes a link. Its creator may, and so may the owner of the media it points to (extension: an owner can end links organization members made to the owner's files).",
         params: idParams,
         response: { 200: z.object({ deleted: z.literal(true), id: z.string() }) },
       },
-      preHandler: deps.auth.require('media:download'),
+      onRequest: deps.auth.require('media:download'),
     },
     async (request) => {
       await deps.sharing.delete(principalOf(request), request.params.id);

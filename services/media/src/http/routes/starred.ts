@@ -49,7 +49,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
           }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const { page, per_page: perPage } = request.query;
@@ -73,7 +73,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
         body: z.object({ notes: freeText(2000).nullish() }).nullish(),
         response: { 200: starSchema },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const media = await readable(request, request.params.id);
@@ -90,7 +90,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
     '/media/:id/star',
     {
       schema: { tags: ['starred'], summary: 'Unstar File', params: idParams, response: { 200: starSchema } },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       // Idempotent: unstarring something not starred (or no longer visible) still succeeds.
@@ -108,7 +108,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
         params: idParams,
         response: { 200: z.object({ media_id: z.string(), is_starred: z.boolean() }) },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const media = await readable(request, request.params.id);
@@ -128,7 +128,7 @@ export async function starredRoutes(app: FastifyInstance, { deps }: { deps: Medi
           200: z.object({ items: z.array(z.object({ media_id: z.string(), is_starred: z.boolean() })) }),
         },
       },
-      preHandler: deps.auth.require('media:list'),
+      onRequest: deps.auth.require('media:list'),
     },
     async (request) => {
       const ids = request.body.media_ids;

@@ -1,6 +1,5 @@
 import { finished } from 'node:stream/promises';
 import type { MultipartFile } from '@fastify/multipart';
-import { isServiceError } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -24,36 +23,30 @@ export async function uploadRoutes(app: FastifyInstance, { deps }: { deps: Media
         }),
         response: { 201: mediaSchema },
       },
-      preHandler: deps.auth.require('media:upload'),
+      onRequest: deps.auth.require('media:upload'),
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const bodyReceived = finished(request.raw);
       bodyReceived.catch(() => undefined); // observed by the upload service; never unhandled
-      try {
-        if (!request.isMultipart()) {
-          throw mediaErrors.badRequest('multipart_required', 'Send the file as multipart/form-data');
-        }
-        let part: MultipartFile | undefined;
-        try {
-          part = await request.file();
-        } catch (error) {
-          throw mediaErrors.badRequest(
-            'invalid_multipart',
-            `Malformed multipart body: ${(error as Error).message}`,
-          );
-        }
-        if (part?.fieldname !== 'file') throw mediaErrors.missingFile();
-        const media = await deps.upload.upload(
-          { principal, folderId: request.query.folder_id, visibility: request.query.visibility },
-          { file: part.file, filename: part.filename, mimetype: part.mimetype, bodyReceived },
-        );
-        return reply.status(201).send(mediaJson(media));
-      } catch (error) {
-        // The rest of a refused body is not worth reading: close the connection after answering.
-        if (isServiceError(error)) error.headers.connection = 'close';
-        throw error;
+      if (!request.isMultipart()) {
+        throw mediaErrors.badRequest('multipart_required', 'Send the file as multipart/form-data');
       }
+      let part: MultipartFile | undefined;
+      try {
+        part = await request.file();
+      } catch (error) {
+        throw mediaErrors.badRequest(
+          'invalid_multipart',
+          `Malformed multipart body: ${(error as Error).message}`,
+        );
+      }
+      if (part?.fieldname !== 'file') throw mediaErrors.missingFile();
+      const media = await deps.upload.upload(
+        { principal, folderId: request.query.folder_id, visibility: request.query.visibility },
+        { file: part.file, filename: part.filename, mimetype: part.mimetype, bodyReceived },
+      );
+      return reply.status(201).send(mediaJson(media));
     },
   );
 }
