@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { verifyPassword } from '@trustplane/kernel';
+import { createTestDatabase } from '@trustplane/kernel/testkit';
 import { sql } from 'kysely';
 import { WELCOME_MAIL_QUEUE } from '../src/jobs/welcome-mail.js';
 import { Harness, type TestTenant } from './support/harness.js';
+import { startVerifactProcess } from './support/verifact-process.js';
 
 let h: Harness;
 let tenant: TestTenant;
@@ -125,5 +132,96 @@ describe('welcome mail', () => {
       'the job to complete',
     );
     assert.equal((await h.booted.context.mailer.list()).filter((sent) => sent.to.includes(email)).length, 1);
+  });
+});
+
+describe('welcome mail across a crash', () => {
+  test('a process killed between the commit and the send: another process sends the mail, once', async (t) => {
+    const database = await createTestDatabase('verifact_welcome_crash');
+    t.after(() => database.drop());
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'verifact-welcome-crash-'));
+    t.after(() => fs.rm(dataDir, { recursive: true, force: true }));
+    // One deployment: both processes share the database and the platform secret (the sealing key).
+    const secret = randomBytes(32).toString('base64url');
+    // An SMTP server that accepts and never greets: the first process's send hangs in it.
+    const sockets = new Set<net.Socket>();
+    let reached: () => void = () => undefined;
+    const sendStarted = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const smtp = net.createServer((socket) => {
+      sockets.add(socket);
+      reached();
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      for (const socket of sockets) socket.destroy();
+      smtp.close();
+    });
+    const smtpPort = (smtp.address() as net.AddressInfo).port;
+
+    const first = await startVerifactProcess({
+      DATABASE_URL: database.url,
+      TRUSTPLANE_DATA_DIR: dataDir,
+      TRUSTPLANE_SIGNING_SECRET: secret,
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      VERIFACT_WELCOME_MAIL_RETRY_SECONDS: '1',
+    });
+    t.after(() => first.kill());
+    const email = `crash-${Date.now()}@example.com`;
+    const request = http.request({
+      host: '127.0.0.1',
+      port: first.port,
+      method: 'POST',
+      path: '/api/v1/users',
+      headers: { authorization: `Bearer ${first.key}`, 'content-type': 'application/json' },
+    });
+    const answered = new Promise<string>((resolve) => {
+      request.on('response', (response) => resolve(`answered ${response.statusCode}`));
+      request.on('error', () => resolve('cut'));
+    });
+    request.end(JSON.stringify({ email, name: 'Meera Iyer', role: 'siu' }));
+    // The user is committed and the mail is being sent: kill the process there.
+    await sendStarted;
+    await first.kill();
+    assert.equal(await answered, 'cut');
+
+    const second = await Harness.boot(
+      { TRUSTPLANE_SIGNING_SECRET: secret, VERIFACT_WELCOME_MAIL_RETRY_SECONDS: '1' },
+      { workers: true, database },
+    );
+    t.after(() => second.close());
+    const mailsTo = async () =>
+      (await second.booted.context.mailer.list()).filter((mail) => mail.to.includes(email));
+    const [mail] = await until(mailsTo, (mails) => mails.length > 0, 'the mail from the second process');
+    assert.equal(mail?.subject, 'Your Verifact account at Crash Insurance');
+    const password = /one-time password: (\S+)/.exec(mail?.text ?? '')?.[1];
+    assert.ok(password);
+    // The mailed password is the account's (its argon2id hash is all the database keeps).
+    const user = await second
+      .deps()
+      .database.kysely.selectFrom('users')
+      .select(['id', 'password_hash'])
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+    assert.ok(await verifyPassword(user.password_hash, password));
+    const row = await second
+      .deps()
+      .database.kysely.selectFrom('welcome_mails')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    assert.ok(row.sent_at);
+    assert.equal(row.sealed_password, null);
+    // The job completed, and nothing else goes out for this user.
+    const { rows } = await sql<{ state: string }>`
+      SELECT state FROM pgboss.job WHERE name = ${WELCOME_MAIL_QUEUE} AND singleton_key = ${user.id}`.execute(
+      second.deps().database.kysely,
+    );
+    assert.deepEqual(
+      rows.map((job) => job.state),
+      ['completed'],
+    );
+    assert.equal((await mailsTo()).length, 1);
   });
 });
