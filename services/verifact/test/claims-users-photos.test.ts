@@ -270,6 +270,18 @@ describe('claims', () => {
   test('tenant matrix: foreign claim, user, photo, report, triage → 404; lists never cross', async () => {
     const mine = await tenant.claim();
     const photo = (await upload(tenant.admin, fixture('C.jpg'), { claimId: mine.id })).json();
+    const triaged = await h.call({
+      method: 'POST',
+      url: '/api/v1/triage',
+      key: tenant.admin,
+      ...multipart([
+        { name: 'claimId', value: mine.id },
+        { name: 'photo', value: fixture('C.jpg'), filename: 'c.jpg' },
+      ]),
+    });
+    assert.equal(triaged.statusCode, 200, triaged.body);
+    const mineTriage = `/api/v1/triage/${triaged.json().id}`;
+    assert.equal((await h.call({ method: 'GET', url: mineTriage, key: tenant.admin })).statusCode, 200);
     const other = await h.tenant();
     const foreign = [
       ['GET', `/api/v1/claims/${mine.id}`],
@@ -278,7 +290,7 @@ describe('claims', () => {
       ['GET', `/api/v1/photos/${photo.photoId}/download`],
       ['GET', `/api/v1/users/${mine.body.surveyorId}`],
       ['PATCH', `/api/v1/users/${mine.body.surveyorId}`],
-      ['GET', '/api/v1/triage/trg_0000000000000000000000000'],
+      ['GET', mineTriage],
     ] as const;
     for (const [method, url] of foreign) {
       const response = await h.call({
