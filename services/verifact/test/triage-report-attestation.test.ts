@@ -43,7 +43,7 @@ describe('attestation key', () => {
     assert.ok(stored.every((row) => !row.private_key_sealed.includes('PRIVATE KEY')));
   });
 
-  test('vaults: right claim → vault_decrypted; old kids still open after rotation; wrong key → none + alert', async () => {
+  test('vaults: right claim → vault_decrypted (verify and triage), another claim → SIU; old kids still open after rotation; wrong key → none + alert', async () => {
     const claim = await tenant.claim();
     const binding = {
       claimNumber: claim.claimNumber,
@@ -58,6 +58,23 @@ describe('attestation key', () => {
       (await h.call({ method: 'POST', url: '/api/v1/verify', key: tenant.admin, ...form(bytes) })).json();
     const opened = await verifyBytes(signCapture({ vault: oldVault }));
     assert.deepEqual(opened.claimBinding, { ...binding, source: 'vault_decrypted' });
+    // Triage opens the vault too: right claim → no provenance risk; another claim → SIU.
+    const triageVault = async (claimId: string) =>
+      (
+        await h.call({
+          method: 'POST',
+          url: '/api/v1/triage',
+          key: tenant.admin,
+          ...form(signCapture({ vault: oldVault }), { claimId }),
+        })
+      ).json() as { routedTo: string; signals: { name: string; score: number; detail: string }[] };
+    const provenanceOf = (answer: Awaited<ReturnType<typeof triageVault>>) =>
+      answer.signals.find((signal) => signal.name === 'provenance');
+    assert.equal(provenanceOf(await triageVault(claim.id))?.score, 0);
+    const elsewhere = await triageVault((await tenant.claim()).id);
+    assert.equal(provenanceOf(elsewhere)?.score, 0.9);
+    assert.match(provenanceOf(elsewhere)?.detail ?? '', new RegExp(claim.claimNumber));
+    assert.equal(elsewhere.routedTo, 'siu');
     const forged = await sealVault({ kid: 'vk_unknown', publicKey: second.manifest.publicKey }, binding);
     const refused = await verifyBytes(signCapture({ vault: forged }));
     assert.deepEqual(refused.claimBinding, { source: 'none' });
