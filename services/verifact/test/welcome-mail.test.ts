@@ -137,10 +137,15 @@ describe('welcome mail', () => {
 
 describe('welcome mail across a crash', () => {
   test('a process killed between the commit and the send: another process sends the mail, once', async (t) => {
+    // Undone last-in first-out: the processes stop before their database goes.
+    const cleanups: (() => unknown)[] = [];
+    t.after(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    });
     const database = await createTestDatabase('verifact_welcome_crash');
-    t.after(() => database.drop());
+    cleanups.push(() => database.drop());
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'verifact-welcome-crash-'));
-    t.after(() => fs.rm(dataDir, { recursive: true, force: true }));
+    cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
     // One deployment: both processes share the database and the platform secret (the sealing key).
     const secret = randomBytes(32).toString('base64url');
     // An SMTP server that accepts and never greets: the first process's send hangs in it.
@@ -154,7 +159,7 @@ describe('welcome mail across a crash', () => {
       reached();
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    t.after(() => {
+    cleanups.push(() => {
       for (const socket of sockets) socket.destroy();
       smtp.close();
     });
@@ -167,7 +172,7 @@ describe('welcome mail across a crash', () => {
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       VERIFACT_WELCOME_MAIL_RETRY_SECONDS: '1',
     });
-    t.after(() => first.kill());
+    cleanups.push(() => first.kill());
     const email = `crash-${Date.now()}@example.com`;
     const request = http.request({
       host: '127.0.0.1',
@@ -190,7 +195,7 @@ describe('welcome mail across a crash', () => {
       { TRUSTPLANE_SIGNING_SECRET: secret, VERIFACT_WELCOME_MAIL_RETRY_SECONDS: '1' },
       { workers: true, database },
     );
-    t.after(() => second.close());
+    cleanups.push(() => second.close());
     const mailsTo = async () =>
       (await second.booted.context.mailer.list()).filter((mail) => mail.to.includes(email));
     const [mail] = await until(mailsTo, (mails) => mails.length > 0, 'the mail from the second process');
