@@ -23,7 +23,7 @@ import {
   type SyntheticVideoSpec,
   truncateFile,
   type YawKeyframe,
-} from './support/synthetic-video.js';
+} from '../src/testkit/synthetic-video.js';
 
 const O1 = 'obama_2012_oval_office_portrait.jpg';
 const TURNS: YawKeyframe[] = [
