@@ -30,10 +30,12 @@ export const KYC_ERROR_STATUS = {
 /**
  * Codes for situations the seed does not cover, in the same envelope (README, "Decisions where the
  * seed is silent"): `RATE_LIMITED` is the per-IP limit on signup, login, session creation, uploads
- * and liveness calls.
+ * and liveness calls; `LIVENESS_ATTEMPTS_EXCEEDED` is a `liveness/init` beyond the attempts a
+ * session allows.
  */
 export const KYC_EXTENSION_ERROR_STATUS = {
   RATE_LIMITED: 429,
+  LIVENESS_ATTEMPTS_EXCEEDED: 429,
 } as const;
 
 export type KycErrorCode = keyof typeof KYC_ERROR_STATUS | keyof typeof KYC_EXTENSION_ERROR_STATUS;
@@ -87,6 +89,13 @@ export const errors = {
       undefined,
       429,
       headers,
+    ),
+  livenessAttemptsExceeded: (max: number) =>
+    kycError(
+      'LIVENESS_ATTEMPTS_EXCEEDED',
+      `This verification session has used its ${max} liveness attempts; it goes to manual review`,
+      undefined,
+      429,
     ),
   livenessUnavailable: () =>
     kycError('LIVENESS_SERVICE_UNAVAILABLE', 'The liveness validator could not be reached'),

@@ -20,6 +20,8 @@ export function testEnv(overrides: Record<string, string> = {}): void {
     KYC_PASSWORD_HASH_TIME_COST: '1',
     KYC_LOGIN_BASE_DELAY_MS: '1',
     KYC_LOGIN_MAX_DELAY_MS: '5',
+    // Models load on the first recording analysed, not in every test file that starts workers.
+    KYC_LIVENESS_PRELOAD: '0',
     ...overrides,
   });
 }

@@ -465,8 +465,10 @@ describe('liveness outcome delivery', () => {
       },
     });
     assert.equal(done.statusCode, 200);
-    // An undecodable texture patch is a failed check, not an error.
-    assert.deepEqual(done.json().failureCodes, ['TEXTURE_PATCH_INVALID']);
+    // No recording: routed to review, whatever the probe says (an undecodable texture patch is
+    // one of the probe's failed checks, kept as a signal, not an error).
+    assert.deepEqual(done.json().failureCodes, ['VIDEO_MISSING']);
+    assert.equal(done.json().status, 'review');
     const delivery = await waitFor(() =>
       received.find(
         (r) =>
@@ -480,7 +482,11 @@ describe('liveness outcome delivery', () => {
     );
     const payload = JSON.parse(delivery.body);
     assert.equal(payload.data.liveness.passed, false);
+    assert.equal(payload.data.liveness.status, 'review');
     assert.deepEqual(payload.metadata, { flow: 'web' });
+    const [attempt] = await h.kyc.repository.listLiveness(s.sessionId);
+    const probe = attempt?.signals_json?.clientProbe as { passed: boolean; failureCodes: string[] };
+    assert.deepEqual(probe.failureCodes, ['TEXTURE_PATCH_INVALID']);
   });
 });
 
