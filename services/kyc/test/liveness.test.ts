@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { analyzePulse, detrend } from '../src/liveness/rppg.js';
 import { checkLandmarks } from '../src/liveness/landmarks.js';
-import { greenSeries, Harness, LIVE_LANDMARKS, sha256 } from './helpers.js';
+import { verifyWebhookSignature } from '@trustplane/kernel';
+import { greenSeries, Harness, LIVE_LANDMARKS, sha256, startWebhookReceiver, waitFor } from './helpers.js';
 
 let h: Harness;
 before(async () => {
@@ -356,6 +357,78 @@ describe('liveness validator unreachable', () => {
       assert.equal(row.status, 'pending');
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('an analysis that outlasts the wait', () => {
+  it('complete answers pending; the dashboard and the webhook carry the verdict', async () => {
+    const receiver = await startWebhookReceiver();
+    // KYC_LIVENESS_WAIT_SECONDS=0: complete never waits for the job.
+    const other = await Harness.boot({ workers: true, env: { KYC_LIVENESS_WAIT_SECONDS: '0' } });
+    try {
+      const t = await other.tenant();
+      const secret = 'whsec-pending-0123456789';
+      const s = await other.completedCapture(t.sk, { webhookUrl: receiver.url, webhookSecret: secret });
+      const started = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/init`,
+        headers: { 'x-verification-token': s.token },
+      });
+      const { requestId } = started.json();
+      const video = Buffer.from(`\x1aE\xdf\xa3 not a recording ${randomUUID()}`);
+      const presign = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/presign-video`,
+        payload: { token: s.token, requestId, contentType: 'video/webm', byteSize: video.length },
+      });
+      const { uploadUrl, s3Key } = presign.json();
+      assert.ok((await other.put(uploadUrl, video, 'video/webm')).statusCode < 300);
+      const done = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/complete`,
+        payload: probe(s.token, requestId, { videoS3Key: s3Key, videoByteSize: video.length }),
+      });
+      assert.equal(done.statusCode, 200, done.body);
+      assert.deepEqual(done.json(), {
+        ok: true,
+        passed: false,
+        confidenceScore: 0,
+        failureCodes: ['ANALYSIS_PENDING'],
+        status: 'pending',
+      });
+      const attempt = await waitFor(async () => {
+        const detail = await other.call({
+          method: 'GET',
+          url: `/api/dashboard/verifications/${s.sessionId}`,
+          headers: { cookie: t.cookie },
+        });
+        const [row] = detail.json().livenessAttempts;
+        return row.status === 'analyzing' ? undefined : row;
+      }, 120_000);
+      assert.equal(attempt.status, 'failed');
+      assert.equal(attempt.failureReason, 'VIDEO_UNREADABLE');
+      const delivery = await waitFor(
+        () =>
+          receiver.received.find(
+            (r) =>
+              r.headers['x-trustplane-event'] === 'verification.completed' &&
+              JSON.parse(r.body).data.liveness,
+          ),
+        60_000,
+      );
+      assert.ok(
+        verifyWebhookSignature(secret, delivery.body, delivery.headers['x-trustplane-signature'] as string),
+      );
+      assert.deepEqual(JSON.parse(delivery.body).data.liveness, {
+        passed: false,
+        confidenceScore: 0,
+        failureCodes: ['VIDEO_UNREADABLE'],
+        status: 'failed',
+      });
+    } finally {
+      await other.close();
+      await receiver.close();
     }
   });
 });
