@@ -317,6 +317,20 @@ describe('liveness flow', () => {
     assert.equal(row.video_sha256, sha256(video));
   });
 
+  it('documents the extensions in the OpenAPI document: the challenge, the status, the attempt limit', async () => {
+    const paths = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths;
+    const base = '/api/verification/sessions/{sessionId}/liveness';
+    const schemaOf = (
+      operation: { responses: Record<string, { content: Record<string, { schema: unknown }> }> },
+      status: string,
+    ) => JSON.stringify(operation.responses[status]?.content['application/json']?.schema);
+    const init = paths[`${base}/init`].post;
+    assert.match(schemaOf(init, '201'), /"challenge".*Not in the seed/);
+    assert.match(schemaOf(init, '201'), /turn_left.*turn_right.*blink/);
+    assert.match(JSON.stringify(init.responses['429']), /LIVENESS_ATTEMPTS_EXCEEDED/);
+    assert.match(schemaOf(paths[`${base}/complete`].post, '200'), /"status".*pending.*review/);
+  });
+
   it('the in-process validator endpoint refuses unsigned requests', async () => {
     const response = await h.app.inject({
       method: 'POST',

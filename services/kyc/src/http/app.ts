@@ -27,6 +27,9 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
     bodyLimit: KYC_BODY_LIMITS.default,
   });
   await app.register(fastifyCookie, { secret: kyc.context.signingSecret.toString('hex') });
+  // A liveness complete waiting for its analysis answers `pending` at once when the server closes,
+  // so draining in-flight requests does not wait out the liveness wait bound.
+  app.addHook('preClose', async () => kyc.liveness.stopWaiting());
   await app.register(async (api) => {
     mapDatabaseErrors(api);
     registerIpLimits(api, createIpLimits(kyc.config.ipRateLimits, kyc.context.rateLimitStore()));

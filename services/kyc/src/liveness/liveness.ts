@@ -84,6 +84,7 @@ export function createLiveness(options: {
 }) {
   const { sessions, repository, objects, audit, webhooks, validator, jobs, config } = options;
   const db = repository.db;
+  const closing = new AbortController();
 
   async function pendingAttempt(sessionId: string, requestId: string): Promise<LivenessRow> {
     const attempt = await db
@@ -100,7 +101,7 @@ export function createLiveness(options: {
   async function waitForVerdict(attemptId: string, timeoutMs: number): Promise<LivenessRow | undefined> {
     if (timeoutMs <= 0) return undefined; // configured not to wait: always `pending`
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    while (!closing.signal.aborted) {
       const row = await db
         .selectFrom('liveness_attempts')
         .selectAll()
@@ -109,11 +110,17 @@ export function createLiveness(options: {
       if (!row || FINAL.has(row.status)) return row;
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
-      await sleep(Math.min(WAIT_POLL_MS, left));
+      await sleep(Math.min(WAIT_POLL_MS, left), undefined, { signal: closing.signal }).catch(() => undefined);
     }
+    return undefined;
   }
 
   return {
+    /** Ends every wait for an analysis (server shutdown): those completes answer `pending`. */
+    stopWaiting(): void {
+      closing.abort();
+    },
+
     async init(sessionId: string, token: string | undefined) {
       const session = await sessions.authorize(sessionId, token);
       if (session.capture_phase !== 'complete') {
