@@ -97,9 +97,6 @@ export class ScriptedAnalyzer implements DocumentAnalyzer {
       modelVersions: { documentApi: 'scripted/1' },
     };
   }
-  async faceDescriptor(): Promise<number[] | null> {
-    return Array.from({ length: 128 }, (_, i) => Math.sin(i) / 10 + 0.01);
-  }
   async close(): Promise<void> {}
 }
 
