@@ -4,7 +4,14 @@
 import './app.css';
 import { ApiError, type CapturePhase, type Session, SessionApi } from './api.js';
 import { snapshot, startCamera, stopCamera } from './camera.js';
-import { describeFailure, probeSamples, record, runPrompts, sampleLiveness } from './liveness.js';
+import {
+  describeFailure,
+  probeSamples,
+  record,
+  recordingType,
+  runPrompts,
+  sampleLiveness,
+} from './liveness.js';
 
 const STEPS = ['step-type', 'step-capture', 'step-liveness', 'step-done'] as const;
 type Step = (typeof STEPS)[number];
@@ -114,6 +121,9 @@ async function runLiveness() {
   const progress = element<HTMLProgressElement>('liveness-progress');
   progress.value = 0;
   try {
+    // A browser that cannot film or record is told so before an attempt is used up.
+    if (!navigator.mediaDevices?.getUserMedia) throw new Error('This browser cannot use the camera.');
+    recordingType();
     let started: Awaited<ReturnType<SessionApi['livenessInit']>>;
     try {
       started = await api.livenessInit();
