@@ -8,8 +8,11 @@ export async function startCamera(
 ): Promise<MediaStream> {
   stopCamera();
   if (!navigator.mediaDevices?.getUserMedia) throw new Error('This browser cannot use the camera.');
+  // Documents want detail; the liveness recording is analysed at ≤ 480 px, and a smaller stream
+  // is cheaper to encode in real time on a slow phone.
+  const size = facingMode === 'environment' ? { width: 1280, height: 720 } : { width: 640, height: 480 };
   const stream = await navigator.mediaDevices.getUserMedia({
-    video: { facingMode, width: { ideal: 1280 }, height: { ideal: 720 } },
+    video: { facingMode, width: { ideal: size.width }, height: { ideal: size.height } },
     audio: false,
   });
   current = stream;
