@@ -362,7 +362,7 @@ describe('hosted flow in headless Chromium', {
       // The prompts follow the challenge.
       await page
         .locator('#liveness-prompt', { hasText: /1\/3: (Turn your head|Blink)/ })
-        .waitFor({ timeout: 120_000 });
+        .waitFor({ timeout: SERVER_WORK });
       await page
         .locator('#step-done:not([hidden]), #liveness-retry:not([hidden])')
         .first()
