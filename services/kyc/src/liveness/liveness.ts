@@ -237,7 +237,7 @@ export function createLiveness(options: {
 
       if (video) {
         const recorded = video;
-        await db.transaction().execute(async (trx) => {
+        const handOver = db.transaction().execute(async (trx) => {
           await trx
             .updateTable('liveness_attempts')
             .set({
@@ -262,6 +262,17 @@ export function createLiveness(options: {
             transaction: trx as never,
             singletonKey: claimed.id,
           });
+        });
+        await handOver.catch(async (error: unknown) => {
+          // Nothing was handed to the job: the request id stays usable for a retry.
+          await db
+            .updateTable('liveness_attempts')
+            .set({ status: 'pending', updated_at: new Date() })
+            .where('id', '=', claimed.id)
+            .where('status', '=', 'validating')
+            .execute()
+            .catch(() => undefined);
+          throw error;
         });
         const decided = await waitForVerdict(claimed.id, config.livenessWaitMs);
         if (decided) return verdictOf(decided);
