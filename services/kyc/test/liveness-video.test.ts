@@ -168,7 +168,7 @@ interface DashboardAttempt {
       sampleRate: number;
       challenge: unknown;
       checks: { challenge: { steps: { performed: boolean }[] } };
-      signals: { pulse: { bpm: number }; fps: number };
+      signals: { pulse: { bpm: number }; fps: number; motions: unknown[]; blinks: unknown[] };
     };
   };
 }
@@ -180,15 +180,16 @@ describe('liveness decided from the recording', () => {
     const t = await h.tenant();
     const s = await idCardSession(t.sk);
 
-    // A still photo: no motion, no blink, no pulse.
+    // A still photo held for the whole recording: no motion, no blink, no pulse. The challenge is
+    // what fails it for certain; the pulse check alone misreads camera noise as a pulse on about
+    // 1 % of recordings this long (README, honest limits), so it is not asserted here.
     const still = await attempt(s, (challenge) =>
-      recording(challenge, { yaw: [], blinks: [], pulseBpm: 0, durationMs: 4000 }),
+      recording(challenge, { yaw: [], blinks: [], pulseBpm: 0, durationMs: challenge.recordingMs }),
     );
     assert.equal(still.status, 200);
     assert.equal(still.body.passed, false);
     assert.equal(still.body.status, 'failed');
     assert.ok(still.body.failureCodes.includes('CHALLENGE_NOT_PERFORMED'), JSON.stringify(still.body));
-    assert.ok(still.body.failureCodes.includes('PULSE_NOT_DETECTED'), JSON.stringify(still.body));
 
     // The challenge's first two actions swapped: the person moves, but not as asked.
     const wrongOrder = await attempt(s, (challenge) => recording(challenge, {}, [1, 0, 2]));
@@ -238,6 +239,8 @@ describe('liveness decided from the recording', () => {
     const attempts = body.livenessAttempts as DashboardAttempt[];
     const row = (a: Attempt) => attempts.find((r) => r.clientRequestId === a.requestId) as DashboardAttempt;
     assert.equal(row(still).status, 'failed');
+    assert.deepEqual(row(still).signalsJson.video.signals.motions, []);
+    assert.deepEqual(row(still).signalsJson.video.signals.blinks, []);
     assert.equal(row(wrongOrder).failureReason, 'CHALLENGE_NOT_PERFORMED');
     assert.equal(row(none).status, 'review');
     assert.equal(row(none).videoReferenceUrl, null);
