@@ -11,6 +11,7 @@ import type { KycDatabase } from './db/tables.js';
 import { createUsersRepository } from './db/users-repository.js';
 import { createVerificationRepository } from './db/verification-repository.js';
 import { createLiveness } from './liveness/liveness.js';
+import { createLivenessAnalysis } from './liveness/liveness-analysis.js';
 import { createLivenessValidatorClient } from './liveness/liveness-validator.js';
 import { createOperatorAuth } from './operators/operator-auth.js';
 import { createVerificationSessions } from './verification/verification-sessions.js';
@@ -97,9 +98,10 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
       audit,
       webhooks,
       validator,
-      analyzer,
+      jobs: context.jobs,
       config,
     }),
+    livenessAnalysis: createLivenessAnalysis({ repository, objects: context.objects, audit, webhooks }),
     dashboard: createDashboard({ repository, objects: context.objects, audit, pipeline, webhooks, config }),
   };
 }

@@ -9,9 +9,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { loadFaceEngine, type Point } from '../../src/faces/face-engine.js';
-import { MAX_IMAGE_PIXELS } from '../../src/images/decode.js';
-import { ffmpegPath } from '../../src/liveness/ffmpeg.js';
+import { loadFaceEngine, type Point } from '../faces/face-engine.js';
+import { MAX_IMAGE_PIXELS } from '../images/decode.js';
+import { ffmpegPath } from '../liveness/ffmpeg.js';
 
 export const FACES_DIR = new URL('../../../../../shared/fixtures/faces/', import.meta.url);
 
@@ -50,7 +50,8 @@ export interface SyntheticVideoSpec {
   secondFace?: string;
   /** Per-pixel camera noise (standard deviation, 8-bit levels). Default 2. */
   noise?: number;
-  container?: 'webm' | 'mp4';
+  /** `y4m`: raw YUV 4:2:0 frames (what Chromium's `--use-file-for-fake-video-capture` plays). */
+  container?: 'webm' | 'mp4' | 'y4m';
   /** Drop frames so that intervals vary (a variable-rate recording), keeping container timestamps. */
   irregularTiming?: boolean;
   /** Where to write; default a temp file. */
@@ -338,7 +339,9 @@ export async function generateVideo(spec: SyntheticVideoSpec): Promise<Synthetic
   const encoder =
     container === 'webm'
       ? ['-c:v', 'libvpx', '-b:v', '2M', '-crf', '8', '-deadline', 'realtime', '-cpu-used', '8']
-      : ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '16', '-pix_fmt', 'yuv420p'];
+      : container === 'mp4'
+        ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '16', '-pix_fmt', 'yuv420p']
+        : ['-f', 'yuv4mpegpipe', '-pix_fmt', 'yuv420p'];
   const timing = spec.irregularTiming
     ? ['-vf', "select='not(eq(mod(n\\,5)\\,1))*not(eq(mod(n\\,7)\\,3))'", '-vsync', 'vfr']
     : [];
