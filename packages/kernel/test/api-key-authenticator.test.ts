@@ -261,6 +261,24 @@ describe('ApiKeyAuthenticator', () => {
     assert.equal(touches, 2);
   });
 
+  test("the service's own refusal (accept throws) is its answer, and the use is not recorded", async () => {
+    const { store, calls } = tableStore();
+    const keys = authenticator(store);
+    const paused = await insertKey({ owner: 'paused-tenant' });
+    await assert.rejects(
+      keys.authenticate(paused.key, (row) => {
+        if (row.owner === 'paused-tenant') throw new Error('tenant is paused');
+      }),
+      /tenant is paused/,
+    );
+    await keys.drain();
+    assert.equal(calls.touches, 0);
+    assert.equal(await lastUsedAt(paused.id), null);
+    assert.ok(await keys.authenticate(paused.key, () => undefined));
+    await keys.drain();
+    assert.equal(calls.touches, 1);
+  });
+
   test('a failing lookup fails the request (the service answers it as unavailable), never as a refused key', async () => {
     const keys = authenticator({
       async findByPrefix() {

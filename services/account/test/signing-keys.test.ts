@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader, generateKeyPair, importPKCS8, SignJWT } from 'jose';
-import { KeyCipher } from '../src/auth/key-store.js';
+import { openSecret } from '@trustplane/kernel';
+import { signingKeySealingKey } from '../src/auth/key-store.js';
 import type { AccountDB } from '../src/db/types.js';
 import { accountService } from '../src/index.js';
 import { assertError, bearer, Harness, testEnv } from './helpers.js';
@@ -30,7 +31,7 @@ async function activePrivateKey() {
   const { rows } = await h.booted.context
     .database()
     .pool.query('SELECT kid, private_enc FROM account.signing_keys WHERE active');
-  const pem = new KeyCipher(h.booted.context.signingSecret).decrypt(rows[0].private_enc);
+  const pem = openSecret(signingKeySealingKey(h.booted.context.signingSecret), rows[0].private_enc);
   return { kid: rows[0].kid as string, key: await importPKCS8(pem, 'RS256'), pem };
 }
 

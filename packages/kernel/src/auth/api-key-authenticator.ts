@@ -86,8 +86,15 @@ export class ApiKeyAuthenticator<R> {
     return `${parsed.prefix}_${parsed.secret.slice(0, displayChars)}`;
   }
 
-  /** The stored key the presented one matches, when it is neither revoked nor expired; otherwise undefined. */
-  async authenticate(presented: string): Promise<StoredApiKey<R> | undefined> {
+  /**
+   * The stored key the presented one matches, when it is neither revoked nor expired; otherwise
+   * undefined. `accept` runs the service's own checks on the key (its owner paused, a rate limit):
+   * when it throws, the error is the caller's answer and the key's use is not recorded.
+   */
+  async authenticate(
+    presented: string,
+    accept?: (record: R) => void | Promise<void>,
+  ): Promise<StoredApiKey<R> | undefined> {
     const prefix = this.lookupPrefix(presented);
     if (prefix === undefined) return undefined;
     const candidates = await this.#options.store.findByPrefix(prefix);
@@ -100,6 +107,7 @@ export class ApiKeyAuthenticator<R> {
     if (!match || match.revokedAt) return undefined;
     const now = this.#now();
     if (match.expiresAt && match.expiresAt.getTime() <= now) return undefined;
+    await accept?.(match.record);
     this.#touch(match, now);
     return match;
   }

@@ -1,3 +1,4 @@
+import type { StoredApiKey } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import type { BiometryDatabase } from './tables.js';
 
@@ -59,14 +60,14 @@ export function createApiKeyRepository(db: Kysely<BiometryDatabase>) {
         return [matches[0]!.id];
       });
     },
-    async findActiveByHash(hash: string): Promise<{ id: string; keyHash: string } | undefined> {
-      const row = await db
+    /** Keys with this display prefix (indexed), revoked ones included: the authenticator refuses those. */
+    async findByDisplayPrefix(prefix: string): Promise<StoredApiKey<null>[]> {
+      const rows = await db
         .selectFrom('api_keys')
-        .select(['id', 'key_hash'])
-        .where('key_hash', '=', hash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return row ? { id: row.id, keyHash: row.key_hash } : undefined;
+        .select(['id', 'key_hash', 'revoked_at'])
+        .where('display_prefix', '=', prefix)
+        .execute();
+      return rows.map((row) => ({ id: row.id, hash: row.key_hash, revokedAt: row.revoked_at, record: null }));
     },
     async list(): Promise<ApiKeyRecord[]> {
       const rows = await db.selectFrom('api_keys').selectAll().orderBy('created_at').execute();

@@ -1,12 +1,8 @@
+import type { StoredApiKey } from '@trustplane/kernel';
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiKeyTable, TenantTable, VerifactDatabase } from './tables.js';
+import type { ApiKeyTable, VerifactDatabase } from './tables.js';
 
 export type ApiKeyRow = Selectable<ApiKeyTable>;
-
-export interface ActiveKey {
-  key: Selectable<ApiKeyTable>;
-  tenant: Selectable<TenantTable>;
-}
 
 export function createApiKeyRepository(db: Kysely<VerifactDatabase>) {
   return {
@@ -33,21 +29,10 @@ export function createApiKeyRepository(db: Kysely<VerifactDatabase>) {
         .returningAll()
         .executeTakeFirstOrThrow();
     },
-    /** The unrevoked key with this hash and its tenant, read on every request (revocation is immediate). */
-    async findActiveByHash(hash: string): Promise<ActiveKey | undefined> {
-      const key = await db
-        .selectFrom('api_keys')
-        .selectAll()
-        .where('key_hash', '=', hash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (!key) return undefined;
-      const tenant = await db
-        .selectFrom('tenants')
-        .selectAll()
-        .where('id', '=', key.tenant_id)
-        .executeTakeFirstOrThrow();
-      return { key, tenant };
+    /** Keys with this display prefix (indexed), revoked ones included: the authenticator refuses those. */
+    async findByDisplayPrefix(prefix: string): Promise<StoredApiKey<ApiKeyRow>[]> {
+      const rows = await db.selectFrom('api_keys').selectAll().where('display_prefix', '=', prefix).execute();
+      return rows.map((row) => ({ id: row.id, hash: row.key_hash, revokedAt: row.revoked_at, record: row }));
     },
     list(tenantId?: string): Promise<ApiKeyRow[]> {
       let query = db.selectFrom('api_keys').selectAll().orderBy('created_at');
