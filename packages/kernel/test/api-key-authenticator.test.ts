@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type pg from 'pg';
+import { updateSingleActiveKey } from '../src/auth/api-key-admin.js';
 import {
   ApiKeyAuthenticator,
   type ApiKeyStore,
@@ -286,5 +287,57 @@ describe('ApiKeyAuthenticator', () => {
       },
     });
     await assert.rejects(keys.authenticate(mintApiKey('tk_live').key), /connection refused/);
+  });
+});
+
+describe('updateSingleActiveKey', () => {
+  const KEYS = { table: 'keys', prefixColumn: 'key_prefix' };
+
+  test('changes the one active key named by id or by display prefix', async () => {
+    const first = await insertKey();
+    const second = await insertKey();
+    assert.equal(await updateSingleActiveKey(pool, KEYS, first.id, { revoked_at: new Date() }), first.id);
+    assert.equal(
+      await updateSingleActiveKey(pool, KEYS, second.displayPrefix, { owner: 'renamed' }),
+      second.id,
+    );
+    const byId = async (id: string) =>
+      (await pool.query<KeyRow>('SELECT * FROM keys WHERE id = $1', [id])).rows[0] as KeyRow;
+    assert.notEqual((await byId(first.id)).revoked_at, null);
+    assert.equal((await byId(first.id)).owner, 'tenant-a');
+    assert.equal((await byId(second.id)).revoked_at, null);
+    assert.equal((await byId(second.id)).owner, 'renamed');
+  });
+
+  test('a display prefix two active keys share changes neither; a revoked key is not a match', async () => {
+    const first = await insertKey();
+    await pool.query(
+      "INSERT INTO keys (id, owner, key_prefix, key_hash) VALUES ('twin', 'tenant-a', $1, $2)",
+      [first.displayPrefix, 'f'.repeat(64)],
+    );
+    assert.equal(
+      await updateSingleActiveKey(pool, KEYS, first.displayPrefix, { revoked_at: new Date() }),
+      undefined,
+    );
+    const { rows } = await pool.query('SELECT 1 FROM keys WHERE revoked_at IS NOT NULL');
+    assert.equal(rows.length, 0);
+    // Once the twin is revoked, the prefix names one key again.
+    await pool.query("UPDATE keys SET revoked_at = now() WHERE id = 'twin'");
+    assert.equal(await updateSingleActiveKey(pool, KEYS, first.displayPrefix, { owner: 'b' }), first.id);
+    assert.equal(await updateSingleActiveKey(pool, KEYS, 'twin', { owner: 'c' }), undefined);
+    assert.equal(await updateSingleActiveKey(pool, KEYS, 'no-such-key', { owner: 'c' }), undefined);
+  });
+
+  test('identifiers are checked: a column name is never SQL', async () => {
+    await assert.rejects(
+      updateSingleActiveKey(pool, KEYS, 'x', { 'owner = owner; --': 1 }),
+      /invalid column name/,
+    );
+    await assert.rejects(
+      updateSingleActiveKey(pool, { table: 'keys; drop table keys', prefixColumn: 'key_prefix' }, 'x', {
+        owner: 1,
+      }),
+      /invalid table name/,
+    );
   });
 });

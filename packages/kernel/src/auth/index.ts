@@ -37,3 +37,4 @@ export {
   SigningKeyStore,
   type SigningKeyStoreOptions,
 } from './signing-key-store.js';
+export { type ApiKeyTable, updateSingleActiveKey } from './api-key-admin.js';

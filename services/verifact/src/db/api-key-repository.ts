@@ -1,8 +1,10 @@
-import type { StoredApiKey } from '@trustplane/kernel';
+import { type StoredApiKey, updateSingleActiveKey } from '@trustplane/kernel';
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeyTable, VerifactDatabase } from './tables.js';
 
 export type ApiKeyRow = Selectable<ApiKeyTable>;
+
+const API_KEYS = { table: 'api_keys', prefixColumn: 'display_prefix' };
 
 export function createApiKeyRepository(db: Kysely<VerifactDatabase>) {
   return {
@@ -39,24 +41,10 @@ export function createApiKeyRepository(db: Kysely<VerifactDatabase>) {
       if (tenantId) query = query.where('tenant_id', '=', tenantId);
       return query.execute();
     },
-    /** Revokes by id or display prefix; returns the ids revoked (several keys may share a prefix: none then). */
+    /** Revokes the one active key with this id or display prefix; returns its id (none or several: []). */
     async revoke(idOrPrefix: string): Promise<string[]> {
-      return db.transaction().execute(async (trx) => {
-        const matches = await trx
-          .selectFrom('api_keys')
-          .select('id')
-          .where((eb) => eb.or([eb('id', '=', idOrPrefix), eb('display_prefix', '=', idOrPrefix)]))
-          .where('revoked_at', 'is', null)
-          .forUpdate()
-          .execute();
-        if (matches.length !== 1) return [];
-        await trx
-          .updateTable('api_keys')
-          .set({ revoked_at: new Date() })
-          .where('id', '=', matches[0]!.id)
-          .execute();
-        return [matches[0]!.id];
-      });
+      const id = await updateSingleActiveKey(db, API_KEYS, idOrPrefix, { revoked_at: new Date() });
+      return id ? [id] : [];
     },
   };
 }
