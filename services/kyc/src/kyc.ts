@@ -63,6 +63,8 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     publicUrl: context.publicUrl,
     sealKey,
   });
+  const apiKeys = createApiKeys(createApiKeysRepository(db), context.logger);
+  context.onClose(() => apiKeys.drain());
   const validator = createLivenessValidatorClient({
     secret: validatorSecret,
     url: config.livenessValidatorUrl,
@@ -88,7 +90,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     ),
     organizations,
     repository,
-    apiKeys: createApiKeys(createApiKeysRepository(db)),
+    apiKeys,
     audit,
     sessions,
     liveness: createLiveness({
