@@ -10,7 +10,7 @@ import { loadFaceEngine } from '../src/faces/face-engine.js';
 import { errorLevelAnalysis } from '../src/forensics/ela.js';
 import { portraitElaContrast } from '../src/forensics/portrait-ela.js';
 import { portraitCompressionGhost } from '../src/forensics/portrait-ghost.js';
-import { readDocument, readManifest, resaved, swapPortrait } from '../test/support/documents.js';
+import { readDocument, readManifest, resaved, swapPortrait } from '../src/testkit/documents.js';
 
 interface Sample {
   kind: 'genuine' | 'forged-detectable' | 'forged-blind';

@@ -17,7 +17,7 @@ import {
   type Degradation,
   type DocumentSpec,
 } from './documents.js';
-import { type ManifestEntry, cropPortrait as portrait, PORTRAIT_BOXES } from '../test/support/documents.js';
+import { type ManifestEntry, cropPortrait as portrait, PORTRAIT_BOXES } from '../src/testkit/documents.js';
 
 const OUT_DIR = new URL('../test/documents/', import.meta.url);
 

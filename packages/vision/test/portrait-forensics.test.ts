@@ -5,7 +5,7 @@ import { type FaceBox, loadFaceEngine } from '../src/faces/face-engine.js';
 import { errorLevelAnalysis } from '../src/forensics/ela.js';
 import { portraitElaContrast } from '../src/forensics/portrait-ela.js';
 import { portraitCompressionGhost, storedBox } from '../src/forensics/portrait-ghost.js';
-import { readDocument, resaved, swapPortrait } from './support/documents.js';
+import { readDocument, resaved, swapPortrait } from '../src/testkit/documents.js';
 
 async function holderFace(image: Buffer): Promise<FaceBox> {
   const [face] = await (await loadFaceEngine()).detect(image);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
-import { type ManifestEntry, readManifest, resaved, swapPortrait } from '@trustplane/vision/test-documents';
+import { type ManifestEntry, readManifest, resaved, swapPortrait } from '@trustplane/vision/testkit';
 import { loadBiometryConfig } from '../src/config.js';
 import { createEngines } from '../src/pipeline/engines.js';
 import { type VerificationResult, verifyIdentity } from '../src/pipeline/verify-identity.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
-import { readDocument, readManifest, resaved, swapPortrait } from '@trustplane/vision/test-documents';
+import { readDocument, readManifest, resaved, swapPortrait } from '@trustplane/vision/testkit';
 import { biometryService } from '../src/index.js';
 import { b64, FACES_DIR, jobBody, mintKey, waitFor } from './helpers.js';
 

@@ -45,8 +45,6 @@ export interface AnalyzeOptions {
 /** The document and face analysis kyc needs, behind one small seam (the engines are `@trustplane/vision`). */
 export interface DocumentAnalyzer {
   analyze(image: Uint8Array, options: AnalyzeOptions): Promise<DocumentAnalysis>;
-  /** Descriptor of the most confident face in an image, or null. */
-  faceDescriptor(image: Uint8Array): Promise<number[] | null>;
   close(): Promise<void>;
 }
 
@@ -99,10 +97,6 @@ export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): D
           .join(',');
       }
       return { mrz, ela, moire, portrait, modelVersions: versions };
-    },
-    async faceDescriptor(image) {
-      const portrait = await detectPortrait(image);
-      return portrait.descriptor;
     },
     close: () => ocr.close(),
   };

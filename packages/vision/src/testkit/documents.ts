@@ -1,15 +1,15 @@
 /**
  * The generated identity documents of `test/documents/` (see `scripts/generate-documents.ts`)
  * and the forgeries the suites make from them: a portrait replaced and the card saved again.
- * Exported as `@trustplane/vision/test-documents` for the services' tests.
+ * Exported with the rest of `@trustplane/vision/testkit` for the services' tests.
  */
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Degradation, DocumentSpec } from '../../scripts/documents.js';
-import { loadFaceEngine } from '../../src/faces/face-engine.js';
+import { loadFaceEngine } from '../faces/face-engine.js';
+import { FACES_DIR } from './synthetic-video.js';
 
-export const DOCUMENTS_DIR = new URL('../documents/', import.meta.url);
-export const FACES_DIR = new URL('../../../../../shared/fixtures/faces/', import.meta.url);
+export const DOCUMENTS_DIR = new URL('../../test/documents/', import.meta.url);
 
 export interface Box {
   left: number;
