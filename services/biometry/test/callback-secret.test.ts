@@ -7,22 +7,12 @@ import { type BootedService, bootService } from '@trustplane/kernel/testkit';
 import type { BiometryDatabase } from '../src/db/tables.js';
 import { biometryService } from '../src/index.js';
 import { PROCESS_QUEUE } from '../src/jobs/process-job.js';
-import { jobBody, mintClient, runCommand } from './helpers.js';
+import { jobBody, mintClient, runCommand, waitFor } from './helpers.js';
 
 interface Received {
   path: string;
   body: string;
   signature: string | undefined;
-}
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
@@ -152,7 +142,7 @@ describe('biometry callback secrets', () => {
     }
     await booted.context.jobs.work([PROCESS_QUEUE]);
 
-    const callback = (hook: string) => waitFor(() => received.find((entry) => entry.path === hook));
+    const callback = (hook: string) => waitFor(() => received.find((entry) => entry.path === hook), 60_000);
     const freshCallback = await callback('/hook/fresh');
     const legacyCallback = await callback('/hook/legacy');
     const rotatedCallback = await callback('/hook/rotated');

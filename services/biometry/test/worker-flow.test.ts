@@ -9,7 +9,7 @@ import { type BootedService, bootService, Contract } from '@trustplane/kernel/te
 import { createJobRepository } from '../src/db/job-repository.js';
 import type { BiometryDatabase } from '../src/db/tables.js';
 import { biometryService } from '../src/index.js';
-import { jobBody, mintClient, mintKey } from './helpers.js';
+import { jobBody, mintClient, mintKey, waitFor } from './helpers.js';
 
 const contract = Contract.forService('biometry');
 
@@ -23,16 +23,6 @@ interface PollBody {
   results: ResultBody[];
   total_ready: number;
   workers_active: number;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 describe('biometry jobs through the workers', () => {

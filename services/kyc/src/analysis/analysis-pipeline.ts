@@ -1,4 +1,5 @@
 import { type AnyObjectStore, sha256Hex } from '@trustplane/kernel';
+import { documentExpiry } from '@trustplane/vision';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
@@ -20,16 +21,6 @@ const RISK_ORDER: RiskLabel[] = ['low', 'medium', 'high'];
 export const maxRisk = (a: RiskLabel | null, b: RiskLabel): RiskLabel =>
   a && RISK_ORDER.indexOf(a) > RISK_ORDER.indexOf(b) ? a : b;
 
-/** `YYMMDD` expiry → date (expiry years are read in this century). */
-export function expiryDate(yymmdd: string | null): Date | null {
-  if (!yymmdd || !/^\d{6}$/.test(yymmdd)) return null;
-  const year = 2000 + Number(yymmdd.slice(0, 2));
-  const month = Number(yymmdd.slice(2, 4));
-  const day = Number(yymmdd.slice(4, 6));
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCMonth() === month - 1 ? date : null;
-}
-
 /** Pure decision over one asset's analysis: extracted fields, scores, risk and hard failure. */
 export function judgeAnalysis(
   analysis: DocumentAnalysis,
@@ -46,9 +37,7 @@ export function judgeAnalysis(
   let riskLabel: RiskLabel = 'low';
   const mrz = analysis.mrz;
   if (mrz) {
-    const expiry = expiryDate(mrz.fields.expirationDate);
-    const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-    const expired = expiry ? expiry < today : null;
+    const expiry = documentExpiry(mrz.fields.expirationDate, now);
     Object.assign(extracted, {
       mrzFound: mrz.found,
       mrzFormat: mrz.format,
@@ -57,14 +46,14 @@ export function judgeAnalysis(
       mrzInvalidFields: mrz.invalidFields,
       mrzConfidence: Math.round(mrz.confidence * 1000) / 1000,
       ...mrz.fields,
-      documentExpiry: expiry ? expiry.toISOString().slice(0, 10) : null,
-      documentExpired: expired,
+      documentExpiry: expiry.isoDate,
+      documentExpired: expiry.expired,
     });
     // Driving licences mostly carry no MRZ: its absence is only suspicious on passports and ID cards.
     if (!mrz.found) {
       if (options.expectMrz !== false) riskLabel = maxRisk(riskLabel, 'medium');
     } else if (!mrz.valid) blockReason = 'MRZ_CHECK_DIGIT_MISMATCH';
-    else if (expired) blockReason = 'DOCUMENT_EXPIRED';
+    else if (expiry.expired) blockReason = 'DOCUMENT_EXPIRED';
   }
   if (analysis.portrait) {
     extracted.portraitFound = analysis.portrait.found;
