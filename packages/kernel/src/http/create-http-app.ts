@@ -25,6 +25,7 @@ import {
 } from './errors.js';
 import { metricsPlugin } from './metrics.js';
 import { finishOpenApiDocument } from './openapi.js';
+import { redactUrl } from './redact-url.js';
 
 export interface HttpAppOptions {
   service: string;
@@ -49,6 +50,38 @@ export interface HttpAppOptions {
    * let a client that reaches the service directly pick its own IP.
    */
   trustProxy?: string[] | false;
+}
+
+/**
+ * One log line per request, written when the response has finished (Fastify's default is two:
+ * "incoming request" and "request completed"). It names the route pattern, never the raw URL,
+ * whose path segments and query may carry tokens; only a request that matched no route logs its
+ * path, with credential-like query parameters masked. The request id comes from the request's
+ * logger bindings, and a route's `logLevel` still applies.
+ */
+class RequestLogController extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: 'requestId' });
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const route = request.routeOptions.url;
+    const line = {
+      method: request.method,
+      route: route ?? null,
+      ...(route === undefined ? { url: redactUrl(request.url) } : {}),
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -149,7 +182,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     loggerInstance: options.logger as FastifyBaseLogger,
     genReqId: (raw) =>
       requestIdFor(raw as unknown as { headers: Record<string, string | string[] | undefined> }),
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new RequestLogController(),
     bodyLimit: options.bodyLimit ?? 1_048_576,
     trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
     routerOptions: { ignoreTrailingSlash: true },
@@ -172,8 +205,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   app.setErrorHandler((error, request, reply) => {

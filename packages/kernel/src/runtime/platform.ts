@@ -32,6 +32,25 @@ export interface PlatformOptions {
   logger?: Logger;
 }
 
+/** Headers that carry credentials in any HTTP API; a service adds its own (`credentialHeaders`). */
+const STANDARD_CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
+
+/**
+ * Where credentials would sit in a log object: request headers (under `req` or on their own) and
+ * the cookies a response sets. The platform's request logs carry no headers at all; this is the
+ * guard for a line that logs them anyway.
+ */
+export function credentialRedaction(credentialHeaders: readonly string[] = []): pino.LoggerOptions['redact'] {
+  const headers = [...STANDARD_CREDENTIAL_HEADERS, ...credentialHeaders.map((name) => name.toLowerCase())];
+  return {
+    paths: [
+      ...headers.flatMap((name) => [`req.headers["${name}"]`, `headers["${name}"]`]),
+      'res.headers["set-cookie"]',
+    ],
+    censor: '[redacted]',
+  };
+}
+
 /** Platform log options: JSON, ISO time, credentials in headers and query strings masked. */
 export function loggerOptions(config: Pick<PlatformConfig, 'logLevel'>): pino.LoggerOptions {
   return {
@@ -53,24 +72,46 @@ export function loggerOptions(config: Pick<PlatformConfig, 'logLevel'>): pino.Lo
         remoteAddress: request.ip,
         remotePort: request.socket?.remotePort,
       }),
+      // Fastify logs `{ res: reply }` on a few paths (a stream closed early): the status is enough.
+      res: (reply: { statusCode?: number }) => ({ statusCode: reply.statusCode }),
     },
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'req.headers["x-api-key"]',
-        'req.headers["x-service-api-key"]',
-        'req.headers["x-verification-token"]',
-        'res.headers["set-cookie"]',
-      ],
-      censor: '[redacted]',
-    },
+    redact: credentialRedaction(),
   };
 }
 
-/** JSON logs; `fd` 2 keeps stdout free for a command's own output. */
+/**
+ * JSON logs; `fd` 2 keeps stdout free for a command's own output. Lines are written
+ * asynchronously (a request never waits for its log line to reach the terminal or pipe); what is
+ * still buffered is written when the platform closes (`logsWritten`) and, for an exit on any
+ * other path, synchronously by pino's exit hook.
+ */
 export function createLogger(config: Pick<PlatformConfig, 'logLevel'>, fd: 1 | 2 = 1): Logger {
-  return pino(loggerOptions(config), pino.destination({ fd, sync: true }));
+  return pino(loggerOptions(config), pino.destination({ fd, sync: false }));
+}
+
+/**
+ * Resolves once every line logged so far has been written to the logger's destination, or after
+ * `timeoutMs` (a pipe nobody reads must not hold a shutdown forever). pino's exit hook also writes
+ * what is queued synchronously, but it skips a chunk whose asynchronous write is still in flight
+ * (a reader that lags), so a clean shutdown waits here first. `_len` (bytes queued, in flight
+ * included) is sonic-boom's own count: it has no public one, and without it this resolves at once.
+ */
+export async function logsWritten(logger: Logger, timeoutMs = 2000): Promise<void> {
+  const destination = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | { _len?: unknown; destroyed?: boolean; once(event: string, listener: () => void): unknown }
+    | undefined;
+  if (!destination || destination.destroyed || typeof destination._len !== 'number' || destination._len === 0)
+    return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    destination.once('drain', done);
+    destination.once('error', done);
+  });
 }
 
 /** Shortest platform secret accepted, in bytes (decoded); `TRUSTPLANE_SIGNING_SECRET` has the same floor in characters. */
@@ -269,7 +310,12 @@ export class Platform {
   }
 
   createContext(definition: ServiceDefinition, httpPort: number): ServiceContext {
-    const logger = this.logger.child({ service: definition.name });
+    const logger = this.logger.child(
+      { service: definition.name },
+      definition.credentialHeaders?.length
+        ? { redact: credentialRedaction(definition.credentialHeaders) }
+        : {},
+    );
     const signingSecret = this.serviceSecret(definition.name);
     const publicUrl = this.publicUrl(httpPort);
     const objects = createObjectStore({
@@ -346,6 +392,8 @@ export class Platform {
     this.redis?.disconnect();
     await this.kernelPool.end();
     await this.server?.stop();
+    // Within the shutdown budget: past it the forced exit writes what it can synchronously.
+    await logsWritten(this.logger, this.config.shutdownTimeoutMs);
   }
 }
 
