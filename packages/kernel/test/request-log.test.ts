@@ -6,6 +6,7 @@ import { createHttpApp } from '../src/http/create-http-app.js';
 import type { ErrorRenderer } from '../src/http/errors.js';
 import { redactUrl } from '../src/http/redact-url.js';
 import { credentialRedaction, loggerOptions } from '../src/runtime/platform.js';
+import { captureLogs } from '../src/testkit/captured-logs.js';
 
 test('credential-like query parameters are masked, others kept', () => {
   assert.equal(redactUrl('/api/x'), '/api/x');
@@ -18,19 +19,6 @@ test('credential-like query parameters are masked, others kept', () => {
 
 const renderError: ErrorRenderer = (error) => ({ statusCode: error.statusCode, body: { error: error.kind } });
 
-/** The platform's logger options, writing to an array the test reads. */
-function capturedLogger(level = 'info') {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const logger = pino(loggerOptions({ logLevel: level as 'info' }), sink);
-  return { logger, lines };
-}
-
 async function appWith(logger: pino.Logger) {
   const app = await createHttpApp({
     service: 'test',
@@ -42,6 +30,15 @@ async function appWith(logger: pino.Logger) {
   });
   app.get('/sessions/:sessionId', async () => ({ ok: true }));
   app.get('/quiet/:token', { logLevel: 'warn' }, async () => ({ ok: true }));
+  app.get('/logs-its-request/:token', async (request) => {
+    request.log.warn({ req: request }, 'something about this request');
+    return { ok: true };
+  });
+  app.get('/chatty', { logLevel: 'debug' }, async (request) => {
+    request.log.debug({ step: 1 }, 'detail');
+    request.log.child({ part: 'inner' }).info('from a child');
+    return { ok: true };
+  });
   app.get('/fails', async () => {
     throw new Error('boom');
   });
@@ -50,7 +47,7 @@ async function appWith(logger: pino.Logger) {
 
 describe('request logs', () => {
   test('one line per request: request id, method, route pattern, status and duration', async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = captureLogs();
     const app = await appWith(logger);
     const response = await app.inject({
       method: 'GET',
@@ -76,7 +73,7 @@ describe('request logs', () => {
   });
 
   test('a request that matched no route logs its path, with credential-like query values masked', async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = captureLogs();
     const app = await appWith(logger);
     const response = await app.inject({ method: 'GET', url: '/nowhere?token=very-secret-token&view=full' });
     assert.equal(response.statusCode, 404);
@@ -89,7 +86,7 @@ describe('request logs', () => {
   });
 
   test("an error answer is logged once with its status; a route's logLevel still applies", async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = captureLogs();
     const app = await appWith(logger);
     assert.equal((await app.inject({ method: 'GET', url: '/fails' })).statusCode, 500);
     await app.inject({ method: 'GET', url: '/quiet/abc' });
@@ -99,6 +96,32 @@ describe('request logs', () => {
       completed.map((line) => [line.route, line.statusCode]),
       [['/fails', 500]],
     );
+  });
+
+  test('a log line that carries the request shows its route pattern, not its URL', async () => {
+    const { logger, lines } = captureLogs();
+    const app = await appWith(logger);
+    await app.inject({ method: 'GET', url: '/logs-its-request/tok_very-secret?code=also-secret' });
+    await app.close();
+    const [line] = lines.filter((entry) => entry.msg === 'something about this request') as [
+      Record<string, unknown>,
+    ];
+    assert.deepEqual((line.req as Record<string, unknown>).route, '/logs-its-request/:token');
+    assert.doesNotMatch(JSON.stringify(lines), /secret/);
+  });
+
+  test("request.log carries the request id; a route's own logLevel (below the platform's) applies", async () => {
+    const { logger, lines } = captureLogs('info');
+    const app = await appWith(logger);
+    await app.inject({ method: 'GET', url: '/chatty', headers: { 'x-request-id': 'req-chatty' } });
+    await app.close();
+    const ofRequest = lines.filter((line) => line.requestId === 'req-chatty');
+    assert.deepEqual(
+      ofRequest.map((line) => line.msg),
+      ['detail', 'from a child', 'request completed'],
+    );
+    assert.equal(ofRequest[0]?.step, 1);
+    assert.equal(ofRequest[1]?.part, 'inner');
   });
 
   test("headers with credentials are masked, the service's own ones included", () => {

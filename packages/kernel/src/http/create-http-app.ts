@@ -3,7 +3,6 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
-  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
@@ -23,9 +22,9 @@ import {
   normalizeError,
   type RenderedError,
 } from './errors.js';
-import { metricsPlugin } from './metrics.js';
+import { createRequestMetrics, metricsPlugin } from './metrics.js';
 import { finishOpenApiDocument } from './openapi.js';
-import { redactUrl } from './redact-url.js';
+import { RequestLogController, requestLoggerFactory } from './request-log.js';
 
 export interface HttpAppOptions {
   service: string;
@@ -50,38 +49,6 @@ export interface HttpAppOptions {
    * let a client that reaches the service directly pick its own IP.
    */
   trustProxy?: string[] | false;
-}
-
-/**
- * One log line per request, written when the response has finished (Fastify's default is two:
- * "incoming request" and "request completed"). It names the route pattern, never the raw URL,
- * whose path segments and query may carry tokens; only a request that matched no route logs its
- * path, with credential-like query parameters masked. The request id comes from the request's
- * logger bindings, and a route's `logLevel` still applies.
- */
-class RequestLogController extends LogController {
-  constructor() {
-    super({ requestIdLogLabel: 'requestId' });
-  }
-
-  override incomingRequest(): void {}
-
-  override requestCompleted(
-    error: Error | null | undefined,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): void {
-    const route = request.routeOptions.url;
-    const line = {
-      method: request.method,
-      route: route ?? null,
-      ...(route === undefined ? { url: redactUrl(request.url) } : {}),
-      statusCode: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 100) / 100,
-    };
-    if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request completed');
-  }
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -178,11 +145,15 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     return reply.status(rendered.statusCode).type('application/json; charset=utf-8').send(rendered.body);
   };
 
+  const metrics = createRequestMetrics(options.service, options.metricsRegistry);
+  const logController = new RequestLogController();
+  logController.observer = metrics.observe;
   const app: FastifyInstance = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
+    childLoggerFactory: requestLoggerFactory,
     genReqId: (raw) =>
       requestIdFor(raw as unknown as { headers: Record<string, string | string[] | undefined> }),
-    logController: new RequestLogController(),
+    logController,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
     routerOptions: { ignoreTrailingSlash: true },
@@ -221,7 +192,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
   app.setNotFoundHandler((request, reply) => send(reply, notFound(request)));
 
-  await app.register(metricsPlugin, { service: options.service, registry: options.metricsRegistry });
+  await app.register(metricsPlugin, { registry: metrics.registry });
 
   if (options.docs !== false) {
     const components = options.openapi?.components as { securitySchemes?: object } | undefined;

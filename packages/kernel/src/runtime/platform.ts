@@ -58,20 +58,28 @@ export function loggerOptions(config: Pick<PlatformConfig, 'logLevel'>): pino.Lo
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: {
-      // Fastify's request fields, with credentials carried in query strings (`?token=`) masked.
+      // Fastify's request fields. Like the request line, the route pattern stands for the URL (path
+      // segments may be tokens); only a request that matched no route shows its URL, with
+      // credentials carried in the query string (`?token=`) masked.
       req: (request: {
         method?: string;
         url?: string;
+        routeOptions?: { url?: string };
         host?: string;
         ip?: string;
         socket?: { remotePort?: number };
-      }) => ({
-        method: request.method,
-        url: request.url === undefined ? undefined : redactUrl(request.url),
-        host: request.host,
-        remoteAddress: request.ip,
-        remotePort: request.socket?.remotePort,
-      }),
+      }) => {
+        const route = request.routeOptions?.url;
+        return {
+          method: request.method,
+          ...(route !== undefined
+            ? { route }
+            : { url: request.url === undefined ? undefined : redactUrl(request.url) }),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        };
+      },
       // Fastify logs `{ res: reply }` on a few paths (a stream closed early): the status is enough.
       res: (reply: { statusCode?: number }) => ({ statusCode: reply.statusCode }),
     },
@@ -79,14 +87,27 @@ export function loggerOptions(config: Pick<PlatformConfig, 'logLevel'>): pino.Lo
   };
 }
 
+/** Bytes of log lines gathered before one write; a busy server writes in batches, not per line. */
+const LOG_BATCH_BYTES = 4096;
+/** How long a line may wait for its batch to fill: a quiet server's lines still show at once. */
+const LOG_FLUSH_INTERVAL_MS = 250;
+
 /**
  * JSON logs; `fd` 2 keeps stdout free for a command's own output. Lines are written
- * asynchronously (a request never waits for its log line to reach the terminal or pipe); what is
- * still buffered is written when the platform closes (`logsWritten`) and, for an exit on any
- * other path, synchronously by pino's exit hook.
+ * asynchronously, in batches (a request never waits for its log line to reach the terminal or
+ * pipe); what is still queued is written when the platform closes (`logsWritten`) and, for an exit
+ * on any other path, synchronously by pino's exit hook.
  */
 export function createLogger(config: Pick<PlatformConfig, 'logLevel'>, fd: 1 | 2 = 1): Logger {
-  return pino(loggerOptions(config), pino.destination({ fd, sync: false }));
+  return pino(
+    loggerOptions(config),
+    pino.destination({
+      fd,
+      sync: false,
+      minLength: LOG_BATCH_BYTES,
+      periodicFlush: LOG_FLUSH_INTERVAL_MS,
+    }),
+  );
 }
 
 /**
@@ -98,20 +119,32 @@ export function createLogger(config: Pick<PlatformConfig, 'logLevel'>, fd: 1 | 2
  */
 export async function logsWritten(logger: Logger, timeoutMs = 2000): Promise<void> {
   const destination = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
-    | { _len?: unknown; destroyed?: boolean; once(event: string, listener: () => void): unknown }
+    | {
+        _len?: unknown;
+        destroyed?: boolean;
+        flush(): void;
+        once(event: string, listener: () => void): unknown;
+        off(event: string, listener: () => void): unknown;
+      }
     | undefined;
-  if (!destination || destination.destroyed || typeof destination._len !== 'number' || destination._len === 0)
-    return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    destination.once('drain', done);
-    destination.once('error', done);
-  });
+  if (!destination || typeof destination._len !== 'number') return;
+  const deadline = Date.now() + timeoutMs;
+  while (!destination.destroyed && (destination._len as number) > 0 && Date.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        destination.off('drain', done);
+        destination.off('error', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, deadline - Date.now()));
+      timer.unref();
+      destination.once('drain', done);
+      destination.once('error', done);
+      // Writes what waits for its batch to fill; a write already in flight continues by itself.
+      destination.flush();
+    });
+  }
 }
 
 /** Shortest platform secret accepted, in bytes (decoded); `TRUSTPLANE_SIGNING_SECRET` has the same floor in characters. */
