@@ -85,12 +85,31 @@ describe('CORS for the widget', () => {
     assert.equal(preflight.statusCode, 204);
     assert.equal(preflight.headers['access-control-allow-origin'], '*');
     assert.match(String(preflight.headers['access-control-allow-headers']), /x-verification-token/);
+    assert.equal(preflight.headers['access-control-allow-methods'], 'GET, PATCH, POST');
+    assert.equal(preflight.headers['access-control-max-age'], '600');
+    // Only the session routes answer a preflight.
+    const elsewhere = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/api/verification/sessions',
+      headers: { origin: 'https://tenant.example', 'access-control-request-method': 'POST' },
+    });
+    assert.equal(elsewhere.statusCode, 404);
+    assert.equal(elsewhere.headers['access-control-allow-origin'], undefined);
+    // An error answer is readable by the widget too.
+    const refused = await h.app.inject({
+      method: 'GET',
+      url: `/api/verification/sessions/${s.sessionId}`,
+      headers: { origin: 'https://tenant.example', 'x-verification-token': 'nope' },
+    });
+    assert.equal(refused.statusCode, 401);
+    assert.equal(refused.headers['access-control-allow-origin'], '*');
     const get = await h.call({
       method: 'GET',
       url: `/api/verification/sessions/${s.sessionId}`,
       headers: { origin: 'https://tenant.example', 'x-verification-token': s.token },
     });
     assert.equal(get.headers['access-control-allow-origin'], '*');
+    assert.equal(get.headers['access-control-expose-headers'], 'x-request-id');
     const create = await h.call({
       method: 'POST',
       url: '/api/verification/sessions',
