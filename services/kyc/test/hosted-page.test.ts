@@ -29,7 +29,14 @@ describe('hosted flow page', () => {
     const page = await h.app.inject({ method: 'GET', url: url.pathname });
     assert.equal(page.statusCode, 200);
     assert.match(String(page.headers['content-type']), /text\/html/);
-    assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
+    assert.equal(
+      page.headers['content-security-policy'],
+      "default-src 'self';script-src 'self';style-src 'self';img-src 'self' blob: data:;" +
+        "media-src 'self' blob: mediastream:;connect-src 'self';object-src 'none';base-uri 'none';" +
+        "form-action 'none';frame-ancestors 'none'",
+    );
+    assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    assert.equal(page.headers['cache-control'], 'no-store');
     // The Vite build: relative asset URLs (resolved under /verify/), no inline script or style.
     const assets = [...page.body.matchAll(/(?:src|href)="\.\/assets\/([^"]+)"/g)].map((m) => m[1] as string);
     assert.ok(assets.some((name) => name.endsWith('.js')) && assets.some((name) => name.endsWith('.css')));
@@ -42,13 +49,16 @@ describe('hosted flow page', () => {
         String(response.headers['content-type']),
         asset.endsWith('.js') ? /javascript/ : /text\/css/,
       );
-      assert.match(String(response.headers['cache-control']), /immutable/);
+      assert.equal(response.headers['cache-control'], 'public, max-age=31536000, immutable');
+      assert.equal(response.headers['x-content-type-options'], 'nosniff');
     }
     assert.equal((await h.app.inject({ method: 'GET', url: '/verify/assets/app.js' })).statusCode, 404);
     assert.equal(
       (await h.app.inject({ method: 'GET', url: '/verify/assets/..%2Fpackage.json' })).statusCode,
       404,
     );
+    assert.equal((await h.app.inject({ method: 'GET', url: '/verify/assets/../index.html' })).statusCode, 404);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/verify/assets/' })).statusCode, 404);
   });
 
   it('hands the page returnUrl?session_id=…&status=… for its own token only', async () => {
