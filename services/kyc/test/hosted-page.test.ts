@@ -58,8 +58,8 @@ describe('hosted flow page', () => {
       404,
     );
     // Nothing outside assets/ is reachable through it (`../` itself is resolved before routing).
-    for (const escape of ['..%2Findex.html', '%2e%2e%2findex.html', '..%2F.source-hash']) {
-      assert.equal((await h.app.inject({ method: 'GET', url: `/verify/assets/${escape}` })).statusCode, 404);
+    for (const attempt of ['..%2Findex.html', '%2e%2e%2findex.html', '..%2F.source-hash']) {
+      assert.equal((await h.app.inject({ method: 'GET', url: `/verify/assets/${attempt}` })).statusCode, 404);
     }
     assert.equal((await h.app.inject({ method: 'GET', url: '/verify/assets/' })).statusCode, 404);
   });
