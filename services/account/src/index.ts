@@ -12,6 +12,12 @@ export const accountService: ServiceDefinition = {
   name: 'account',
   title: 'Account Service',
   version,
+  // The 004 document is shared by the platform services; these sections are this one's (PLATFORM.md).
+  seed: {
+    file: '004_61d7e886695bdff9.txt',
+    sections: ['account', 'auth', 'operations', 'organizations', 'service-accounts', 'api-keys'],
+  },
+  credentialHeaders: ['x-api-key'],
   schema: 'account',
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 8874 },

@@ -20,7 +20,7 @@ export function testEnv(overrides: Record<string, string> = {}): void {
   });
 }
 
-export const contract = Contract.forService('account');
+export const contract = Contract.forService(accountService);
 export const PASSWORD = 'SecurePass123!';
 
 export class Harness {

@@ -4,7 +4,7 @@ import { type BootedService, bootService, Contract } from '@trustplane/kernel/te
 import { biometryService } from '../src/index.js';
 import { jobBody, mintKey } from './helpers.js';
 
-const contract = Contract.forService('biometry');
+const contract = Contract.forService(biometryService);
 
 describe('biometry API (no workers)', () => {
   let booted: BootedService;

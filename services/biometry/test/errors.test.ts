@@ -23,7 +23,7 @@ describe('biometry errors', () => {
   it('the catalogue and the README table agree both ways; the seed’s only error status, 422, is sent', () => {
     // FastAPI bodies carry no code: the seed documents statuses only, the README names the entries.
     const seed = openApiErrorCodes(
-      JSON.parse(readFileSync(seedPath('biometry'), 'utf8')),
+      JSON.parse(readFileSync(seedPath(biometryService), 'utf8')),
       ['detail'],
       'seed 001',
     );

@@ -11,7 +11,7 @@ import type { BiometryDatabase } from '../src/db/tables.js';
 import { biometryService } from '../src/index.js';
 import { jobBody, mintClient, mintKey, waitFor } from './helpers.js';
 
-const contract = Contract.forService('biometry');
+const contract = Contract.forService(biometryService);
 
 interface ResultBody {
   job_id: string;

@@ -29,6 +29,8 @@ export function createKycDefinition(
     name: 'kyc',
     title: 'KYC verification',
     version,
+    seed: { file: '000_36c1d14c8e9844b6.txt' },
+    credentialHeaders: ['x-verification-token'],
     schema: 'kyc',
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     ports: { http: 4488 },

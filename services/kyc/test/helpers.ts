@@ -9,10 +9,10 @@ import type {
   DocumentAnalysis,
   DocumentAnalyzer,
 } from '../src/analysis/document-analyzer.js';
-import { createKycDefinition } from '../src/index.js';
+import { createKycDefinition, kycService } from '../src/index.js';
 import type { Kyc } from '../src/kyc.js';
 
-export const contract = Contract.forService('kyc');
+export const contract = Contract.forService(kycService);
 export const PASSWORD = 'correct horse battery';
 
 /** Cheap argon2 for behaviour tests. */

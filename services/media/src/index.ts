@@ -18,6 +18,12 @@ export function createMediaService(overrides: Partial<MediaSettings> = {}): Serv
     name: 'media',
     title: 'Media Service',
     version,
+    // The 004 document is shared by the platform services; these sections are this one's (PLATFORM.md).
+    seed: {
+      file: '004_61d7e886695bdff9.txt',
+      sections: ['folders', 'health', 'media', 'recent', 'shared-links', 'starred', 'upload'],
+    },
+    credentialHeaders: ['x-share-password'],
     schema: 'media',
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     ports: { http: 3001 },

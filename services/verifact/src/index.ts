@@ -27,6 +27,7 @@ export const verifactService: ServiceDefinition = {
   name: 'verifact',
   title: 'Verifact Enterprise API',
   version,
+  seed: { file: '002_9410134b0ec9a44c.txt' },
   schema: 'verifact',
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 3002 },

@@ -253,7 +253,7 @@ function loadBody(
 ): SeedBody {
   const content = isObject(response.content) ? response.content : undefined;
   if (content === undefined || Object.keys(content).length === 0) {
-    // Error statuses documented without content (e.g. verifact's `409 Email already in use`) still carry
+    // Error statuses documented without content (e.g. a bare `409 Email already in use`) still carry
     // a body in practice; the seed just does not describe it.
     return isErrorStatus(status) ? { kind: 'unchecked' } : { kind: 'empty' };
   }

@@ -1,4 +1,5 @@
 export * from './boot-service.js';
+export * from './captured-logs.js';
 export * from './database.js';
 export * from './database-outage.js';
 export * from './error-catalogue-check.js';

@@ -29,7 +29,7 @@ export interface WebhookDeliveryRequest {
   event: string;
   /** Sent as the JSON body, as is. */
   payload: unknown;
-  /** Who the delivery belongs to, for listing (e.g. `kyc:<tenant id>`). */
+  /** Who the delivery belongs to, for listing (e.g. `<service>:<tenant id>`). */
   owner?: string;
   /** Extra request headers; they cannot replace the ones the dispatcher sets. */
   headers?: Record<string, string>;

@@ -146,7 +146,7 @@ export async function startHarness(
     ...settings,
   });
   const booted = await bootService(definition, { env, ...boot });
-  const contract = Contract.forService('media');
+  const contract = Contract.forService(createMediaService());
   const harness: Harness = {
     booted,
     account,

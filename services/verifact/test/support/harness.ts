@@ -4,7 +4,7 @@ import { type BootedService, bootService, Contract, type TestDatabase } from '@t
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { type VerifactDeps, verifactDeps, verifactService } from '../../src/index.js';
 
-export const contract = Contract.forService('verifact');
+export const contract = Contract.forService(verifactService);
 export const FIXTURES = new URL('../../../../../shared/fixtures/c2pa/', import.meta.url);
 export const TRUST_ANCHORS = new URL('certs/test_cert_root_bundle.pem', FIXTURES).pathname;
 
