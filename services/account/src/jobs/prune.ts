@@ -55,7 +55,6 @@ export function pruneJob(db: () => Kysely<AccountDB>) {
     version: 1,
     payload: z.object({}),
     schedule: { cron: PRUNE_SCHEDULE, payload: {} },
-    dedupe: { key: () => 'prune', while: 'queued' },
     retry: { limit: 3, delaySeconds: 30, backoff: true },
     timeoutSeconds: 300,
     async handle(_payload, job) {
