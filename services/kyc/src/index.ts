@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
 import { buildKycApp } from './http/app.js';
-import { SWEEP_QUEUE, SWEEP_SCHEDULE, sweepJob } from './jobs/sweep-expired-objects.js';
 import { createKyc, type Kyc, type KycOptions } from './kyc.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
@@ -33,12 +32,14 @@ export function createKycDefinition(
     kycFor,
     buildHttp: (context) => buildKycApp(kycFor(context)),
     defineJobs(context) {
-      context.jobs.define(sweepJob(context));
+      const { jobs } = kycFor(context);
+      context.jobs.define(jobs.analyzeDocument);
+      context.jobs.define(jobs.sweep);
     },
     async startWorkers(context) {
-      await context.jobs.work([SWEEP_QUEUE]);
-      await context.jobs.boss.schedule(SWEEP_QUEUE, SWEEP_SCHEDULE, { version: 1 });
-      // pg-boss stops its workers with the platform's job queue.
+      const { jobs } = kycFor(context);
+      // Workers and the sweep's schedule; pg-boss stops them with the platform's job queue.
+      await context.jobs.work([jobs.analyzeDocument, jobs.sweep]);
       return undefined;
     },
     commands: [

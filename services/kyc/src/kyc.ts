@@ -10,6 +10,8 @@ import { createOrganizationsRepository } from './db/organizations-repository.js'
 import type { KycDatabase } from './db/tables.js';
 import { createUsersRepository } from './db/users-repository.js';
 import { createVerificationRepository } from './db/verification-repository.js';
+import { analyzeDocumentJob } from './jobs/analyze-document.js';
+import { sweepJob } from './jobs/sweep-expired-objects.js';
 import { createLiveness } from './liveness/liveness.js';
 import { createLivenessValidatorClient } from './liveness/liveness-validator.js';
 import { createOperatorAuth } from './operators/operator-auth.js';
@@ -53,11 +55,21 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     config,
     logger: context.logger,
   });
+  const jobs = {
+    analyzeDocument: analyzeDocumentJob({ pipeline, config }),
+    sweep: sweepJob({
+      db,
+      objects: context.objects,
+      audit,
+      retentionSeconds: config.objectRetentionSeconds,
+    }),
+  };
   const sessions = createVerificationSessions({
     repository,
     objects: context.objects,
     audit,
-    pipeline,
+    enqueueAnalysis: (trx, assetId) =>
+      context.jobs.send(jobs.analyzeDocument, { assetId }, { transaction: trx }),
     config,
     publicUrl: context.publicUrl,
     sealKey,
@@ -74,6 +86,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     config,
     database,
     validatorSecret,
+    jobs,
     auth: createOperatorAuth(
       users,
       config,

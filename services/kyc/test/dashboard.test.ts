@@ -92,6 +92,7 @@ describe('dashboard', () => {
     await h.chooseType(s.sessionId, s.token, 'passport');
     h.scripted.next = { mrzValid: false };
     await h.upload(s.sessionId, s.token, 'single', Buffer.from('bad passport'));
+    assert.equal((await h.analysed(s.sessionId, s.token)).reviewStatus, 'rejected');
     h.scripted.next = {};
     const url = `/api/dashboard/verifications/${s.sessionId}/review`;
     const short = await h.call({

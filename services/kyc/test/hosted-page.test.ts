@@ -270,6 +270,8 @@ describe('hosted flow in headless Chromium', {
       await page.getByRole('button', { name: 'Start' }).click();
       await page.locator('#liveness-retry:not([hidden])').waitFor({ timeout: 60_000 });
 
+      // upload-complete only started the analyses: the dashboard has them once they finish.
+      await b.analysed(s.sessionId, s.token);
       const { session, assets, analysisResults, livenessAttempts } = await detail(s.sessionId, t.cookie);
       assert.equal(session.documentType, 'id_card');
       assert.equal(session.capturePhase, 'complete');
@@ -334,6 +336,7 @@ describe('hosted flow in headless Chromium', {
     assert.equal(single.statusCode, 200, single.body);
     const poa = await b.upload(s.sessionId, s.token, 'poa', PDF, 'application/pdf');
     assert.equal(poa.statusCode, 200, poa.body);
+    await b.analysed(s.sessionId, s.token);
 
     const { context, page, blocked, problems } = await open(browser);
     try {

@@ -318,7 +318,42 @@ export class JobQueue {
       await this.boss.send(`${definition.name}.dead`, job.data ?? {});
       return;
     }
-    const retry = retryPolicy(definition);
+    const forget =
+      this.liveness && definition.liveness ? await this.liveness.track(definition.name, job.id) : undefined;
+    try {
+      await this.execute(definition, parsed.payload, {
+        id: job.id,
+        retryCount: job.retryCount,
+        createdOn: job.createdOn,
+        logger,
+      });
+    } finally {
+      await forget?.();
+    }
+  }
+
+  /**
+   * Runs a job's handler here and now, outside the queue, under its timeout (operator commands
+   * that do a job's work on demand, tests). Its errors are the caller's.
+   */
+  async runNow<P extends object>(job: JobDefinition<P> | string, payload: P): Promise<void> {
+    const definition = typeof job === 'string' ? this.definitions.get(job) : job;
+    if (!definition) throw new Error(`no job defined for queue ${String(job)}`);
+    const id = randomUUID();
+    await this.execute(definition, definition.payload.parse(payload), {
+      id,
+      retryCount: 0,
+      createdOn: new Date(),
+      logger: this.options.logger.child({ queue: definition.name, jobId: id, onDemand: true }),
+    });
+  }
+
+  /** One run of the handler: `signal` aborts at the timeout, the run fails a grace period later. */
+  private async execute(
+    definition: AnyJobDefinition,
+    payload: object,
+    run: { id: string; retryCount: number; createdOn: Date | undefined; logger: Logger },
+  ): Promise<void> {
     const controller = new AbortController();
     const timeoutSeconds = definition.timeoutSeconds;
     const abortTimer = setTimeout(
@@ -326,20 +361,19 @@ export class JobQueue {
       timeoutSeconds * 1000,
     );
     let failTimer: NodeJS.Timeout | undefined;
-    const forget = this.liveness && definition.liveness ? await this.liveness.track(definition.name, job.id) : undefined;
     const context: JobContext = {
-      id: job.id,
+      id: run.id,
       name: definition.name,
-      retryCount: job.retryCount,
-      lastAttempt: job.retryCount >= retry.limit,
-      createdOn: job.createdOn,
-      logger,
+      retryCount: run.retryCount,
+      lastAttempt: run.retryCount >= retryPolicy(definition).limit,
+      ...(run.createdOn ? { createdOn: run.createdOn } : {}),
+      logger: run.logger,
       signal: controller.signal,
       workerId: this.workerId,
     };
     try {
       await Promise.race([
-        definition.handle(parsed.payload, context),
+        definition.handle(payload, context),
         new Promise<never>((_, reject) => {
           failTimer = setTimeout(
             () => reject(new JobTimeoutError(timeoutSeconds)),
@@ -350,7 +384,6 @@ export class JobQueue {
     } finally {
       clearTimeout(abortTimer);
       clearTimeout(failTimer);
-      await forget?.();
     }
   }
 

@@ -5,7 +5,7 @@ import type { DocumentAnalyzer } from '../analysis/document-analyzer.js';
 import { maxRisk } from '../analysis/analysis-pipeline.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
-import type { VerificationRepository } from '../db/verification-repository.js';
+import type { SessionRow, VerificationRepository } from '../db/verification-repository.js';
 import { errors } from '../errors.js';
 import { hashObject, type VerificationSessions } from '../verification/verification-sessions.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
@@ -24,6 +24,9 @@ export interface LivenessCompleteInput {
   videoSha256?: string;
 }
 
+/** How long a face check waits for a document analysis still running (upload-complete only starts it). */
+const ANALYSIS_WAIT_MS = 30_000;
+
 const VIDEO_TYPES = /^video\/(webm|mp4)(\s*;.*)?$/i;
 const livenessPrefix = (sessionId: string, requestId: string) =>
   `sessions/${sessionId}/liveness/${requestId}/`;
@@ -40,6 +43,26 @@ export function createLiveness(options: {
 }) {
   const { sessions, repository, objects, audit, webhooks, validator, analyzer, config } = options;
   const db = repository.db;
+
+  /**
+   * The document portrait's descriptor. Document analysis is a job started by upload-complete: a
+   * liveness check that arrives while it still runs waits for it (bounded) instead of skipping the
+   * face comparison.
+   */
+  async function portraitDescriptor(session: SessionRow): Promise<number[] | null> {
+    const deadline = Date.now() + ANALYSIS_WAIT_MS;
+    let current = session;
+    for (;;) {
+      if (current.portrait_descriptor) return current.portrait_descriptor;
+      const assets = await repository.listAssets(session.id);
+      const running = assets.some(
+        (asset) => asset.analysis_status === 'pending' || asset.analysis_status === 'processing',
+      );
+      if (!running || Date.now() >= deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      current = (await repository.findSession(session.id)) ?? current;
+    }
+  }
 
   async function pendingAttempt(sessionId: string, requestId: string) {
     const attempt = await db
@@ -148,15 +171,14 @@ export function createLiveness(options: {
         throw error;
       }
       let faceSimilarityScore: number | null = null;
-      if (input.texturePatchB64 && session.portrait_descriptor) {
+      const portrait = input.texturePatchB64 ? await portraitDescriptor(session) : null;
+      if (input.texturePatchB64 && portrait) {
         const descriptor = await analyzer
           .faceDescriptor(Buffer.from(input.texturePatchB64, 'base64'))
           .catch(() => null);
         if (descriptor) {
           faceSimilarityScore =
-            Math.round(
-              distanceToSimilarity(euclideanDistance(descriptor, session.portrait_descriptor)) * 1000,
-            ) / 1000;
+            Math.round(distanceToSimilarity(euclideanDistance(descriptor, portrait)) * 1000) / 1000;
         }
       }
       const riskLabel = result.passed ? (result.confidenceScore >= 0.75 ? 'low' : 'medium') : 'high';
