@@ -31,7 +31,8 @@ export class PgListener {
   #stopped = false;
 
   constructor(options: PgListenerOptions) {
-    if (!options.pool && !options.connection) throw new Error('PgListener needs a pool or connection settings');
+    if (!options.pool && !options.connection)
+      throw new Error('PgListener needs a pool or connection settings');
     for (const channel of options.channels) {
       if (!CHANNEL_NAME.test(channel)) throw new Error(`invalid NOTIFY channel name: ${channel}`);
     }

@@ -202,13 +202,19 @@ export class JobQueue {
       });
       await this.boss.insert(inserts, db ? { db } : {});
     }
-    const due = items.some((item) => item.startAfter === undefined || new Date(item.startAfter) <= new Date());
+    const due = items.some(
+      (item) => item.startAfter === undefined || new Date(item.startAfter) <= new Date(),
+    );
     if (due) await this.announce(options.transaction ?? this.boss.getDb(), job.name);
     return ids;
   }
 
   /** Cancels waiting jobs (in the caller's transaction when given). */
-  async cancel(job: JobDefinition<never> | AnyJobDefinition, ids: string[], options: Pick<SendOptions, 'transaction'> = {}) {
+  async cancel(
+    job: JobDefinition<never> | AnyJobDefinition,
+    ids: string[],
+    options: Pick<SendOptions, 'transaction'> = {},
+  ) {
     if (ids.length === 0) return;
     await this.ensureQueue(job.name);
     await this.boss.cancel(
@@ -228,9 +234,13 @@ export class JobQueue {
     if (typeof version !== 'number') return { kind: 'invalid', reason: `payload version ${String(version)}` };
     if (version > job.version) return { kind: 'newer', version };
     if (version < job.version)
-      return { kind: 'invalid', reason: `payload version ${version}; this worker runs version ${job.version}` };
+      return {
+        kind: 'invalid',
+        reason: `payload version ${version}; this worker runs version ${job.version}`,
+      };
     const result = job.payload.safeParse(rest);
-    if (!result.success) return { kind: 'invalid', reason: `invalid payload: ${result.error.message.slice(0, 500)}` };
+    if (!result.success)
+      return { kind: 'invalid', reason: `invalid payload: ${result.error.message.slice(0, 500)}` };
     return { kind: 'ok', payload: result.data };
   }
 
@@ -387,11 +397,17 @@ export class JobQueue {
     }
   }
 
-  private async runDeadLetter(definition: AnyJobDefinition, job: PgBoss.JobWithMetadata<object>): Promise<void> {
+  private async runDeadLetter(
+    definition: AnyJobDefinition,
+    job: PgBoss.JobWithMetadata<object>,
+  ): Promise<void> {
     const logger = this.options.logger.child({ queue: `${definition.name}.dead`, jobId: job.id });
     const parsed = this.parse(definition, job.data);
     if (parsed.kind !== 'ok') {
-      logger.error({ reason: parsed.kind === 'invalid' ? parsed.reason : 'newer version' }, 'dead letter kept');
+      logger.error(
+        { reason: parsed.kind === 'invalid' ? parsed.reason : 'newer version' },
+        'dead letter kept',
+      );
       return;
     }
     const output = job.output as { message?: unknown; value?: { message?: unknown } } | undefined;
@@ -417,14 +433,13 @@ export class JobQueue {
   /** Live workers of a job that declares liveness (processes whose heartbeat is recent). */
   async liveWorkers(name: string): Promise<number> {
     await this.start();
-    const heartbeatSeconds = this.definitions.get(name)?.liveness?.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
-    const { rows } = await this.boss
-      .getDb()
-      .executeSql(
-        `SELECT count(*)::int AS count FROM platform.job_workers
+    const heartbeatSeconds =
+      this.definitions.get(name)?.liveness?.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
+    const { rows } = await this.boss.getDb().executeSql(
+      `SELECT count(*)::int AS count FROM platform.job_workers
           WHERE $1 = ANY(queues) AND heartbeat_at > now() - make_interval(secs => $2)`,
-        [name, heartbeatSeconds * MISSED_BEATS],
-      );
+      [name, heartbeatSeconds * MISSED_BEATS],
+    );
     return Number((rows[0] as { count: number } | undefined)?.count ?? 0);
   }
 
@@ -438,7 +453,8 @@ export class JobQueue {
    * of at their next poll: call it through the executor that inserted the jobs.
    */
   async announce(executor: SqlExecutor | PgBoss.Db, queue: string): Promise<void> {
-    if ('executeSql' in executor) await executor.executeSql('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, queue]);
+    if ('executeSql' in executor)
+      await executor.executeSql('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, queue]);
     else await runSql(executor, 'SELECT pg_notify($1, $2)', [JOBS_CHANNEL, queue]);
   }
 

@@ -46,7 +46,9 @@ export class WorkerLiveness {
       this.#intervalSeconds = queue.heartbeatSeconds;
       clearInterval(this.#timer);
       this.#timer = setInterval(() => {
-        this.beat().catch((error) => this.#options.logger.warn({ err: error }, 'job worker heartbeat failed'));
+        this.beat().catch((error) =>
+          this.#options.logger.warn({ err: error }, 'job worker heartbeat failed'),
+        );
       }, this.#intervalSeconds * 1000);
       this.#timer.unref();
     }

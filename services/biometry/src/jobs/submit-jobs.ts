@@ -153,7 +153,11 @@ export function createJobSubmitter(deps: {
         await repository.insertMany(trx, rows);
         const result: number[] = [];
         for (const row of rows) {
-          await jobs.send(processJob, { jobId: row.id }, { transaction: trx, priority: PRIORITY[row.priority] });
+          await jobs.send(
+            processJob,
+            { jobId: row.id },
+            { transaction: trx, priority: PRIORITY[row.priority] },
+          );
           result.push(ahead[row.priority]);
           ahead[row.priority] += 1;
           if (row.priority === 'high') ahead.normal += 1;
