@@ -20,8 +20,10 @@ export const JOBS_CHANNEL = 'platform_jobs';
 
 /** After `timeoutSeconds`, a handler has this long to record its own outcome before the run fails. */
 const TIMEOUT_GRACE_MS = 5000;
-/** pg-boss expires a run (a crashed worker's, without liveness) this long after its timeout. */
-const EXPIRY_MARGIN_SECONDS = 30;
+/** pg-boss expires a run (a crashed worker's, without liveness) this long after its grace period. */
+const EXPIRY_MARGIN_SECONDS = 5;
+/** A run's pg-boss expiry past its timeout: the handler is failed here before pg-boss expires it. */
+const EXPIRY_AFTER_TIMEOUT_SECONDS = TIMEOUT_GRACE_MS / 1000 + EXPIRY_MARGIN_SECONDS;
 const DEFAULT_HEARTBEAT_SECONDS = 10;
 
 export interface SendOptions {
@@ -33,8 +35,8 @@ export interface SendOptions {
   startAfter?: Date | number;
   priority?: number;
   id?: string;
-  /** Replaces the queue's expiry for this job (seconds a run may take before it counts as crashed). */
-  expireInSeconds?: number;
+  /** Replaces the job's `timeoutSeconds` for this one (a run whose budget depends on its payload). */
+  timeoutSeconds?: number;
 }
 
 /** Runs statements through the caller's executor (pg-boss's `db` option). */
@@ -132,9 +134,7 @@ export class JobQueue {
       retryLimit: retry.limit,
       retryDelay: retry.delaySeconds,
       retryBackoff: retry.backoff,
-      expireInSeconds: definition
-        ? definition.timeoutSeconds + TIMEOUT_GRACE_MS / 1000 + EXPIRY_MARGIN_SECONDS
-        : 900,
+      expireInSeconds: definition ? definition.timeoutSeconds + EXPIRY_AFTER_TIMEOUT_SECONDS : 900,
     };
     if (existing) {
       const wanted = queuePolicy(definition);
@@ -174,10 +174,13 @@ export class JobQueue {
     if (items.length === 1 || job.dedupe) {
       // pg-boss reports a deduplicated send (null) only one job at a time.
       for (const item of items) {
-        const { payload, ...jobOptions } = item;
+        const { payload, timeoutSeconds, ...jobOptions } = item;
         ids.push(
           await this.boss.send(job.name, this.stored(job, payload), {
             ...jobOptions,
+            ...(timeoutSeconds !== undefined
+              ? { expireInSeconds: timeoutSeconds + EXPIRY_AFTER_TIMEOUT_SECONDS }
+              : {}),
             ...(job.dedupe ? { singletonKey: job.dedupe.key(payload) } : {}),
             ...(db ? { db } : {}),
           }),
@@ -193,7 +196,9 @@ export class JobQueue {
           data: this.stored(job, payload),
           ...(item.priority !== undefined ? { priority: item.priority } : {}),
           ...(item.startAfter !== undefined ? { startAfter: new Date(item.startAfter) } : {}),
-          ...(item.expireInSeconds !== undefined ? { expireInSeconds: item.expireInSeconds } : {}),
+          ...(item.timeoutSeconds !== undefined
+            ? { expireInSeconds: item.timeoutSeconds + EXPIRY_AFTER_TIMEOUT_SECONDS }
+            : {}),
           // `insert` does not apply the queue's policy: the job carries it.
           retryLimit: retryPolicy(job).limit,
           retryDelay: retryPolicy(job).delaySeconds,
@@ -336,6 +341,7 @@ export class JobQueue {
         retryCount: job.retryCount,
         createdOn: job.createdOn,
         logger,
+        timeoutSeconds: runTimeout(definition, job),
       });
     } finally {
       await forget?.();
@@ -355,6 +361,7 @@ export class JobQueue {
       retryCount: 0,
       createdOn: new Date(),
       logger: this.options.logger.child({ queue: definition.name, jobId: id, onDemand: true }),
+      timeoutSeconds: definition.timeoutSeconds,
     });
   }
 
@@ -362,10 +369,16 @@ export class JobQueue {
   private async execute(
     definition: AnyJobDefinition,
     payload: object,
-    run: { id: string; retryCount: number; createdOn: Date | undefined; logger: Logger },
+    run: {
+      id: string;
+      retryCount: number;
+      createdOn: Date | undefined;
+      logger: Logger;
+      timeoutSeconds: number;
+    },
   ): Promise<void> {
     const controller = new AbortController();
-    const timeoutSeconds = definition.timeoutSeconds;
+    const { timeoutSeconds } = run;
     const abortTimer = setTimeout(
       () => controller.abort(new JobTimeoutError(timeoutSeconds)),
       timeoutSeconds * 1000,
@@ -491,6 +504,14 @@ export class JobQueue {
     await this.liveness?.stop();
     await (this.boss.getDb() as PgBoss.Db & { close?(): Promise<void> }).close?.();
   }
+}
+
+/** The job's own budget (`timeoutSeconds` at send), read back from its pg-boss expiry. */
+function runTimeout(definition: AnyJobDefinition, job: PgBoss.JobWithMetadata<object>): number {
+  // pg returns `EXTRACT(epoch …)` as a numeric string.
+  const expiry = Number(job.expireInSeconds);
+  if (!Number.isFinite(expiry)) return definition.timeoutSeconds;
+  return Math.max(1, expiry - EXPIRY_AFTER_TIMEOUT_SECONDS);
 }
 
 function queuePolicy(definition: AnyJobDefinition | undefined): PgBoss.QueuePolicy {
