@@ -9,7 +9,7 @@ import type { BiometryDeps } from './http/deps.js';
 import { createJobProcessor, PROCESS_QUEUE, processJob } from './jobs/process-job.js';
 import { createJobSubmitter } from './jobs/submit-jobs.js';
 import { createServiceKeys } from './keys/service-keys.js';
-import { createEngines, type Engines } from './pipeline/engines.js';
+import { threadedVerifier } from './pipeline/threaded-verifier.js';
 
 const require = createRequire(import.meta.url);
 const PURGE_QUEUE = 'biometry.purge-results';
@@ -46,18 +46,13 @@ export function createBiometry(context: ServiceContext, version: string) {
     sealingKey: deriveKey(context.signingSecret, 'biometry:callback-secrets'),
     legacyCallbackKey: deriveKey(context.signingSecret, 'biometry:legacy-callback-secrets'),
   });
-  let engines: Engines | undefined;
-  const getEngines = () => {
-    engines ??= createEngines({ ocrWorkers: config.ocrWorkers });
-    return engines;
-  };
+  // Verifications run on the process's vision worker threads, never on the HTTP event loop.
+  const verifier = threadedVerifier(config);
   const processor = createJobProcessor({
     database,
     objects: context.objects,
     repository: jobs,
-    get engines() {
-      return getEngines();
-    },
+    verifier,
     config,
     webhooks: context.webhooks,
     callbackSecret: (clientId) => keys.callbackSecret(clientId),
@@ -102,7 +97,7 @@ export function createBiometry(context: ServiceContext, version: string) {
 
   async function startWorkers(): Promise<Stoppable> {
     // Models and OCR threads load before the first job is taken, not during it.
-    await Promise.all([getEngines().faces(), getEngines().ocr()]);
+    await verifier.warm();
     // Workers, liveness heartbeats and the purge schedule; pg-boss stops them with the platform.
     await context.jobs.work([processing, purge]);
     return {
@@ -110,7 +105,6 @@ export function createBiometry(context: ServiceContext, version: string) {
         await Promise.all(
           [PROCESS_QUEUE, PURGE_QUEUE].map((queue) => context.jobs.stopWorking(queue).catch(() => undefined)),
         );
-        await engines?.close();
       },
     };
   }

@@ -1,6 +1,7 @@
 import { BruteForceGuard, deriveKey, hmacSha256Hex, type ServiceContext } from '@trustplane/kernel';
 import { createAnalysisPipeline } from './analysis/analysis-pipeline.js';
-import { createVisionDocumentAnalyzer, type DocumentAnalyzer } from './analysis/document-analyzer.js';
+import type { DocumentAnalyzer } from './analysis/document-analyzer.js';
+import { createThreadedDocumentAnalyzer } from './analysis/threaded-document-analyzer.js';
 import { createApiKeys } from './api-keys/api-keys.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { type KycConfig, loadKycConfig } from './config.js';
@@ -33,7 +34,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
   const validatorSecret =
     process.env.LIVENESS_VALIDATOR_SECRET?.trim() ||
     hmacSha256Hex(context.signingSecret, 'kyc:liveness-validator');
-  const analyzer = options.analyzer ?? createVisionDocumentAnalyzer({ ocrWorkers: config.ocrWorkers });
+  const analyzer = options.analyzer ?? createThreadedDocumentAnalyzer({ ocrWorkers: config.ocrWorkers });
   context.onClose(() => analyzer.close());
 
   const users = createUsersRepository(db);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { createVisionDocumentAnalyzer } from '../src/analysis/document-analyzer.js';
+import { createThreadedDocumentAnalyzer } from '../src/analysis/threaded-document-analyzer.js';
 import { Harness } from './helpers.js';
 
 // Test-only: build forged variants with the image library the vision package ships with.
@@ -13,7 +13,7 @@ const documentBytes = (name: string) => readFile(new URL(name, DOCUMENTS));
 
 let h: Harness;
 before(async () => {
-  h = await Harness.boot({ analyzer: createVisionDocumentAnalyzer({ ocrWorkers: 1 }) });
+  h = await Harness.boot({ analyzer: createThreadedDocumentAnalyzer({ ocrWorkers: 1 }) });
 });
 after(async () => {
   await h?.close();

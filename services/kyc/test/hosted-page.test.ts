@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { createVisionDocumentAnalyzer } from '../src/analysis/document-analyzer.js';
+import { createThreadedDocumentAnalyzer } from '../src/analysis/threaded-document-analyzer.js';
 import { Harness } from './helpers.js';
 
 let h: Harness;
@@ -177,7 +177,7 @@ describe('hosted flow in headless Chromium', {
     const port = await freePort();
     // The real vision analyzer: the page uploads generated documents and they are analysed for real.
     b = await Harness.boot({
-      analyzer: createVisionDocumentAnalyzer({ ocrWorkers: 1 }),
+      analyzer: createThreadedDocumentAnalyzer({ ocrWorkers: 1 }),
       httpPort: port,
       env: { TRUSTPLANE_PUBLIC_HOST: '127.0.0.1' },
     });

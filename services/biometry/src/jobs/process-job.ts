@@ -13,8 +13,8 @@ import type { BiometryConfig } from '../config.js';
 import type { JobRepository, JobOutcome } from '../db/job-repository.js';
 import type { BiometryDatabase } from '../db/tables.js';
 import type { DeclaredIdentity } from '../pipeline/cross-validate.js';
-import type { Engines } from '../pipeline/engines.js';
-import { type VerificationInput, verifyIdentity } from '../pipeline/verify-identity.js';
+import type { Verifier } from '../pipeline/threaded-verifier.js';
+import type { VerificationInput } from '../pipeline/verify-identity.js';
 
 export const PROCESS_QUEUE = 'biometry.process-job';
 /** pg-boss retries of a job that throws; also the cap on re-runs after worker crashes. */
@@ -54,7 +54,7 @@ export function createJobProcessor(deps: {
   database: Database<BiometryDatabase>;
   objects: ObjectStore;
   repository: JobRepository;
-  engines: Engines;
+  verifier: Verifier;
   config: BiometryConfig;
   webhooks: WebhookDispatcher;
   /** Signing secret of a client's callbacks. */
@@ -62,7 +62,7 @@ export function createJobProcessor(deps: {
   /** Recorded on the job (`worker_id`): the process's job worker id. */
   workerId: string;
 }) {
-  const { database, objects, repository, engines, config, webhooks, workerId } = deps;
+  const { database, objects, repository, verifier, webhooks, workerId } = deps;
 
   async function load(key: string | undefined): Promise<Buffer | null> {
     if (!key) return null;
@@ -99,7 +99,7 @@ export function createJobProcessor(deps: {
         verso,
         declared: job.declaredIdentity as unknown as DeclaredIdentity,
       };
-      const result = await untilAborted(verifyIdentity(input, engines, config), context.signal);
+      const result = await untilAborted(verifier.verify(input, context.signal), context.signal);
       outcome = {
         status: result.status,
         outcome: result.outcome,
