@@ -81,7 +81,7 @@ export interface JobDefinition<P extends object = object> {
   concurrency?: number;
   /** Jobs one loop fetches at once and runs side by side (short jobs); each fails alone. Default 1. */
   batchSize?: number;
-  /** How often an idle loop looks for work when no notification wakes it. Default 1 s. */
+  /** How often an idle loop looks for work when no notification wakes it (≥ 0.5). Default 1 s. */
   pollingIntervalSeconds?: number;
   handle(payload: P, context: JobContext): Promise<void>;
   /**
@@ -107,6 +107,8 @@ export function defineJob<P extends object>(definition: JobDefinition<P>): JobDe
   const heartbeat = definition.liveness?.heartbeatSeconds;
   if (heartbeat !== undefined && !(heartbeat >= 1))
     throw new Error(`job ${definition.name}: liveness.heartbeatSeconds must be ≥ 1`);
+  if (definition.pollingIntervalSeconds !== undefined && definition.pollingIntervalSeconds < 0.5)
+    throw new Error(`job ${definition.name}: pollingIntervalSeconds must be ≥ 0.5 (pg-boss)`);
   if (definition.schedule) definition.payload.parse(definition.schedule.payload);
   return definition;
 }
