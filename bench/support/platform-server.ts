@@ -1,0 +1,29 @@
+// Child process for bench/event-loop.ts: account, biometry and kyc in one process with their
+// workers, as `npm start` runs them (embedded PostgreSQL in a fresh data dir, free ports). Prints
+// one JSON line with the ports and a biometry API key, and stops on SIGTERM.
+import { freePort, loadPlatformConfig, runServices } from '@trustplane/kernel';
+import { accountService } from '../../services/account/src/index.js';
+import { biometryService } from '../../services/biometry/src/index.js';
+import { kycService } from '../../services/kyc/src/index.js';
+
+const ports = { account: await freePort(), biometry: await freePort(), kyc: await freePort() };
+const env = {
+  ...process.env,
+  ACCOUNT_PORT: String(ports.account),
+  BIOMETRY_PORT: String(ports.biometry),
+  KYC_PORT: String(ports.kyc),
+};
+const config = loadPlatformConfig(env);
+const running = await runServices([accountService, biometryService, kycService], {
+  config: { ...config, host: '127.0.0.1', publicHost: '127.0.0.1' },
+  env,
+  listen: true,
+  workers: true,
+});
+const biometry = running.services.find((service) => service.definition.name === 'biometry');
+const keyCommand = biometryService.commands?.find((command) => command.path.join(' ') === 'key create');
+const created = await keyCommand?.run(biometry!.context, { name: 'bench' });
+process.stdout.write(`${JSON.stringify({ ports, biometryKey: created?.key })}\n`);
+process.on('SIGTERM', () => {
+  running.stop().then(() => process.exit(0));
+});
