@@ -42,10 +42,12 @@ const server = spawn(process.execPath, ['--import', 'tsx', SERVER], {
   },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
+const delays: { p50: number; p99: number; max: number }[] = [];
 const started = await new Promise<{ ports: Record<string, number>; biometryKey: string }>(
   (resolve, reject) => {
     createInterface({ input: server.stdout }).on('line', (line) => {
       if (line.startsWith('{"ports"')) resolve(JSON.parse(line));
+      if (line.startsWith('{"eventLoopDelay"')) delays.push(JSON.parse(line).eventLoopDelay);
     });
     server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   },
@@ -191,8 +193,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // Warm-up: models load in the vision threads when the workers start; one health round trip.
 await fetch(`${base('account')}/health`).then((response) => response.arrayBuffer());
 await sleep(2000);
+/** The server's own event-loop delay over a phase (SIGUSR2 resets, SIGUSR1 reports). */
+async function serverDelay(): Promise<{ p50: number; p99: number; max: number }> {
+  const count = delays.length;
+  server.kill('SIGUSR1');
+  while (delays.length === count) await sleep(20);
+  server.kill('SIGUSR2');
+  return delays[count] as { p50: number; p99: number; max: number };
+}
 const loadBefore = os.loadavg()[0] ?? 0;
+server.kill('SIGUSR2');
 const idle = await probe(sleep(IDLE_SECONDS * 1000));
+const idleDelay = await serverDelay();
 
 let busySeconds = 0;
 const work = (async () => {
@@ -241,6 +253,7 @@ const work = (async () => {
 })();
 const busy = await probe(work);
 await work;
+const busyDelay = await serverDelay();
 const loadAfter = os.loadavg()[0] ?? 0;
 
 server.kill('SIGTERM');
@@ -259,6 +272,9 @@ console.log(
     `account GET /health busy (${JOBS} biometry jobs + ${DOCUMENTS} kyc documents, ${busySeconds.toFixed(1)} s)`,
     busy,
   ),
+);
+console.log(
+  `server event-loop delay: idle p50 ${ms(idleDelay.p50)}, p99 ${ms(idleDelay.p99)}, max ${ms(idleDelay.max)}; busy p50 ${ms(busyDelay.p50)}, p99 ${ms(busyDelay.p99)}, max ${ms(busyDelay.max)}`,
 );
 const ratio = percentile(busy, 99) / Math.max(percentile(idle, 99), 0.001);
 console.log(

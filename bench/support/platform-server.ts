@@ -1,6 +1,7 @@
 // Child process for bench/event-loop.ts: account, biometry and kyc in one process with their
 // workers, as `npm start` runs them (embedded PostgreSQL in a fresh data dir, free ports). Prints
 // one JSON line with the ports and a biometry API key, and stops on SIGTERM.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { freePort, loadPlatformConfig, runServices } from '@trustplane/kernel';
 import { accountService } from '../../services/account/src/index.js';
 import { biometryService } from '../../services/biometry/src/index.js';
@@ -24,6 +25,17 @@ const biometry = running.services.find((service) => service.definition.name === 
 const keyCommand = biometryService.commands?.find((command) => command.path.join(' ') === 'key create');
 const created = await keyCommand?.run(biometry!.context, { name: 'bench' });
 process.stdout.write(`${JSON.stringify({ ports, biometryKey: created?.key })}\n`);
+// The event loop's own delay, to tell a blocked loop from a starved process: SIGUSR2 starts a
+// phase, SIGUSR1 prints its figures (ms).
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+process.on('SIGUSR2', () => delay.reset());
+process.on('SIGUSR1', () => {
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  process.stdout.write(
+    `${JSON.stringify({ eventLoopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } })}\n`,
+  );
+});
 process.on('SIGTERM', () => {
   running.stop().then(() => process.exit(0));
 });

@@ -4,8 +4,21 @@
  * answers with its result. A module is imported once per thread and keeps its state (loaded models,
  * an OCR pool, frames kept for a video) between requests.
  */
+import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { HostRequest, HostResponse } from './worker-pool.js';
+
+/**
+ * This thread runs below the event loop's priority: on Linux the nice value is per thread (pid 0
+ * is the calling thread), and the threads it starts (OCR workers) inherit it. On a machine with
+ * fewer cores than busy threads, the scheduler then serves the HTTP thread first.
+ */
+export const VISION_THREAD_NICE = 10;
+try {
+  os.setPriority(0, Math.max(os.getPriority(0), VISION_THREAD_NICE));
+} catch {
+  // Not permitted here (some containers): the work still runs off the event loop.
+}
 
 const port = parentPort;
 /** Requests the pool stopped waiting for before their turn came: skipped. */
