@@ -9,13 +9,14 @@ import { parentPort } from 'node:worker_threads';
 import type { HostRequest, HostResponse } from './worker-pool.js';
 
 /**
- * This thread runs below the event loop's priority: on Linux the nice value is per thread (pid 0
- * is the calling thread), and the threads it starts (OCR workers) inherit it. On a machine with
- * fewer cores than busy threads, the scheduler then serves the HTTP thread first.
+ * This thread runs 10 nice levels below the process (so below its event loop): on Linux the nice
+ * value is per thread (pid 0 is the calling thread), and the threads it starts (OCR workers)
+ * inherit it. On a machine with fewer cores than busy threads, the scheduler serves the HTTP thread
+ * first.
  */
-export const VISION_THREAD_NICE = 10;
+export const VISION_THREAD_NICE_OFFSET = 10;
 try {
-  os.setPriority(0, Math.max(os.getPriority(0), VISION_THREAD_NICE));
+  os.setPriority(0, Math.min(19, os.getPriority(0) + VISION_THREAD_NICE_OFFSET));
 } catch {
   // Not permitted here (some containers): the work still runs off the event loop.
 }
