@@ -31,7 +31,9 @@ const FACES = new URL('../../shared/fixtures/faces/', import.meta.url);
 const SERVER = fileURLToPath(new URL('./support/platform-server.ts', import.meta.url));
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-event-loop-'));
-const server = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+// BENCH_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the server process.
+const nodeOptions = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+const server = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', SERVER], {
   env: {
     ...process.env,
     TRUSTPLANE_DATA_DIR: dataDir,
@@ -42,7 +44,14 @@ const server = spawn(process.execPath, ['--import', 'tsx', SERVER], {
   },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-const delays: { p50: number; p99: number; max: number }[] = [];
+interface Delay {
+  p50: number;
+  p99: number;
+  max: number;
+  gcMs: number;
+  longestGcMs: number;
+}
+const delays: Delay[] = [];
 const started = await new Promise<{ ports: Record<string, number>; biometryKey: string }>(
   (resolve, reject) => {
     createInterface({ input: server.stdout }).on('line', (line) => {
@@ -194,12 +203,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 await fetch(`${base('account')}/health`).then((response) => response.arrayBuffer());
 await sleep(2000);
 /** The server's own event-loop delay over a phase (SIGUSR2 resets, SIGUSR1 reports). */
-async function serverDelay(): Promise<{ p50: number; p99: number; max: number }> {
+async function serverDelay(): Promise<Delay> {
   const count = delays.length;
   server.kill('SIGUSR1');
   while (delays.length === count) await sleep(20);
   server.kill('SIGUSR2');
-  return delays[count] as { p50: number; p99: number; max: number };
+  return delays[count] as Delay;
 }
 const loadBefore = os.loadavg()[0] ?? 0;
 server.kill('SIGUSR2');
@@ -274,7 +283,7 @@ console.log(
   ),
 );
 console.log(
-  `server event-loop delay: idle p50 ${ms(idleDelay.p50)}, p99 ${ms(idleDelay.p99)}, max ${ms(idleDelay.max)}; busy p50 ${ms(busyDelay.p50)}, p99 ${ms(busyDelay.p99)}, max ${ms(busyDelay.max)}`,
+  `server event-loop delay: idle p50 ${ms(idleDelay.p50)}, p99 ${ms(idleDelay.p99)}, max ${ms(idleDelay.max)} (GC ${idleDelay.gcMs} ms, longest ${idleDelay.longestGcMs} ms); busy p50 ${ms(busyDelay.p50)}, p99 ${ms(busyDelay.p99)}, max ${ms(busyDelay.max)} (GC ${busyDelay.gcMs} ms, longest ${busyDelay.longestGcMs} ms)`,
 );
 const ratio = percentile(busy, 99) / Math.max(percentile(idle, 99), 0.001);
 console.log(
