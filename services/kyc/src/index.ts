@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
+import { livenessWorkerPool } from '@trustplane/vision';
 import { buildKycApp } from './http/app.js';
 import { createKyc, type Kyc, type KycOptions } from './kyc.js';
 
@@ -34,13 +35,30 @@ export function createKycDefinition(
     defineJobs(context) {
       const { jobs } = kycFor(context);
       context.jobs.define(jobs.analyzeDocument);
+      context.jobs.define(jobs.livenessAnalysis);
       context.jobs.define(jobs.sweep);
     },
     async startWorkers(context) {
-      const { jobs } = kycFor(context);
+      const { config, jobs, livenessAnalysis } = kycFor(context);
+      if (config.livenessPreload) {
+        // The models load in the vision threads while the process starts serving; a video that
+        // arrives first waits for them.
+        livenessWorkerPool()
+          .warm()
+          .catch((error: unknown) =>
+            context.logger.warn({ err: error }, 'kyc: liveness models not preloaded'),
+          );
+      }
       // Workers and the sweep's schedule; pg-boss stops them with the platform's job queue.
-      await context.jobs.work([jobs.analyzeDocument, jobs.sweep]);
-      return undefined;
+      await context.jobs.work([jobs.analyzeDocument, jobs.livenessAnalysis, jobs.sweep]);
+      return {
+        async stop() {
+          // No new analyses; the one running (if any) finishes. The vision threads belong to the
+          // process (shared with other services) and are unref'd when idle.
+          await context.jobs.stopWorking(jobs.livenessAnalysis.name).catch(() => undefined);
+          await livenessAnalysis.drain();
+        },
+      };
     },
     commands: [
       {

@@ -14,6 +14,7 @@ import { createVerificationRepository } from './db/verification-repository.js';
 import { analyzeDocumentJob } from './jobs/analyze-document.js';
 import { sweepJob } from './jobs/sweep-expired-objects.js';
 import { createLiveness } from './liveness/liveness.js';
+import { createLivenessAnalysis, livenessAnalysisJob } from './liveness/liveness-analysis.js';
 import { createLivenessValidatorClient } from './liveness/liveness-validator.js';
 import { createOperatorAuth } from './operators/operator-auth.js';
 import { createVerificationSessions } from './verification/verification-sessions.js';
@@ -56,8 +57,10 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     config,
     logger: context.logger,
   });
+  const livenessAnalysis = createLivenessAnalysis({ repository, objects: context.objects, audit, webhooks });
   const jobs = {
     analyzeDocument: analyzeDocumentJob({ pipeline, config }),
+    livenessAnalysis: livenessAnalysisJob(() => livenessAnalysis, config),
     sweep: sweepJob({
       db,
       objects: context.objects,
@@ -75,6 +78,8 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     publicUrl: context.publicUrl,
     sealKey,
   });
+  const apiKeys = createApiKeys(createApiKeysRepository(db), context.logger);
+  context.onClose(() => apiKeys.drain());
   const validator = createLivenessValidatorClient({
     secret: validatorSecret,
     url: config.livenessValidatorUrl,
@@ -101,7 +106,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     ),
     organizations,
     repository,
-    apiKeys: createApiKeys(createApiKeysRepository(db)),
+    apiKeys,
     audit,
     sessions,
     liveness: createLiveness({
@@ -111,9 +116,11 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
       audit,
       webhooks,
       validator,
-      analyzer,
+      enqueueAnalysis: (trx, attemptId) =>
+        context.jobs.send(jobs.livenessAnalysis, { attemptId }, { transaction: trx }),
       config,
     }),
+    livenessAnalysis,
     dashboard: createDashboard({ repository, objects: context.objects, audit, pipeline, webhooks, config }),
   };
 }

@@ -25,6 +25,17 @@ export const verifactService: ServiceDefinition = {
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 3002 },
   buildHttp: (context) => buildVerifactApp(verifactDeps(context)),
+  defineJobs(context) {
+    const { jobs } = verifactDeps(context);
+    context.jobs.define(jobs.pruneRequestLog);
+    context.jobs.define(jobs.welcomeMail);
+  },
+  async startWorkers(context) {
+    const { jobs } = verifactDeps(context);
+    // Workers and the prune's schedule; pg-boss stops them with the platform's job queue.
+    await context.jobs.work([jobs.pruneRequestLog, jobs.welcomeMail]);
+    return undefined;
+  },
   commands: verifactCommands(verifactDeps),
 };
 

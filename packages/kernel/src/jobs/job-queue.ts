@@ -25,6 +25,8 @@ const EXPIRY_MARGIN_SECONDS = 5;
 /** A run's pg-boss expiry past its timeout: the handler is failed here before pg-boss expires it. */
 const EXPIRY_AFTER_TIMEOUT_SECONDS = TIMEOUT_GRACE_MS / 1000 + EXPIRY_MARGIN_SECONDS;
 const DEFAULT_HEARTBEAT_SECONDS = 10;
+/** PostgreSQL's SQLSTATE for a transaction chosen as a deadlock victim. */
+const DEADLOCK_DETECTED = '40P01';
 
 export interface SendOptions {
   /**
@@ -75,7 +77,7 @@ export class JobQueue {
   /** This process's worker id: `hostname:pid:random`. */
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly definitions = new Map<string, AnyJobDefinition>();
-  private readonly created = new Set<string>();
+  private readonly ensuring = new Map<string, Promise<void>>();
   private readonly workerIds = new Map<string, string[]>();
   private listener: PgListener | undefined;
   private liveness: WorkerLiveness | undefined;
@@ -118,10 +120,38 @@ export class JobQueue {
     return this.definitions.get(name);
   }
 
-  /** Creates the queue and its dead-letter queue once per process (idempotent in pg-boss too). */
-  async ensureQueue(name: string): Promise<void> {
-    if (this.created.has(name)) return;
+  /**
+   * Creates the queue and its dead-letter queue once per process (idempotent in pg-boss too).
+   * Concurrent first sends in a process share one creation; creations racing in other processes
+   * can deadlock in pg-boss (each creates and attaches a partition of its job table), so a
+   * deadlock is retried: by then the other process's queue exists.
+   */
+  ensureQueue(name: string): Promise<void> {
+    let ensuring = this.ensuring.get(name);
+    if (!ensuring) {
+      ensuring = this.createQueue(name).catch((error: unknown) => {
+        this.ensuring.delete(name);
+        throw error;
+      });
+      this.ensuring.set(name, ensuring);
+    }
+    return ensuring;
+  }
+
+  private async createQueue(name: string): Promise<void> {
     await this.start();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.createQueueOnce(name);
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== DEADLOCK_DETECTED || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80 * attempt));
+      }
+    }
+  }
+
+  private async createQueueOnce(name: string): Promise<void> {
     const definition = this.definitions.get(name);
     const deadLetter = `${name}.dead`;
     const retry = retryPolicy(definition);
@@ -145,7 +175,6 @@ export class JobQueue {
         );
       await this.boss.updateQueue(name, policy);
     } else await this.boss.createQueue(name, { ...policy, policy: queuePolicy(definition) });
-    this.created.add(name);
   }
 
   /**

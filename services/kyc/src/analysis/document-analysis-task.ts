@@ -23,7 +23,3 @@ export function analyzeDocument(
 ): Promise<DocumentAnalysis> {
   return threadAnalyzer(ocrWorkers).analyze(image, options);
 }
-
-export function faceDescriptor(image: Uint8Array, ocrWorkers: number): Promise<number[] | null> {
-  return threadAnalyzer(ocrWorkers).faceDescriptor(image);
-}

@@ -47,8 +47,6 @@ export interface AnalyzeOptions {
 export interface DocumentAnalyzer {
   /** `signal` ends an analysis that is no longer awaited (its job ran out of time). */
   analyze(image: Uint8Array, options: AnalyzeOptions, signal?: AbortSignal): Promise<DocumentAnalysis>;
-  /** Descriptor of the most confident face in an image, or null. */
-  faceDescriptor(image: Uint8Array): Promise<number[] | null>;
   close(): Promise<void>;
 }
 
@@ -106,10 +104,6 @@ export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): D
           .join(',');
       }
       return { mrz, ela, moire, portrait, modelVersions: versions };
-    },
-    async faceDescriptor(image) {
-      const portrait = await detectPortrait(image);
-      return portrait.descriptor;
     },
     async close() {
       const current = ocr;

@@ -4,7 +4,6 @@ import type { DocumentAnalysis, DocumentAnalyzer } from './document-analyzer.js'
 
 const TASK_MODULE = new URL('./document-analysis-task.ts', import.meta.url);
 const ANALYZE = workerTask<typeof task.analyzeDocument>(TASK_MODULE, 'analyzeDocument');
-const FACE_DESCRIPTOR = workerTask<typeof task.faceDescriptor>(TASK_MODULE, 'faceDescriptor');
 
 /** A heatmap comes back from the thread as a plain Uint8Array (structured clone drops Buffer). */
 const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -32,7 +31,6 @@ export function createThreadedDocumentAnalyzer(options: {
         moire: { ...analysis.moire, heatmap: toBuffer(analysis.moire.heatmap) },
       };
     },
-    faceDescriptor: (image) => pool().run(FACE_DESCRIPTOR, [image, options.ocrWorkers]),
     // The threads belong to the process (shared with other services) and are unref'd when idle.
     async close() {},
   };
