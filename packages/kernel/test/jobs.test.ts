@@ -120,7 +120,7 @@ describe('jobs', () => {
       name: 'test.failing',
       version: 1,
       payload: z.object({ order: z.string() }),
-      retry: { limit: 2, delaySeconds: 1, backoff: false },
+      retry: { limit: 2, delaySeconds: 1, backoff: true },
       timeoutSeconds: 10,
       pollingIntervalSeconds: 0.5,
       handle: async (_payload, context) => {
@@ -130,7 +130,12 @@ describe('jobs', () => {
       deadLetter: async (payload, context) => void dead.push({ payload, reason: context.reason }),
     });
     queue.define(job);
-    await queue.send(job, { order: 'o-1' });
+    const id = (await queue.send(job, { order: 'o-1' })) as string;
+    // The declared policy is the job's own: pg-boss doubles the delay (with jitter) at each retry.
+    const { rows } = await queue.boss
+      .getDb()
+      .executeSql('SELECT retry_limit, retry_delay, retry_backoff FROM pgboss.job WHERE id = $1', [id]);
+    assert.deepEqual(rows[0], { retry_limit: 2, retry_delay: 1, retry_backoff: true });
     await queue.work([job]);
     await eventually(() => dead.length === 1, 'the dead-letter handler', 60_000);
     assert.deepEqual(attempts, [0, 1, 2]);
@@ -184,6 +189,38 @@ describe('jobs', () => {
     assert.ok(await queue.send(job, { asset: 'a' }));
     assert.equal(await queue.send(job, { asset: 'a' }), null);
     assert.ok(await queue.send(job, { asset: 'b' }));
+  });
+
+  test('dedupe while queued or running: one may wait while one runs, a third is refused', async () => {
+    const queue = newQueue();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const started: string[] = [];
+    const job = defineJob({
+      name: 'test.stately',
+      version: 1,
+      payload: z.object({ asset: z.string() }),
+      dedupe: { key: (payload) => payload.asset, while: 'queued-or-running' },
+      timeoutSeconds: 30,
+      pollingIntervalSeconds: 0.5,
+      handle: async (_payload, context) => {
+        started.push(context.id);
+        await released;
+      },
+    });
+    queue.define(job);
+    const first = await queue.send(job, { asset: 'a' });
+    assert.ok(first);
+    await queue.work([job]);
+    await eventually(() => started.length === 1, 'the first run');
+    const second = await queue.send(job, { asset: 'a' });
+    assert.ok(second, 'one may wait while one runs');
+    assert.equal(await queue.send(job, { asset: 'a' }), null);
+    release();
+    await eventually(async () => (await jobRow(queue, second))?.state === 'completed', 'the second run');
+    assert.deepEqual(started, [first, second]);
   });
 
   test('work installs the schedule, with the versioned payload', async () => {
