@@ -45,8 +45,11 @@ export interface ScriptedOutcome {
 export class ScriptedAnalyzer implements DocumentAnalyzer {
   next: ScriptedOutcome = {};
   calls: AnalyzeOptions[] = [];
+  /** While set, analyses wait for it (a slow analysis, to see the session's progress). */
+  hold: Promise<void> | undefined;
   async analyze(_image: Uint8Array, options: AnalyzeOptions): Promise<DocumentAnalysis> {
     this.calls.push(options);
+    await this.hold;
     const outcome = this.next;
     if (outcome.fail) throw new Error('undecodable image');
     const heatmap = Buffer.from('89504e470d0a1a0a', 'hex');

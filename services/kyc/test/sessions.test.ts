@@ -210,6 +210,36 @@ describe('capture-phase state machine', () => {
     );
   });
 
+  it('upload-complete answers once analysis is started; the session shows it processing, then completed', async () => {
+    const t = await h.tenant();
+    const s = await h.session(t.sk);
+    await h.chooseType(s.sessionId, s.token, 'passport');
+    let release: () => void = () => undefined;
+    h.scripted.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      const single = await h.upload(s.sessionId, s.token, 'single', JPEG('held'));
+      assert.equal(single.statusCode, 200, single.body);
+      // The analysis cannot have finished: it waits for `release`, which only comes below.
+      assert.ok(['pending', 'processing'].includes(single.json().session.assets[0].analysisStatus));
+      const read = async () =>
+        (
+          await h.call({
+            method: 'GET',
+            url: `/api/verification/sessions/${s.sessionId}`,
+            headers: { 'x-verification-token': s.token },
+          })
+        ).json().session.assets[0].analysisStatus as string;
+      await waitFor(async () => ((await read()) === 'processing' ? true : undefined), 60_000);
+    } finally {
+      release();
+      h.scripted.hold = undefined;
+    }
+    const done = await h.analysed(s.sessionId, s.token);
+    assert.equal(done.assets[0].analysisStatus, 'completed');
+  });
+
   it('passport uses single, not front/back', async () => {
     const t = await h.tenant();
     const s = await h.session(t.sk);

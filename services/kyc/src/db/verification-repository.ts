@@ -29,12 +29,9 @@ export function createVerificationRepository(db: Kysely<KycDatabase>) {
       const now = Date.now();
       const hit = views.get(id);
       if (hit && hit.until > now) return hit;
-      const session = await db
-        .selectFrom('verification_sessions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!session) return undefined;
+      // Assets first: the analysis job commits an asset's outcome with the session's, so a
+      // client that sees an asset settled also sees the session that commit left (the other order
+      // could pair a settled asset with the session read before the commit).
       const assets = await db
         .selectFrom('document_assets')
         .selectAll()
@@ -42,6 +39,12 @@ export function createVerificationRepository(db: Kysely<KycDatabase>) {
         .orderBy('created_at')
         .orderBy('id')
         .execute();
+      const session = await db
+        .selectFrom('verification_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!session) return undefined;
       if (views.size >= SESSION_VIEW_CACHE_SIZE) views.delete(views.keys().next().value as string);
       const entry = { session, assets, until: now + SESSION_VIEW_TTL_MS };
       views.set(id, entry);
