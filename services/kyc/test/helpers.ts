@@ -45,8 +45,11 @@ export interface ScriptedOutcome {
 export class ScriptedAnalyzer implements DocumentAnalyzer {
   next: ScriptedOutcome = {};
   calls: AnalyzeOptions[] = [];
+  /** While set, analyses wait for it (a slow analysis, to see the session's progress). */
+  hold: Promise<void> | undefined;
   async analyze(_image: Uint8Array, options: AnalyzeOptions): Promise<DocumentAnalysis> {
     this.calls.push(options);
+    await this.hold;
     const outcome = this.next;
     if (outcome.fail) throw new Error('undecodable image');
     const heatmap = Buffer.from('89504e470d0a1a0a', 'hex');
@@ -127,7 +130,8 @@ export class Harness {
       options.httpPort
         ? { ...definition, ports: { ...definition.ports, http: options.httpPort } }
         : definition,
-      { env: options.env, workers: options.workers, databaseOutage: options.databaseOutage },
+      // Workers run by default: document analysis is a job that upload-complete only starts.
+      { env: options.env, workers: options.workers ?? true, databaseOutage: options.databaseOutage },
     );
     return new Harness(booted, definition.kycFor(booted.context), analyzer);
   }
@@ -259,6 +263,29 @@ export class Harness {
     return complete;
   }
 
+  /**
+   * The session once no asset is `pending` or `processing`: upload-complete only starts document
+   * analysis, so a test waits for it the way a client does, by polling the session.
+   */
+  async analysed(sessionId: string, token: string, timeoutMs = 60_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const response = await this.call({
+        method: 'GET',
+        url: `/api/verification/sessions/${sessionId}`,
+        headers: { 'x-verification-token': token },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const session = response.json().session;
+      const running = session.assets.some((asset: { analysisStatus: string }) =>
+        ['pending', 'processing'].includes(asset.analysisStatus),
+      );
+      if (!running) return session;
+      if (Date.now() > deadline) throw new Error(`analysis of session ${sessionId} did not finish`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** A session taken through passport capture to `complete`. */
   async completedCapture(sk: string, payload?: Record<string, unknown>) {
     const created = await this.session(sk, payload);
@@ -278,6 +305,7 @@ export class Harness {
       'application/pdf',
     );
     assert.equal(poa.statusCode, 200, poa.body);
+    await this.analysed(created.sessionId, created.token);
     return created;
   }
 }

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { generateVideo, motionForChallenge } from '@trustplane/vision/testkit';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { createVisionDocumentAnalyzer } from '../src/analysis/document-analyzer.js';
+import { createThreadedDocumentAnalyzer } from '../src/analysis/threaded-document-analyzer.js';
 import { Harness } from './helpers.js';
 
 let h: Harness;
@@ -185,7 +185,7 @@ describe('hosted flow in headless Chromium', {
     const port = await freePort();
     // The real vision analyzer: the page uploads generated documents and they are analysed for real.
     b = await Harness.boot({
-      analyzer: createVisionDocumentAnalyzer({ ocrWorkers: 1 }),
+      analyzer: createThreadedDocumentAnalyzer({ ocrWorkers: 1 }),
       httpPort: port,
       // Workers analyse the recordings; complete waits for the verdict however busy the machine is.
       workers: true,
@@ -283,6 +283,8 @@ describe('hosted flow in headless Chromium', {
       await page.getByRole('button', { name: 'Start' }).click();
       await page.locator('#liveness-retry:not([hidden])').waitFor({ timeout: SERVER_WORK });
 
+      // upload-complete only started the analyses: the dashboard has them once they finish.
+      await b.analysed(s.sessionId, s.token);
       const { session, assets, analysisResults, livenessAttempts } = await detail(s.sessionId, t.cookie);
       assert.equal(session.documentType, 'id_card');
       assert.equal(session.capturePhase, 'complete');
@@ -363,6 +365,7 @@ describe('hosted flow in headless Chromium', {
     }
     const poa = await b.upload(s.sessionId, s.token, 'poa', PDF, 'application/pdf');
     assert.equal(poa.statusCode, 200, poa.body);
+    await b.analysed(s.sessionId, s.token);
 
     const { context, page, requests, blocked, problems } = await open(browser);
     let challenge: { steps: { action: string; windowStartMs: number; windowEndMs: number }[] } | undefined;

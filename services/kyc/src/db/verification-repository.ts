@@ -34,12 +34,9 @@ export function createVerificationRepository(db: Kysely<KycDatabase>) {
       if (hit) return hit;
       // The entry's age counts from before the read, not from when it was stored.
       const readAt = performance.now();
-      const session = await db
-        .selectFrom('verification_sessions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!session) return undefined;
+      // Assets first: the analysis job commits an asset's outcome with the session's, so a
+      // client that sees an asset settled also sees the session that commit left (the other order
+      // could pair a settled asset with the session read before the commit).
       const assets = await db
         .selectFrom('document_assets')
         .selectAll()
@@ -47,6 +44,12 @@ export function createVerificationRepository(db: Kysely<KycDatabase>) {
         .orderBy('created_at')
         .orderBy('id')
         .execute();
+      const session = await db
+        .selectFrom('verification_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!session) return undefined;
       const entry = { session, assets };
       views.set(id, entry, { start: readAt });
       return entry;
