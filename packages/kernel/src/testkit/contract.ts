@@ -14,12 +14,15 @@ import {
   type SeedMedia,
   type SeedOperation,
   type SeedResponse,
+  type SeedSecurity,
 } from './contract-model.js';
 import { loadOpenApiSeed } from './contract-openapi.js';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
   addFormatsModule) as FormatsPlugin;
+
+export type { SeedSecurity } from './contract-model.js';
 
 export type SeedService = 'kyc' | 'biometry' | 'verifact' | 'backlex' | 'account' | 'media' | 'notification';
 
@@ -74,6 +77,8 @@ export interface ContractOperation {
   template: string;
   operationId?: string;
   statuses: string[];
+  /** What the seed says about the operation's credentials (see `SeedSecurity`). */
+  security: SeedSecurity;
 }
 
 // Each contract has its own ajv instance, so one id for the shared schema is enough.
@@ -151,6 +156,7 @@ export class Contract {
       template: operation.template,
       ...(operation.operationId ? { operationId: operation.operationId } : {}),
       statuses: operation.responses.map((response) => response.status),
+      security: { kind: operation.security.kind, schemes: [...operation.security.schemes] },
     }));
   }
 
@@ -339,7 +345,8 @@ export class Contract {
   }
 }
 
-function operationName(operation: SeedOperation): string {
+/** How tests name an operation: its operationId, else `METHOD template`. */
+export function operationName(operation: { method: string; template: string; operationId?: string }): string {
   return operation.operationId ?? `${operation.method} ${operation.template}`;
 }
 
