@@ -257,7 +257,9 @@ export function loadOpenApiSeed(document: JsonObject, rootId: string): LoadedSee
 function operationSecurity(requirement: unknown, statuses: string[]): SeedSecurity {
   const requirements = Array.isArray(requirement) ? requirement.filter(isObject) : undefined;
   const schemes = [...new Set((requirements ?? []).flatMap((entry) => Object.keys(entry)))];
-  const anonymous = requirements !== undefined && (requirements.length === 0 || requirements.some((entry) => Object.keys(entry).length === 0));
+  const anonymous =
+    requirements !== undefined &&
+    (requirements.length === 0 || requirements.some((entry) => Object.keys(entry).length === 0));
   if (requirements !== undefined && !anonymous) return { kind: 'authenticated', schemes };
   if (statuses.includes('401')) return { kind: 'authenticated', schemes };
   return { kind: requirements === undefined ? 'unstated' : 'public', schemes: [] };

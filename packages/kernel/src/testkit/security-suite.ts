@@ -38,11 +38,13 @@ export interface RequestPatch {
 /** One way the service authenticates a caller (an API key, a session cookie, a bearer token). */
 export interface SecurityScheme<Tenant> {
   /** The tenant's valid credential. */
-  valid(tenant: Tenant): RequestPatch | Promise<RequestPatch>;
+  credential(tenant: Tenant): string | Promise<string>;
   /** Something in the credential's place that is not a credential (wrong shape, garbage, forged). */
-  malformed(tenant: Tenant): RequestPatch | Promise<RequestPatch>;
-  /** A credential of the tenant revoked through the service's real door (logout, key revoke), once. */
-  revoked: ((tenant: Tenant) => Promise<RequestPatch>) | Skip;
+  malformed: string;
+  /** A credential of the tenant revoked through the service's real door (logout, key revoke); made once. */
+  revoked: ((tenant: Tenant) => Promise<string>) | Skip;
+  /** Where a credential goes in a request of the operation (a header, a cookie, a body field). */
+  place(credential: string, operation: ContractOperation): RequestPatch;
   /** The seed's answer to each case. */
   expect: Record<SecurityCase, Expected>;
 }
@@ -54,7 +56,10 @@ export interface OperationContext<Tenant> {
   params: Record<string, string>;
 }
 
-export type ResourceFactory<Tenant> = (tenant: Tenant, operation: ContractOperation) => string | Promise<string>;
+export type ResourceFactory<Tenant> = (
+  tenant: Tenant,
+  operation: ContractOperation,
+) => string | Promise<string>;
 
 export interface OperationSecurity<Tenant> {
   scheme: string;
@@ -123,7 +128,10 @@ function pathParams(template: string): string[] {
 function fillTemplate(template: string, params: Record<string, string>): string {
   return template
     .replace(/\{([^{}]+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''))
-    .replace(/\/:([A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => `/${encodeURIComponent(params[name] ?? '')}`);
+    .replace(
+      /\/:([A-Za-z_][A-Za-z0-9_]*)/g,
+      (_, name: string) => `/${encodeURIComponent(params[name] ?? '')}`,
+    );
 }
 
 /** Non-deleting operations first; deletions last, deepest path first, so a parent outlives its children. */
@@ -215,7 +223,7 @@ export async function runSecuritySuite<Tenant>(
   const owner = await harness.tenant();
   const other = await harness.tenant();
   const resources = new Cache<string>();
-  const revokedCredentials = new Cache<RequestPatch>();
+  const revokedCredentials = new Cache<string>();
   const record = (result: SecurityCaseResult) => {
     report.results.push(result);
     const counts = report.counts[result.case];
@@ -270,7 +278,9 @@ export async function runSecuritySuite<Tenant>(
       try {
         const response = await send(operation, url, merge(base, patch));
         const code = want.code === undefined ? undefined : suite.errorCode?.(response);
-        const ok = response.statusCode === want.status && (want.code === undefined || String(code) === String(want.code));
+        const ok =
+          response.statusCode === want.status &&
+          (want.code === undefined || String(code) === String(want.code));
         record({
           operation: name,
           case: which,
@@ -287,20 +297,25 @@ export async function runSecuritySuite<Tenant>(
     };
 
     await check('missing', {});
-    await check('malformed', await scheme.malformed(owner));
+    await check('malformed', scheme.place(scheme.malformed, operation));
     if ('skip' in scheme.revoked) {
       record({ operation: name, case: 'revoked', outcome: 'skipped', detail: scheme.revoked.skip });
     } else {
       const revoke = scheme.revoked;
       await check(
         'revoked',
-        skips.revoked ? {} : await revokedCredentials.get(owner, security.scheme, () => revoke(owner)),
+        skips.revoked
+          ? {}
+          : scheme.place(
+              await revokedCredentials.get(owner, security.scheme, () => revoke(owner)),
+              operation,
+            ),
       );
     }
     if (names.length === 0) {
       record({ operation: name, case: 'foreign', outcome: 'n/a', detail: 'no resource id in the path' });
     } else {
-      await check('foreign', await scheme.valid(other));
+      await check('foreign', scheme.place(await scheme.credential(other), operation));
     }
 
     if (skips.control) {
@@ -309,7 +324,11 @@ export async function runSecuritySuite<Tenant>(
     }
     const refusals = new Set(CASES.map((which) => expectedOf(expected[which]).status));
     try {
-      const response = await send(operation, url, merge(base, await scheme.valid(owner)));
+      const response = await send(
+        operation,
+        url,
+        merge(base, scheme.place(await scheme.credential(owner), operation)),
+      );
       const ok = !refusals.has(response.statusCode) && response.statusCode < 500;
       record({
         operation: name,
@@ -335,13 +354,25 @@ function fail(harness: { contract: { name: string } }, problems: string[]): neve
 
 /** One line per operation: its scheme and the outcome of each case (for the test's diagnostics). */
 export function describeSecurityReport(report: SecurityReport): string {
-  const lines: string[] = [];
+  const counts = Object.entries(report.counts)
+    .map(([name, count]) => {
+      const aside = [
+        count.skipped ? `${count.skipped} skipped` : '',
+        count.notApplicable ? `${count.notApplicable} n/a` : '',
+      ].filter(Boolean);
+      return `${name} ${count.passed}${aside.length ? ` (${aside.join(', ')})` : ''}`;
+    })
+    .join(', ');
+  const lines = [
+    `${Object.keys(report.covered).length} operations covered, ${Object.keys(report.public).length} public; passed: ${counts}`,
+  ];
   for (const [operation, scheme] of Object.entries(report.covered)) {
     const outcomes = report.results
       .filter((result) => result.operation === operation)
       .map((result) => `${result.case}=${result.outcome === 'passed' ? result.detail : result.outcome}`);
     lines.push(`${operation} [${scheme}] ${outcomes.join(' ')}`);
   }
-  for (const [operation, reason] of Object.entries(report.public)) lines.push(`${operation} public (${reason})`);
+  for (const [operation, reason] of Object.entries(report.public))
+    lines.push(`${operation} public (${reason})`);
   return lines.join('\n');
 }
