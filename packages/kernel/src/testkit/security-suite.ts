@@ -69,6 +69,11 @@ export interface OperationSecurity<Tenant> {
   skip?: Partial<Record<SecurityCase | 'control', string>>;
   /** The rest of the owner's valid request (body, query). */
   request?: (context: OperationContext<Tenant>) => RequestPatch | Promise<RequestPatch>;
+  /**
+   * The operation changes its caller's own credentials (logout, a password change): it runs with
+   * an owner tenant of its own, so the others keep theirs. The value says why.
+   */
+  ownTenant?: string;
   /** Path parameters made fresh for this operation (not shared with others), e.g. what it deletes. */
   params?: Record<string, ResourceFactory<Tenant>>;
 }
@@ -220,7 +225,7 @@ export async function runSecuritySuite<Tenant>(
   }
   if (problems.length > 0) fail(harness, problems);
 
-  const owner = await harness.tenant();
+  const suiteOwner = await harness.tenant();
   const other = await harness.tenant();
   const resources = new Cache<string>();
   const revokedCredentials = new Cache<string>();
@@ -246,6 +251,7 @@ export async function runSecuritySuite<Tenant>(
 
   for (const { operation, security } of covered.sort((a, b) => runOrder(a.operation, b.operation))) {
     const name = operationName(operation);
+    const owner = security.ownTenant ? await harness.tenant() : suiteOwner;
     const scheme = suite.schemes[security.scheme] as SecurityScheme<Tenant>;
     const expected = { ...scheme.expect, ...security.expect };
     const skips = security.skip ?? {};
