@@ -32,7 +32,8 @@ export interface Skip {
 export interface RequestPatch {
   headers?: Record<string, string>;
   query?: Record<string, string>;
-  payload?: Record<string, unknown>;
+  /** A JSON object is merged with the others; anything else (a multipart body) replaces them. */
+  payload?: Record<string, unknown> | Buffer | string;
 }
 
 /** One way the service authenticates a caller (an API key, a session cookie, a bearer token). */
@@ -114,12 +115,15 @@ const describeExpected = (expected: Expected) => {
   return code === undefined ? String(status) : `${status} ${code}`;
 };
 
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+
 function merge(...patches: RequestPatch[]): RequestPatch {
   const merged: RequestPatch = {};
   for (const patch of patches) {
     if (patch.headers) merged.headers = { ...merged.headers, ...patch.headers };
     if (patch.query) merged.query = { ...merged.query, ...patch.query };
-    if (patch.payload) merged.payload = { ...merged.payload, ...patch.payload };
+    if (patch.payload) merged.payload = isJsonObject(patch.payload) && isJsonObject(merged.payload) ? { ...merged.payload, ...patch.payload } : patch.payload;
   }
   return merged;
 }
