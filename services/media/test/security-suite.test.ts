@@ -85,7 +85,10 @@ const suite: SecuritySuite<TestUser> = {
     },
   },
   operations: {
-    'POST /folders': { scheme: 'jwt', request: () => ({ payload: { name: `New ${randomUUID().slice(0, 8)}` } }) },
+    'POST /folders': {
+      scheme: 'jwt',
+      request: () => ({ payload: { name: `New ${randomUUID().slice(0, 8)}` } }),
+    },
     'GET /folders': 'jwt',
     'PATCH /folders/{id}': {
       scheme: 'jwt',
@@ -107,7 +110,10 @@ const suite: SecuritySuite<TestUser> = {
     'GET /media/{id}': 'jwt',
     'GET /media/{id}/info': 'jwt',
     'PATCH /media/{id}': { scheme: 'jwt', request: () => ({ payload: { original_name: 'renamed.txt' } }) },
-    'PATCH /media/{id}/visibility': { scheme: 'jwt', request: () => ({ payload: { visibility: 'private' } }) },
+    'PATCH /media/{id}/visibility': {
+      scheme: 'jwt',
+      request: () => ({ payload: { visibility: 'private' } }),
+    },
     'DELETE /media/{id}': { scheme: 'jwt', params: { id: upload } },
     'GET /recent': 'jwt',
     'POST /media/{id}/track': { scheme: 'jwt', request: () => ({ payload: { access_type: 'view' } }) },
