@@ -341,9 +341,9 @@ describe('surface', () => {
     const response = await h.app.inject({ method: 'GET', url: '/openapi.json' });
     assert.equal(response.statusCode, 200);
     const documented = new Set(
-      Object.values(response.json().paths as Record<string, Record<string, { operationId?: string }>>).flatMap(
-        (methods) => Object.values(methods).map((operation) => operation.operationId),
-      ),
+      Object.values(
+        response.json().paths as Record<string, Record<string, { operationId?: string }>>,
+      ).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId)),
     );
     const missing = contract
       .operations()

@@ -123,7 +123,11 @@ function merge(...patches: RequestPatch[]): RequestPatch {
   for (const patch of patches) {
     if (patch.headers) merged.headers = { ...merged.headers, ...patch.headers };
     if (patch.query) merged.query = { ...merged.query, ...patch.query };
-    if (patch.payload) merged.payload = isJsonObject(patch.payload) && isJsonObject(merged.payload) ? { ...merged.payload, ...patch.payload } : patch.payload;
+    if (patch.payload)
+      merged.payload =
+        isJsonObject(patch.payload) && isJsonObject(merged.payload)
+          ? { ...merged.payload, ...patch.payload }
+          : patch.payload;
   }
   return merged;
 }
