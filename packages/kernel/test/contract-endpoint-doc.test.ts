@@ -53,7 +53,12 @@ describe('contract: 004 endpoint document, account sections', () => {
     assert.equal(operations.length, 50);
     assert.deepEqual(
       operations.find((operation) => operation.template === '/api/v1/me' && operation.method === 'GET'),
-      { method: 'GET', template: '/api/v1/me', statuses: ['2XX', '4XX', '5XX'] },
+      {
+        method: 'GET',
+        template: '/api/v1/me',
+        statuses: ['2XX', '4XX', '5XX'],
+        security: { kind: 'authenticated', schemes: ['JWT Bearer'] },
+      },
     );
     assert.ok(!operations.some((operation) => operation.template.startsWith('/folders')));
     account.compileAll();

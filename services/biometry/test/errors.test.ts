@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   type BootedService,
-  bootService,
   checkErrorCatalogue,
   openApiErrorCodes,
   readmeErrorTable,
@@ -11,12 +10,12 @@ import {
 } from '@trustplane/kernel/testkit';
 import { renderBiometryError } from '../src/http/errors.js';
 import { biometryService } from '../src/index.js';
-import { mintKey } from './helpers.js';
+import { bootBiometry, mintKey } from './helpers.js';
 
 describe('biometry errors', () => {
   let booted: BootedService;
   before(async () => {
-    booted = await bootService(biometryService, { databaseOutage: true });
+    booted = (await bootBiometry({ databaseOutage: true })).booted;
   });
   after(async () => booted?.close());
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
+import { Contract, type ServiceHarness, serviceHarness } from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type {
   AnalyzeOptions,
@@ -105,12 +105,19 @@ export class ScriptedAnalyzer implements DocumentAnalyzer {
 
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
+export type KycTenant = Awaited<ReturnType<Harness['tenant']>>;
+
+/** kyc's test harness: the kernel's `serviceHarness` (boot, contract-checked inject) plus kyc's journeys. */
 export class Harness {
   constructor(
-    readonly booted: BootedService,
+    readonly service: ServiceHarness<KycTenant>,
     readonly kyc: Kyc,
     readonly analyzer: DocumentAnalyzer,
   ) {}
+
+  get booted() {
+    return this.service.booted;
+  }
 
   /** `httpPort` sets the port the public URLs (hostedUrl, presigned uploads) point at, for tests that listen on it. */
   static async boot(
@@ -126,14 +133,20 @@ export class Harness {
     testEnv(options.env);
     const analyzer = options.analyzer ?? new ScriptedAnalyzer();
     const definition = createKycDefinition({ analyzer });
-    const booted = await bootService(
+    let harness: Harness | undefined;
+    const service = await serviceHarness<KycTenant>(
       options.httpPort
         ? { ...definition, ports: { ...definition.ports, http: options.httpPort } }
         : definition,
-      // Workers run by default: document analysis is a job that upload-complete only starts.
-      { env: options.env, workers: options.workers ?? true, databaseOutage: options.databaseOutage },
+      {
+        contract,
+        // Workers run by default: document analysis is a job that upload-complete only starts.
+        boot: { env: options.env, workers: options.workers ?? true, databaseOutage: options.databaseOutage },
+        tenant: () => (harness as Harness).tenant(),
+      },
     );
-    return new Harness(booted, definition.kycFor(booted.context), analyzer);
+    harness = new Harness(service, definition.kycFor(service.booted.context), analyzer);
+    return harness;
   }
 
   get app() {
@@ -149,17 +162,12 @@ export class Harness {
   }
 
   /** Injects and validates the response against seed 000. */
-  async call(options: InjectOptions & { skipContract?: boolean }): Promise<LightMyRequestResponse> {
-    const { skipContract, ...inject } = options;
-    const response = await this.app.inject(inject);
-    if (!skipContract) {
-      contract.assertResponse(String(inject.method ?? 'GET'), String(inject.url).split('?')[0] as string, {
-        statusCode: response.statusCode,
-        headers: response.headers,
-        body: response.body,
-      });
-    }
-    return response;
+  call(options: InjectOptions & { skipContract?: boolean }): Promise<LightMyRequestResponse> {
+    return this.service.inject({
+      ...options,
+      method: String(options.method ?? 'GET'),
+      url: String(options.url),
+    });
   }
 
   async operator(): Promise<{ cookie: string; userId: string; email: string }> {

@@ -11,6 +11,7 @@ import {
   type SeedMedia,
   type SeedOperation,
   type SeedResponse,
+  type SeedSecurity,
 } from './contract-model.js';
 import { trimChar } from '../text/trim-char.js';
 
@@ -215,6 +216,7 @@ export function loadOpenApiSeed(document: JsonObject, rootId: string): LoadedSee
       const operation = pathItem[method];
       if (!isObject(operation)) continue;
       const responses = isObject(operation.responses) ? operation.responses : {};
+      const security = operationSecurity(operation.security ?? document.security, Object.keys(responses));
       operations.push({
         method: method.toUpperCase(),
         template: joinPath(basePaths[0] ?? '', path),
@@ -226,6 +228,7 @@ export function loadOpenApiSeed(document: JsonObject, rootId: string): LoadedSee
             body: loadBody(document, converter, status, resolveObject(document, rawResponse)),
           }),
         ),
+        security,
       });
     }
   }
@@ -243,6 +246,23 @@ export function loadOpenApiSeed(document: JsonObject, rootId: string): LoadedSee
       return { $id: id, $defs: own.defs, ...(root as object) };
     },
   };
+}
+
+/**
+ * An operation is authenticated when its effective security requirement names a scheme and offers
+ * no empty (anonymous) alternative, or when it documents a 401 (credentials the seed carries outside
+ * `security`: a cookie, a token in the body); public when the requirement is explicitly empty;
+ * unstated otherwise.
+ */
+function operationSecurity(requirement: unknown, statuses: string[]): SeedSecurity {
+  const requirements = Array.isArray(requirement) ? requirement.filter(isObject) : undefined;
+  const schemes = [...new Set((requirements ?? []).flatMap((entry) => Object.keys(entry)))];
+  const anonymous =
+    requirements !== undefined &&
+    (requirements.length === 0 || requirements.some((entry) => Object.keys(entry).length === 0));
+  if (requirements !== undefined && !anonymous) return { kind: 'authenticated', schemes };
+  if (statuses.includes('401')) return { kind: 'authenticated', schemes };
+  return { kind: requirements === undefined ? 'unstated' : 'public', schemes: [] };
 }
 
 function loadBody(

@@ -14,6 +14,7 @@ import {
   type SeedMedia,
   type SeedOperation,
   type SeedResponse,
+  type SeedSecurity,
 } from './contract-model.js';
 import type { ServiceSeed } from '../runtime/service-definition.js';
 import { loadOpenApiSeed } from './contract-openapi.js';
@@ -27,6 +28,8 @@ export interface SeededService {
   name: string;
   seed?: ServiceSeed;
 }
+
+export type { SeedSecurity } from './contract-model.js';
 
 /** `../shared/seeds` beside the repository root. */
 export const DEFAULT_SEEDS_DIR = fileURLToPath(new URL('../../../../../shared/seeds/', import.meta.url));
@@ -67,6 +70,8 @@ export interface ContractOperation {
   template: string;
   operationId?: string;
   statuses: string[];
+  /** What the seed says about the operation's credentials (see `SeedSecurity`). */
+  security: SeedSecurity;
 }
 
 // Each contract has its own ajv instance, so one id for the shared schema is enough.
@@ -147,6 +152,7 @@ export class Contract {
       template: operation.template,
       ...(operation.operationId ? { operationId: operation.operationId } : {}),
       statuses: operation.responses.map((response) => response.status),
+      security: { kind: operation.security.kind, schemes: [...operation.security.schemes] },
     }));
   }
 
@@ -335,7 +341,8 @@ export class Contract {
   }
 }
 
-function operationName(operation: SeedOperation): string {
+/** How tests name an operation: its operationId, else `METHOD template`. */
+export function operationName(operation: { method: string; template: string; operationId?: string }): string {
   return operation.operationId ?? `${operation.method} ${operation.template}`;
 }
 

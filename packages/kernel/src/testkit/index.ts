@@ -6,3 +6,6 @@ export * from './error-catalogue-check.js';
 export * from './contract.js';
 export * from './external-servers.js';
 export * from './stream-request.js';
+export * from './security-suite.js';
+export * from './seed-coverage.js';
+export * from './service-harness.js';
