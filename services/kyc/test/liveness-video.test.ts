@@ -81,6 +81,9 @@ async function recording(
     height: 360,
     fps: 20,
     pulseBpm: 72,
+    // A stronger pulse than vision's detector tests use (2 levels): these tests are about the flow,
+    // and at 2 levels the pulse of a 6 s recording with head turns is occasionally missed in the noise.
+    pulseAmplitude: 3,
     ...motionForChallenge(challenge.steps, order ? { order } : {}),
     ...spec,
   });
