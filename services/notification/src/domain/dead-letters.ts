@@ -1,7 +1,7 @@
 import type { Database } from '@trustplane/kernel';
 import type { NotificationDatabase } from '../db/schema.js';
 import { DELIVERY_QUEUE } from '../queue/names.js';
-import { invalid, notFound, precondition } from './errors.js';
+import { notificationErrors } from './errors.js';
 import type { Intake } from './intake.js';
 import type { Notifications } from './notifications.js';
 
@@ -55,7 +55,7 @@ export class DeadLetters {
   async replay(id: string | undefined): Promise<{ replayed: string[] }> {
     const ids = id ? [id] : (await this.list(10_000)).map((entry) => entry.id);
     if (id !== undefined && !/^dlq_[0-9A-HJKMNP-TV-Z]{26}$/.test(id))
-      throw invalid('id', 'must look like dlq_<ULID>');
+      throw notificationErrors.invalidArgument('id', 'must look like dlq_<ULID>');
     const replayed: string[] = [];
     for (const entry of ids) {
       const row = await this.db.kysely
@@ -63,8 +63,9 @@ export class DeadLetters {
         .selectAll()
         .where('id', '=', entry)
         .executeTakeFirst();
-      if (!row) throw notFound(`dead letter ${entry} not found`);
-      if (row.replayed_at) throw precondition(`dead letter ${entry} was already replayed`);
+      if (!row) throw notificationErrors.notFound(`dead letter ${entry} not found`);
+      if (row.replayed_at)
+        throw notificationErrors.failedPrecondition(`dead letter ${entry} was already replayed`);
       if (row.notification_id && row.source_queue === DELIVERY_QUEUE) {
         await this.notifications.retry(row.notification_id, { deadLetterId: row.id });
       } else {
@@ -79,7 +80,7 @@ export class DeadLetters {
     let query = this.db.kysely.deleteFrom('dead_letters').where('replayed_at', 'is', null);
     if (id) query = query.where('id', '=', id);
     const removed = await query.returning('id').execute();
-    if (id && removed.length === 0) throw notFound(`dead letter ${id} not found`);
+    if (id && removed.length === 0) throw notificationErrors.notFound(`dead letter ${id} not found`);
     return { purged: removed.length };
   }
 }

@@ -4,7 +4,7 @@ import { type Database, type JobQueue, transactionExecutor } from '@trustplane/k
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { NotificationDatabase } from '../db/schema.js';
-import { invalid, NotificationError, notFound } from '../domain/errors.js';
+import { notificationErrors } from '../domain/errors.js';
 import type { Notifications } from '../domain/notifications.js';
 import {
   DEAD_LETTER_QUEUE,
@@ -76,8 +76,9 @@ const RATE_WINDOW_SECONDS = 60;
 export const CONSUMER_TTL_SECONDS = 30;
 
 function checkQueueName(name: string | undefined): ServiceQueue {
-  if (!name) throw invalid('queue_name', 'is required');
-  if (!isServiceQueue(name)) throw notFound(`queue ${name} not found (queues: ${SERVICE_QUEUES.join(', ')})`);
+  if (!name) throw notificationErrors.invalidArgument('queue_name', 'is required');
+  if (!isServiceQueue(name))
+    throw notificationErrors.notFound(`queue ${name} not found (queues: ${SERVICE_QUEUES.join(', ')})`);
   return name;
 }
 
@@ -200,7 +201,8 @@ export class QueueMonitor {
       .selectAll()
       .where('name', '=', queue)
       .executeTakeFirst();
-    if (!declared) throw notFound(`queue ${queue} has not been declared yet (no worker has started)`);
+    if (!declared)
+      throw notificationErrors.notFound(`queue ${queue} has not been declared yet (no worker has started)`);
     return {
       name: declared.name,
       durable: declared.durable,
@@ -233,7 +235,7 @@ export class QueueMonitor {
   }
 
   async message(messageId: string | undefined, queueName: string | undefined): Promise<MessageDetails> {
-    if (!messageId) throw invalid('message_id', 'is required');
+    if (!messageId) throw notificationErrors.invalidArgument('message_id', 'is required');
     const queue = checkQueueName(queueName);
     const row = await this.db.kysely
       .selectFrom('message_ledger')
@@ -241,7 +243,7 @@ export class QueueMonitor {
       .where('queue', '=', queue)
       .where('message_id', '=', messageId)
       .executeTakeFirst();
-    if (!row) throw notFound(`message ${messageId} not found in ${queue}`);
+    if (!row) throw notificationErrors.notFound(`message ${messageId} not found in ${queue}`);
     return {
       message_id: row.message_id,
       queue_name: row.queue,
@@ -415,7 +417,7 @@ export class RabbitMqBackend implements QueueBackend {
       return { ready: checked.messageCount, unacked: 0, consumers: checked.consumerCount };
     } catch (error) {
       if ((error as { code?: number }).code === 404) return { ready: 0, unacked: 0, consumers: 0 };
-      throw new NotificationError('unavailable', 'RabbitMQ unavailable; retry later');
+      throw notificationErrors.unavailable('RabbitMQ unavailable; retry later');
     }
   }
 
@@ -424,7 +426,7 @@ export class RabbitMqBackend implements QueueBackend {
   ): Promise<{ count: number; messageIds: string[]; notificationIds: string[] }> {
     if (!this.brokerQueues.includes(queue)) return this.fallback.purge(queue);
     const purged = await this.withChannel((channel) => channel.purgeQueue(queue)).catch(() => {
-      throw new NotificationError('unavailable', 'RabbitMQ unavailable; retry later');
+      throw notificationErrors.unavailable('RabbitMQ unavailable; retry later');
     });
     return { count: purged.messageCount, messageIds: [], notificationIds: [] };
   }
