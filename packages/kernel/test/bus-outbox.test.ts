@@ -337,6 +337,54 @@ describe('Outbox', () => {
     assert.deepEqual(rows, [{ payload: { n: 1 } }]);
   });
 
+  test('publishMany records several messages in the caller transaction, in order, each once', async () => {
+    const transport = new InProcessTransport();
+    const received: BusMessage[] = [];
+    await transport.subscribe('many.events', '#', async (message) => {
+      received.push(message);
+    });
+    const outbox = relay(transport);
+    await outbox.start();
+    const known = crypto.randomUUID();
+    await outbox.publish(pool, {
+      exchange: 'many.events',
+      topic: 'known.one',
+      payload: { n: 0 },
+      messageId: known,
+    });
+    const ids = await service.transaction(async (trx) =>
+      outbox.publishMany(trx, [
+        { exchange: 'many.events', topic: 'item.a', payload: { n: 1 }, headers: { h: '1' } },
+        { exchange: 'many.events', topic: 'item.b', payload: [1, 'two'], messageId: known },
+        { exchange: 'many.events', topic: 'item.c', payload: null, deleteOnPublish: true },
+      ]),
+    );
+    assert.equal(ids.length, 3);
+    assert.equal(ids[1], known);
+    await eventually(() => received.length === 3, 'the three distinct messages');
+    assert.deepEqual(
+      received.map((message) => [message.topic, message.payload, message.messageId]).sort(),
+      [
+        ['item.a', { n: 1 }, ids[0]],
+        ['item.c', null, ids[2]],
+        ['known.one', { n: 0 }, known],
+      ].sort(),
+    );
+    assert.deepEqual(received.find((message) => message.topic === 'item.a')?.headers, { h: '1' });
+    const rolledBack = crypto.randomUUID();
+    await assert.rejects(
+      service.transaction(async (trx) => {
+        await outbox.publishMany(trx, [
+          { exchange: 'many.events', topic: 'item.d', payload: {}, messageId: rolledBack },
+        ]);
+        throw new Error('abort');
+      }),
+    );
+    assert.equal(await outboxRow(rolledBack), undefined);
+    await assert.rejects(outbox.publishMany(pool, [{ topic: 'bad topic', payload: {} }]), TypeError);
+    await outbox.stop();
+  });
+
   test('rejects a topic with wildcards or spaces', async () => {
     const outbox = relay(new InProcessTransport());
     await assert.rejects(outbox.publish(pool, { topic: 'email.*', payload: {} }), TypeError);

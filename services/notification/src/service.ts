@@ -123,7 +123,8 @@ export function createNotificationRuntime(context: ServiceContext): Notification
         batchSize: Math.min(4, config.workerConcurrency),
         pollingIntervalSeconds: config.pollingIntervalSeconds,
         handle: async (data, job) => {
-          const work = () => engine.handle(job.id, data.notification_id);
+          // pg-boss runs a job once at a time: no lease; the result needs no acknowledgement here.
+          const work = () => engine.handle({ jobId: job.id, notificationId: data.notification_id });
           await (deliveryConsumer ? deliveryConsumer.track(work) : work());
         },
       });

@@ -27,7 +27,15 @@ export interface PublishOptions {
    * queues through it, so they are queued iff the caller commits. The AMQP transport ignores it.
    */
   executor?: SqlExecutor;
+  /**
+   * Kept by a caller publishing a batch in one transaction (the outbox relay, one per batch): the
+   * embedded bus reads an exchange's bindings once per batch instead of once per message.
+   */
+  routing?: RoutingCache;
 }
+
+/** Bindings read during one batch of publications, by exchange. */
+export type RoutingCache = Map<string, Promise<{ queue: string; binding_key: string }[]>>;
 
 export type MessageHandler = (message: BusMessage) => Promise<void>;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { BusMessage, MessageTransport } from './message-transport.js';
+import type { BusMessage, MessageTransport, RoutingCache } from './message-transport.js';
 import { runSql, type SqlExecutor } from '../db/sql-executor.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -142,6 +142,41 @@ export class Outbox {
     return messageId;
   }
 
+  /**
+   * `publish` for several messages in one statement (one round trip however many there are);
+   * returns their ids in order.
+   */
+  async publishMany(executor: SqlExecutor, messages: OutboxMessage[]): Promise<string[]> {
+    if (messages.length === 0) return [];
+    const rows = messages.map((message) => {
+      const exchange = message.exchange ?? this.defaultExchange;
+      if (!TOPIC.test(message.topic)) throw new TypeError(`invalid topic: ${JSON.stringify(message.topic)}`);
+      if (exchange.length === 0) throw new TypeError('exchange must not be empty');
+      return { ...message, exchange, messageId: message.messageId ?? randomUUID() };
+    });
+    await runSql(
+      executor,
+      `WITH inserted AS (
+         INSERT INTO platform.outbox (message_id, exchange, topic, payload, headers, delete_on_publish, mandatory)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::boolean[], $7::boolean[])
+         ON CONFLICT (message_id) DO NOTHING
+         RETURNING 1
+       )
+       SELECT pg_notify($8, '') WHERE EXISTS (SELECT 1 FROM inserted)`,
+      [
+        rows.map((row) => row.messageId),
+        rows.map((row) => row.exchange),
+        rows.map((row) => row.topic),
+        rows.map((row) => JSON.stringify(row.payload ?? null)),
+        rows.map((row) => JSON.stringify(row.headers ?? {})),
+        rows.map((row) => row.deleteOnPublish === true),
+        rows.map((row) => row.mandatory === true),
+        OUTBOX_CHANNEL,
+      ],
+    );
+    return rows.map((row) => row.messageId);
+  }
+
   /** Starts the relay: LISTEN for new messages, poll as a fallback. Idempotent. */
   start(): Promise<void> {
     this.starting ??= this.startRelay().finally(() => {
@@ -224,11 +259,12 @@ export class Outbox {
         [this.batchSize],
       );
       const published: (string | number)[] = [];
+      const routing: RoutingCache = new Map();
       for (const row of rows) {
         try {
           await withTimeout(
             // Through the relay's transaction: durable queues store it iff the row is marked published.
-            this.transport.publish(toBusMessage(row), { executor: client }),
+            this.transport.publish(toBusMessage(row), { executor: client, routing }),
             this.publishTimeoutMs,
             `transport did not accept message ${row.message_id} within ${this.publishTimeoutMs} ms`,
           );

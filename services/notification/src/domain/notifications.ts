@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type Database, type Outbox, openSecret, type SqlExecutor, sealSecret } from '@trustplane/kernel';
+import {
+  type Database,
+  type Outbox,
+  type OutboxMessage,
+  openSecret,
+  type SqlExecutor,
+  sealSecret,
+} from '@trustplane/kernel';
 import { type Selectable, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { PROVIDER_TYPES, type NotificationConfig } from '../config.js';
@@ -75,19 +82,17 @@ export interface NotificationsDeps {
   logger: Logger;
 }
 
-/** A status change on `notification.outbound`, in the caller's transaction. */
-export function publishStatus(
-  outbox: Pick<Outbox, 'publish'>,
-  executor: SqlExecutor,
-  event: {
-    id: string;
-    providerType: string;
-    status: NotificationStatus;
-    attempt: number;
-    error?: string | null;
-  },
-) {
-  return outbox.publish(executor, {
+interface StatusEvent {
+  id: string;
+  providerType: string;
+  status: NotificationStatus;
+  attempt: number;
+  error?: string | null;
+}
+
+/** A status change as its `notification.outbound` message (`notification.<status>.<provider>`). */
+export function statusMessage(event: StatusEvent): OutboxMessage {
+  return {
     exchange: OUTBOUND_EXCHANGE,
     topic: `notification.${event.status}.${event.providerType}`,
     payload: {
@@ -98,7 +103,12 @@ export function publishStatus(
       ...(event.status === 'failed' && event.error ? { error: event.error } : {}),
       timestamp: new Date().toISOString(),
     },
-  });
+  };
+}
+
+/** A status change on `notification.outbound`, in the caller's transaction. */
+export function publishStatus(outbox: Pick<Outbox, 'publish'>, executor: SqlExecutor, event: StatusEvent) {
+  return outbox.publish(executor, statusMessage(event));
 }
 
 /** How long one attempt of `recipients` may run before the queue presumes its worker crashed. */
@@ -217,6 +227,7 @@ export class Notifications {
       sensitive: row.sensitive,
       last_error: null,
       cancel_requested_at: null,
+      claimed_at: null,
       delivered_at: null,
       failed_at: null,
       cancelled_at: null,
