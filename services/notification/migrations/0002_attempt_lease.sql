@@ -3,3 +3,6 @@
 -- the attempt still runs: a `processing` notification is claimed again only once the attempt's
 -- budget since `claimed_at` has passed (its worker is presumed dead), never twice at once.
 ALTER TABLE notifications ADD COLUMN IF NOT EXISTS claimed_at timestamptz;
+
+-- The broker's copy of a dead-lettered attempt is matched to its dead letter by message id.
+CREATE INDEX IF NOT EXISTS dead_letters_message_idx ON dead_letters (message_id);

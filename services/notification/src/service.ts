@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { deriveKey, probeDatabase, type ServiceContext, type Stoppable } from '@trustplane/kernel';
+import { sql } from 'kysely';
 import { loadNotificationConfig, type NotificationConfig } from './config.js';
 import type { NotificationDatabase } from './db/schema.js';
 import { DeadLetters } from './domain/dead-letters.js';
@@ -7,13 +8,20 @@ import { DeliveryEngine } from './domain/delivery.js';
 import { Intake } from './domain/intake.js';
 import { Notifications } from './domain/notifications.js';
 import { ProviderRegistry } from './providers/registry.js';
-import { type DeliveryJobData, DeliveryQueue } from './queue/delivery-queue.js';
+import {
+  AmqpDeliveryLane,
+  AmqpDeliveryQueue,
+  DELIVERY_QUEUE_ARGUMENTS,
+  waitQueueArguments,
+} from './queue/amqp-delivery.js';
+import { type DeliveryJobData, type DeliveryQueue, PgBossDeliveryQueue } from './queue/delivery-queue.js';
 import { ConsumerRegistry, PgBossBackend, QueueMonitor, RabbitMqBackend } from './queue/monitor.js';
 import {
   DEAD_LETTER_QUEUE,
   DELIVERY_QUEUE,
   EMAIL_REQUESTED_QUEUE,
   EVENTS_QUEUE,
+  HELD_QUEUE,
   SERVICE_QUEUES,
 } from './queue/names.js';
 
@@ -59,7 +67,12 @@ export function createNotificationRuntime(context: ServiceContext): Notification
   const db = context.database<NotificationDatabase>();
   const logger = context.logger;
   const sealKey = deriveKey(context.signingSecret, 'notification-content');
-  const queue = new DeliveryQueue(context.jobs);
+  const amqpUrl = context.config.amqpUrl;
+  // With AMQP_URL delivery attempts live on RabbitMQ (delay queues per backoff step, DLX); embedded, in pg-boss.
+  const amqpQueue = amqpUrl
+    ? new AmqpDeliveryQueue({ db, outbox: context.outbox, jobs: context.jobs, config })
+    : undefined;
+  const queue: DeliveryQueue = amqpQueue ?? new PgBossDeliveryQueue(context.jobs);
   const notifications = new Notifications({ db, outbox: context.outbox, queue, config, sealKey, logger });
   const providers = new ProviderRegistry(context, config);
   const engine = new DeliveryEngine({
@@ -73,11 +86,13 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     logger,
   });
   const pgBoss = new PgBossBackend(db, context.jobs);
-  // With AMQP_URL the bus (intake) queues are RabbitMQ's; deliveries and dead letters stay in PostgreSQL.
-  const brokerQueues = [EVENTS_QUEUE, EMAIL_REQUESTED_QUEUE] as const;
-  const backend = context.config.amqpUrl
-    ? new RabbitMqBackend(context.config.amqpUrl, pgBoss, brokerQueues)
-    : pgBoss;
+  // With AMQP_URL the bus (intake) queues and the delivery queue are RabbitMQ's; dead letters stay
+  // in PostgreSQL (the broker's notification.events.dlq is recorded there).
+  const brokerQueues = [EVENTS_QUEUE, EMAIL_REQUESTED_QUEUE, DELIVERY_QUEUE] as const;
+  const backend =
+    amqpUrl && amqpQueue
+      ? new RabbitMqBackend(amqpUrl, pgBoss, brokerQueues, { bands: amqpQueue.bands, db, jobs: context.jobs })
+      : pgBoss;
   context.onClose(async () => {
     if (backend instanceof RabbitMqBackend) await backend.close();
   });
@@ -91,7 +106,7 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     allowPrivate: context.config.allowPrivateWebhooks,
     logger,
   });
-  const deadLetters = new DeadLetters(db, notifications, intake);
+  const deadLetters = new DeadLetters(db, notifications, intake, context.outbox);
   let deliveryConsumer: ReturnType<ConsumerRegistry['register']> | undefined;
 
   const runtime: NotificationRuntime = {
@@ -113,6 +128,19 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       return components;
     },
     defineJobs() {
+      if (amqpQueue) {
+        // Attempts waiting longer than a backoff step allows are held here, then published.
+        context.jobs.define<DeliveryJobData>({
+          queue: HELD_QUEUE,
+          retryLimit: 10,
+          retryDelay: 2,
+          retryBackoff: true,
+          concurrency: 2,
+          pollingIntervalSeconds: config.pollingIntervalSeconds,
+          handle: (data, job) => amqpQueue.release(job.id, data),
+        });
+        return;
+      }
       context.jobs.define<DeliveryJobData>({
         queue: DELIVERY_QUEUE,
         retryLimit: 3,
@@ -132,16 +160,29 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     async startWorkers() {
       for (const name of SERVICE_QUEUES) {
         const isDeadLetters = name === DEAD_LETTER_QUEUE;
-        const onBroker =
-          Boolean(context.config.amqpUrl) && (brokerQueues as readonly string[]).includes(name);
+        const onBroker = Boolean(amqpUrl) && (brokerQueues as readonly string[]).includes(name);
         const declared = {
           backend: isDeadLetters ? 'postgres' : onBroker ? 'rabbitmq' : 'pg-boss',
           arguments: JSON.stringify(
             isDeadLetters
-              ? { table: 'notification.dead_letters' }
-              : onBroker
-                ? { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${name}.dead` }
-                : { 'x-dead-letter': `${name}.dead`, 'x-max-priority': '30' },
+              ? {
+                  table: 'notification.dead_letters',
+                  ...(amqpUrl ? { 'broker-queue': DEAD_LETTER_QUEUE } : {}),
+                }
+              : name === DELIVERY_QUEUE && amqpQueue
+                ? {
+                    ...DELIVERY_QUEUE_ARGUMENTS,
+                    'x-delay-queues': amqpQueue.bands
+                      .map(
+                        (band) =>
+                          `${band.queue} (x-message-ttl ${waitQueueArguments(band)['x-message-ttl']})`,
+                      )
+                      .join(', '),
+                    'x-held-queue': HELD_QUEUE,
+                  }
+                : onBroker
+                  ? { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${name}.dead` }
+                  : { 'x-dead-letter': `${name}.dead`, 'x-max-priority': '30' },
           ),
         };
         await db.kysely
@@ -153,7 +194,31 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       }
       deliveryConsumer = consumers.register(DELIVERY_QUEUE, config.workerConcurrency);
       await consumers.start();
-      await context.jobs.work([DELIVERY_QUEUE]);
+      let lane: AmqpDeliveryLane | undefined;
+      if (amqpUrl && amqpQueue) {
+        const tracker = deliveryConsumer;
+        lane = new AmqpDeliveryLane({
+          url: amqpUrl,
+          config,
+          bands: amqpQueue.bands,
+          logger,
+          attempt: (job, track) => track(() => engine.handle(job)),
+          track: (work) => tracker.track(work),
+          noteDeaths: async (jobId, headers) => {
+            await db.kysely
+              .updateTable('message_ledger')
+              .set({ headers: sql`headers || ${JSON.stringify(headers)}::jsonb` })
+              .where('queue', '=', DELIVERY_QUEUE)
+              .where('message_id', '=', jobId)
+              .execute();
+          },
+          recordDeadLetter: (message) => deadLetters.recordBroker(message),
+        });
+        await lane.start();
+        await context.jobs.work([HELD_QUEUE]);
+      } else {
+        await context.jobs.work([DELIVERY_QUEUE]);
+      }
       const stopIntake = await intake.start(context.bus);
       const prune = setInterval(
         () => {
@@ -165,6 +230,7 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       return {
         async stop() {
           clearInterval(prune);
+          await lane?.stop();
           await stopIntake();
           await consumers.stop();
           await providers.close();

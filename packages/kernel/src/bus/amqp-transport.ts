@@ -191,6 +191,8 @@ export class AmqpTransport implements MessageTransport {
           contentEncoding: 'utf-8',
           messageId: message.messageId,
           ...(message.mandatory ? { mandatory: true } : {}),
+          ...(message.priority !== undefined ? { priority: message.priority } : {}),
+          ...(message.expirationMs !== undefined ? { expiration: String(message.expirationMs) } : {}),
           timestamp: Math.floor(Date.now() / 1000),
           headers: message.headers,
           ...(this.appId ? { appId: this.appId } : {}),

@@ -28,6 +28,9 @@ export interface OutboxMessage {
    * retried (a request whose consumer has never started is not dropped).
    */
   mandatory?: boolean;
+  /** AMQP properties, see `BusMessage` (the embedded bus ignores them). */
+  priority?: number;
+  expirationMs?: number;
 }
 
 export interface OutboxOptions {
@@ -59,6 +62,8 @@ interface OutboxRow {
   headers: Record<string, string> | null;
   attempts: number;
   mandatory: boolean;
+  priority: number | null;
+  expiration_ms: number | null;
 }
 
 const MAX_ERROR_LENGTH = 1000;
@@ -122,8 +127,9 @@ export class Outbox {
     await runSql(
       executor,
       `WITH inserted AS (
-         INSERT INTO platform.outbox (message_id, exchange, topic, payload, headers, delete_on_publish, mandatory)
-         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $7, $8)
+         INSERT INTO platform.outbox
+           (message_id, exchange, topic, payload, headers, delete_on_publish, mandatory, priority, expiration_ms)
+         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $7, $8, $9, $10)
          ON CONFLICT (message_id) DO NOTHING
          RETURNING 1
        )
@@ -137,6 +143,8 @@ export class Outbox {
         OUTBOX_CHANNEL,
         message.deleteOnPublish === true,
         message.mandatory === true,
+        message.priority ?? null,
+        message.expirationMs ?? null,
       ],
     );
     return messageId;
@@ -157,8 +165,10 @@ export class Outbox {
     await runSql(
       executor,
       `WITH inserted AS (
-         INSERT INTO platform.outbox (message_id, exchange, topic, payload, headers, delete_on_publish, mandatory)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::boolean[], $7::boolean[])
+         INSERT INTO platform.outbox
+           (message_id, exchange, topic, payload, headers, delete_on_publish, mandatory, priority, expiration_ms)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::boolean[], $7::boolean[],
+                              $9::smallint[], $10::integer[])
          ON CONFLICT (message_id) DO NOTHING
          RETURNING 1
        )
@@ -172,6 +182,8 @@ export class Outbox {
         rows.map((row) => row.deleteOnPublish === true),
         rows.map((row) => row.mandatory === true),
         OUTBOX_CHANNEL,
+        rows.map((row) => row.priority ?? null),
+        rows.map((row) => row.expirationMs ?? null),
       ],
     );
     return rows.map((row) => row.messageId);
@@ -250,7 +262,7 @@ export class Outbox {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>(
-        `SELECT id, message_id, exchange, topic, payload, headers, attempts, mandatory
+        `SELECT id, message_id, exchange, topic, payload, headers, attempts, mandatory, priority, expiration_ms
            FROM platform.outbox
           WHERE published_at IS NULL AND next_attempt_at <= now()
           ORDER BY next_attempt_at, id
@@ -394,6 +406,8 @@ function toBusMessage(row: OutboxRow): BusMessage {
     headers: row.headers ?? {},
     messageId: row.message_id,
     ...(row.mandatory ? { mandatory: true } : {}),
+    ...(row.priority !== null ? { priority: row.priority } : {}),
+    ...(row.expiration_ms !== null ? { expirationMs: row.expiration_ms } : {}),
   };
 }
 

@@ -440,7 +440,7 @@ export async function previewInvitation(db: Db, token: string) {
     ])
     .where('i.token_hash', '=', sha256Hex(token))
     .executeTakeFirst();
-  if (!row || row.status !== 'pending' || row.expires_at.getTime() <= Date.now()) return undefined;
+  if (row?.status !== 'pending' || row.expires_at.getTime() <= Date.now()) return undefined;
   if (row.organization_status !== 'active') return undefined;
   return {
     organizationName: row.organization_name,

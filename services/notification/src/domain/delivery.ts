@@ -457,6 +457,7 @@ export class DeliveryEngine {
             notificationId: row.id,
             priority: row.priority,
             startAfter: next,
+            delayMs,
             expireInSeconds: attemptBudgetSeconds(config, pending),
           },
         ]);
