@@ -42,11 +42,7 @@ export class DeadLetters {
    * Idempotent per message id: a redelivered copy changes nothing.
    */
   async recordBroker(message: BrokerDeadLetter): Promise<void> {
-    const broker = {
-      'x-broker-queue': DEAD_LETTER_QUEUE,
-      'x-first-death-queue': message.queue,
-      'x-first-death-reason': message.reason,
-    };
+    const broker = { 'x-broker-queue': DEAD_LETTER_QUEUE, ...message.deaths };
     await this.db.transaction(async (trx) => {
       const known = message.messageId
         ? await trx

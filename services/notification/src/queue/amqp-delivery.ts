@@ -249,9 +249,11 @@ export interface AmqpDeliveryLaneDeps {
 /** A message taken from the broker's `notification.events.dlq`. */
 export interface BrokerDeadLetter {
   messageId: string | undefined;
-  /** Where it was dead-lettered first, and why (`rejected`, `expired`, `maxlen`). */
+  /** The dead-lettering that brought it here: the queue it left and why (`rejected`, `expired`, `maxlen`). */
   queue: string;
   reason: string;
+  /** Its whole history as the broker tells it (`firstDeath`). */
+  deaths: Record<string, string>;
   payload: unknown;
 }
 
@@ -259,7 +261,10 @@ const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 30_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The string form of the first x-death entry, for the ledger and dead letters. */
+/**
+ * The broker's dead-lettering history of a message (its `x-death` header, most recent first) as
+ * strings, for the ledger and dead letters: where it was dead-lettered first and last, and why.
+ */
 export function firstDeath(message: Pick<ConsumeMessage, 'properties'>): Record<string, string> {
   const headers = message.properties.headers ?? {};
   const deaths = headers['x-death'];
@@ -448,8 +453,9 @@ export class AmqpDeliveryLane {
         await this.deps.recordDeadLetter({
           messageId:
             typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined,
-          queue: deaths['x-first-death-queue'] || 'unknown',
-          reason: deaths['x-first-death-reason'] || 'unknown',
+          queue: deaths['x-last-death-queue'] || 'unknown',
+          reason: deaths['x-last-death-reason'] || 'unknown',
+          deaths,
           payload,
         });
         settle(() => channel.ack(message));
