@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,17 +15,21 @@ import {
   startRabbitMq,
   type TestDatabase,
 } from '@trustplane/kernel/testkit';
+import { chromium } from 'playwright-core';
 
 const bin = fileURLToPath(new URL('../bin/trustplane.js', import.meta.url));
 const PASSWORD = 'SecurePass123!';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * The platform's first journey across two processes on one database, as an operator runs it:
  * `trustplane start account` and `trustplane start notification`. Nothing crosses process memory:
  * account's `email.requested` goes through its outbox and the durable queue in PostgreSQL. Every
- * token is taken from the mail in the sink, as a person would click it.
+ * link is taken from the mail in the sink, as a person would click it: its page is fetched, what
+ * the page's script does is done through the same API calls, and the result is checked. With
+ * Chromium installed, the pages are also used in a real browser (their scripts run).
  */
-function journey(label: string, options: { broker: boolean }) {
+function journey(label: string, options: { broker: boolean; browser?: boolean }) {
   describe(label, {
     skip: options.broker && !hasRabbitMqServer() && 'rabbitmq-server is not installed',
   }, () => {
@@ -87,6 +92,13 @@ function journey(label: string, options: { broker: boolean }) {
       const html = (mail.html ?? '').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
       assert.ok(html.includes(`href="${match[1]}"`), 'the same link in the HTML part');
       return new URL(match[1]!);
+    }
+
+    /** The token the page's form carries (what its script sends). */
+    function pageToken(html: string): string {
+      const token = /<input type="hidden" name="token" value="([^"]+)">/.exec(html)?.[1];
+      assert.ok(token, 'the page carries the token');
+      return token;
     }
 
     async function api(method: string, url: string, body?: unknown, token?: string) {
@@ -156,6 +168,12 @@ function journey(label: string, options: { broker: boolean }) {
       assert.match(await verified.text(), /is verified/);
       const again = await fetch(link);
       assert.equal(again.status, 400, 'the link works once');
+      const login = await api('POST', '/api/v1/auth/login', {
+        email: 'jane@example.com',
+        password: PASSWORD,
+      });
+      const me = await api('GET', '/api/v1/me', undefined, login.body.data.access_token as string);
+      assert.equal(me.body.data.email_verified, true, 'the account is verified');
     });
 
     test('registering while both run: the verification mail arrives promptly', async () => {
@@ -171,7 +189,7 @@ function journey(label: string, options: { broker: boolean }) {
       assert.equal(verified.status, 200);
     });
 
-    test('password reset: the mail link opens the form, the form changes the password', async () => {
+    test('password reset: the mail link opens the form; what its script posts changes the password', async () => {
       const asked = Date.now();
       const requested = await api('POST', '/api/v1/auth/password-reset', { email: 'jane@example.com' });
       assert.equal(requested.status, 200);
@@ -180,12 +198,14 @@ function journey(label: string, options: { broker: boolean }) {
       assert.equal(link.pathname, '/reset-password');
       const form = await fetch(link);
       assert.equal(form.status, 200);
-      const changed = await fetch(`${accountUrl}/reset-password`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token: link.searchParams.get('token')!, new_password: 'NewSecure456!' }),
+      const html = await form.text();
+      assert.match(html, /<script src="\/pages\/reset-password.js" defer>/);
+      // What the page's script does on submit.
+      const changed = await api('POST', '/api/v1/auth/password-reset/confirm', {
+        token: pageToken(html),
+        new_password: 'NewSecure456!',
       });
-      assert.equal(changed.status, 200);
+      assert.equal(changed.status, 200, JSON.stringify(changed.body));
       const login = await api('POST', '/api/v1/auth/login', {
         email: 'jane@example.com',
         password: 'NewSecure456!',
@@ -193,7 +213,7 @@ function journey(label: string, options: { broker: boolean }) {
       assert.equal(login.status, 200);
     });
 
-    test('organization invitation: the token in the mail link makes the invitee a member', async () => {
+    test('organization invitation: the mail link opens a page; what its script does makes the invitee a member', async () => {
       const owner = await api('POST', '/api/v1/auth/login', {
         email: 'jane@example.com',
         password: 'NewSecure456!',
@@ -212,18 +232,124 @@ function journey(label: string, options: { broker: boolean }) {
       assert.equal(invited.status, 201, JSON.stringify(invited.body));
       const mail = await mailTo('sam@example.com', /^You are invited to join /, asked - 1000);
       const link = linkIn(mail);
+      assert.equal(link.pathname, '/invitations/accept');
+      const page = await fetch(link);
+      assert.equal(page.status, 200, 'the invitation link opens a page');
+      const html = await page.text();
+      assert.match(html, /<script src="\/pages\/accept-invitation.js" defer>/);
+      assert.match(html, /sam@example.com/);
+      // What the page's script does: sign in with the invited address, accept with the access token.
       const sam = await api('POST', '/api/v1/auth/login', { email: 'sam@example.com', password: PASSWORD });
       const accepted = await api(
         'POST',
         '/api/v1/invitations/accept',
-        { token: link.searchParams.get('token') },
+        { token: pageToken(html) },
         sam.body.data.access_token as string,
       );
       assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
       assert.equal(accepted.body.data.organization_id, org);
+      const again = await api('POST', '/api/v1/auth/login', { email: 'sam@example.com', password: PASSWORD });
+      const organizations = await api(
+        'GET',
+        '/api/v1/organizations',
+        undefined,
+        again.body.data.access_token as string,
+      );
+      assert.ok(
+        (organizations.body.data as unknown as { items: { org_id: string }[] }).items.some(
+          (item) => item.org_id === org,
+        ),
+        'sam is a member of the organization',
+      );
+      assert.equal((await fetch(link)).status, 404, 'the used invitation link says so');
+    });
+
+    test('in a real browser: the reset page changes the password; the invitation page creates the account and joins', {
+      skip: !options.browser
+        ? 'run in the embedded journey only'
+        : !existsSync(CHROMIUM) && `${CHROMIUM} is not installed`,
+    }, async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+        ],
+      });
+      try {
+        const page = await browser.newPage();
+        const failures: string[] = [];
+        page.on('pageerror', (error) => failures.push(error.message));
+        page.on('console', (message) => {
+          if (message.type() === 'error') failures.push(message.text());
+        });
+
+        const asked = Date.now();
+        await api('POST', '/api/v1/auth/password-reset', { email: 'sam@example.com' });
+        const reset = linkIn(await mailTo('sam@example.com', /^Reset your password$/, asked - 1000));
+        await page.goto(reset.toString());
+        await page.getByLabel('New password').fill('BrowserPass789!');
+        await page.getByRole('button', { name: 'Set new password' }).click();
+        await page.getByText('Your password has been changed').waitFor({ timeout: 15_000 });
+        const login = await api('POST', '/api/v1/auth/login', {
+          email: 'sam@example.com',
+          password: 'BrowserPass789!',
+        });
+        assert.equal(login.status, 200, 'the new password works');
+
+        const owner = await api('POST', '/api/v1/auth/login', {
+          email: 'jane@example.com',
+          password: 'NewSecure456!',
+        });
+        const ownerToken = owner.body.data.access_token as string;
+        const org = (await api('GET', '/api/v1/auth/whoami', undefined, ownerToken)).body.data
+          .current_org_id as string;
+        const invitedAt = Date.now();
+        const invited = await api(
+          'POST',
+          `/api/v1/organizations/${org}/members`,
+          { email: 'newcomer@example.com' },
+          ownerToken,
+        );
+        assert.equal(invited.status, 201, JSON.stringify(invited.body));
+        const invitation = linkIn(
+          await mailTo('newcomer@example.com', /^You are invited to join /, invitedAt - 1000),
+        );
+        await page.goto(invitation.toString());
+        assert.equal(await page.getByLabel('Email').inputValue(), 'newcomer@example.com');
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByLabel('I do not have an account yet: create one').check();
+        await page.getByLabel('Your name').fill('New Comer');
+        await page.getByRole('button', { name: /^Join / }).click();
+        await page.getByText('You are now a member of').waitFor({ timeout: 15_000 });
+        assert.deepEqual(failures, [], 'no script error, no CSP violation');
+
+        const newcomer = await api('POST', '/api/v1/auth/login', {
+          email: 'newcomer@example.com',
+          password: PASSWORD,
+        });
+        assert.equal(newcomer.status, 200, 'the account was created');
+        const organizations = await api(
+          'GET',
+          '/api/v1/organizations',
+          undefined,
+          newcomer.body.data.access_token as string,
+        );
+        assert.ok(
+          (organizations.body.data as unknown as { items: { org_id: string }[] }).items.some(
+            (item) => item.org_id === org,
+          ),
+          'the newcomer is a member',
+        );
+      } finally {
+        await browser.close();
+      }
     });
   });
 }
 
-journey('account → notification journey in separate processes', { broker: false });
+journey('account → notification journey in separate processes', { broker: false, browser: true });
 journey('the same journey with AMQP_URL (RabbitMQ carries the event)', { broker: true });
