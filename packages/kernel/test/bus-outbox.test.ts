@@ -385,6 +385,32 @@ describe('Outbox', () => {
     await outbox.stop();
   });
 
+  test('expedite makes the waiting messages of an exchange due now (their queue was just declared)', async () => {
+    let accepting = false;
+    const delivered: string[] = [];
+    const transport: MessageTransport = {
+      publish: async (message) => {
+        if (!accepting) throw new Error('no queue bound yet');
+        delivered.push(message.messageId);
+      },
+      subscribe: async () => async () => undefined,
+      close: async () => undefined,
+    };
+    // A first retry a minute away: without expedite the message would wait that long.
+    const outbox = new Outbox({ pool, logger, transport, pollIntervalMs: 50, retryDelayMs: 60_000 });
+    relays.push(outbox);
+    const waiting = await outbox.publish(pool, { exchange: 'late.queues', topic: 'a.b', payload: {} });
+    const other = await outbox.publish(pool, { exchange: 'other.exchange', topic: 'a.b', payload: {} });
+    await outbox.start();
+    await eventually(async () => (await outboxRow(waiting))?.attempts === 1, 'a failed first attempt');
+    accepting = true;
+    assert.equal(await outbox.expedite('late.queues'), 1);
+    await eventually(() => delivered.includes(waiting), 'delivered without waiting for the retry');
+    assert.equal(delivered.includes(other), false, 'another exchange keeps its schedule');
+    assert.equal(await outbox.expedite('late.queues'), 0);
+    await outbox.stop();
+  });
+
   test('rejects a topic with wildcards or spaces', async () => {
     const outbox = relay(new InProcessTransport());
     await assert.rejects(outbox.publish(pool, { topic: 'email.*', payload: {} }), TypeError);

@@ -18,6 +18,7 @@ import { type DeliveryJobData, type DeliveryQueue, PgBossDeliveryQueue } from '.
 import { ConsumerRegistry, PgBossBackend, QueueMonitor, RabbitMqBackend } from './queue/monitor.js';
 import {
   DEAD_LETTER_QUEUE,
+  DELIVERY_EXCHANGE,
   DELIVERY_QUEUE,
   EMAIL_REQUESTED_QUEUE,
   EVENTS_QUEUE,
@@ -215,6 +216,8 @@ export function createNotificationRuntime(context: ServiceContext): Notification
           recordDeadLetter: (message) => deadLetters.recordBroker(message),
         });
         await lane.start();
+        // Attempts the broker returned before the queues existed are waiting on the outbox's backoff.
+        await context.outbox.expedite(DELIVERY_EXCHANGE);
         await context.jobs.work([HELD_QUEUE]);
       } else {
         await context.jobs.work([DELIVERY_QUEUE]);

@@ -189,6 +189,26 @@ export class Outbox {
     return rows.map((row) => row.messageId);
   }
 
+  /**
+   * Makes the unpublished messages of `exchange` due now and wakes the relays: a consumer that
+   * has just declared the queues they were waiting for (mandatory messages the broker returned)
+   * need not wait for their next retry. Returns how many.
+   */
+  async expedite(exchange: string): Promise<number> {
+    const { rows } = await this.pool.query<{ count: number }>(
+      `WITH due AS (
+         UPDATE platform.outbox SET next_attempt_at = now()
+          WHERE published_at IS NULL AND exchange = $1 AND next_attempt_at > now()
+         RETURNING 1
+       )
+       SELECT count(*)::int AS count FROM due`,
+      [exchange],
+    );
+    const count = rows[0]?.count ?? 0;
+    if (count > 0) await this.pool.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+    return count;
+  }
+
   /** Starts the relay: LISTEN for new messages, poll as a fallback. Idempotent. */
   start(): Promise<void> {
     this.starting ??= this.startRelay().finally(() => {
