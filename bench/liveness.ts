@@ -18,7 +18,7 @@ import {
 } from '../packages/vision/src/index.js';
 import { ffmpegPath } from '../packages/vision/src/liveness/ffmpeg.js';
 import { decodeVideo } from '../packages/vision/src/liveness/video-decode.js';
-import { FACES_DIR, generateVideo } from '../packages/vision/test/support/synthetic-video.js';
+import { FACES_DIR, generateVideo } from '@trustplane/vision/testkit';
 
 const index = process.argv.indexOf('--runs');
 const RUNS = index >= 0 ? Number(process.argv[index + 1]) : 7;

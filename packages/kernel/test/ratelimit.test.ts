@@ -108,6 +108,9 @@ for (const { name, store } of stores) {
         points: 10,
         durationSeconds: 60,
         store: store(),
+        // This checks the store's atomicity: on a loaded machine a consume past the default timeout
+        // would be counted by the process-local fallback instead (by design), allowing an 11th.
+        storeTimeoutMs: 60_000,
       });
       const decisions = await Promise.all(Array.from({ length: 50 }, () => limiter.consume('hot-key')));
       assert.equal(decisions.filter((d) => d.allowed).length, 10);

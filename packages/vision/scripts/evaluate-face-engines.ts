@@ -18,7 +18,7 @@ import {
   type Point2,
 } from '../src/liveness/head-pose.js';
 import { decodeVideo, type VideoFrame } from '../src/liveness/video-decode.js';
-import { FACES_DIR, generateVideo } from '../test/support/synthetic-video.js';
+import { FACES_DIR, generateVideo } from '../src/testkit/synthetic-video.js';
 
 const O1 = 'obama_2012_oval_office_portrait.jpg';
 const O2 = 'obama_2009_joint_session.jpg';

@@ -1,8 +1,8 @@
-import type { RevocationList } from '@trustplane/kernel';
+import type { PasswordLogin, RevocationList, SigningKeyStore } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { KeyStore } from './auth/key-store.js';
+import type { ServiceKeyAuthenticator } from './auth/api-keys.js';
 import type { TokenService } from './auth/tokens.js';
 import type { AccountConfig } from './config.js';
 import type { AccountDB } from './db/types.js';
@@ -14,8 +14,12 @@ export interface AccountDeps {
   db: Kysely<AccountDB>;
   pool: pg.Pool;
   config: AccountConfig;
-  keys: KeyStore;
+  keys: SigningKeyStore;
   tokens: TokenService;
+  /** Service-account API keys (kernel authenticator). */
+  apiKeys: ServiceKeyAuthenticator;
+  /** Password checks behind the brute-force guards, with the decoy hash (kernel). */
+  passwords: PasswordLogin;
   /** The platform's revocation list (kernel), shared with every service trusting account tokens. */
   revocations: RevocationList;
   outbox: OutboxPublisher;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { packageVersion, type ServiceDefinition } from '@trustplane/kernel';
-import { KeyCipher, rotateSigningKey } from './auth/key-store.js';
+import { createSigningKeyStore } from './auth/key-store.js';
 import { loadAccountConfig } from './config.js';
 import type { AccountDB } from './db/types.js';
 import { buildAccountApp } from './http/app.js';
@@ -45,12 +45,17 @@ export const accountService: ServiceDefinition = {
           options.revokePrevious === true
             ? 0
             : Math.max(config.refreshTokenTtl, config.serviceTokenTtl, config.accessTokenTtl) + 60;
-        const result = await rotateSigningKey(
-          database.kysely,
-          new KeyCipher(context.signingSecret),
-          retireAfter,
-        );
-        return { ...result };
+        const rotation = await createSigningKeyStore(
+          database.pool,
+          context.signingSecret,
+          context.logger,
+        ).rotate(retireAfter);
+        return {
+          key_id: rotation.keyId,
+          algorithm: 'RS256' as const,
+          previous_key_id: rotation.previousKeyId,
+          previous_key_verifies_until: rotation.previousKeyVerifiesUntil?.toISOString() ?? null,
+        };
       },
     },
   ],

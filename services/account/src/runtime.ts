@@ -1,6 +1,7 @@
-import { PgListener, type ServiceContext } from '@trustplane/kernel';
+import { PasswordLogin, type ServiceContext } from '@trustplane/kernel';
 import type { Registry } from 'prom-client';
-import { KEYS_CHANNEL, KeyCipher, KeyStore } from './auth/key-store.js';
+import { createServiceKeyAuthenticator } from './auth/api-keys.js';
+import { createSigningKeyStore } from './auth/key-store.js';
 import { TokenService } from './auth/tokens.js';
 import type { AccountConfig } from './config.js';
 import type { AccountDB } from './db/types.js';
@@ -14,24 +15,16 @@ export async function buildDeps(
   registry: Registry,
 ): Promise<AccountDeps> {
   const database = context.database<AccountDB>();
-  const keys = new KeyStore(database.kysely, new KeyCipher(context.signingSecret));
-  await keys.load();
+  const keys = createSigningKeyStore(database.pool, context.signingSecret, context.logger);
   // A key rotated by another process (`rotate-key`) is picked up at once; after a lost
-  // connection the keys are reloaded, and an unknown `kid` reloads them too (KeyStore).
-  const keyWatcher = new PgListener({
-    pool: database.pool,
-    channels: [KEYS_CHANNEL],
-    logger: context.logger,
-    onNotification: () => {
-      keys.load().catch((error: unknown) => context.logger.error({ err: error }, 'key reload failed'));
-    },
-    onConnected: () => keys.load(),
-  });
-  await keyWatcher.start();
+  // connection the keys are reloaded, and an unknown `kid` reloads them too (TokenService).
+  await keys.start();
+  const apiKeys = createServiceKeyAuthenticator(database.kysely, context.logger);
   const limits = new Limits(config, database.pool, context.config.redisUrl, registry);
   await context.revocations.start();
   context.onClose(async () => {
-    await keyWatcher.stop();
+    await keys.stop();
+    await apiKeys.drain();
     await limits.close();
   });
   return {
@@ -40,6 +33,8 @@ export async function buildDeps(
     config,
     keys,
     tokens: new TokenService(keys, config),
+    apiKeys,
+    passwords: new PasswordLogin({ parameters: config.passwordHash }),
     revocations: context.revocations,
     outbox: context.outbox,
     limits,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader, generateKeyPair, importPKCS8, SignJWT } from 'jose';
-import { KeyCipher } from '../src/auth/key-store.js';
+import { openSecret } from '@trustplane/kernel';
+import { createSigningKeyStore, signingKeySealingKey } from '../src/auth/key-store.js';
 import type { AccountDB } from '../src/db/types.js';
 import { accountService } from '../src/index.js';
 import { assertError, bearer, Harness, testEnv } from './helpers.js';
@@ -30,7 +32,7 @@ async function activePrivateKey() {
   const { rows } = await h.booted.context
     .database()
     .pool.query('SELECT kid, private_enc FROM account.signing_keys WHERE active');
-  const pem = new KeyCipher(h.booted.context.signingSecret).decrypt(rows[0].private_enc);
+  const pem = openSecret(signingKeySealingKey(h.booted.context.signingSecret), rows[0].private_enc);
   return { kid: rows[0].kid as string, key: await importPKCS8(pem, 'RS256'), pem };
 }
 
@@ -162,5 +164,32 @@ describe('signing keys', () => {
     assert.ok((deleted.signing_keys ?? 0) >= 1);
     const { rows } = await h.booted.context.database().pool.query('SELECT kid FROM account.signing_keys');
     assert.ok(!rows.some((row: { kid: string }) => row.kid === result.key_id));
+  });
+
+  test('a key stored in the format before sealSecret still signs after an upgrade, and is resealed', async () => {
+    const pool = h.booted.context.database().pool;
+    const { kid, pem } = await activePrivateKey();
+    // What earlier versions wrote: AES-256-GCM under an HKDF key, iv || tag || ciphertext, base64.
+    const legacyKey = Buffer.from(
+      hkdfSync('sha256', h.booted.context.signingSecret, 'trustplane-account', 'jwt-signing-keys', 32),
+    );
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', legacyKey, iv);
+    const body = Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]);
+    const legacy = Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+    await pool.query('UPDATE account.signing_keys SET private_enc = $2 WHERE kid = $1', [kid, legacy]);
+
+    // A process starting on that table (the service's own store, as `npm start` builds it) loads it.
+    const upgraded = createSigningKeyStore(pool, h.booted.context.signingSecret, h.booted.context.logger);
+    await upgraded.load();
+    assert.equal(upgraded.active.kid, kid);
+    const token = await upgraded.ring.sign(
+      { token_use: 'access' },
+      { expiresInSeconds: 60, issuer: 'trustplane-account' },
+    );
+    assert.equal(decodeProtectedHeader(token).kid, kid);
+    const { rows } = await pool.query('SELECT private_enc FROM account.signing_keys WHERE kid = $1', [kid]);
+    assert.match(rows[0].private_enc, /^v1\./);
+    assert.equal(openSecret(signingKeySealingKey(h.booted.context.signingSecret), rows[0].private_enc), pem);
   });
 });

@@ -70,12 +70,13 @@ export const biometryService: ServiceDefinition = {
     },
     {
       path: ['key', 'revoke'],
-      description: 'Revoke a service API key by id or display prefix.',
+      description: 'Revoke a service API key by id or display prefix (a prefix two keys share is refused).',
       options: [
         { flags: '--id <id>', description: 'key id (key_…) or display prefix (bio_…)', required: true },
       ],
       async run(context, options) {
         const revoked = await biometry(context).keys.revoke(String(options.id ?? ''));
+        if (revoked.length === 0) throw new Error(`no single active key matches ${String(options.id)}`);
         return { revoked };
       },
     },

@@ -15,6 +15,12 @@ export interface KycConfig {
   livenessValidatorTimeoutMs: number;
   /** Rates at which the hosted page samples `greenChannelMean` (Hz). */
   livenessSampleRateHz: number;
+  /** Liveness attempts (`init` calls) per verification session; beyond: 429 `LIVENESS_ATTEMPTS_EXCEEDED`. */
+  livenessMaxAttempts: number;
+  /** How long `complete` waits for the video analysis before answering `pending`, ms. */
+  livenessWaitMs: number;
+  /** Load the liveness models in the worker threads when the workers start (else on the first video). */
+  livenessPreload: boolean;
   outcomeWebhookUrl: string | undefined;
   outcomeWebhookSecret: string | undefined;
   /** ELA score at or above which a document is rejected as tampered. */
@@ -57,6 +63,14 @@ function integer(value: string | undefined, fallback: number): number {
   return parsed;
 }
 
+function flag(value: string | undefined, fallback: boolean): boolean {
+  const normalized = value?.trim().toLowerCase();
+  if (normalized === undefined || normalized === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(normalized)) return true;
+  if (['0', 'false', 'no', 'off'].includes(normalized)) return false;
+  throw new Error(`invalid kyc setting: ${value} (expected true or false)`);
+}
+
 export function loadKycConfig(env: NodeJS.ProcessEnv): KycConfig {
   return {
     verificationSessionTtlSeconds: number(env.KYC_VERIFICATION_SESSION_TTL_SECONDS, 24 * 3600, 1, 30 * 86400),
@@ -77,6 +91,9 @@ export function loadKycConfig(env: NodeJS.ProcessEnv): KycConfig {
     livenessValidatorUrl: env.LIVENESS_VALIDATOR_URL?.trim() || undefined,
     livenessValidatorTimeoutMs: number(env.LIVENESS_VALIDATOR_TIMEOUT_MS, 5000, 100, 60_000),
     livenessSampleRateHz: number(env.KYC_LIVENESS_SAMPLE_RATE_HZ, 15, 8, 60),
+    livenessMaxAttempts: integer(env.KYC_LIVENESS_MAX_ATTEMPTS, 5),
+    livenessWaitMs: number(env.KYC_LIVENESS_WAIT_SECONDS, 20, 0, 600) * 1000,
+    livenessPreload: flag(env.KYC_LIVENESS_PRELOAD, true),
     outcomeWebhookUrl: env.VERIFICATION_OUTCOME_WEBHOOK_URL?.trim() || undefined,
     outcomeWebhookSecret: env.VERIFICATION_OUTCOME_WEBHOOK_SECRET?.trim() || undefined,
     elaRejectScore: number(env.KYC_ELA_REJECT_SCORE, 0.5, 0.05, 1),

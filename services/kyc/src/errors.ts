@@ -60,6 +60,12 @@ export const errors = defineErrorCatalogue({
       headers,
     }),
   },
+  LIVENESS_ATTEMPTS_EXCEEDED: {
+    status: 429,
+    describe: (max: number) => ({
+      message: `This verification session has used its ${max} liveness attempts; it goes to manual review`,
+    }),
+  },
   NOT_FOUND: { status: 404, message: 'Route not found' },
   BAD_REQUEST: { status: 400, message: 'Bad request' },
   INVALID_URL: { status: 400, message: 'The URL is not valid' },

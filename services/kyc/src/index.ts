@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
+import { closeLivenessWorkers, livenessWorkerPool } from '@trustplane/vision';
 import { buildKycApp } from './http/app.js';
 import { SWEEP_QUEUE, SWEEP_SCHEDULE, sweepJob } from './jobs/sweep-expired-objects.js';
 import { createKyc, type Kyc, type KycOptions } from './kyc.js';
+import { LIVENESS_ANALYSIS_QUEUE, livenessAnalysisJob } from './liveness/liveness-analysis.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -34,12 +36,29 @@ export function createKycDefinition(
     buildHttp: (context) => buildKycApp(kycFor(context)),
     defineJobs(context) {
       context.jobs.define(sweepJob(context));
+      context.jobs.define(livenessAnalysisJob(() => kycFor(context).livenessAnalysis));
     },
     async startWorkers(context) {
-      await context.jobs.work([SWEEP_QUEUE]);
+      const { config } = kycFor(context);
+      if (config.livenessPreload) {
+        // The models load in the worker threads while the process starts serving; a video that
+        // arrives first waits for them.
+        livenessWorkerPool()
+          .warm()
+          .catch((error: unknown) =>
+            context.logger.warn({ err: error }, 'kyc: liveness models not preloaded'),
+          );
+      }
+      await context.jobs.work([SWEEP_QUEUE, LIVENESS_ANALYSIS_QUEUE]);
       await context.jobs.boss.schedule(SWEEP_QUEUE, SWEEP_SCHEDULE, { version: 1 });
-      // pg-boss stops its workers with the platform's job queue.
-      return undefined;
+      return {
+        async stop() {
+          // No new analyses; the one running (if any) finishes before the worker threads go.
+          await context.jobs.boss.offWork(LIVENESS_ANALYSIS_QUEUE).catch(() => undefined);
+          await kycFor(context).livenessAnalysis.drain();
+          await closeLivenessWorkers();
+        },
+      };
     },
     commands: [
       {

@@ -11,6 +11,7 @@ import type { KycDatabase } from './db/tables.js';
 import { createUsersRepository } from './db/users-repository.js';
 import { createVerificationRepository } from './db/verification-repository.js';
 import { createLiveness } from './liveness/liveness.js';
+import { createLivenessAnalysis } from './liveness/liveness-analysis.js';
 import { createLivenessValidatorClient } from './liveness/liveness-validator.js';
 import { createOperatorAuth } from './operators/operator-auth.js';
 import { createVerificationSessions } from './verification/verification-sessions.js';
@@ -62,6 +63,8 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     publicUrl: context.publicUrl,
     sealKey,
   });
+  const apiKeys = createApiKeys(createApiKeysRepository(db), context.logger);
+  context.onClose(() => apiKeys.drain());
   const validator = createLivenessValidatorClient({
     secret: validatorSecret,
     url: config.livenessValidatorUrl,
@@ -87,7 +90,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     ),
     organizations,
     repository,
-    apiKeys: createApiKeys(createApiKeysRepository(db)),
+    apiKeys,
     audit,
     sessions,
     liveness: createLiveness({
@@ -97,9 +100,10 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
       audit,
       webhooks,
       validator,
-      analyzer,
+      jobs: context.jobs,
       config,
     }),
+    livenessAnalysis: createLivenessAnalysis({ repository, objects: context.objects, audit, webhooks }),
     dashboard: createDashboard({ repository, objects: context.objects, audit, pipeline, webhooks, config }),
   };
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type {
@@ -20,6 +22,8 @@ export function testEnv(overrides: Record<string, string> = {}): void {
     KYC_PASSWORD_HASH_TIME_COST: '1',
     KYC_LOGIN_BASE_DELAY_MS: '1',
     KYC_LOGIN_MAX_DELAY_MS: '5',
+    // Models load on the first recording analysed, not in every test file that starts workers.
+    KYC_LIVENESS_PRELOAD: '0',
     ...overrides,
   });
 }
@@ -92,9 +96,6 @@ export class ScriptedAnalyzer implements DocumentAnalyzer {
         : null,
       modelVersions: { documentApi: 'scripted/1' },
     };
-  }
-  async faceDescriptor(): Promise<number[] | null> {
-    return Array.from({ length: 128 }, (_, i) => Math.sin(i) / 10 + 0.01);
   }
   async close(): Promise<void> {}
 }
@@ -305,3 +306,41 @@ export const LIVE_LANDMARKS = {
   faceMotionVariance: 0.004,
   depthVarianceProxy: 0.01,
 };
+
+/** Polls `find` until it returns a value (webhook deliveries, job outcomes). */
+export async function waitFor<T>(
+  find: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await find();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export interface ReceivedWebhook {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A local HTTP endpoint recording every webhook delivered to it (answers 204). */
+export async function startWebhookReceiver() {
+  const received: ReceivedWebhook[] = [];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -3,11 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { analyzePulse, detrend } from '../src/liveness/rppg.js';
 import { checkLandmarks } from '../src/liveness/landmarks.js';
-import { greenSeries, Harness, LIVE_LANDMARKS, sha256 } from './helpers.js';
+import { verifyWebhookSignature } from '@trustplane/kernel';
+import { greenSeries, Harness, LIVE_LANDMARKS, sha256, startWebhookReceiver, waitFor } from './helpers.js';
 
 let h: Harness;
 before(async () => {
-  h = await Harness.boot();
+  // Workers on: a linked recording is analysed by the job (these tests link only unreadable ones).
+  h = await Harness.boot({ workers: true });
 });
 after(async () => {
   await h?.close();
@@ -89,7 +91,7 @@ async function init(sessionId: string, token: string) {
 }
 
 describe('liveness flow', () => {
-  it('init needs capture complete; complete passes a live probe, once (anti-replay)', async () => {
+  it('init needs capture complete and hands out a new random challenge per requestId', async () => {
     const t = await h.tenant();
     const early = await h.session(t.sk);
     const refused = await init(early.sessionId, early.token);
@@ -97,19 +99,48 @@ describe('liveness flow', () => {
     assert.equal(refused.json().error, 'VALIDATION_ERROR');
 
     const s = await h.completedCapture(t.sk);
-    const started = await init(s.sessionId, s.token);
-    assert.equal(started.statusCode, 201);
-    const { requestId } = started.json();
+    const first = await init(s.sessionId, s.token);
+    assert.equal(first.statusCode, 201, first.body);
+    const { requestId, challenge } = first.json();
+    assert.equal(challenge.steps.length, 3);
+    let previous = { action: '', windowStartMs: 0, windowEndMs: 0 };
+    for (const step of challenge.steps) {
+      assert.ok(['turn_left', 'turn_right', 'blink'].includes(step.action), step.action);
+      assert.notEqual(step.action, previous.action);
+      assert.ok(step.windowStartMs > previous.windowStartMs && step.windowEndMs > step.windowStartMs);
+      previous = step;
+    }
+    assert.ok(challenge.recordingMs >= previous.windowEndMs);
+    // Stored with the request: the analysis reads it from the database, never from the client.
+    const row = await h.kyc.database.kysely
+      .selectFrom('liveness_attempts')
+      .select('challenge')
+      .where('client_request_id', '=', requestId)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(row.challenge, challenge);
+    // New for every request: of a few draws, not all alike.
+    const second = (await init(s.sessionId, s.token)).json();
+    const third = (await init(s.sessionId, s.token)).json();
+    assert.notEqual(second.requestId, requestId);
+    const shapes = new Set([challenge, second.challenge, third.challenge].map((c) => JSON.stringify(c)));
+    assert.ok(shapes.size > 1, 'three identical challenges in a row');
+  });
+
+  it('complete without a recording routes the attempt to review, never to a pass, once (anti-replay)', async () => {
+    const t = await h.tenant();
+    const s = await h.completedCapture(t.sk);
+    const { requestId } = (await init(s.sessionId, s.token)).json();
     const url = `/api/verification/sessions/${s.sessionId}/liveness/complete`;
+    // A probe that the validator finds perfectly live: still not a pass without a recording.
     const done = await h.call({
       method: 'POST',
       url,
       payload: probe(s.token, requestId, { texturePatchB64: null }),
     });
     assert.equal(done.statusCode, 200, done.body);
-    assert.equal(done.json().passed, true, done.body);
-    assert.deepEqual(done.json().failureCodes, []);
-    assert.ok(done.json().confidenceScore > 0.5);
+    assert.equal(done.json().passed, false, done.body);
+    assert.equal(done.json().status, 'review');
+    assert.deepEqual(done.json().failureCodes, ['VIDEO_MISSING']);
     const replay = await h.call({ method: 'POST', url, payload: probe(s.token, requestId) });
     assert.equal(replay.statusCode, 400);
     assert.equal(replay.json().error, 'LIVENESS_REQUEST_INVALID');
@@ -122,6 +153,18 @@ describe('liveness flow', () => {
     });
     assert.equal(invalid.statusCode, 400);
     assert.equal(invalid.json().error, 'VALIDATION_ERROR');
+    const detail = await h.call({
+      method: 'GET',
+      url: `/api/dashboard/verifications/${s.sessionId}`,
+      headers: { cookie: t.cookie },
+    });
+    const [attempt] = detail.json().livenessAttempts;
+    assert.equal(attempt.status, 'review');
+    assert.equal(attempt.failureReason, 'VIDEO_MISSING');
+    // The probe's own verdict is kept as a signal only.
+    assert.equal(attempt.signalsJson.clientProbe.passed, true);
+    assert.equal(detail.json().session.riskLabel, 'medium');
+    assert.equal(detail.json().session.faceSimilarityScore, null);
   });
 
   it('concurrent completes of one requestId: exactly one is accepted', async () => {
@@ -135,7 +178,7 @@ describe('liveness flow', () => {
     assert.deepEqual(results.map((r) => r.statusCode).sort(), [200, 400, 400]);
   });
 
-  it('fails a probe without pulse and with a flat face; records the attempt', async () => {
+  it('keeps a failing probe (no pulse, flat face) as signals; without a recording the attempt goes to review', async () => {
     const t = await h.tenant();
     const s = await h.completedCapture(t.sk);
     const { requestId } = (await init(s.sessionId, s.token)).json();
@@ -149,19 +192,39 @@ describe('liveness flow', () => {
     });
     assert.equal(response.statusCode, 200);
     assert.equal(response.json().passed, false);
-    assert.deepEqual(response.json().failureCodes.sort(), ['FLAT_FACE', 'NO_PULSE_SIGNAL']);
+    assert.deepEqual(response.json().failureCodes, ['VIDEO_MISSING']);
     const detail = await h.call({
       method: 'GET',
       url: `/api/dashboard/verifications/${s.sessionId}`,
       headers: { cookie: t.cookie },
     });
     const attempt = detail.json().livenessAttempts[0];
-    assert.equal(attempt.status, 'failed');
-    assert.equal(attempt.failureReason, 'NO_PULSE_SIGNAL,FLAT_FACE');
-    assert.equal(detail.json().session.riskLabel, 'high');
+    assert.equal(attempt.status, 'review');
+    assert.deepEqual(attempt.signalsJson.clientProbe.failureCodes, ['NO_PULSE_SIGNAL', 'FLAT_FACE']);
   });
 
-  it('presign-video binds a webm upload; complete checks its size and digest', async () => {
+  it('allows 5 attempts per session, then 429 LIVENESS_ATTEMPTS_EXCEEDED, also when they race', async () => {
+    const t = await h.tenant();
+    const s = await h.completedCapture(t.sk);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        h.app.inject({
+          method: 'POST',
+          url: `/api/verification/sessions/${s.sessionId}/liveness/init`,
+          headers: { 'x-verification-token': s.token },
+        }),
+      ),
+    );
+    assert.deepEqual(results.map((r) => r.statusCode).sort(), [201, 201, 201, 201, 201, 429, 429, 429]);
+    const refused = results.find((r) => r.statusCode === 429);
+    assert.equal(refused?.json().error, 'LIVENESS_ATTEMPTS_EXCEEDED');
+    assert.equal(refused?.json().ok, false);
+    assert.doesNotMatch(refused?.json().message ?? '', /threshold/i);
+    const rows = await h.kyc.repository.listLiveness(s.sessionId);
+    assert.equal(rows.length, 5);
+  });
+
+  it('presign-video binds a webm upload; complete checks its size and digest; the job fails bytes that are no video', async () => {
     const t = await h.tenant();
     const s = await h.completedCapture(t.sk);
     const { requestId } = (await init(s.sessionId, s.token)).json();
@@ -227,14 +290,45 @@ describe('liveness flow', () => {
       }),
     });
     assert.equal(ok.statusCode, 200, ok.body);
+    // Decided by the analysis job from the bytes (a WebM magic number and text): unreadable.
+    assert.deepEqual(ok.json(), {
+      ok: true,
+      passed: false,
+      confidenceScore: 0,
+      failureCodes: ['VIDEO_UNREADABLE'],
+      status: 'failed',
+    });
     const detail = await h.call({
       method: 'GET',
       url: `/api/dashboard/verifications/${s.sessionId}`,
       headers: { cookie: t.cookie },
     });
     const attempt = detail.json().livenessAttempts[0];
+    assert.equal(attempt.status, 'failed');
+    assert.equal(attempt.failureReason, 'VIDEO_UNREADABLE');
+    assert.equal(attempt.signalsJson.source, 'server-video');
     assert.equal(attempt.videoReferenceUrl, s3Key);
     assert.ok(attempt.livenessVideoPlaybackUrl);
+    const row = await h.kyc.database.kysely
+      .selectFrom('liveness_attempts')
+      .select('video_sha256')
+      .where('id', '=', attempt.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.video_sha256, sha256(video));
+  });
+
+  it('documents the extensions in the OpenAPI document: the challenge, the status, the attempt limit', async () => {
+    const paths = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths;
+    const base = '/api/verification/sessions/{sessionId}/liveness';
+    const schemaOf = (
+      operation: { responses: Record<string, { content: Record<string, { schema: unknown }> }> },
+      status: string,
+    ) => JSON.stringify(operation.responses[status]?.content['application/json']?.schema);
+    const init = paths[`${base}/init`].post;
+    assert.match(schemaOf(init, '201'), /"challenge".*Not in the seed/);
+    assert.match(schemaOf(init, '201'), /turn_left.*turn_right.*blink/);
+    assert.match(JSON.stringify(init.responses['429']), /LIVENESS_ATTEMPTS_EXCEEDED/);
+    assert.match(schemaOf(paths[`${base}/complete`].post, '200'), /"status".*pending.*review/);
   });
 
   it('the in-process validator endpoint refuses unsigned requests', async () => {
@@ -277,6 +371,78 @@ describe('liveness validator unreachable', () => {
       assert.equal(row.status, 'pending');
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('an analysis that outlasts the wait', () => {
+  it('complete answers pending; the dashboard and the webhook carry the verdict', async () => {
+    const receiver = await startWebhookReceiver();
+    // KYC_LIVENESS_WAIT_SECONDS=0: complete never waits for the job.
+    const other = await Harness.boot({ workers: true, env: { KYC_LIVENESS_WAIT_SECONDS: '0' } });
+    try {
+      const t = await other.tenant();
+      const secret = 'whsec-pending-0123456789';
+      const s = await other.completedCapture(t.sk, { webhookUrl: receiver.url, webhookSecret: secret });
+      const started = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/init`,
+        headers: { 'x-verification-token': s.token },
+      });
+      const { requestId } = started.json();
+      const video = Buffer.from(`\x1aE\xdf\xa3 not a recording ${randomUUID()}`);
+      const presign = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/presign-video`,
+        payload: { token: s.token, requestId, contentType: 'video/webm', byteSize: video.length },
+      });
+      const { uploadUrl, s3Key } = presign.json();
+      assert.ok((await other.put(uploadUrl, video, 'video/webm')).statusCode < 300);
+      const done = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/complete`,
+        payload: probe(s.token, requestId, { videoS3Key: s3Key, videoByteSize: video.length }),
+      });
+      assert.equal(done.statusCode, 200, done.body);
+      assert.deepEqual(done.json(), {
+        ok: true,
+        passed: false,
+        confidenceScore: 0,
+        failureCodes: ['ANALYSIS_PENDING'],
+        status: 'pending',
+      });
+      const attempt = await waitFor(async () => {
+        const detail = await other.call({
+          method: 'GET',
+          url: `/api/dashboard/verifications/${s.sessionId}`,
+          headers: { cookie: t.cookie },
+        });
+        const [row] = detail.json().livenessAttempts;
+        return row.status === 'analyzing' ? undefined : row;
+      }, 120_000);
+      assert.equal(attempt.status, 'failed');
+      assert.equal(attempt.failureReason, 'VIDEO_UNREADABLE');
+      const delivery = await waitFor(
+        () =>
+          receiver.received.find(
+            (r) =>
+              r.headers['x-trustplane-event'] === 'verification.completed' &&
+              JSON.parse(r.body).data.liveness,
+          ),
+        60_000,
+      );
+      assert.ok(
+        verifyWebhookSignature(secret, delivery.body, delivery.headers['x-trustplane-signature'] as string),
+      );
+      assert.deepEqual(JSON.parse(delivery.body).data.liveness, {
+        passed: false,
+        confidenceScore: 0,
+        failureCodes: ['VIDEO_UNREADABLE'],
+        status: 'failed',
+      });
+    } finally {
+      await other.close();
+      await receiver.close();
     }
   });
 });

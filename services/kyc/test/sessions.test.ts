@@ -1,33 +1,27 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { verifyWebhookSignature } from '@trustplane/kernel';
 import { createKycDefinition } from '../src/index.js';
-import { greenSeries, Harness, LIVE_LANDMARKS, sha256 } from './helpers.js';
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
+import {
+  greenSeries,
+  Harness,
+  LIVE_LANDMARKS,
+  type ReceivedWebhook,
+  sha256,
+  startWebhookReceiver,
+  waitFor,
+} from './helpers.js';
 
 let h: Harness;
-let receiver: http.Server;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let receiverUrl: string;
-const received: Received[] = [];
+let received: ReceivedWebhook[];
 
 before(async () => {
-  receiver = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  receiver = await startWebhookReceiver();
+  receiverUrl = receiver.url;
+  received = receiver.received;
   h = await Harness.boot({
     workers: true,
     env: { VERIFICATION_OUTCOME_WEBHOOK_URL: `${receiverUrl}?outcome=1` },
@@ -35,18 +29,8 @@ before(async () => {
 });
 after(async () => {
   await h?.close();
-  await new Promise((resolve) => receiver.close(resolve));
+  await receiver?.close();
 });
-
-async function waitFor<T>(find: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = find();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const JPEG = (label: string) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.from(label)]);
 
@@ -465,8 +449,10 @@ describe('liveness outcome delivery', () => {
       },
     });
     assert.equal(done.statusCode, 200);
-    // An undecodable texture patch is a failed check, not an error.
-    assert.deepEqual(done.json().failureCodes, ['TEXTURE_PATCH_INVALID']);
+    // No recording: routed to review, whatever the probe says (an undecodable texture patch is
+    // one of the probe's failed checks, kept as a signal, not an error).
+    assert.deepEqual(done.json().failureCodes, ['VIDEO_MISSING']);
+    assert.equal(done.json().status, 'review');
     const delivery = await waitFor(() =>
       received.find(
         (r) =>
@@ -480,7 +466,11 @@ describe('liveness outcome delivery', () => {
     );
     const payload = JSON.parse(delivery.body);
     assert.equal(payload.data.liveness.passed, false);
+    assert.equal(payload.data.liveness.status, 'review');
     assert.deepEqual(payload.metadata, { flow: 'web' });
+    const [attempt] = await h.kyc.repository.listLiveness(s.sessionId);
+    const probe = attempt?.signals_json?.clientProbe as { passed: boolean; failureCodes: string[] };
+    assert.deepEqual(probe.failureCodes, ['TEXTURE_PATCH_INVALID']);
   });
 });
 

@@ -14,6 +14,7 @@ import { createTenantRepository } from './db/tenant-repository.js';
 import { createTriageRepository } from './db/triage-repository.js';
 import { createUsageRepository } from './db/usage-repository.js';
 import { createUserRepository } from './db/user-repository.js';
+import { createWelcomeMailRepository } from './db/welcome-mail-repository.js';
 import { createApiKeys } from './keys/api-keys.js';
 import { createPhotos } from './photos/photos.js';
 import { createReports } from './report/report.js';
@@ -95,7 +96,16 @@ export function createVerifact(context: ServiceContext, version: string, overrid
     openVault,
     pool,
     urlFetch,
-    users: createUsers({ repository: userRepository, mailer: context.mailer, logger: context.logger }),
+    users: createUsers({
+      db,
+      repository: userRepository,
+      welcomeMails: createWelcomeMailRepository(db),
+      jobs: context.jobs,
+      mailer: context.mailer,
+      logger: context.logger,
+      sealingKey: deriveKey(context.signingSecret, 'verifact:welcome-mail'),
+      retryAfterSeconds: config.welcomeMailRetrySeconds,
+    }),
     claims: createClaims({
       db,
       claims: claimRepository,

@@ -20,6 +20,8 @@ const verifactEnvSchema = z.object({
   VERIFACT_VERIFIER_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   VERIFACT_VERIFIER_QUEUE: z.coerce.number().int().min(0).default(32),
   VERIFACT_DEFAULT_DAILY_LIMIT: z.coerce.number().int().min(0).default(5000),
+  VERIFACT_REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(2).default(62),
+  VERIFACT_WELCOME_MAIL_RETRY_SECONDS: z.coerce.number().int().min(1).default(60),
 });
 
 /** Limits and settings of the service (see the README's configuration table). */
@@ -36,6 +38,10 @@ export interface VerifactConfig {
   /** Photos waiting for a verifier process beyond the ones being read; more → 429. */
   verifierQueue: number;
   defaultDailyLimit: number;
+  /** Days the request log keeps a row (≥ 2: the sliding 24 h window must stay whole). */
+  requestLogRetentionDays: number;
+  /** Delay before the welcome-mail job tries (again) after the inline send failed, doubling per retry. */
+  welcomeMailRetrySeconds: number;
 }
 
 export function loadVerifactConfig(env: NodeJS.ProcessEnv): VerifactConfig {
@@ -50,5 +56,7 @@ export function loadVerifactConfig(env: NodeJS.ProcessEnv): VerifactConfig {
     verifierTimeoutMs: parsed.VERIFACT_VERIFIER_TIMEOUT_MS,
     verifierQueue: parsed.VERIFACT_VERIFIER_QUEUE,
     defaultDailyLimit: parsed.VERIFACT_DEFAULT_DAILY_LIMIT,
+    requestLogRetentionDays: parsed.VERIFACT_REQUEST_LOG_RETENTION_DAYS,
+    welcomeMailRetrySeconds: parsed.VERIFACT_WELCOME_MAIL_RETRY_SECONDS,
   };
 }

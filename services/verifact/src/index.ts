@@ -3,6 +3,12 @@ import { packageVersion, type ServiceContext, type ServiceDefinition } from '@tr
 import { verifactCommands } from './commands.js';
 import { createVerifact, type VerifactDeps } from './composition.js';
 import { buildVerifactApp } from './http/app.js';
+import {
+  PRUNE_REQUEST_LOG_QUEUE,
+  PRUNE_REQUEST_LOG_SCHEDULE,
+  pruneRequestLogJob,
+} from './jobs/prune-request-log.js';
+import { WELCOME_MAIL_QUEUE, welcomeMailJob } from './jobs/welcome-mail.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -25,6 +31,16 @@ export const verifactService: ServiceDefinition = {
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 3002 },
   buildHttp: (context) => buildVerifactApp(verifactDeps(context)),
+  defineJobs(context) {
+    context.jobs.define(pruneRequestLogJob(context));
+    context.jobs.define(welcomeMailJob(context, () => verifactDeps(context).users));
+  },
+  async startWorkers(context) {
+    await context.jobs.work([PRUNE_REQUEST_LOG_QUEUE, WELCOME_MAIL_QUEUE]);
+    await context.jobs.boss.schedule(PRUNE_REQUEST_LOG_QUEUE, PRUNE_REQUEST_LOG_SCHEDULE, { version: 1 });
+    // pg-boss stops its workers with the platform's job queue.
+    return undefined;
+  },
   commands: verifactCommands(verifactDeps),
 };
 

@@ -74,6 +74,80 @@ describe('keys', () => {
   });
 });
 
+describe('scope matrix', () => {
+  // Every keyed operation of the seed with the scopes that open it (`any` = any key of the tenant)
+  // and the scope its 403 names. Allowed calls carry no valid body or id: they answer 400/404.
+  const operations: {
+    method: 'GET' | 'POST' | 'PATCH';
+    url: string;
+    opens: string[] | 'any';
+    names?: string;
+  }[] = [
+    { method: 'POST', url: '/api/v1/verify', opens: ['verify'] },
+    { method: 'POST', url: '/api/v1/triage', opens: ['verify'] },
+    { method: 'GET', url: '/api/v1/triage/trg_unknown', opens: 'any' },
+    { method: 'GET', url: '/api/v1/claims?status=nope', opens: ['claims:read'] },
+    { method: 'POST', url: '/api/v1/claims', opens: ['claims:write'] },
+    { method: 'GET', url: '/api/v1/claims/clm_unknown', opens: ['claims:read'] },
+    { method: 'PATCH', url: '/api/v1/claims/clm_unknown', opens: ['claims:write'] },
+    { method: 'POST', url: '/api/v1/photos', opens: ['photos:write'] },
+    { method: 'GET', url: '/api/v1/report/clm_unknown', opens: ['report'] },
+    { method: 'GET', url: '/api/v1/jobs', opens: ['jobs'] },
+    { method: 'GET', url: '/api/v1/usage?from=nope', opens: ['claims:read'] },
+    { method: 'GET', url: '/api/v1/photos/pho_unknown/download', opens: ['claims:read'] },
+    { method: 'GET', url: '/api/v1/plan', opens: ['claims:read'] },
+    {
+      method: 'GET',
+      url: '/api/v1/users?role=nope',
+      opens: ['claims:read', 'claims:write', 'users:write'],
+      names: 'claims:read',
+    },
+    { method: 'POST', url: '/api/v1/users', opens: ['users:write'] },
+    { method: 'GET', url: '/api/v1/users/usr_unknown', opens: 'any' },
+    { method: 'PATCH', url: '/api/v1/users/usr_unknown', opens: ['users:write'] },
+  ];
+  const scopes = [
+    'verify',
+    'claims:read',
+    'claims:write',
+    'photos:write',
+    'report',
+    'jobs',
+    'users:write',
+    'admin',
+  ];
+
+  test('each scope opens exactly its operations; a 403 names the scope; admin opens all', async () => {
+    const keys = Object.fromEntries(
+      await Promise.all(scopes.map(async (scope) => [scope, await tenant.key(scope)])),
+    );
+    for (const operation of operations) {
+      for (const scope of scopes) {
+        const response = await h.call({
+          method: operation.method,
+          url: operation.url,
+          key: keys[scope],
+          ...(operation.method === 'GET' ? {} : { payload: {} }),
+        });
+        const label = `${operation.method} ${operation.url} with ${scope}: ${response.statusCode} ${response.body}`;
+        const opens = scope === 'admin' || operation.opens === 'any' || operation.opens.includes(scope);
+        if (opens) {
+          assert.ok([200, 400, 404].includes(response.statusCode), label);
+        } else {
+          assert.equal(response.statusCode, 403, label);
+          assert.deepEqual(
+            [response.json().code, response.json().scope],
+            ['INSUFFICIENT_SCOPE', operation.names ?? (operation.opens as string[])[0]],
+            label,
+          );
+        }
+      }
+    }
+    // The attestation key is public.
+    assert.notEqual((await h.call({ method: 'GET', url: '/api/v1/attestation-key' })).statusCode, 401);
+  });
+});
+
 describe('rate limit', () => {
   test('a sliding 24 h window per key: headers, 429 with Retry-After until a slot frees', async () => {
     const key = await tenant.key('claims:read', { dailyLimit: 3 });
@@ -124,6 +198,52 @@ describe('rate limit', () => {
       .execute();
     assert.equal((await h.call({ method: 'GET', url: '/api/v1/plan', key })).statusCode, 200);
     assert.equal((await h.call({ method: 'GET', url: '/api/v1/plan', key })).statusCode, 429);
+  });
+
+  test('concurrent requests of one key are counted exactly: 30 at once against a limit of 7', async () => {
+    const key = await tenant.key('claims:read', { dailyLimit: 7 });
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, () => h.call({ method: 'GET', url: '/api/v1/plan', key })),
+    );
+    const statuses = responses.map((response) => response.statusCode).sort();
+    assert.deepEqual(statuses, [...Array(7).fill(200), ...Array(23).fill(429)]);
+    const remaining = responses
+      .filter((response) => response.statusCode === 200)
+      .map((response) => Number(response.headers['x-ratelimit-remaining']))
+      .sort();
+    assert.deepEqual(remaining, [0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  test('only operations whose seed entry lists 429 are counted: users and GET /triage/{id} are not', async () => {
+    const key = await tenant.key('admin', { dailyLimit: 1 });
+    const user = await tenant.user('siu');
+    const uncounted = async () => {
+      const answers = [
+        await h.call({ method: 'GET', url: '/api/v1/users', key }),
+        await h.call({ method: 'GET', url: `/api/v1/users/${user}`, key }),
+        await h.call({ method: 'PATCH', url: `/api/v1/users/${user}`, key, payload: { district: 'Pune' } }),
+        await h.call({
+          method: 'POST',
+          url: '/api/v1/users',
+          key,
+          payload: { email: `uncounted-${Date.now()}-${Math.random()}@example.com`, name: 'U', role: 'siu' },
+        }),
+        await h.call({ method: 'GET', url: '/api/v1/triage/trg_unknown', key }),
+      ];
+      return answers.map((answer) => [answer.statusCode, answer.headers['x-ratelimit-remaining']]);
+    };
+    const expected = [
+      [200, undefined],
+      [200, undefined],
+      [200, undefined],
+      [201, undefined],
+      [404, undefined],
+    ];
+    assert.deepEqual(await uncounted(), expected);
+    // The one counted slot is still free, then the window is full, and the others still answer.
+    assert.equal((await h.call({ method: 'GET', url: '/api/v1/plan', key })).statusCode, 200);
+    assert.equal((await h.call({ method: 'GET', url: '/api/v1/plan', key })).statusCode, 429);
+    assert.deepEqual(await uncounted(), expected);
   });
 
   test('limits are per key: another key of the tenant is unaffected', async () => {

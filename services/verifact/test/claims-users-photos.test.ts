@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { fixture } from './support/captures.js';
+import { fixture, signCapture, TRAINED_ALGORITHMIC } from './support/captures.js';
 import { Harness, multipart, type TestTenant } from './support/harness.js';
 
 let h: Harness;
@@ -270,6 +270,18 @@ describe('claims', () => {
   test('tenant matrix: foreign claim, user, photo, report, triage → 404; lists never cross', async () => {
     const mine = await tenant.claim();
     const photo = (await upload(tenant.admin, fixture('C.jpg'), { claimId: mine.id })).json();
+    const triaged = await h.call({
+      method: 'POST',
+      url: '/api/v1/triage',
+      key: tenant.admin,
+      ...multipart([
+        { name: 'claimId', value: mine.id },
+        { name: 'photo', value: fixture('C.jpg'), filename: 'c.jpg' },
+      ]),
+    });
+    assert.equal(triaged.statusCode, 200, triaged.body);
+    const mineTriage = `/api/v1/triage/${triaged.json().id}`;
+    assert.equal((await h.call({ method: 'GET', url: mineTriage, key: tenant.admin })).statusCode, 200);
     const other = await h.tenant();
     const foreign = [
       ['GET', `/api/v1/claims/${mine.id}`],
@@ -278,7 +290,7 @@ describe('claims', () => {
       ['GET', `/api/v1/photos/${photo.photoId}/download`],
       ['GET', `/api/v1/users/${mine.body.surveyorId}`],
       ['PATCH', `/api/v1/users/${mine.body.surveyorId}`],
-      ['GET', '/api/v1/triage/trg_0000000000000000000000000'],
+      ['GET', mineTriage],
     ] as const;
     for (const [method, url] of foreign) {
       const response = await h.call({
@@ -331,12 +343,24 @@ describe('photos', () => {
     assert.equal(detail.photoCount, 1);
   });
 
-  test('verify of the same bytes updates the photo: verified / third_party / tampered', async () => {
+  test('verify of the same bytes updates the photo: verified / third_party / ai_generated / tampered / unverified', async () => {
     const claim = await tenant.claim();
-    const photo = (await upload(tenant.admin, fixture('C.jpg'), { claimId: claim.id })).json();
-    const tampered = (await upload(tenant.admin, fixture('XCA.jpg'), { claimId: claim.id })).json();
-    for (const name of ['C.jpg', 'XCA.jpg']) {
-      const form = multipart([{ name: 'photo', value: fixture(name), filename: name }]);
+    const photos = {
+      verified: signCapture({ binding: { claimNumber: claim.claimNumber, insurerCode: tenant.code } }),
+      third_party: fixture('C.jpg'),
+      ai_generated: signCapture({ sourceType: TRAINED_ALGORITHMIC }),
+      tampered: fixture('XCA.jpg'),
+      unverified: fixture('IMG_0003.jpg'),
+    };
+    const ids: Record<string, string> = {};
+    for (const [expected, bytes] of Object.entries(photos)) {
+      const uploaded = await upload(tenant.admin, bytes, { claimId: claim.id });
+      assert.equal(uploaded.statusCode, 201, uploaded.body);
+      assert.equal(uploaded.json().verifyStatus, 'unverified');
+      ids[expected] = uploaded.json().photoId;
+    }
+    for (const bytes of Object.values(photos)) {
+      const form = multipart([{ name: 'photo', value: bytes, filename: 'p.jpg' }]);
       assert.equal(
         (await h.call({ method: 'POST', url: '/api/v1/verify', key: tenant.admin, ...form })).statusCode,
         200,
@@ -348,7 +372,7 @@ describe('photos', () => {
     const status = Object.fromEntries(
       detail.photos.map((entry: { id: string; verifyStatus: string }) => [entry.id, entry.verifyStatus]),
     );
-    assert.deepEqual([status[photo.photoId], status[tampered.photoId]], ['third_party', 'tampered']);
+    for (const [expected, id] of Object.entries(ids)) assert.equal(status[id], expected, expected);
   });
 
   test('download: type, attachment name, ETag; If-None-Match → 304 without an event; 200 meters photo_downloaded', async () => {

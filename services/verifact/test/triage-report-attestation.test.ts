@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import canonicalize from 'canonicalize';
-import { fixture, sealVault, signCapture, TRAINED_ALGORITHMIC } from './support/captures.js';
+import { fixture, patch, sealVault, signCapture, TRAINED_ALGORITHMIC } from './support/captures.js';
 import { Harness, multipart, type TestTenant } from './support/harness.js';
 
 let h: Harness;
@@ -42,7 +43,7 @@ describe('attestation key', () => {
     assert.ok(stored.every((row) => !row.private_key_sealed.includes('PRIVATE KEY')));
   });
 
-  test('vaults: right claim → vault_decrypted; old kids still open after rotation; wrong key → none + alert', async () => {
+  test('vaults: right claim → vault_decrypted (verify and triage), another claim → SIU; old kids still open after rotation; wrong key → none + alert', async () => {
     const claim = await tenant.claim();
     const binding = {
       claimNumber: claim.claimNumber,
@@ -57,6 +58,23 @@ describe('attestation key', () => {
       (await h.call({ method: 'POST', url: '/api/v1/verify', key: tenant.admin, ...form(bytes) })).json();
     const opened = await verifyBytes(signCapture({ vault: oldVault }));
     assert.deepEqual(opened.claimBinding, { ...binding, source: 'vault_decrypted' });
+    // Triage opens the vault too: right claim → no provenance risk; another claim → SIU.
+    const triageVault = async (claimId: string) =>
+      (
+        await h.call({
+          method: 'POST',
+          url: '/api/v1/triage',
+          key: tenant.admin,
+          ...form(signCapture({ vault: oldVault }), { claimId }),
+        })
+      ).json() as { routedTo: string; signals: { name: string; score: number; detail: string }[] };
+    const provenanceOf = (answer: Awaited<ReturnType<typeof triageVault>>) =>
+      answer.signals.find((signal) => signal.name === 'provenance');
+    assert.equal(provenanceOf(await triageVault(claim.id))?.score, 0);
+    const elsewhere = await triageVault((await tenant.claim()).id);
+    assert.equal(provenanceOf(elsewhere)?.score, 0.9);
+    assert.match(provenanceOf(elsewhere)?.detail ?? '', new RegExp(claim.claimNumber));
+    assert.equal(elsewhere.routedTo, 'siu');
     const forged = await sealVault({ kid: 'vk_unknown', publicKey: second.manifest.publicKey }, binding);
     const refused = await verifyBytes(signCapture({ vault: forged }));
     assert.deepEqual(refused.claimBinding, { source: 'none' });
@@ -75,7 +93,7 @@ describe('attestation key', () => {
       .set({ public_key_pem: 'garbage' })
       .execute();
     const response = await h.call({ method: 'GET', url: '/api/v1/attestation-key' });
-    assert.equal(response.statusCode, 502);
+    assert.deepEqual([response.statusCode, response.json().code], [502, 'KEY_STORE_UNREADABLE']);
     // Restore for the tests after this one.
     await h
       .deps()
@@ -196,6 +214,104 @@ describe('triage', () => {
       ...multipart([{ name: 'claimId', value: first.id }]),
     });
     assert.equal(missing.statusCode, 400);
+  });
+});
+
+/** Generated identity documents of packages/vision's tests: a clean one and one photographed off a screen. */
+const document = (name: string) =>
+  readFileSync(new URL(`../../../packages/vision/test/documents/${name}`, import.meta.url));
+
+interface TriageAnswer {
+  riskScore: number;
+  riskBand: string;
+  routedTo: string;
+  signals: { name: string; score: number; detail: string }[];
+}
+
+describe('triage signals and bands', () => {
+  const triage = async (bytes: Buffer, fields: Record<string, string> = {}) => {
+    const response = await h.call({
+      method: 'POST',
+      url: '/api/v1/triage',
+      key: tenant.admin,
+      ...form(bytes, fields),
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    return response.json() as TriageAnswer;
+  };
+  const signal = (answer: TriageAnswer, name: string) => {
+    const found = answer.signals.find((candidate) => candidate.name === name);
+    assert.ok(found, `no ${name} signal in ${JSON.stringify(answer.signals)}`);
+    return found;
+  };
+  /** The issue's bands: < 0.3 low/pass, < 0.6 review, < 0.8 high/siu, else very_high/siu. */
+  const expectedBand = (score: number) =>
+    score < 0.3
+      ? ['low', 'pass']
+      : score < 0.6
+        ? ['review', 'review']
+        : score < 0.8
+          ? ['high', 'siu']
+          : ['very_high', 'siu'];
+  const checkScore = (answer: TriageAnswer) => {
+    for (const { score } of answer.signals) assert.ok(score >= 0 && score <= 1);
+    // Independent signals combine by noisy-OR.
+    const combined = 1 - answer.signals.reduce((keep, { score }) => keep * (1 - score), 1);
+    assert.ok(Math.abs(answer.riskScore - combined) < 0.002, `${answer.riskScore} vs ${combined}`);
+    assert.deepEqual([answer.riskBand, answer.routedTo], expectedBand(answer.riskScore));
+  };
+
+  test('EXIF anomalies (exifr): none, editor + modified after capture, capture date in the future', async () => {
+    const stripped = await triage(fixture('C.jpg'));
+    assert.equal(signal(stripped, 'exif_anomalies').score, 0.3);
+    assert.match(signal(stripped, 'exif_anomalies').detail, /No camera metadata/);
+    const camera = await triage(fixture('truepic-20230212-camera.jpg'));
+    assert.deepEqual(
+      [signal(camera, 'exif_anomalies').score, signal(camera, 'exif_anomalies').detail],
+      [0, 'Camera metadata consistent'],
+    );
+    const edited = await triage(fixture('IMG_0003.jpg'));
+    assert.equal(signal(edited, 'exif_anomalies').score, 0.5);
+    assert.match(
+      signal(edited, 'exif_anomalies').detail,
+      /edited with Adobe Lightroom.*modified after capture/,
+    );
+    // The same photo with its DateTimeOriginal moved to 2099 (same length, in place).
+    const future = patch(fixture('IMG_0003.jpg'), '2011:07:30 15:41:25', '2099:07:30 15:41:25');
+    const dated = await triage(future);
+    assert.equal(signal(dated, 'exif_anomalies').score, 0.6);
+    assert.match(signal(dated, 'exif_anomalies').detail, /capture date in the future/);
+    for (const answer of [stripped, camera, edited, dated]) checkScore(answer);
+  });
+
+  test('screen recapture and ELA (packages/vision); an SIU score flags an approved claim too', async () => {
+    const clean = await triage(document('td3-fra-martin-recto.jpg'));
+    assert.ok(signal(clean, 'screen_recapture').score < 0.2, JSON.stringify(clean.signals));
+    const ela = signal(clean, 'ela');
+    assert.ok(
+      ela.score >= 0 && ela.score <= 0.3 && /Error-level ratio/.test(ela.detail),
+      JSON.stringify(ela),
+    );
+    checkScore(clean);
+    const claim = await tenant.claim();
+    for (const status of ['under_review', 'approved']) {
+      const moved = await h.call({
+        method: 'PATCH',
+        url: `/api/v1/claims/${claim.id}`,
+        key: tenant.admin,
+        payload: { status },
+      });
+      assert.equal(moved.statusCode, 200, moved.body);
+    }
+    const screen = await triage(document('td3-fra-martin-screen-recto.jpg'), { claimId: claim.id });
+    assert.ok(signal(screen, 'screen_recapture').score >= 0.9, JSON.stringify(screen.signals));
+    assert.deepEqual([screen.riskBand, screen.routedTo], ['very_high', 'siu']);
+    checkScore(screen);
+    const flagged = (
+      await h.call({ method: 'GET', url: `/api/v1/claims/${claim.id}`, key: tenant.admin })
+    ).json();
+    assert.deepEqual([flagged.status, flagged.siuFlagged], ['siu_flagged', true]);
+    assert.match(flagged.siuReason, /Moiré/);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   type RemoteJWKSet,
 } from 'jose';
 import type { Logger } from 'pino';
-import { TokenError } from '../secrets/jwt.js';
+import { TokenError, tokenErrorFrom } from '../secrets/jwt.js';
 import type { RevocationCheck } from './revocation-list.js';
 
 /** The issuer's keys could not be fetched: the token may be fine, so this is not a 401. */
@@ -89,21 +89,8 @@ export function assertJwksUrl(url: string): URL {
   throw new TypeError(`JWKS URL must use https unless its host is loopback: ${url}`);
 }
 
-function tokenErrorFrom(error: unknown): Error {
-  if (error instanceof TokenError || error instanceof IssuerKeysUnavailableError) return error;
-  const { code, claim } = (error ?? {}) as { code?: string; claim?: string };
-  switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return new TokenError('expired', 'token has expired', 'exp');
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return new TokenError('claim', `token claim ${claim ?? ''} is not acceptable`.trim(), claim);
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return new TokenError('invalid_signature', 'token signature is invalid');
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return new TokenError('algorithm', 'token algorithm is not accepted');
-    default:
-      return new TokenError('malformed', 'token is malformed');
-  }
+function verificationFailure(error: unknown): Error {
+  return error instanceof IssuerKeysUnavailableError ? error : tokenErrorFrom(error);
 }
 
 /** Key lookup through the JWKS: no matching key is the token's fault, anything else the fetch's. */
@@ -236,7 +223,7 @@ export class IssuerTokenVerifier {
       });
       payload = verified.payload as JWTPayload & Record<string, unknown>;
     } catch (error) {
-      throw tokenErrorFrom(error);
+      throw verificationFailure(error);
     }
     const tokenUse = this.#options.tokenUse ?? 'access';
     if (payload.token_use !== tokenUse)

@@ -7,6 +7,9 @@ import { type KyselyExecutor, runSql, type SqlExecutor } from '../db/sql-executo
 /** Channel on which a committed job wakes the workers of its queue in every process. */
 export const JOBS_CHANNEL = 'platform_jobs';
 
+/** PostgreSQL's SQLSTATE for a transaction chosen as a deadlock victim. */
+const DEADLOCK_DETECTED = '40P01';
+
 export interface JobContext {
   id: string;
   /** How many times this job was tried before this run (0 on the first). */
@@ -73,10 +76,10 @@ export interface JobQueueOptions {
 export class JobQueue {
   readonly boss: PgBoss;
   private readonly definitions = new Map<string, JobDefinition<never>>();
-  private readonly created = new Set<string>();
   private readonly workerIds = new Map<string, string[]>();
   private listener: pg.Client | undefined;
   private listenerRetry: NodeJS.Timeout | undefined;
+  private readonly ensuring = new Map<string, Promise<void>>();
   private started: Promise<void> | undefined;
   private stopped = false;
 
@@ -110,10 +113,38 @@ export class JobQueue {
     return this.definitions.get(queue);
   }
 
-  /** Creates the queue and its dead-letter queue once per process (idempotent in pg-boss too). */
-  async ensureQueue(queue: string): Promise<void> {
-    if (this.created.has(queue)) return;
+  /**
+   * Creates the queue and its dead-letter queue once per process (idempotent in pg-boss too).
+   * Concurrent first sends in a process share one creation; creations racing in other processes
+   * can deadlock in pg-boss (each creates and attaches a partition of its job table), so a
+   * deadlock is retried: by then the other process's queue exists.
+   */
+  ensureQueue(queue: string): Promise<void> {
+    let ensuring = this.ensuring.get(queue);
+    if (!ensuring) {
+      ensuring = this.createQueue(queue).catch((error: unknown) => {
+        this.ensuring.delete(queue);
+        throw error;
+      });
+      this.ensuring.set(queue, ensuring);
+    }
+    return ensuring;
+  }
+
+  private async createQueue(queue: string): Promise<void> {
     await this.start();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.createQueueOnce(queue);
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== DEADLOCK_DETECTED || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80 * attempt));
+      }
+    }
+  }
+
+  private async createQueueOnce(queue: string): Promise<void> {
     const definition = this.definitions.get(queue);
     const deadLetter = `${queue}.dead`;
     const existing = await this.boss.getQueue(queue);
@@ -128,7 +159,6 @@ export class JobQueue {
     };
     if (existing) await this.boss.updateQueue(queue, policy);
     else await this.boss.createQueue(queue, policy);
-    this.created.add(queue);
   }
 
   async send<T extends object>(queue: string, data: T, options: SendOptions = {}): Promise<string | null> {

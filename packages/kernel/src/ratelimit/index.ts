@@ -1,5 +1,6 @@
 export {
   BRUTE_FORCE_DEFAULTS,
+  type BruteForceAttempt,
   BruteForceGuard,
   type BruteForceGuardOptions,
   type BruteForceStatus,

@@ -148,7 +148,8 @@ export interface VerifiedToken<T extends object = Record<string, unknown>> {
 
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
 
-function tokenErrorFrom(error: unknown): TokenError {
+/** A jose verification failure (or a TokenError) as the TokenError naming its reason. */
+export function tokenErrorFrom(error: unknown): TokenError {
   if (error instanceof TokenError) return error;
   const { code, claim } = (error ?? {}) as { code?: string; claim?: string };
   switch (code) {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { TokenError } from '@trustplane/kernel';
+import { type SigningKeyStore, TokenError } from '@trustplane/kernel';
 import type { AccountConfig } from '../config.js';
 import { errors } from '../errors.js';
-import type { KeyStore } from './key-store.js';
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -64,7 +63,7 @@ export class TokenService {
   #keyGeneration: unknown;
 
   constructor(
-    private readonly keys: KeyStore,
+    private readonly keys: SigningKeyStore,
     private readonly config: AccountConfig,
   ) {}
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { AccountDeps } from '../deps.js';
 import type { LimitFamily } from './limits.js';
 import { ACCOUNT_SECURITY } from './openapi.js';
-import { authenticate, authenticateFromCache } from './principal.js';
+import { authenticate, authenticateFromCache, principals } from './principal.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,12 +35,12 @@ export function authHook(deps: AccountDeps) {
   return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const cached = authenticateFromCache(deps, request);
     if (cached) {
-      request.principal = cached;
+      principals.set(request, cached);
       done();
       return;
     }
     authenticate(deps, request).then((principal) => {
-      request.principal = principal;
+      principals.set(request, principal);
       done();
     }, done);
   };

@@ -1,5 +1,6 @@
-import { hashApiKey } from '@trustplane/kernel';
+import { bearerToken, createPrincipalAccessor } from '@trustplane/kernel';
 import type { FastifyRequest } from 'fastify';
+import { MAX_API_KEY_LENGTH } from '../auth/api-keys.js';
 import { type AccessClaims, NIL_UUID, type OrgClaim, type PrincipalType } from '../auth/tokens.js';
 import type { AccountDeps } from '../deps.js';
 import { errors } from '../errors.js';
@@ -21,16 +22,9 @@ export interface Principal {
   apiKeyId: string | null;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
-
-export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw errors.UNAUTHORIZED();
-  return request.principal;
-}
+/** The caller the auth hook resolved (JWT or API key). */
+export const principals = createPrincipalAccessor<Principal>(() => errors.UNAUTHORIZED());
+export const principalOf = principals.of;
 
 export function requireHuman(request: FastifyRequest): Principal & { sessionId: string } {
   const principal = principalOf(request);
@@ -58,12 +52,12 @@ export function requireOrgPermission(principal: Principal, orgId: string, permis
   requirePermission(principal, permission);
 }
 
-function bearerToken(request: FastifyRequest): string | undefined {
+function presentedBearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw errors.UNAUTHORIZED('Authorization header must be "Bearer <token>"');
-  return match[1];
+  const token = bearerToken(header);
+  if (token === undefined) throw errors.UNAUTHORIZED('Authorization header must be "Bearer <token>"');
+  return token;
 }
 
 function principalFromClaims(claims: AccessClaims): Principal {
@@ -88,8 +82,9 @@ function principalFromClaims(claims: AccessClaims): Principal {
  */
 export function authenticateFromCache(deps: AccountDeps, request: FastifyRequest): Principal | undefined {
   const header = request.headers.authorization;
-  if (header === undefined || !header.startsWith('Bearer ')) return undefined;
-  const claims = deps.tokens.cachedAccess(header.slice(7));
+  const token = header === undefined ? undefined : bearerToken(header);
+  if (token === undefined) return undefined;
+  const claims = deps.tokens.cachedAccess(token);
   if (!claims) return undefined;
   if (deps.revocations.isRevoked({ jti: claims.jti, sid: claims.sid === NIL_UUID ? null : claims.sid }))
     return undefined;
@@ -98,7 +93,7 @@ export function authenticateFromCache(deps: AccountDeps, request: FastifyRequest
 
 /** Resolves the caller from `Authorization: Bearer` or `X-API-Key`; throws 401/4003 when neither works. */
 export async function authenticate(deps: AccountDeps, request: FastifyRequest): Promise<Principal> {
-  const token = bearerToken(request);
+  const token = presentedBearer(request);
   if (token !== undefined) {
     const claims = await deps.tokens.verifyAccess(token);
     const sid = claims.sid === NIL_UUID ? null : claims.sid;
@@ -113,40 +108,19 @@ export async function authenticate(deps: AccountDeps, request: FastifyRequest): 
 }
 
 /**
- * An API key is looked up by its SHA-256; it works while it is neither revoked nor expired and its
- * service account is active. Its permissions are cut to the account's current capabilities, so a
- * capability removed from the account stops working at once for raw key calls.
+ * An API key (kernel `ApiKeyAuthenticator`: indexed prefix lookup, constant-time hash comparison);
+ * it works while it is neither revoked nor expired and its service account is active. Its
+ * permissions are cut to the account's current capabilities, so a capability removed from the
+ * account stops working at once for raw key calls. Last use is stamped asynchronously.
  */
 export async function authenticateApiKey(deps: AccountDeps, apiKey: string): Promise<Principal> {
-  if (apiKey.length > 200) throw errors.UNAUTHORIZED('Invalid API key');
-  const row = await deps.db
-    .selectFrom('api_keys as k')
-    .innerJoin('service_accounts as s', 's.account_id', 'k.service_account_id')
-    .select([
-      'k.id',
-      'k.permissions',
-      'k.expires_at',
-      'k.revoked_at',
-      's.account_id',
-      's.organization_id',
-      's.status',
-      's.capabilities',
-      's.rate_limit_per_minute',
-    ])
-    .where('k.key_hash', '=', hashApiKey(apiKey))
-    .executeTakeFirst();
-  if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() <= Date.now())) {
-    throw errors.UNAUTHORIZED('Invalid API key');
-  }
-  if (row.status !== 'active') throw errors.UNAUTHORIZED(`Service account is ${row.status}`);
-  await deps.limits.enforceApiKey(row.id, row.rate_limit_per_minute);
-  const now = new Date();
-  await deps.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
-  await deps.db
-    .updateTable('service_accounts')
-    .set({ last_used_at: now })
-    .where('account_id', '=', row.account_id)
-    .execute();
+  if (apiKey.length > MAX_API_KEY_LENGTH) throw errors.UNAUTHORIZED('Invalid API key');
+  const found = await deps.apiKeys.authenticate(apiKey, async (row) => {
+    if (row.status !== 'active') throw errors.UNAUTHORIZED(`Service account is ${row.status}`);
+    await deps.limits.enforceApiKey(row.id, row.rate_limit_per_minute);
+  });
+  if (!found) throw errors.UNAUTHORIZED('Invalid API key');
+  const row = found.record;
   const permissions = row.capabilities.includes('*')
     ? row.permissions
     : row.permissions.filter((permission) => row.capabilities.includes(permission));

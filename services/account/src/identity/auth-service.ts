@@ -1,14 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  hashPassword,
-  needsRehash,
-  PG_ERROR,
-  pgConstraint,
-  pgErrorCode,
-  randomToken,
-  sha256Hex,
-  verifyPassword,
-} from '@trustplane/kernel';
+import { PG_ERROR, pgConstraint, pgErrorCode, randomToken, sha256Hex } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import { type RequestOrigin, recordAudit } from '../audit/audit-log.js';
 import { revokeAccessToken, revokeSessions } from '../auth/revocations.js';
@@ -38,9 +29,6 @@ export interface SessionGrant {
   current_org_id: string;
   requires_email_verification: boolean;
 }
-
-// A valid argon2id hash of a random secret: unknown emails cost the same verify as known ones.
-let decoyHash: Promise<string> | undefined;
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
@@ -153,7 +141,7 @@ export async function register(deps: AccountDeps, input: RegisterInput, origin: 
   assertPasswordPolicy('password', input.password);
   const email = normalizeEmail(input.email);
   if (await findHumanByEmail(deps.db, email)) throw errors.VALIDATION('email', 'is already registered');
-  const passwordHash = await hashPassword(input.password, deps.config.passwordHash);
+  const passwordHash = await deps.passwords.hash(input.password);
   const accountId = randomUUID();
   const { account, organization, session } = await deps.db.transaction().execute(async (trx) => {
     let account: AccountRow;
@@ -235,59 +223,45 @@ export async function login(
   origin: SessionOrigin,
 ): Promise<SessionGrant> {
   const email = normalizeEmail(input.email);
-  const accountKey = sha256Hex(email);
-  const [byAccount, byIp] = await Promise.all([
-    deps.limits.accountGuard.reserve(accountKey),
-    deps.limits.ipGuard.reserve(origin.ip),
-  ]);
-  for (const [scope, attempt] of [
-    ['account', byAccount],
-    ['ip', byIp],
-  ] as const) {
-    if (!attempt.allowed) {
-      // The other guard's attempt was never checked: it must not count against it.
-      await Promise.all([byAccount.release(), byIp.release()]);
-      deps.limits.bruteForce.inc({ event: 'locked_out', scope });
-      throw errors.RATE_LIMITED(
-        attempt.retryAfterSeconds,
-        deps.config.bruteForce.maxFailures,
-        deps.config.bruteForce.lockoutSeconds,
-      );
-    }
+  const checked = await deps.passwords.check({
+    guards: [
+      { name: 'account', guard: deps.limits.accountGuard, key: sha256Hex(email) },
+      // An IP is shared by many accounts: a success gives its attempt back, never its failures.
+      { name: 'ip', guard: deps.limits.ipGuard, key: origin.ip, onSuccess: 'release' },
+    ],
+    find: async () => {
+      const found = await findHumanByEmail(deps.db, email);
+      return found && { account: found, passwordHash: found.password_hash };
+    },
+    password: input.password,
+  });
+  if (checked.outcome === 'locked') {
+    deps.limits.bruteForce.inc({ event: 'locked_out', scope: checked.guard });
+    throw errors.RATE_LIMITED(
+      checked.retryAfterSeconds,
+      deps.config.bruteForce.maxFailures,
+      deps.config.bruteForce.lockoutSeconds,
+    );
   }
-  let account: Awaited<ReturnType<typeof findHumanByEmail>>;
-  let valid: boolean;
-  try {
-    account = await findHumanByEmail(deps.db, email);
-    decoyHash ??= hashPassword(randomToken(16), deps.config.passwordHash);
-    valid = account?.password_hash
-      ? await verifyPassword(account.password_hash, input.password)
-      : (await verifyPassword(await decoyHash, input.password)) && false;
-  } catch (error) {
-    await Promise.all([byAccount.release(), byIp.release()]).catch(() => undefined);
-    throw error;
-  }
-  if (!account || !valid) {
-    const [accountStatus, ipStatus] = await Promise.all([byAccount.fail(), byIp.fail()]);
+  if (checked.outcome === 'failed') {
     deps.limits.bruteForce.inc({ event: 'failure', scope: 'account' });
     deps.limits.bruteForce.inc({ event: 'failure', scope: 'ip' });
-    if (account) {
+    const failed = checked.account;
+    if (failed) {
       await recordAudit(deps.db, {
-        actorId: account.id,
-        organizationId: account.default_organization_id,
+        actorId: failed.id,
+        organizationId: failed.default_organization_id,
         action: 'auth.login_failed',
         targetType: 'account',
-        targetId: account.id,
+        targetId: failed.id,
         origin,
       });
     }
-    const delayMs = Math.max(accountStatus.delayMs, ipStatus.delayMs);
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     throw errors.UNAUTHORIZED('Invalid email or password');
   }
-  await Promise.all([byAccount.succeed(), byIp.release()]);
-  if (needsRehash(account.password_hash!, deps.config.passwordHash)) {
-    const rehashed = await hashPassword(input.password, deps.config.passwordHash);
+  const account = checked.account;
+  if (checked.needsRehash) {
+    const rehashed = await deps.passwords.hash(input.password);
     await deps.db
       .updateTable('accounts')
       .set({ password_hash: rehashed })
@@ -520,31 +494,31 @@ export async function changePassword(
 ) {
   const account = await getAccount(deps.db, principal.accountId);
   if (!account.password_hash) throw errors.UNAUTHORIZED('Current password is incorrect');
-  const attempt = await deps.limits.accountGuard.reserve(sha256Hex(normalizeEmail(account.email ?? '')));
-  if (!attempt.allowed) {
+  const checked = await deps.passwords.check({
+    guards: [
+      {
+        name: 'account',
+        guard: deps.limits.accountGuard,
+        key: sha256Hex(normalizeEmail(account.email ?? '')),
+      },
+    ],
+    find: async () => ({ account, passwordHash: account.password_hash }),
+    password: input.current_password,
+  });
+  if (checked.outcome === 'locked') {
     deps.limits.bruteForce.inc({ event: 'locked_out', scope: 'account' });
     throw errors.RATE_LIMITED(
-      attempt.retryAfterSeconds,
+      checked.retryAfterSeconds,
       deps.config.bruteForce.maxFailures,
       deps.config.bruteForce.lockoutSeconds,
     );
   }
-  let valid: boolean;
-  try {
-    valid = await verifyPassword(account.password_hash, input.current_password);
-  } catch (error) {
-    await attempt.release();
-    throw error;
-  }
-  if (!valid) {
-    const status = await attempt.fail();
+  if (checked.outcome === 'failed') {
     deps.limits.bruteForce.inc({ event: 'failure', scope: 'account' });
-    if (status.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, status.delayMs));
     throw errors.UNAUTHORIZED('Current password is incorrect');
   }
-  await attempt.succeed();
   assertPasswordPolicy('new_password', input.new_password);
-  const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
+  const passwordHash = await deps.passwords.hash(input.new_password);
   const revoked = await deps.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('accounts')
@@ -655,7 +629,7 @@ export async function confirmPasswordReset(
     throw errors.UNAUTHORIZED('Reset token is invalid or expired');
   // Checked before the token is spent: a weak password must not burn the link.
   assertPasswordPolicy('new_password', input.new_password);
-  const passwordHash = await hashPassword(input.new_password, deps.config.passwordHash);
+  const passwordHash = await deps.passwords.hash(input.new_password);
   const { email, revoked } = await deps.db.transaction().execute(async (trx) => {
     const used = await trx
       .updateTable('password_reset_tokens')

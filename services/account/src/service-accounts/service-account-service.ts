@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mintApiKey } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import { type RequestOrigin, recordAudit } from '../audit/audit-log.js';
+import { API_KEY_DISPLAY_CHARS } from '../auth/api-keys.js';
 import type { AccountDB, ApiKeyRow } from '../db/types.js';
 import type { AccountDeps } from '../deps.js';
 import { errors } from '../errors.js';
@@ -336,7 +337,7 @@ export async function createApiKey(
       `not within the service account's capabilities: ${outside.join(', ')}`,
     );
   }
-  const minted = mintApiKey(`ak_${deps.config.apiKeyEnv}`, { displayChars: 4 });
+  const minted = mintApiKey(`ak_${deps.config.apiKeyEnv}`, { displayChars: API_KEY_DISPLAY_CHARS });
   const id = randomUUID();
   const row = await deps.db.transaction().execute(async (trx) => {
     const row = await trx

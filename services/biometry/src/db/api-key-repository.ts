@@ -1,5 +1,8 @@
+import { type StoredApiKey, updateSingleActiveKey } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import type { BiometryDatabase } from './tables.js';
+
+const API_KEYS = { table: 'api_keys', prefixColumn: 'display_prefix' };
 
 export interface ApiKeyRecord {
   id: string;
@@ -42,31 +45,17 @@ export function createApiKeyRepository(db: Kysely<BiometryDatabase>) {
     },
     /** Replaces the sealed callback secret of the one active key matching; returns its id (none or several: []). */
     async setCallbackSecret(idOrPrefix: string, sealed: string): Promise<string[]> {
-      return db.transaction().execute(async (trx) => {
-        const matches = await trx
-          .selectFrom('api_keys')
-          .select('id')
-          .where((eb) => eb.or([eb('id', '=', idOrPrefix), eb('display_prefix', '=', idOrPrefix)]))
-          .where('revoked_at', 'is', null)
-          .forUpdate()
-          .execute();
-        if (matches.length !== 1) return [];
-        await trx
-          .updateTable('api_keys')
-          .set({ callback_secret_sealed: sealed })
-          .where('id', '=', matches[0]!.id)
-          .execute();
-        return [matches[0]!.id];
-      });
+      const id = await updateSingleActiveKey(db, API_KEYS, idOrPrefix, { callback_secret_sealed: sealed });
+      return id ? [id] : [];
     },
-    async findActiveByHash(hash: string): Promise<{ id: string; keyHash: string } | undefined> {
-      const row = await db
+    /** Keys with this display prefix (indexed), revoked ones included: the authenticator refuses those. */
+    async findByDisplayPrefix(prefix: string): Promise<StoredApiKey<null>[]> {
+      const rows = await db
         .selectFrom('api_keys')
-        .select(['id', 'key_hash'])
-        .where('key_hash', '=', hash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return row ? { id: row.id, keyHash: row.key_hash } : undefined;
+        .select(['id', 'key_hash', 'revoked_at'])
+        .where('display_prefix', '=', prefix)
+        .execute();
+      return rows.map((row) => ({ id: row.id, hash: row.key_hash, revokedAt: row.revoked_at, record: null }));
     },
     async list(): Promise<ApiKeyRecord[]> {
       const rows = await db.selectFrom('api_keys').selectAll().orderBy('created_at').execute();
@@ -79,16 +68,10 @@ export function createApiKeyRepository(db: Kysely<BiometryDatabase>) {
         hasCallbackSecret: row.callback_secret_sealed !== null,
       }));
     },
-    /** Revokes by id or display prefix; returns the ids revoked. */
+    /** Revokes the one active key with this id or display prefix; returns its id (none or several: []). */
     async revoke(idOrPrefix: string): Promise<string[]> {
-      const rows = await db
-        .updateTable('api_keys')
-        .set({ revoked_at: new Date() })
-        .where((eb) => eb.or([eb('id', '=', idOrPrefix), eb('display_prefix', '=', idOrPrefix)]))
-        .where('revoked_at', 'is', null)
-        .returning('id')
-        .execute();
-      return rows.map((row) => row.id);
+      const id = await updateSingleActiveKey(db, API_KEYS, idOrPrefix, { revoked_at: new Date() });
+      return id ? [id] : [];
     },
   };
 }

@@ -1,7 +1,7 @@
-import { documentSecurity } from '@trustplane/kernel';
+import { documentSecurity, firstHeaderValue } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../errors.js';
-import type { BiometryDeps } from './deps.js';
+import { type BiometryDeps, clients } from './deps.js';
 import { renderBiometryError } from './errors.js';
 import { BIOMETRY_SECURITY_SCHEMES, SERVICE_KEY_SECURITY } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
@@ -28,10 +28,9 @@ export async function buildBiometryApp(deps: BiometryDeps): Promise<FastifyInsta
   await app.register(async (scope) => {
     scope.addHook('onRoute', documentSecurity(SERVICE_KEY_SECURITY));
     scope.addHook('onRequest', async (request) => {
-      const header = request.headers['x-service-api-key'];
-      const presented = Array.isArray(header) ? header[0] : header;
+      const presented = firstHeaderValue(request.headers['x-service-api-key']);
       if (presented === undefined) throw errors.missing_api_key();
-      request.client = await deps.keys.authenticate(presented);
+      clients.set(request, await deps.keys.authenticate(presented));
     });
     await scope.register(submitJobRoute(deps));
     await scope.register(submitBatchRoute(deps));

@@ -1,7 +1,8 @@
-import type { ServiceContext } from '@trustplane/kernel';
+import { createPrincipalAccessor, type ServiceContext } from '@trustplane/kernel';
 import type { BiometryConfig } from '../config.js';
 import type { JobRepository } from '../db/job-repository.js';
 import type { WorkerRepository } from '../db/worker-repository.js';
+import { errors } from '../errors.js';
 import type { JobSubmitter } from '../jobs/submit-jobs.js';
 import type { AuthenticatedClient, ServiceKeys } from '../keys/service-keys.js';
 
@@ -17,13 +18,6 @@ export interface BiometryDeps {
   modelVersions(): Promise<Record<string, string>>;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    client?: AuthenticatedClient;
-  }
-}
-
-export function requireClient(request: { client?: AuthenticatedClient }): AuthenticatedClient {
-  if (!request.client) throw new Error('route reached without authentication');
-  return request.client;
-}
+/** The client whose service key the `/jobs` scope's hook accepted. */
+export const clients = createPrincipalAccessor<AuthenticatedClient>(() => errors.invalid_api_key());
+export const principalOf = clients.of;

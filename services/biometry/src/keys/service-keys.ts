@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  constantTimeEqual,
-  hashApiKey,
+  ApiKeyAuthenticator,
   hmacSha256Hex,
   mintApiKey,
   openSecret,
@@ -12,6 +11,8 @@ import type { ApiKeyRecord, ApiKeyRepository } from '../db/api-key-repository.js
 import { errors } from '../errors.js';
 
 export const KEY_PREFIX = 'bio';
+/** Secret characters in the display prefix (`bio_Ab3x`), which is also the key's indexed lookup prefix. */
+const DISPLAY_CHARS = 4;
 /** Callback signing secrets look like webhook secrets elsewhere (`whsec_…`), never like a key. */
 export const CALLBACK_SECRET_PREFIX = 'whsec_';
 
@@ -31,12 +32,17 @@ function newCallbackSecret(): string {
 }
 
 export function createServiceKeys(repository: ApiKeyRepository, secrets: ServiceKeySecrets) {
+  const keys = new ApiKeyAuthenticator<null>({
+    store: { findByPrefix: (prefix) => repository.findByDisplayPrefix(prefix) },
+    acceptsPrefix: (prefix) => prefix === KEY_PREFIX,
+    displayChars: DISPLAY_CHARS,
+  });
   return {
     /** Mints a key and its callback secret; both are returned once, only the hash and the sealed secret stay. */
     async create(name: string): Promise<{ key: string; id: string; prefix: string; callbackSecret: string }> {
       const trimmed = name.trim();
       if (!trimmed || trimmed.length > 200) throw new Error('--name must be 1 to 200 characters');
-      const minted = mintApiKey(KEY_PREFIX);
+      const minted = mintApiKey(KEY_PREFIX, { displayChars: DISPLAY_CHARS });
       const id = `key_${randomUUID().replace(/-/g, '')}`;
       const callbackSecret = newCallbackSecret();
       await repository.insert({
@@ -76,12 +82,8 @@ export function createServiceKeys(repository: ApiKeyRepository, secrets: Service
     },
     /** Resolves a presented key; 401 `{detail}` when unknown or revoked. */
     async authenticate(presented: string): Promise<AuthenticatedClient> {
-      const hash = hashApiKey(presented);
-      const found = await repository.findActiveByHash(hash);
-      // The lookup is by hash; the final comparison is constant-time all the same.
-      if (!found || !constantTimeEqual(found.keyHash, hash)) {
-        throw errors.invalid_api_key();
-      }
+      const found = await keys.authenticate(presented);
+      if (!found) throw errors.invalid_api_key();
       return { clientId: found.id };
     },
   };

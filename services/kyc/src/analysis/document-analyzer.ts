@@ -46,8 +46,6 @@ export interface AnalyzeOptions {
 /** The document and face analysis kyc needs, behind one small seam (the engines are `@trustplane/vision`). */
 export interface DocumentAnalyzer {
   analyze(image: Uint8Array, options: AnalyzeOptions): Promise<DocumentAnalysis>;
-  /** Descriptor of the most confident face in an image, or null. */
-  faceDescriptor(image: Uint8Array): Promise<number[] | null>;
   close(): Promise<void>;
 }
 
@@ -105,10 +103,6 @@ export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): D
           .join(',');
       }
       return { mrz, ela, moire, portrait, modelVersions: versions };
-    },
-    async faceDescriptor(image) {
-      const portrait = await detectPortrait(image);
-      return portrait.descriptor;
     },
     async close() {
       const current = ocr;

@@ -1,4 +1,5 @@
-import { hashApiKey, mintApiKey } from '@trustplane/kernel';
+import { ApiKeyAuthenticator, bearerToken, mintApiKey } from '@trustplane/kernel';
+import type { Logger } from 'pino';
 import type { ApiKeyRow, ApiKeysRepository } from '../db/api-keys-repository.js';
 import type { Environment } from '../db/tables.js';
 import { errors } from '../errors.js';
@@ -14,9 +15,12 @@ export interface ApiKeySummary {
   revokedAt: string | null;
 }
 
-/** Characters of the raw key kept for display (`sk_live_2fce…`). */
-const KEY_PREFIX_LENGTH = 16;
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/**
+ * Secret characters kept after `sk_live_` for display (`sk_live_2fce…`, the first 16 characters):
+ * also the indexed lookup prefix of a presented key.
+ */
+const DISPLAY_CHARS = 8;
+const SECRET_KEY_PREFIXES = new Set(['sk_test', 'sk_live']);
 
 export function toApiKeySummary(row: ApiKeyRow): ApiKeySummary {
   return {
@@ -32,7 +36,16 @@ export function toApiKeySummary(row: ApiKeyRow): ApiKeySummary {
 }
 
 /** Tenant API keys: pk/sk pairs per environment, SHA-256 at rest, soft revocation. */
-export function createApiKeys(repository: ApiKeysRepository) {
+export function createApiKeys(repository: ApiKeysRepository, logger: Logger) {
+  const secretKeys = new ApiKeyAuthenticator<ApiKeyRow>({
+    store: {
+      findByPrefix: (prefix) => repository.findSecretByPrefix(prefix),
+      touch: (key, at) => repository.touchLastUsed(key.id, at),
+    },
+    acceptsPrefix: (prefix) => SECRET_KEY_PREFIXES.has(prefix),
+    displayChars: DISPLAY_CHARS,
+    onTouchError: (error, keyId) => logger.warn({ err: error, keyId }, 'api key last use not recorded'),
+  });
   return {
     async mintPair(input: {
       organizationId: string;
@@ -40,20 +53,16 @@ export function createApiKeys(repository: ApiKeysRepository) {
       label?: string;
       createdBy: string;
     }) {
-      const publishable = mintApiKey(`pk_${input.environment}`);
-      const secret = mintApiKey(`sk_${input.environment}`);
+      const publishable = mintApiKey(`pk_${input.environment}`, { displayChars: DISPLAY_CHARS });
+      const secret = mintApiKey(`sk_${input.environment}`, { displayChars: DISPLAY_CHARS });
       const rows = await repository.insertPair({
         organizationId: input.organizationId,
         environment: input.environment,
         label: input.label ?? null,
         createdBy: input.createdBy,
         keys: [
-          {
-            keyType: 'publishable',
-            keyPrefix: publishable.key.slice(0, KEY_PREFIX_LENGTH),
-            keyHash: publishable.hash,
-          },
-          { keyType: 'secret', keyPrefix: secret.key.slice(0, KEY_PREFIX_LENGTH), keyHash: secret.hash },
+          { keyType: 'publishable', keyPrefix: publishable.displayPrefix, keyHash: publishable.hash },
+          { keyType: 'secret', keyPrefix: secret.displayPrefix, keyHash: secret.hash },
         ],
       });
       const byType = (type: string) => rows.find((row) => row.key_type === type) as ApiKeyRow;
@@ -74,22 +83,23 @@ export function createApiKeys(repository: ApiKeysRepository) {
     },
 
     /**
-     * The secret key in an `Authorization` header. Looked up by its SHA-256 (a unique index:
-     * the comparison happens on the digest, never on the raw key), revoked keys excluded.
+     * The secret key in an `Authorization` header: looked up by its display prefix (indexed), its
+     * SHA-256 compared in constant time, revoked keys refused at once (kernel `ApiKeyAuthenticator`).
      */
     async authenticateSecret(authorization: string | undefined): Promise<ApiKeyRow> {
       if (!authorization || authorization.trim() === '') throw errors.API_KEY_MISSING();
-      const match = BEARER.exec(authorization);
-      if (!match) throw errors.API_KEY_INVALID('Authorization must be `Bearer sk_<env>_…`');
-      const raw = match[1] as string;
+      const raw = bearerToken(authorization);
+      if (raw === undefined) throw errors.API_KEY_INVALID('Authorization must be `Bearer sk_<env>_…`');
       if (raw.startsWith('pk_')) {
         throw errors.API_KEY_INVALID('Publishable keys cannot create sessions; use the secret key (sk_…)');
       }
-      if (!/^sk_(test|live)_[0-9A-Za-z]+$/.test(raw)) throw errors.API_KEY_INVALID();
-      const row = await repository.useActive(hashApiKey(raw));
-      if (row?.key_type !== 'secret') throw errors.API_KEY_INVALID();
-      return row;
+      const found = await secretKeys.authenticate(raw);
+      if (!found) throw errors.API_KEY_INVALID();
+      return found.record;
     },
+
+    /** Waits for last-use writes still running (shutdown). */
+    drain: () => secretKeys.drain(),
   };
 }
 

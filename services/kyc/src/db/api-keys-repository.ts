@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { StoredApiKey } from '@trustplane/kernel';
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeyTable, Environment, KeyType, KycDatabase } from './tables.js';
 
 export type ApiKeyRow = Selectable<ApiKeyTable>;
+
+/** `last_used_at` moves at most this often (the kernel authenticator's interval). */
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export interface NewApiKey {
   keyType: KeyType;
@@ -58,15 +62,29 @@ export function createApiKeysRepository(db: Kysely<KycDatabase>) {
         .returningAll()
         .executeTakeFirst();
     },
-    /** The active key with this hash, stamping `last_used_at`. */
-    useActive(keyHash: string): Promise<ApiKeyRow | undefined> {
-      return db
+    /** Secret keys whose display prefix is `prefix` (indexed), revoked ones included: the caller refuses those. */
+    async findSecretByPrefix(prefix: string): Promise<StoredApiKey<ApiKeyRow>[]> {
+      const rows = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('key_prefix', '=', prefix)
+        .where('key_type', '=', 'secret')
+        .execute();
+      return rows.map((row) => ({ id: row.id, hash: row.key_hash, revokedAt: row.revoked_at, record: row }));
+    },
+    /** Stamps `last_used_at`, unless another process did within the last minute. */
+    async touchLastUsed(keyId: string, at: Date): Promise<void> {
+      await db
         .updateTable('api_keys')
-        .set({ last_used_at: new Date() })
-        .where('key_hash', '=', keyHash)
-        .where('revoked_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
+        .set({ last_used_at: at })
+        .where('id', '=', keyId)
+        .where((eb) =>
+          eb.or([
+            eb('last_used_at', 'is', null),
+            eb('last_used_at', '<=', new Date(at.getTime() - LAST_USED_RESOLUTION_MS)),
+          ]),
+        )
+        .execute();
     },
   };
 }

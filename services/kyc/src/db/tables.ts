@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { IssuedChallenge } from '../liveness/challenge.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -122,15 +123,26 @@ export interface AnalysisResultTable {
   created_at: GeneratedTimestamp;
 }
 
+/**
+ * `pending` (init) → `validating` (complete claimed it) → `analyzing` (a recording is being
+ * analysed by the job) → `passed` / `failed`; `review` when there is no server verdict to give
+ * (no recording, or the analysis could not run): a person decides.
+ */
+export type LivenessStatus = 'pending' | 'validating' | 'analyzing' | 'passed' | 'failed' | 'review';
+
 export interface LivenessAttemptTable {
   id: Generated<string>;
   session_id: string;
   client_request_id: string;
-  status: Generated<'pending' | 'validating' | 'passed' | 'failed'>;
+  status: Generated<LivenessStatus>;
   confidence_score: number | null;
   failure_reason: string | null;
   risk_label: RiskLabel | null;
   video_s3_key: string | null;
+  /** sha-256 of the linked recording, recorded at complete; the analysis reads only those bytes. */
+  video_sha256: string | null;
+  /** The challenge `init` handed out for this request (steps with windows from the recording's start). */
+  challenge: Json<IssuedChallenge> | null;
   signals_json: Json<Record<string, unknown>> | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;

@@ -45,6 +45,9 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
     },
   });
   await app.register(fastifyCookie, { secret: kyc.context.signingSecret.toString('hex') });
+  // A liveness complete waiting for its analysis answers `pending` at once when the server closes,
+  // so draining in-flight requests does not wait out the liveness wait bound.
+  app.addHook('preClose', async () => kyc.liveness.stopWaiting());
   await app.register(async (api) => {
     registerIpLimits(api, createIpLimits(kyc.config.ipRateLimits, kyc.context.rateLimitStore()));
     await api.register(healthRoutes(kyc.context, kyc.version));

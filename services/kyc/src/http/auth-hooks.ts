@@ -1,4 +1,6 @@
+import { createPrincipalAccessor } from '@trustplane/kernel';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiKeyRow } from '../db/api-keys-repository.js';
 import type { UserRow } from '../db/users-repository.js';
 import { errors } from '../errors.js';
 import type { Kyc } from '../kyc.js';
@@ -6,11 +8,10 @@ import { isUuid } from './schemas.js';
 
 export const SESSION_COOKIE = 'kyc_session';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    operator?: UserRow;
-  }
-}
+/** The operator of a dashboard request (session cookie). */
+export const operators = createPrincipalAccessor<UserRow>(() => errors.UNAUTHENTICATED());
+/** The tenant's secret key of a server-to-server request. */
+export const secretKeys = createPrincipalAccessor<ApiKeyRow>(() => errors.API_KEY_MISSING());
 
 /** The raw session token of a validly signed `kyc_session` cookie. */
 export function sessionToken(request: FastifyRequest): string | undefined {
@@ -25,14 +26,11 @@ export function requireOperator(kyc: Kyc) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const user = await kyc.auth.authenticate(sessionToken(request));
     if (!user) throw errors.UNAUTHENTICATED();
-    request.operator = user;
+    operators.set(request, user);
   };
 }
 
-export function operatorOf(request: FastifyRequest): UserRow {
-  if (!request.operator) throw errors.UNAUTHENTICATED();
-  return request.operator;
-}
+export const operatorOf = operators.of;
 
 /** The verification token from `X-Verification-Token` or `?token=`. */
 export function verificationToken(request: FastifyRequest): string | undefined {

@@ -67,7 +67,8 @@ export function registerIpLimits(app: FastifyInstance, limits: IpLimits): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!methods.some((method) => limits.familyOf(method, route.url))) return;
     route.schema ??= {};
-    route.schema.response = { ...(route.schema.response as object | undefined), 429: apiError };
+    // A route that documents its own 429 (more causes than the IP limit) keeps its description.
+    route.schema.response = { 429: apiError, ...(route.schema.response as object | undefined) };
   });
   app.addHook('onRequest', async (request, reply) => {
     const headers = await limits.enforce(request);

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { type AnyObjectStore, randomToken } from '@trustplane/kernel';
-import { distanceToSimilarity, euclideanDistance } from '@trustplane/vision';
-import type { DocumentAnalyzer } from '../analysis/document-analyzer.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type AnyObjectStore, type JobQueue, randomToken } from '@trustplane/kernel';
 import { maxRisk } from '../analysis/analysis-pipeline.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
-import type { VerificationRepository } from '../db/verification-repository.js';
+import type { LivenessRow, VerificationRepository } from '../db/verification-repository.js';
 import { errors } from '../errors.js';
 import { hashObject, type VerificationSessions } from '../verification/verification-sessions.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
+import { type IssuedChallenge, issueChallenge } from './challenge.js';
 import type { ChallengeType, LandmarksSummary } from './landmarks.js';
-import type { LivenessValidatorClient } from './liveness-validator.js';
+import { LIVENESS_ANALYSIS_QUEUE, type LivenessAnalysisJob } from './liveness-analysis.js';
+import type { LivenessValidatorClient, ValidatorResult } from './liveness-validator.js';
 
 export interface LivenessCompleteInput {
   token: string;
@@ -24,9 +25,52 @@ export interface LivenessCompleteInput {
   videoSha256?: string;
 }
 
+/** Where an attempt stands, as `complete` reports it (the seed's fields plus `status`). */
+export interface LivenessVerdict {
+  passed: boolean;
+  confidenceScore: number;
+  failureCodes: string[];
+  /** `passed` / `failed`: the server's verdict; `pending`: still analysing; `review`: a person decides. */
+  status: 'passed' | 'failed' | 'pending' | 'review';
+}
+
+/** Codes of outcomes that are not a failed check of the video. */
+export const LIVENESS_OUTCOME_CODES = {
+  /** complete came without a recording: nothing the server could check, so a person reviews it. */
+  noVideo: 'VIDEO_MISSING',
+  /** The analysis did not finish within the wait bound; the dashboard and webhook carry the result. */
+  pending: 'ANALYSIS_PENDING',
+} as const;
+
 const VIDEO_TYPES = /^video\/(webm|mp4)(\s*;.*)?$/i;
+const FINAL = new Set<LivenessRow['status']>(['passed', 'failed', 'review']);
+/** How often `complete` looks at the attempt while it waits for the analysis job. */
+const WAIT_POLL_MS = 250;
+
 const livenessPrefix = (sessionId: string, requestId: string) =>
   `sessions/${sessionId}/liveness/${requestId}/`;
+
+/** The verdict of a finished attempt row, in `complete`'s shape. */
+export function verdictOf(row: Pick<LivenessRow, 'status' | 'confidence_score' | 'failure_reason'>) {
+  const status =
+    row.status === 'passed' || row.status === 'failed' || row.status === 'review' ? row.status : 'pending';
+  return {
+    passed: status === 'passed',
+    confidenceScore: row.confidence_score ?? 0,
+    failureCodes: row.failure_reason ? row.failure_reason.split(',') : [],
+    status,
+  } satisfies LivenessVerdict;
+}
+
+/** What the client's probe said: kept for reviewers, never the basis of a pass. */
+function probeSignals(result: ValidatorResult) {
+  return {
+    passed: result.passed,
+    confidenceScore: result.confidenceScore,
+    failureCodes: result.failureCodes,
+    signals: result.signals,
+  };
+}
 
 export function createLiveness(options: {
   sessions: VerificationSessions;
@@ -35,13 +79,14 @@ export function createLiveness(options: {
   audit: AuditLog;
   webhooks: SessionWebhooks;
   validator: LivenessValidatorClient;
-  analyzer: DocumentAnalyzer;
+  jobs: JobQueue;
   config: KycConfig;
 }) {
-  const { sessions, repository, objects, audit, webhooks, validator, analyzer, config } = options;
+  const { sessions, repository, objects, audit, webhooks, validator, jobs, config } = options;
   const db = repository.db;
+  const closing = new AbortController();
 
-  async function pendingAttempt(sessionId: string, requestId: string) {
+  async function pendingAttempt(sessionId: string, requestId: string): Promise<LivenessRow> {
     const attempt = await db
       .selectFrom('liveness_attempts')
       .selectAll()
@@ -49,9 +94,33 @@ export function createLiveness(options: {
       .where('client_request_id', '=', requestId)
       .executeTakeFirst();
     if (attempt?.status !== 'pending') throw errors.LIVENESS_REQUEST_INVALID();
+    return attempt;
+  }
+
+  /** Polls the attempt until the analysis job has decided it, or `timeoutMs` has passed. */
+  async function waitForVerdict(attemptId: string, timeoutMs: number): Promise<LivenessRow | undefined> {
+    if (timeoutMs <= 0) return undefined; // configured not to wait: always `pending`
+    const deadline = Date.now() + timeoutMs;
+    while (!closing.signal.aborted) {
+      const row = await db
+        .selectFrom('liveness_attempts')
+        .selectAll()
+        .where('id', '=', attemptId)
+        .executeTakeFirst();
+      if (!row || FINAL.has(row.status)) return row;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await sleep(Math.min(WAIT_POLL_MS, left), undefined, { signal: closing.signal }).catch(() => undefined);
+    }
+    return undefined;
   }
 
   return {
+    /** Ends every wait for an analysis (server shutdown): those completes answer `pending`. */
+    stopWaiting(): void {
+      closing.abort();
+    },
+
     async init(sessionId: string, token: string | undefined) {
       const session = await sessions.authorize(sessionId, token);
       if (session.capture_phase !== 'complete') {
@@ -60,20 +129,34 @@ export function createLiveness(options: {
         });
       }
       const requestId = randomUUID();
+      const challenge: IssuedChallenge = issueChallenge();
       await db.transaction().execute(async (trx) => {
+        // Serialises the inits of one session, so parallel calls cannot exceed the attempt limit.
+        await repository.lockSession(trx, sessionId);
+        const { attempts } = await trx
+          .selectFrom('liveness_attempts')
+          .select((eb) => eb.fn.countAll<string>().as('attempts'))
+          .where('session_id', '=', sessionId)
+          .executeTakeFirstOrThrow();
+        if (Number(attempts) >= config.livenessMaxAttempts)
+          throw errors.LIVENESS_ATTEMPTS_EXCEEDED(config.livenessMaxAttempts);
         await trx
           .insertInto('liveness_attempts')
-          .values({ session_id: sessionId, client_request_id: requestId })
+          .values({
+            session_id: sessionId,
+            client_request_id: requestId,
+            challenge: JSON.stringify(challenge),
+          })
           .execute();
         await audit.append(trx, {
           sessionId,
           organizationId: session.organization_id,
           eventType: 'liveness_initiated',
           actorType: 'end_user',
-          payload: { requestId },
+          payload: { requestId, attempt: Number(attempts) + 1, challenge: challenge.steps },
         });
       });
-      return { requestId };
+      return { requestId, challenge };
     },
 
     async presignVideo(
@@ -110,10 +193,16 @@ export function createLiveness(options: {
       }
     },
 
-    async complete(sessionId: string, input: LivenessCompleteInput) {
+    /**
+     * With a recording: the analysis job decides; `complete` waits for it up to
+     * `config.livenessWaitMs`, else answers `pending`. Without one: the attempt goes to review,
+     * never passes. The client's probe is validated (the seed's validator) and kept as signals.
+     */
+    async complete(sessionId: string, input: LivenessCompleteInput): Promise<LivenessVerdict> {
       const session = await sessions.authorize(sessionId, input.token);
       await pendingAttempt(sessionId, input.requestId);
-      if (input.videoS3Key !== undefined) await checkVideo(sessionId, input);
+      let video: { key: string; sha256: string } | undefined;
+      if (input.videoS3Key !== undefined) video = await checkVideo(sessionId, input);
       else if (input.videoByteSize !== undefined || input.videoSha256 !== undefined) {
         throw errors.VALIDATION_ERROR('videoByteSize and videoSha256 need videoS3Key', {
           videoS3Key: 'Required',
@@ -129,9 +218,9 @@ export function createLiveness(options: {
         .returning('id')
         .executeTakeFirst();
       if (!claimed) throw errors.LIVENESS_REQUEST_INVALID();
-      let result: Awaited<ReturnType<LivenessValidatorClient['validate']>>;
+      let probe: ValidatorResult;
       try {
-        result = await validator.validate({
+        probe = await validator.validate({
           requestId: input.requestId,
           challengeType: input.challengeType,
           greenChannelMean: input.greenChannelMean,
@@ -147,42 +236,81 @@ export function createLiveness(options: {
           .execute();
         throw error;
       }
-      let faceSimilarityScore: number | null = null;
-      if (input.texturePatchB64 && session.portrait_descriptor) {
-        const descriptor = await analyzer
-          .faceDescriptor(Buffer.from(input.texturePatchB64, 'base64'))
-          .catch(() => null);
-        if (descriptor) {
-          faceSimilarityScore =
-            Math.round(
-              distanceToSimilarity(euclideanDistance(descriptor, session.portrait_descriptor)) * 1000,
-            ) / 1000;
-        }
+
+      if (video) {
+        const recorded = video;
+        const handOver = db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable('liveness_attempts')
+            .set({
+              status: 'analyzing',
+              video_s3_key: recorded.key,
+              video_sha256: recorded.sha256,
+              signals_json: JSON.stringify({ clientProbe: probeSignals(probe) }),
+              updated_at: new Date(),
+            })
+            .where('id', '=', claimed.id)
+            .execute();
+          await audit.append(trx, {
+            sessionId,
+            organizationId: session.organization_id,
+            eventType: 'liveness_video_submitted',
+            actorType: 'end_user',
+            payload: { requestId: input.requestId, videoS3Key: recorded.key, videoSha256: recorded.sha256 },
+          });
+          const job: LivenessAnalysisJob = { version: 1, attemptId: claimed.id };
+          // The job exists iff the attempt is `analyzing`: both commit or neither does.
+          await jobs.send(LIVENESS_ANALYSIS_QUEUE, job, {
+            transaction: trx as never,
+            singletonKey: claimed.id,
+          });
+        });
+        await handOver.catch(async (error: unknown) => {
+          // Nothing was handed to the job: the request id stays usable for a retry.
+          await db
+            .updateTable('liveness_attempts')
+            .set({ status: 'pending', updated_at: new Date() })
+            .where('id', '=', claimed.id)
+            .where('status', '=', 'validating')
+            .execute()
+            .catch(() => undefined);
+          throw error;
+        });
+        const decided = await waitForVerdict(claimed.id, config.livenessWaitMs);
+        if (decided) return verdictOf(decided);
+        return {
+          passed: false,
+          confidenceScore: 0,
+          failureCodes: [LIVENESS_OUTCOME_CODES.pending],
+          status: 'pending',
+        };
       }
-      const riskLabel = result.passed ? (result.confidenceScore >= 0.75 ? 'low' : 'medium') : 'high';
+
+      // No recording: nothing the server could check. The attempt goes to a person, not to a pass.
+      const verdict: LivenessVerdict = {
+        passed: false,
+        confidenceScore: 0,
+        failureCodes: [LIVENESS_OUTCOME_CODES.noVideo],
+        status: 'review',
+      };
       await db.transaction().execute(async (trx) => {
         const current = await repository.lockSession(trx, sessionId);
         if (!current) throw errors.VERIFICATION_SESSION_NOT_FOUND();
         await trx
           .updateTable('liveness_attempts')
           .set({
-            status: result.passed ? 'passed' : 'failed',
-            confidence_score: result.confidenceScore,
-            failure_reason: result.failureCodes.length ? result.failureCodes.join(',') : null,
-            risk_label: riskLabel,
-            video_s3_key: input.videoS3Key ?? null,
-            signals_json: JSON.stringify({ ...result.signals, faceSimilarityScore }),
+            status: 'review',
+            confidence_score: 0,
+            failure_reason: LIVENESS_OUTCOME_CODES.noVideo,
+            risk_label: 'medium',
+            signals_json: JSON.stringify({ source: 'none', clientProbe: probeSignals(probe) }),
             updated_at: new Date(),
           })
           .where('id', '=', claimed.id)
           .execute();
         const updated = await trx
           .updateTable('verification_sessions')
-          .set({
-            face_similarity_score: faceSimilarityScore ?? current.face_similarity_score,
-            risk_label: maxRisk(current.risk_label, riskLabel),
-            updated_at: new Date(),
-          })
+          .set({ risk_label: maxRisk(current.risk_label, 'medium'), updated_at: new Date() })
           .where('id', '=', sessionId)
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -191,35 +319,24 @@ export function createLiveness(options: {
           organizationId: session.organization_id,
           eventType: 'liveness_completed',
           actorType: 'end_user',
-          payload: {
-            requestId: input.requestId,
-            passed: result.passed,
-            failureCodes: result.failureCodes,
-            faceSimilarityScore,
-          },
-          rawScores: { livenessConfidence: result.confidenceScore, faceSimilarityScore },
+          payload: { requestId: input.requestId, ...verdict },
+          rawScores: { clientProbeConfidence: probe.confidenceScore },
         });
         await webhooks.emit(trx, updated, 'verification.completed', {
           status: updated.review_status === 'pending' ? 'submitted' : updated.review_status,
           reviewStatus: updated.review_status,
-          liveness: {
-            passed: result.passed,
-            confidenceScore: result.confidenceScore,
-            failureCodes: result.failureCodes,
-          },
+          liveness: verdict,
           faceSimilarityScore: updated.face_similarity_score,
           riskLabel: updated.risk_label,
           automatedBlockReason: updated.automated_block_reason,
         });
       });
-      return {
-        passed: result.passed,
-        confidenceScore: result.confidenceScore,
-        failureCodes: result.failureCodes,
-      };
+      repository.forget(sessionId);
+      return verdict;
     },
   };
 
+  /** The linked recording: issued for this request, uploaded, of the declared size; its sha-256. */
   async function checkVideo(sessionId: string, input: LivenessCompleteInput) {
     const key = input.videoS3Key as string;
     if (!key.startsWith(livenessPrefix(sessionId, input.requestId)) || key.includes('..')) {
@@ -244,12 +361,18 @@ export function createLiveness(options: {
         videoByteSize: 'Mismatch',
       });
     }
-    const digest = input.videoSha256 ? (head.sha256 ?? (await hashObject(objects, key))) : undefined;
+    // Recorded either way: the analysis job reads only bytes with this digest.
+    const digest =
+      head.sha256 ??
+      (await hashObject(objects, key).catch(() => {
+        throw errors.VERIFICATION_STORAGE_NOT_CONFIGURED();
+      }));
     if (input.videoSha256 && digest !== input.videoSha256.toLowerCase()) {
       throw errors.VALIDATION_ERROR('videoSha256 does not match the uploaded recording', {
         videoSha256: 'Mismatch',
       });
     }
+    return { key, sha256: digest };
   }
 }
 

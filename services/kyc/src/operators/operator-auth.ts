@@ -1,11 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type BruteForceGuard,
-  hashPassword,
-  randomToken,
-  sha256Hex,
-  verifyPassword,
-} from '@trustplane/kernel';
+import { type BruteForceGuard, PasswordLogin, randomToken, sha256Hex } from '@trustplane/kernel';
 import type { KycConfig } from '../config.js';
 import type { UserRow, UsersRepository } from '../db/users-repository.js';
 import { errors } from '../errors.js';
@@ -26,15 +19,12 @@ export interface IssuedSession {
   cookieMaxAge: number | undefined;
 }
 
-// A real hash to verify against when the email is unknown, so both paths cost one argon2 verify.
-let decoyHash: Promise<string> | undefined;
-
 /** Operator accounts and their server-side sessions (the cookie carries only a random token). */
 export function createOperatorAuth(users: UsersRepository, config: KycConfig, guard: BruteForceGuard) {
-  decoyHash ??= hashPassword(randomToken(24), config.passwordHash);
+  const passwords = new PasswordLogin({ parameters: config.passwordHash });
   return {
     async signup(input: { fullName: string; email: string; password: string }): Promise<UserPublic> {
-      const passwordHash = await hashPassword(input.password, config.passwordHash);
+      const passwordHash = await passwords.hash(input.password);
       const user = await users.insert({ email: input.email, fullName: input.fullName, passwordHash });
       return toUserPublic(user);
     },
@@ -45,33 +35,23 @@ export function createOperatorAuth(users: UsersRepository, config: KycConfig, gu
       rememberDevice: boolean;
     }): Promise<{ user: UserPublic; session: IssuedSession }> {
       // Per-account throttling: a locked account answers like a wrong password (the seed lists no 429
-      // for login). The attempt is counted before the hash runs, so parallel guesses cannot outrun it.
-      const key = `email:${input.email.trim().toLowerCase()}`;
-      const attempt = await guard.reserve(key);
-      if (!attempt.allowed) {
+      // for login). Unknown emails cost the same argon2 verify (the kernel's decoy hash).
+      const checked = await passwords.check({
+        guards: [{ name: 'account', guard, key: `email:${input.email.trim().toLowerCase()}` }],
+        find: async () => {
+          const found = await users.findByEmail(input.email);
+          return found && { account: found, passwordHash: found.password_hash };
+        },
+        password: input.password,
+      });
+      if (checked.outcome === 'locked') {
         throw errors.INVALID_CREDENTIALS({
           message: 'Too many failed attempts; try again later',
-          headers: { 'retry-after': String(attempt.retryAfterSeconds) },
+          headers: { 'retry-after': String(checked.retryAfterSeconds) },
         });
       }
-      let user: UserRow | undefined;
-      let ok: boolean;
-      try {
-        user = await users.findByEmail(input.email);
-        ok = await verifyPassword(
-          user?.password_hash ?? (await (decoyHash as Promise<string>)),
-          input.password,
-        );
-      } catch (error) {
-        await attempt.release().catch(() => undefined);
-        throw error;
-      }
-      if (!user || !ok) {
-        const failed = await attempt.fail();
-        if (failed.delayMs > 0) await sleep(failed.delayMs);
-        throw errors.INVALID_CREDENTIALS();
-      }
-      await attempt.succeed();
+      if (checked.outcome === 'failed') throw errors.INVALID_CREDENTIALS();
+      const user = checked.account;
       const token = randomToken(32);
       const ttl = input.rememberDevice ? config.rememberDeviceTtlSeconds : config.operatorSessionTtlSeconds;
       await users.createSession({

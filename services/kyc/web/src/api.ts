@@ -14,11 +14,28 @@ export interface LivenessResult {
   passed: boolean;
   confidenceScore: number;
   failureCodes: string[];
+  /** pending: the server is still analysing the recording; review: a person decides. */
+  status?: 'passed' | 'failed' | 'pending' | 'review';
 }
 
-export interface LivenessProbe {
+export type ChallengeAction = 'turn_left' | 'turn_right' | 'blink';
+
+/** The challenge init hands out: actions with their windows, ms from the recording's start. */
+export interface LivenessChallenge {
+  steps: { action: ChallengeAction; windowStartMs: number; windowEndMs: number }[];
+  recordingMs: number;
+}
+
+/** The uploaded recording, as complete links it. */
+export interface LivenessVideo {
+  videoS3Key: string;
+  videoByteSize: number;
+  videoSha256: string;
+}
+
+export interface LivenessProbe extends Partial<LivenessVideo> {
   requestId: string;
-  challengeType: 'head_turn' | 'blink' | 'both';
+  challengeType: 'head_turn' | 'blink';
   greenChannelMean: number[];
   landmarksSummary: {
     yawMin: number;
@@ -97,14 +114,7 @@ export class SessionApi {
       contentType,
       byteSize: bytes.byteLength,
     });
-    // The signed headers (If-None-Match on S3); the browser sets Content-Length itself.
-    const headers: Record<string, string> = { 'content-type': contentType };
-    for (const [name, value] of Object.entries(presign.uploadHeaders ?? {})) {
-      if (name.toLowerCase() !== 'content-length') headers[name.toLowerCase()] = value;
-    }
-    const put = await fetch(presign.uploadUrl, { method: 'PUT', headers, body: bytes }).catch(() => null);
-    if (!put?.ok)
-      throw new ApiError(put?.status ?? 0, 'UPLOAD_FAILED', 'The upload failed, please try again.');
+    await put(presign, contentType, bytes);
     onStage('analysing');
     const done = await this.call<{ session: Session }>('POST', '/upload-complete', {
       side,
@@ -116,8 +126,25 @@ export class SessionApi {
     return done.session;
   }
 
-  async livenessInit(): Promise<string> {
-    return (await this.call<{ requestId: string }>('POST', '/liveness/init')).requestId;
+  async livenessInit(): Promise<{ requestId: string; challenge: LivenessChallenge }> {
+    return this.call<{ requestId: string; challenge: LivenessChallenge }>('POST', '/liveness/init');
+  }
+
+  /** presign-video → PUT the recording; complete links it with its size and sha-256. */
+  async uploadLivenessVideo(requestId: string, blob: Blob): Promise<LivenessVideo> {
+    const contentType = blob.type || 'video/webm';
+    const bytes = await blob.arrayBuffer();
+    const presign = await this.call<{
+      uploadUrl: string;
+      s3Key: string;
+      uploadHeaders?: Record<string, string>;
+    }>('POST', '/liveness/presign-video', { requestId, contentType, byteSize: bytes.byteLength });
+    await put(presign, contentType, bytes);
+    return {
+      videoS3Key: presign.s3Key,
+      videoByteSize: bytes.byteLength,
+      videoSha256: await sha256Hex(bytes),
+    };
   }
 
   async livenessComplete(probe: LivenessProbe): Promise<LivenessResult> {
@@ -133,6 +160,21 @@ export class SessionApi {
     const body = (await response.json()) as { returnUrl: string | null };
     return body.returnUrl;
   }
+}
+
+/** PUTs bytes to a presigned URL with its signed headers (If-None-Match on S3); the browser sets Content-Length. */
+async function put(
+  presign: { uploadUrl: string; uploadHeaders?: Record<string, string> },
+  contentType: string,
+  bytes: ArrayBuffer,
+): Promise<void> {
+  const headers: Record<string, string> = { 'content-type': contentType };
+  for (const [name, value] of Object.entries(presign.uploadHeaders ?? {})) {
+    if (name.toLowerCase() !== 'content-length') headers[name.toLowerCase()] = value;
+  }
+  const response = await fetch(presign.uploadUrl, { method: 'PUT', headers, body: bytes }).catch(() => null);
+  if (!response?.ok)
+    throw new ApiError(response?.status ?? 0, 'UPLOAD_FAILED', 'The upload failed, please try again.');
 }
 
 async function sha256Hex(buffer: ArrayBuffer): Promise<string> {

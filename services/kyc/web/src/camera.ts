@@ -2,14 +2,21 @@
 
 let current: MediaStream | null = null;
 
-export async function startCamera(video: HTMLVideoElement, facingMode: 'user' | 'environment') {
+export async function startCamera(
+  video: HTMLVideoElement,
+  facingMode: 'user' | 'environment',
+): Promise<MediaStream> {
   stopCamera();
   if (!navigator.mediaDevices?.getUserMedia) throw new Error('This browser cannot use the camera.');
-  current = await navigator.mediaDevices.getUserMedia({
-    video: { facingMode, width: { ideal: 1280 }, height: { ideal: 720 } },
+  // Documents want detail; the liveness recording is analysed at ≤ 480 px, and a smaller stream
+  // is cheaper to encode in real time on a slow phone.
+  const size = facingMode === 'environment' ? { width: 1280, height: 720 } : { width: 640, height: 480 };
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { facingMode, width: { ideal: size.width }, height: { ideal: size.height } },
     audio: false,
   });
-  video.srcObject = current;
+  current = stream;
+  video.srcObject = stream;
   video.hidden = false;
   await video.play();
   // The first frames may still be black: wait until the video has real dimensions.
@@ -18,6 +25,7 @@ export async function startCamera(video: HTMLVideoElement, facingMode: 'user' | 
       video.addEventListener('loadeddata', () => resolve(), { once: true }),
     );
   }
+  return stream;
 }
 
 export function stopCamera() {

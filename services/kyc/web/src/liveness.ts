@@ -1,20 +1,24 @@
-import type { LivenessProbe } from './api.js';
+import type { ChallengeAction, LivenessChallenge, LivenessProbe } from './api.js';
 
-// The probe the service validates: the mean green channel of the face region at SAMPLE_RATE_HZ
-// (remote photoplethysmography: blood volume changes show in the green channel) and a head-pose
-// summary. Without a landmark model in the page, pose comes from proxies: yaw/pitch from the
-// horizontal/vertical brightness balance of the face region, motion from its luma centroid.
+// The liveness check is decided by the service from the recording this page makes while the
+// user follows the challenge's prompts. The seed's complete request also carries a probe: the
+// mean green channel of the face region at SAMPLE_RATE_HZ and a head-pose summary from
+// brightness proxies. The service keeps it as a signal only; it never decides.
 export const SAMPLE_RATE_HZ = 15;
-export const SAMPLES = 120;
 
 // The face region: the central square of a 160×120 downscale of the frame.
 const WIDTH = 160;
 const HEIGHT = 120;
 const REGION = { x: 50, y: 30, size: 60 };
 
+/** Probe samples for a recording of `durationMs` (the seed accepts 30–200). */
+export function probeSamples(durationMs: number): number {
+  return Math.max(30, Math.min(200, Math.floor((durationMs / 1000) * SAMPLE_RATE_HZ)));
+}
+
 export async function sampleLiveness(
   video: HTMLVideoElement,
-  onProgress: (done: number) => void,
+  samples: number,
 ): Promise<Omit<LivenessProbe, 'requestId' | 'challengeType'>> {
   const canvas = document.createElement('canvas');
   canvas.width = WIDTH;
@@ -28,7 +32,7 @@ export async function sampleLiveness(
   const depth: number[] = [];
   const period = 1000 / SAMPLE_RATE_HZ;
   const start = performance.now();
-  for (let frame = 0; frame < SAMPLES; frame += 1) {
+  for (let frame = 0; frame < samples; frame += 1) {
     context.drawImage(video, 0, 0, WIDTH, HEIGHT);
     const { data } = context.getImageData(REGION.x, REGION.y, REGION.size, REGION.size);
     const half = REGION.size / 2;
@@ -62,7 +66,6 @@ export async function sampleLiveness(
     pitch.push(((bottom - top) / Math.max(1, bottom + top)) * 90);
     centers.push(cx / Math.max(1, total) / REGION.size);
     depth.push(Math.abs(balance));
-    onProgress(frame + 1);
     // Keep the sampling grid on schedule (timers drift; the validator assumes SAMPLE_RATE_HZ).
     const next = start + (frame + 1) * period;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
@@ -89,14 +92,107 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
+/** The container types MediaRecorder is asked for, best first (Safari records only MP4). */
+const RECORDING_TYPES = [
+  'video/webm;codecs=vp8',
+  'video/webm;codecs=vp9',
+  'video/webm',
+  'video/mp4;codecs=avc1',
+  'video/mp4',
+];
+
+export function recordingType(): string {
+  if (typeof MediaRecorder === 'undefined') throw new Error('This browser cannot record video.');
+  const type = RECORDING_TYPES.find((candidate) => MediaRecorder.isTypeSupported(candidate));
+  if (!type) throw new Error('This browser cannot record video in a format we accept.');
+  return type;
+}
+
+/**
+ * Records `stream` for `durationMs` from the moment the recorder has started (`onStart` then
+ * runs: the challenge's windows count from there), resolving with the whole recording.
+ */
+export async function record(stream: MediaStream, durationMs: number, onStart: () => void): Promise<Blob> {
+  const recorder = new MediaRecorder(stream, { mimeType: recordingType(), videoBitsPerSecond: 2_500_000 });
+  const chunks: Blob[] = [];
+  recorder.addEventListener('dataavailable', (event) => {
+    if (event.data.size > 0) chunks.push(event.data);
+  });
+  const stopped = new Promise<void>((resolve, reject) => {
+    recorder.addEventListener('stop', () => resolve(), { once: true });
+    recorder.addEventListener('error', () => reject(new Error('The recording failed, please try again.')), {
+      once: true,
+    });
+  });
+  const started = new Promise<void>((resolve) =>
+    recorder.addEventListener('start', () => resolve(), { once: true }),
+  );
+  recorder.start();
+  await started;
+  onStart();
+  await new Promise((resolve) => setTimeout(resolve, durationMs));
+  recorder.stop();
+  await stopped;
+  // The type the recorder actually produced (with its codecs), which presign-video binds.
+  return new Blob(chunks, { type: recorder.mimeType || recordingType() });
+}
+
+const PROMPTS: Record<ChallengeAction, string> = {
+  turn_left: 'Turn your head to your left, then back',
+  turn_right: 'Turn your head to your right, then back',
+  blink: 'Blink',
+};
+
+/**
+ * Shows each step's prompt when its window opens (ms after `startedAt`, the recorder's start),
+ * "Look at the camera" before the first and after the last; `onTick` gets the elapsed time.
+ */
+export function runPrompts(
+  challenge: LivenessChallenge,
+  startedAt: number,
+  show: (text: string) => void,
+  onTick: (elapsedMs: number) => void,
+): () => void {
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const at = (ms: number, action: () => void) =>
+    timers.push(setTimeout(action, Math.max(0, ms - (performance.now() - startedAt))));
+  show('Look straight at the camera');
+  challenge.steps.forEach((step, index) => {
+    at(step.windowStartMs, () => show(`${index + 1}/${challenge.steps.length}: ${PROMPTS[step.action]}`));
+  });
+  const first = challenge.steps[0];
+  const last = challenge.steps.at(-1);
+  if (first && last) {
+    // The last prompt stays up for a typical slot, then the user settles back to neutral.
+    const slot =
+      challenge.steps.length > 1
+        ? (last.windowStartMs - first.windowStartMs) / (challenge.steps.length - 1)
+        : last.windowEndMs - last.windowStartMs;
+    at(last.windowStartMs + slot, () => show('Look straight at the camera'));
+  }
+  const ticker = setInterval(() => onTick(performance.now() - startedAt), 100);
+  return () => {
+    for (const timer of timers) clearTimeout(timer);
+    clearInterval(ticker);
+  };
+}
+
 const FAILURE_TEXT: Record<string, string> = {
-  NO_PULSE_SIGNAL: 'we could not measure a pulse from your face (good, even lighting helps)',
-  HEAD_TURN_NOT_DETECTED: 'we did not see your head turn left and right',
-  NO_NATURAL_MOTION: 'we did not see natural movement',
-  FLAT_FACE: 'the face looked flat, like a photo',
-  LANDMARKS_IMPOSSIBLE: 'the movement was not plausible',
+  VIDEO_MISSING: 'no recording reached us',
+  VIDEO_UNREADABLE: 'the recording could not be read',
+  VIDEO_TOO_LARGE: 'the recording was too large',
+  VIDEO_CORRUPT: 'the recording was cut off or damaged',
+  VIDEO_TOO_SHORT: 'the recording was too short',
+  FACE_NOT_FOUND: 'we could not see your face clearly throughout',
+  MULTIPLE_FACES: 'more than one face was in view',
+  IDENTITY_CHANGED: 'the face changed during the recording',
+  CHALLENGE_NOT_PERFORMED: 'the movements were not made as asked, in that order',
+  PULSE_NOT_DETECTED: 'we could not confirm a live person (good, even lighting helps)',
   SCREEN_REPLAY_SUSPECTED: 'the camera seems to be filming a screen',
-  TEXTURE_PATCH_INVALID: 'the face image could not be read',
+  DOCUMENT_FACE_NOT_FOUND: 'we could not find the face on your document',
+  FACE_MISMATCH: 'your face did not match the photo on your document',
+  VIDEO_INTEGRITY_FAILED: 'the recording changed after it was uploaded',
+  ANALYSIS_UNAVAILABLE: 'the check could not be run',
 };
 
 export function describeFailure(codes: string[]): string {

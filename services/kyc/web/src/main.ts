@@ -1,10 +1,17 @@
 // Hosted verification flow: document type → capture of each side (camera or file) with a
-// presigned upload → liveness (green-channel pulse + head-pose summary from the camera) →
-// the tenant's returnUrl with session_id and status.
+// presigned upload → liveness (a recording of the user following the challenge init handed out,
+// uploaded and analysed by the service) → the tenant's returnUrl with session_id and status.
 import './app.css';
 import { ApiError, type CapturePhase, type Session, SessionApi } from './api.js';
 import { snapshot, startCamera, stopCamera } from './camera.js';
-import { describeFailure, SAMPLES, sampleLiveness } from './liveness.js';
+import {
+  describeFailure,
+  probeSamples,
+  record,
+  recordingType,
+  runPrompts,
+  sampleLiveness,
+} from './liveness.js';
 
 const STEPS = ['step-type', 'step-capture', 'step-liveness', 'step-done'] as const;
 type Step = (typeof STEPS)[number];
@@ -110,32 +117,75 @@ async function runLiveness() {
   element('liveness-finish').hidden = true;
   element('start-liveness').hidden = true;
   const video = element<HTMLVideoElement>('selfie');
+  const prompt = element('liveness-prompt');
   const progress = element<HTMLProgressElement>('liveness-progress');
-  progress.max = SAMPLES;
   progress.value = 0;
   try {
+    // A browser that cannot film or record is told so before an attempt is used up.
+    if (!navigator.mediaDevices?.getUserMedia) throw new Error('This browser cannot use the camera.');
+    recordingType();
+    let started: Awaited<ReturnType<SessionApi['livenessInit']>>;
     try {
-      await startCamera(video, 'user');
+      started = await api.livenessInit();
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'LIVENESS_ATTEMPTS_EXCEEDED') {
+        status(`${error.message}.`, 'error');
+        element('liveness-finish').hidden = false;
+        return;
+      }
+      throw error;
+    }
+    const { requestId, challenge } = started;
+    let stream: MediaStream;
+    try {
+      stream = await startCamera(video, 'user');
     } catch {
       throw new Error('We need your camera for the liveness check: allow camera access and try again.');
     }
-    const requestId = await api.livenessInit();
-    status('Look at the camera and slowly turn your head left, then right.');
-    const sample = await sampleLiveness(video, (done) => {
-      progress.value = done;
-    });
+    status('Follow the instructions below the picture.');
+    progress.max = challenge.recordingMs;
+    let stopPrompts = () => {};
+    let probe: Promise<Awaited<ReturnType<typeof sampleLiveness>>> | undefined;
+    const recording = await record(stream, challenge.recordingMs, () => {
+      stopPrompts = runPrompts(
+        challenge,
+        performance.now(),
+        (text) => {
+          prompt.textContent = text;
+        },
+        (elapsed) => {
+          progress.value = Math.min(elapsed, challenge.recordingMs);
+        },
+      );
+      probe = sampleLiveness(video, probeSamples(challenge.recordingMs));
+    }).finally(() => stopPrompts());
+    prompt.textContent = '';
+    const sample = await (probe as NonNullable<typeof probe>);
     stopCamera();
-    status('Checking…');
-    const result = await api.livenessComplete({ requestId, challengeType: 'head_turn', ...sample });
+    status('Uploading your recording…');
+    const linked = await api.uploadLivenessVideo(requestId, recording);
+    status('Checking your recording…');
+    const result = await api.livenessComplete({
+      requestId,
+      challengeType: 'head_turn',
+      ...sample,
+      ...linked,
+    });
     if (result.passed) {
       status('');
       await finish('Thank you: your verification was submitted.');
+      return;
+    }
+    if (result.status === 'pending') {
+      status('');
+      await finish('Thank you: your verification was submitted. We are still checking your recording.');
       return;
     }
     status(`Liveness check failed: ${describeFailure(result.failureCodes)}.`, 'error');
     element('liveness-result').dataset.failureCodes = result.failureCodes.join(',');
   } catch (error) {
     stopCamera();
+    prompt.textContent = '';
     status(messageOf(error), 'error');
   }
   element('liveness-retry').hidden = false;

@@ -1,4 +1,9 @@
-import { IssuerKeysUnavailableError, type IssuerTokenVerifier, TokenError } from '@trustplane/kernel';
+import {
+  bearerToken,
+  IssuerKeysUnavailableError,
+  type IssuerTokenVerifier,
+  TokenError,
+} from '@trustplane/kernel';
 import { mediaErrors } from '../errors.js';
 import type { Principal } from './principal.js';
 
@@ -65,9 +70,9 @@ export function createAuthenticator(verifier: IssuerTokenVerifier): Authenticato
   }
 
   function bearer(authorization: string): string {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match?.[1]) throw mediaErrors.invalidToken('Authorization header must be "Bearer <token>"');
-    return match[1];
+    const token = bearerToken(authorization);
+    if (!token) throw mediaErrors.invalidToken('Authorization header must be "Bearer <token>"');
+    return token;
   }
 
   return {

@@ -1,11 +1,10 @@
+import { createPrincipalAccessor } from '@trustplane/kernel';
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
 import { hasPermission, type MediaPermission, type Principal } from '../auth/principal.js';
 import { mediaErrors } from '../errors.js';
 
-// Kept beside the request rather than declared on FastifyRequest: several services share one
-// TypeScript program, and each has its own Principal type.
-const principals = new WeakMap<FastifyRequest, Principal>();
+const principals = createPrincipalAccessor<Principal>(() => mediaErrors.unauthenticated());
 
 export type AuthHooks = ReturnType<typeof createAuthHooks>;
 
@@ -35,13 +34,6 @@ export function createAuthHooks(authenticator: Authenticator) {
   };
 }
 
-export function principalOf(request: FastifyRequest): Principal {
-  const principal = principals.get(request);
-  if (!principal) throw mediaErrors.unauthenticated();
-  return principal;
-}
-
+export const principalOf = principals.of;
 /** The caller on public routes: undefined when anonymous. */
-export function optionalPrincipalOf(request: FastifyRequest): Principal | undefined {
-  return principals.get(request);
-}
+export const optionalPrincipalOf = principals.find;

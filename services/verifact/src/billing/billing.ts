@@ -49,7 +49,7 @@ export function createBilling(deps: {
   const { db, usage, outbox } = deps;
 
   async function meter(
-    trx: Transaction<VerifactDatabase>,
+    trx: Kysely<VerifactDatabase> | Transaction<VerifactDatabase>,
     tenant: TenantRow,
     event: UsageEventName,
     claim?: { id: string; claimNumber: string },

@@ -1,12 +1,10 @@
+import { type StoredApiKey, updateSingleActiveKey } from '@trustplane/kernel';
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiKeyTable, TenantTable, VerifactDatabase } from './tables.js';
+import type { ApiKeyTable, VerifactDatabase } from './tables.js';
 
 export type ApiKeyRow = Selectable<ApiKeyTable>;
 
-export interface ActiveKey {
-  key: Selectable<ApiKeyTable>;
-  tenant: Selectable<TenantTable>;
-}
+const API_KEYS = { table: 'api_keys', prefixColumn: 'display_prefix' };
 
 export function createApiKeyRepository(db: Kysely<VerifactDatabase>) {
   return {
@@ -33,45 +31,20 @@ export function createApiKeyRepository(db: Kysely<VerifactDatabase>) {
         .returningAll()
         .executeTakeFirstOrThrow();
     },
-    /** The unrevoked key with this hash and its tenant, read on every request (revocation is immediate). */
-    async findActiveByHash(hash: string): Promise<ActiveKey | undefined> {
-      const key = await db
-        .selectFrom('api_keys')
-        .selectAll()
-        .where('key_hash', '=', hash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (!key) return undefined;
-      const tenant = await db
-        .selectFrom('tenants')
-        .selectAll()
-        .where('id', '=', key.tenant_id)
-        .executeTakeFirstOrThrow();
-      return { key, tenant };
+    /** Keys with this display prefix (indexed), revoked ones included: the authenticator refuses those. */
+    async findByDisplayPrefix(prefix: string): Promise<StoredApiKey<ApiKeyRow>[]> {
+      const rows = await db.selectFrom('api_keys').selectAll().where('display_prefix', '=', prefix).execute();
+      return rows.map((row) => ({ id: row.id, hash: row.key_hash, revokedAt: row.revoked_at, record: row }));
     },
     list(tenantId?: string): Promise<ApiKeyRow[]> {
       let query = db.selectFrom('api_keys').selectAll().orderBy('created_at');
       if (tenantId) query = query.where('tenant_id', '=', tenantId);
       return query.execute();
     },
-    /** Revokes by id or display prefix; returns the ids revoked (several keys may share a prefix: none then). */
+    /** Revokes the one active key with this id or display prefix; returns its id (none or several: []). */
     async revoke(idOrPrefix: string): Promise<string[]> {
-      return db.transaction().execute(async (trx) => {
-        const matches = await trx
-          .selectFrom('api_keys')
-          .select('id')
-          .where((eb) => eb.or([eb('id', '=', idOrPrefix), eb('display_prefix', '=', idOrPrefix)]))
-          .where('revoked_at', 'is', null)
-          .forUpdate()
-          .execute();
-        if (matches.length !== 1) return [];
-        await trx
-          .updateTable('api_keys')
-          .set({ revoked_at: new Date() })
-          .where('id', '=', matches[0]!.id)
-          .execute();
-        return [matches[0]!.id];
-      });
+      const id = await updateSingleActiveKey(db, API_KEYS, idOrPrefix, { revoked_at: new Date() });
+      return id ? [id] : [];
     },
   };
 }

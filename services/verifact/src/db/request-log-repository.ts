@@ -26,67 +26,62 @@ export function createRequestLogRepository(db: Kysely<VerifactDatabase>) {
       operation: string,
       limit: number,
     ): Promise<WindowDecision> {
-      return db.transaction().execute(async (trx) => {
-        await trx.selectFrom('api_keys').select('id').where('id', '=', keyId).forUpdate().execute();
-        const since = sql<Date>`clock_timestamp() - make_interval(secs => ${WINDOW_SECONDS})`;
-        const counted = await trx
-          .selectFrom('api_requests')
-          .select((eb) => eb.fn.countAll<number>().as('count'))
-          .where('key_id', '=', keyId)
-          .where('created_at', '>', since)
-          .executeTakeFirstOrThrow();
-        const used = Number(counted.count);
-        if (used >= limit) {
-          // The (used - limit + 1)-th oldest request in the window must leave before one more fits.
-          const freeing = await trx
-            .selectFrom('api_requests')
-            .select(
-              sql<number>`ceil(extract(epoch from (created_at + make_interval(secs => ${WINDOW_SECONDS}) - clock_timestamp())))`.as(
-                'seconds',
-              ),
-            )
-            .where('key_id', '=', keyId)
-            .where('created_at', '>', since)
-            .orderBy('created_at')
-            .offset(Math.max(0, used - limit))
-            .limit(1)
-            .executeTakeFirst();
-          return {
-            allowed: false,
-            limit,
-            remaining: 0,
-            resetSeconds: Math.max(1, Number(freeing?.seconds ?? WINDOW_SECONDS)),
-          };
-        }
-        await trx
-          .insertInto('api_requests')
-          .values({ key_id: keyId, tenant_id: tenantId, operation })
-          .execute();
-        const oldest = await trx
-          .selectFrom('api_requests')
-          .select(
-            sql<number>`ceil(extract(epoch from (min(created_at) + make_interval(secs => ${WINDOW_SECONDS}) - clock_timestamp())))`.as(
-              'seconds',
-            ),
-          )
-          .where('key_id', '=', keyId)
-          .where('created_at', '>', since)
-          .executeTakeFirst();
+      // One statement (migration 0002): this is the hot path of every counted request, and the
+      // key's row lock serialises its requests, so no client round trip happens while it is held.
+      const { rows } = await sql<{
+        used: string;
+        oldest: Date | null;
+        inserted: Date | null;
+        freeing: Date | null;
+        checked_at: Date;
+      }>`SELECT * FROM consume_request(${keyId}, ${tenantId}, ${operation}, ${limit}, ${WINDOW_SECONDS})`.execute(
+        db,
+      );
+      const row = rows[0];
+      if (!row) throw new Error('consume_request returned no row');
+      const used = Number(row.used);
+      const leaves = (at: Date) =>
+        Math.ceil((at.getTime() + WINDOW_SECONDS * 1000 - row.checked_at.getTime()) / 1000);
+      if (row.inserted) {
         return {
           allowed: true,
           limit,
           remaining: Math.max(0, limit - used - 1),
-          resetSeconds: Math.max(0, Number(oldest?.seconds ?? WINDOW_SECONDS)),
+          resetSeconds: Math.max(0, leaves(row.oldest ?? row.inserted)),
         };
-      });
+      }
+      return {
+        allowed: false,
+        limit,
+        remaining: 0,
+        resetSeconds: Math.max(1, row.freeing ? leaves(row.freeing) : WINDOW_SECONDS),
+      };
     },
-    /** Requests older than the window that are also past the log's retention. */
-    async prune(retentionDays: number): Promise<number> {
-      const result = await db
-        .deleteFrom('api_requests')
-        .where('created_at', '<', sql<Date>`now() - make_interval(days => ${retentionDays})`)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
+    /**
+     * Deletes requests older than `retentionDays` (never fewer than 2: the window must stay
+     * whole), in batches so no single statement holds many row locks or a long transaction.
+     */
+    async prune(retentionDays: number, batch = 10_000): Promise<number> {
+      const days = Math.max(2, retentionDays);
+      let total = 0;
+      for (;;) {
+        const result = await db
+          .deleteFrom('api_requests')
+          .where(
+            'id',
+            'in',
+            db
+              .selectFrom('api_requests')
+              .select('id')
+              .where('created_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+              .orderBy('id')
+              .limit(batch),
+          )
+          .executeTakeFirst();
+        const deleted = Number(result.numDeletedRows);
+        total += deleted;
+        if (deleted < batch) return total;
+      }
     },
   };
 }

@@ -68,6 +68,16 @@ export interface UserTable {
   updated_at: Generated<Date>;
 }
 
+export interface WelcomeMailTable {
+  user_id: string;
+  /** The one-time password, sealed; null once the mail is sent. */
+  sealed_password: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  sent_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 export interface ClaimTable {
   id: string;
   tenant_id: string;
@@ -180,6 +190,7 @@ export interface VerifactDatabase {
   api_keys: ApiKeyTable;
   api_requests: ApiRequestTable;
   users: UserTable;
+  welcome_mails: WelcomeMailTable;
   claims: ClaimTable;
   photos: PhotoTable;
   usage_events: UsageEventTable;

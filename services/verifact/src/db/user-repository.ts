@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { isUniqueViolation } from './pg-errors.js';
 import type { UserRole, UserTable, VerifactDatabase } from './tables.js';
 
@@ -10,9 +10,12 @@ export class EmailTakenError extends Error {
 
 export function createUserRepository(db: Kysely<VerifactDatabase>) {
   return {
-    async insert(row: Insertable<UserTable>): Promise<UserRow> {
+    async insert(
+      row: Insertable<UserTable>,
+      executor: Kysely<VerifactDatabase> | Transaction<VerifactDatabase> = db,
+    ): Promise<UserRow> {
       try {
-        return await db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow();
+        return await executor.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow();
       } catch (error) {
         if (isUniqueViolation(error, 'users_tenant_email')) throw new EmailTakenError();
         throw error;

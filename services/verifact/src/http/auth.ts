@@ -1,4 +1,4 @@
-import { documentSecurity } from '@trustplane/kernel';
+import { createPrincipalAccessor, documentSecurity } from '@trustplane/kernel';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errors } from '../errors.js';
@@ -19,10 +19,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
   }
-  interface FastifyRequest {
-    caller?: Caller;
-  }
 }
+
+/** The key (and its tenant) the tenant-key scope's hook accepted. */
+const callers = createPrincipalAccessor<Caller>(() => errors.unauthorized());
+export const principalOf = callers.of;
 
 /**
  * The tenant-key scope: every route registered inside answers 401 / 403 / 429 from `onRequest`,
@@ -35,7 +36,7 @@ export function tenantKeyScope(deps: VerifactDeps, routes: (scope: FastifyInstan
       const access = request.routeOptions.config.access;
       if (!access) throw new Error(`route ${request.routeOptions.url} declares no access`);
       const caller = await deps.apiKeys.authenticate(request.headers.authorization);
-      request.caller = caller;
+      callers.set(request, caller);
       const missing = missingScope(caller.scopes, access.requirement);
       if (missing) {
         throw errors.insufficientScope(
@@ -67,11 +68,6 @@ export function tenantKeyScope(deps: VerifactDeps, routes: (scope: FastifyInstan
   };
 }
 
-export function callerOf(request: FastifyRequest): Caller {
-  if (!request.caller) throw errors.unauthorized();
-  return request.caller;
-}
-
 export const metaSchema = z.object({
   apiVersion: z.string(),
   tenant: z.string(),
@@ -81,7 +77,7 @@ export const metaSchema = z.object({
 
 /** `_meta` of keyed JSON successes: tenant code and the key's display prefix. */
 export function meta(request: FastifyRequest) {
-  const caller = callerOf(request);
+  const caller = principalOf(request);
   return {
     apiVersion: 'v1',
     tenant: caller.tenant.code,

@@ -1,4 +1,4 @@
-import { constantTimeEqual, hashApiKey, mintApiKey } from '@trustplane/kernel';
+import { ApiKeyAuthenticator, bearerToken, mintApiKey } from '@trustplane/kernel';
 import type { ApiKeyRepository, ApiKeyRow } from '../db/api-key-repository.js';
 import { newId } from '../db/ids.js';
 import type { TenantRepository, TenantRow } from '../db/tenant-repository.js';
@@ -19,8 +19,13 @@ export class KeyInputError extends Error {
   override readonly name = 'KeyInputError';
 }
 
-/** `tm_<tier>_` then 2 characters of the secret: the seed's `keyPrefix` example is `tm_pilot_Ab`. */
+/**
+ * `tm_<tier>_` then 2 characters of the secret: the seed's `keyPrefix` example is `tm_pilot_Ab`.
+ * Also the indexed lookup prefix of a presented key.
+ */
 const DISPLAY_CHARS = 2;
+/** `tm_` and a tier (`tenants.tier`: a lowercase word). */
+const KEY_PREFIX = /^tm_[a-z][a-z0-9]*$/;
 
 export function parseScopes(text: string): Scope[] {
   const scopes = [
@@ -53,6 +58,11 @@ export function keyJson(key: ApiKeyRow, tenantCode: string) {
 }
 
 export function createApiKeys(keys: ApiKeyRepository, tenants: TenantRepository) {
+  const authenticator = new ApiKeyAuthenticator<ApiKeyRow>({
+    store: { findByPrefix: (prefix) => keys.findByDisplayPrefix(prefix) },
+    acceptsPrefix: (prefix) => KEY_PREFIX.test(prefix),
+    displayChars: DISPLAY_CHARS,
+  });
   return {
     /** Mints `tm_<tier>_<secret>`; the key is returned once, only its SHA-256 is stored. */
     async create(input: {
@@ -96,19 +106,19 @@ export function createApiKeys(keys: ApiKeyRepository, tenants: TenantRepository)
     },
     /** `Authorization: Bearer tm_…` → the caller; 401 when missing, malformed, unknown or revoked. */
     async authenticate(authorization: string | undefined): Promise<Caller> {
-      const match = /^Bearer\s+(tm_[A-Za-z0-9_]+)\s*$/i.exec(authorization ?? '');
-      if (!match) throw errors.unauthorized();
-      const presented = match[1] as string;
-      const hash = hashApiKey(presented);
-      const found = await keys.findActiveByHash(hash);
-      // Found by hash; the final comparison is constant-time all the same.
-      if (!found || !constantTimeEqual(found.key.key_hash, hash)) throw errors.unauthorized();
+      const presented = bearerToken(authorization ?? '');
+      if (!presented?.startsWith('tm_')) throw errors.unauthorized();
+      const found = await authenticator.authenticate(presented);
+      if (!found) throw errors.unauthorized();
+      const key = found.record;
+      const tenant = await tenants.byId(key.tenant_id);
+      if (!tenant) throw errors.unauthorized();
       return {
-        keyId: found.key.id,
-        keyPrefix: found.key.display_prefix,
-        scopes: found.key.scopes,
-        dailyLimit: found.key.daily_limit,
-        tenant: found.tenant,
+        keyId: key.id,
+        keyPrefix: key.display_prefix,
+        scopes: key.scopes,
+        dailyLimit: key.daily_limit,
+        tenant,
       };
     },
   };

@@ -1,9 +1,18 @@
-import { hashPassword, type Mailer, randomToken } from '@trustplane/kernel';
+import {
+  hashPassword,
+  type JobQueue,
+  type Mailer,
+  openSecret,
+  randomToken,
+  sealSecret,
+} from '@trustplane/kernel';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { newId } from '../db/ids.js';
-import type { UserRole } from '../db/tables.js';
+import type { UserRole, VerifactDatabase } from '../db/tables.js';
 import type { TenantRow } from '../db/tenant-repository.js';
 import { EmailTakenError, type UserRepository, type UserRow } from '../db/user-repository.js';
+import type { WelcomeMailRepository } from '../db/welcome-mail-repository.js';
 import { errors } from '../errors.js';
 
 export function userJson(user: UserRow) {
@@ -34,31 +43,64 @@ export interface UpdateUserInput {
   active?: boolean | undefined;
 }
 
-export function createUsers(deps: { repository: UserRepository; mailer: Mailer; logger: Logger }) {
+export const WELCOME_MAIL_QUEUE = 'verifact.welcome-mail';
+
+export interface UsersDeps {
+  db: Kysely<VerifactDatabase>;
+  repository: UserRepository;
+  welcomeMails: WelcomeMailRepository;
+  jobs: Pick<JobQueue, 'send'>;
+  mailer: Mailer;
+  logger: Logger;
+  /** Seals the one-time password while its mail waits (derived from the platform secret). */
+  sealingKey: Buffer;
+  /** When the job first tries a mail whose inline send failed. */
+  retryAfterSeconds: number;
+}
+
+export function createUsers(deps: UsersDeps) {
   const { repository } = deps;
 
-  /** The welcome mail goes straight through the kernel mailer (see the README): its failure is reported, not fatal. */
-  async function sendWelcome(tenant: TenantRow, user: UserRow, temporaryPassword: string): Promise<boolean> {
-    try {
-      await deps.mailer.send({
-        to: user.email,
-        subject: `Your Verifact account at ${tenant.name}`,
-        text: [
-          `Hello ${user.name},`,
-          '',
-          `${tenant.name} has created a Verifact ${user.role} account for you.`,
-          `Sign in with ${user.email} and this one-time password: ${temporaryPassword}`,
-          'You will be asked to choose your own password at first sign-in.',
-        ].join('\n'),
-      });
-      return true;
-    } catch (error) {
-      deps.logger.warn({ err: error, userId: user.id }, 'welcome mail not sent');
-      return false;
-    }
+  /**
+   * One delivery attempt of a user's welcome mail, holding its row so the inline attempt and the
+   * job never both send. `sent` also when it had already gone out; `busy` when another attempt
+   * holds it; `failed` when the mailer refused (the row counts the attempt and keeps the error).
+   */
+  async function deliverWelcome(userId: string): Promise<'sent' | 'busy' | 'failed'> {
+    return deps.db.transaction().execute(async (trx) => {
+      const pending = await deps.welcomeMails.claim(trx, userId);
+      if (pending === 'done') return 'sent';
+      if (pending === 'busy') return 'busy';
+      const temporaryPassword = openSecret(deps.sealingKey, pending.sealedPassword);
+      try {
+        await deps.mailer.send({
+          to: pending.email,
+          subject: `Your Verifact account at ${pending.tenantName}`,
+          text: [
+            `Hello ${pending.name},`,
+            '',
+            `${pending.tenantName} has created a Verifact ${pending.role} account for you.`,
+            `Sign in with ${pending.email} and this one-time password: ${temporaryPassword}`,
+            'You will be asked to choose your own password at first sign-in.',
+          ].join('\n'),
+        });
+      } catch (error) {
+        deps.logger.warn({ err: error, userId }, 'welcome mail not sent; it will be retried');
+        await deps.welcomeMails.markFailed(trx, userId, String((error as Error).message ?? error));
+        return 'failed';
+      }
+      await deps.welcomeMails.markSent(trx, userId);
+      return 'sent';
+    });
   }
 
   return {
+    deliverWelcome,
+    /**
+     * Creates the user, its sealed welcome mail and the job that retries it, in one transaction;
+     * then tries the mail at once. `welcomeEmailSent` says whether that first try went out; if not,
+     * the job sends it later (with backoff), so a failed send is never lost.
+     */
     async create(tenant: TenantRow, input: CreateUserInput) {
       const license = input.surveyorLicense?.trim() || undefined;
       if (input.role === 'surveyor' && !license) {
@@ -68,23 +110,42 @@ export function createUsers(deps: { repository: UserRepository; mailer: Mailer; 
         throw errors.unprocessable('surveyorLicense: only surveyors carry a licence');
       }
       const temporaryPassword = randomToken(12);
+      const passwordHash = await hashPassword(temporaryPassword);
       let user: UserRow;
       try {
-        user = await repository.insert({
-          id: newId('usr'),
-          tenant_id: tenant.id,
-          email: input.email.trim(),
-          name: input.name.trim(),
-          role: input.role,
-          district: input.district ?? null,
-          surveyor_license: license ?? null,
-          password_hash: await hashPassword(temporaryPassword),
+        user = await deps.db.transaction().execute(async (trx) => {
+          const inserted = await repository.insert(
+            {
+              id: newId('usr'),
+              tenant_id: tenant.id,
+              email: input.email.trim(),
+              name: input.name.trim(),
+              role: input.role,
+              district: input.district ?? null,
+              surveyor_license: license ?? null,
+              password_hash: passwordHash,
+            },
+            trx,
+          );
+          await deps.welcomeMails.insert(trx, inserted.id, sealSecret(deps.sealingKey, temporaryPassword));
+          await deps.jobs.send(
+            WELCOME_MAIL_QUEUE,
+            { version: 1, userId: inserted.id },
+            { transaction: trx, startAfter: deps.retryAfterSeconds, singletonKey: inserted.id },
+          );
+          return inserted;
         });
       } catch (error) {
         if (error instanceof EmailTakenError) throw errors.emailTaken();
         throw error;
       }
-      const welcomeEmailSent = await sendWelcome(tenant, user, temporaryPassword);
+      let welcomeEmailSent = false;
+      try {
+        welcomeEmailSent = (await deliverWelcome(user.id)) === 'sent';
+      } catch (error) {
+        // The user exists and the job will send the mail: the create itself succeeded.
+        deps.logger.warn({ err: error, userId: user.id }, 'welcome mail attempt failed; the job retries it');
+      }
       return { ...userJson(user), temporaryPassword, welcomeEmailSent };
     },
     async list(tenant: TenantRow, filter: { role?: UserRole; active: boolean }) {

@@ -168,6 +168,10 @@ export function createVerifierPool(options: VerifierPoolOptions) {
     async warm(): Promise<void> {
       await Promise.all(slots.map((slot) => (slot.child && slot.ready ? slot.ready : start(slot))));
     },
+    /** Photos being read and photos waiting (tests, metrics). */
+    stats(): { busy: number; waiting: number } {
+      return { busy: slots.filter((slot) => slot.busy).length, waiting: waiting.length };
+    },
     /** Process ids of the readers (for tests and the benchmark's RSS sampling). */
     pids(): number[] {
       return slots.flatMap((slot) => (slot.child?.pid ? [slot.child.pid] : []));

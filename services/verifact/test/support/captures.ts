@@ -1,3 +1,4 @@
+import { createPrivateKey, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Builder, LocalSigner } from '@contentauth/c2pa-node';
 import { CompactEncrypt, importSPKI } from 'jose';
@@ -19,14 +20,11 @@ export interface CaptureOptions {
   sourceType?: string;
   /** Unsigned source image (default IMG_0003.jpg, no manifest). */
   source?: string;
+  /** More assertions, label → data. */
+  extra?: Record<string, unknown>;
 }
 
-/**
- * Signs a photo the way the Verifact Android client would, with the published c2pa-rs test
- * credentials (certs/es256.*, chained to the test trust anchors).
- */
-export function signCapture(options: CaptureOptions = {}): Buffer {
-  const signer = LocalSigner.newSigner(fixture('certs/es256.pub'), fixture('certs/es256.pem'), 'es256');
+function captureBuilder(options: CaptureOptions) {
   const builder = Builder.withJson({
     claim_generator_info: [{ name: 'verifact-android-test', version: '1.0.0' }],
     title: 'capture.jpg',
@@ -44,9 +42,40 @@ export function signCapture(options: CaptureOptions = {}): Buffer {
   if (options.device) builder.addAssertion('in.co.verifact.device', options.device);
   if (options.binding) builder.addAssertion('in.co.verifact.claim-binding', options.binding);
   if (options.vault) builder.addAssertion('in.co.verifact.vault', { jwe: options.vault });
+  for (const [label, data] of Object.entries(options.extra ?? {})) builder.addAssertion(label, data as never);
+  return builder;
+}
+
+/**
+ * Signs a photo the way the Verifact Android client would, with the published c2pa-rs test
+ * credentials (certs/es256.*, chained to the test trust anchors).
+ */
+export function signCapture(options: CaptureOptions = {}): Buffer {
+  const signer = LocalSigner.newSigner(fixture('certs/es256.pub'), fixture('certs/es256.pem'), 'es256');
   const output: { buffer: Buffer | null } = { buffer: null };
-  builder.sign(
+  captureBuilder(options).sign(
     signer,
+    { buffer: fixture(options.source ?? 'IMG_0003.jpg'), mimeType: 'image/jpeg' },
+    output as never,
+  );
+  if (!output.buffer) throw new Error('signing produced no bytes');
+  return output.buffer;
+}
+
+/**
+ * Like `signCapture`, with an RFC 3161 time-stamp from the TSA at `tsaUrl` (c2pa-rs fetches
+ * time-stamps only when it signs asynchronously, through a callback signer).
+ */
+export async function signTimestampedCapture(options: CaptureOptions, tsaUrl: string): Promise<Buffer> {
+  const chain = fixture('certs/es256.pub').toString('utf8');
+  const certs = (chain.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map((pem) =>
+    Buffer.from(pem),
+  );
+  const key = createPrivateKey(fixture('certs/es256.pem'));
+  const output: { buffer: Buffer | null } = { buffer: null };
+  await captureBuilder(options).signConfigAsync(
+    async (data) => sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }),
+    { alg: 'es256', certs, reserveSize: 20_000, tsaUrl, directCoseHandling: false },
     { buffer: fixture(options.source ?? 'IMG_0003.jpg'), mimeType: 'image/jpeg' },
     output as never,
   );

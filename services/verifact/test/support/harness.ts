@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
+import { type BootedService, bootService, Contract, type TestDatabase } from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { type VerifactDeps, verifactDeps, verifactService } from '../../src/index.js';
 
@@ -64,18 +64,14 @@ let sequence = 0;
 export class Harness {
   constructor(readonly booted: BootedService) {}
 
+  /** `database`: boot on that database (another process of the same deployment), left in place on close. */
   static async boot(
     env: Record<string, string> = {},
-    options: { workers?: boolean; databaseOutage?: boolean } = {},
+    options: { workers?: boolean; databaseOutage?: boolean; database?: TestDatabase } = {},
   ): Promise<Harness> {
     testEnv(env);
-    return new Harness(
-      await bootService(verifactService, {
-        env,
-        workers: options.workers,
-        databaseOutage: options.databaseOutage,
-      }),
-    );
+    const { workers, databaseOutage, database } = options;
+    return new Harness(await bootService(verifactService, { env, workers, databaseOutage, database }));
   }
 
   get app() {

@@ -10,7 +10,7 @@ import * as auth from '../../identity/auth-service.js';
 import { clearSessionCookies, REFRESH_COOKIE, setSessionCookies } from '../cookies.js';
 import { protect } from '../hooks.js';
 import { ACCOUNT_SECURITY } from '../openapi.js';
-import { authenticateApiKey, principalOf, requireHuman } from '../principal.js';
+import { authenticateApiKey, principalOf, principals, requireHuman } from '../principal.js';
 import { email, errorResponses, membershipView, ok, okNull, originOf, sessionGrant } from '../schemas.js';
 
 const password = z
@@ -343,7 +343,7 @@ export function publicAuthRoutes(deps: AccountDeps) {
           if (typeof apiKey !== 'string' || apiKey.length === 0) {
             throw errors.BAD_REQUEST('x-api-key: X-API-Key header is required');
           }
-          request.principal = await authenticateApiKey(deps, apiKey);
+          principals.set(request, await authenticateApiKey(deps, apiKey));
         },
         schema: {
           tags: ['auth'],

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { biometryBodyLimits } from '../body-limits.js';
-import { type BiometryDeps, requireClient } from '../deps.js';
+import { type BiometryDeps, principalOf } from '../deps.js';
 import { apiKeyHeaders, errorDetailSchema, validationErrorSchema } from '../schemas.js';
 
 export function ackResultsRoute(deps: BiometryDeps) {
@@ -27,7 +27,7 @@ export function ackResultsRoute(deps: BiometryDeps) {
         },
       },
       async (request) => {
-        const client = requireClient(request);
+        const client = principalOf(request);
         const unique = [...new Set(request.body.job_ids)];
         const acked = await deps.jobs.ack(client.clientId, unique);
         return { acked, not_found: request.body.job_ids.length - acked };

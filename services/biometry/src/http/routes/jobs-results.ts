@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type BiometryDeps, requireClient } from '../deps.js';
+import { type BiometryDeps, principalOf } from '../deps.js';
 import { apiKeyHeaders, errorDetailSchema, jobResultSchema, validationErrorSchema } from '../schemas.js';
 
 const pollResponse = z.object({
@@ -28,7 +28,7 @@ export function pollResultsRoute(deps: BiometryDeps) {
         },
       },
       async (request) => {
-        const client = requireClient(request);
+        const client = principalOf(request);
         const { results, totalReady } = await deps.jobs.readyResults(client.clientId, request.query.limit);
         return {
           results: results.map((result) => ({

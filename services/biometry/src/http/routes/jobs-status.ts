@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errors } from '../../errors.js';
-import { type BiometryDeps, requireClient } from '../deps.js';
+import { type BiometryDeps, principalOf } from '../deps.js';
 import { apiKeyHeaders, errorDetailSchema, validationErrorSchema } from '../schemas.js';
 
 const jobStatusResponse = z.object({
@@ -35,7 +35,7 @@ export function jobStatusRoute(deps: BiometryDeps) {
         },
       },
       async (request) => {
-        const client = requireClient(request);
+        const client = principalOf(request);
         const job = await deps.jobs.findForClient(request.params.job_id, client.clientId);
         if (!job) throw errors.job_not_found();
         return {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { biometryBodyLimits } from '../body-limits.js';
-import { type BiometryDeps, requireClient } from '../deps.js';
+import { type BiometryDeps, principalOf } from '../deps.js';
 import { apiKeyHeaders, errorDetailSchema, submitJobSchema, validationErrorSchema } from '../schemas.js';
 import { imageErrorToServiceError } from './jobs-submit.js';
 
@@ -34,7 +34,7 @@ export function submitBatchRoute(deps: BiometryDeps) {
         },
       },
       async (request, reply) => {
-        const client = requireClient(request);
+        const client = principalOf(request);
         const batchId = `batch_${randomUUID().replace(/-/g, '')}`;
         const jobs = await deps.submitter
           .submit(client.clientId, request.body.jobs, batchId, (index) => ['body', 'jobs', index])

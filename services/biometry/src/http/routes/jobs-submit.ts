@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { errors } from '../../errors.js';
 import { ImageValidationError } from '../../jobs/submit-jobs.js';
 import { biometryBodyLimits } from '../body-limits.js';
-import { type BiometryDeps, requireClient } from '../deps.js';
+import { type BiometryDeps, principalOf } from '../deps.js';
 import { apiKeyHeaders, errorDetailSchema, submitJobSchema, validationErrorSchema } from '../schemas.js';
 
 export const submitJobResponse = z.object({
@@ -38,7 +38,7 @@ export function submitJobRoute(deps: BiometryDeps) {
         },
       },
       async (request, reply) => {
-        const client = requireClient(request);
+        const client = principalOf(request);
         const [job] = await deps.submitter
           .submit(client.clientId, [request.body], null, () => ['body'])
           .catch(imageErrorToServiceError);

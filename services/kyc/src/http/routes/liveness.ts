@@ -9,12 +9,32 @@ import {
 } from '../../liveness/liveness-validator.js';
 import { verificationToken, verificationTokenFirst } from '../auth-hooks.js';
 import { KYC_BODY_LIMITS, MAX_TEXTURE_PATCH_CHARS } from '../body-limits.js';
-import { errorResponses, uploadHeaders } from '../schemas.js';
+import { apiError, errorResponses, uploadHeaders } from '../schemas.js';
 import { sessionIdOf } from './verification.js';
 import { KYC_SECURITY } from '../openapi.js';
 
 const params = z.object({ sessionId: z.string() });
 const MAX_VIDEO_BYTES = 25 * 1024 * 1024;
+
+/** Not in the seed: the challenge bound to the request id (`init`'s extension field). */
+const livenessChallenge = z
+  .object({
+    steps: z
+      .array(
+        z.object({
+          action: z.enum(['turn_left', 'turn_right', 'blink']),
+          windowStartMs: z.number().int(),
+          windowEndMs: z.number().int(),
+        }),
+      )
+      .describe(
+        "Perform each action, in this order, inside its window (ms from the recording's first frame); the prompt for a step is due when its window opens. turn_left: the user's own left",
+      ),
+    recordingMs: z.number().int().describe('How long to record, ms'),
+  })
+  .describe(
+    'Not in the seed: a random challenge, new for every requestId, kept on the server; the recording linked at complete must show it',
+  );
 
 export const presignVideoBody = z.object({
   token: z.string().min(1),
@@ -62,8 +82,11 @@ export function livenessRoutes(kyc: Kyc) {
           params,
           querystring: z.object({ token: z.string().optional() }),
           response: {
-            201: z.object({ ok: z.literal(true), requestId: z.uuid() }),
+            201: z.object({ ok: z.literal(true), requestId: z.uuid(), challenge: livenessChallenge }),
             ...errorResponses(400, 401, 404, 410, 500, 503),
+            429: apiError.describe(
+              'LIVENESS_ATTEMPTS_EXCEEDED: the session has used its liveness attempts (KYC_LIVENESS_MAX_ATTEMPTS, default 5); RATE_LIMITED: the per-IP limit',
+            ),
           },
         },
       },
@@ -119,9 +142,20 @@ export function livenessRoutes(kyc: Kyc) {
           response: {
             200: z.object({
               ok: z.literal(true),
-              passed: z.boolean(),
+              passed: z
+                .boolean()
+                .describe('True only when the server analysed the linked recording and every check passed'),
               confidenceScore: z.number(),
-              failureCodes: z.array(z.string()),
+              failureCodes: z
+                .array(z.string())
+                .describe(
+                  'The failed checks of the recording (never a threshold), VIDEO_MISSING (no recording: routed to review) or ANALYSIS_PENDING',
+                ),
+              status: z
+                .enum(['passed', 'failed', 'pending', 'review'])
+                .describe(
+                  'Not in the seed. pending: the analysis of the recording outlasted the wait (KYC_LIVENESS_WAIT_SECONDS); the dashboard and the verification.completed webhook carry the verdict. review: no server verdict (no recording, or the analysis could not run); a person decides',
+                ),
             }),
             ...errorResponses(400, 401, 404, 410, 500, 503),
           },

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiKeyRow } from '../../db/api-keys-repository.js';
 import { errors } from '../../errors.js';
 import type { Kyc } from '../../kyc.js';
-import { verificationToken, verificationTokenFirst } from '../auth-hooks.js';
+import { secretKeys, verificationToken, verificationTokenFirst } from '../auth-hooks.js';
 import { KYC_BODY_LIMITS } from '../body-limits.js';
 import {
   documentType,
@@ -16,12 +15,6 @@ import {
   uploadHeaders,
 } from '../schemas.js';
 import { KYC_SECURITY } from '../openapi.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    apiKey?: ApiKeyRow;
-  }
-}
 
 const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 const httpUrl = z.url({ protocol: /^https?$/ }).max(2048);
@@ -66,7 +59,7 @@ export function verificationRoutes(kyc: Kyc) {
       {
         // The key is checked before the body is parsed: an unauthenticated caller learns nothing.
         onRequest: async (request) => {
-          request.apiKey = await kyc.apiKeys.authenticateSecret(request.headers.authorization);
+          secretKeys.set(request, await kyc.apiKeys.authenticateSecret(request.headers.authorization));
         },
         schema: {
           tags: ['Verification'],
@@ -89,7 +82,7 @@ export function verificationRoutes(kyc: Kyc) {
         },
       },
       async (request, reply) => {
-        const created = await kyc.sessions.create(request.apiKey as ApiKeyRow, request.body ?? {});
+        const created = await kyc.sessions.create(secretKeys.of(request), request.body ?? {});
         reply.header('cache-control', 'no-store');
         return reply.status(201).send({ ok: true, ...created });
       },

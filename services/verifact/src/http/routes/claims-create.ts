@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { claimDetailSchema, errorResponses } from '../schemas.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -45,7 +45,7 @@ export function createClaimRoute(deps: VerifactDeps) {
       },
       async (request, reply) => {
         const { surveyorName: _ignored, ...input } = request.body;
-        const claim = await deps.claims.create(callerOf(request).tenant, input);
+        const claim = await deps.claims.create(principalOf(request).tenant, input);
         return reply.status(201).send({ claim, _meta: meta(request) });
       },
     );

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { VerifactDeps } from '../../composition.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { claimDetailSchema, errorResponses, idParams } from '../schemas.js';
 
 export function getClaimRoute(deps: VerifactDeps) {
@@ -28,7 +28,7 @@ export function getClaimRoute(deps: VerifactDeps) {
         },
       },
       async (request) => ({
-        ...(await deps.claims.detail(callerOf(request).tenant, request.params.id)),
+        ...(await deps.claims.detail(principalOf(request).tenant, request.params.id)),
         _meta: meta(request),
       }),
     );

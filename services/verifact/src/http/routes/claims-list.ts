@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { claimSummarySchema, errorResponses } from '../schemas.js';
 
 const query = z.object({
@@ -49,7 +49,7 @@ export function listClaimsRoute(deps: VerifactDeps) {
       },
       async (request) => {
         const { updatedSince, ...rest } = request.query;
-        const result = await deps.claims.list(callerOf(request).tenant, {
+        const result = await deps.claims.list(principalOf(request).tenant, {
           ...rest,
           ...(updatedSince ? { updatedSince: new Date(updatedSince) } : {}),
         });

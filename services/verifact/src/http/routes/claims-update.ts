@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { errorResponses, idParams } from '../schemas.js';
 
 const body = z.object({
@@ -38,7 +38,7 @@ export function updateClaimRoute(deps: VerifactDeps) {
       },
       async (request, reply) => {
         const { claim, warning } = await deps.claims.updateStatus(
-          callerOf(request).tenant,
+          principalOf(request).tenant,
           request.params.id,
           request.body,
         );

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { errorResponses } from '../schemas.js';
 
 const jobsResponse = z.object({
@@ -47,7 +47,7 @@ export function jobsRoute(deps: VerifactDeps) {
         },
       },
       async (request) => ({
-        ...(await deps.reports.jobs(callerOf(request).tenant, request.query.surveyorId)),
+        ...(await deps.reports.jobs(principalOf(request).tenant, request.query.surveyorId)),
         _meta: meta(request),
       }),
     );

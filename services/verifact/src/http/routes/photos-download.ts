@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
 import { etagMatches, safeFilename } from '../../photos/photos.js';
-import { callerOf } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { errorResponses, idParams } from '../schemas.js';
 
 export function downloadPhotoRoute(deps: VerifactDeps) {
@@ -40,7 +40,7 @@ export function downloadPhotoRoute(deps: VerifactDeps) {
         },
       },
       async (request, reply) => {
-        const tenant = callerOf(request).tenant;
+        const tenant = principalOf(request).tenant;
         const photo = await deps.photoRepository.byId(tenant.id, request.params.id);
         if (!photo) throw errors.notFound('Photo');
         const etag = `"${photo.sha256}"`;

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { readPhotoForm } from '../multipart.js';
 import { errorResponses } from '../schemas.js';
 
@@ -43,7 +43,7 @@ export function uploadPhotoRoute(deps: VerifactDeps) {
       async (request, reply) => {
         const form = await readPhotoForm(request, deps.config.maxPhotoBytes, ['claimId', 'claimNumber']);
         if (!form.photo) throw errors.validation('photo: a file field named photo is required');
-        const { photo, claim } = await deps.photos.upload(callerOf(request).tenant, {
+        const { photo, claim } = await deps.photos.upload(principalOf(request).tenant, {
           bytes: form.photo.bytes,
           filename: form.photo.filename,
           ...(form.fields.claimId ? { claimId: form.fields.claimId } : {}),

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { errorResponses } from '../schemas.js';
 
 export const planResponse = z.object({
@@ -44,7 +44,7 @@ export function planRoute(deps: VerifactDeps) {
         },
       },
       async (request) => {
-        const plan = await deps.billing.plan(callerOf(request).tenant);
+        const plan = await deps.billing.plan(principalOf(request).tenant);
         return { ...plan, _meta: meta(request) };
       },
     );

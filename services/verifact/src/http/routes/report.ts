@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { errorResponses, idParams } from '../schemas.js';
 
 const reportResponse = z.object({
@@ -71,7 +71,7 @@ export function reportRoute(deps: VerifactDeps) {
         },
       },
       async (request) => ({
-        ...(await deps.reports.report(callerOf(request).tenant, request.params.id)),
+        ...(await deps.reports.report(principalOf(request).tenant, request.params.id)),
         _meta: meta(request),
       }),
     );

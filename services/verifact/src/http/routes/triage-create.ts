@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
 import { triageJson } from '../../triage/triage.js';
-import { callerOf, meta } from '../auth.js';
+import { principalOf, meta } from '../auth.js';
 import { readPhotoForm } from '../multipart.js';
 import { errorResponses, triageResultSchema } from '../schemas.js';
 
@@ -30,7 +30,7 @@ export function triageRoute(deps: VerifactDeps) {
       async (request) => {
         const form = await readPhotoForm(request, deps.config.maxPhotoBytes, ['claimId']);
         if (!form.photo) throw errors.validation('photo: a file field named photo is required');
-        const row = await deps.triage.triage(callerOf(request).tenant, {
+        const row = await deps.triage.triage(principalOf(request).tenant, {
           bytes: form.photo.bytes,
           ...(form.fields.claimId ? { claimId: form.fields.claimId } : {}),
         });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { VerifactDeps } from '../../composition.js';
 import { triageJson } from '../../triage/triage.js';
-import { callerOf, meta } from '../auth.js';
+import { principalOf, meta } from '../auth.js';
 import { errorResponses, idParams, triageResultSchema } from '../schemas.js';
 
 export function getTriageRoute(deps: VerifactDeps) {
@@ -23,7 +23,7 @@ export function getTriageRoute(deps: VerifactDeps) {
         },
       },
       async (request) => ({
-        ...triageJson(await deps.triage.get(callerOf(request).tenant, request.params.id)),
+        ...triageJson(await deps.triage.get(principalOf(request).tenant, request.params.id)),
         _meta: meta(request),
       }),
     );

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { errorResponses } from '../schemas.js';
 
 const isoDate = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' });
@@ -62,7 +62,7 @@ export function usageRoute(deps: VerifactDeps) {
         const from = request.query.from ?? `${today.slice(0, 7)}-01`;
         const to = request.query.to ?? today;
         if (from > to) throw errors.validation('from must not be after to');
-        const report = await deps.billing.usageReport(callerOf(request).tenant, from, to);
+        const report = await deps.billing.usageReport(principalOf(request).tenant, from, to);
         return { ...report, _meta: meta(request) };
       },
     );

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { errorResponses, userSchema } from '../schemas.js';
 
 const body = z.object({
@@ -41,7 +41,7 @@ export function createUserRoute(deps: VerifactDeps) {
         },
       },
       async (request, reply) => {
-        const created = await deps.users.create(callerOf(request).tenant, request.body);
+        const created = await deps.users.create(principalOf(request).tenant, request.body);
         return reply.status(201).send({ ...created, _meta: meta(request) });
       },
     );

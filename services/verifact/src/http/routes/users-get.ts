@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { VerifactDeps } from '../../composition.js';
-import { callerOf, meta } from '../auth.js';
+import { principalOf, meta } from '../auth.js';
 import { errorResponses, idParams, keyedUser } from '../schemas.js';
 
 export function getUserRoute(deps: VerifactDeps) {
@@ -22,7 +22,7 @@ export function getUserRoute(deps: VerifactDeps) {
         },
       },
       async (request) => ({
-        ...(await deps.users.get(callerOf(request).tenant, request.params.id)),
+        ...(await deps.users.get(principalOf(request).tenant, request.params.id)),
         _meta: meta(request),
       }),
     );

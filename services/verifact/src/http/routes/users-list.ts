@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { errorResponses, userSchema } from '../schemas.js';
 
 const query = z.object({
@@ -40,7 +40,7 @@ export function listUsersRoute(deps: VerifactDeps) {
         },
       },
       async (request) => {
-        const tenant = callerOf(request).tenant;
+        const tenant = principalOf(request).tenant;
         const data = await deps.users.list(tenant, {
           ...(request.query.role ? { role: request.query.role } : {}),
           active: request.query.active === 'true',

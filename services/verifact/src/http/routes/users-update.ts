@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
-import { callerOf, meta } from '../auth.js';
+import { principalOf, meta } from '../auth.js';
 import { errorResponses, idParams, keyedUser } from '../schemas.js';
 
 const body = z.object({
@@ -44,7 +44,7 @@ export function updateUserRoute(deps: VerifactDeps) {
         }
         if (Object.values(fields).every((value) => value === undefined)) throw errors.noUpdatableFields();
         return {
-          ...(await deps.users.update(callerOf(request).tenant, request.params.id, fields)),
+          ...(await deps.users.update(principalOf(request).tenant, request.params.id, fields)),
           _meta: meta(request),
         };
       },

@@ -5,7 +5,7 @@ import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
 import { sniffPhoto } from '../../photos/photo-bytes.js';
 import { fetchPhoto } from '../../verify/fetch-photo.js';
-import { callerOf, meta, metaSchema } from '../auth.js';
+import { principalOf, meta, metaSchema } from '../auth.js';
 import { readPhotoForm } from '../multipart.js';
 import { errorResponses } from '../schemas.js';
 
@@ -64,7 +64,7 @@ export function verifyRoute(deps: VerifactDeps) {
         },
       },
       async (request) => {
-        const caller = callerOf(request);
+        const caller = principalOf(request);
         let bytes: Buffer;
         if (request.isMultipart()) {
           const form = await readPhotoForm(request, deps.config.maxPhotoBytes, []);

@@ -9,9 +9,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { loadFaceEngine, type Point } from '../../src/faces/face-engine.js';
-import { MAX_IMAGE_PIXELS } from '../../src/images/decode.js';
-import { ffmpegPath } from '../../src/liveness/ffmpeg.js';
+import { loadFaceEngine, type Point } from '../faces/face-engine.js';
+import { MAX_IMAGE_PIXELS } from '../images/decode.js';
+import { ffmpegPath } from '../liveness/ffmpeg.js';
 
 export const FACES_DIR = new URL('../../../../../shared/fixtures/faces/', import.meta.url);
 
@@ -50,7 +50,8 @@ export interface SyntheticVideoSpec {
   secondFace?: string;
   /** Per-pixel camera noise (standard deviation, 8-bit levels). Default 2. */
   noise?: number;
-  container?: 'webm' | 'mp4';
+  /** `y4m`: raw YUV 4:2:0 frames (what Chromium's `--use-file-for-fake-video-capture` plays). */
+  container?: 'webm' | 'mp4' | 'y4m';
   /** Drop frames so that intervals vary (a variable-rate recording), keeping container timestamps. */
   irregularTiming?: boolean;
   /** Where to write; default a temp file. */
@@ -218,7 +219,9 @@ function paintEyelids(frame: Uint8ClampedArray, width: number, landmarks: Point[
     const centre = mean(eye);
     const halfWidth = ((eye[3] as Point).x - (eye[0] as Point).x) / 2;
     const halfHeight = Math.max(halfWidth * 0.55, 4);
-    const lidSample = { x: centre.x, y: centre.y - halfHeight * 1.6 };
+    // Lid skin sampled below the eye: above it lie brows and creases, too dark for a lid (the
+    // face mesh then still reads the eye as half open).
+    const lidSample = { x: centre.x, y: centre.y + halfHeight * 2.2 };
     const lid = [0, 0, 0];
     let count = 0;
     for (let dy = -2; dy <= 2; dy += 1)
@@ -228,20 +231,23 @@ function paintEyelids(frame: Uint8ClampedArray, width: number, landmarks: Point[
         count += 1;
       }
     for (let c = 0; c < 3; c += 1) lid[c] = (lid[c] as number) / count;
-    const rx = halfWidth * 1.35;
+    const rx = halfWidth * 1.25;
     const ry = halfHeight * 1.3;
     for (let y = Math.floor(centre.y - ry); y <= Math.ceil(centre.y + ry); y += 1) {
       for (let x = Math.floor(centre.x - rx); x <= Math.ceil(centre.x + rx); x += 1) {
         const d = Math.hypot((x - centre.x) / rx, (y - centre.y) / ry);
         if (d >= 1) continue;
         const edge = Math.min(1, (1 - d) * 4) * closure;
-        // A lash line along the lower third of the closed lid.
-        const lash = Math.abs(y - (centre.y + halfHeight * 0.25)) < Math.max(1, halfHeight * 0.15) ? 0.45 : 1;
+        // Closed lids meet in a dark, slightly sagging lash line through the eye's middle,
+        // thinning towards the corners; the lid above it is lightly shaded.
+        const u = (x - centre.x) / rx;
+        const lashY = centre.y + halfHeight * 0.15 + halfHeight * 0.35 * (1 - u * u);
+        const thickness = Math.max(1, halfHeight * 0.2) * (1 - 0.6 * Math.abs(u));
+        const shade =
+          Math.abs(y - lashY) < thickness ? 0.3 : y < lashY ? 0.92 + 0.08 * ((lashY - y) / (2 * ry)) : 0.97;
         const offset = (y * width + x) * 3;
-        for (let c = 0; c < 3; c += 1) {
-          const target = (lid[c] as number) * (lash === 1 ? 0.97 : lash);
-          frame[offset + c] = (frame[offset + c] as number) * (1 - edge) + target * edge;
-        }
+        for (let c = 0; c < 3; c += 1)
+          frame[offset + c] = (frame[offset + c] as number) * (1 - edge) + (lid[c] as number) * shade * edge;
       }
     }
   }
@@ -338,7 +344,9 @@ export async function generateVideo(spec: SyntheticVideoSpec): Promise<Synthetic
   const encoder =
     container === 'webm'
       ? ['-c:v', 'libvpx', '-b:v', '2M', '-crf', '8', '-deadline', 'realtime', '-cpu-used', '8']
-      : ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '16', '-pix_fmt', 'yuv420p'];
+      : container === 'mp4'
+        ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '16', '-pix_fmt', 'yuv420p']
+        : ['-f', 'yuv4mpegpipe', '-pix_fmt', 'yuv420p'];
   const timing = spec.irregularTiming
     ? ['-vf', "select='not(eq(mod(n\\,5)\\,1))*not(eq(mod(n\\,7)\\,3))'", '-vsync', 'vfr']
     : [];

@@ -1,0 +1,3 @@
+-- Keys are found by their display prefix (`tm_<tier>_` and 2 characters of the secret), then told
+-- apart by a constant-time comparison of their SHA-256 (kernel ApiKeyAuthenticator).
+CREATE INDEX IF NOT EXISTS api_keys_display_prefix_idx ON api_keys (display_prefix);
