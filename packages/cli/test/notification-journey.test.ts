@@ -7,7 +7,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createMailer, freePort, type MailMessage } from '@trustplane/kernel';
+import type { AddressInfo } from 'node:net';
+import { createMailer, freePort, resolvePorts } from '@trustplane/kernel';
 import {
   createTestDatabase,
   type ExternalServer,
@@ -15,11 +16,67 @@ import {
   startRabbitMq,
   type TestDatabase,
 } from '@trustplane/kernel/testkit';
+import { simpleParser } from 'mailparser';
 import { chromium } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
+import { allServices } from '../src/services.js';
 
 const bin = fileURLToPath(new URL('../bin/trustplane.js', import.meta.url));
 const PASSWORD = 'SecurePass123!';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** What `trustplane mail list --json` prints for each mail. */
+interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  createdAt: string;
+}
+
+/** A real SMTP server that keeps what it accepts (250 after DATA). */
+async function startSmtpCapture() {
+  const received: Mail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      simpleParser(stream).then((mail) => {
+        for (const recipient of session.envelope.rcptTo)
+          received.push({
+            to: recipient.address,
+            subject: mail.subject ?? '',
+            text: mail.text ?? '',
+            html: mail.html || null,
+            createdAt: new Date().toISOString(),
+          });
+        callback();
+      }, callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    received,
+    url: `smtp://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+interface JourneyOptions {
+  /** `AMQP_URL` on a private RabbitMQ node. */
+  broker: boolean;
+  /** Use the pages in headless Chromium too. */
+  browser?: boolean;
+  /** `SMTP_URL`: the mails are read at a real SMTP server instead of the sink. */
+  smtp?: boolean;
+  /**
+   * `trustplane start` with no names, as `npm start` runs it: every service in one process; the
+   * mails are read with `trustplane mail list --json`, as the issue's acceptance says.
+   */
+  together?: boolean;
+}
 
 /**
  * The platform's first journey across two processes on one database, as an operator runs it:
@@ -29,19 +86,20 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * the page's script does is done through the same API calls, and the result is checked. With
  * Chromium installed, the pages are also used in a real browser (their scripts run).
  */
-function journey(label: string, options: { broker: boolean; browser?: boolean }) {
+function journey(label: string, options: JourneyOptions) {
   describe(label, {
     skip: options.broker && !hasRabbitMqServer() && 'rabbitmq-server is not installed',
   }, () => {
     let broker: ExternalServer | undefined;
+    let smtp: Awaited<ReturnType<typeof startSmtpCapture>> | undefined;
     let database: TestDatabase;
     let dataDir: string;
     let env: Record<string, string>;
     let accountUrl: string;
     const children: ChildProcess[] = [];
 
-    function start(service: string): Promise<ChildProcess> {
-      const child = spawn(process.execPath, [bin, 'start', service], {
+    function start(service?: string): Promise<ChildProcess> {
+      const child = spawn(process.execPath, [bin, 'start', ...(service ? [service] : [])], {
         env: { ...process.env, ...env, LOG_LEVEL: 'info' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -57,7 +115,9 @@ function journey(label: string, options: { broker: boolean; browser?: boolean })
           // Tokens never reach the logs.
           if (/token=|"token":"[^[]/.test(line)) reject(new Error(`a token was logged: ${line}`));
         });
-        child.once('exit', (code) => reject(new Error(`${service} exited with ${code}: ${stderr}`)));
+        child.once('exit', (code) =>
+          reject(new Error(`${service ?? 'trustplane start'} exited with ${code}: ${stderr}`)),
+        );
       });
     }
 
@@ -68,25 +128,59 @@ function journey(label: string, options: { broker: boolean; browser?: boolean })
       await exited;
     }
 
-    async function mailTo(address: string, subject: RegExp, after = 0): Promise<MailMessage> {
+    /** `trustplane mail list --json`, as an operator reads the sink. */
+    function mailListCommand(): Promise<Mail[]> {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [bin, 'mail', 'list', '--json'], {
+          env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout!.on('data', (chunk) => {
+          stdout += chunk;
+        });
+        child.stderr!.on('data', (chunk) => {
+          stderr += chunk;
+        });
+        child.once('close', (code) => {
+          if (code !== 0) return reject(new Error(`mail list exited with ${code}: ${stderr}`));
+          const { messages } = JSON.parse(stdout) as { messages: Mail[] };
+          for (const message of messages)
+            assert.deepEqual(Object.keys(message).sort(), ['createdAt', 'html', 'subject', 'text', 'to']);
+          resolve(messages);
+        });
+      });
+    }
+
+    async function sinkMails(): Promise<Mail[]> {
       const mailer = createMailer({ dataDir, from: 'x <x@localhost>' });
       try {
-        const deadline = Date.now() + 30_000;
-        for (;;) {
-          const found = (await mailer.list()).filter(
-            (mail) =>
-              mail.to === address && subject.test(mail.subject) && Date.parse(mail.createdAt) >= after,
-          );
-          if (found.length > 0) return found.at(-1)!;
-          if (Date.now() > deadline) throw new Error(`no mail to ${address} matching ${subject}`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        return await mailer.list();
       } finally {
         await mailer.close();
       }
     }
 
-    function linkIn(mail: MailMessage): URL {
+    /** Every mail delivered so far, where this journey's configuration delivers it. */
+    function deliveredMails(): Promise<Mail[]> {
+      if (smtp) return Promise.resolve([...smtp.received]);
+      return options.together ? mailListCommand() : sinkMails();
+    }
+
+    async function mailTo(address: string, subject: RegExp, after = 0): Promise<Mail> {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const found = (await deliveredMails()).filter(
+          (mail) => mail.to === address && subject.test(mail.subject) && Date.parse(mail.createdAt) >= after,
+        );
+        if (found.length > 0) return found.at(-1)!;
+        if (Date.now() > deadline) throw new Error(`no mail to ${address} matching ${subject}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+
+    function linkIn(mail: Mail): URL {
       const match = /(http:\/\/\S+\?token=\S+)/.exec(mail.text);
       assert.ok(match, `a link in ${mail.text}`);
       const html = (mail.html ?? '').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
@@ -118,46 +212,59 @@ function journey(label: string, options: { broker: boolean; browser?: boolean })
 
     before(async () => {
       if (options.broker) broker = await startRabbitMq();
+      if (options.smtp) smtp = await startSmtpCapture();
       database = await createTestDatabase('journey');
       dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-journey-'));
       const accountPort = await freePort();
       accountUrl = `http://127.0.0.1:${accountPort}`;
+      // Every listener of every service on a free port (others may run the defaults).
+      const ports: Record<string, string> = {};
+      for (const service of allServices)
+        for (const listener of Object.keys(resolvePorts(service.name, service.ports, {})))
+          ports[
+            listener === 'http'
+              ? `${service.name.toUpperCase()}_PORT`
+              : `${service.name.toUpperCase()}_${listener.toUpperCase()}_PORT`
+          ] = String(await freePort());
       env = {
+        ...ports,
         DATABASE_URL: database.url,
         TRUSTPLANE_DATA_DIR: dataDir,
         TRUSTPLANE_HOST: '127.0.0.1',
         TRUSTPLANE_PUBLIC_HOST: '127.0.0.1',
         ACCOUNT_PORT: String(accountPort),
-        NOTIFICATION_PORT: String(await freePort()),
-        NOTIFICATION_GRPC_PORT: String(await freePort()),
         ACCOUNT_PASSWORD_HASH_MEMORY_KIB: '4096',
         ACCOUNT_PASSWORD_HASH_TIME_COST: '1',
         ACCOUNT_RATE_LIMIT_REGISTER_PER_MINUTE: '1000',
         ACCOUNT_RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
         ...(broker ? { AMQP_URL: broker.url } : {}),
+        ...(smtp ? { SMTP_URL: smtp.url } : {}),
       };
     });
     after(async () => {
       for (const child of children) await stop(child);
       await broker?.stop();
+      await smtp?.close();
       await database.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
     });
 
-    test('a mail requested while notification is down is delivered once it starts; its link verifies', async () => {
-      await start('account');
+    const firstTitle = options.together
+      ? 'npm start: registering puts the verification mail in the sink (trustplane mail list --json); its link verifies'
+      : 'a mail requested while notification is down is delivered once it starts; its link verifies';
+    test(firstTitle, async () => {
+      await start(options.together ? undefined : 'account');
       const registered = await api('POST', '/api/v1/auth/register', {
         email: 'jane@example.com',
         password: PASSWORD,
         display_name: 'Jane <Doe>',
       });
       assert.equal(registered.status, 201, JSON.stringify(registered.body));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      const mailer = createMailer({ dataDir, from: 'x <x@localhost>' });
-      assert.equal((await mailer.list()).length, 0, 'no mail while notification is down');
-      await mailer.close();
-
-      await start('notification');
+      if (!options.together) {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        assert.equal((await deliveredMails()).length, 0, 'no mail while notification is down');
+        await start('notification');
+      }
       const mail = await mailTo('jane@example.com', /^Verify your email address$/);
       assert.match(mail.text, /^Hi Jane <Doe>,/);
       assert.ok(mail.html?.includes('Hi Jane &lt;Doe&gt;,'), 'the name is escaped in HTML');
@@ -174,6 +281,7 @@ function journey(label: string, options: { broker: boolean; browser?: boolean })
       });
       const me = await api('GET', '/api/v1/me', undefined, login.body.data.access_token as string);
       assert.equal(me.body.data.email_verified, true, 'the account is verified');
+      if (smtp) assert.deepEqual(await sinkMails(), [], 'with SMTP_URL nothing is written to the sink');
     });
 
     test('registering while both run: the verification mail arrives promptly', async () => {
@@ -351,5 +459,7 @@ function journey(label: string, options: { broker: boolean; browser?: boolean })
   });
 }
 
+journey('npm start: the journey with every service in one process', { broker: false, together: true });
 journey('account → notification journey in separate processes', { broker: false, browser: true });
+journey('the same journey with SMTP_URL (the mails reach a real SMTP server)', { broker: false, smtp: true });
 journey('the same journey with AMQP_URL (RabbitMQ carries the event)', { broker: true });
