@@ -137,6 +137,37 @@ function deliverySuite(label: string, options: { broker: boolean }) {
       assert.equal(mail.headers.get('x-notification-id'), id);
     });
 
+    test("with SMTP_URL account's email.requested reaches the SMTP server: the verification mail with its link", async () => {
+      const token = `tok_${Date.now()}_smtp`;
+      await service.booted.context.outbox.publish(service.booted.context.database().pool, {
+        exchange: 'account.events',
+        topic: 'email.requested',
+        payload: {
+          event_type: 'email.requested',
+          to: 'verify-smtp@example.com',
+          template: 'email_verification',
+          display_name: 'Smtp <User>',
+          token,
+          base_url: 'http://localhost:8874',
+        },
+        deleteOnPublish: true,
+        mandatory: true,
+      });
+      const received = await waitFor(
+        async () => smtp.received.find((entry) => entry.to === 'verify-smtp@example.com'),
+        'the verification mail at the SMTP server',
+      );
+      const mail = received.mail!;
+      assert.equal(mail.subject, 'Verify your email address');
+      assert.ok(mail.text?.includes(`http://localhost:8874/verify-email?token=${token}`));
+      assert.ok(String(mail.html).includes('Smtp &lt;User&gt;'), 'the name is escaped in HTML');
+      assert.equal(
+        (await service.booted.context.mailer.list()).length,
+        0,
+        'nothing in the sink with SMTP_URL',
+      );
+    });
+
     test('an HTML-only body gets a text part without scripts, styles or tags', async () => {
       const html =
         '<style>p{color:red}</style><p>Hello <b>Ada</b> &amp; co</p><script>alert(1)</script><p><a href="https://example.com/x">open</a></p>';
