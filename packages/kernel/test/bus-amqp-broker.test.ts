@@ -178,6 +178,52 @@ describe('AMQP transport on a real RabbitMQ', {
       assert.deepEqual(received[0]!.payload, { template: 'verify-email', to: 'ada@example.com' });
     });
 
+    test('a mandatory message returned while no queue was bound goes out as soon as a consumer binds one, not at its next retry', async () => {
+      // A long backoff: only the binding can make it arrive within the test's wait.
+      const outbox = new Outbox({ pool, logger, transport, pollIntervalMs: 100, retryDelayMs: 60_000 });
+      const [id] = await outbox.publishMany(pool, [
+        {
+          exchange: 'trustplane.late-consumer',
+          topic: 'email.requested',
+          payload: { n: 1 },
+          mandatory: true,
+        },
+      ]);
+      await outbox.start();
+      try {
+        for (let i = 0; ; i += 1) {
+          const { rows } = await pool.query('SELECT attempts FROM outbox WHERE message_id = $1', [id]);
+          if (rows[0]?.attempts >= 1) break;
+          if (i > 200) throw new Error('the broker never returned the message');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        // Another process's transport, as the platform wires it: binding expedites the outbox.
+        const consumer = await AmqpTransport.connect({
+          url: broker.url,
+          logger,
+          onBound: (exchange) => outbox.expedite(exchange),
+        });
+        try {
+          const received: BusMessage[] = [];
+          const stop = await consumer.subscribe(
+            'trustplane.late-consumer',
+            'email.requested',
+            async (m) => {
+              received.push(m);
+            },
+            { queue: 'test.late-consumer' },
+          );
+          await eventually(() => received.length === 1);
+          await stop();
+          assert.equal(received[0]!.messageId, id);
+        } finally {
+          await consumer.close();
+        }
+      } finally {
+        await outbox.stop();
+      }
+    });
+
     test('the outbox keeps priority and per-message expiration until the relay publishes', async () => {
       const connection = await amqplib.connect(broker.url);
       try {
