@@ -18,8 +18,6 @@ export interface DocumentSpec {
   };
 }
 
-export const FACES_DIR = new URL('../../../../shared/fixtures/faces/', import.meta.url);
-
 export const DOCUMENTS: DocumentSpec[] = [
   {
     id: 'td1-fra-dupre',

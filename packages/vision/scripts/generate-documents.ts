@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { loadFaceEngine } from '../src/faces/face-engine.js';
 import { composeMrz, mrzTransliterate } from '../src/mrz/compose.js';
 import {
   BROKEN_DOCUMENTS,
@@ -17,8 +16,8 @@ import {
   DOCUMENTS,
   type Degradation,
   type DocumentSpec,
-  FACES_DIR,
 } from './documents.js';
+import { type ManifestEntry, cropPortrait as portrait, PORTRAIT_BOXES } from '../src/testkit/documents.js';
 
 const OUT_DIR = new URL('../test/documents/', import.meta.url);
 
@@ -74,28 +73,6 @@ function displayDate(yymmdd: string): string {
   return `${yymmdd.slice(4, 6)}.${yymmdd.slice(2, 4)}.${year}`;
 }
 
-async function portrait(file: string, width: number, height: number): Promise<Buffer> {
-  const engine = await loadFaceEngine();
-  const bytes = await fs.readFile(new URL(file, FACES_DIR));
-  const [face] = await engine.detect(bytes);
-  if (!face) throw new Error(`no face in ${file}`);
-  const meta = await sharp(bytes).rotate().metadata();
-  const cropWidth = Math.round(face.box.width * 1.9);
-  const cropHeight = Math.round((cropWidth * height) / width);
-  const left = Math.max(0, Math.round(face.box.x + face.box.width / 2 - cropWidth / 2));
-  const top = Math.max(0, Math.round(face.box.y + face.box.height * 0.45 - cropHeight / 2));
-  return sharp(bytes)
-    .rotate()
-    .extract({
-      left,
-      top,
-      width: Math.min(cropWidth, (meta.width ?? 0) - left),
-      height: Math.min(cropHeight, (meta.height ?? 0) - top),
-    })
-    .resize(width, height, { fit: 'cover' })
-    .toBuffer();
-}
-
 interface Rendered {
   recto: Buffer;
   verso?: Buffer;
@@ -107,7 +84,7 @@ async function renderTd1(spec: DocumentSpec, mrz: string[]): Promise<Rendered> {
   const width = 1012;
   const height = 638;
   const id = spec.identity;
-  const portraitBox = { left: 40, top: 130, width: 270, height: 350 };
+  const portraitBox = PORTRAIT_BOXES.TD1;
   const field = (label: string, value: string, x: number, y: number) =>
     `<text x="${x}" y="${y}" font-family="DejaVu Sans" font-size="17" fill="#4a5a70">${escapeXml(label)}</text>` +
     `<text x="${x}" y="${y + 30}" font-family="DejaVu Sans" font-size="26" font-weight="bold" fill="#111">${escapeXml(value)}</text>`;
@@ -144,7 +121,7 @@ async function renderTd3(spec: DocumentSpec, mrz: string[]): Promise<Rendered> {
   const width = 1250;
   const height = 880;
   const id = spec.identity;
-  const portraitBox = { left: 50, top: 150, width: 320, height: 410 };
+  const portraitBox = PORTRAIT_BOXES.TD3;
   const field = (label: string, value: string, x: number, y: number) =>
     `<text x="${x}" y="${y}" font-family="DejaVu Sans" font-size="18" fill="#5a4a40">${escapeXml(label)}</text>` +
     `<text x="${x}" y="${y + 32}" font-family="DejaVu Sans" font-size="28" font-weight="bold" fill="#111">${escapeXml(value)}</text>`;
@@ -212,22 +189,6 @@ async function splice(rendered: Rendered, otherPortrait: string): Promise<Buffer
     .composite([{ input: face, left: box.left + 30, top: box.top + 40 }])
     .jpeg({ quality: 92 })
     .toBuffer();
-}
-
-export interface ManifestEntry {
-  id: string;
-  base: string;
-  layout: 'TD1' | 'TD3';
-  documentType: DocumentSpec['documentType'];
-  variant: 'clean' | 'broken' | Degradation | 'spliced';
-  portrait: string;
-  /** Image files relative to the manifest; `mrz` names the side that carries the MRZ. */
-  recto: string;
-  verso?: string;
-  mrzSide: 'recto' | 'verso';
-  mrz: string[];
-  expectValid: boolean;
-  declared: DocumentSpec['declared'];
 }
 
 async function main(): Promise<void> {

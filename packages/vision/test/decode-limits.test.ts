@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { loadFaceEngine } from '../src/faces/face-engine.js';
 import { errorLevelAnalysis } from '../src/forensics/ela.js';
 import { moireAnalysis } from '../src/forensics/moire.js';
+import { portraitCompressionGhost } from '../src/forensics/portrait-ghost.js';
 import {
   decodeRgb,
   denoiseImage,
@@ -57,6 +58,7 @@ describe('decode limits', () => {
     await refusedForPixels(() => denoiseImage(bomb));
     await refusedForPixels(() => errorLevelAnalysis(bomb));
     await refusedForPixels(() => moireAnalysis(bomb));
+    await refusedForPixels(() => portraitCompressionGhost(bomb, { x: 100, y: 100, width: 400, height: 500 }));
     await refusedForPixels(() => readMrz(pool, bomb));
     const engine = await loadFaceEngine();
     await refusedForPixels(() => engine.detect(bomb));
@@ -86,6 +88,9 @@ describe('decode limits', () => {
         ...Array.from({ length: 4 }, () => decodeRgb(image)),
         ...Array.from({ length: 2 }, () => errorLevelAnalysis(image)),
         ...Array.from({ length: 2 }, () => moireAnalysis(image)),
+        ...Array.from({ length: 2 }, () =>
+          portraitCompressionGhost(image, { x: 400, y: 300, width: 400, height: 500 }),
+        ),
       ]);
     } finally {
       clearInterval(sampler);

@@ -12,6 +12,7 @@ const biometryEnvSchema = z.object({
   BIOMETRY_OCR_MIN_CONFIDENCE: number(0.55),
   BIOMETRY_MOIRE_REVIEW_SCORE: number(0.5),
   BIOMETRY_ELA_REVIEW_SCORE: number(1.01),
+  BIOMETRY_PORTRAIT_GHOST_REVIEW_RATIO: number(2.5),
   BIOMETRY_JOB_TIMEOUT_SECONDS: z.coerce.number().int().min(10).default(120),
   BIOMETRY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   BIOMETRY_OCR_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
@@ -39,6 +40,7 @@ export interface BiometryConfig {
   ocrMinConfidence: number;
   moireReviewScore: number;
   elaReviewScore: number;
+  portraitGhostReviewRatio: number;
   jobTimeoutSeconds: number;
   workerConcurrency: number;
   ocrWorkers: number;
@@ -59,6 +61,7 @@ export function loadBiometryConfig(env: NodeJS.ProcessEnv): BiometryConfig {
     ocrMinConfidence: parsed.BIOMETRY_OCR_MIN_CONFIDENCE,
     moireReviewScore: parsed.BIOMETRY_MOIRE_REVIEW_SCORE,
     elaReviewScore: parsed.BIOMETRY_ELA_REVIEW_SCORE,
+    portraitGhostReviewRatio: parsed.BIOMETRY_PORTRAIT_GHOST_REVIEW_RATIO,
     jobTimeoutSeconds: parsed.BIOMETRY_JOB_TIMEOUT_SECONDS,
     workerConcurrency: parsed.BIOMETRY_WORKER_CONCURRENCY,
     ocrWorkers: parsed.BIOMETRY_OCR_WORKERS,

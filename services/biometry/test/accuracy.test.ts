@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
+import { type ManifestEntry, readManifest, resaved, swapPortrait } from '@trustplane/vision/testkit';
 import { loadBiometryConfig } from '../src/config.js';
 import { createEngines } from '../src/pipeline/engines.js';
 import { type VerificationResult, verifyIdentity } from '../src/pipeline/verify-identity.js';
 import { DOCS_DIR, FACES_DIR } from './helpers.js';
 
-interface Entry {
-  id: string;
-  variant: string;
-  documentType: 'CNI' | 'PASSPORT' | 'TITRE_DE_SEJOUR' | 'NATIONAL_ID';
-  portrait: string;
-  recto: string;
-  verso?: string;
-  declared: {
-    first_name: string;
-    last_name: string;
-    date_of_birth: string;
-    gender: 'M' | 'F';
-    nationality: string;
-  };
-}
+type Entry = ManifestEntry;
 
-const manifest: Entry[] = JSON.parse(await fs.readFile(new URL('manifest.json', DOCS_DIR), 'utf8'));
+const manifest = await readManifest();
 const config = loadBiometryConfig({});
 const engines = createEngines({ ocrWorkers: 1 });
 const face = (file: string) => fs.readFile(new URL(file, FACES_DIR));
@@ -45,18 +32,23 @@ const OTHER_PERSON: Record<string, string> = {
   'eileen_collins_nasa.jpg': 'obama_2012_oval_office_portrait.jpg',
 };
 
-async function run(entry: Entry, selfie: string, declared = entry.declared): Promise<VerificationResult> {
+async function run(
+  entry: Entry,
+  selfie: string,
+  declared = entry.declared,
+  options: { recto?: Buffer; config?: typeof config } = {},
+): Promise<VerificationResult> {
   return verifyIdentity(
     {
       documentType: entry.documentType,
       selfie: await face(selfie),
-      recto: (await doc(entry.recto)) as Buffer,
+      recto: options.recto ?? ((await doc(entry.recto)) as Buffer),
       verso: await doc(entry.verso),
       declared,
       now: new Date('2026-11-23T00:00:00Z'),
     },
     engines,
-    config,
+    options.config ?? config,
   );
 }
 
@@ -113,6 +105,56 @@ describe('pipeline accuracy on the fixtures and generated documents', () => {
     const screenResult = await run(screen, SAME_PERSON[screen.portrait] as string);
     assert.equal(screenResult.outcome, 'pending_review', screenResult.reasons.join('; '));
     assert.ok((screenResult.scores.moire as number) >= config.moireReviewScore);
+  });
+
+  it('sends a replaced portrait to review, which would otherwise verify', async () => {
+    const entry = clean.find((candidate) => candidate.id === 'td3-esp-garcia') as Entry;
+    // Another holder's face on María García's passport, saved at q85 before and q95 after the paste.
+    const recto = await swapPortrait({
+      recto: (await doc(entry.recto)) as Buffer,
+      layout: 'TD3',
+      donor: 'obama_2012_oval_office_portrait.jpg',
+      cardQuality: 85,
+      finalQuality: 95,
+    });
+    const selfie = 'obama_2009_joint_session.jpg';
+    const forged = await run(entry, selfie, entry.declared, { recto });
+    assert.equal(
+      forged.outcome,
+      'pending_review',
+      `${forged.reasons.join('; ')} ${JSON.stringify(forged.scores)}`,
+    );
+    assert.deepEqual(forged.reasons, [
+      'document portrait appears pasted onto the card after it was compressed',
+    ]);
+    assert.equal(forged.crossValidations.portrait_integrity?.passed, false);
+    const unchecked = await run(entry, selfie, entry.declared, {
+      recto,
+      config: { ...config, portraitGhostReviewRatio: Number.POSITIVE_INFINITY },
+    });
+    assert.equal(unchecked.outcome, 'verified', unchecked.reasons.join('; '));
+  });
+
+  it('still verifies genuine documents re-saved as phones and apps do', async () => {
+    for (const entry of clean.filter((candidate) =>
+      ['td1-bel-okafor', 'td3-fra-martin'].includes(candidate.id),
+    )) {
+      const recto = (await doc(entry.recto)) as Buffer;
+      for (const [variant, bytes] of [
+        ['q70 then q95', await resaved(recto, 70, 95)],
+        ['q60', await resaved(recto, 60)],
+      ] as const) {
+        const result = await run(entry, SAME_PERSON[entry.portrait] as string, entry.declared, {
+          recto: bytes,
+        });
+        assert.equal(
+          result.outcome,
+          'verified',
+          `${entry.id} ${variant}: ${result.reasons.join('; ')} ${JSON.stringify(result.scores)}`,
+        );
+        assert.equal(result.crossValidations.portrait_integrity?.passed, true);
+      }
+    }
   });
 
   it('ends in error with a reason when the selfie has no face or two faces', async () => {

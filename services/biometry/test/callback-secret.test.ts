@@ -3,26 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sha256Hex, verifyWebhookSignature } from '@trustplane/kernel';
-import { type BootedService, bootService } from '@trustplane/kernel/testkit';
+import type { BootedService } from '@trustplane/kernel/testkit';
 import type { BiometryDatabase } from '../src/db/tables.js';
-import { biometryService } from '../src/index.js';
 import { PROCESS_QUEUE } from '../src/jobs/process-job.js';
-import { jobBody, mintClient, runCommand } from './helpers.js';
+import { bootBiometry, jobBody, mintClient, runCommand, waitFor } from './helpers.js';
 
 interface Received {
   path: string;
   body: string;
   signature: string | undefined;
-}
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
@@ -54,7 +43,7 @@ describe('biometry callback secrets', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    booted = await bootService(biometryService);
+    booted = (await bootBiometry()).booted;
     await booted.platform.startBackground(); // webhook delivery
   });
   after(async () => {
@@ -152,7 +141,7 @@ describe('biometry callback secrets', () => {
     }
     await booted.context.jobs.work([PROCESS_QUEUE]);
 
-    const callback = (hook: string) => waitFor(() => received.find((entry) => entry.path === hook));
+    const callback = (hook: string) => waitFor(() => received.find((entry) => entry.path === hook), 60_000);
     const freshCallback = await callback('/hook/fresh');
     const legacyCallback = await callback('/hook/legacy');
     const rotatedCallback = await callback('/hook/rotated');

@@ -3,21 +3,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { type BootedService, bootService } from '@trustplane/kernel/testkit';
-import { biometryService } from '../src/index.js';
-import { jobBody, mintKey } from './helpers.js';
+import type { BootedService } from '@trustplane/kernel/testkit';
+import { bootBiometry, jobBody, mintKey, waitFor } from './helpers.js';
 
 const WORKER = fileURLToPath(new URL('./support/worker-process.ts', import.meta.url));
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('worker crash mid-job', () => {
   let booted: BootedService;
@@ -45,7 +34,7 @@ describe('worker crash mid-job', () => {
   };
 
   before(async () => {
-    booted = await bootService(biometryService);
+    booted = (await bootBiometry()).booted;
   });
   after(async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

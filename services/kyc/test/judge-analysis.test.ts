@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { expiryDate, judgeAnalysis } from '../src/analysis/analysis-pipeline.js';
+import { mrzExpiryDate as expiryDate } from '@trustplane/vision';
+import { judgeAnalysis } from '../src/analysis/analysis-pipeline.js';
 import { loadKycConfig } from '../src/config.js';
 import { phaseAfterDocumentType, phaseAfterUpload, sideRefusal } from '../src/verification/capture-phase.js';
 import { ScriptedAnalyzer } from './helpers.js';

@@ -1,6 +1,7 @@
 import net from 'node:net';
-import { deriveKey, probeDatabase, type ServiceContext, type Stoppable } from '@trustplane/kernel';
+import { defineJob, deriveKey, probeDatabase, type ServiceContext, type Stoppable } from '@trustplane/kernel';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { loadNotificationConfig, type NotificationConfig } from './config.js';
 import type { NotificationDatabase } from './db/schema.js';
 import { DeadLetters } from './domain/dead-letters.js';
@@ -14,7 +15,7 @@ import {
   DELIVERY_QUEUE_ARGUMENTS,
   waitQueueArguments,
 } from './queue/amqp-delivery.js';
-import { type DeliveryJobData, type DeliveryQueue, PgBossDeliveryQueue } from './queue/delivery-queue.js';
+import { type DeliveryQueue, deliveryJob, PgBossDeliveryQueue } from './queue/delivery-queue.js';
 import { ConsumerRegistry, PgBossBackend, QueueMonitor, RabbitMqBackend } from './queue/monitor.js';
 import {
   DEAD_LETTER_QUEUE,
@@ -25,9 +26,6 @@ import {
   HELD_QUEUE,
   SERVICE_QUEUES,
 } from './queue/names.js';
-
-/** Delivery jobs one worker loop fetches and runs side by side (pg-boss batch). */
-const DELIVERY_BATCH = 8;
 
 export interface ComponentHealth {
   name: string;
@@ -71,15 +69,36 @@ export function createNotificationRuntime(context: ServiceContext): Notification
   const db = context.database<NotificationDatabase>();
   const logger = context.logger;
   const sealKey = deriveKey(context.signingSecret, 'notification-content');
+  let deliveryConsumer: ReturnType<ConsumerRegistry['register']> | undefined;
+  let engine: DeliveryEngine | undefined;
+  const delivery = deliveryJob({
+    config,
+    handle: async (jobId, notificationId) => {
+      if (!engine) throw new Error('delivery engine not ready');
+      // pg-boss runs a job once at a time: no lease; the result needs no acknowledgement here.
+      const work = () => (engine as DeliveryEngine).handle({ jobId, notificationId });
+      await (deliveryConsumer ? deliveryConsumer.track(work) : work());
+    },
+  });
+  const prune = defineJob({
+    name: 'notification.prune',
+    version: 1,
+    payload: z.object({}),
+    // Hourly, at a minute other services are unlikely to pick.
+    schedule: { cron: '29 * * * *', payload: {} },
+    retry: { limit: 2, delaySeconds: 60, backoff: true },
+    timeoutSeconds: 600,
+    handle: () => pruneOld(runtime),
+  });
   const amqpUrl = context.config.amqpUrl;
   // With AMQP_URL delivery attempts live on RabbitMQ (delay queues per backoff step, DLX); embedded, in pg-boss.
   const amqpQueue = amqpUrl
     ? new AmqpDeliveryQueue({ db, outbox: context.outbox, jobs: context.jobs, config })
     : undefined;
-  const queue: DeliveryQueue = amqpQueue ?? new PgBossDeliveryQueue(context.jobs);
+  const queue: DeliveryQueue = amqpQueue ?? new PgBossDeliveryQueue(context.jobs, delivery);
   const notifications = new Notifications({ db, outbox: context.outbox, queue, config, sealKey, logger });
   const providers = new ProviderRegistry(context, config);
-  const engine = new DeliveryEngine({
+  engine = new DeliveryEngine({
     db,
     notifications,
     providers,
@@ -111,7 +130,6 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     logger,
   });
   const deadLetters = new DeadLetters(db, notifications, intake, context.outbox);
-  let deliveryConsumer: ReturnType<ConsumerRegistry['register']> | undefined;
 
   const runtime: NotificationRuntime = {
     context,
@@ -132,37 +150,9 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       return components;
     },
     defineJobs() {
-      if (amqpQueue) {
-        // Attempts waiting longer than a backoff step allows are held here, then published.
-        context.jobs.define<DeliveryJobData>({
-          queue: HELD_QUEUE,
-          retryLimit: 10,
-          retryDelay: 2,
-          retryBackoff: true,
-          concurrency: 2,
-          pollingIntervalSeconds: config.pollingIntervalSeconds,
-          handle: (data, job) => amqpQueue.release(job.id, data),
-        });
-        return;
-      }
-      context.jobs.define<DeliveryJobData>({
-        queue: DELIVERY_QUEUE,
-        retryLimit: 3,
-        retryDelay: 2,
-        retryBackoff: true,
-        // Loops of DELIVERY_BATCH jobs each: about NOTIFICATION_WORKER_CONCURRENCY jobs in flight per
-        // process. Every fetch sorts the waiting backlog by priority, so fewer, larger fetches cut
-        // PostgreSQL's work (batches of 8 used about a quarter less PostgreSQL CPU per mail than 4 in
-        // bench/notification.ts; 16 saved no more, and a loop waits for its slowest job).
-        concurrency: Math.max(1, Math.ceil(config.workerConcurrency / DELIVERY_BATCH)),
-        batchSize: Math.min(DELIVERY_BATCH, config.workerConcurrency),
-        pollingIntervalSeconds: config.pollingIntervalSeconds,
-        handle: async (data, job) => {
-          // pg-boss runs a job once at a time: no lease; the result needs no acknowledgement here.
-          const work = () => engine.handle({ jobId: job.id, notificationId: data.notification_id });
-          await (deliveryConsumer ? deliveryConsumer.track(work) : work());
-        },
-      });
+      // Attempts waiting longer than a backoff step allows are held in pg-boss, then published.
+      context.jobs.define(amqpQueue ? amqpQueue.heldJob : delivery);
+      context.jobs.define(prune);
     },
     async startWorkers() {
       for (const name of SERVICE_QUEUES) {
@@ -209,7 +199,7 @@ export function createNotificationRuntime(context: ServiceContext): Notification
           config,
           bands: amqpQueue.bands,
           logger,
-          attempt: (job, track) => track(() => engine.handle(job)),
+          attempt: (job, track) => track(() => (engine as DeliveryEngine).handle(job)),
           track: (work) => tracker.track(work),
           noteDeaths: async (jobId, headers) => {
             await db.kysely
@@ -224,21 +214,13 @@ export function createNotificationRuntime(context: ServiceContext): Notification
         await lane.start();
         // Attempts the broker returned before the queues existed are waiting on the outbox's backoff.
         await context.outbox.expedite(DELIVERY_EXCHANGE);
-        await context.jobs.work([HELD_QUEUE]);
+        await context.jobs.work([amqpQueue.heldJob, prune]);
       } else {
-        await context.jobs.work([DELIVERY_QUEUE]);
+        await context.jobs.work([delivery, prune]);
       }
       const stopIntake = await intake.start(context.bus);
-      const prune = setInterval(
-        () => {
-          pruneOld(runtime).catch((error) => logger.warn({ err: error }, 'notification pruning failed'));
-        },
-        60 * 60 * 1000,
-      );
-      prune.unref();
       return {
         async stop() {
-          clearInterval(prune);
           await lane?.stop();
           await stopIntake();
           await consumers.stop();

@@ -11,6 +11,22 @@ export interface ForensicResult {
 
 const BLOCK = 16;
 
+/** The per-block error levels an ELA measured, for region statistics (see `portrait-ela.ts`). */
+export interface ElaGrid {
+  /** Side of a block, in analysed pixels. */
+  block: number;
+  columns: number;
+  rows: number;
+  /** Analysed pixels per pixel of the (EXIF-rotated) input: below 1 when it was scaled down. */
+  scale: number;
+  /** Mean absolute error per block (sum over R, G, B), row by row. */
+  errors: Float32Array;
+}
+
+export interface ElaResult extends ForensicResult {
+  grid: ElaGrid;
+}
+
 /**
  * Error Level Analysis: recompress at a known JPEG quality and measure, per 16×16 block,
  * how much each block changes. A photo saved once has a fairly uniform error level; a
@@ -22,8 +38,9 @@ export async function errorLevelAnalysis(
   image: Uint8Array,
   quality = 90,
   maxSide = 1600,
-): Promise<ForensicResult> {
-  const { original, info, again } = await withImageDecodeSlot(async () => {
+): Promise<ElaResult> {
+  const { original, info, again, inputWidth } = await withImageDecodeSlot(async () => {
+    const metadata = await openImage(image).metadata();
     const { data: original, info } = await openImage(image)
       .rotate()
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
@@ -33,7 +50,8 @@ export async function errorLevelAnalysis(
     const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
     const recompressed = await sharp(original, raw).jpeg({ quality }).toBuffer();
     const { data: again } = await openImage(recompressed).raw().toBuffer({ resolveWithObject: true });
-    return { original, info, again };
+    const rotated = (metadata.orientation ?? 1) >= 5;
+    return { original, info, again, inputWidth: (rotated ? metadata.height : metadata.width) ?? info.width };
   });
   const columns = Math.ceil(info.width / BLOCK);
   const rows = Math.ceil(info.height / BLOCK);
@@ -78,5 +96,6 @@ export async function errorLevelAnalysis(
       p99_error: Math.round(p99 * 100) / 100,
       ratio: Math.round(ratio * 100) / 100,
     },
+    grid: { block: BLOCK, columns, rows, scale: info.width / inputWidth, errors: Float32Array.from(blocks) },
   };
 }

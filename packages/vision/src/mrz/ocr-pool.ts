@@ -100,3 +100,32 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
     },
   };
 }
+
+/** One process's OCR pool, started on first use and shared by every caller. */
+export interface LazyOcrPool {
+  /** The pool; a pool that failed to start is started again on the next call. */
+  get(): Promise<OcrPool>;
+  /** Terminates the pool if it was started; a later `get()` starts a new one. */
+  close(): Promise<void>;
+}
+
+/** Tesseract workers take seconds and tens of MB to start: start them when the first document arrives, once. */
+export function lazyOcrPool(options: OcrPoolOptions = {}): LazyOcrPool {
+  let pool: Promise<OcrPool> | undefined;
+  return {
+    get() {
+      pool ??= createOcrPool(options).catch((error) => {
+        pool = undefined;
+        throw error;
+      });
+      return pool;
+    },
+    async close() {
+      const current = pool;
+      pool = undefined;
+      // A pool that never started has nothing to terminate.
+      const started = await current?.catch(() => undefined);
+      await started?.close();
+    },
+  };
+}

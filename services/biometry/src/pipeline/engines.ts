@@ -1,4 +1,4 @@
-import { createOcrPool, type FaceEngine, loadFaceEngine, type OcrPool } from '@trustplane/vision';
+import { type FaceEngine, lazyOcrPool, loadFaceEngine, type OcrPool } from '@trustplane/vision';
 
 /** The heavy engines of one process, created on first use and shared by every job it runs. */
 export interface Engines {
@@ -8,20 +8,10 @@ export interface Engines {
 }
 
 export function createEngines(options: { ocrWorkers: number }): Engines {
-  let ocr: Promise<OcrPool> | undefined;
+  const ocr = lazyOcrPool({ size: options.ocrWorkers });
   return {
     faces: () => loadFaceEngine(),
-    ocr() {
-      ocr ??= createOcrPool({ size: options.ocrWorkers }).catch((error) => {
-        ocr = undefined;
-        throw error;
-      });
-      return ocr;
-    },
-    async close() {
-      const pool = ocr;
-      ocr = undefined;
-      if (pool) await (await pool).close();
-    },
+    ocr: () => ocr.get(),
+    close: () => ocr.close(),
   };
 }

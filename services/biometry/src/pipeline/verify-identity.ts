@@ -1,12 +1,15 @@
 import {
   denoiseImage,
   distanceToSimilarity,
+  documentExpiry,
   errorLevelAnalysis,
   euclideanDistance,
   ImageError,
   inspectImage,
   type MrzReading,
   moireAnalysis,
+  portraitCompressionGhost,
+  portraitElaContrast,
   readMrz,
 } from '@trustplane/vision';
 import type { BiometryConfig } from '../config.js';
@@ -47,15 +50,6 @@ const MRZ_ON_VERSO = new Set(['CNI', 'TITRE_DE_SEJOUR', 'NATIONAL_ID']);
 function round(value: number, digits = 4): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
-}
-
-/** `YYMMDD` expiry → Date; expiry years are always taken in 20YY (documents issued since 2000). */
-function expiryDate(yymmdd: string): Date | undefined {
-  if (!/^\d{6}$/.test(yymmdd)) return undefined;
-  const date = new Date(
-    Date.UTC(2000 + Number(yymmdd.slice(0, 2)), Number(yymmdd.slice(2, 4)) - 1, Number(yymmdd.slice(4, 6))),
-  );
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /**
@@ -114,6 +108,7 @@ export async function verifyIdentity(
   // A document may carry a second, ghost portrait: the closest face is the holder's.
   const distances = documentFaces.map((face) => euclideanDistance(selfieFace.descriptor, face.descriptor));
   const distance = Math.min(...distances);
+  const holderPortrait = documentFaces[distances.indexOf(distance)] as (typeof documentFaces)[number];
   scores.face_distance = round(distance);
   scores.face_similarity = distanceToSimilarity(distance);
   scores.face_detection_confidence = round(
@@ -199,19 +194,16 @@ export async function verifyIdentity(
     crossValidations.nationality = nationality;
     if (!nationality.passed)
       (reading.valid ? rejections : reviews).push('nationality does not match the document');
-    const expiry = fields.expirationDate ? expiryDate(fields.expirationDate) : undefined;
-    const now = input.now ?? new Date();
-    const notExpired =
-      expiry !== undefined &&
-      expiry.getTime() >= Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const expiry = documentExpiry(fields.expirationDate, input.now ?? new Date());
+    const notExpired = expiry.expired === false;
     crossValidations.document_expiry = {
       passed: notExpired,
-      expected: `on or after ${now.toISOString().slice(0, 10)}`,
-      found: expiry ? expiry.toISOString().slice(0, 10) : null,
+      expected: `on or after ${expiry.today}`,
+      found: expiry.isoDate,
       score: notExpired ? 1 : 0,
     };
-    if (!expiry) reviews.push('expiry date unreadable');
-    else if (!notExpired) (reading.valid ? rejections : reviews).push('document is expired');
+    if (expiry.expired === null) reviews.push('expiry date unreadable');
+    else if (expiry.expired) (reading.valid ? rejections : reviews).push('document is expired');
     if (reading.confidence < config.ocrMinConfidence) reviews.push('low OCR confidence');
   }
 
@@ -225,6 +217,22 @@ export async function verifyIdentity(
   scores.moire = moire.score;
   if (moire.score >= config.moireReviewScore) reviews.push('document looks photographed from a screen');
   if (ela.score >= config.elaReviewScore) reviews.push('document shows signs of editing');
+
+  // A portrait pasted onto a card that had been saved as a JPEG, then saved again, lacks the
+  // card's compression history (packages/vision README, "Portrait forensics").
+  const portraitEla = portraitElaContrast(ela, holderPortrait.box);
+  const ghost = await portraitCompressionGhost(input.recto, holderPortrait.box);
+  scores.portrait_ela_contrast = portraitEla.contrast;
+  scores.portrait_ghost_ratio = ghost.ratio;
+  scores.portrait_ghost_quality = ghost.quality;
+  const pasted = ghost.ratio !== null && ghost.ratio >= config.portraitGhostReviewRatio;
+  crossValidations.portrait_integrity = {
+    passed: !pasted,
+    expected: `portrait compression ghost ratio < ${config.portraitGhostReviewRatio}`,
+    found: ghost.ratio === null ? null : String(ghost.ratio),
+    score: round(1 - ghost.score, 3),
+  };
+  if (pasted) reviews.push('document portrait appears pasted onto the card after it was compressed');
 
   const outcome: Outcome = rejections.length ? 'rejected' : reviews.length ? 'pending_review' : 'verified';
   return {

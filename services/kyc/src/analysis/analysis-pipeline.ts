@@ -1,4 +1,5 @@
-import { type AnyObjectStore, sha256Hex } from '@trustplane/kernel';
+import { type AnyObjectStore, JobTimeoutError, sha256Hex, untilAborted } from '@trustplane/kernel';
+import { documentExpiry } from '@trustplane/vision';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
@@ -20,16 +21,6 @@ const RISK_ORDER: RiskLabel[] = ['low', 'medium', 'high'];
 export const maxRisk = (a: RiskLabel | null, b: RiskLabel): RiskLabel =>
   a && RISK_ORDER.indexOf(a) > RISK_ORDER.indexOf(b) ? a : b;
 
-/** `YYMMDD` expiry → date (expiry years are read in this century). */
-export function expiryDate(yymmdd: string | null): Date | null {
-  if (!yymmdd || !/^\d{6}$/.test(yymmdd)) return null;
-  const year = 2000 + Number(yymmdd.slice(0, 2));
-  const month = Number(yymmdd.slice(2, 4));
-  const day = Number(yymmdd.slice(4, 6));
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCMonth() === month - 1 ? date : null;
-}
-
 /** Pure decision over one asset's analysis: extracted fields, scores, risk and hard failure. */
 export function judgeAnalysis(
   analysis: DocumentAnalysis,
@@ -46,9 +37,7 @@ export function judgeAnalysis(
   let riskLabel: RiskLabel = 'low';
   const mrz = analysis.mrz;
   if (mrz) {
-    const expiry = expiryDate(mrz.fields.expirationDate);
-    const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-    const expired = expiry ? expiry < today : null;
+    const expiry = documentExpiry(mrz.fields.expirationDate, now);
     Object.assign(extracted, {
       mrzFound: mrz.found,
       mrzFormat: mrz.format,
@@ -57,14 +46,14 @@ export function judgeAnalysis(
       mrzInvalidFields: mrz.invalidFields,
       mrzConfidence: Math.round(mrz.confidence * 1000) / 1000,
       ...mrz.fields,
-      documentExpiry: expiry ? expiry.toISOString().slice(0, 10) : null,
-      documentExpired: expired,
+      documentExpiry: expiry.isoDate,
+      documentExpired: expiry.expired,
     });
     // Driving licences mostly carry no MRZ: its absence is only suspicious on passports and ID cards.
     if (!mrz.found) {
       if (options.expectMrz !== false) riskLabel = maxRisk(riskLabel, 'medium');
     } else if (!mrz.valid) blockReason = 'MRZ_CHECK_DIGIT_MISMATCH';
-    else if (expired) blockReason = 'DOCUMENT_EXPIRED';
+    else if (expiry.expired) blockReason = 'DOCUMENT_EXPIRED';
   }
   if (analysis.portrait) {
     extracted.portraitFound = analysis.portrait.found;
@@ -111,6 +100,17 @@ async function readRecorded(objects: AnyObjectStore, asset: AssetRow): Promise<B
   return bytes;
 }
 
+/** Whether an asset goes through the document pipeline (ID images); others are `skipped`. */
+export function isAnalyzable(asset: { side: string; content_type: string }): boolean {
+  return asset.side !== 'poa' && asset.content_type.startsWith('image/');
+}
+
+/** What the analysis job hands the pipeline: its deadline, and whether a retry follows a failure. */
+export interface QueuedRun {
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
 /**
  * Runs the document pipeline on one uploaded ID image and records its outcome: the analysis
  * row (fields, modelVersions, rawScores, heatmaps), the session's risk label, an automated
@@ -122,6 +122,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
   const db = repository.db;
 
   return {
+    /** Runs it now (the dashboard's reanalysis), awaiting the outcome. */
     async run(session: SessionRow, asset: AssetRow, mode: { reanalysis: boolean; actorUserId?: string }) {
       try {
         await runPipeline(session, asset, mode);
@@ -129,15 +130,78 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
         repository.forget(session.id);
       }
     },
+
+    /**
+     * The analysis job's run for an asset recorded by upload-complete: `pending` → `processing` →
+     * `completed` / `failed`. A run of an asset already settled (a job delivered again after its
+     * worker died past the commit) changes nothing.
+     */
+    async runQueued(assetId: string, run: QueuedRun = {}): Promise<void> {
+      const claimed = await db
+        .updateTable('document_assets')
+        .set({ analysis_status: 'processing' })
+        .where('id', '=', assetId)
+        .where('analysis_status', 'in', ['pending', 'processing'])
+        .returningAll()
+        .executeTakeFirst();
+      if (!claimed) return;
+      repository.forget(claimed.session_id);
+      const session = await repository.findSession(claimed.session_id);
+      if (!session) return;
+      try {
+        await runPipeline(session, claimed, { reanalysis: false }, run);
+      } finally {
+        repository.forget(session.id);
+      }
+    },
+
+    /** The job gave up on the asset (retries exhausted): it is `failed`, as an unreadable image is. */
+    async giveUp(assetId: string, reason: string): Promise<void> {
+      const asset = await db
+        .selectFrom('document_assets')
+        .selectAll()
+        .where('id', '=', assetId)
+        .where('analysis_status', 'in', ['pending', 'processing'])
+        .executeTakeFirst();
+      if (!asset) return;
+      const session = await repository.findSession(asset.session_id);
+      if (!session) return;
+      await recordFailure(session, asset, reason, 'medium');
+      repository.forget(session.id);
+    },
   };
+
+  async function recordFailure(session: SessionRow, asset: AssetRow, reason: string, risk: RiskLabel) {
+    await db.transaction().execute(async (trx) => {
+      const current = await repository.lockSession(trx, session.id);
+      const failed = await trx
+        .updateTable('document_assets')
+        .set({ analysis_status: 'failed' })
+        .where('id', '=', asset.id)
+        .executeTakeFirst();
+      if (!current || Number(failed.numUpdatedRows) === 0) return;
+      await trx
+        .updateTable('verification_sessions')
+        .set({ risk_label: maxRisk(current.risk_label, risk), updated_at: new Date() })
+        .where('id', '=', session.id)
+        .execute();
+      await audit.append(trx, {
+        sessionId: session.id,
+        organizationId: session.organization_id,
+        eventType: 'document_analysis_failed',
+        actorType: 'system',
+        payload: { assetId: asset.id, side: asset.side, reason: reason.slice(0, 300) },
+      });
+    });
+  }
 
   async function runPipeline(
     session: SessionRow,
     asset: AssetRow,
     mode: { reanalysis: boolean; actorUserId?: string },
+    run: QueuedRun = {},
   ) {
-    const isIdImage = asset.side !== 'poa' && asset.content_type.startsWith('image/');
-    if (!isIdImage) {
+    if (!isAnalyzable(asset)) {
       await db
         .updateTable('document_assets')
         .set({ analysis_status: 'skipped' })
@@ -151,35 +215,21 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
     let analysis: DocumentAnalysis;
     try {
       const bytes = await readRecorded(objects, asset);
-      analysis = await analyzer.analyze(bytes, {
-        readMrz: asset.side !== 'front',
-        detectPortrait: asset.side !== 'back',
-      });
+      const analyzing = analyzer.analyze(
+        bytes,
+        { readMrz: asset.side !== 'front', detectPortrait: asset.side !== 'back' },
+        run.signal,
+      );
+      analysis = run.signal ? await untilAborted(analyzing, run.signal) : await analyzing;
       await objects.put(elaKey, analysis.ela.heatmap, { contentType: 'image/png' });
       await objects.put(moireKey, analysis.moire.heatmap, { contentType: 'image/png' });
     } catch (error) {
-      logger.warn({ err: error, assetId: asset.id }, 'document analysis failed');
+      // Out of time (a busy machine): the job tries again, and records the failure when it gives up.
+      if (error instanceof JobTimeoutError) throw error;
+      (run.logger ?? logger).warn({ err: error, assetId: asset.id }, 'document analysis failed');
       // Bytes that changed after they were recorded are a tampering signal, not a bad photo.
       const risk = error instanceof RecordedHashMismatchError ? 'high' : 'medium';
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('document_assets')
-          .set({ analysis_status: 'failed' })
-          .where('id', '=', asset.id)
-          .execute();
-        await trx
-          .updateTable('verification_sessions')
-          .set({ risk_label: maxRisk(session.risk_label, risk), updated_at: new Date() })
-          .where('id', '=', session.id)
-          .execute();
-        await audit.append(trx, {
-          sessionId: session.id,
-          organizationId: session.organization_id,
-          eventType: 'document_analysis_failed',
-          actorType: 'system',
-          payload: { assetId: asset.id, side: asset.side, reason: (error as Error).message.slice(0, 300) },
-        });
-      });
+      await recordFailure(session, asset, (error as Error).message, risk);
       return;
     }
     const verdict = judgeAnalysis(analysis, config, { expectMrz: session.document_type !== 'drive_eta' });

@@ -1,13 +1,12 @@
-import { portraitElaContrast } from './portrait-ela.js';
 import {
-  createOcrPool,
   type DetectedFace,
   errorLevelAnalysis,
   inspectImage,
   loadFaceEngine,
   type MrzReading,
   moireAnalysis,
-  type OcrPool,
+  lazyOcrPool,
+  portraitElaContrast,
   readMrz,
 } from '@trustplane/vision';
 
@@ -45,7 +44,8 @@ export interface AnalyzeOptions {
 
 /** The document and face analysis kyc needs, behind one small seam (the engines are `@trustplane/vision`). */
 export interface DocumentAnalyzer {
-  analyze(image: Uint8Array, options: AnalyzeOptions): Promise<DocumentAnalysis>;
+  /** `signal` ends an analysis that is no longer awaited (its job ran out of time). */
+  analyze(image: Uint8Array, options: AnalyzeOptions, signal?: AbortSignal): Promise<DocumentAnalysis>;
   close(): Promise<void>;
 }
 
@@ -53,34 +53,29 @@ export const ANALYZER_MODEL_ID = 'trustplane-vision-document/1';
 
 /** The real analyzer: Tesseract MRZ OCR + check digits, ELA, moiré FFT and face-api portrait detection. */
 export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): DocumentAnalyzer {
-  let ocr: Promise<OcrPool> | undefined;
-  const pool = () => {
-    ocr ??= createOcrPool({ size: options.ocrWorkers }).catch((error) => {
-      ocr = undefined;
-      throw error;
-    });
-    return ocr;
-  };
+  const ocr = lazyOcrPool({ size: options.ocrWorkers });
   const baseVersions: Record<string, string> = {
     documentApi: ANALYZER_MODEL_ID,
-    ela: 'ela-jpeg90-block16+portrait-contrast/1',
+    ela: 'ela-jpeg90-block16+portrait-contrast/2',
     moire: 'moire-fft256-hann/1',
   };
   return {
     async analyze(image, analyzeOptions) {
-      const info = await inspectImage(image);
+      // Refuses bytes that are not one whole JPEG/PNG/WebP before any engine runs.
+      await inspectImage(image);
       const [globalEla, moire, mrz, portrait] = await Promise.all([
         errorLevelAnalysis(image),
         moireAnalysis(image),
-        analyzeOptions.readMrz ? pool().then((ocrPool) => readMrz(ocrPool, image)) : Promise.resolve(null),
+        analyzeOptions.readMrz ? ocr.get().then((pool) => readMrz(pool, image)) : Promise.resolve(null),
         analyzeOptions.detectPortrait ? detectPortrait(image) : Promise.resolve(null),
       ]);
       let ela: ForensicScore = {
-        ...globalEla,
+        score: globalEla.score,
+        heatmap: globalEla.heatmap,
         details: { ...globalEla.details, globalScore: globalEla.score, localized: 0 },
       };
       if (portrait?.box) {
-        const local = await portraitElaContrast(globalEla, portrait.box, info);
+        const local = portraitElaContrast(globalEla, portrait.box);
         ela = {
           score: local.score,
           heatmap: globalEla.heatmap,
@@ -95,7 +90,7 @@ export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): D
         };
       }
       const versions = { ...baseVersions };
-      if (analyzeOptions.readMrz) versions.ocr = `tesseract.js ${(await pool()).version}`;
+      if (analyzeOptions.readMrz) versions.ocr = `tesseract.js ${(await ocr.get()).version}`;
       if (portrait) {
         const engine = await loadFaceEngine();
         versions.inferenceApi = Object.entries(engine.modelVersions)
@@ -104,11 +99,7 @@ export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): D
       }
       return { mrz, ela, moire, portrait, modelVersions: versions };
     },
-    async close() {
-      const current = ocr;
-      ocr = undefined;
-      if (current) await (await current).close();
-    },
+    close: () => ocr.close(),
   };
 }
 

@@ -2,13 +2,14 @@ import { type Channel, type ConsumeMessage, connect as connectAmqp } from 'amqpl
 import {
   type AmqpConnection,
   type Database,
+  defineJob,
   type JobQueue,
   type Outbox,
   type OutboxMessage,
-  transactionExecutor,
 } from '@trustplane/kernel';
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { NotificationConfig } from '../config.js';
 import type { NotificationDatabase, Priority } from '../db/schema.js';
 import type { AttemptResult, DeliveryJob } from '../domain/delivery.js';
@@ -104,6 +105,28 @@ export function attemptMessage(
   };
 }
 
+/** The job of `notification.delivery.held`: an attempt waiting in PostgreSQL until it is due. */
+function heldJob(
+  config: NotificationConfig,
+  release: (jobId: string, data: DeliveryJobData) => Promise<void>,
+) {
+  return defineJob({
+    name: HELD_QUEUE,
+    version: 1,
+    payload: z.object({
+      notification_id: z.string(),
+      lease_seconds: z.number().int().positive().optional(),
+      priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
+    }),
+    retry: { limit: 10, delaySeconds: 2, backoff: true },
+    // One short transaction: a check and an outbox row.
+    timeoutSeconds: 60,
+    concurrency: 2,
+    pollingIntervalSeconds: config.pollingIntervalSeconds,
+    handle: (payload, job) => release(job.id, payload),
+  });
+}
+
 /**
  * Delivery attempts on RabbitMQ (AMQP_URL). An attempt due now is published to the delivery queue,
  * a retry to the delay queue of its backoff step with the jittered wait as its per-message TTL,
@@ -120,6 +143,8 @@ export function attemptMessage(
 export class AmqpDeliveryQueue implements DeliveryQueue {
   readonly backend = 'rabbitmq' as const;
   readonly bands: RetryBand[];
+  /** Attempts held in PostgreSQL until due, then published (`release`). */
+  readonly heldJob: ReturnType<typeof heldJob>;
 
   constructor(
     private readonly deps: {
@@ -130,6 +155,7 @@ export class AmqpDeliveryQueue implements DeliveryQueue {
     },
   ) {
     this.bands = retryBands(deps.config);
+    this.heldJob = heldJob(deps.config, (jobId, data) => this.release(jobId, data));
   }
 
   async enqueue(trx: Transaction<NotificationDatabase>, specs: DeliverySpec[]): Promise<void> {
@@ -163,22 +189,18 @@ export class AmqpDeliveryQueue implements DeliveryQueue {
     for (let start = 0; start < messages.length; start += 1000)
       await this.deps.outbox.publishMany(trx, messages.slice(start, start + 1000));
     if (held.length > 0) {
-      await this.deps.jobs.ensureQueue(HELD_QUEUE);
-      await this.deps.jobs.boss.insert(
+      await this.deps.jobs.sendMany(
+        this.heldJob,
         held.map((spec) => ({
           id: spec.jobId,
-          name: HELD_QUEUE,
-          data: {
+          payload: {
             notification_id: spec.notificationId,
             lease_seconds: spec.expireInSeconds,
             priority: spec.priority,
           } satisfies DeliveryJobData,
           ...(spec.startAfter ? { startAfter: spec.startAfter } : {}),
-          retryLimit: 10,
-          retryDelay: 2,
-          retryBackoff: true,
         })),
-        { db: transactionExecutor(trx) },
+        { transaction: trx },
       );
     }
     await recordAttempts(trx, specs, (spec) => ({
@@ -224,8 +246,7 @@ export class AmqpDeliveryQueue implements DeliveryQueue {
   async cancel(trx: Transaction<NotificationDatabase>, jobIds: string[]): Promise<void> {
     if (jobIds.length === 0) return;
     // An attempt already on the broker cannot be taken back: it is dropped as stale when it arrives.
-    await this.deps.jobs.ensureQueue(HELD_QUEUE);
-    await this.deps.jobs.boss.cancel(HELD_QUEUE, jobIds, { db: transactionExecutor(trx) });
+    await this.deps.jobs.cancel(this.heldJob, jobIds, { transaction: trx });
     await recordCancelled(trx, jobIds);
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ServiceError } from '@trustplane/kernel';
+import { type ServiceError, securityHeaders } from '@trustplane/kernel';
 import type { AccountDeps } from '../../deps.js';
 import * as auth from '../../identity/auth-service.js';
 import { previewInvitation } from '../../organizations/organization-service.js';
@@ -10,19 +10,37 @@ function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-/** No inline code: the stylesheet and scripts come from this origin (`/pages/…`). */
-const PAGE_CSP =
-  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/**
+ * The pages carry tokens in their forms: no referrer, no framing, and no inline code — the
+ * stylesheet and scripts come from this origin (`/pages/…`).
+ */
+const pageHeaders = securityHeaders({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  referrerPolicy: { policy: 'no-referrer' },
+  xFrameOptions: { action: 'deny' },
+  xContentTypeOptions: true,
+});
+
+/** The pages' own stylesheet and scripts: never sniffed as another type. */
+const assetHeaders = securityHeaders({ xContentTypeOptions: true });
 
 function page(reply: FastifyReply, status: number, title: string, body: string, script?: string) {
+  pageHeaders(reply);
   return reply
     .status(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-frame-options', 'DENY')
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', PAGE_CSP)
     .send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title>
@@ -160,10 +178,10 @@ export function htmlPages(deps: AccountDeps) {
         const asset = ASSETS[request.params.asset];
         if (!asset || !Object.hasOwn(ASSETS, request.params.asset))
           return page(reply, 404, 'Not found', '<p class="error">There is no such page.</p>');
+        assetHeaders(reply);
         return reply
           .header('content-type', asset.type)
           .header('cache-control', 'public, max-age=300')
-          .header('x-content-type-options', 'nosniff')
           .send(asset.body);
       },
     );
