@@ -110,6 +110,34 @@ describe('AMQP transport on a real RabbitMQ', {
     assert.equal(attempts, 2);
   });
 
+  test('priority and per-message expiration reach the broker: an expired message is dead-lettered', async () => {
+    const connection = await amqplib.connect(broker.url);
+    try {
+      const channel = await connection.createChannel();
+      await channel.assertExchange('trustplane.delay', 'topic', { durable: true });
+      await channel.assertQueue('test.expired', { durable: true });
+      await channel.assertQueue('test.delay', {
+        durable: true,
+        arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'test.expired' },
+      });
+      await channel.bindQueue('test.delay', 'trustplane.delay', 'wait');
+      const sent = { ...message('wait', { n: 1 }, 'trustplane.delay'), priority: 2, expirationMs: 200 };
+      await transport.publish(sent);
+      let expired: amqplib.GetMessage | false = false;
+      for (let i = 0; i < 100 && !expired; i += 1) {
+        expired = await channel.get('test.expired', { noAck: true });
+        if (!expired) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(expired, 'the message expired out of its queue into the dead-letter queue');
+      assert.equal(expired.properties.messageId, sent.messageId);
+      assert.equal(expired.properties.priority, 2);
+      const deaths = expired.properties.headers?.['x-death'] as { queue: string; reason: string }[];
+      assert.deepEqual([deaths[0]?.queue, deaths[0]?.reason], ['test.delay', 'expired']);
+    } finally {
+      await connection.close();
+    }
+  });
+
   describe('outbox relayed to RabbitMQ', () => {
     let database: TestDatabase;
     let pool: pg.Pool;
@@ -148,6 +176,88 @@ describe('AMQP transport on a real RabbitMQ', {
       await stop();
       assert.equal(received[0]!.messageId, messageId);
       assert.deepEqual(received[0]!.payload, { template: 'verify-email', to: 'ada@example.com' });
+    });
+
+    test('a mandatory message returned while no queue was bound goes out as soon as a consumer binds one, not at its next retry', async () => {
+      // A long backoff: only the binding can make it arrive within the test's wait.
+      const outbox = new Outbox({ pool, logger, transport, pollIntervalMs: 100, retryDelayMs: 60_000 });
+      const [id] = await outbox.publishMany(pool, [
+        {
+          exchange: 'trustplane.late-consumer',
+          topic: 'email.requested',
+          payload: { n: 1 },
+          mandatory: true,
+        },
+      ]);
+      await outbox.start();
+      try {
+        for (let i = 0; ; i += 1) {
+          const { rows } = await pool.query('SELECT attempts FROM outbox WHERE message_id = $1', [id]);
+          if (rows[0]?.attempts >= 1) break;
+          if (i > 200) throw new Error('the broker never returned the message');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        // Another process's transport, as the platform wires it: binding expedites the outbox.
+        const consumer = await AmqpTransport.connect({
+          url: broker.url,
+          logger,
+          onBound: (exchange) => outbox.expedite(exchange),
+        });
+        try {
+          const received: BusMessage[] = [];
+          const stop = await consumer.subscribe(
+            'trustplane.late-consumer',
+            'email.requested',
+            async (m) => {
+              received.push(m);
+            },
+            { queue: 'test.late-consumer' },
+          );
+          await eventually(() => received.length === 1);
+          await stop();
+          assert.equal(received[0]!.messageId, id);
+        } finally {
+          await consumer.close();
+        }
+      } finally {
+        await outbox.stop();
+      }
+    });
+
+    test('the outbox keeps priority and per-message expiration until the relay publishes', async () => {
+      const connection = await amqplib.connect(broker.url);
+      try {
+        const channel = await connection.createChannel();
+        await channel.assertExchange('trustplane.outbox-delay', 'topic', { durable: true });
+        await channel.assertQueue('test.outbox-expired', { durable: true });
+        await channel.assertQueue('test.outbox-delay', {
+          durable: true,
+          arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'test.outbox-expired' },
+        });
+        await channel.bindQueue('test.outbox-delay', 'trustplane.outbox-delay', 'wait');
+        const outbox = new Outbox({ pool, logger, transport, pollIntervalMs: 100 });
+        const [id] = await outbox.publishMany(pool, [
+          {
+            exchange: 'trustplane.outbox-delay',
+            topic: 'wait',
+            payload: { n: 2 },
+            priority: 3,
+            expirationMs: 150,
+          },
+        ]);
+        await outbox.start();
+        let expired: amqplib.GetMessage | false = false;
+        for (let i = 0; i < 100 && !expired; i += 1) {
+          expired = await channel.get('test.outbox-expired', { noAck: true });
+          if (!expired) await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await outbox.stop();
+        assert.ok(expired, 'relayed, then expired into the dead-letter queue');
+        assert.equal(expired.properties.messageId, id);
+        assert.equal(expired.properties.priority, 3);
+      } finally {
+        await connection.close();
+      }
     });
   });
 });

@@ -337,6 +337,80 @@ describe('Outbox', () => {
     assert.deepEqual(rows, [{ payload: { n: 1 } }]);
   });
 
+  test('publishMany records several messages in the caller transaction, in order, each once', async () => {
+    const transport = new InProcessTransport();
+    const received: BusMessage[] = [];
+    await transport.subscribe('many.events', '#', async (message) => {
+      received.push(message);
+    });
+    const outbox = relay(transport);
+    await outbox.start();
+    const known = crypto.randomUUID();
+    await outbox.publish(pool, {
+      exchange: 'many.events',
+      topic: 'known.one',
+      payload: { n: 0 },
+      messageId: known,
+    });
+    const ids = await service.transaction(async (trx) =>
+      outbox.publishMany(trx, [
+        { exchange: 'many.events', topic: 'item.a', payload: { n: 1 }, headers: { h: '1' } },
+        { exchange: 'many.events', topic: 'item.b', payload: [1, 'two'], messageId: known },
+        { exchange: 'many.events', topic: 'item.c', payload: null, deleteOnPublish: true },
+      ]),
+    );
+    assert.equal(ids.length, 3);
+    assert.equal(ids[1], known);
+    await eventually(() => received.length === 3, 'the three distinct messages');
+    assert.deepEqual(
+      received.map((message) => [message.topic, message.payload, message.messageId]).sort(),
+      [
+        ['item.a', { n: 1 }, ids[0]],
+        ['item.c', null, ids[2]],
+        ['known.one', { n: 0 }, known],
+      ].sort(),
+    );
+    assert.deepEqual(received.find((message) => message.topic === 'item.a')?.headers, { h: '1' });
+    const rolledBack = crypto.randomUUID();
+    await assert.rejects(
+      service.transaction(async (trx) => {
+        await outbox.publishMany(trx, [
+          { exchange: 'many.events', topic: 'item.d', payload: {}, messageId: rolledBack },
+        ]);
+        throw new Error('abort');
+      }),
+    );
+    assert.equal(await outboxRow(rolledBack), undefined);
+    await assert.rejects(outbox.publishMany(pool, [{ topic: 'bad topic', payload: {} }]), TypeError);
+    await outbox.stop();
+  });
+
+  test('expedite makes the waiting messages of an exchange due now (their queue was just declared)', async () => {
+    let accepting = false;
+    const delivered: string[] = [];
+    const transport: MessageTransport = {
+      publish: async (message) => {
+        if (!accepting) throw new Error('no queue bound yet');
+        delivered.push(message.messageId);
+      },
+      subscribe: async () => async () => undefined,
+      close: async () => undefined,
+    };
+    // A first retry a minute away: without expedite the message would wait that long.
+    const outbox = new Outbox({ pool, logger, transport, pollIntervalMs: 50, retryDelayMs: 60_000 });
+    relays.push(outbox);
+    const waiting = await outbox.publish(pool, { exchange: 'late.queues', topic: 'a.b', payload: {} });
+    const other = await outbox.publish(pool, { exchange: 'other.exchange', topic: 'a.b', payload: {} });
+    await outbox.start();
+    await eventually(async () => (await outboxRow(waiting))?.attempts === 1, 'a failed first attempt');
+    accepting = true;
+    assert.equal(await outbox.expedite('late.queues'), 1);
+    await eventually(() => delivered.includes(waiting), 'delivered without waiting for the retry');
+    assert.equal(delivered.includes(other), false, 'another exchange keeps its schedule');
+    assert.equal(await outbox.expedite('late.queues'), 0);
+    await outbox.stop();
+  });
+
   test('rejects a topic with wildcards or spaces', async () => {
     const outbox = relay(new InProcessTransport());
     await assert.rejects(outbox.publish(pool, { topic: 'email.*', payload: {} }), TypeError);

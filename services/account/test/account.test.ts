@@ -209,7 +209,7 @@ describe('password', () => {
       url: `/reset-password?token=${encodeURIComponent(token)}`,
     });
     assert.equal(form.statusCode, 200);
-    assert.match(form.body, /<form method="post" action="\/reset-password">/);
+    assert.match(form.body, /<form id="reset-password" method="post" action="\/reset-password"/);
     const posted = await h.app.inject({
       method: 'POST',
       url: '/reset-password',

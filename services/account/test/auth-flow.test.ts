@@ -171,12 +171,12 @@ describe('login, whoami, verification upgrade', () => {
     const page = await h.app.inject({ method: 'GET', url: `/verify-email?token=${mail.token}` });
     assert.equal(page.statusCode, 200);
     assert.match(page.headers['content-type'] as string, /text\/html/);
-    // The page's token must not leak through a referrer or a frame; only its own inline style runs.
+    // The page's token must not leak through a referrer or a frame; no inline code runs.
     assert.equal(page.headers['referrer-policy'], 'no-referrer');
     assert.equal(page.headers['x-frame-options'], 'DENY');
     assert.equal(
       page.headers['content-security-policy'],
-      "default-src 'none';style-src 'unsafe-inline';form-action 'self'",
+      "default-src 'none';script-src 'self';connect-src 'self';style-src 'self';form-action 'self';base-uri 'none';frame-ancestors 'none'",
     );
     assert.equal(page.headers['cache-control'], 'no-store');
     // The token issued before verification keeps its reduced permissions.

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
-import { NotificationError } from './domain/errors.js';
+import { isNotificationError } from './domain/errors.js';
 import { startGrpcServer } from './grpc/grpc-server.js';
 import { buildNotificationApp } from './http/app.js';
 import { createNotificationRuntime, type NotificationRuntime } from './service.js';
@@ -50,7 +50,7 @@ async function asUsage<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof NotificationError) throw new UsageError(error.message);
+    if (isNotificationError(error)) throw new UsageError(error.message);
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { defineJob, deriveKey, probeDatabase, type ServiceContext, type Stoppable } from '@trustplane/kernel';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { loadNotificationConfig, type NotificationConfig } from './config.js';
 import type { NotificationDatabase } from './db/schema.js';
@@ -8,13 +9,21 @@ import { DeliveryEngine } from './domain/delivery.js';
 import { Intake } from './domain/intake.js';
 import { Notifications } from './domain/notifications.js';
 import { ProviderRegistry } from './providers/registry.js';
-import { DeliveryQueue, deliveryJob } from './queue/delivery-queue.js';
+import {
+  AmqpDeliveryLane,
+  AmqpDeliveryQueue,
+  DELIVERY_QUEUE_ARGUMENTS,
+  waitQueueArguments,
+} from './queue/amqp-delivery.js';
+import { type DeliveryQueue, deliveryJob, PgBossDeliveryQueue } from './queue/delivery-queue.js';
 import { ConsumerRegistry, PgBossBackend, QueueMonitor, RabbitMqBackend } from './queue/monitor.js';
 import {
   DEAD_LETTER_QUEUE,
+  DELIVERY_EXCHANGE,
   DELIVERY_QUEUE,
   EMAIL_REQUESTED_QUEUE,
   EVENTS_QUEUE,
+  HELD_QUEUE,
   SERVICE_QUEUES,
 } from './queue/names.js';
 
@@ -66,7 +75,8 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     config,
     handle: async (jobId, notificationId) => {
       if (!engine) throw new Error('delivery engine not ready');
-      const work = () => (engine as DeliveryEngine).handle(jobId, notificationId);
+      // pg-boss runs a job once at a time: no lease; the result needs no acknowledgement here.
+      const work = () => (engine as DeliveryEngine).handle({ jobId, notificationId });
       await (deliveryConsumer ? deliveryConsumer.track(work) : work());
     },
   });
@@ -80,7 +90,12 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     timeoutSeconds: 600,
     handle: () => pruneOld(runtime),
   });
-  const queue = new DeliveryQueue(context.jobs, delivery);
+  const amqpUrl = context.config.amqpUrl;
+  // With AMQP_URL delivery attempts live on RabbitMQ (delay queues per backoff step, DLX); embedded, in pg-boss.
+  const amqpQueue = amqpUrl
+    ? new AmqpDeliveryQueue({ db, outbox: context.outbox, jobs: context.jobs, config })
+    : undefined;
+  const queue: DeliveryQueue = amqpQueue ?? new PgBossDeliveryQueue(context.jobs, delivery);
   const notifications = new Notifications({ db, outbox: context.outbox, queue, config, sealKey, logger });
   const providers = new ProviderRegistry(context, config);
   engine = new DeliveryEngine({
@@ -94,11 +109,13 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     logger,
   });
   const pgBoss = new PgBossBackend(db, context.jobs);
-  // With AMQP_URL the bus (intake) queues are RabbitMQ's; deliveries and dead letters stay in PostgreSQL.
-  const brokerQueues = [EVENTS_QUEUE, EMAIL_REQUESTED_QUEUE] as const;
-  const backend = context.config.amqpUrl
-    ? new RabbitMqBackend(context.config.amqpUrl, pgBoss, brokerQueues)
-    : pgBoss;
+  // With AMQP_URL the bus (intake) queues and the delivery queue are RabbitMQ's; dead letters stay
+  // in PostgreSQL (the broker's notification.events.dlq is recorded there).
+  const brokerQueues = [EVENTS_QUEUE, EMAIL_REQUESTED_QUEUE, DELIVERY_QUEUE] as const;
+  const backend =
+    amqpUrl && amqpQueue
+      ? new RabbitMqBackend(amqpUrl, pgBoss, brokerQueues, { bands: amqpQueue.bands, db, jobs: context.jobs })
+      : pgBoss;
   context.onClose(async () => {
     if (backend instanceof RabbitMqBackend) await backend.close();
   });
@@ -112,7 +129,7 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     allowPrivate: context.config.allowPrivateWebhooks,
     logger,
   });
-  const deadLetters = new DeadLetters(db, notifications, intake);
+  const deadLetters = new DeadLetters(db, notifications, intake, context.outbox);
 
   const runtime: NotificationRuntime = {
     context,
@@ -133,22 +150,36 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       return components;
     },
     defineJobs() {
-      context.jobs.define(delivery);
+      // Attempts waiting longer than a backoff step allows are held in pg-boss, then published.
+      context.jobs.define(amqpQueue ? amqpQueue.heldJob : delivery);
       context.jobs.define(prune);
     },
     async startWorkers() {
       for (const name of SERVICE_QUEUES) {
         const isDeadLetters = name === DEAD_LETTER_QUEUE;
-        const onBroker =
-          Boolean(context.config.amqpUrl) && (brokerQueues as readonly string[]).includes(name);
+        const onBroker = Boolean(amqpUrl) && (brokerQueues as readonly string[]).includes(name);
         const declared = {
           backend: isDeadLetters ? 'postgres' : onBroker ? 'rabbitmq' : 'pg-boss',
           arguments: JSON.stringify(
             isDeadLetters
-              ? { table: 'notification.dead_letters' }
-              : onBroker
-                ? { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${name}.dead` }
-                : { 'x-dead-letter': `${name}.dead`, 'x-max-priority': '30' },
+              ? {
+                  table: 'notification.dead_letters',
+                  ...(amqpUrl ? { 'broker-queue': DEAD_LETTER_QUEUE } : {}),
+                }
+              : name === DELIVERY_QUEUE && amqpQueue
+                ? {
+                    ...DELIVERY_QUEUE_ARGUMENTS,
+                    'x-delay-queues': amqpQueue.bands
+                      .map(
+                        (band) =>
+                          `${band.queue} (x-message-ttl ${waitQueueArguments(band)['x-message-ttl']})`,
+                      )
+                      .join(', '),
+                    'x-held-queue': HELD_QUEUE,
+                  }
+                : onBroker
+                  ? { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${name}.dead` }
+                  : { 'x-dead-letter': `${name}.dead`, 'x-max-priority': '30' },
           ),
         };
         await db.kysely
@@ -160,10 +191,37 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       }
       deliveryConsumer = consumers.register(DELIVERY_QUEUE, config.workerConcurrency);
       await consumers.start();
-      await context.jobs.work([delivery, prune]);
+      let lane: AmqpDeliveryLane | undefined;
+      if (amqpUrl && amqpQueue) {
+        const tracker = deliveryConsumer;
+        lane = new AmqpDeliveryLane({
+          url: amqpUrl,
+          config,
+          bands: amqpQueue.bands,
+          logger,
+          attempt: (job, track) => track(() => (engine as DeliveryEngine).handle(job)),
+          track: (work) => tracker.track(work),
+          noteDeaths: async (jobId, headers) => {
+            await db.kysely
+              .updateTable('message_ledger')
+              .set({ headers: sql`headers || ${JSON.stringify(headers)}::jsonb` })
+              .where('queue', '=', DELIVERY_QUEUE)
+              .where('message_id', '=', jobId)
+              .execute();
+          },
+          recordDeadLetter: (message) => deadLetters.recordBroker(message),
+        });
+        await lane.start();
+        // Attempts the broker returned before the queues existed are waiting on the outbox's backoff.
+        await context.outbox.expedite(DELIVERY_EXCHANGE);
+        await context.jobs.work([amqpQueue.heldJob, prune]);
+      } else {
+        await context.jobs.work([delivery, prune]);
+      }
       const stopIntake = await intake.start(context.bus);
       return {
         async stop() {
+          await lane?.stop();
           await stopIntake();
           await consumers.stop();
           await providers.close();

@@ -26,6 +26,9 @@ describe('NOTIFICATION_GRPC_TOKEN', () => {
       {},
       { authorization: 'Bearer wrong-token-of-same-size!' },
       { authorization: TOKEN },
+      { authorization: 'Bearer x' },
+      { authorization: `Bearer ${TOKEN}${TOKEN}` },
+      { authorization: `Basic ${TOKEN}` },
     ];
     for (const metadata of attempts) {
       await assert.rejects(

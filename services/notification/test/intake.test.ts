@@ -165,6 +165,13 @@ describe('bus intake: notification.requests and account email.requested', () => 
     assert.ok(mail.html?.includes('Hi &lt;b&gt;Jane&lt;/b&gt;,'));
     const processed = await waitFor(async () => byDedupId(messageId), 'processed');
     const pool = service.booted.context.database().pool;
+    // The mail reaches the sink before the attempt settles: the wipe comes with `delivered`.
+    await waitFor(async () => {
+      const { rows } = await pool.query('SELECT status FROM notifications WHERE id = $1', [
+        processed.notification_id,
+      ]);
+      return rows[0]?.status === 'delivered';
+    }, 'delivered');
     const rows = await pool.query(
       `SELECT n.content::text AS content, coalesce(n.sealed_content, '') AS sealed,
               (SELECT string_agg(payload::text, '') FROM message_ledger) AS ledger

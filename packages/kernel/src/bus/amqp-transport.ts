@@ -33,6 +33,12 @@ export interface AmqpTransportOptions {
   initialConnectRetries?: number;
   /** Opens the connection; defaults to amqplib's `connect` with automatic recovery. */
   connect?: (url: string) => Promise<AmqpConnection>;
+  /**
+   * Called once a named (durable) queue is bound to `exchange`: mandatory messages the broker
+   * returned while no queue was bound wait on the outbox's backoff, and can go out now (the
+   * platform passes `Outbox.expedite`). A failure is logged; the backoff still delivers them.
+   */
+  onBound?: (exchange: string) => Promise<unknown> | undefined;
 }
 
 interface AmqpSubscription {
@@ -77,6 +83,7 @@ export class AmqpTransport implements MessageTransport {
   private readonly prefetch: number;
   private readonly publishTimeoutMs: number;
   private readonly appId: string | undefined;
+  private readonly onBound: AmqpTransportOptions['onBound'];
   private readonly subscriptions = new Set<AmqpSubscription>();
   private publisher: Promise<Publisher> | undefined;
   private closed = false;
@@ -90,6 +97,7 @@ export class AmqpTransport implements MessageTransport {
     this.prefetch = options.prefetch ?? 16;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
     this.appId = options.appId;
+    this.onBound = options.onBound;
     connection.on('error', (error: Error) => this.logger.warn({ err: error }, 'AMQP connection error'));
     connection.on('disconnect', (error: Error) => this.logger.warn({ err: error }, 'AMQP connection lost'));
     connection.on('connect', () => this.logger.info('AMQP connected'));
@@ -191,6 +199,8 @@ export class AmqpTransport implements MessageTransport {
           contentEncoding: 'utf-8',
           messageId: message.messageId,
           ...(message.mandatory ? { mandatory: true } : {}),
+          ...(message.priority !== undefined ? { priority: message.priority } : {}),
+          ...(message.expirationMs !== undefined ? { expiration: String(message.expirationMs) } : {}),
           timestamp: Math.floor(Date.now() / 1000),
           headers: message.headers,
           ...(this.appId ? { appId: this.appId } : {}),
@@ -273,6 +283,11 @@ export class AmqpTransport implements MessageTransport {
         queue = (await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false })).queue;
       }
       await channel.bindQueue(queue, subscription.exchange, subscription.bindingKey);
+      if (subscription.queue && this.onBound) {
+        await Promise.resolve(this.onBound(subscription.exchange)).catch((error: unknown) =>
+          this.logger.warn({ err: error, exchange: subscription.exchange }, 'could not expedite the outbox'),
+        );
+      }
       await channel.prefetch(this.prefetch);
       const { consumerTag } = await channel.consume(
         queue,

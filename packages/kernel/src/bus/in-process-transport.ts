@@ -41,7 +41,7 @@ export class InProcessTransport implements MessageTransport {
     if (this.closed) throw new TransportClosedError();
     // Durable queues first: a local subscriber failing makes the outbox publish again, and the
     // queued copy is not duplicated (one job per message id and queue).
-    const queued = this.durable ? await this.durable.route(message, options.executor) : 0;
+    const queued = this.durable ? await this.durable.route(message, options.executor, options.routing) : 0;
     const targets = this.targets(message);
     if (targets.length === 0) {
       if (queued === 0 && message.mandatory) throw new UnroutableMessageError(message);

@@ -9,6 +9,7 @@ export {
   MessageHandlingError,
   type MessageTransport,
   type PublishOptions,
+  type RoutingCache,
   type SubscribeOptions,
   TransportClosedError,
   topicMatches,

@@ -16,6 +16,15 @@ export interface BusMessage {
    * (AMQP's `mandatory`), instead of dropping it.
    */
   mandatory?: boolean;
+  /**
+   * AMQP `priority` (0–255), for a queue declared with `x-max-priority`. The embedded bus ignores it.
+   */
+  priority?: number;
+  /**
+   * AMQP per-message TTL in milliseconds: the broker drops (or dead-letters) the message once it
+   * has waited that long at the head of its queue. For delay queues; the embedded bus ignores it.
+   */
+  expirationMs?: number;
   /** Delivered messages: when it entered its queue (best known), and how many times it was delivered. */
   publishedAt?: Date;
   deliveryCount?: number;
@@ -27,7 +36,15 @@ export interface PublishOptions {
    * queues through it, so they are queued iff the caller commits. The AMQP transport ignores it.
    */
   executor?: SqlExecutor;
+  /**
+   * Kept by a caller publishing a batch in one transaction (the outbox relay, one per batch): the
+   * embedded bus reads an exchange's bindings once per batch instead of once per message.
+   */
+  routing?: RoutingCache;
 }
+
+/** Bindings read during one batch of publications, by exchange. */
+export type RoutingCache = Map<string, Promise<{ queue: string; binding_key: string }[]>>;
 
 export type MessageHandler = (message: BusMessage) => Promise<void>;
 

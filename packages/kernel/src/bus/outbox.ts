@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { BusMessage, MessageTransport } from './message-transport.js';
 import { PgListener } from '../db/pg-listener.js';
+import type { BusMessage, MessageTransport, RoutingCache } from './message-transport.js';
 import { runSql, type SqlExecutor } from '../db/sql-executor.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -29,6 +29,9 @@ export interface OutboxMessage {
    * retried (a request whose consumer has never started is not dropped).
    */
   mandatory?: boolean;
+  /** AMQP properties, see `BusMessage` (the embedded bus ignores them). */
+  priority?: number;
+  expirationMs?: number;
 }
 
 export interface OutboxOptions {
@@ -60,6 +63,8 @@ interface OutboxRow {
   headers: Record<string, string> | null;
   attempts: number;
   mandatory: boolean;
+  priority: number | null;
+  expiration_ms: number | null;
 }
 
 const MAX_ERROR_LENGTH = 1000;
@@ -122,8 +127,9 @@ export class Outbox {
     await runSql(
       executor,
       `WITH inserted AS (
-         INSERT INTO platform.outbox (message_id, exchange, topic, payload, headers, delete_on_publish, mandatory)
-         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $7, $8)
+         INSERT INTO platform.outbox
+           (message_id, exchange, topic, payload, headers, delete_on_publish, mandatory, priority, expiration_ms)
+         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $7, $8, $9, $10)
          ON CONFLICT (message_id) DO NOTHING
          RETURNING 1
        )
@@ -137,9 +143,70 @@ export class Outbox {
         OUTBOX_CHANNEL,
         message.deleteOnPublish === true,
         message.mandatory === true,
+        message.priority ?? null,
+        message.expirationMs ?? null,
       ],
     );
     return messageId;
+  }
+
+  /**
+   * `publish` for several messages in one statement (one round trip however many there are);
+   * returns their ids in order.
+   */
+  async publishMany(executor: SqlExecutor, messages: OutboxMessage[]): Promise<string[]> {
+    if (messages.length === 0) return [];
+    const rows = messages.map((message) => {
+      const exchange = message.exchange ?? this.defaultExchange;
+      if (!TOPIC.test(message.topic)) throw new TypeError(`invalid topic: ${JSON.stringify(message.topic)}`);
+      if (exchange.length === 0) throw new TypeError('exchange must not be empty');
+      return { ...message, exchange, messageId: message.messageId ?? randomUUID() };
+    });
+    await runSql(
+      executor,
+      `WITH inserted AS (
+         INSERT INTO platform.outbox
+           (message_id, exchange, topic, payload, headers, delete_on_publish, mandatory, priority, expiration_ms)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::boolean[], $7::boolean[],
+                              $9::smallint[], $10::integer[])
+         ON CONFLICT (message_id) DO NOTHING
+         RETURNING 1
+       )
+       SELECT pg_notify($8, '') WHERE EXISTS (SELECT 1 FROM inserted)`,
+      [
+        rows.map((row) => row.messageId),
+        rows.map((row) => row.exchange),
+        rows.map((row) => row.topic),
+        rows.map((row) => JSON.stringify(row.payload ?? null)),
+        rows.map((row) => JSON.stringify(row.headers ?? {})),
+        rows.map((row) => row.deleteOnPublish === true),
+        rows.map((row) => row.mandatory === true),
+        OUTBOX_CHANNEL,
+        rows.map((row) => row.priority ?? null),
+        rows.map((row) => row.expirationMs ?? null),
+      ],
+    );
+    return rows.map((row) => row.messageId);
+  }
+
+  /**
+   * Makes the unpublished messages of `exchange` due now and wakes the relays: a consumer that
+   * has just declared the queues they were waiting for (mandatory messages the broker returned)
+   * need not wait for their next retry. Returns how many.
+   */
+  async expedite(exchange: string): Promise<number> {
+    const { rows } = await this.pool.query<{ count: number }>(
+      `WITH due AS (
+         UPDATE platform.outbox SET next_attempt_at = now()
+          WHERE published_at IS NULL AND exchange = $1 AND next_attempt_at > now()
+         RETURNING 1
+       )
+       SELECT count(*)::int AS count FROM due`,
+      [exchange],
+    );
+    const count = rows[0]?.count ?? 0;
+    if (count > 0) await this.pool.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+    return count;
   }
 
   /** Starts the relay: LISTEN for new messages, poll as a fallback. Idempotent. */
@@ -225,7 +292,7 @@ export class Outbox {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>(
-        `SELECT id, message_id, exchange, topic, payload, headers, attempts, mandatory
+        `SELECT id, message_id, exchange, topic, payload, headers, attempts, mandatory, priority, expiration_ms
            FROM platform.outbox
           WHERE published_at IS NULL AND next_attempt_at <= now()
           ORDER BY next_attempt_at, id
@@ -234,11 +301,12 @@ export class Outbox {
         [this.batchSize],
       );
       const published: (string | number)[] = [];
+      const routing: RoutingCache = new Map();
       for (const row of rows) {
         try {
           await withTimeout(
             // Through the relay's transaction: durable queues store it iff the row is marked published.
-            this.transport.publish(toBusMessage(row), { executor: client }),
+            this.transport.publish(toBusMessage(row), { executor: client, routing }),
             this.publishTimeoutMs,
             `transport did not accept message ${row.message_id} within ${this.publishTimeoutMs} ms`,
           );
@@ -326,6 +394,8 @@ function toBusMessage(row: OutboxRow): BusMessage {
     headers: row.headers ?? {},
     messageId: row.message_id,
     ...(row.mandatory ? { mandatory: true } : {}),
+    ...(row.priority !== null ? { priority: row.priority } : {}),
+    ...(row.expiration_ms !== null ? { expirationMs: row.expiration_ms } : {}),
   };
 }
 

@@ -4,7 +4,12 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { runSql, type SqlExecutor } from '../db/sql-executor.js';
 import type { JobQueue } from '../jobs/job-queue.js';
-import { type BusMessage, compileTopicPattern, type MessageHandler } from './message-transport.js';
+import {
+  type BusMessage,
+  compileTopicPattern,
+  type MessageHandler,
+  type RoutingCache,
+} from './message-transport.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 
 export interface PostgresQueuesOptions {
@@ -77,12 +82,19 @@ export class PostgresQueues {
   }
 
   /** Stores `message` in every queue bound to its exchange and topic; returns how many. */
-  async route(message: BusMessage, executor?: SqlExecutor): Promise<number> {
-    const bindings = await runSql<{ queue: string; binding_key: string }>(
-      executor ?? this.options.pool,
-      'SELECT queue, binding_key FROM platform.bus_bindings WHERE exchange = $1',
-      [message.exchange],
-    );
+  async route(message: BusMessage, executor?: SqlExecutor, routing?: RoutingCache): Promise<number> {
+    let reading = routing?.get(message.exchange);
+    if (!reading) {
+      reading = runSql<{ queue: string; binding_key: string }>(
+        executor ?? this.options.pool,
+        'SELECT queue, binding_key FROM platform.bus_bindings WHERE exchange = $1',
+        [message.exchange],
+      );
+      // A failed read is not kept: the next message of the batch reads again.
+      routing?.set(message.exchange, reading);
+      reading.catch(() => routing?.delete(message.exchange));
+    }
+    const bindings = await reading;
     const queues = [
       ...new Set(
         bindings

@@ -260,16 +260,21 @@ export class Platform {
     });
     const mailer = createMailer({ dataDir: config.dataDir, smtpUrl: config.smtpUrl, from: config.mailFrom });
     const kernelPool = createPool({ url: databaseUrl, schema: KERNEL_SCHEMA, max: 5 });
+    let relay: Outbox | undefined;
     const bus = await createTransport({
       amqpUrl: config.amqpUrl,
       logger: logger.child({ component: 'bus' }),
       durable: new PostgresQueues({ pool: kernelPool, jobs, logger: logger.child({ component: 'bus' }) }),
+      // A queue bound on the broker (possibly by another process's consumer) wakes the mandatory
+      // messages the broker returned before it existed, as a new binding does in embedded mode.
+      amqp: { onBound: (exchange) => relay?.expedite(exchange) },
     });
     const outbox = new Outbox({
       pool: kernelPool,
       logger: logger.child({ component: 'outbox' }),
       transport: bus,
     });
+    relay = outbox;
     const webhooks = new WebhookDispatcher({
       jobs,
       pool: kernelPool,

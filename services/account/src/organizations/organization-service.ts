@@ -417,6 +417,39 @@ export async function inviteMember(
   return { invitation_id: invitationId, message: `Invitation sent to ${email}` };
 }
 
+/**
+ * What the invitation page shows before the invitee signs in: the organization, the invited
+ * address, the role and who invited. Undefined for a token that is unknown, used, cancelled,
+ * expired, or of an archived organization (the page says so without telling which).
+ */
+export async function previewInvitation(db: Db, token: string) {
+  const row = await db
+    .selectFrom('invitations as i')
+    .innerJoin('organizations as o', 'o.id', 'i.organization_id')
+    .leftJoin('roles as r', 'r.id', 'i.role_id')
+    .leftJoin('accounts as a', 'a.id', 'i.invited_by')
+    .select([
+      'o.id as organization_id',
+      'o.name as organization_name',
+      'o.status as organization_status',
+      'i.email',
+      'i.status',
+      'i.expires_at',
+      'r.name as role_name',
+      'a.display_name as inviter_name',
+    ])
+    .where('i.token_hash', '=', sha256Hex(token))
+    .executeTakeFirst();
+  if (row?.status !== 'pending' || row.expires_at.getTime() <= Date.now()) return undefined;
+  if (row.organization_status !== 'active') return undefined;
+  return {
+    organizationName: row.organization_name,
+    email: row.email,
+    roleName: row.role_name ?? (await defaultRole(db, row.organization_id)).name,
+    inviterName: row.inviter_name ?? undefined,
+  };
+}
+
 /** Extension: the invitee (signed in with the invited email) joins with the invitation's role. */
 export async function acceptInvitation(
   deps: AccountDeps,

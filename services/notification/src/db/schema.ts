@@ -36,6 +36,7 @@ export interface NotificationsTable {
   next_attempt_at: NullableTimestamp;
   last_error: string | null;
   cancel_requested_at: NullableTimestamp;
+  claimed_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
   delivered_at: NullableTimestamp;

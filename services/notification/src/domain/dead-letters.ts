@@ -1,9 +1,12 @@
-import type { Database } from '@trustplane/kernel';
+import type { Database, Outbox } from '@trustplane/kernel';
+import { sql } from 'kysely';
 import type { NotificationDatabase } from '../db/schema.js';
-import { DELIVERY_QUEUE } from '../queue/names.js';
-import { invalid, notFound, precondition } from './errors.js';
+import type { BrokerDeadLetter } from '../queue/amqp-delivery.js';
+import { DEAD_LETTER_QUEUE, DELIVERY_QUEUE } from '../queue/names.js';
+import { notificationErrors } from './errors.js';
+import { NOTIFICATION_ID, newDeadLetterId } from './ids.js';
 import type { Intake } from './intake.js';
-import type { Notifications } from './notifications.js';
+import { type Notifications, publishStatus } from './notifications.js';
 
 export interface DeadLetterView {
   id: string;
@@ -28,7 +31,90 @@ export class DeadLetters {
     private readonly db: Database<NotificationDatabase>,
     private readonly notifications: Notifications,
     private readonly intake: Intake,
+    private readonly outbox: Pick<Outbox, 'publish'>,
   ) {}
+
+  /**
+   * With AMQP_URL, what the broker dead-lettered into `notification.events.dlq` (its DLX). An
+   * attempt the service dead-lettered itself (failed for good) is already here: the broker's
+   * history is noted on it. Anything else — an undecodable attempt — becomes a dead letter now,
+   * and the notification still waiting on that attempt fails (RetryNotification revives it).
+   * Idempotent per message id: a redelivered copy changes nothing.
+   */
+  async recordBroker(message: BrokerDeadLetter): Promise<void> {
+    const broker = { 'x-broker-queue': DEAD_LETTER_QUEUE, ...message.deaths };
+    await this.db.transaction(async (trx) => {
+      const known = message.messageId
+        ? await trx
+            .selectFrom('dead_letters')
+            .select('id')
+            .where('message_id', '=', message.messageId)
+            .executeTakeFirst()
+        : undefined;
+      if (known) {
+        await trx
+          .updateTable('message_ledger')
+          .set({ headers: sql`headers || ${JSON.stringify(broker)}::jsonb` })
+          .where('queue', '=', DEAD_LETTER_QUEUE)
+          .where('message_id', '=', known.id)
+          .execute();
+        return;
+      }
+      const reason = `dead-lettered by RabbitMQ (${message.reason} in ${message.queue}): the attempt could not be decoded`;
+      const payloadId = (message.payload as { notification_id?: unknown } | null)?.notification_id;
+      const notification =
+        typeof payloadId === 'string' && NOTIFICATION_ID.test(payloadId) && message.messageId
+          ? await trx
+              .selectFrom('notifications')
+              .selectAll()
+              .where('id', '=', payloadId)
+              .where('job_id', '=', message.messageId)
+              .where('status', 'in', ['queued', 'retrying', 'processing'])
+              .forUpdate()
+              .executeTakeFirst()
+          : undefined;
+      if (notification) {
+        const now = new Date();
+        await trx
+          .updateTable('notifications')
+          .set({ status: 'failed', failed_at: now, updated_at: now, job_id: null, last_error: reason })
+          .where('id', '=', notification.id)
+          .execute();
+        await publishStatus(this.outbox, trx, {
+          id: notification.id,
+          providerType: notification.provider_type,
+          status: 'failed',
+          attempt: notification.attempts,
+          error: reason,
+        });
+      }
+      const id = newDeadLetterId();
+      const fromDelivery =
+        message.queue === DELIVERY_QUEUE || message.queue.startsWith('notification.delivery.');
+      await trx
+        .insertInto('dead_letters')
+        .values({
+          id,
+          notification_id: notification?.id ?? null,
+          message_id: message.messageId ?? null,
+          source_queue: fromDelivery ? DELIVERY_QUEUE : message.queue,
+          reason,
+          attempts: notification ? notification.attempts - notification.budget_start : 0,
+          payload: JSON.stringify(message.payload ?? null),
+        })
+        .execute();
+      await trx
+        .insertInto('message_ledger')
+        .values({
+          queue: DEAD_LETTER_QUEUE,
+          message_id: id,
+          payload: JSON.stringify(message.payload ?? null),
+          headers: JSON.stringify({ reason: reason.slice(0, 200), ...broker }),
+          status: 'ready',
+        })
+        .execute();
+    });
+  }
 
   async list(limit = 100): Promise<DeadLetterView[]> {
     const rows = await this.db.kysely
@@ -55,7 +141,7 @@ export class DeadLetters {
   async replay(id: string | undefined): Promise<{ replayed: string[] }> {
     const ids = id ? [id] : (await this.list(10_000)).map((entry) => entry.id);
     if (id !== undefined && !/^dlq_[0-9A-HJKMNP-TV-Z]{26}$/.test(id))
-      throw invalid('id', 'must look like dlq_<ULID>');
+      throw notificationErrors.invalidArgument('id', 'must look like dlq_<ULID>');
     const replayed: string[] = [];
     for (const entry of ids) {
       const row = await this.db.kysely
@@ -63,10 +149,15 @@ export class DeadLetters {
         .selectAll()
         .where('id', '=', entry)
         .executeTakeFirst();
-      if (!row) throw notFound(`dead letter ${entry} not found`);
-      if (row.replayed_at) throw precondition(`dead letter ${entry} was already replayed`);
+      if (!row) throw notificationErrors.notFound(`dead letter ${entry} not found`);
+      if (row.replayed_at)
+        throw notificationErrors.failedPrecondition(`dead letter ${entry} was already replayed`);
       if (row.notification_id && row.source_queue === DELIVERY_QUEUE) {
         await this.notifications.retry(row.notification_id, { deadLetterId: row.id });
+      } else if (row.source_queue === DELIVERY_QUEUE) {
+        throw notificationErrors.failedPrecondition(
+          `dead letter ${entry} carries no notification to retry; purge it (dlq purge --id ${entry})`,
+        );
       } else {
         await this.intake.replay(row);
       }
@@ -79,7 +170,7 @@ export class DeadLetters {
     let query = this.db.kysely.deleteFrom('dead_letters').where('replayed_at', 'is', null);
     if (id) query = query.where('id', '=', id);
     const removed = await query.returning('id').execute();
-    if (id && removed.length === 0) throw notFound(`dead letter ${id} not found`);
+    if (id && removed.length === 0) throw notificationErrors.notFound(`dead letter ${id} not found`);
     return { purged: removed.length };
   }
 }

@@ -7,6 +7,7 @@ import { DeliveryError, type DeliveryTarget } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { type DeliveryQueue, newJobId } from '../queue/delivery-queue.js';
 import { DEAD_LETTER_QUEUE, DELIVERY_QUEUE } from '../queue/names.js';
+import { GroupCommit } from './group-commit.js';
 import { newDeadLetterId } from './ids.js';
 import {
   attemptBudgetSeconds,
@@ -14,6 +15,7 @@ import {
   type Notifications,
   publishStatus,
   type RecipientRow,
+  statusMessage,
 } from './notifications.js';
 
 export interface DeliveryEngineDeps {
@@ -21,11 +23,47 @@ export interface DeliveryEngineDeps {
   notifications: Notifications;
   providers: ProviderRegistry;
   queue: DeliveryQueue;
-  outbox: Pick<Outbox, 'publish'>;
+  outbox: Pick<Outbox, 'publish' | 'publishMany'>;
   config: NotificationConfig;
   sealKey: Buffer;
   logger: Logger;
 }
+
+/** One delivery attempt to run: the message (pg-boss job or AMQP message) `jobId` for a notification. */
+export interface DeliveryJob {
+  jobId: string;
+  notificationId: string;
+  /**
+   * With AMQP_URL, the attempt's budget in seconds: a copy of the message arriving while the
+   * notification is `processing` claims it only once that long has passed since the claim (its
+   * worker is then presumed dead). pg-boss never runs one job twice at once: undefined.
+   */
+  leaseSeconds?: number;
+}
+
+/** What the queue does with the message once the attempt is over. */
+export type AttemptResult =
+  /** Settled (delivered, retrying with its next attempt queued, cancelled) or stale: acknowledge. */
+  | { kind: 'done' }
+  /** Failed for good and recorded in `dead_letters`: the broker dead-letters the message too. */
+  | { kind: 'dead-lettered'; deadLetterId: string }
+  /** Another attempt of this message holds the notification: try again in `retryInMs`. */
+  | { kind: 'leased'; retryInMs: number };
+
+type Claim =
+  | { kind: 'claimed'; row: NotificationRow; recipients: RecipientRow[] }
+  | { kind: 'stale' }
+  | { kind: 'leased'; retryInMs: number };
+
+interface AcceptedAttempt {
+  jobId: string;
+  row: NotificationRow;
+  outcomes: Outcome[];
+  acceptedRecorded: boolean;
+}
+
+/** Claims and fully accepted settlements of concurrent attempts share statements (group commit). */
+const GROUP = { maxBatch: 64, maxInFlight: 2 };
 
 interface Outcome {
   position: number;
@@ -55,27 +93,31 @@ export function retryDelayMs(
  * publishes the change on `notification.outbound` through the outbox.
  */
 export class DeliveryEngine {
+  private readonly claims = new GroupCommit<DeliveryJob, Claim>((jobs) => this.claimBatch(jobs), GROUP);
+  private readonly accepted = new GroupCommit<AcceptedAttempt, boolean>(
+    (attempts) => this.settleAcceptedBatch(attempts),
+    GROUP,
+  );
+
   constructor(private readonly deps: DeliveryEngineDeps) {}
 
-  async handle(jobId: string, notificationId: string): Promise<void> {
-    const claimed = await this.claim(jobId, notificationId);
-    if (!claimed) return;
+  async handle(job: DeliveryJob): Promise<AttemptResult> {
+    const claimed = await this.claims.submit(job);
+    if (claimed.kind === 'leased') return claimed;
+    if (claimed.kind === 'stale') return { kind: 'done' };
+    const { jobId } = job;
     const { row, recipients } = claimed;
-    if (row.cancel_requested_at) {
-      await this.settle(jobId, row, []);
-      return;
-    }
+    if (row.cancel_requested_at) return this.settle(jobId, row, []);
     let content: StoredContent;
     try {
       content = this.deps.notifications.content(row);
     } catch (error) {
       const failure = new DeliveryError((error as Error).message, true);
-      await this.settle(
+      return this.settle(
         jobId,
         row,
         recipients.map((recipient) => ({ position: recipient.position, error: failure })),
       );
-      return;
     }
     const provider = this.deps.providers.get(row.provider_name);
     const attempt = row.attempts;
@@ -97,7 +139,18 @@ export class DeliveryEngine {
     await Promise.all(
       Array.from({ length: Math.min(this.deps.config.recipientConcurrency, recipients.length) }, worker),
     );
-    await this.settle(jobId, row, outcomes, { cancelled, acceptedRecorded: recipients.length > 1 });
+    const acceptedRecorded = recipients.length > 1;
+    if (!cancelled && outcomes.every((outcome) => outcome.accepted)) {
+      // The common case, settled together with the other attempts finishing now.
+      if (await this.accepted.submit({ jobId, row, outcomes, acceptedRecorded })) {
+        this.deps.logger.debug(
+          { notificationId: row.id, provider: row.provider_name, attempt: row.attempts },
+          'notification delivered',
+        );
+        return { kind: 'done' };
+      }
+    }
+    return this.settle(jobId, row, outcomes, { cancelled, acceptedRecorded });
   }
 
   private async sendOne(
@@ -138,55 +191,140 @@ export class DeliveryEngine {
     }
   }
 
-  /** Takes the notification for this job, counting the attempt; undefined when the job is stale. */
-  private async claim(
-    jobId: string,
-    notificationId: string,
-  ): Promise<{ row: NotificationRow; recipients: RecipientRow[] } | undefined> {
-    // Not waiting for the WAL flush: a claim lost to a power cut only means the attempt runs again.
-    const result = await this.deps.db.transaction(async (trx) => {
-      await sql`SET LOCAL synchronous_commit = off`.execute(trx);
-      return sql<NotificationRow & { pending: RecipientRow[] | null }>`
-      WITH claimed AS (
-        UPDATE notifications
-           SET status = 'processing', attempts = attempts + 1, updated_at = now(), next_attempt_at = NULL
-         WHERE id = ${notificationId} AND job_id = ${jobId}::uuid
-           AND status IN ('queued', 'retrying', 'processing')
-        RETURNING *
+  /**
+   * Takes the notifications of these jobs, counting an attempt each, in one statement. A job whose
+   * notification moved on (cancelled, purged, superseded by a retry, settled) is stale.
+   */
+  private async claimBatch(jobs: DeliveryJob[]): Promise<Claim[]> {
+    const jobIds = jobs.map((job) => job.jobId);
+    // Not waiting for the WAL flush (set_config in the statement's own transaction): a claim lost to
+    // a power cut only means the attempt runs again.
+    const result = await sql<NotificationRow & { pending: RecipientRow[] | null }>`
+      WITH input AS (
+        SELECT * FROM unnest(${jobs.map((job) => job.notificationId)}::text[], ${jobIds}::uuid[],
+                             ${jobs.map((job) => job.leaseSeconds ?? null)}::int[]) AS v(id, job_id, lease)
+      ), claimed AS (
+        UPDATE notifications n
+           SET status = 'processing', attempts = n.attempts + 1, updated_at = now(), next_attempt_at = NULL,
+               claimed_at = now()
+          FROM input v
+         WHERE n.id = v.id AND n.job_id = v.job_id
+           AND (n.status IN ('queued', 'retrying')
+                OR (n.status = 'processing'
+                    AND (v.lease IS NULL OR n.claimed_at IS NULL
+                         OR n.claimed_at < now() - make_interval(secs => v.lease))))
+           AND set_config('synchronous_commit', 'off', true) IS NOT NULL
+        RETURNING n.*
       ), ledger AS (
         UPDATE message_ledger
            SET delivered_at = coalesce(delivered_at, now()), delivery_count = delivery_count + 1, status = 'unacked'
-         WHERE queue = ${DELIVERY_QUEUE} AND message_id = ${jobId}
+         WHERE queue = ${DELIVERY_QUEUE} AND message_id = ANY(${jobIds}::text[])
       )
       SELECT c.*,
              (SELECT json_agg(r ORDER BY r.position) FROM notification_recipients r
                WHERE r.notification_id = c.id AND r.status = 'pending') AS pending
-        FROM claimed c`.execute(trx);
-    });
-    const row = result.rows[0];
-    if (!row) {
-      // Cancelled, purged, superseded by a retry, or already settled: nothing to do.
-      await this.deps.db.kysely
-        .updateTable('message_ledger')
-        .set((eb) => ({
-          status: 'dropped',
-          delivered_at: eb.fn.coalesce('delivered_at', sql<Date>`now()`),
-          completed_at: new Date(),
-          delivery_count: eb('delivery_count', '+', 1),
-        }))
-        .where('queue', '=', DELIVERY_QUEUE)
-        .where('message_id', '=', jobId)
-        .execute();
-      return undefined;
+        FROM claimed c`.execute(this.deps.db.kysely);
+    const byJob = new Map<string, Claim>();
+    for (const { pending, ...notification } of result.rows) {
+      byJob.set(String(notification.job_id), {
+        kind: 'claimed',
+        row: notification as NotificationRow,
+        recipients: (pending ?? []).map((recipient) => ({
+          ...recipient,
+          accepted_at: recipient.accepted_at ? new Date(recipient.accepted_at) : null,
+        })),
+      });
     }
-    const { pending, ...notification } = row;
-    return {
-      row: notification as NotificationRow,
-      recipients: (pending ?? []).map((recipient) => ({
-        ...recipient,
-        accepted_at: recipient.accepted_at ? new Date(recipient.accepted_at) : null,
-      })),
-    };
+    const unclaimed = jobs.filter((job) => !byJob.has(job.jobId));
+    if (unclaimed.length > 0) {
+      const held = await sql<{ job_id: string; retry_in_ms: number }>`
+        SELECT n.job_id::text AS job_id,
+               greatest(0, extract(epoch FROM n.claimed_at + make_interval(secs => v.lease) - now()) * 1000)::int
+                 AS retry_in_ms
+          FROM notifications n
+          JOIN unnest(${unclaimed.map((job) => job.notificationId)}::text[], ${unclaimed.map((job) => job.jobId)}::uuid[],
+                      ${unclaimed.map((job) => job.leaseSeconds ?? null)}::int[]) AS v(id, job_id, lease)
+            ON n.id = v.id AND n.job_id = v.job_id
+         WHERE n.status = 'processing' AND v.lease IS NOT NULL AND n.claimed_at IS NOT NULL`.execute(
+        this.deps.db.kysely,
+      );
+      for (const entry of held.rows)
+        byJob.set(entry.job_id, { kind: 'leased', retryInMs: entry.retry_in_ms });
+      const stale = unclaimed.filter((job) => !byJob.has(job.jobId)).map((job) => job.jobId);
+      if (stale.length > 0) {
+        // Cancelled, purged, superseded by a retry, or already settled: nothing to do.
+        await this.deps.db.kysely
+          .updateTable('message_ledger')
+          .set({ status: 'dropped', completed_at: new Date() })
+          .where('queue', '=', DELIVERY_QUEUE)
+          .where('message_id', 'in', stale)
+          .execute();
+      }
+    }
+    return jobs.map((job) => byJob.get(job.jobId) ?? { kind: 'stale' });
+  }
+
+  /**
+   * Settles attempts whose every recipient accepted, in one transaction: delivered, recipients
+   * recorded, ledger acknowledged, `notification.delivered.<provider>` in the outbox. An attempt
+   * that cannot settle this way (cancel requested meanwhile, superseded) answers false and takes
+   * the general path.
+   */
+  private async settleAcceptedBatch(attempts: AcceptedAttempt[]): Promise<boolean[]> {
+    const accepted = attempts.flatMap((attempt) =>
+      attempt.acceptedRecorded
+        ? []
+        : attempt.outcomes.map((outcome) => ({
+            id: attempt.row.id,
+            position: outcome.position,
+            reply: outcome.accepted ?? '',
+          })),
+    );
+    const settled = await this.deps.db.transaction(async (trx) => {
+      // Losing this commit to a power cut (not a process crash) only means the attempt runs again.
+      const done = await sql<{ id: string; provider_type: string; attempts: number }>`
+        WITH input AS (
+          SELECT * FROM unnest(${attempts.map((attempt) => attempt.row.id)}::text[],
+                               ${attempts.map((attempt) => attempt.jobId)}::uuid[]) AS v(id, job_id)
+        ), accepted AS (
+          SELECT * FROM unnest(${accepted.map((entry) => entry.id)}::text[], ${accepted.map((entry) => entry.position)}::int[],
+                               ${accepted.map((entry) => entry.reply)}::text[]) AS a(id, position, reply)
+        ), settled AS (
+          UPDATE notifications n
+             SET status = 'delivered', delivered_at = now(), updated_at = now(), job_id = NULL, last_error = NULL,
+                 sealed_content = CASE WHEN n.sensitive THEN NULL ELSE n.sealed_content END
+            FROM input v
+           WHERE n.id = v.id AND n.job_id = v.job_id AND n.status = 'processing' AND n.cancel_requested_at IS NULL
+             AND NOT EXISTS (
+               SELECT 1 FROM notification_recipients r
+                WHERE r.notification_id = n.id AND r.status <> 'accepted'
+                  AND NOT EXISTS (SELECT 1 FROM accepted a WHERE a.id = r.notification_id AND a.position = r.position))
+             AND set_config('synchronous_commit', 'off', true) IS NOT NULL
+          RETURNING n.id, n.provider_type, n.attempts, v.job_id
+        ), recipients AS (
+          UPDATE notification_recipients r
+             SET status = 'accepted', accepted_at = now(), provider_message_id = a.reply, last_error = NULL
+            FROM accepted a
+           WHERE r.notification_id = a.id AND r.position = a.position AND a.id IN (SELECT id FROM settled)
+        ), ledger AS (
+          UPDATE message_ledger SET status = 'acked', completed_at = now()
+           WHERE queue = ${DELIVERY_QUEUE} AND message_id IN (SELECT job_id::text FROM settled)
+        )
+        SELECT id, provider_type, attempts FROM settled`.execute(trx);
+      await this.deps.outbox.publishMany(
+        trx,
+        done.rows.map((row) =>
+          statusMessage({
+            id: row.id,
+            providerType: row.provider_type,
+            status: 'delivered',
+            attempt: row.attempts,
+          }),
+        ),
+      );
+      return new Set(done.rows.map((row) => row.id));
+    });
+    return attempts.map((attempt) => settled.has(attempt.row.id));
   }
 
   private async cancelRequested(id: string): Promise<boolean> {
@@ -218,51 +356,14 @@ export class DeliveryEngine {
     claimed: NotificationRow,
     outcomes: Outcome[],
     options: { cancelled?: boolean; acceptedRecorded?: boolean } = {},
-  ): Promise<void> {
+  ): Promise<AttemptResult> {
     const { db, outbox, config } = this.deps;
     let logLine: { status: NotificationStatus; error?: string; delayMs?: number } | undefined;
+    let deadLetterId: string | undefined;
     await db.transaction(async (trx) => {
       // Losing this commit to a power cut (not a process crash) only means the attempt runs again:
       // at least once either way, so the WAL flush is not waited for.
       await sql`SET LOCAL synchronous_commit = off`.execute(trx);
-      if (!options.cancelled && outcomes.every((outcome) => outcome.accepted)) {
-        // The common case in one statement: every recipient accepted, nothing cancelled.
-        const accepted = options.acceptedRecorded ? [] : outcomes;
-        const done = await sql<{ id: string; provider_type: string; attempts: number }>`
-          WITH settled AS (
-            UPDATE notifications
-               SET status = 'delivered', delivered_at = now(), updated_at = now(), job_id = NULL, last_error = NULL,
-                   sealed_content = CASE WHEN sensitive THEN NULL ELSE sealed_content END
-             WHERE id = ${claimed.id} AND job_id = ${jobId}::uuid AND status = 'processing'
-               AND cancel_requested_at IS NULL
-               AND NOT EXISTS (
-                 SELECT 1 FROM notification_recipients
-                  WHERE notification_id = ${claimed.id} AND status <> 'accepted'
-                    AND NOT (position = ANY(${accepted.map((outcome) => outcome.position)}::int[])))
-            RETURNING id, provider_type, attempts
-          ), recipients AS (
-            UPDATE notification_recipients r
-               SET status = 'accepted', accepted_at = now(), provider_message_id = v.reply, last_error = NULL
-              FROM unnest(${accepted.map((outcome) => outcome.position)}::int[],
-                          ${accepted.map((outcome) => outcome.accepted ?? '')}::text[]) AS v(position, reply)
-             WHERE r.notification_id = ${claimed.id} AND r.position = v.position AND EXISTS (SELECT 1 FROM settled)
-          ), ledger AS (
-            UPDATE message_ledger SET status = 'acked', completed_at = now()
-             WHERE queue = ${DELIVERY_QUEUE} AND message_id = ${jobId} AND EXISTS (SELECT 1 FROM settled)
-          )
-          SELECT * FROM settled`.execute(trx);
-        const row = done.rows[0];
-        if (row) {
-          await publishStatus(outbox, trx, {
-            id: row.id,
-            providerType: row.provider_type,
-            status: 'delivered',
-            attempt: row.attempts,
-          });
-          logLine = { status: 'delivered' };
-          return;
-        }
-      }
       const row = await trx
         .selectFrom('notifications')
         .selectAll()
@@ -356,6 +457,7 @@ export class DeliveryEngine {
             notificationId: row.id,
             priority: row.priority,
             startAfter: next,
+            delayMs,
             expireInSeconds: attemptBudgetSeconds(config, pending),
           },
         ]);
@@ -366,7 +468,13 @@ export class DeliveryEngine {
           .set({ ...base, status, failed_at: now, job_id: null })
           .where('id', '=', row.id)
           .execute();
-        await this.deadLetter(trx, row, jobId, firstError ?? 'delivery failed', attemptsInBudget);
+        deadLetterId = await this.deadLetter(
+          trx,
+          row,
+          jobId,
+          firstError ?? 'delivery failed',
+          attemptsInBudget,
+        );
       }
       logLine ??= { status, ...(firstError && status !== 'delivered' ? { error: firstError } : {}) };
       await publishStatus(outbox, trx, {
@@ -390,6 +498,7 @@ export class DeliveryEngine {
         this.deps.logger.info(fields, 'notification attempt failed; will retry');
       else this.deps.logger.debug(fields, `notification ${logLine.status}`);
     }
+    return deadLetterId ? { kind: 'dead-lettered', deadLetterId } : { kind: 'done' };
   }
 
   private async completeLedger(trx: Transaction<NotificationDatabase>, jobId: string, status: string) {
@@ -408,7 +517,7 @@ export class DeliveryEngine {
     jobId: string,
     reason: string,
     attempts: number,
-  ): Promise<void> {
+  ): Promise<string> {
     const recipients = await trx
       .selectFrom('notification_recipients')
       .select(['position', 'type', 'address', 'name', 'status', 'last_error'])
@@ -448,5 +557,6 @@ export class DeliveryEngine {
         status: 'ready',
       })
       .execute();
+    return id;
   }
 }

@@ -1,59 +1,71 @@
-import { pgErrorCode } from '@trustplane/kernel';
+import {
+  catalogueEntries,
+  databaseFailure,
+  defineErrorCatalogue,
+  type ErrorName,
+  isServiceError,
+  type ServiceError,
+} from '@trustplane/kernel';
+
+const say = (message: string) => ({ message });
 
 /**
- * The service's error catalogue. Each code maps to one gRPC status (see grpc/status.ts);
- * messages name the offending field (`recipients[1].address: …`) and never carry a stack.
+ * The service's one error catalogue (kernel `defineErrorCatalogue`). Each entry has one HTTP
+ * status (the `/health` surface, canonical google.rpc mapping) and one gRPC code (`GRPC_CODES` in
+ * grpc/grpc-server.ts); messages name the offending field (`recipients[1].address: …`) and never
+ * carry a stack. The README's "Errors" table lists every entry (test/errors.test.ts).
  */
-export type NotificationErrorCode =
-  | 'invalid_argument'
-  | 'not_found'
-  | 'failed_precondition'
-  | 'already_exists'
-  | 'unauthenticated'
-  | 'unavailable'
-  | 'deadline_exceeded'
-  | 'resource_exhausted'
-  | 'internal';
+export const notificationErrors = defineErrorCatalogue({
+  invalidArgument: {
+    status: 400,
+    code: 'invalid_argument',
+    describe: (field: string, problem: string) => say(field ? `${field}: ${problem}` : problem),
+  },
+  notFound: { status: 404, code: 'not_found', describe: say },
+  failedPrecondition: { status: 400, code: 'failed_precondition', describe: say },
+  unauthenticated: {
+    status: 401,
+    code: 'unauthenticated',
+    message: 'authorization: a valid bearer token is required',
+  },
+  deadlineExceeded: { status: 504, code: 'deadline_exceeded', describe: say },
+  /** PostgreSQL or RabbitMQ cannot be reached: retry later. */
+  unavailable: { status: 503, code: 'unavailable', describe: say },
+  internal: { status: 500, code: 'internal', message: 'internal error' },
+  // The HTTP layer's own refusals (the kernel's kinds); gRPC requests never raise them.
+  payloadTooLarge: { status: 413, code: 'payload_too_large', message: 'request body is too large' },
+  unsupportedMediaType: {
+    status: 415,
+    code: 'unsupported_media_type',
+    message: 'unsupported content type',
+  },
+  uriTooLong: { status: 414, code: 'uri_too_long', message: 'a path parameter is too long' },
+  requestTimeout: { status: 408, code: 'request_timeout', message: 'the request did not arrive in time' },
+  headersTooLarge: {
+    status: 431,
+    code: 'headers_too_large',
+    message: 'request headers are too large',
+  },
+});
 
-export class NotificationError extends Error {
-  override readonly name = 'NotificationError';
-  constructor(
-    readonly code: NotificationErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
+export type NotificationErrorName = ErrorName<typeof notificationErrors>;
+
+const ENTRIES = catalogueEntries(notificationErrors);
+
+/** A catalogue error of this service (not another catalogue's ServiceError). */
+export function isNotificationError(
+  error: unknown,
+): error is ServiceError & { entry: NotificationErrorName } {
+  return isServiceError(error) && ENTRIES.has(error.entry);
 }
 
-export const invalid = (field: string, problem: string) =>
-  new NotificationError('invalid_argument', `${field}: ${problem}`);
-export const notFound = (what: string) => new NotificationError('not_found', what);
-export const precondition = (message: string) => new NotificationError('failed_precondition', message);
-
-/** Connection-level PostgreSQL failures: the database is down or going away. */
-const UNAVAILABLE_PG = /^(08|57P0[1-3]|53300)/;
-const UNAVAILABLE_NET = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-]);
-
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = pgErrorCode(error) ?? (error as { code?: string } | undefined)?.code;
-  if (typeof code === 'string' && (UNAVAILABLE_PG.test(code) || UNAVAILABLE_NET.has(code))) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|not currently accepting connections|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-    message,
-  );
-}
-
-/** Any thrown value as a catalogue error: unknown failures become `internal` with a neutral message. */
-export function toNotificationError(error: unknown): NotificationError {
-  if (error instanceof NotificationError) return error;
-  if (isDatabaseUnavailable(error))
-    return new NotificationError('unavailable', 'database unavailable; retry later');
-  return new NotificationError('internal', 'internal error');
+/** Any thrown value as a catalogue error: database outages become `unavailable`, the rest `internal`. */
+export function toNotificationError(error: unknown): ServiceError & { entry: NotificationErrorName } {
+  if (isNotificationError(error)) return error;
+  const failure = databaseFailure(error);
+  if (failure === 'unreachable')
+    return notificationErrors.unavailable('database unavailable; retry later') as never;
+  if (failure === 'schema_missing')
+    return notificationErrors.unavailable('database is not migrated; run `trustplane migrate`') as never;
+  return notificationErrors.internal() as never;
 }

@@ -17,7 +17,7 @@ import {
   EVENTS_QUEUE,
   REQUESTS_EXCHANGE,
 } from '../queue/names.js';
-import { NotificationError, precondition } from './errors.js';
+import { isNotificationError, notificationErrors } from './errors.js';
 import { newDeadLetterId } from './ids.js';
 import type { Notifications } from './notifications.js';
 import { ACCOUNT_TEMPLATES, accountLink, render, renderAccountMail, TemplateError } from './templates.js';
@@ -151,7 +151,10 @@ export class Intake {
           .where('replayed_at', 'is', null)
           .returning('id')
           .executeTakeFirst();
-        if (!taken) throw precondition(`dead letter ${replay.deadLetterId} was already replayed or purged`);
+        if (!taken)
+          throw notificationErrors.failedPrecondition(
+            `dead letter ${replay.deadLetterId} was already replayed or purged`,
+          );
         await sql`
           INSERT INTO processed_messages (message_id, queue, outcome) VALUES (${parsed.dedupId}, ${queue}, 'replayed')
           ON CONFLICT (message_id) DO UPDATE SET outcome = 'replayed', received_at = now()`.execute(trx);
@@ -231,7 +234,7 @@ export class Intake {
       const problem =
         error instanceof Rejection || error instanceof TemplateError
           ? error.message
-          : error instanceof NotificationError
+          : isNotificationError(error)
             ? error.message
             : `invalid message: ${(error as Error).message}`;
       const id = (message.payload as { id?: unknown } | null)?.id;

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type Database, type Outbox, openSecret, type SqlExecutor, sealSecret } from '@trustplane/kernel';
+import {
+  type Database,
+  type Outbox,
+  type OutboxMessage,
+  openSecret,
+  type SqlExecutor,
+  sealSecret,
+} from '@trustplane/kernel';
 import { type Selectable, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { PROVIDER_TYPES, type NotificationConfig } from '../config.js';
@@ -12,7 +19,7 @@ import type {
 } from '../db/schema.js';
 import { type DeliveryQueue, type DeliverySpec, newJobId } from '../queue/delivery-queue.js';
 import { OUTBOUND_EXCHANGE } from '../queue/names.js';
-import { invalid, NotificationError, notFound, precondition } from './errors.js';
+import { notificationErrors } from './errors.js';
 import { NOTIFICATION_ID, newBatchId, newNotificationId } from './ids.js';
 import type { NewNotification } from './validation.js';
 
@@ -75,19 +82,17 @@ export interface NotificationsDeps {
   logger: Logger;
 }
 
-/** A status change on `notification.outbound`, in the caller's transaction. */
-export function publishStatus(
-  outbox: Pick<Outbox, 'publish'>,
-  executor: SqlExecutor,
-  event: {
-    id: string;
-    providerType: string;
-    status: NotificationStatus;
-    attempt: number;
-    error?: string | null;
-  },
-) {
-  return outbox.publish(executor, {
+interface StatusEvent {
+  id: string;
+  providerType: string;
+  status: NotificationStatus;
+  attempt: number;
+  error?: string | null;
+}
+
+/** A status change as its `notification.outbound` message (`notification.<status>.<provider>`). */
+export function statusMessage(event: StatusEvent): OutboxMessage {
+  return {
     exchange: OUTBOUND_EXCHANGE,
     topic: `notification.${event.status}.${event.providerType}`,
     payload: {
@@ -98,7 +103,12 @@ export function publishStatus(
       ...(event.status === 'failed' && event.error ? { error: event.error } : {}),
       timestamp: new Date().toISOString(),
     },
-  });
+  };
+}
+
+/** A status change on `notification.outbound`, in the caller's transaction. */
+export function publishStatus(outbox: Pick<Outbox, 'publish'>, executor: SqlExecutor, event: StatusEvent) {
+  return outbox.publish(executor, statusMessage(event));
 }
 
 /** How long one attempt of `recipients` may run before the queue presumes its worker crashed. */
@@ -109,8 +119,9 @@ export function attemptBudgetSeconds(config: NotificationConfig, recipients: num
 }
 
 export function checkNotificationId(id: string | undefined): string {
-  if (!id) throw invalid('notification_id', 'is required');
-  if (!NOTIFICATION_ID.test(id)) throw invalid('notification_id', 'must look like ntf_<26-character ULID>');
+  if (!id) throw notificationErrors.invalidArgument('notification_id', 'is required');
+  if (!NOTIFICATION_ID.test(id))
+    throw notificationErrors.invalidArgument('notification_id', 'must look like ntf_<26-character ULID>');
   return id;
 }
 
@@ -216,6 +227,7 @@ export class Notifications {
       sensitive: row.sensitive,
       last_error: null,
       cancel_requested_at: null,
+      claimed_at: null,
       delivered_at: null,
       failed_at: null,
       cancelled_at: null,
@@ -233,7 +245,8 @@ export class Notifications {
     create: (trx: Transaction<NotificationDatabase>) => Promise<T>,
   ): Promise<T> {
     if (key === undefined) return this.deps.db.transaction(create);
-    if (key.length === 0 || key.length > 255) throw invalid('idempotency-key', 'must be 1–255 characters');
+    if (key.length === 0 || key.length > 255)
+      throw notificationErrors.invalidArgument('idempotency-key', 'must be 1–255 characters');
     const hash = canonicalHash({ method, request });
     const ttl = this.deps.config.idempotencyTtlSeconds;
     return this.deps.db.transaction(async (trx) => {
@@ -253,7 +266,9 @@ export class Notifications {
           .where('key', '=', key)
           .executeTakeFirstOrThrow();
         if (existing.method !== method || existing.request_hash !== hash)
-          throw precondition('idempotency-key: already used with a different request');
+          throw notificationErrors.failedPrecondition(
+            'idempotency-key: already used with a different request',
+          );
         return existing.response as T;
       }
       const response = await create(trx);
@@ -277,7 +292,7 @@ export class Notifications {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!row) throw notFound(`notification ${id} not found`);
+    if (!row) throw notificationErrors.notFound(`notification ${id} not found`);
     const recipients = await this.deps.db.kysely
       .selectFrom('notification_recipients')
       .selectAll()
@@ -290,22 +305,28 @@ export class Notifications {
   async history(
     query: HistoryQuery,
   ): Promise<{ items: NotificationView[]; total: number; page: number; pageSize: number }> {
-    if (query.page < 0) throw invalid('page', 'must be 1 or more');
-    if (query.pageSize < 0) throw invalid('page_size', 'must be 1 or more');
+    if (query.page < 0) throw notificationErrors.invalidArgument('page', 'must be 1 or more');
+    if (query.pageSize < 0) throw notificationErrors.invalidArgument('page_size', 'must be 1 or more');
     const page = query.page === 0 ? 1 : query.page;
     const pageSize = Math.min(query.pageSize === 0 ? 20 : query.pageSize, 100);
     let base = this.deps.db.kysely.selectFrom('notifications');
     for (const [key, value] of Object.entries(query.filters)) {
       if (!(HISTORY_FILTERS as readonly string[]).includes(key))
-        throw invalid(`filters.${key}`, `unknown filter; use ${HISTORY_FILTERS.join(', ')}`);
+        throw notificationErrors.invalidArgument(
+          `filters.${key}`,
+          `unknown filter; use ${HISTORY_FILTERS.join(', ')}`,
+        );
       if (value === '') continue;
       if (key === 'status') {
         if (!(STATUSES as readonly string[]).includes(value))
-          throw invalid('filters.status', `must be one of ${STATUSES.join(', ')}`);
+          throw notificationErrors.invalidArgument('filters.status', `must be one of ${STATUSES.join(', ')}`);
         base = base.where('status', '=', value as NotificationStatus);
       } else if (key === 'provider_type') {
         if (!(PROVIDER_TYPES as readonly string[]).includes(value))
-          throw invalid('filters.provider_type', `must be one of ${PROVIDER_TYPES.join(', ')}`);
+          throw notificationErrors.invalidArgument(
+            'filters.provider_type',
+            `must be one of ${PROVIDER_TYPES.join(', ')}`,
+          );
         base = base.where('provider_type', '=', value);
       } else {
         const bound = parseDateFilter(key, value);
@@ -320,7 +341,7 @@ export class Notifications {
     const from = query.filters.date_from ? parseDateFilter('date_from', query.filters.date_from) : undefined;
     const to = query.filters.date_to ? parseDateFilter('date_to', query.filters.date_to) : undefined;
     if (from && to && from.getTime() > to.getTime())
-      throw invalid('filters.date_from', 'must not be after date_to');
+      throw notificationErrors.invalidArgument('filters.date_from', 'must not be after date_to');
     const [{ total }] = (await base.select((eb) => eb.fn.countAll<number>().as('total')).execute()) as [
       { total: number },
     ];
@@ -372,13 +393,13 @@ export class Notifications {
         .where('id', '=', id)
         .forUpdate()
         .executeTakeFirst();
-      if (!row) throw notFound(`notification ${id} not found`);
+      if (!row) throw notificationErrors.notFound(`notification ${id} not found`);
       switch (row.status) {
         case 'cancelled':
           return { success: true, message: 'already cancelled' };
         case 'delivered':
         case 'failed':
-          throw precondition(
+          throw notificationErrors.failedPrecondition(
             `notification ${id} is ${row.status}; only queued, retrying or processing notifications can be cancelled`,
           );
         case 'processing':
@@ -426,9 +447,11 @@ export class Notifications {
         .where('id', '=', id)
         .forUpdate()
         .executeTakeFirst();
-      if (!row) throw notFound(`notification ${id} not found`);
+      if (!row) throw notificationErrors.notFound(`notification ${id} not found`);
       if (row.status !== 'failed')
-        throw precondition(`notification ${id} is ${row.status}; only failed notifications can be retried`);
+        throw notificationErrors.failedPrecondition(
+          `notification ${id} is ${row.status}; only failed notifications can be retried`,
+        );
       const recipients = await trx
         .selectFrom('notification_recipients')
         .select((eb) => eb.fn.countAll<number>().as('count'))
@@ -508,18 +531,19 @@ export class Notifications {
   content(row: Pick<NotificationRow, 'content' | 'sealed_content' | 'sensitive' | 'id'>): StoredContent {
     if (!row.sensitive) return row.content;
     if (!row.sealed_content)
-      throw new NotificationError(
-        'failed_precondition',
-        `notification ${row.id} content was wiped after delivery`,
-      );
+      throw notificationErrors.failedPrecondition(`notification ${row.id} content was wiped after delivery`);
     return JSON.parse(openSecret(this.deps.sealKey, row.sealed_content)) as StoredContent;
   }
 }
 
 function parseDateFilter(key: string, value: string): Date {
   if (!DATE_ONLY.test(value) && !RFC3339.test(value))
-    throw invalid(`filters.${key}`, 'must be an RFC 3339 timestamp or a YYYY-MM-DD date');
+    throw notificationErrors.invalidArgument(
+      `filters.${key}`,
+      'must be an RFC 3339 timestamp or a YYYY-MM-DD date',
+    );
   const date = new Date(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(date.getTime())) throw invalid(`filters.${key}`, 'is not a valid date');
+  if (Number.isNaN(date.getTime()))
+    throw notificationErrors.invalidArgument(`filters.${key}`, 'is not a valid date');
   return date;
 }

@@ -3,7 +3,7 @@ import { isBlockedAddress } from '@trustplane/kernel';
 import { z } from 'zod';
 import { PROVIDER_TYPES, type ProviderInstance, type ProviderType } from '../config.js';
 import type { Priority, StoredContent } from '../db/schema.js';
-import { invalid, precondition } from './errors.js';
+import { notificationErrors } from './errors.js';
 
 export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'urgent'];
 export const MAX_RECIPIENTS = 1000;
@@ -122,16 +122,18 @@ function timestamp(field: string, input: TimestampInput | null | undefined): Dat
   const seconds = Number(input.seconds ?? 0);
   const nanos = Number(input.nanos ?? 0);
   if (!Number.isFinite(seconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999)
-    throw invalid(field, 'is not a valid timestamp');
+    throw notificationErrors.invalidArgument(field, 'is not a valid timestamp');
   const date = new Date(seconds * 1000 + Math.floor(nanos / 1e6));
-  if (Number.isNaN(date.getTime()) || seconds < 0) throw invalid(field, 'is not a valid timestamp');
+  if (Number.isNaN(date.getTime()) || seconds < 0)
+    throw notificationErrors.invalidArgument(field, 'is not a valid timestamp');
   return date;
 }
 
 /** The first configured instance of `type`: what a gRPC request (which names no instance) uses. */
 export function providerFor(providers: ProviderInstance[], type: ProviderType): ProviderInstance {
   const instance = providers.find((candidate) => candidate.type === type);
-  if (!instance) throw precondition(`provider_type: no ${type} provider is configured`);
+  if (!instance)
+    throw notificationErrors.failedPrecondition(`provider_type: no ${type} provider is configured`);
   return instance;
 }
 
@@ -146,60 +148,75 @@ export function validateCreate(
 ): NewNotification {
   const at = (field: string) => `${options.prefix ?? ''}${field}`;
   const providerType = input.provider_type ?? '';
-  if (providerType === '') throw invalid(at('provider_type'), 'is required');
+  if (providerType === '') throw notificationErrors.invalidArgument(at('provider_type'), 'is required');
   if (!(PROVIDER_TYPES as readonly string[]).includes(providerType))
-    throw invalid(at('provider_type'), `must be one of ${PROVIDER_TYPES.join(', ')}`);
+    throw notificationErrors.invalidArgument(
+      at('provider_type'),
+      `must be one of ${PROVIDER_TYPES.join(', ')}`,
+    );
   const type = providerType as ProviderType;
 
   const priority = input.priority === undefined || input.priority === '' ? 'normal' : input.priority;
   if (!(PRIORITIES as readonly string[]).includes(priority))
-    throw invalid(at('priority'), `must be one of ${PRIORITIES.join(', ')}`);
+    throw notificationErrors.invalidArgument(at('priority'), `must be one of ${PRIORITIES.join(', ')}`);
 
   const recipients = input.recipients ?? [];
-  if (recipients.length === 0) throw invalid(at('recipients'), 'at least one recipient is required');
+  if (recipients.length === 0)
+    throw notificationErrors.invalidArgument(at('recipients'), 'at least one recipient is required');
   if (recipients.length > MAX_RECIPIENTS)
-    throw invalid(at('recipients'), `at most ${MAX_RECIPIENTS} recipients are allowed`);
+    throw notificationErrors.invalidArgument(
+      at('recipients'),
+      `at most ${MAX_RECIPIENTS} recipients are allowed`,
+    );
   const valid: ValidRecipient[] = recipients.map((recipient, index) => {
     const field = at(`recipients[${index}]`);
     const recipientType = recipient.type ?? '';
     if (recipientType !== '' && recipientType !== type)
-      throw invalid(`${field}.type`, `must equal provider_type (${type})`);
+      throw notificationErrors.invalidArgument(`${field}.type`, `must equal provider_type (${type})`);
     const address = (recipient.address ?? '').trim();
     const problem = addressProblem(type, address, { allowPrivate: options.allowPrivate });
-    if (problem) throw invalid(`${field}.address`, problem);
+    if (problem) throw notificationErrors.invalidArgument(`${field}.address`, problem);
     const name = recipient.name ?? '';
-    if (name.length > 256) throw invalid(`${field}.name`, 'must be at most 256 characters');
-    if (hasControl(name)) throw invalid(`${field}.name`, 'must not contain control characters');
+    if (name.length > 256)
+      throw notificationErrors.invalidArgument(`${field}.name`, 'must be at most 256 characters');
+    if (hasControl(name))
+      throw notificationErrors.invalidArgument(`${field}.name`, 'must not contain control characters');
     return { type, address, name };
   });
 
   const content = input.content;
-  if (!content) throw invalid(at('content'), 'is required');
+  if (!content) throw notificationErrors.invalidArgument(at('content'), 'is required');
   const subject = content.subject ?? '';
-  if (CRLF.test(subject)) throw invalid(at('content.subject'), 'must not contain CR or LF');
-  if (subject.length > 998) throw invalid(at('content.subject'), 'must be at most 998 characters');
+  if (CRLF.test(subject))
+    throw notificationErrors.invalidArgument(at('content.subject'), 'must not contain CR or LF');
+  if (subject.length > 998)
+    throw notificationErrors.invalidArgument(at('content.subject'), 'must be at most 998 characters');
   const body = content.body ?? '';
-  if (body.trim() === '') throw invalid(at('content.body'), 'must not be empty');
+  if (body.trim() === '') throw notificationErrors.invalidArgument(at('content.body'), 'must not be empty');
 
   const metadata = input.metadata ?? {};
   const entries = Object.entries(metadata);
   if (entries.length > MAX_METADATA_ENTRIES)
-    throw invalid(at('metadata'), `at most ${MAX_METADATA_ENTRIES} entries are allowed`);
+    throw notificationErrors.invalidArgument(
+      at('metadata'),
+      `at most ${MAX_METADATA_ENTRIES} entries are allowed`,
+    );
   for (const [key] of entries) {
-    if (key.length === 0 || key.length > 256) throw invalid(at('metadata'), 'keys must be 1–256 characters');
+    if (key.length === 0 || key.length > 256)
+      throw notificationErrors.invalidArgument(at('metadata'), 'keys must be 1–256 characters');
   }
 
   let maxRetries = DEFAULT_MAX_RETRIES;
   if (input.max_retries !== undefined && input.max_retries !== null) {
     if (!Number.isInteger(input.max_retries) || input.max_retries < 0 || input.max_retries > 10)
-      throw invalid(at('max_retries'), 'must be between 0 and 10');
+      throw notificationErrors.invalidArgument(at('max_retries'), 'must be between 0 and 10');
     maxRetries = input.max_retries;
   }
 
   const scheduledAt = timestamp(at('scheduled_at'), input.scheduled_at);
   const now = options.now ?? new Date();
   if (scheduledAt && scheduledAt.getTime() - now.getTime() > MAX_SCHEDULE_AHEAD_MS)
-    throw invalid(at('scheduled_at'), 'must be within a year from now');
+    throw notificationErrors.invalidArgument(at('scheduled_at'), 'must be within a year from now');
 
   const stored: StoredContent = {
     subject,
@@ -209,7 +226,7 @@ export function validateCreate(
   };
   const size = Buffer.byteLength(JSON.stringify({ recipients: valid, content: stored, metadata }));
   if (size > MAX_NOTIFICATION_BYTES)
-    throw invalid(
+    throw notificationErrors.invalidArgument(
       at('content'),
       `the notification is ${size} bytes; at most 1 MiB (1048576 bytes) is allowed`,
     );

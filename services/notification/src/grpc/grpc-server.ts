@@ -1,9 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import type { ServiceContext, Stoppable } from '@trustplane/kernel';
+import { bearerToken, constantTimeEqual, type ServiceContext, type Stoppable } from '@trustplane/kernel';
 import { HealthImplementation } from 'grpc-health-check';
-import { NotificationError, type NotificationErrorCode, toNotificationError } from '../domain/errors.js';
+import { type NotificationErrorName, notificationErrors, toNotificationError } from '../domain/errors.js';
 import type { NotificationView } from '../domain/notifications.js';
 import { MAX_BULK_ITEMS, validateCreate } from '../domain/validation.js';
 import type { NotificationRuntime } from '../service.js';
@@ -22,18 +21,27 @@ import {
 
 export { loadNotificationProto, loadQueueProto } from './protos.js';
 
-/** The catalogue's gRPC codes. */
-export const GRPC_STATUS: Record<NotificationErrorCode, grpc.status> = {
-  invalid_argument: grpc.status.INVALID_ARGUMENT,
-  not_found: grpc.status.NOT_FOUND,
-  failed_precondition: grpc.status.FAILED_PRECONDITION,
-  already_exists: grpc.status.ALREADY_EXISTS,
+/** The gRPC code of each catalogue entry: the one place errors become gRPC statuses. */
+export const GRPC_CODES: Record<NotificationErrorName, grpc.status> = {
+  invalidArgument: grpc.status.INVALID_ARGUMENT,
+  notFound: grpc.status.NOT_FOUND,
+  failedPrecondition: grpc.status.FAILED_PRECONDITION,
   unauthenticated: grpc.status.UNAUTHENTICATED,
+  deadlineExceeded: grpc.status.DEADLINE_EXCEEDED,
   unavailable: grpc.status.UNAVAILABLE,
-  deadline_exceeded: grpc.status.DEADLINE_EXCEEDED,
-  resource_exhausted: grpc.status.RESOURCE_EXHAUSTED,
   internal: grpc.status.INTERNAL,
+  payloadTooLarge: grpc.status.RESOURCE_EXHAUSTED,
+  unsupportedMediaType: grpc.status.INVALID_ARGUMENT,
+  uriTooLong: grpc.status.INVALID_ARGUMENT,
+  requestTimeout: grpc.status.DEADLINE_EXCEEDED,
+  headersTooLarge: grpc.status.RESOURCE_EXHAUSTED,
 };
+
+/** A catalogue error (or anything thrown, through the catalogue) as a gRPC status. */
+export function grpcError(error: unknown): Partial<grpc.StatusObject> {
+  const failure = toNotificationError(error);
+  return { code: GRPC_CODES[failure.entry], details: failure.message };
+}
 
 /** Bulk requests carry up to 1,000 notifications; one notification is at most 1 MiB (checked per item). */
 const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
@@ -81,36 +89,31 @@ function deadlinePassed(call: AnyCall): boolean {
 
 /** Checks the caller, the deadline, and turns any failure into the catalogue's status and message. */
 function makeUnary(context: ServiceContext, token: string | undefined) {
-  const expected = token ? Buffer.from(`Bearer ${token}`) : undefined;
   return <Req, Res>(
     method: string,
     run: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
   ) =>
     (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
-      if (expected) {
-        const given = Buffer.from(String(call.metadata.get('authorization')[0] ?? ''));
-        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-          callback({
-            code: grpc.status.UNAUTHENTICATED,
-            details: 'authorization: a valid bearer token is required',
-          });
+      if (token) {
+        // The kernel's compare hashes both sides: neither the content nor the length of the
+        // configured token shows in the time a wrong guess takes.
+        const given = bearerToken(String(call.metadata.get('authorization')[0] ?? ''));
+        if (given === undefined || !constantTimeEqual(given, token)) {
+          callback(grpcError(notificationErrors.unauthenticated()));
           return;
         }
       }
       if (deadlinePassed(call as AnyCall)) {
-        callback({
-          code: grpc.status.DEADLINE_EXCEEDED,
-          details: 'deadline exceeded before the call started',
-        });
+        callback(grpcError(notificationErrors.deadlineExceeded('deadline exceeded before the call started')));
         return;
       }
       run(call.request, call).then(
         (response) => callback(null, response),
         (error: unknown) => {
           const failure = toNotificationError(error);
-          if (failure.code === 'internal' || failure.code === 'unavailable')
+          if (failure.entry === 'internal' || failure.entry === 'unavailable')
             context.logger.error({ err: error, method }, 'gRPC call failed');
-          callback({ code: GRPC_STATUS[failure.code], details: failure.message });
+          callback(grpcError(failure));
         },
       );
     };
@@ -119,7 +122,7 @@ function makeUnary(context: ServiceContext, token: string | undefined) {
 /** Rolls the work back when the caller gave up: a create past its deadline stores nothing. */
 function assertStillWanted(call: AnyCall): void {
   if (call.cancelled || deadlinePassed(call))
-    throw new NotificationError('deadline_exceeded', 'deadline exceeded; nothing was stored');
+    throw notificationErrors.deadlineExceeded('deadline exceeded; nothing was stored');
 }
 
 function idempotencyKey(call: AnyCall): string | undefined {
@@ -157,12 +160,9 @@ export function notificationHandlers(runtime: NotificationRuntime, unary: Return
     CreateBulkNotification: unary('CreateBulkNotification', async (request, call) => {
       const items = (request.notifications ?? []) as BulkNotificationItem__Output[];
       if (items.length === 0)
-        throw new NotificationError('invalid_argument', 'notifications: at least one is required');
+        throw notificationErrors.invalidArgument('notifications', 'at least one is required');
       if (items.length > MAX_BULK_ITEMS)
-        throw new NotificationError(
-          'invalid_argument',
-          `notifications: at most ${MAX_BULK_ITEMS} are allowed`,
-        );
+        throw notificationErrors.invalidArgument('notifications', `at most ${MAX_BULK_ITEMS} are allowed`);
       const valid = items.map((item, index) =>
         validateCreate(item, {
           providers: config.providers,

@@ -4,11 +4,13 @@ import { type Database, type JobQueue, transactionExecutor } from '@trustplane/k
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { NotificationDatabase } from '../db/schema.js';
-import { invalid, NotificationError, notFound } from '../domain/errors.js';
+import { notificationErrors } from '../domain/errors.js';
 import type { Notifications } from '../domain/notifications.js';
+import type { RetryBand } from './amqp-delivery.js';
 import {
   DEAD_LETTER_QUEUE,
   DELIVERY_QUEUE,
+  HELD_QUEUE,
   isServiceQueue,
   SERVICE_QUEUES,
   type ServiceQueue,
@@ -72,12 +74,14 @@ export interface QueueBackend {
 }
 
 const RATE_WINDOW_SECONDS = 60;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A consumer whose heartbeat is older than this is gone. */
 export const CONSUMER_TTL_SECONDS = 30;
 
 function checkQueueName(name: string | undefined): ServiceQueue {
-  if (!name) throw invalid('queue_name', 'is required');
-  if (!isServiceQueue(name)) throw notFound(`queue ${name} not found (queues: ${SERVICE_QUEUES.join(', ')})`);
+  if (!name) throw notificationErrors.invalidArgument('queue_name', 'is required');
+  if (!isServiceQueue(name))
+    throw notificationErrors.notFound(`queue ${name} not found (queues: ${SERVICE_QUEUES.join(', ')})`);
   return name;
 }
 
@@ -200,7 +204,8 @@ export class QueueMonitor {
       .selectAll()
       .where('name', '=', queue)
       .executeTakeFirst();
-    if (!declared) throw notFound(`queue ${queue} has not been declared yet (no worker has started)`);
+    if (!declared)
+      throw notificationErrors.notFound(`queue ${queue} has not been declared yet (no worker has started)`);
     return {
       name: declared.name,
       durable: declared.durable,
@@ -233,7 +238,7 @@ export class QueueMonitor {
   }
 
   async message(messageId: string | undefined, queueName: string | undefined): Promise<MessageDetails> {
-    if (!messageId) throw invalid('message_id', 'is required');
+    if (!messageId) throw notificationErrors.invalidArgument('message_id', 'is required');
     const queue = checkQueueName(queueName);
     const row = await this.db.kysely
       .selectFrom('message_ledger')
@@ -241,7 +246,7 @@ export class QueueMonitor {
       .where('queue', '=', queue)
       .where('message_id', '=', messageId)
       .executeTakeFirst();
-    if (!row) throw notFound(`message ${messageId} not found in ${queue}`);
+    if (!row) throw notificationErrors.notFound(`message ${messageId} not found in ${queue}`);
     return {
       message_id: row.message_id,
       queue_name: row.queue,
@@ -266,13 +271,17 @@ export class QueueMonitor {
         .where('message_id', 'in', removed.messageIds)
         .execute();
     }
+    // Only notifications waiting on a removed attempt (a stale copy's notification has moved on).
+    const attempts = removed.messageIds.filter((id) => UUID.test(id));
     for (const id of removed.notificationIds) {
+      if (attempts.length === 0) break;
       await this.db.transaction(async (trx) => {
         const row = await trx
           .selectFrom('notifications')
           .selectAll()
           .where('id', '=', id)
           .where('status', 'in', ['queued', 'retrying'])
+          .where('job_id', 'in', attempts)
           .forUpdate()
           .executeTakeFirst();
         if (row) await this.notifications.markCancelled(trx, row);
@@ -372,8 +381,11 @@ export class ConsumerRegistry {
 }
 
 /**
- * With AMQP_URL the intake queues live on RabbitMQ: their counts come from the broker
- * (`queue.declare` passive), purge is the broker's; deliveries and dead letters stay in PostgreSQL.
+ * With AMQP_URL the intake queues and the delivery queue live on RabbitMQ: their counts come from
+ * the broker (`queue.declare` passive), purge is the broker's. The delivery queue's waiting
+ * attempts include those in its delay queues and those held in PostgreSQL; purging it drains them
+ * (basic.get, so the notifications they carried are known and cancelled). Dead letters stay in
+ * PostgreSQL.
  */
 export class RabbitMqBackend implements QueueBackend {
   readonly name = 'rabbitmq' as const;
@@ -383,6 +395,11 @@ export class RabbitMqBackend implements QueueBackend {
     private readonly url: string,
     private readonly fallback: PgBossBackend,
     private readonly brokerQueues: readonly string[],
+    private readonly delivery?: {
+      bands: RetryBand[];
+      db: Database<NotificationDatabase>;
+      jobs: JobQueue;
+    },
   ) {}
 
   private async withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
@@ -407,26 +424,84 @@ export class RabbitMqBackend implements QueueBackend {
     }
   }
 
+  private async check(queue: string): Promise<{ messageCount: number; consumerCount: number }> {
+    try {
+      return await this.withChannel((channel) => channel.checkQueue(queue));
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return { messageCount: 0, consumerCount: 0 };
+      throw notificationErrors.unavailable('RabbitMQ unavailable; retry later');
+    }
+  }
+
   async counts(queue: ServiceQueue): Promise<BrokerCounts> {
     if (!this.brokerQueues.includes(queue)) return this.fallback.counts(queue);
-    try {
-      const checked = await this.withChannel((channel) => channel.checkQueue(queue));
-      // The broker reports ready messages; unacknowledged ones are the consumers' (from our ledger's view, in flight).
-      return { ready: checked.messageCount, unacked: 0, consumers: checked.consumerCount };
-    } catch (error) {
-      if ((error as { code?: number }).code === 404) return { ready: 0, unacked: 0, consumers: 0 };
-      throw new NotificationError('unavailable', 'RabbitMQ unavailable; retry later');
+    const checked = await this.check(queue);
+    let ready = checked.messageCount;
+    if (queue === DELIVERY_QUEUE && this.delivery) {
+      for (const band of this.delivery.bands) ready += (await this.check(band.queue)).messageCount;
+      const { rows } = await this.delivery.db.pool.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry')`,
+        [HELD_QUEUE],
+      );
+      ready += rows[0]?.count ?? 0;
     }
+    // The broker reports ready messages; unacknowledged ones are the consumers' (from our ledger's view, in flight).
+    return { ready, unacked: 0, consumers: checked.consumerCount };
   }
 
   async purge(
     queue: ServiceQueue,
   ): Promise<{ count: number; messageIds: string[]; notificationIds: string[] }> {
     if (!this.brokerQueues.includes(queue)) return this.fallback.purge(queue);
+    if (queue === DELIVERY_QUEUE && this.delivery) return this.purgeDelivery(this.delivery);
     const purged = await this.withChannel((channel) => channel.purgeQueue(queue)).catch(() => {
-      throw new NotificationError('unavailable', 'RabbitMQ unavailable; retry later');
+      throw notificationErrors.unavailable('RabbitMQ unavailable; retry later');
     });
     return { count: purged.messageCount, messageIds: [], notificationIds: [] };
+  }
+
+  private async purgeDelivery(delivery: NonNullable<RabbitMqBackend['delivery']>) {
+    const messageIds: string[] = [];
+    const notificationIds: string[] = [];
+    for (const queue of [DELIVERY_QUEUE, ...delivery.bands.map((band) => band.queue)]) {
+      await this.withChannel(async (channel) => {
+        for (;;) {
+          const message = await channel.get(queue, { noAck: false });
+          if (!message) return;
+          const id = message.properties.messageId;
+          if (typeof id === 'string') messageIds.push(id);
+          try {
+            const payload = JSON.parse(message.content.toString('utf8')) as { notification_id?: unknown };
+            if (typeof payload.notification_id === 'string') notificationIds.push(payload.notification_id);
+          } catch {
+            // Not an attempt of ours: removed all the same.
+          }
+          channel.ack(message);
+        }
+      }).catch((error: unknown) => {
+        if ((error as { code?: number }).code === 404) return;
+        throw notificationErrors.unavailable('RabbitMQ unavailable; retry later');
+      });
+    }
+    await delivery.jobs.ensureQueue(HELD_QUEUE);
+    const held = await delivery.db.transaction(async (trx) => {
+      const { rows } = await sql<{ id: string; data: { notification_id?: string } | null }>`
+        SELECT id::text AS id, data FROM pgboss.job
+         WHERE name = ${HELD_QUEUE} AND state IN ('created', 'retry')
+         FOR UPDATE SKIP LOCKED`.execute(trx);
+      if (rows.length > 0)
+        await delivery.jobs.boss.deleteJob(
+          HELD_QUEUE,
+          rows.map((row) => row.id),
+          { db: transactionExecutor(trx) },
+        );
+      return rows;
+    });
+    for (const row of held) {
+      messageIds.push(row.id);
+      if (row.data?.notification_id) notificationIds.push(row.data.notification_id);
+    }
+    return { count: messageIds.length, messageIds, notificationIds };
   }
 
   async close(): Promise<void> {

@@ -23,3 +23,13 @@ export type ServiceQueue = (typeof SERVICE_QUEUES)[number];
 export function isServiceQueue(name: string): name is ServiceQueue {
   return (SERVICE_QUEUES as readonly string[]).includes(name);
 }
+
+/**
+ * With AMQP_URL: the topic exchange delivery attempts are published to. `deliver` routes to
+ * `notification.delivery.queue`; `wait.<lower>-<upper>` to the delay queue of one backoff step,
+ * whose expired messages the broker dead-letters back to `deliver`.
+ */
+export const DELIVERY_EXCHANGE = 'notification.delivery';
+export const DELIVER_ROUTING_KEY = 'deliver';
+/** With AMQP_URL: attempts that wait longer than a step allows (scheduled_at, long Retry-After), in pg-boss. */
+export const HELD_QUEUE = 'notification.delivery.held';

@@ -2,23 +2,40 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type ServiceError, securityHeaders } from '@trustplane/kernel';
 import type { AccountDeps } from '../../deps.js';
 import * as auth from '../../identity/auth-service.js';
+import { previewInvitation } from '../../organizations/organization-service.js';
 import { originOf } from '../schemas.js';
+import { ACCEPT_INVITATION_JS, PAGE_CSS, RESET_PASSWORD_JS } from './page-assets.js';
 
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-/** The pages carry tokens in their forms: no referrer, no framing, only their inline style and own form posts. */
+/**
+ * The pages carry tokens in their forms: no referrer, no framing, and no inline code — the
+ * stylesheet and scripts come from this origin (`/pages/…`).
+ */
 const pageHeaders = securityHeaders({
   contentSecurityPolicy: {
     useDefaults: false,
-    directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], formAction: ["'self'"] },
+    directives: {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
   },
   referrerPolicy: { policy: 'no-referrer' },
   xFrameOptions: { action: 'deny' },
+  xContentTypeOptions: true,
 });
 
-function page(reply: FastifyReply, status: number, title: string, body: string) {
+/** The pages' own stylesheet and scripts: never sniffed as another type. */
+const assetHeaders = securityHeaders({ xContentTypeOptions: true });
+
+function page(reply: FastifyReply, status: number, title: string, body: string, script?: string) {
   pageHeaders(reply);
   return reply
     .status(status)
@@ -27,23 +44,32 @@ function page(reply: FastifyReply, status: number, title: string, body: string) 
     .send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#222}
-input,button{font:inherit;padding:.5rem;width:100%;box-sizing:border-box;margin:.25rem 0}
-.error{color:#b00020}.ok{color:#1b5e20}small{color:#555}</style></head>
-<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`);
+<link rel="stylesheet" href="/pages/page.css">${script ? `\n<script src="/pages/${script}" defer></script>` : ''}</head>
+<body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`);
 }
+
+const ASSETS: Record<string, { type: string; body: string }> = {
+  'page.css': { type: 'text/css; charset=utf-8', body: PAGE_CSS },
+  'reset-password.js': { type: 'text/javascript; charset=utf-8', body: RESET_PASSWORD_JS },
+  'accept-invitation.js': { type: 'text/javascript; charset=utf-8', body: ACCEPT_INVITATION_JS },
+};
 
 const RULES =
   'At least 8 characters, with an uppercase letter, a lowercase letter, a digit and a special character.';
 
-function resetForm(token: string, error?: string) {
-  return `${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
-<form method="post" action="/reset-password">
+/**
+ * The reset form. Its script posts to the seed's `POST /api/v1/auth/password-reset/confirm`;
+ * without JavaScript the form posts to `POST /reset-password`, which does the same.
+ */
+function resetForm(token: string, csrfHeader: string, error?: string) {
+  return `<form id="reset-password" method="post" action="/reset-password" data-csrf-header="${escapeHtml(csrfHeader)}">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
-<label>New password<input type="password" name="new_password" autocomplete="new-password" required minlength="8"></label>
-<small>${RULES}</small>
+<label for="new_password">New password</label>
+<input id="new_password" type="password" name="new_password" autocomplete="new-password" required minlength="8" aria-describedby="rules">
+<small id="rules">${RULES}</small>
 <button type="submit">Set new password</button>
-</form>`;
+</form>
+<p id="status" role="status" aria-live="polite"${error ? ' class="error"' : ''}>${error ? escapeHtml(error) : ''}</p>`;
 }
 
 function messageOf(error: unknown): string {
@@ -54,8 +80,9 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * Browser pages outside `/api/v1`: email verification and the fallback password-reset form.
- * Their URLs carry one-time tokens, so their request logs are kept below info (`logLevel`).
+ * Browser pages outside `/api/v1`, behind the links of account's mails: email verification,
+ * the password-reset form and the organization invitation. Their URLs carry one-time tokens, so
+ * their request logs are kept below info (`logLevel`).
  */
 export function htmlPages(deps: AccountDeps) {
   return async (app: FastifyInstance) => {
@@ -105,7 +132,13 @@ export function htmlPages(deps: AccountDeps) {
         const token = typeof request.query.token === 'string' ? request.query.token : '';
         if (!token)
           return page(reply, 400, 'Reset password', '<p class="error">The link is missing its token.</p>');
-        return page(reply, 200, 'Reset password', resetForm(token));
+        return page(
+          reply,
+          200,
+          'Reset password',
+          resetForm(token, deps.config.csrfHeader),
+          'reset-password.js',
+        );
       },
     );
 
@@ -127,8 +160,73 @@ export function htmlPages(deps: AccountDeps) {
             '<p class="ok">Your password has been changed. Every session was signed out; sign in with the new password.</p>',
           );
         } catch (error) {
-          return page(reply, 400, 'Reset password', resetForm(token, messageOf(error)));
+          return page(
+            reply,
+            400,
+            'Reset password',
+            resetForm(token, deps.config.csrfHeader, messageOf(error)),
+            'reset-password.js',
+          );
         }
+      },
+    );
+
+    app.get<{ Params: { asset: string } }>(
+      '/pages/:asset',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const asset = ASSETS[request.params.asset];
+        if (!asset || !Object.hasOwn(ASSETS, request.params.asset))
+          return page(reply, 404, 'Not found', '<p class="error">There is no such page.</p>');
+        assetHeaders(reply);
+        return reply
+          .header('content-type', asset.type)
+          .header('cache-control', 'public, max-age=300')
+          .send(asset.body);
+      },
+    );
+
+    app.get<{ Querystring: { token?: string } }>(
+      '/invitations/accept',
+      { logLevel: 'warn', schema: { hide: true } },
+      async (request, reply) => {
+        const token = typeof request.query.token === 'string' ? request.query.token : '';
+        const title = 'Organization invitation';
+        if (!token) return page(reply, 400, title, '<p class="error">The link is missing its token.</p>');
+        const invitation = token.length <= 512 ? await previewInvitation(deps.db, token) : undefined;
+        if (!invitation)
+          return page(
+            reply,
+            404,
+            title,
+            '<p class="error">This invitation is invalid, has expired or was already used.</p><p>Ask the person who invited you for a new one.</p>',
+          );
+        const organization = escapeHtml(invitation.organizationName);
+        const email = escapeHtml(invitation.email);
+        return page(
+          reply,
+          200,
+          `Join ${invitation.organizationName}`,
+          `<p>${invitation.inviterName ? `${escapeHtml(invitation.inviterName)} invited ` : 'You are invited: '}<strong>${email}</strong> to join <strong>${organization}</strong> as <strong>${escapeHtml(invitation.roleName)}</strong>.</p>
+<p>Sign in with that address to accept, or create your account.</p>
+<form id="accept-invitation" data-csrf-header="${escapeHtml(deps.config.csrfHeader)}" data-organization="${organization}">
+<input type="hidden" name="token" value="${escapeHtml(token)}">
+<label for="email">Email</label>
+<input id="email" type="email" name="email" autocomplete="username" required value="${email}">
+<label for="password">Password</label>
+<input id="password" type="password" name="password" autocomplete="current-password" required aria-describedby="rules">
+<label class="check" for="create"><input id="create" type="checkbox" name="create">I do not have an account yet: create one</label>
+<div id="new-account" hidden>
+<label for="display_name">Your name</label>
+<input id="display_name" type="text" name="display_name" autocomplete="name" maxlength="100">
+<small id="rules">New passwords: ${RULES}</small>
+</div>
+<button type="submit">Join ${organization}</button>
+</form>
+<p id="status" role="status" aria-live="polite"></p>
+<noscript><p class="error">This page needs JavaScript. Without it, sign in through the API and send the token to <code>POST /api/v1/invitations/accept</code>.</p></noscript>`,
+          'accept-invitation.js',
+        );
       },
     );
   };

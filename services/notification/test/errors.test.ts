@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { catalogueEntries, isServiceError } from '@trustplane/kernel';
+import { checkErrorCatalogue, readmeErrorTable } from '@trustplane/kernel/testkit';
+import { notificationErrors, toNotificationError } from '../src/domain/errors.js';
+import { GRPC_CODES, grpcError } from '../src/grpc/grpc-server.js';
+import { renderNotificationError } from '../src/http/errors.js';
+
+describe('the error catalogue (kernel defineErrorCatalogue) → gRPC codes', () => {
+  test('the catalogue, the sources and the README "Errors" table agree both ways', () => {
+    const problems = checkErrorCatalogue({
+      renderer: renderNotificationError,
+      sourceDir: new URL('../src/', import.meta.url),
+      documented: [readmeErrorTable(new URL('../README.md', import.meta.url))],
+    });
+    assert.deepEqual(problems, []);
+  });
+
+  test('every entry has one gRPC code, and the README names it beside the entry', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    for (const entry of catalogueEntries(notificationErrors).values()) {
+      const code = GRPC_CODES[entry.name as keyof typeof GRPC_CODES];
+      assert.ok(code !== undefined && code !== grpc.status.UNKNOWN, `${entry.name} has a gRPC code`);
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${entry.code}\` |`));
+      assert.ok(row?.includes(grpc.status[code]!), `README row of ${entry.code} names ${grpc.status[code]}`);
+    }
+  });
+
+  test('messages name the field; a database outage is UNAVAILABLE; anything else INTERNAL without its text', () => {
+    assert.deepEqual(grpcError(notificationErrors.invalidArgument('recipients[1].address', 'is not valid')), {
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'recipients[1].address: is not valid',
+    });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    // The kernel tags failures of the pool's own connections; a bare socket error elsewhere is not an outage.
+    assert.equal(grpcError(refused).code, grpc.status.INTERNAL);
+    const terminated = new Error('Connection terminated unexpectedly');
+    assert.deepEqual(grpcError(terminated), {
+      code: grpc.status.UNAVAILABLE,
+      details: 'database unavailable; retry later',
+    });
+    const shutdown = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+      severity: 'FATAL',
+    });
+    assert.equal(grpcError(shutdown).code, grpc.status.UNAVAILABLE);
+    const bug = grpcError(new TypeError('secret detail of a bug'));
+    assert.deepEqual(bug, { code: grpc.status.INTERNAL, details: 'internal error' });
+    assert.ok(isServiceError(toNotificationError('a string')));
+  });
+});
