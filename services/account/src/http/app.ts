@@ -12,6 +12,9 @@ import { htmlPages } from './pages/html-pages.js';
 import { protectedAuthRoutes, publicAuthRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
+import { invitationRoutes } from './routes/organization-invitations.js';
+import { memberRoutes } from './routes/organization-members.js';
+import { roleRoutes } from './routes/organization-roles.js';
 import { organizationRoutes, publicOrganizationRoutes } from './routes/organizations.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
 
@@ -41,6 +44,9 @@ export async function buildAccountApp(context: ServiceContext, version: string):
     await scope.register(protectedAuthRoutes(deps));
     await scope.register(meRoutes(deps));
     await scope.register(organizationRoutes(deps));
+    await scope.register(memberRoutes(deps));
+    await scope.register(roleRoutes(deps));
+    await scope.register(invitationRoutes(deps));
     await scope.register(serviceAccountRoutes(deps));
   });
   return app;

@@ -1,45 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { mintApiKey } from '@trustplane/kernel';
-import type { Kysely } from 'kysely';
 import { type RequestOrigin, recordAudit } from '../audit/audit-log.js';
 import { API_KEY_DISPLAY_CHARS } from '../auth/api-keys.js';
-import type { AccountDB, ApiKeyRow } from '../db/types.js';
-import type { AccountDeps } from '../deps.js';
+import type { AccountConfig } from '../config.js';
+import type { Repositories } from '../db/repositories.js';
+import type { ServiceAccountRecord } from '../db/service-accounts-repository.js';
+import type { ApiKeyRow } from '../db/types.js';
 import { errors } from '../errors.js';
-import { type Principal, requireOrgPermission } from '../http/principal.js';
 import { epoch } from '../identity/access.js';
 import { assertGrant, assertGrantWithin, assertNotWidened } from '../identity/grants.js';
-import { activeOrganization } from '../organizations/organization-service.js';
-
-type Db = Kysely<AccountDB>;
+import { type Principal, requireOrgPermission } from '../identity/principal.js';
+import { activeOrganization } from '../organizations/organizations.js';
 
 /** The seed says the limit is clamped to 1-10000, not refused. */
 export const clampRateLimit = (value: number) => Math.min(10_000, Math.max(1, Math.trunc(value)));
 
-async function loadServiceAccount(db: Db, accountId: string) {
-  return db
-    .selectFrom('service_accounts as s')
-    .innerJoin('accounts as a', 'a.id', 's.account_id')
-    .select([
-      's.account_id',
-      's.organization_id',
-      'a.display_name',
-      's.description',
-      's.status',
-      's.capabilities',
-      's.allowed_tools',
-      's.rate_limit_per_minute',
-      's.last_used_at',
-      'a.created_at',
-      'a.updated_at',
-    ])
-    .where('s.account_id', '=', accountId)
-    .executeTakeFirst();
-}
-
-type ServiceAccountView = NonNullable<Awaited<ReturnType<typeof loadServiceAccount>>>;
-
-export function presentServiceAccount(row: ServiceAccountView) {
+export function presentServiceAccount(row: ServiceAccountRecord) {
   return {
     account_id: row.account_id,
     organization_id: row.organization_id,
@@ -74,49 +50,30 @@ export function presentApiKey(row: ApiKeyRow) {
  * caller's current organization (anything else is 404, existence is not disclosed).
  */
 export async function authorizedServiceAccount(
-  db: Db,
+  repos: Repositories,
   principal: Principal,
   accountId: string,
   permission: string,
 ) {
-  const row = await loadServiceAccount(db, accountId);
+  const row = await repos.serviceAccounts.find(accountId);
   if (!row || row.organization_id !== principal.orgId) throw errors.NOT_FOUND('Service account');
   requireOrgPermission(principal, row.organization_id, permission);
   return row;
 }
 
 export async function listServiceAccounts(
-  db: Db,
+  repos: Repositories,
   principal: Principal,
   filter: { organization_id: string; status?: string | undefined; page: number; perPage: number },
 ) {
   requireOrgPermission(principal, filter.organization_id, 'service_accounts:read');
-  let base = db
-    .selectFrom('service_accounts as s')
-    .innerJoin('accounts as a', 'a.id', 's.account_id')
-    .where('s.organization_id', '=', filter.organization_id);
-  if (filter.status) base = base.where('s.status', '=', filter.status as 'active');
-  const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-  const rows = await base
-    .select([
-      's.account_id',
-      's.organization_id',
-      'a.display_name',
-      's.description',
-      's.status',
-      's.capabilities',
-      's.allowed_tools',
-      's.rate_limit_per_minute',
-      's.last_used_at',
-      'a.created_at',
-      'a.updated_at',
-    ])
-    .orderBy('a.created_at')
-    .orderBy('s.account_id')
-    .limit(filter.perPage)
-    .offset((filter.page - 1) * filter.perPage)
-    .execute();
-  return { items: rows.map(presentServiceAccount), total: Number(total) };
+  const { rows, total } = await repos.serviceAccounts.list({
+    organizationId: filter.organization_id,
+    status: filter.status as 'active' | 'paused' | 'archived' | undefined,
+    page: filter.page,
+    perPage: filter.perPage,
+  });
+  return { items: rows.map(presentServiceAccount), total };
 }
 
 export interface ServiceAccountInput {
@@ -129,38 +86,26 @@ export interface ServiceAccountInput {
 }
 
 export async function createServiceAccount(
-  db: Db,
+  repos: Repositories,
   principal: Principal,
   input: ServiceAccountInput,
   origin: RequestOrigin,
 ) {
   requireOrgPermission(principal, input.organization_id, 'service_accounts:create');
   assertGrant({ granter: principal, grant: input.capabilities, grantee: 'service', field: 'capabilities' });
-  await activeOrganization(db, input.organization_id);
+  await activeOrganization(repos.organizations, input.organization_id);
   const id = randomUUID();
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('accounts')
-      .values({
-        id,
-        account_type: 'service',
-        email: null,
-        password_hash: null,
-        display_name: input.display_name,
-      })
-      .execute();
-    await trx
-      .insertInto('service_accounts')
-      .values({
-        account_id: id,
-        organization_id: input.organization_id,
-        description: input.description ?? null,
-        capabilities: [...new Set(input.capabilities)],
-        allowed_tools: [...new Set(input.allowed_tools)],
-        rate_limit_per_minute: clampRateLimit(input.rate_limit_per_minute ?? 60),
-      })
-      .execute();
-    await recordAudit(trx, {
+  await repos.transaction(async (tx) => {
+    await tx.accounts.insertService({ id, displayName: input.display_name });
+    await tx.serviceAccounts.insert({
+      accountId: id,
+      organizationId: input.organization_id,
+      description: input.description ?? null,
+      capabilities: [...new Set(input.capabilities)],
+      allowedTools: [...new Set(input.allowed_tools)],
+      rateLimitPerMinute: clampRateLimit(input.rate_limit_per_minute ?? 60),
+    });
+    await recordAudit(tx.auditLogs, {
       actorId: principal.accountId,
       organizationId: input.organization_id,
       action: 'service_account.created',
@@ -170,23 +115,23 @@ export async function createServiceAccount(
       origin,
     });
   });
-  return presentServiceAccount((await loadServiceAccount(db, id))!);
+  return presentServiceAccount((await repos.serviceAccounts.find(id))!);
 }
 
-export async function getServiceAccount(db: Db, principal: Principal, accountId: string) {
+export async function getServiceAccount(repos: Repositories, principal: Principal, accountId: string) {
   return presentServiceAccount(
-    await authorizedServiceAccount(db, principal, accountId, 'service_accounts:read'),
+    await authorizedServiceAccount(repos, principal, accountId, 'service_accounts:read'),
   );
 }
 
 export async function updateServiceAccount(
-  db: Db,
+  repos: Repositories,
   principal: Principal,
   accountId: string,
   patch: Partial<ServiceAccountInput> & { organization_id: string },
   origin: RequestOrigin,
 ) {
-  const current = await authorizedServiceAccount(db, principal, accountId, 'service_accounts:update');
+  const current = await authorizedServiceAccount(repos, principal, accountId, 'service_accounts:update');
   assertGrantWithin({
     granter: principal,
     grant: current.capabilities,
@@ -204,16 +149,8 @@ export async function updateServiceAccount(
     throw errors.VALIDATION('organization_id', "does not match the service account's organization");
   }
   if (current.status === 'archived') throw errors.VALIDATION('account_id', 'the service account is archived');
-  await db.transaction().execute(async (trx) => {
-    if (patch.display_name !== undefined) {
-      await trx
-        .updateTable('accounts')
-        .set({ display_name: patch.display_name, updated_at: new Date() })
-        .where('id', '=', accountId)
-        .execute();
-    } else {
-      await trx.updateTable('accounts').set({ updated_at: new Date() }).where('id', '=', accountId).execute();
-    }
+  await repos.transaction(async (tx) => {
+    await tx.accounts.update(accountId, { display_name: patch.display_name });
     const serviceChanges = {
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       ...(patch.capabilities !== undefined ? { capabilities: [...new Set(patch.capabilities)] } : {}),
@@ -222,14 +159,8 @@ export async function updateServiceAccount(
         ? { rate_limit_per_minute: clampRateLimit(patch.rate_limit_per_minute) }
         : {}),
     };
-    if (Object.keys(serviceChanges).length > 0) {
-      await trx
-        .updateTable('service_accounts')
-        .set(serviceChanges)
-        .where('account_id', '=', accountId)
-        .execute();
-    }
-    await recordAudit(trx, {
+    await tx.serviceAccounts.update(accountId, serviceChanges);
+    await recordAudit(tx.auditLogs, {
       actorId: principal.accountId,
       organizationId: current.organization_id,
       action: 'service_account.updated',
@@ -240,12 +171,12 @@ export async function updateServiceAccount(
       origin,
     });
   });
-  return presentServiceAccount((await loadServiceAccount(db, accountId))!);
+  return presentServiceAccount((await repos.serviceAccounts.find(accountId))!);
 }
 
 /** pause: active → paused; resume: paused → active; archive: any → archived, every key revoked. */
 export async function changeServiceAccountStatus(
-  db: Db,
+  repos: Repositories,
   principal: Principal,
   accountId: string,
   action: 'pause' | 'resume' | 'archive',
@@ -256,7 +187,7 @@ export async function changeServiceAccountStatus(
     resume: 'service_accounts:resume',
     archive: 'service_accounts:archive',
   }[action];
-  const current = await authorizedServiceAccount(db, principal, accountId, permission);
+  const current = await authorizedServiceAccount(repos, principal, accountId, permission);
   if (current.status === 'archived') throw errors.VALIDATION('account_id', 'the service account is archived');
   if (action === 'resume' && current.status !== 'paused') {
     throw errors.VALIDATION('account_id', 'only a paused service account can be resumed');
@@ -265,21 +196,12 @@ export async function changeServiceAccountStatus(
     throw errors.VALIDATION('account_id', 'only an active service account can be paused');
   }
   const status = { pause: 'paused', resume: 'active', archive: 'archived' }[action] as 'active';
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('service_accounts').set({ status }).where('account_id', '=', accountId).execute();
-    await trx.updateTable('accounts').set({ updated_at: new Date() }).where('id', '=', accountId).execute();
-    let revoked = 0;
-    if (action === 'archive') {
-      const rows = await trx
-        .updateTable('api_keys')
-        .set({ revoked_at: new Date(), revoked_reason: 'service account archived' })
-        .where('service_account_id', '=', accountId)
-        .where('revoked_at', 'is', null)
-        .returning('id')
-        .execute();
-      revoked = rows.length;
-    }
-    await recordAudit(trx, {
+  await repos.transaction(async (tx) => {
+    await tx.serviceAccounts.setStatus(accountId, status);
+    await tx.accounts.update(accountId, {});
+    const revoked =
+      action === 'archive' ? await tx.apiKeys.revokeAllOf(accountId, 'service account archived') : 0;
+    await recordAudit(tx.auditLogs, {
       actorId: principal.accountId,
       organizationId: current.organization_id,
       action: `service_account.${{ pause: 'paused', resume: 'resumed', archive: 'archived' }[action]}`,
@@ -293,39 +215,31 @@ export async function changeServiceAccountStatus(
 }
 
 export async function listApiKeys(
-  db: Db,
+  repos: Repositories,
   principal: Principal,
   accountId: string,
   page: number,
   perPage: number,
 ) {
-  await authorizedServiceAccount(db, principal, accountId, 'api_keys:read');
-  const { total } = await db
-    .selectFrom('api_keys')
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .where('service_account_id', '=', accountId)
-    .executeTakeFirstOrThrow();
-  const rows = await db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('service_account_id', '=', accountId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .limit(perPage)
-    .offset((page - 1) * perPage)
-    .execute();
-  return { items: rows.map(presentApiKey), total: Number(total) };
+  await authorizedServiceAccount(repos, principal, accountId, 'api_keys:read');
+  const { rows, total } = await repos.apiKeys.list(accountId, page, perPage);
+  return { items: rows.map(presentApiKey), total };
 }
 
 /** Mints `ak_<env>_<base62>`; the plaintext is returned here only, SHA-256 is stored. */
+export interface ApiKeyDeps {
+  repositories: Repositories;
+  config: Pick<AccountConfig, 'apiKeyEnv'>;
+}
+
 export async function createApiKey(
-  deps: AccountDeps,
+  deps: ApiKeyDeps,
   principal: Principal,
   accountId: string,
   input: { name?: string | undefined; permissions: string[]; expires_in_days?: number | undefined },
   origin: RequestOrigin,
 ) {
-  const account = await authorizedServiceAccount(deps.db, principal, accountId, 'api_keys:create');
+  const account = await authorizedServiceAccount(deps.repositories, principal, accountId, 'api_keys:create');
   if (account.status === 'archived') throw errors.VALIDATION('account_id', 'the service account is archived');
   assertGrant({ granter: principal, grant: input.permissions, grantee: 'service', field: 'permissions' });
   const outside = account.capabilities.includes('*')
@@ -339,21 +253,17 @@ export async function createApiKey(
   }
   const minted = mintApiKey(`ak_${deps.config.apiKeyEnv}`, { displayChars: API_KEY_DISPLAY_CHARS });
   const id = randomUUID();
-  const row = await deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('api_keys')
-      .values({
-        id,
-        service_account_id: accountId,
-        name: input.name ?? '',
-        key_prefix: minted.displayPrefix,
-        key_hash: minted.hash,
-        permissions: [...new Set(input.permissions)],
-        expires_at: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordAudit(trx, {
+  const row = await deps.repositories.transaction(async (tx) => {
+    const row = await tx.apiKeys.insert({
+      id,
+      serviceAccountId: accountId,
+      name: input.name ?? '',
+      keyPrefix: minted.displayPrefix,
+      keyHash: minted.hash,
+      permissions: [...new Set(input.permissions)],
+      expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null,
+    });
+    await recordAudit(tx.auditLogs, {
       actorId: principal.accountId,
       organizationId: account.organization_id,
       action: 'api_key.created',
@@ -376,11 +286,16 @@ export async function createApiKey(
   };
 }
 
-async function authorizedApiKey(db: Db, principal: Principal, keyId: string, permission: string) {
-  const key = await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst();
+async function authorizedApiKey(
+  repos: Repositories,
+  principal: Principal,
+  keyId: string,
+  permission: string,
+) {
+  const key = await repos.apiKeys.find(keyId);
   if (!key) throw errors.NOT_FOUND('API key');
   try {
-    const account = await authorizedServiceAccount(db, principal, key.service_account_id, permission);
+    const account = await authorizedServiceAccount(repos, principal, key.service_account_id, permission);
     return { key, account };
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) throw errors.NOT_FOUND('API key');
@@ -389,21 +304,16 @@ async function authorizedApiKey(db: Db, principal: Principal, keyId: string, per
 }
 
 export async function revokeApiKey(
-  db: Db,
+  repos: Repositories,
   principal: Principal,
   keyId: string,
   reason: string | undefined,
   origin: RequestOrigin,
 ) {
-  const { key, account } = await authorizedApiKey(db, principal, keyId, 'api_keys:revoke');
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('api_keys')
-      .set({ revoked_at: new Date(), revoked_reason: reason ?? null })
-      .where('id', '=', keyId)
-      .where('revoked_at', 'is', null)
-      .execute();
-    await recordAudit(trx, {
+  const { key, account } = await authorizedApiKey(repos, principal, keyId, 'api_keys:revoke');
+  await repos.transaction(async (tx) => {
+    await tx.apiKeys.revoke(keyId, reason ?? null);
+    await recordAudit(tx.auditLogs, {
       actorId: principal.accountId,
       organizationId: account.organization_id,
       action: 'api_key.revoked',
@@ -416,11 +326,16 @@ export async function revokeApiKey(
   });
 }
 
-export async function deleteApiKey(db: Db, principal: Principal, keyId: string, origin: RequestOrigin) {
-  const { key, account } = await authorizedApiKey(db, principal, keyId, 'api_keys:delete');
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('api_keys').where('id', '=', keyId).execute();
-    await recordAudit(trx, {
+export async function deleteApiKey(
+  repos: Repositories,
+  principal: Principal,
+  keyId: string,
+  origin: RequestOrigin,
+) {
+  const { key, account } = await authorizedApiKey(repos, principal, keyId, 'api_keys:delete');
+  await repos.transaction(async (tx) => {
+    await tx.apiKeys.delete(keyId);
+    await recordAudit(tx.auditLogs, {
       actorId: principal.accountId,
       organizationId: account.organization_id,
       action: 'api_key.deleted',

@@ -77,7 +77,7 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       },
       async (request) => {
         const query = request.query;
-        const { items, total } = await sa.listServiceAccounts(deps.db, principalOf(request), {
+        const { items, total } = await sa.listServiceAccounts(deps.repositories, principalOf(request), {
           organization_id: query.organization_id,
           status: query.status,
           page: query.page,
@@ -109,7 +109,7 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       },
       async (request, reply) => {
         const data = await sa.createServiceAccount(
-          deps.db,
+          deps.repositories,
           principalOf(request),
           request.body,
           originOf(request),
@@ -132,7 +132,7 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       },
       async (request) => ({
         success: true as const,
-        data: await sa.getServiceAccount(deps.db, principalOf(request), request.params.account_id),
+        data: await sa.getServiceAccount(deps.repositories, principalOf(request), request.params.account_id),
       }),
     );
 
@@ -160,7 +160,7 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       async (request) => ({
         success: true as const,
         data: await sa.updateServiceAccount(
-          deps.db,
+          deps.repositories,
           principalOf(request),
           request.params.account_id,
           request.body,
@@ -209,7 +209,7 @@ export function serviceAccountRoutes(deps: AccountDeps) {
         handler: async (request) => {
           const { account_id: accountId } = request.params as { account_id: string };
           await sa.changeServiceAccountStatus(
-            deps.db,
+            deps.repositories,
             principalOf(request),
             accountId,
             action,
@@ -237,7 +237,7 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       async (request) => {
         const { page: p, per_page: perPage } = request.query;
         const { items, total } = await sa.listApiKeys(
-          deps.db,
+          deps.repositories,
           principalOf(request),
           request.params.account_id,
           p,
@@ -312,7 +312,7 @@ export function serviceAccountRoutes(deps: AccountDeps) {
       },
       async (request) => {
         await sa.revokeApiKey(
-          deps.db,
+          deps.repositories,
           principalOf(request),
           request.params.api_key_id,
           request.body?.reason,
@@ -335,7 +335,12 @@ export function serviceAccountRoutes(deps: AccountDeps) {
         },
       },
       async (request) => {
-        await sa.deleteApiKey(deps.db, principalOf(request), request.params.api_key_id, originOf(request));
+        await sa.deleteApiKey(
+          deps.repositories,
+          principalOf(request),
+          request.params.api_key_id,
+          originOf(request),
+        );
         return { success: true as const, data: null };
       },
     );
