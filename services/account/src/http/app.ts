@@ -17,6 +17,7 @@ import { memberRoutes } from './routes/organization-members.js';
 import { roleRoutes } from './routes/organization-roles.js';
 import { organizationRoutes, publicOrganizationRoutes } from './routes/organizations.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 
 export async function buildAccountApp(context: ServiceContext, version: string): Promise<FastifyInstance> {
   const config = loadAccountConfig(process.env, context.publicUrl);
@@ -48,6 +49,7 @@ export async function buildAccountApp(context: ServiceContext, version: string):
     await scope.register(roleRoutes(deps));
     await scope.register(invitationRoutes(deps));
     await scope.register(serviceAccountRoutes(deps));
+    await scope.register(apiKeyRoutes(deps));
   });
   return app;
 }
