@@ -108,7 +108,6 @@ async function readRecorded(objects: AnyObjectStore, asset: AssetRow): Promise<B
  */
 export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
   const { repository, objects, audit, webhooks, analyzer, config, logger } = options;
-  const db = repository.db;
 
   return {
     async run(session: SessionRow, asset: AssetRow, mode: { reanalysis: boolean; actorUserId?: string }) {
@@ -127,11 +126,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
   ) {
     const isIdImage = asset.side !== 'poa' && asset.content_type.startsWith('image/');
     if (!isIdImage) {
-      await db
-        .updateTable('document_assets')
-        .set({ analysis_status: 'skipped' })
-        .where('id', '=', asset.id)
-        .execute();
+      await repository.setAssetAnalysisStatus(asset.id, 'skipped');
       return;
     }
     const heatmapBase = `sessions/${session.id}/analysis/${asset.id}`;
@@ -150,17 +145,9 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
       logger.warn({ err: error, assetId: asset.id }, 'document analysis failed');
       // Bytes that changed after they were recorded are a tampering signal, not a bad photo.
       const risk = error instanceof RecordedHashMismatchError ? 'high' : 'medium';
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('document_assets')
-          .set({ analysis_status: 'failed' })
-          .where('id', '=', asset.id)
-          .execute();
-        await trx
-          .updateTable('verification_sessions')
-          .set({ risk_label: maxRisk(session.risk_label, risk), updated_at: new Date() })
-          .where('id', '=', session.id)
-          .execute();
+      await repository.transaction(async (trx) => {
+        await repository.setAssetAnalysisStatus(asset.id, 'failed', trx);
+        await repository.updateSession(trx, session.id, { risk_label: maxRisk(session.risk_label, risk) });
         await audit.append(trx, {
           sessionId: session.id,
           organizationId: session.organization_id,
@@ -173,42 +160,29 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
     }
     const verdict = judgeAnalysis(analysis, config, { expectMrz: session.document_type !== 'drive_eta' });
 
-    await db.transaction().execute(async (trx) => {
+    await repository.transaction(async (trx) => {
       const current = await repository.lockSession(trx, session.id);
       if (!current) return;
-      await trx.deleteFrom('analysis_results').where('asset_id', '=', asset.id).execute();
-      await trx
-        .insertInto('analysis_results')
-        .values({
-          asset_id: asset.id,
-          session_id: session.id,
-          extracted: JSON.stringify(verdict.extracted),
-          model_id: ANALYZER_MODEL_ID,
-          model_versions: JSON.stringify(analysis.modelVersions),
-          raw_scores: JSON.stringify(verdict.rawScores),
-          ela_heatmap_key: elaKey,
-          moire_heatmap_key: moireKey,
-        })
-        .execute();
-      await trx
-        .updateTable('document_assets')
-        .set({ analysis_status: 'completed' })
-        .where('id', '=', asset.id)
-        .execute();
+      await repository.replaceAnalysis(trx, {
+        asset_id: asset.id,
+        session_id: session.id,
+        extracted: JSON.stringify(verdict.extracted),
+        model_id: ANALYZER_MODEL_ID,
+        model_versions: JSON.stringify(analysis.modelVersions),
+        raw_scores: JSON.stringify(verdict.rawScores),
+        ela_heatmap_key: elaKey,
+        moire_heatmap_key: moireKey,
+      });
+      await repository.setAssetAnalysisStatus(asset.id, 'completed', trx);
       const autoReject =
         !mode.reanalysis && verdict.blockReason !== null && current.review_status === 'pending';
-      await trx
-        .updateTable('verification_sessions')
-        .set({
-          risk_label: maxRisk(current.risk_label, verdict.riskLabel),
-          portrait_descriptor: analysis.portrait?.descriptor ?? current.portrait_descriptor,
-          ...(autoReject
-            ? { review_status: 'rejected' as const, automated_block_reason: verdict.blockReason }
-            : {}),
-          updated_at: new Date(),
-        })
-        .where('id', '=', session.id)
-        .execute();
+      await repository.updateSession(trx, session.id, {
+        risk_label: maxRisk(current.risk_label, verdict.riskLabel),
+        portrait_descriptor: analysis.portrait?.descriptor ?? current.portrait_descriptor,
+        ...(autoReject
+          ? { review_status: 'rejected' as const, automated_block_reason: verdict.blockReason }
+          : {}),
+      });
       await audit.append(trx, {
         sessionId: session.id,
         organizationId: session.organization_id,
