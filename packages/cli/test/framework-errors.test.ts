@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { type BootedService, bootService, Contract, type SeedService } from '@trustplane/kernel/testkit';
+import type { ServiceDefinition } from '@trustplane/kernel';
+import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
 import { allServices } from '../src/services.js';
 
 /**
@@ -23,21 +24,22 @@ function requireStrings(value: unknown, fields: string[], where: string): string
     .map((field) => `${where}.${field} is not a string`);
 }
 
+const contractOf = (name: string) =>
+  Contract.forService(allServices.find((definition) => definition.name === name) as ServiceDefinition);
+
 /** Each service's error envelope: from its seed where the seed describes one, else from its README. */
-const ENVELOPES: Record<SeedService, EnvelopeCheck> = {
-  kyc: (_status, body) =>
-    Contract.forService('kyc').validateSchema('#/components/schemas/ApiError', body).errors,
+const ENVELOPES: Record<string, EnvelopeCheck> = {
+  kyc: (_status, body) => contractOf('kyc').validateSchema('#/components/schemas/ApiError', body).errors,
   biometry: (status, body) =>
     status === 422
-      ? Contract.forService('biometry').validateSchema('#/components/schemas/HTTPValidationError', body)
-          .errors
+      ? contractOf('biometry').validateSchema('#/components/schemas/HTTPValidationError', body).errors
       : // FastAPI's HTTPException body, which the seed's framework renders for every other status.
         requireStrings(body, ['detail'], 'body'),
   verifact: (_status, body) =>
-    Contract.forService('verifact').validateSchema('#/components/schemas/Error', body).errors,
+    contractOf('verifact').validateSchema('#/components/schemas/Error', body).errors,
   backlex: (_status, body) =>
-    Contract.forService('backlex').validateSchema('#/components/schemas/AppError', body).errors,
-  account: (status, body) => Contract.forService('account').validateFailureEnvelope(status, body).errors,
+    contractOf('backlex').validateSchema('#/components/schemas/AppError', body).errors,
+  account: (status, body) => contractOf('account').validateFailureEnvelope(status, body).errors,
   // media and notification: the 004 sections document no error body; their READMEs do.
   media: (_status, body) =>
     isRecord(body)
@@ -47,7 +49,7 @@ const ENVELOPES: Record<SeedService, EnvelopeCheck> = {
 };
 
 /** Statuses a service deliberately maps differently (account answers only the statuses of its seed's table). */
-const STATUS_OVERRIDES: Partial<Record<SeedService, Partial<Record<number, number>>>> = {
+const STATUS_OVERRIDES: Record<string, Partial<Record<number, number>>> = {
   account: { 414: 400, 431: 400 },
 };
 
@@ -90,8 +92,10 @@ async function parametricRoute(booted: BootedService): Promise<{ method: string;
 }
 
 for (const definition of allServices) {
-  const service = definition.name as SeedService;
-  const envelope = ENVELOPES[service];
+  const service = definition.name;
+  const check = ENVELOPES[service];
+  if (!check) throw new Error(`${service}: no envelope check`);
+  const envelope: EnvelopeCheck = check;
   const expectStatus = (status: number) => STATUS_OVERRIDES[service]?.[status] ?? status;
 
   describe(`${service}: framework errors in the service's envelope`, () => {

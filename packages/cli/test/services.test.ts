@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type BootedService, bootService } from '@trustplane/kernel/testkit';
+import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
 import { allServices } from '../src/services.js';
 
 /** The platform surface every HTTP service must have, checked on each of them. */
@@ -12,6 +12,13 @@ for (const definition of allServices) {
     });
     after(async () => {
       await booted.close();
+    });
+
+    test('declares the seed it implements, and the seed loads', () => {
+      assert.ok(definition.seed, 'the definition names its seed (the kernel names none)');
+      const contract = Contract.forService(definition);
+      assert.ok(contract.operations().length > 0);
+      contract.compileAll();
     });
 
     test('serves an OpenAPI document generated from its routes', async () => {

@@ -24,4 +24,5 @@ export * from './db/sql-executor.js';
 export * from './bus/index.js';
 export * from './webhooks/index.js';
 export * from './http/redact-url.js';
+export * from './http/security-headers.js';
 export * from './text/trim-char.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Contract, type ContractResponse, seedPath } from '../src/testkit/contract.js';
+import { SEEDS } from './support/seeds.js';
 
 const UUID = '3f0c9a1e-5b2d-4c7e-9f10-2a3b4c5d6e7f';
 const OTHER_UUID = '9b8a7c6d-1e2f-4a3b-8c9d-0e1f2a3b4c5d';
@@ -40,7 +41,7 @@ function assertInvalid(
 }
 
 describe('contract: kyc (OpenAPI 3.0)', () => {
-  const kyc = Contract.fromSeed(seedPath('kyc'));
+  const kyc = Contract.fromSeed(seedPath(SEEDS.kyc));
 
   const organization = {
     id: UUID,
@@ -78,6 +79,8 @@ describe('contract: kyc (OpenAPI 3.0)', () => {
         template: '/api/verification/sessions/{sessionId}',
         operationId: 'getVerificationSession',
         statuses: ['200', '401', '404', '410', '503'],
+        // The seed's security is `[]` everywhere but here it documents a 401: the verification token.
+        security: { kind: 'authenticated', schemes: [] },
       },
     );
     kyc.compileAll();
@@ -309,7 +312,7 @@ describe('contract: kyc (OpenAPI 3.0)', () => {
 });
 
 describe('contract: biometry (OpenAPI 3.1, FastAPI)', () => {
-  const biometry = Contract.forService('biometry');
+  const biometry = Contract.forService(SEEDS.biometry);
   const job = {
     job_id: 'job_1',
     status: 'queued',
@@ -423,7 +426,7 @@ describe('contract: biometry (OpenAPI 3.1, FastAPI)', () => {
 });
 
 describe('contract: verifact (OpenAPI 3.1 with nullable and components.responses)', () => {
-  const verifact = Contract.forService('verifact');
+  const verifact = Contract.forService(SEEDS.verifact);
   const claim = {
     id: 'clm_1',
     claimNumber: 'CN-1',
@@ -526,7 +529,7 @@ describe('contract: verifact (OpenAPI 3.1 with nullable and components.responses
 });
 
 describe('contract: backlex (OpenAPI 3.1 under /api)', () => {
-  const backlex = Contract.forService('backlex');
+  const backlex = Contract.forService(SEEDS.backlex);
   const org = {
     id: 'org_1',
     slug: 'acme',
@@ -733,7 +736,7 @@ describe('contract: OpenAPI features the seeds do not all exercise', () => {
 
 describe('contract: a named schema or the failure envelope, for bodies no operation documents', () => {
   test('validateSchema checks a component of an OpenAPI seed, $refs and 3.0 keywords included', () => {
-    const kyc = Contract.forService('kyc');
+    const kyc = Contract.forService(SEEDS.kyc);
     assert.equal(kyc.validateSchema('#/components/schemas/ApiError', { ok: false, error: 'X' }).ok, true);
     const wrong = kyc.validateSchema('#/components/schemas/ApiError', { ok: true, message: 1 });
     assert.equal(wrong.ok, false);
@@ -751,7 +754,7 @@ describe('contract: a named schema or the failure envelope, for bodies no operat
       () => kyc.assertSchema('#/components/schemas/ApiError', { error: 'X' }),
       /breaks #\/components\/schemas\/ApiError of the kyc contract/,
     );
-    const backlex = Contract.forService('backlex');
+    const backlex = Contract.forService(SEEDS.backlex);
     assert.equal(
       backlex.validateSchema('#/components/schemas/AppError', {
         error: { code: 'X', message: 'm', details: null },
@@ -761,7 +764,7 @@ describe('contract: a named schema or the failure envelope, for bodies no operat
   });
 
   test('validateFailureEnvelope checks the 004 envelope of enveloped sections only', () => {
-    const account = Contract.forService('account');
+    const account = Contract.forService(SEEDS.account);
     assert.equal(
       account.validateFailureEnvelope(400, { success: false, code: 4000, message: 'm', trace_id: 't' }).ok,
       true,
@@ -774,7 +777,10 @@ describe('contract: a named schema or the failure envelope, for bodies no operat
       account.validateFailureEnvelope(200, { success: false, code: 4000, message: 'm' }).ok,
       false,
     );
-    assert.throws(() => Contract.forService('media').validateFailureEnvelope(400, {}), /no failure envelope/);
+    assert.throws(
+      () => Contract.forService(SEEDS.media).validateFailureEnvelope(400, {}),
+      /no failure envelope/,
+    );
     assert.throws(() => account.validateSchema('#/x', {}), /needs an OpenAPI seed/);
   });
 });

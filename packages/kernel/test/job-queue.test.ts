@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { JobQueue } from '../src/jobs/job-queue.js';
+import { z } from 'zod';
+import { defineJob, JobQueue } from '../src/jobs/job-queue.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -15,6 +16,22 @@ function jobQueue(): JobQueue {
   return jobs;
 }
 
+const firstSend = defineJob({
+  name: 'test.first-send',
+  version: 1,
+  payload: z.object({ index: z.number() }),
+  retry: { limit: 3 },
+  timeoutSeconds: 60,
+  async handle() {},
+});
+const racing = defineJob({
+  name: 'test.racing',
+  version: 1,
+  payload: z.object({ index: z.number() }),
+  timeoutSeconds: 60,
+  async handle() {},
+});
+
 before(async () => {
   database = await createTestDatabase('job_queue');
 });
@@ -26,10 +43,8 @@ after(async () => {
 describe('queue creation on first send', () => {
   test('concurrent first sends in one process all enqueue (one creation, no deadlock)', async () => {
     const jobs = jobQueue();
-    jobs.define({ queue: 'test.first-send', retryLimit: 3, async handle() {} });
-    const ids = await Promise.all(
-      Array.from({ length: 10 }, (_, index) => jobs.send('test.first-send', { index })),
-    );
+    jobs.define(firstSend);
+    const ids = await Promise.all(Array.from({ length: 10 }, (_, index) => jobs.send(firstSend, { index })));
     assert.equal(new Set(ids.filter(Boolean)).size, 10);
     const queue = await jobs.boss.getQueue('test.first-send');
     assert.equal(queue?.retryLimit, 3);
@@ -38,12 +53,10 @@ describe('queue creation on first send', () => {
 
   test('processes creating the same queues at the same moment all enqueue', async () => {
     const processes = Array.from({ length: 3 }, () => jobQueue());
-    for (const jobs of processes) jobs.define({ queue: 'test.racing', async handle() {} });
+    for (const jobs of processes) jobs.define(racing);
     await Promise.all(processes.map((jobs) => jobs.start()));
     const ids = await Promise.all(
-      processes.flatMap((jobs) =>
-        Array.from({ length: 4 }, (_, index) => jobs.send('test.racing', { index })),
-      ),
+      processes.flatMap((jobs) => Array.from({ length: 4 }, (_, index) => jobs.send(racing, { index }))),
     );
     assert.equal(new Set(ids.filter(Boolean)).size, 12);
   });

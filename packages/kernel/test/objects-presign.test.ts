@@ -410,6 +410,7 @@ describe('presigned object URLs through objectRoutes', () => {
       assert.equal(response.headers['content-type'], 'application/pdf');
       assert.equal(response.headers['content-length'], String(body.length));
       assert.equal(response.headers['x-content-type-options'], 'nosniff');
+      assert.equal(response.headers['content-security-policy'], "default-src 'none';sandbox");
       assert.equal(response.headers.etag, `"${sha256(body)}"`);
       assert.equal(response.headers['content-disposition'], undefined);
     });

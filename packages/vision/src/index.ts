@@ -25,3 +25,4 @@ export * from './liveness/head-pose.js';
 export * from './liveness/rppg.js';
 export * from './liveness/video-decode.js';
 export * from './liveness/worker-pool.js';
+export * from './workers/worker-pool.js';

@@ -4,7 +4,7 @@ import { createSigningKeyStore } from './auth/key-store.js';
 import { loadAccountConfig } from './config.js';
 import type { AccountDB } from './db/types.js';
 import { buildAccountApp } from './http/app.js';
-import { PRUNE_QUEUE, PRUNE_SCHEDULE, pruneJob } from './jobs/prune.js';
+import { PRUNE_QUEUE, pruneJob } from './jobs/prune.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -12,17 +12,22 @@ export const accountService: ServiceDefinition = {
   name: 'account',
   title: 'Account Service',
   version,
+  // The 004 document is shared by the platform services; these sections are this one's (PLATFORM.md).
+  seed: {
+    file: '004_61d7e886695bdff9.txt',
+    sections: ['account', 'auth', 'operations', 'organizations', 'service-accounts', 'api-keys'],
+  },
+  credentialHeaders: ['x-api-key'],
   schema: 'account',
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 8874 },
   buildHttp: (context) => buildAccountApp(context, version),
   defineJobs(context) {
-    context.jobs.define(pruneJob(context));
+    context.jobs.define(pruneJob(() => context.database<AccountDB>().kysely));
   },
   async startWorkers(context) {
+    // Workers and the hourly schedule; pg-boss stops them with the platform's job queue.
     await context.jobs.work([PRUNE_QUEUE]);
-    await context.jobs.boss.schedule(PRUNE_QUEUE, PRUNE_SCHEDULE, { version: 1 });
-    // pg-boss stops its workers with the platform's job queue.
     return undefined;
   },
   commands: [

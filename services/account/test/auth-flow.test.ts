@@ -171,6 +171,14 @@ describe('login, whoami, verification upgrade', () => {
     const page = await h.app.inject({ method: 'GET', url: `/verify-email?token=${mail.token}` });
     assert.equal(page.statusCode, 200);
     assert.match(page.headers['content-type'] as string, /text\/html/);
+    // The page's token must not leak through a referrer or a frame; only its own inline style runs.
+    assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    assert.equal(page.headers['x-frame-options'], 'DENY');
+    assert.equal(
+      page.headers['content-security-policy'],
+      "default-src 'none';style-src 'unsafe-inline';form-action 'self'",
+    );
+    assert.equal(page.headers['cache-control'], 'no-store');
     // The token issued before verification keeps its reduced permissions.
     const before = await h.call({
       method: 'GET',

@@ -9,10 +9,11 @@ import {
 } from '@trustplane/kernel/testkit';
 import { parse } from 'yaml';
 import { renderAccountError } from '../src/http/errors.js';
+import { accountService } from '../src/index.js';
 import { Harness, PASSWORD } from './helpers.js';
 
 test('the error catalogue, the seed error-code table and the README agree both ways', () => {
-  const seed = parse(readFileSync(seedPath('account'), 'utf8')) as {
+  const seed = parse(readFileSync(seedPath(accountService), 'utf8')) as {
     info: { overview_cards: { title: string; content: string }[] };
   };
   const card = seed.info.overview_cards.find((entry) => entry.title === 'Error code table');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
+import { bootService, Contract, harnessFor, type ServiceHarness } from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { ACCOUNT_EVENTS_EXCHANGE } from '../src/events/outbox.js';
 import { accountService } from '../src/index.js';
@@ -20,20 +20,41 @@ export function testEnv(overrides: Record<string, string> = {}): void {
   });
 }
 
-export const contract = Contract.forService('account');
+export const contract = Contract.forService(accountService);
 export const PASSWORD = 'SecurePass123!';
 
+/** A verified human with their personal organization (what `verifiedUser` makes). */
+export interface AccountTenant {
+  email: string;
+  accountId: string;
+  accessToken: string;
+  refreshToken: string;
+  orgId: string;
+  cookies: LightMyRequestResponse['cookies'];
+}
+
+/** account's test harness: the kernel's `serviceHarness` (boot, contract-checked inject) plus account's journeys. */
 export class Harness {
   /** Every `email.requested` delivered on the bus, oldest first: what a mail consumer receives. */
   private readonly mails: Record<string, unknown>[] = [];
+  readonly service: ServiceHarness<AccountTenant>;
 
-  private constructor(readonly booted: BootedService) {}
+  private constructor(service: (harness: Harness) => ServiceHarness<AccountTenant>) {
+    this.service = service(this);
+  }
+
+  get booted() {
+    return this.service.booted;
+  }
 
   static async boot(
     env?: Record<string, string>,
     options: { workers?: boolean; databaseOutage?: boolean } = {},
   ): Promise<Harness> {
-    const harness = new Harness(await bootService(accountService, { ...(env ? { env } : {}), ...options }));
+    const booted = await bootService(accountService, { ...(env ? { env } : {}), ...options });
+    const harness = new Harness((self) =>
+      harnessFor<AccountTenant>(booted, { contract, tenant: () => self.verifiedUser() }),
+    );
     await harness.booted.context.bus.subscribe(
       ACCOUNT_EVENTS_EXCHANGE,
       'email.requested',
@@ -53,19 +74,14 @@ export class Harness {
   }
 
   /** Injects and checks the response against the seed contract (legacy paths map to theirs). */
-  async call(
+  call(
     options: InjectOptions & { contractPath?: string; skipContract?: boolean },
   ): Promise<LightMyRequestResponse> {
-    const { contractPath, skipContract, ...inject } = options;
-    const response = await this.app.inject(inject);
-    if (!skipContract) {
-      contract.assertResponse(String(inject.method ?? 'GET'), contractPath ?? String(inject.url), {
-        statusCode: response.statusCode,
-        headers: response.headers,
-        body: response.body,
-      });
-    }
-    return response;
+    return this.service.inject({
+      ...options,
+      method: String(options.method ?? 'GET'),
+      url: String(options.url),
+    });
   }
 
   async register(
@@ -119,7 +135,9 @@ export class Harness {
   }
 
   /** Registers, verifies the email and logs in again: a token with the owner's `*`. */
-  async verifiedUser(overrides: Partial<{ email: string; display_name: string }> = {}) {
+  async verifiedUser(
+    overrides: Partial<{ email: string; display_name: string }> = {},
+  ): Promise<AccountTenant> {
     const user = await this.register(overrides);
     const mail = await this.lastEmail(user.email, 'email_verification');
     const page = await this.app.inject({ method: 'GET', url: `/verify-email?token=${mail.token}` });

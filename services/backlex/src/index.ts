@@ -8,6 +8,7 @@ export const backlexService: ServiceDefinition = {
   name: 'backlex',
   title: 'backlex Cloud API',
   version,
+  seed: { file: '003_ed5fbb156ace5f76.txt' },
   schema: 'backlex',
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 8787 },

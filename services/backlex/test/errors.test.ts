@@ -17,7 +17,7 @@ const NOT_BUILT = 'backlex serves only its health route so far; the seed routes 
 
 test('the error catalogue, the seed and the README agree both ways', () => {
   const seed = openApiErrorCodes(
-    JSON.parse(readFileSync(seedPath('backlex'), 'utf8')),
+    JSON.parse(readFileSync(seedPath(backlexService), 'utf8')),
     ['error', 'code'],
     'seed 003',
   );

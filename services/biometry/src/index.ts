@@ -20,6 +20,8 @@ export const biometryService: ServiceDefinition = {
   name: 'biometry',
   title: 'OAuth Biometry Service',
   version,
+  seed: { file: '001_62ff2170cf155301.txt' },
+  credentialHeaders: ['x-service-api-key'],
   schema: 'biometry',
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 8000 },

@@ -11,7 +11,7 @@ import {
 import { biometryService } from '../src/index.js';
 import { mintKey } from './helpers.js';
 
-const contract = Contract.forService('biometry');
+const contract = Contract.forService(biometryService);
 const SIXTY_MB = 60 * 1024 * 1024;
 
 /** What the issue measured: a 60 MB JSON body, generated while it is sent. */

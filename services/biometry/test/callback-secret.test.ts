@@ -3,11 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sha256Hex, verifyWebhookSignature } from '@trustplane/kernel';
-import { type BootedService, bootService } from '@trustplane/kernel/testkit';
+import type { BootedService } from '@trustplane/kernel/testkit';
 import type { BiometryDatabase } from '../src/db/tables.js';
-import { biometryService } from '../src/index.js';
 import { PROCESS_QUEUE } from '../src/jobs/process-job.js';
-import { jobBody, mintClient, runCommand, waitFor } from './helpers.js';
+import { bootBiometry, jobBody, mintClient, runCommand, waitFor } from './helpers.js';
 
 interface Received {
   path: string;
@@ -44,7 +43,7 @@ describe('biometry callback secrets', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    booted = await bootService(biometryService);
+    booted = (await bootBiometry()).booted;
     await booted.platform.startBackground(); // webhook delivery
   });
   after(async () => {

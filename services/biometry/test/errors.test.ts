@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   type BootedService,
-  bootService,
   checkErrorCatalogue,
   openApiErrorCodes,
   readmeErrorTable,
@@ -11,19 +10,19 @@ import {
 } from '@trustplane/kernel/testkit';
 import { renderBiometryError } from '../src/http/errors.js';
 import { biometryService } from '../src/index.js';
-import { mintKey } from './helpers.js';
+import { bootBiometry, mintKey } from './helpers.js';
 
 describe('biometry errors', () => {
   let booted: BootedService;
   before(async () => {
-    booted = await bootService(biometryService, { databaseOutage: true });
+    booted = (await bootBiometry({ databaseOutage: true })).booted;
   });
   after(async () => booted?.close());
 
   it('the catalogue and the README table agree both ways; the seed’s only error status, 422, is sent', () => {
     // FastAPI bodies carry no code: the seed documents statuses only, the README names the entries.
     const seed = openApiErrorCodes(
-      JSON.parse(readFileSync(seedPath('biometry'), 'utf8')),
+      JSON.parse(readFileSync(seedPath(biometryService), 'utf8')),
       ['detail'],
       'seed 001',
     );

@@ -1,6 +1,53 @@
+import { AssertionError } from 'node:assert';
 import fs from 'node:fs';
-import type { BootedService } from '@trustplane/kernel/testkit';
+import {
+  type BootedService,
+  type BootOptions,
+  Contract,
+  type ResponseCheck,
+  type ServiceHarness,
+  serviceHarness,
+} from '@trustplane/kernel/testkit';
 import { biometryService } from '../src/index.js';
+
+export const contract = Contract.forService(biometryService);
+
+/**
+ * The seed (FastAPI's) documents only 2xx and 422; the 401 of a bad key and the 404 of an unknown
+ * job are the README's decision, in FastAPI's `{"detail": "…"}` shape, and are checked as that.
+ */
+export const checkBiometryResponse: ResponseCheck = (request, response, seed) => {
+  if (response.statusCode === 401 || response.statusCode === 404) {
+    const body = response.json() as { detail?: unknown };
+    if (typeof body.detail !== 'string' || Object.keys(body).length !== 1) {
+      throw new AssertionError({
+        message: `${request.method} ${request.path} ${response.statusCode}: expected {"detail": string}, got ${response.body}`,
+      });
+    }
+    return;
+  }
+  seed.assertResponse(request.method, request.path, {
+    statusCode: response.statusCode,
+    headers: response.headers,
+    body: response.rawPayload,
+  });
+};
+
+/** A biometry client: the key `trustplane biometry key create` printed, and its callback secret. */
+export interface BiometryClient {
+  key: string;
+  callbackSecret: string;
+}
+
+/** biometry on the kernel's `serviceHarness`: a client (tenant) is a key minted by the operator CLI. */
+export function bootBiometry(boot: BootOptions = {}): Promise<ServiceHarness<BiometryClient>> {
+  return serviceHarness<BiometryClient>(biometryService, {
+    contract,
+    boot,
+    checkResponse: checkBiometryResponse,
+    tenant: (harness) => mintClient(harness.booted, `client ${Math.random().toString(36).slice(2, 8)}`),
+  });
+}
 
 export const DOCS_DIR = new URL('../../../packages/vision/test/documents/', import.meta.url);
 export const FACES_DIR = new URL('../../../../shared/fixtures/faces/', import.meta.url);

@@ -5,7 +5,7 @@ import { readDocument, readManifest, resaved, swapPortrait } from '@trustplane/v
 import { biometryService } from '../src/index.js';
 import { b64, FACES_DIR, jobBody, mintKey, waitFor } from './helpers.js';
 
-const contract = Contract.forService('biometry');
+const contract = Contract.forService(biometryService);
 
 interface ResultBody {
   job_id: string;

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Stoppable } from '@trustplane/kernel';
-import { type BootedService, bootService } from '@trustplane/kernel/testkit';
+import type { BootedService } from '@trustplane/kernel/testkit';
 import { biometryService } from '../src/index.js';
-import { jobBody, mintKey } from './helpers.js';
+import { bootBiometry, jobBody, mintKey } from './helpers.js';
 
 describe('priority', () => {
   let booted: BootedService;
   let workers: Stoppable | undefined;
   before(async () => {
-    booted = await bootService(biometryService);
+    booted = (await bootBiometry()).booted;
   });
   after(async () => {
     await workers?.stop();

@@ -3,9 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { type BootedService, bootService } from '@trustplane/kernel/testkit';
-import { biometryService } from '../src/index.js';
-import { jobBody, mintKey, waitFor } from './helpers.js';
+import type { BootedService } from '@trustplane/kernel/testkit';
+import { bootBiometry, jobBody, mintKey, waitFor } from './helpers.js';
 
 const WORKER = fileURLToPath(new URL('./support/worker-process.ts', import.meta.url));
 
@@ -35,7 +34,7 @@ describe('worker crash mid-job', () => {
   };
 
   before(async () => {
-    booted = await bootService(biometryService);
+    booted = (await bootBiometry()).booted;
   });
   after(async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

@@ -5,13 +5,10 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { verifyWebhookSignature } from '@trustplane/kernel';
-import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
+import type { BootedService } from '@trustplane/kernel/testkit';
 import { createJobRepository } from '../src/db/job-repository.js';
 import type { BiometryDatabase } from '../src/db/tables.js';
-import { biometryService } from '../src/index.js';
-import { jobBody, mintClient, mintKey, waitFor } from './helpers.js';
-
-const contract = Contract.forService('biometry');
+import { bootBiometry, contract, jobBody, mintClient, mintKey, waitFor } from './helpers.js';
 
 interface ResultBody {
   job_id: string;
@@ -46,7 +43,7 @@ describe('biometry jobs through the workers', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    booted = await bootService(biometryService, { workers: true });
+    booted = (await bootBiometry({ workers: true })).booted;
     ({ key, callbackSecret } = await mintClient(booted));
   });
   after(async () => {

@@ -27,6 +27,10 @@ export interface KycConfig {
   elaRejectScore: number;
   moireHighScore: number;
   ocrWorkers: number;
+  /** Documents analysed at once by one worker process (each on a vision worker thread). */
+  analysisConcurrency: number;
+  /** Longest analysis of one document before it is retried (then marked failed). */
+  analysisTimeoutSeconds: number;
   /** Failed logins per account within 15 min that lock it for 15 min; growing delay after 3. */
   loginMaxFailures: number;
   loginBaseDelayMs: number;
@@ -99,6 +103,8 @@ export function loadKycConfig(env: NodeJS.ProcessEnv): KycConfig {
     elaRejectScore: number(env.KYC_ELA_REJECT_SCORE, 0.5, 0.05, 1),
     moireHighScore: number(env.KYC_MOIRE_HIGH_SCORE, 0.5, 0.05, 1),
     ocrWorkers: number(env.KYC_OCR_WORKERS, 1, 1, 8),
+    analysisConcurrency: integer(env.KYC_ANALYSIS_CONCURRENCY, 2),
+    analysisTimeoutSeconds: number(env.KYC_ANALYSIS_TIMEOUT_SECONDS, 120, 10, 3600),
     loginMaxFailures: number(env.KYC_LOGIN_MAX_FAILURES, 10, 1, 1000),
     loginBaseDelayMs: number(env.KYC_LOGIN_BASE_DELAY_MS, 500, 0, 10_000),
     loginMaxDelayMs: number(env.KYC_LOGIN_MAX_DELAY_MS, 8000, 0, 60_000),

@@ -1,10 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
-import { closeLivenessWorkers, livenessWorkerPool } from '@trustplane/vision';
+import { livenessWorkerPool } from '@trustplane/vision';
 import { buildKycApp } from './http/app.js';
-import { SWEEP_QUEUE, SWEEP_SCHEDULE, sweepJob } from './jobs/sweep-expired-objects.js';
 import { createKyc, type Kyc, type KycOptions } from './kyc.js';
-import { LIVENESS_ANALYSIS_QUEUE, livenessAnalysisJob } from './liveness/liveness-analysis.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -29,19 +27,23 @@ export function createKycDefinition(
     name: 'kyc',
     title: 'KYC verification',
     version,
+    seed: { file: '000_36c1d14c8e9844b6.txt' },
+    credentialHeaders: ['x-verification-token'],
     schema: 'kyc',
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     ports: { http: 4488 },
     kycFor,
     buildHttp: (context) => buildKycApp(kycFor(context)),
     defineJobs(context) {
-      context.jobs.define(sweepJob(context));
-      context.jobs.define(livenessAnalysisJob(() => kycFor(context).livenessAnalysis));
+      const { jobs } = kycFor(context);
+      context.jobs.define(jobs.analyzeDocument);
+      context.jobs.define(jobs.livenessAnalysis);
+      context.jobs.define(jobs.sweep);
     },
     async startWorkers(context) {
-      const { config } = kycFor(context);
+      const { config, jobs, livenessAnalysis } = kycFor(context);
       if (config.livenessPreload) {
-        // The models load in the worker threads while the process starts serving; a video that
+        // The models load in the vision threads while the process starts serving; a video that
         // arrives first waits for them.
         livenessWorkerPool()
           .warm()
@@ -49,14 +51,14 @@ export function createKycDefinition(
             context.logger.warn({ err: error }, 'kyc: liveness models not preloaded'),
           );
       }
-      await context.jobs.work([SWEEP_QUEUE, LIVENESS_ANALYSIS_QUEUE]);
-      await context.jobs.boss.schedule(SWEEP_QUEUE, SWEEP_SCHEDULE, { version: 1 });
+      // Workers and the sweep's schedule; pg-boss stops them with the platform's job queue.
+      await context.jobs.work([jobs.analyzeDocument, jobs.livenessAnalysis, jobs.sweep]);
       return {
         async stop() {
-          // No new analyses; the one running (if any) finishes before the worker threads go.
-          await context.jobs.boss.offWork(LIVENESS_ANALYSIS_QUEUE).catch(() => undefined);
-          await kycFor(context).livenessAnalysis.drain();
-          await closeLivenessWorkers();
+          // No new analyses; the one running (if any) finishes. The vision threads belong to the
+          // process (shared with other services) and are unref'd when idle.
+          await context.jobs.stopWorking(jobs.livenessAnalysis.name).catch(() => undefined);
+          await livenessAnalysis.drain();
         },
       };
     },

@@ -1,6 +1,7 @@
 import { BruteForceGuard, deriveKey, hmacSha256Hex, type ServiceContext } from '@trustplane/kernel';
 import { createAnalysisPipeline } from './analysis/analysis-pipeline.js';
-import { createVisionDocumentAnalyzer, type DocumentAnalyzer } from './analysis/document-analyzer.js';
+import type { DocumentAnalyzer } from './analysis/document-analyzer.js';
+import { createThreadedDocumentAnalyzer } from './analysis/threaded-document-analyzer.js';
 import { createApiKeys } from './api-keys/api-keys.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { type KycConfig, loadKycConfig } from './config.js';
@@ -10,8 +11,10 @@ import { createOrganizationsRepository } from './db/organizations-repository.js'
 import type { KycDatabase } from './db/tables.js';
 import { createUsersRepository } from './db/users-repository.js';
 import { createVerificationRepository } from './db/verification-repository.js';
+import { analyzeDocumentJob } from './jobs/analyze-document.js';
+import { sweepJob } from './jobs/sweep-expired-objects.js';
 import { createLiveness } from './liveness/liveness.js';
-import { createLivenessAnalysis } from './liveness/liveness-analysis.js';
+import { createLivenessAnalysis, livenessAnalysisJob } from './liveness/liveness-analysis.js';
 import { createLivenessValidatorClient } from './liveness/liveness-validator.js';
 import { createOperatorAuth } from './operators/operator-auth.js';
 import { createVerificationSessions } from './verification/verification-sessions.js';
@@ -32,7 +35,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
   const validatorSecret =
     process.env.LIVENESS_VALIDATOR_SECRET?.trim() ||
     hmacSha256Hex(context.signingSecret, 'kyc:liveness-validator');
-  const analyzer = options.analyzer ?? createVisionDocumentAnalyzer({ ocrWorkers: config.ocrWorkers });
+  const analyzer = options.analyzer ?? createThreadedDocumentAnalyzer({ ocrWorkers: config.ocrWorkers });
   context.onClose(() => analyzer.close());
 
   const users = createUsersRepository(db);
@@ -54,11 +57,23 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     config,
     logger: context.logger,
   });
+  const livenessAnalysis = createLivenessAnalysis({ repository, objects: context.objects, audit, webhooks });
+  const jobs = {
+    analyzeDocument: analyzeDocumentJob({ pipeline, config }),
+    livenessAnalysis: livenessAnalysisJob(() => livenessAnalysis, config),
+    sweep: sweepJob({
+      db,
+      objects: context.objects,
+      audit,
+      retentionSeconds: config.objectRetentionSeconds,
+    }),
+  };
   const sessions = createVerificationSessions({
     repository,
     objects: context.objects,
     audit,
-    pipeline,
+    enqueueAnalysis: (trx, assetId) =>
+      context.jobs.send(jobs.analyzeDocument, { assetId }, { transaction: trx }),
     config,
     publicUrl: context.publicUrl,
     sealKey,
@@ -77,6 +92,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     config,
     database,
     validatorSecret,
+    jobs,
     auth: createOperatorAuth(
       users,
       config,
@@ -100,10 +116,11 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
       audit,
       webhooks,
       validator,
-      jobs: context.jobs,
+      enqueueAnalysis: (trx, attemptId) =>
+        context.jobs.send(jobs.livenessAnalysis, { attemptId }, { transaction: trx }),
       config,
     }),
-    livenessAnalysis: createLivenessAnalysis({ repository, objects: context.objects, audit, webhooks }),
+    livenessAnalysis,
     dashboard: createDashboard({ repository, objects: context.objects, audit, pipeline, webhooks, config }),
   };
 }

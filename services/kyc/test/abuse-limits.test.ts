@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { PASSWORD_VERIFY_CHANNEL } from '@trustplane/kernel';
 import { seedPath } from '@trustplane/kernel/testkit';
 import type { LightMyRequestResponse } from 'fastify';
+import { kycService } from '../src/index.js';
 import { Harness, PASSWORD } from './helpers.js';
 
 // Small per-IP windows, so each family's limit is reached in a few requests. Setup through the
@@ -234,7 +235,7 @@ describe('per-IP limits', () => {
 
 describe('RATE_LIMITED is a documented extension', () => {
   it('is absent from the seed, documented in the README, and in the OpenAPI 429 of limited routes only', async () => {
-    const seed = await readFile(seedPath('kyc'), 'utf8');
+    const seed = await readFile(seedPath(kycService), 'utf8');
     const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
     assert.ok(!seed.includes('"RATE_LIMITED"'));
     assert.ok(readme.includes('`RATE_LIMITED`'));

@@ -8,9 +8,14 @@ import {
   seedPath,
 } from '@trustplane/kernel/testkit';
 import { renderKycError } from '../src/http/errors.js';
+import { kycService } from '../src/index.js';
 
 test('the error catalogue, the seed and the README agree both ways', () => {
-  const seed = openApiErrorCodes(JSON.parse(readFileSync(seedPath('kyc'), 'utf8')), ['error'], 'seed 000');
+  const seed = openApiErrorCodes(
+    JSON.parse(readFileSync(seedPath(kycService), 'utf8')),
+    ['error'],
+    'seed 000',
+  );
   const problems = checkErrorCatalogue({
     renderer: renderKycError,
     sourceDir: new URL('../src/', import.meta.url),

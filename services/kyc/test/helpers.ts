@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
+import { Contract, type ServiceHarness, serviceHarness } from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type {
   AnalyzeOptions,
   DocumentAnalysis,
   DocumentAnalyzer,
 } from '../src/analysis/document-analyzer.js';
-import { createKycDefinition } from '../src/index.js';
+import { createKycDefinition, kycService } from '../src/index.js';
 import type { Kyc } from '../src/kyc.js';
 
-export const contract = Contract.forService('kyc');
+export const contract = Contract.forService(kycService);
 export const PASSWORD = 'correct horse battery';
 
 /** Cheap argon2 for behaviour tests. */
@@ -45,8 +45,11 @@ export interface ScriptedOutcome {
 export class ScriptedAnalyzer implements DocumentAnalyzer {
   next: ScriptedOutcome = {};
   calls: AnalyzeOptions[] = [];
+  /** While set, analyses wait for it (a slow analysis, to see the session's progress). */
+  hold: Promise<void> | undefined;
   async analyze(_image: Uint8Array, options: AnalyzeOptions): Promise<DocumentAnalysis> {
     this.calls.push(options);
+    await this.hold;
     const outcome = this.next;
     if (outcome.fail) throw new Error('undecodable image');
     const heatmap = Buffer.from('89504e470d0a1a0a', 'hex');
@@ -102,12 +105,19 @@ export class ScriptedAnalyzer implements DocumentAnalyzer {
 
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
+export type KycTenant = Awaited<ReturnType<Harness['tenant']>>;
+
+/** kyc's test harness: the kernel's `serviceHarness` (boot, contract-checked inject) plus kyc's journeys. */
 export class Harness {
   constructor(
-    readonly booted: BootedService,
+    readonly service: ServiceHarness<KycTenant>,
     readonly kyc: Kyc,
     readonly analyzer: DocumentAnalyzer,
   ) {}
+
+  get booted() {
+    return this.service.booted;
+  }
 
   /** `httpPort` sets the port the public URLs (hostedUrl, presigned uploads) point at, for tests that listen on it. */
   static async boot(
@@ -123,13 +133,20 @@ export class Harness {
     testEnv(options.env);
     const analyzer = options.analyzer ?? new ScriptedAnalyzer();
     const definition = createKycDefinition({ analyzer });
-    const booted = await bootService(
+    let harness: Harness | undefined;
+    const service = await serviceHarness<KycTenant>(
       options.httpPort
         ? { ...definition, ports: { ...definition.ports, http: options.httpPort } }
         : definition,
-      { env: options.env, workers: options.workers, databaseOutage: options.databaseOutage },
+      {
+        contract,
+        // Workers run by default: document analysis is a job that upload-complete only starts.
+        boot: { env: options.env, workers: options.workers ?? true, databaseOutage: options.databaseOutage },
+        tenant: () => (harness as Harness).tenant(),
+      },
     );
-    return new Harness(booted, definition.kycFor(booted.context), analyzer);
+    harness = new Harness(service, definition.kycFor(service.booted.context), analyzer);
+    return harness;
   }
 
   get app() {
@@ -145,17 +162,12 @@ export class Harness {
   }
 
   /** Injects and validates the response against seed 000. */
-  async call(options: InjectOptions & { skipContract?: boolean }): Promise<LightMyRequestResponse> {
-    const { skipContract, ...inject } = options;
-    const response = await this.app.inject(inject);
-    if (!skipContract) {
-      contract.assertResponse(String(inject.method ?? 'GET'), String(inject.url).split('?')[0] as string, {
-        statusCode: response.statusCode,
-        headers: response.headers,
-        body: response.body,
-      });
-    }
-    return response;
+  call(options: InjectOptions & { skipContract?: boolean }): Promise<LightMyRequestResponse> {
+    return this.service.inject({
+      ...options,
+      method: String(options.method ?? 'GET'),
+      url: String(options.url),
+    });
   }
 
   async operator(): Promise<{ cookie: string; userId: string; email: string }> {
@@ -259,6 +271,29 @@ export class Harness {
     return complete;
   }
 
+  /**
+   * The session once no asset is `pending` or `processing`: upload-complete only starts document
+   * analysis, so a test waits for it the way a client does, by polling the session.
+   */
+  async analysed(sessionId: string, token: string, timeoutMs = 60_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const response = await this.call({
+        method: 'GET',
+        url: `/api/verification/sessions/${sessionId}`,
+        headers: { 'x-verification-token': token },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const session = response.json().session;
+      const running = session.assets.some((asset: { analysisStatus: string }) =>
+        ['pending', 'processing'].includes(asset.analysisStatus),
+      );
+      if (!running) return session;
+      if (Date.now() > deadline) throw new Error(`analysis of session ${sessionId} did not finish`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** A session taken through passport capture to `complete`. */
   async completedCapture(sk: string, payload?: Record<string, unknown>) {
     const created = await this.session(sk, payload);
@@ -278,6 +313,7 @@ export class Harness {
       'application/pdf',
     );
     assert.equal(poa.statusCode, 200, poa.body);
+    await this.analysed(created.sessionId, created.token);
     return created;
   }
 }

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { generateVideo, motionForChallenge } from '@trustplane/vision/testkit';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { createVisionDocumentAnalyzer } from '../src/analysis/document-analyzer.js';
+import { createThreadedDocumentAnalyzer } from '../src/analysis/threaded-document-analyzer.js';
 import { Harness } from './helpers.js';
 
 let h: Harness;
@@ -29,7 +29,14 @@ describe('hosted flow page', () => {
     const page = await h.app.inject({ method: 'GET', url: url.pathname });
     assert.equal(page.statusCode, 200);
     assert.match(String(page.headers['content-type']), /text\/html/);
-    assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
+    assert.equal(
+      page.headers['content-security-policy'],
+      "default-src 'self';script-src 'self';style-src 'self';img-src 'self' blob: data:;" +
+        "media-src 'self' blob: mediastream:;connect-src 'self';object-src 'none';base-uri 'none';" +
+        "form-action 'none';frame-ancestors 'none'",
+    );
+    assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    assert.equal(page.headers['cache-control'], 'no-store');
     // The Vite build: relative asset URLs (resolved under /verify/), no inline script or style.
     const assets = [...page.body.matchAll(/(?:src|href)="\.\/assets\/([^"]+)"/g)].map((m) => m[1] as string);
     assert.ok(assets.some((name) => name.endsWith('.js')) && assets.some((name) => name.endsWith('.css')));
@@ -42,13 +49,18 @@ describe('hosted flow page', () => {
         String(response.headers['content-type']),
         asset.endsWith('.js') ? /javascript/ : /text\/css/,
       );
-      assert.match(String(response.headers['cache-control']), /immutable/);
+      assert.equal(response.headers['cache-control'], 'public, max-age=31536000, immutable');
+      assert.equal(response.headers['x-content-type-options'], 'nosniff');
     }
     assert.equal((await h.app.inject({ method: 'GET', url: '/verify/assets/app.js' })).statusCode, 404);
     assert.equal(
       (await h.app.inject({ method: 'GET', url: '/verify/assets/..%2Fpackage.json' })).statusCode,
       404,
     );
+    // Nothing outside assets/ is reachable through it (`../` itself is resolved before routing).
+    for (const attempt of ['..%2Findex.html', '%2e%2e%2findex.html', '..%2F.source-hash']) {
+      assert.equal((await h.app.inject({ method: 'GET', url: `/verify/assets/${attempt}` })).statusCode, 404);
+    }
   });
 
   it('hands the page returnUrl?session_id=…&status=… for its own token only', async () => {
@@ -85,12 +97,31 @@ describe('CORS for the widget', () => {
     assert.equal(preflight.statusCode, 204);
     assert.equal(preflight.headers['access-control-allow-origin'], '*');
     assert.match(String(preflight.headers['access-control-allow-headers']), /x-verification-token/);
+    assert.equal(preflight.headers['access-control-allow-methods'], 'GET, PATCH, POST');
+    assert.equal(preflight.headers['access-control-max-age'], '600');
+    // Only the session routes answer a preflight.
+    const elsewhere = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/api/verification/sessions',
+      headers: { origin: 'https://tenant.example', 'access-control-request-method': 'POST' },
+    });
+    assert.equal(elsewhere.statusCode, 404);
+    assert.equal(elsewhere.headers['access-control-allow-origin'], undefined);
+    // An error answer is readable by the widget too.
+    const refused = await h.app.inject({
+      method: 'GET',
+      url: `/api/verification/sessions/${s.sessionId}`,
+      headers: { origin: 'https://tenant.example', 'x-verification-token': 'nope' },
+    });
+    assert.equal(refused.statusCode, 401);
+    assert.equal(refused.headers['access-control-allow-origin'], '*');
     const get = await h.call({
       method: 'GET',
       url: `/api/verification/sessions/${s.sessionId}`,
       headers: { origin: 'https://tenant.example', 'x-verification-token': s.token },
     });
     assert.equal(get.headers['access-control-allow-origin'], '*');
+    assert.equal(get.headers['access-control-expose-headers'], 'x-request-id');
     const create = await h.call({
       method: 'POST',
       url: '/api/verification/sessions',
@@ -154,7 +185,7 @@ describe('hosted flow in headless Chromium', {
     const port = await freePort();
     // The real vision analyzer: the page uploads generated documents and they are analysed for real.
     b = await Harness.boot({
-      analyzer: createVisionDocumentAnalyzer({ ocrWorkers: 1 }),
+      analyzer: createThreadedDocumentAnalyzer({ ocrWorkers: 1 }),
       httpPort: port,
       // Workers analyse the recordings; complete waits for the verdict however busy the machine is.
       workers: true,
@@ -252,6 +283,8 @@ describe('hosted flow in headless Chromium', {
       await page.getByRole('button', { name: 'Start' }).click();
       await page.locator('#liveness-retry:not([hidden])').waitFor({ timeout: SERVER_WORK });
 
+      // upload-complete only started the analyses: the dashboard has them once they finish.
+      await b.analysed(s.sessionId, s.token);
       const { session, assets, analysisResults, livenessAttempts } = await detail(s.sessionId, t.cookie);
       assert.equal(session.documentType, 'id_card');
       assert.equal(session.capturePhase, 'complete');
@@ -332,6 +365,7 @@ describe('hosted flow in headless Chromium', {
     }
     const poa = await b.upload(s.sessionId, s.token, 'poa', PDF, 'application/pdf');
     assert.equal(poa.statusCode, 200, poa.body);
+    await b.analysed(s.sessionId, s.token);
 
     const { context, page, requests, blocked, problems } = await open(browser);
     let challenge: { steps: { action: string; windowStartMs: number; windowEndMs: number }[] } | undefined;

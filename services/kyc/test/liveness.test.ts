@@ -446,3 +446,61 @@ describe('an analysis that outlasts the wait', () => {
     }
   });
 });
+
+describe('an analysis that cannot run', () => {
+  it('is retried, then the attempt goes to review (ANALYSIS_UNAVAILABLE), never passed', async () => {
+    const other = await Harness.boot({ workers: true, env: { KYC_LIVENESS_WAIT_SECONDS: '0' } });
+    const objects = other.booted.context.objects;
+    const original = objects.get.bind(objects);
+    let refused = 0;
+    // The storage cannot serve liveness recordings: every run of the job fails reading it.
+    objects.get = async (key, ...rest) => {
+      if (key.includes('/liveness/')) {
+        refused += 1;
+        throw new Error('storage unavailable');
+      }
+      return original(key, ...rest);
+    };
+    try {
+      const t = await other.tenant();
+      const s = await other.completedCapture(t.sk);
+      const started = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/init`,
+        headers: { 'x-verification-token': s.token },
+      });
+      const { requestId } = started.json();
+      const video = Buffer.from(`\x1aE\xdf\xa3 unreadable from storage ${randomUUID()}`);
+      const presign = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/presign-video`,
+        payload: { token: s.token, requestId, contentType: 'video/webm', byteSize: video.length },
+      });
+      const { uploadUrl, s3Key } = presign.json();
+      assert.ok((await other.put(uploadUrl, video, 'video/webm')).statusCode < 300);
+      const done = await other.call({
+        method: 'POST',
+        url: `/api/verification/sessions/${s.sessionId}/liveness/complete`,
+        payload: probe(s.token, requestId, { videoS3Key: s3Key, videoByteSize: video.length }),
+      });
+      assert.equal(done.statusCode, 200, done.body);
+      assert.equal(done.json().status, 'pending');
+      const attempt = await waitFor(async () => {
+        const detail = await other.call({
+          method: 'GET',
+          url: `/api/dashboard/verifications/${s.sessionId}`,
+          headers: { cookie: t.cookie },
+        });
+        const [row] = detail.json().livenessAttempts;
+        return row.status === 'analyzing' ? undefined : row;
+      }, 180_000);
+      assert.equal(attempt.status, 'review');
+      assert.equal(attempt.failureReason, 'ANALYSIS_UNAVAILABLE');
+      // The first run and both retries each tried to read the recording.
+      assert.equal(refused, 3);
+    } finally {
+      objects.get = original;
+      await other.close();
+    }
+  });
+});

@@ -176,7 +176,9 @@ describe('capture-phase state machine', () => {
     const front = await h.upload(s.sessionId, s.token, 'front', JPEG('front'));
     assert.equal(front.statusCode, 200, front.body);
     assert.equal(front.json().session.capturePhase, 'back');
-    assert.equal(front.json().session.assets[0].analysisStatus, 'completed');
+    // Analysis is started by upload-complete and finishes in the background.
+    assert.ok(['pending', 'processing', 'completed'].includes(front.json().session.assets[0].analysisStatus));
+    assert.equal((await h.analysed(s.sessionId, s.token)).assets[0].analysisStatus, 'completed');
     assert.deepEqual(h.scripted.calls.at(-1), { readMrz: false, detectPortrait: true });
     const relock = await h.call({
       method: 'PATCH',
@@ -186,6 +188,7 @@ describe('capture-phase state machine', () => {
     assert.equal(relock.statusCode, 400);
     const back = await h.upload(s.sessionId, s.token, 'back', JPEG('back'));
     assert.equal(back.json().session.capturePhase, 'poa');
+    await h.analysed(s.sessionId, s.token);
     assert.deepEqual(h.scripted.calls.at(-1), { readMrz: true, detectPortrait: false });
     const pdfForId = await h.call({
       method: 'POST',
@@ -207,6 +210,36 @@ describe('capture-phase state machine', () => {
     );
   });
 
+  it('upload-complete answers once analysis is started; the session shows it processing, then completed', async () => {
+    const t = await h.tenant();
+    const s = await h.session(t.sk);
+    await h.chooseType(s.sessionId, s.token, 'passport');
+    let release: () => void = () => undefined;
+    h.scripted.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      const single = await h.upload(s.sessionId, s.token, 'single', JPEG('held'));
+      assert.equal(single.statusCode, 200, single.body);
+      // The analysis cannot have finished: it waits for `release`, which only comes below.
+      assert.ok(['pending', 'processing'].includes(single.json().session.assets[0].analysisStatus));
+      const read = async () =>
+        (
+          await h.call({
+            method: 'GET',
+            url: `/api/verification/sessions/${s.sessionId}`,
+            headers: { 'x-verification-token': s.token },
+          })
+        ).json().session.assets[0].analysisStatus as string;
+      await waitFor(async () => ((await read()) === 'processing' ? true : undefined), 60_000);
+    } finally {
+      release();
+      h.scripted.hold = undefined;
+    }
+    const done = await h.analysed(s.sessionId, s.token);
+    assert.equal(done.assets[0].analysisStatus, 'completed');
+  });
+
   it('passport uses single, not front/back', async () => {
     const t = await h.tenant();
     const s = await h.session(t.sk);
@@ -220,6 +253,7 @@ describe('capture-phase state machine', () => {
     assert.equal(front.statusCode, 400);
     const single = await h.upload(s.sessionId, s.token, 'single', JPEG('passport'));
     assert.equal(single.json().session.capturePhase, 'poa');
+    await h.analysed(s.sessionId, s.token);
     assert.deepEqual(h.scripted.calls.at(-1), { readMrz: true, detectPortrait: true });
   });
 
@@ -321,9 +355,9 @@ describe('analysis outcomes and webhooks', () => {
     await h.chooseType(s.sessionId, s.token, 'passport');
     h.scripted.next = { mrzValid: false };
     const single = await h.upload(s.sessionId, s.token, 'single', JPEG('bad mrz'));
-    h.scripted.next = {};
     assert.equal(single.statusCode, 200);
-    const session = single.json().session;
+    const session = await h.analysed(s.sessionId, s.token);
+    h.scripted.next = {};
     assert.equal(session.reviewStatus, 'rejected');
     assert.equal(session.automatedBlockReason, 'MRZ_CHECK_DIGIT_MISMATCH');
     assert.equal(session.riskLabel, 'high');
@@ -354,9 +388,9 @@ describe('analysis outcomes and webhooks', () => {
       const s = await h.session(t.sk);
       await h.chooseType(s.sessionId, s.token, 'passport');
       h.scripted.next = outcome;
-      const single = await h.upload(s.sessionId, s.token, 'single', JPEG(JSON.stringify(outcome)));
+      await h.upload(s.sessionId, s.token, 'single', JPEG(JSON.stringify(outcome)));
+      const session = await h.analysed(s.sessionId, s.token);
       h.scripted.next = {};
-      const session = single.json().session;
       assert.equal(session.automatedBlockReason, reason);
       assert.equal(session.reviewStatus, status);
       assert.equal(session.riskLabel, 'high');
@@ -369,10 +403,11 @@ describe('analysis outcomes and webhooks', () => {
     await h.chooseType(s.sessionId, s.token, 'passport');
     h.scripted.next = { fail: true };
     const single = await h.upload(s.sessionId, s.token, 'single', JPEG('garbage'));
-    h.scripted.next = {};
     assert.equal(single.statusCode, 200);
-    assert.equal(single.json().session.assets[0].analysisStatus, 'failed');
-    assert.equal(single.json().session.riskLabel, 'medium');
+    const session = await h.analysed(s.sessionId, s.token);
+    h.scripted.next = {};
+    assert.equal(session.assets[0].analysisStatus, 'failed');
+    assert.equal(session.riskLabel, 'medium');
   });
 });
 
@@ -528,10 +563,12 @@ describe('driving licences', () => {
       const s = await h.session(t.sk);
       await h.chooseType(s.sessionId, s.token, documentType);
       await h.upload(s.sessionId, s.token, 'front', JPEG(`${documentType}-front`));
+      await h.analysed(s.sessionId, s.token);
       h.scripted.next = { mrzFound: false };
-      const back = await h.upload(s.sessionId, s.token, 'back', JPEG(`${documentType}-back`));
+      await h.upload(s.sessionId, s.token, 'back', JPEG(`${documentType}-back`));
+      const session = await h.analysed(s.sessionId, s.token);
       h.scripted.next = {};
-      assert.equal(back.json().session.riskLabel, risk, documentType);
+      assert.equal(session.riskLabel, risk, documentType);
     }
   });
 });

@@ -49,6 +49,7 @@ async function uploadPassport(sessionId: string, token: string, bytes: Buffer) {
     },
   });
   assert.equal(complete.statusCode, 200, complete.body);
+  await h.analysed(sessionId, token);
   return {
     uploadUrl: uploadUrl as string,
     s3Key: s3Key as string,
@@ -210,9 +211,8 @@ describe('objects of expired sessions are swept', () => {
     await objects.put(orphan, Buffer.from('never completed'));
     for (const key of [...expiredKeys, orphan]) assert.ok(await objects.head(key), key);
 
-    const job = h.booted.context.jobs.definition(SWEEP_QUEUE);
-    assert.ok(job, 'the sweep job is defined');
-    await job.handle({ version: 1 } as never, { id: 'test', retryCount: 0, logger: h.booted.context.logger });
+    assert.ok(h.booted.context.jobs.definition(SWEEP_QUEUE), 'the sweep job is defined');
+    await h.booted.context.jobs.runNow(SWEEP_QUEUE, {});
 
     for (const key of [...expiredKeys, orphan]) assert.equal(await objects.head(key), undefined, key);
     for (const session of [recent, fresh]) {
@@ -246,11 +246,7 @@ describe('objects of expired sessions are swept', () => {
     assert.equal(rerun.json().error, 'VERIFICATION_ASSET_NOT_FOUND');
 
     // A second run finds nothing more to do.
-    await job.handle({ version: 1 } as never, {
-      id: 'again',
-      retryCount: 0,
-      logger: h.booted.context.logger,
-    });
+    await h.booted.context.jobs.runNow(SWEEP_QUEUE, {});
     const events = (await detail(expired.sessionId, t.cookie))
       .json()
       .auditEvents.filter((e: { eventType: string }) => e.eventType === 'session_objects_purged');

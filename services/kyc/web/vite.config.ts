@@ -11,7 +11,8 @@ export default defineConfig({
   logLevel: 'warn',
   clearScreen: false,
   build: {
-    outDir: 'dist',
+    // The package's build output (`npm run build -w services/kyc`), not a directory of the sources.
+    outDir: '../dist/hosted-page',
     emptyOutDir: true,
     assetsDir: 'assets',
     assetsInlineLimit: 0,

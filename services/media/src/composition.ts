@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Transaction } from 'kysely';
 import path from 'node:path';
 import {
   BruteForceGuard,
@@ -12,9 +13,11 @@ import { createBookmarkRepository } from './db/bookmark-repository.js';
 import { createFolderRepository } from './db/folder-repository.js';
 import { createMediaRepository } from './db/media-repository.js';
 import { createSharedLinkRepository } from './db/shared-link-repository.js';
-import type { MediaDatabase } from './db/types.js';
+import type { MediaDatabase, MediaRow, VariantRow } from './db/types.js';
 import { createVariantRepository } from './db/variant-repository.js';
 import { createAuthHooks } from './http/auth.js';
+import { deleteBlobsJob, scheduleBlobDeletion } from './jobs/delete-blobs.js';
+import { sweepOrphansJob } from './jobs/sweep-orphans.js';
 import { createOrphanSweeper } from './media/orphan-sweeper.js';
 import { createUploadService } from './media/upload.js';
 import { createVariantService } from './media/variants.js';
@@ -74,6 +77,11 @@ export function composeMedia(context: ServiceContext, settings: MediaSettings) {
     lockoutSeconds: 15 * 60,
   });
   const sharing = createSharedLinkService({ links, media, passwordGuard });
+  const sweeper = createOrphanSweeper({ objects, media, logger, graceMs: settings.orphanGraceMs });
+  const jobs = {
+    deleteBlobs: deleteBlobsJob(objects),
+    sweepOrphans: sweepOrphansJob(sweeper, settings.orphanGraceMs),
+  };
   return {
     settings,
     logger,
@@ -85,7 +93,11 @@ export function composeMedia(context: ServiceContext, settings: MediaSettings) {
     variants,
     upload,
     sharing,
-    sweeper: createOrphanSweeper({ objects, media, logger, graceMs: settings.orphanGraceMs }),
+    sweeper,
+    jobs,
+    /** Sends the deletion of deleted media's blobs in the transaction that deletes their rows. */
+    scheduleBlobDeletion: (trx: Transaction<MediaDatabase>, rows: MediaRow[], variantRows: VariantRow[]) =>
+      scheduleBlobDeletion(context.jobs, jobs.deleteBlobs, trx, rows, variantRows),
     publicUrl: settings.publicUrl ?? context.publicUrl,
   };
 }

@@ -1,11 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
-import { composeMedia } from './composition.js';
+import { composeMedia, type MediaDeps } from './composition.js';
 import { loadMediaSettings, type MediaSettings } from './config.js';
 import { buildMediaApp } from './http/app.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
-const MAX_SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * The media service. Settings come from the environment when the service is built (never at
@@ -13,11 +12,26 @@ const MAX_SWEEP_INTERVAL_MS = 10 * 60 * 1000;
  */
 export function createMediaService(overrides: Partial<MediaSettings> = {}): ServiceDefinition {
   const settingsFor = () => ({ ...loadMediaSettings(process.env), ...overrides });
-  const compose = (context: ServiceContext) => composeMedia(context, settingsFor());
+  // One composition per context (a process may hold several contexts in tests).
+  const instances = new WeakMap<ServiceContext, MediaDeps>();
+  const compose = (context: ServiceContext): MediaDeps => {
+    let deps = instances.get(context);
+    if (!deps) {
+      deps = composeMedia(context, settingsFor());
+      instances.set(context, deps);
+    }
+    return deps;
+  };
   return {
     name: 'media',
     title: 'Media Service',
     version,
+    // The 004 document is shared by the platform services; these sections are this one's (PLATFORM.md).
+    seed: {
+      file: '004_61d7e886695bdff9.txt',
+      sections: ['folders', 'health', 'media', 'recent', 'shared-links', 'starred', 'upload'],
+    },
+    credentialHeaders: ['x-share-password'],
     schema: 'media',
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     ports: { http: 3001 },
@@ -25,17 +39,19 @@ export function createMediaService(overrides: Partial<MediaSettings> = {}): Serv
       const deps = compose(context);
       // Tokens account has revoked (logout, session revoke, password change…) are refused here too.
       await context.revocations.start();
-      // Leftovers of uploads a crash cut short, at every boot and then periodically.
-      await deps.sweeper.sweep();
-      const every = Math.max(1000, Math.min(deps.settings.orphanGraceMs, MAX_SWEEP_INTERVAL_MS));
-      const timer = setInterval(() => {
-        deps.sweeper
-          .sweep()
-          .catch((error: unknown) => context.logger.warn({ err: error }, 'orphan sweep failed'));
-      }, every);
-      timer.unref();
-      context.onClose(async () => clearInterval(timer));
       return buildMediaApp(context, version, deps);
+    },
+    defineJobs(context) {
+      const { jobs } = compose(context);
+      context.jobs.define(jobs.deleteBlobs);
+      context.jobs.define(jobs.sweepOrphans);
+    },
+    async startWorkers(context) {
+      const deps = compose(context);
+      // Leftovers of uploads a crash cut short: at every start of the workers, then on schedule.
+      await deps.sweeper.sweep();
+      await context.jobs.work([deps.jobs.deleteBlobs, deps.jobs.sweepOrphans]);
+      return undefined;
     },
     commands: [
       {

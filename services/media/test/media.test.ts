@@ -154,6 +154,7 @@ describe('download', () => {
       /^inline; filename="R_sum_ 2026.pdf"; filename\*=UTF-8''R%C3%A9sum%C3%A9%202026.pdf$/,
     );
     assert.equal(response.headers['x-content-type-options'], 'nosniff');
+    assert.equal(response.headers['content-security-policy'], "default-src 'none';sandbox");
     assert.equal(response.headers['accept-ranges'], undefined);
     assert.equal(sha(response.rawPayload), media.checksum.slice(7));
   });

@@ -22,6 +22,9 @@ export const notificationService: ServiceDefinition = {
   name: 'notification',
   title: 'Notification Service',
   version,
+  // The 004 document is shared by the platform services; these sections are this one's (PLATFORM.md).
+  // The AMQP `events` of notification are a top-level list of the document, not endpoints.
+  seed: { file: '004_61d7e886695bdff9.txt', sections: ['notification-rpc', 'queue-rpc', 'http'] },
   schema: 'notification',
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 13080, grpc: 13051 },

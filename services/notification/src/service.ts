@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { deriveKey, probeDatabase, type ServiceContext, type Stoppable } from '@trustplane/kernel';
+import { defineJob, deriveKey, probeDatabase, type ServiceContext, type Stoppable } from '@trustplane/kernel';
+import { z } from 'zod';
 import { loadNotificationConfig, type NotificationConfig } from './config.js';
 import type { NotificationDatabase } from './db/schema.js';
 import { DeadLetters } from './domain/dead-letters.js';
@@ -7,7 +8,7 @@ import { DeliveryEngine } from './domain/delivery.js';
 import { Intake } from './domain/intake.js';
 import { Notifications } from './domain/notifications.js';
 import { ProviderRegistry } from './providers/registry.js';
-import { type DeliveryJobData, DeliveryQueue } from './queue/delivery-queue.js';
+import { DeliveryQueue, deliveryJob } from './queue/delivery-queue.js';
 import { ConsumerRegistry, PgBossBackend, QueueMonitor, RabbitMqBackend } from './queue/monitor.js';
 import {
   DEAD_LETTER_QUEUE,
@@ -59,10 +60,30 @@ export function createNotificationRuntime(context: ServiceContext): Notification
   const db = context.database<NotificationDatabase>();
   const logger = context.logger;
   const sealKey = deriveKey(context.signingSecret, 'notification-content');
-  const queue = new DeliveryQueue(context.jobs);
+  let deliveryConsumer: ReturnType<ConsumerRegistry['register']> | undefined;
+  let engine: DeliveryEngine | undefined;
+  const delivery = deliveryJob({
+    config,
+    handle: async (jobId, notificationId) => {
+      if (!engine) throw new Error('delivery engine not ready');
+      const work = () => (engine as DeliveryEngine).handle(jobId, notificationId);
+      await (deliveryConsumer ? deliveryConsumer.track(work) : work());
+    },
+  });
+  const prune = defineJob({
+    name: 'notification.prune',
+    version: 1,
+    payload: z.object({}),
+    // Hourly, at a minute other services are unlikely to pick.
+    schedule: { cron: '29 * * * *', payload: {} },
+    retry: { limit: 2, delaySeconds: 60, backoff: true },
+    timeoutSeconds: 600,
+    handle: () => pruneOld(runtime),
+  });
+  const queue = new DeliveryQueue(context.jobs, delivery);
   const notifications = new Notifications({ db, outbox: context.outbox, queue, config, sealKey, logger });
   const providers = new ProviderRegistry(context, config);
-  const engine = new DeliveryEngine({
+  engine = new DeliveryEngine({
     db,
     notifications,
     providers,
@@ -92,7 +113,6 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     logger,
   });
   const deadLetters = new DeadLetters(db, notifications, intake);
-  let deliveryConsumer: ReturnType<ConsumerRegistry['register']> | undefined;
 
   const runtime: NotificationRuntime = {
     context,
@@ -113,20 +133,8 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       return components;
     },
     defineJobs() {
-      context.jobs.define<DeliveryJobData>({
-        queue: DELIVERY_QUEUE,
-        retryLimit: 3,
-        retryDelay: 2,
-        retryBackoff: true,
-        // Loops of 4 jobs each: about NOTIFICATION_WORKER_CONCURRENCY jobs in flight per process.
-        concurrency: Math.max(1, Math.ceil(config.workerConcurrency / 4)),
-        batchSize: Math.min(4, config.workerConcurrency),
-        pollingIntervalSeconds: config.pollingIntervalSeconds,
-        handle: async (data, job) => {
-          const work = () => engine.handle(job.id, data.notification_id);
-          await (deliveryConsumer ? deliveryConsumer.track(work) : work());
-        },
-      });
+      context.jobs.define(delivery);
+      context.jobs.define(prune);
     },
     async startWorkers() {
       for (const name of SERVICE_QUEUES) {
@@ -152,18 +160,10 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       }
       deliveryConsumer = consumers.register(DELIVERY_QUEUE, config.workerConcurrency);
       await consumers.start();
-      await context.jobs.work([DELIVERY_QUEUE]);
+      await context.jobs.work([delivery, prune]);
       const stopIntake = await intake.start(context.bus);
-      const prune = setInterval(
-        () => {
-          pruneOld(runtime).catch((error) => logger.warn({ err: error }, 'notification pruning failed'));
-        },
-        60 * 60 * 1000,
-      );
-      prune.unref();
       return {
         async stop() {
-          clearInterval(prune);
           await stopIntake();
           await consumers.stop();
           await providers.close();

@@ -7,7 +7,7 @@ import { type Service, startService, testEnv } from './harness.js';
 
 describe('notification gRPC + HTTP health', () => {
   let service: Service;
-  const contract = Contract.forService('notification');
+  const contract = Contract.forService(notificationService);
   before(async () => {
     testEnv();
     service = await startService({ workers: false });

@@ -20,7 +20,9 @@ import { createPhotos } from './photos/photos.js';
 import { createReports } from './report/report.js';
 import { createTenants } from './tenants/tenants.js';
 import { createTriage } from './triage/triage.js';
-import { createUsers } from './users/users.js';
+import { pruneRequestLogJob } from './jobs/prune-request-log.js';
+import { welcomeMailJob } from './jobs/welcome-mail.js';
+import { createUsers, type Users } from './users/users.js';
 import type { FetchPhotoOptions } from './verify/fetch-photo.js';
 import { createVaultOpener } from './verify/vault.js';
 import { createVerification } from './verify/verification.js';
@@ -79,11 +81,31 @@ export function createVerifact(context: ServiceContext, version: string, overrid
     ...(overrides.urlLookup ? { lookup: overrides.urlLookup } : {}),
     ...(overrides.publicAddresses ? { publicAddresses: overrides.publicAddresses } : {}),
   };
+  let users: Users | undefined;
+  const jobs = {
+    welcomeMail: welcomeMailJob(config, () => users as Users),
+    pruneRequestLog: pruneRequestLogJob({ requestLog, retentionDays: config.requestLogRetentionDays }),
+  };
+  users = createUsers({
+    db,
+    repository: userRepository,
+    welcomeMails: createWelcomeMailRepository(db),
+    enqueueWelcome: (trx, userId) =>
+      context.jobs.send(
+        jobs.welcomeMail,
+        { userId },
+        { transaction: trx, startAfter: config.welcomeMailRetrySeconds },
+      ),
+    mailer: context.mailer,
+    logger: context.logger,
+    sealingKey: deriveKey(context.signingSecret, 'verifact:welcome-mail'),
+  });
   return {
     context,
     version,
     config,
     database,
+    jobs,
     tenantRepository,
     tenants: createTenants(tenantRepository),
     apiKeys: createApiKeys(apiKeyRepository, tenantRepository),
@@ -96,16 +118,7 @@ export function createVerifact(context: ServiceContext, version: string, overrid
     openVault,
     pool,
     urlFetch,
-    users: createUsers({
-      db,
-      repository: userRepository,
-      welcomeMails: createWelcomeMailRepository(db),
-      jobs: context.jobs,
-      mailer: context.mailer,
-      logger: context.logger,
-      sealingKey: deriveKey(context.signingSecret, 'verifact:welcome-mail'),
-      retryAfterSeconds: config.welcomeMailRetrySeconds,
-    }),
+    users,
     claims: createClaims({
       db,
       claims: claimRepository,

@@ -3,12 +3,6 @@ import { packageVersion, type ServiceContext, type ServiceDefinition } from '@tr
 import { verifactCommands } from './commands.js';
 import { createVerifact, type VerifactDeps } from './composition.js';
 import { buildVerifactApp } from './http/app.js';
-import {
-  PRUNE_REQUEST_LOG_QUEUE,
-  PRUNE_REQUEST_LOG_SCHEDULE,
-  pruneRequestLogJob,
-} from './jobs/prune-request-log.js';
-import { WELCOME_MAIL_QUEUE, welcomeMailJob } from './jobs/welcome-mail.js';
 
 const version = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -27,18 +21,20 @@ export const verifactService: ServiceDefinition = {
   name: 'verifact',
   title: 'Verifact Enterprise API',
   version,
+  seed: { file: '002_9410134b0ec9a44c.txt' },
   schema: 'verifact',
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 3002 },
   buildHttp: (context) => buildVerifactApp(verifactDeps(context)),
   defineJobs(context) {
-    context.jobs.define(pruneRequestLogJob(context));
-    context.jobs.define(welcomeMailJob(context, () => verifactDeps(context).users));
+    const { jobs } = verifactDeps(context);
+    context.jobs.define(jobs.pruneRequestLog);
+    context.jobs.define(jobs.welcomeMail);
   },
   async startWorkers(context) {
-    await context.jobs.work([PRUNE_REQUEST_LOG_QUEUE, WELCOME_MAIL_QUEUE]);
-    await context.jobs.boss.schedule(PRUNE_REQUEST_LOG_QUEUE, PRUNE_REQUEST_LOG_SCHEDULE, { version: 1 });
-    // pg-boss stops its workers with the platform's job queue.
+    const { jobs } = verifactDeps(context);
+    // Workers and the prune's schedule; pg-boss stops them with the platform's job queue.
+    await context.jobs.work([jobs.pruneRequestLog, jobs.welcomeMail]);
     return undefined;
   },
   commands: verifactCommands(verifactDeps),

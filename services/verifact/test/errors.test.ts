@@ -8,13 +8,14 @@ import {
   seedPath,
 } from '@trustplane/kernel/testkit';
 import { renderVerifactError } from '../src/http/errors.js';
+import { verifactService } from '../src/index.js';
 import { Harness } from './support/harness.js';
 
 test('the error catalogue, the seed and the README table agree both ways', () => {
   // The seed names one code (the `Error.code` example), so the check is global, not per operation;
   // every error status it lists must be one the catalogue sends.
   const seed = openApiErrorCodes(
-    JSON.parse(readFileSync(seedPath('verifact'), 'utf8')),
+    JSON.parse(readFileSync(seedPath(verifactService), 'utf8')),
     ['code'],
     'seed 002',
   );

@@ -36,7 +36,7 @@ async function logged(): Promise<number> {
 /** Runs the prune job through pg-boss, as the schedule does, and waits for it to complete. */
 async function runPrune(): Promise<void> {
   const jobs = h.booted.context.jobs;
-  const id = await jobs.send(PRUNE_REQUEST_LOG_QUEUE, { version: 1 });
+  const id = await jobs.send(h.deps().jobs.pruneRequestLog, {});
   assert.ok(id);
   for (let waited = 0; ; waited += 100) {
     const job = await jobs.boss.getJobById(PRUNE_REQUEST_LOG_QUEUE, id as string);

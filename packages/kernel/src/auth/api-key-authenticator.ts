@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { constantTimeEqual, hashApiKey, parseApiKey } from '../secrets/api-keys.js';
 
 /** One stored key, as the service's table holds it. */
@@ -48,6 +49,8 @@ export interface ApiKeyAuthenticatorOptions<R> {
 /** Longer presented values are refused before any work: no key of the platform comes close. */
 const MAX_PRESENTED_LENGTH = 256;
 const DEFAULT_TOUCH_INTERVAL_MS = 60_000;
+/** Keys whose last touch is remembered; past it the least recently used may be touched again early. */
+const MAX_REMEMBERED_TOUCHES = 100_000;
 
 /**
  * API keys shaped `prefix_secret` (`mintApiKey`): the presented key's display prefix selects the
@@ -61,8 +64,8 @@ export class ApiKeyAuthenticator<R> {
   readonly #hash: (presented: string) => string;
   readonly #touchIntervalMs: number;
   readonly #now: () => number;
-  /** Key id → when its last touch started; kept in touch order, so stale entries sit at the front. */
-  readonly #touchedAt = new Map<string, number>();
+  /** Key id → when its last touch started, forgotten once the interval has passed. */
+  readonly #touchedAt: LRUCache<string, number>;
   readonly #pending = new Set<Promise<void>>();
 
   constructor(options: ApiKeyAuthenticatorOptions<R>) {
@@ -72,7 +75,15 @@ export class ApiKeyAuthenticator<R> {
     this.#options = options;
     this.#hash = options.hash ?? hashApiKey;
     this.#touchIntervalMs = options.touchIntervalMs ?? DEFAULT_TOUCH_INTERVAL_MS;
+    if (!(this.#touchIntervalMs > 0)) throw new RangeError('touchIntervalMs must be positive');
     this.#now = options.now ?? Date.now;
+    this.#touchedAt = new LRUCache({
+      max: MAX_REMEMBERED_TOUCHES,
+      ttl: this.#touchIntervalMs,
+      // The same clock as the touches (tests inject one), read afresh on every check.
+      perf: { now: this.#now },
+      ttlResolution: 0,
+    });
   }
 
   /** The lookup prefix of a presented key, or undefined when it cannot be a key of this service. */
@@ -122,9 +133,7 @@ export class ApiKeyAuthenticator<R> {
     if (!touch) return;
     const last = this.#touchedAt.get(key.id);
     if (last !== undefined && now - last < this.#touchIntervalMs) return;
-    this.#touchedAt.delete(key.id);
     this.#touchedAt.set(key.id, now);
-    this.#forgetOlderThan(now - this.#touchIntervalMs);
     const running: Promise<void> = Promise.resolve()
       .then(() => touch.call(this.#options.store, key, new Date(now)))
       .catch((error: unknown) => {
@@ -134,13 +143,5 @@ export class ApiKeyAuthenticator<R> {
       })
       .finally(() => this.#pending.delete(running));
     this.#pending.add(running);
-  }
-
-  /** Entries past the interval carry no information: the map holds only the last interval's keys. */
-  #forgetOlderThan(cutoff: number): void {
-    for (const [id, at] of this.#touchedAt) {
-      if (at > cutoff) return;
-      this.#touchedAt.delete(id);
-    }
   }
 }

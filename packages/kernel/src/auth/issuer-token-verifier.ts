@@ -9,6 +9,7 @@ import {
   jwtVerify,
   type RemoteJWKSet,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { TokenError, tokenErrorFrom } from '../secrets/jwt.js';
 import type { RevocationCheck } from './revocation-list.js';
@@ -147,14 +148,13 @@ export class IssuerTokenVerifier {
   readonly #options: IssuerTokenVerifierOptions;
   readonly #resolveKey: KeyResolver;
   readonly #jwks: RemoteJWKSet | undefined;
-  readonly #verified = new Map<string, CacheEntry>();
-  readonly #cacheSize: number;
+  readonly #verified: LRUCache<string, CacheEntry>;
   #refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(options: IssuerTokenVerifierOptions) {
     if (!options.issuer) throw new TypeError('an issuer is required');
     this.#options = options;
-    this.#cacheSize = options.cacheSize ?? 10_000;
+    this.#verified = new LRUCache({ max: options.cacheSize ?? 10_000 });
     const keys = options.keys;
     if ('jwksUrl' in keys) {
       const jwks = createRemoteJWKSet(assertJwksUrl(keys.jwksUrl), {
@@ -190,9 +190,8 @@ export class IssuerTokenVerifier {
       return;
     }
     const kids = new Set((this.#jwks.jwks()?.keys ?? []).map((key) => key.kid));
-    for (const [token, entry] of this.#verified) {
-      if (!kids.has(entry.kid)) this.#verified.delete(token);
-    }
+    const gone = [...this.#verified.entries()].filter(([, entry]) => !kids.has(entry.kid));
+    for (const [token] of gone) this.#verified.delete(token);
   }
 
   /**
@@ -201,14 +200,7 @@ export class IssuerTokenVerifier {
    */
   async verify(token: string): Promise<VerifiedIssuerToken> {
     const cached = this.#verified.get(token);
-    if (cached) {
-      this.#verified.delete(token);
-      if (cached.token.exp * 1000 > Date.now()) {
-        // Re-inserted: the Map's order is then least recently used first, the eviction order.
-        this.#verified.set(token, cached);
-        return this.#unlessRevoked(cached.token);
-      }
-    }
+    if (cached) return this.#unlessRevoked(cached.token);
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
       throw new TokenError('malformed', 'token is malformed');
     let kid: string | undefined;
@@ -243,11 +235,9 @@ export class IssuerTokenVerifier {
       exp: payload.exp as number,
       claims: payload,
     };
-    if (this.#verified.size >= this.#cacheSize) {
-      // Least recently used first: a Map iterates in insertion order.
-      this.#verified.delete(this.#verified.keys().next().value as string);
-    }
-    this.#verified.set(token, { token: verified, kid });
+    // Remembered until its exp (a token inside the clock tolerance, already past it, is not).
+    const untilExpiry = verified.exp * 1000 - Date.now();
+    if (untilExpiry > 0) this.#verified.set(token, { token: verified, kid }, { ttl: untilExpiry });
     return this.#unlessRevoked(verified);
   }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { BusMessage, MessageTransport } from './message-transport.js';
+import { PgListener } from '../db/pg-listener.js';
 import { runSql, type SqlExecutor } from '../db/sql-executor.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -90,8 +91,7 @@ export class Outbox {
   private starting: Promise<void> | undefined;
   private loop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private listener: { client: pg.PoolClient; discard: () => void } | undefined;
-  private listenerRetryAt = 0;
+  private listener: PgListener | undefined;
   private wakeRequested = false;
   private wake: (() => void) | undefined;
   private lastPruneAt = 0;
@@ -160,7 +160,8 @@ export class Outbox {
       await starting;
       await this.loop;
       this.loop = undefined;
-      await this.closeListener();
+      await this.listener?.stop();
+      this.listener = undefined;
     })();
     return this.stopping;
   }
@@ -183,7 +184,17 @@ export class Outbox {
     if (this.running) return;
     this.running = true;
     this.wakeRequested = true;
-    await this.ensureListener();
+    // A lost or unavailable LISTEN connection only slows the relay down to polling; once it is
+    // back, the relay runs at once for what was published meanwhile.
+    this.listener = new PgListener({
+      pool: this.pool,
+      channels: [OUTBOX_CHANNEL],
+      logger: this.logger,
+      retryMs: LISTENER_RETRY_MS,
+      onNotification: () => this.requestWake(),
+      onConnected: () => this.requestWake(),
+    });
+    await this.listener.start();
     this.loop = this.relayLoop();
   }
 
@@ -199,7 +210,6 @@ export class Outbox {
         this.logger.error({ err: error }, 'outbox relay failed; retrying at the next poll');
       }
       if (!this.running) break;
-      if (!this.listener && Date.now() >= this.listenerRetryAt) await this.ensureListener();
       await this.sleep();
     }
   }
@@ -305,48 +315,6 @@ export class Outbox {
   private requestWake(): void {
     this.wakeRequested = true;
     this.wake?.();
-  }
-
-  /** A lost or unavailable LISTEN connection only slows the relay down to polling. */
-  private async ensureListener(): Promise<void> {
-    if (this.listener) return;
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      this.listenerRetryAt = Date.now() + LISTENER_RETRY_MS;
-      this.logger.warn({ err: error }, 'outbox could not LISTEN; polling only');
-      return;
-    }
-    let released = false;
-    // The LISTEN connection is never handed back to the pool: its listeners and LISTEN state go with it.
-    const discard = () => {
-      if (released) return;
-      released = true;
-      if (this.listener?.client === client) this.listener = undefined;
-      client.release(true);
-    };
-    client.on('notification', (notification) => {
-      if (notification.channel === OUTBOX_CHANNEL) this.requestWake();
-    });
-    client.on('error', (error) => {
-      if (released) return;
-      this.logger.warn({ err: error }, 'outbox LISTEN connection lost; polling until it is back');
-      discard();
-    });
-    try {
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      this.listener = { client, discard };
-    } catch (error) {
-      this.listenerRetryAt = Date.now() + LISTENER_RETRY_MS;
-      this.logger.warn({ err: error }, 'outbox could not LISTEN; polling only');
-      discard();
-    }
-  }
-
-  private async closeListener(): Promise<void> {
-    this.listener?.discard();
-    this.listener = undefined;
   }
 }
 

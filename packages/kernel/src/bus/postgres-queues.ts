@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { runSql, type SqlExecutor } from '../db/sql-executor.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { type BusMessage, compileTopicPattern, type MessageHandler } from './message-transport.js';
@@ -23,6 +24,15 @@ interface QueuedMessage {
   headers: Record<string, string>;
   messageId: string;
 }
+
+/** Stored without a version (a bus message is not a job of one service): read as version 1. */
+const queuedMessage: z.ZodType<QueuedMessage> = z.object({
+  exchange: z.string(),
+  topic: z.string(),
+  payload: z.unknown(),
+  headers: z.record(z.string(), z.string()),
+  messageId: z.string(),
+});
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -103,12 +113,13 @@ export class PostgresQueues {
   /** Works `queue` in this process; a handler that throws gets the message again (then `.dead`). */
   async consume(queue: string, handler: MessageHandler, concurrency = 4): Promise<() => Promise<void>> {
     const { jobs } = this.options;
+    // Not through `defineJob`: a queue is named by its subscriber, in any form AMQP allows.
     jobs.define<QueuedMessage>({
-      queue,
-      retryLimit: DURABLE_RETRY_LIMIT,
-      retryDelay: 1,
-      retryBackoff: true,
-      expireInSeconds: 300,
+      name: queue,
+      version: 1,
+      payload: queuedMessage,
+      retry: { limit: DURABLE_RETRY_LIMIT, delaySeconds: 1, backoff: true },
+      timeoutSeconds: 265,
       concurrency,
       pollingIntervalSeconds: 0.5,
       handle: (data, context) =>

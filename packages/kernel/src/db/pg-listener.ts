@@ -5,7 +5,9 @@ const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export interface PgListenerOptions {
   /** Connection settings are taken from this pool; the LISTEN connection is its own, not a pool slot. */
-  pool: pg.Pool;
+  pool?: pg.Pool;
+  /** Or the connection settings themselves (one of `pool` and `connection` is required). */
+  connection?: pg.ClientConfig;
   channels: string[];
   logger: Logger;
   onNotification(channel: string, payload: string): void;
@@ -29,6 +31,8 @@ export class PgListener {
   #stopped = false;
 
   constructor(options: PgListenerOptions) {
+    if (!options.pool && !options.connection)
+      throw new Error('PgListener needs a pool or connection settings');
     for (const channel of options.channels) {
       if (!CHANNEL_NAME.test(channel)) throw new Error(`invalid NOTIFY channel name: ${channel}`);
     }
@@ -58,7 +62,7 @@ export class PgListener {
 
   async #connect(): Promise<void> {
     if (this.#stopped || this.#client) return;
-    const client = new pg.Client(this.#options.pool.options);
+    const client = new pg.Client(this.#options.pool?.options ?? this.#options.connection);
     let lost = false;
     const onLost = (error?: Error) => {
       if (lost) return;

@@ -3,7 +3,6 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
-  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
@@ -23,8 +22,9 @@ import {
   normalizeError,
   type RenderedError,
 } from './errors.js';
-import { metricsPlugin } from './metrics.js';
+import { createRequestMetrics, metricsPlugin } from './metrics.js';
 import { finishOpenApiDocument } from './openapi.js';
+import { RequestLogController, requestLoggerFactory } from './request-log.js';
 
 export interface HttpAppOptions {
   service: string;
@@ -145,11 +145,15 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     return reply.status(rendered.statusCode).type('application/json; charset=utf-8').send(rendered.body);
   };
 
+  const metrics = createRequestMetrics(options.service, options.metricsRegistry);
+  const logController = new RequestLogController();
+  logController.observer = metrics.observe;
   const app: FastifyInstance = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
+    childLoggerFactory: requestLoggerFactory,
     genReqId: (raw) =>
       requestIdFor(raw as unknown as { headers: Record<string, string | string[] | undefined> }),
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
     routerOptions: { ignoreTrailingSlash: true },
@@ -172,8 +176,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -186,7 +192,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
   app.setNotFoundHandler((request, reply) => send(reply, notFound(request)));
 
-  await app.register(metricsPlugin, { service: options.service, registry: options.metricsRegistry });
+  await app.register(metricsPlugin, { registry: metrics.registry });
 
   if (options.docs !== false) {
     const components = options.openapi?.components as { securitySchemes?: object } | undefined;

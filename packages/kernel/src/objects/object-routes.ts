@@ -13,6 +13,7 @@ import {
 } from './object-store.js';
 import { attachmentDisposition } from './presign-options.js';
 import type { SignedObjectParams } from './signed-object-url.js';
+import { userContentHeaders } from '../http/security-headers.js';
 
 export interface ObjectRoutesOptions {
   store: LocalObjectStore;
@@ -97,9 +98,7 @@ function setObjectHeaders(reply: FastifyReply, head: ObjectHead, params: SignedO
   reply.header('accept-ranges', 'bytes');
   reply.header('last-modified', head.lastModified.toUTCString());
   reply.header('cache-control', 'private');
-  // User content served from the service's own origin: never sniffed, never run as a page.
-  reply.header('x-content-type-options', 'nosniff');
-  reply.header('content-security-policy', "default-src 'none'; sandbox");
+  userContentHeaders(reply);
   if (head.sha256) reply.header('etag', `"${head.sha256}"`);
   if (params.downloadName !== undefined)
     reply.header('content-disposition', attachmentDisposition(params.downloadName));

@@ -32,6 +32,25 @@ export interface PlatformOptions {
   logger?: Logger;
 }
 
+/** Headers that carry credentials in any HTTP API; a service adds its own (`credentialHeaders`). */
+const STANDARD_CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
+
+/**
+ * Where credentials would sit in a log object: request headers (under `req` or on their own) and
+ * the cookies a response sets. The platform's request logs carry no headers at all; this is the
+ * guard for a line that logs them anyway.
+ */
+export function credentialRedaction(credentialHeaders: readonly string[] = []): pino.LoggerOptions['redact'] {
+  const headers = [...STANDARD_CREDENTIAL_HEADERS, ...credentialHeaders.map((name) => name.toLowerCase())];
+  return {
+    paths: [
+      ...headers.flatMap((name) => [`req.headers["${name}"]`, `headers["${name}"]`]),
+      'res.headers["set-cookie"]',
+    ],
+    censor: '[redacted]',
+  };
+}
+
 /** Platform log options: JSON, ISO time, credentials in headers and query strings masked. */
 export function loggerOptions(config: Pick<PlatformConfig, 'logLevel'>): pino.LoggerOptions {
   return {
@@ -39,38 +58,93 @@ export function loggerOptions(config: Pick<PlatformConfig, 'logLevel'>): pino.Lo
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: {
-      // Fastify's request fields, with credentials carried in query strings (`?token=`) masked.
+      // Fastify's request fields. Like the request line, the route pattern stands for the URL (path
+      // segments may be tokens); only a request that matched no route shows its URL, with
+      // credentials carried in the query string (`?token=`) masked.
       req: (request: {
         method?: string;
         url?: string;
+        routeOptions?: { url?: string };
         host?: string;
         ip?: string;
         socket?: { remotePort?: number };
-      }) => ({
-        method: request.method,
-        url: request.url === undefined ? undefined : redactUrl(request.url),
-        host: request.host,
-        remoteAddress: request.ip,
-        remotePort: request.socket?.remotePort,
-      }),
+      }) => {
+        const route = request.routeOptions?.url;
+        return {
+          method: request.method,
+          ...(route !== undefined
+            ? { route }
+            : { url: request.url === undefined ? undefined : redactUrl(request.url) }),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        };
+      },
+      // Fastify logs `{ res: reply }` on a few paths (a stream closed early): the status is enough.
+      res: (reply: { statusCode?: number }) => ({ statusCode: reply.statusCode }),
     },
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'req.headers["x-api-key"]',
-        'req.headers["x-service-api-key"]',
-        'req.headers["x-verification-token"]',
-        'res.headers["set-cookie"]',
-      ],
-      censor: '[redacted]',
-    },
+    redact: credentialRedaction(),
   };
 }
 
-/** JSON logs; `fd` 2 keeps stdout free for a command's own output. */
+/** Bytes of log lines gathered before one write; a busy server writes in batches, not per line. */
+const LOG_BATCH_BYTES = 4096;
+/** How long a line may wait for its batch to fill: a quiet server's lines still show at once. */
+const LOG_FLUSH_INTERVAL_MS = 250;
+
+/**
+ * JSON logs; `fd` 2 keeps stdout free for a command's own output. Lines are written
+ * asynchronously, in batches (a request never waits for its log line to reach the terminal or
+ * pipe); what is still queued is written when the platform closes (`logsWritten`) and, for an exit
+ * on any other path, synchronously by pino's exit hook.
+ */
 export function createLogger(config: Pick<PlatformConfig, 'logLevel'>, fd: 1 | 2 = 1): Logger {
-  return pino(loggerOptions(config), pino.destination({ fd, sync: true }));
+  return pino(
+    loggerOptions(config),
+    pino.destination({
+      fd,
+      sync: false,
+      minLength: LOG_BATCH_BYTES,
+      periodicFlush: LOG_FLUSH_INTERVAL_MS,
+    }),
+  );
+}
+
+/**
+ * Resolves once every line logged so far has been written to the logger's destination, or after
+ * `timeoutMs` (a pipe nobody reads must not hold a shutdown forever). pino's exit hook also writes
+ * what is queued synchronously, but it skips a chunk whose asynchronous write is still in flight
+ * (a reader that lags), so a clean shutdown waits here first. `_len` (bytes queued, in flight
+ * included) is sonic-boom's own count: it has no public one, and without it this resolves at once.
+ */
+export async function logsWritten(logger: Logger, timeoutMs = 2000): Promise<void> {
+  const destination = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | {
+        _len?: unknown;
+        destroyed?: boolean;
+        flush(): void;
+        once(event: string, listener: () => void): unknown;
+        off(event: string, listener: () => void): unknown;
+      }
+    | undefined;
+  if (!destination || typeof destination._len !== 'number') return;
+  const deadline = Date.now() + timeoutMs;
+  while (!destination.destroyed && (destination._len as number) > 0 && Date.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        destination.off('drain', done);
+        destination.off('error', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, deadline - Date.now()));
+      timer.unref();
+      destination.once('drain', done);
+      destination.once('error', done);
+      // Writes what waits for its batch to fill; a write already in flight continues by itself.
+      destination.flush();
+    });
+  }
 }
 
 /** Shortest platform secret accepted, in bytes (decoded); `TRUSTPLANE_SIGNING_SECRET` has the same floor in characters. */
@@ -269,7 +343,12 @@ export class Platform {
   }
 
   createContext(definition: ServiceDefinition, httpPort: number): ServiceContext {
-    const logger = this.logger.child({ service: definition.name });
+    const logger = this.logger.child(
+      { service: definition.name },
+      definition.credentialHeaders?.length
+        ? { redact: credentialRedaction(definition.credentialHeaders) }
+        : {},
+    );
     const signingSecret = this.serviceSecret(definition.name);
     const publicUrl = this.publicUrl(httpPort);
     const objects = createObjectStore({
@@ -346,6 +425,8 @@ export class Platform {
     this.redis?.disconnect();
     await this.kernelPool.end();
     await this.server?.stop();
+    // Within the shutdown budget: past it the forced exit writes what it can synchronously.
+    await logsWritten(this.logger, this.config.shutdownTimeoutMs);
   }
 }
 

@@ -76,14 +76,29 @@ export interface ServiceCommand {
   format?(result: Record<string, unknown>): string;
 }
 
+/** The seed document that is a service's contract, for contract-checked tests. */
+export interface ServiceSeed {
+  /** File name in the seeds directory (`../shared/seeds/` beside the repository root). */
+  file: string;
+  /** For a document several services share: the `sections[].id`s that are this service's. */
+  sections?: readonly string[];
+}
+
 export interface ServiceDefinition {
   name: string;
   title: string;
   version: string;
+  /** The seed the service implements. */
+  seed?: ServiceSeed;
   /** PostgreSQL schema the service owns. */
   schema: string;
   /** Absolute directory of its ordered `NNNN_name.sql` migrations. */
   migrationsDir: string;
+  /**
+   * Request headers that carry the service's credentials (`x-api-key`); masked in any log line
+   * that includes headers, beside the standard ones (`authorization`, `cookie`).
+   */
+  credentialHeaders?: readonly string[];
   /** Default ports by listener name; `http` is the HTTP API. */
   ports: { http: number } & Record<string, number>;
   /** Builds the HTTP API (not listening). */

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { loadPlatformConfig } from '../config/platform-config.js';
 import { Platform } from '../runtime/platform.js';
 import type { ServiceContext, ServiceDefinition } from '../runtime/service-definition.js';
@@ -34,6 +35,8 @@ export interface BootOptions {
   database?: TestDatabase;
   /** Connect through a relay that `takeDatabaseDown()` can cut. */
   databaseOutage?: boolean;
+  /** The platform's logger (a test that reads the logs passes one writing where it can read). */
+  logger?: Logger;
 }
 
 /**
@@ -56,7 +59,11 @@ export async function bootService(
     DATABASE_URL: outage?.url ?? database.url,
     TRUSTPLANE_DATA_DIR: dataDir,
   });
-  const platform = await Platform.open({ config, role: 'test' });
+  const platform = await Platform.open({
+    config,
+    role: 'test',
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   await platform.migrate([definition]);
   const context = platform.createContext(definition, definition.ports.http);
   definition.defineJobs?.(context);

@@ -146,6 +146,13 @@ function successSchema(example: unknown, enveloped: boolean): JsonSchema {
   return { ...schema, properties: { ...schema.properties, success: { const: true } } };
 }
 
+/** `auth: none` is public; any other `auth` (`JWT Bearer`, `API Key`) names the scheme; no `auth` is unstated. */
+function endpointSecurity(auth: unknown): SeedOperation['security'] {
+  if (typeof auth !== 'string' || auth.trim() === '') return { kind: 'unstated', schemes: [] };
+  if (auth.trim().toLowerCase() === 'none') return { kind: 'public', schemes: [] };
+  return { kind: 'authenticated', schemes: [auth.trim()] };
+}
+
 export interface EndpointDocOptions {
   /** Only these `sections[].id`s (one service of a multi-service document); all when omitted. */
   sections?: readonly string[];
@@ -211,6 +218,7 @@ export function loadEndpointDocSeed(document: JsonObject, options: EndpointDocOp
           { status: '4XX', body: failure(4) },
           { status: '5XX', body: failure(5) },
         ],
+        security: endpointSecurity(endpoint.auth),
       });
     }
   }

@@ -24,6 +24,16 @@ export interface SeedResponse {
   body: SeedBody;
 }
 
+/**
+ * What a seed says about an operation's credentials: `public` (it requires none), `authenticated`
+ * (a security requirement, or a documented 401, with the scheme names the seed gives), or
+ * `unstated` (the seed says neither: the service decides, and its security suite must say which).
+ */
+export interface SeedSecurity {
+  kind: 'public' | 'authenticated' | 'unstated';
+  schemes: string[];
+}
+
 export interface SeedOperation {
   method: string;
   template: string;
@@ -31,6 +41,7 @@ export interface SeedOperation {
   /** One pattern per documented base path; a request path may match any of them. */
   patterns: PathPattern[];
   responses: SeedResponse[];
+  security: SeedSecurity;
 }
 
 export interface LoadedSeed {

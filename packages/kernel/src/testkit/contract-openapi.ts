@@ -11,6 +11,7 @@ import {
   type SeedMedia,
   type SeedOperation,
   type SeedResponse,
+  type SeedSecurity,
 } from './contract-model.js';
 import { trimChar } from '../text/trim-char.js';
 
@@ -215,6 +216,7 @@ export function loadOpenApiSeed(document: JsonObject, rootId: string): LoadedSee
       const operation = pathItem[method];
       if (!isObject(operation)) continue;
       const responses = isObject(operation.responses) ? operation.responses : {};
+      const security = operationSecurity(operation.security ?? document.security, Object.keys(responses));
       operations.push({
         method: method.toUpperCase(),
         template: joinPath(basePaths[0] ?? '', path),
@@ -226,6 +228,7 @@ export function loadOpenApiSeed(document: JsonObject, rootId: string): LoadedSee
             body: loadBody(document, converter, status, resolveObject(document, rawResponse)),
           }),
         ),
+        security,
       });
     }
   }
@@ -245,6 +248,23 @@ export function loadOpenApiSeed(document: JsonObject, rootId: string): LoadedSee
   };
 }
 
+/**
+ * An operation is authenticated when its effective security requirement names a scheme and offers
+ * no empty (anonymous) alternative, or when it documents a 401 (credentials the seed carries outside
+ * `security`: a cookie, a token in the body); public when the requirement is explicitly empty;
+ * unstated otherwise.
+ */
+function operationSecurity(requirement: unknown, statuses: string[]): SeedSecurity {
+  const requirements = Array.isArray(requirement) ? requirement.filter(isObject) : undefined;
+  const schemes = [...new Set((requirements ?? []).flatMap((entry) => Object.keys(entry)))];
+  const anonymous =
+    requirements !== undefined &&
+    (requirements.length === 0 || requirements.some((entry) => Object.keys(entry).length === 0));
+  if (requirements !== undefined && !anonymous) return { kind: 'authenticated', schemes };
+  if (statuses.includes('401')) return { kind: 'authenticated', schemes };
+  return { kind: requirements === undefined ? 'unstated' : 'public', schemes: [] };
+}
+
 function loadBody(
   document: JsonObject,
   converter: SchemaConverter,
@@ -253,7 +273,7 @@ function loadBody(
 ): SeedBody {
   const content = isObject(response.content) ? response.content : undefined;
   if (content === undefined || Object.keys(content).length === 0) {
-    // Error statuses documented without content (e.g. verifact's `409 Email already in use`) still carry
+    // Error statuses documented without content (e.g. a bare `409 Email already in use`) still carry
     // a body in practice; the seed just does not describe it.
     return isErrorStatus(status) ? { kind: 'unchecked' } : { kind: 'empty' };
   }

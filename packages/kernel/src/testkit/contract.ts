@@ -14,38 +14,34 @@ import {
   type SeedMedia,
   type SeedOperation,
   type SeedResponse,
+  type SeedSecurity,
 } from './contract-model.js';
+import type { ServiceSeed } from '../runtime/service-definition.js';
 import { loadOpenApiSeed } from './contract-openapi.js';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
   addFormatsModule) as FormatsPlugin;
 
-export type SeedService = 'kyc' | 'biometry' | 'verifact' | 'backlex' | 'account' | 'media' | 'notification';
+/** A service, as far as its contract goes: its name and the seed it declares. */
+export interface SeededService {
+  name: string;
+  seed?: ServiceSeed;
+}
 
-const SEED_FILES: Record<SeedService, string> = {
-  kyc: '000_36c1d14c8e9844b6.txt',
-  biometry: '001_62ff2170cf155301.txt',
-  verifact: '002_9410134b0ec9a44c.txt',
-  backlex: '003_ed5fbb156ace5f76.txt',
-  account: '004_61d7e886695bdff9.txt',
-  media: '004_61d7e886695bdff9.txt',
-  notification: '004_61d7e886695bdff9.txt',
-};
-
-/** The sections of the shared 004 document that belong to each service (see PLATFORM.md). */
-export const SEED_SECTIONS: Partial<Record<SeedService, readonly string[]>> = {
-  account: ['account', 'auth', 'operations', 'organizations', 'service-accounts', 'api-keys'],
-  media: ['folders', 'health', 'media', 'recent', 'shared-links', 'starred', 'upload'],
-  // The AMQP `events` of notification are a top-level list of the document, not endpoints.
-  notification: ['notification-rpc', 'queue-rpc', 'http'],
-};
+export type { SeedSecurity } from './contract-model.js';
 
 /** `../shared/seeds` beside the repository root. */
 export const DEFAULT_SEEDS_DIR = fileURLToPath(new URL('../../../../../shared/seeds/', import.meta.url));
 
-export function seedPath(service: SeedService, seedsDir: string = DEFAULT_SEEDS_DIR): string {
-  return path.join(seedsDir, SEED_FILES[service]);
+function seedOf(service: SeededService): ServiceSeed {
+  if (!service.seed) throw new Error(`${service.name}: the service definition declares no seed`);
+  return service.seed;
+}
+
+/** The file of the seed a service declares (`definition.seed.file`), in `seedsDir`. */
+export function seedPath(service: SeededService, seedsDir: string = DEFAULT_SEEDS_DIR): string {
+  return path.join(seedsDir, seedOf(service).file);
 }
 
 export interface ContractResponse {
@@ -74,6 +70,8 @@ export interface ContractOperation {
   template: string;
   operationId?: string;
   statuses: string[];
+  /** What the seed says about the operation's credentials (see `SeedSecurity`). */
+  security: SeedSecurity;
 }
 
 // Each contract has its own ajv instance, so one id for the shared schema is enough.
@@ -114,11 +112,14 @@ export class Contract {
     return Contract.fromDocument(document, { name: path.basename(file), ...options });
   }
 
-  /** The contract of one service, with the 004 document narrowed to that service's sections. */
-  static forService(service: SeedService, options: { seedsDir?: string } = {}): Contract {
-    const sections = SEED_SECTIONS[service];
+  /**
+   * The contract of one service, from the seed its definition declares; a document shared by
+   * several services is narrowed to the service's sections.
+   */
+  static forService(service: SeededService, options: { seedsDir?: string } = {}): Contract {
+    const { sections } = seedOf(service);
     return Contract.fromSeed(seedPath(service, options.seedsDir), {
-      name: service,
+      name: service.name,
       ...(sections ? { sections } : {}),
     });
   }
@@ -151,6 +152,7 @@ export class Contract {
       template: operation.template,
       ...(operation.operationId ? { operationId: operation.operationId } : {}),
       statuses: operation.responses.map((response) => response.status),
+      security: { kind: operation.security.kind, schemes: [...operation.security.schemes] },
     }));
   }
 
@@ -339,7 +341,8 @@ export class Contract {
   }
 }
 
-function operationName(operation: SeedOperation): string {
+/** How tests name an operation: its operationId, else `METHOD template`. */
+export function operationName(operation: { method: string; template: string; operationId?: string }): string {
   return operation.operationId ?? `${operation.method} ${operation.template}`;
 }
 

@@ -76,8 +76,8 @@ function fieldSchemas(document: Json, schema: unknown, field: readonly string[],
 const DESCRIBED_CODE = /`([A-Z][A-Z0-9_]{2,})`|\bcode ([A-Z][A-Z0-9_]{2,})\b/g;
 
 /**
- * The error codes an OpenAPI seed documents at `field` of its error bodies (`['error']` for kyc's
- * `ApiError`, `['error', 'code']` for backlex's `AppError`): enum values and codes named in a
+ * The error codes an OpenAPI seed documents at `field` of its error bodies (`['error']` when the
+ * code is the body's `error` string, `['error', 'code']` when `error` is an object with a `code`): enum values and codes named in a
  * response's description count under that response's status; schema examples count, under no status.
  */
 export function openApiErrorCodes(

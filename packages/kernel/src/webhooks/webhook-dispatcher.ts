@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { isKyselyExecutor, runSql, type SqlExecutor, withinTransaction } from '../db/sql-executor.js';
-import type { JobContext, JobDefinition, JobQueue } from '../jobs/job-queue.js';
+import { z } from 'zod';
+import { runSql, type SqlExecutor, withinTransaction } from '../db/sql-executor.js';
+import { defineJob, type JobContext, type JobDefinition, type JobQueue } from '../jobs/job-queue.js';
 import { openSecret, sealSecret } from '../secrets/sealed-box.js';
 import { formatSignature, SIGNATURE_FORMATS, type SignatureFormat, signWebhook } from './signing.js';
 import {
@@ -29,7 +30,7 @@ export interface WebhookDeliveryRequest {
   event: string;
   /** Sent as the JSON body, as is. */
   payload: unknown;
-  /** Who the delivery belongs to, for listing (e.g. `kyc:<tenant id>`). */
+  /** Who the delivery belongs to, for listing (e.g. `<service>:<tenant id>`). */
   owner?: string;
   /** Extra request headers; they cannot replace the ones the dispatcher sets. */
   headers?: Record<string, string>;
@@ -100,7 +101,6 @@ export class WebhookAttemptError extends Error {
 }
 
 interface WebhookJob {
-  version: 1;
   deliveryId: string;
 }
 
@@ -175,19 +175,21 @@ export class WebhookDispatcher {
     // pg-boss refuses a backoff delay under one second.
     this.retryDelaySeconds = Math.max(1, Math.round(options.retryDelaySeconds ?? 30));
     this.lookup = options.lookup;
-    this.definition = this.jobs.define<WebhookJob>({
-      queue: this.queue,
-      retryLimit: this.maxAttempts - 1,
-      retryDelay: this.retryDelaySeconds,
-      retryBackoff: true,
-      // An attempt is bounded by timeoutMs; past this margin the run is presumed crashed and retried.
-      expireInSeconds: Math.ceil(this.timeoutMs / 1000) + 60,
-      concurrency: options.concurrency ?? 4,
-      ...(options.pollingIntervalSeconds !== undefined
-        ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
-        : {}),
-      handle: (data, context) => this.attempt(data, context),
-    });
+    this.definition = this.jobs.define(
+      defineJob({
+        name: this.queue,
+        version: 1,
+        payload: z.object({ deliveryId: z.string() }),
+        retry: { limit: this.maxAttempts - 1, delaySeconds: this.retryDelaySeconds, backoff: true },
+        // An attempt is bounded by timeoutMs (the SSRF lookup and the POST); the rest is margin.
+        timeoutSeconds: Math.ceil(this.timeoutMs / 1000) + 30,
+        concurrency: options.concurrency ?? 4,
+        ...(options.pollingIntervalSeconds !== undefined
+          ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
+          : {}),
+        handle: (data, context) => this.attempt(data, context),
+      }),
+    );
   }
 
   /**
@@ -197,7 +199,6 @@ export class WebhookDispatcher {
   async enqueue(executor: SqlExecutor, request: WebhookDeliveryRequest): Promise<string> {
     const checked = validateRequest(request);
     const id = randomUUID();
-    const job: WebhookJob = { version: 1, deliveryId: id };
     await withinTransaction(executor, async (transaction) => {
       await runSql(
         transaction,
@@ -216,14 +217,7 @@ export class WebhookDispatcher {
           checked.signatureFormat,
         ],
       );
-      if (isKyselyExecutor(transaction)) {
-        await this.jobs.send(this.queue, job, { transaction });
-      } else {
-        await this.jobs.ensureQueue(this.queue);
-        await this.jobs.boss.send(this.queue, job, {
-          db: { executeSql: async (text, values) => ({ rows: await runSql(transaction, text, values) }) },
-        });
-      }
+      await this.jobs.send(this.definition, { deliveryId: id }, { transaction });
     });
     return id;
   }

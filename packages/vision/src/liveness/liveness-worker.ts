@@ -1,10 +1,10 @@
 /**
- * The CPU-heavy half of the video analysis, in a worker thread: face mesh per frame (human),
+ * The CPU-heavy half of the video analysis, run on a vision worker thread (`handleWorkerRequest`
+ * is the task `LivenessWorkerPool` sends): face mesh per frame (human),
  * descriptors (face-api), passive anti-spoof/liveness scores. Models are loaded once per
  * worker; frames are kept until the coordinator releases them, so descriptors can be taken on
  * the frames it picks after seeing the whole video.
  */
-import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { loadFaceEngine } from '../faces/face-engine.js';
 import { loadHumanEngine } from '../faces/human-engine.js';
@@ -19,9 +19,8 @@ import {
 import type { VideoFrame } from './video-decode.js';
 
 export type WorkerRequest =
-  | { id: number; type: 'warm' }
+  | { type: 'warm' }
   | {
-      id: number;
       type: 'frame';
       video: number;
       index: number;
@@ -29,10 +28,10 @@ export type WorkerRequest =
       screen: boolean;
       keep: boolean;
     }
-  | { id: number; type: 'descriptor'; video: number; index: number; passive: boolean }
-  | { id: number; type: 'image-descriptor'; bytes: Uint8Array }
-  | { id: number; type: 'frame-jpeg'; video: number; index: number }
-  | { id: number; type: 'release'; video: number };
+  | { type: 'descriptor'; video: number; index: number; passive: boolean }
+  | { type: 'image-descriptor'; bytes: Uint8Array }
+  | { type: 'frame-jpeg'; video: number; index: number }
+  | { type: 'release'; video: number };
 
 export interface DescriptorResult {
   descriptor: number[] | null;
@@ -41,10 +40,6 @@ export interface DescriptorResult {
   antispoof?: number;
   liveness?: number;
 }
-
-export type WorkerResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string };
 
 /** Frames kept per video being analysed (several analyses can share a worker). */
 const kept = new Map<number, Map<number, VideoFrame>>();
@@ -142,25 +137,6 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       kept.delete(request.video);
       return null;
   }
-}
-
-const port = parentPort;
-// One request at a time: the engines (tfjs, human's detect state) are not re-entrant.
-let queue: Promise<unknown> = Promise.resolve();
-if (port) {
-  port.on('message', (request: WorkerRequest) => {
-    queue = queue
-      .then(() => handle(request))
-      .then(
-        (result) => port.postMessage({ id: request.id, ok: true, result } satisfies WorkerResponse),
-        (error: unknown) =>
-          port.postMessage({
-            id: request.id,
-            ok: false,
-            error: error instanceof Error ? error.message : String(error),
-          } satisfies WorkerResponse),
-      );
-  });
 }
 
 export { handle as handleWorkerRequest };

@@ -1,89 +1,57 @@
-import os from 'node:os';
-import { Worker } from 'node:worker_threads';
-import type { WorkerRequest, WorkerResponse } from './liveness-worker.js';
+import {
+  type CallOptions,
+  defaultVisionWorkers,
+  type PoolWorker,
+  visionWorkerPool,
+  type VisionWorkerPool,
+  closeVisionWorkers,
+  workerTask,
+} from '../workers/worker-pool.js';
+import type { handleWorkerRequest, WorkerRequest } from './liveness-worker.js';
 
-type Payload = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+export type { PoolWorker } from '../workers/worker-pool.js';
 
-export interface PoolWorker {
-  worker: Worker;
-  pending: Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>;
-  dead: boolean;
-}
+const LIVENESS_TASK = workerTask<typeof handleWorkerRequest>(
+  new URL('./liveness-worker.ts', import.meta.url),
+  'handleWorkerRequest',
+);
 
 /**
- * Worker threads running `liveness-worker.ts`, so face analysis never blocks the caller's
- * event loop (an HTTP server, a pg-boss worker). Idle workers are unref'd: they keep their
- * loaded models but do not keep the process alive.
+ * The liveness requests (`liveness-worker.ts`) on the process's vision worker threads, so face
+ * analysis never blocks the caller's event loop (an HTTP server, a pg-boss worker). Frames stay in
+ * the thread that analysed them: `pick` a worker and send a video's requests to it.
  */
 export class LivenessWorkerPool {
-  private readonly workers: PoolWorker[] = [];
-  private readonly waiters: (() => void)[] = [];
-  private nextId = 1;
+  constructor(readonly pool: VisionWorkerPool) {}
 
-  constructor(readonly size: number) {}
-
-  private spawn(): PoolWorker {
-    const worker = new Worker(new URL('./liveness-worker-entry.mjs', import.meta.url));
-    const entry: PoolWorker = { worker, pending: new Map(), dead: false };
-    worker.on('message', (response: WorkerResponse) => {
-      const waiter = entry.pending.get(response.id);
-      if (!waiter) return;
-      entry.pending.delete(response.id);
-      if (entry.pending.size === 0) worker.unref();
-      for (const wake of this.waiters.splice(0)) wake();
-      if (response.ok) waiter.resolve(response.result);
-      else waiter.reject(new Error(response.error));
-    });
-    const fail = (error: Error) => {
-      entry.dead = true;
-      for (const waiter of entry.pending.values()) waiter.reject(error);
-      entry.pending.clear();
-      for (const wake of this.waiters.splice(0)) wake();
-      const index = this.workers.indexOf(entry);
-      if (index >= 0) this.workers.splice(index, 1);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`liveness worker exited (${code})`)));
-    worker.unref();
-    return entry;
-  }
-
-  /** The workers, spawning up to `size`. */
-  private ensure(): PoolWorker[] {
-    while (this.workers.length < this.size) this.workers.push(this.spawn());
-    return this.workers;
+  get size(): number {
+    return this.pool.size;
   }
 
   /** The least busy worker. */
   pick(): PoolWorker {
-    return this.ensure().reduce((best, entry) => (entry.pending.size < best.pending.size ? entry : best));
+    return this.pool.pick();
   }
 
   /** All workers (spawning them if needed). */
   all(): PoolWorker[] {
-    return [...this.ensure()];
+    return this.pool.all();
   }
 
   /** Sends a request to a worker (transferring `transfer`), resolving with its answer. */
-  request<T>(entry: PoolWorker, payload: Payload, transfer: ArrayBuffer[] = []): Promise<T> {
-    if (entry.dead) return Promise.reject(new Error('liveness worker is gone'));
-    const id = this.nextId;
-    this.nextId += 1;
-    return new Promise<T>((resolve, reject) => {
-      entry.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      entry.worker.ref();
-      entry.worker.postMessage({ ...payload, id }, transfer);
-    });
+  request<T>(entry: PoolWorker, payload: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<T> {
+    const options: CallOptions = { transfer };
+    return this.pool.call(entry, LIVENESS_TASK, [payload], options) as Promise<T>;
   }
 
   /** Number of requests not answered yet, over all workers. */
   get busy(): number {
-    return this.workers.reduce((sum, entry) => sum + entry.pending.size, 0);
+    return this.pool.busy;
   }
 
   /** Resolves once fewer than `maxBusy` requests are outstanding. */
-  async waitForCapacity(maxBusy: number): Promise<void> {
-    while (this.busy >= maxBusy) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  waitForCapacity(maxBusy: number): Promise<void> {
+    return this.pool.waitForCapacity(maxBusy);
   }
 
   /** Loads the models in every worker (start-up warm-up); resolves with the model versions. */
@@ -94,29 +62,17 @@ export class LivenessWorkerPool {
     return versions[0] ?? {};
   }
 
-  async close(): Promise<void> {
-    const workers = this.workers.splice(0);
-    await Promise.all(workers.map((entry) => entry.worker.terminate()));
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 
-let shared: LivenessWorkerPool | undefined;
+/** Default size of the shared vision pool (see `defaultVisionWorkers`). */
+export const defaultLivenessWorkers = defaultVisionWorkers;
 
-/** Default size: 2 workers (one per core of the reference machine), at most the cores available. */
-export function defaultLivenessWorkers(): number {
-  const configured = Number(process.env.LIVENESS_WORKERS);
-  if (Number.isInteger(configured) && configured > 0) return configured;
-  return Math.max(1, Math.min(2, os.availableParallelism()));
-}
-
-/** The process's shared pool (models are loaded once per worker, so one pool per process). */
+/** The process's liveness view of its shared vision pool (models are loaded once per thread). */
 export function livenessWorkerPool(): LivenessWorkerPool {
-  shared ??= new LivenessWorkerPool(defaultLivenessWorkers());
-  return shared;
+  return new LivenessWorkerPool(visionWorkerPool());
 }
 
-export async function closeLivenessWorkers(): Promise<void> {
-  const pool = shared;
-  shared = undefined;
-  await pool?.close();
-}
+export const closeLivenessWorkers = closeVisionWorkers;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type SigningKeyStore, TokenError } from '@trustplane/kernel';
+import { LRUCache } from 'lru-cache';
 import type { AccountConfig } from '../config.js';
 import { errors } from '../errors.js';
 
@@ -57,9 +58,10 @@ export class TokenService {
   /**
    * Access tokens already verified, by their exact text: a signed token cannot change, so its
    * claims are reused until its exp (revocation is still checked on every request). Emptied
-   * whenever the key set changes, so a retired key's tokens are verified again.
+   * whenever the key set changes, so a retired key's tokens are verified again. Least recently
+   * used evicted first.
    */
-  readonly #verified = new Map<string, AccessClaims>();
+  readonly #verified = new LRUCache<string, AccessClaims>({ max: VERIFIED_CACHE_SIZE });
   #keyGeneration: unknown;
 
   constructor(
@@ -111,19 +113,15 @@ export class TokenService {
       this.#keyGeneration = this.keys.ring;
       return undefined;
     }
-    const cached = this.#verified.get(token);
-    return cached && cached.exp * 1000 > Date.now() ? cached : undefined;
+    return this.#verified.get(token);
   }
 
   async verifyAccess(token: string): Promise<AccessClaims> {
     const cached = this.cachedAccess(token);
     if (cached) return cached;
     const claims = await this.#verify<AccessClaims>(token, 'access');
-    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
-      // Oldest first: Map keeps insertion order.
-      this.#verified.delete(this.#verified.keys().next().value as string);
-    }
-    this.#verified.set(token, claims);
+    const untilExpiry = claims.exp * 1000 - Date.now();
+    if (untilExpiry > 0) this.#verified.set(token, claims, { ttl: untilExpiry });
     return claims;
   }
 

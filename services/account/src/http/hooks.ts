@@ -12,15 +12,15 @@ declare module 'fastify' {
   }
 }
 
-// The hooks below are callback-style with a synchronous fast path: they run on every request,
-// and the common case (general cap, an already verified JWT) needs no promise at all.
+// The hooks below are callback-style with a synchronous fast path where there is one: they run on
+// every request, and an already verified JWT needs no promise at all.
 
 /** onRequest hook: the route's per-IP window (seed "Rate limits" card). */
 export function rateLimitHook(deps: AccountDeps) {
   return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const family = request.routeOptions.config?.rateLimit ?? 'general';
     if (family === 'general') {
-      done(deps.limits.checkGeneral(request.ip));
+      deps.limits.checkGeneral(request.ip).then(done, done);
       return;
     }
     deps.limits.enforce(family, request.ip).then((headers) => {

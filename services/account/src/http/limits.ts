@@ -13,48 +13,14 @@ import { errors } from '../errors.js';
 export type LimitFamily = 'register' | 'login' | 'verify' | 'general';
 
 /**
- * The general per-IP cap, checked on every request: a synchronous fixed-window counter in
- * process memory, so the hot path (whoami) pays no promise or store round trip for it.
- */
-class LocalWindowCounter {
-  readonly #windows = new Map<string, { startedAt: number; count: number }>();
-  constructor(
-    readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  consume(key: string): { allowed: boolean; retryAfterSeconds: number } {
-    const now = Date.now();
-    let window = this.#windows.get(key);
-    if (!window || now - window.startedAt >= this.windowMs) {
-      if (this.#windows.size > 100_000) this.#sweep(now);
-      window = { startedAt: now, count: 0 };
-      this.#windows.set(key, window);
-    }
-    window.count += 1;
-    if (window.count <= this.limit) return { allowed: true, retryAfterSeconds: 0 };
-    return {
-      allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + this.windowMs - now) / 1000)),
-    };
-  }
-
-  #sweep(now: number) {
-    for (const [key, window] of this.#windows) {
-      if (now - window.startedAt >= this.windowMs) this.#windows.delete(key);
-    }
-  }
-}
-
-/**
  * Per-IP windows per endpoint family (seed "Rate limits" card), login brute-force guards per
  * account and per IP, and per-API-key limits. Shared across processes through PostgreSQL, or
  * Redis when REDIS_URL is set; the general cap stays in process memory (it is checked on every
- * request and must not cost a round trip).
+ * request and must not cost a round trip: rate-limiter-flexible's memory limiter).
  */
 export class Limits {
   readonly #families: Record<Exclude<LimitFamily, 'general'>, RateLimiter>;
-  readonly #general: LocalWindowCounter;
+  readonly #general: RateLimiter;
   readonly #perKey = new Map<number, RateLimiter>();
   readonly accountGuard: BruteForceGuard;
   readonly ipGuard: BruteForceGuard;
@@ -74,7 +40,7 @@ export class Limits {
       login: family('login', config.rateLimits.login, this.#store),
       verify: family('verify', config.rateLimits.verify, this.#store),
     };
-    this.#general = new LocalWindowCounter(config.rateLimits.general, 60_000);
+    this.#general = family('general', config.rateLimits.general, { kind: 'memory' });
     const guard = (scope: string) =>
       new BruteForceGuard({
         keyPrefix: `account.bruteforce.${scope}`,
@@ -113,7 +79,7 @@ export class Limits {
   /** Consumes one point for `key` in `family`; throws the seed's 429 when exhausted. */
   async enforce(family: LimitFamily, key: string): Promise<Record<string, string> | undefined> {
     if (family === 'general') {
-      const failure = this.checkGeneral(key);
+      const failure = await this.checkGeneral(key);
       if (failure) throw failure;
       return undefined;
     }
@@ -130,12 +96,12 @@ export class Limits {
     };
   }
 
-  /** The general per-IP cap, synchronously: the 429 to answer, or undefined. */
-  checkGeneral(key: string) {
-    const decision = this.#general.consume(key);
+  /** The general per-IP cap: the 429 to answer, or undefined. */
+  async checkGeneral(key: string) {
+    const decision = await this.#general.consume(key);
     if (decision.allowed) return undefined;
     this.#rejections.inc({ limiter: 'general' });
-    return errors.RATE_LIMITED(decision.retryAfterSeconds, this.#general.limit, 60);
+    return errors.RATE_LIMITED(decision.retryAfterSeconds, decision.limit, 60);
   }
 
   /** The service account's own `rate_limit_per_minute`, counted per API key. */

@@ -1,5 +1,6 @@
-import type { JobDefinition, ServiceContext } from '@trustplane/kernel';
+import { defineJob } from '@trustplane/kernel';
 import { type Kysely, sql } from 'kysely';
+import { z } from 'zod';
 import type { AccountDB } from '../db/types.js';
 
 export const PRUNE_QUEUE = 'account.prune';
@@ -47,14 +48,18 @@ export async function pruneExpired(db: Kysely<AccountDB>): Promise<Record<string
   };
 }
 
-export function pruneJob(context: ServiceContext): JobDefinition<{ version: 1 }> {
-  return {
-    queue: PRUNE_QUEUE,
-    retryLimit: 3,
-    expireInSeconds: 300,
-    async handle(_data, job) {
-      const deleted = await pruneExpired(context.database<AccountDB>().kysely);
+/** The hourly prune; a run that fails is tried again, and the next hour's run catches up anyway. */
+export function pruneJob(db: () => Kysely<AccountDB>) {
+  return defineJob({
+    name: PRUNE_QUEUE,
+    version: 1,
+    payload: z.object({}),
+    schedule: { cron: PRUNE_SCHEDULE, payload: {} },
+    retry: { limit: 3, delaySeconds: 30, backoff: true },
+    timeoutSeconds: 300,
+    async handle(_payload, job) {
+      const deleted = await pruneExpired(db());
       job.logger.info({ deleted }, 'account prune done');
     },
-  };
+  });
 }

@@ -237,22 +237,10 @@ export function createJobRepository(db: Kysely<BiometryDatabase>) {
       };
     },
 
-    /**
-     * Jobs left `processing` by a worker that stopped heartbeating (killed mid-job): they are
-     * handed back to the queue. Completion stays guarded, so a late original run cannot
-     * duplicate a result.
-     */
-    async orphaned(
-      staleSeconds: number,
-    ): Promise<{ id: string; priority: 'normal' | 'high'; attempts: number }[]> {
-      const result = await sql<{ id: string; priority: 'normal' | 'high'; attempts: number }>`
-        SELECT j.id, j.priority, j.attempts FROM jobs j
-        WHERE j.status = 'processing'
-          AND NOT EXISTS (
-            SELECT 1 FROM workers w
-            WHERE w.id = j.worker_id AND w.heartbeat_at > now() - make_interval(secs => ${staleSeconds})
-          )`.execute(db);
-      return result.rows;
+    /** How many times the job was claimed by a worker (undefined: no such job). */
+    async attempts(id: string): Promise<number | undefined> {
+      const row = await db.selectFrom('jobs').select('attempts').where('id', '=', id).executeTakeFirst();
+      return row?.attempts;
     },
 
     /** Deletes acked results older than the retention; returns how many. */

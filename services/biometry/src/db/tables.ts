@@ -38,16 +38,7 @@ export interface JobTable {
   acked_at: Timestamp | null;
 }
 
-export interface WorkerTable {
-  id: string;
-  hostname: string;
-  pid: number;
-  started_at: Generated<Date>;
-  heartbeat_at: Timestamp;
-}
-
 export interface BiometryDatabase {
   api_keys: ApiKeyTable;
   jobs: JobTable;
-  workers: WorkerTable;
 }

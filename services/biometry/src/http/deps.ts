@@ -1,7 +1,6 @@
 import { createPrincipalAccessor, type ServiceContext } from '@trustplane/kernel';
 import type { BiometryConfig } from '../config.js';
 import type { JobRepository } from '../db/job-repository.js';
-import type { WorkerRepository } from '../db/worker-repository.js';
 import { errors } from '../errors.js';
 import type { JobSubmitter } from '../jobs/submit-jobs.js';
 import type { AuthenticatedClient, ServiceKeys } from '../keys/service-keys.js';
@@ -13,7 +12,8 @@ export interface BiometryDeps {
   version: string;
   keys: ServiceKeys;
   jobs: JobRepository;
-  workers: WorkerRepository;
+  /** Live processing workers (the kernel's job liveness heartbeats). */
+  workers: { countActive(): Promise<number> };
   submitter: JobSubmitter;
   modelVersions(): Promise<Record<string, string>>;
 }

@@ -1,63 +1,68 @@
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import {
   type Database,
+  defineJob,
   InvalidWebhookError,
   type JobContext,
+  JobTimeoutError,
   type ObjectStore,
+  untilAborted,
   type WebhookDispatcher,
 } from '@trustplane/kernel';
+import { z } from 'zod';
 import type { BiometryConfig } from '../config.js';
 import type { JobRepository, JobOutcome } from '../db/job-repository.js';
 import type { BiometryDatabase } from '../db/tables.js';
 import type { DeclaredIdentity } from '../pipeline/cross-validate.js';
-import type { Engines } from '../pipeline/engines.js';
-import { type VerificationInput, verifyIdentity } from '../pipeline/verify-identity.js';
+import type { Verifier } from '../pipeline/threaded-verifier.js';
+import type { VerificationInput } from '../pipeline/verify-identity.js';
 
 export const PROCESS_QUEUE = 'biometry.process-job';
 /** pg-boss retries of a job that throws; also the cap on re-runs after worker crashes. */
 export const MAX_RETRIES = 3;
 
-/** Versioned payload: only the job id; images and inputs live in the job row and object store. */
+/** Only the job id: images and inputs live in the job row and the object store. */
 export interface ProcessJobPayload {
-  version: 1;
   jobId: string;
 }
 
-export const WORKER_ID = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-
-class JobTimeoutError extends Error {}
-
-async function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new JobTimeoutError(`processing exceeded ${seconds} s`)),
-          seconds * 1000,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * The processing job: one verification per submitted job. Liveness (heartbeats, a dead worker's
+ * job handed back) and the timeout are the kernel's; a job that killed its workers on every
+ * attempt ends in `error` through the dead letter instead of looping.
+ */
+export function processJob(deps: { processor: JobProcessor; config: BiometryConfig }) {
+  const { processor, config } = deps;
+  return defineJob({
+    name: PROCESS_QUEUE,
+    version: 1,
+    payload: z.object({ jobId: z.string() }),
+    retry: { limit: MAX_RETRIES, delaySeconds: 2, backoff: true },
+    timeoutSeconds: config.jobTimeoutSeconds,
+    liveness: { heartbeatSeconds: config.heartbeatSeconds },
+    concurrency: config.workerConcurrency,
+    pollingIntervalSeconds: 0.5,
+    handle: (payload, job) => processor.handle(payload, job),
+    async deadLetter(payload, job) {
+      if (await processor.abandon(payload.jobId)) job.logger.error({ jobId: payload.jobId }, 'job abandoned');
+    },
+  });
 }
+
+export type ProcessJob = ReturnType<typeof processJob>;
 
 export function createJobProcessor(deps: {
   database: Database<BiometryDatabase>;
   objects: ObjectStore;
   repository: JobRepository;
-  engines: Engines;
+  verifier: Verifier;
   config: BiometryConfig;
   webhooks: WebhookDispatcher;
   /** Signing secret of a client's callbacks. */
   callbackSecret(clientId: string): Promise<string | undefined>;
-  workerId?: string;
+  /** Recorded on the job (`worker_id`): the process's job worker id. */
+  workerId: string;
 }) {
-  const { database, objects, repository, engines, config, webhooks } = deps;
-  const workerId = deps.workerId ?? WORKER_ID;
+  const { database, objects, repository, verifier, webhooks, workerId } = deps;
 
   async function load(key: string | undefined): Promise<Buffer | null> {
     if (!key) return null;
@@ -94,7 +99,7 @@ export function createJobProcessor(deps: {
         verso,
         declared: job.declaredIdentity as unknown as DeclaredIdentity,
       };
-      const result = await withTimeout(verifyIdentity(input, engines, config), config.jobTimeoutSeconds);
+      const result = await untilAborted(verifier.verify(input, context.signal), context.signal);
       outcome = {
         status: result.status,
         outcome: result.outcome,
@@ -111,7 +116,7 @@ export function createJobProcessor(deps: {
       if (!timedOut && !missing) {
         // Unexpected: pg-boss retries it; on the last attempt the job ends in `error` instead of
         // staying `processing` forever.
-        if (context.retryCount < MAX_RETRIES) throw error;
+        if (!context.lastAttempt) throw error;
         context.logger.error({ err: error }, 'job failed on its last attempt');
       }
       // Never log the images or identity: only the reason.
@@ -171,8 +176,9 @@ export function createJobProcessor(deps: {
     context.logger.info({ outcome: outcome.outcome, ms: outcome.processingTimeMs }, 'job processed');
   }
 
-  /** Ends a job that killed its workers `attempts` times, so it stops being retried. */
-  async function abandon(jobId: string, attempts: number): Promise<boolean> {
+  /** Ends a job the queue gave up on (its worker died on every attempt), so it is no longer `processing`. */
+  async function abandon(jobId: string): Promise<boolean> {
+    const attempts = (await repository.attempts(jobId)) ?? 0;
     return database.transaction((trx) =>
       repository.complete(trx, jobId, {
         status: 'error',
@@ -187,3 +193,5 @@ export function createJobProcessor(deps: {
 
   return { handle, abandon, workerId };
 }
+
+export type JobProcessor = ReturnType<typeof createJobProcessor>;

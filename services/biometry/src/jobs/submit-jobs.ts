@@ -5,7 +5,7 @@ import type { BiometryConfig } from '../config.js';
 import type { JobRepository, NewJob } from '../db/job-repository.js';
 import type { BiometryDatabase } from '../db/tables.js';
 import type { DeclaredIdentity } from '../pipeline/cross-validate.js';
-import { PROCESS_QUEUE, type ProcessJobPayload } from './process-job.js';
+import type { ProcessJob } from './process-job.js';
 
 export interface SubmitJobInput {
   citizen_code: string;
@@ -59,8 +59,9 @@ export function createJobSubmitter(deps: {
   objects: ObjectStore;
   repository: JobRepository;
   config: BiometryConfig;
+  processJob: ProcessJob;
 }) {
-  const { database, jobs, objects, repository, config } = deps;
+  const { database, jobs, objects, repository, config, processJob } = deps;
 
   async function decodeImages(
     input: SubmitJobInput,
@@ -152,12 +153,11 @@ export function createJobSubmitter(deps: {
         await repository.insertMany(trx, rows);
         const result: number[] = [];
         for (const row of rows) {
-          const payload: ProcessJobPayload = { version: 1, jobId: row.id };
-          await jobs.send(PROCESS_QUEUE, payload, {
-            transaction: trx as never,
-            priority: PRIORITY[row.priority],
-            id: undefined,
-          });
+          await jobs.send(
+            processJob,
+            { jobId: row.id },
+            { transaction: trx, priority: PRIORITY[row.priority] },
+          );
           result.push(ahead[row.priority]);
           ahead[row.priority] += 1;
           if (row.priority === 'high') ahead.normal += 1;

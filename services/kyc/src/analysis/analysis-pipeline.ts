@@ -1,4 +1,4 @@
-import { type AnyObjectStore, sha256Hex } from '@trustplane/kernel';
+import { type AnyObjectStore, JobTimeoutError, sha256Hex, untilAborted } from '@trustplane/kernel';
 import { documentExpiry } from '@trustplane/vision';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -100,6 +100,17 @@ async function readRecorded(objects: AnyObjectStore, asset: AssetRow): Promise<B
   return bytes;
 }
 
+/** Whether an asset goes through the document pipeline (ID images); others are `skipped`. */
+export function isAnalyzable(asset: { side: string; content_type: string }): boolean {
+  return asset.side !== 'poa' && asset.content_type.startsWith('image/');
+}
+
+/** What the analysis job hands the pipeline: its deadline, and whether a retry follows a failure. */
+export interface QueuedRun {
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
 /**
  * Runs the document pipeline on one uploaded ID image and records its outcome: the analysis
  * row (fields, modelVersions, rawScores, heatmaps), the session's risk label, an automated
@@ -110,6 +121,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
   const { repository, objects, audit, webhooks, analyzer, config, logger } = options;
 
   return {
+    /** Runs it now (the dashboard's reanalysis), awaiting the outcome. */
     async run(session: SessionRow, asset: AssetRow, mode: { reanalysis: boolean; actorUserId?: string }) {
       try {
         await runPipeline(session, asset, mode);
@@ -117,15 +129,59 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
         repository.forget(session.id);
       }
     },
+
+    /**
+     * The analysis job's run for an asset recorded by upload-complete: `pending` → `processing` →
+     * `completed` / `failed`. A run of an asset already settled (a job delivered again after its
+     * worker died past the commit) changes nothing.
+     */
+    async runQueued(assetId: string, run: QueuedRun = {}): Promise<void> {
+      const claimed = await repository.claimAssetForAnalysis(assetId);
+      if (!claimed) return;
+      repository.forget(claimed.session_id);
+      const session = await repository.findSession(claimed.session_id);
+      if (!session) return;
+      try {
+        await runPipeline(session, claimed, { reanalysis: false }, run);
+      } finally {
+        repository.forget(session.id);
+      }
+    },
+
+    /** The job gave up on the asset (retries exhausted): it is `failed`, as an unreadable image is. */
+    async giveUp(assetId: string, reason: string): Promise<void> {
+      const asset = await repository.findUnsettledAsset(assetId);
+      if (!asset) return;
+      const session = await repository.findSession(asset.session_id);
+      if (!session) return;
+      await recordFailure(session, asset, reason, 'medium');
+      repository.forget(session.id);
+    },
   };
+
+  async function recordFailure(session: SessionRow, asset: AssetRow, reason: string, risk: RiskLabel) {
+    await repository.transaction(async (trx) => {
+      const current = await repository.lockSession(trx, session.id);
+      const failed = await repository.setAssetAnalysisStatus(asset.id, 'failed', trx);
+      if (!current || !failed) return;
+      await repository.updateSession(trx, session.id, { risk_label: maxRisk(current.risk_label, risk) });
+      await audit.append(trx, {
+        sessionId: session.id,
+        organizationId: session.organization_id,
+        eventType: 'document_analysis_failed',
+        actorType: 'system',
+        payload: { assetId: asset.id, side: asset.side, reason: reason.slice(0, 300) },
+      });
+    });
+  }
 
   async function runPipeline(
     session: SessionRow,
     asset: AssetRow,
     mode: { reanalysis: boolean; actorUserId?: string },
+    run: QueuedRun = {},
   ) {
-    const isIdImage = asset.side !== 'poa' && asset.content_type.startsWith('image/');
-    if (!isIdImage) {
+    if (!isAnalyzable(asset)) {
       await repository.setAssetAnalysisStatus(asset.id, 'skipped');
       return;
     }
@@ -135,27 +191,21 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
     let analysis: DocumentAnalysis;
     try {
       const bytes = await readRecorded(objects, asset);
-      analysis = await analyzer.analyze(bytes, {
-        readMrz: asset.side !== 'front',
-        detectPortrait: asset.side !== 'back',
-      });
+      const analyzing = analyzer.analyze(
+        bytes,
+        { readMrz: asset.side !== 'front', detectPortrait: asset.side !== 'back' },
+        run.signal,
+      );
+      analysis = run.signal ? await untilAborted(analyzing, run.signal) : await analyzing;
       await objects.put(elaKey, analysis.ela.heatmap, { contentType: 'image/png' });
       await objects.put(moireKey, analysis.moire.heatmap, { contentType: 'image/png' });
     } catch (error) {
-      logger.warn({ err: error, assetId: asset.id }, 'document analysis failed');
+      // Out of time (a busy machine): the job tries again, and records the failure when it gives up.
+      if (error instanceof JobTimeoutError) throw error;
+      (run.logger ?? logger).warn({ err: error, assetId: asset.id }, 'document analysis failed');
       // Bytes that changed after they were recorded are a tampering signal, not a bad photo.
       const risk = error instanceof RecordedHashMismatchError ? 'high' : 'medium';
-      await repository.transaction(async (trx) => {
-        await repository.setAssetAnalysisStatus(asset.id, 'failed', trx);
-        await repository.updateSession(trx, session.id, { risk_label: maxRisk(session.risk_label, risk) });
-        await audit.append(trx, {
-          sessionId: session.id,
-          organizationId: session.organization_id,
-          eventType: 'document_analysis_failed',
-          actorType: 'system',
-          payload: { assetId: asset.id, side: asset.side, reason: (error as Error).message.slice(0, 300) },
-        });
-      });
+      await recordFailure(session, asset, (error as Error).message, risk);
       return;
     }
     const verdict = judgeAnalysis(analysis, config, { expectMrz: session.document_type !== 'drive_eta' });

@@ -44,7 +44,8 @@ export interface AnalyzeOptions {
 
 /** The document and face analysis kyc needs, behind one small seam (the engines are `@trustplane/vision`). */
 export interface DocumentAnalyzer {
-  analyze(image: Uint8Array, options: AnalyzeOptions): Promise<DocumentAnalysis>;
+  /** `signal` ends an analysis that is no longer awaited (its job ran out of time). */
+  analyze(image: Uint8Array, options: AnalyzeOptions, signal?: AbortSignal): Promise<DocumentAnalysis>;
   close(): Promise<void>;
 }
 

@@ -106,7 +106,7 @@ export interface DocumentAssetTable {
   content_type: string;
   byte_size: number;
   sha256: string;
-  analysis_status: Generated<'pending' | 'completed' | 'failed' | 'skipped'>;
+  analysis_status: Generated<'pending' | 'processing' | 'completed' | 'failed' | 'skipped'>;
   created_at: GeneratedTimestamp;
 }
 

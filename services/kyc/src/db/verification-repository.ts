@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { errors } from '../errors.js';
 import { isUniqueViolation } from './pg-errors.js';
 import type {
@@ -23,22 +24,23 @@ const SESSION_VIEW_CACHE_SIZE = 10_000;
 export function createVerificationRepository(db: Kysely<KycDatabase>) {
   // Hot-path cache for the polling endpoint. Writers in this process call `forget`; another
   // process may serve a state up to SESSION_VIEW_TTL_MS old (token hash and expiry never change).
-  const views = new Map<string, { session: SessionRow; assets: AssetRow[]; until: number }>();
+  const views = new LRUCache<string, { session: SessionRow; assets: AssetRow[] }>({
+    max: SESSION_VIEW_CACHE_SIZE,
+    ttl: SESSION_VIEW_TTL_MS,
+  });
   return {
     /** Runs `work` in one transaction; pass `trx` to this repository's writers, the audit log and webhooks. */
     transaction<T>(work: (trx: KycTransaction) => Promise<T>): Promise<T> {
       return db.transaction().execute(work);
     },
     async sessionView(id: string): Promise<{ session: SessionRow; assets: AssetRow[] } | undefined> {
-      const now = Date.now();
       const hit = views.get(id);
-      if (hit && hit.until > now) return hit;
-      const session = await db
-        .selectFrom('verification_sessions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!session) return undefined;
+      if (hit) return hit;
+      // The entry's age counts from before the read, not from when it was stored.
+      const readAt = performance.now();
+      // Assets first: the analysis job commits an asset's outcome with the session's, so a
+      // client that sees an asset settled also sees the session that commit left (the other order
+      // could pair a settled asset with the session read before the commit).
       const assets = await db
         .selectFrom('document_assets')
         .selectAll()
@@ -46,9 +48,14 @@ export function createVerificationRepository(db: Kysely<KycDatabase>) {
         .orderBy('created_at')
         .orderBy('id')
         .execute();
-      if (views.size >= SESSION_VIEW_CACHE_SIZE) views.delete(views.keys().next().value as string);
-      const entry = { session, assets, until: now + SESSION_VIEW_TTL_MS };
-      views.set(id, entry);
+      const session = await db
+        .selectFrom('verification_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!session) return undefined;
+      const entry = { session, assets };
+      views.set(id, entry, { start: readAt });
       return entry;
     },
     forget(id: string): void {
@@ -161,16 +168,37 @@ export function createVerificationRepository(db: Kysely<KycDatabase>) {
         .where('s.id', 'in', ids)
         .execute();
     },
+    /** Whether the asset exists (and so changed). */
     async setAssetAnalysisStatus(
       assetId: string,
       status: AssetRow['analysis_status'],
       executor: Executor = db,
-    ): Promise<void> {
-      await executor
+    ): Promise<boolean> {
+      const result = await executor
         .updateTable('document_assets')
         .set({ analysis_status: status })
         .where('id', '=', assetId)
-        .execute();
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    /** Marks an unsettled asset (`pending`, or `processing` by a worker that died) `processing`; undefined once settled. */
+    claimAssetForAnalysis(assetId: string): Promise<AssetRow | undefined> {
+      return db
+        .updateTable('document_assets')
+        .set({ analysis_status: 'processing' })
+        .where('id', '=', assetId)
+        .where('analysis_status', 'in', ['pending', 'processing'])
+        .returningAll()
+        .executeTakeFirst();
+    },
+    /** The asset while its analysis has not settled. */
+    findUnsettledAsset(assetId: string): Promise<AssetRow | undefined> {
+      return db
+        .selectFrom('document_assets')
+        .selectAll()
+        .where('id', '=', assetId)
+        .where('analysis_status', 'in', ['pending', 'processing'])
+        .executeTakeFirst();
     },
     async deleteAnalyses(trx: KycTransaction, assetId: string): Promise<void> {
       await trx.deleteFrom('analysis_results').where('asset_id', '=', assetId).execute();

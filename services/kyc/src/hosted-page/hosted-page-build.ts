@@ -1,16 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** The hosted page sources (`services/kyc/web`) and the directory the service serves (`web/dist`). */
+/** The hosted page sources (`services/kyc/web`). */
 export const WEB_DIR = path.resolve(import.meta.dirname, '../../web');
+/**
+ * Where the build goes and what the service serves: the package's own build output
+ * (`services/kyc/dist/hosted-page`, ignored by git), never a directory of the sources.
+ */
+export const HOSTED_PAGE_DIR = path.resolve(import.meta.dirname, '../../dist/hosted-page');
 const STAMP = '.source-hash';
+/** What to run when the build is missing or stale (`npm install`, `npm test` and `npm start` run it). */
+const BUILD_COMMAND = 'npm run build -w services/kyc';
 
 export interface HostedPageBuild {
   distDir: string;
   /** Hash of the sources `distDir` was built from. */
   sourceHash: string;
-  /** True when this call ran Vite (false: dist/ was already up to date). */
+  /** True when this call ran Vite (false: the build was already up to date). */
   built: boolean;
 }
 
@@ -22,42 +29,51 @@ interface Logger {
 const inFlight = new Map<string, Promise<HostedPageBuild>>();
 
 /**
- * Makes sure `web/dist` holds a Vite build of the current sources, so a fresh checkout (or an edit
- * of the page) needs no manual build step: dist/ carries the hash of the sources it was built from
- * and is rebuilt when they differ. Several processes may start at once (parallel tests, replicas):
- * each builds into its own directory and swaps it in with renames, so readers never see a half
- * written dist/. Without Vite (a production install without dev dependencies) an existing dist/
- * is served as is.
+ * The build step (`npm run build -w services/kyc`, run by `npm install`'s `prepare`, and before
+ * `npm test` and `npm start`): makes sure `distDir` holds a Vite build of the current sources. The
+ * build carries the hash of the sources it was built from and is only redone when they differ.
+ * Several builders may run at once (a test run and a start): each builds into its own directory
+ * and swaps it in with renames, so readers never see a half written build.
  */
-export function ensureHostedPageBuilt(logger?: Logger, webDir = WEB_DIR): Promise<HostedPageBuild> {
-  let pending = inFlight.get(webDir);
+export function buildHostedPage(
+  options: { webDir?: string; distDir?: string; logger?: Logger } = {},
+): Promise<HostedPageBuild> {
+  const { webDir = WEB_DIR, distDir = HOSTED_PAGE_DIR, logger } = options;
+  let pending = inFlight.get(distDir);
   if (!pending) {
-    pending = build(webDir, logger).finally(() => inFlight.delete(webDir));
-    inFlight.set(webDir, pending);
+    pending = build(webDir, distDir, logger).finally(() => inFlight.delete(distDir));
+    inFlight.set(distDir, pending);
   }
   return pending;
 }
 
-async function build(webDir: string, logger?: Logger): Promise<HostedPageBuild> {
-  const distDir = path.join(webDir, 'dist');
+/**
+ * The built page the service serves, checked when the app is made (which never builds it): a
+ * missing build fails the start with what to run; a build older than the sources is served, with
+ * a warning (a production install may have no sources to compare, then nothing is said).
+ */
+export async function builtHostedPage(
+  logger?: Logger,
+  options: { webDir?: string; distDir?: string } = {},
+): Promise<string> {
+  const { webDir = WEB_DIR, distDir = HOSTED_PAGE_DIR } = options;
+  const stamp = await builtHash(distDir);
+  if (stamp === null) {
+    throw new Error(`The kyc hosted page is not built (${distDir}): run \`${BUILD_COMMAND}\``);
+  }
+  const sourceHash = await hashSources(webDir).catch(() => undefined);
+  if (sourceHash !== undefined && sourceHash !== stamp) {
+    logger?.warn({ distDir }, `the hosted page sources changed since its build: run \`${BUILD_COMMAND}\``);
+  }
+  return distDir;
+}
+
+async function build(webDir: string, distDir: string, logger?: Logger): Promise<HostedPageBuild> {
   const sourceHash = await hashSources(webDir);
   if ((await builtHash(distDir)) === sourceHash) return { distDir, sourceHash, built: false };
-  let vite: typeof import('vite');
-  try {
-    vite = await import('vite');
-  } catch (error) {
-    if (await builtHash(distDir)) {
-      logger?.warn(
-        { distDir },
-        'hosted page sources changed but Vite is not installed: serving the old build',
-      );
-      return { distDir, sourceHash: (await builtHash(distDir)) as string, built: false };
-    }
-    throw new Error(`The hosted page is not built (${distDir}) and Vite is not installed to build it`, {
-      cause: error,
-    });
-  }
-  const outDir = path.join(webDir, `.dist-${randomBytes(6).toString('hex')}`);
+  const vite = await import('vite');
+  await mkdir(path.dirname(distDir), { recursive: true });
+  const outDir = `${distDir}.${randomBytes(6).toString('hex')}`;
   try {
     await vite.build({
       configFile: path.join(webDir, 'vite.config.ts'),
@@ -91,8 +107,16 @@ async function swapIn(outDir: string, distDir: string, sourceHash: string) {
   throw new Error(`Could not install the hosted page build into ${distDir}`);
 }
 
+/** The source hash a complete build carries (its index.html present), or null. */
 async function builtHash(distDir: string): Promise<string | null> {
-  return readFile(path.join(distDir, STAMP), 'utf8').catch(() => null);
+  const stamp = await readFile(path.join(distDir, STAMP), 'utf8').catch(() => null);
+  if (stamp === null) return null;
+  return (await readFile(path.join(distDir, 'index.html')).then(
+    () => true,
+    () => false,
+  ))
+    ? stamp
+    : null;
 }
 
 /** SHA-256 over every source file's relative path and bytes (build outputs excluded). */

@@ -1,7 +1,7 @@
-import type { AnyObjectStore, JobDefinition, ServiceContext } from '@trustplane/kernel';
+import { type AnyObjectStore, defineJob } from '@trustplane/kernel';
 import { type Kysely, sql } from 'kysely';
-import { type AuditLog, createAuditLog } from '../audit/audit-log.js';
-import { loadKycConfig } from '../config.js';
+import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { KycDatabase } from '../db/tables.js';
 
 export const SWEEP_QUEUE = 'kyc.sweep-expired-objects';
@@ -61,25 +61,18 @@ export async function sweepExpiredObjects(deps: SweepDeps): Promise<{ sessions: 
   }
 }
 
-/** The job; its dependencies are built on first run (a worker process needs no analyzer). */
-export function sweepJob(context: ServiceContext): JobDefinition<{ version: 1 }> {
-  let deps: SweepDeps | undefined;
-  return {
-    queue: SWEEP_QUEUE,
-    retryLimit: 3,
-    expireInSeconds: 1800,
-    async handle(_data, job) {
-      if (!deps) {
-        const db = context.database<KycDatabase>().kysely;
-        deps = {
-          db,
-          objects: context.objects,
-          audit: createAuditLog(db),
-          retentionSeconds: loadKycConfig(process.env).objectRetentionSeconds,
-        };
-      }
+/** The hourly sweep; a run that fails is retried, and the next hour's run catches up anyway. */
+export function sweepJob(deps: SweepDeps) {
+  return defineJob({
+    name: SWEEP_QUEUE,
+    version: 1,
+    payload: z.object({}),
+    schedule: { cron: SWEEP_SCHEDULE, payload: {} },
+    retry: { limit: 3, delaySeconds: 30, backoff: true },
+    timeoutSeconds: 1800,
+    async handle(_payload, job) {
       const swept = await sweepExpiredObjects(deps);
       job.logger.info({ swept }, 'kyc: objects of expired sessions swept');
     },
-  };
+  });
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AnyObjectStore, JobContext, JobDefinition } from '@trustplane/kernel';
+import { type AnyObjectStore, type JobContext, defineJob, untilAborted } from '@trustplane/kernel';
+import { z } from 'zod';
 import { analyzeLivenessVideo, LIVENESS_THRESHOLDS, type LivenessAnalysis } from '@trustplane/vision';
 import { maxRisk } from '../analysis/analysis-pipeline.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -7,15 +8,18 @@ import type { LivenessRow, VerificationRepository } from '../db/verification-rep
 import type { RiskLabel } from '../db/tables.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
 import type { LivenessVerdict } from './liveness.js';
+import type { KycConfig } from '../config.js';
 
 export const LIVENESS_ANALYSIS_QUEUE = 'kyc.liveness-analysis';
 /** Retries of an analysis that threw (engine start-up, a worker thread that died); then review. */
 export const LIVENESS_ANALYSIS_RETRIES = 2;
 
 export interface LivenessAnalysisJob {
-  version: 1;
   attemptId: string;
 }
+
+/** How often the job looks again at a document analysis it waits for. */
+const DOCUMENT_POLL_MS = 500;
 
 /** Verdict codes the job adds to the engine's (`LivenessFailureCode`). */
 export const ANALYSIS_CODES = {
@@ -109,6 +113,38 @@ export function createLivenessAnalysis(options: {
     repository.forget(attempt.session_id);
   }
 
+  /**
+   * The session's portrait descriptor. Document analysis is a job of its own started by
+   * upload-complete: a recording that arrives while it still runs waits for it (it ends within its
+   * own timeout, as completed or failed) instead of being judged without the face match.
+   */
+  async function portraitDescriptor(sessionId: string, signal: AbortSignal): Promise<number[] | undefined> {
+    for (;;) {
+      const session = await repository.findSession(sessionId);
+      const descriptor = session?.portrait_descriptor;
+      if (descriptor?.length === 128) return descriptor;
+      const assets = await repository.listAssets(sessionId);
+      const analysing = assets.some(
+        (asset) => asset.analysis_status === 'pending' || asset.analysis_status === 'processing',
+      );
+      if (!analysing) return undefined;
+      await untilAborted(new Promise((resolve) => setTimeout(resolve, DOCUMENT_POLL_MS)), signal);
+    }
+  }
+
+  /** A person reviews the recording: the analysis could not run. Only an attempt still `analyzing`. */
+  async function sendToReview(attemptId: string): Promise<void> {
+    const attempt = await repository.findLiveness(attemptId);
+    if (attempt?.status !== 'analyzing') return;
+    await record(
+      attempt,
+      { passed: false, confidenceScore: 0, failureCodes: [ANALYSIS_CODES.unavailable], status: 'review' },
+      'medium',
+      null,
+      null,
+    );
+  }
+
   const running = new Set<Promise<void>>();
 
   return {
@@ -123,6 +159,7 @@ export function createLivenessAnalysis(options: {
     async drain(): Promise<void> {
       await Promise.allSettled([...running]);
     },
+    sendToReview,
   };
 
   async function analyse(data: LivenessAnalysisJob, job: JobContext): Promise<void> {
@@ -130,14 +167,19 @@ export function createLivenessAnalysis(options: {
     if (attempt?.status !== 'analyzing' || !attempt.video_s3_key || !attempt.challenge) return;
     const session = await repository.findSession(attempt.session_id);
     if (!session) return;
-    const descriptor = session.portrait_descriptor?.length === 128 ? session.portrait_descriptor : undefined;
     let analysis: LivenessAnalysis;
+    let descriptor: number[] | undefined;
     try {
+      descriptor = await portraitDescriptor(session.id, job.signal);
       const bytes = await readRecording(attempt);
-      analysis = await analyzeLivenessVideo(bytes, {
-        challenge: attempt.challenge.steps,
-        ...(descriptor ? { documentDescriptor: descriptor } : {}),
-      });
+      // The frames are analysed on the vision threads; the signal ends the wait at the job's timeout.
+      analysis = await untilAborted(
+        analyzeLivenessVideo(bytes, {
+          challenge: attempt.challenge.steps,
+          ...(descriptor ? { documentDescriptor: descriptor } : {}),
+        }),
+        job.signal,
+      );
     } catch (error) {
       if (error instanceof RecordingChangedError) {
         job.logger.warn({ attemptId: attempt.id }, 'liveness recording does not match its recorded hash');
@@ -150,15 +192,9 @@ export function createLivenessAnalysis(options: {
         );
         return;
       }
-      if (job.retryCount < LIVENESS_ANALYSIS_RETRIES) throw error;
+      if (!job.lastAttempt) throw error;
       job.logger.error({ err: error, attemptId: attempt.id }, 'liveness analysis failed; sent to review');
-      await record(
-        attempt,
-        { passed: false, confidenceScore: 0, failureCodes: [ANALYSIS_CODES.unavailable], status: 'review' },
-        'medium',
-        null,
-        null,
-      );
+      await sendToReview(attempt.id);
       return;
     }
     const failureCodes: string[] = [...analysis.failureCodes];
@@ -197,20 +233,30 @@ export function createLivenessAnalysis(options: {
 
 export type LivenessAnalysisRunner = ReturnType<typeof createLivenessAnalysis>;
 
-/** The pg-boss job; `analysis` is resolved on first run (a worker process builds kyc lazily). */
-export function livenessAnalysisJob(
-  analysis: () => LivenessAnalysisRunner,
-): JobDefinition<LivenessAnalysisJob> {
-  return {
-    queue: LIVENESS_ANALYSIS_QUEUE,
-    retryLimit: LIVENESS_ANALYSIS_RETRIES,
-    retryDelay: 5,
-    retryBackoff: true,
-    // A 20 s recording takes ≈ 20 s of CPU on a busy 2-core machine; past this the worker is gone.
-    expireInSeconds: 300,
+/**
+ * The analysis of one liveness recording, sent by `complete` in the transaction that marks the
+ * attempt `analyzing` (the job exists iff the attempt waits for it). A run that throws, times out
+ * or loses its worker is retried; the last one, or the dead letter after a timeout or a killed
+ * worker, sends the attempt to review. `analysis` is resolved on first run (a worker process
+ * builds kyc lazily).
+ */
+export function livenessAnalysisJob(analysis: () => LivenessAnalysisRunner, config: KycConfig) {
+  return defineJob<LivenessAnalysisJob>({
+    name: LIVENESS_ANALYSIS_QUEUE,
+    version: 1,
+    payload: z.object({ attemptId: z.string().uuid() }),
+    dedupe: { key: (payload) => payload.attemptId, while: 'queued-or-running' },
+    retry: { limit: LIVENESS_ANALYSIS_RETRIES, delaySeconds: 5, backoff: true },
+    // A 20 s recording takes ≈ 20 s of CPU on a busy 2-core machine, after a document analysis
+    // it may wait for (at most that job's own timeout).
+    timeoutSeconds: 300 + config.analysisTimeoutSeconds,
+    liveness: { heartbeatSeconds: 10 },
     // One analysis at a time per process: it already keeps every worker thread of the pool busy.
     concurrency: 1,
     pollingIntervalSeconds: 0.5,
-    handle: (data, job) => analysis().handle(data, job),
-  };
+    handle: (payload, job) => analysis().handle(payload, job),
+    deadLetter: (payload) => analysis().sendToReview(payload.attemptId),
+  });
 }
+
+export type LivenessAnalysisJobDefinition = ReturnType<typeof livenessAnalysisJob>;

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AnyObjectStore, type JobQueue, randomToken } from '@trustplane/kernel';
+import { type AnyObjectStore, randomToken } from '@trustplane/kernel';
+import type { Transaction } from 'kysely';
 import { maxRisk } from '../analysis/analysis-pipeline.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
+import type { KycDatabase } from '../db/tables.js';
 import type { LivenessRow, VerificationRepository } from '../db/verification-repository.js';
 import { errors } from '../errors.js';
 import { hashObject, type VerificationSessions } from '../verification/verification-sessions.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
 import { type IssuedChallenge, issueChallenge } from './challenge.js';
 import type { ChallengeType, LandmarksSummary } from './landmarks.js';
-import { LIVENESS_ANALYSIS_QUEUE, type LivenessAnalysisJob } from './liveness-analysis.js';
 import type { LivenessValidatorClient, ValidatorResult } from './liveness-validator.js';
 
 export interface LivenessCompleteInput {
@@ -79,10 +80,11 @@ export function createLiveness(options: {
   audit: AuditLog;
   webhooks: SessionWebhooks;
   validator: LivenessValidatorClient;
-  jobs: JobQueue;
+  /** Queues the analysis of a recording in the transaction that marks its attempt `analyzing`. */
+  enqueueAnalysis(trx: Transaction<KycDatabase>, attemptId: string): Promise<unknown>;
   config: KycConfig;
 }) {
-  const { sessions, repository, objects, audit, webhooks, validator, jobs, config } = options;
+  const { sessions, repository, objects, audit, webhooks, validator, enqueueAnalysis, config } = options;
   const closing = new AbortController();
 
   async function pendingAttempt(sessionId: string, requestId: string): Promise<LivenessRow> {
@@ -230,12 +232,8 @@ export function createLiveness(options: {
             actorType: 'end_user',
             payload: { requestId: input.requestId, videoS3Key: recorded.key, videoSha256: recorded.sha256 },
           });
-          const job: LivenessAnalysisJob = { version: 1, attemptId: claimed.id };
           // The job exists iff the attempt is `analyzing`: both commit or neither does.
-          await jobs.send(LIVENESS_ANALYSIS_QUEUE, job, {
-            transaction: trx as never,
-            singletonKey: claimed.id,
-          });
+          await enqueueAnalysis(trx, claimed.id);
         });
         await handOver.catch(async (error: unknown) => {
           // Nothing was handed to the job: the request id stays usable for a retry.

@@ -6,11 +6,12 @@ import {
   sealSecret,
   sha256Hex,
 } from '@trustplane/kernel';
-import type { AnalysisPipeline } from '../analysis/analysis-pipeline.js';
+import type { Transaction } from 'kysely';
+import { isAnalyzable } from '../analysis/analysis-pipeline.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
 import type { ApiKeyRow } from '../db/api-keys-repository.js';
-import type { AssetSide, DocumentType } from '../db/tables.js';
+import type { AssetSide, DocumentType, KycDatabase } from '../db/tables.js';
 import type { AssetRow, SessionRow, VerificationRepository } from '../db/verification-repository.js';
 import { errors } from '../errors.js';
 import {
@@ -72,14 +73,15 @@ export interface VerificationSessionsOptions {
   repository: VerificationRepository;
   objects: AnyObjectStore;
   audit: AuditLog;
-  pipeline: AnalysisPipeline;
+  /** Queues the analysis of an ID image in the transaction that records it. */
+  enqueueAnalysis(trx: Transaction<KycDatabase>, assetId: string): Promise<unknown>;
   config: KycConfig;
   publicUrl: string;
   sealKey: Buffer;
 }
 
 export function createVerificationSessions(options: VerificationSessionsOptions) {
-  const { repository, objects, audit, pipeline, config, sealKey } = options;
+  const { repository, objects, audit, enqueueAnalysis, config, sealKey } = options;
 
   /** The session a token opens: 404 unknown, 401 wrong token, 410 expired. */
   async function authorize(sessionId: string, token: string | undefined): Promise<SessionRow> {
@@ -277,6 +279,14 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
           byte_size: input.byteSize,
           sha256: expected,
         });
+        // Analysis is started, not awaited: the session shows the asset `pending`, then
+        // `processing`, then `completed` or `failed`; webhooks carry the outcome. Proof of address
+        // is not analysed.
+        if (isAnalyzable(inserted)) await enqueueAnalysis(trx, inserted.id);
+        else {
+          await repository.setAssetAnalysisStatus(inserted.id, 'skipped', trx);
+          inserted.analysis_status = 'skipped';
+        }
         const row = await repository.updateSession(trx, sessionId, { capture_phase: next });
         await audit.append(trx, {
           sessionId,
@@ -294,9 +304,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
         return { asset: inserted, session: row };
       });
       repository.forget(sessionId);
-      await pipeline.run(advanced, asset, { reanalysis: false });
-      const fresh = (await repository.findSession(sessionId)) as SessionRow;
-      return { session: await publicView(fresh), assetId: asset.id };
+      return { session: await publicView(advanced), assetId: asset.id };
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Database } from '@trustplane/kernel';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import { mediaErrors } from '../errors.js';
 import { isViolation } from './pg-errors.js';
@@ -209,10 +209,16 @@ export function createFolderRepository(database: Database<MediaDatabase>) {
      * locked, its media rows deleted with their quota released, then the folders; the caller removes
      * the returned blobs afterwards, so no row ever points at a missing file.
      */
+    /** `inTransaction` runs before the commit (the blobs' deletion job is sent there). */
     async delete(
       id: string,
       principal: Principal,
       force: boolean,
+      inTransaction?: (
+        trx: Transaction<MediaDatabase>,
+        media: MediaRow[],
+        variants: VariantRow[],
+      ) => Promise<void>,
     ): Promise<{ folders: number; media: MediaRow[]; variants: VariantRow[] } | undefined> {
       return database.transaction(async (trx) => {
         const folder = await trx
@@ -260,6 +266,7 @@ export function createFolderRepository(database: Database<MediaDatabase>) {
         }
         // One statement for the whole subtree: the parent FK is checked at its end.
         await trx.deleteFrom('folders').where('id', 'in', folderIds).execute();
+        await inTransaction?.(trx, media, variants);
         return { folders: folderIds.length, media, variants };
       });
     },

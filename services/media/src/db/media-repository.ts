@@ -232,9 +232,15 @@ export function createMediaRepository(
      * Deletes the row (variants cascade) and releases its quota in one transaction; returns what the
      * caller must then remove from storage. Rows go first so "row ⇒ blob exists" always holds.
      */
+    /** `inTransaction` runs before the commit (the blobs' deletion job is sent there). */
     async deleteOwned(
       id: string,
       principal: Principal,
+      inTransaction?: (
+        trx: Transaction<MediaDatabase>,
+        media: MediaRow,
+        variants: VariantRow[],
+      ) => Promise<void>,
     ): Promise<{ media: MediaRow; variants: VariantRow[] } | undefined> {
       return database.transaction(async (trx) => {
         const media = await trx
@@ -252,6 +258,7 @@ export function createMediaRepository(
           .execute();
         await trx.deleteFrom('media').where('id', '=', id).execute();
         await addUsage(trx, media.owner_id, -media.size_bytes);
+        await inTransaction?.(trx, media, variants);
         return { media, variants };
       });
     },

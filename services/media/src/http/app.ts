@@ -3,7 +3,6 @@ import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { MediaDeps } from '../composition.js';
 import { renderMediaError } from './errors.js';
-import { redactedRequest } from './log-redaction.js';
 import { folderRoutes } from './routes/folders.js';
 import { healthRoutes } from './routes/health.js';
 import { mediaRoutes } from './routes/media.js';
@@ -66,13 +65,6 @@ export async function buildMediaApp(
     const optional = methods.every((method) => OPTIONAL_AUTH.has(`${method} ${route.url}`));
     (route.schema as Record<string, unknown>).security = optional ? [{ bearer: [] }, {}] : [{ bearer: [] }];
   });
-  // Every request logger of this service masks shared-link secrets in the URL it prints.
-  app.setChildLoggerFactory((logger, bindings, options) =>
-    logger.child(bindings, {
-      ...options,
-      serializers: { ...options.serializers, req: redactedRequest as (value: unknown) => unknown },
-    }),
-  );
   await app.register(healthRoutes);
   await app.register(uploadRoutes, { deps });
   await app.register(mediaRoutes, { deps });

@@ -1,4 +1,9 @@
-import { type AnyObjectStore, ObjectNotFoundError, RangeNotSatisfiableError } from '@trustplane/kernel';
+import {
+  type AnyObjectStore,
+  ObjectNotFoundError,
+  RangeNotSatisfiableError,
+  userContentHeaders,
+} from '@trustplane/kernel';
 import type { FastifyReply } from 'fastify';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MediaRow } from '../db/types.js';
@@ -66,14 +71,13 @@ export async function sendMedia(reply: FastifyReply, options: SendOptions): Prom
     }
   }
   const size = opened.head.size;
+  userContentHeaders(reply);
   reply
     .header('content-type', options.mimeType)
     .header(
       'content-disposition',
       contentDisposition(dispositionType(options.mimeType), options.media.original_name),
     )
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', "default-src 'none'; sandbox")
     .header('etag', `"${options.checksum.replace(/^sha256:/, '')}"`)
     .header(
       'cache-control',

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateSigningKey, JwtKeyRing, type SigningKey } from '@trustplane/kernel';
-import { type BootedService, type BootOptions, bootService, Contract } from '@trustplane/kernel/testkit';
+import {
+  type BootedService,
+  type BootOptions,
+  bootService,
+  Contract,
+  harnessFor,
+  type ServiceHarness,
+} from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createMediaService, type MediaSettings } from '../../src/index.js';
 
@@ -100,6 +107,8 @@ export interface TestUser {
 }
 
 export interface Harness {
+  /** The kernel's harness under this one: boot, contract-checked inject, tenant factory, security suite. */
+  service: ServiceHarness<TestUser>;
   booted: BootedService;
   account: FakeAccount;
   contract: Contract;
@@ -146,20 +155,14 @@ export async function startHarness(
     ...settings,
   });
   const booted = await bootService(definition, { env, ...boot });
-  const contract = Contract.forService('media');
+  const contract = Contract.forService(createMediaService());
+  const service = harnessFor<TestUser>(booted, { contract, tenant: () => harness.user() });
   const harness: Harness = {
+    service,
     booted,
     account,
     contract,
-    async call(options) {
-      const response = await booted.app.inject(options);
-      contract.assertResponse(options.method, options.url, {
-        statusCode: response.statusCode,
-        headers: response.headers,
-        body: response.rawPayload,
-      });
-      return response;
-    },
+    call: (options) => service.inject(options),
     async user(options = {}) {
       const sub = options.sub ?? randomUUID();
       const orgId = options.orgId ?? randomUUID();

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type JobQueue, transactionExecutor } from '@trustplane/kernel';
+import { defineJob, type JobQueue } from '@trustplane/kernel';
 import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import type { NotificationConfig } from '../config.js';
 import type { NotificationDatabase, Priority } from '../db/schema.js';
 import { DELIVERY_QUEUE } from './names.js';
 
@@ -13,7 +15,7 @@ export interface DeliverySpec {
   notificationId: string;
   priority: Priority;
   startAfter: Date | null;
-  /** A run taking longer is presumed crashed; the queue then runs it again. */
+  /** The attempt's budget: a run taking longer is failed, and presumed crashed soon after. */
   expireInSeconds: number;
 }
 
@@ -24,35 +26,62 @@ export interface DeliveryJobData {
 export const newJobId = () => randomUUID();
 
 /**
+ * One delivery attempt of a notification. Every attempt carries its own budget (recipients × send
+ * timeout); the crash guarantee is pg-boss's expiry of that budget, as before the job shape: no
+ * heartbeat-based liveness here, which could hand a live worker's attempt (one whose heartbeat
+ * cannot reach the database while its SMTP transaction goes on) to a second worker and send twice.
+ */
+export function deliveryJob(options: {
+  config: NotificationConfig;
+  handle(jobId: string, notificationId: string): Promise<void>;
+}) {
+  const { config } = options;
+  return defineJob({
+    name: DELIVERY_QUEUE,
+    version: 1,
+    payload: z.object({ notification_id: z.string() }),
+    retry: { limit: 3, delaySeconds: 2, backoff: true },
+    // The default; each attempt is sent with its own (`DeliverySpec.expireInSeconds`).
+    timeoutSeconds: 890,
+    // Loops of 4 jobs each: about NOTIFICATION_WORKER_CONCURRENCY jobs in flight per process.
+    concurrency: Math.max(1, Math.ceil(config.workerConcurrency / 4)),
+    batchSize: Math.min(4, config.workerConcurrency),
+    pollingIntervalSeconds: config.pollingIntervalSeconds,
+    handle: (payload, job) => options.handle(job.id, payload.notification_id),
+  });
+}
+
+export type DeliveryJob = ReturnType<typeof deliveryJob>;
+
+/**
  * Delivery attempts as pg-boss jobs on `notification.delivery.queue`, written in the caller's
  * transaction together with their ledger rows: the notification and its first attempt exist
- * together or not at all. A job whose worker dies is failed by pg-boss maintenance after
- * `expireInSeconds` and retried (up to 3 times; the notification's own retries are separate jobs).
+ * together or not at all. A job whose worker dies is failed by pg-boss maintenance once its
+ * budget has passed and retried (up to 3 times; the notification's own retries are separate jobs).
  */
 export class DeliveryQueue {
   readonly name = DELIVERY_QUEUE;
 
-  constructor(private readonly jobs: JobQueue) {}
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly job: DeliveryJob,
+  ) {}
 
   async enqueue(trx: Transaction<NotificationDatabase>, specs: DeliverySpec[]): Promise<void> {
     if (specs.length === 0) return;
-    await this.jobs.ensureQueue(DELIVERY_QUEUE);
-    const db = transactionExecutor(trx);
     for (let start = 0; start < specs.length; start += 1000) {
       const chunk = specs.slice(start, start + 1000);
-      await this.jobs.boss.insert(
+      // Due ones wake the workers of every process when the transaction commits.
+      await this.jobs.sendMany(
+        this.job,
         chunk.map((spec) => ({
           id: spec.jobId,
-          name: DELIVERY_QUEUE,
-          data: { notification_id: spec.notificationId } satisfies DeliveryJobData,
+          payload: { notification_id: spec.notificationId },
           priority: PRIORITY_RANK[spec.priority],
           ...(spec.startAfter ? { startAfter: spec.startAfter } : {}),
-          expireInSeconds: spec.expireInSeconds,
-          retryLimit: 3,
-          retryDelay: 2,
-          retryBackoff: true,
+          timeoutSeconds: spec.expireInSeconds,
         })),
-        { db },
+        { transaction: trx },
       );
       await trx
         .insertInto('message_ledger')
@@ -67,16 +96,12 @@ export class DeliveryQueue {
         )
         .execute();
     }
-    // Due now: the workers of every process wake when the transaction commits.
-    if (specs.some((spec) => !spec.startAfter || spec.startAfter.getTime() <= Date.now()))
-      await this.jobs.announce(trx, DELIVERY_QUEUE);
   }
 
   /** Cancels waiting jobs in the caller's transaction (a cancelled notification's next attempt). */
   async cancel(trx: Transaction<NotificationDatabase>, jobIds: string[]): Promise<void> {
     if (jobIds.length === 0) return;
-    await this.jobs.ensureQueue(DELIVERY_QUEUE);
-    await this.jobs.boss.cancel(DELIVERY_QUEUE, jobIds, { db: transactionExecutor(trx) });
+    await this.jobs.cancel(this.job, jobIds, { transaction: trx });
     await trx
       .updateTable('message_ledger')
       .set({ status: 'cancelled', completed_at: new Date() })

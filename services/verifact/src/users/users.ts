@@ -1,12 +1,5 @@
-import {
-  hashPassword,
-  type JobQueue,
-  type Mailer,
-  openSecret,
-  randomToken,
-  sealSecret,
-} from '@trustplane/kernel';
-import type { Kysely } from 'kysely';
+import { hashPassword, type Mailer, openSecret, randomToken, sealSecret } from '@trustplane/kernel';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { newId } from '../db/ids.js';
 import type { UserRole, VerifactDatabase } from '../db/tables.js';
@@ -43,19 +36,19 @@ export interface UpdateUserInput {
   active?: boolean | undefined;
 }
 
-export const WELCOME_MAIL_QUEUE = 'verifact.welcome-mail';
-
 export interface UsersDeps {
   db: Kysely<VerifactDatabase>;
   repository: UserRepository;
   welcomeMails: WelcomeMailRepository;
-  jobs: Pick<JobQueue, 'send'>;
+  /**
+   * Queues the job that retries the welcome mail, in the transaction that creates the user; it
+   * starts after the inline try had its chance.
+   */
+  enqueueWelcome(trx: Transaction<VerifactDatabase>, userId: string): Promise<unknown>;
   mailer: Mailer;
   logger: Logger;
   /** Seals the one-time password while its mail waits (derived from the platform secret). */
   sealingKey: Buffer;
-  /** When the job first tries a mail whose inline send failed. */
-  retryAfterSeconds: number;
 }
 
 export function createUsers(deps: UsersDeps) {
@@ -128,11 +121,7 @@ export function createUsers(deps: UsersDeps) {
             trx,
           );
           await deps.welcomeMails.insert(trx, inserted.id, sealSecret(deps.sealingKey, temporaryPassword));
-          await deps.jobs.send(
-            WELCOME_MAIL_QUEUE,
-            { version: 1, userId: inserted.id },
-            { transaction: trx, startAfter: deps.retryAfterSeconds, singletonKey: inserted.id },
-          );
+          await deps.enqueueWelcome(trx, inserted.id);
           return inserted;
         });
       } catch (error) {

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { type BootedService, bootService, Contract, type TestDatabase } from '@trustplane/kernel/testkit';
+import {
+  bootService,
+  Contract,
+  harnessFor,
+  type ResponseCheck,
+  type ServiceHarness,
+  type TestDatabase,
+} from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { type VerifactDeps, verifactDeps, verifactService } from '../../src/index.js';
 
-export const contract = Contract.forService('verifact');
+export const contract = Contract.forService(verifactService);
 export const FIXTURES = new URL('../../../../../shared/fixtures/c2pa/', import.meta.url);
 export const TRUST_ANCHORS = new URL('certs/test_cert_root_bundle.pem', FIXTURES).pathname;
 
@@ -61,8 +68,21 @@ export interface TestTenant {
 
 let sequence = 0;
 
+/** verifact's test harness: the kernel's `serviceHarness` (boot, contract-checked inject) plus verifact's journeys. */
 export class Harness {
-  constructor(readonly booted: BootedService) {}
+  readonly service: ServiceHarness<TestTenant>;
+
+  constructor(booted: Awaited<ReturnType<typeof bootService>>) {
+    this.service = harnessFor<TestTenant>(booted, {
+      contract,
+      checkResponse: checkVerifactResponse,
+      tenant: () => this.tenant(),
+    });
+  }
+
+  get booted() {
+    return this.service.booted;
+  }
 
   /** `database`: boot on that database (another process of the same deployment), left in place on close. */
   static async boot(
@@ -98,11 +118,13 @@ export class Harness {
   async call(
     options: InjectOptions & { key?: string; skipContract?: boolean },
   ): Promise<LightMyRequestResponse> {
-    const { key, skipContract, ...inject } = options;
+    const { key, ...inject } = options;
     if (key) inject.headers = { authorization: `Bearer ${key}`, ...inject.headers };
-    const response = await this.app.inject(inject);
-    if (!skipContract) checkContract(String(inject.method ?? 'GET'), String(inject.url), response);
-    return response;
+    return this.service.inject({
+      ...inject,
+      method: String(inject.method ?? 'GET'),
+      url: String(inject.url),
+    });
   }
 
   async tenant(settings: Record<string, string> = {}): Promise<TestTenant> {
@@ -178,6 +200,9 @@ export class Harness {
     return verifactDeps(this.booted.context);
   }
 }
+
+const checkVerifactResponse: ResponseCheck = (request, response) =>
+  checkContract(request.method, request.path, response);
 
 export function checkContract(method: string, url: string, response: LightMyRequestResponse): void {
   const path = url.split('?')[0] as string;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ServiceError } from '@trustplane/kernel';
+import { type ServiceError, securityHeaders } from '@trustplane/kernel';
 import type { AccountDeps } from '../../deps.js';
 import * as auth from '../../identity/auth-service.js';
 import { originOf } from '../schemas.js';
@@ -8,14 +8,22 @@ function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
+/** The pages carry tokens in their forms: no referrer, no framing, only their inline style and own form posts. */
+const pageHeaders = securityHeaders({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], formAction: ["'self'"] },
+  },
+  referrerPolicy: { policy: 'no-referrer' },
+  xFrameOptions: { action: 'deny' },
+});
+
 function page(reply: FastifyReply, status: number, title: string, body: string) {
+  pageHeaders(reply);
   return reply
     .status(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-frame-options', 'DENY')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
     .send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title>

@@ -30,7 +30,7 @@ export function healthRoutes(deps: BiometryDeps) {
         let workers: { active: number; queue_depth: number } | null = null;
         if (database.ok) {
           workers = {
-            active: await deps.workers.countActive(deps.config.heartbeatSeconds * 3),
+            active: await deps.workers.countActive(),
             queue_depth: await deps.jobs.queueDepth(),
           };
         }

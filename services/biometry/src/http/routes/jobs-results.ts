@@ -45,7 +45,7 @@ export function pollResultsRoute(deps: BiometryDeps) {
           total_ready: totalReady,
           returned: results.length,
           queue_depth: await deps.jobs.queueDepth(),
-          workers_active: await deps.workers.countActive(deps.config.heartbeatSeconds * 3),
+          workers_active: await deps.workers.countActive(),
         };
       },
     );

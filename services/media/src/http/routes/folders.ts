@@ -203,8 +203,14 @@ export async function folderRoutes(app: FastifyInstance, { deps }: { deps: Media
       onRequest: deps.auth.require('folder:delete'),
     },
     async (request) => {
-      const removed = await deps.folders.delete(request.params.id, principalOf(request), request.query.force);
+      const removed = await deps.folders.delete(
+        request.params.id,
+        principalOf(request),
+        request.query.force,
+        (trx, media, variants) => deps.scheduleBlobDeletion(trx, media, variants),
+      );
       if (!removed) throw mediaErrors.folderNotFound();
+      // At once; the job sent with the delete retries whatever this misses.
       await removeMediaBlobs(deps.objects, request.log, removed.media, removed.variants);
       return {
         deleted: true as const,

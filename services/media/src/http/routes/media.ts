@@ -249,8 +249,13 @@ export async function mediaRoutes(app: FastifyInstance, { deps }: { deps: MediaD
       onRequest: deps.auth.require('media:delete'),
     },
     async (request) => {
-      const removed = await deps.media.deleteOwned(request.params.id, principalOf(request));
+      const removed = await deps.media.deleteOwned(
+        request.params.id,
+        principalOf(request),
+        (trx, media, variants) => deps.scheduleBlobDeletion(trx, [media], variants),
+      );
       if (!removed) throw mediaErrors.mediaNotFound();
+      // At once; the job sent with the delete retries whatever this misses.
       await removeMediaBlobs(deps.objects, request.log, [removed.media], removed.variants);
       return {
         deleted: true as const,

@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./liveness-worker.ts');
+await import('./worker-host.ts');

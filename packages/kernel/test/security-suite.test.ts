@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Contract } from '../src/testkit/contract.js';
+import { runSecuritySuite, type SecuritySuite } from '../src/testkit/security-suite.js';
+import type { ServiceHarness } from '../src/testkit/service-harness.js';
+
+const openApi = Contract.fromDocument({
+  openapi: '3.1.0',
+  info: { title: 't', version: '1' },
+  security: [{ bearer: [] }],
+  paths: {
+    '/health': { get: { operationId: 'health', security: [], responses: { 200: { description: 'ok' } } } },
+    '/items': { get: { operationId: 'listItems', responses: { 200: { description: 'ok' } } } },
+    '/items/{id}': {
+      get: {
+        operationId: 'getItem',
+        security: [{ bearer: [] }, {}],
+        responses: { 200: { description: 'ok' }, 401: { description: 'no' } },
+      },
+      delete: { operationId: 'deleteItem', security: [{}], responses: { 204: { description: 'gone' } } },
+    },
+  },
+});
+
+const endpointDoc = Contract.fromDocument({
+  sections: [
+    {
+      id: 's',
+      endpoints: [
+        { method: 'GET', path: '/open', auth: 'none' },
+        { method: 'GET', path: '/mine', auth: 'JWT Bearer' },
+        { method: 'GET', path: '/said-nothing' },
+      ],
+    },
+  ],
+});
+
+const security = (contract: Contract) =>
+  Object.fromEntries(
+    contract
+      .operations()
+      .map((operation) => [operation.operationId ?? operation.template, operation.security]),
+  );
+
+describe('seed security', () => {
+  test('OpenAPI: a scheme without an anonymous alternative, or a 401, is authenticated; [] or {} is public', () => {
+    assert.deepEqual(security(openApi), {
+      health: { kind: 'public', schemes: [] },
+      listItems: { kind: 'authenticated', schemes: ['bearer'] },
+      getItem: { kind: 'authenticated', schemes: ['bearer'] },
+      deleteItem: { kind: 'public', schemes: [] },
+    });
+  });
+
+  test('endpoint document: auth none is public, another auth names its scheme, no auth is unstated', () => {
+    assert.deepEqual(security(endpointDoc), {
+      '/open': { kind: 'public', schemes: [] },
+      '/mine': { kind: 'authenticated', schemes: ['JWT Bearer'] },
+      '/said-nothing': { kind: 'unstated', schemes: [] },
+    });
+  });
+});
+
+/** The suite refuses a plan before it makes a tenant: no service is needed to test that. */
+function planOnly(contract: Contract): ServiceHarness<unknown> {
+  return {
+    contract,
+    tenant: () => Promise.reject(new Error('the plan should have failed first')),
+  } as unknown as ServiceHarness<unknown>;
+}
+
+const scheme: SecuritySuite<unknown>['schemes'][string] = {
+  credential: () => 'x',
+  malformed: 'y',
+  revoked: { skip: 'test' },
+  place: (credential) => ({ headers: { authorization: `Bearer ${credential}` } }),
+  expect: { missing: 401, malformed: 401, revoked: 401, foreign: 404 },
+};
+
+describe('security suite plan', () => {
+  test('an operation neither public nor covered fails the suite, as do stale and unknown entries', async () => {
+    await assert.rejects(
+      runSecuritySuite(planOnly(openApi), {
+        schemes: { bearer: scheme },
+        operations: { listItems: 'bearer', 'GET /gone': 'bearer', deleteItem: 'nope' },
+        public: { health: '' },
+      }),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /getItem: neither public nor covered by the security suite \(the seed says authenticated: bearer\)/,
+        );
+        assert.match(error.message, /GET \/gone: names no operation of the contract seed/);
+        assert.match(error.message, /deleteItem: unknown scheme nope/);
+        assert.match(error.message, /health: listed as public without a reason/);
+        return true;
+      },
+    );
+  });
+
+  test('an unstated operation has to be classified by the service', async () => {
+    await assert.rejects(
+      runSecuritySuite(planOnly(endpointDoc), {
+        schemes: { jwt: scheme },
+        operations: { 'GET /mine': 'jwt' },
+      }),
+      /GET \/said-nothing: neither public nor covered by the security suite \(the seed says unstated\)/,
+    );
+  });
+});

@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { describeSecurityReport, type SecuritySuite } from '@trustplane/kernel/testkit';
+import { type AccountTenant, bearer, Harness, PASSWORD, testEnv } from './helpers.js';
+
+testEnv();
+let h: Harness;
+before(async () => {
+  h = await Harness.boot();
+});
+after(async () => {
+  await h?.close();
+});
+
+const memo = <T>(make: (tenant: AccountTenant) => Promise<T>) => {
+  const made = new Map<AccountTenant, Promise<T>>();
+  return (tenant: AccountTenant) => {
+    let value = made.get(tenant);
+    if (!value) {
+      value = make(tenant);
+      made.set(tenant, value);
+    }
+    return value;
+  };
+};
+
+async function created(url: string, tenant: AccountTenant, payload: Record<string, unknown>) {
+  const response = await h.call({ method: 'POST', url, headers: bearer(tenant.accessToken), payload });
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().data as Record<string, string>;
+}
+
+const serviceAccountOf = memo(
+  async (tenant) =>
+    (
+      await created('/api/v1/service-accounts', tenant, {
+        organization_id: tenant.orgId,
+        display_name: 'Render bot',
+        capabilities: ['museum:read'],
+        allowed_tools: ['thumbnailer'],
+      })
+    ).account_id as string,
+);
+
+const apiKeyOf = async (tenant: AccountTenant) =>
+  created(`/api/v1/service-accounts/${await serviceAccountOf(tenant)}/api-keys`, tenant, {
+    name: `key-${randomUUID().slice(0, 8)}`,
+    permissions: ['museum:read'],
+  });
+
+const roleOf = memo(
+  async (tenant) =>
+    (
+      await created(`/api/v1/organizations/${tenant.orgId}/roles`, tenant, {
+        name: `auditor-${randomUUID().slice(0, 8)}`,
+        permissions: ['read:organizations'],
+      })
+    ).role_id as string,
+);
+
+/** A second session of the tenant (a new login): what revoking a session revokes. */
+async function otherSession(tenant: AccountTenant): Promise<{ token: string; sessionId: string }> {
+  const token = (await h.login(tenant.email)).access_token as string;
+  const whoami = await h.call({ method: 'GET', url: '/api/v1/auth/whoami', headers: bearer(token) });
+  assert.equal(whoami.statusCode, 200, whoami.body);
+  return { token, sessionId: whoami.json().data.session_id };
+}
+
+const ownerOwnAccount = (tenant: AccountTenant) => tenant.accountId;
+
+const suite: SecuritySuite<AccountTenant> = {
+  schemes: {
+    // Access tokens from login/register/refresh/token-exchange, as `Authorization: Bearer`.
+    jwt: {
+      credential: (tenant) => tenant.accessToken,
+      malformed: 'eyJhbGciOiJSUzI1NiJ9.bm90LWEtdG9rZW4.c2lnbmF0dXJl',
+      async revoked(tenant) {
+        const { token } = await otherSession(tenant);
+        const logout = await h.call({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(token) });
+        assert.equal(logout.statusCode, 200, logout.body);
+        return token;
+      },
+      place: (credential) => ({ headers: bearer(credential) }),
+      expect: {
+        missing: { status: 401, code: 4003 },
+        malformed: { status: 401, code: 4003 },
+        revoked: { status: 401, code: 4003 },
+        // Another organization's resources: 404 to a non-member (README, "Acting in an org").
+        foreign: { status: 404, code: 4004 },
+      },
+    },
+    // A service account's API key, exchanged for a JWT.
+    apiKey: {
+      credential: async (tenant) => (await apiKeyOf(tenant)).key as string,
+      malformed: 'ak_live_notakey',
+      async revoked(tenant) {
+        const key = await apiKeyOf(tenant);
+        const revoke = await h.call({
+          method: 'POST',
+          url: `/api/v1/api-keys/${key.api_key_id}/revoke`,
+          headers: bearer(tenant.accessToken),
+          payload: { reason: 'suite' },
+        });
+        assert.equal(revoke.statusCode, 200, revoke.body);
+        return key.key as string;
+      },
+      place: (credential) => ({ headers: { 'x-api-key': credential } }),
+      expect: {
+        // The seed's 4000 for a missing required header.
+        missing: { status: 400, code: 4000 },
+        malformed: { status: 401, code: 4003 },
+        revoked: { status: 401, code: 4003 },
+        foreign: 401,
+      },
+    },
+  },
+  operations: {
+    'GET /api/v1/me': 'jwt',
+    'PUT /api/v1/me': { scheme: 'jwt', request: () => ({ payload: { display_name: 'Jane D.' } }) },
+    'POST /api/v1/me/password': {
+      scheme: 'jwt',
+      ownTenant: 'a password change ends the other sessions of its caller',
+      request: () => ({ payload: { current_password: PASSWORD, new_password: 'NewSecurePass456!' } }),
+    },
+    'GET /api/v1/me/sessions': 'jwt',
+    'DELETE /api/v1/me/sessions/{session_id}': {
+      scheme: 'jwt',
+      params: { session_id: async (tenant) => (await otherSession(tenant)).sessionId },
+    },
+    'GET /api/v1/me/activities': 'jwt',
+    'POST /api/v1/auth/logout': { scheme: 'jwt', ownTenant: 'logging out revokes its caller' },
+    'POST /api/v1/auth/logout-all': { scheme: 'jwt', ownTenant: 'logging out revokes its caller' },
+    'GET /api/v1/auth/whoami': 'jwt',
+    'POST /api/v1/auth/token-exchange': 'apiKey',
+    'GET /api/v1/organizations': 'jwt',
+    'POST /api/v1/organizations': {
+      scheme: 'jwt',
+      request: () => ({ payload: { name: 'Acme Corp', slug: `acme-${randomUUID().slice(0, 8)}` } }),
+    },
+    'GET /api/v1/organizations/{org_id}': 'jwt',
+    'PUT /api/v1/organizations/{org_id}': {
+      scheme: 'jwt',
+      request: () => ({ payload: { name: 'Acme Inc.' } }),
+    },
+    'DELETE /api/v1/organizations/{org_id}': 'jwt',
+    'POST /api/v1/organizations/{org_id}/switch': {
+      scheme: 'jwt',
+      ownTenant: 'switching replaces the caller’s tokens with ones for the new organization',
+    },
+    'POST /api/v1/organizations/{org_id}/leave': 'jwt',
+    'GET /api/v1/organizations/{org_id}/members': 'jwt',
+    'POST /api/v1/organizations/{org_id}/members': {
+      scheme: 'jwt',
+      request: () => ({ payload: { email: `invitee-${randomUUID().slice(0, 8)}@example.com` } }),
+    },
+    'DELETE /api/v1/organizations/{org_id}/members/{account_id}': {
+      scheme: 'jwt',
+      params: { account_id: ownerOwnAccount },
+    },
+    'PUT /api/v1/organizations/{org_id}/members/{account_id}/role': {
+      scheme: 'jwt',
+      params: { account_id: ownerOwnAccount },
+      request: async ({ tenant }) => ({ payload: { role_id: await roleOf(tenant) } }),
+    },
+    'GET /api/v1/organizations/{org_id}/roles': 'jwt',
+    'POST /api/v1/organizations/{org_id}/roles': {
+      scheme: 'jwt',
+      request: () => ({
+        payload: { name: `reader-${randomUUID().slice(0, 8)}`, permissions: ['read:organizations'] },
+      }),
+    },
+    'GET /api/v1/organizations/{org_id}/roles/{role_id}': 'jwt',
+    'PUT /api/v1/organizations/{org_id}/roles/{role_id}': {
+      scheme: 'jwt',
+      request: () => ({ payload: { permissions: ['read:organizations', 'audit_logs:read'] } }),
+    },
+    'DELETE /api/v1/organizations/{org_id}/roles/{role_id}': 'jwt',
+    'GET /api/v1/organizations/{org_id}/activities': 'jwt',
+    'GET /api/v1/service-accounts': {
+      scheme: 'jwt',
+      request: ({ tenant }) => ({ query: { organization_id: tenant.orgId } }),
+    },
+    'POST /api/v1/service-accounts': {
+      scheme: 'jwt',
+      request: ({ tenant }) => ({
+        payload: {
+          organization_id: tenant.orgId,
+          display_name: 'Bot',
+          capabilities: ['museum:read'],
+          allowed_tools: ['thumbnailer'],
+        },
+      }),
+    },
+    'GET /api/v1/service-accounts/{account_id}': 'jwt',
+    'PUT /api/v1/service-accounts/{account_id}': {
+      scheme: 'jwt',
+      request: ({ tenant }) => ({
+        payload: { organization_id: tenant.orgId, display_name: 'Render bot v2' },
+      }),
+    },
+    'DELETE /api/v1/service-accounts/{account_id}': 'jwt',
+    'POST /api/v1/service-accounts/{account_id}/pause': 'jwt',
+    'POST /api/v1/service-accounts/{account_id}/resume': 'jwt',
+    'GET /api/v1/service-accounts/{account_id}/api-keys': 'jwt',
+    'POST /api/v1/service-accounts/{account_id}/api-keys': {
+      scheme: 'jwt',
+      request: () => ({ payload: { name: 'suite key', permissions: ['museum:read'] } }),
+    },
+    'POST /api/v1/api-keys/{api_key_id}/revoke': {
+      scheme: 'jwt',
+      request: () => ({ payload: { reason: 'suite' } }),
+    },
+    'DELETE /api/v1/api-keys/{api_key_id}': 'jwt',
+  },
+  resources: {
+    org_id: (tenant) => tenant.orgId,
+    role_id: roleOf,
+    account_id: serviceAccountOf,
+    api_key_id: async (tenant) => (await apiKeyOf(tenant)).api_key_id as string,
+  },
+  errorCode: (response) => (response.json() as { code?: number }).code,
+};
+
+describe('security suite', () => {
+  test('serves every seed operation', () => {
+    h.service.assertSeedOperationsServed();
+  });
+
+  test('refuses missing, malformed, revoked and foreign credentials on every non-public operation', async (t) => {
+    const report = await h.service.runSecuritySuite(suite);
+    t.diagnostic(describeSecurityReport(report));
+    assert.equal(Object.keys(report.covered).length, 38);
+    assert.equal(Object.keys(report.public).length, 12);
+  });
+});

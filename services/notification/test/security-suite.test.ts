@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Contract, type ServiceHarness, serviceHarness } from '@trustplane/kernel/testkit';
+import { notificationService } from '../src/index.js';
+import { testEnv } from './harness.js';
+
+// The HTTP surface only: the seed's gRPC methods are authenticated by metadata (grpc-auth.test.ts).
+testEnv();
+let harness: ServiceHarness;
+before(async () => {
+  harness = await serviceHarness(notificationService, {
+    contract: Contract.forService(notificationService),
+    boot: { workers: false },
+  });
+});
+after(async () => {
+  await harness?.close();
+});
+
+describe('security suite (HTTP)', () => {
+  test('serves every seed HTTP operation', () => {
+    harness.assertSeedOperationsServed();
+  });
+
+  test('its one HTTP operation is public, by decision where the seed is silent', async () => {
+    const report = await harness.runSecuritySuite({
+      schemes: {},
+      operations: {},
+      public: { 'GET /health': 'a load balancer probes it without credentials' },
+    });
+    assert.deepEqual(report.covered, {});
+    const health = await harness.inject({ method: 'GET', url: '/health' });
+    assert.equal(health.statusCode, 200, health.body);
+  });
+});

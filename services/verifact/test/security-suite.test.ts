@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { describeSecurityReport, type SecuritySuite } from '@trustplane/kernel/testkit';
+import { fixture, signCapture } from './support/captures.js';
+import { Harness, multipart, type TestTenant } from './support/harness.js';
+
+let h: Harness;
+before(async () => {
+  h = await Harness.boot();
+});
+after(() => h?.close());
+
+const memo = <T>(make: (tenant: TestTenant) => Promise<T>) => {
+  const made = new Map<TestTenant, Promise<T>>();
+  return (tenant: TestTenant) => {
+    let value = made.get(tenant);
+    if (!value) {
+      value = make(tenant);
+      made.set(tenant, value);
+    }
+    return value;
+  };
+};
+
+const claimOf = memo(async (tenant) => (await tenant.claim()).id);
+const userOf = memo((tenant) => tenant.user('adjuster'));
+const photoOf = memo(async (tenant) => {
+  const response = await h.call({
+    method: 'POST',
+    url: '/api/v1/photos',
+    key: tenant.admin,
+    ...multipart([
+      { name: 'claimId', value: await claimOf(tenant) },
+      { name: 'photo', value: fixture('C.jpg'), filename: 'site.jpg', contentType: 'image/jpeg' },
+    ]),
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().photoId as string;
+});
+const triageOf = memo(async (tenant) => {
+  const response = await h.call({
+    method: 'POST',
+    url: '/api/v1/triage',
+    key: tenant.admin,
+    ...multipart([
+      { name: 'claimId', value: await claimOf(tenant) },
+      { name: 'photo', value: signCapture(), filename: 'p.jpg' },
+    ]),
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json().id as string;
+});
+
+const unauthorized = { status: 401, code: 'UNAUTHORIZED' };
+
+const suite: SecuritySuite<TestTenant> = {
+  schemes: {
+    // The tenant's API key (`trustplane verifact key create`) as `Authorization: Bearer`.
+    apiKey: {
+      credential: (tenant) => tenant.admin,
+      malformed: 'tm_pilot_nope',
+      async revoked(tenant) {
+        const key = await tenant.key('admin');
+        const listed = (await h.command('key list', { tenant: tenant.code })) as {
+          keys: { id: string; prefix: string }[];
+        };
+        const matching = listed.keys.filter((entry) => key.startsWith(entry.prefix));
+        // The newest key with that display prefix is the one just made.
+        const id = matching.at(-1)?.id;
+        assert.ok(id);
+        await h.command('key revoke', { id });
+        return key;
+      },
+      place: (credential) => ({ headers: { authorization: `Bearer ${credential}` } }),
+      expect: {
+        missing: unauthorized,
+        malformed: unauthorized,
+        revoked: unauthorized,
+        // Another insurer's claim, photo, user or triage: not disclosed (seed: 404).
+        foreign: 404,
+      },
+    },
+  },
+  operations: {
+    verifyPhoto: 'apiKey',
+    triagePhoto: 'apiKey',
+    getTriageResult: { scheme: 'apiKey', params: { id: triageOf } },
+    listClaims: 'apiKey',
+    createClaim: 'apiKey',
+    getClaim: { scheme: 'apiKey', params: { id: claimOf } },
+    updateClaimStatus: {
+      scheme: 'apiKey',
+      params: { id: claimOf },
+      request: () => ({ payload: { status: 'under_review' } }),
+    },
+    uploadPhoto: 'apiKey',
+    getReport: { scheme: 'apiKey', params: { id: claimOf } },
+    getSurveyorJobs: 'apiKey',
+    getUsage: 'apiKey',
+    downloadPhoto: { scheme: 'apiKey', params: { id: photoOf } },
+    getPlan: 'apiKey',
+    listUsers: 'apiKey',
+    createUser: 'apiKey',
+    getUser: { scheme: 'apiKey', params: { id: userOf } },
+    updateUser: {
+      scheme: 'apiKey',
+      params: { id: userOf },
+      request: () => ({ payload: { name: 'Renamed' } }),
+    },
+  },
+  errorCode: (response) => (response.json() as { code?: string }).code,
+};
+
+describe('security suite', () => {
+  test('serves every seed operation', () => {
+    h.service.assertSeedOperationsServed();
+  });
+
+  test('refuses missing, malformed, revoked and foreign keys on every non-public operation', async (t) => {
+    const report = await h.service.runSecuritySuite(suite);
+    t.diagnostic(describeSecurityReport(report));
+    assert.deepEqual(report.public, { getAttestationKey: 'seed' });
+    assert.equal(Object.keys(report.covered).length, 17);
+  });
+});
