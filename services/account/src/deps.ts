@@ -1,17 +1,17 @@
 import type { PasswordLogin, RevocationList, SigningKeyStore } from '@trustplane/kernel';
-import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ServiceKeyAuthenticator } from './auth/api-keys.js';
 import type { TokenService } from './auth/tokens.js';
 import type { AccountConfig } from './config.js';
-import type { AccountDB } from './db/types.js';
+import type { Repositories } from './db/repositories.js';
 import type { OutboxPublisher } from './events/outbox.js';
 import type { Limits } from './http/limits.js';
 
 /** Everything the routes and domain modules of the service share; built once in `runtime.ts`. */
 export interface AccountDeps {
-  db: Kysely<AccountDB>;
+  /** One repository per table; domain modules reach the database only through these. */
+  repositories: Repositories;
   pool: pg.Pool;
   config: AccountConfig;
   keys: SigningKeyStore;

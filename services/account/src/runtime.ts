@@ -4,6 +4,7 @@ import { createServiceKeyAuthenticator } from './auth/api-keys.js';
 import { createSigningKeyStore } from './auth/key-store.js';
 import { TokenService } from './auth/tokens.js';
 import type { AccountConfig } from './config.js';
+import { createRepositories } from './db/repositories.js';
 import type { AccountDB } from './db/types.js';
 import type { AccountDeps } from './deps.js';
 import { Limits } from './http/limits.js';
@@ -19,7 +20,8 @@ export async function buildDeps(
   // A key rotated by another process (`rotate-key`) is picked up at once; after a lost
   // connection the keys are reloaded, and an unknown `kid` reloads them too (TokenService).
   await keys.start();
-  const apiKeys = createServiceKeyAuthenticator(database.kysely, context.logger);
+  const repositories = createRepositories(database.kysely);
+  const apiKeys = createServiceKeyAuthenticator(repositories.apiKeys, context.logger);
   const limits = new Limits(config, database.pool, context.config.redisUrl, registry);
   await context.revocations.start();
   context.onClose(async () => {
@@ -28,7 +30,7 @@ export async function buildDeps(
     await limits.close();
   });
   return {
-    db: database.kysely,
+    repositories,
     pool: database.pool,
     config,
     keys,

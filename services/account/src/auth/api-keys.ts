@@ -1,18 +1,6 @@
-import { ApiKeyAuthenticator, type StoredApiKey } from '@trustplane/kernel';
-import { type Kysely, sql } from 'kysely';
+import { ApiKeyAuthenticator } from '@trustplane/kernel';
 import type { Logger } from 'pino';
-import type { AccountDB } from '../db/types.js';
-
-/** An API key with what its service account allows, as one lookup returns it. */
-export interface ServiceKeyCredential {
-  id: string;
-  permissions: string[];
-  account_id: string;
-  organization_id: string;
-  status: 'active' | 'paused' | 'archived';
-  capabilities: string[];
-  rate_limit_per_minute: number;
-}
+import type { ApiKeyRepository, ServiceKeyCredential } from '../db/api-keys-repository.js';
 
 /** Secret characters in `key_prefix` (`ak_live_Ab3x`), which is also the key's indexed lookup prefix. */
 export const API_KEY_DISPLAY_CHARS = 4;
@@ -26,47 +14,11 @@ export const MAX_API_KEY_LENGTH = 200;
  * SHA-256 compared in constant time, revoked or expired keys refused at once. Last use is stamped
  * on the key and its service account asynchronously, at most once a minute.
  */
-export function createServiceKeyAuthenticator(db: Kysely<AccountDB>, logger: Logger) {
+export function createServiceKeyAuthenticator(apiKeys: ApiKeyRepository, logger: Logger) {
   return new ApiKeyAuthenticator<ServiceKeyCredential>({
     store: {
-      async findByPrefix(prefix): Promise<StoredApiKey<ServiceKeyCredential>[]> {
-        const rows = await db
-          .selectFrom('api_keys as k')
-          .innerJoin('service_accounts as s', 's.account_id', 'k.service_account_id')
-          .select([
-            'k.id',
-            'k.key_hash',
-            'k.permissions',
-            'k.expires_at',
-            'k.revoked_at',
-            's.account_id',
-            's.organization_id',
-            's.status',
-            's.capabilities',
-            's.rate_limit_per_minute',
-          ])
-          .where('k.key_prefix', '=', prefix)
-          .execute();
-        return rows.map(({ key_hash, expires_at, revoked_at, ...record }) => ({
-          id: record.id,
-          hash: key_hash,
-          revokedAt: revoked_at,
-          expiresAt: expires_at,
-          record,
-        }));
-      },
-      async touch(key, at) {
-        // One statement for both stamps; a key another process stamped within the minute is left alone.
-        await sql`
-          WITH used AS (
-            UPDATE api_keys SET last_used_at = ${at}
-             WHERE id = ${key.id}
-               AND (last_used_at IS NULL OR last_used_at <= ${at}::timestamptz - interval '1 minute')
-            RETURNING service_account_id
-          )
-          UPDATE service_accounts SET last_used_at = ${at}
-           WHERE account_id IN (SELECT service_account_id FROM used)`.execute(db);
-      },
+      findByPrefix: (prefix) => apiKeys.findByPrefix(prefix),
+      touch: (key, at) => apiKeys.touch(key.id, at),
     },
     acceptsPrefix: (prefix) => KEY_PREFIX.test(prefix),
     displayChars: API_KEY_DISPLAY_CHARS,

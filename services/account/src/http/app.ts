@@ -12,8 +12,12 @@ import { htmlPages } from './pages/html-pages.js';
 import { protectedAuthRoutes, publicAuthRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
+import { invitationRoutes } from './routes/organization-invitations.js';
+import { memberRoutes } from './routes/organization-members.js';
+import { roleRoutes } from './routes/organization-roles.js';
 import { organizationRoutes, publicOrganizationRoutes } from './routes/organizations.js';
 import { serviceAccountRoutes } from './routes/service-accounts.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 
 export async function buildAccountApp(context: ServiceContext, version: string): Promise<FastifyInstance> {
   const config = loadAccountConfig(process.env, context.publicUrl);
@@ -41,7 +45,11 @@ export async function buildAccountApp(context: ServiceContext, version: string):
     await scope.register(protectedAuthRoutes(deps));
     await scope.register(meRoutes(deps));
     await scope.register(organizationRoutes(deps));
+    await scope.register(memberRoutes(deps));
+    await scope.register(roleRoutes(deps));
+    await scope.register(invitationRoutes(deps));
     await scope.register(serviceAccountRoutes(deps));
+    await scope.register(apiKeyRoutes(deps));
   });
   return app;
 }

@@ -1,55 +1,29 @@
 import { bearerToken, createPrincipalAccessor } from '@trustplane/kernel';
 import type { FastifyRequest } from 'fastify';
 import { MAX_API_KEY_LENGTH } from '../auth/api-keys.js';
-import { type AccessClaims, NIL_UUID, type OrgClaim, type PrincipalType } from '../auth/tokens.js';
+import { type AccessClaims, NIL_UUID } from '../auth/tokens.js';
 import type { AccountDeps } from '../deps.js';
 import { errors } from '../errors.js';
-import { hasPermission } from '../identity/access.js';
+import {
+  type HumanPrincipal,
+  type Principal,
+  requireOrgPermission,
+  requirePermission,
+} from '../identity/principal.js';
 
-/** The authenticated caller, exactly as the credential says (no database lookup for a JWT). */
-export interface Principal {
-  type: PrincipalType;
-  accountId: string;
-  /** Session of a human; null for a service principal (its token carries the nil UUID). */
-  sessionId: string | null;
-  orgId: string;
-  permissions: string[];
-  organizations: OrgClaim[];
-  via: 'jwt' | 'api_key';
-  /** JTI and expiry of the access token, for revocation on logout. */
-  jti: string | null;
-  expiresAt: Date | null;
-  apiKeyId: string | null;
-}
+// Routes import the domain's principal rules from here beside the accessor.
+export { type HumanPrincipal, type Principal, requireOrgPermission, requirePermission };
 
 /** The caller the auth hook resolved (JWT or API key). */
 export const principals = createPrincipalAccessor<Principal>(() => errors.UNAUTHORIZED());
 export const principalOf = principals.of;
 
-export function requireHuman(request: FastifyRequest): Principal & { sessionId: string } {
+export function requireHuman(request: FastifyRequest): HumanPrincipal {
   const principal = principalOf(request);
   if (principal.type !== 'human' || !principal.sessionId) {
     throw errors.UNAUTHORIZED('Service principals have no session or password');
   }
-  return principal as Principal & { sessionId: string };
-}
-
-export function requirePermission(principal: Principal, permission: string): void {
-  if (!hasPermission(principal.permissions, permission)) throw errors.MISSING_PERMISSION(permission);
-}
-
-/**
- * A permission inside one organization: the token speaks for its current org only, so acting in
- * another one needs a switch first. A caller that is not a member at all learns nothing (404).
- */
-export function requireOrgPermission(principal: Principal, orgId: string, permission: string): void {
-  if (principal.orgId !== orgId) {
-    if (principal.organizations.some((org) => org.id === orgId)) {
-      throw errors.UNAUTHORIZED(`Switch to organization ${orgId} before acting in it`);
-    }
-    throw errors.NOT_FOUND('Organization');
-  }
-  requirePermission(principal, permission);
+  return principal as HumanPrincipal;
 }
 
 function presentedBearer(request: FastifyRequest): string | undefined {

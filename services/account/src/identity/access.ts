@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { OrgClaim } from '../auth/tokens.js';
-import type { AccountDB, AccountRow } from '../db/types.js';
+import type { MembershipRepository } from '../db/memberships-repository.js';
+import type { AccountRow } from '../db/types.js';
 
 /** Every human token carries these, verified or not: a user may always read their own profile. */
 export const SELF_SERVICE_PERMISSIONS = ['read:profile', 'read:organizations', 'read:sessions'] as const;
@@ -38,27 +38,11 @@ export function tokenPermissions(verified: boolean, rolePermissions: readonly st
   return [...new Set([...SELF_SERVICE_PERMISSIONS, ...rolePermissions])].sort();
 }
 
-export async function listMemberships(db: Kysely<AccountDB>, accountId: string): Promise<MembershipView[]> {
-  const rows = await db
-    .selectFrom('memberships as m')
-    .innerJoin('organizations as o', 'o.id', 'm.organization_id')
-    .innerJoin('roles as r', 'r.id', 'm.role_id')
-    .select([
-      'o.id',
-      'o.name',
-      'o.slug',
-      'o.status',
-      'o.owner_account_id',
-      'o.plan',
-      'o.created_at',
-      'o.updated_at',
-      'r.name as role_name',
-      'r.permissions',
-    ])
-    .where('m.account_id', '=', accountId)
-    .where('o.status', '=', 'active')
-    .orderBy('m.joined_at')
-    .execute();
+export async function listMemberships(
+  memberships: MembershipRepository,
+  accountId: string,
+): Promise<MembershipView[]> {
+  const rows = await memberships.ofAccount(accountId);
   return rows.map((row) => ({
     org_id: row.id,
     name: row.name,
@@ -79,15 +63,15 @@ export async function listMemberships(db: Kysely<AccountDB>, accountId: string):
  * to the self-service set until the email is verified.
  */
 export async function resolveHumanAccess(
-  db: Kysely<AccountDB>,
+  memberships: MembershipRepository,
   account: AccountRow,
   wantedOrgId?: string | null,
 ): Promise<HumanAccess> {
-  const memberships = await listMemberships(db, account.id);
+  const held = await listMemberships(memberships, account.id);
   const current =
-    memberships.find((m) => m.org_id === wantedOrgId) ??
-    memberships.find((m) => m.org_id === account.default_organization_id) ??
-    memberships[0];
+    held.find((m) => m.org_id === wantedOrgId) ??
+    held.find((m) => m.org_id === account.default_organization_id) ??
+    held[0];
   if (!current) {
     // Every account keeps its personal org (it cannot be deleted or left), so this is a broken invariant.
     throw new Error(`account ${account.id} has no active organization`);
@@ -95,7 +79,7 @@ export async function resolveHumanAccess(
   return {
     currentOrgId: current.org_id,
     permissions: tokenPermissions(account.email_verified_at !== null, current.my_permissions),
-    organizations: memberships.map((m) => ({ id: m.org_id, role: m.my_role })),
-    memberships,
+    organizations: held.map((m) => ({ id: m.org_id, role: m.my_role })),
+    memberships: held,
   };
 }

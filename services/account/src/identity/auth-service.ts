@@ -1,17 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import { PG_ERROR, pgConstraint, pgErrorCode, randomToken, sha256Hex } from '@trustplane/kernel';
-import type { Kysely } from 'kysely';
+import {
+  type BruteForceGuard,
+  type PasswordLogin,
+  type RevocationList,
+  randomToken,
+  sha256Hex,
+} from '@trustplane/kernel';
 import { type RequestOrigin, recordAudit } from '../audit/audit-log.js';
 import { revokeAccessToken, revokeSessions } from '../auth/revocations.js';
-import type { AccountDeps } from '../deps.js';
-import type { AccountDB, AccountRow } from '../db/types.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { AccountConfig } from '../config.js';
+import type { AccountRepository } from '../db/accounts-repository.js';
+import type { Repositories, TransactionRepositories } from '../db/repositories.js';
+import type { AccountRow } from '../db/types.js';
 import { errors } from '../errors.js';
-import { publishEmailRequested } from '../events/outbox.js';
-import type { Principal } from '../http/principal.js';
+import { type OutboxPublisher, publishEmailRequested } from '../events/outbox.js';
 import { createOrganization } from '../organizations/create-organization.js';
 import { slugify } from '../organizations/slug.js';
 import { type HumanAccess, type MembershipView, resolveHumanAccess } from './access.js';
+import { normalizeEmail } from './email.js';
 import { assertPasswordPolicy } from './password-policy.js';
+import type { HumanPrincipal } from './principal.js';
+
+/** What sign-in, sessions and passwords need; the composition root's `AccountDeps` provides it. */
+export interface IdentityDeps {
+  repositories: Repositories;
+  config: AccountConfig;
+  tokens: TokenService;
+  passwords: PasswordLogin;
+  revocations: Pick<RevocationList, 'record' | 'announce'>;
+  outbox: OutboxPublisher;
+  limits: {
+    accountGuard: BruteForceGuard;
+    ipGuard: BruteForceGuard;
+    bruteForce: { inc(labels: { event: string; scope: string }): void };
+  };
+}
 
 export interface SessionOrigin extends RequestOrigin {
   deviceFingerprint: string;
@@ -30,25 +54,18 @@ export interface SessionGrant {
   requires_email_verification: boolean;
 }
 
-export const normalizeEmail = (email: string) => email.trim().toLowerCase();
-
-async function findHumanByEmail(db: Kysely<AccountDB>, email: string) {
-  return db
-    .selectFrom('accounts')
-    .selectAll()
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', normalizeEmail(email)))
-    .where('account_type', '=', 'human')
-    .executeTakeFirst();
+function findHumanByEmail(accounts: AccountRepository, email: string) {
+  return accounts.findHumanByEmail(normalizeEmail(email));
 }
 
-export async function getAccount(db: Kysely<AccountDB>, id: string): Promise<AccountRow> {
-  const account = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getAccount(accounts: AccountRepository, id: string): Promise<AccountRow> {
+  const account = await accounts.find(id);
   if (!account) throw errors.UNAUTHORIZED('Account no longer exists');
   return account;
 }
 
 async function issueGrant(
-  deps: AccountDeps,
+  deps: IdentityDeps,
   account: AccountRow,
   sessionId: string,
   access: HumanAccess,
@@ -79,46 +96,38 @@ async function issueGrant(
 }
 
 async function insertSession(
-  deps: AccountDeps,
-  trx: Kysely<AccountDB>,
+  deps: IdentityDeps,
+  tx: TransactionRepositories,
   accountId: string,
   orgId: string,
   origin: SessionOrigin,
 ) {
   const id = randomUUID();
   const refreshJti = randomUUID();
-  await trx
-    .insertInto('sessions')
-    .values({
-      id,
-      account_id: accountId,
-      organization_id: orgId,
-      refresh_jti: refreshJti,
-      ip_address: origin.ip,
-      user_agent: origin.userAgent.slice(0, 500),
-      device_fingerprint: origin.deviceFingerprint.slice(0, 200),
-      expires_at: new Date(Date.now() + deps.config.refreshTokenTtl * 1000),
-    })
-    .execute();
+  await tx.sessions.insert({
+    id,
+    accountId,
+    organizationId: orgId,
+    refreshJti,
+    client: origin,
+    expiresAt: new Date(Date.now() + deps.config.refreshTokenTtl * 1000),
+  });
   return { id, refreshJti };
 }
 
 async function queueVerificationEmail(
-  deps: AccountDeps,
-  trx: Kysely<AccountDB>,
+  deps: IdentityDeps,
+  tx: TransactionRepositories,
   account: { id: string; email: string; display_name: string },
   isResend: boolean,
 ) {
   const token = randomToken(32);
-  await trx
-    .insertInto('email_verification_tokens')
-    .values({
-      token_hash: sha256Hex(token),
-      account_id: account.id,
-      expires_at: new Date(Date.now() + deps.config.emailVerificationTtl * 1000),
-    })
-    .execute();
-  await publishEmailRequested(deps.outbox, trx, {
+  await tx.emailVerificationTokens.insert({
+    tokenHash: sha256Hex(token),
+    accountId: account.id,
+    expiresAt: new Date(Date.now() + deps.config.emailVerificationTtl * 1000),
+  });
+  await publishEmailRequested(deps.outbox, tx.executor, {
     to: account.email,
     template: 'email_verification',
     display_name: account.display_name,
@@ -137,57 +146,33 @@ export interface RegisterInput {
 }
 
 /** Account + personal org (owner, `*`) + session + verification email, in one transaction. */
-export async function register(deps: AccountDeps, input: RegisterInput, origin: SessionOrigin) {
+export async function register(deps: IdentityDeps, input: RegisterInput, origin: SessionOrigin) {
   assertPasswordPolicy('password', input.password);
   const email = normalizeEmail(input.email);
-  if (await findHumanByEmail(deps.db, email)) throw errors.VALIDATION('email', 'is already registered');
+  const repos = deps.repositories;
+  if (await findHumanByEmail(repos.accounts, email))
+    throw errors.VALIDATION('email', 'is already registered');
   const passwordHash = await deps.passwords.hash(input.password);
   const accountId = randomUUID();
-  const { account, organization, session } = await deps.db.transaction().execute(async (trx) => {
-    let account: AccountRow;
-    try {
-      account = await trx
-        .insertInto('accounts')
-        .values({
-          id: accountId,
-          account_type: 'human',
-          email,
-          password_hash: passwordHash,
-          display_name: input.display_name,
-          timezone: input.timezone ?? 'UTC',
-          language: input.language ?? 'en',
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    } catch (error) {
-      if (
-        pgErrorCode(error) === PG_ERROR.uniqueViolation &&
-        pgConstraint(error) === 'accounts_email_unique'
-      ) {
-        throw errors.VALIDATION('email', 'is already registered');
-      }
-      throw error;
-    }
-    const organization = await createOrganization(trx, {
+  const { account, organization, session } = await repos.transaction(async (tx) => {
+    await tx.accounts.insertHuman({
+      id: accountId,
+      email,
+      passwordHash,
+      displayName: input.display_name,
+      timezone: input.timezone ?? 'UTC',
+      language: input.language ?? 'en',
+    });
+    const organization = await createOrganization(tx, {
       name: `${input.display_name}'s Personal`,
       slug: `${slugify(input.display_name).slice(0, 40)}-personal-${accountId.slice(0, 8)}`,
       ownerId: accountId,
       isPersonal: true,
     });
-    account = await trx
-      .updateTable('accounts')
-      .set({ default_organization_id: organization.id })
-      .where('id', '=', accountId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const session = await insertSession(deps, trx, accountId, organization.id, origin);
-    await queueVerificationEmail(
-      deps,
-      trx,
-      { id: accountId, email, display_name: input.display_name },
-      false,
-    );
-    await recordAudit(trx, {
+    const account = await tx.accounts.setDefaultOrganization(accountId, organization.id);
+    const session = await insertSession(deps, tx, accountId, organization.id, origin);
+    await queueVerificationEmail(deps, tx, { id: accountId, email, display_name: input.display_name }, false);
+    await recordAudit(tx.auditLogs, {
       actorId: accountId,
       organizationId: organization.id,
       action: 'account.registered',
@@ -195,7 +180,7 @@ export async function register(deps: AccountDeps, input: RegisterInput, origin: 
       targetId: accountId,
       origin,
     });
-    await recordAudit(trx, {
+    await recordAudit(tx.auditLogs, {
       actorId: accountId,
       organizationId: organization.id,
       action: 'organization.created',
@@ -206,7 +191,7 @@ export async function register(deps: AccountDeps, input: RegisterInput, origin: 
     });
     return { account, organization, session };
   });
-  const access = await resolveHumanAccess(deps.db, account, organization.id);
+  const access = await resolveHumanAccess(repos.memberships, account, organization.id);
   const grant = await issueGrant(deps, account, session.id, access, session.refreshJti);
   return { grant, personalOrg: access.memberships.find((m) => m.org_id === organization.id)! };
 }
@@ -218,7 +203,7 @@ export async function register(deps: AccountDeps, input: RegisterInput, origin: 
  * progressive delay. A success resets the account's counter and gives the IP its attempt back.
  */
 export async function login(
-  deps: AccountDeps,
+  deps: IdentityDeps,
   input: { email: string; password: string },
   origin: SessionOrigin,
 ): Promise<SessionGrant> {
@@ -230,7 +215,7 @@ export async function login(
       { name: 'ip', guard: deps.limits.ipGuard, key: origin.ip, onSuccess: 'release' },
     ],
     find: async () => {
-      const found = await findHumanByEmail(deps.db, email);
+      const found = await findHumanByEmail(deps.repositories.accounts, email);
       return found && { account: found, passwordHash: found.password_hash };
     },
     password: input.password,
@@ -248,7 +233,7 @@ export async function login(
     deps.limits.bruteForce.inc({ event: 'failure', scope: 'ip' });
     const failed = checked.account;
     if (failed) {
-      await recordAudit(deps.db, {
+      await recordAudit(deps.repositories.auditLogs, {
         actorId: failed.id,
         organizationId: failed.default_organization_id,
         action: 'auth.login_failed',
@@ -262,16 +247,16 @@ export async function login(
   const account = checked.account;
   if (checked.needsRehash) {
     const rehashed = await deps.passwords.hash(input.password);
-    await deps.db
-      .updateTable('accounts')
-      .set({ password_hash: rehashed })
-      .where('id', '=', account.id)
-      .execute();
+    await deps.repositories.accounts.rehashPassword(account.id, rehashed);
   }
-  const access = await resolveHumanAccess(deps.db, account, account.default_organization_id);
-  const session = await deps.db.transaction().execute(async (trx) => {
-    const session = await insertSession(deps, trx, account.id, access.currentOrgId, origin);
-    await recordAudit(trx, {
+  const access = await resolveHumanAccess(
+    deps.repositories.memberships,
+    account,
+    account.default_organization_id,
+  );
+  const session = await deps.repositories.transaction(async (tx) => {
+    const session = await insertSession(deps, tx, account.id, access.currentOrgId, origin);
+    await recordAudit(tx.auditLogs, {
       actorId: account.id,
       organizationId: access.currentOrgId,
       action: 'auth.login',
@@ -291,39 +276,27 @@ const SESSION_GONE = 'Session has been revoked or expired';
  * valid but older one is a replay of a rotated token, and revokes the whole session.
  */
 export async function refresh(
-  deps: AccountDeps,
+  deps: IdentityDeps,
   refreshToken: string,
   origin: SessionOrigin,
 ): Promise<SessionGrant> {
   const claims = await deps.tokens.verifyRefresh(refreshToken);
-  const session = await deps.db
-    .selectFrom('sessions')
-    .selectAll()
-    .where('id', '=', claims.sid)
-    .executeTakeFirst();
+  const repos = deps.repositories;
+  const session = await repos.sessions.find(claims.sid);
   if (!session || session.account_id !== claims.sub) throw errors.UNAUTHORIZED(SESSION_GONE);
   if (session.revoked_at || session.expires_at.getTime() <= Date.now())
     throw errors.UNAUTHORIZED(SESSION_GONE);
   const newJti = randomUUID();
-  const rotated = await deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('sessions')
-      .set({
-        refresh_jti: newJti,
-        last_used_at: new Date(),
-        ip_address: origin.ip,
-        user_agent: origin.userAgent.slice(0, 500),
-        expires_at: new Date(Date.now() + deps.config.refreshTokenTtl * 1000),
-      })
-      .where('id', '=', session.id)
-      .where('refresh_jti', '=', claims.jti)
-      .where('revoked_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+  const rotated = await repos.transaction(async (tx) => {
+    const row = await tx.sessions.rotate(session.id, claims.jti, {
+      jti: newJti,
+      client: origin,
+      expiresAt: new Date(Date.now() + deps.config.refreshTokenTtl * 1000),
+    });
     // The used refresh token is dead from now on: the session row holds the only usable refresh
     // JTI. Refresh tokens are accepted nowhere else, so they never go on the revocation list.
     if (!row) return undefined;
-    await recordAudit(trx, {
+    await recordAudit(tx.auditLogs, {
       actorId: session.account_id,
       organizationId: session.organization_id,
       action: 'auth.token_refreshed',
@@ -334,9 +307,9 @@ export async function refresh(
     return row;
   });
   if (!rotated) {
-    const revoked = await deps.db.transaction().execute(async (trx) => {
-      const sessions = await revokeSessions(deps, trx, { sessionIds: [session.id] }, 'refresh_token_reuse');
-      await recordAudit(trx, {
+    const revoked = await repos.transaction(async (tx) => {
+      const sessions = await revokeSessions(deps, tx, { sessionIds: [session.id] }, 'refresh_token_reuse');
+      await recordAudit(tx.auditLogs, {
         actorId: session.account_id,
         organizationId: session.organization_id,
         action: 'auth.refresh_reuse_detected',
@@ -349,41 +322,33 @@ export async function refresh(
     deps.revocations.announce(revoked);
     throw errors.UNAUTHORIZED('Refresh token has already been used; the session has been revoked');
   }
-  const account = await getAccount(deps.db, session.account_id);
-  const access = await resolveHumanAccess(deps.db, account, rotated.organization_id);
+  const account = await getAccount(repos.accounts, session.account_id);
+  const access = await resolveHumanAccess(repos.memberships, account, rotated.organization_id);
   if (access.currentOrgId !== rotated.organization_id) {
-    await deps.db
-      .updateTable('sessions')
-      .set({ organization_id: access.currentOrgId })
-      .where('id', '=', session.id)
-      .execute();
+    await repos.sessions.setOrganization(session.id, access.currentOrgId);
   }
   return issueGrant(deps, account, session.id, access, newJti);
 }
 
 /** Same session, new pair bound to another org the caller belongs to. */
 export async function switchOrganization(
-  deps: AccountDeps,
-  principal: Principal & { sessionId: string },
+  deps: IdentityDeps,
+  principal: HumanPrincipal,
   orgId: string,
   origin: SessionOrigin,
 ): Promise<SessionGrant> {
-  const account = await getAccount(deps.db, principal.accountId);
-  const access = await resolveHumanAccess(deps.db, account, orgId);
+  const repos = deps.repositories;
+  const account = await getAccount(repos.accounts, principal.accountId);
+  const access = await resolveHumanAccess(repos.memberships, account, orgId);
   if (access.currentOrgId !== orgId) throw errors.NOT_FOUND('Organization');
   const newJti = randomUUID();
-  const revoked = await deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('sessions')
-      .set({ organization_id: orgId, refresh_jti: newJti, last_used_at: new Date() })
-      .where('id', '=', principal.sessionId)
-      .where('revoked_at', 'is', null)
-      .returning('id')
-      .executeTakeFirst();
-    if (!row) throw errors.UNAUTHORIZED(SESSION_GONE);
+  const revoked = await repos.transaction(async (tx) => {
+    if (!(await tx.sessions.switchOrganization(principal.sessionId, orgId, newJti))) {
+      throw errors.UNAUTHORIZED(SESSION_GONE);
+    }
     // The token that asked for the switch speaks for the old org; it stops here.
-    const asking = await revokeAccessToken(deps, trx, principal, 'organization_switched');
-    await recordAudit(trx, {
+    const asking = await revokeAccessToken(deps, tx, principal, 'organization_switched');
+    await recordAudit(tx.auditLogs, {
       actorId: account.id,
       organizationId: orgId,
       action: 'organization.switched',
@@ -397,15 +362,11 @@ export async function switchOrganization(
   return issueGrant(deps, account, principal.sessionId, access, newJti);
 }
 
-export async function logout(
-  deps: AccountDeps,
-  principal: Principal & { sessionId: string },
-  origin: RequestOrigin,
-) {
-  const revoked = await deps.db.transaction().execute(async (trx) => {
-    const sessions = await revokeSessions(deps, trx, { sessionIds: [principal.sessionId] }, 'logout');
-    const token = await revokeAccessToken(deps, trx, principal, 'logout');
-    await recordAudit(trx, {
+export async function logout(deps: IdentityDeps, principal: HumanPrincipal, origin: RequestOrigin) {
+  const revoked = await deps.repositories.transaction(async (tx) => {
+    const sessions = await revokeSessions(deps, tx, { sessionIds: [principal.sessionId] }, 'logout');
+    const token = await revokeAccessToken(deps, tx, principal, 'logout');
+    await recordAudit(tx.auditLogs, {
       actorId: principal.accountId,
       organizationId: principal.orgId,
       action: 'auth.logout',
@@ -418,15 +379,11 @@ export async function logout(
   deps.revocations.announce(revoked);
 }
 
-export async function logoutAll(
-  deps: AccountDeps,
-  principal: Principal & { sessionId: string },
-  origin: RequestOrigin,
-) {
-  const revoked = await deps.db.transaction().execute(async (trx) => {
-    const sessions = await revokeSessions(deps, trx, { accountId: principal.accountId }, 'logout_all');
-    const token = await revokeAccessToken(deps, trx, principal, 'logout_all');
-    await recordAudit(trx, {
+export async function logoutAll(deps: IdentityDeps, principal: HumanPrincipal, origin: RequestOrigin) {
+  const revoked = await deps.repositories.transaction(async (tx) => {
+    const sessions = await revokeSessions(deps, tx, { accountId: principal.accountId }, 'logout_all');
+    const token = await revokeAccessToken(deps, tx, principal, 'logout_all');
+    await recordAudit(tx.auditLogs, {
       actorId: principal.accountId,
       organizationId: principal.orgId,
       action: 'auth.logout',
@@ -441,23 +398,15 @@ export async function logoutAll(
 }
 
 export async function revokeOwnSession(
-  deps: AccountDeps,
-  principal: Principal & { sessionId: string },
+  deps: IdentityDeps,
+  principal: HumanPrincipal,
   sessionId: string,
   origin: RequestOrigin,
 ) {
-  const revoked = await deps.db.transaction().execute(async (trx) => {
-    const session = await trx
-      .selectFrom('sessions')
-      .select(['id'])
-      .where('id', '=', sessionId)
-      .where('account_id', '=', principal.accountId)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', new Date())
-      .executeTakeFirst();
-    if (!session) throw errors.NOT_FOUND('Session');
-    const sessions = await revokeSessions(deps, trx, { sessionIds: [sessionId] }, 'revoked_by_user');
-    await recordAudit(trx, {
+  const revoked = await deps.repositories.transaction(async (tx) => {
+    if (!(await tx.sessions.findLive(sessionId, principal.accountId))) throw errors.NOT_FOUND('Session');
+    const sessions = await revokeSessions(deps, tx, { sessionIds: [sessionId] }, 'revoked_by_user');
+    await recordAudit(tx.auditLogs, {
       actorId: principal.accountId,
       organizationId: principal.orgId,
       action: 'auth.session_revoked',
@@ -470,15 +419,8 @@ export async function revokeOwnSession(
   deps.revocations.announce(revoked);
 }
 
-export async function listSessions(deps: AccountDeps, accountId: string) {
-  return deps.db
-    .selectFrom('sessions')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', new Date())
-    .orderBy('created_at', 'desc')
-    .execute();
+export function listSessions(deps: Pick<IdentityDeps, 'repositories'>, accountId: string) {
+  return deps.repositories.sessions.listLive(accountId);
 }
 
 /**
@@ -487,12 +429,12 @@ export async function listSessions(deps: AccountDeps, accountId: string) {
  * access token must not become an unthrottled password oracle).
  */
 export async function changePassword(
-  deps: AccountDeps,
-  principal: Principal & { sessionId: string },
+  deps: IdentityDeps,
+  principal: HumanPrincipal,
   input: { current_password: string; new_password: string },
   origin: RequestOrigin,
 ) {
-  const account = await getAccount(deps.db, principal.accountId);
+  const account = await getAccount(deps.repositories.accounts, principal.accountId);
   if (!account.password_hash) throw errors.UNAUTHORIZED('Current password is incorrect');
   const checked = await deps.passwords.check({
     guards: [
@@ -519,19 +461,15 @@ export async function changePassword(
   }
   assertPasswordPolicy('new_password', input.new_password);
   const passwordHash = await deps.passwords.hash(input.new_password);
-  const revoked = await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('accounts')
-      .set({ password_hash: passwordHash, updated_at: new Date() })
-      .where('id', '=', account.id)
-      .execute();
+  const revoked = await deps.repositories.transaction(async (tx) => {
+    await tx.accounts.setPassword(account.id, passwordHash);
     const sessions = await revokeSessions(
       deps,
-      trx,
+      tx,
       { accountId: account.id, exceptSessionId: principal.sessionId },
       'password_changed',
     );
-    await recordAudit(trx, {
+    await recordAudit(tx.auditLogs, {
       actorId: account.id,
       organizationId: principal.orgId,
       action: 'auth.password_changed',
@@ -545,13 +483,13 @@ export async function changePassword(
 }
 
 /** Always the same answer; only an unverified human account gets a new email. */
-export async function resendVerification(deps: AccountDeps, email: string) {
-  const account = await findHumanByEmail(deps.db, email);
+export async function resendVerification(deps: IdentityDeps, email: string) {
+  const account = await findHumanByEmail(deps.repositories.accounts, email);
   if (!account || account.email_verified_at || !account.email) return;
-  await deps.db.transaction().execute(async (trx) => {
+  await deps.repositories.transaction(async (tx) => {
     await queueVerificationEmail(
       deps,
-      trx,
+      tx,
       { id: account.id, email: account.email!, display_name: account.display_name },
       true,
     );
@@ -559,24 +497,12 @@ export async function resendVerification(deps: AccountDeps, email: string) {
 }
 
 /** Marks the email verified; the next token issued carries the role's full permissions. */
-export async function verifyEmail(deps: AccountDeps, token: string): Promise<{ email: string }> {
-  return deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('email_verification_tokens')
-      .set({ used_at: new Date() })
-      .where('token_hash', '=', sha256Hex(token))
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', new Date())
-      .returning(['account_id'])
-      .executeTakeFirst();
-    if (!row) throw errors.VALIDATION('token', 'is invalid, expired or already used');
-    const account = await trx
-      .updateTable('accounts')
-      .set((eb) => ({ email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(new Date())) }))
-      .where('id', '=', row.account_id)
-      .returning(['id', 'email', 'default_organization_id'])
-      .executeTakeFirstOrThrow();
-    await recordAudit(trx, {
+export async function verifyEmail(deps: IdentityDeps, token: string): Promise<{ email: string }> {
+  return deps.repositories.transaction(async (tx) => {
+    const accountId = await tx.emailVerificationTokens.consume(sha256Hex(token));
+    if (!accountId) throw errors.VALIDATION('token', 'is invalid, expired or already used');
+    const account = await tx.accounts.markEmailVerified(accountId);
+    await recordAudit(tx.auditLogs, {
       actorId: account.id,
       organizationId: account.default_organization_id,
       action: 'account.email_verified',
@@ -588,22 +514,19 @@ export async function verifyEmail(deps: AccountDeps, token: string): Promise<{ e
 }
 
 /** Always succeeds; a known human account gets a single-use 1-hour reset JWT by email. */
-export async function requestPasswordReset(deps: AccountDeps, email: string) {
-  const account = await findHumanByEmail(deps.db, email);
+export async function requestPasswordReset(deps: IdentityDeps, email: string) {
+  const account = await findHumanByEmail(deps.repositories.accounts, email);
   if (!account?.email) return;
   const jti = randomUUID();
   const issued = await deps.tokens.signPasswordReset(account.id, jti);
-  await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('password_reset_tokens')
-      .values({
-        jti,
-        account_id: account.id,
-        token_hash: sha256Hex(issued.token),
-        expires_at: issued.expiresAt,
-      })
-      .execute();
-    await publishEmailRequested(deps.outbox, trx, {
+  await deps.repositories.transaction(async (tx) => {
+    await tx.passwordResetTokens.insert({
+      jti,
+      accountId: account.id,
+      tokenHash: sha256Hex(issued.token),
+      expiresAt: issued.expiresAt,
+    });
+    await publishEmailRequested(deps.outbox, tx.executor, {
       to: account.email!,
       template: 'password_reset',
       display_name: account.display_name,
@@ -615,7 +538,7 @@ export async function requestPasswordReset(deps: AccountDeps, email: string) {
 
 /** Signature + exp + unused JTI; then new hash, every session revoked, lockout cleared. */
 export async function confirmPasswordReset(
-  deps: AccountDeps,
+  deps: IdentityDeps,
   input: { token: string; new_password: string },
   origin: RequestOrigin,
 ) {
@@ -630,25 +553,16 @@ export async function confirmPasswordReset(
   // Checked before the token is spent: a weak password must not burn the link.
   assertPasswordPolicy('new_password', input.new_password);
   const passwordHash = await deps.passwords.hash(input.new_password);
-  const { email, revoked } = await deps.db.transaction().execute(async (trx) => {
-    const used = await trx
-      .updateTable('password_reset_tokens')
-      .set({ used_at: new Date() })
-      .where('jti', '=', claims.jti)
-      .where('account_id', '=', claims.sub)
-      .where('token_hash', '=', sha256Hex(input.token))
-      .where('used_at', 'is', null)
-      .returning('jti')
-      .executeTakeFirst();
+  const { email, revoked } = await deps.repositories.transaction(async (tx) => {
+    const used = await tx.passwordResetTokens.consume({
+      jti: claims.jti,
+      accountId: claims.sub,
+      tokenHash: sha256Hex(input.token),
+    });
     if (!used) throw errors.UNAUTHORIZED('Reset token is invalid or has already been used');
-    const account = await trx
-      .updateTable('accounts')
-      .set({ password_hash: passwordHash, updated_at: new Date() })
-      .where('id', '=', claims.sub)
-      .returning(['id', 'email', 'default_organization_id'])
-      .executeTakeFirstOrThrow();
-    const sessions = await revokeSessions(deps, trx, { accountId: account.id }, 'password_reset');
-    await recordAudit(trx, {
+    const account = await tx.accounts.setPassword(claims.sub, passwordHash);
+    const sessions = await revokeSessions(deps, tx, { accountId: account.id }, 'password_reset');
+    await recordAudit(tx.auditLogs, {
       actorId: account.id,
       organizationId: account.default_organization_id,
       action: 'auth.password_reset',

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { PrincipalType } from '../auth/tokens.js';
-import type { AccountDB } from '../db/types.js';
+import type { Repositories } from '../db/repositories.js';
 import { errors } from '../errors.js';
 import { hasPermission, SELF_SERVICE_PERMISSIONS, tokenPermissions } from './access.js';
 
@@ -105,39 +104,21 @@ export function assertNotWidened(current: readonly string[], next: readonly stri
  * its token would carry it, a service account's capabilities unless archived, else nothing.
  */
 export async function currentHolding(
-  db: Kysely<AccountDB>,
+  repos: Pick<Repositories, 'accounts' | 'serviceAccounts' | 'memberships'>,
   accountId: string | null,
   orgId: string,
 ): Promise<Granter> {
   if (!accountId) return { type: 'human', permissions: [] };
-  const account = await db
-    .selectFrom('accounts')
-    .select(['account_type', 'email_verified_at'])
-    .where('id', '=', accountId)
-    .executeTakeFirst();
+  const account = await repos.accounts.find(accountId);
   if (!account) return { type: 'human', permissions: [] };
   if (account.account_type === 'service') {
-    const service = await db
-      .selectFrom('service_accounts')
-      .select(['capabilities'])
-      .where('account_id', '=', accountId)
-      .where('organization_id', '=', orgId)
-      .where('status', '!=', 'archived')
-      .executeTakeFirst();
-    return { type: 'service', permissions: service?.capabilities ?? [] };
+    const capabilities = await repos.serviceAccounts.liveCapabilities(accountId, orgId);
+    return { type: 'service', permissions: capabilities ?? [] };
   }
-  const role = await db
-    .selectFrom('memberships as m')
-    .innerJoin('organizations as o', 'o.id', 'm.organization_id')
-    .innerJoin('roles as r', 'r.id', 'm.role_id')
-    .select(['r.permissions'])
-    .where('m.organization_id', '=', orgId)
-    .where('m.account_id', '=', accountId)
-    .where('o.status', '=', 'active')
-    .executeTakeFirst();
-  if (!role) return { type: 'human', permissions: [] };
+  const rolePermissions = await repos.memberships.activeRolePermissions(orgId, accountId);
+  if (!rolePermissions) return { type: 'human', permissions: [] };
   return {
     type: 'human',
-    permissions: tokenPermissions(account.email_verified_at !== null, role.permissions),
+    permissions: tokenPermissions(account.email_verified_at !== null, rolePermissions),
   };
 }

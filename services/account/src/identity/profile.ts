@@ -1,33 +1,12 @@
-import type { Kysely } from 'kysely';
 import { type RequestOrigin, recordAudit } from '../audit/audit-log.js';
-import type { AccountDB } from '../db/types.js';
+import type { Repositories } from '../db/repositories.js';
 import { errors } from '../errors.js';
-import type { Principal } from '../http/principal.js';
 import { epoch } from './access.js';
 import { assertNotWidened } from './grants.js';
+import type { Principal } from './principal.js';
 
-export async function loadProfile(db: Kysely<AccountDB>, accountId: string) {
-  const row = await db
-    .selectFrom('accounts as a')
-    .leftJoin('service_accounts as s', 's.account_id', 'a.id')
-    .select([
-      'a.id',
-      'a.account_type',
-      'a.email',
-      'a.display_name',
-      'a.avatar_url',
-      'a.timezone',
-      'a.language',
-      'a.email_verified_at',
-      'a.bio',
-      'a.metadata',
-      'a.created_at',
-      's.capabilities',
-      's.model_config',
-      's.organization_id',
-    ])
-    .where('a.id', '=', accountId)
-    .executeTakeFirst();
+export async function loadProfile(repos: Pick<Repositories, 'accounts'>, accountId: string) {
+  const row = await repos.accounts.findWithServiceProfile(accountId);
   if (!row) throw errors.NOT_FOUND('Account');
   return {
     account_id: row.id,
@@ -66,7 +45,7 @@ export interface ProfilePatch {
  * (PUT /service-accounts/{id}), never the key holder's.
  */
 export async function updateProfile(
-  db: Kysely<AccountDB>,
+  repos: Repositories,
   principal: Principal,
   patch: ProfilePatch,
   origin: RequestOrigin,
@@ -78,36 +57,17 @@ export async function updateProfile(
   if (!isService && patch.capabilities !== undefined) {
     throw errors.VALIDATION('capabilities', 'applies to service accounts only');
   }
-  await db.transaction().execute(async (trx) => {
-    const accountPatch = {
-      ...(patch.display_name !== undefined ? { display_name: patch.display_name } : {}),
-      ...(patch.bio !== undefined ? { bio: patch.bio } : {}),
-      ...(patch.timezone !== undefined ? { timezone: patch.timezone } : {}),
-      ...(patch.language !== undefined ? { language: patch.language } : {}),
-    };
-    await trx
-      .updateTable('accounts')
-      .set({ ...accountPatch, updated_at: new Date() })
-      .where('id', '=', principal.accountId)
-      .execute();
+  await repos.transaction(async (tx) => {
+    await tx.accounts.update(principal.accountId, patch);
     if (isService && (patch.model_config !== undefined || patch.capabilities !== undefined)) {
-      const current = await trx
-        .selectFrom('service_accounts')
-        .select(['capabilities'])
-        .where('account_id', '=', principal.accountId)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      if (patch.capabilities) assertNotWidened(current.capabilities, patch.capabilities, 'capabilities');
-      await trx
-        .updateTable('service_accounts')
-        .set({
-          ...(patch.model_config !== undefined ? { model_config: patch.model_config } : {}),
-          ...(patch.capabilities !== undefined ? { capabilities: [...new Set(patch.capabilities)] } : {}),
-        })
-        .where('account_id', '=', principal.accountId)
-        .execute();
+      const current = await tx.serviceAccounts.capabilitiesForUpdate(principal.accountId);
+      if (patch.capabilities) assertNotWidened(current, patch.capabilities, 'capabilities');
+      await tx.serviceAccounts.update(principal.accountId, {
+        ...(patch.model_config !== undefined ? { model_config: patch.model_config } : {}),
+        ...(patch.capabilities !== undefined ? { capabilities: [...new Set(patch.capabilities)] } : {}),
+      });
     }
-    await recordAudit(trx, {
+    await recordAudit(tx.auditLogs, {
       actorId: principal.accountId,
       organizationId: principal.orgId,
       action: 'account.profile_updated',
@@ -119,5 +79,5 @@ export async function updateProfile(
       origin,
     });
   });
-  return loadProfile(db, principal.accountId);
+  return loadProfile(repos, principal.accountId);
 }

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PG_ERROR, pgConstraint, pgErrorCode } from '@trustplane/kernel';
-import type { Kysely } from 'kysely';
-import type { AccountDB, OrganizationRow } from '../db/types.js';
-import { errors } from '../errors.js';
+import type { TransactionRepositories } from '../db/repositories.js';
+import type { OrganizationRow } from '../db/types.js';
 
 /** Permissions of the system `member` role, the default for invitations. */
 export const MEMBER_ROLE_PERMISSIONS = ['read:profile', 'read:organizations', 'read:sessions'];
@@ -12,67 +10,41 @@ export const MEMBER_ROLE_PERMISSIONS = ['read:profile', 'read:organizations', 'r
  * for invitations) and the owner's membership, in the caller's transaction.
  */
 export async function createOrganization(
-  trx: Kysely<AccountDB>,
+  tx: Pick<TransactionRepositories, 'organizations' | 'roles' | 'memberships'>,
   input: { name: string; slug: string; ownerId: string; isPersonal: boolean; description?: string | null },
 ): Promise<OrganizationRow> {
-  const id = randomUUID();
-  let organization: OrganizationRow;
-  try {
-    organization = await trx
-      .insertInto('organizations')
-      .values({
-        id,
-        name: input.name,
-        slug: input.slug,
-        description: input.description ?? null,
-        owner_account_id: input.ownerId,
-        is_personal: input.isPersonal,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  } catch (error) {
-    throw mapOrganizationError(error);
-  }
+  const organization = await tx.organizations.insert({
+    id: randomUUID(),
+    name: input.name,
+    slug: input.slug,
+    description: input.description ?? null,
+    ownerId: input.ownerId,
+    isPersonal: input.isPersonal,
+  });
   const ownerRoleId = randomUUID();
-  await trx
-    .insertInto('roles')
-    .values([
-      {
-        id: ownerRoleId,
-        organization_id: id,
-        name: 'owner',
-        description: 'Organization owner with full access',
-        permissions: ['*'],
-        is_system: true,
-      },
-      {
-        id: randomUUID(),
-        organization_id: id,
-        name: 'member',
-        description: 'Default member role',
-        permissions: MEMBER_ROLE_PERMISSIONS,
-        is_system: true,
-        is_default: true,
-      },
-    ])
-    .execute();
-  await trx
-    .insertInto('memberships')
-    .values({ organization_id: id, account_id: input.ownerId, role_id: ownerRoleId })
-    .execute();
+  await tx.roles.insertMany([
+    {
+      id: ownerRoleId,
+      organizationId: organization.id,
+      name: 'owner',
+      description: 'Organization owner with full access',
+      permissions: ['*'],
+      isSystem: true,
+    },
+    {
+      id: randomUUID(),
+      organizationId: organization.id,
+      name: 'member',
+      description: 'Default member role',
+      permissions: MEMBER_ROLE_PERMISSIONS,
+      isSystem: true,
+      isDefault: true,
+    },
+  ]);
+  await tx.memberships.insert({
+    organizationId: organization.id,
+    accountId: input.ownerId,
+    roleId: ownerRoleId,
+  });
   return organization;
-}
-
-/** The organizations table's own constraint violations, as field errors. */
-export function mapOrganizationError(error: unknown): unknown {
-  if (
-    pgErrorCode(error) === PG_ERROR.uniqueViolation &&
-    pgConstraint(error) === 'organizations_slug_unique'
-  ) {
-    return errors.VALIDATION('slug', 'is already taken; retry with another slug');
-  }
-  if (pgErrorCode(error) === PG_ERROR.checkViolation) {
-    return errors.VALIDATION('slug', 'must be lower-case letters, digits and single dashes');
-  }
-  return error;
 }

@@ -119,7 +119,6 @@ export interface QueuedRun {
  */
 export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
   const { repository, objects, audit, webhooks, analyzer, config, logger } = options;
-  const db = repository.db;
 
   return {
     /** Runs it now (the dashboard's reanalysis), awaiting the outcome. */
@@ -137,13 +136,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
      * worker died past the commit) changes nothing.
      */
     async runQueued(assetId: string, run: QueuedRun = {}): Promise<void> {
-      const claimed = await db
-        .updateTable('document_assets')
-        .set({ analysis_status: 'processing' })
-        .where('id', '=', assetId)
-        .where('analysis_status', 'in', ['pending', 'processing'])
-        .returningAll()
-        .executeTakeFirst();
+      const claimed = await repository.claimAssetForAnalysis(assetId);
       if (!claimed) return;
       repository.forget(claimed.session_id);
       const session = await repository.findSession(claimed.session_id);
@@ -157,12 +150,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
 
     /** The job gave up on the asset (retries exhausted): it is `failed`, as an unreadable image is. */
     async giveUp(assetId: string, reason: string): Promise<void> {
-      const asset = await db
-        .selectFrom('document_assets')
-        .selectAll()
-        .where('id', '=', assetId)
-        .where('analysis_status', 'in', ['pending', 'processing'])
-        .executeTakeFirst();
+      const asset = await repository.findUnsettledAsset(assetId);
       if (!asset) return;
       const session = await repository.findSession(asset.session_id);
       if (!session) return;
@@ -172,19 +160,11 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
   };
 
   async function recordFailure(session: SessionRow, asset: AssetRow, reason: string, risk: RiskLabel) {
-    await db.transaction().execute(async (trx) => {
+    await repository.transaction(async (trx) => {
       const current = await repository.lockSession(trx, session.id);
-      const failed = await trx
-        .updateTable('document_assets')
-        .set({ analysis_status: 'failed' })
-        .where('id', '=', asset.id)
-        .executeTakeFirst();
-      if (!current || Number(failed.numUpdatedRows) === 0) return;
-      await trx
-        .updateTable('verification_sessions')
-        .set({ risk_label: maxRisk(current.risk_label, risk), updated_at: new Date() })
-        .where('id', '=', session.id)
-        .execute();
+      const failed = await repository.setAssetAnalysisStatus(asset.id, 'failed', trx);
+      if (!current || !failed) return;
+      await repository.updateSession(trx, session.id, { risk_label: maxRisk(current.risk_label, risk) });
       await audit.append(trx, {
         sessionId: session.id,
         organizationId: session.organization_id,
@@ -202,11 +182,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
     run: QueuedRun = {},
   ) {
     if (!isAnalyzable(asset)) {
-      await db
-        .updateTable('document_assets')
-        .set({ analysis_status: 'skipped' })
-        .where('id', '=', asset.id)
-        .execute();
+      await repository.setAssetAnalysisStatus(asset.id, 'skipped');
       return;
     }
     const heatmapBase = `sessions/${session.id}/analysis/${asset.id}`;
@@ -234,42 +210,29 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
     }
     const verdict = judgeAnalysis(analysis, config, { expectMrz: session.document_type !== 'drive_eta' });
 
-    await db.transaction().execute(async (trx) => {
+    await repository.transaction(async (trx) => {
       const current = await repository.lockSession(trx, session.id);
       if (!current) return;
-      await trx.deleteFrom('analysis_results').where('asset_id', '=', asset.id).execute();
-      await trx
-        .insertInto('analysis_results')
-        .values({
-          asset_id: asset.id,
-          session_id: session.id,
-          extracted: JSON.stringify(verdict.extracted),
-          model_id: ANALYZER_MODEL_ID,
-          model_versions: JSON.stringify(analysis.modelVersions),
-          raw_scores: JSON.stringify(verdict.rawScores),
-          ela_heatmap_key: elaKey,
-          moire_heatmap_key: moireKey,
-        })
-        .execute();
-      await trx
-        .updateTable('document_assets')
-        .set({ analysis_status: 'completed' })
-        .where('id', '=', asset.id)
-        .execute();
+      await repository.replaceAnalysis(trx, {
+        asset_id: asset.id,
+        session_id: session.id,
+        extracted: JSON.stringify(verdict.extracted),
+        model_id: ANALYZER_MODEL_ID,
+        model_versions: JSON.stringify(analysis.modelVersions),
+        raw_scores: JSON.stringify(verdict.rawScores),
+        ela_heatmap_key: elaKey,
+        moire_heatmap_key: moireKey,
+      });
+      await repository.setAssetAnalysisStatus(asset.id, 'completed', trx);
       const autoReject =
         !mode.reanalysis && verdict.blockReason !== null && current.review_status === 'pending';
-      await trx
-        .updateTable('verification_sessions')
-        .set({
-          risk_label: maxRisk(current.risk_label, verdict.riskLabel),
-          portrait_descriptor: analysis.portrait?.descriptor ?? current.portrait_descriptor,
-          ...(autoReject
-            ? { review_status: 'rejected' as const, automated_block_reason: verdict.blockReason }
-            : {}),
-          updated_at: new Date(),
-        })
-        .where('id', '=', session.id)
-        .execute();
+      await repository.updateSession(trx, session.id, {
+        risk_label: maxRisk(current.risk_label, verdict.riskLabel),
+        portrait_descriptor: analysis.portrait?.descriptor ?? current.portrait_descriptor,
+        ...(autoReject
+          ? { review_status: 'rejected' as const, automated_block_reason: verdict.blockReason }
+          : {}),
+      });
       await audit.append(trx, {
         sessionId: session.id,
         organizationId: session.organization_id,

@@ -53,7 +53,6 @@ export function createDashboard(options: {
   config: KycConfig;
 }) {
   const { repository, objects, audit, pipeline, webhooks, config } = options;
-  const db = repository.db;
 
   const viewUrl = async (key: string | null | undefined) =>
     key ? (await objects.presignGet(key, { expiresInSeconds: config.viewUrlTtlSeconds })).url : null;
@@ -75,13 +74,7 @@ export function createDashboard(options: {
 
   /** The session when `userId` belongs to its organization; 404 otherwise (non-disclosure). */
   async function visibleSession(userId: string, sessionId: string): Promise<SessionRow> {
-    const session = await db
-      .selectFrom('verification_sessions as s')
-      .innerJoin('memberships as m', 'm.organization_id', 's.organization_id')
-      .selectAll('s')
-      .where('s.id', '=', sessionId)
-      .where('m.user_id', '=', userId)
-      .executeTakeFirst();
+    const session = await repository.findVisibleSession(userId, sessionId);
     if (!session) throw errors.VERIFICATION_SESSION_NOT_FOUND();
     return session;
   }
@@ -108,26 +101,8 @@ export function createDashboard(options: {
     visibleSession,
 
     async list(userId: string) {
-      const sessions = await db
-        .selectFrom('verification_sessions as s')
-        .innerJoin('memberships as m', 'm.organization_id', 's.organization_id')
-        .selectAll('s')
-        .where('m.user_id', '=', userId)
-        .orderBy('s.created_at', 'desc')
-        .orderBy('s.id')
-        .limit(500)
-        .execute();
-      const ids = sessions.map((session) => session.id);
-      const latest = ids.length
-        ? await db
-            .selectFrom('liveness_attempts')
-            .selectAll()
-            .distinctOn('session_id')
-            .where('session_id', 'in', ids)
-            .orderBy('session_id')
-            .orderBy('created_at', 'desc')
-            .execute()
-        : [];
+      const sessions = await repository.listVisibleSessions(userId, 500);
+      const latest = await repository.latestLiveness(sessions.map((session) => session.id));
       const bySession = new Map(latest.map((row) => [row.session_id, row]));
       return sessions.map((session) => {
         const attempt = bySession.get(session.id);
@@ -240,22 +215,16 @@ export function createDashboard(options: {
         manualMrz = { format, lines: corrected.lines, checkDigitsValid: corrected.checksPass };
       }
       const reviewStatus = STATUS_FOR[input.decision];
-      const session = await db.transaction().execute(async (trx) => {
+      const session = await repository.transaction(async (trx) => {
         const locked = await repository.lockSession(trx, sessionId);
         if (!locked) throw errors.VERIFICATION_SESSION_NOT_FOUND();
-        const updated = await trx
-          .updateTable('verification_sessions')
-          .set({
-            review_status: reviewStatus,
-            reviewed_by: userId,
-            reviewed_at: new Date(),
-            // An approval overrides the automated block; the reason stays in the audit trail.
-            automated_block_reason: input.decision === 'approve' ? null : locked.automated_block_reason,
-            updated_at: new Date(),
-          })
-          .where('id', '=', sessionId)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const updated = await repository.updateSession(trx, sessionId, {
+          review_status: reviewStatus,
+          reviewed_by: userId,
+          reviewed_at: new Date(),
+          // An approval overrides the automated block; the reason stays in the audit trail.
+          automated_block_reason: input.decision === 'approve' ? null : locked.automated_block_reason,
+        });
         await audit.append(trx, {
           sessionId,
           organizationId: updated.organization_id,
@@ -296,8 +265,8 @@ export function createDashboard(options: {
         throw errors.VERIFICATION_ASSET_NOT_FOUND(
           "The document was deleted when the session's retention period ended",
         );
-      await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('analysis_results').where('asset_id', '=', assetId).execute();
+      await repository.transaction(async (trx) => {
+        await repository.deleteAnalyses(trx, assetId);
         await audit.append(trx, {
           sessionId,
           organizationId: session.organization_id,
@@ -313,13 +282,7 @@ export function createDashboard(options: {
 
     async notifyRetraining(userId: string, input: { sessionIds: string[]; note?: string }) {
       const unique = [...new Set(input.sessionIds)];
-      const visible = await db
-        .selectFrom('verification_sessions as s')
-        .innerJoin('memberships as m', 'm.organization_id', 's.organization_id')
-        .select(['s.id', 's.organization_id'])
-        .where('m.user_id', '=', userId)
-        .where('s.id', 'in', unique)
-        .execute();
+      const visible = await repository.visibleSessionOrganizations(userId, unique);
       if (visible.length !== unique.length) {
         const known = new Set(visible.map((row) => row.id));
         const missing = unique.filter((id) => !known.has(id));
@@ -327,16 +290,18 @@ export function createDashboard(options: {
           sessionIds: `${missing.length} unknown session id(s)`,
         });
       }
-      await audit.append(db, {
-        eventType: 'retraining_batch',
-        actorType: 'operator',
-        actorUserId: userId,
-        organizationId:
-          visible.length && visible.every((row) => row.organization_id === visible[0]?.organization_id)
-            ? (visible[0]?.organization_id ?? null)
-            : null,
-        payload: { sessionIds: unique, note: input.note ?? null, count: unique.length },
-      });
+      await repository.transaction((trx) =>
+        audit.append(trx, {
+          eventType: 'retraining_batch',
+          actorType: 'operator',
+          actorUserId: userId,
+          organizationId:
+            visible.length && visible.every((row) => row.organization_id === visible[0]?.organization_id)
+              ? (visible[0]?.organization_id ?? null)
+              : null,
+          payload: { sessionIds: unique, note: input.note ?? null, count: unique.length },
+        }),
+      );
       return { recorded: true, sessionCount: unique.length };
     },
   };

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { errors } from '../errors.js';
 import { isUniqueViolation } from './pg-errors.js';
@@ -15,6 +15,7 @@ export type AssetRow = Selectable<DocumentAssetTable>;
 export type AnalysisRow = Selectable<AnalysisResultTable>;
 export type LivenessRow = Selectable<LivenessAttemptTable>;
 type Executor = Kysely<KycDatabase> | Transaction<KycDatabase>;
+export type KycTransaction = Transaction<KycDatabase>;
 
 /** How long a session read for `GET /sessions/{id}` may be served from memory. */
 export const SESSION_VIEW_TTL_MS = 1000;
@@ -28,7 +29,10 @@ export function createVerificationRepository(db: Kysely<KycDatabase>) {
     ttl: SESSION_VIEW_TTL_MS,
   });
   return {
-    db,
+    /** Runs `work` in one transaction; pass `trx` to this repository's writers, the audit log and webhooks. */
+    transaction<T>(work: (trx: KycTransaction) => Promise<T>): Promise<T> {
+      return db.transaction().execute(work);
+    },
     async sessionView(id: string): Promise<{ session: SessionRow; assets: AssetRow[] } | undefined> {
       const hit = views.get(id);
       if (hit) return hit;
@@ -114,6 +118,158 @@ export function createVerificationRepository(db: Kysely<KycDatabase>) {
         .orderBy('created_at', 'desc')
         .orderBy('id')
         .execute();
+    },
+
+    insertSession(trx: KycTransaction, row: Insertable<VerificationSessionTable>): Promise<SessionRow> {
+      return trx.insertInto('verification_sessions').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+    /** Updates the session (locked by the caller) and returns it. */
+    updateSession(
+      trx: KycTransaction,
+      id: string,
+      changes: Updateable<VerificationSessionTable>,
+    ): Promise<SessionRow> {
+      return trx
+        .updateTable('verification_sessions')
+        .set({ ...changes, updated_at: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+    /** The session when `userId` belongs to its organization (operator dashboards). */
+    findVisibleSession(userId: string, sessionId: string): Promise<SessionRow | undefined> {
+      return db
+        .selectFrom('verification_sessions as s')
+        .innerJoin('memberships as m', 'm.organization_id', 's.organization_id')
+        .selectAll('s')
+        .where('s.id', '=', sessionId)
+        .where('m.user_id', '=', userId)
+        .executeTakeFirst();
+    },
+    /** The newest sessions of the organizations `userId` belongs to. */
+    listVisibleSessions(userId: string, limit: number): Promise<SessionRow[]> {
+      return db
+        .selectFrom('verification_sessions as s')
+        .innerJoin('memberships as m', 'm.organization_id', 's.organization_id')
+        .selectAll('s')
+        .where('m.user_id', '=', userId)
+        .orderBy('s.created_at', 'desc')
+        .orderBy('s.id')
+        .limit(limit)
+        .execute();
+    },
+    /** Of `ids`, those `userId` may see, with their organizations. */
+    visibleSessionOrganizations(userId: string, ids: string[]) {
+      return db
+        .selectFrom('verification_sessions as s')
+        .innerJoin('memberships as m', 'm.organization_id', 's.organization_id')
+        .select(['s.id', 's.organization_id'])
+        .where('m.user_id', '=', userId)
+        .where('s.id', 'in', ids)
+        .execute();
+    },
+    /** Whether the asset exists (and so changed). */
+    async setAssetAnalysisStatus(
+      assetId: string,
+      status: AssetRow['analysis_status'],
+      executor: Executor = db,
+    ): Promise<boolean> {
+      const result = await executor
+        .updateTable('document_assets')
+        .set({ analysis_status: status })
+        .where('id', '=', assetId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    /** Marks an unsettled asset (`pending`, or `processing` by a worker that died) `processing`; undefined once settled. */
+    claimAssetForAnalysis(assetId: string): Promise<AssetRow | undefined> {
+      return db
+        .updateTable('document_assets')
+        .set({ analysis_status: 'processing' })
+        .where('id', '=', assetId)
+        .where('analysis_status', 'in', ['pending', 'processing'])
+        .returningAll()
+        .executeTakeFirst();
+    },
+    /** The asset while its analysis has not settled. */
+    findUnsettledAsset(assetId: string): Promise<AssetRow | undefined> {
+      return db
+        .selectFrom('document_assets')
+        .selectAll()
+        .where('id', '=', assetId)
+        .where('analysis_status', 'in', ['pending', 'processing'])
+        .executeTakeFirst();
+    },
+    async deleteAnalyses(trx: KycTransaction, assetId: string): Promise<void> {
+      await trx.deleteFrom('analysis_results').where('asset_id', '=', assetId).execute();
+    },
+    /** The asset's analysis row, replacing an earlier one (reanalysis). */
+    async replaceAnalysis(trx: KycTransaction, row: Insertable<AnalysisResultTable>): Promise<void> {
+      await trx.deleteFrom('analysis_results').where('asset_id', '=', row.asset_id).execute();
+      await trx.insertInto('analysis_results').values(row).execute();
+    },
+    /** The latest liveness attempt of each session. */
+    latestLiveness(sessionIds: string[]): Promise<LivenessRow[]> {
+      if (sessionIds.length === 0) return Promise.resolve([]);
+      return db
+        .selectFrom('liveness_attempts')
+        .selectAll()
+        .distinctOn('session_id')
+        .where('session_id', 'in', sessionIds)
+        .orderBy('session_id')
+        .orderBy('created_at', 'desc')
+        .execute();
+    },
+    findLiveness(id: string): Promise<LivenessRow | undefined> {
+      return db.selectFrom('liveness_attempts').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    findLivenessByRequest(sessionId: string, requestId: string): Promise<LivenessRow | undefined> {
+      return db
+        .selectFrom('liveness_attempts')
+        .selectAll()
+        .where('session_id', '=', sessionId)
+        .where('client_request_id', '=', requestId)
+        .executeTakeFirst();
+    },
+    async countLiveness(trx: KycTransaction, sessionId: string): Promise<number> {
+      const { attempts } = await trx
+        .selectFrom('liveness_attempts')
+        .select((eb) => eb.fn.countAll<string>().as('attempts'))
+        .where('session_id', '=', sessionId)
+        .executeTakeFirstOrThrow();
+      return Number(attempts);
+    },
+    async insertLiveness(trx: KycTransaction, row: Insertable<LivenessAttemptTable>): Promise<void> {
+      await trx.insertInto('liveness_attempts').values(row).execute();
+    },
+    /** Moves a pending attempt to `validating`; its id, or undefined when another caller got there first. */
+    async claimLiveness(sessionId: string, requestId: string): Promise<string | undefined> {
+      const claimed = await db
+        .updateTable('liveness_attempts')
+        .set({ status: 'validating', updated_at: new Date() })
+        .where('session_id', '=', sessionId)
+        .where('client_request_id', '=', requestId)
+        .where('status', '=', 'pending')
+        .returning('id')
+        .executeTakeFirst();
+      return claimed?.id;
+    },
+    /**
+     * Updates an attempt, only while its status is `whileStatus` when given; whether a row changed
+     * (false: another run decided it already).
+     */
+    async updateLiveness(
+      id: string,
+      changes: Updateable<LivenessAttemptTable>,
+      options: { whileStatus?: LivenessRow['status']; executor?: Executor } = {},
+    ): Promise<boolean> {
+      let query = (options.executor ?? db)
+        .updateTable('liveness_attempts')
+        .set({ ...changes, updated_at: new Date() })
+        .where('id', '=', id);
+      if (options.whileStatus) query = query.where('status', '=', options.whileStatus);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
   };
 }

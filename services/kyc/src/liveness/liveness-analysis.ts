@@ -48,7 +48,6 @@ export function createLivenessAnalysis(options: {
   webhooks: SessionWebhooks;
 }) {
   const { repository, objects, audit, webhooks } = options;
-  const db = repository.db;
 
   async function readRecording(attempt: LivenessRow): Promise<Buffer> {
     const { body } = await objects.get(attempt.video_s3_key as string);
@@ -68,12 +67,12 @@ export function createLivenessAnalysis(options: {
     engine: Record<string, unknown> | null,
     faceSimilarityScore: number | null,
   ): Promise<void> {
-    await db.transaction().execute(async (trx) => {
+    await repository.transaction(async (trx) => {
       const current = await repository.lockSession(trx, attempt.session_id);
       if (!current) return;
-      const decided = await trx
-        .updateTable('liveness_attempts')
-        .set({
+      const decided = await repository.updateLiveness(
+        attempt.id,
+        {
           status: verdict.status as LivenessRow['status'],
           confidence_score: verdict.confidenceScore,
           failure_reason: verdict.failureCodes.length ? verdict.failureCodes.join(',') : null,
@@ -84,24 +83,16 @@ export function createLivenessAnalysis(options: {
             faceSimilarityScore,
             ...(engine ? { video: engine } : {}),
           }),
-          updated_at: new Date(),
-        })
-        .where('id', '=', attempt.id)
-        .where('status', '=', 'analyzing')
-        .executeTakeFirst();
+        },
+        { whileStatus: 'analyzing', executor: trx },
+      );
       // Another run of this job (a retry after a lost acknowledgement) decided it already.
-      if (Number(decided.numUpdatedRows) === 0) return;
-      const updated = await trx
-        .updateTable('verification_sessions')
-        .set({
-          // Only ever from the server's own match of the best frontal frame with the document portrait.
-          face_similarity_score: faceSimilarityScore ?? current.face_similarity_score,
-          risk_label: maxRisk(current.risk_label, riskLabel),
-          updated_at: new Date(),
-        })
-        .where('id', '=', attempt.session_id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      if (!decided) return;
+      const updated = await repository.updateSession(trx, attempt.session_id, {
+        // Only ever from the server's own match of the best frontal frame with the document portrait.
+        face_similarity_score: faceSimilarityScore ?? current.face_similarity_score,
+        risk_label: maxRisk(current.risk_label, riskLabel),
+      });
       await audit.append(trx, {
         sessionId: attempt.session_id,
         organizationId: current.organization_id,
@@ -143,11 +134,7 @@ export function createLivenessAnalysis(options: {
 
   /** A person reviews the recording: the analysis could not run. Only an attempt still `analyzing`. */
   async function sendToReview(attemptId: string): Promise<void> {
-    const attempt = await db
-      .selectFrom('liveness_attempts')
-      .selectAll()
-      .where('id', '=', attemptId)
-      .executeTakeFirst();
+    const attempt = await repository.findLiveness(attemptId);
     if (attempt?.status !== 'analyzing') return;
     await record(
       attempt,
@@ -176,11 +163,7 @@ export function createLivenessAnalysis(options: {
   };
 
   async function analyse(data: LivenessAnalysisJob, job: JobContext): Promise<void> {
-    const attempt = await db
-      .selectFrom('liveness_attempts')
-      .selectAll()
-      .where('id', '=', data.attemptId)
-      .executeTakeFirst();
+    const attempt = await repository.findLiveness(data.attemptId);
     if (attempt?.status !== 'analyzing' || !attempt.video_s3_key || !attempt.challenge) return;
     const session = await repository.findSession(attempt.session_id);
     if (!session) return;

@@ -85,16 +85,10 @@ export function createLiveness(options: {
   config: KycConfig;
 }) {
   const { sessions, repository, objects, audit, webhooks, validator, enqueueAnalysis, config } = options;
-  const db = repository.db;
   const closing = new AbortController();
 
   async function pendingAttempt(sessionId: string, requestId: string): Promise<LivenessRow> {
-    const attempt = await db
-      .selectFrom('liveness_attempts')
-      .selectAll()
-      .where('session_id', '=', sessionId)
-      .where('client_request_id', '=', requestId)
-      .executeTakeFirst();
+    const attempt = await repository.findLivenessByRequest(sessionId, requestId);
     if (attempt?.status !== 'pending') throw errors.LIVENESS_REQUEST_INVALID();
     return attempt;
   }
@@ -104,11 +98,7 @@ export function createLiveness(options: {
     if (timeoutMs <= 0) return undefined; // configured not to wait: always `pending`
     const deadline = Date.now() + timeoutMs;
     while (!closing.signal.aborted) {
-      const row = await db
-        .selectFrom('liveness_attempts')
-        .selectAll()
-        .where('id', '=', attemptId)
-        .executeTakeFirst();
+      const row = await repository.findLiveness(attemptId);
       if (!row || FINAL.has(row.status)) return row;
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
@@ -132,30 +122,23 @@ export function createLiveness(options: {
       }
       const requestId = randomUUID();
       const challenge: IssuedChallenge = issueChallenge();
-      await db.transaction().execute(async (trx) => {
+      await repository.transaction(async (trx) => {
         // Serialises the inits of one session, so parallel calls cannot exceed the attempt limit.
         await repository.lockSession(trx, sessionId);
-        const { attempts } = await trx
-          .selectFrom('liveness_attempts')
-          .select((eb) => eb.fn.countAll<string>().as('attempts'))
-          .where('session_id', '=', sessionId)
-          .executeTakeFirstOrThrow();
-        if (Number(attempts) >= config.livenessMaxAttempts)
+        const attempts = await repository.countLiveness(trx, sessionId);
+        if (attempts >= config.livenessMaxAttempts)
           throw errors.LIVENESS_ATTEMPTS_EXCEEDED(config.livenessMaxAttempts);
-        await trx
-          .insertInto('liveness_attempts')
-          .values({
-            session_id: sessionId,
-            client_request_id: requestId,
-            challenge: JSON.stringify(challenge),
-          })
-          .execute();
+        await repository.insertLiveness(trx, {
+          session_id: sessionId,
+          client_request_id: requestId,
+          challenge: JSON.stringify(challenge),
+        });
         await audit.append(trx, {
           sessionId,
           organizationId: session.organization_id,
           eventType: 'liveness_initiated',
           actorType: 'end_user',
-          payload: { requestId, attempt: Number(attempts) + 1, challenge: challenge.steps },
+          payload: { requestId, attempt: attempts + 1, challenge: challenge.steps },
         });
       });
       return { requestId, challenge };
@@ -211,15 +194,9 @@ export function createLiveness(options: {
         });
       }
       // Claim the request id: exactly one caller moves it out of `pending` (anti-replay).
-      const claimed = await db
-        .updateTable('liveness_attempts')
-        .set({ status: 'validating', updated_at: new Date() })
-        .where('session_id', '=', sessionId)
-        .where('client_request_id', '=', input.requestId)
-        .where('status', '=', 'pending')
-        .returning('id')
-        .executeTakeFirst();
-      if (!claimed) throw errors.LIVENESS_REQUEST_INVALID();
+      const claimedId = await repository.claimLiveness(sessionId, input.requestId);
+      if (!claimedId) throw errors.LIVENESS_REQUEST_INVALID();
+      const claimed = { id: claimedId };
       let probe: ValidatorResult;
       try {
         probe = await validator.validate({
@@ -231,28 +208,23 @@ export function createLiveness(options: {
         });
       } catch (error) {
         // Not the client's fault: the request id stays usable for a retry.
-        await db
-          .updateTable('liveness_attempts')
-          .set({ status: 'pending', updated_at: new Date() })
-          .where('id', '=', claimed.id)
-          .execute();
+        await repository.updateLiveness(claimed.id, { status: 'pending' });
         throw error;
       }
 
       if (video) {
         const recorded = video;
-        const handOver = db.transaction().execute(async (trx) => {
-          await trx
-            .updateTable('liveness_attempts')
-            .set({
+        const handOver = repository.transaction(async (trx) => {
+          await repository.updateLiveness(
+            claimed.id,
+            {
               status: 'analyzing',
               video_s3_key: recorded.key,
               video_sha256: recorded.sha256,
               signals_json: JSON.stringify({ clientProbe: probeSignals(probe) }),
-              updated_at: new Date(),
-            })
-            .where('id', '=', claimed.id)
-            .execute();
+            },
+            { executor: trx },
+          );
           await audit.append(trx, {
             sessionId,
             organizationId: session.organization_id,
@@ -265,12 +237,8 @@ export function createLiveness(options: {
         });
         await handOver.catch(async (error: unknown) => {
           // Nothing was handed to the job: the request id stays usable for a retry.
-          await db
-            .updateTable('liveness_attempts')
-            .set({ status: 'pending', updated_at: new Date() })
-            .where('id', '=', claimed.id)
-            .where('status', '=', 'validating')
-            .execute()
+          await repository
+            .updateLiveness(claimed.id, { status: 'pending' }, { whileStatus: 'validating' })
             .catch(() => undefined);
           throw error;
         });
@@ -291,27 +259,23 @@ export function createLiveness(options: {
         failureCodes: [LIVENESS_OUTCOME_CODES.noVideo],
         status: 'review',
       };
-      await db.transaction().execute(async (trx) => {
+      await repository.transaction(async (trx) => {
         const current = await repository.lockSession(trx, sessionId);
         if (!current) throw errors.VERIFICATION_SESSION_NOT_FOUND();
-        await trx
-          .updateTable('liveness_attempts')
-          .set({
+        await repository.updateLiveness(
+          claimed.id,
+          {
             status: 'review',
             confidence_score: 0,
             failure_reason: LIVENESS_OUTCOME_CODES.noVideo,
             risk_label: 'medium',
             signals_json: JSON.stringify({ source: 'none', clientProbe: probeSignals(probe) }),
-            updated_at: new Date(),
-          })
-          .where('id', '=', claimed.id)
-          .execute();
-        const updated = await trx
-          .updateTable('verification_sessions')
-          .set({ risk_label: maxRisk(current.risk_label, 'medium'), updated_at: new Date() })
-          .where('id', '=', sessionId)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+          },
+          { executor: trx },
+        );
+        const updated = await repository.updateSession(trx, sessionId, {
+          risk_label: maxRisk(current.risk_label, 'medium'),
+        });
         await audit.append(trx, {
           sessionId,
           organizationId: session.organization_id,

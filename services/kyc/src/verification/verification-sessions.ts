@@ -82,7 +82,6 @@ export interface VerificationSessionsOptions {
 
 export function createVerificationSessions(options: VerificationSessionsOptions) {
   const { repository, objects, audit, enqueueAnalysis, config, sealKey } = options;
-  const db = repository.db;
 
   /** The session a token opens: 404 unknown, 401 wrong token, 410 expired. */
   async function authorize(sessionId: string, token: string | undefined): Promise<SessionRow> {
@@ -117,23 +116,19 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
       }
       const token = `vs_${key.environment}_${randomToken(32)}`;
       const expiresAt = new Date(Date.now() + config.verificationSessionTtlSeconds * 1000);
-      const session = await db.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('verification_sessions')
-          .values({
-            organization_id: key.organization_id,
-            api_key_id: key.id,
-            environment: key.environment,
-            token_hash: sha256Hex(token),
-            external_user_id: input.externalUserId ?? null,
-            return_url: input.returnUrl ?? null,
-            webhook_url: input.webhookUrl ?? null,
-            webhook_secret_sealed: input.webhookSecret ? sealSecret(sealKey, input.webhookSecret) : null,
-            metadata: JSON.stringify(input.metadata ?? {}),
-            expires_at: expiresAt,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+      const session = await repository.transaction(async (trx) => {
+        const row = await repository.insertSession(trx, {
+          organization_id: key.organization_id,
+          api_key_id: key.id,
+          environment: key.environment,
+          token_hash: sha256Hex(token),
+          external_user_id: input.externalUserId ?? null,
+          return_url: input.returnUrl ?? null,
+          webhook_url: input.webhookUrl ?? null,
+          webhook_secret_sealed: input.webhookSecret ? sealSecret(sealKey, input.webhookSecret) : null,
+          metadata: JSON.stringify(input.metadata ?? {}),
+          expires_at: expiresAt,
+        });
         await audit.append(trx, {
           sessionId: row.id,
           organizationId: row.organization_id,
@@ -165,7 +160,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
 
     async chooseDocumentType(sessionId: string, token: string, documentType: DocumentType) {
       await authorize(sessionId, token);
-      const updated = await db.transaction().execute(async (trx) => {
+      const updated = await repository.transaction(async (trx) => {
         const session = await repository.lockSession(trx, sessionId);
         if (!session) throw errors.VERIFICATION_SESSION_NOT_FOUND();
         if (!canChooseDocumentType(session.capture_phase)) {
@@ -173,16 +168,10 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
             documentType: 'Locked after the first ID upload',
           });
         }
-        const row = await trx
-          .updateTable('verification_sessions')
-          .set({
-            document_type: documentType,
-            capture_phase: phaseAfterDocumentType(documentType),
-            updated_at: new Date(),
-          })
-          .where('id', '=', sessionId)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = await repository.updateSession(trx, sessionId, {
+          document_type: documentType,
+          capture_phase: phaseAfterDocumentType(documentType),
+        });
         await audit.append(trx, {
           sessionId,
           organizationId: row.organization_id,
@@ -274,7 +263,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
           sha256: 'Does not match the uploaded object',
         });
       }
-      const { asset, session: advanced } = await db.transaction().execute(async (trx) => {
+      const { asset, session: advanced } = await repository.transaction(async (trx) => {
         const locked = await repository.lockSession(trx, sessionId);
         if (!locked) throw errors.VERIFICATION_SESSION_NOT_FOUND();
         const next = phaseAfterUpload(locked.capture_phase, input.side);
@@ -295,19 +284,10 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
         // is not analysed.
         if (isAnalyzable(inserted)) await enqueueAnalysis(trx, inserted.id);
         else {
-          await trx
-            .updateTable('document_assets')
-            .set({ analysis_status: 'skipped' })
-            .where('id', '=', inserted.id)
-            .execute();
+          await repository.setAssetAnalysisStatus(inserted.id, 'skipped', trx);
           inserted.analysis_status = 'skipped';
         }
-        const row = await trx
-          .updateTable('verification_sessions')
-          .set({ capture_phase: next, updated_at: new Date() })
-          .where('id', '=', sessionId)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = await repository.updateSession(trx, sessionId, { capture_phase: next });
         await audit.append(trx, {
           sessionId,
           organizationId: row.organization_id,

@@ -1,5 +1,5 @@
 import type { AnyObjectStore } from '@trustplane/kernel';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import type { MediaRow, VariantRow } from '../db/types.js';
 
 /**
@@ -9,7 +9,7 @@ import type { MediaRow, VariantRow } from '../db/types.js';
  */
 export async function removeMediaBlobs(
   objects: AnyObjectStore,
-  logger: FastifyBaseLogger,
+  logger: Pick<Logger, 'warn' | 'error'>,
   media: MediaRow[],
   variants: VariantRow[],
 ): Promise<void> {

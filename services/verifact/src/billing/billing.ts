@@ -90,13 +90,7 @@ export function createBilling(deps: {
       await meter(trx, tenant, 'claim_set_billed', claim);
       if (limit !== null && used + 1 >= limit) {
         const cycle = billingCycle(now);
-        const inserted = await trx
-          .insertInto('cap_notices')
-          .values({ tenant_id: tenant.id, cycle })
-          .onConflict((conflict) => conflict.doNothing())
-          .returning('cycle')
-          .executeTakeFirst();
-        if (inserted) {
+        if (await usage.recordCapNotice(trx, tenant.id, cycle)) {
           await outbox.publish(trx, {
             topic: CAP_REACHED_TOPIC,
             payload: {

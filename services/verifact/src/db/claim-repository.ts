@@ -7,7 +7,7 @@ import {
   type Updateable,
 } from 'kysely';
 import { isUniqueViolation } from './pg-errors.js';
-import type { ClaimStatus, ClaimTable, VerifactDatabase } from './tables.js';
+import type { ClaimStatus, ClaimTable, RiskBand, VerifactDatabase } from './tables.js';
 import type { TenantRow } from './tenant-repository.js';
 
 export type ClaimRow = Selectable<ClaimTable>;
@@ -129,6 +129,29 @@ export function createClaimRepository(db: Kysely<VerifactDatabase>) {
       return trx
         .updateTable('claims')
         .set(changes)
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+    /**
+     * Raises a claim's risk to `riskScore` (never lowers it: concurrent triages keep the highest),
+     * with the band that goes with the higher score.
+     */
+    raiseRisk(
+      trx: Transaction<VerifactDatabase>,
+      tenantId: string,
+      id: string,
+      risk: { score: number; band: RiskBand },
+      changes: Updateable<ClaimTable>,
+    ) {
+      return trx
+        .updateTable('claims')
+        .set({
+          ...changes,
+          risk_score: sql<number>`greatest(coalesce(risk_score, 0), ${risk.score})`,
+          risk_band: sql<RiskBand>`case when coalesce(risk_score, 0) > ${risk.score} then risk_band else ${risk.band} end`,
+        })
         .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .returningAll()

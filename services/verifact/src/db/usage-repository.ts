@@ -58,6 +58,16 @@ export function createUsageRepository(db: Kysely<VerifactDatabase>) {
       return row !== undefined;
     },
     /** Billed claims of the tenant in the UTC month holding `at`. */
+    /** Records the cap notice of a tenant's billing cycle once; false when it was already sent. */
+    async recordCapNotice(executor: Executor, tenantId: string, cycle: string): Promise<boolean> {
+      const inserted = await executor
+        .insertInto('cap_notices')
+        .values({ tenant_id: tenantId, cycle })
+        .onConflict((conflict) => conflict.doNothing())
+        .returning('cycle')
+        .executeTakeFirst();
+      return inserted !== undefined;
+    },
     async billedClaimsInMonth(executor: Executor, tenantId: string, at: Date): Promise<number> {
       const row = await executor
         .selectFrom('usage_events')

@@ -8,7 +8,7 @@ import {
   perceptualHash,
 } from '@trustplane/vision';
 import exifr from 'exifr';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Billing } from '../billing/billing.js';
 import type { ClaimRepository, ClaimRow } from '../db/claim-repository.js';
 import { newId } from '../db/ids.js';
@@ -228,23 +228,26 @@ export function createTriage(deps: {
           const strongest = [...signals]
             .sort((a, b) => b.score - a.score)
             .filter((signal) => signal.score >= 0.3);
-          await deps.claims.update(trx, tenant.id, claim.id, {
-            updated_at: at,
-            risk_score: sql<number>`greatest(coalesce(risk_score, 0), ${riskScore})` as never,
-            risk_band:
-              sql`case when coalesce(risk_score, 0) > ${riskScore} then risk_band else ${band} end` as never,
-            ...(routedTo === 'siu'
-              ? {
-                  status: 'siu_flagged',
-                  siu_flagged: true,
-                  siu_reason:
-                    `Triage ${riskScore} (${band}): ${strongest.map((signal) => signal.detail).join('; ')}`.slice(
-                      0,
-                      1000,
-                    ),
-                }
-              : {}),
-          });
+          await deps.claims.raiseRisk(
+            trx,
+            tenant.id,
+            claim.id,
+            { score: riskScore, band },
+            {
+              updated_at: at,
+              ...(routedTo === 'siu'
+                ? {
+                    status: 'siu_flagged',
+                    siu_flagged: true,
+                    siu_reason:
+                      `Triage ${riskScore} (${band}): ${strongest.map((signal) => signal.detail).join('; ')}`.slice(
+                        0,
+                        1000,
+                      ),
+                  }
+                : {}),
+            },
+          );
         }
         return deps.results.insert(trx, {
           id: newId('trg'),

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type ServiceError, securityHeaders } from '@trustplane/kernel';
 import type { AccountDeps } from '../../deps.js';
 import * as auth from '../../identity/auth-service.js';
-import { previewInvitation } from '../../organizations/organization-service.js';
+import { previewInvitation } from '../../organizations/invitations.js';
 import { originOf } from '../schemas.js';
 import { ACCEPT_INVITATION_JS, PAGE_CSS, RESET_PASSWORD_JS } from './page-assets.js';
 
@@ -193,7 +193,8 @@ export function htmlPages(deps: AccountDeps) {
         const token = typeof request.query.token === 'string' ? request.query.token : '';
         const title = 'Organization invitation';
         if (!token) return page(reply, 400, title, '<p class="error">The link is missing its token.</p>');
-        const invitation = token.length <= 512 ? await previewInvitation(deps.db, token) : undefined;
+        const invitation =
+          token.length <= 512 ? await previewInvitation(deps.repositories, token) : undefined;
         if (!invitation)
           return page(
             reply,

@@ -77,8 +77,8 @@ export function meRoutes(deps: AccountDeps) {
       },
       async (request) => {
         const principal = principalOf(request);
-        const data = await loadProfile(deps.db, principal.accountId);
-        await recordAudit(deps.db, {
+        const data = await loadProfile(deps.repositories, principal.accountId);
+        await recordAudit(deps.repositories.auditLogs, {
           actorId: principal.accountId,
           organizationId: principal.orgId,
           action: 'account.accessed',
@@ -130,7 +130,7 @@ export function meRoutes(deps: AccountDeps) {
       },
       async (request) => ({
         success: true as const,
-        data: await updateProfile(deps.db, principalOf(request), request.body, originOf(request)),
+        data: await updateProfile(deps.repositories, principalOf(request), request.body, originOf(request)),
       }),
     );
 
@@ -244,7 +244,7 @@ export function meRoutes(deps: AccountDeps) {
       async (request) => {
         const principal = principalOf(request);
         const query = request.query;
-        const { items, total } = await activityFeed(deps.db, {
+        const { items, total } = await activityFeed(deps.repositories.auditLogs, {
           actorId: principal.accountId,
           ...(query.org_id ? { organizationId: query.org_id } : {}),
           since: query.since,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { activityFeed } from '../../audit/activity-feed.js';
 import type { AccountDeps } from '../../deps.js';
 import { switchOrganization } from '../../identity/auth-service.js';
-import * as orgs from '../../organizations/organization-service.js';
+import * as orgs from '../../organizations/organizations.js';
 import { setSessionCookies } from '../cookies.js';
 import { protect } from '../hooks.js';
 import { ACCOUNT_SECURITY } from '../openapi.js';
@@ -18,14 +18,10 @@ import {
   page,
   pageQuery,
   paginated,
-  permissionString,
   sessionGrant,
 } from '../schemas.js';
 import { activityItem, activityQuery } from './activity-schemas.js';
-
-const orgId = z.object({ org_id: z.uuid({ error: 'must be a UUID' }) });
-const orgMember = orgId.extend({ account_id: z.uuid({ error: 'must be a UUID' }) });
-const orgRole = orgId.extend({ role_id: z.uuid({ error: 'must be a UUID' }) });
+import { orgId } from './organization-params.js';
 
 const organization = z.object({
   org_id: z.string(),
@@ -39,39 +35,14 @@ const organization = z.object({
   member_count: z.number().int(),
 });
 
-const role = z.object({
-  role_id: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
-  permissions: z.array(z.string()),
-  is_system: z.boolean(),
-  created_at: z.number().int(),
-  updated_at: z.number().int(),
-});
-
-const member = z.object({
-  account_id: z.string(),
-  email: z.string(),
-  display_name: z.string(),
-  role: z.string(),
-  role_id: z.string(),
-  permissions: z.array(z.string()),
-  joined_at: z.number().int(),
-});
-
 const orgName = z
   .string({ error: 'is required' })
   .trim()
   .min(1, { error: 'is required' })
   .max(200, { error: 'must be at most 200 characters' });
 const slug = z.string().trim().toLowerCase().max(100, { error: 'must be at most 100 characters' });
-const roleName = z
-  .string({ error: 'is required' })
-  .trim()
-  .min(1, { error: 'is required' })
-  .max(100, { error: 'must be at most 100 characters' });
-const permissions = z.array(permissionString).max(200, { error: 'must list at most 200 permissions' });
 
+/** Unauthenticated: what an invitation link shows before sign-in. */
 export function publicOrganizationRoutes(deps: AccountDeps) {
   return async (app: FastifyInstance) => {
     app.addHook('onRoute', documentSecurity(ACCOUNT_SECURITY.public));
@@ -93,12 +64,13 @@ export function publicOrganizationRoutes(deps: AccountDeps) {
       },
       async (request) => ({
         success: true as const,
-        data: await orgs.checkOrganization(deps.db, request.params.org_id),
+        data: await orgs.checkOrganization(deps.repositories, request.params.org_id),
       }),
     );
   };
 }
 
+/** The organization itself: list, create, read, update, archive, switch to it, its activity feed. */
 export function organizationRoutes(deps: AccountDeps) {
   return async (app: FastifyInstance) => {
     protect(app, deps);
@@ -121,7 +93,7 @@ export function organizationRoutes(deps: AccountDeps) {
         const principal = principalOf(request);
         requirePermission(principal, 'read:organizations');
         const { page: p, per_page: perPage } = request.query;
-        const { items, total } = await orgs.listMyOrganizations(deps.db, principal, p, perPage);
+        const { items, total } = await orgs.listMyOrganizations(deps.repositories, principal, p, perPage);
         return { success: true as const, data: page(items, total, p, perPage) };
       },
     );
@@ -145,7 +117,7 @@ export function organizationRoutes(deps: AccountDeps) {
       },
       async (request, reply) => {
         const data = await orgs.createTeamOrganization(
-          deps.db,
+          deps.repositories,
           principalOf(request),
           request.body,
           originOf(request),
@@ -168,7 +140,7 @@ export function organizationRoutes(deps: AccountDeps) {
       },
       async (request) => ({
         success: true as const,
-        data: await orgs.getOrganization(deps.db, principalOf(request), request.params.org_id),
+        data: await orgs.getOrganization(deps.repositories, principalOf(request), request.params.org_id),
       }),
     );
 
@@ -195,7 +167,7 @@ export function organizationRoutes(deps: AccountDeps) {
         return {
           success: true as const,
           data: await orgs.updateOrganization(
-            deps.db,
+            deps.repositories,
             principal,
             request.params.org_id,
             request.body,
@@ -221,7 +193,12 @@ export function organizationRoutes(deps: AccountDeps) {
       async (request) => {
         const principal = principalOf(request);
         requireOrgPermission(principal, request.params.org_id, '*');
-        await orgs.archiveOrganization(deps.db, principal, request.params.org_id, originOf(request));
+        await orgs.archiveOrganization(
+          deps.repositories,
+          principal,
+          request.params.org_id,
+          originOf(request),
+        );
         return { success: true as const, data: null };
       },
     );
@@ -251,276 +228,6 @@ export function organizationRoutes(deps: AccountDeps) {
       },
     );
 
-    routes.post(
-      '/api/v1/organizations/:org_id/leave',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'leaveOrganization',
-          summary: 'Leave organization',
-          description:
-            "Remove the caller's own membership. Owners cannot leave — transfer ownership first or delete the organization.",
-          params: orgId,
-          response: { 200: okNull, ...errorResponses },
-        },
-      },
-      async (request) => {
-        await orgs.leaveOrganization(deps.db, principalOf(request), request.params.org_id, originOf(request));
-        return { success: true as const, data: null };
-      },
-    );
-
-    routes.get(
-      '/api/v1/organizations/:org_id/members',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'listOrganizationMembers',
-          summary: 'List organization members',
-          description: 'Paged member list with role + permissions.',
-          params: orgId,
-          querystring: z.object(pageQuery),
-          response: { 200: ok(paginated(member)), ...errorResponses },
-        },
-      },
-      async (request) => {
-        const { page: p, per_page: perPage } = request.query;
-        const { items, total } = await orgs.listMembers(
-          deps.db,
-          principalOf(request),
-          request.params.org_id,
-          p,
-          perPage,
-        );
-        return { success: true as const, data: page(items, total, p, perPage) };
-      },
-    );
-
-    routes.post(
-      '/api/v1/organizations/:org_id/members',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'inviteMember',
-          summary: 'Invite member',
-          description:
-            "Send an invitation to an email address. If a role is omitted the org's default-member role is assigned on accept. The recipient gets an email via the `email.requested` event.",
-          params: orgId,
-          body: z.object({
-            email: z
-              .string({ error: 'is required' })
-              .trim()
-              .max(254)
-              .pipe(z.email({ error: 'invalid format' })),
-            role_id: z.uuid({ error: 'must be a UUID' }).optional(),
-          }),
-          response: {
-            201: ok(z.object({ invitation_id: z.string(), message: z.string() })),
-            ...errorResponses,
-          },
-        },
-      },
-      async (request, reply) => {
-        const principal = principalOf(request);
-        requireOrgPermission(principal, request.params.org_id, 'members:invite');
-        const data = await orgs.inviteMember(
-          deps,
-          principal,
-          request.params.org_id,
-          request.body,
-          originOf(request),
-        );
-        return reply.status(201).send({ success: true as const, code: 2010, data });
-      },
-    );
-
-    routes.delete(
-      '/api/v1/organizations/:org_id/members/:account_id',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'removeMember',
-          summary: 'Remove member',
-          description: 'Remove a member from the org. Cannot remove the owner.',
-          params: orgMember,
-          response: { 200: okNull, ...errorResponses },
-        },
-      },
-      async (request) => {
-        const principal = principalOf(request);
-        requireOrgPermission(principal, request.params.org_id, 'members:remove');
-        await orgs.removeMember(
-          deps.db,
-          principal,
-          request.params.org_id,
-          request.params.account_id,
-          originOf(request),
-        );
-        return { success: true as const, data: null };
-      },
-    );
-
-    routes.put(
-      '/api/v1/organizations/:org_id/members/:account_id/role',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'updateMemberRole',
-          summary: 'Update member role',
-          description:
-            'Reassign a member to a different role. New role takes effect on their next token rotation.',
-          params: orgMember,
-          body: z.object({ role_id: z.uuid({ error: 'must be a UUID' }) }),
-          response: { 200: okNull, ...errorResponses },
-        },
-      },
-      async (request) => {
-        const principal = principalOf(request);
-        const { org_id: org, account_id: account } = request.params;
-        requireOrgPermission(principal, org, 'members:update_role');
-        await orgs.updateMemberRole(
-          deps.db,
-          principal,
-          org,
-          account,
-          request.body.role_id,
-          originOf(request),
-        );
-        return { success: true as const, data: null };
-      },
-    );
-
-    routes.get(
-      '/api/v1/organizations/:org_id/roles',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'listRoles',
-          summary: 'List roles',
-          description: 'List roles defined in the org (system + custom).',
-          params: orgId,
-          querystring: z.object(pageQuery),
-          response: { 200: ok(paginated(role)), ...errorResponses },
-        },
-      },
-      async (request) => {
-        const { page: p, per_page: perPage } = request.query;
-        const { items, total } = await orgs.listRoles(
-          deps.db,
-          principalOf(request),
-          request.params.org_id,
-          p,
-          perPage,
-        );
-        return { success: true as const, data: page(items, total, p, perPage) };
-      },
-    );
-
-    routes.post(
-      '/api/v1/organizations/:org_id/roles',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'createRole',
-          summary: 'Create role',
-          description:
-            'Create a custom role. Permissions are free-form strings (the permission service interprets them); see the Permissions section for the canonical names used by account-service itself.',
-          params: orgId,
-          body: z.object({
-            name: roleName,
-            description: z.string().max(2000).nullable().optional(),
-            permissions,
-          }),
-          response: { 201: ok(role), ...errorResponses },
-        },
-      },
-      async (request, reply) => {
-        const principal = principalOf(request);
-        requireOrgPermission(principal, request.params.org_id, 'roles:create');
-        const data = await orgs.createRole(
-          deps.db,
-          principal,
-          request.params.org_id,
-          request.body,
-          originOf(request),
-        );
-        return reply.status(201).send({ success: true as const, code: 2010, data });
-      },
-    );
-
-    routes.get(
-      '/api/v1/organizations/:org_id/roles/:role_id',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'getRole',
-          summary: 'Get role',
-          description: 'Fetch a single role.',
-          params: orgRole,
-          response: { 200: ok(role), ...errorResponses },
-        },
-      },
-      async (request) => ({
-        success: true as const,
-        data: await orgs.getRole(
-          deps.db,
-          principalOf(request),
-          request.params.org_id,
-          request.params.role_id,
-        ),
-      }),
-    );
-
-    routes.put(
-      '/api/v1/organizations/:org_id/roles/:role_id',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'updateRole',
-          summary: 'Update role',
-          description: 'Patch a role. System roles (e.g. `owner`) are read-only.',
-          params: orgRole,
-          body: z.object({
-            name: roleName.optional(),
-            description: z.string().max(2000).nullable().optional(),
-            permissions: permissions.optional(),
-          }),
-          response: { 200: ok(role), ...errorResponses },
-        },
-      },
-      async (request) => {
-        const principal = principalOf(request);
-        const { org_id: org, role_id: roleId } = request.params;
-        requireOrgPermission(principal, org, 'roles:update');
-        return {
-          success: true as const,
-          data: await orgs.updateRole(deps.db, principal, org, roleId, request.body, originOf(request)),
-        };
-      },
-    );
-
-    routes.delete(
-      '/api/v1/organizations/:org_id/roles/:role_id',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'deleteRole',
-          summary: 'Delete role',
-          description:
-            'Delete a custom role. Fails if any member is currently assigned to it — reassign them first. System roles cannot be deleted.',
-          params: orgRole,
-          response: { 200: okNull, ...errorResponses },
-        },
-      },
-      async (request) => {
-        const principal = principalOf(request);
-        const { org_id: org, role_id: roleId } = request.params;
-        requireOrgPermission(principal, org, 'roles:delete');
-        await orgs.deleteRole(deps.db, principal, org, roleId, originOf(request));
-        return { success: true as const, data: null };
-      },
-    );
-
     routes.get(
       '/api/v1/organizations/:org_id/activities',
       {
@@ -539,7 +246,7 @@ export function organizationRoutes(deps: AccountDeps) {
         const principal = principalOf(request);
         requireOrgPermission(principal, request.params.org_id, 'audit_logs:read');
         const query = request.query;
-        const { items, total } = await activityFeed(deps.db, {
+        const { items, total } = await activityFeed(deps.repositories.auditLogs, {
           organizationId: request.params.org_id,
           since: query.since,
           until: query.until,
@@ -549,93 +256,6 @@ export function organizationRoutes(deps: AccountDeps) {
         });
         return { success: true as const, data: page(items, total, query.page, query.per_page) };
       },
-    );
-
-    routes.get(
-      '/api/v1/organizations/:org_id/invitations',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'listInvitations',
-          summary: 'List pending invitations',
-          description: 'Requires `members:invite` in the organization.',
-          'x-extension': true,
-          params: orgId,
-          querystring: z.object(pageQuery),
-          response: {
-            200: ok(
-              paginated(
-                z.object({
-                  invitation_id: z.string(),
-                  email: z.string(),
-                  role_id: z.string().nullable(),
-                  invited_by: z.string().nullable(),
-                  expires_at: z.number().int(),
-                  created_at: z.number().int(),
-                  is_expired: z.boolean(),
-                }),
-              ),
-            ),
-            ...errorResponses,
-          },
-        },
-      },
-      async (request) => {
-        const principal = principalOf(request);
-        requireOrgPermission(principal, request.params.org_id, 'members:invite');
-        const { page: p, per_page: perPage } = request.query;
-        const { items, total } = await orgs.listInvitations(deps.db, request.params.org_id, p, perPage);
-        return { success: true as const, data: page(items, total, p, perPage) };
-      },
-    );
-
-    routes.delete(
-      '/api/v1/organizations/:org_id/invitations/:invitation_id',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'cancelInvitation',
-          summary: 'Cancel a pending invitation',
-          description: 'Requires `invitations:cancel` in the organization.',
-          'x-extension': true,
-          params: orgId.extend({ invitation_id: z.uuid({ error: 'must be a UUID' }) }),
-          response: { 200: okNull, ...errorResponses },
-        },
-      },
-      async (request) => {
-        const principal = principalOf(request);
-        requireOrgPermission(principal, request.params.org_id, 'invitations:cancel');
-        await orgs.cancelInvitation(
-          deps.db,
-          principal,
-          request.params.org_id,
-          request.params.invitation_id,
-          originOf(request),
-        );
-        return { success: true as const, data: null };
-      },
-    );
-
-    routes.post(
-      '/api/v1/invitations/accept',
-      {
-        schema: {
-          tags: ['organizations'],
-          operationId: 'acceptInvitation',
-          summary: 'Accept an invitation',
-          description: 'The seed implies it; the link a member follows lives on the frontend.',
-          'x-extension': true,
-          body: z.object({ token: z.string({ error: 'is required' }).min(1).max(512) }),
-          response: {
-            200: ok(z.object({ organization_id: z.string(), role_id: z.string() })),
-            ...errorResponses,
-          },
-        },
-      },
-      async (request) => ({
-        success: true as const,
-        data: await orgs.acceptInvitation(deps, principalOf(request), request.body.token, originOf(request)),
-      }),
     );
   };
 }

@@ -1,0 +1,2 @@
+/** How account emails are compared and stored: trimmed, lower case. */
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
