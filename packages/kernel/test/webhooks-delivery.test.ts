@@ -329,6 +329,11 @@ describe('WebhookDispatcher (real PostgreSQL, pg-boss and HTTP receiver)', { con
     assert.equal(delivery.lastStatusCode, null);
     assert.match(delivery.lastError ?? '', /127\.0\.0\.1, which is not a public address/);
     assert.equal(requestsFor(id).length, 0);
+    // The delivery row settles inside the handler; pg-boss marks the job completed just after.
+    const until = Date.now() + 10_000;
+    while ((await jobStates(strict.queue, id)).includes('active') && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     assert.deepEqual(await jobStates(strict.queue, id), ['completed']);
   });
 
