@@ -226,8 +226,8 @@ describe('welcome mail across a crash', () => {
           second.deps().database.kysely,
         )
       ).rows.map((job) => job.state);
-    const until = Date.now() + 10_000;
-    while ((await jobStates()).includes('active') && Date.now() < until) {
+    const settleBy = Date.now() + 10_000;
+    while ((await jobStates()).includes('active') && Date.now() < settleBy) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.deepEqual(await jobStates(), ['completed']);
