@@ -1,12 +1,14 @@
 // Child process for bench/account-whoami.ts: `bare` serves a fixed whoami answer on a bare
 // Fastify instance; `account` boots the account service (fresh database, the default
 // argon2id parameters) and prints its port plus a registered user's access token.
+import { writeSync } from 'node:fs';
 import { bootService } from '@trustplane/kernel/testkit';
 import { accountService } from '@trustplane/account';
 import Fastify from 'fastify';
 
 const mode = process.argv[2];
-const print = (value: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(value)}\n`);
+// fd 3 is a pipe to the parent, apart from stdout where the service logs.
+const print = (value: Record<string, unknown>) => writeSync(3, `${JSON.stringify(value)}\n`);
 
 if (mode === 'bare') {
   // The same JSON the account service answers (passed by the parent), so both send the same bytes.
@@ -16,6 +18,9 @@ if (mode === 'bare') {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   print({ port: typeof address === 'object' && address ? address.port : 0 });
+  process.on('SIGTERM', () => {
+    app.close().then(() => process.exit(0));
+  });
 } else {
   // The per-IP windows would throttle a load generator on one address: lift them for the run.
   Object.assign(process.env, {
