@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+// @ts-expect-error pg-boss ships no types for its SQL plans
+import plans from 'pg-boss/src/plans.js';
+import pg from 'pg';
 import pino from 'pino';
 import { z } from 'zod';
 import { defineJob, JobQueue } from '../src/jobs/job-queue.js';
@@ -59,5 +62,76 @@ describe('queue creation on first send', () => {
       processes.flatMap((jobs) => Array.from({ length: 4 }, (_, index) => jobs.send(racing, { index }))),
     );
     assert.equal(new Set(ids.filter(Boolean)).size, 12);
+  });
+});
+
+describe('large backlogs', () => {
+  test('a fetch reads the next jobs from the fetch-order index instead of sorting the backlog', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const backlog = defineJob({
+      name: 'test.backlog',
+      version: 1,
+      payload: z.object({ index: z.number() }),
+      timeoutSeconds: 60,
+      batchSize: 8,
+      largeBacklog: true,
+      async handle() {
+        await gate;
+      },
+    });
+    const jobs = jobQueue();
+    jobs.define(backlog);
+    // A bulk send into a queue PostgreSQL has no statistics for yet (a fresh partition).
+    for (let start = 0; start < 3000; start += 1000) {
+      await jobs.sendMany(
+        backlog,
+        Array.from({ length: 1000 }, (_, index) => ({ payload: { index: start + index } })),
+      );
+    }
+    const client = new pg.Client(database.url);
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ partition: string }>(
+        `SELECT partition_name AS partition FROM pgboss.queue WHERE name = $1`,
+        [backlog.name],
+      );
+      const partition = rows[0]!.partition;
+      const index = await client.query(
+        'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2',
+        ['pgboss', `${partition}_fetch`],
+      );
+      assert.match(
+        index.rows[0]?.indexdef ?? '',
+        /\(name, priority DESC, created_on, id\) WHERE \(state < 'active'/,
+      );
+
+      // The worker finds a full batch: the backlog's statistics are refreshed.
+      await jobs.work([backlog]);
+      for (let tries = 0; ; tries += 1) {
+        const { rows: analysed } = await client.query<{ reltuples: number }>(
+          `SELECT reltuples FROM pg_class WHERE oid = format('pgboss.%I', $1::text)::regclass`,
+          [partition],
+        );
+        if (Number(analysed[0]?.reltuples) >= 2000) break;
+        assert.ok(tries < 200, 'the queue statistics were not refreshed');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // pg-boss's own fetch statement, as its workers run it.
+      const plan = await client.query(`EXPLAIN ${plans.fetchNextJob('pgboss')({ includeMetadata: true })}`, [
+        backlog.name,
+        8,
+      ]);
+      const text = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+      assert.match(text, new RegExp(`Index Scan using "?${partition}_fetch`));
+      assert.doesNotMatch(text, /Sort Key: job\.priority/);
+      // Neither does it read the whole partition to update the jobs it takes.
+      assert.doesNotMatch(text, /Seq Scan/);
+    } finally {
+      release();
+      await client.end();
+    }
   });
 });

@@ -81,6 +81,12 @@ export interface JobDefinition<P extends object = object> {
   concurrency?: number;
   /** Jobs one loop fetches at once and runs side by side (short jobs); each fails alone. Default 1. */
   batchSize?: number;
+  /**
+   * The queue may hold thousands of waiting jobs at once (a bulk send): its fetch order gets an
+   * index and, while workers find full batches, its planner statistics are kept fresh, so that a
+   * fetch reads the next jobs instead of sorting the whole backlog.
+   */
+  largeBacklog?: boolean;
   /** How often an idle loop looks for work when no notification wakes it (≥ 0.5). Default 1 s. */
   pollingIntervalSeconds?: number;
   handle(payload: P, context: JobContext): Promise<void>;

@@ -104,6 +104,8 @@ export function deliveryJob(options: {
     // bench/notification.ts; 16 saved no more, and a loop waits for its slowest job).
     concurrency: Math.max(1, Math.ceil(config.workerConcurrency / DELIVERY_BATCH)),
     batchSize: Math.min(DELIVERY_BATCH, config.workerConcurrency),
+    // A bulk send queues up to 1,000 attempts per call.
+    largeBacklog: true,
     pollingIntervalSeconds: config.pollingIntervalSeconds,
     handle: (payload, job) => options.handle(job.id, payload.notification_id),
   });
