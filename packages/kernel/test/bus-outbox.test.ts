@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Generated } from 'kysely';
+import { type Generated, sql } from 'kysely';
 import type pg from 'pg';
 import pino from 'pino';
 import { InProcessTransport } from '../src/bus/in-process-transport.js';
@@ -382,6 +382,64 @@ describe('Outbox', () => {
     );
     assert.equal(await outboxRow(rolledBack), undefined);
     await assert.rejects(outbox.publishMany(pool, [{ topic: 'bad topic', payload: {} }]), TypeError);
+    await outbox.stop();
+  });
+
+  test('publishManyWhere publishes, in the caller statement, the events of exactly the rows it changed', async () => {
+    const transport = new InProcessTransport();
+    const received: BusMessage[] = [];
+    await transport.subscribe('where.events', '#', async (message) => {
+      received.push(message);
+    });
+    // Polling once a minute: only the statement's NOTIFY can wake this relay within the test.
+    const outbox = new Outbox({ pool, logger, transport, pollIntervalMs: 60_000 });
+    relays.push(outbox);
+    await outbox.start();
+    const entries = (items: string[]) =>
+      items.map((item) => ({
+        key: item,
+        message: { exchange: 'where.events', topic: `ordered.${item}`, payload: { item } },
+      }));
+    // Events are offered for three items; the statement orders two of them.
+    const { rows } = await sql<{ item: string }>`
+      WITH ordered AS (INSERT INTO orders (item) SELECT unnest(${['pen', 'pad']}::text[]) RETURNING item),
+           events AS (${outbox.publishManyWhere(entries(['pen', 'ink', 'pad']), sql`SELECT item FROM ordered`)})
+      SELECT item FROM ordered`.execute(service.kysely);
+    assert.equal(rows.length, 2);
+    await eventually(() => received.length === 2, 'the events of the two orders');
+    assert.deepEqual(received.map((message) => message.topic).sort(), ['ordered.pad', 'ordered.pen']);
+    assert.deepEqual(received.find((message) => message.topic === 'ordered.pen')?.payload, { item: 'pen' });
+
+    // A statement that fails leaves no event behind.
+    const failed = crypto.randomUUID();
+    await assert.rejects(
+      sql`
+        WITH ordered AS (INSERT INTO orders (item) VALUES ('ink') RETURNING item),
+             events AS (${outbox.publishManyWhere(
+               [
+                 {
+                   key: 'ink',
+                   message: {
+                     exchange: 'where.events',
+                     topic: 'ordered.ink',
+                     payload: {},
+                     messageId: failed,
+                   },
+                 },
+               ],
+               sql`SELECT item FROM ordered`,
+             )})
+        SELECT 1 / 0`.execute(service.kysely),
+    );
+    assert.equal(await outboxRow(failed), undefined);
+    assert.throws(
+      () =>
+        outbox.publishManyWhere(
+          [{ key: 'x', message: { topic: 'bad topic', payload: {} } }],
+          sql`SELECT 'x'`,
+        ),
+      TypeError,
+    );
     await outbox.stop();
   });
 

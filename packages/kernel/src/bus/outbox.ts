@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type RawBuilder, sql } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { PgListener } from '../db/pg-listener.js';
@@ -41,6 +42,12 @@ export interface OutboxOptions {
   transport: MessageTransport;
   /** The relay also polls at this interval, for missed notifications and retries. Default 1000. */
   pollIntervalMs?: number;
+  /**
+   * After a pass that published something, the relay waits this long before the next one, so that
+   * messages committed meanwhile go out together (one transaction per batch instead of one per
+   * commit under a steady flow); a message after a quiet spell goes out at once. Default 25.
+   */
+  batchWindowMs?: number;
   /** Messages claimed per relay transaction. Default 100. */
   batchSize?: number;
   defaultExchange?: string;
@@ -85,6 +92,7 @@ export class Outbox {
   private readonly logger: Logger;
   private readonly transport: MessageTransport;
   private readonly pollIntervalMs: number;
+  private readonly batchWindowMs: number;
   private readonly batchSize: number;
   private readonly defaultExchange: string;
   private readonly retryDelayMs: number;
@@ -99,6 +107,8 @@ export class Outbox {
   private listener: PgListener | undefined;
   private wakeRequested = false;
   private wake: (() => void) | undefined;
+  /** Ends the batch window early (stop). */
+  private interrupt: (() => void) | undefined;
   private lastPruneAt = 0;
 
   constructor(options: OutboxOptions) {
@@ -106,6 +116,7 @@ export class Outbox {
     this.logger = options.logger.child({ component: 'outbox' });
     this.transport = options.transport;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.batchWindowMs = options.batchWindowMs ?? 25;
     this.batchSize = options.batchSize ?? 100;
     this.defaultExchange = options.defaultExchange ?? DEFAULT_EXCHANGE;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
@@ -156,12 +167,7 @@ export class Outbox {
    */
   async publishMany(executor: SqlExecutor, messages: OutboxMessage[]): Promise<string[]> {
     if (messages.length === 0) return [];
-    const rows = messages.map((message) => {
-      const exchange = message.exchange ?? this.defaultExchange;
-      if (!TOPIC.test(message.topic)) throw new TypeError(`invalid topic: ${JSON.stringify(message.topic)}`);
-      if (exchange.length === 0) throw new TypeError('exchange must not be empty');
-      return { ...message, exchange, messageId: message.messageId ?? randomUUID() };
-    });
+    const rows = messages.map((message) => this.row(message));
     await runSql(
       executor,
       `WITH inserted AS (
@@ -187,6 +193,47 @@ export class Outbox {
       ],
     );
     return rows.map((row) => row.messageId);
+  }
+
+  /**
+   * `publishMany` inside the caller's own statement, for messages that depend on what that
+   * statement changes: a data-modifying CTE body (Kysely `sql`) inserting each message whose `key`
+   * is among `keys` (a query of that statement, e.g. sql`SELECT id FROM settled`) and waking the
+   * relays when it commits. The change and its events then take one round trip, atomic as one
+   * statement, instead of a transaction around two. PostgreSQL runs a data-modifying CTE to
+   * completion whether or not the statement reads it.
+   */
+  publishManyWhere(
+    entries: { key: string; message: OutboxMessage }[],
+    keys: RawBuilder<unknown>,
+  ): RawBuilder<unknown> {
+    const rows = entries.map((entry) => this.row(entry.message));
+    return sql`
+      INSERT INTO platform.outbox
+        (message_id, exchange, topic, payload, headers, delete_on_publish, mandatory, priority, expiration_ms)
+      SELECT m.message_id, m.exchange, m.topic, m.payload, m.headers, m.delete_on_publish, m.mandatory, m.priority,
+             m.expiration_ms
+        FROM unnest(${entries.map((entry) => entry.key)}::text[], ${rows.map((row) => row.messageId)}::uuid[],
+                    ${rows.map((row) => row.exchange)}::text[], ${rows.map((row) => row.topic)}::text[],
+                    ${rows.map((row) => JSON.stringify(row.payload ?? null))}::jsonb[],
+                    ${rows.map((row) => JSON.stringify(row.headers ?? {}))}::jsonb[],
+                    ${rows.map((row) => row.deleteOnPublish === true)}::boolean[],
+                    ${rows.map((row) => row.mandatory === true)}::boolean[],
+                    ${rows.map((row) => row.priority ?? null)}::smallint[],
+                    ${rows.map((row) => row.expirationMs ?? null)}::integer[])
+             AS m(key, message_id, exchange, topic, payload, headers, delete_on_publish, mandatory, priority,
+                  expiration_ms)
+       WHERE m.key IN (${keys})
+      ON CONFLICT (message_id) DO NOTHING
+      RETURNING pg_notify(${OUTBOX_CHANNEL}, '')`;
+  }
+
+  /** A message checked and completed with its defaults, as stored. */
+  private row(message: OutboxMessage): OutboxMessage & { exchange: string; messageId: string } {
+    const exchange = message.exchange ?? this.defaultExchange;
+    if (!TOPIC.test(message.topic)) throw new TypeError(`invalid topic: ${JSON.stringify(message.topic)}`);
+    if (exchange.length === 0) throw new TypeError('exchange must not be empty');
+    return { ...message, exchange, messageId: message.messageId ?? randomUUID() };
   }
 
   /**
@@ -222,6 +269,7 @@ export class Outbox {
     if (!this.running) return this.stopping ?? Promise.resolve();
     this.running = false;
     this.wake?.();
+    this.interrupt?.();
     const starting = this.starting;
     this.stopping = (async () => {
       await starting;
@@ -268,17 +316,37 @@ export class Outbox {
   private async relayLoop(): Promise<void> {
     while (this.running) {
       this.wakeRequested = false;
+      let published = 0;
       try {
         // Batch by batch, so that `stop` waits for one batch at most.
         let claimed = this.batchSize;
-        while (this.running && claimed === this.batchSize) claimed = (await this.relayBatch()).claimed;
+        while (this.running && claimed === this.batchSize) {
+          const batch = await this.relayBatch();
+          claimed = batch.claimed;
+          published += batch.published;
+        }
         await this.pruneIfDue();
       } catch (error) {
         this.logger.error({ err: error }, 'outbox relay failed; retrying at the next poll');
       }
       if (!this.running) break;
+      if (published > 0) await this.batchWindow();
       await this.sleep();
     }
+  }
+
+  /** Lets the messages committed while it lasts gather for the next pass (ended early by `stop`). */
+  private async batchWindow(): Promise<void> {
+    if (this.batchWindowMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.batchWindowMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.interrupt = done;
+    });
+    this.interrupt = undefined;
   }
 
   private async relayBatch(): Promise<{ claimed: number; published: number }> {

@@ -23,7 +23,7 @@ export interface DeliveryEngineDeps {
   notifications: Notifications;
   providers: ProviderRegistry;
   queue: DeliveryQueue;
-  outbox: Pick<Outbox, 'publish' | 'publishMany'>;
+  outbox: Pick<Outbox, 'publish' | 'publishMany' | 'publishManyWhere'>;
   config: NotificationConfig;
   sealKey: Buffer;
   logger: Logger;
@@ -280,50 +280,48 @@ export class DeliveryEngine {
             reply: outcome.accepted ?? '',
           })),
     );
-    const settled = await this.deps.db.transaction(async (trx) => {
-      // Losing this commit to a power cut (not a process crash) only means the attempt runs again.
-      const done = await sql<{ id: string; provider_type: string; attempts: number }>`
-        WITH input AS (
-          SELECT * FROM unnest(${attempts.map((attempt) => attempt.row.id)}::text[],
-                               ${attempts.map((attempt) => attempt.jobId)}::uuid[]) AS v(id, job_id)
-        ), accepted AS (
-          SELECT * FROM unnest(${accepted.map((entry) => entry.id)}::text[], ${accepted.map((entry) => entry.position)}::int[],
-                               ${accepted.map((entry) => entry.reply)}::text[]) AS a(id, position, reply)
-        ), settled AS (
-          UPDATE notifications n
-             SET status = 'delivered', delivered_at = now(), updated_at = now(), job_id = NULL, last_error = NULL,
-                 sealed_content = CASE WHEN n.sensitive THEN NULL ELSE n.sealed_content END
-            FROM input v
-           WHERE n.id = v.id AND n.job_id = v.job_id AND n.status = 'processing' AND n.cancel_requested_at IS NULL
-             AND NOT EXISTS (
-               SELECT 1 FROM notification_recipients r
-                WHERE r.notification_id = n.id AND r.status <> 'accepted'
-                  AND NOT EXISTS (SELECT 1 FROM accepted a WHERE a.id = r.notification_id AND a.position = r.position))
-             AND set_config('synchronous_commit', 'off', true) IS NOT NULL
-          RETURNING n.id, n.provider_type, n.attempts, v.job_id
-        ), recipients AS (
-          UPDATE notification_recipients r
-             SET status = 'accepted', accepted_at = now(), provider_message_id = a.reply, last_error = NULL
-            FROM accepted a
-           WHERE r.notification_id = a.id AND r.position = a.position AND a.id IN (SELECT id FROM settled)
-        ), ledger AS (
-          UPDATE message_ledger SET status = 'acked', completed_at = now()
-           WHERE queue = ${DELIVERY_QUEUE} AND message_id IN (SELECT job_id::text FROM settled)
-        )
-        SELECT id, provider_type, attempts FROM settled`.execute(trx);
-      await this.deps.outbox.publishMany(
-        trx,
-        done.rows.map((row) =>
-          statusMessage({
-            id: row.id,
-            providerType: row.provider_type,
-            status: 'delivered',
-            attempt: row.attempts,
-          }),
-        ),
-      );
-      return new Set(done.rows.map((row) => row.id));
-    });
+    const delivered = attempts.map((attempt) => ({
+      key: attempt.row.id,
+      message: statusMessage({
+        id: attempt.row.id,
+        providerType: attempt.row.provider_type,
+        status: 'delivered',
+        attempt: attempt.row.attempts,
+      }),
+    }));
+    // One statement, so one round trip and atomic: the settlements, their recipients, their ledger
+    // entries and `notification.delivered.<provider>` of exactly the attempts settled. Losing its
+    // commit to a power cut (not a process crash) only means the attempt runs again.
+    const done = await sql<{ id: string }>`
+      WITH input AS (
+        SELECT * FROM unnest(${attempts.map((attempt) => attempt.row.id)}::text[],
+                             ${attempts.map((attempt) => attempt.jobId)}::uuid[]) AS v(id, job_id)
+      ), accepted AS (
+        SELECT * FROM unnest(${accepted.map((entry) => entry.id)}::text[], ${accepted.map((entry) => entry.position)}::int[],
+                             ${accepted.map((entry) => entry.reply)}::text[]) AS a(id, position, reply)
+      ), settled AS (
+        UPDATE notifications n
+           SET status = 'delivered', delivered_at = now(), updated_at = now(), job_id = NULL, last_error = NULL,
+               sealed_content = CASE WHEN n.sensitive THEN NULL ELSE n.sealed_content END
+          FROM input v
+         WHERE n.id = v.id AND n.job_id = v.job_id AND n.status = 'processing' AND n.cancel_requested_at IS NULL
+           AND NOT EXISTS (
+             SELECT 1 FROM notification_recipients r
+              WHERE r.notification_id = n.id AND r.status <> 'accepted'
+                AND NOT EXISTS (SELECT 1 FROM accepted a WHERE a.id = r.notification_id AND a.position = r.position))
+           AND set_config('synchronous_commit', 'off', true) IS NOT NULL
+        RETURNING n.id, v.job_id
+      ), recipients AS (
+        UPDATE notification_recipients r
+           SET status = 'accepted', accepted_at = now(), provider_message_id = a.reply, last_error = NULL
+          FROM accepted a
+         WHERE r.notification_id = a.id AND r.position = a.position AND a.id IN (SELECT id FROM settled)
+      ), ledger AS (
+        UPDATE message_ledger SET status = 'acked', completed_at = now()
+         WHERE queue = ${DELIVERY_QUEUE} AND message_id IN (SELECT job_id::text FROM settled)
+      ), events AS (${this.deps.outbox.publishManyWhere(delivered, sql`SELECT id FROM settled`)})
+      SELECT id FROM settled`.execute(this.deps.db.kysely);
+    const settled = new Set(done.rows.map((row) => row.id));
     return attempts.map((attempt) => settled.has(attempt.row.id));
   }
 
