@@ -137,6 +137,24 @@ describe('mailer (embedded sink)', () => {
     await assert.rejects(mailer.send({ to: [], subject: 's', text: 't' }), MailError);
   });
 
+  test('a sink directory removed while the mailer runs is created again, private', async () => {
+    const own = await fs.mkdtemp(path.join(os.tmpdir(), 'mail-sink-removed-'));
+    const sink = createMailer({ dataDir: own, from: FROM });
+    try {
+      await sink.send({ to: 'first@example.com', subject: 'First', text: 'one' });
+      await fs.rm(path.join(own, 'mail'), { recursive: true });
+      await sink.send({ to: 'second@example.com', subject: 'Second', text: 'two' });
+      assert.deepEqual(
+        (await sink.list()).map((message) => message.to),
+        ['second@example.com'],
+      );
+      assert.equal((await fs.stat(path.join(own, 'mail'))).mode & 0o777, 0o700);
+    } finally {
+      await sink.close();
+      await fs.rm(own, { recursive: true, force: true });
+    }
+  });
+
   test('a second mailer on the same data dir (the CLI) lists the same messages', async () => {
     const reader = createMailer({ dataDir, from: FROM });
     assert.deepEqual(await reader.list(), await mailer.list());

@@ -151,6 +151,26 @@ export function createMailer(options: MailerOptions): Mailer {
   const smtp = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : undefined;
   const renderer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   let lastCreatedAt = 0;
+  // Created once, not before every mail; created again if it disappears (removed by hand).
+  let sinkCreated: Promise<unknown> | undefined;
+  const createSink = () => {
+    sinkCreated ??= fs.mkdir(sinkDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      sinkCreated = undefined;
+      throw error;
+    });
+    return sinkCreated;
+  };
+  async function writeInSink(file: string, data: string | Buffer): Promise<void> {
+    await createSink();
+    try {
+      await writeAtomically(file, data);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      sinkCreated = undefined;
+      await createSink();
+      await writeAtomically(file, data);
+    }
+  }
 
   function compose(mail: OutgoingMail) {
     if (mail.messageId !== undefined && !MESSAGE_ID.test(mail.messageId))
@@ -177,9 +197,8 @@ export function createMailer(options: MailerOptions): Mailer {
     lastCreatedAt = createdAt.getTime();
     const id = randomBytes(6).toString('hex');
     const base = path.join(sinkDir, `${fileStamp(createdAt)}-${id}`);
-    await fs.mkdir(sinkDir, { recursive: true, mode: 0o700 });
     // With `buffer: true` the stream transport always yields a Buffer.
-    await writeAtomically(`${base}.eml`, info.message as Buffer);
+    await writeInSink(`${base}.eml`, info.message as Buffer);
     const record: MailMessage = {
       id,
       messageId: info.messageId,
@@ -192,7 +211,7 @@ export function createMailer(options: MailerOptions): Mailer {
       file: `${base}.eml`,
     };
     // The sidecar comes last: list() never sees a message whose .eml is not complete.
-    await writeAtomically(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
+    await writeInSink(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
     return { messageId: info.messageId, response: `${base}.eml` };
   }
 
