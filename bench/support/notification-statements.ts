@@ -24,6 +24,11 @@ const argument = (name: string, fallback: number) => {
 };
 const EMAILS = argument('emails', 5000);
 const TOP = argument('top', 25);
+/**
+ * --auto-explain <ms>: the plans of the service's statements slower than that (auto_explain, sent
+ * to the client as notices: the embedded server's own log is not kept), the slowest printed.
+ */
+const AUTO_EXPLAIN_MS = argument('auto-explain', -1);
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-statements-'));
 // A first start to preload pg_stat_statements, which only a restart applies.
@@ -31,8 +36,13 @@ const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-statem
   const server = await startEmbeddedPostgres(dataDir);
   const admin = new pg.Client(server.adminUrl);
   await admin.connect();
-  await admin.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
+  await admin.query(`ALTER SYSTEM SET shared_preload_libraries = pg_stat_statements, auto_explain`);
   await admin.query(`ALTER SYSTEM SET pg_stat_statements.track = 'all'`);
+  if (AUTO_EXPLAIN_MS >= 0) {
+    await admin.query(`ALTER SYSTEM SET auto_explain.log_min_duration = ${Number(AUTO_EXPLAIN_MS)}`);
+    await admin.query(`ALTER SYSTEM SET auto_explain.log_analyze = on`);
+    await admin.query(`ALTER SYSTEM SET auto_explain.log_level = notice`);
+  }
   await admin.end();
   await server.stop();
 }
@@ -40,12 +50,36 @@ const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TRUSTP
 const platform = await Platform.open({ config: loadPlatformConfig(env), role: 'server' });
 await platform.migrate([notificationService]);
 const context = platform.createContext(notificationService, notificationService.ports.http);
+const pool = context.database().pool;
+const plansSeen: { ms: number; text: string }[] = [];
+// Connections the service opens from here on hand their notices (auto_explain's plans) over.
+pool.on('connect', (connection) =>
+  connection.on('notice', (notice) => {
+    const ms = Number(/duration: ([\d.]+) ms/i.exec(notice.message ?? '')?.[1]);
+    if (Number.isFinite(ms)) plansSeen.push({ ms, text: notice.message ?? '' });
+  }),
+);
+// pg-boss fetches per queue (its statement text is the same for every queue).
+const fetches = new Map<string, { calls: number; jobs: number }>();
+{
+  const db = platform.jobs.boss.getDb();
+  const executeSql = db.executeSql.bind(db);
+  db.executeSql = async (text, values) => {
+    const result = await executeSql(text, values);
+    if (text.includes('WITH next as') && values) {
+      const entry = fetches.get(String(values[0])) ?? { calls: 0, jobs: 0 };
+      entry.calls += 1;
+      entry.jobs += result.rows.length;
+      fetches.set(String(values[0]), entry);
+    }
+    return result;
+  };
+}
 const runtime = notificationRuntime(context);
 runtime.defineJobs();
 await platform.startBackground();
 const workers = await runtime.startWorkers();
 const service = await startGrpcServer(runtime, await freePort(), notificationService.version);
-const pool = context.database().pool;
 await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA public');
 
 const Client = loadNotificationProto().notification.NotificationService;
@@ -180,6 +214,8 @@ const explainTimer = process.argv.includes('--explain')
     }, 3000)
   : undefined;
 // The bulk phase's bounds on the clock of `node --cpu-prof` profiles (µs), to cut a profile to it.
+plansSeen.length = 0;
+fetches.clear();
 const windowStart = process.hrtime.bigint() / 1000n;
 const seconds = await deliver(EMAILS, 'bulk');
 console.log(`bulk phase µs ${windowStart}–${process.hrtime.bigint() / 1000n}`);
@@ -225,6 +261,29 @@ for (const row of rows)
     `${(Number(row.calls) / EMAILS).toFixed(3).padStart(7)}/mail ${(row.total / EMAILS).toFixed(3).padStart(7)} ms/mail ` +
       `rows ${String(row.rows).padStart(6)}  ${row.query.slice(0, 220)}`,
   );
+
+console.log(
+  `pg-boss fetches during the bulk phase: ${[...fetches]
+    .sort((a, b) => b[1].calls - a[1].calls)
+    .map(([queue, entry]) => `${queue} ${entry.calls} (${entry.jobs} jobs)`)
+    .join(', ')}`,
+);
+if (AUTO_EXPLAIN_MS >= 0) {
+  console.log(`${plansSeen.length} plans over ${AUTO_EXPLAIN_MS} ms, by statement (count, total ms):`);
+  const byStatement = new Map<string, { count: number; ms: number }>();
+  for (const plan of plansSeen) {
+    const text = /Query Text:([\s\S]*?)(Query Parameters:|\n[A-Z][a-z]+ )/.exec(plan.text)?.[1] ?? plan.text;
+    const key = text.replace(/\s+/g, ' ').trim().slice(0, 100);
+    const entry = byStatement.get(key) ?? { count: 0, ms: 0 };
+    entry.count += 1;
+    entry.ms += plan.ms;
+    byStatement.set(key, entry);
+  }
+  for (const [key, entry] of [...byStatement].sort((a, b) => b[1].ms - a[1].ms))
+    console.log(`${String(entry.count).padStart(5)} ${entry.ms.toFixed(0).padStart(7)} ms  ${key}`);
+  console.log('the slowest:');
+  for (const plan of plansSeen.sort((a, b) => b.ms - a.ms).slice(0, 3)) console.log(plan.text.slice(0, 8000));
+}
 
 client.close();
 await service.stop();
