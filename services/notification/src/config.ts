@@ -1,4 +1,4 @@
-import { ConfigError, parseEnv } from '@trustplane/kernel';
+import { booleanFlag, ConfigError, parseEnv } from '@trustplane/kernel';
 import { z } from 'zod';
 
 export const PROVIDER_TYPES = ['email', 'telegram', 'whatsapp', 'http', 'grpc', 'rabbitmq'] as const;
@@ -43,6 +43,8 @@ const notificationEnvSchema = z.object({
   NOTIFICATION_WHATSAPP_API_URL: z.url().default('https://graph.facebook.com/v19.0'),
   NOTIFICATION_FORWARD_EXCHANGE: z.string().min(1).default('notification.forward'),
   NOTIFICATION_IDEMPOTENCY_TTL_SECONDS: int(7 * 86_400, 60, 365 * 86_400),
+  /** Opt-in: claims and settlements commit without waiting for the WAL flush (see the README). */
+  NOTIFICATION_ASYNC_COMMIT: booleanFlag,
 });
 
 /** One configured provider instance, addressed by `provider_name` on the bus. */
@@ -74,6 +76,12 @@ export interface NotificationConfig {
   workerConcurrency: number;
   pollingIntervalSeconds: number;
   idempotencyTtlSeconds: number;
+  /**
+   * Claims and settlements of attempts commit without waiting for their WAL flush: faster, but a
+   * power cut (or a crash of PostgreSQL itself) may lose a settlement already acted on, and its
+   * attempt then runs again (a second copy of a mail). Off unless NOTIFICATION_ASYNC_COMMIT is set.
+   */
+  asyncCommit: boolean;
 }
 
 const instanceSchema = z
@@ -180,5 +188,6 @@ export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): No
     workerConcurrency: parsed.NOTIFICATION_WORKER_CONCURRENCY,
     pollingIntervalSeconds: parsed.NOTIFICATION_POLLING_INTERVAL_SECONDS,
     idempotencyTtlSeconds: parsed.NOTIFICATION_IDEMPOTENCY_TTL_SECONDS,
+    asyncCommit: parsed.NOTIFICATION_ASYNC_COMMIT,
   };
 }

@@ -10,7 +10,8 @@ export class ConfigError extends Error {
   }
 }
 
-const booleanFlag = z
+/** An on/off environment variable: `1`, `true`, `yes` are on; unset, empty, `0`, `false`, `no` off. */
+export const booleanFlag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
   .optional()
   .transform((value) => value === '1' || value === 'true' || value === 'yes');

@@ -197,8 +197,6 @@ export class DeliveryEngine {
    */
   private async claimBatch(jobs: DeliveryJob[]): Promise<Claim[]> {
     const jobIds = jobs.map((job) => job.jobId);
-    // Not waiting for the WAL flush (set_config in the statement's own transaction): a claim lost to
-    // a power cut only means the attempt runs again.
     const result = await sql<NotificationRow & { pending: RecipientRow[] | null }>`
       WITH input AS (
         SELECT * FROM unnest(${jobs.map((job) => job.notificationId)}::text[], ${jobIds}::uuid[],
@@ -213,7 +211,7 @@ export class DeliveryEngine {
                 OR (n.status = 'processing'
                     AND (v.lease IS NULL OR n.claimed_at IS NULL
                          OR n.claimed_at < now() - make_interval(secs => v.lease))))
-           AND set_config('synchronous_commit', 'off', true) IS NOT NULL
+           ${this.asyncCommit()}
         RETURNING n.*
       ), ledger AS (
         UPDATE message_ledger
@@ -290,8 +288,7 @@ export class DeliveryEngine {
       }),
     }));
     // One statement, so one round trip and atomic: the settlements, their recipients, their ledger
-    // entries and `notification.delivered.<provider>` of exactly the attempts settled. Losing its
-    // commit to a power cut (not a process crash) only means the attempt runs again.
+    // entries and `notification.delivered.<provider>` of exactly the attempts settled.
     const done = await sql<{ id: string }>`
       WITH input AS (
         SELECT * FROM unnest(${attempts.map((attempt) => attempt.row.id)}::text[],
@@ -309,7 +306,7 @@ export class DeliveryEngine {
              SELECT 1 FROM notification_recipients r
               WHERE r.notification_id = n.id AND r.status <> 'accepted'
                 AND NOT EXISTS (SELECT 1 FROM accepted a WHERE a.id = r.notification_id AND a.position = r.position))
-           AND set_config('synchronous_commit', 'off', true) IS NOT NULL
+           ${this.asyncCommit()}
         RETURNING n.id, v.job_id
       ), recipients AS (
         UPDATE notification_recipients r
@@ -332,6 +329,16 @@ export class DeliveryEngine {
       .where('id', '=', id)
       .executeTakeFirst();
     return Boolean(row?.cancel_requested_at);
+  }
+
+  /**
+   * With NOTIFICATION_ASYNC_COMMIT, a condition that makes the statement's own transaction commit
+   * without waiting for the WAL flush (set_config, local to that transaction); otherwise nothing.
+   */
+  private asyncCommit() {
+    return this.deps.config.asyncCommit
+      ? sql`AND set_config('synchronous_commit', 'off', true) IS NOT NULL`
+      : sql``;
   }
 
   private async recordAccepted(id: string, outcome: Outcome): Promise<void> {
@@ -359,9 +366,7 @@ export class DeliveryEngine {
     let logLine: { status: NotificationStatus; error?: string; delayMs?: number } | undefined;
     let deadLetterId: string | undefined;
     await db.transaction(async (trx) => {
-      // Losing this commit to a power cut (not a process crash) only means the attempt runs again:
-      // at least once either way, so the WAL flush is not waited for.
-      await sql`SET LOCAL synchronous_commit = off`.execute(trx);
+      if (config.asyncCommit) await sql`SET LOCAL synchronous_commit = off`.execute(trx);
       const row = await trx
         .selectFrom('notifications')
         .selectAll()
