@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { packageVersion, type ServiceDefinition } from '@trustplane/kernel';
 import { createSigningKeyStore } from './auth/key-store.js';
 import { loadAccountConfig } from './config.js';
+import { createRepositories } from './db/repositories.js';
 import type { AccountDB } from './db/types.js';
 import { buildAccountApp } from './http/app.js';
 import { PRUNE_QUEUE, pruneJob } from './jobs/prune.js';
@@ -23,7 +24,7 @@ export const accountService: ServiceDefinition = {
   ports: { http: 8874 },
   buildHttp: (context) => buildAccountApp(context, version),
   defineJobs(context) {
-    context.jobs.define(pruneJob(() => context.database<AccountDB>().kysely));
+    context.jobs.define(pruneJob(() => createRepositories(context.database<AccountDB>().kysely)));
   },
   async startWorkers(context) {
     // Workers and the hourly schedule; pg-boss stops them with the platform's job queue.
