@@ -34,7 +34,9 @@ export async function buildAccountApp(context: ServiceContext, version: string):
     openapi: { components: { securitySchemes: ACCOUNT_SECURITY_SCHEMES } },
   });
   const deps = await buildDeps(context, config, app.metrics);
-  await app.register(fastifyCookie);
+  // Cookies are parsed where they are read (`requestCookie`), not by a hook on every request: only
+  // the CSRF gate of cookie-authenticated writes and the refresh route read one.
+  await app.register(fastifyCookie, { hook: false });
   app.addHook('onRequest', csrfGate(deps.config));
   await app.register(healthRoutes(context, version, deps));
   await app.register(async (scope) => {

@@ -16,6 +16,18 @@ function baseOptions(config: AccountConfig) {
   } as const;
 }
 
+/**
+ * A cookie the request carries, parsed on first use (@fastify/cookie runs with `hook: false`, so a
+ * request that reads no cookie does not pay for parsing them).
+ */
+export function requestCookie(request: FastifyRequest, name: string): string | undefined {
+  if (request.cookies == null) {
+    const header = request.headers.cookie;
+    request.cookies = header ? request.server.parseCookie(header) : {};
+  }
+  return request.cookies[name];
+}
+
 /** Writes the seed's two cookies; returns the new CSRF token (also echoed in the body). */
 export function setSessionCookies(reply: FastifyReply, config: AccountConfig, refreshToken: string): string {
   const csrf = randomToken(32);
@@ -46,7 +58,7 @@ function csrfFailure(config: AccountConfig, request: FastifyRequest) {
   if (!MUTATING.has(request.method)) return undefined;
   if (request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined)
     return undefined;
-  const cookie = request.cookies?.[CSRF_COOKIE];
+  const cookie = requestCookie(request, CSRF_COOKIE);
   if (cookie === undefined) return undefined;
   const header = request.headers[config.csrfHeader];
   if (typeof header !== 'string' || header.length === 0 || !constantTimeEqual(header, cookie)) {
