@@ -105,7 +105,7 @@ type HistogramValue = {
   sharedLabels: RequestLabels;
   value: number;
   metricName: string;
-  exemplar?: null;
+  exemplar: null | undefined;
 };
 
 /** `http_request_duration_seconds`, as prom-client's `Histogram` reports it. */
@@ -129,8 +129,8 @@ function requestDurationHistogram(table: RequestSeriesTable) {
       }
       out.push(
         { labels: { le: '+Inf' }, sharedLabels: series.labels, value: series.count, metricName: `${name}_bucket`, exemplar: null },
-        { labels: {}, sharedLabels: series.labels, value: series.sum, metricName: `${name}_sum` },
-        { labels: {}, sharedLabels: series.labels, value: series.count, metricName: `${name}_count` },
+        { labels: {}, sharedLabels: series.labels, value: series.sum, metricName: `${name}_sum`, exemplar: undefined },
+        { labels: {}, sharedLabels: series.labels, value: series.count, metricName: `${name}_count`, exemplar: undefined },
       );
     }
     return out;

@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import { loadAccountConfig } from '../config.js';
@@ -34,9 +33,6 @@ export async function buildAccountApp(context: ServiceContext, version: string):
     openapi: { components: { securitySchemes: ACCOUNT_SECURITY_SCHEMES } },
   });
   const deps = await buildDeps(context, config, app.metrics);
-  // Cookies are parsed where they are read (`requestCookie`), not by a hook on every request: only
-  // the CSRF gate of cookie-authenticated writes and the refresh route read one.
-  await app.register(fastifyCookie, { hook: false });
   app.addHook('onRequest', csrfGate(deps.config));
   await app.register(healthRoutes(context, version, deps));
   await app.register(async (scope) => {
