@@ -43,7 +43,12 @@ describe('LocalWindowLimiter', () => {
 
   test('decides as the memory store of createRateLimiter does, point for point', async () => {
     const local = new LocalWindowLimiter({ points: 4, durationSeconds: 10 });
-    const flexible = createRateLimiter({ keyPrefix: 'test.general', points: 4, durationSeconds: 10, store: { kind: 'memory' } });
+    const flexible = createRateLimiter({
+      keyPrefix: 'test.general',
+      points: 4,
+      durationSeconds: 10,
+      store: { kind: 'memory' },
+    });
     const steps = [0, 100, 2000, 0, 0, 3000, 4899, 1, 5000, 0, 0, 0, 0, 0, 12_000];
     for (const [index, step] of steps.entries()) {
       mock.timers.tick(step);

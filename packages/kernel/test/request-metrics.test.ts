@@ -101,8 +101,14 @@ describe('request metrics', () => {
     await app.inject({ method: 'GET', url: '/nowhere' });
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     await app.close();
-    assert.match(text, /^http_requests_total\{method="GET",route="\/items\/:id",status_code="200",service="test"\} 3$/m);
-    assert.match(text, /^http_requests_total\{method="GET",route="unmatched",status_code="404",service="test"\} 1$/m);
+    assert.match(
+      text,
+      /^http_requests_total\{method="GET",route="\/items\/:id",status_code="200",service="test"\} 3$/m,
+    );
+    assert.match(
+      text,
+      /^http_requests_total\{method="GET",route="unmatched",status_code="404",service="test"\} 1$/m,
+    );
     assert.match(
       text,
       /^http_request_duration_seconds_count\{service="test",method="GET",route="\/items\/:id",status_code="200"\} 3$/m,

@@ -73,7 +73,15 @@ const neutral: [string, $ZodType, unknown[]][] = [
         fixed: 'x',
         both: { a: 'a', b: 'b', c: 'c' },
       },
-      { items: [{ id: 1 }], counts: {}, pair: ['p'], either: true, tagged: { type: 'three' }, fixed: 'y', both: {} },
+      {
+        items: [{ id: 1 }],
+        counts: {},
+        pair: ['p'],
+        either: true,
+        tagged: { type: 'three' },
+        fixed: 'y',
+        both: {},
+      },
     ],
   ],
   ['a plain value', z.string().email(), ['a@b.co', 'not an email', 3]],
@@ -102,7 +110,8 @@ describe('response serializer', () => {
       assert.equal(isDirectionNeutral(schema), true, name);
       const fast = responseSerializerCompiler(route(schema)) as (data: unknown) => string;
       const library = encodingSerializerCompiler(route(schema)) as (data: unknown) => string;
-      for (const value of values) assert.equal(outcome(fast, value), outcome(library, value), `${name}: ${JSON.stringify(value)}`);
+      for (const value of values)
+        assert.equal(outcome(fast, value), outcome(library, value), `${name}: ${JSON.stringify(value)}`);
     }
   });
 
@@ -128,7 +137,11 @@ describe('response serializer', () => {
       docs: false,
     });
     const schema = z.object({ id: z.string(), count: z.number() });
-    app.get('/good', { schema: { response: { 200: schema } } }, async () => ({ id: 'a', count: 1, secret: 's' }));
+    app.get('/good', { schema: { response: { 200: schema } } }, async () => ({
+      id: 'a',
+      count: 1,
+      secret: 's',
+    }));
     app.get('/bad', { schema: { response: { 200: schema } } }, async () => ({ id: 'a', count: 'many' }));
     const good = await app.inject({ method: 'GET', url: '/good' });
     const bad = await app.inject({ method: 'GET', url: '/bad' });

@@ -62,7 +62,8 @@ class RequestSeriesTable {
     series.count += 1;
     series.sum += seconds;
     let bucket = 0;
-    while (bucket < REQUEST_DURATION_BUCKETS.length && seconds > REQUEST_DURATION_BUCKETS[bucket]!) bucket += 1;
+    while (bucket < REQUEST_DURATION_BUCKETS.length && seconds > REQUEST_DURATION_BUCKETS[bucket]!)
+      bucket += 1;
     series.buckets[bucket]! += 1;
   }
 
@@ -128,14 +129,38 @@ function requestDurationHistogram(table: RequestSeriesTable) {
         });
       }
       out.push(
-        { labels: { le: '+Inf' }, sharedLabels: series.labels, value: series.count, metricName: `${name}_bucket`, exemplar: null },
-        { labels: {}, sharedLabels: series.labels, value: series.sum, metricName: `${name}_sum`, exemplar: undefined },
-        { labels: {}, sharedLabels: series.labels, value: series.count, metricName: `${name}_count`, exemplar: undefined },
+        {
+          labels: { le: '+Inf' },
+          sharedLabels: series.labels,
+          value: series.count,
+          metricName: `${name}_bucket`,
+          exemplar: null,
+        },
+        {
+          labels: {},
+          sharedLabels: series.labels,
+          value: series.sum,
+          metricName: `${name}_sum`,
+          exemplar: undefined,
+        },
+        {
+          labels: {},
+          sharedLabels: series.labels,
+          value: series.count,
+          metricName: `${name}_count`,
+          exemplar: undefined,
+        },
       );
     }
     return out;
   };
-  const metric = (list: unknown[]) => ({ name, help: DURATION_HELP, type: 'histogram', values: list, aggregator: 'sum' });
+  const metric = (list: unknown[]) => ({
+    name,
+    help: DURATION_HELP,
+    type: 'histogram',
+    values: list,
+    aggregator: 'sum',
+  });
   return {
     name,
     help: DURATION_HELP,
@@ -149,7 +174,10 @@ function requestDurationHistogram(table: RequestSeriesTable) {
     /** JSON (`getMetricsAsJSON`) reads this: the series' labels merged in, as prom-client's `get`. */
     async get() {
       return metric(
-        values().map(({ labels, sharedLabels, ...rest }) => ({ ...rest, labels: { ...labels, ...sharedLabels } })),
+        values().map(({ labels, sharedLabels, ...rest }) => ({
+          ...rest,
+          labels: { ...labels, ...sharedLabels },
+        })),
       );
     },
     reset: () => table.reset(),
@@ -170,7 +198,12 @@ export function createRequestMetrics(service: string, registry: Registry = new R
   registry.registerMetric(requestDurationHistogram(table) as unknown as Histogram);
   /** Records a finished request; Fastify has timed it (`elapsedTime`, routing to the last byte). */
   const observe = (request: FastifyRequest, reply: FastifyReply) => {
-    table.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    table.record(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   };
   return { registry, observe };
 }

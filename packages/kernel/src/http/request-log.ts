@@ -36,7 +36,9 @@ export class RequestLogger {
    * fields): no child was made and the route sets no level or serializers of its own.
    */
   get writesThroughParent(): boolean {
-    return this.#logger === undefined && this.options.level === undefined && this.options.serializers === undefined;
+    return (
+      this.#logger === undefined && this.options.level === undefined && this.options.serializers === undefined
+    );
   }
 
   /** The logger that writes the request line when `writesThroughParent`. */
@@ -133,14 +135,26 @@ export class RequestLogController extends LogController {
               statusCode: reply.statusCode,
               durationMs,
             }
-          : { requestId: request.id, method: request.method, route, statusCode: reply.statusCode, durationMs };
+          : {
+              requestId: request.id,
+              method: request.method,
+              route,
+              statusCode: reply.statusCode,
+              durationMs,
+            };
       if (error) fields.err = error;
       log.parentLogger[level](fields, message);
       return;
     }
     const fields: Record<string, unknown> =
       route === undefined
-        ? { method: request.method, route: null, url: redactUrl(request.url), statusCode: reply.statusCode, durationMs }
+        ? {
+            method: request.method,
+            route: null,
+            url: redactUrl(request.url),
+            statusCode: reply.statusCode,
+            durationMs,
+          }
         : { method: request.method, route, statusCode: reply.statusCode, durationMs };
     if (error) fields.err = error;
     log[level](fields, message);

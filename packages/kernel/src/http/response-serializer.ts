@@ -1,5 +1,8 @@
 import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
-import { ResponseSerializationError, serializerCompiler as encodingSerializerCompiler } from 'fastify-type-provider-zod';
+import {
+  ResponseSerializationError,
+  serializerCompiler as encodingSerializerCompiler,
+} from 'fastify-type-provider-zod';
 import { $ZodType, safeParse } from 'zod/v4/core';
 
 /**

@@ -32,7 +32,12 @@ export function requestCookie(request: FastifyRequest, name: string): string | u
  * its `SameSite=Lax` default). Written directly rather than through the plugin, whose `onSend`
  * hook ran on every response of the service to flush cookies that only four routes set.
  */
-function writeCookie(reply: FastifyReply, name: string, value: string, attributes: SetCookieAttributes): void {
+function writeCookie(
+  reply: FastifyReply,
+  name: string,
+  value: string,
+  attributes: SetCookieAttributes,
+): void {
   reply.header('set-cookie', stringifySetCookie({ name, value, sameSite: 'lax', ...attributes }));
 }
 
