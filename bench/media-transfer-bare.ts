@@ -2,13 +2,15 @@
 // way one would without a framework. POST writes the request body (the same multipart bytes the
 // service receives) straight to a file and fsyncs it once, as the store does; GET streams the file
 // named by `?file=` (the service's own stored blob, so both read the same bytes from the same page
-// cache) with `fs.createReadStream`'s defaults. Prints one JSON line on fd 3: { port, pid }.
+// cache) with `fs.createReadStream`'s defaults. Prints one JSON line on fd 3: { port, pid }; then GC counts on SIGUSR2.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { reportGcOnSignal } from './support/gc-counter.js';
 
+reportGcOnSignal();
 const dir = process.env.BARE_DIR ?? process.cwd();
 const uploadFile = path.join(dir, 'bare-upload.bin');
 const server = http.createServer((request, response) => {

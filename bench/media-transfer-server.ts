@@ -1,13 +1,16 @@
 // The media service as `trustplane start media` runs it, in its own process (so the benchmark can
 // read this process's RSS and CPU alone), plus a stand-in for account's JWKS endpoint. The log
 // level comes from LOG_LEVEL (the parent sends stdout, the log stream, to a file). Prints one JSON
-// line on fd 3: { port, pid, token, objectsDir }.
+// line on fd 3: { port, pid, token, objectsDir }; then GC counts on SIGUSR2.
 import { writeSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { generateSigningKey, JwtKeyRing, loadPlatformConfig, runServices } from '@trustplane/kernel';
 import { createMediaService } from '../services/media/src/index.js';
+import { reportGcOnSignal } from './support/gc-counter.js';
+
+reportGcOnSignal();
 
 const key = await generateSigningKey({ alg: 'RS256' });
 const ring = new JwtKeyRing({ active: key });

@@ -28,7 +28,10 @@ import { createInterface } from 'node:readline';
 const MIB = 1024 * 1024;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // An empty list skips uploads (`BENCH_UPLOAD_SIZES_MB=` with `BENCH_DOWNLOAD_REPEATS=20` profiles downloads alone).
-const UPLOAD_SIZES_MB = (process.env.BENCH_UPLOAD_SIZES_MB ?? '90,1024').split(',').filter(Boolean).map(Number);
+const UPLOAD_SIZES_MB = (process.env.BENCH_UPLOAD_SIZES_MB ?? '90,1024')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
 const DOWNLOAD_SIZE_MB = Number(process.env.BENCH_DOWNLOAD_SIZE_MB ?? 90);
 // One 90 MiB download takes about a tenth of a second: several back to back make a steadier figure.
 const DOWNLOAD_REPEATS = Number(process.env.BENCH_DOWNLOAD_REPEATS ?? 5);
@@ -48,6 +51,8 @@ const MODES: Mode[] = ['bare', 'info', 'silent'];
 interface Server {
   mode: Mode;
   child: ChildProcess;
+  /** Lines the server writes on fd 3: its address, then GC counts on request. */
+  lines: AsyncIterator<string>;
   port: number;
   pid: number;
   token: string;
@@ -67,7 +72,7 @@ async function startServer(mode: Mode): Promise<Server> {
       stdio: ['ignore', log, 'inherit', 'pipe'],
       env: {
         ...process.env,
-        LOG_LEVEL: mode === 'bare' ? 'silent' : mode === 'info' ? (process.env.H14_INFO_LEVEL ?? 'info') : mode,
+        LOG_LEVEL: mode === 'bare' ? 'silent' : mode,
         BARE_DIR: dir,
         TRUSTPLANE_DATA_DIR: path.join(dir, 'data'),
         APP__MAX_FILE_SIZE: String(MAX_SIZE + CHUNK),
@@ -76,10 +81,23 @@ async function startServer(mode: Mode): Promise<Server> {
     },
   );
   closeSync(log);
-  for await (const line of createInterface({ input: child.stdio[3] as NodeJS.ReadableStream })) {
-    return { mode, child, token: '', objectsDir: '', ...JSON.parse(line) };
-  }
-  throw new Error(`${mode} server exited before listening`);
+  const lines = createInterface({ input: child.stdio[3] as NodeJS.ReadableStream })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done) throw new Error(`${mode} server exited before listening`);
+  return { mode, child, lines, token: '', objectsDir: '', ...JSON.parse(first.value) };
+}
+
+interface GcCounts {
+  minor: number;
+  major: number;
+  majorMs: number;
+}
+
+async function gcOf(server: Server): Promise<GcCounts> {
+  server.child.kill('SIGUSR2');
+  const next = await server.lines.next();
+  if (next.done) throw new Error(`${server.mode} server went away`);
+  return JSON.parse(next.value);
 }
 
 async function stopServer(server: Server): Promise<void> {
@@ -197,6 +215,27 @@ function remove(server: Server, id: string): Promise<void> {
 interface Sample {
   ms: number;
   cpuMs: number;
+  /** Full (mark-compact) collections in the server during the measurement. */
+  majorGcs: number;
+  majorGcMs: number;
+}
+
+/** Runs `work` and measures the server around it: wall time, CPU time, full collections. */
+async function measured<T>(server: Server, work: () => Promise<T>): Promise<Sample & { result: T }> {
+  const gcBefore = await gcOf(server);
+  const cpuBefore = cpuMs(server.pid);
+  const start = performance.now();
+  const result = await work();
+  const ms = performance.now() - start;
+  const cpu = cpuMs(server.pid) - cpuBefore;
+  const gcAfter = await gcOf(server);
+  return {
+    result,
+    ms,
+    cpuMs: cpu,
+    majorGcs: gcAfter.major - gcBefore.major,
+    majorGcMs: gcAfter.majorMs - gcBefore.majorMs,
+  };
 }
 
 /** Uploads once and removes what was stored; returns the time, the server's CPU and its RSS growth. */
@@ -211,15 +250,9 @@ async function timedUpload(server: Server, size: number): Promise<Sample & { rss
       () => undefined,
     );
   }, 20);
-  const cpuBefore = cpuMs(server.pid);
-  const start = performance.now();
-  let stored: Uploaded;
-  try {
-    stored = await upload(server, size);
-  } finally {
-    clearInterval(sampler);
-  }
-  const sample = { ms: performance.now() - start, cpuMs: cpuMs(server.pid) - cpuBefore };
+  const { result: stored, ...sample } = await measured(server, () => upload(server, size)).finally(() =>
+    clearInterval(sampler),
+  );
   if (server.mode === 'bare') await fs.rm(path.join(root, 'bare', 'bare-upload.bin'));
   else {
     if (stored.size_bytes !== size)
@@ -229,14 +262,13 @@ async function timedUpload(server: Server, size: number): Promise<Sample & { rss
   return { ...sample, rssGrowth: rssPeak - rssBefore };
 }
 
-async function timedDownloads(server: Server, target: string, size: number): Promise<Sample> {
-  const cpuBefore = cpuMs(server.pid);
-  const start = performance.now();
-  for (let i = 0; i < DOWNLOAD_REPEATS; i++) {
-    const received = await download(server, target);
-    if (received !== size) throw new Error(`${server.mode} sent ${received} of ${size} bytes`);
-  }
-  return { ms: performance.now() - start, cpuMs: cpuMs(server.pid) - cpuBefore };
+function timedDownloads(server: Server, target: string, size: number): Promise<Sample> {
+  return measured(server, async () => {
+    for (let i = 0; i < DOWNLOAD_REPEATS; i++) {
+      const received = await download(server, target);
+      if (received !== size) throw new Error(`${server.mode} sent ${received} of ${size} bytes`);
+    }
+  });
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -313,7 +345,7 @@ try {
 
   console.log('');
   console.log(
-    'workload          bare MB/s   info MB/s   silent MB/s   info÷bare          silent÷bare        CPU ms/GiB bare/info/silent',
+    'workload          bare MB/s   info MB/s   silent MB/s   info÷bare          silent÷bare        CPU ms/GiB bare/info/silent   full GCs (ms) bare/info/silent',
   );
   for (const key of keys) {
     const bytes = key === 'download' ? downloadSize * DOWNLOAD_REPEATS : Number(key.split(' ')[1]) * MIB;
@@ -326,12 +358,19 @@ try {
     const ratios = (mode: Mode) => rate(mode).map((value, round) => value / rate('bare')[round]!);
     const ratioText = (mode: Mode) =>
       `${median(ratios(mode)).toFixed(2)} (${spread(ratios(mode), 2)})`.padEnd(19);
+    const gcs = (mode: Mode) => {
+      const list = samples.get(`${key} ${mode}`)!;
+      const count = list.reduce((sum, sample) => sum + sample.majorGcs, 0);
+      return `${count} (${Math.round(list.reduce((sum, sample) => sum + sample.majorGcMs, 0))})`;
+    };
     const label = key === 'download' ? `download ${DOWNLOAD_SIZE_MB} MiB` : `${key} MiB`;
     console.log(
-      `${label.padEnd(18)}${median(rate('bare')).toFixed(0).padStart(9)}   ${median(rate('info')).toFixed(0).padStart(9)}   ${median(rate('silent')).toFixed(0).padStart(11)}   ${ratioText('info')}${ratioText('silent')}${cpu('bare')}/${cpu('info')}/${cpu('silent')}`,
+      `${label.padEnd(18)}${median(rate('bare')).toFixed(0).padStart(9)}   ${median(rate('info')).toFixed(0).padStart(9)}   ${median(rate('silent')).toFixed(0).padStart(11)}   ${ratioText('info')}${ratioText('silent')}${`${cpu('bare')}/${cpu('info')}/${cpu('silent')}`.padEnd(30)}${MODES.map(gcs).join(' / ')}`,
     );
   }
-  console.log('targets: download ≥ 0.9, upload ≥ 0.8 at every size (ratios are per round: median (min–max))');
+  console.log(
+    'targets: download ≥ 0.9, upload ≥ 0.8 at every size (ratios are per round: median (min–max)); full GCs: all rounds',
+  );
   for (const sizeMb of UPLOAD_SIZES_MB) {
     const growth = media.map(
       (mode) => `${mode} +${((rssGrowth.get(`${sizeMb} ${mode}`) ?? 0) / MIB).toFixed(1)} MB`,
