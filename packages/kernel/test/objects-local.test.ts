@@ -96,9 +96,9 @@ describe('local object store', () => {
     assert.equal((await store.head('big/stream.bin'))?.sha256, sha256(expected));
   });
 
-  test('chunks of every size are written in order across batched writes and read back whole', async () => {
-    // Uneven chunks (empty ones, runs of tiny ones past the per-batch chunk cap, some larger than
-    // a batch) so the body spans several 1 MiB write batches and several 1 MiB read chunks.
+  test('chunks of every size are written in order across gathered writes and read back whole', async () => {
+    // Uneven chunks (empty ones, hundreds of tiny ones, some larger than the 1 MiB write buffer) so
+    // the body goes to disk in many `writev` calls of many chunks, and reads back in several chunks.
     const sizes = [
       0,
       1,
@@ -129,7 +129,7 @@ describe('local object store', () => {
     );
   });
 
-  test('a body that fails or crosses maxBytes after batches were written leaves nothing behind', async () => {
+  test('a body that fails or crosses maxBytes after writes began leaves nothing behind', async () => {
     await store.put('failing/keep', Buffer.from('previous'));
     const failure = new Error('client went away');
     const failing = () =>
@@ -141,7 +141,7 @@ describe('local object store', () => {
       );
     await assert.rejects(store.put('failing/keep', failing()), failure);
     await assert.rejects(store.put('failing/new', failing()), failure);
-    // The size cap crossed after several batches went to disk.
+    // The size cap crossed after megabytes went to disk.
     await assert.rejects(
       store.put('failing/new', chunkedBody(60, 64 * 1024), { maxBytes: 3 * 1024 * 1024 }),
       ObjectTooLargeError,

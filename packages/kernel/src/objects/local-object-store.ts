@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { BigIntStats, Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   assertValidObjectKey,
   assertValidObjectPrefix,
@@ -94,12 +95,10 @@ const RENAME_ATTEMPTS = 3;
  */
 const READ_CHUNK_BYTES = 1024 * 1024;
 /**
- * `put` gathers the body's chunks (a socket delivers at most 64 KiB at a time) into writes of about
- * this size, one `writev` per batch, with one batch on its way to disk while the next is gathered.
+ * How much of a `put` body waits while a write is on its way to disk. A socket hands over at most
+ * 64 KiB at a time; whatever arrived during one write goes to disk in the next, as one `writev`.
  */
-const WRITE_BATCH_BYTES = 1024 * 1024;
-/** A batch of many tiny chunks is written before it gets this long. */
-const WRITE_BATCH_CHUNKS = 256;
+const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -112,7 +111,7 @@ function isMissing(error: unknown): boolean {
 
 /** Writes every byte of `buffers` at the file's position; `writev` may write less than asked. */
 async function writeAll(handle: fs.FileHandle, buffers: Uint8Array[]): Promise<void> {
-  let pending = buffers;
+  let pending = buffers.filter((buffer) => buffer.byteLength > 0);
   while (pending.length > 0) {
     let { bytesWritten } = await handle.writev(pending);
     if (bytesWritten === 0) throw new Error('write made no progress');
@@ -216,34 +215,37 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
   ): Promise<{ size: number; sha256: string; stats: BigIntStats }> {
     const hash = createHash('sha256');
     let size = 0;
-    let batch: Uint8Array[] = [];
-    let batchBytes = 0;
-    // The batch being written while the next one is gathered; writes stay in order, one at a time.
     let writing: Promise<void> | undefined;
     const handle = await fs.open(tempFile, 'wx', 0o600);
-    const flush = async () => {
-      const buffers = batch;
-      batch = [];
-      batchBytes = 0;
-      await writing;
-      writing = writeAll(handle, buffers);
-      // Awaited by the next flush or below; this keeps a failure meanwhile from going unhandled.
-      writing.catch(() => undefined);
+    /** Counts, checks and hashes the chunks in order, then writes them in one call. */
+    const take = (chunks: Uint8Array[]): Promise<void> => {
+      for (const chunk of chunks) {
+        size += chunk.byteLength;
+        if (maxBytes !== undefined && size > maxBytes)
+          return Promise.reject(new ObjectTooLargeError(maxBytes));
+        hash.update(chunk);
+      }
+      writing = writeAll(handle, chunks);
+      return writing;
     };
     try {
-      const chunks: AsyncIterable<unknown> | Iterable<unknown> = Buffer.isBuffer(body) ? [body] : body;
-      for await (const chunk of chunks) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
-        size += bytes.byteLength;
-        if (maxBytes !== undefined && size > maxBytes) throw new ObjectTooLargeError(maxBytes);
-        if (bytes.byteLength === 0) continue;
-        hash.update(bytes);
-        batch.push(bytes);
-        batchBytes += bytes.byteLength;
-        if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= WRITE_BATCH_CHUNKS) await flush();
+      if (Buffer.isBuffer(body)) await take([body]);
+      else {
+        // Fed by `pipe`: every chunk is taken as it came. A `for await` over a byte stream would
+        // copy whatever is buffered into one new buffer at each step.
+        await pipeline(
+          body,
+          new Writable({
+            highWaterMark: WRITE_BUFFER_BYTES,
+            write(chunk: Buffer, _encoding, callback) {
+              take([chunk]).then(() => callback(), callback);
+            },
+            writev(entries, callback) {
+              take(entries.map((entry) => entry.chunk as Buffer)).then(() => callback(), callback);
+            },
+          }),
+        );
       }
-      if (batch.length > 0) await flush();
-      await writing;
       // Once per file: durability is needed at the rename, not per write.
       await handle.sync();
       const stats = await handle.stat({ bigint: true });
