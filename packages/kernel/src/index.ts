@@ -13,6 +13,7 @@ export * from './http/metrics.js';
 export * from './http/openapi.js';
 export * from './jobs/job-queue.js';
 export * from './objects/index.js';
+export * from './runtime/define-service.js';
 export * from './runtime/package-version.js';
 export * from './runtime/platform.js';
 export * from './runtime/run-services.js';
