@@ -1,5 +1,6 @@
 export * from './auth/index.js';
 export * from './config/platform-config.js';
+export * from './config/settings.js';
 export * from './db/database.js';
 export * from './db/database-failure.js';
 export * from './db/embedded-postgres.js';
