@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import Fastify from 'fastify';
+import type pg from 'pg';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { healthRoute, livenessRoute } from '../src/health/health-route.js';
+import { databaseHealthRoute, healthRoute, livenessRoute } from '../src/health/health-route.js';
 import { probe, probeAmqp } from '../src/health/probes.js';
 
 function app() {
@@ -37,6 +38,30 @@ describe('health routes', () => {
     const unhealthy = await fastify.inject({ method: 'GET', url: '/health' });
     assert.equal(unhealthy.statusCode, 503);
     assert.deepEqual(unhealthy.json(), { state: 'down' });
+  });
+
+  test('a database health route is ready while SELECT 1 answers, in the body the service renders', async () => {
+    let answers = true;
+    const pool = {
+      query: async () => {
+        if (!answers) throw new Error('connection refused');
+        return { rows: [{}] };
+      },
+    } as unknown as pg.Pool;
+    const fastify = app();
+    await fastify.register(
+      databaseHealthRoute({
+        url: '/health',
+        body: z.object({ database: z.enum(['ok', 'unreachable']) }),
+        pool: () => pool,
+        render: (database) => ({ database: database.ok ? 'ok' : 'unreachable' }),
+      }),
+    );
+    assert.deepEqual((await fastify.inject({ method: 'GET', url: '/health' })).json(), { database: 'ok' });
+    answers = false;
+    const down = await fastify.inject({ method: 'GET', url: '/health' });
+    assert.equal(down.statusCode, 503);
+    assert.deepEqual(down.json(), { database: 'unreachable' });
   });
 
   test('a liveness route always answers 200 with its answer', async () => {

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import type pg from 'pg';
 import type { z } from 'zod';
+import { type ProbeResult, probeDatabase } from './probes.js';
 
 /** What a health check found: `healthy` answers 200, otherwise 503; `body` is in the service's shape. */
 export interface HealthReport<Body> {
@@ -35,6 +37,42 @@ export function healthRoute<Body>(options: HealthRouteOptions<Body>) {
       return reply.status(report.healthy ? 200 : 503).send(report.body);
     });
   };
+}
+
+/**
+ * How a health route the seed does not have is documented (the platform's convention, PLATFORM.md:
+ * every service has one): a public extension of the seed's API.
+ */
+export const PLATFORM_HEALTH_SCHEMA = {
+  tags: ['System'],
+  operationId: 'getHealth',
+  summary: 'Liveness and database check',
+  security: [],
+  'x-extension': true,
+} as const;
+
+/**
+ * The health route of a service whose readiness is its database: `SELECT 1` (bounded), 200 when it
+ * answers and 503 when not, with `render` giving the probe's result the service's body. `schema`
+ * defaults to the platform's convention for a route the seed does not have.
+ */
+export function databaseHealthRoute<Body>(
+  options: Omit<HealthRouteOptions<Body>, 'check' | 'schema'> & {
+    schema?: HealthRouteOptions<Body>['schema'];
+    /** The service's pool (read when a probe runs). */
+    pool: () => pg.Pool;
+    render(database: ProbeResult): Body | Promise<Body>;
+  },
+) {
+  const { pool, render, schema = PLATFORM_HEALTH_SCHEMA, ...route } = options;
+  return healthRoute({
+    ...route,
+    schema,
+    async check() {
+      const database = await probeDatabase(pool());
+      return { healthy: database.ok, body: await render(database) };
+    },
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { healthRoute, probeDatabase, type ServiceContext } from '@trustplane/kernel';
+import { databaseHealthRoute, type ServiceContext } from '@trustplane/kernel';
 import { z } from 'zod';
 
 // The seed has no health route; `/api/health` follows the platform convention (see the service README).
@@ -9,19 +9,10 @@ const healthResponse = z.object({
 });
 
 export function healthRoutes(context: ServiceContext, version: string) {
-  return healthRoute({
+  return databaseHealthRoute({
     url: '/api/health',
-    schema: {
-      tags: ['System'],
-      operationId: 'getHealth',
-      summary: 'Liveness and database check',
-      security: [],
-      'x-extension': true,
-    },
     body: healthResponse,
-    async check() {
-      const { ok, latencyMs } = await probeDatabase(context.database().pool);
-      return { healthy: ok, body: { ok, version, database: { ok, latencyMs } } };
-    },
+    pool: () => context.database().pool,
+    render: ({ ok, latencyMs }) => ({ ok, version, database: { ok, latencyMs } }),
   });
 }

@@ -1,4 +1,4 @@
-import { healthRoute, probeDatabase } from '@trustplane/kernel';
+import { databaseHealthRoute } from '@trustplane/kernel';
 import { z } from 'zod';
 import type { BiometryDeps } from '../deps.js';
 
@@ -11,7 +11,7 @@ const healthResponse = z.object({
 });
 
 export function healthRoutes(deps: BiometryDeps) {
-  return healthRoute({
+  return databaseHealthRoute({
     url: '/health',
     schema: {
       summary: 'Health',
@@ -20,26 +20,19 @@ export function healthRoutes(deps: BiometryDeps) {
       security: [],
     },
     body: healthResponse,
-    async check() {
-      const database = await probeDatabase(deps.context.database().pool);
-      let workers: { active: number; queue_depth: number } | null = null;
-      if (database.ok) {
-        workers = {
-          active: await deps.workers.countActive(),
-          queue_depth: await deps.jobs.queueDepth(),
-        };
-      }
+    pool: () => deps.context.database().pool,
+    async render(database) {
+      const workers = database.ok
+        ? { active: await deps.workers.countActive(), queue_depth: await deps.jobs.queueDepth() }
+        : null;
       // No live worker while jobs wait: the API answers but nothing progresses.
       const degraded = workers !== null && workers.active === 0 && workers.queue_depth > 0;
       return {
-        healthy: database.ok,
-        body: {
-          status: !database.ok ? 'unhealthy' : degraded ? 'degraded' : 'healthy',
-          service: 'biometry',
-          version: deps.version,
-          database: { status: database.ok ? 'ok' : 'unreachable', latency_ms: database.latencyMs },
-          workers,
-        },
+        status: !database.ok ? 'unhealthy' : degraded ? 'degraded' : 'healthy',
+        service: 'biometry',
+        version: deps.version,
+        database: { status: database.ok ? 'ok' : 'unreachable', latency_ms: database.latencyMs },
+        workers,
       };
     },
   });

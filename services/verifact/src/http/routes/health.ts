@@ -1,4 +1,4 @@
-import { healthRoute, probeDatabase, type ServiceContext } from '@trustplane/kernel';
+import { databaseHealthRoute, type ServiceContext } from '@trustplane/kernel';
 import { z } from 'zod';
 
 // The seed has no health route; this one follows the platform convention (see the service README).
@@ -10,29 +10,15 @@ const healthResponse = z.object({
 });
 
 export function healthRoutes(context: ServiceContext, version: string) {
-  return healthRoute({
+  return databaseHealthRoute({
     url: '/health',
-    schema: {
-      tags: ['System'],
-      operationId: 'getHealth',
-      summary: 'Liveness and database check',
-      security: [],
-      'x-extension': true,
-    },
     body: healthResponse,
-    async check() {
-      const database = await probeDatabase(context.database().pool);
-      return {
-        healthy: database.ok,
-        body: {
-          status: database.ok ? 'ok' : 'degraded',
-          service: 'verifact',
-          version,
-          checks: {
-            database: { status: database.ok ? 'ok' : 'unreachable', latencyMs: database.latencyMs },
-          },
-        },
-      };
-    },
+    pool: () => context.database().pool,
+    render: ({ ok, latencyMs }) => ({
+      status: ok ? 'ok' : 'degraded',
+      service: 'verifact',
+      version,
+      checks: { database: { status: ok ? 'ok' : 'unreachable', latencyMs } },
+    }),
   });
 }
