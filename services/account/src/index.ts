@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { packageVersion, type ServiceDefinition } from '@trustplane/kernel';
+import { defineService, type ServiceDefinition } from '@trustplane/kernel';
 import { createSigningKeyStore } from './auth/key-store.js';
 import { loadAccountConfig } from './config.js';
 import { createRepositories } from './db/repositories.js';
@@ -7,22 +6,17 @@ import type { AccountDB } from './db/types.js';
 import { buildAccountApp } from './http/app.js';
 import { PRUNE_QUEUE, pruneJob } from './jobs/prune.js';
 
-const version = packageVersion(new URL('../package.json', import.meta.url));
-
-export const accountService: ServiceDefinition = {
+export const accountService: ServiceDefinition = defineService(new URL('..', import.meta.url), {
   name: 'account',
   title: 'Account Service',
-  version,
   // The 004 document is shared by the platform services; these sections are this one's (PLATFORM.md).
   seed: {
     file: '004_61d7e886695bdff9.txt',
     sections: ['account', 'auth', 'operations', 'organizations', 'service-accounts', 'api-keys'],
   },
   credentialHeaders: ['x-api-key'],
-  schema: 'account',
-  migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 8874 },
-  buildHttp: (context) => buildAccountApp(context, version),
+  buildHttp: (context) => buildAccountApp(context, accountService.version),
   defineJobs(context) {
     context.jobs.define(pruneJob(() => createRepositories(context.database<AccountDB>().kysely)));
   },
@@ -65,4 +59,4 @@ export const accountService: ServiceDefinition = {
       },
     },
   ],
-};
+});

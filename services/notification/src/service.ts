@@ -1,5 +1,11 @@
-import net from 'node:net';
-import { defineJob, deriveKey, probeDatabase, type ServiceContext, type Stoppable } from '@trustplane/kernel';
+import {
+  defineJob,
+  deriveKey,
+  probeAmqp,
+  probeDatabase,
+  type ServiceContext,
+  type Stoppable,
+} from '@trustplane/kernel';
 import { z } from 'zod';
 import { loadNotificationConfig, type NotificationConfig } from './config.js';
 import { createRepositories, type NotificationRepositories } from './db/repositories.js';
@@ -46,22 +52,6 @@ export interface NotificationRuntime {
   health(): Promise<ComponentHealth[]>;
   defineJobs(): void;
   startWorkers(): Promise<Stoppable>;
-}
-
-/** TCP reachability of the AMQP broker (the transport reconnects on its own; this only reports). */
-function probeTcp(url: string, timeoutMs = 2000): Promise<boolean> {
-  const parsed = new URL(url);
-  const port = Number(parsed.port || (parsed.protocol === 'amqps:' ? 5671 : 5672));
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: parsed.hostname, port, timeout: timeoutMs });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
 }
 
 export function createNotificationRuntime(context: ServiceContext): NotificationRuntime {
@@ -156,8 +146,9 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     async health() {
       const database = await probeDatabase(db.pool);
       const components: ComponentHealth[] = [{ name: 'postgres', healthy: database.ok }];
+      // TCP reachability of the broker (the transport reconnects on its own; this only reports).
       if (context.config.amqpUrl)
-        components.push({ name: 'rabbitmq', healthy: await probeTcp(context.config.amqpUrl) });
+        components.push({ name: 'rabbitmq', healthy: (await probeAmqp(context.config.amqpUrl)).ok });
       else components.push({ name: 'bus', healthy: database.ok });
       return components;
     },

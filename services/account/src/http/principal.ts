@@ -4,15 +4,7 @@ import { MAX_API_KEY_LENGTH } from '../auth/api-keys.js';
 import { type AccessClaims, NIL_UUID } from '../auth/tokens.js';
 import type { AccountDeps } from '../deps.js';
 import { errors } from '../errors.js';
-import {
-  type HumanPrincipal,
-  type Principal,
-  requireOrgPermission,
-  requirePermission,
-} from '../identity/principal.js';
-
-// Routes import the domain's principal rules from here beside the accessor.
-export { type HumanPrincipal, type Principal, requireOrgPermission, requirePermission };
+import type { HumanPrincipal, Principal } from '../identity/principal.js';
 
 /** The caller the auth hook resolved (JWT or API key). */
 export const principals = createPrincipalAccessor<Principal>(() => errors.UNAUTHORIZED());
