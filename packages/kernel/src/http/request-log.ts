@@ -57,7 +57,12 @@ export class RequestLogger {
   isLevelEnabled(level: string): boolean {
     if (this.#logger) return this.#logger.isLevelEnabled(level);
     const values = this.parent.levels.values;
-    if (this.#threshold < 0) this.#threshold = values[this.level] ?? Number.POSITIVE_INFINITY;
+    if (this.#threshold < 0) {
+      this.#threshold =
+        this.options.level === undefined
+          ? this.parent.levelVal
+          : (values[this.options.level] ?? Number.POSITIVE_INFINITY);
+    }
     return (values[level] ?? 0) >= this.#threshold;
   }
 

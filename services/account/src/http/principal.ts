@@ -70,7 +70,15 @@ export function authenticateFromCache(deps: AccountDeps, request: FastifyRequest
   if (header === undefined) return undefined;
   const connection = request.raw.socket as object | null;
   let credential = connection ? lastCredentialOf.get(connection) : undefined;
-  if (credential === undefined || credential.header !== header) {
+  // Another header, or one whose token has expired or whose key set has changed since: looked up
+  // afresh (and remembered again if the verified-token cache still vouches for it).
+  if (
+    credential !== undefined &&
+    (credential.header !== header || !deps.tokens.stillValid(credential.claims, credential.keyGeneration))
+  ) {
+    credential = undefined;
+  }
+  if (credential === undefined) {
     const token = bearerToken(header);
     if (token === undefined) return undefined;
     const keyGeneration = deps.tokens.keyGeneration;
@@ -86,7 +94,6 @@ export function authenticateFromCache(deps: AccountDeps, request: FastifyRequest
     };
     if (connection) lastCredentialOf.set(connection, credential);
   }
-  if (!deps.tokens.stillValid(credential.claims, credential.keyGeneration)) return undefined;
   if (deps.revocations.isRevoked(credential.revocationIds)) return undefined;
   return credential.principal;
 }
