@@ -90,8 +90,9 @@ const DEFAULT_ROUTE_PREFIX = '/_objects';
 const RENAME_ATTEMPTS = 3;
 /**
  * Reads of `get` bodies. Node's 64 KiB default made a 90 MiB download 1 440 reads, each a thread-pool
- * round trip, a promise and a fresh buffer; the allocations drove the collector (bench/media-transfer.ts,
- * services/media/README.md). Costs up to about twice this in memory per open download.
+ * round trip, a promise and a new buffer: media's server spent 2–4× the CPU per GiB sent
+ * (bench/media-transfer.ts; services/media/README.md). An open download holds about two of these
+ * (one read ahead, one being sent).
  */
 const READ_CHUNK_BYTES = 1024 * 1024;
 /**
