@@ -108,3 +108,54 @@ describe('security suite plan', () => {
     );
   });
 });
+
+/**
+ * A service in miniature: `Bearer <tenant>` authenticates, items belong to the tenant whose name
+ * starts their id, and `GET /items/{id}` answers `itemStatus` to its owner.
+ */
+function miniatureService(itemStatus: number): ServiceHarness<string> {
+  const tenants = ['alice', 'bob'];
+  const respond = (statusCode: number) =>
+    ({ statusCode, body: JSON.stringify({ statusCode }), json: () => ({ statusCode }) }) as never;
+  return {
+    contract: openApi,
+    tenant: async () => tenants.shift() as string,
+    async inject(request: { url: string; headers?: Record<string, string> }) {
+      const caller = /^Bearer (alice|bob)$/.exec(request.headers?.authorization ?? '')?.[1];
+      if (!caller) return respond(401);
+      const id = /^\/items\/(.+)$/.exec(request.url)?.[1];
+      if (id === undefined) return respond(200);
+      return respond(id.startsWith(caller) ? itemStatus : 404);
+    },
+  } as unknown as ServiceHarness<string>;
+}
+
+const tenantScheme: SecuritySuite<string>['schemes'][string] = {
+  credential: (tenant) => tenant,
+  malformed: 'mallory',
+  revoked: { skip: 'no revocation in the miniature' },
+  place: (credential) => ({ headers: { authorization: `Bearer ${credential}` } }),
+  expect: { missing: 401, malformed: 401, revoked: 401, foreign: 404 },
+};
+
+const miniatureSuite: SecuritySuite<string> = {
+  schemes: { bearer: tenantScheme },
+  operations: { listItems: 'bearer', getItem: 'bearer' },
+  resources: { id: (tenant) => `${tenant}-item` },
+};
+
+describe('security suite control', () => {
+  test("the owner's request has to be served: a 2xx control passes", async () => {
+    const report = await runSecuritySuite(miniatureService(200), miniatureSuite);
+    assert.equal(report.counts.control.passed, 2);
+    assert.equal(report.counts.foreign.passed, 1);
+  });
+
+  test('a control answered with a client error fails: it does not show the credential passed authentication', async () => {
+    await assert.rejects(runSecuritySuite(miniatureService(400), miniatureSuite), (error: Error) => {
+      assert.match(error.message, /1 failure\(s\)/);
+      assert.match(error.message, /getItem control: the owner's own request was not served \(400\)/);
+      return true;
+    });
+  });
+});

@@ -1,29 +1,24 @@
-import { fileURLToPath } from 'node:url';
-import { packageVersion, type ServiceDefinition } from '@trustplane/kernel';
+import { defineService, type ServiceDefinition } from '@trustplane/kernel';
 import { createSigningKeyStore } from './auth/key-store.js';
 import { loadAccountConfig } from './config.js';
+import { createRepositories } from './db/repositories.js';
 import type { AccountDB } from './db/types.js';
 import { buildAccountApp } from './http/app.js';
 import { PRUNE_QUEUE, pruneJob } from './jobs/prune.js';
 
-const version = packageVersion(new URL('../package.json', import.meta.url));
-
-export const accountService: ServiceDefinition = {
+export const accountService: ServiceDefinition = defineService(new URL('..', import.meta.url), {
   name: 'account',
   title: 'Account Service',
-  version,
   // The 004 document is shared by the platform services; these sections are this one's (PLATFORM.md).
   seed: {
     file: '004_61d7e886695bdff9.txt',
     sections: ['account', 'auth', 'operations', 'organizations', 'service-accounts', 'api-keys'],
   },
   credentialHeaders: ['x-api-key'],
-  schema: 'account',
-  migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 8874 },
-  buildHttp: (context) => buildAccountApp(context, version),
+  buildHttp: (context) => buildAccountApp(context, accountService.version),
   defineJobs(context) {
-    context.jobs.define(pruneJob(() => context.database<AccountDB>().kysely));
+    context.jobs.define(pruneJob(() => createRepositories(context.database<AccountDB>().kysely)));
   },
   async startWorkers(context) {
     // Workers and the hourly schedule; pg-boss stops them with the platform's job queue.
@@ -64,4 +59,4 @@ export const accountService: ServiceDefinition = {
       },
     },
   ],
-};
+});

@@ -49,15 +49,14 @@ const apiKeyOf = async (tenant: AccountTenant) =>
     permissions: ['museum:read'],
   });
 
-const roleOf = memo(
-  async (tenant) =>
-    (
-      await created(`/api/v1/organizations/${tenant.orgId}/roles`, tenant, {
-        name: `auditor-${randomUUID().slice(0, 8)}`,
-        permissions: ['read:organizations'],
-      })
-    ).role_id as string,
-);
+const newRole = async (tenant: AccountTenant) =>
+  (
+    await created(`/api/v1/organizations/${tenant.orgId}/roles`, tenant, {
+      name: `auditor-${randomUUID().slice(0, 8)}`,
+      permissions: ['read:organizations'],
+    })
+  ).role_id as string;
+const roleOf = memo(newRole);
 
 /** A second session of the tenant (a new login): what revoking a session revokes. */
 async function otherSession(tenant: AccountTenant): Promise<{ token: string; sessionId: string }> {
@@ -67,7 +66,51 @@ async function otherSession(tenant: AccountTenant): Promise<{ token: string; ses
   return { token, sessionId: whoami.json().data.session_id };
 }
 
-const ownerOwnAccount = (tenant: AccountTenant) => tenant.accountId;
+/** The tenant's token for another organization it belongs to (a token speaks for one org). */
+async function switchedTo(tenant: AccountTenant, orgId: string): Promise<AccountTenant> {
+  const response = await h.call({
+    method: 'POST',
+    url: `/api/v1/organizations/${orgId}/switch`,
+    headers: bearer(tenant.accessToken),
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  return { ...tenant, orgId, accessToken: response.json().data.access_token as string };
+}
+
+/** A new user who owns a team organization, acting in it (a personal organization cannot be deleted). */
+async function teamOwner(): Promise<AccountTenant> {
+  const owner = await h.verifiedUser();
+  const team = await created('/api/v1/organizations', owner, {
+    name: 'Team',
+    slug: `team-${randomUUID().slice(0, 8)}`,
+  });
+  return switchedTo(owner, team.org_id as string);
+}
+
+/** A new user who joined `orgId` by accepting the owner's invitation. */
+async function joined(owner: AccountTenant, orgId: string): Promise<AccountTenant> {
+  const member = await h.verifiedUser();
+  await created(`/api/v1/organizations/${orgId}/members`, owner, { email: member.email });
+  const { token } = await h.lastEmail(member.email, 'organization_invitation');
+  const accept = await h.call({
+    method: 'POST',
+    url: '/api/v1/invitations/accept',
+    headers: bearer(member.accessToken),
+    payload: { token },
+    skipContract: true,
+  });
+  assert.equal(accept.statusCode, 200, accept.body);
+  return member;
+}
+
+/** A member (not the owner) of a team organization, acting in it: who can leave it. */
+async function teamMember(): Promise<AccountTenant> {
+  const owner = await teamOwner();
+  return switchedTo(await joined(owner, owner.orgId), owner.orgId);
+}
+
+/** A member of the tenant's organization other than its owner (whose role and membership are fixed). */
+const memberOf = async (tenant: AccountTenant) => (await joined(tenant, tenant.orgId)).accountId;
 
 const suite: SecuritySuite<AccountTenant> = {
   schemes: {
@@ -143,12 +186,18 @@ const suite: SecuritySuite<AccountTenant> = {
       scheme: 'jwt',
       request: () => ({ payload: { name: 'Acme Inc.' } }),
     },
-    'DELETE /api/v1/organizations/{org_id}': 'jwt',
+    'DELETE /api/v1/organizations/{org_id}': {
+      scheme: 'jwt',
+      ownTenant: { why: 'deleting takes the organization from its owner', make: teamOwner },
+    },
     'POST /api/v1/organizations/{org_id}/switch': {
       scheme: 'jwt',
       ownTenant: 'switching replaces the caller’s tokens with ones for the new organization',
     },
-    'POST /api/v1/organizations/{org_id}/leave': 'jwt',
+    'POST /api/v1/organizations/{org_id}/leave': {
+      scheme: 'jwt',
+      ownTenant: { why: 'leaving ends the caller’s membership (an owner cannot leave)', make: teamMember },
+    },
     'GET /api/v1/organizations/{org_id}/members': 'jwt',
     'POST /api/v1/organizations/{org_id}/members': {
       scheme: 'jwt',
@@ -156,11 +205,11 @@ const suite: SecuritySuite<AccountTenant> = {
     },
     'DELETE /api/v1/organizations/{org_id}/members/{account_id}': {
       scheme: 'jwt',
-      params: { account_id: ownerOwnAccount },
+      params: { account_id: memberOf },
     },
     'PUT /api/v1/organizations/{org_id}/members/{account_id}/role': {
       scheme: 'jwt',
-      params: { account_id: ownerOwnAccount },
+      params: { account_id: memberOf },
       request: async ({ tenant }) => ({ payload: { role_id: await roleOf(tenant) } }),
     },
     'GET /api/v1/organizations/{org_id}/roles': 'jwt',
@@ -175,7 +224,8 @@ const suite: SecuritySuite<AccountTenant> = {
       scheme: 'jwt',
       request: () => ({ payload: { permissions: ['read:organizations', 'audit_logs:read'] } }),
     },
-    'DELETE /api/v1/organizations/{org_id}/roles/{role_id}': 'jwt',
+    // A role of its own: the shared one is given to a member above, and an assigned role stays.
+    'DELETE /api/v1/organizations/{org_id}/roles/{role_id}': { scheme: 'jwt', params: { role_id: newRole } },
     'GET /api/v1/organizations/{org_id}/activities': 'jwt',
     'GET /api/v1/service-accounts': {
       scheme: 'jwt',

@@ -1,29 +1,14 @@
-import { fileURLToPath } from 'node:url';
-import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
+import { defineService, perContext, type ServiceDefinition } from '@trustplane/kernel';
 import { buildBiometryApp } from './http/app.js';
-import { type Biometry, createBiometry } from './service.js';
+import { createBiometry } from './service.js';
 
-const version = packageVersion(new URL('../package.json', import.meta.url));
+const biometry = perContext((context) => createBiometry(context, biometryService.version));
 
-// One composition per context (a process may hold several contexts in tests).
-const instances = new WeakMap<ServiceContext, Biometry>();
-function biometry(context: ServiceContext): Biometry {
-  let instance = instances.get(context);
-  if (!instance) {
-    instance = createBiometry(context, version);
-    instances.set(context, instance);
-  }
-  return instance;
-}
-
-export const biometryService: ServiceDefinition = {
+export const biometryService: ServiceDefinition = defineService(new URL('..', import.meta.url), {
   name: 'biometry',
   title: 'OAuth Biometry Service',
-  version,
   seed: { file: '001_62ff2170cf155301.txt' },
   credentialHeaders: ['x-service-api-key'],
-  schema: 'biometry',
-  migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   ports: { http: 8000 },
   buildHttp: (context) => buildBiometryApp(biometry(context).deps),
   defineJobs: (context) => biometry(context).defineJobs(),
@@ -83,4 +68,4 @@ export const biometryService: ServiceDefinition = {
       },
     },
   ],
-};
+});

@@ -1,10 +1,7 @@
-import { fileURLToPath } from 'node:url';
-import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
+import { defineService, perContext, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
 import { livenessWorkerPool } from '@trustplane/vision';
 import { buildKycApp } from './http/app.js';
 import { createKyc, type Kyc, type KycOptions } from './kyc.js';
-
-const version = packageVersion(new URL('../package.json', import.meta.url));
 
 /**
  * The service definition; `options` replace parts of the composition (tests inject a scripted
@@ -13,26 +10,13 @@ const version = packageVersion(new URL('../package.json', import.meta.url));
 export function createKycDefinition(
   options: KycOptions = {},
 ): ServiceDefinition & { kycFor(context: ServiceContext): Kyc } {
-  // One composition per context (a process may hold several contexts in tests).
-  const instances = new WeakMap<ServiceContext, Kyc>();
-  const kycFor = (context: ServiceContext): Kyc => {
-    let instance = instances.get(context);
-    if (!instance) {
-      instance = createKyc(context, version, options);
-      instances.set(context, instance);
-    }
-    return instance;
-  };
-  return {
+  const kycFor = perContext((context) => createKyc(context, definition.version, options));
+  const definition = defineService(new URL('..', import.meta.url), {
     name: 'kyc',
     title: 'KYC verification',
-    version,
     seed: { file: '000_36c1d14c8e9844b6.txt' },
     credentialHeaders: ['x-verification-token'],
-    schema: 'kyc',
-    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     ports: { http: 4488 },
-    kycFor,
     buildHttp: (context) => buildKycApp(kycFor(context)),
     defineJobs(context) {
       const { jobs } = kycFor(context);
@@ -67,11 +51,12 @@ export function createKycDefinition(
         path: ['audit', 'verify'],
         description: 'Recompute the audit-event hash chain and report the first broken link.',
         async run(context) {
-          return { ...(await kycFor(context).audit.verifyChain()) };
+          return { ...(await kycFor(context).repositories.auditEvents.verifyChain()) };
         },
       },
     ],
-  };
+  });
+  return { ...definition, kycFor };
 }
 
 export const kycService: ServiceDefinition = createKycDefinition();

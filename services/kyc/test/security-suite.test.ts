@@ -49,17 +49,25 @@ const captureOf = (tenant: KycTenant) => {
 
 const capturesDone = new Map<KycTenant, ReturnType<Harness['upload']>>();
 
-/** A liveness challenge started on the tenant's session (POST …/liveness/init): its requestId. */
-async function livenessRequest(tenant: KycTenant): Promise<string> {
+/**
+ * The tenant's session with its document capture complete: the suite's upload-complete control
+ * sent the passport; liveness comes after the proof of address, uploaded here once.
+ */
+async function captureComplete(tenant: KycTenant): Promise<{ sessionId: string; token: string }> {
   const { sessionId, token } = await sessionOf(tenant);
   let capture = capturesDone.get(tenant);
   if (!capture) {
-    // The suite's upload-complete control sent the passport; liveness comes after the proof of address.
     capture = h.upload(sessionId, token, 'poa', Buffer.from(`%PDF-1.4 ${Date.now()}`), 'application/pdf');
     capturesDone.set(tenant, capture);
   }
   const poa = await capture;
   assert.equal(poa.statusCode, 200, poa.body);
+  return { sessionId, token };
+}
+
+/** A liveness challenge started on the tenant's session (POST …/liveness/init): its requestId. */
+async function livenessRequest(tenant: KycTenant): Promise<string> {
+  const { sessionId, token } = await captureComplete(tenant);
   const init = await h.call({
     method: 'POST',
     url: `/api/verification/sessions/${sessionId}/liveness/init`,
@@ -184,7 +192,13 @@ const suite: SecuritySuite<KycTenant> = {
         return { payload: { ...payload, sha256: sha256(bytes) } };
       },
     },
-    initVerificationLiveness: 'verificationToken',
+    initVerificationLiveness: {
+      scheme: 'verificationToken',
+      request: async ({ tenant }) => {
+        await captureComplete(tenant);
+        return {};
+      },
+    },
     presignVerificationLivenessVideo: {
       scheme: 'verificationToken',
       expect: bodyTokenMissing,

@@ -1,45 +1,31 @@
-import { fileURLToPath } from 'node:url';
-import { packageVersion, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
-import { composeMedia, type MediaDeps } from './composition.js';
+import { defineService, perContext, type ServiceDefinition } from '@trustplane/kernel';
+import { composeMedia } from './composition.js';
 import { loadMediaSettings, type MediaSettings } from './config.js';
 import { buildMediaApp } from './http/app.js';
-
-const version = packageVersion(new URL('../package.json', import.meta.url));
 
 /**
  * The media service. Settings come from the environment when the service is built (never at
  * import); tests pass overrides instead of mutating `process.env`.
  */
 export function createMediaService(overrides: Partial<MediaSettings> = {}): ServiceDefinition {
-  const settingsFor = () => ({ ...loadMediaSettings(process.env), ...overrides });
-  // One composition per context (a process may hold several contexts in tests).
-  const instances = new WeakMap<ServiceContext, MediaDeps>();
-  const compose = (context: ServiceContext): MediaDeps => {
-    let deps = instances.get(context);
-    if (!deps) {
-      deps = composeMedia(context, settingsFor());
-      instances.set(context, deps);
-    }
-    return deps;
-  };
-  return {
+  const compose = perContext((context) =>
+    composeMedia(context, { ...loadMediaSettings(process.env), ...overrides }),
+  );
+  const definition: ServiceDefinition = defineService(new URL('..', import.meta.url), {
     name: 'media',
     title: 'Media Service',
-    version,
     // The 004 document is shared by the platform services; these sections are this one's (PLATFORM.md).
     seed: {
       file: '004_61d7e886695bdff9.txt',
       sections: ['folders', 'health', 'media', 'recent', 'shared-links', 'starred', 'upload'],
     },
     credentialHeaders: ['x-share-password'],
-    schema: 'media',
-    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     ports: { http: 3001 },
     buildHttp: async (context) => {
       const deps = compose(context);
       // Tokens account has revoked (logout, session revoke, password change…) are refused here too.
       await context.revocations.start();
-      return buildMediaApp(context, version, deps);
+      return buildMediaApp(context, definition.version, deps);
     },
     defineJobs(context) {
       const { jobs } = compose(context);
@@ -76,7 +62,8 @@ export function createMediaService(overrides: Partial<MediaSettings> = {}): Serv
         },
       },
     ],
-  };
+  });
+  return definition;
 }
 
 export const mediaService: ServiceDefinition = createMediaService();

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, generateSigningKey, JwtKeyRing } from '@trustplane/kernel';
-import { bootService } from '@trustplane/kernel/testkit';
+import { serviceHarness } from '@trustplane/kernel/testkit';
 import { accountKeySource } from '../src/composition.js';
 import { loadMediaSettings } from '../src/config.js';
 import { createMediaService } from '../src/index.js';
@@ -186,30 +186,26 @@ describe('authentication and permissions', () => {
 
 describe('account unreachable', () => {
   test('an unknown kid that cannot be fetched is 503, not 401', async () => {
-    const booted = await bootService(
+    const unreachable = await serviceHarness(
       createMediaService({
         accountServiceUrl: 'http://127.0.0.1:9',
         jwtIssuer: ISSUER,
         keyRefetchIntervalMs: 0,
       }),
+      { contract: h.contract },
     );
     try {
       const token = await h.account.token();
-      const response = await booted.app.inject({
+      const response = await unreachable.inject({
         method: 'GET',
         url: '/media',
         headers: { authorization: `Bearer ${token}` },
-      });
-      h.contract.assertResponse('GET', '/media', {
-        statusCode: response.statusCode,
-        headers: response.headers,
-        body: response.body,
       });
       assert.equal(response.statusCode, 503);
       assert.equal(errorCode(response), 'auth_unavailable');
       assert.equal(response.headers['retry-after'], '5');
     } finally {
-      await booted.close();
+      await unreachable.close();
     }
   });
 });
@@ -220,12 +216,13 @@ describe('JWT_PUBLIC_KEY_PATH', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'media-pem-'));
     const file = path.join(dir, 'public_key.pem');
     await fs.writeFile(file, key.publicSpkiPem);
-    const booted = await bootService(
+    const fromFile = await serviceHarness(
       createMediaService({
         jwtPublicKeyPath: file,
         accountServiceUrl: 'http://127.0.0.1:9',
         jwtIssuer: ISSUER,
       }),
+      { contract: h.contract },
     );
     try {
       const ring = new JwtKeyRing({ active: key });
@@ -233,35 +230,25 @@ describe('JWT_PUBLIC_KEY_PATH', () => {
         { permissions: ['media:list'], org_id: randomUUID(), token_use: 'access' },
         { issuer: ISSUER, subject: randomUUID(), expiresInSeconds: 600 },
       );
-      const ok = await booted.app.inject({
+      const ok = await fromFile.inject({
         method: 'GET',
         url: '/media',
         headers: { authorization: `Bearer ${token}` },
       });
       assert.equal(ok.statusCode, 200);
-      h.contract.assertResponse('GET', '/media', {
-        statusCode: ok.statusCode,
-        headers: ok.headers,
-        body: ok.body,
-      });
       const other = new JwtKeyRing({ active: await generateSigningKey({ alg: 'RS256' }) });
       const forged = await other.sign(
         { permissions: ['*'], token_use: 'access' },
         { issuer: ISSUER, subject: randomUUID(), expiresInSeconds: 600 },
       );
-      const refused = await booted.app.inject({
+      const refused = await fromFile.inject({
         method: 'GET',
         url: '/media',
         headers: { authorization: `Bearer ${forged}` },
       });
       assert.equal(refused.statusCode, 401);
-      h.contract.assertResponse('GET', '/media', {
-        statusCode: refused.statusCode,
-        headers: refused.headers,
-        body: refused.body,
-      });
     } finally {
-      await booted.close();
+      await fromFile.close();
       await fs.rm(dir, { recursive: true, force: true });
     }
   });

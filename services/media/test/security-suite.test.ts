@@ -33,18 +33,21 @@ async function upload(user: TestUser): Promise<string> {
 
 const mediaOf = memo(upload);
 
-async function folder(user: TestUser): Promise<string> {
+async function folder(user: TestUser, parentId?: string): Promise<string> {
+  const name = `Folder ${randomUUID().slice(0, 8)}`;
   const response = await h.call({
     method: 'POST',
     url: '/folders',
-    payload: { name: `Folder ${randomUUID().slice(0, 8)}` },
+    payload: parentId ? { name, parent_id: parentId } : { name },
     headers: user.auth,
   });
   assert.equal(response.statusCode, 201, response.body);
   return response.json().id;
 }
 
-const folderOf = memo(folder);
+const folderOf = memo((user) => folder(user));
+/** A folder inside the user's folder: a root folder cannot be renamed (seed: 400 root_folder_immutable). */
+const subfolderOf = memo(async (user) => folder(user, await folderOf(user)));
 
 async function sharedLink(user: TestUser): Promise<string> {
   const response = await h.call({
@@ -92,7 +95,7 @@ const suite: SecuritySuite<TestUser> = {
     'GET /folders': 'jwt',
     'PATCH /folders/{id}': {
       scheme: 'jwt',
-      params: { id: folderOf },
+      params: { id: subfolderOf },
       expect: { foreign: { status: 404, code: 'folder_not_found' } },
       request: () => ({ payload: { name: `Renamed ${randomUUID().slice(0, 8)}` } }),
     },
@@ -103,7 +106,7 @@ const suite: SecuritySuite<TestUser> = {
     },
     'DELETE /folders/{id}': {
       scheme: 'jwt',
-      params: { id: folder },
+      params: { id: (user) => folder(user) },
       expect: { foreign: { status: 404, code: 'folder_not_found' } },
     },
     'GET /media': 'jwt',

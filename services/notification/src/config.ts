@@ -1,11 +1,10 @@
-import { booleanFlag, ConfigError, parseEnv } from '@trustplane/kernel';
+import { ConfigError, defineSettings, envValue } from '@trustplane/kernel';
 import { z } from 'zod';
 
 export const PROVIDER_TYPES = ['email', 'telegram', 'whatsapp', 'http', 'grpc', 'rabbitmq'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const { flag, integer } = envValue;
 
 const delays = z
   .string()
@@ -22,29 +21,39 @@ const delays = z
     return parts;
   });
 
-const notificationEnvSchema = z.object({
-  NOTIFICATION_GRPC_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  NOTIFICATION_GRPC_HOST: z.string().min(1).optional(),
-  NOTIFICATION_PROVIDERS: z.string().optional(),
+const loadSettings = defineSettings({
+  grpcToken: ['NOTIFICATION_GRPC_TOKEN', z.string().min(16, 'must be at least 16 characters').optional()],
+  grpcHost: ['NOTIFICATION_GRPC_HOST', z.string().min(1).optional()],
   /** Backoff before retry 1, 2, 3, …; the last one repeats. */
-  NOTIFICATION_RETRY_DELAYS_MS: delays,
-  NOTIFICATION_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  retryDelaysMs: ['NOTIFICATION_RETRY_DELAYS_MS', delays],
+  retryJitter: ['NOTIFICATION_RETRY_JITTER', z.coerce.number().min(0).max(1).default(0.2)],
   /** Budget of one provider call (one recipient). */
-  NOTIFICATION_SEND_TIMEOUT_MS: int(30_000, 100, 600_000),
+  sendTimeoutMs: ['NOTIFICATION_SEND_TIMEOUT_MS', integer(30_000, 100, 600_000)],
   /** Recipients of one notification sent at the same time. */
-  NOTIFICATION_RECIPIENT_CONCURRENCY: int(8, 1, 64),
+  recipientConcurrency: ['NOTIFICATION_RECIPIENT_CONCURRENCY', integer(8, 1, 64)],
   /** Delivery jobs one process runs at the same time. */
-  NOTIFICATION_WORKER_CONCURRENCY: int(32, 1, 256),
-  NOTIFICATION_POLLING_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(1),
-  NOTIFICATION_TELEGRAM_BOT_TOKEN: z.string().optional(),
-  NOTIFICATION_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
-  NOTIFICATION_WHATSAPP_TOKEN: z.string().optional(),
-  NOTIFICATION_WHATSAPP_PHONE_NUMBER_ID: z.string().optional(),
-  NOTIFICATION_WHATSAPP_API_URL: z.url().default('https://graph.facebook.com/v19.0'),
-  NOTIFICATION_FORWARD_EXCHANGE: z.string().min(1).default('notification.forward'),
-  NOTIFICATION_IDEMPOTENCY_TTL_SECONDS: int(7 * 86_400, 60, 365 * 86_400),
-  /** Opt-in: claims and settlements commit without waiting for the WAL flush (see the README). */
-  NOTIFICATION_ASYNC_COMMIT: booleanFlag,
+  workerConcurrency: ['NOTIFICATION_WORKER_CONCURRENCY', integer(32, 1, 256)],
+  pollingIntervalSeconds: [
+    'NOTIFICATION_POLLING_INTERVAL_SECONDS',
+    z.coerce.number().min(0.5).max(60).default(1),
+  ],
+  idempotencyTtlSeconds: ['NOTIFICATION_IDEMPOTENCY_TTL_SECONDS', integer(7 * 86_400, 60, 365 * 86_400)],
+  /**
+   * Claims and settlements of attempts commit without waiting for their WAL flush: faster, but a
+   * power cut (or a crash of PostgreSQL itself) may lose a settlement already acted on, and its
+   * attempt then runs again (a second copy of a mail). Off unless NOTIFICATION_ASYNC_COMMIT is set.
+   */
+  asyncCommit: ['NOTIFICATION_ASYNC_COMMIT', flag],
+  /** What the provider instances are made of (`providers` below). */
+  provider: {
+    instances: ['NOTIFICATION_PROVIDERS', z.string().optional()],
+    telegramBotToken: ['NOTIFICATION_TELEGRAM_BOT_TOKEN', z.string().optional()],
+    telegramApiUrl: ['NOTIFICATION_TELEGRAM_API_URL', z.url().default('https://api.telegram.org')],
+    whatsappToken: ['NOTIFICATION_WHATSAPP_TOKEN', z.string().optional()],
+    whatsappPhoneNumberId: ['NOTIFICATION_WHATSAPP_PHONE_NUMBER_ID', z.string().optional()],
+    whatsappApiUrl: ['NOTIFICATION_WHATSAPP_API_URL', z.url().default('https://graph.facebook.com/v19.0')],
+    forwardExchange: ['NOTIFICATION_FORWARD_EXCHANGE', z.string().min(1).default('notification.forward')],
+  },
 });
 
 /** One configured provider instance, addressed by `provider_name` on the bus. */
@@ -65,24 +74,9 @@ export interface ProviderInstance {
   target?: string;
 }
 
-export interface NotificationConfig {
-  grpcToken: string | undefined;
-  grpcHost: string | undefined;
+export type NotificationConfig = Omit<ReturnType<typeof loadSettings>, 'provider'> & {
   providers: ProviderInstance[];
-  retryDelaysMs: number[];
-  retryJitter: number;
-  sendTimeoutMs: number;
-  recipientConcurrency: number;
-  workerConcurrency: number;
-  pollingIntervalSeconds: number;
-  idempotencyTtlSeconds: number;
-  /**
-   * Claims and settlements of attempts commit without waiting for their WAL flush: faster, but a
-   * power cut (or a crash of PostgreSQL itself) may lose a settlement already acted on, and its
-   * attempt then runs again (a second copy of a mail). Off unless NOTIFICATION_ASYNC_COMMIT is set.
-   */
-  asyncCommit: boolean;
-}
+};
 
 const instanceSchema = z
   .object({
@@ -100,7 +94,7 @@ const instanceSchema = z
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): NotificationConfig {
-  const parsed = parseEnv(notificationEnvSchema, env);
+  const { provider, ...delivery } = loadSettings(env);
   // Defaults: one instance per type that needs no settings; NOTIFICATION_PROVIDERS adds, replaces
   // (same name) or removes (`null`) instances.
   const defaults: Record<string, ProviderInstance> = {
@@ -108,30 +102,28 @@ export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): No
     telegram_bot: {
       name: 'telegram_bot',
       type: 'telegram',
-      apiUrl: parsed.NOTIFICATION_TELEGRAM_API_URL,
-      ...(parsed.NOTIFICATION_TELEGRAM_BOT_TOKEN ? { token: parsed.NOTIFICATION_TELEGRAM_BOT_TOKEN } : {}),
+      apiUrl: provider.telegramApiUrl,
+      ...(provider.telegramBotToken ? { token: provider.telegramBotToken } : {}),
     },
     whatsapp_business: {
       name: 'whatsapp_business',
       type: 'whatsapp',
-      apiUrl: parsed.NOTIFICATION_WHATSAPP_API_URL,
-      ...(parsed.NOTIFICATION_WHATSAPP_TOKEN ? { token: parsed.NOTIFICATION_WHATSAPP_TOKEN } : {}),
-      ...(parsed.NOTIFICATION_WHATSAPP_PHONE_NUMBER_ID
-        ? { phoneNumberId: parsed.NOTIFICATION_WHATSAPP_PHONE_NUMBER_ID }
-        : {}),
+      apiUrl: provider.whatsappApiUrl,
+      ...(provider.whatsappToken ? { token: provider.whatsappToken } : {}),
+      ...(provider.whatsappPhoneNumberId ? { phoneNumberId: provider.whatsappPhoneNumberId } : {}),
     },
     grpc_forwarder: { name: 'grpc_forwarder', type: 'grpc' },
     rabbitmq_forwarder: {
       name: 'rabbitmq_forwarder',
       type: 'rabbitmq',
-      exchange: parsed.NOTIFICATION_FORWARD_EXCHANGE,
+      exchange: provider.forwardExchange,
     },
   };
   const issues: string[] = [];
-  if (parsed.NOTIFICATION_PROVIDERS) {
+  if (provider.instances) {
     let raw: unknown;
     try {
-      raw = JSON.parse(parsed.NOTIFICATION_PROVIDERS);
+      raw = JSON.parse(provider.instances);
     } catch {
       raw = undefined;
     }
@@ -163,13 +155,13 @@ export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): No
           ...(settings.api_url
             ? { apiUrl: settings.api_url }
             : settings.type === 'telegram'
-              ? { apiUrl: parsed.NOTIFICATION_TELEGRAM_API_URL }
+              ? { apiUrl: provider.telegramApiUrl }
               : settings.type === 'whatsapp'
-                ? { apiUrl: parsed.NOTIFICATION_WHATSAPP_API_URL }
+                ? { apiUrl: provider.whatsappApiUrl }
                 : {}),
           ...(settings.phone_number_id ? { phoneNumberId: settings.phone_number_id } : {}),
           ...(settings.type === 'rabbitmq'
-            ? { exchange: settings.exchange ?? parsed.NOTIFICATION_FORWARD_EXCHANGE }
+            ? { exchange: settings.exchange ?? provider.forwardExchange }
             : {}),
           ...(settings.target ? { target: settings.target } : {}),
         };
@@ -177,17 +169,5 @@ export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): No
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  return {
-    grpcToken: parsed.NOTIFICATION_GRPC_TOKEN,
-    grpcHost: parsed.NOTIFICATION_GRPC_HOST,
-    providers: Object.values(defaults),
-    retryDelaysMs: parsed.NOTIFICATION_RETRY_DELAYS_MS,
-    retryJitter: parsed.NOTIFICATION_RETRY_JITTER,
-    sendTimeoutMs: parsed.NOTIFICATION_SEND_TIMEOUT_MS,
-    recipientConcurrency: parsed.NOTIFICATION_RECIPIENT_CONCURRENCY,
-    workerConcurrency: parsed.NOTIFICATION_WORKER_CONCURRENCY,
-    pollingIntervalSeconds: parsed.NOTIFICATION_POLLING_INTERVAL_SECONDS,
-    idempotencyTtlSeconds: parsed.NOTIFICATION_IDEMPOTENCY_TTL_SECONDS,
-    asyncCommit: parsed.NOTIFICATION_ASYNC_COMMIT,
-  };
+  return { ...delivery, providers: Object.values(defaults) };
 }

@@ -427,7 +427,7 @@ describe('NotificationService over gRPC', () => {
       const health = await service.queue<{ healthy: boolean; status: string }>('HealthCheck', {});
       assert.equal(health.healthy, false);
       assert.equal(health.status, 'degraded');
-      const response = await service.booted.app.inject({ method: 'GET', url: '/health' });
+      const response = await service.http.inject({ method: 'GET', url: '/health' });
       assert.equal(response.statusCode, 503);
     } finally {
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => undefined);

@@ -1,6 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { freePort, type Stoppable } from '@trustplane/kernel';
-import { type BootedService, bootService } from '@trustplane/kernel/testkit';
+import {
+  type BootedService,
+  Contract,
+  type ServiceHarness,
+  serviceHarness,
+} from '@trustplane/kernel/testkit';
 import type { NotificationServiceClient } from '../src/grpc/generated/notification/NotificationService.js';
 import type { QueueMonitoringServiceClient } from '../src/grpc/generated/queue/QueueMonitoringService.js';
 import { loadNotificationProto, loadQueueProto, startGrpcServer } from '../src/grpc/grpc-server.js';
@@ -36,6 +41,8 @@ export function call<Req, Res>(
 }
 
 export interface Service {
+  /** The kernel's harness: the HTTP surface, every response checked against the seed. */
+  http: ServiceHarness;
   booted: BootedService;
   runtime: NotificationRuntime;
   grpc: Stoppable & { port: number };
@@ -55,10 +62,14 @@ export interface Service {
 export async function startService(
   options: { workers?: boolean; env?: Record<string, string> } = {},
 ): Promise<Service> {
-  const booted = await bootService(notificationService, {
-    workers: options.workers ?? true,
-    env: { TRUSTPLANE_JOBS_MAINTENANCE_SECONDS: '1', ...options.env },
+  const http = await serviceHarness(notificationService, {
+    contract: Contract.forService(notificationService),
+    boot: {
+      workers: options.workers ?? true,
+      env: { TRUSTPLANE_JOBS_MAINTENANCE_SECONDS: '1', ...options.env },
+    },
   });
+  const { booted } = http;
   const runtime = notificationRuntime(booted.context);
   const server = await startGrpcServer(runtime, await freePort(), notificationService.version);
   const address = `127.0.0.1:${server.port}`;
@@ -71,6 +82,7 @@ export async function startService(
     grpc.credentials.createInsecure(),
   );
   return {
+    http,
     booted,
     runtime,
     grpc: server,
@@ -82,7 +94,7 @@ export async function startService(
       notifications.close();
       queues.close();
       await server.stop();
-      await booted.close();
+      await http.close();
     },
   };
 }

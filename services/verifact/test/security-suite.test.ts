@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { describeSecurityReport, type SecuritySuite } from '@trustplane/kernel/testkit';
 import { fixture, signCapture } from './support/captures.js';
-import { Harness, multipart, type TestTenant } from './support/harness.js';
+import { Harness, type MultipartPart, multipart, type TestTenant } from './support/harness.js';
 
 let h: Harness;
 before(async () => {
@@ -51,6 +51,18 @@ const triageOf = memo(async (tenant) => {
   return response.json().id as string;
 });
 
+const surveyorOf = memo((tenant) => tenant.user('surveyor'));
+
+/** A photo upload's multipart body (its content type header travels with it). */
+const photoForm = (parts: MultipartPart[] = []) =>
+  multipart([
+    ...parts,
+    { name: 'photo', value: fixture('C.jpg'), filename: 'site.jpg', contentType: 'image/jpeg' },
+  ]);
+
+let sequence = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid}-${++sequence}`;
+
 const unauthorized = { status: 401, code: 'UNAUTHORIZED' };
 
 const suite: SecuritySuite<TestTenant> = {
@@ -82,25 +94,51 @@ const suite: SecuritySuite<TestTenant> = {
     },
   },
   operations: {
-    verifyPhoto: 'apiKey',
-    triagePhoto: 'apiKey',
+    verifyPhoto: { scheme: 'apiKey', request: () => photoForm() },
+    triagePhoto: {
+      scheme: 'apiKey',
+      request: async ({ tenant }) => photoForm([{ name: 'claimId', value: await claimOf(tenant) }]),
+    },
     getTriageResult: { scheme: 'apiKey', params: { id: triageOf } },
     listClaims: 'apiKey',
-    createClaim: 'apiKey',
+    createClaim: {
+      scheme: 'apiKey',
+      request: async ({ tenant }) => ({
+        payload: {
+          claimNumber: unique('CLM'),
+          policyNumber: unique('POL'),
+          claimType: 'motor',
+          district: 'Pune',
+          surveyorId: await surveyorOf(tenant),
+        },
+      }),
+    },
     getClaim: { scheme: 'apiKey', params: { id: claimOf } },
     updateClaimStatus: {
       scheme: 'apiKey',
-      params: { id: claimOf },
+      // A claim of its own: the shared one is triaged (and may be flagged), and pending moves to review.
+      params: { id: async (tenant) => (await tenant.claim()).id },
       request: () => ({ payload: { status: 'under_review' } }),
     },
-    uploadPhoto: 'apiKey',
+    uploadPhoto: {
+      scheme: 'apiKey',
+      request: async ({ tenant }) => photoForm([{ name: 'claimId', value: await claimOf(tenant) }]),
+    },
     getReport: { scheme: 'apiKey', params: { id: claimOf } },
-    getSurveyorJobs: 'apiKey',
+    getSurveyorJobs: {
+      scheme: 'apiKey',
+      request: async ({ tenant }) => ({ query: { surveyorId: await surveyorOf(tenant) } }),
+    },
     getUsage: 'apiKey',
     downloadPhoto: { scheme: 'apiKey', params: { id: photoOf } },
     getPlan: 'apiKey',
     listUsers: 'apiKey',
-    createUser: 'apiKey',
+    createUser: {
+      scheme: 'apiKey',
+      request: () => ({
+        payload: { email: `${unique('suite')}@example.com`, name: 'Suite Adjuster', role: 'adjuster' },
+      }),
+    },
     getUser: { scheme: 'apiKey', params: { id: userOf } },
     updateUser: {
       scheme: 'apiKey',

@@ -5,10 +5,9 @@ import { generateSigningKey, JwtKeyRing, type SigningKey } from '@trustplane/ker
 import {
   type BootedService,
   type BootOptions,
-  bootService,
   Contract,
-  harnessFor,
   type ServiceHarness,
+  serviceHarness,
 } from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createMediaService, type MediaSettings } from '../../src/index.js';
@@ -154,9 +153,13 @@ export async function startHarness(
     keyRefetchIntervalMs: 0,
     ...settings,
   });
-  const booted = await bootService(definition, { env, ...boot });
   const contract = Contract.forService(createMediaService());
-  const service = harnessFor<TestUser>(booted, { contract, tenant: () => harness.user() });
+  const service = await serviceHarness<TestUser>(definition, {
+    contract,
+    boot: { env, ...boot },
+    tenant: () => harness.user(),
+  });
+  const { booted } = service;
   const harness: Harness = {
     service,
     booted,

@@ -1,7 +1,13 @@
-import net from 'node:net';
-import { probeDatabase, type ServiceContext } from '@trustplane/kernel';
+import {
+  healthRoute,
+  livenessRoute,
+  type ProbeResult,
+  probe,
+  probeAmqp,
+  probeDatabase,
+  type ServiceContext,
+} from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AccountDeps } from '../../deps.js';
 
@@ -13,105 +19,73 @@ const dependency = z.object({
 
 type DependencyState = z.infer<typeof dependency>;
 
-const PROBE_TIMEOUT_MS = 2000;
+const notConfigured: DependencyState = { status: 'not_configured', latency_ms: null };
 
-async function timed(probe: () => Promise<void>): Promise<DependencyState> {
-  const started = performance.now();
-  try {
-    await Promise.race([
-      probe(),
-      new Promise((_resolve, reject) =>
-        setTimeout(() => reject(new Error('timed out')), PROBE_TIMEOUT_MS).unref(),
-      ),
-    ]);
-    return { status: 'ok', latency_ms: Math.round(performance.now() - started) };
-  } catch (error) {
-    return {
-      status: 'down',
-      latency_ms: Math.round(performance.now() - started),
-      error: (error as Error).message,
-    };
-  }
+function state(result: ProbeResult, withError: boolean): DependencyState {
+  if (result.ok) return { status: 'ok', latency_ms: result.latencyMs };
+  return {
+    status: 'down',
+    latency_ms: result.latencyMs,
+    ...(withError && result.error !== undefined ? { error: result.error } : {}),
+  };
 }
 
-/** RabbitMQ is probed by opening its AMQP port: enough to tell a dead broker from a live one. */
-function tcpProbe(url: string): Promise<void> {
-  const parsed = new URL(url);
-  const port = Number(parsed.port || (parsed.protocol === 'amqps:' ? 5671 : 5672));
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: parsed.hostname, port }, () => {
-      socket.end();
-      resolve();
-    });
-    socket.once('error', reject);
-  });
-}
+const detailed = z.object({
+  status: z.enum(['ok', 'degraded']),
+  dependencies: z.object({ postgres: dependency, redis: dependency, rabbitmq: dependency }),
+  version: z.string(),
+  uptime_seconds: z.number().int(),
+});
 
 export function healthRoutes(context: ServiceContext, version: string, deps: AccountDeps) {
   const startedAt = Date.now();
-  return async (app: FastifyInstance) => {
-    const routes = app.withTypeProvider<ZodTypeProvider>();
-    routes.get(
-      '/health',
-      {
-        schema: {
-          tags: ['operations'],
-          operationId: 'livenessProbe',
-          security: [],
-          summary: 'Liveness probe',
-          description:
-            'Lightweight liveness check. Returns 200 with a small JSON when the process is up. Does not touch DB / Redis / RabbitMQ — use `/health/detailed` for that. Suitable for k8s `livenessProbe`.',
-          response: { 200: z.object({ status: z.literal('ok') }) },
-        },
-      },
-      async () => ({ status: 'ok' as const }),
-    );
-    const detailed = z.object({
-      status: z.enum(['ok', 'degraded']),
-      dependencies: z.object({ postgres: dependency, redis: dependency, rabbitmq: dependency }),
-      version: z.string(),
-      uptime_seconds: z.number().int(),
-    });
-    routes.get(
-      '/health/detailed',
-      {
-        schema: {
-          tags: ['operations'],
-          operationId: 'detailedHealth',
-          security: [],
-          summary: 'Detailed health',
-          description:
-            "Per-dependency health snapshot. Probes Postgres, Redis, and RabbitMQ and returns each dependency's state. A degraded dependency yields HTTP 503 so a load balancer can drop the pod from rotation. Heavier than `/health` — call from `readinessProbe`, not `livenessProbe`.",
-          response: { 200: detailed, 503: detailed },
-        },
-      },
-      async (_request, reply) => {
-        const redis = deps.limits.redis;
-        const [postgres, redisState, rabbitmq] = await Promise.all([
-          probeDatabase(context.database().pool).then(
-            (result): DependencyState => ({
-              status: result.ok ? 'ok' : 'down',
-              latency_ms: result.latencyMs,
-            }),
-          ),
-          redis
-            ? timed(async () => {
-                await redis.ping();
-              })
-            : Promise.resolve<DependencyState>({ status: 'not_configured', latency_ms: null }),
-          deps.amqpUrl
-            ? timed(() => tcpProbe(deps.amqpUrl!))
-            : Promise.resolve<DependencyState>({ status: 'not_configured', latency_ms: null }),
-        ]);
-        const dependencies = { postgres, redis: redisState, rabbitmq };
-        const healthy = Object.values(dependencies).every((state) => state.status !== 'down');
-        return reply.status(healthy ? 200 : 503).send({
+  const liveness = livenessRoute({
+    url: '/health',
+    schema: {
+      tags: ['operations'],
+      operationId: 'livenessProbe',
+      security: [],
+      summary: 'Liveness probe',
+      description:
+        'Lightweight liveness check. Returns 200 with a small JSON when the process is up. Does not touch DB / Redis / RabbitMQ — use `/health/detailed` for that. Suitable for k8s `livenessProbe`.',
+    },
+    body: z.object({ status: z.literal('ok') }),
+    answer: { status: 'ok' },
+  });
+  const readiness = healthRoute({
+    url: '/health/detailed',
+    schema: {
+      tags: ['operations'],
+      operationId: 'detailedHealth',
+      security: [],
+      summary: 'Detailed health',
+      description:
+        "Per-dependency health snapshot. Probes Postgres, Redis, and RabbitMQ and returns each dependency's state. A degraded dependency yields HTTP 503 so a load balancer can drop the pod from rotation. Heavier than `/health` — call from `readinessProbe`, not `livenessProbe`.",
+    },
+    body: detailed,
+    async check() {
+      const redis = deps.limits.redis;
+      const [postgres, redisState, rabbitmq] = await Promise.all([
+        // The database's own error stays in the logs; the broker's and Redis's are shown.
+        probeDatabase(context.database().pool).then((result) => state(result, false)),
+        redis ? probe(() => redis.ping()).then((result) => state(result, true)) : notConfigured,
+        deps.amqpUrl ? probeAmqp(deps.amqpUrl).then((result) => state(result, true)) : notConfigured,
+      ]);
+      const dependencies = { postgres, redis: redisState, rabbitmq };
+      const healthy = Object.values(dependencies).every((dependency) => dependency.status !== 'down');
+      return {
+        healthy,
+        body: {
           status: healthy ? 'ok' : 'degraded',
           dependencies,
           version,
           uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
-        });
-      },
-    );
+        },
+      };
+    },
+  });
+  return async (app: FastifyInstance) => {
+    await app.register(liveness);
+    await app.register(readiness);
   };
 }

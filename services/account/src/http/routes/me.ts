@@ -9,7 +9,8 @@ import * as auth from '../../identity/auth-service.js';
 import { loadProfile, updateProfile } from '../../identity/profile.js';
 import { ACCOUNT_BODY_LIMITS } from '../body-limits.js';
 import { protect } from '../hooks.js';
-import { principalOf, requireHuman, requirePermission } from '../principal.js';
+import { requirePermission } from '../../identity/principal.js';
+import { principalOf, requireHuman } from '../principal.js';
 import {
   errorResponses,
   ok,

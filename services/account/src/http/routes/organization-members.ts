@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { AccountDeps } from '../../deps.js';
 import * as members from '../../organizations/members.js';
 import { protect } from '../hooks.js';
-import { principalOf, requireOrgPermission } from '../principal.js';
+import { requireOrgPermission } from '../../identity/principal.js';
+import { principalOf } from '../principal.js';
 import { errorResponses, ok, okNull, originOf, page, pageQuery, paginated } from '../schemas.js';
 import { orgId, orgMember } from './organization-params.js';
 

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { AccountDeps } from '../../deps.js';
 import * as roles from '../../organizations/roles.js';
 import { protect } from '../hooks.js';
-import { principalOf, requireOrgPermission } from '../principal.js';
+import { requireOrgPermission } from '../../identity/principal.js';
+import { principalOf } from '../principal.js';
 import { errorResponses, ok, okNull, originOf, page, pageQuery, paginated } from '../schemas.js';
 import { orgId, orgRole, permissions } from './organization-params.js';
 

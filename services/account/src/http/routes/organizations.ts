@@ -9,7 +9,8 @@ import * as orgs from '../../organizations/organizations.js';
 import { setSessionCookies } from '../cookies.js';
 import { protect } from '../hooks.js';
 import { ACCOUNT_SECURITY } from '../openapi.js';
-import { principalOf, requireHuman, requireOrgPermission, requirePermission } from '../principal.js';
+import { requireOrgPermission, requirePermission } from '../../identity/principal.js';
+import { principalOf, requireHuman } from '../principal.js';
 import {
   errorResponses,
   ok,

@@ -1,6 +1,4 @@
-import { probeDatabase } from '@trustplane/kernel';
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { databaseHealthRoute } from '@trustplane/kernel';
 import { z } from 'zod';
 import type { BiometryDeps } from '../deps.js';
 
@@ -13,37 +11,29 @@ const healthResponse = z.object({
 });
 
 export function healthRoutes(deps: BiometryDeps) {
-  return async (app: FastifyInstance) => {
-    app.withTypeProvider<ZodTypeProvider>().get(
-      '/health',
-      {
-        schema: {
-          summary: 'Health',
-          description: 'Health check endpoint: database, live workers (from heartbeats) and queue depth.',
-          operationId: 'health_health_get',
-          security: [],
-          response: { 200: healthResponse, 503: healthResponse },
-        },
-      },
-      async (_request, reply) => {
-        const database = await probeDatabase(deps.context.database().pool);
-        let workers: { active: number; queue_depth: number } | null = null;
-        if (database.ok) {
-          workers = {
-            active: await deps.workers.countActive(),
-            queue_depth: await deps.jobs.queueDepth(),
-          };
-        }
-        // No live worker while jobs wait: the API answers but nothing progresses.
-        const degraded = workers !== null && workers.active === 0 && workers.queue_depth > 0;
-        return reply.status(database.ok ? 200 : 503).send({
-          status: !database.ok ? 'unhealthy' : degraded ? 'degraded' : 'healthy',
-          service: 'biometry',
-          version: deps.version,
-          database: { status: database.ok ? 'ok' : 'unreachable', latency_ms: database.latencyMs },
-          workers,
-        });
-      },
-    );
-  };
+  return databaseHealthRoute({
+    url: '/health',
+    schema: {
+      summary: 'Health',
+      description: 'Health check endpoint: database, live workers (from heartbeats) and queue depth.',
+      operationId: 'health_health_get',
+      security: [],
+    },
+    body: healthResponse,
+    pool: () => deps.context.database().pool,
+    async render(database) {
+      const workers = database.ok
+        ? { active: await deps.workers.countActive(), queue_depth: await deps.jobs.queueDepth() }
+        : null;
+      // No live worker while jobs wait: the API answers but nothing progresses.
+      const degraded = workers !== null && workers.active === 0 && workers.queue_depth > 0;
+      return {
+        status: !database.ok ? 'unhealthy' : degraded ? 'degraded' : 'healthy',
+        service: 'biometry',
+        version: deps.version,
+        database: { status: database.ok ? 'ok' : 'unreachable', latency_ms: database.latencyMs },
+        workers,
+      };
+    },
+  });
 }

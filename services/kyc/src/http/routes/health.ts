@@ -1,6 +1,4 @@
-import { probeDatabase, type ServiceContext } from '@trustplane/kernel';
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { type HealthReport, healthRoute, probeDatabase, type ServiceContext } from '@trustplane/kernel';
 import { z } from 'zod';
 import { errorResponses } from '../schemas.js';
 
@@ -27,24 +25,18 @@ export const healthResponse = z.object({
 });
 
 export function healthRoutes(context: ServiceContext, version: string) {
-  return async (app: FastifyInstance) => {
-    app.withTypeProvider<ZodTypeProvider>().get(
-      '/api/health',
-      {
-        schema: {
-          tags: ['System'],
-          operationId: 'health',
-          summary: 'Health check',
-          security: [],
-          response: { 200: healthResponse, 503: healthResponse, ...errorResponses(500) },
-        },
-      },
-      async (_request, reply) => {
-        const started = performance.now();
-        const database = await probeDatabase(context.database().pool);
-        const status = database.ok ? 'healthy' : 'unhealthy';
-        return reply.status(database.ok ? 200 : 503).send({
-          status,
+  return healthRoute({
+    url: '/api/health',
+    schema: { tags: ['System'], operationId: 'health', summary: 'Health check', security: [] },
+    body: healthResponse,
+    responses: errorResponses(500),
+    async check(): Promise<HealthReport<z.infer<typeof healthResponse>>> {
+      const started = performance.now();
+      const database = await probeDatabase(context.database().pool);
+      return {
+        healthy: database.ok,
+        body: {
+          status: database.ok ? 'healthy' : 'unhealthy',
           service: 'kyc-verification-service',
           version,
           timestamp: new Date().toISOString(),
@@ -61,8 +53,8 @@ export function healthRoutes(context: ServiceContext, version: string) {
                 },
           },
           runtime: { node: process.version, env: process.env.NODE_ENV ?? 'development' },
-        });
-      },
-    );
-  };
+        },
+      };
+    },
+  });
 }
