@@ -32,7 +32,7 @@ const loadSettings = defineSettings({
   /** Recipients of one notification sent at the same time. */
   recipientConcurrency: ['NOTIFICATION_RECIPIENT_CONCURRENCY', integer(8, 1, 64)],
   /** Delivery jobs one process runs at the same time. */
-  workerConcurrency: ['NOTIFICATION_WORKER_CONCURRENCY', integer(32, 1, 256)],
+  workerConcurrency: ['NOTIFICATION_WORKER_CONCURRENCY', integer(128, 1, 256)],
   pollingIntervalSeconds: [
     'NOTIFICATION_POLLING_INTERVAL_SECONDS',
     z.coerce.number().min(0.5).max(60).default(1),

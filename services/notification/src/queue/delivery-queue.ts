@@ -57,8 +57,12 @@ export function attemptLedgerEntries(
 
 export const newJobId = () => randomUUID();
 
-/** Delivery jobs one worker loop fetches and runs side by side (pg-boss batch). */
-const DELIVERY_BATCH = 8;
+/**
+ * Delivery jobs one worker loop fetches and runs side by side (pg-boss batch): with the default
+ * NOTIFICATION_WORKER_CONCURRENCY of 128, four loops, so an idle queue costs four polls per
+ * interval, as it did with 32 jobs in loops of 8.
+ */
+const DELIVERY_BATCH = 32;
 
 /**
  * One delivery attempt of a notification. Every attempt carries its own budget (recipients × send
@@ -79,9 +83,9 @@ export function deliveryJob(options: {
     // The default; each attempt is sent with its own (`DeliverySpec.expireInSeconds`).
     timeoutSeconds: 890,
     // Loops of DELIVERY_BATCH jobs each: about NOTIFICATION_WORKER_CONCURRENCY jobs in flight per
-    // process. Every fetch sorts the waiting backlog by priority, so fewer, larger fetches cut
-    // PostgreSQL's work (batches of 8 used about a quarter less PostgreSQL CPU per mail than 4 in
-    // bench/notification.ts; 16 saved no more, and a loop waits for its slowest job).
+    // process. An attempt spends most of its time waiting on round trips (fetch, claim, send,
+    // settle, completion), so throughput follows the number in flight (bench/notification.ts:
+    // 128 delivered about twice what 32 did; 256 no more); 4 loops of 32 did as well as 16 of 8.
     concurrency: Math.max(1, Math.ceil(config.workerConcurrency / DELIVERY_BATCH)),
     batchSize: Math.min(DELIVERY_BATCH, config.workerConcurrency),
     // A bulk send queues up to 1,000 attempts per call.
