@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { createHttpApp } from '../src/http/create-http-app.js';
@@ -14,6 +15,7 @@ import {
 import { ServiceError } from '../src/http/errors.js';
 import {
   checkErrorCatalogue,
+  checkServiceErrors,
   markdownErrorTable,
   openApiErrorCodes,
 } from '../src/testkit/error-catalogue-check.js';
@@ -236,6 +238,27 @@ describe('checkErrorCatalogue', () => {
 
   test('a catalogue raised or mapped everywhere and documented both ways passes', () => {
     assert.deepEqual(checkErrorCatalogue({ renderer, sourceDir, documented: [readme(fullReadme)] }), []);
+  });
+
+  test("checkServiceErrors reads a service package's src/ and README table (and stale rows fail it)", () => {
+    const packageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'service-errors-'));
+    fs.cpSync(sourceDir, path.join(packageDir, 'src'), { recursive: true });
+    const write = (rows: string) =>
+      fs.writeFileSync(
+        path.join(packageDir, 'README.md'),
+        `# t\n\n## Errors\n\n| code | status | when |\n| --- | --- | --- |\n${rows}\n`,
+      );
+    const service = { name: 't' };
+    const check = () =>
+      checkServiceErrors(service, { renderer, packageDir: pathToFileURL(`${packageDir}/`) });
+    write(fullReadme);
+    assert.deepEqual(check(), []);
+    write(`${fullReadme}\n| \`STALE\` | 418 | |`);
+    assert.deepEqual(check(), [
+      'README "## Errors" lists STALE, which is neither sent nor in unused',
+      'README "## Errors" lists status 418, which no entry has and unusedStatuses does not explain',
+    ]);
+    fs.rmSync(packageDir, { recursive: true, force: true });
   });
 
   test('each disagreement is named', () => {
