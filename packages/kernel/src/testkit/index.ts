@@ -7,5 +7,6 @@ export * from './contract.js';
 export * from './external-servers.js';
 export * from './stream-request.js';
 export * from './security-suite.js';
+export * from './security-suite-tests.js';
 export * from './seed-coverage.js';
 export * from './service-harness.js';
