@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { paddedJsonBody, type StreamedResponse, streamRequest } from '@trustplane/kernel/testkit';
+import { assertAnsweredUnread, type StreamedResponse, streamJsonBody } from '@trustplane/kernel/testkit';
 import { bearer, contract, Harness, testEnv } from './helpers.js';
 
 testEnv();
@@ -15,29 +15,14 @@ before(async () => {
 });
 after(async () => h?.close());
 
-function send(
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  size = LARGE,
-): Promise<StreamedResponse> {
-  return streamRequest({
-    url: `${base}${path}`,
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: paddedJsonBody(size, 'name'),
-    contentLength: size,
-  });
-}
+const send = (method: string, path: string, headers: Record<string, string>, size = LARGE) =>
+  streamJsonBody(`${base}${path}`, { method, headers, size, field: 'name' });
 
 /** Answered in the seed envelope while the client was still sending: the body was never read. */
 function assertRefusedEarly(response: StreamedResponse, status: number, code: number, message?: RegExp) {
-  assert.equal(response.statusCode, status, response.body);
-  const body = JSON.parse(response.body);
-  assert.equal(body.success, false);
-  assert.equal(body.code, code);
+  const body = assertAnsweredUnread<{ success: boolean; code: number; message: string }>(response, status);
+  assert.deepEqual([body.success, body.code], [false, code]);
   if (message) assert.match(body.message, message);
-  assert.equal(response.finishedSending, false, 'the whole body was sent before the answer');
 }
 
 describe('account checks credentials before reading a body', () => {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders } from 'node:http';
 
 export interface StreamedRequest {
@@ -114,4 +115,56 @@ export function* paddedJsonBody(totalBytes: number, field = 'padding', chunkByte
     remaining -= size;
   }
   yield tail;
+}
+
+/**
+ * `head` (a multipart part's header, say), then filler up to exactly `totalBytes`, in `chunkBytes`
+ * pieces: a body of any size, generated as it is sent.
+ */
+export function* paddedBody(totalBytes: number, head: Buffer = Buffer.alloc(0), chunkBytes = 64 * 1024) {
+  if (totalBytes < head.length) throw new Error('totalBytes is smaller than the head');
+  const filler = Buffer.alloc(chunkBytes, 'a');
+  if (head.length > 0) yield head;
+  let remaining = totalBytes - head.length;
+  while (remaining > 0) {
+    const size = Math.min(remaining, chunkBytes);
+    yield size === chunkBytes ? filler : filler.subarray(0, size);
+    remaining -= size;
+  }
+}
+
+/**
+ * A `size`-byte JSON body (`paddedJsonBody`, its one string in `field`) streamed to `url` as
+ * `application/json`, with its Content-Length unless `chunked`.
+ */
+export function streamJsonBody(
+  url: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    size: number;
+    field?: string;
+    chunked?: boolean;
+  },
+): Promise<StreamedResponse> {
+  return streamRequest({
+    url,
+    method: options.method ?? 'POST',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: paddedJsonBody(options.size, options.field),
+    ...(options.chunked ? {} : { contentLength: options.size }),
+  });
+}
+
+/**
+ * The service answered `status` while the client was still sending: it never read the body (a
+ * server that reads first answers only once the body is in). Returns the answer's JSON.
+ */
+export function assertAnsweredUnread<Body = Record<string, unknown>>(
+  response: StreamedResponse,
+  status: number,
+): Body {
+  assert.equal(response.statusCode, status, response.body);
+  assert.equal(response.finishedSending, false, 'the whole body was sent before the answer');
+  return JSON.parse(response.body) as Body;
 }
