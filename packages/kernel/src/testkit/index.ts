@@ -9,4 +9,5 @@ export * from './stream-request.js';
 export * from './security-suite.js';
 export * from './security-suite-tests.js';
 export * from './seed-coverage.js';
+export * from './password-hashes.js';
 export * from './service-harness.js';
