@@ -3,6 +3,7 @@ export * from './captured-logs.js';
 export * from './database.js';
 export * from './database-outage.js';
 export * from './error-catalogue-check.js';
+export * from './eventually.js';
 export * from './contract.js';
 export * from './external-servers.js';
 export * from './stream-request.js';
