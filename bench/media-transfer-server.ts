@@ -1,10 +1,16 @@
 // The media service as `trustplane start media` runs it, in its own process (so the benchmark can
-// read this process's RSS alone), plus a stand-in for account's JWKS endpoint. Prints one
-// JSON line: { port, pid, token }.
+// read this process's RSS and CPU alone), plus a stand-in for account's JWKS endpoint. The log
+// level comes from LOG_LEVEL (the parent sends stdout, the log stream, to a file). Prints one JSON
+// line on fd 3: { port, pid, token, objectsDir }; then GC counts on SIGUSR2.
+import { writeSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { generateSigningKey, JwtKeyRing, loadPlatformConfig, runServices } from '@trustplane/kernel';
 import { createMediaService } from '../services/media/src/index.js';
+import { reportGcOnSignal } from './support/gc-counter.js';
+
+reportGcOnSignal();
 
 const key = await generateSigningKey({ alg: 'RS256' });
 const ring = new JwtKeyRing({ active: key });
@@ -30,7 +36,9 @@ const token = await ring.sign(
   { issuer: 'bench', subject: 'bench-user', expiresInSeconds: 3600 },
 );
 const port = (running.services[0]!.http!.server.address() as AddressInfo).port;
-process.stdout.write(`${JSON.stringify({ port, pid: process.pid, token })}\n`);
+// Where the local store keeps media's blobs: the bare server streams the very same file.
+const objectsDir = path.join(config.dataDir, 'objects', 'media');
+writeSync(3, `${JSON.stringify({ port, pid: process.pid, token, objectsDir })}\n`);
 process.on('SIGTERM', () => {
   running.stop().finally(() => process.exit(0));
 });

@@ -26,7 +26,7 @@ function findTests(dir, out = []) {
 }
 
 const filters = process.argv.slice(2);
-const files = ['packages', 'services']
+const files = ['packages', 'services', 'test']
   .flatMap((top) => findTests(path.join(root, top)))
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .sort();

@@ -28,6 +28,27 @@ function output(
   );
 }
 
+/**
+ * The shutdown handlers' log: the platform's logger once the services are up; before that (a
+ * signal during start-up) a line of the same JSON shape written directly.
+ */
+function startupAwareLog(starting: Promise<{ platform: Platform }>): (message: string) => void {
+  let logger: Platform['logger'] | undefined;
+  starting.then(
+    (running) => {
+      logger = running.platform.logger;
+    },
+    () => undefined,
+  );
+  return (message) => {
+    if (logger) logger.info(message);
+    else
+      process.stdout.write(
+        `${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, msg: message })}\n`,
+      );
+  };
+}
+
 /** Opens the platform for a one-shot command: joins a running server or starts one for the duration. */
 async function withPlatform<T>(
   config: PlatformConfig,
@@ -85,11 +106,13 @@ export function buildProgram(): Command {
     .option('--no-workers', 'serve HTTP only; run workers with `trustplane worker`')
     .action(async (names: string[], options: { workers: boolean }) => {
       const platformConfig = config();
-      const running = await runServices(selectServices(names), {
+      const starting = runServices(selectServices(names), {
         config: platformConfig,
         listen: true,
         workers: options.workers,
       });
+      installShutdownHandlers(starting, platformConfig.shutdownTimeoutMs, startupAwareLog(starting));
+      const running = await starting;
       for (const service of running.services) {
         const listening = Object.entries(service.ports).filter(
           ([listener]) => listener === 'http' || service.listeners,
@@ -106,9 +129,6 @@ export function buildProgram(): Command {
         }
       }
       running.platform.logger.info({ services: running.services.length }, 'trustplane ready');
-      installShutdownHandlers(running, platformConfig.shutdownTimeoutMs, (message) =>
-        running.platform.logger.info(message),
-      );
     });
 
   program
@@ -117,15 +137,14 @@ export function buildProgram(): Command {
     .argument('<services...>', 'service names')
     .action(async (names: string[]) => {
       const platformConfig = config();
-      const running = await runServices(selectServices(names), {
+      const starting = runServices(selectServices(names), {
         config: platformConfig,
         listen: false,
         workers: true,
       });
+      installShutdownHandlers(starting, platformConfig.shutdownTimeoutMs, startupAwareLog(starting));
+      const running = await starting;
       running.platform.logger.info({ services: names }, 'workers running');
-      installShutdownHandlers(running, platformConfig.shutdownTimeoutMs, (message) =>
-        running.platform.logger.info(message),
-      );
     });
 
   program

@@ -136,4 +136,29 @@ describe('embedded PostgreSQL after a crash', () => {
     assert.equal(await stop(again.child), 0);
     assert.ok(restarted && !isProcessRunning(restarted.pid));
   });
+  test('Ctrl-C during start-up stops what has started: exit 0, PostgreSQL stopped, the line logged', async () => {
+    const child = spawn(process.execPath, [bin, 'start', 'kyc', '--no-workers'], {
+      env: { ...env(), KYC_PORT: String(await freePort()) },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    children.push(child);
+    const lines: string[] = [];
+    const done = exited(child);
+    // The server is up, the services are not yet (migrations and listeners come next).
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        lines.push(line);
+        if (line.includes('embedded PostgreSQL started')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`start exited early: ${lines.join('\n')}`)));
+    });
+    const postmaster = readPostmaster();
+    assert.ok(postmaster && isProcessRunning(postmaster.pid));
+    child.kill('SIGINT');
+    assert.equal(await done, 0, `a graceful exit, not the default signal death: ${lines.join('\n')}`);
+    assert.equal(child.signalCode, null);
+    assert.ok(lines.some((line) => line.includes('SIGINT: shutting down')));
+    assert.ok(!isProcessRunning(postmaster.pid), 'the embedded PostgreSQL is stopped');
+    assert.ok(!existsSync(path.join(dataDir, 'postgres', 'postmaster.pid')), 'cleanly');
+  });
 });

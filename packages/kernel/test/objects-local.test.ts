@@ -96,6 +96,61 @@ describe('local object store', () => {
     assert.equal((await store.head('big/stream.bin'))?.sha256, sha256(expected));
   });
 
+  test('chunks of every size are written in order across gathered writes and read back whole', async () => {
+    // Uneven chunks (empty ones, hundreds of tiny ones, some larger than the 1 MiB write buffer) so
+    // the body goes to disk in many `writev` calls of many chunks, and reads back in several chunks.
+    const sizes = [
+      0,
+      1,
+      7,
+      65_536,
+      0,
+      3,
+      1_500_000,
+      ...Array.from({ length: 600 }, (_, i) => 1 + (i % 13)),
+      2_200_001,
+      65_535,
+      1,
+    ];
+    const chunks = sizes.map((size, i) => Buffer.alloc(size, (i * 37) % 251));
+    const expected = Buffer.concat(chunks);
+    const stored = await store.put('batched/body.bin', Readable.from(chunks));
+    assert.equal(stored.size, expected.length);
+    assert.equal(stored.sha256, sha256(expected));
+    const whole = await store.get('batched/body.bin');
+    assert.ok(Buffer.concat(await whole.body.toArray()).equals(expected));
+    // A range that crosses a read-chunk boundary.
+    const start = 1024 * 1024 - 10;
+    const ranged = await store.get('batched/body.bin', { start, end: start + 2 * 1024 * 1024 });
+    assert.ok(
+      Buffer.concat(await ranged.body.toArray()).equals(
+        expected.subarray(start, start + 2 * 1024 * 1024 + 1),
+      ),
+    );
+  });
+
+  test('a body that fails or crosses maxBytes after writes began leaves nothing behind', async () => {
+    await store.put('failing/keep', Buffer.from('previous'));
+    const failure = new Error('client went away');
+    const failing = () =>
+      Readable.from(
+        (async function* () {
+          for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024, i);
+          throw failure;
+        })(),
+      );
+    await assert.rejects(store.put('failing/keep', failing()), failure);
+    await assert.rejects(store.put('failing/new', failing()), failure);
+    // The size cap crossed after megabytes went to disk.
+    await assert.rejects(
+      store.put('failing/new', chunkedBody(60, 64 * 1024), { maxBytes: 3 * 1024 * 1024 }),
+      ObjectTooLargeError,
+    );
+    assert.equal(await store.head('failing/new'), undefined);
+    assert.equal(await text((await store.get('failing/keep')).body), 'previous');
+    assert.deepEqual(await listFiles(path.join(rootDir, '.staging')), []);
+  });
+
   test('an empty body is a valid object', async () => {
     const stored = await store.put('empty', Buffer.alloc(0));
     assert.equal(stored.size, 0);

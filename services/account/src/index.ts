@@ -1,6 +1,7 @@
 import { defineService, type ServiceDefinition } from '@trustplane/kernel';
 import { createSigningKeyStore } from './auth/key-store.js';
 import { loadAccountConfig } from './config.js';
+import { createRepositories } from './db/repositories.js';
 import type { AccountDB } from './db/types.js';
 import { buildAccountApp } from './http/app.js';
 import { PRUNE_QUEUE, pruneJob } from './jobs/prune.js';
@@ -17,7 +18,7 @@ export const accountService: ServiceDefinition = defineService(new URL('..', imp
   ports: { http: 8874 },
   buildHttp: (context) => buildAccountApp(context, accountService.version),
   defineJobs(context) {
-    context.jobs.define(pruneJob(() => context.database<AccountDB>().kysely));
+    context.jobs.define(pruneJob(() => createRepositories(context.database<AccountDB>().kysely)));
   },
   async startWorkers(context) {
     // Workers and the hourly schedule; pg-boss stops them with the platform's job queue.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Kysely } from 'kysely';
+import { createRepositories } from '../src/db/repositories.js';
 import type { AccountDB } from '../src/db/types.js';
 import { PRUNE_QUEUE, pruneExpired } from '../src/jobs/prune.js';
 import { bearer, Harness, testEnv } from './helpers.js';
@@ -27,7 +28,7 @@ test('the prune job is scheduled hourly and deletes only what is spent or past i
     .set({ expires_at: new Date(Date.now() - 31 * 86_400_000) })
     .where('account_id', '=', user.accountId)
     .execute();
-  const deleted = await pruneExpired(db);
+  const deleted = await pruneExpired(createRepositories(db));
   assert.ok((deleted.email_verification_tokens ?? 0) >= 1);
   assert.equal(deleted.sessions, 1);
   const keys = await db.selectFrom('signing_keys').select('kid').where('active', '=', true).execute();

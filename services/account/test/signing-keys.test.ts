@@ -160,7 +160,8 @@ describe('signing keys', () => {
     assert.equal(status, 401);
     // Retired keys past their horizon are pruned: their private key material is gone.
     const { pruneExpired } = await import('../src/jobs/prune.js');
-    const deleted = await pruneExpired(h.booted.context.database<AccountDB>().kysely);
+    const { createRepositories } = await import('../src/db/repositories.js');
+    const deleted = await pruneExpired(createRepositories(h.booted.context.database<AccountDB>().kysely));
     assert.ok((deleted.signing_keys ?? 0) >= 1);
     const { rows } = await h.booted.context.database().pool.query('SELECT kid FROM account.signing_keys');
     assert.ok(!rows.some((row: { kid: string }) => row.kid === result.key_id));

@@ -51,7 +51,7 @@ export function createKycDefinition(
         path: ['audit', 'verify'],
         description: 'Recompute the audit-event hash chain and report the first broken link.',
         async run(context) {
-          return { ...(await kycFor(context).audit.verifyChain()) };
+          return { ...(await kycFor(context).repositories.auditEvents.verifyChain()) };
         },
       },
     ],

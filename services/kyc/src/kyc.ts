@@ -3,20 +3,18 @@ import { createAnalysisPipeline } from './analysis/analysis-pipeline.js';
 import type { DocumentAnalyzer } from './analysis/document-analyzer.js';
 import { createThreadedDocumentAnalyzer } from './analysis/threaded-document-analyzer.js';
 import { createApiKeys } from './api-keys/api-keys.js';
-import { createAuditLog } from './audit/audit-log.js';
 import { type KycConfig, loadKycConfig } from './config.js';
 import { createDashboard } from './dashboard/dashboard.js';
-import { createApiKeysRepository } from './db/api-keys-repository.js';
-import { createOrganizationsRepository } from './db/organizations-repository.js';
+import { createRepositories } from './db/repositories.js';
 import type { KycDatabase } from './db/tables.js';
-import { createUsersRepository } from './db/users-repository.js';
-import { createVerificationRepository } from './db/verification-repository.js';
 import { analyzeDocumentJob } from './jobs/analyze-document.js';
 import { sweepJob } from './jobs/sweep-expired-objects.js';
 import { createLiveness } from './liveness/liveness.js';
 import { createLivenessAnalysis, livenessAnalysisJob } from './liveness/liveness-analysis.js';
 import { createLivenessValidatorClient } from './liveness/liveness-validator.js';
 import { createOperatorAuth } from './operators/operator-auth.js';
+import { createOrganizations } from './organizations/organizations.js';
+import { createSessionViews } from './verification/session-views.js';
 import { createVerificationSessions } from './verification/verification-sessions.js';
 import { createSessionWebhooks } from './webhooks/session-webhooks.js';
 
@@ -30,7 +28,6 @@ export interface KycOptions {
 export function createKyc(context: ServiceContext, version: string, options: KycOptions = {}) {
   const config = options.config ?? loadKycConfig(process.env);
   const database = context.database<KycDatabase>();
-  const db = database.kysely;
   const sealKey = deriveKey(context.signingSecret, 'kyc:webhook-secrets');
   const validatorSecret =
     process.env.LIVENESS_VALIDATOR_SECRET?.trim() ||
@@ -38,10 +35,8 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
   const analyzer = options.analyzer ?? createThreadedDocumentAnalyzer({ ocrWorkers: config.ocrWorkers });
   context.onClose(() => analyzer.close());
 
-  const users = createUsersRepository(db);
-  const organizations = createOrganizationsRepository(db);
-  const repository = createVerificationRepository(db);
-  const audit = createAuditLog(db);
+  const repositories = createRepositories(database.kysely);
+  const views = createSessionViews(repositories);
   const webhooks = createSessionWebhooks({
     webhooks: context.webhooks,
     sealKey,
@@ -49,36 +44,40 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     config,
   });
   const pipeline = createAnalysisPipeline({
-    repository,
+    repositories,
+    views,
     objects: context.objects,
-    audit,
     webhooks,
     analyzer,
     config,
     logger: context.logger,
   });
-  const livenessAnalysis = createLivenessAnalysis({ repository, objects: context.objects, audit, webhooks });
+  const livenessAnalysis = createLivenessAnalysis({
+    repositories,
+    views,
+    objects: context.objects,
+    webhooks,
+  });
   const jobs = {
     analyzeDocument: analyzeDocumentJob({ pipeline, config }),
     livenessAnalysis: livenessAnalysisJob(() => livenessAnalysis, config),
     sweep: sweepJob({
-      db,
+      repositories,
       objects: context.objects,
-      audit,
       retentionSeconds: config.objectRetentionSeconds,
     }),
   };
   const sessions = createVerificationSessions({
-    repository,
+    repositories,
+    views,
     objects: context.objects,
-    audit,
-    enqueueAnalysis: (trx, assetId) =>
-      context.jobs.send(jobs.analyzeDocument, { assetId }, { transaction: trx }),
+    enqueueAnalysis: (transaction, assetId) =>
+      context.jobs.send(jobs.analyzeDocument, { assetId }, { transaction }),
     config,
     publicUrl: context.publicUrl,
     sealKey,
   });
-  const apiKeys = createApiKeys(createApiKeysRepository(db), context.logger);
+  const apiKeys = createApiKeys(repositories, context.logger);
   context.onClose(() => apiKeys.drain());
   const validator = createLivenessValidatorClient({
     secret: validatorSecret,
@@ -94,7 +93,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     validatorSecret,
     jobs,
     auth: createOperatorAuth(
-      users,
+      repositories,
       config,
       new BruteForceGuard({
         keyPrefix: 'kyc.login',
@@ -104,24 +103,24 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
         maxDelayMs: config.loginMaxDelayMs,
       }),
     ),
-    organizations,
-    repository,
+    organizations: createOrganizations(repositories),
+    repositories,
+    sessionViews: views,
     apiKeys,
-    audit,
     sessions,
     liveness: createLiveness({
       sessions,
-      repository,
+      repositories,
+      views,
       objects: context.objects,
-      audit,
       webhooks,
       validator,
-      enqueueAnalysis: (trx, attemptId) =>
-        context.jobs.send(jobs.livenessAnalysis, { attemptId }, { transaction: trx }),
+      enqueueAnalysis: (transaction, attemptId) =>
+        context.jobs.send(jobs.livenessAnalysis, { attemptId }, { transaction }),
       config,
     }),
     livenessAnalysis,
-    dashboard: createDashboard({ repository, objects: context.objects, audit, pipeline, webhooks, config }),
+    dashboard: createDashboard({ repositories, views, objects: context.objects, pipeline, webhooks, config }),
   };
 }
 

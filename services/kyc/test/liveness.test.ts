@@ -221,7 +221,7 @@ describe('liveness flow', () => {
     assert.equal(refused?.json().error, 'LIVENESS_ATTEMPTS_EXCEEDED');
     assert.equal(refused?.json().ok, false);
     assert.doesNotMatch(refused?.json().message ?? '', /threshold/i);
-    const rows = await h.kyc.repository.listLiveness(s.sessionId);
+    const rows = await h.kyc.repositories.liveness.listForSession(s.sessionId);
     assert.equal(rows.length, 5);
   });
 

@@ -126,7 +126,7 @@ describe('verification sessions', () => {
       .where('id', '=', created.sessionId)
       .execute();
     // Edited behind the service's back: drop the polling cache (at most 1 s stale otherwise).
-    h.kyc.repository.forget(created.sessionId);
+    h.kyc.sessionViews.forget(created.sessionId);
     const expired = await h.call({ method: 'GET', url, headers: { 'x-verification-token': created.token } });
     assert.equal(expired.statusCode, 410);
     assert.equal(expired.json().error, 'VERIFICATION_EXPIRED');
@@ -524,7 +524,7 @@ describe('liveness outcome delivery', () => {
     assert.equal(payload.data.liveness.passed, false);
     assert.equal(payload.data.liveness.status, 'review');
     assert.deepEqual(payload.metadata, { flow: 'web' });
-    const [attempt] = await h.kyc.repository.listLiveness(s.sessionId);
+    const [attempt] = await h.kyc.repositories.liveness.listForSession(s.sessionId);
     const probe = attempt?.signals_json?.clientProbe as { passed: boolean; failureCodes: string[] };
     assert.deepEqual(probe.failureCodes, ['TEXTURE_PATCH_INVALID']);
   });
@@ -535,7 +535,7 @@ describe('audit events', () => {
     const t = await h.tenant();
     await h.completedCapture(t.sk);
     const db = h.kyc.database.kysely;
-    const verified = await h.kyc.audit.verifyChain();
+    const verified = await h.kyc.repositories.auditEvents.verifyChain();
     const command = createKycDefinition().commands?.find((c) => c.path.join(' ') === 'audit verify');
     assert.deepEqual(await command?.run(h.booted.context, {}), { ...verified });
     if (!verified.ok) {

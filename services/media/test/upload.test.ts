@@ -184,6 +184,22 @@ describe('POST /upload', () => {
     assert.equal(response.statusCode, 400);
   });
 
+  test('only the upload reads multipart: elsewhere a multipart body is 415 and changes nothing', async () => {
+    const user = await h.user();
+    const form = multipartBody([{ field: 'name', data: 'from a form' }]);
+    const response = await h.call({
+      method: 'POST',
+      url: '/folders',
+      payload: form.payload,
+      headers: { ...form.headers, ...user.auth },
+    });
+    assert.equal(response.statusCode, 415);
+    assert.equal(errorCode(response), 'unsupported_media_type');
+    const folders = await h.call({ method: 'GET', url: '/folders', headers: user.auth });
+    assert.equal(folders.statusCode, 200);
+    assert.doesNotMatch(folders.body, /from a form/);
+  });
+
   test('fields before and after the file part are tolerated', async () => {
     const user = await h.user();
     const body = multipartBody([

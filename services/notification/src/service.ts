@@ -6,9 +6,9 @@ import {
   type ServiceContext,
   type Stoppable,
 } from '@trustplane/kernel';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { loadNotificationConfig, type NotificationConfig } from './config.js';
+import { createRepositories, type NotificationRepositories } from './db/repositories.js';
 import type { NotificationDatabase } from './db/schema.js';
 import { DeadLetters } from './domain/dead-letters.js';
 import { DeliveryEngine } from './domain/delivery.js';
@@ -57,6 +57,7 @@ export interface NotificationRuntime {
 export function createNotificationRuntime(context: ServiceContext): NotificationRuntime {
   const config = loadNotificationConfig();
   const db = context.database<NotificationDatabase>();
+  const repositories = createRepositories(db.kysely);
   const logger = context.logger;
   const sealKey = deriveKey(context.signingSecret, 'notification-content');
   let deliveryConsumer: ReturnType<ConsumerRegistry['register']> | undefined;
@@ -78,18 +79,25 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     schedule: { cron: '29 * * * *', payload: {} },
     retry: { limit: 2, delaySeconds: 60, backoff: true },
     timeoutSeconds: 600,
-    handle: () => pruneOld(runtime),
+    handle: () => pruneOld(repositories, config),
   });
   const amqpUrl = context.config.amqpUrl;
   // With AMQP_URL delivery attempts live on RabbitMQ (delay queues per backoff step, DLX); embedded, in pg-boss.
   const amqpQueue = amqpUrl
-    ? new AmqpDeliveryQueue({ db, outbox: context.outbox, jobs: context.jobs, config })
+    ? new AmqpDeliveryQueue({ repositories, outbox: context.outbox, jobs: context.jobs, config })
     : undefined;
   const queue: DeliveryQueue = amqpQueue ?? new PgBossDeliveryQueue(context.jobs, delivery);
-  const notifications = new Notifications({ db, outbox: context.outbox, queue, config, sealKey, logger });
+  const notifications = new Notifications({
+    repositories,
+    outbox: context.outbox,
+    queue,
+    config,
+    sealKey,
+    logger,
+  });
   const providers = new ProviderRegistry(context, config);
   engine = new DeliveryEngine({
-    db,
+    repositories,
     notifications,
     providers,
     queue,
@@ -98,28 +106,32 @@ export function createNotificationRuntime(context: ServiceContext): Notification
     sealKey,
     logger,
   });
-  const pgBoss = new PgBossBackend(db, context.jobs);
+  const pgBoss = new PgBossBackend(repositories, context.jobs);
   // With AMQP_URL the bus (intake) queues and the delivery queue are RabbitMQ's; dead letters stay
   // in PostgreSQL (the broker's notification.events.dlq is recorded there).
   const brokerQueues = [EVENTS_QUEUE, EMAIL_REQUESTED_QUEUE, DELIVERY_QUEUE] as const;
   const backend =
     amqpUrl && amqpQueue
-      ? new RabbitMqBackend(amqpUrl, pgBoss, brokerQueues, { bands: amqpQueue.bands, db, jobs: context.jobs })
+      ? new RabbitMqBackend(amqpUrl, pgBoss, brokerQueues, {
+          bands: amqpQueue.bands,
+          repositories,
+          jobs: context.jobs,
+        })
       : pgBoss;
   context.onClose(async () => {
     if (backend instanceof RabbitMqBackend) await backend.close();
   });
-  const monitor = new QueueMonitor(db, backend, notifications, logger);
-  const consumers = new ConsumerRegistry(db, logger);
+  const monitor = new QueueMonitor(repositories, backend, notifications, logger);
+  const consumers = new ConsumerRegistry(repositories, logger);
   const intake = new Intake({
-    db,
+    repositories,
     notifications,
     config,
     sealKey,
     allowPrivate: context.config.allowPrivateWebhooks,
     logger,
   });
-  const deadLetters = new DeadLetters(db, notifications, intake, context.outbox);
+  const deadLetters = new DeadLetters(repositories, notifications, intake, context.outbox);
 
   const runtime: NotificationRuntime = {
     context,
@@ -151,34 +163,26 @@ export function createNotificationRuntime(context: ServiceContext): Notification
         const onBroker = Boolean(amqpUrl) && (brokerQueues as readonly string[]).includes(name);
         const declared = {
           backend: isDeadLetters ? 'postgres' : onBroker ? 'rabbitmq' : 'pg-boss',
-          arguments: JSON.stringify(
-            isDeadLetters
+          arguments: isDeadLetters
+            ? {
+                table: 'notification.dead_letters',
+                ...(amqpUrl ? { 'broker-queue': DEAD_LETTER_QUEUE } : {}),
+              }
+            : name === DELIVERY_QUEUE && amqpQueue
               ? {
-                  table: 'notification.dead_letters',
-                  ...(amqpUrl ? { 'broker-queue': DEAD_LETTER_QUEUE } : {}),
+                  ...DELIVERY_QUEUE_ARGUMENTS,
+                  'x-delay-queues': amqpQueue.bands
+                    .map(
+                      (band) => `${band.queue} (x-message-ttl ${waitQueueArguments(band)['x-message-ttl']})`,
+                    )
+                    .join(', '),
+                  'x-held-queue': HELD_QUEUE,
                 }
-              : name === DELIVERY_QUEUE && amqpQueue
-                ? {
-                    ...DELIVERY_QUEUE_ARGUMENTS,
-                    'x-delay-queues': amqpQueue.bands
-                      .map(
-                        (band) =>
-                          `${band.queue} (x-message-ttl ${waitQueueArguments(band)['x-message-ttl']})`,
-                      )
-                      .join(', '),
-                    'x-held-queue': HELD_QUEUE,
-                  }
-                : onBroker
-                  ? { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${name}.dead` }
-                  : { 'x-dead-letter': `${name}.dead`, 'x-max-priority': '30' },
-          ),
+              : onBroker
+                ? { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${name}.dead` }
+                : { 'x-dead-letter': `${name}.dead`, 'x-max-priority': '30' },
         };
-        await db.kysely
-          .insertInto('queue_declarations')
-          .values({ name, durable: true, auto_delete: false, ...declared })
-          // The backend may change between starts (AMQP_URL set or not); the creation time stays.
-          .onConflict((oc) => oc.column('name').doUpdateSet(declared))
-          .execute();
+        await repositories.queueDeclarations.declare(name, declared);
       }
       deliveryConsumer = consumers.register(DELIVERY_QUEUE, config.workerConcurrency);
       await consumers.start();
@@ -192,14 +196,8 @@ export function createNotificationRuntime(context: ServiceContext): Notification
           logger,
           attempt: (job, track) => track(() => (engine as DeliveryEngine).handle(job)),
           track: (work) => tracker.track(work),
-          noteDeaths: async (jobId, headers) => {
-            await db.kysely
-              .updateTable('message_ledger')
-              .set({ headers: sql`headers || ${JSON.stringify(headers)}::jsonb` })
-              .where('queue', '=', DELIVERY_QUEUE)
-              .where('message_id', '=', jobId)
-              .execute();
-          },
+          noteDeaths: (jobId, headers) =>
+            repositories.messageLedger.mergeHeaders(DELIVERY_QUEUE, jobId, headers),
           recordDeadLetter: (message) => deadLetters.recordBroker(message),
         });
         await lane.start();
@@ -223,13 +221,10 @@ export function createNotificationRuntime(context: ServiceContext): Notification
   return runtime;
 }
 
-/** Idempotency keys past their lifetime, dedup ids and ledger entries older than 30 days. */
-async function pruneOld(runtime: NotificationRuntime): Promise<void> {
-  const db = runtime.context.database<NotificationDatabase>().pool;
-  await db.query(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)`, [
-    runtime.config.idempotencyTtlSeconds,
-  ]);
-  await db.query(`DELETE FROM processed_messages WHERE received_at < now() - interval '30 days'`);
-  await db.query(`DELETE FROM message_ledger WHERE published_at < now() - interval '30 days'`);
-  await db.query(`DELETE FROM consumers WHERE last_seen_at < now() - interval '1 day'`);
+/** Idempotency keys past their lifetime, dedup ids and ledger entries older than 30 days, stale consumers. */
+async function pruneOld(repositories: NotificationRepositories, config: NotificationConfig): Promise<void> {
+  await repositories.idempotencyKeys.deleteExpired(config.idempotencyTtlSeconds);
+  await repositories.processedMessages.deleteReceivedBefore(30);
+  await repositories.messageLedger.deletePublishedBefore(30);
+  await repositories.consumers.deleteSeenBefore(1);
 }

@@ -19,18 +19,21 @@ export interface PrincipalAccessor<P> {
  * then `principals.set(request, …)` in the auth hook and `principals.of(request)` in handlers.
  */
 export function createPrincipalAccessor<P>(unauthenticated: () => Error): PrincipalAccessor<P> {
-  const principals = new WeakMap<FastifyRequest, P>();
+  // A symbol-keyed property of the request, private to this accessor: cheaper on every
+  // authenticated request than a WeakMap entry (no identity hash, no ephemeron for the collector).
+  const key = Symbol('principal');
+  type Holder = { [key]?: P };
   return {
     set(request, principal) {
-      principals.set(request, principal);
+      (request as unknown as Holder)[key] = principal;
     },
     of(request) {
-      const principal = principals.get(request);
+      const principal = (request as unknown as Holder)[key];
       if (principal === undefined) throw unauthenticated();
       return principal;
     },
     find(request) {
-      return principals.get(request);
+      return (request as unknown as Holder)[key];
     },
   };
 }

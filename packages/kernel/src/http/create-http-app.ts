@@ -8,12 +8,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import {
@@ -25,6 +20,7 @@ import {
 import { createRequestMetrics, metricsPlugin } from './metrics.js';
 import { finishOpenApiDocument } from './openapi.js';
 import { RequestLogController, requestLoggerFactory } from './request-log.js';
+import { responseSerializerCompiler } from './response-serializer.js';
 
 export interface HttpAppOptions {
   service: string;
@@ -161,10 +157,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     forceCloseConnections: 'idle',
     // Failures inside the router (bad percent-encoding, an over-long path parameter, an async
     // constraint that throws) happen before any route or hook: rendered in the service's envelope too.
-    frameworkErrors: (error, request, reply) => {
-      reply.header('x-request-id', request.id);
-      return send(reply, render(error, request));
-    },
+    // (Its X-Request-Id is set by the log controller, as for every request.)
+    frameworkErrors: (error, request, reply) => send(reply, render(error, request)),
     // Requests Node's HTTP parser rejects (malformed request line or header, headers too large).
     clientErrorHandler: (error, socket) => {
       if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
@@ -174,13 +168,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     },
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
 
-  // A callback hook, not an async one: it runs on every request and needs no promise.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
+  // `X-Request-Id` is set by the log controller as each request starts (no hook per request).
 
   app.setErrorHandler((error, request, reply) => {
     // An unknown route stays a 404 even when its body fails to parse first.

@@ -5,7 +5,8 @@ import { redactUrl } from './redact-url.js';
 /** What is recorded of every finished request besides its log line (metrics). */
 export type RequestObserver = (request: FastifyRequest, reply: FastifyReply) => void;
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+/** The request id's key in log lines (Fastify's `requestIdLogLabel`). */
+const REQUEST_ID_LABEL = 'requestId';
 type LogArguments = Parameters<Logger['info']>;
 
 /**
@@ -16,6 +17,8 @@ type LogArguments = Parameters<Logger['info']>;
  */
 export class RequestLogger {
   #logger: Logger | undefined;
+  /** The numeric level at and above which lines are written, read once (the parent's level is per process). */
+  #threshold = -1;
 
   constructor(
     private readonly parent: Logger,
@@ -26,6 +29,21 @@ export class RequestLogger {
   private get real(): Logger {
     this.#logger ??= this.parent.child(this.bindings, this.options);
     return this.#logger;
+  }
+
+  /**
+   * Whether a request line can go through the parent as it is (the request id in the line's
+   * fields): no child was made and the route sets no level or serializers of its own.
+   */
+  get writesThroughParent(): boolean {
+    return (
+      this.#logger === undefined && this.options.level === undefined && this.options.serializers === undefined
+    );
+  }
+
+  /** The logger that writes the request line when `writesThroughParent`. */
+  get parentLogger(): Logger {
+    return this.parent;
   }
 
   get level(): string {
@@ -39,8 +57,13 @@ export class RequestLogger {
   isLevelEnabled(level: string): boolean {
     if (this.#logger) return this.#logger.isLevelEnabled(level);
     const values = this.parent.levels.values;
-    const threshold = values[this.level];
-    return threshold !== undefined && (values[level] ?? 0) >= threshold;
+    if (this.#threshold < 0) {
+      this.#threshold =
+        this.options.level === undefined
+          ? this.parent.levelVal
+          : (values[this.options.level] ?? Number.POSITIVE_INFINITY);
+    }
+    return (values[level] ?? 0) >= this.#threshold;
   }
 
   fatal(...args: LogArguments): void {
@@ -66,18 +89,6 @@ export class RequestLogger {
   child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
     return this.real.child(bindings, options);
   }
-
-  /**
-   * Writes one of the platform's own plain lines (the request line). Without a child yet, and
-   * without options of its own, the parent writes it with the bindings in the line: the same
-   * output, with no child made for it.
-   */
-  line(level: (typeof LEVELS)[number], fields: Record<string, unknown>, message: string): void {
-    if (!this.isLevelEnabled(level)) return;
-    if (this.#logger || this.options.level !== undefined || this.options.serializers !== undefined)
-      this.real[level](fields, message);
-    else this.parent[level]({ ...this.bindings, ...fields }, message);
-  }
 }
 
 /**
@@ -87,15 +98,21 @@ export class RequestLogger {
  * carry tokens; only a request that matched no route logs its URL, with credential-like query
  * parameters masked. A route's `logLevel` still applies. The request's metrics are recorded here
  * too, so a request runs no hook of its own for them.
+ *
+ * Every request is also given its `X-Request-Id` response header here, in `incomingRequest`, which
+ * Fastify calls once for each request it answers (routed, not found, or failed in the router)
+ * before any hook: the same header an `onRequest` hook would set, without a hook run per request.
  */
 export class RequestLogController extends LogController {
   observer: RequestObserver | undefined;
 
   constructor() {
-    super({ requestIdLogLabel: 'requestId' });
+    super({ requestIdLogLabel: REQUEST_ID_LABEL });
   }
 
-  override incomingRequest(): void {}
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    reply.header('x-request-id', request.id);
+  }
 
   override requestCompleted(
     error: Error | null | undefined,
@@ -103,19 +120,49 @@ export class RequestLogController extends LogController {
     reply: FastifyReply,
   ): void {
     this.observer?.(request, reply);
-    const route = request.routeOptions.url;
-    const fields: Record<string, unknown> = {
-      method: request.method,
-      route: route ?? null,
-      ...(route === undefined ? { url: redactUrl(request.url) } : {}),
-      statusCode: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 100) / 100,
-      ...(error ? { err: error } : {}),
-    };
     const level = error ? 'error' : 'info';
+    const log = reply.log as unknown as RequestLogger | Logger;
+    if (!log.isLevelEnabled(level)) return;
     const message = error ? 'request errored' : 'request completed';
-    if (reply.log instanceof RequestLogger) reply.log.line(level, fields, message);
-    else reply.log[level](fields, message);
+    const route = request.routeOptions.url;
+    const durationMs = Math.round(reply.elapsedTime * 100) / 100;
+    // Object literals of fixed shapes, not spreads: this runs for every request at the default level.
+    if (log instanceof RequestLogger && log.writesThroughParent) {
+      // No child logger was made: the parent writes the line, the request id among its fields
+      // (the same output as the child's bindings would give).
+      const fields: Record<string, unknown> =
+        route === undefined
+          ? {
+              requestId: request.id,
+              method: request.method,
+              route: null,
+              url: redactUrl(request.url),
+              statusCode: reply.statusCode,
+              durationMs,
+            }
+          : {
+              requestId: request.id,
+              method: request.method,
+              route,
+              statusCode: reply.statusCode,
+              durationMs,
+            };
+      if (error) fields.err = error;
+      log.parentLogger[level](fields, message);
+      return;
+    }
+    const fields: Record<string, unknown> =
+      route === undefined
+        ? {
+            method: request.method,
+            route: null,
+            url: redactUrl(request.url),
+            statusCode: reply.statusCode,
+            durationMs,
+          }
+        : { method: request.method, route, statusCode: reply.statusCode, durationMs };
+    if (error) fields.err = error;
+    log[level](fields, message);
   }
 }
 

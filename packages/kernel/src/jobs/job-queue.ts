@@ -258,6 +258,53 @@ export class JobQueue {
     );
   }
 
+  /**
+   * Jobs of `name` waiting to run (created or retry) and running (active), in one grouped count
+   * (pg-boss's API counts one state at a time). `executor`: where to read (the service's pool, so
+   * an outage is recognised as one); pg-boss's own pool otherwise.
+   */
+  async counts(
+    name: string,
+    options: { executor?: SqlExecutor } = {},
+  ): Promise<{ waiting: number; active: number }> {
+    const text = `SELECT state, count(*)::int AS count FROM pgboss.job
+        WHERE name = $1 AND state IN ('created', 'retry', 'active') GROUP BY state`;
+    let rows: { state: string; count: number }[];
+    if (options.executor) rows = await runSql(options.executor, text, [name]);
+    else {
+      await this.start();
+      rows = (await this.boss.getDb().executeSql(text, [name])).rows as { state: string; count: number }[];
+    }
+    const by = (state: string) => Number(rows.find((row) => row.state === state)?.count ?? 0);
+    return { waiting: by('created') + by('retry'), active: by('active') };
+  }
+
+  /**
+   * Deletes the jobs of `name` still waiting (created or retry) in the caller's transaction and
+   * returns them with their stored payloads; a job another transaction holds (being fetched right
+   * now) is skipped.
+   */
+  async removeWaiting(
+    name: string,
+    options: Required<Pick<SendOptions, 'transaction'>>,
+  ): Promise<{ id: string; data: Record<string, unknown> | null }[]> {
+    await this.ensureQueue(name);
+    const rows = await runSql<{ id: string; data: Record<string, unknown> | null }>(
+      options.transaction,
+      `SELECT id::text AS id, data FROM pgboss.job
+        WHERE name = $1 AND state IN ('created', 'retry')
+        FOR UPDATE SKIP LOCKED`,
+      [name],
+    );
+    if (rows.length > 0)
+      await this.boss.deleteJob(
+        name,
+        rows.map((row) => row.id),
+        { db: transactionExecutor(options.transaction) },
+      );
+    return rows;
+  }
+
   private stored<P extends object>(job: JobDefinition<P>, payload: P): object {
     const checked = job.payload.parse(payload);
     return { ...checked, version: job.version };

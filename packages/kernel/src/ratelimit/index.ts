@@ -15,4 +15,5 @@ export {
   type RateLimitStore,
   rateLimitHeaders,
 } from './rate-limiter.js';
+export { LocalWindowLimiter, type LocalWindowLimiterOptions } from './local-window-limiter.js';
 export { createRedisClient } from './redis-client.js';

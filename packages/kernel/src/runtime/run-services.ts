@@ -85,10 +85,12 @@ export async function runServices(
 
 /**
  * SIGINT/SIGTERM start a graceful stop bounded by `timeoutMs`; a second signal, or the
- * timeout, forces the exit.
+ * timeout, forces the exit. Installed before the services start (pass the start's promise): a
+ * signal during start-up stops what has started once it is up, instead of Node's default exit,
+ * which would leave the embedded PostgreSQL running and the queued log lines unwritten.
  */
 export function installShutdownHandlers(
-  running: RunningPlatform,
+  running: RunningPlatform | Promise<RunningPlatform>,
   timeoutMs: number,
   log: (message: string) => void,
 ): void {
@@ -105,13 +107,15 @@ export function installShutdownHandlers(
       process.exit(1);
     }, timeoutMs);
     timer.unref();
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log(`shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    Promise.resolve(running)
+      .then((platform) => platform.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log(`shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -116,6 +116,19 @@ export class TokenService {
     return this.#verified.get(token);
   }
 
+  /** Changes whenever the signing key set does; claims verified under another generation are stale. */
+  get keyGeneration(): unknown {
+    return this.keys.ring;
+  }
+
+  /**
+   * Whether claims `cachedAccess` gave under `generation` may still be used now: unexpired, and the
+   * key set unchanged (a retired key's tokens are verified again).
+   */
+  stillValid(claims: AccessClaims, generation: unknown): boolean {
+    return generation === this.keys.ring && claims.exp * 1000 > Date.now();
+  }
+
   async verifyAccess(token: string): Promise<AccessClaims> {
     const cached = this.cachedAccess(token);
     if (cached) return cached;

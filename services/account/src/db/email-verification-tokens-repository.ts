@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AccountDB } from './types.js';
 
 export function createEmailVerificationTokenRepository(db: Kysely<AccountDB>) {
@@ -21,6 +21,15 @@ export function createEmailVerificationTokenRepository(db: Kysely<AccountDB>) {
         .returning(['account_id'])
         .executeTakeFirst();
       return row?.account_id;
+    },
+
+    /** Deletes spent and expired tokens; how many. */
+    async deleteSpentOrExpired(): Promise<number> {
+      const result = await db
+        .deleteFrom('email_verification_tokens')
+        .where((eb) => eb.or([eb('expires_at', '<', sql<Date>`now()`), eb('used_at', 'is not', null)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AccountDB } from './types.js';
 
 export function createPasswordResetTokenRepository(db: Kysely<AccountDB>) {
@@ -27,6 +27,15 @@ export function createPasswordResetTokenRepository(db: Kysely<AccountDB>) {
         .returning('jti')
         .executeTakeFirst();
       return used !== undefined;
+    },
+
+    /** Deletes expired tokens (spent or not); how many. */
+    async deleteExpired(): Promise<number> {
+      const result = await db
+        .deleteFrom('password_reset_tokens')
+        .where('expires_at', '<', sql<Date>`now()`)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

@@ -11,6 +11,7 @@ import { createPasswordResetTokenRepository } from './password-reset-tokens-repo
 import { createRoleRepository } from './roles-repository.js';
 import { createServiceAccountRepository } from './service-accounts-repository.js';
 import { createSessionRepository } from './sessions-repository.js';
+import { createSigningKeyRepository } from './signing-keys-repository.js';
 import type { AccountDB } from './types.js';
 
 function tables(db: Kysely<AccountDB>) {
@@ -26,6 +27,7 @@ function tables(db: Kysely<AccountDB>) {
     serviceAccounts: createServiceAccountRepository(db),
     apiKeys: createApiKeyRepository(db),
     auditLogs: createAuditLogRepository(db),
+    signingKeys: createSigningKeyRepository(db),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AccountDB, SessionRow } from './types.js';
 
 /** Where a session is used from; truncated to the columns' sizes here. */
@@ -120,6 +120,16 @@ export function createSessionRepository(db: Kysely<AccountDB>) {
       if (filter.exceptSessionId) query = query.where('id', '!=', filter.exceptSessionId);
       const rows = await query.returning('id').execute();
       return rows.map((row) => row.id);
+    },
+
+    /** Deletes sessions that expired or were revoked more than `retentionDays` ago; how many. */
+    async deleteEndedBefore(retentionDays: number): Promise<number> {
+      const horizon = sql<Date>`now() - make_interval(days => ${retentionDays})`;
+      const result = await db
+        .deleteFrom('sessions')
+        .where((eb) => eb.or([eb('expires_at', '<', horizon), eb('revoked_at', '<', horizon)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import { loadAccountConfig } from '../config.js';
@@ -34,7 +33,6 @@ export async function buildAccountApp(context: ServiceContext, version: string):
     openapi: { components: { securitySchemes: ACCOUNT_SECURITY_SCHEMES } },
   });
   const deps = await buildDeps(context, config, app.metrics);
-  await app.register(fastifyCookie);
   app.addHook('onRequest', csrfGate(deps.config));
   await app.register(healthRoutes(context, version, deps));
   await app.register(async (scope) => {

@@ -1,4 +1,5 @@
 import { constantTimeEqual, randomToken } from '@trustplane/kernel';
+import { parseCookie, type SetCookie, stringifySetCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { AccountConfig } from '../config.js';
 import { errors } from '../errors.js';
@@ -16,19 +17,46 @@ function baseOptions(config: AccountConfig) {
   } as const;
 }
 
+/**
+ * A cookie the request carries, parsed on first use. Cookies are read by two things only (the CSRF
+ * gate of cookie-authenticated writes and the refresh route), so they are not parsed by a hook on
+ * every request, as @fastify/cookie's would.
+ */
+export function requestCookie(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  return header ? parseCookie(header)[name] : undefined;
+}
+
+/**
+ * Adds one `Set-Cookie` header at once (`cookie`'s serializer, the one @fastify/cookie uses, with
+ * its `SameSite=Lax` default). Written directly rather than through the plugin, whose `onSend`
+ * hook ran on every response of the service to flush cookies that only four routes set.
+ */
+function writeCookie(
+  reply: FastifyReply,
+  name: string,
+  value: string,
+  attributes: SetCookieAttributes,
+): void {
+  reply.header('set-cookie', stringifySetCookie({ name, value, sameSite: 'lax', ...attributes }));
+}
+
+type SetCookieAttributes = Omit<SetCookie, 'name' | 'value'>;
+
 /** Writes the seed's two cookies; returns the new CSRF token (also echoed in the body). */
 export function setSessionCookies(reply: FastifyReply, config: AccountConfig, refreshToken: string): string {
   const csrf = randomToken(32);
   const options = { ...baseOptions(config), maxAge: config.refreshTokenTtl };
-  reply.setCookie(REFRESH_COOKIE, refreshToken, { ...options, httpOnly: true });
-  reply.setCookie(CSRF_COOKIE, csrf, { ...options, httpOnly: false });
+  writeCookie(reply, REFRESH_COOKIE, refreshToken, { ...options, httpOnly: true });
+  writeCookie(reply, CSRF_COOKIE, csrf, { ...options, httpOnly: false });
   return csrf;
 }
 
+/** Expires both cookies (an empty value, `Max-Age=0` and an expiry in 1970). */
 export function clearSessionCookies(reply: FastifyReply, config: AccountConfig): void {
-  const options = baseOptions(config);
-  reply.clearCookie(REFRESH_COOKIE, { ...options, httpOnly: true });
-  reply.clearCookie(CSRF_COOKIE, { ...options, httpOnly: false });
+  const options = { ...baseOptions(config), expires: new Date(0), maxAge: 0 };
+  writeCookie(reply, REFRESH_COOKIE, '', { ...options, httpOnly: true });
+  writeCookie(reply, CSRF_COOKIE, '', { ...options, httpOnly: false });
 }
 
 /**
@@ -46,7 +74,7 @@ function csrfFailure(config: AccountConfig, request: FastifyRequest) {
   if (!MUTATING.has(request.method)) return undefined;
   if (request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined)
     return undefined;
-  const cookie = request.cookies?.[CSRF_COOKIE];
+  const cookie = requestCookie(request, CSRF_COOKIE);
   if (cookie === undefined) return undefined;
   const header = request.headers[config.csrfHeader];
   if (typeof header !== 'string' || header.length === 0 || !constantTimeEqual(header, cookie)) {

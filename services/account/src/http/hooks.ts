@@ -20,7 +20,7 @@ export function rateLimitHook(deps: AccountDeps) {
   return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const family = request.routeOptions.config?.rateLimit ?? 'general';
     if (family === 'general') {
-      deps.limits.checkGeneral(request.ip).then(done, done);
+      done(deps.limits.checkGeneral(request.ip));
       return;
     }
     deps.limits.enforce(family, request.ip).then((headers) => {

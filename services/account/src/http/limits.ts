@@ -2,6 +2,7 @@ import {
   BruteForceGuard,
   createRateLimiter,
   createRedisClient,
+  LocalWindowLimiter,
   type RateLimiter,
   type RateLimitStore,
 } from '@trustplane/kernel';
@@ -16,11 +17,12 @@ export type LimitFamily = 'register' | 'login' | 'verify' | 'general';
  * Per-IP windows per endpoint family (seed "Rate limits" card), login brute-force guards per
  * account and per IP, and per-API-key limits. Shared across processes through PostgreSQL, or
  * Redis when REDIS_URL is set; the general cap stays in process memory (it is checked on every
- * request and must not cost a round trip: rate-limiter-flexible's memory limiter).
+ * request and must not cost a round trip, nor a promise: the kernel's synchronous
+ * `LocalWindowLimiter`).
  */
 export class Limits {
   readonly #families: Record<Exclude<LimitFamily, 'general'>, RateLimiter>;
-  readonly #general: RateLimiter;
+  readonly #general: LocalWindowLimiter;
   readonly #perKey = new Map<number, RateLimiter>();
   readonly accountGuard: BruteForceGuard;
   readonly ipGuard: BruteForceGuard;
@@ -40,7 +42,7 @@ export class Limits {
       login: family('login', config.rateLimits.login, this.#store),
       verify: family('verify', config.rateLimits.verify, this.#store),
     };
-    this.#general = family('general', config.rateLimits.general, { kind: 'memory' });
+    this.#general = new LocalWindowLimiter({ points: config.rateLimits.general, durationSeconds: 60 });
     const guard = (scope: string) =>
       new BruteForceGuard({
         keyPrefix: `account.bruteforce.${scope}`,
@@ -79,7 +81,7 @@ export class Limits {
   /** Consumes one point for `key` in `family`; throws the seed's 429 when exhausted. */
   async enforce(family: LimitFamily, key: string): Promise<Record<string, string> | undefined> {
     if (family === 'general') {
-      const failure = await this.checkGeneral(key);
+      const failure = this.checkGeneral(key);
       if (failure) throw failure;
       return undefined;
     }
@@ -96,9 +98,9 @@ export class Limits {
     };
   }
 
-  /** The general per-IP cap: the 429 to answer, or undefined. */
-  async checkGeneral(key: string) {
-    const decision = await this.#general.consume(key);
+  /** The general per-IP cap: the 429 to answer, or undefined (synchronous: it runs on every request). */
+  checkGeneral(key: string) {
+    const decision = this.#general.consume(key);
     if (decision.allowed) return undefined;
     this.#rejections.inc({ limiter: 'general' });
     return errors.RATE_LIMITED(decision.retryAfterSeconds, decision.limit, 60);

@@ -1,10 +1,12 @@
 import { type AnyObjectStore, JobTimeoutError, sha256Hex, untilAborted } from '@trustplane/kernel';
 import { documentExpiry } from '@trustplane/vision';
 import type { Logger } from 'pino';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
+import type { AssetRow } from '../db/document-assets-repository.js';
+import type { KycRepositories } from '../db/repositories.js';
 import type { RiskLabel } from '../db/tables.js';
-import type { AssetRow, SessionRow, VerificationRepository } from '../db/verification-repository.js';
+import type { SessionRow } from '../db/verification-sessions-repository.js';
+import type { SessionViews } from '../verification/session-views.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
 import { ANALYZER_MODEL_ID, type DocumentAnalysis, type DocumentAnalyzer } from './document-analyzer.js';
 
@@ -74,9 +76,9 @@ export function judgeAnalysis(
 }
 
 export interface AnalysisPipelineOptions {
-  repository: VerificationRepository;
+  repositories: KycRepositories;
+  views: SessionViews;
   objects: AnyObjectStore;
-  audit: AuditLog;
   webhooks: SessionWebhooks;
   analyzer: DocumentAnalyzer;
   config: KycConfig;
@@ -118,7 +120,7 @@ export interface QueuedRun {
  * `verification.completed` webhooks. On reanalysis the row is replaced and nothing is re-fired.
  */
 export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
-  const { repository, objects, audit, webhooks, analyzer, config, logger } = options;
+  const { repositories, views, objects, webhooks, analyzer, config, logger } = options;
 
   return {
     /** Runs it now (the dashboard's reanalysis), awaiting the outcome. */
@@ -126,7 +128,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
       try {
         await runPipeline(session, asset, mode);
       } finally {
-        repository.forget(session.id);
+        views.forget(session.id);
       }
     },
 
@@ -136,36 +138,36 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
      * worker died past the commit) changes nothing.
      */
     async runQueued(assetId: string, run: QueuedRun = {}): Promise<void> {
-      const claimed = await repository.claimAssetForAnalysis(assetId);
+      const claimed = await repositories.assets.claimForAnalysis(assetId);
       if (!claimed) return;
-      repository.forget(claimed.session_id);
-      const session = await repository.findSession(claimed.session_id);
+      views.forget(claimed.session_id);
+      const session = await repositories.sessions.find(claimed.session_id);
       if (!session) return;
       try {
         await runPipeline(session, claimed, { reanalysis: false }, run);
       } finally {
-        repository.forget(session.id);
+        views.forget(session.id);
       }
     },
 
     /** The job gave up on the asset (retries exhausted): it is `failed`, as an unreadable image is. */
     async giveUp(assetId: string, reason: string): Promise<void> {
-      const asset = await repository.findUnsettledAsset(assetId);
+      const asset = await repositories.assets.findUnsettled(assetId);
       if (!asset) return;
-      const session = await repository.findSession(asset.session_id);
+      const session = await repositories.sessions.find(asset.session_id);
       if (!session) return;
       await recordFailure(session, asset, reason, 'medium');
-      repository.forget(session.id);
+      views.forget(session.id);
     },
   };
 
   async function recordFailure(session: SessionRow, asset: AssetRow, reason: string, risk: RiskLabel) {
-    await repository.transaction(async (trx) => {
-      const current = await repository.lockSession(trx, session.id);
-      const failed = await repository.setAssetAnalysisStatus(asset.id, 'failed', trx);
+    await repositories.transaction(async (tx) => {
+      const current = await tx.sessions.lock(session.id);
+      const failed = await tx.assets.setAnalysisStatus(asset.id, 'failed');
       if (!current || !failed) return;
-      await repository.updateSession(trx, session.id, { risk_label: maxRisk(current.risk_label, risk) });
-      await audit.append(trx, {
+      await tx.sessions.update(session.id, { risk_label: maxRisk(current.risk_label, risk) });
+      await tx.auditEvents.append({
         sessionId: session.id,
         organizationId: session.organization_id,
         eventType: 'document_analysis_failed',
@@ -182,7 +184,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
     run: QueuedRun = {},
   ) {
     if (!isAnalyzable(asset)) {
-      await repository.setAssetAnalysisStatus(asset.id, 'skipped');
+      await repositories.assets.setAnalysisStatus(asset.id, 'skipped');
       return;
     }
     const heatmapBase = `sessions/${session.id}/analysis/${asset.id}`;
@@ -210,10 +212,10 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
     }
     const verdict = judgeAnalysis(analysis, config, { expectMrz: session.document_type !== 'drive_eta' });
 
-    await repository.transaction(async (trx) => {
-      const current = await repository.lockSession(trx, session.id);
+    await repositories.transaction(async (tx) => {
+      const current = await tx.sessions.lock(session.id);
       if (!current) return;
-      await repository.replaceAnalysis(trx, {
+      await tx.analyses.replace({
         asset_id: asset.id,
         session_id: session.id,
         extracted: JSON.stringify(verdict.extracted),
@@ -223,17 +225,17 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
         ela_heatmap_key: elaKey,
         moire_heatmap_key: moireKey,
       });
-      await repository.setAssetAnalysisStatus(asset.id, 'completed', trx);
+      await tx.assets.setAnalysisStatus(asset.id, 'completed');
       const autoReject =
         !mode.reanalysis && verdict.blockReason !== null && current.review_status === 'pending';
-      await repository.updateSession(trx, session.id, {
+      await tx.sessions.update(session.id, {
         risk_label: maxRisk(current.risk_label, verdict.riskLabel),
         portrait_descriptor: analysis.portrait?.descriptor ?? current.portrait_descriptor,
         ...(autoReject
           ? { review_status: 'rejected' as const, automated_block_reason: verdict.blockReason }
           : {}),
       });
-      await audit.append(trx, {
+      await tx.auditEvents.append({
         sessionId: session.id,
         organizationId: session.organization_id,
         eventType: mode.reanalysis ? 'document_reanalyzed' : 'document_analyzed',
@@ -249,7 +251,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
         rawScores: verdict.rawScores,
       });
       if (mode.reanalysis) return;
-      await webhooks.emit(trx, current, 'verification.extraction', {
+      await webhooks.emit(tx.executor, current, 'verification.extraction', {
         assetId: asset.id,
         side: asset.side,
         documentType: current.document_type,
@@ -259,7 +261,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
         modelVersions: analysis.modelVersions,
       });
       if (autoReject) {
-        await audit.append(trx, {
+        await tx.auditEvents.append({
           sessionId: session.id,
           organizationId: session.organization_id,
           eventType: 'automated_rejection',
@@ -267,7 +269,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
           payload: { assetId: asset.id, reason: verdict.blockReason },
           rawScores: verdict.rawScores,
         });
-        await webhooks.emit(trx, current, 'verification.completed', {
+        await webhooks.emit(tx.executor, current, 'verification.completed', {
           status: 'rejected',
           reviewStatus: 'rejected',
           automatedBlockReason: verdict.blockReason,

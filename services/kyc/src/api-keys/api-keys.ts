@@ -1,6 +1,7 @@
 import { ApiKeyAuthenticator, bearerToken, mintApiKey } from '@trustplane/kernel';
 import type { Logger } from 'pino';
-import type { ApiKeyRow, ApiKeysRepository } from '../db/api-keys-repository.js';
+import type { ApiKeyRow } from '../db/api-keys-repository.js';
+import type { KycRepositories } from '../db/repositories.js';
 import type { Environment } from '../db/tables.js';
 import { errors } from '../errors.js';
 
@@ -36,7 +37,8 @@ export function toApiKeySummary(row: ApiKeyRow): ApiKeySummary {
 }
 
 /** Tenant API keys: pk/sk pairs per environment, SHA-256 at rest, soft revocation. */
-export function createApiKeys(repository: ApiKeysRepository, logger: Logger) {
+export function createApiKeys(repositories: KycRepositories, logger: Logger) {
+  const repository = repositories.apiKeys;
   const secretKeys = new ApiKeyAuthenticator<ApiKeyRow>({
     store: {
       findByPrefix: (prefix) => repository.findSecretByPrefix(prefix),
@@ -76,10 +78,21 @@ export function createApiKeys(repository: ApiKeysRepository, logger: Logger) {
       return (await repository.listForOrganization(organizationId)).map(toApiKeySummary);
     },
 
-    async revoke(organizationId: string, keyId: string): Promise<ApiKeySummary> {
-      const row = await repository.revoke(organizationId, keyId);
-      if (!row) throw errors.API_KEY_NOT_FOUND();
-      return toApiKeySummary(row);
+    /** Revokes the key and records who did, in one transaction. */
+    async revoke(organizationId: string, keyId: string, actorUserId: string): Promise<ApiKeySummary> {
+      return repositories.transaction(async (tx) => {
+        const row = await tx.apiKeys.revoke(organizationId, keyId);
+        if (!row) throw errors.API_KEY_NOT_FOUND();
+        const key = toApiKeySummary(row);
+        await tx.auditEvents.append({
+          organizationId,
+          eventType: 'api_key_revoked',
+          actorType: 'operator',
+          actorUserId,
+          payload: { keyId: key.id, keyPrefix: key.keyPrefix, keyType: key.keyType },
+        });
+        return key;
+      });
     },
 
     /**

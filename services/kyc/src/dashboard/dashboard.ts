@@ -1,15 +1,13 @@
 import { type AnyObjectStore, ObjectIntegrityError, ObjectNotFoundError } from '@trustplane/kernel';
 import { correctMrz, detectFormat } from '@trustplane/vision';
 import type { AnalysisPipeline } from '../analysis/analysis-pipeline.js';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
-import type {
-  AssetRow,
-  LivenessRow,
-  SessionRow,
-  VerificationRepository,
-} from '../db/verification-repository.js';
+import type { AssetRow } from '../db/document-assets-repository.js';
+import type { LivenessRow } from '../db/liveness-attempts-repository.js';
+import type { KycRepositories } from '../db/repositories.js';
+import type { SessionRow } from '../db/verification-sessions-repository.js';
 import { errors } from '../errors.js';
+import type { SessionViews } from '../verification/session-views.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
 
 export type ReviewDecision = 'approve' | 'reject' | 'request_more_info';
@@ -45,14 +43,14 @@ export function returnUrlFor(session: SessionRow): string | null {
 
 /** Operator views over the sessions of the organizations a user belongs to. */
 export function createDashboard(options: {
-  repository: VerificationRepository;
+  repositories: KycRepositories;
+  views: SessionViews;
   objects: AnyObjectStore;
-  audit: AuditLog;
   pipeline: AnalysisPipeline;
   webhooks: SessionWebhooks;
   config: KycConfig;
 }) {
-  const { repository, objects, audit, pipeline, webhooks, config } = options;
+  const { repositories, views, objects, pipeline, webhooks, config } = options;
 
   const viewUrl = async (key: string | null | undefined) =>
     key ? (await objects.presignGet(key, { expiresInSeconds: config.viewUrlTtlSeconds })).url : null;
@@ -74,7 +72,7 @@ export function createDashboard(options: {
 
   /** The session when `userId` belongs to its organization; 404 otherwise (non-disclosure). */
   async function visibleSession(userId: string, sessionId: string): Promise<SessionRow> {
-    const session = await repository.findVisibleSession(userId, sessionId);
+    const session = await repositories.sessions.findVisible(userId, sessionId);
     if (!session) throw errors.VERIFICATION_SESSION_NOT_FOUND();
     return session;
   }
@@ -101,8 +99,8 @@ export function createDashboard(options: {
     visibleSession,
 
     async list(userId: string) {
-      const sessions = await repository.listVisibleSessions(userId, 500);
-      const latest = await repository.latestLiveness(sessions.map((session) => session.id));
+      const sessions = await repositories.sessions.listVisible(userId, 500);
+      const latest = await repositories.liveness.latestPerSession(sessions.map((session) => session.id));
       const bySession = new Map(latest.map((row) => [row.session_id, row]));
       return sessions.map((session) => {
         const attempt = bySession.get(session.id);
@@ -116,10 +114,10 @@ export function createDashboard(options: {
     async detail(userId: string, sessionId: string) {
       const session = await visibleSession(userId, sessionId);
       const [assets, analyses, attempts, events] = await Promise.all([
-        repository.listAssets(sessionId),
-        repository.listAnalyses(sessionId),
-        repository.listLiveness(sessionId),
-        audit.listForSession(sessionId),
+        repositories.assets.listForSession(sessionId),
+        repositories.analyses.listForSession(sessionId),
+        repositories.liveness.listForSession(sessionId),
+        repositories.auditEvents.listForSession(sessionId),
       ]);
       // The session-level heatmaps are those of the first ID image that has them. Once the sweep
       // job has deleted the session's objects (retention), nothing can be viewed.
@@ -215,17 +213,17 @@ export function createDashboard(options: {
         manualMrz = { format, lines: corrected.lines, checkDigitsValid: corrected.checksPass };
       }
       const reviewStatus = STATUS_FOR[input.decision];
-      const session = await repository.transaction(async (trx) => {
-        const locked = await repository.lockSession(trx, sessionId);
+      const session = await repositories.transaction(async (tx) => {
+        const locked = await tx.sessions.lock(sessionId);
         if (!locked) throw errors.VERIFICATION_SESSION_NOT_FOUND();
-        const updated = await repository.updateSession(trx, sessionId, {
+        const updated = await tx.sessions.update(sessionId, {
           review_status: reviewStatus,
           reviewed_by: userId,
           reviewed_at: new Date(),
           // An approval overrides the automated block; the reason stays in the audit trail.
           automated_block_reason: input.decision === 'approve' ? null : locked.automated_block_reason,
         });
-        await audit.append(trx, {
+        await tx.auditEvents.append({
           sessionId,
           organizationId: updated.organization_id,
           eventType: 'manual_review',
@@ -249,25 +247,25 @@ export function createDashboard(options: {
           riskLabel: updated.risk_label,
           returnUrl: returnUrlFor(updated),
         };
-        await webhooks.emit(trx, updated, 'verification.completed', outcome);
-        await webhooks.emitOutcome(trx, updated, outcome);
+        await webhooks.emit(tx.executor, updated, 'verification.completed', outcome);
+        await webhooks.emitOutcome(tx.executor, updated, outcome);
         return updated;
       });
-      repository.forget(sessionId);
+      views.forget(sessionId);
       return { reviewStatus: session.review_status };
     },
 
     async reanalyze(userId: string, sessionId: string, assetId: string) {
       const session = await visibleSession(userId, sessionId);
-      const asset = await repository.findAsset(sessionId, assetId);
+      const asset = await repositories.assets.find(sessionId, assetId);
       if (!asset) throw errors.VERIFICATION_ASSET_NOT_FOUND();
       if (session.objects_purged_at !== null)
         throw errors.VERIFICATION_ASSET_NOT_FOUND(
           "The document was deleted when the session's retention period ended",
         );
-      await repository.transaction(async (trx) => {
-        await repository.deleteAnalyses(trx, assetId);
-        await audit.append(trx, {
+      await repositories.transaction(async (tx) => {
+        await tx.analyses.deleteForAsset(assetId);
+        await tx.auditEvents.append({
           sessionId,
           organizationId: session.organization_id,
           eventType: 'admin_document_reanalyze',
@@ -282,7 +280,7 @@ export function createDashboard(options: {
 
     async notifyRetraining(userId: string, input: { sessionIds: string[]; note?: string }) {
       const unique = [...new Set(input.sessionIds)];
-      const visible = await repository.visibleSessionOrganizations(userId, unique);
+      const visible = await repositories.sessions.visibleOrganizations(userId, unique);
       if (visible.length !== unique.length) {
         const known = new Set(visible.map((row) => row.id));
         const missing = unique.filter((id) => !known.has(id));
@@ -290,8 +288,8 @@ export function createDashboard(options: {
           sessionIds: `${missing.length} unknown session id(s)`,
         });
       }
-      await repository.transaction((trx) =>
-        audit.append(trx, {
+      await repositories.transaction((tx) =>
+        tx.auditEvents.append({
           eventType: 'retraining_batch',
           actorType: 'operator',
           actorUserId: userId,

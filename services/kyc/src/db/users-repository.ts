@@ -32,41 +32,6 @@ export function createUsersRepository(db: Kysely<KycDatabase>) {
         .where('email_normalized', '=', email.trim().toLowerCase())
         .executeTakeFirst();
     },
-    async createSession(input: {
-      userId: string;
-      tokenHash: string;
-      rememberDevice: boolean;
-      expiresAt: Date;
-    }): Promise<void> {
-      // Housekeeping on the way in: the user's expired sessions go.
-      await db
-        .deleteFrom('operator_sessions')
-        .where('user_id', '=', input.userId)
-        .where('expires_at', '<=', new Date())
-        .execute();
-      await db
-        .insertInto('operator_sessions')
-        .values({
-          user_id: input.userId,
-          token_hash: input.tokenHash,
-          remember_device: input.rememberDevice,
-          expires_at: input.expiresAt,
-        })
-        .execute();
-    },
-    /** The user behind a live session token hash. */
-    findBySessionHash(tokenHash: string): Promise<UserRow | undefined> {
-      return db
-        .selectFrom('operator_sessions as s')
-        .innerJoin('users as u', 'u.id', 's.user_id')
-        .selectAll('u')
-        .where('s.token_hash', '=', tokenHash)
-        .where('s.expires_at', '>', new Date())
-        .executeTakeFirst();
-    },
-    async deleteSession(tokenHash: string): Promise<void> {
-      await db.deleteFrom('operator_sessions').where('token_hash', '=', tokenHash).execute();
-    },
   };
 }
 

@@ -1,8 +1,6 @@
 import { type AnyObjectStore, defineJob } from '@trustplane/kernel';
-import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { KycDatabase } from '../db/tables.js';
+import type { KycRepositories } from '../db/repositories.js';
 
 export const SWEEP_QUEUE = 'kyc.sweep-expired-objects';
 /** Hourly, at a minute other services are unlikely to pick. */
@@ -11,9 +9,8 @@ export const SWEEP_SCHEDULE = '41 * * * *';
 const BATCH = 100;
 
 export interface SweepDeps {
-  db: Kysely<KycDatabase>;
+  repositories: KycRepositories;
   objects: AnyObjectStore;
-  audit: AuditLog;
   retentionSeconds: number;
 }
 
@@ -24,29 +21,16 @@ export interface SweepDeps {
  * objects go first: a run that fails between the two deletes again next time (nothing is left).
  */
 export async function sweepExpiredObjects(deps: SweepDeps): Promise<{ sessions: number; objects: number }> {
-  const { db, objects, audit, retentionSeconds } = deps;
+  const { repositories, objects, retentionSeconds } = deps;
   let sessions = 0;
   let deleted = 0;
   for (;;) {
-    const due = await db
-      .selectFrom('verification_sessions')
-      .select(['id', 'organization_id'])
-      .where('objects_purged_at', 'is', null)
-      .where('expires_at', '<', sql<Date>`now() - make_interval(secs => ${retentionSeconds})`)
-      .orderBy('expires_at')
-      .limit(BATCH)
-      .execute();
+    const due = await repositories.sessions.listObjectsDue(retentionSeconds, BATCH);
     for (const session of due) {
       const removed = await objects.deletePrefix(`sessions/${session.id}/`);
-      await db.transaction().execute(async (trx) => {
-        const marked = await trx
-          .updateTable('verification_sessions')
-          .set({ objects_purged_at: new Date() })
-          .where('id', '=', session.id)
-          .where('objects_purged_at', 'is', null)
-          .executeTakeFirst();
-        if (Number(marked.numUpdatedRows) === 0) return; // another worker got there first
-        await audit.append(trx, {
+      await repositories.transaction(async (tx) => {
+        if (!(await tx.sessions.markObjectsPurged(session.id))) return; // another worker got there first
+        await tx.auditEvents.append({
           sessionId: session.id,
           organizationId: session.organization_id,
           eventType: 'session_objects_purged',

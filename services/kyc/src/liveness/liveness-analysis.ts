@@ -3,9 +3,10 @@ import { type AnyObjectStore, type JobContext, defineJob, untilAborted } from '@
 import { z } from 'zod';
 import { analyzeLivenessVideo, LIVENESS_THRESHOLDS, type LivenessAnalysis } from '@trustplane/vision';
 import { maxRisk } from '../analysis/analysis-pipeline.js';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { LivenessRow, VerificationRepository } from '../db/verification-repository.js';
+import type { LivenessRow } from '../db/liveness-attempts-repository.js';
+import type { KycRepositories } from '../db/repositories.js';
 import type { RiskLabel } from '../db/tables.js';
+import type { SessionViews } from '../verification/session-views.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
 import type { LivenessVerdict } from './liveness.js';
 import type { KycConfig } from '../config.js';
@@ -42,12 +43,12 @@ class RecordingChangedError extends Error {}
  * `verification.completed` webhook. Idempotent: only an attempt still `analyzing` is decided.
  */
 export function createLivenessAnalysis(options: {
-  repository: VerificationRepository;
+  repositories: KycRepositories;
+  views: SessionViews;
   objects: AnyObjectStore;
-  audit: AuditLog;
   webhooks: SessionWebhooks;
 }) {
-  const { repository, objects, audit, webhooks } = options;
+  const { repositories, views, objects, webhooks } = options;
 
   async function readRecording(attempt: LivenessRow): Promise<Buffer> {
     const { body } = await objects.get(attempt.video_s3_key as string);
@@ -67,10 +68,10 @@ export function createLivenessAnalysis(options: {
     engine: Record<string, unknown> | null,
     faceSimilarityScore: number | null,
   ): Promise<void> {
-    await repository.transaction(async (trx) => {
-      const current = await repository.lockSession(trx, attempt.session_id);
+    await repositories.transaction(async (tx) => {
+      const current = await tx.sessions.lock(attempt.session_id);
       if (!current) return;
-      const decided = await repository.updateLiveness(
+      const decided = await tx.liveness.update(
         attempt.id,
         {
           status: verdict.status as LivenessRow['status'],
@@ -84,16 +85,16 @@ export function createLivenessAnalysis(options: {
             ...(engine ? { video: engine } : {}),
           }),
         },
-        { whileStatus: 'analyzing', executor: trx },
+        { whileStatus: 'analyzing' },
       );
       // Another run of this job (a retry after a lost acknowledgement) decided it already.
       if (!decided) return;
-      const updated = await repository.updateSession(trx, attempt.session_id, {
+      const updated = await tx.sessions.update(attempt.session_id, {
         // Only ever from the server's own match of the best frontal frame with the document portrait.
         face_similarity_score: faceSimilarityScore ?? current.face_similarity_score,
         risk_label: maxRisk(current.risk_label, riskLabel),
       });
-      await audit.append(trx, {
+      await tx.auditEvents.append({
         sessionId: attempt.session_id,
         organizationId: current.organization_id,
         eventType: 'liveness_completed',
@@ -101,7 +102,7 @@ export function createLivenessAnalysis(options: {
         payload: { requestId: attempt.client_request_id, ...verdict, faceSimilarityScore },
         rawScores: { livenessConfidence: verdict.confidenceScore, faceSimilarityScore },
       });
-      await webhooks.emit(trx, updated, 'verification.completed', {
+      await webhooks.emit(tx.executor, updated, 'verification.completed', {
         status: updated.review_status === 'pending' ? 'submitted' : updated.review_status,
         reviewStatus: updated.review_status,
         liveness: verdict,
@@ -110,7 +111,7 @@ export function createLivenessAnalysis(options: {
         automatedBlockReason: updated.automated_block_reason,
       });
     });
-    repository.forget(attempt.session_id);
+    views.forget(attempt.session_id);
   }
 
   /**
@@ -120,10 +121,10 @@ export function createLivenessAnalysis(options: {
    */
   async function portraitDescriptor(sessionId: string, signal: AbortSignal): Promise<number[] | undefined> {
     for (;;) {
-      const session = await repository.findSession(sessionId);
+      const session = await repositories.sessions.find(sessionId);
       const descriptor = session?.portrait_descriptor;
       if (descriptor?.length === 128) return descriptor;
-      const assets = await repository.listAssets(sessionId);
+      const assets = await repositories.assets.listForSession(sessionId);
       const analysing = assets.some(
         (asset) => asset.analysis_status === 'pending' || asset.analysis_status === 'processing',
       );
@@ -134,7 +135,7 @@ export function createLivenessAnalysis(options: {
 
   /** A person reviews the recording: the analysis could not run. Only an attempt still `analyzing`. */
   async function sendToReview(attemptId: string): Promise<void> {
-    const attempt = await repository.findLiveness(attemptId);
+    const attempt = await repositories.liveness.find(attemptId);
     if (attempt?.status !== 'analyzing') return;
     await record(
       attempt,
@@ -163,9 +164,9 @@ export function createLivenessAnalysis(options: {
   };
 
   async function analyse(data: LivenessAnalysisJob, job: JobContext): Promise<void> {
-    const attempt = await repository.findLiveness(data.attemptId);
+    const attempt = await repositories.liveness.find(data.attemptId);
     if (attempt?.status !== 'analyzing' || !attempt.video_s3_key || !attempt.challenge) return;
-    const session = await repository.findSession(attempt.session_id);
+    const session = await repositories.sessions.find(attempt.session_id);
     if (!session) return;
     let analysis: LivenessAnalysis;
     let descriptor: number[] | undefined;

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AnyObjectStore, randomToken } from '@trustplane/kernel';
-import type { Transaction } from 'kysely';
+import { type AnyObjectStore, type KyselyExecutor, randomToken } from '@trustplane/kernel';
 import { maxRisk } from '../analysis/analysis-pipeline.js';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
-import type { KycDatabase } from '../db/tables.js';
-import type { LivenessRow, VerificationRepository } from '../db/verification-repository.js';
+import type { LivenessRow } from '../db/liveness-attempts-repository.js';
+import type { KycRepositories } from '../db/repositories.js';
+import type { SessionViews } from '../verification/session-views.js';
 import { errors } from '../errors.js';
 import { hashObject, type VerificationSessions } from '../verification/verification-sessions.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
@@ -75,20 +74,20 @@ function probeSignals(result: ValidatorResult) {
 
 export function createLiveness(options: {
   sessions: VerificationSessions;
-  repository: VerificationRepository;
+  repositories: KycRepositories;
+  views: SessionViews;
   objects: AnyObjectStore;
-  audit: AuditLog;
   webhooks: SessionWebhooks;
   validator: LivenessValidatorClient;
   /** Queues the analysis of a recording in the transaction that marks its attempt `analyzing`. */
-  enqueueAnalysis(trx: Transaction<KycDatabase>, attemptId: string): Promise<unknown>;
+  enqueueAnalysis(transaction: KyselyExecutor, attemptId: string): Promise<unknown>;
   config: KycConfig;
 }) {
-  const { sessions, repository, objects, audit, webhooks, validator, enqueueAnalysis, config } = options;
+  const { sessions, repositories, views, objects, webhooks, validator, enqueueAnalysis, config } = options;
   const closing = new AbortController();
 
   async function pendingAttempt(sessionId: string, requestId: string): Promise<LivenessRow> {
-    const attempt = await repository.findLivenessByRequest(sessionId, requestId);
+    const attempt = await repositories.liveness.findByRequest(sessionId, requestId);
     if (attempt?.status !== 'pending') throw errors.LIVENESS_REQUEST_INVALID();
     return attempt;
   }
@@ -98,7 +97,7 @@ export function createLiveness(options: {
     if (timeoutMs <= 0) return undefined; // configured not to wait: always `pending`
     const deadline = Date.now() + timeoutMs;
     while (!closing.signal.aborted) {
-      const row = await repository.findLiveness(attemptId);
+      const row = await repositories.liveness.find(attemptId);
       if (!row || FINAL.has(row.status)) return row;
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
@@ -122,18 +121,18 @@ export function createLiveness(options: {
       }
       const requestId = randomUUID();
       const challenge: IssuedChallenge = issueChallenge();
-      await repository.transaction(async (trx) => {
+      await repositories.transaction(async (tx) => {
         // Serialises the inits of one session, so parallel calls cannot exceed the attempt limit.
-        await repository.lockSession(trx, sessionId);
-        const attempts = await repository.countLiveness(trx, sessionId);
+        await tx.sessions.lock(sessionId);
+        const attempts = await tx.liveness.countForSession(sessionId);
         if (attempts >= config.livenessMaxAttempts)
           throw errors.LIVENESS_ATTEMPTS_EXCEEDED(config.livenessMaxAttempts);
-        await repository.insertLiveness(trx, {
+        await tx.liveness.insert({
           session_id: sessionId,
           client_request_id: requestId,
           challenge: JSON.stringify(challenge),
         });
-        await audit.append(trx, {
+        await tx.auditEvents.append({
           sessionId,
           organizationId: session.organization_id,
           eventType: 'liveness_initiated',
@@ -194,7 +193,7 @@ export function createLiveness(options: {
         });
       }
       // Claim the request id: exactly one caller moves it out of `pending` (anti-replay).
-      const claimedId = await repository.claimLiveness(sessionId, input.requestId);
+      const claimedId = await repositories.liveness.claim(sessionId, input.requestId);
       if (!claimedId) throw errors.LIVENESS_REQUEST_INVALID();
       const claimed = { id: claimedId };
       let probe: ValidatorResult;
@@ -208,24 +207,20 @@ export function createLiveness(options: {
         });
       } catch (error) {
         // Not the client's fault: the request id stays usable for a retry.
-        await repository.updateLiveness(claimed.id, { status: 'pending' });
+        await repositories.liveness.update(claimed.id, { status: 'pending' });
         throw error;
       }
 
       if (video) {
         const recorded = video;
-        const handOver = repository.transaction(async (trx) => {
-          await repository.updateLiveness(
-            claimed.id,
-            {
-              status: 'analyzing',
-              video_s3_key: recorded.key,
-              video_sha256: recorded.sha256,
-              signals_json: JSON.stringify({ clientProbe: probeSignals(probe) }),
-            },
-            { executor: trx },
-          );
-          await audit.append(trx, {
+        const handOver = repositories.transaction(async (tx) => {
+          await tx.liveness.update(claimed.id, {
+            status: 'analyzing',
+            video_s3_key: recorded.key,
+            video_sha256: recorded.sha256,
+            signals_json: JSON.stringify({ clientProbe: probeSignals(probe) }),
+          });
+          await tx.auditEvents.append({
             sessionId,
             organizationId: session.organization_id,
             eventType: 'liveness_video_submitted',
@@ -233,12 +228,12 @@ export function createLiveness(options: {
             payload: { requestId: input.requestId, videoS3Key: recorded.key, videoSha256: recorded.sha256 },
           });
           // The job exists iff the attempt is `analyzing`: both commit or neither does.
-          await enqueueAnalysis(trx, claimed.id);
+          await enqueueAnalysis(tx.executor, claimed.id);
         });
         await handOver.catch(async (error: unknown) => {
           // Nothing was handed to the job: the request id stays usable for a retry.
-          await repository
-            .updateLiveness(claimed.id, { status: 'pending' }, { whileStatus: 'validating' })
+          await repositories.liveness
+            .update(claimed.id, { status: 'pending' }, { whileStatus: 'validating' })
             .catch(() => undefined);
           throw error;
         });
@@ -259,24 +254,20 @@ export function createLiveness(options: {
         failureCodes: [LIVENESS_OUTCOME_CODES.noVideo],
         status: 'review',
       };
-      await repository.transaction(async (trx) => {
-        const current = await repository.lockSession(trx, sessionId);
+      await repositories.transaction(async (tx) => {
+        const current = await tx.sessions.lock(sessionId);
         if (!current) throw errors.VERIFICATION_SESSION_NOT_FOUND();
-        await repository.updateLiveness(
-          claimed.id,
-          {
-            status: 'review',
-            confidence_score: 0,
-            failure_reason: LIVENESS_OUTCOME_CODES.noVideo,
-            risk_label: 'medium',
-            signals_json: JSON.stringify({ source: 'none', clientProbe: probeSignals(probe) }),
-          },
-          { executor: trx },
-        );
-        const updated = await repository.updateSession(trx, sessionId, {
+        await tx.liveness.update(claimed.id, {
+          status: 'review',
+          confidence_score: 0,
+          failure_reason: LIVENESS_OUTCOME_CODES.noVideo,
+          risk_label: 'medium',
+          signals_json: JSON.stringify({ source: 'none', clientProbe: probeSignals(probe) }),
+        });
+        const updated = await tx.sessions.update(sessionId, {
           risk_label: maxRisk(current.risk_label, 'medium'),
         });
-        await audit.append(trx, {
+        await tx.auditEvents.append({
           sessionId,
           organizationId: session.organization_id,
           eventType: 'liveness_completed',
@@ -284,7 +275,7 @@ export function createLiveness(options: {
           payload: { requestId: input.requestId, ...verdict },
           rawScores: { clientProbeConfidence: probe.confidenceScore },
         });
-        await webhooks.emit(trx, updated, 'verification.completed', {
+        await webhooks.emit(tx.executor, updated, 'verification.completed', {
           status: updated.review_status === 'pending' ? 'submitted' : updated.review_status,
           reviewStatus: updated.review_status,
           liveness: verdict,
@@ -293,7 +284,7 @@ export function createLiveness(options: {
           automatedBlockReason: updated.automated_block_reason,
         });
       });
-      repository.forget(sessionId);
+      views.forget(sessionId);
       return verdict;
     },
   };

@@ -1,6 +1,7 @@
 import { type BruteForceGuard, PasswordLogin, randomToken, sha256Hex } from '@trustplane/kernel';
 import type { KycConfig } from '../config.js';
-import type { UserRow, UsersRepository } from '../db/users-repository.js';
+import type { KycRepositories } from '../db/repositories.js';
+import type { UserRow } from '../db/users-repository.js';
 import { errors } from '../errors.js';
 
 export interface UserPublic {
@@ -20,7 +21,12 @@ export interface IssuedSession {
 }
 
 /** Operator accounts and their server-side sessions (the cookie carries only a random token). */
-export function createOperatorAuth(users: UsersRepository, config: KycConfig, guard: BruteForceGuard) {
+export function createOperatorAuth(
+  repositories: Pick<KycRepositories, 'users' | 'operatorSessions'>,
+  config: KycConfig,
+  guard: BruteForceGuard,
+) {
+  const { users, operatorSessions } = repositories;
   const passwords = new PasswordLogin({ parameters: config.passwordHash });
   return {
     async signup(input: { fullName: string; email: string; password: string }): Promise<UserPublic> {
@@ -54,7 +60,7 @@ export function createOperatorAuth(users: UsersRepository, config: KycConfig, gu
       const user = checked.account;
       const token = randomToken(32);
       const ttl = input.rememberDevice ? config.rememberDeviceTtlSeconds : config.operatorSessionTtlSeconds;
-      await users.createSession({
+      await operatorSessions.insert({
         userId: user.id,
         tokenHash: sha256Hex(token),
         rememberDevice: input.rememberDevice,
@@ -68,11 +74,11 @@ export function createOperatorAuth(users: UsersRepository, config: KycConfig, gu
 
     async authenticate(token: string | undefined): Promise<UserRow | undefined> {
       if (!token) return undefined;
-      return users.findBySessionHash(sha256Hex(token));
+      return operatorSessions.findUser(sha256Hex(token));
     },
 
     async logout(token: string | undefined): Promise<void> {
-      if (token) await users.deleteSession(sha256Hex(token));
+      if (token) await operatorSessions.delete(sha256Hex(token));
     },
   };
 }

@@ -2,17 +2,18 @@ import { createHash } from 'node:crypto';
 import {
   type AnyObjectStore,
   constantTimeEqual,
+  type KyselyExecutor,
   randomToken,
   sealSecret,
   sha256Hex,
 } from '@trustplane/kernel';
-import type { Transaction } from 'kysely';
 import { isAnalyzable } from '../analysis/analysis-pipeline.js';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { KycConfig } from '../config.js';
 import type { ApiKeyRow } from '../db/api-keys-repository.js';
-import type { AssetSide, DocumentType, KycDatabase } from '../db/tables.js';
-import type { AssetRow, SessionRow, VerificationRepository } from '../db/verification-repository.js';
+import type { AssetRow } from '../db/document-assets-repository.js';
+import type { KycRepositories } from '../db/repositories.js';
+import type { AssetSide, DocumentType } from '../db/tables.js';
+import type { SessionRow } from '../db/verification-sessions-repository.js';
 import { errors } from '../errors.js';
 import {
   canChooseDocumentType,
@@ -20,6 +21,7 @@ import {
   phaseAfterUpload,
   sideRefusal,
 } from './capture-phase.js';
+import type { SessionViews } from './session-views.js';
 
 export interface CreateSessionInput {
   externalUserId?: string;
@@ -70,22 +72,22 @@ export function toSessionPublic(session: SessionRow, assets: AssetRow[]): Verifi
 export const uploadPrefix = (sessionId: string, side: AssetSide) => `sessions/${sessionId}/uploads/${side}/`;
 
 export interface VerificationSessionsOptions {
-  repository: VerificationRepository;
+  repositories: KycRepositories;
+  views: SessionViews;
   objects: AnyObjectStore;
-  audit: AuditLog;
   /** Queues the analysis of an ID image in the transaction that records it. */
-  enqueueAnalysis(trx: Transaction<KycDatabase>, assetId: string): Promise<unknown>;
+  enqueueAnalysis(transaction: KyselyExecutor, assetId: string): Promise<unknown>;
   config: KycConfig;
   publicUrl: string;
   sealKey: Buffer;
 }
 
 export function createVerificationSessions(options: VerificationSessionsOptions) {
-  const { repository, objects, audit, enqueueAnalysis, config, sealKey } = options;
+  const { repositories, views, objects, enqueueAnalysis, config, sealKey } = options;
 
   /** The session a token opens: 404 unknown, 401 wrong token, 410 expired. */
   async function authorize(sessionId: string, token: string | undefined): Promise<SessionRow> {
-    const session = await repository.findSession(sessionId);
+    const session = await repositories.sessions.find(sessionId);
     if (!session) throw errors.VERIFICATION_SESSION_NOT_FOUND();
     if (!token || !constantTimeEqual(sha256Hex(token), session.token_hash))
       throw errors.VERIFICATION_INVALID_TOKEN();
@@ -94,7 +96,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
   }
 
   async function publicView(session: SessionRow): Promise<VerificationSessionPublic> {
-    return toSessionPublic(session, await repository.listAssets(session.id));
+    return toSessionPublic(session, await repositories.assets.listForSession(session.id));
   }
 
   return {
@@ -116,8 +118,8 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
       }
       const token = `vs_${key.environment}_${randomToken(32)}`;
       const expiresAt = new Date(Date.now() + config.verificationSessionTtlSeconds * 1000);
-      const session = await repository.transaction(async (trx) => {
-        const row = await repository.insertSession(trx, {
+      const session = await repositories.transaction(async (tx) => {
+        const row = await tx.sessions.insert({
           organization_id: key.organization_id,
           api_key_id: key.id,
           environment: key.environment,
@@ -129,7 +131,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
           metadata: JSON.stringify(input.metadata ?? {}),
           expires_at: expiresAt,
         });
-        await audit.append(trx, {
+        await tx.auditEvents.append({
           sessionId: row.id,
           organizationId: row.organization_id,
           eventType: 'session_created',
@@ -150,7 +152,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
 
     /** The polling read: served from the short-lived view cache. */
     async get(sessionId: string, token: string | undefined) {
-      const view = await repository.sessionView(sessionId);
+      const view = await views.get(sessionId);
       if (!view) throw errors.VERIFICATION_SESSION_NOT_FOUND();
       if (!token || !constantTimeEqual(sha256Hex(token), view.session.token_hash))
         throw errors.VERIFICATION_INVALID_TOKEN();
@@ -160,19 +162,19 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
 
     async chooseDocumentType(sessionId: string, token: string, documentType: DocumentType) {
       await authorize(sessionId, token);
-      const updated = await repository.transaction(async (trx) => {
-        const session = await repository.lockSession(trx, sessionId);
+      const updated = await repositories.transaction(async (tx) => {
+        const session = await tx.sessions.lock(sessionId);
         if (!session) throw errors.VERIFICATION_SESSION_NOT_FOUND();
         if (!canChooseDocumentType(session.capture_phase)) {
           throw errors.VALIDATION_ERROR('The document type can no longer change: ID images were uploaded', {
             documentType: 'Locked after the first ID upload',
           });
         }
-        const row = await repository.updateSession(trx, sessionId, {
+        const row = await tx.sessions.update(sessionId, {
           document_type: documentType,
           capture_phase: phaseAfterDocumentType(documentType),
         });
-        await audit.append(trx, {
+        await tx.auditEvents.append({
           sessionId,
           organizationId: row.organization_id,
           eventType: 'document_type_selected',
@@ -181,7 +183,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
         });
         return row;
       });
-      repository.forget(sessionId);
+      views.forget(sessionId);
       return publicView(updated);
     },
 
@@ -263,15 +265,15 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
           sha256: 'Does not match the uploaded object',
         });
       }
-      const { asset, session: advanced } = await repository.transaction(async (trx) => {
-        const locked = await repository.lockSession(trx, sessionId);
+      const { asset, session: advanced } = await repositories.transaction(async (tx) => {
+        const locked = await tx.sessions.lock(sessionId);
         if (!locked) throw errors.VERIFICATION_SESSION_NOT_FOUND();
         const next = phaseAfterUpload(locked.capture_phase, input.side);
         if (!next) {
           const reason = sideRefusal(locked.capture_phase, input.side) ?? 'Wrong capture phase';
           throw errors.VALIDATION_ERROR(reason, { side: reason });
         }
-        const inserted = await repository.insertAsset(trx, {
+        const inserted = await tx.assets.insert({
           session_id: sessionId,
           side: input.side,
           s3_key: input.s3Key,
@@ -282,13 +284,13 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
         // Analysis is started, not awaited: the session shows the asset `pending`, then
         // `processing`, then `completed` or `failed`; webhooks carry the outcome. Proof of address
         // is not analysed.
-        if (isAnalyzable(inserted)) await enqueueAnalysis(trx, inserted.id);
+        if (isAnalyzable(inserted)) await enqueueAnalysis(tx.executor, inserted.id);
         else {
-          await repository.setAssetAnalysisStatus(inserted.id, 'skipped', trx);
+          await tx.assets.setAnalysisStatus(inserted.id, 'skipped');
           inserted.analysis_status = 'skipped';
         }
-        const row = await repository.updateSession(trx, sessionId, { capture_phase: next });
-        await audit.append(trx, {
+        const row = await tx.sessions.update(sessionId, { capture_phase: next });
+        await tx.auditEvents.append({
           sessionId,
           organizationId: row.organization_id,
           eventType: 'document_uploaded',
@@ -303,7 +305,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
         });
         return { asset: inserted, session: row };
       });
-      repository.forget(sessionId);
+      views.forget(sessionId);
       return { session: await publicView(advanced), assetId: asset.id };
     },
   };

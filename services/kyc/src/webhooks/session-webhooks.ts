@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { hmacSha256Hex, openSecret, type WebhookDispatcher } from '@trustplane/kernel';
-import type { Transaction } from 'kysely';
+import { hmacSha256Hex, openSecret, type SqlExecutor, type WebhookDispatcher } from '@trustplane/kernel';
 import type { KycConfig } from '../config.js';
-import type { SessionRow } from '../db/verification-repository.js';
-import type { KycDatabase } from '../db/tables.js';
+import type { SessionRow } from '../db/verification-sessions-repository.js';
 
 export type SessionWebhookEvent = 'verification.extraction' | 'verification.completed';
 
@@ -43,13 +41,13 @@ export function createSessionWebhooks(options: SessionWebhooksOptions) {
   return {
     /** Queues `event` to the session's webhook, when it has one. */
     async emit(
-      trx: Transaction<KycDatabase>,
+      transaction: SqlExecutor,
       session: SessionRow,
       event: SessionWebhookEvent,
       data: Record<string, unknown>,
     ): Promise<void> {
       if (!session.webhook_url || !session.webhook_secret_sealed) return;
-      await webhooks.enqueue(trx, {
+      await webhooks.enqueue(transaction, {
         url: session.webhook_url,
         secret: openSecret(sealKey, session.webhook_secret_sealed),
         event,
@@ -58,9 +56,9 @@ export function createSessionWebhooks(options: SessionWebhooksOptions) {
       });
     },
     /** The platform-wide review outcome hook (`VERIFICATION_OUTCOME_WEBHOOK_URL`), when configured. */
-    async emitOutcome(trx: Transaction<KycDatabase>, session: SessionRow, data: Record<string, unknown>) {
+    async emitOutcome(transaction: SqlExecutor, session: SessionRow, data: Record<string, unknown>) {
       if (!config.outcomeWebhookUrl) return;
-      await webhooks.enqueue(trx, {
+      await webhooks.enqueue(transaction, {
         url: config.outcomeWebhookUrl,
         secret: outcomeSecret,
         event: 'verification.outcome',

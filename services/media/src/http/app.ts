@@ -36,13 +36,6 @@ export async function buildMediaApp(
     },
   });
   app.metrics.registerMetric(deps.variants.generations);
-  await app.register(fastifyMultipart, {
-    // The store's `maxBytes` is the authoritative cap; busboy's limit only backs it up.
-    limits: { fileSize: settings.maxFileSize + 1, files: 1, fields: 20, parts: 40, fieldSize: 64 * 1024 },
-    // Larger buffers between socket, parser and store: fewer, bigger chunks for large uploads.
-    highWaterMark: 1024 * 1024,
-    fileHwm: 1024 * 1024,
-  });
   // OpenAPI: every route but the public ones takes the account service's bearer token.
   // Public media can be read anonymously: the token is optional there (`{}` in OpenAPI terms).
   // A shared link is opened anonymously, or with a token for `restricted`/`organization` links.
@@ -66,7 +59,19 @@ export async function buildMediaApp(
     (route.schema as Record<string, unknown>).security = optional ? [{ bearer: [] }, {}] : [{ bearer: [] }];
   });
   await app.register(healthRoutes);
-  await app.register(uploadRoutes, { deps });
+  // Multipart only where a route reads it: @fastify/multipart adds an async onRequest and an async
+  // onResponse hook to every route of the scope it is registered in, and only the upload takes a
+  // file. Elsewhere a multipart body has no parser, like any other unexpected type (415).
+  await app.register(async (uploads) => {
+    await uploads.register(fastifyMultipart, {
+      // The store's `maxBytes` is the authoritative cap; busboy's limit only backs it up.
+      limits: { fileSize: settings.maxFileSize + 1, files: 1, fields: 20, parts: 40, fieldSize: 64 * 1024 },
+      // Larger buffers between socket, parser and store: fewer, bigger chunks for large uploads.
+      highWaterMark: 1024 * 1024,
+      fileHwm: 1024 * 1024,
+    });
+    await uploads.register(uploadRoutes, { deps });
+  });
   await app.register(mediaRoutes, { deps });
   await app.register(folderRoutes, { deps });
   await app.register(sharedLinkRoutes, { deps });

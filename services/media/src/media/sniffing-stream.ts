@@ -3,6 +3,11 @@ import { fileTypeFromBuffer } from 'file-type';
 
 /** Enough for every signature `file-type` knows. */
 const SNIFF_BYTES = 4100;
+/**
+ * The upload parser hands over chunks of up to 64 KiB; with the 16 KiB default every chunk filled
+ * this stream and paused the parser until the store had read it.
+ */
+const BUFFER_BYTES = 1024 * 1024;
 
 export interface SniffResult {
   mime: string;
@@ -21,7 +26,7 @@ export class SniffingStream<T> extends Transform {
   decision: T | undefined;
 
   constructor(private readonly decide: (sniffed: SniffResult | undefined) => T) {
-    super();
+    super({ highWaterMark: BUFFER_BYTES });
   }
 
   async #decideNow(): Promise<void> {

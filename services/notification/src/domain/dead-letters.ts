@@ -1,6 +1,5 @@
-import type { Database, Outbox } from '@trustplane/kernel';
-import { sql } from 'kysely';
-import type { NotificationDatabase } from '../db/schema.js';
+import type { Outbox } from '@trustplane/kernel';
+import type { NotificationRepositories } from '../db/repositories.js';
 import type { BrokerDeadLetter } from '../queue/amqp-delivery.js';
 import { DEAD_LETTER_QUEUE, DELIVERY_QUEUE } from '../queue/names.js';
 import { notificationErrors } from './errors.js';
@@ -28,7 +27,7 @@ function visible(payload: unknown): unknown {
 /** `notification.events.dlq` for operators: list, replay (once), purge. */
 export class DeadLetters {
   constructor(
-    private readonly db: Database<NotificationDatabase>,
+    private readonly repositories: NotificationRepositories,
     private readonly notifications: Notifications,
     private readonly intake: Intake,
     private readonly outbox: Pick<Outbox, 'publish'>,
@@ -43,44 +42,25 @@ export class DeadLetters {
    */
   async recordBroker(message: BrokerDeadLetter): Promise<void> {
     const broker = { 'x-broker-queue': DEAD_LETTER_QUEUE, ...message.deaths };
-    await this.db.transaction(async (trx) => {
-      const known = message.messageId
-        ? await trx
-            .selectFrom('dead_letters')
-            .select('id')
-            .where('message_id', '=', message.messageId)
-            .executeTakeFirst()
-        : undefined;
+    await this.repositories.transaction(async (tx) => {
+      const known = message.messageId ? await tx.deadLetters.findIdByMessage(message.messageId) : undefined;
       if (known) {
-        await trx
-          .updateTable('message_ledger')
-          .set({ headers: sql`headers || ${JSON.stringify(broker)}::jsonb` })
-          .where('queue', '=', DEAD_LETTER_QUEUE)
-          .where('message_id', '=', known.id)
-          .execute();
+        await tx.messageLedger.mergeHeaders(DEAD_LETTER_QUEUE, known, broker);
         return;
       }
       const reason = `dead-lettered by RabbitMQ (${message.reason} in ${message.queue}): the attempt could not be decoded`;
       const payloadId = (message.payload as { notification_id?: unknown } | null)?.notification_id;
       const notification =
         typeof payloadId === 'string' && NOTIFICATION_ID.test(payloadId) && message.messageId
-          ? await trx
-              .selectFrom('notifications')
-              .selectAll()
-              .where('id', '=', payloadId)
-              .where('job_id', '=', message.messageId)
-              .where('status', 'in', ['queued', 'retrying', 'processing'])
-              .forUpdate()
-              .executeTakeFirst()
+          ? await tx.notifications.lockAttemptHolder(
+              payloadId,
+              [message.messageId],
+              ['queued', 'retrying', 'processing'],
+            )
           : undefined;
       if (notification) {
-        const now = new Date();
-        await trx
-          .updateTable('notifications')
-          .set({ status: 'failed', failed_at: now, updated_at: now, job_id: null, last_error: reason })
-          .where('id', '=', notification.id)
-          .execute();
-        await publishStatus(this.outbox, trx, {
+        await tx.notifications.settle(notification.id, { status: 'failed', lastError: reason }, new Date());
+        await publishStatus(this.outbox, tx.executor, {
           id: notification.id,
           providerType: notification.provider_type,
           status: 'failed',
@@ -91,40 +71,29 @@ export class DeadLetters {
       const id = newDeadLetterId();
       const fromDelivery =
         message.queue === DELIVERY_QUEUE || message.queue.startsWith('notification.delivery.');
-      await trx
-        .insertInto('dead_letters')
-        .values({
-          id,
-          notification_id: notification?.id ?? null,
-          message_id: message.messageId ?? null,
-          source_queue: fromDelivery ? DELIVERY_QUEUE : message.queue,
-          reason,
-          attempts: notification ? notification.attempts - notification.budget_start : 0,
-          payload: JSON.stringify(message.payload ?? null),
-        })
-        .execute();
-      await trx
-        .insertInto('message_ledger')
-        .values({
+      await tx.deadLetters.insert({
+        id,
+        notification_id: notification?.id ?? null,
+        message_id: message.messageId ?? null,
+        source_queue: fromDelivery ? DELIVERY_QUEUE : message.queue,
+        reason,
+        attempts: notification ? notification.attempts - notification.budget_start : 0,
+        payload: message.payload ?? null,
+      });
+      await tx.messageLedger.insertMany([
+        {
           queue: DEAD_LETTER_QUEUE,
           message_id: id,
-          payload: JSON.stringify(message.payload ?? null),
-          headers: JSON.stringify({ reason: reason.slice(0, 200), ...broker }),
+          payload: message.payload ?? null,
+          headers: { reason: reason.slice(0, 200), ...broker },
           status: 'ready',
-        })
-        .execute();
+        },
+      ]);
     });
   }
 
   async list(limit = 100): Promise<DeadLetterView[]> {
-    const rows = await this.db.kysely
-      .selectFrom('dead_letters')
-      .selectAll()
-      .where('replayed_at', 'is', null)
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(Math.min(Math.max(limit, 1), 10_000))
-      .execute();
+    const rows = await this.repositories.deadLetters.listPending(Math.min(Math.max(limit, 1), 10_000));
     return rows.map((row) => ({
       id: row.id,
       notification_id: row.notification_id,
@@ -144,11 +113,7 @@ export class DeadLetters {
       throw notificationErrors.invalidArgument('id', 'must look like dlq_<ULID>');
     const replayed: string[] = [];
     for (const entry of ids) {
-      const row = await this.db.kysely
-        .selectFrom('dead_letters')
-        .selectAll()
-        .where('id', '=', entry)
-        .executeTakeFirst();
+      const row = await this.repositories.deadLetters.find(entry);
       if (!row) throw notificationErrors.notFound(`dead letter ${entry} not found`);
       if (row.replayed_at)
         throw notificationErrors.failedPrecondition(`dead letter ${entry} was already replayed`);
@@ -167,9 +132,7 @@ export class DeadLetters {
   }
 
   async purge(id: string | undefined): Promise<{ purged: number }> {
-    let query = this.db.kysely.deleteFrom('dead_letters').where('replayed_at', 'is', null);
-    if (id) query = query.where('id', '=', id);
-    const removed = await query.returning('id').execute();
+    const removed = await this.repositories.deadLetters.deletePending(id);
     if (id && removed.length === 0) throw notificationErrors.notFound(`dead letter ${id} not found`);
     return { purged: removed.length };
   }

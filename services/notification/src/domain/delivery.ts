@@ -1,25 +1,20 @@
-import type { Database, Outbox } from '@trustplane/kernel';
-import { sql, type Transaction } from 'kysely';
+import type { Outbox } from '@trustplane/kernel';
 import type { Logger } from 'pino';
 import type { NotificationConfig, ProviderType } from '../config.js';
-import type { NotificationDatabase, NotificationStatus, StoredContent } from '../db/schema.js';
+import type { RecipientRow } from '../db/notification-recipients-repository.js';
+import type { NotificationRow } from '../db/notifications-repository.js';
+import type { NotificationRepositories, NotificationTransaction } from '../db/repositories.js';
+import type { NotificationStatus, StoredContent } from '../db/schema.js';
 import { DeliveryError, type DeliveryTarget } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { type DeliveryQueue, newJobId } from '../queue/delivery-queue.js';
 import { DEAD_LETTER_QUEUE, DELIVERY_QUEUE } from '../queue/names.js';
 import { GroupCommit } from './group-commit.js';
 import { newDeadLetterId } from './ids.js';
-import {
-  attemptBudgetSeconds,
-  type NotificationRow,
-  type Notifications,
-  publishStatus,
-  type RecipientRow,
-  statusMessage,
-} from './notifications.js';
+import { attemptBudgetSeconds, type Notifications, publishStatus, statusMessage } from './notifications.js';
 
 export interface DeliveryEngineDeps {
-  db: Database<NotificationDatabase>;
+  repositories: NotificationRepositories;
   notifications: Notifications;
   providers: ProviderRegistry;
   queue: DeliveryQueue;
@@ -196,70 +191,22 @@ export class DeliveryEngine {
    * notification moved on (cancelled, purged, superseded by a retry, settled) is stale.
    */
   private async claimBatch(jobs: DeliveryJob[]): Promise<Claim[]> {
-    const jobIds = jobs.map((job) => job.jobId);
-    // Not waiting for the WAL flush (set_config in the statement's own transaction): a claim lost to
-    // a power cut only means the attempt runs again.
-    const result = await sql<NotificationRow & { pending: RecipientRow[] | null }>`
-      WITH input AS (
-        SELECT * FROM unnest(${jobs.map((job) => job.notificationId)}::text[], ${jobIds}::uuid[],
-                             ${jobs.map((job) => job.leaseSeconds ?? null)}::int[]) AS v(id, job_id, lease)
-      ), claimed AS (
-        UPDATE notifications n
-           SET status = 'processing', attempts = n.attempts + 1, updated_at = now(), next_attempt_at = NULL,
-               claimed_at = now()
-          FROM input v
-         WHERE n.id = v.id AND n.job_id = v.job_id
-           AND (n.status IN ('queued', 'retrying')
-                OR (n.status = 'processing'
-                    AND (v.lease IS NULL OR n.claimed_at IS NULL
-                         OR n.claimed_at < now() - make_interval(secs => v.lease))))
-           AND set_config('synchronous_commit', 'off', true) IS NOT NULL
-        RETURNING n.*
-      ), ledger AS (
-        UPDATE message_ledger
-           SET delivered_at = coalesce(delivered_at, now()), delivery_count = delivery_count + 1, status = 'unacked'
-         WHERE queue = ${DELIVERY_QUEUE} AND message_id = ANY(${jobIds}::text[])
-      )
-      SELECT c.*,
-             (SELECT json_agg(r ORDER BY r.position) FROM notification_recipients r
-               WHERE r.notification_id = c.id AND r.status = 'pending') AS pending
-        FROM claimed c`.execute(this.deps.db.kysely);
+    const { notifications, messageLedger } = this.deps.repositories;
+    const attempt = (job: DeliveryJob) => ({
+      id: job.notificationId,
+      jobId: job.jobId,
+      leaseSeconds: job.leaseSeconds ?? null,
+    });
     const byJob = new Map<string, Claim>();
-    for (const { pending, ...notification } of result.rows) {
-      byJob.set(String(notification.job_id), {
-        kind: 'claimed',
-        row: notification as NotificationRow,
-        recipients: (pending ?? []).map((recipient) => ({
-          ...recipient,
-          accepted_at: recipient.accepted_at ? new Date(recipient.accepted_at) : null,
-        })),
-      });
-    }
+    for (const { row, pending } of await notifications.claimAttempts(jobs.map(attempt), DELIVERY_QUEUE))
+      byJob.set(String(row.job_id), { kind: 'claimed', row, recipients: pending });
     const unclaimed = jobs.filter((job) => !byJob.has(job.jobId));
     if (unclaimed.length > 0) {
-      const held = await sql<{ job_id: string; retry_in_ms: number }>`
-        SELECT n.job_id::text AS job_id,
-               greatest(0, extract(epoch FROM n.claimed_at + make_interval(secs => v.lease) - now()) * 1000)::int
-                 AS retry_in_ms
-          FROM notifications n
-          JOIN unnest(${unclaimed.map((job) => job.notificationId)}::text[], ${unclaimed.map((job) => job.jobId)}::uuid[],
-                      ${unclaimed.map((job) => job.leaseSeconds ?? null)}::int[]) AS v(id, job_id, lease)
-            ON n.id = v.id AND n.job_id = v.job_id
-         WHERE n.status = 'processing' AND v.lease IS NOT NULL AND n.claimed_at IS NOT NULL`.execute(
-        this.deps.db.kysely,
-      );
-      for (const entry of held.rows)
-        byJob.set(entry.job_id, { kind: 'leased', retryInMs: entry.retry_in_ms });
+      for (const held of await notifications.leaseHolds(unclaimed.map(attempt)))
+        byJob.set(held.jobId, { kind: 'leased', retryInMs: held.retryInMs });
+      // Cancelled, purged, superseded by a retry, or already settled: nothing to do.
       const stale = unclaimed.filter((job) => !byJob.has(job.jobId)).map((job) => job.jobId);
-      if (stale.length > 0) {
-        // Cancelled, purged, superseded by a retry, or already settled: nothing to do.
-        await this.deps.db.kysely
-          .updateTable('message_ledger')
-          .set({ status: 'dropped', completed_at: new Date() })
-          .where('queue', '=', DELIVERY_QUEUE)
-          .where('message_id', 'in', stale)
-          .execute();
-      }
+      await messageLedger.complete(DELIVERY_QUEUE, stale, 'dropped');
     }
     return jobs.map((job) => byJob.get(job.jobId) ?? { kind: 'stale' });
   }
@@ -280,40 +227,15 @@ export class DeliveryEngine {
             reply: outcome.accepted ?? '',
           })),
     );
-    const settled = await this.deps.db.transaction(async (trx) => {
-      // Losing this commit to a power cut (not a process crash) only means the attempt runs again.
-      const done = await sql<{ id: string; provider_type: string; attempts: number }>`
-        WITH input AS (
-          SELECT * FROM unnest(${attempts.map((attempt) => attempt.row.id)}::text[],
-                               ${attempts.map((attempt) => attempt.jobId)}::uuid[]) AS v(id, job_id)
-        ), accepted AS (
-          SELECT * FROM unnest(${accepted.map((entry) => entry.id)}::text[], ${accepted.map((entry) => entry.position)}::int[],
-                               ${accepted.map((entry) => entry.reply)}::text[]) AS a(id, position, reply)
-        ), settled AS (
-          UPDATE notifications n
-             SET status = 'delivered', delivered_at = now(), updated_at = now(), job_id = NULL, last_error = NULL,
-                 sealed_content = CASE WHEN n.sensitive THEN NULL ELSE n.sealed_content END
-            FROM input v
-           WHERE n.id = v.id AND n.job_id = v.job_id AND n.status = 'processing' AND n.cancel_requested_at IS NULL
-             AND NOT EXISTS (
-               SELECT 1 FROM notification_recipients r
-                WHERE r.notification_id = n.id AND r.status <> 'accepted'
-                  AND NOT EXISTS (SELECT 1 FROM accepted a WHERE a.id = r.notification_id AND a.position = r.position))
-             AND set_config('synchronous_commit', 'off', true) IS NOT NULL
-          RETURNING n.id, n.provider_type, n.attempts, v.job_id
-        ), recipients AS (
-          UPDATE notification_recipients r
-             SET status = 'accepted', accepted_at = now(), provider_message_id = a.reply, last_error = NULL
-            FROM accepted a
-           WHERE r.notification_id = a.id AND r.position = a.position AND a.id IN (SELECT id FROM settled)
-        ), ledger AS (
-          UPDATE message_ledger SET status = 'acked', completed_at = now()
-           WHERE queue = ${DELIVERY_QUEUE} AND message_id IN (SELECT job_id::text FROM settled)
-        )
-        SELECT id, provider_type, attempts FROM settled`.execute(trx);
+    const settled = await this.deps.repositories.transaction(async (tx) => {
+      const done = await tx.notifications.settleAccepted(
+        attempts.map((attempt) => ({ id: attempt.row.id, jobId: attempt.jobId })),
+        accepted,
+        DELIVERY_QUEUE,
+      );
       await this.deps.outbox.publishMany(
-        trx,
-        done.rows.map((row) =>
+        tx.executor,
+        done.map((row) =>
           statusMessage({
             id: row.id,
             providerType: row.provider_type,
@@ -322,32 +244,22 @@ export class DeliveryEngine {
           }),
         ),
       );
-      return new Set(done.rows.map((row) => row.id));
+      return new Set(done.map((row) => row.id));
     });
     return attempts.map((attempt) => settled.has(attempt.row.id));
   }
 
-  private async cancelRequested(id: string): Promise<boolean> {
-    const row = await this.deps.db.kysely
-      .selectFrom('notifications')
-      .select('cancel_requested_at')
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return Boolean(row?.cancel_requested_at);
+  private cancelRequested(id: string): Promise<boolean> {
+    return this.deps.repositories.notifications.isCancelRequested(id);
   }
 
   private async recordAccepted(id: string, outcome: Outcome): Promise<void> {
-    await this.deps.db.kysely
-      .updateTable('notification_recipients')
-      .set({
-        status: 'accepted',
-        accepted_at: new Date(),
-        provider_message_id: outcome.accepted ?? null,
-        last_error: null,
-      })
-      .where('notification_id', '=', id)
-      .where('position', '=', outcome.position)
-      .execute();
+    await this.deps.repositories.recipients.markAccepted(
+      id,
+      outcome.position,
+      outcome.accepted ?? null,
+      new Date(),
+    );
   }
 
   /** Settles the attempt in one transaction. */
@@ -357,135 +269,89 @@ export class DeliveryEngine {
     outcomes: Outcome[],
     options: { cancelled?: boolean; acceptedRecorded?: boolean } = {},
   ): Promise<AttemptResult> {
-    const { db, outbox, config } = this.deps;
+    const { repositories, outbox, config } = this.deps;
     let logLine: { status: NotificationStatus; error?: string; delayMs?: number } | undefined;
     let deadLetterId: string | undefined;
-    await db.transaction(async (trx) => {
-      // Losing this commit to a power cut (not a process crash) only means the attempt runs again:
-      // at least once either way, so the WAL flush is not waited for.
-      await sql`SET LOCAL synchronous_commit = off`.execute(trx);
-      const row = await trx
-        .selectFrom('notifications')
-        .selectAll()
-        .where('id', '=', claimed.id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!row || row.job_id !== jobId || row.status !== 'processing') {
-        await this.completeLedger(trx, jobId, 'dropped');
-        return;
-      }
-      const now = new Date();
-      if (!options.acceptedRecorded) {
-        for (const outcome of outcomes.filter((entry) => entry.accepted)) {
-          await trx
-            .updateTable('notification_recipients')
-            .set({
-              status: 'accepted',
-              accepted_at: now,
-              provider_message_id: outcome.accepted ?? null,
-              last_error: null,
-            })
-            .where('notification_id', '=', row.id)
-            .where('position', '=', outcome.position)
-            .execute();
+    // Losing this commit to a power cut (not a process crash) only means the attempt runs again:
+    // at least once either way, so the WAL flush is not waited for.
+    await repositories.transaction(
+      async (tx) => {
+        const row = await tx.notifications.lock(claimed.id);
+        if (!row || row.job_id !== jobId || row.status !== 'processing') {
+          await tx.messageLedger.complete(DELIVERY_QUEUE, [jobId], 'dropped');
+          return;
         }
-      }
-      const permanent = outcomes.filter((entry) => entry.error?.permanent);
-      const transient = outcomes.filter((entry) => entry.error && !entry.error.permanent);
-      for (const outcome of [...permanent, ...transient]) {
-        await trx
-          .updateTable('notification_recipients')
-          .set({
-            status: outcome.error?.permanent ? 'failed' : 'pending',
-            last_error: outcome.error?.message.slice(0, MAX_ERROR) ?? null,
-          })
-          .where('notification_id', '=', row.id)
-          .where('position', '=', outcome.position)
-          .execute();
-      }
-      const remaining = await trx
-        .selectFrom('notification_recipients')
-        .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
-        .where('notification_id', '=', row.id)
-        .groupBy('status')
-        .execute();
-      const count = (status: string) =>
-        Number(remaining.find((entry) => entry.status === status)?.count ?? 0);
-      const pending = count('pending');
-      const failed = count('failed');
-      const firstError = (permanent[0] ?? transient[0])?.error?.message.slice(0, MAX_ERROR) ?? row.last_error;
-      const attemptsInBudget = row.attempts - row.budget_start;
+        const now = new Date();
+        if (!options.acceptedRecorded) {
+          for (const outcome of outcomes.filter((entry) => entry.accepted))
+            await tx.recipients.markAccepted(row.id, outcome.position, outcome.accepted ?? null, now);
+        }
+        const permanent = outcomes.filter((entry) => entry.error?.permanent);
+        const transient = outcomes.filter((entry) => entry.error && !entry.error.permanent);
+        for (const outcome of [...permanent, ...transient]) {
+          await tx.recipients.markRefused(row.id, outcome.position, {
+            permanent: outcome.error?.permanent === true,
+            error: outcome.error?.message.slice(0, MAX_ERROR) ?? null,
+          });
+        }
+        const { pending, failed } = await tx.recipients.countByStatus(row.id);
+        const firstError =
+          (permanent[0] ?? transient[0])?.error?.message.slice(0, MAX_ERROR) ?? row.last_error;
+        const attemptsInBudget = row.attempts - row.budget_start;
 
-      let status: NotificationStatus;
-      if (pending === 0 && failed === 0) status = 'delivered';
-      else if (row.cancel_requested_at || options.cancelled) status = 'cancelled';
-      else if (pending > 0 && attemptsInBudget <= row.max_retries) status = 'retrying';
-      else status = 'failed';
+        let status: NotificationStatus;
+        if (pending === 0 && failed === 0) status = 'delivered';
+        else if (row.cancel_requested_at || options.cancelled) status = 'cancelled';
+        else if (pending > 0 && attemptsInBudget <= row.max_retries) status = 'retrying';
+        else status = 'failed';
 
-      const base = { updated_at: now, last_error: status === 'delivered' ? null : firstError };
-      if (status === 'delivered') {
-        await trx
-          .updateTable('notifications')
-          .set({
-            ...base,
-            status,
-            delivered_at: now,
-            job_id: null,
-            ...(row.sensitive ? { sealed_content: null } : {}),
-          })
-          .where('id', '=', row.id)
-          .execute();
-      } else if (status === 'cancelled') {
-        await trx
-          .updateTable('notifications')
-          .set({ ...base, status, cancelled_at: now, job_id: null })
-          .where('id', '=', row.id)
-          .execute();
-      } else if (status === 'retrying') {
-        const retryAfter = Math.max(0, ...transient.map((entry) => entry.error?.retryAfterMs ?? 0));
-        const delayMs = retryDelayMs(config, attemptsInBudget, retryAfter || undefined);
-        const next = new Date(now.getTime() + delayMs);
-        const nextJob = newJobId();
-        await trx
-          .updateTable('notifications')
-          .set({ ...base, status, job_id: nextJob, next_attempt_at: next })
-          .where('id', '=', row.id)
-          .execute();
-        await this.deps.queue.enqueue(trx, [
-          {
-            jobId: nextJob,
-            notificationId: row.id,
-            priority: row.priority,
-            startAfter: next,
-            delayMs,
-            expireInSeconds: attemptBudgetSeconds(config, pending),
-          },
-        ]);
-        logLine = { status, delayMs, ...(firstError ? { error: firstError } : {}) };
-      } else {
-        await trx
-          .updateTable('notifications')
-          .set({ ...base, status, failed_at: now, job_id: null })
-          .where('id', '=', row.id)
-          .execute();
-        deadLetterId = await this.deadLetter(
-          trx,
-          row,
-          jobId,
-          firstError ?? 'delivery failed',
-          attemptsInBudget,
-        );
-      }
-      logLine ??= { status, ...(firstError && status !== 'delivered' ? { error: firstError } : {}) };
-      await publishStatus(outbox, trx, {
-        id: row.id,
-        providerType: row.provider_type,
-        status,
-        attempt: row.attempts,
-        error: firstError,
-      });
-      await this.completeLedger(trx, jobId, 'acked');
-    });
+        if (status === 'delivered') {
+          await tx.notifications.settle(row.id, { status, wipeSealedContent: row.sensitive }, now);
+        } else if (status === 'cancelled') {
+          await tx.notifications.settle(row.id, { status, lastError: firstError }, now);
+        } else if (status === 'retrying') {
+          const retryAfter = Math.max(0, ...transient.map((entry) => entry.error?.retryAfterMs ?? 0));
+          const delayMs = retryDelayMs(config, attemptsInBudget, retryAfter || undefined);
+          const next = new Date(now.getTime() + delayMs);
+          const nextJob = newJobId();
+          await tx.notifications.settle(
+            row.id,
+            { status, lastError: firstError, jobId: nextJob, nextAttemptAt: next },
+            now,
+          );
+          await this.deps.queue.enqueue(tx, [
+            {
+              jobId: nextJob,
+              notificationId: row.id,
+              priority: row.priority,
+              startAfter: next,
+              delayMs,
+              expireInSeconds: attemptBudgetSeconds(config, pending),
+            },
+          ]);
+          logLine = { status, delayMs, ...(firstError ? { error: firstError } : {}) };
+        } else {
+          await tx.notifications.settle(row.id, { status, lastError: firstError }, now);
+          deadLetterId = await this.deadLetter(
+            tx,
+            row,
+            jobId,
+            firstError ?? 'delivery failed',
+            attemptsInBudget,
+          );
+        }
+        logLine ??= { status, ...(firstError && status !== 'delivered' ? { error: firstError } : {}) };
+        await publishStatus(outbox, tx.executor, {
+          id: row.id,
+          providerType: row.provider_type,
+          status,
+          attempt: row.attempts,
+          error: firstError,
+        });
+        await tx.messageLedger.complete(DELIVERY_QUEUE, [jobId], 'acked');
+      },
+      { synchronousCommit: false },
+    );
     if (logLine) {
       const fields = {
         notificationId: claimed.id,
@@ -501,62 +367,42 @@ export class DeliveryEngine {
     return deadLetterId ? { kind: 'dead-lettered', deadLetterId } : { kind: 'done' };
   }
 
-  private async completeLedger(trx: Transaction<NotificationDatabase>, jobId: string, status: string) {
-    await trx
-      .updateTable('message_ledger')
-      .set({ status, completed_at: new Date() })
-      .where('queue', '=', DELIVERY_QUEUE)
-      .where('message_id', '=', jobId)
-      .execute();
-  }
-
   /** `notification.events.dlq`: the reason, the attempts of this budget and what was to be sent. */
   private async deadLetter(
-    trx: Transaction<NotificationDatabase>,
+    tx: NotificationTransaction,
     row: NotificationRow,
     jobId: string,
     reason: string,
     attempts: number,
   ): Promise<string> {
-    const recipients = await trx
-      .selectFrom('notification_recipients')
-      .select(['position', 'type', 'address', 'name', 'status', 'last_error'])
-      .where('notification_id', '=', row.id)
-      .where('status', '!=', 'accepted')
-      .orderBy('position')
-      .execute();
     const id = newDeadLetterId();
     const payload = {
       notification_id: row.id,
       provider_type: row.provider_type,
       provider_name: row.provider_name,
       priority: row.priority,
-      recipients,
+      recipients: await tx.recipients.listUnaccepted(row.id),
       content: row.content,
       metadata: row.metadata,
     };
-    await trx
-      .insertInto('dead_letters')
-      .values({
-        id,
-        notification_id: row.id,
-        message_id: jobId,
-        source_queue: DELIVERY_QUEUE,
-        reason,
-        attempts,
-        payload: JSON.stringify(payload),
-      })
-      .execute();
-    await trx
-      .insertInto('message_ledger')
-      .values({
+    await tx.deadLetters.insert({
+      id,
+      notification_id: row.id,
+      message_id: jobId,
+      source_queue: DELIVERY_QUEUE,
+      reason,
+      attempts,
+      payload,
+    });
+    await tx.messageLedger.insertMany([
+      {
         queue: DEAD_LETTER_QUEUE,
         message_id: id,
-        payload: JSON.stringify(payload),
-        headers: JSON.stringify({ reason: reason.slice(0, 200), attempts: String(attempts) }),
+        payload,
+        headers: { reason: reason.slice(0, 200), attempts: String(attempts) },
         status: 'ready',
-      })
-      .execute();
+      },
+    ]);
     return id;
   }
 }

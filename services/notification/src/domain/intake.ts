@@ -1,15 +1,9 @@
-import {
-  type BusMessage,
-  type Database,
-  type MessageTransport,
-  openSecret,
-  sealSecret,
-} from '@trustplane/kernel';
-import { sql, type Transaction } from 'kysely';
+import { type BusMessage, type MessageTransport, openSecret, sealSecret } from '@trustplane/kernel';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type NotificationConfig, PROVIDER_TYPES, type ProviderType } from '../config.js';
-import type { NotificationDatabase, StoredContent } from '../db/schema.js';
+import type { NotificationRepositories, NotificationTransaction } from '../db/repositories.js';
+import type { StoredContent } from '../db/schema.js';
 import {
   ACCOUNT_EXCHANGE,
   DEAD_LETTER_QUEUE,
@@ -99,7 +93,7 @@ function ledgerPayload(payload: unknown): unknown {
 }
 
 export interface IntakeDeps {
-  db: Database<NotificationDatabase>;
+  repositories: NotificationRepositories;
   notifications: Notifications;
   config: NotificationConfig;
   sealKey: Buffer;
@@ -142,52 +136,30 @@ export class Intake {
     const startedAt = new Date();
     const parsed = this.parse(queue, message);
     const stored = storablePayload(queue, message.payload, this.deps.sealKey);
-    const outcome = await this.deps.db.transaction(async (trx) => {
+    const outcome = await this.deps.repositories.transaction(async (tx) => {
       if (replay) {
-        const taken = await trx
-          .updateTable('dead_letters')
-          .set({ replayed_at: new Date() })
-          .where('id', '=', replay.deadLetterId)
-          .where('replayed_at', 'is', null)
-          .returning('id')
-          .executeTakeFirst();
-        if (!taken)
+        if (!(await tx.deadLetters.claimReplay(replay.deadLetterId, new Date())))
           throw notificationErrors.failedPrecondition(
             `dead letter ${replay.deadLetterId} was already replayed or purged`,
           );
-        await sql`
-          INSERT INTO processed_messages (message_id, queue, outcome) VALUES (${parsed.dedupId}, ${queue}, 'replayed')
-          ON CONFLICT (message_id) DO UPDATE SET outcome = 'replayed', received_at = now()`.execute(trx);
-      } else {
-        const fresh = await sql<{ message_id: string }>`
-          INSERT INTO processed_messages (message_id, queue, outcome) VALUES (${parsed.dedupId}, ${queue}, 'received')
-          ON CONFLICT (message_id) DO NOTHING RETURNING message_id`.execute(trx);
-        if (fresh.rows.length === 0) {
-          await this.ledger(trx, queue, message, stored, startedAt, 'duplicate');
-          return 'duplicate' as const;
-        }
+        await tx.processedMessages.claimReplay(parsed.dedupId, queue);
+      } else if (!(await tx.processedMessages.claim(parsed.dedupId, queue))) {
+        await this.ledger(tx, queue, message, stored, startedAt, 'duplicate');
+        return 'duplicate' as const;
       }
       if (parsed.problem || !parsed.item) {
-        await this.deadLetter(trx, queue, message, stored, parsed.problem ?? 'invalid message');
-        await trx
-          .updateTable('processed_messages')
-          .set({ outcome: 'dead_lettered' })
-          .where('message_id', '=', parsed.dedupId)
-          .execute();
-        await this.ledger(trx, queue, message, stored, startedAt, 'dead_lettered');
+        await this.deadLetter(tx, queue, message, stored, parsed.problem ?? 'invalid message');
+        await tx.processedMessages.setOutcome(parsed.dedupId, 'dead_lettered');
+        await this.ledger(tx, queue, message, stored, startedAt, 'dead_lettered');
         return 'dead_lettered' as const;
       }
-      const [row] = await this.deps.notifications.insert(trx, [parsed.item], {
+      const [row] = await this.deps.notifications.insert(tx, [parsed.item], {
         source: parsed.source,
         sourceMessageId: parsed.dedupId,
         sensitive: parsed.sensitive,
       });
-      await trx
-        .updateTable('processed_messages')
-        .set({ outcome: 'accepted', notification_id: row!.id })
-        .where('message_id', '=', parsed.dedupId)
-        .execute();
-      await this.ledger(trx, queue, message, stored, startedAt, 'acked');
+      await tx.processedMessages.setOutcome(parsed.dedupId, 'accepted', row!.id);
+      await this.ledger(tx, queue, message, stored, startedAt, 'acked');
       return row!.id;
     });
     // Never the payload: it may carry a one-time token.
@@ -340,64 +312,56 @@ export class Intake {
     };
   }
 
-  private async ledger(
-    trx: Transaction<NotificationDatabase>,
+  private ledger(
+    tx: NotificationTransaction,
     queue: IntakeQueue,
     message: BusMessage,
     stored: unknown,
     startedAt: Date,
     status: string,
   ) {
-    await sql`
-      INSERT INTO message_ledger (queue, message_id, payload, headers, status, published_at, delivered_at, completed_at, delivery_count)
-      VALUES (${queue}, ${message.messageId}, ${JSON.stringify(ledgerPayload(stored))}::jsonb,
-              ${JSON.stringify({ ...message.headers, routing_key: message.topic })}::jsonb, ${status},
-              ${message.publishedAt ?? startedAt}, ${startedAt}, now(), ${message.deliveryCount ?? 1})
-      ON CONFLICT (queue, message_id) DO UPDATE
-        SET delivery_count = message_ledger.delivery_count + 1, status = EXCLUDED.status, completed_at = now()`.execute(
-      trx,
-    );
+    return tx.messageLedger.recordIntake({
+      queue,
+      message_id: message.messageId,
+      payload: ledgerPayload(stored),
+      headers: { ...message.headers, routing_key: message.topic },
+      status,
+      publishedAt: message.publishedAt ?? startedAt,
+      deliveredAt: startedAt,
+      deliveryCount: message.deliveryCount ?? 1,
+    });
   }
 
   private async deadLetter(
-    trx: Transaction<NotificationDatabase>,
+    tx: NotificationTransaction,
     queue: IntakeQueue,
     message: BusMessage,
     stored: unknown,
     reason: string,
   ) {
     const id = newDeadLetterId();
+    const bus = { exchange: message.exchange, topic: message.topic, headers: message.headers };
     const payload =
       stored && typeof stored === 'object'
-        ? {
-            ...(stored as Record<string, unknown>),
-            _bus: { exchange: message.exchange, topic: message.topic, headers: message.headers },
-          }
-        : {
-            value: stored,
-            _bus: { exchange: message.exchange, topic: message.topic, headers: message.headers },
-          };
-    await trx
-      .insertInto('dead_letters')
-      .values({
-        id,
-        notification_id: null,
-        message_id: message.messageId,
-        source_queue: queue,
-        reason: reason.slice(0, 1000),
-        attempts: message.deliveryCount ?? 1,
-        payload: JSON.stringify(payload),
-      })
-      .execute();
-    await trx
-      .insertInto('message_ledger')
-      .values({
+        ? { ...(stored as Record<string, unknown>), _bus: bus }
+        : { value: stored, _bus: bus };
+    await tx.deadLetters.insert({
+      id,
+      notification_id: null,
+      message_id: message.messageId,
+      source_queue: queue,
+      reason: reason.slice(0, 1000),
+      attempts: message.deliveryCount ?? 1,
+      payload,
+    });
+    await tx.messageLedger.insertMany([
+      {
         queue: DEAD_LETTER_QUEUE,
         message_id: id,
-        payload: JSON.stringify(ledgerPayload(payload)),
-        headers: JSON.stringify({ reason: reason.slice(0, 200), source_queue: queue }),
+        payload: ledgerPayload(payload),
+        headers: { reason: reason.slice(0, 200), source_queue: queue },
         status: 'ready',
-      })
-      .execute();
+      },
+    ]);
   }
 }

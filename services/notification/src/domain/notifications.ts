@@ -1,22 +1,21 @@
 import { createHash } from 'node:crypto';
 import {
-  type Database,
   type Outbox,
   type OutboxMessage,
   openSecret,
   type SqlExecutor,
   sealSecret,
 } from '@trustplane/kernel';
-import { type Selectable, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { PROVIDER_TYPES, type NotificationConfig } from '../config.js';
+import type { RecipientRow } from '../db/notification-recipients-repository.js';
 import type {
-  NotificationDatabase,
-  NotificationStatus,
-  NotificationsTable,
-  RecipientsTable,
-  StoredContent,
-} from '../db/schema.js';
+  NotificationFilter,
+  NotificationInsert,
+  NotificationRow,
+} from '../db/notifications-repository.js';
+import type { NotificationRepositories, NotificationTransaction } from '../db/repositories.js';
+import type { NotificationStatus, StoredContent } from '../db/schema.js';
 import { type DeliveryQueue, type DeliverySpec, newJobId } from '../queue/delivery-queue.js';
 import { OUTBOUND_EXCHANGE } from '../queue/names.js';
 import { notificationErrors } from './errors.js';
@@ -32,8 +31,7 @@ export const STATUSES: readonly NotificationStatus[] = [
   'cancelled',
 ];
 
-export type NotificationRow = Selectable<NotificationsTable>;
-export type RecipientRow = Selectable<RecipientsTable>;
+export type { NotificationRow, RecipientRow };
 
 export interface NotificationView {
   row: NotificationRow;
@@ -70,10 +68,9 @@ const REDACTED_BODY = '[redacted: this message carried a one-time link]';
 const HISTORY_FILTERS = ['status', 'provider_type', 'date_from', 'date_to'] as const;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-const RECIPIENT_CHUNK = 5000;
 
 export interface NotificationsDeps {
-  db: Database<NotificationDatabase>;
+  repositories: NotificationRepositories;
   outbox: Pick<Outbox, 'publish'>;
   queue: DeliveryQueue;
   config: NotificationConfig;
@@ -145,22 +142,18 @@ function canonicalHash(value: unknown): string {
 export class Notifications {
   constructor(private readonly deps: NotificationsDeps) {}
 
-  get db() {
-    return this.deps.db;
-  }
-
   /**
-   * Stores notifications `queued` with their recipients and first delivery jobs, in `trx`.
+   * Stores notifications `queued` with their recipients and first delivery jobs, in `tx`.
    * Returns the rows in input order.
    */
   async insert(
-    trx: Transaction<NotificationDatabase>,
+    tx: NotificationTransaction,
     items: NewNotification[],
     options: CreateOptions,
   ): Promise<NotificationRow[]> {
     const now = new Date();
     const specs: DeliverySpec[] = [];
-    const rows = items.map((item) => {
+    const rows = items.map((item): NotificationInsert => {
       const id = newNotificationId();
       const jobId = newJobId();
       specs.push({
@@ -170,9 +163,6 @@ export class Notifications {
         startAfter: item.scheduledAt,
         expireInSeconds: attemptBudgetSeconds(this.deps.config, item.recipients.length),
       });
-      const content = options.sensitive
-        ? { ...item.content, body: REDACTED_BODY, html_body: '' }
-        : item.content;
       return {
         id,
         batch_id: options.batchId ?? null,
@@ -181,13 +171,13 @@ export class Notifications {
         provider_type: item.providerType,
         provider_name: item.providerName,
         priority: item.priority,
-        status: 'queued' as const,
-        content: JSON.stringify(content),
+        status: 'queued',
+        content: options.sensitive ? { ...item.content, body: REDACTED_BODY, html_body: '' } : item.content,
         sealed_content: options.sensitive
           ? sealSecret(this.deps.sealKey, JSON.stringify(item.content))
           : null,
         sensitive: options.sensitive === true,
-        metadata: JSON.stringify(item.metadata),
+        metadata: item.metadata,
         max_retries: item.maxRetries,
         job_id: jobId,
         scheduled_at: item.scheduledAt,
@@ -196,35 +186,23 @@ export class Notifications {
         updated_at: now,
       };
     });
-    for (let start = 0; start < rows.length; start += 500) {
-      await trx
-        .insertInto('notifications')
-        .values(rows.slice(start, start + 500))
-        .execute();
-    }
-    const recipients = items.flatMap((item, index) =>
-      item.recipients.map((recipient, position) => ({
-        notification_id: rows[index]!.id,
-        position,
-        type: recipient.type,
-        address: recipient.address,
-        name: recipient.name,
-      })),
+    await tx.notifications.insertMany(rows);
+    await tx.recipients.insertMany(
+      items.flatMap((item, index) =>
+        item.recipients.map((recipient, position) => ({
+          notification_id: rows[index]!.id,
+          position,
+          type: recipient.type,
+          address: recipient.address,
+          name: recipient.name,
+        })),
+      ),
     );
-    for (let start = 0; start < recipients.length; start += RECIPIENT_CHUNK) {
-      await trx
-        .insertInto('notification_recipients')
-        .values(recipients.slice(start, start + RECIPIENT_CHUNK))
-        .execute();
-    }
-    await this.deps.queue.enqueue(trx, specs);
+    await this.deps.queue.enqueue(tx, specs);
     return rows.map((row) => ({
       ...row,
-      content: options.sensitive ? JSON.parse(row.content) : (JSON.parse(row.content) as StoredContent),
-      metadata: JSON.parse(row.metadata) as Record<string, string>,
       attempts: 0,
       budget_start: 0,
-      sensitive: row.sensitive,
       last_error: null,
       cancel_requested_at: null,
       claimed_at: null,
@@ -242,41 +220,27 @@ export class Notifications {
     key: string | undefined,
     method: string,
     request: unknown,
-    create: (trx: Transaction<NotificationDatabase>) => Promise<T>,
+    create: (tx: NotificationTransaction) => Promise<T>,
   ): Promise<T> {
-    if (key === undefined) return this.deps.db.transaction(create);
+    const { repositories } = this.deps;
+    if (key === undefined) return repositories.transaction(create);
     if (key.length === 0 || key.length > 255)
       throw notificationErrors.invalidArgument('idempotency-key', 'must be 1–255 characters');
-    const hash = canonicalHash({ method, request });
-    const ttl = this.deps.config.idempotencyTtlSeconds;
-    return this.deps.db.transaction(async (trx) => {
+    const requestHash = canonicalHash({ method, request });
+    const ttlSeconds = this.deps.config.idempotencyTtlSeconds;
+    return repositories.transaction(async (tx) => {
       // Claims the key, or renews it when the stored one has expired; a concurrent holder makes this wait.
-      const claimed = await sql<{ key: string }>`
-        INSERT INTO idempotency_keys (key, method, request_hash, response)
-        VALUES (${key}, ${method}, ${hash}, 'null'::jsonb)
-        ON CONFLICT (key) DO UPDATE
-          SET method = EXCLUDED.method, request_hash = EXCLUDED.request_hash,
-              response = EXCLUDED.response, created_at = now()
-          WHERE idempotency_keys.created_at < now() - make_interval(secs => ${ttl})
-        RETURNING key`.execute(trx);
-      if (claimed.rows.length === 0) {
-        const existing = await trx
-          .selectFrom('idempotency_keys')
-          .select(['method', 'request_hash', 'response'])
-          .where('key', '=', key)
-          .executeTakeFirstOrThrow();
-        if (existing.method !== method || existing.request_hash !== hash)
+      if (!(await tx.idempotencyKeys.claim({ key, method, requestHash, ttlSeconds }))) {
+        const existing = await tx.idempotencyKeys.find(key);
+        if (!existing) throw new Error(`idempotency key ${key} vanished while held`);
+        if (existing.method !== method || existing.request_hash !== requestHash)
           throw notificationErrors.failedPrecondition(
             'idempotency-key: already used with a different request',
           );
         return existing.response as T;
       }
-      const response = await create(trx);
-      await trx
-        .updateTable('idempotency_keys')
-        .set({ response: JSON.stringify(response) })
-        .where('key', '=', key)
-        .execute();
+      const response = await create(tx);
+      await tx.idempotencyKeys.saveResponse(key, response);
       return response;
     });
   }
@@ -287,19 +251,9 @@ export class Notifications {
 
   async get(id: string): Promise<NotificationView> {
     checkNotificationId(id);
-    const row = await this.deps.db.kysely
-      .selectFrom('notifications')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await this.deps.repositories.notifications.find(id);
     if (!row) throw notificationErrors.notFound(`notification ${id} not found`);
-    const recipients = await this.deps.db.kysely
-      .selectFrom('notification_recipients')
-      .selectAll()
-      .where('notification_id', '=', id)
-      .orderBy('position')
-      .execute();
-    return { row, recipients };
+    return { row, recipients: await this.deps.repositories.recipients.listFor(id) };
   }
 
   async history(
@@ -309,7 +263,7 @@ export class Notifications {
     if (query.pageSize < 0) throw notificationErrors.invalidArgument('page_size', 'must be 1 or more');
     const page = query.page === 0 ? 1 : query.page;
     const pageSize = Math.min(query.pageSize === 0 ? 20 : query.pageSize, 100);
-    let base = this.deps.db.kysely.selectFrom('notifications');
+    const filter: NotificationFilter = {};
     for (const [key, value] of Object.entries(query.filters)) {
       if (!(HISTORY_FILTERS as readonly string[]).includes(key))
         throw notificationErrors.invalidArgument(
@@ -320,52 +274,31 @@ export class Notifications {
       if (key === 'status') {
         if (!(STATUSES as readonly string[]).includes(value))
           throw notificationErrors.invalidArgument('filters.status', `must be one of ${STATUSES.join(', ')}`);
-        base = base.where('status', '=', value as NotificationStatus);
+        filter.status = value as NotificationStatus;
       } else if (key === 'provider_type') {
         if (!(PROVIDER_TYPES as readonly string[]).includes(value))
           throw notificationErrors.invalidArgument(
             'filters.provider_type',
             `must be one of ${PROVIDER_TYPES.join(', ')}`,
           );
-        base = base.where('provider_type', '=', value);
+        filter.providerType = value;
       } else {
         const bound = parseDateFilter(key, value);
-        base =
-          key === 'date_from'
-            ? base.where('created_at', '>=', bound)
-            : DATE_ONLY.test(value)
-              ? base.where('created_at', '<', new Date(bound.getTime() + 86_400_000))
-              : base.where('created_at', '<=', bound);
+        if (key === 'date_from') filter.createdFrom = bound;
+        // A date-only `date_to` includes that whole day.
+        else if (DATE_ONLY.test(value)) filter.createdBefore = new Date(bound.getTime() + 86_400_000);
+        else filter.createdUntil = bound;
       }
     }
     const from = query.filters.date_from ? parseDateFilter('date_from', query.filters.date_from) : undefined;
     const to = query.filters.date_to ? parseDateFilter('date_to', query.filters.date_to) : undefined;
     if (from && to && from.getTime() > to.getTime())
       throw notificationErrors.invalidArgument('filters.date_from', 'must not be after date_to');
-    const [{ total }] = (await base.select((eb) => eb.fn.countAll<number>().as('total')).execute()) as [
-      { total: number },
-    ];
-    const rows = await base
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .execute();
-    const recipients =
-      rows.length === 0
-        ? []
-        : await this.deps.db.kysely
-            .selectFrom('notification_recipients')
-            .selectAll()
-            .where(
-              'notification_id',
-              'in',
-              rows.map((row) => row.id),
-            )
-            .orderBy('notification_id')
-            .orderBy('position')
-            .execute();
+    const { total, rows } = await this.deps.repositories.notifications.page(filter, {
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+    });
+    const recipients = await this.deps.repositories.recipients.listForMany(rows.map((row) => row.id));
     const byNotification = new Map<string, RecipientRow[]>();
     for (const recipient of recipients) {
       const list = byNotification.get(recipient.notification_id) ?? [];
@@ -374,7 +307,7 @@ export class Notifications {
     }
     return {
       items: rows.map((row) => ({ row, recipients: byNotification.get(row.id) ?? [] })),
-      total: Number(total),
+      total,
       page,
       pageSize,
     };
@@ -386,13 +319,8 @@ export class Notifications {
    */
   async cancel(id: string): Promise<{ success: boolean; message: string }> {
     checkNotificationId(id);
-    return this.deps.db.transaction(async (trx) => {
-      const row = await trx
-        .selectFrom('notifications')
-        .selectAll()
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
+    return this.deps.repositories.transaction(async (tx) => {
+      const row = await tx.notifications.lock(id);
       if (!row) throw notificationErrors.notFound(`notification ${id} not found`);
       switch (row.status) {
         case 'cancelled':
@@ -403,14 +331,10 @@ export class Notifications {
             `notification ${id} is ${row.status}; only queued, retrying or processing notifications can be cancelled`,
           );
         case 'processing':
-          await trx
-            .updateTable('notifications')
-            .set({ cancel_requested_at: new Date(), updated_at: new Date() })
-            .where('id', '=', id)
-            .execute();
+          await tx.notifications.requestCancel(id, new Date());
           return { success: true, message: 'cancelled; no further attempt will be made' };
         default: {
-          await this.markCancelled(trx, row);
+          await this.markCancelled(tx, row);
           return { success: true, message: 'cancelled' };
         }
       }
@@ -418,15 +342,10 @@ export class Notifications {
   }
 
   /** Sets a waiting notification cancelled, cancels its job and publishes the change. */
-  async markCancelled(trx: Transaction<NotificationDatabase>, row: NotificationRow): Promise<void> {
-    const now = new Date();
-    await trx
-      .updateTable('notifications')
-      .set({ status: 'cancelled', cancelled_at: now, updated_at: now, job_id: null, next_attempt_at: null })
-      .where('id', '=', row.id)
-      .execute();
-    if (row.job_id) await this.deps.queue.cancel(trx, [row.job_id]);
-    await publishStatus(this.deps.outbox, trx, {
+  async markCancelled(tx: NotificationTransaction, row: NotificationRow): Promise<void> {
+    await tx.notifications.cancelWaiting(row.id, new Date());
+    if (row.job_id) await this.deps.queue.cancel(tx, [row.job_id]);
+    await publishStatus(this.deps.outbox, tx.executor, {
       id: row.id,
       providerType: row.provider_type,
       status: 'cancelled',
@@ -440,58 +359,26 @@ export class Notifications {
     options: { deadLetterId?: string } = {},
   ): Promise<{ success: boolean; message: string }> {
     checkNotificationId(id);
-    return this.deps.db.transaction(async (trx) => {
-      const row = await trx
-        .selectFrom('notifications')
-        .selectAll()
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
+    return this.deps.repositories.transaction(async (tx) => {
+      const row = await tx.notifications.lock(id);
       if (!row) throw notificationErrors.notFound(`notification ${id} not found`);
       if (row.status !== 'failed')
         throw notificationErrors.failedPrecondition(
           `notification ${id} is ${row.status}; only failed notifications can be retried`,
         );
-      const recipients = await trx
-        .selectFrom('notification_recipients')
-        .select((eb) => eb.fn.countAll<number>().as('count'))
-        .where('notification_id', '=', id)
-        .where('status', '!=', 'accepted')
-        .executeTakeFirstOrThrow();
+      const recipients = await tx.recipients.countUnaccepted(id);
       const jobId = newJobId();
       const now = new Date();
-      await trx
-        .updateTable('notifications')
-        .set({
-          status: 'queued',
-          budget_start: row.attempts,
-          job_id: jobId,
-          failed_at: null,
-          next_attempt_at: now,
-          updated_at: now,
-        })
-        .where('id', '=', id)
-        .execute();
-      await trx
-        .updateTable('notification_recipients')
-        .set({ status: 'pending' })
-        .where('notification_id', '=', id)
-        .where('status', '=', 'failed')
-        .execute();
-      let replayed = trx
-        .updateTable('dead_letters')
-        .set({ replayed_at: now })
-        .where('notification_id', '=', id)
-        .where('replayed_at', 'is', null);
-      if (options.deadLetterId) replayed = replayed.where('id', '=', options.deadLetterId);
-      await replayed.execute();
-      await this.deps.queue.enqueue(trx, [
+      await tx.notifications.requeue(id, { jobId, budgetStart: row.attempts, at: now });
+      await tx.recipients.resetFailed(id);
+      await tx.deadLetters.markReplayedFor(id, now, options.deadLetterId);
+      await this.deps.queue.enqueue(tx, [
         {
           jobId,
           notificationId: id,
           priority: row.priority,
           startAfter: null,
-          expireInSeconds: attemptBudgetSeconds(this.deps.config, Number(recipients.count)),
+          expireInSeconds: attemptBudgetSeconds(this.deps.config, recipients),
         },
       ]);
       return { success: true, message: 'queued for retry' };
@@ -499,20 +386,8 @@ export class Notifications {
   }
 
   async stats(): Promise<Stats> {
-    const counts = await this.deps.db.kysely
-      .selectFrom('notifications')
-      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
-      .groupBy('status')
-      .execute();
-    const by = Object.fromEntries(counts.map((entry) => [entry.status, Number(entry.count)])) as Partial<
-      Record<NotificationStatus, number>
-    >;
-    const average = await sql<{ seconds: number | null }>`
-      SELECT avg(extract(epoch FROM delivered_at - greatest(created_at, coalesce(scheduled_at, created_at))))::float8
-             AS seconds
-        FROM notifications WHERE status = 'delivered' AND delivered_at IS NOT NULL`.execute(
-      this.deps.db.kysely,
-    );
+    const by = await this.deps.repositories.notifications.countByStatus();
+    const average = await this.deps.repositories.notifications.averageDeliverySeconds();
     const queued = by.queued ?? 0;
     const retrying = by.retrying ?? 0;
     return {
@@ -523,7 +398,7 @@ export class Notifications {
       cancelled: by.cancelled ?? 0,
       queued,
       retrying,
-      average_delivery_time: Math.round((average.rows[0]?.seconds ?? 0) * 1000) / 1000,
+      average_delivery_time: Math.round((average ?? 0) * 1000) / 1000,
     };
   }
 

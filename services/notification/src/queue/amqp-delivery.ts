@@ -1,25 +1,23 @@
 import { type Channel, type ConsumeMessage, connect as connectAmqp } from 'amqplib';
 import {
   type AmqpConnection,
-  type Database,
   defineJob,
   type JobQueue,
   type Outbox,
   type OutboxMessage,
 } from '@trustplane/kernel';
-import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { NotificationConfig } from '../config.js';
-import type { NotificationDatabase, Priority } from '../db/schema.js';
+import type { NotificationRepositories, NotificationTransaction } from '../db/repositories.js';
+import type { Priority } from '../db/schema.js';
 import type { AttemptResult, DeliveryJob } from '../domain/delivery.js';
 import {
   AMQP_PRIORITY,
+  attemptLedgerEntries,
   type DeliveryJobData,
   type DeliveryQueue,
   type DeliverySpec,
-  recordAttempts,
-  recordCancelled,
 } from './delivery-queue.js';
 import {
   DEAD_LETTER_QUEUE,
@@ -148,7 +146,7 @@ export class AmqpDeliveryQueue implements DeliveryQueue {
 
   constructor(
     private readonly deps: {
-      db: Database<NotificationDatabase>;
+      repositories: NotificationRepositories;
       outbox: Pick<Outbox, 'publish' | 'publishMany'>;
       jobs: JobQueue;
       config: NotificationConfig;
@@ -158,7 +156,7 @@ export class AmqpDeliveryQueue implements DeliveryQueue {
     this.heldJob = heldJob(deps.config, (jobId, data) => this.release(jobId, data));
   }
 
-  async enqueue(trx: Transaction<NotificationDatabase>, specs: DeliverySpec[]): Promise<void> {
+  async enqueue(tx: NotificationTransaction, specs: DeliverySpec[]): Promise<void> {
     if (specs.length === 0) return;
     const now = Date.now();
     const messages: OutboxMessage[] = [];
@@ -187,7 +185,7 @@ export class AmqpDeliveryQueue implements DeliveryQueue {
       }
     }
     for (let start = 0; start < messages.length; start += 1000)
-      await this.deps.outbox.publishMany(trx, messages.slice(start, start + 1000));
+      await this.deps.outbox.publishMany(tx.executor, messages.slice(start, start + 1000));
     if (held.length > 0) {
       await this.deps.jobs.sendMany(
         this.heldJob,
@@ -200,13 +198,15 @@ export class AmqpDeliveryQueue implements DeliveryQueue {
           } satisfies DeliveryJobData,
           ...(spec.startAfter ? { startAfter: spec.startAfter } : {}),
         })),
-        { transaction: trx },
+        { transaction: tx.executor },
       );
     }
-    await recordAttempts(trx, specs, (spec) => ({
-      priority: spec.priority,
-      route: routes.get(spec.jobId) ?? DELIVERY_QUEUE,
-    }));
+    await tx.messageLedger.insertMany(
+      attemptLedgerEntries(specs, (spec) => ({
+        priority: spec.priority,
+        route: routes.get(spec.jobId) ?? DELIVERY_QUEUE,
+      })),
+    );
   }
 
   /**
@@ -214,18 +214,15 @@ export class AmqpDeliveryQueue implements DeliveryQueue {
    * (through the outbox, in one transaction with the check), unless the notification moved on.
    */
   async release(jobId: string, data: DeliveryJobData): Promise<void> {
-    await this.deps.db.transaction(async (trx) => {
-      const waiting = await trx
-        .selectFrom('notifications')
-        .select('id')
-        .where('id', '=', data.notification_id)
-        .where('job_id', '=', jobId)
-        .where('status', 'in', ['queued', 'retrying'])
-        .forUpdate()
-        .executeTakeFirst();
+    await this.deps.repositories.transaction(async (tx) => {
+      const waiting = await tx.notifications.lockAttemptHolder(
+        data.notification_id,
+        [jobId],
+        ['queued', 'retrying'],
+      );
       if (!waiting) return;
       await this.deps.outbox.publish(
-        trx,
+        tx.executor,
         attemptMessage({
           jobId,
           notificationId: data.notification_id,
@@ -233,21 +230,15 @@ export class AmqpDeliveryQueue implements DeliveryQueue {
           leaseSeconds: data.lease_seconds ?? 60,
         }),
       );
-      await trx
-        .updateTable('message_ledger')
-        .set({ status: 'ready' })
-        .where('queue', '=', DELIVERY_QUEUE)
-        .where('message_id', '=', jobId)
-        .where('completed_at', 'is', null)
-        .execute();
+      await tx.messageLedger.markReady(DELIVERY_QUEUE, jobId);
     });
   }
 
-  async cancel(trx: Transaction<NotificationDatabase>, jobIds: string[]): Promise<void> {
+  async cancel(tx: NotificationTransaction, jobIds: string[]): Promise<void> {
     if (jobIds.length === 0) return;
     // An attempt already on the broker cannot be taken back: it is dropped as stale when it arrives.
-    await this.deps.jobs.cancel(this.heldJob, jobIds, { transaction: trx });
-    await recordCancelled(trx, jobIds);
+    await this.deps.jobs.cancel(this.heldJob, jobIds, { transaction: tx.executor });
+    await tx.messageLedger.markCancelled(DELIVERY_QUEUE, jobIds);
   }
 }
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { defineJob, type JobQueue } from '@trustplane/kernel';
-import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { NotificationConfig } from '../config.js';
-import type { NotificationDatabase, Priority } from '../db/schema.js';
+import type { LedgerInsert } from '../db/message-ledger-repository.js';
+import type { NotificationTransaction } from '../db/repositories.js';
+import type { Priority } from '../db/schema.js';
 import { DELIVERY_QUEUE } from './names.js';
 
 /** pg-boss priorities: higher is fetched first. */
@@ -35,44 +36,23 @@ export interface DeliveryJobData {
 export interface DeliveryQueue {
   readonly backend: 'pg-boss' | 'rabbitmq';
   /** Stores the attempts in the caller's transaction: they exist iff it commits. */
-  enqueue(trx: Transaction<NotificationDatabase>, specs: DeliverySpec[]): Promise<void>;
+  enqueue(tx: NotificationTransaction, specs: DeliverySpec[]): Promise<void>;
   /** Cancels waiting attempts in the caller's transaction (a cancelled notification's next one). */
-  cancel(trx: Transaction<NotificationDatabase>, jobIds: string[]): Promise<void>;
+  cancel(tx: NotificationTransaction, jobIds: string[]): Promise<void>;
 }
 
 /** The ledger rows of new attempts (GetMessageDetails, rates). */
-export async function recordAttempts(
-  trx: Transaction<NotificationDatabase>,
+export function attemptLedgerEntries(
   specs: DeliverySpec[],
   headers: (spec: DeliverySpec) => Record<string, string> = (spec) => ({ priority: spec.priority }),
-): Promise<void> {
-  if (specs.length === 0) return;
-  await trx
-    .insertInto('message_ledger')
-    .values(
-      specs.map((spec) => ({
-        queue: DELIVERY_QUEUE,
-        message_id: spec.jobId,
-        payload: JSON.stringify({ notification_id: spec.notificationId }),
-        headers: JSON.stringify(headers(spec)),
-        status: spec.startAfter && spec.startAfter.getTime() > Date.now() ? 'delayed' : 'ready',
-      })),
-    )
-    .execute();
-}
-
-/** Marks cancelled attempts in the ledger. */
-export async function recordCancelled(
-  trx: Transaction<NotificationDatabase>,
-  jobIds: string[],
-): Promise<void> {
-  await trx
-    .updateTable('message_ledger')
-    .set({ status: 'cancelled', completed_at: new Date() })
-    .where('queue', '=', DELIVERY_QUEUE)
-    .where('message_id', 'in', jobIds)
-    .where('completed_at', 'is', null)
-    .execute();
+): LedgerInsert[] {
+  return specs.map((spec) => ({
+    queue: DELIVERY_QUEUE,
+    message_id: spec.jobId,
+    payload: { notification_id: spec.notificationId },
+    headers: headers(spec),
+    status: spec.startAfter && spec.startAfter.getTime() > Date.now() ? 'delayed' : 'ready',
+  }));
 }
 
 export const newJobId = () => randomUUID();
@@ -125,7 +105,7 @@ export class PgBossDeliveryQueue implements DeliveryQueue {
     private readonly job: DeliveryJobDefinition,
   ) {}
 
-  async enqueue(trx: Transaction<NotificationDatabase>, specs: DeliverySpec[]): Promise<void> {
+  async enqueue(tx: NotificationTransaction, specs: DeliverySpec[]): Promise<void> {
     if (specs.length === 0) return;
     for (let start = 0; start < specs.length; start += 1000) {
       const chunk = specs.slice(start, start + 1000);
@@ -139,16 +119,16 @@ export class PgBossDeliveryQueue implements DeliveryQueue {
           ...(spec.startAfter ? { startAfter: spec.startAfter } : {}),
           timeoutSeconds: spec.expireInSeconds,
         })),
-        { transaction: trx },
+        { transaction: tx.executor },
       );
-      await recordAttempts(trx, chunk);
+      await tx.messageLedger.insertMany(attemptLedgerEntries(chunk));
     }
   }
 
   /** Cancels waiting jobs in the caller's transaction (a cancelled notification's next attempt). */
-  async cancel(trx: Transaction<NotificationDatabase>, jobIds: string[]): Promise<void> {
+  async cancel(tx: NotificationTransaction, jobIds: string[]): Promise<void> {
     if (jobIds.length === 0) return;
-    await this.jobs.cancel(this.job, jobIds, { transaction: trx });
-    await recordCancelled(trx, jobIds);
+    await this.jobs.cancel(this.job, jobIds, { transaction: tx.executor });
+    await tx.messageLedger.markCancelled(DELIVERY_QUEUE, jobIds);
   }
 }

@@ -1,9 +1,8 @@
 import os from 'node:os';
 import { type Channel, type ChannelModel, connect as connectAmqp } from 'amqplib';
-import { type Database, type JobQueue, transactionExecutor } from '@trustplane/kernel';
-import { sql } from 'kysely';
+import type { JobQueue } from '@trustplane/kernel';
 import type { Logger } from 'pino';
-import type { NotificationDatabase } from '../db/schema.js';
+import type { NotificationRepositories } from '../db/repositories.js';
 import { notificationErrors } from '../domain/errors.js';
 import type { Notifications } from '../domain/notifications.js';
 import type { RetryBand } from './amqp-delivery.js';
@@ -90,64 +89,46 @@ export class PgBossBackend implements QueueBackend {
   readonly name = 'pg-boss' as const;
 
   constructor(
-    private readonly db: Database<NotificationDatabase>,
+    private readonly repositories: NotificationRepositories,
     private readonly jobs: JobQueue,
   ) {}
 
   async counts(queue: ServiceQueue): Promise<BrokerCounts> {
-    if (queue === DEAD_LETTER_QUEUE) {
-      const row = await this.db.kysely
-        .selectFrom('dead_letters')
-        .select((eb) => eb.fn.countAll<number>().as('count'))
-        .where('replayed_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      return { ready: Number(row.count), unacked: 0, consumers: 0 };
-    }
-    // pg-boss's API counts one state at a time; one grouped count over its job table is exact and cheaper.
-    const { rows } = await this.db.pool.query<{ state: string; count: number }>(
-      `SELECT state, count(*)::int AS count FROM pgboss.job
-        WHERE name = $1 AND state IN ('created', 'retry', 'active') GROUP BY state`,
-      [queue],
-    );
-    const by = (state: string) => rows.find((row) => row.state === state)?.count ?? 0;
-    return { ready: by('created') + by('retry'), unacked: by('active') };
+    if (queue === DEAD_LETTER_QUEUE)
+      return { ready: await this.repositories.deadLetters.countPending(), unacked: 0, consumers: 0 };
+    const counts = await this.jobs.counts(queue, { executor: this.repositories.executor });
+    return { ready: counts.waiting, unacked: counts.active };
   }
 
   async purge(
     queue: ServiceQueue,
   ): Promise<{ count: number; messageIds: string[]; notificationIds: string[] }> {
     if (queue === DEAD_LETTER_QUEUE) {
-      const removed = await this.db.kysely
-        .deleteFrom('dead_letters')
-        .where('replayed_at', 'is', null)
-        .returning(['id'])
-        .execute();
-      return { count: removed.length, messageIds: removed.map((row) => row.id), notificationIds: [] };
+      const removed = await this.repositories.deadLetters.deletePending();
+      return { count: removed.length, messageIds: removed, notificationIds: [] };
     }
     await this.jobs.ensureQueue(queue);
-    return this.db.transaction(async (trx) => {
-      const { rows } = await sql<{ id: string; data: { notification_id?: string } | null }>`
-        SELECT id::text AS id, data FROM pgboss.job
-         WHERE name = ${queue} AND state IN ('created', 'retry')
-         FOR UPDATE SKIP LOCKED`.execute(trx);
-      const ids = rows.map((row) => row.id);
-      if (ids.length > 0) await this.jobs.boss.deleteJob(queue, ids, { db: transactionExecutor(trx) });
+    return this.repositories.transaction(async (tx) => {
+      const rows = await this.jobs.removeWaiting(queue, { transaction: tx.executor });
       return {
-        count: ids.length,
-        messageIds: ids,
-        notificationIds:
-          queue === DELIVERY_QUEUE
-            ? rows.flatMap((row) => (row.data?.notification_id ? [row.data.notification_id] : []))
-            : [],
+        count: rows.length,
+        messageIds: rows.map((row) => row.id),
+        notificationIds: queue === DELIVERY_QUEUE ? rows.flatMap(attemptNotificationId) : [],
       };
     });
   }
 }
 
+/** The notification a delivery job's stored payload names, if any. */
+function attemptNotificationId(job: { data: Record<string, unknown> | null }): string[] {
+  const id = job.data?.notification_id;
+  return typeof id === 'string' && id ? [id] : [];
+}
+
 /** QueueMonitoringService's numbers: broker counts, ledger rates and timings, consumer heartbeats. */
 export class QueueMonitor {
   constructor(
-    private readonly db: Database<NotificationDatabase>,
+    private readonly repositories: NotificationRepositories,
     private readonly backend: QueueBackend,
     private readonly notifications: Notifications,
     private readonly logger: Logger,
@@ -159,29 +140,12 @@ export class QueueMonitor {
 
   async stats(queueName: string | undefined): Promise<QueueStats[]> {
     const queues = queueName ? [checkQueueName(queueName)] : [...SERVICE_QUEUES];
-    const ledger = await sql<{ queue: string; published: number; completed: number; avg_ms: number | null }>`
-      SELECT queue,
-             count(*) FILTER (WHERE published_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS}))::int AS published,
-             count(*) FILTER (WHERE completed_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS}))::int AS completed,
-             avg(extract(epoch FROM completed_at - delivered_at) * 1000)
-               FILTER (WHERE completed_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS})
-                         AND delivered_at IS NOT NULL)::float8 AS avg_ms
-        FROM message_ledger
-       WHERE queue IN (${sql.join(queues)})
-         AND (published_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS})
-              OR completed_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS}))
-       GROUP BY queue`.execute(this.db.kysely);
-    const consumers = await this.db.kysely
-      .selectFrom('consumers')
-      .select(['queue', (eb) => eb.fn.countAll<number>().as('count')])
-      .where('queue', 'in', queues)
-      .where('last_seen_at', '>', sql<Date>`now() - make_interval(secs => ${CONSUMER_TTL_SECONDS})`)
-      .groupBy('queue')
-      .execute();
+    const ledger = await this.repositories.messageLedger.rates(queues, RATE_WINDOW_SECONDS);
+    const consumers = await this.repositories.consumers.countLive(queues, CONSUMER_TTL_SECONDS);
     const out: QueueStats[] = [];
     for (const queue of queues) {
       const counts = await this.backend.counts(queue);
-      const entry = ledger.rows.find((row) => row.queue === queue);
+      const entry = ledger.find((row) => row.queue === queue);
       const heartbeats = Number(consumers.find((row) => row.queue === queue)?.count ?? 0);
       out.push({
         queue_name: queue,
@@ -199,11 +163,7 @@ export class QueueMonitor {
 
   async info(queueName: string | undefined): Promise<QueueInfo> {
     const queue = checkQueueName(queueName);
-    const declared = await this.db.kysely
-      .selectFrom('queue_declarations')
-      .selectAll()
-      .where('name', '=', queue)
-      .executeTakeFirst();
+    const declared = await this.repositories.queueDeclarations.find(queue);
     if (!declared)
       throw notificationErrors.notFound(`queue ${queue} has not been declared yet (no worker has started)`);
     return {
@@ -218,13 +178,7 @@ export class QueueMonitor {
 
   async consumers(queueName: string | undefined): Promise<ConsumerInfo[]> {
     const queue = checkQueueName(queueName);
-    const rows = await this.db.kysely
-      .selectFrom('consumers')
-      .selectAll()
-      .where('queue', '=', queue)
-      .where('last_seen_at', '>', sql<Date>`now() - make_interval(secs => ${CONSUMER_TTL_SECONDS})`)
-      .orderBy('connected_at')
-      .execute();
+    const rows = await this.repositories.consumers.listLive(queue, CONSUMER_TTL_SECONDS);
     return rows.map((row) => ({
       consumer_tag: row.consumer_tag,
       queue_name: row.queue,
@@ -240,12 +194,7 @@ export class QueueMonitor {
   async message(messageId: string | undefined, queueName: string | undefined): Promise<MessageDetails> {
     if (!messageId) throw notificationErrors.invalidArgument('message_id', 'is required');
     const queue = checkQueueName(queueName);
-    const row = await this.db.kysely
-      .selectFrom('message_ledger')
-      .selectAll()
-      .where('queue', '=', queue)
-      .where('message_id', '=', messageId)
-      .executeTakeFirst();
+    const row = await this.repositories.messageLedger.find(queue, messageId);
     if (!row) throw notificationErrors.notFound(`message ${messageId} not found in ${queue}`);
     return {
       message_id: row.message_id,
@@ -263,28 +212,14 @@ export class QueueMonitor {
   async purge(queueName: string | undefined): Promise<{ count: number }> {
     const queue = checkQueueName(queueName);
     const removed = await this.backend.purge(queue);
-    if (removed.messageIds.length > 0) {
-      await this.db.kysely
-        .updateTable('message_ledger')
-        .set({ status: 'purged', completed_at: new Date() })
-        .where('queue', '=', queue)
-        .where('message_id', 'in', removed.messageIds)
-        .execute();
-    }
+    await this.repositories.messageLedger.complete(queue, removed.messageIds, 'purged');
     // Only notifications waiting on a removed attempt (a stale copy's notification has moved on).
     const attempts = removed.messageIds.filter((id) => UUID.test(id));
     for (const id of removed.notificationIds) {
       if (attempts.length === 0) break;
-      await this.db.transaction(async (trx) => {
-        const row = await trx
-          .selectFrom('notifications')
-          .selectAll()
-          .where('id', '=', id)
-          .where('status', 'in', ['queued', 'retrying'])
-          .where('job_id', 'in', attempts)
-          .forUpdate()
-          .executeTakeFirst();
-        if (row) await this.notifications.markCancelled(trx, row);
+      await this.repositories.transaction(async (tx) => {
+        const row = await tx.notifications.lockAttemptHolder(id, attempts, ['queued', 'retrying']);
+        if (row) await this.notifications.markCancelled(tx, row);
       });
     }
     this.logger.warn({ queue, purged: removed.count }, 'queue purged');
@@ -309,7 +244,7 @@ export class ConsumerRegistry {
   private readonly host = `${os.hostname()}:${process.pid}`;
 
   constructor(
-    private readonly db: Database<NotificationDatabase>,
+    private readonly repositories: NotificationRepositories,
     private readonly logger: Logger,
     private readonly intervalMs = 5000,
   ) {}
@@ -344,26 +279,14 @@ export class ConsumerRegistry {
 
   async beat(): Promise<void> {
     for (const [tag, entry] of this.entries) {
-      await this.db.kysely
-        .insertInto('consumers')
-        .values({
-          consumer_tag: tag,
-          queue: entry.queue,
-          host: this.host,
-          prefetch: entry.prefetch,
-          ack_count: entry.acked,
-          unack_count: entry.unacked,
-          connected_at: new Date(),
-          last_seen_at: new Date(),
-        })
-        .onConflict((oc) =>
-          oc.column('consumer_tag').doUpdateSet({
-            ack_count: entry.acked,
-            unack_count: entry.unacked,
-            last_seen_at: new Date(),
-          }),
-        )
-        .execute();
+      await this.repositories.consumers.beat({
+        tag,
+        queue: entry.queue,
+        host: this.host,
+        prefetch: entry.prefetch,
+        acked: entry.acked,
+        unacked: entry.unacked,
+      });
     }
   }
 
@@ -371,12 +294,7 @@ export class ConsumerRegistry {
     clearInterval(this.timer);
     const tags = [...this.entries.keys()];
     this.entries.clear();
-    if (tags.length > 0)
-      await this.db.kysely
-        .deleteFrom('consumers')
-        .where('consumer_tag', 'in', tags)
-        .execute()
-        .catch(() => undefined);
+    await this.repositories.consumers.delete(tags).catch(() => undefined);
   }
 }
 
@@ -397,7 +315,7 @@ export class RabbitMqBackend implements QueueBackend {
     private readonly brokerQueues: readonly string[],
     private readonly delivery?: {
       bands: RetryBand[];
-      db: Database<NotificationDatabase>;
+      repositories: NotificationRepositories;
       jobs: JobQueue;
     },
   ) {}
@@ -439,11 +357,10 @@ export class RabbitMqBackend implements QueueBackend {
     let ready = checked.messageCount;
     if (queue === DELIVERY_QUEUE && this.delivery) {
       for (const band of this.delivery.bands) ready += (await this.check(band.queue)).messageCount;
-      const { rows } = await this.delivery.db.pool.query<{ count: number }>(
-        `SELECT count(*)::int AS count FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry')`,
-        [HELD_QUEUE],
-      );
-      ready += rows[0]?.count ?? 0;
+      const held = await this.delivery.jobs.counts(HELD_QUEUE, {
+        executor: this.delivery.repositories.executor,
+      });
+      ready += held.waiting;
     }
     // The broker reports ready messages; unacknowledged ones are the consumers' (from our ledger's view, in flight).
     return { ready, unacked: 0, consumers: checked.consumerCount };
@@ -484,22 +401,12 @@ export class RabbitMqBackend implements QueueBackend {
       });
     }
     await delivery.jobs.ensureQueue(HELD_QUEUE);
-    const held = await delivery.db.transaction(async (trx) => {
-      const { rows } = await sql<{ id: string; data: { notification_id?: string } | null }>`
-        SELECT id::text AS id, data FROM pgboss.job
-         WHERE name = ${HELD_QUEUE} AND state IN ('created', 'retry')
-         FOR UPDATE SKIP LOCKED`.execute(trx);
-      if (rows.length > 0)
-        await delivery.jobs.boss.deleteJob(
-          HELD_QUEUE,
-          rows.map((row) => row.id),
-          { db: transactionExecutor(trx) },
-        );
-      return rows;
-    });
-    for (const row of held) {
-      messageIds.push(row.id);
-      if (row.data?.notification_id) notificationIds.push(row.data.notification_id);
+    const held = await delivery.repositories.transaction((tx) =>
+      delivery.jobs.removeWaiting(HELD_QUEUE, { transaction: tx.executor }),
+    );
+    for (const job of held) {
+      messageIds.push(job.id);
+      notificationIds.push(...attemptNotificationId(job));
     }
     return { count: messageIds.length, messageIds, notificationIds };
   }

@@ -7,7 +7,7 @@ import type { AccountDeps } from '../../deps.js';
 import { errors } from '../../errors.js';
 import { epoch } from '../../identity/access.js';
 import * as auth from '../../identity/auth-service.js';
-import { clearSessionCookies, REFRESH_COOKIE, setSessionCookies } from '../cookies.js';
+import { clearSessionCookies, REFRESH_COOKIE, requestCookie, setSessionCookies } from '../cookies.js';
 import { protect } from '../hooks.js';
 import { ACCOUNT_SECURITY } from '../openapi.js';
 import { authenticateApiKey, principalOf, principals, requireHuman } from '../principal.js';
@@ -157,7 +157,7 @@ export function publicAuthRoutes(deps: AccountDeps) {
         },
       },
       async (request, reply) => {
-        const token = request.body?.refresh_token ?? request.cookies[REFRESH_COOKIE];
+        const token = request.body?.refresh_token ?? requestCookie(request, REFRESH_COOKIE);
         if (!token)
           throw errors.UNAUTHORIZED('Missing refresh token (body refresh_token or refresh_token cookie)');
         const grant = await auth.refresh(deps, token, originOf(request));

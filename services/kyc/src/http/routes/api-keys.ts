@@ -91,14 +91,7 @@ export function apiKeyRoutes(kyc: Kyc) {
         const user = operatorOf(request);
         await member(request.params.organizationId, user.id);
         if (!isUuid(request.params.keyId)) throw errors.API_KEY_NOT_FOUND();
-        const key = await kyc.apiKeys.revoke(request.params.organizationId, request.params.keyId);
-        await kyc.audit.append(kyc.database.kysely, {
-          organizationId: request.params.organizationId,
-          eventType: 'api_key_revoked',
-          actorType: 'operator',
-          actorUserId: user.id,
-          payload: { keyId: key.id, keyPrefix: key.keyPrefix, keyType: key.keyType },
-        });
+        const key = await kyc.apiKeys.revoke(request.params.organizationId, request.params.keyId, user.id);
         return { ok: true as const, key };
       },
     );

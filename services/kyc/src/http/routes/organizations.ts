@@ -89,7 +89,7 @@ export function organizationRoutes(kyc: Kyc) {
         },
       },
       async (request, reply) => {
-        const row = await kyc.organizations.createWithOwner(request.body, operatorOf(request).id);
+        const row = await kyc.organizations.create(request.body, operatorOf(request).id);
         return reply.status(201).send({ ok: true, organization: toOrganizationPublic(row) });
       },
     );

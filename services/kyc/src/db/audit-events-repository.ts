@@ -1,5 +1,5 @@
-import { type Kysely, sql, type Selectable, type Transaction } from 'kysely';
-import type { AuditEventTable, KycDatabase } from '../db/tables.js';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { AuditEventTable, KycDatabase } from './tables.js';
 
 export type AuditEventRow = Selectable<AuditEventTable>;
 
@@ -30,10 +30,11 @@ const json = (value: Record<string, unknown> | null | undefined) =>
  * every row to the previous one (`hash = sha256(prev_hash | row)`), so an edit made by anyone
  * who bypasses the triggers is detected by `verifyChain`.
  */
-export function createAuditLog(db: Kysely<KycDatabase>) {
+export function createAuditEventsRepository(db: Kysely<KycDatabase>) {
   return {
-    async append(executor: Kysely<KycDatabase> | Transaction<KycDatabase>, event: AuditEventInput) {
-      await executor
+    /** Appends in the repository's transaction when it is bound to one (`repositories.transaction`). */
+    async append(event: AuditEventInput): Promise<void> {
+      await db
         .insertInto('audit_events')
         .values({
           session_id: event.sessionId ?? null,
@@ -69,4 +70,4 @@ export function createAuditLog(db: Kysely<KycDatabase>) {
   };
 }
 
-export type AuditLog = ReturnType<typeof createAuditLog>;
+export type AuditEventsRepository = ReturnType<typeof createAuditEventsRepository>;
