@@ -1,22 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { assertAnsweredUnread, type StreamedResponse, streamJsonBody } from '@trustplane/kernel/testkit';
+import {
+  assertAnsweredUnread,
+  type JsonBodySender,
+  listenForJsonBodies,
+  type StreamedResponse,
+} from '@trustplane/kernel/testkit';
 import { bearer, contract, Harness, testEnv } from './helpers.js';
 
 testEnv();
-/** Far more than any route accepts, and more than socket buffers hold: reading it would show. */
-const LARGE = 32 * 1024 * 1024;
 
 let h: Harness;
-let base: string;
+let send: JsonBodySender;
 before(async () => {
   h = await Harness.boot();
-  base = await h.app.listen({ port: 0, host: '127.0.0.1' });
+  send = await listenForJsonBodies(h.app, 'name');
 });
 after(async () => h?.close());
-
-const send = (method: string, path: string, headers: Record<string, string>, size = LARGE) =>
-  streamJsonBody(`${base}${path}`, { method, headers, size, field: 'name' });
 
 /** Answered in the seed envelope while the client was still sending: the body was never read. */
 function assertRefusedEarly(response: StreamedResponse, status: number, code: number, message?: RegExp) {

@@ -168,3 +168,27 @@ export function assertAnsweredUnread<Body = Record<string, unknown>>(
   assert.equal(response.finishedSending, false, 'the whole body was sent before the answer');
   return JSON.parse(response.body) as Body;
 }
+
+/** Far more than any route accepts, and more than socket buffers hold: a server reading it would show. */
+export const LARGE_BODY_BYTES = 32 * 1024 * 1024;
+
+/** Streams a JSON body of `size` bytes (default `LARGE_BODY_BYTES`) to a path of the listening app. */
+export type JsonBodySender = (
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  size?: number,
+) => Promise<StreamedResponse>;
+
+/**
+ * Makes `app` listen on a loopback port and returns a `JsonBodySender` to it, its one string in
+ * `field`: how the auth-before-body tests send bodies a server must refuse unread.
+ */
+export async function listenForJsonBodies(
+  app: { listen(options: { port: number; host: string }): Promise<string> },
+  field: string,
+): Promise<JsonBodySender> {
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  return (method, path, headers, size = LARGE_BODY_BYTES) =>
+    streamJsonBody(`${base}${path}`, { method, headers, size, field });
+}
