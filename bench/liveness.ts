@@ -18,7 +18,7 @@ import {
 } from '../packages/vision/src/index.js';
 import { ffmpegPath } from '../packages/vision/src/liveness/ffmpeg.js';
 import { decodeVideo } from '../packages/vision/src/liveness/video-decode.js';
-import { FACES_DIR, generateVideo } from '@trustplane/vision/testkit';
+import { FACES_DIR, generateVideo, LEFT_RIGHT_BLINK, LEFT_RIGHT_TURNS } from '@trustplane/vision/testkit';
 
 const index = process.argv.indexOf('--runs');
 const RUNS = index >= 0 ? Number(process.argv[index + 1]) : 7;
@@ -28,23 +28,12 @@ const video = await generateVideo({
   width: 640,
   height: 480,
   durationMs: 5000,
-  yaw: [
-    { timeMs: 0, yaw: 0 },
-    { timeMs: 700, yaw: 0 },
-    { timeMs: 1400, yaw: 30 },
-    { timeMs: 2100, yaw: 0 },
-    { timeMs: 2800, yaw: -30 },
-    { timeMs: 3500, yaw: 0 },
-  ],
+  yaw: LEFT_RIGHT_TURNS,
   blinks: [4000],
   pulseBpm: 72,
 });
 const portrait = await fs.readFile(new URL('obama_2009_joint_session.jpg', FACES_DIR));
-const challenge = [
-  { action: 'turn_left', windowStartMs: 500, windowEndMs: 2200 },
-  { action: 'turn_right', windowStartMs: 2200, windowEndMs: 3800 },
-  { action: 'blink', windowStartMs: 3600, windowEndMs: 5000 },
-] as const;
+const challenge = LEFT_RIGHT_BLINK;
 
 function stats(samples: number[]): { p50: number; p95: number } {
   const sorted = [...samples].sort((a, b) => a - b);

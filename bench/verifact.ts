@@ -171,7 +171,7 @@ async function startService(logLevel: string, dataDir: string): Promise<Service>
         : []),
       '--import',
       'tsx',
-      new URL('./verifact-server.ts', import.meta.url).pathname,
+      new URL('../services/verifact/test/support/verifact-server.ts', import.meta.url).pathname,
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -180,6 +180,10 @@ async function startService(logLevel: string, dataDir: string): Promise<Service>
         LOG_LEVEL: logLevel,
         TRUSTPLANE_DATA_DIR: dataDir,
         VERIFACT_TRUST_ANCHORS: ANCHORS,
+        VERIFACT_SERVER_TENANT: 'BENCH',
+        VERIFACT_SERVER_TENANT_NAME: 'Bench Insurance',
+        VERIFACT_SERVER_DAILY_LIMIT: '10000000',
+        VERIFACT_SERVER_WARM: '1',
       },
     },
   );

@@ -2,13 +2,20 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { createHttpApp } from '../src/http/create-http-app.js';
-import { catalogueEntries, defineErrorCatalogue, defineErrorRenderer } from '../src/http/error-catalogue.js';
+import {
+  catalogueEntries,
+  defineErrorCatalogue,
+  defineErrorRenderer,
+  kernelError,
+} from '../src/http/error-catalogue.js';
 import { ServiceError } from '../src/http/errors.js';
 import {
   checkErrorCatalogue,
+  checkServiceErrors,
   markdownErrorTable,
   openApiErrorCodes,
 } from '../src/testkit/error-catalogue-check.js';
@@ -98,6 +105,72 @@ describe('defineErrorCatalogue', () => {
   });
 });
 
+describe('entries that answer the kernel’s failures', () => {
+  const definitions = {
+    INVALID: { status: 422, message: 'Invalid', answers: ['validation', 'malformed_json', 'client'] },
+    TOO_LONG: kernelError('uri_too_long'),
+    PAGE_GONE: kernelError('not_found', { code: 'page_gone', message: 'No such page' }),
+    TOO_BIG: kernelError('body_too_large', { status: 400 }),
+    ODD_TYPE: kernelError('unsupported_media_type'),
+    BAD_URL: kernelError('bad_url'),
+    SLOW: kernelError('request_timeout'),
+    HEADERS: kernelError('headers_too_large'),
+    DOWN: kernelError('database_unavailable'),
+    BROKEN: kernelError('internal'),
+  } as const;
+  const answering = defineErrorCatalogue(definitions);
+
+  test("kernelError takes the kernel's status and message for its kind; the service may set its own", () => {
+    assert.deepEqual(
+      [...catalogueEntries(answering).values()].map(({ name, status, code, answers }) => [
+        name,
+        status,
+        code,
+        answers,
+      ]),
+      [
+        ['INVALID', 422, 'INVALID', ['validation', 'malformed_json', 'client']],
+        ['TOO_LONG', 414, 'TOO_LONG', ['uri_too_long']],
+        ['PAGE_GONE', 404, 'page_gone', ['not_found']],
+        ['TOO_BIG', 400, 'TOO_BIG', ['body_too_large']],
+        ['ODD_TYPE', 415, 'ODD_TYPE', ['unsupported_media_type']],
+        ['BAD_URL', 400, 'BAD_URL', ['bad_url']],
+        ['SLOW', 408, 'SLOW', ['request_timeout']],
+        ['HEADERS', 431, 'HEADERS', ['headers_too_large']],
+        ['DOWN', 503, 'DOWN', ['database_unavailable']],
+        ['BROKEN', 500, 'BROKEN', ['internal']],
+      ],
+    );
+    assert.equal(answering.TOO_LONG().message, 'A path parameter is too long');
+    assert.equal(answering.PAGE_GONE().message, 'No such page');
+  });
+
+  test('the renderer sends each kind to the entry that answers it, and maps only the rest', () => {
+    const render = defineErrorRenderer({ catalogue: answering, body: ({ code }) => ({ code }) });
+    assert.equal(render.kinds.uri_too_long, 'TOO_LONG');
+    assert.equal(render.kinds.client, 'INVALID');
+    const rendered = render({ kind: 'not_found', statusCode: 404, message: 'Route not found' }, {} as never);
+    assert.deepEqual(rendered, { statusCode: 404, body: { code: 'page_gone' } });
+  });
+
+  test('a kind answered twice, mapped again, or not answered at all is refused at definition', () => {
+    const twice = defineErrorCatalogue({ ...definitions, AGAIN: kernelError('internal') });
+    assert.throws(
+      () => defineErrorRenderer({ catalogue: twice, body: () => ({}) }),
+      /kind internal is answered by both BROKEN and AGAIN/,
+    );
+    assert.throws(
+      () => defineErrorRenderer({ catalogue: answering, kinds: { internal: 'DOWN' }, body: () => ({}) }),
+      /kind internal is answered by BROKEN; the renderer maps it again/,
+    );
+    const partial = defineErrorCatalogue({ ONLY: kernelError('internal') });
+    assert.throws(
+      () => defineErrorRenderer({ catalogue: partial, body: () => ({}) }),
+      /no catalogue entry answers validation, malformed_json, body_too_large/,
+    );
+  });
+});
+
 describe('defineErrorRenderer in an app', () => {
   test('service errors, kernel kinds and stray codes all leave with the catalogue status and code', async () => {
     const logged: string[] = [];
@@ -165,6 +238,27 @@ describe('checkErrorCatalogue', () => {
 
   test('a catalogue raised or mapped everywhere and documented both ways passes', () => {
     assert.deepEqual(checkErrorCatalogue({ renderer, sourceDir, documented: [readme(fullReadme)] }), []);
+  });
+
+  test("checkServiceErrors reads a service package's src/ and README table (and stale rows fail it)", () => {
+    const packageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'service-errors-'));
+    fs.cpSync(sourceDir, path.join(packageDir, 'src'), { recursive: true });
+    const write = (rows: string) =>
+      fs.writeFileSync(
+        path.join(packageDir, 'README.md'),
+        `# t\n\n## Errors\n\n| code | status | when |\n| --- | --- | --- |\n${rows}\n`,
+      );
+    const service = { name: 't' };
+    const check = () =>
+      checkServiceErrors(service, { renderer, packageDir: pathToFileURL(`${packageDir}/`) });
+    write(fullReadme);
+    assert.deepEqual(check(), []);
+    write(`${fullReadme}\n| \`STALE\` | 418 | |`);
+    assert.deepEqual(check(), [
+      'README "## Errors" lists STALE, which is neither sent nor in unused',
+      'README "## Errors" lists status 418, which no entry has and unusedStatuses does not explain',
+    ]);
+    fs.rmSync(packageDir, { recursive: true, force: true });
   });
 
   test('each disagreement is named', () => {

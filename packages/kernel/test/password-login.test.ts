@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import diagnosticsChannel from 'node:diagnostics_channel';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +7,9 @@ import { PasswordLogin } from '../src/auth/password-login.js';
 import { createPool } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { BruteForceGuard } from '../src/ratelimit/brute-force-guard.js';
-import { hashPassword, PASSWORD_VERIFY_CHANNEL } from '../src/secrets/passwords.js';
+import { hashPassword } from '../src/secrets/passwords.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
+import { countPasswordHashes } from '../src/testkit/password-hashes.js';
 
 const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
 // Cheap argon2id for the test; the mechanism is the same at any cost.
@@ -40,21 +40,6 @@ function guard(maxFailures = 5) {
   });
 }
 
-/** Counts the argon2 verifications `fn` causes. */
-async function countVerifications<T>(fn: () => Promise<T>): Promise<{ result: T; verifications: number }> {
-  let verifications = 0;
-  const onVerify = () => {
-    verifications += 1;
-  };
-  diagnosticsChannel.subscribe(PASSWORD_VERIFY_CHANNEL, onVerify);
-  try {
-    const result = await fn();
-    return { result, verifications };
-  } finally {
-    diagnosticsChannel.unsubscribe(PASSWORD_VERIFY_CHANNEL, onVerify);
-  }
-}
-
 interface Account {
   id: string;
 }
@@ -69,7 +54,7 @@ describe('PasswordLogin', () => {
 
   test('the right password is verified, and the guard starts over', async () => {
     const accountGuard = guard();
-    const { result, verifications } = await countVerifications(() =>
+    const { result, hashes: verifications } = await countPasswordHashes(() =>
       login.check<Account>({
         guards: [{ name: 'account', guard: accountGuard, key: 'alice' }],
         find: async () => ({ account: { id: 'alice' }, passwordHash: aliceHash }),
@@ -83,7 +68,7 @@ describe('PasswordLogin', () => {
 
   test('an unknown account runs one argon2 verify against the decoy hash, and fails', async () => {
     const accountGuard = guard();
-    const { result, verifications } = await countVerifications(() =>
+    const { result, hashes: verifications } = await countPasswordHashes(() =>
       login.check<Account>({
         guards: [{ name: 'account', guard: accountGuard, key: 'nobody' }],
         find: async () => undefined,
@@ -96,7 +81,7 @@ describe('PasswordLogin', () => {
   });
 
   test('an account without a password runs the decoy too, and fails naming the account', async () => {
-    const { result, verifications } = await countVerifications(() =>
+    const { result, hashes: verifications } = await countPasswordHashes(() =>
       login.check<Account>({
         guards: [{ name: 'account', guard: guard(), key: 'sso-only' }],
         find: async () => ({ account: { id: 'sso-only' }, passwordHash: null }),
@@ -149,7 +134,7 @@ describe('PasswordLogin', () => {
     const find = async () => ({ account: { id: 'alice' }, passwordHash: aliceHash });
     await login.check<Account>({ guards, find, password: 'wrong' });
     await login.check<Account>({ guards, find, password: 'wrong' });
-    const { result, verifications } = await countVerifications(() =>
+    const { result, hashes: verifications } = await countPasswordHashes(() =>
       login.check<Account>({ guards, find, password: 'correct horse battery staple' }),
     );
     assert.equal(result.outcome, 'locked');
@@ -161,7 +146,7 @@ describe('PasswordLogin', () => {
 
   test('reserve is atomic under parallel guesses: 60 at once, at most maxFailures reach argon2', async () => {
     const accountGuard = guard(5);
-    const { result, verifications } = await countVerifications(() =>
+    const { result, hashes: verifications } = await countPasswordHashes(() =>
       Promise.all(
         Array.from({ length: 60 }, () =>
           login.check<Account>({

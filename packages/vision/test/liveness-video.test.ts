@@ -11,7 +11,6 @@ import { loadHumanEngine } from '../src/faces/human-engine.js';
 import { decodeRgb } from '../src/images/decode.js';
 import {
   analyzeLivenessVideo,
-  type ChallengeStep,
   LivenessInputError,
   type LivenessAnalysis,
 } from '../src/liveness/analyze-video.js';
@@ -22,24 +21,13 @@ import {
   generateVideo,
   type SyntheticVideoSpec,
   truncateFile,
-  type YawKeyframe,
 } from '../src/testkit/synthetic-video.js';
+import { LEFT_RIGHT_BLINK, LEFT_RIGHT_TURNS } from '../src/testkit/challenge-video.js';
 
 const O1 = 'obama_2012_oval_office_portrait.jpg';
-const TURNS: YawKeyframe[] = [
-  { timeMs: 0, yaw: 0 },
-  { timeMs: 700, yaw: 0 },
-  { timeMs: 1400, yaw: 30 },
-  { timeMs: 2100, yaw: 0 },
-  { timeMs: 2800, yaw: -30 },
-  { timeMs: 3500, yaw: 0 },
-];
+const TURNS = LEFT_RIGHT_TURNS;
 /** Turn left, then right, then blink: what `init` would hand out for one request. */
-const CHALLENGE: ChallengeStep[] = [
-  { action: 'turn_left', windowStartMs: 500, windowEndMs: 2200 },
-  { action: 'turn_right', windowStartMs: 2200, windowEndMs: 3800 },
-  { action: 'blink', windowStartMs: 3600, windowEndMs: 5000 },
-];
+const CHALLENGE = LEFT_RIGHT_BLINK;
 /** 20 fps: every other frame is the 10 fps analysis rate, a third less to generate than 30; the bench uses 30 fps. */
 const LIVE: SyntheticVideoSpec = { fixture: O1, fps: 20, yaw: TURNS, blinks: [4000], pulseBpm: 72 };
 const KNOWN_CODES = new Set([

@@ -1,4 +1,4 @@
-import { defineErrorCatalogue } from '@trustplane/kernel';
+import { defineErrorCatalogue, kernelError } from '@trustplane/kernel';
 
 /**
  * The seed's error-code table as a catalogue: each entry with its numeric code and its one status,
@@ -6,7 +6,22 @@ import { defineErrorCatalogue } from '@trustplane/kernel';
  * "Errors" table lists them; test/error-catalogue.test.ts keeps both and the seed in agreement.
  */
 export const errors = defineErrorCatalogue({
-  BAD_REQUEST: { status: 400, code: 4000, message: 'Bad request' },
+  /** Only the table's statuses are sent: every other client error, and the kernel's refusals, are 400/4000. */
+  BAD_REQUEST: {
+    status: 400,
+    code: 4000,
+    message: 'Bad request',
+    answers: [
+      'malformed_json',
+      'unsupported_media_type',
+      'body_too_large',
+      'bad_url',
+      'uri_too_long',
+      'request_timeout',
+      'headers_too_large',
+      'client',
+    ],
+  },
   /** A field-level rule failed; the message names the field (`email: invalid format`). */
   VALIDATION: {
     status: 422,
@@ -20,7 +35,12 @@ export const errors = defineErrorCatalogue({
     code: 4003,
     describe: (permission: string) => ({ message: `Missing permission: ${permission}` }),
   },
-  NOT_FOUND: { status: 404, code: 4004, describe: (what: string) => ({ message: `${what} not found` }) },
+  NOT_FOUND: {
+    status: 404,
+    code: 4004,
+    answers: 'not_found',
+    describe: (what: string) => ({ message: `${what} not found` }),
+  },
   RATE_LIMITED: {
     status: 429,
     code: 4008,
@@ -31,8 +51,8 @@ export const errors = defineErrorCatalogue({
     }),
   },
   CSRF: { status: 403, code: 4030, message: 'Invalid CSRF token' },
-  INTERNAL: { status: 500, code: 5000, message: 'Internal server error' },
+  INTERNAL: kernelError('internal', { code: 5000 }),
   // The seed's 5000 is "usually transient (DB / Redis / RabbitMQ blip), safe to retry"; sent with
   // 503 when the database is down, so HTTP clients and proxies read it as retryable too.
-  UNAVAILABLE: { status: 503, code: 5000, message: 'The database is unavailable' },
+  UNAVAILABLE: kernelError('database_unavailable', { code: 5000 }),
 });

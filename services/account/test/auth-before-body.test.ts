@@ -1,43 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { paddedJsonBody, type StreamedResponse, streamRequest } from '@trustplane/kernel/testkit';
+import {
+  assertAnsweredUnread,
+  type JsonBodySender,
+  listenForJsonBodies,
+  type StreamedResponse,
+} from '@trustplane/kernel/testkit';
 import { bearer, contract, Harness, testEnv } from './helpers.js';
 
 testEnv();
-/** Far more than any route accepts, and more than socket buffers hold: reading it would show. */
-const LARGE = 32 * 1024 * 1024;
 
 let h: Harness;
-let base: string;
+let send: JsonBodySender;
 before(async () => {
   h = await Harness.boot();
-  base = await h.app.listen({ port: 0, host: '127.0.0.1' });
+  send = await listenForJsonBodies(h.app, 'name');
 });
 after(async () => h?.close());
 
-function send(
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  size = LARGE,
-): Promise<StreamedResponse> {
-  return streamRequest({
-    url: `${base}${path}`,
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: paddedJsonBody(size, 'name'),
-    contentLength: size,
-  });
-}
-
 /** Answered in the seed envelope while the client was still sending: the body was never read. */
 function assertRefusedEarly(response: StreamedResponse, status: number, code: number, message?: RegExp) {
-  assert.equal(response.statusCode, status, response.body);
-  const body = JSON.parse(response.body);
-  assert.equal(body.success, false);
-  assert.equal(body.code, code);
+  const body = assertAnsweredUnread<{ success: boolean; code: number; message: string }>(response, status);
+  assert.deepEqual([body.success, body.code], [false, code]);
   if (message) assert.match(body.message, message);
-  assert.equal(response.finishedSending, false, 'the whole body was sent before the answer');
 }
 
 describe('account checks credentials before reading a body', () => {

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import {
-  checkErrorCatalogue,
-  markdownErrorTable,
-  readmeErrorTable,
-  seedPath,
-} from '@trustplane/kernel/testkit';
+import { checkServiceErrors, markdownErrorTable, seedPath } from '@trustplane/kernel/testkit';
 import { parse } from 'yaml';
 import { renderAccountError } from '../src/http/errors.js';
 import { accountService } from '../src/index.js';
@@ -18,13 +13,10 @@ test('the error catalogue, the seed error-code table and the README agree both w
   };
   const card = seed.info.overview_cards.find((entry) => entry.title === 'Error code table');
   assert.ok(card);
-  const problems = checkErrorCatalogue({
+  const problems = checkServiceErrors(accountService, {
     renderer: renderAccountError,
-    sourceDir: new URL('../src/', import.meta.url),
-    documented: [
-      markdownErrorTable(card.content, 'seed error-code table', false),
-      readmeErrorTable(new URL('../README.md', import.meta.url)),
-    ],
+    packageDir: new URL('..', import.meta.url),
+    documented: [markdownErrorTable(card.content, 'seed error-code table', false)],
     otherStatus: {
       UNAVAILABLE:
         'the seed files database blips under 5000 (500, "usually transient, safe to retry"); 503 says so to HTTP clients too',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import diagnosticsChannel from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError, PASSWORD_VERIFY_CHANNEL } from '@trustplane/kernel';
+import { ConfigError } from '@trustplane/kernel';
+import { countPasswordHashes } from '@trustplane/kernel/testkit';
 import { loadAccountConfig } from '../src/config.js';
 import { assertError, bearer, Harness, PASSWORD, testEnv } from './helpers.js';
 
@@ -15,24 +15,10 @@ after(async () => {
   await h?.close();
 });
 
-/** Counts argon2 verifications (the kernel publishes one per `verifyPassword` that hashes). */
-async function countingHashes<T>(run: () => Promise<T>): Promise<{ result: T; hashes: number }> {
-  let hashes = 0;
-  const listener = () => {
-    hashes += 1;
-  };
-  diagnosticsChannel.subscribe(PASSWORD_VERIFY_CHANNEL, listener);
-  try {
-    return { result: await run(), hashes };
-  } finally {
-    diagnosticsChannel.unsubscribe(PASSWORD_VERIFY_CHANNEL, listener);
-  }
-}
-
 describe('login brute force under parallel guesses', () => {
   test('200 parallel wrong passwords: at most ACCOUNT_LOGIN_MAX_FAILURES reach the hash, then locked', async () => {
     const user = await h.register({ ip: '198.51.100.200' });
-    const { result: responses, hashes } = await countingHashes(() =>
+    const { result: responses, hashes } = await countPasswordHashes(() =>
       Promise.all(
         Array.from({ length: 200 }, (_, i) =>
           h.app.inject({
@@ -51,7 +37,7 @@ describe('login brute force under parallel guesses', () => {
     assertError(responses.find((response) => response.statusCode === 429)!, 429, 4008);
 
     // The account is locked: even the right password is refused, without hashing.
-    const { result: locked, hashes: lockedHashes } = await countingHashes(() =>
+    const { result: locked, hashes: lockedHashes } = await countPasswordHashes(() =>
       h.call({
         method: 'POST',
         url: '/api/v1/auth/login',
@@ -65,7 +51,7 @@ describe('login brute force under parallel guesses', () => {
 
   test('the current-password check of /me/password counts on the same guard: 200 parallel guesses, at most 10 hashes', async () => {
     const user = await h.register({ ip: '198.51.100.220' });
-    const { result: responses, hashes } = await countingHashes(() =>
+    const { result: responses, hashes } = await countPasswordHashes(() =>
       Promise.all(
         Array.from({ length: 200 }, (_, i) =>
           h.app.inject({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { describeSecurityReport, type SecuritySuite } from '@trustplane/kernel/testkit';
+import { after, before } from 'node:test';
+import { perTenant, type SecuritySuite, securitySuiteTests } from '@trustplane/kernel/testkit';
 import { type AccountTenant, bearer, Harness, PASSWORD, testEnv } from './helpers.js';
 
 testEnv();
@@ -13,26 +13,14 @@ after(async () => {
   await h?.close();
 });
 
-const memo = <T>(make: (tenant: AccountTenant) => Promise<T>) => {
-  const made = new Map<AccountTenant, Promise<T>>();
-  return (tenant: AccountTenant) => {
-    let value = made.get(tenant);
-    if (!value) {
-      value = make(tenant);
-      made.set(tenant, value);
-    }
-    return value;
-  };
-};
-
 async function created(url: string, tenant: AccountTenant, payload: Record<string, unknown>) {
   const response = await h.call({ method: 'POST', url, headers: bearer(tenant.accessToken), payload });
   assert.equal(response.statusCode, 201, response.body);
   return response.json().data as Record<string, string>;
 }
 
-const serviceAccountOf = memo(
-  async (tenant) =>
+const serviceAccountOf = perTenant(
+  async (tenant: AccountTenant) =>
     (
       await created('/api/v1/service-accounts', tenant, {
         organization_id: tenant.orgId,
@@ -56,7 +44,7 @@ const newRole = async (tenant: AccountTenant) =>
       permissions: ['read:organizations'],
     })
   ).role_id as string;
-const roleOf = memo(newRole);
+const roleOf = perTenant(newRole);
 
 /** A second session of the tenant (a new login): what revoking a session revokes. */
 async function otherSession(tenant: AccountTenant): Promise<{ token: string; sessionId: string }> {
@@ -272,15 +260,20 @@ const suite: SecuritySuite<AccountTenant> = {
   errorCode: (response) => (response.json() as { code?: number }).code,
 };
 
-describe('security suite', () => {
-  test('serves every seed operation', () => {
-    h.service.assertSeedOperationsServed();
-  });
-
-  test('refuses missing, malformed, revoked and foreign credentials on every non-public operation', async (t) => {
-    const report = await h.service.runSecuritySuite(suite);
-    t.diagnostic(describeSecurityReport(report));
-    assert.equal(Object.keys(report.covered).length, 38);
-    assert.equal(Object.keys(report.public).length, 12);
-  });
+securitySuiteTests(() => h.service, suite, {
+  covered: 38,
+  public: [
+    'POST /api/v1/auth/register',
+    'POST /api/v1/auth/login',
+    'POST /api/v1/auth/refresh',
+    'POST /api/v1/auth/resend-verification',
+    'POST /api/v1/auth/password-reset',
+    'POST /api/v1/auth/password-reset/confirm',
+    'POST /api/v1/auth/verify',
+    'GET /api/v1/auth/public-key',
+    'GET /health',
+    'GET /health/detailed',
+    'GET /metrics',
+    'GET /api/v1/organizations/{org_id}/check',
+  ],
 });

@@ -1,4 +1,4 @@
-import { defineErrorCatalogue } from '@trustplane/kernel';
+import { defineErrorCatalogue, kernelError } from '@trustplane/kernel';
 
 /**
  * The backlex error catalogue. The seed's `AppError` names `UNAUTHORIZED` and `VALIDATION` (422);
@@ -6,15 +6,15 @@ import { defineErrorCatalogue } from '@trustplane/kernel';
  * normalizes (README, "Errors"; test/errors.test.ts keeps both in agreement).
  */
 export const errors = defineErrorCatalogue({
-  VALIDATION: { status: 422, message: 'Request validation failed' },
-  BAD_REQUEST: { status: 400, message: 'Bad request' },
-  BAD_URL: { status: 400, message: 'The URL is not valid' },
-  NOT_FOUND: { status: 404, message: 'Route not found' },
-  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive' },
-  BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
-  URI_TOO_LONG: { status: 414, message: 'A path parameter is too long' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
-  HEADERS_TOO_LARGE: { status: 431, message: 'Request headers are too large' },
-  INTERNAL: { status: 500, message: 'Internal server error' },
-  SERVICE_UNAVAILABLE: { status: 503, message: 'The database is unavailable' },
+  VALIDATION: { status: 422, message: 'Request validation failed', answers: 'validation' },
+  BAD_REQUEST: { status: 400, message: 'Bad request', answers: ['malformed_json', 'client'] },
+  BAD_URL: kernelError('bad_url'),
+  NOT_FOUND: kernelError('not_found'),
+  REQUEST_TIMEOUT: kernelError('request_timeout'),
+  BODY_TOO_LARGE: kernelError('body_too_large'),
+  URI_TOO_LONG: kernelError('uri_too_long'),
+  UNSUPPORTED_MEDIA_TYPE: kernelError('unsupported_media_type'),
+  HEADERS_TOO_LARGE: kernelError('headers_too_large'),
+  INTERNAL: kernelError('internal'),
+  SERVICE_UNAVAILABLE: kernelError('database_unavailable'),
 });

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import {
-  type BootedService,
-  bootService,
-  checkErrorCatalogue,
-  openApiErrorCodes,
-  readmeErrorTable,
-  seedPath,
-} from '@trustplane/kernel/testkit';
+import { type BootedService, bootService, checkServiceErrors } from '@trustplane/kernel/testkit';
 import type { FastifyRequest } from 'fastify';
 import { renderBacklexError } from '../src/http/errors.js';
 import { backlexService } from '../src/index.js';
@@ -16,15 +8,10 @@ import { backlexService } from '../src/index.js';
 const NOT_BUILT = 'backlex serves only its health route so far; the seed routes that need it are not built';
 
 test('the error catalogue, the seed and the README agree both ways', () => {
-  const seed = openApiErrorCodes(
-    JSON.parse(readFileSync(seedPath(backlexService), 'utf8')),
-    ['error', 'code'],
-    'seed 003',
-  );
-  const problems = checkErrorCatalogue({
+  const problems = checkServiceErrors(backlexService, {
     renderer: renderBacklexError,
-    sourceDir: new URL('../src/', import.meta.url),
-    documented: [seed, readmeErrorTable(new URL('../README.md', import.meta.url))],
+    packageDir: new URL('..', import.meta.url),
+    seedCodeField: ['error', 'code'],
     unused: { UNAUTHORIZED: NOT_BUILT },
     unusedStatuses: { 401: NOT_BUILT, 403: NOT_BUILT, 409: NOT_BUILT, 429: NOT_BUILT },
   });

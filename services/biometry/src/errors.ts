@@ -1,4 +1,4 @@
-import { defineErrorCatalogue } from '@trustplane/kernel';
+import { defineErrorCatalogue, kernelError } from '@trustplane/kernel';
 import type { ValidationDetail } from './jobs/submit-jobs.js';
 
 /**
@@ -7,10 +7,15 @@ import type { ValidationDetail } from './jobs/submit-jobs.js';
  * renders `{detail}` from it.
  */
 export const errors = defineErrorCatalogue({
-  validation_failed: { status: 422, message: 'Validation Error' },
-  json_invalid: { status: 422, message: 'JSON decode error' },
-  body_not_json: { status: 422, message: 'Request body must be application/json' },
-  body_too_large: { status: 422, message: 'Request body is too large' },
+  validation_failed: { status: 422, message: 'Validation Error', answers: 'validation' },
+  json_invalid: { status: 422, message: 'JSON decode error', answers: 'malformed_json' },
+  // A body that is not JSON, or too large to read, is bad input like any other: 422 detail[].
+  body_not_json: {
+    status: 422,
+    message: 'Request body must be application/json',
+    answers: 'unsupported_media_type',
+  },
+  body_too_large: kernelError('body_too_large', { status: 422 }),
   // FastAPI's answer to an absent required header, given before the body is read.
   missing_api_key: {
     status: 422,
@@ -25,11 +30,11 @@ export const errors = defineErrorCatalogue({
   },
   invalid_api_key: { status: 401, message: 'Invalid or revoked API key' },
   job_not_found: { status: 404, message: 'Job not found' },
-  not_found: { status: 404, message: 'Not Found' },
-  bad_request: { status: 400, message: 'Bad Request' },
-  uri_too_long: { status: 414, message: 'A path parameter is too long' },
-  request_timeout: { status: 408, message: 'The request took too long to arrive' },
-  headers_too_large: { status: 431, message: 'Request headers are too large' },
-  service_unavailable: { status: 503, message: 'The database is unavailable' },
-  internal: { status: 500, message: 'Internal server error' },
+  not_found: { status: 404, message: 'Not Found', answers: 'not_found' },
+  bad_request: { status: 400, message: 'Bad Request', answers: ['bad_url', 'client'] },
+  uri_too_long: kernelError('uri_too_long'),
+  request_timeout: kernelError('request_timeout'),
+  headers_too_large: kernelError('headers_too_large'),
+  service_unavailable: kernelError('database_unavailable'),
+  internal: kernelError('internal'),
 });

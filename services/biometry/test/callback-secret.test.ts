@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sha256Hex, verifyWebhookSignature } from '@trustplane/kernel';
 import type { BootedService } from '@trustplane/kernel/testkit';
+import { eventually } from '@trustplane/kernel/testkit';
 import type { BiometryDatabase } from '../src/db/tables.js';
 import { PROCESS_QUEUE } from '../src/jobs/process-job.js';
-import { bootBiometry, jobBody, mintClient, runCommand, waitFor } from './helpers.js';
+import { bootBiometry, JOB_DEADLINE_MS, jobBody, mintClient, runCommand } from './helpers.js';
 
 interface Received {
   path: string;
@@ -141,7 +142,13 @@ describe('biometry callback secrets', () => {
     }
     await booted.context.jobs.work([PROCESS_QUEUE]);
 
-    const callback = (hook: string) => waitFor(() => received.find((entry) => entry.path === hook), 60_000);
+    const callback = (hook: string) =>
+      eventually(
+        () => received.find((entry) => entry.path === hook),
+        `the callback to ${hook}`,
+        JOB_DEADLINE_MS,
+        100,
+      );
     const freshCallback = await callback('/hook/fresh');
     const legacyCallback = await callback('/hook/legacy');
     const rotatedCallback = await callback('/hook/rotated');

@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import {
-  type BootedService,
-  checkErrorCatalogue,
-  openApiErrorCodes,
-  readmeErrorTable,
-  seedPath,
-} from '@trustplane/kernel/testkit';
+import { type BootedService, checkServiceErrors } from '@trustplane/kernel/testkit';
 import { renderBiometryError } from '../src/http/errors.js';
 import { biometryService } from '../src/index.js';
 import { bootBiometry, mintKey } from './helpers.js';
@@ -21,15 +14,10 @@ describe('biometry errors', () => {
 
   it('the catalogue and the README table agree both ways; the seed’s only error status, 422, is sent', () => {
     // FastAPI bodies carry no code: the seed documents statuses only, the README names the entries.
-    const seed = openApiErrorCodes(
-      JSON.parse(readFileSync(seedPath(biometryService), 'utf8')),
-      ['detail'],
-      'seed 001',
-    );
-    const problems = checkErrorCatalogue({
+    const problems = checkServiceErrors(biometryService, {
       renderer: renderBiometryError,
-      sourceDir: new URL('../src/', import.meta.url),
-      documented: [seed, readmeErrorTable(new URL('../README.md', import.meta.url))],
+      packageDir: new URL('..', import.meta.url),
+      seedCodeField: ['detail'],
     });
     assert.deepEqual(problems, []);
   });

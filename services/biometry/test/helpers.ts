@@ -98,16 +98,8 @@ export function jobBody(overrides: Record<string, unknown> = {}) {
   };
 }
 
-/** Polls `probe` every 100 ms until it returns a value (jobs and callbacks complete asynchronously). */
-export async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/**
+ * How long a test waits for jobs to be processed before it gives up: verifications on a shared,
+ * loaded machine take minutes, not seconds. Only keeps a broken test from hanging.
+ */
+export const JOB_DEADLINE_MS = 300_000;

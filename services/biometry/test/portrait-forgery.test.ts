@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
+import { type BootedService, bootService, Contract, eventually } from '@trustplane/kernel/testkit';
 import { readDocument, readManifest, resaved, swapPortrait } from '@trustplane/vision/testkit';
 import { biometryService } from '../src/index.js';
-import { b64, FACES_DIR, jobBody, mintKey, waitFor } from './helpers.js';
+import { b64, FACES_DIR, JOB_DEADLINE_MS, jobBody, mintKey } from './helpers.js';
 
 const contract = Contract.forService(biometryService);
 
@@ -67,19 +67,24 @@ describe('a document whose portrait was replaced and saved again', () => {
     const genuineJob = await submit('CIT-GENUINE', genuine, 'eileen_collins_nasa.jpg');
 
     // Two full verifications on a shared machine: minutes, not seconds, under load.
-    const results = await waitFor(async () => {
-      const response = await booted.app.inject({
-        method: 'GET',
-        url: '/jobs/results?limit=100',
-        headers: { 'x-service-api-key': key },
-      });
-      contract.assertResponse('GET', '/jobs/results', response);
-      const byId = new Map(
-        (response.json().results as ResultBody[]).map((result) => [result.job_id, result]),
-      );
-      const pair = [byId.get(forgedJob), byId.get(genuineJob)];
-      return pair.every(Boolean) ? (pair as [ResultBody, ResultBody]) : undefined;
-    }, 300_000);
+    const results = await eventually(
+      async () => {
+        const response = await booted.app.inject({
+          method: 'GET',
+          url: '/jobs/results?limit=100',
+          headers: { 'x-service-api-key': key },
+        });
+        contract.assertResponse('GET', '/jobs/results', response);
+        const byId = new Map(
+          (response.json().results as ResultBody[]).map((result) => [result.job_id, result]),
+        );
+        const pair = [byId.get(forgedJob), byId.get(genuineJob)];
+        return pair.every(Boolean) ? (pair as [ResultBody, ResultBody]) : undefined;
+      },
+      'the job results',
+      JOB_DEADLINE_MS,
+      100,
+    );
     const [forgedResult, genuineResult] = results;
 
     assert.equal(forgedResult.outcome, 'pending_review', JSON.stringify(forgedResult));

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { describeSecurityReport, type SecuritySuite, type ServiceHarness } from '@trustplane/kernel/testkit';
+import { after, before } from 'node:test';
+import {
+  perTenant,
+  type SecuritySuite,
+  type ServiceHarness,
+  securitySuiteTests,
+} from '@trustplane/kernel/testkit';
 import { type BiometryClient, bootBiometry, jobBody, runCommand } from './helpers.js';
 
 let harness: ServiceHarness<BiometryClient>;
@@ -12,24 +17,16 @@ after(async () => {
 });
 
 /** A job each client submitted (workers are off: it stays queued), the resource of GET /jobs/{job_id}. */
-const jobs = new Map<BiometryClient, Promise<string>>();
-const jobOf = (client: BiometryClient) => {
-  let job = jobs.get(client);
-  if (!job) {
-    job = (async () => {
-      const response = await harness.inject({
-        method: 'POST',
-        url: '/jobs/submit',
-        headers: { 'x-service-api-key': client.key },
-        payload: jobBody(),
-      });
-      assert.equal(response.statusCode, 202, response.body);
-      return response.json().job_id as string;
-    })();
-    jobs.set(client, job);
-  }
-  return job;
-};
+const jobOf = perTenant(async (client: BiometryClient) => {
+  const response = await harness.inject({
+    method: 'POST',
+    url: '/jobs/submit',
+    headers: { 'x-service-api-key': client.key },
+    payload: jobBody(),
+  });
+  assert.equal(response.statusCode, 202, response.body);
+  return response.json().job_id as string;
+});
 
 const detail = (response: { json(): unknown }) => {
   const body = response.json() as { detail?: unknown };
@@ -88,15 +85,7 @@ const suite: SecuritySuite<BiometryClient> = {
   errorCode: detail,
 };
 
-describe('security suite', () => {
-  it('serves every seed operation', () => {
-    harness.assertSeedOperationsServed();
-  });
-
-  it('refuses missing, malformed, revoked and foreign keys on every non-public operation', async (t) => {
-    const report = await harness.runSecuritySuite(suite);
-    t.diagnostic(describeSecurityReport(report));
-    assert.equal(Object.keys(report.covered).length, 5);
-    assert.equal(Object.keys(report.public).length, 3);
-  });
+securitySuiteTests(() => harness, suite, {
+  covered: 5,
+  public: ['home__get', 'health_health_get', 'version_version_get'],
 });

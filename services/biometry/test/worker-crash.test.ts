@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { BootedService } from '@trustplane/kernel/testkit';
-import { bootBiometry, jobBody, mintKey, waitFor } from './helpers.js';
+import { eventually } from '@trustplane/kernel/testkit';
+import { bootBiometry, JOB_DEADLINE_MS, jobBody, mintKey } from './helpers.js';
 
 const WORKER = fileURLToPath(new URL('./support/worker-process.ts', import.meta.url));
 
@@ -29,7 +30,13 @@ describe('worker crash mid-job', () => {
     child.stdout?.on('data', (chunk) => {
       output += chunk;
     });
-    await waitFor(async () => (output.includes('ready') ? true : undefined), 60_000);
+    await eventually(
+      async () => (output.includes('ready') ? true : undefined),
+      'the worker process to be ready',
+      // Loading the service and its vision workers in a fresh process takes long on a busy machine.
+      180_000,
+      100,
+    );
     return child;
   };
 
@@ -53,18 +60,28 @@ describe('worker crash mid-job', () => {
     });
     assert.equal(submitted.statusCode, 202);
     const jobId = submitted.json().job_id as string;
-    const processing = await waitFor(async () => {
-      const status = (await booted.app.inject({ method: 'GET', url: `/jobs/${jobId}`, headers })).json();
-      return status.status === 'processing' ? status : undefined;
-    });
+    const processing = await eventually(
+      async () => {
+        const status = (await booted.app.inject({ method: 'GET', url: `/jobs/${jobId}`, headers })).json();
+        return status.status === 'processing' ? status : undefined;
+      },
+      'the job to be processing',
+      JOB_DEADLINE_MS,
+      100,
+    );
     first.kill('SIGKILL');
     await once(first, 'exit');
 
     await startWorker();
-    const done = await waitFor(async () => {
-      const status = (await booted.app.inject({ method: 'GET', url: `/jobs/${jobId}`, headers })).json();
-      return status.status === 'completed' ? status : undefined;
-    });
+    const done = await eventually(
+      async () => {
+        const status = (await booted.app.inject({ method: 'GET', url: `/jobs/${jobId}`, headers })).json();
+        return status.status === 'completed' ? status : undefined;
+      },
+      'the job to finish',
+      JOB_DEADLINE_MS,
+      100,
+    );
     assert.notEqual(done.worker_id, processing.worker_id);
     const results = (await booted.app.inject({ method: 'GET', url: '/jobs/results', headers })).json();
     assert.equal(results.total_ready, 1);

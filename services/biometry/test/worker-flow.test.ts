@@ -6,9 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { verifyWebhookSignature } from '@trustplane/kernel';
 import type { BootedService } from '@trustplane/kernel/testkit';
+import { eventually } from '@trustplane/kernel/testkit';
 import { createJobRepository } from '../src/db/job-repository.js';
 import type { BiometryDatabase } from '../src/db/tables.js';
-import { bootBiometry, contract, jobBody, mintClient, mintKey, waitFor } from './helpers.js';
+import { bootBiometry, contract, JOB_DEADLINE_MS, jobBody, mintClient, mintKey } from './helpers.js';
 
 interface ResultBody {
   job_id: string;
@@ -82,11 +83,16 @@ describe('biometry jobs through the workers', () => {
     });
     assert.equal(wrongName.statusCode, 202);
     // Other tests in this file run alongside and have results of their own: wait for these two.
-    const results = await waitFor<PollBody>(async () => {
-      const body = (await get('/jobs/results?limit=100')).json() as PollBody;
-      const ids = new Set(body.results.map((result) => result.job_id));
-      return ids.has(good.json().job_id) && ids.has(wrongName.json().job_id) ? body : undefined;
-    });
+    const results = await eventually<PollBody>(
+      async () => {
+        const body = (await get('/jobs/results?limit=100')).json() as PollBody;
+        const ids = new Set(body.results.map((result) => result.job_id));
+        return ids.has(good.json().job_id) && ids.has(wrongName.json().job_id) ? body : undefined;
+      },
+      'the results of both jobs',
+      JOB_DEADLINE_MS,
+      100,
+    );
     const byId = new Map(results.results.map((result) => [result.job_id, result]));
     const verified = byId.get(good.json().job_id) as ResultBody;
     assert.equal(verified.outcome, 'verified', JSON.stringify(verified));
@@ -100,8 +106,11 @@ describe('biometry jobs through the workers', () => {
     assert.equal(status.json().status, 'completed');
     assert.ok(status.json().worker_id);
 
-    const callback = await waitFor(async () =>
-      received.find((entry) => entry.body.includes(good.json().job_id)),
+    const callback = await eventually(
+      async () => received.find((entry) => entry.body.includes(good.json().job_id)),
+      'the callback of the good job',
+      JOB_DEADLINE_MS,
+      100,
     );
     const keyHash = (
       await booted.context

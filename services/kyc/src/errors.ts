@@ -1,4 +1,4 @@
-import { defineErrorCatalogue } from '@trustplane/kernel';
+import { defineErrorCatalogue, kernelError } from '@trustplane/kernel';
 
 const withFieldErrors = (message: string, fieldErrors?: Record<string, string>) => ({
   message,
@@ -11,9 +11,10 @@ const withFieldErrors = (message: string, fieldErrors?: Record<string, string>) 
  * test/error-catalogue.test.ts keeps catalogue, seed and README in agreement.
  */
 export const errors = defineErrorCatalogue({
-  INVALID_JSON: { status: 400, message: 'Request body is not valid JSON' },
+  INVALID_JSON: kernelError('malformed_json'),
   VALIDATION_ERROR: {
     status: 400,
+    answers: 'validation',
     describe: (message: string, fieldErrors?: Record<string, string>) =>
       withFieldErrors(message, fieldErrors),
   },
@@ -30,7 +31,7 @@ export const errors = defineErrorCatalogue({
     status: 409,
     describe: () => withFieldErrors('This customer ID is already taken', { customerId: 'Already taken' }),
   },
-  INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
+  INTERNAL_ERROR: kernelError('internal'),
   SERVICE_UNAVAILABLE: { status: 503, message: 'The database is unavailable' },
   DATABASE_SCHEMA_MISSING: { status: 503, message: 'The database is not migrated' },
   API_KEY_MISSING: { status: 401, message: 'Send a secret key as `Authorization: Bearer sk_<env>_…`' },
@@ -66,12 +67,12 @@ export const errors = defineErrorCatalogue({
       message: `This verification session has used its ${max} liveness attempts; it goes to manual review`,
     }),
   },
-  NOT_FOUND: { status: 404, message: 'Route not found' },
-  BAD_REQUEST: { status: 400, message: 'Bad request' },
-  INVALID_URL: { status: 400, message: 'The URL is not valid' },
-  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
-  URI_TOO_LONG: { status: 414, message: 'A path parameter is too long' },
-  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive' },
-  HEADERS_TOO_LARGE: { status: 431, message: 'Request headers are too large' },
+  NOT_FOUND: kernelError('not_found'),
+  BAD_REQUEST: { status: 400, message: 'Bad request', answers: 'client' },
+  INVALID_URL: kernelError('bad_url'),
+  PAYLOAD_TOO_LARGE: kernelError('body_too_large'),
+  UNSUPPORTED_MEDIA_TYPE: kernelError('unsupported_media_type'),
+  URI_TOO_LONG: kernelError('uri_too_long'),
+  REQUEST_TIMEOUT: kernelError('request_timeout'),
+  HEADERS_TOO_LARGE: kernelError('headers_too_large'),
 });

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import diagnosticsChannel from 'node:diagnostics_channel';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { PASSWORD_VERIFY_CHANNEL } from '@trustplane/kernel';
-import { seedPath } from '@trustplane/kernel/testkit';
+import { countPasswordHashes, seedPath } from '@trustplane/kernel/testkit';
 import type { LightMyRequestResponse } from 'fastify';
 import { kycService } from '../src/index.js';
 import { Harness, PASSWORD } from './helpers.js';
@@ -28,20 +26,6 @@ before(async () => {
 after(async () => {
   await h?.close();
 });
-
-/** Counts argon2 verifications (the kernel publishes one per `verifyPassword` that hashes). */
-async function countingHashes<T>(run: () => Promise<T>): Promise<{ result: T; hashes: number }> {
-  let hashes = 0;
-  const listener = () => {
-    hashes += 1;
-  };
-  diagnosticsChannel.subscribe(PASSWORD_VERIFY_CHANNEL, listener);
-  try {
-    return { result: await run(), hashes };
-  } finally {
-    diagnosticsChannel.unsubscribe(PASSWORD_VERIFY_CHANNEL, listener);
-  }
-}
 
 function assertRateLimited(response: LightMyRequestResponse, limit: number) {
   assert.equal(response.statusCode, 429, response.body);
@@ -67,7 +51,7 @@ const login = (remoteAddress: string, email: string, password: string, headers =
 describe('operator login under parallel guesses', () => {
   it('200 parallel wrong passwords (from 200 addresses): at most KYC_LOGIN_MAX_FAILURES reach argon2', async () => {
     const { email } = await h.operator();
-    const { result: responses, hashes } = await countingHashes(() =>
+    const { result: responses, hashes } = await countPasswordHashes(() =>
       Promise.all(
         Array.from({ length: 200 }, (_, i) =>
           login(`10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`, email, `wrong password ${i}`),
@@ -80,7 +64,7 @@ describe('operator login under parallel guesses', () => {
       assert.equal(response.json().error, 'INVALID_CREDENTIALS');
     }
     // Locked: the right password is refused as well, with Retry-After and without hashing.
-    const { result: locked, hashes: lockedHashes } = await countingHashes(() =>
+    const { result: locked, hashes: lockedHashes } = await countPasswordHashes(() =>
       h.call({ method: 'POST', url: '/api/auth/login', payload: { email, password: PASSWORD } }),
     );
     assert.equal(locked.statusCode, 401);
@@ -109,7 +93,7 @@ describe('per-IP limits', () => {
     assert.equal(other.statusCode, 401);
     // A refused login checked nothing: the real operator can still sign in from elsewhere.
     const { email } = await h.operator();
-    const { result: refused, hashes } = await countingHashes(() => login(ip, email, PASSWORD));
+    const { result: refused, hashes } = await countPasswordHashes(() => login(ip, email, PASSWORD));
     assertRateLimited(refused, LIMIT.login);
     assert.equal(hashes, 0);
   });

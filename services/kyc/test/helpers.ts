@@ -343,20 +343,6 @@ export const LIVE_LANDMARKS = {
   depthVarianceProxy: 0.01,
 };
 
-/** Polls `find` until it returns a value (webhook deliveries, job outcomes). */
-export async function waitFor<T>(
-  find: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await find();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 export interface ReceivedWebhook {
   headers: http.IncomingHttpHeaders;
   body: string;

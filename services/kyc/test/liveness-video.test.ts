@@ -16,17 +16,10 @@ import {
   type SyntheticVideoSpec,
   truncateFile,
 } from '@trustplane/vision/testkit';
+import { eventually } from '@trustplane/kernel/testkit';
 import { createVisionDocumentAnalyzer } from '../src/analysis/document-analyzer.js';
 import type { IssuedChallenge } from '../src/liveness/challenge.js';
-import {
-  contract,
-  greenSeries,
-  Harness,
-  LIVE_LANDMARKS,
-  sha256,
-  startWebhookReceiver,
-  waitFor,
-} from './helpers.js';
+import { contract, greenSeries, Harness, LIVE_LANDMARKS, sha256, startWebhookReceiver } from './helpers.js';
 
 const DOCUMENTS = new URL('../../../packages/vision/test/documents/', import.meta.url);
 /** The ID card's portrait is `obama_2009_joint_session.jpg`; the videos show another photograph of him. */
@@ -277,13 +270,15 @@ describe('liveness decided from the recording', () => {
     assert.equal(item.latestLiveness.status, 'passed');
 
     // The tenant hears the verdict of each analysed attempt, signed.
-    const delivery = await waitFor(
+    const delivery = await eventually(
       () =>
         receiver.received.find((r) => {
           const payload = JSON.parse(r.body);
           return payload.sessionId === s.sessionId && payload.data.liveness?.passed === true;
         }),
+      'the liveness outcome webhook',
       60_000,
+      100,
     );
     assert.ok(
       verifyWebhookSignature(

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from '@trustplane/kernel/testkit';
 import { analyzePulse, detrend } from '../src/liveness/rppg.js';
 import { checkLandmarks } from '../src/liveness/landmarks.js';
 import { verifyWebhookSignature } from '@trustplane/kernel';
-import { greenSeries, Harness, LIVE_LANDMARKS, sha256, startWebhookReceiver, waitFor } from './helpers.js';
+import { greenSeries, Harness, LIVE_LANDMARKS, sha256, startWebhookReceiver } from './helpers.js';
 
 let h: Harness;
 before(async () => {
@@ -411,25 +412,32 @@ describe('an analysis that outlasts the wait', () => {
         failureCodes: ['ANALYSIS_PENDING'],
         status: 'pending',
       });
-      const attempt = await waitFor(async () => {
-        const detail = await other.call({
-          method: 'GET',
-          url: `/api/dashboard/verifications/${s.sessionId}`,
-          headers: { cookie: t.cookie },
-        });
-        const [row] = detail.json().livenessAttempts;
-        return row.status === 'analyzing' ? undefined : row;
-      }, 120_000);
+      const attempt = await eventually(
+        async () => {
+          const detail = await other.call({
+            method: 'GET',
+            url: `/api/dashboard/verifications/${s.sessionId}`,
+            headers: { cookie: t.cookie },
+          });
+          const [row] = detail.json().livenessAttempts;
+          return row.status === 'analyzing' ? undefined : row;
+        },
+        'the liveness attempt to be decided',
+        120_000,
+        100,
+      );
       assert.equal(attempt.status, 'failed');
       assert.equal(attempt.failureReason, 'VIDEO_UNREADABLE');
-      const delivery = await waitFor(
+      const delivery = await eventually(
         () =>
           receiver.received.find(
             (r) =>
               r.headers['x-trustplane-event'] === 'verification.completed' &&
               JSON.parse(r.body).data.liveness,
           ),
+        'the liveness outcome webhook',
         60_000,
+        100,
       );
       assert.ok(
         verifyWebhookSignature(secret, delivery.body, delivery.headers['x-trustplane-signature'] as string),
@@ -485,15 +493,20 @@ describe('an analysis that cannot run', () => {
       });
       assert.equal(done.statusCode, 200, done.body);
       assert.equal(done.json().status, 'pending');
-      const attempt = await waitFor(async () => {
-        const detail = await other.call({
-          method: 'GET',
-          url: `/api/dashboard/verifications/${s.sessionId}`,
-          headers: { cookie: t.cookie },
-        });
-        const [row] = detail.json().livenessAttempts;
-        return row.status === 'analyzing' ? undefined : row;
-      }, 180_000);
+      const attempt = await eventually(
+        async () => {
+          const detail = await other.call({
+            method: 'GET',
+            url: `/api/dashboard/verifications/${s.sessionId}`,
+            headers: { cookie: t.cookie },
+          });
+          const [row] = detail.json().livenessAttempts;
+          return row.status === 'analyzing' ? undefined : row;
+        },
+        'the liveness attempt to fail',
+        180_000,
+        100,
+      );
       assert.equal(attempt.status, 'review');
       assert.equal(attempt.failureReason, 'ANALYSIS_UNAVAILABLE');
       // The first run and both retries each tried to read the recording.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { describeSecurityReport, type SecuritySuite } from '@trustplane/kernel/testkit';
+import { after, before } from 'node:test';
+import { perTenant, type SecuritySuite, securitySuiteTests } from '@trustplane/kernel/testkit';
 import { greenSeries, Harness, type KycTenant, LIVE_LANDMARKS, PASSWORD, sha256 } from './helpers.js';
 
 let h: Harness;
@@ -14,56 +14,39 @@ after(async () => {
 const errorCode = (response: { json(): unknown }) => (response.json() as { error?: string }).error;
 
 /** Each tenant's verification session (the resource of the end-user routes), made with its secret key. */
-const sessions = new Map<KycTenant, Promise<{ sessionId: string; token: string }>>();
-const sessionOf = (tenant: KycTenant) => {
-  let session = sessions.get(tenant);
-  if (!session) {
-    session = h.session(tenant.sk);
-    sessions.set(tenant, session);
-  }
-  return session;
-};
+const sessionOf = perTenant((tenant: KycTenant) => h.session(tenant.sk));
 
 /** A captured session of the tenant and its document asset (the resource of `reanalyze`). */
-const captures = new Map<KycTenant, Promise<{ sessionId: string; assetId: string }>>();
-const captureOf = (tenant: KycTenant) => {
-  let capture = captures.get(tenant);
-  if (!capture) {
-    capture = (async () => {
-      const { sessionId } = await h.completedCapture(tenant.sk);
-      const detail = await h.call({
-        method: 'GET',
-        url: `/api/dashboard/verifications/${sessionId}`,
-        headers: { cookie: tenant.cookie },
-      });
-      const asset = (detail.json() as { assets: { id: string; side: string }[] }).assets.find(
-        (entry) => entry.side === 'single',
-      );
-      assert.ok(asset, detail.body);
-      return { sessionId, assetId: asset.id };
-    })();
-    captures.set(tenant, capture);
-  }
-  return capture;
-};
-
-const capturesDone = new Map<KycTenant, ReturnType<Harness['upload']>>();
+const captureOf = perTenant(async (tenant: KycTenant) => {
+  const { sessionId } = await h.completedCapture(tenant.sk);
+  const detail = await h.call({
+    method: 'GET',
+    url: `/api/dashboard/verifications/${sessionId}`,
+    headers: { cookie: tenant.cookie },
+  });
+  const asset = (detail.json() as { assets: { id: string; side: string }[] }).assets.find(
+    (entry) => entry.side === 'single',
+  );
+  assert.ok(asset, detail.body);
+  return { sessionId, assetId: asset.id };
+});
 
 /**
  * The tenant's session with its document capture complete: the suite's upload-complete control
  * sent the passport; liveness comes after the proof of address, uploaded here once.
  */
-async function captureComplete(tenant: KycTenant): Promise<{ sessionId: string; token: string }> {
+const captureComplete = perTenant(async (tenant: KycTenant) => {
   const { sessionId, token } = await sessionOf(tenant);
-  let capture = capturesDone.get(tenant);
-  if (!capture) {
-    capture = h.upload(sessionId, token, 'poa', Buffer.from(`%PDF-1.4 ${Date.now()}`), 'application/pdf');
-    capturesDone.set(tenant, capture);
-  }
-  const poa = await capture;
+  const poa = await h.upload(
+    sessionId,
+    token,
+    'poa',
+    Buffer.from(`%PDF-1.4 ${Date.now()}`),
+    'application/pdf',
+  );
   assert.equal(poa.statusCode, 200, poa.body);
   return { sessionId, token };
-}
+});
 
 /** A liveness challenge started on the tenant's session (POST …/liveness/init): its requestId. */
 async function livenessRequest(tenant: KycTenant): Promise<string> {
@@ -265,15 +248,4 @@ const suite: SecuritySuite<KycTenant> = {
   errorCode,
 };
 
-describe('security suite', () => {
-  it('serves every seed operation', () => {
-    h.service.assertSeedOperationsServed();
-  });
-
-  it('refuses missing, malformed, revoked and foreign credentials on every non-public operation', async (t) => {
-    const report = await h.service.runSecuritySuite(suite);
-    t.diagnostic(describeSecurityReport(report));
-    assert.deepEqual(Object.keys(report.public).sort(), ['health', 'login', 'logout', 'signup']);
-    assert.equal(Object.keys(report.covered).length, 18, describeSecurityReport(report));
-  });
-});
+securitySuiteTests(() => h.service, suite, { covered: 18, public: ['health', 'login', 'logout', 'signup'] });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { verifyWebhookSignature } from '@trustplane/kernel';
+import { eventually } from '@trustplane/kernel/testkit';
 import { createKycDefinition } from '../src/index.js';
 import {
   greenSeries,
@@ -10,7 +11,6 @@ import {
   type ReceivedWebhook,
   sha256,
   startWebhookReceiver,
-  waitFor,
 } from './helpers.js';
 
 let h: Harness;
@@ -231,7 +231,12 @@ describe('capture-phase state machine', () => {
             headers: { 'x-verification-token': s.token },
           })
         ).json().session.assets[0].analysisStatus as string;
-      await waitFor(async () => ((await read()) === 'processing' ? true : undefined), 60_000);
+      await eventually(
+        async () => ((await read()) === 'processing' ? true : undefined),
+        'the session to be processing',
+        60_000,
+        100,
+      );
     } finally {
       release();
       h.scripted.hold = undefined;
@@ -363,10 +368,14 @@ describe('analysis outcomes and webhooks', () => {
     assert.equal(session.riskLabel, 'high');
     const events = ['verification.extraction', 'verification.completed'];
     for (const event of events) {
-      const delivery = await waitFor(() =>
-        received.find(
-          (r) => r.headers['x-trustplane-event'] === event && JSON.parse(r.body).sessionId === s.sessionId,
-        ),
+      const delivery = await eventually(
+        () =>
+          received.find(
+            (r) => r.headers['x-trustplane-event'] === event && JSON.parse(r.body).sessionId === s.sessionId,
+          ),
+        'the webhook delivery',
+        20_000,
+        100,
       );
       const signature = delivery.headers['x-trustplane-signature'] as string;
       assert.ok(verifyWebhookSignature(secret, delivery.body, signature), event);
@@ -429,12 +438,16 @@ describe('review outcome delivery', () => {
     });
     assert.equal(review.statusCode, 200);
     assert.equal(review.json().reviewStatus, 'rejected');
-    const outcome = await waitFor(() =>
-      received.find(
-        (r) =>
-          r.headers['x-trustplane-event'] === 'verification.outcome' &&
-          JSON.parse(r.body).sessionId === s.sessionId,
-      ),
+    const outcome = await eventually(
+      () =>
+        received.find(
+          (r) =>
+            r.headers['x-trustplane-event'] === 'verification.outcome' &&
+            JSON.parse(r.body).sessionId === s.sessionId,
+        ),
+      'the outcome webhook',
+      20_000,
+      100,
     );
     const payload = JSON.parse(outcome.body);
     assert.equal(payload.data.decision, 'reject');
@@ -443,13 +456,17 @@ describe('review outcome delivery', () => {
     assert.equal(returnUrl.searchParams.get('session_id'), s.sessionId);
     assert.equal(returnUrl.searchParams.get('status'), 'rejected');
     assert.equal(returnUrl.searchParams.get('from'), 'kyc');
-    const completed = await waitFor(() =>
-      received.find(
-        (r) =>
-          r.headers['x-trustplane-event'] === 'verification.completed' &&
-          JSON.parse(r.body).sessionId === s.sessionId &&
-          JSON.parse(r.body).data.decision === 'reject',
-      ),
+    const completed = await eventually(
+      () =>
+        received.find(
+          (r) =>
+            r.headers['x-trustplane-event'] === 'verification.completed' &&
+            JSON.parse(r.body).sessionId === s.sessionId &&
+            JSON.parse(r.body).data.decision === 'reject',
+        ),
+      'the delivery to complete',
+      20_000,
+      100,
     );
     assert.ok(
       verifyWebhookSignature(secret, completed.body, completed.headers['x-trustplane-signature'] as string),
@@ -488,13 +505,17 @@ describe('liveness outcome delivery', () => {
     // one of the probe's failed checks, kept as a signal, not an error).
     assert.deepEqual(done.json().failureCodes, ['VIDEO_MISSING']);
     assert.equal(done.json().status, 'review');
-    const delivery = await waitFor(() =>
-      received.find(
-        (r) =>
-          r.headers['x-trustplane-event'] === 'verification.completed' &&
-          JSON.parse(r.body).sessionId === s.sessionId &&
-          JSON.parse(r.body).data.liveness,
-      ),
+    const delivery = await eventually(
+      () =>
+        received.find(
+          (r) =>
+            r.headers['x-trustplane-event'] === 'verification.completed' &&
+            JSON.parse(r.body).sessionId === s.sessionId &&
+            JSON.parse(r.body).data.liveness,
+        ),
+      'the webhook delivery',
+      20_000,
+      100,
     );
     assert.ok(
       verifyWebhookSignature(secret, delivery.body, delivery.headers['x-trustplane-signature'] as string),

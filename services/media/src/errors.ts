@@ -1,4 +1,4 @@
-import { defineErrorCatalogue } from '@trustplane/kernel';
+import { defineErrorCatalogue, kernelError } from '@trustplane/kernel';
 
 /**
  * The media error catalogue: one entry per situation, each with its snake_case code and its one
@@ -76,6 +76,7 @@ export const mediaErrors = defineErrorCatalogue({
   unsupportedMediaType: {
     status: 415,
     code: 'unsupported_media_type',
+    answers: 'unsupported_media_type',
     describe: (mime: string) => ({
       message: `Files of type ${mime} are not allowed`,
       details: { mime_type: mime },
@@ -177,16 +178,21 @@ export const mediaErrors = defineErrorCatalogue({
     code: 'shared_link_forbidden',
     message: 'You are not allowed to use this shared link',
   },
-  // Failures the kernel normalizes (http/errors.ts maps each kind to one of these).
-  validationFailed: { status: 400, code: 'validation_failed', message: 'The request is not valid' },
-  malformedJson: { status: 400, code: 'malformed_json', message: 'Request body is not valid JSON' },
-  requestRejected: { status: 400, code: 'bad_request', message: 'Bad request' },
-  badUrl: { status: 400, code: 'bad_url', message: 'The URL is not valid' },
-  uriTooLong: { status: 414, code: 'uri_too_long', message: 'A path parameter is too long' },
-  bodyTooLarge: { status: 413, code: 'body_too_large', message: 'Request body is too large' },
-  notFound: { status: 404, code: 'not_found', message: 'Route not found' },
-  requestTimeout: { status: 408, code: 'request_timeout', message: 'The request took too long to arrive' },
-  headersTooLarge: { status: 431, code: 'headers_too_large', message: 'Request headers are too large' },
-  serviceUnavailable: { status: 503, code: 'service_unavailable', message: 'The database is unavailable' },
-  internal: { status: 500, code: 'internal', message: 'Internal server error' },
+  // Failures the kernel normalizes, each answering its kind.
+  validationFailed: {
+    status: 400,
+    code: 'validation_failed',
+    message: 'The request is not valid',
+    answers: 'validation',
+  },
+  malformedJson: kernelError('malformed_json', { code: 'malformed_json' }),
+  requestRejected: { status: 400, code: 'bad_request', message: 'Bad request', answers: 'client' },
+  badUrl: kernelError('bad_url', { code: 'bad_url' }),
+  uriTooLong: kernelError('uri_too_long', { code: 'uri_too_long' }),
+  bodyTooLarge: kernelError('body_too_large', { code: 'body_too_large' }),
+  notFound: kernelError('not_found', { code: 'not_found' }),
+  requestTimeout: kernelError('request_timeout', { code: 'request_timeout' }),
+  headersTooLarge: kernelError('headers_too_large', { code: 'headers_too_large' }),
+  serviceUnavailable: kernelError('database_unavailable', { code: 'service_unavailable' }),
+  internal: kernelError('internal', { code: 'internal' }),
 });

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import {
+  assertAnsweredUnread,
+  paddedBody,
+  type StreamedResponse,
+  streamRequest,
+} from '@trustplane/kernel/testkit';
 import { errorCode, type Harness, multipartBody, startHarness } from './support/harness.js';
 
 let h: Harness;
@@ -14,86 +19,26 @@ before(async () => {
 });
 after(async () => h?.close());
 
-interface StreamedOutcome {
-  status: number | undefined;
-  body: string;
-  /** Bytes the client had handed to the socket when the answer arrived. */
-  sentWhenAnswered: number;
-  /** Whether the whole body could be sent: false when the server closed the connection first. */
-  sentAll: boolean;
-  total: number;
-}
-
-/**
- * Sends a `total`-byte body in 64 KiB chunks, one per event-loop turn, and stops writing once the
- * server has answered and closed the connection. Real HTTP: `inject` would hand the whole body over
- * at once and could not show whether the server read it.
- */
+/** A `total`-byte body (after `head`, if any) over real HTTP; the client stops writing once answered. */
 function streamBody(options: {
   method: string;
   path: string;
   headers: Record<string, string>;
   total: number;
   head?: Buffer;
-}): Promise<StreamedOutcome> {
-  return new Promise((resolve, reject) => {
-    const chunk = Buffer.alloc(64 * 1024, 0x61);
-    let sent = 0;
-    let sentWhenAnswered = -1;
-    let status: number | undefined;
-    let body = '';
-    let finished = false;
-    let closed = false;
-    const request = http.request({
-      host: '127.0.0.1',
-      port,
-      method: options.method,
-      path: options.path,
-      headers: { ...options.headers, 'content-length': String(options.total) },
-    });
-    const settle = () => {
-      if (finished) return;
-      finished = true;
-      resolve({ status, body, sentWhenAnswered, sentAll: sent >= options.total, total: options.total });
-    };
-    request.on('response', (response) => {
-      sentWhenAnswered = sent;
-      status = response.statusCode;
-      response.setEncoding('utf8');
-      response.on('data', (data: string) => {
-        body += data;
-      });
-      response.on('end', () => {
-        // Give the server's close a moment to reach the socket before judging.
-        setTimeout(settle, 50);
-      });
-    });
-    request.on('close', () => {
-      closed = true;
-      // Closed without an answer (a reset that beat the response): the assertions on status say so.
-      if (status !== undefined || sentWhenAnswered === -1) setTimeout(settle, status === undefined ? 0 : 50);
-    });
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      // The server closing while we still write is the expected end; anything before an answer is not.
-      if (status === undefined && !['EPIPE', 'ECONNRESET'].includes(error.code ?? '')) reject(error);
-    });
-    const pump = () => {
-      if (closed || request.destroyed || finished) return;
-      if (sent >= options.total) {
-        request.end();
-        return;
-      }
-      const next = sent === 0 && options.head ? options.head : chunk;
-      const slice = next.subarray(0, Math.min(next.length, options.total - sent));
-      sent += slice.length;
-      request.write(slice, () => setImmediate(pump));
-    };
-    pump();
+}): Promise<StreamedResponse> {
+  return streamRequest({
+    url: `http://127.0.0.1:${port}${options.path}`,
+    method: options.method,
+    headers: options.headers,
+    body: paddedBody(options.total, options.head),
+    contentLength: options.total,
   });
 }
 
 describe('credentials are checked before the body is read', () => {
-  test('a 60 MB upload with a bad token is refused 401 before the body is sent, and the connection is closed', async () => {
+  test('a 60 MB upload with a bad token is refused 401 before the body is sent', async () => {
+    const total = 60 * 1024 * 1024;
     const { headers } = multipartBody([{ field: 'file', filename: 'x.bin', data: '' }]);
     const head = Buffer.from(
       `--${headers['content-type']!.split('boundary=')[1]}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
@@ -102,30 +47,33 @@ describe('credentials are checked before the body is read', () => {
       method: 'POST',
       path: '/upload',
       headers: { ...headers, authorization: 'Bearer not-a-token' },
-      total: 60 * 1024 * 1024,
+      total,
       head,
     });
-    assert.equal(outcome.status, 401, outcome.body);
-    assert.equal(JSON.parse(outcome.body).error.code, 'invalid_token');
+    assert.equal(assertAnsweredUnread<{ error: { code: string } }>(outcome, 401).error.code, 'invalid_token');
     assert.ok(
-      outcome.sentWhenAnswered < outcome.total / 10,
-      `answered after ${outcome.sentWhenAnswered} of ${outcome.total} bytes`,
+      outcome.bytesSentBeforeResponse < total / 10,
+      `answered after ${outcome.bytesSentBeforeResponse} of ${total} bytes`,
     );
-    assert.equal(outcome.sentAll, false, 'the server closed the connection instead of reading the rest');
   });
 
   test('a JSON body with no token is 401 (not 413, not parsed), before it is sent', async () => {
+    const total = 60 * 1024 * 1024;
     const outcome = await streamBody({
       method: 'PATCH',
       path: `/media/${randomUUID()}`,
       headers: { 'content-type': 'application/json' },
-      total: 8 * 1024 * 1024,
+      total,
       head: Buffer.from('{"original_name":"'),
     });
-    assert.equal(outcome.status, 401, outcome.body);
-    assert.equal(JSON.parse(outcome.body).error.code, 'unauthenticated');
-    assert.ok(outcome.sentWhenAnswered < outcome.total / 10);
-    assert.equal(outcome.sentAll, false);
+    assert.equal(
+      assertAnsweredUnread<{ error: { code: string } }>(outcome, 401).error.code,
+      'unauthenticated',
+    );
+    assert.ok(
+      outcome.bytesSentBeforeResponse < total / 10,
+      `answered after ${outcome.bytesSentBeforeResponse} of ${total} bytes`,
+    );
   });
 
   test('a token without the route permission is 403 before the body is read', async () => {
@@ -136,8 +84,7 @@ describe('credentials are checked before the body is read', () => {
       headers: { ...multipartBody([]).headers, authorization: user.auth.authorization },
       total: 20 * 1024 * 1024,
     });
-    assert.equal(outcome.status, 403, outcome.body);
-    assert.equal(outcome.sentAll, false);
+    assertAnsweredUnread(outcome, 403);
   });
 
   test('an authenticated JSON body over the route limit is 413; within it, it is processed', async () => {

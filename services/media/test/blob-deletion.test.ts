@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { eventually } from '@trustplane/kernel/testkit';
 import { DELETE_BLOBS_QUEUE } from '../src/jobs/delete-blobs.js';
 import { type Harness, startHarness } from './support/harness.js';
 
@@ -20,16 +21,6 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('blob deletion job', () => {
@@ -58,8 +49,13 @@ describe('blob deletion job', () => {
       assert.equal(deleted.statusCode, 200, deleted.body);
       const gone = await h.call({ method: 'GET', url: `/media/${media.id}`, headers: owner.auth });
       assert.equal(gone.statusCode, 404);
-      await eventually(async () => (refused === 2 ? true : undefined), 'both refused deletes');
-      await eventually(async () => ((await exists(file)) ? undefined : true), 'the blob to be removed');
+      await eventually(async () => (refused === 2 ? true : undefined), 'both refused deletes', 90_000, 200);
+      await eventually(
+        async () => ((await exists(file)) ? undefined : true),
+        'the blob to be removed',
+        90_000,
+        200,
+      );
     } finally {
       objects.delete = original;
     }
@@ -72,10 +68,15 @@ describe('blob deletion job', () => {
             media.storage_path,
           ])
       ).rows as { state: string; retry_count: number }[];
-    const rows = await eventually(async () => {
-      const current = await jobsOf();
-      return current[0]?.state === 'completed' ? current : undefined;
-    }, 'the job to complete');
+    const rows = await eventually(
+      async () => {
+        const current = await jobsOf();
+        return current[0]?.state === 'completed' ? current : undefined;
+      },
+      'the job to complete',
+      90_000,
+      200,
+    );
     assert.equal(rows.length, 1, 'one job carried the keys');
     assert.ok((rows[0]?.retry_count ?? 0) >= 1, 'completed by a retry');
   });

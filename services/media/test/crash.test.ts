@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPool } from '@trustplane/kernel';
-import { createTestDatabase, type TestDatabase } from '@trustplane/kernel/testkit';
+import { createTestDatabase, type TestDatabase, eventually } from '@trustplane/kernel/testkit';
 import { FakeAccount, ISSUER } from './support/harness.js';
 import { type MediaProcess, startMediaProcess } from './support/media-process.js';
 
@@ -48,15 +48,6 @@ async function listFiles(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let attempt = 0; attempt < 2400; attempt++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 async function query(text: string): Promise<Record<string, unknown>[]> {
   const pool = createPool({ url: database.url, schema: 'media', max: 1 });
   try {
@@ -88,14 +79,18 @@ describe('crash mid-upload', () => {
     );
     // A few MiB of a body that never ends: in flight until the kill.
     request.write(Buffer.alloc(4 * 1024 * 1024, 0x5a));
-    const staged = await waitFor(async () => {
-      const files = await listFiles(stagingDir());
-      for (const file of files) {
-        const stats = await fs.stat(file).catch(() => undefined);
-        if (stats && stats.size > 0) return file;
-      }
-      return undefined;
-    }, 'a staged file with bytes in it');
+    const staged = await eventually(
+      async () => {
+        const files = await listFiles(stagingDir());
+        for (const file of files) {
+          const stats = await fs.stat(file).catch(() => undefined);
+          if (stats && stats.size > 0) return file;
+        }
+        return undefined;
+      },
+      'a staged file with bytes in it',
+      60_000,
+    );
     assert.equal((await query('SELECT 1 FROM pending_uploads')).length, 1, 'the upload intent is recorded');
     await first.kill();
     request.destroy();
@@ -155,18 +150,21 @@ describe('crash mid-upload', () => {
         `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="gone.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
       );
       request.write(Buffer.alloc(4 * 1024 * 1024, 0x33));
-      await waitFor(
+      await eventually(
         async () => ((await listFiles(stagingDir())).length > 0 ? true : undefined),
         'a staged file',
+        60_000,
       );
       request.destroy();
-      await waitFor(
+      await eventually(
         async () => ((await listFiles(stagingDir())).length === 0 ? true : undefined),
         'the staged file to be removed',
+        60_000,
       );
-      await waitFor(
+      await eventually(
         async () => ((await query('SELECT 1 FROM pending_uploads')).length === 0 ? true : undefined),
         'the intent to be dropped',
+        60_000,
       );
       assert.deepEqual(await query("SELECT 1 FROM media WHERE original_name = 'gone.bin'"), []);
     } finally {

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { checkErrorCatalogue, readmeErrorTable } from '@trustplane/kernel/testkit';
+import { checkServiceErrors } from '@trustplane/kernel/testkit';
 import { renderMediaError } from '../src/http/errors.js';
+import { createMediaService } from '../src/index.js';
 import { errorCode, type Harness, startHarness } from './support/harness.js';
 
 test('every code media sends is in the README table with its status, and no stale row', () => {
   // The seed's media sections show no error body and no code: the README table is the documentation.
-  const problems = checkErrorCatalogue({
+  const problems = checkServiceErrors(createMediaService(), {
     renderer: renderMediaError,
-    sourceDir: new URL('../src/', import.meta.url),
-    documented: [readmeErrorTable(new URL('../README.md', import.meta.url))],
+    packageDir: new URL('..', import.meta.url),
   });
   assert.deepEqual(problems, []);
 });

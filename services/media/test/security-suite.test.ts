@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { describeSecurityReport, type SecuritySuite } from '@trustplane/kernel/testkit';
+import { after, before } from 'node:test';
+import { perTenant, type SecuritySuite, securitySuiteTests } from '@trustplane/kernel/testkit';
 import { decodeJwt } from 'jose';
 import { errorCode, type Harness, multipartBody, startHarness, type TestUser } from './support/harness.js';
 
@@ -13,25 +13,13 @@ after(async () => {
   await h?.close();
 });
 
-const memo = <T>(make: (user: TestUser) => Promise<T>) => {
-  const made = new Map<TestUser, Promise<T>>();
-  return (user: TestUser) => {
-    let value = made.get(user);
-    if (!value) {
-      value = make(user);
-      made.set(user, value);
-    }
-    return value;
-  };
-};
-
 async function upload(user: TestUser): Promise<string> {
   const response = await h.upload(user, { name: 'note.txt', type: 'text/plain', data: Buffer.from('hello') });
   assert.equal(response.statusCode, 201, response.body);
   return response.json().id;
 }
 
-const mediaOf = memo(upload);
+const mediaOf = perTenant(upload);
 
 async function folder(user: TestUser, parentId?: string): Promise<string> {
   const name = `Folder ${randomUUID().slice(0, 8)}`;
@@ -45,9 +33,9 @@ async function folder(user: TestUser, parentId?: string): Promise<string> {
   return response.json().id;
 }
 
-const folderOf = memo((user) => folder(user));
+const folderOf = perTenant((user: TestUser) => folder(user));
 /** A folder inside the user's folder: a root folder cannot be renamed (seed: 400 root_folder_immutable). */
-const subfolderOf = memo(async (user) => folder(user, await folderOf(user)));
+const subfolderOf = perTenant(async (user: TestUser) => folder(user, await folderOf(user)));
 
 async function sharedLink(user: TestUser): Promise<string> {
   const response = await h.call({
@@ -156,15 +144,4 @@ const suite: SecuritySuite<TestUser> = {
   errorCode,
 };
 
-describe('security suite', () => {
-  test('serves every seed operation', () => {
-    h.service.assertSeedOperationsServed();
-  });
-
-  test('refuses missing, malformed, revoked and foreign credentials on every non-public operation', async (t) => {
-    const report = await h.service.runSecuritySuite(suite);
-    t.diagnostic(describeSecurityReport(report));
-    assert.deepEqual(Object.keys(report.public).sort(), ['GET /health', 'GET /share/{token}']);
-    assert.equal(Object.keys(report.covered).length, 23);
-  });
-});
+securitySuiteTests(() => h.service, suite, { covered: 23, public: ['GET /health', 'GET /share/{token}'] });

@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { eventually } from '@trustplane/kernel/testkit';
 import { loadNotificationProto } from '../src/grpc/grpc-server.js';
-import { type Service, startService, testEnv, waitFor } from './harness.js';
+import { type Service, startService, testEnv } from './harness.js';
 
 interface View {
   status: string;
@@ -76,7 +77,7 @@ describe('channels and queue monitoring', () => {
 
   const create = (request: object) => service.rpc<{ notification_id: string }>('CreateNotification', request);
   const settled = (id: string) =>
-    waitFor(async () => {
+    eventually(async () => {
       const found = await service.rpc<View>('GetNotification', { notification_id: id });
       return ['delivered', 'failed'].includes(found.status) && found;
     }, `notification ${id}`);
@@ -129,11 +130,11 @@ describe('channels and queue monitoring', () => {
         created_at: new Date().toISOString(),
       },
     });
-    await waitFor(
+    await eventually(
       async () => apiCalls.filter((call) => call.url === '/botTOKEN123/sendMessage').length >= 2,
       'telegram calls',
     );
-    await waitFor(async () => published.includes('notification.delivered.telegram'), 'delivered event');
+    await eventually(async () => published.includes('notification.delivered.telegram'), 'delivered event');
     assert.deepEqual(published.slice(0, 2), [
       'notification.retrying.telegram',
       'notification.delivered.telegram',
@@ -170,7 +171,7 @@ describe('channels and queue monitoring', () => {
       content: { body: 'x' },
       provider_type: 'rabbitmq',
     });
-    const retrying = await waitFor(async () => {
+    const retrying = await eventually(async () => {
       const found = await service.rpc<View>('GetNotification', { notification_id: unbound.notification_id });
       return found.attempts >= 1 && found.status !== 'processing' && found;
     }, 'a first attempt');

@@ -16,13 +16,14 @@ import {
   hasRabbitMqServer,
   startRabbitMq,
   type TestDatabase,
+  eventually,
 } from '@trustplane/kernel/testkit';
 import amqplib from 'amqplib';
 import { simpleParser } from 'mailparser';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { loadNotificationProto } from '../src/grpc/grpc-server.js';
-import { call, waitFor } from './harness.js';
+import { call } from './harness.js';
 
 const bin = fileURLToPath(new URL('../../../packages/cli/bin/trustplane.js', import.meta.url));
 
@@ -148,10 +149,10 @@ function crashSuite(label: string, options: { broker: boolean }) {
         },
       );
       rpc.close();
-      await waitFor(async () => data.some((entry) => entry.to === 'mid@example.com'), 'DATA received');
+      await eventually(async () => data.some((entry) => entry.to === 'mid@example.com'), 'DATA received');
       await kill();
       await start();
-      await waitFor(async () => (await status(id)) === 'delivered', 'delivery after restart', 60_000);
+      await eventually(async () => (await status(id)) === 'delivered', 'delivery after restart', 60_000);
       const copies = data.filter((entry) => entry.to === 'mid@example.com');
       assert.equal(copies.filter((entry) => entry.answered).length, 1, 'accepted once');
       assert.equal(copies[0]!.messageId, copies.at(-1)!.messageId, 'the same Message-ID');
@@ -169,7 +170,7 @@ function crashSuite(label: string, options: { broker: boolean }) {
         },
       );
       rpc.close();
-      await waitFor(async () => (await status(id)) === 'delivered', 'delivery');
+      await eventually(async () => (await status(id)) === 'delivered', 'delivery');
       await kill();
       const pool = createPool({ url: database.url, schema: 'notification' });
       if (!broker) {
@@ -181,7 +182,7 @@ function crashSuite(label: string, options: { broker: boolean }) {
         );
         assert.equal(rows.length, 1);
         await start();
-        await waitFor(
+        await eventually(
           async () => {
             const job = await pool.query('SELECT state FROM pgboss.job WHERE id = $1', [rows[0].id]);
             return job.rows[0]?.state === 'completed';
@@ -208,7 +209,7 @@ function crashSuite(label: string, options: { broker: boolean }) {
         await channel.waitForConfirms();
         await connection.close();
         await start();
-        await waitFor(
+        await eventually(
           async () => {
             const ledger = await pool.query<{ status: string; delivery_count: number }>(
               `SELECT status, delivery_count FROM message_ledger
@@ -242,10 +243,10 @@ function crashSuite(label: string, options: { broker: boolean }) {
         outbox.publish(pool, { exchange: 'notification.requests', topic: 'email.send', payload: event });
       await publish();
       await publish();
-      await waitFor(async () => data.some((entry) => entry.to === 'twice@example.com'), 'the mail');
+      await eventually(async () => data.some((entry) => entry.to === 'twice@example.com'), 'the mail');
       // Killed once the delivery is committed (a kill between the SMTP reply and the commit is the
       // mid-SMTP case above: that mail is sent again after the attempt's budget).
-      await waitFor(async () => {
+      await eventually(async () => {
         const { rows } = await pool.query(
           `SELECT n.status FROM notification.notifications n
              JOIN notification.notification_recipients r ON r.notification_id = n.id
@@ -256,7 +257,7 @@ function crashSuite(label: string, options: { broker: boolean }) {
       await kill();
       await start();
       await publish();
-      await waitFor(async () => {
+      await eventually(async () => {
         const { rows } = await pool.query(
           "SELECT count(*)::int AS n FROM platform.outbox WHERE topic = 'email.send' AND published_at IS NULL",
         );

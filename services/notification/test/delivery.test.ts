@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { type ExternalServer, hasRabbitMqServer, startRabbitMq } from '@trustplane/kernel/testkit';
+import {
+  type ExternalServer,
+  hasRabbitMqServer,
+  startRabbitMq,
+  eventually,
+} from '@trustplane/kernel/testkit';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { email, type Service, startService, testEnv, waitFor } from './harness.js';
+import { email, type Service, startService, testEnv } from './harness.js';
 
 interface Received {
   to: string;
@@ -114,7 +119,7 @@ function deliverySuite(label: string, options: { broker: boolean }) {
       service.rpc<{ notification_id: string }>('CreateNotification', request);
     const get = (id: string) => service.rpc<View>('GetNotification', { notification_id: id });
     const settled = (id: string) =>
-      waitFor(async () => {
+      eventually(async () => {
         const found = await get(id);
         return ['delivered', 'failed', 'cancelled'].includes(found.status) && found;
       }, `notification ${id} to settle`);
@@ -153,7 +158,7 @@ function deliverySuite(label: string, options: { broker: boolean }) {
         deleteOnPublish: true,
         mandatory: true,
       });
-      const received = await waitFor(
+      const received = await eventually(
         async () => smtp.received.find((entry) => entry.to === 'verify-smtp@example.com'),
         'the verification mail at the SMTP server',
       );
@@ -284,7 +289,7 @@ function deliverySuite(label: string, options: { broker: boolean }) {
         provider_type: 'http',
         max_retries: 10,
       });
-      await waitFor(async () => (await get(id)).attempts >= 1 && true, 'a first attempt');
+      await eventually(async () => (await get(id)).attempts >= 1 && true, 'a first attempt');
       const cancelled = await service.rpc<{ success: boolean }>('CancelNotification', {
         notification_id: id,
       });

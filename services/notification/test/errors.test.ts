@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { catalogueEntries, isServiceError } from '@trustplane/kernel';
-import { checkErrorCatalogue, readmeErrorTable } from '@trustplane/kernel/testkit';
+import { checkServiceErrors } from '@trustplane/kernel/testkit';
 import { notificationErrors, toNotificationError } from '../src/domain/errors.js';
 import { GRPC_CODES, grpcError } from '../src/grpc/grpc-server.js';
 import { renderNotificationError } from '../src/http/errors.js';
+import { notificationService } from '../src/index.js';
 
 describe('the error catalogue (kernel defineErrorCatalogue) → gRPC codes', () => {
   test('the catalogue, the sources and the README "Errors" table agree both ways', () => {
-    const problems = checkErrorCatalogue({
+    const problems = checkServiceErrors(notificationService, {
       renderer: renderNotificationError,
-      sourceDir: new URL('../src/', import.meta.url),
-      documented: [readmeErrorTable(new URL('../README.md', import.meta.url))],
+      packageDir: new URL('..', import.meta.url),
     });
     assert.deepEqual(problems, []);
   });

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import pg from 'pg';
-import { email, type Service, startService, testEnv, waitFor } from './harness.js';
+import { eventually } from '@trustplane/kernel/testkit';
+import { email, type Service, startService, testEnv } from './harness.js';
 
 interface Created {
   notification_id: string;
@@ -81,7 +82,7 @@ describe('NotificationService over gRPC', () => {
     assert.equal(created.status, 'queued');
     assert.equal(created.message, 'queued for delivery');
     assert.ok(created.created_at.seconds > 0);
-    const delivered = await waitFor(async () => {
+    const delivered = await eventually(async () => {
       const found = await get(created.notification_id);
       return found.status === 'delivered' && found;
     }, 'delivery');
@@ -310,7 +311,7 @@ describe('NotificationService over gRPC', () => {
     assert.equal(again.success, true);
 
     const sent = await create({ recipients: [email('now@example.com')], content, provider_type: 'email' });
-    await waitFor(async () => (await get(sent.notification_id)).status === 'delivered', 'delivery');
+    await eventually(async () => (await get(sent.notification_id)).status === 'delivered', 'delivery');
     await rejects(
       service.rpc('CancelNotification', { notification_id: sent.notification_id }),
       grpc.status.FAILED_PRECONDITION,
@@ -343,7 +344,7 @@ describe('NotificationService over gRPC', () => {
       max_retries: 2,
     });
     target = created.notification_id;
-    const failed = await waitFor(async () => {
+    const failed = await eventually(async () => {
       const found = await get(target);
       return found.status === 'failed' && found;
     }, 'failure');
@@ -362,8 +363,8 @@ describe('NotificationService over gRPC', () => {
       notification_id: target,
     });
     assert.deepEqual(retried, { success: true, message: 'queued for retry' });
-    await waitFor(async () => (await get(target)).status === 'delivered', 'delivery after retry');
-    await waitFor(async () => events.length >= 2 && events, 'events');
+    await eventually(async () => (await get(target)).status === 'delivered', 'delivery after retry');
+    await eventually(async () => events.length >= 2 && events, 'events');
     assert.deepEqual(events, ['notification.failed.http', 'notification.delivered.http']);
     await stop();
     await rejects(service.rpc('RetryNotification', { notification_id: 'bad' }), grpc.status.INVALID_ARGUMENT);
@@ -374,7 +375,7 @@ describe('NotificationService over gRPC', () => {
   });
 
   test('GetStats counts exactly what the table holds', async () => {
-    const stats = await waitFor(async () => {
+    const stats = await eventually(async () => {
       const current = await service.rpc<Record<string, number>>('GetStats', {});
       return current.pending === 0 && current.processing === 0 && current;
     }, 'a quiet queue');
@@ -433,7 +434,7 @@ describe('NotificationService over gRPC', () => {
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => undefined);
       await admin.end().catch(() => undefined);
     }
-    await waitFor(async () => {
+    await eventually(async () => {
       try {
         await get('ntf_01HXYZ0000000000000000000A');
         return false;

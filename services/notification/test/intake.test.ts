@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { type Service, startService, testEnv, waitFor } from './harness.js';
+import { eventually } from '@trustplane/kernel/testkit';
+import { type Service, startService, testEnv } from './harness.js';
 
 interface View {
   id: string;
@@ -66,12 +67,12 @@ describe('bus intake: notification.requests and account email.requested', () => 
   test('a request on notification.requests becomes a templated, delivered notification', async () => {
     const event = request();
     await publish('notification.requests', 'email.send', event);
-    const processed = await waitFor(async () => {
+    const processed = await eventually(async () => {
       const row = await byDedupId(event.id);
       return row?.notification_id ? row : undefined;
     }, 'intake');
     assert.equal(processed.outcome, 'accepted');
-    const view = await waitFor(async () => {
+    const view = await eventually(async () => {
       const found = await service.rpc<View>('GetNotification', {
         notification_id: processed.notification_id!,
       });
@@ -89,7 +90,7 @@ describe('bus intake: notification.requests and account email.requested', () => 
     const event = request({ content: { subject: 'Once', body: 'only once' } });
     await publish('notification.requests', 'email.send', event);
     await publish('notification.requests', 'email.send', event);
-    await waitFor(async () => (await byDedupId(event.id))?.notification_id, 'intake');
+    await eventually(async () => (await byDedupId(event.id))?.notification_id, 'intake');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const { rows } = await service.booted.context
       .database()
@@ -113,7 +114,7 @@ describe('bus intake: notification.requests and account email.requested', () => 
     await publish('notification.requests', 'email.send', unknown);
     await publish('notification.requests', 'email.send', strict);
     await publish('notification.requests', 'telegram.send', malformed);
-    const dead = await waitFor(async () => {
+    const dead = await eventually(async () => {
       const list = await service.runtime.deadLetters.list();
       return list.filter((entry) => entry.source_queue === 'notification.events.queue').length >= 3 && list;
     }, 'dead letters');
@@ -127,7 +128,7 @@ describe('bus intake: notification.requests and account email.requested', () => 
   test('a dead letter replays once', async () => {
     const event = request({ provider_name: 'nope' });
     await publish('notification.requests', 'email.send', event);
-    const entry = await waitFor(
+    const entry = await eventually(
       async () =>
         (await service.runtime.deadLetters.list()).find(
           (dead) => (dead.payload as { id?: string }).id === event.id,
@@ -155,7 +156,7 @@ describe('bus intake: notification.requests and account email.requested', () => 
       base_url: 'http://localhost:8874',
       is_resend: false,
     });
-    const mail = await waitFor(
+    const mail = await eventually(
       async () =>
         (await service.booted.context.mailer.list()).find((entry) => entry.to === 'new@example.com'),
       'verification mail',
@@ -163,10 +164,10 @@ describe('bus intake: notification.requests and account email.requested', () => 
     assert.equal(mail.subject, 'Verify your email address');
     assert.ok(mail.text.includes(`http://localhost:8874/verify-email?token=${token}`));
     assert.ok(mail.html?.includes('Hi &lt;b&gt;Jane&lt;/b&gt;,'));
-    const processed = await waitFor(async () => byDedupId(messageId), 'processed');
+    const processed = await eventually(async () => byDedupId(messageId), 'processed');
     const pool = service.booted.context.database().pool;
     // The mail reaches the sink before the attempt settles: the wipe comes with `delivered`.
-    await waitFor(async () => {
+    await eventually(async () => {
       const { rows } = await pool.query('SELECT status FROM notifications WHERE id = $1', [
         processed.notification_id,
       ]);

@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { email, type Service, startService, testEnv, waitFor } from './harness.js';
+import { eventually } from '@trustplane/kernel/testkit';
+import { email, type Service, startService, testEnv } from './harness.js';
 
 interface View {
   status: string;
@@ -59,7 +60,7 @@ describe('queue order by priority, and the SSRF guard of the http channel', () =
       },
     );
     for (const id of ids)
-      await waitFor(async () => (await get(id)).status === 'delivered', `${id} delivered`, 60_000);
+      await eventually(async () => (await get(id)).status === 'delivered', `${id} delivered`, 60_000);
     const sent = (await service.booted.context.mailer.list())
       .filter((mail) => mail.subject.startsWith('order '))
       .map((mail) => mail.subject.split(' ')[1]);
@@ -94,7 +95,7 @@ describe('queue order by priority, and the SSRF guard of the http channel', () =
       content: { subject: 's', body: '{}' },
       provider_type: 'http',
     });
-    const settled = await waitFor(async () => {
+    const settled = await eventually(async () => {
       const found = await get(id);
       return ['delivered', 'failed'].includes(found.status) && found;
     }, 'the notification to settle');

@@ -3,9 +3,14 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { type ExternalServer, hasRabbitMqServer, startRabbitMq } from '@trustplane/kernel/testkit';
+import {
+  type ExternalServer,
+  hasRabbitMqServer,
+  startRabbitMq,
+  eventually,
+} from '@trustplane/kernel/testkit';
 import amqplib from 'amqplib';
-import { type Service, startService, testEnv, waitFor } from './harness.js';
+import { type Service, startService, testEnv } from './harness.js';
 
 /**
  * The RabbitMQ lane: with AMQP_URL the bus is the broker. account's mandatory `email.requested`
@@ -99,7 +104,7 @@ describe('AMQP_URL mode on a real RabbitMQ', {
     });
 
   const settled = (id: string) =>
-    waitFor(async () => {
+    eventually(async () => {
       const found = await view(id);
       return ['delivered', 'failed', 'cancelled'].includes(found.status) && found;
     }, `notification ${id} to settle`);
@@ -137,7 +142,7 @@ describe('AMQP_URL mode on a real RabbitMQ', {
       deleteOnPublish: true,
       mandatory: true,
     });
-    const mail = await waitFor(
+    const mail = await eventually(
       async () =>
         (await service.booted.context.mailer.list()).find((entry) => entry.to === 'broker@example.com'),
       'the mail',
@@ -195,7 +200,7 @@ describe('AMQP_URL mode on a real RabbitMQ', {
     await channel.waitForConfirms();
     await channel.close();
     await connection.close();
-    await waitFor(
+    await eventually(
       async () =>
         (await service.booted.context.mailer.list()).some((entry) => entry.to === 'amqp@example.com'),
       'the mail',
@@ -261,7 +266,7 @@ describe('AMQP_URL mode on a real RabbitMQ', {
 
   test("a retried delivery waits in its step's delay queue on the broker and expires back to the delivery queue", async () => {
     const { notification_id: id } = await toHook('/flaky');
-    const waiting = await waitFor(
+    const waiting = await eventually(
       async () => (await onBroker((channel) => channel.checkQueue(STEP_1))).messageCount === 1 && true,
       'the retry waiting in the first step queue',
     );
@@ -313,7 +318,7 @@ describe('AMQP_URL mode on a real RabbitMQ', {
     const dead = (await service.runtime.deadLetters.list()).find((entry) => entry.notification_id === id)!;
     assert.ok(dead);
     assert.equal(dead.attempts, 2);
-    const noted = await waitFor(async () => {
+    const noted = await eventually(async () => {
       const found = await details('notification.events.dlq', dead.id);
       return found.headers['x-first-death-queue'] ? found : undefined;
     }, 'the broker copy recorded');
@@ -341,7 +346,7 @@ describe('AMQP_URL mode on a real RabbitMQ', {
   test('an undecodable attempt is rejected to the DLX and recorded as a dead letter that cannot be replayed', async () => {
     const messageId = randomUUID();
     await publishOnBroker('not json', messageId);
-    const dead = await waitFor(
+    const dead = await eventually(
       async () => (await service.runtime.deadLetters.list()).find((entry) => entry.message_id === messageId),
       'the dead letter',
     );
@@ -354,14 +359,14 @@ describe('AMQP_URL mode on a real RabbitMQ', {
 
   test('copies of an attempt: one arriving while it runs waits for its lease, one after it settled is dropped; one send', async () => {
     const { notification_id: id } = await toHook('/slow');
-    await waitFor(async () => hits.some((hit) => hit.path === '/slow'), 'the attempt under way');
+    await eventually(async () => hits.some((hit) => hit.path === '/slow'), 'the attempt under way');
     const [attempt] = await attemptIds(id);
     const copy = () =>
       publishOnBroker(JSON.stringify({ notification_id: id, lease_seconds: 15 }), attempt!, 1);
     await copy();
     assert.equal((await settled(id)).status, 'delivered');
     await copy();
-    await waitFor(
+    await eventually(
       async () => (await details('notification.delivery.queue', attempt!)).delivery_count >= 3,
       'both copies received',
     );
@@ -372,7 +377,7 @@ describe('AMQP_URL mode on a real RabbitMQ', {
 
   test('PurgeQueue drains the delivery queue, its delay queues and the held attempts, and cancels them', async () => {
     const waitingRetry = (await toHook('/hold', { max_retries: 5 })).notification_id;
-    await waitFor(
+    await eventually(
       async () => (await onBroker((channel) => channel.checkQueue(STEP_1))).messageCount >= 1 && true,
       'a retry in the delay queue',
     );

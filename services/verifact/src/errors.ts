@@ -1,4 +1,4 @@
-import { defineErrorCatalogue } from '@trustplane/kernel';
+import { defineErrorCatalogue, kernelError } from '@trustplane/kernel';
 
 /**
  * The verifact error catalogue: every entry with its code and the one status it travels with. The
@@ -6,19 +6,26 @@ import { defineErrorCatalogue } from '@trustplane/kernel';
  * table, kept in agreement by test/errors.test.ts). Rendered as the seed's `Error` by http/errors.ts.
  */
 export const errors = defineErrorCatalogue({
-  validation: { status: 400, code: 'VALIDATION_ERROR', message: 'The request is not valid' },
-  invalidJson: { status: 400, code: 'INVALID_JSON', message: 'Request body is not valid JSON' },
+  validation: {
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    message: 'The request is not valid',
+    answers: 'validation',
+  },
+  invalidJson: kernelError('malformed_json', { code: 'INVALID_JSON' }),
   unsupportedContentType: {
     status: 400,
     code: 'UNSUPPORTED_CONTENT_TYPE',
+    answers: 'unsupported_media_type',
     describe: (expected: string) => ({ message: `Unsupported Content-Type; send ${expected}` }),
   },
   payloadTooLarge: {
     status: 400,
     code: 'PAYLOAD_TOO_LARGE',
+    answers: 'body_too_large',
     describe: (limit: number) => ({ message: `The photo exceeds ${limit} bytes` }),
   },
-  invalidUrl: { status: 400, code: 'INVALID_URL', message: 'The URL is not valid' },
+  invalidUrl: kernelError('bad_url', { code: 'INVALID_URL' }),
   invalidPhoto: { status: 400, code: 'INVALID_PHOTO', message: 'The photo is not valid' },
   photoFetchFailed: { status: 400, code: 'PHOTO_FETCH_FAILED', message: 'The photo could not be fetched' },
   imageTooLarge: {
@@ -69,15 +76,16 @@ export const errors = defineErrorCatalogue({
   notFound: {
     status: 404,
     code: 'NOT_FOUND',
+    answers: 'not_found',
     describe: (what: string) => ({ message: `${what} not found` }),
   },
-  requestTimeout: { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request took too long to arrive' },
+  requestTimeout: kernelError('request_timeout', { code: 'REQUEST_TIMEOUT' }),
   emailTaken: {
     status: 409,
     code: 'EMAIL_TAKEN',
     message: 'A user with this email already exists in this tenant',
   },
-  uriTooLong: { status: 414, code: 'URI_TOO_LONG', message: 'A path parameter is too long' },
+  uriTooLong: kernelError('uri_too_long', { code: 'URI_TOO_LONG' }),
   unprocessable: { status: 422, code: 'UNPROCESSABLE', message: 'The request cannot be processed' },
   rateLimited: {
     status: 429,
@@ -95,8 +103,8 @@ export const errors = defineErrorCatalogue({
       headers: { 'retry-after': '1' },
     }),
   },
-  headersTooLarge: { status: 431, code: 'HEADERS_TOO_LARGE', message: 'Request headers are too large' },
-  internal: { status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' },
+  headersTooLarge: kernelError('headers_too_large', { code: 'HEADERS_TOO_LARGE' }),
+  internal: kernelError('internal', { code: 'INTERNAL_ERROR' }),
   storageUnavailable: { status: 502, code: 'STORAGE_UNAVAILABLE', message: 'Photo storage is unavailable' },
   keyStoreUnreadable: {
     status: 502,
@@ -108,5 +116,5 @@ export const errors = defineErrorCatalogue({
     code: 'ATTESTATION_NOT_PROVISIONED',
     message: 'No attestation key has been provisioned yet',
   },
-  serviceUnavailable: { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable' },
+  serviceUnavailable: kernelError('database_unavailable', { code: 'SERVICE_UNAVAILABLE' }),
 });

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import {
-  checkErrorCatalogue,
-  openApiErrorCodes,
-  readmeErrorTable,
-  seedPath,
-} from '@trustplane/kernel/testkit';
+import { checkServiceErrors } from '@trustplane/kernel/testkit';
 import { renderVerifactError } from '../src/http/errors.js';
 import { verifactService } from '../src/index.js';
 import { Harness } from './support/harness.js';
@@ -14,15 +8,11 @@ import { Harness } from './support/harness.js';
 test('the error catalogue, the seed and the README table agree both ways', () => {
   // The seed names one code (the `Error.code` example), so the check is global, not per operation;
   // every error status it lists must be one the catalogue sends.
-  const seed = openApiErrorCodes(
-    JSON.parse(readFileSync(seedPath(verifactService), 'utf8')),
-    ['code'],
-    'seed 002',
-  );
-  const problems = checkErrorCatalogue({
+  const problems = checkServiceErrors(verifactService, {
     renderer: renderVerifactError,
-    sourceDir: new URL('../src/', import.meta.url),
-    documented: [seed, readmeErrorTable(new URL('../README.md', import.meta.url), 'Error codes')],
+    packageDir: new URL('..', import.meta.url),
+    seedCodeField: ['code'],
+    readmeHeading: 'Error codes',
   });
   assert.deepEqual(problems, []);
 });

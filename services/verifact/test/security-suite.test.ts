@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { describeSecurityReport, type SecuritySuite } from '@trustplane/kernel/testkit';
+import { after, before } from 'node:test';
+import { perTenant, type SecuritySuite, securitySuiteTests } from '@trustplane/kernel/testkit';
 import { fixture, signCapture } from './support/captures.js';
 import { Harness, type MultipartPart, multipart, type TestTenant } from './support/harness.js';
 
@@ -10,21 +10,9 @@ before(async () => {
 });
 after(() => h?.close());
 
-const memo = <T>(make: (tenant: TestTenant) => Promise<T>) => {
-  const made = new Map<TestTenant, Promise<T>>();
-  return (tenant: TestTenant) => {
-    let value = made.get(tenant);
-    if (!value) {
-      value = make(tenant);
-      made.set(tenant, value);
-    }
-    return value;
-  };
-};
-
-const claimOf = memo(async (tenant) => (await tenant.claim()).id);
-const userOf = memo((tenant) => tenant.user('adjuster'));
-const photoOf = memo(async (tenant) => {
+const claimOf = perTenant(async (tenant: TestTenant) => (await tenant.claim()).id);
+const userOf = perTenant((tenant: TestTenant) => tenant.user('adjuster'));
+const photoOf = perTenant(async (tenant: TestTenant) => {
   const response = await h.call({
     method: 'POST',
     url: '/api/v1/photos',
@@ -37,7 +25,7 @@ const photoOf = memo(async (tenant) => {
   assert.equal(response.statusCode, 201, response.body);
   return response.json().photoId as string;
 });
-const triageOf = memo(async (tenant) => {
+const triageOf = perTenant(async (tenant: TestTenant) => {
   const response = await h.call({
     method: 'POST',
     url: '/api/v1/triage',
@@ -51,7 +39,7 @@ const triageOf = memo(async (tenant) => {
   return response.json().id as string;
 });
 
-const surveyorOf = memo((tenant) => tenant.user('surveyor'));
+const surveyorOf = perTenant((tenant: TestTenant) => tenant.user('surveyor'));
 
 /** A photo upload's multipart body (its content type header travels with it). */
 const photoForm = (parts: MultipartPart[] = []) =>
@@ -149,15 +137,4 @@ const suite: SecuritySuite<TestTenant> = {
   errorCode: (response) => (response.json() as { code?: string }).code,
 };
 
-describe('security suite', () => {
-  test('serves every seed operation', () => {
-    h.service.assertSeedOperationsServed();
-  });
-
-  test('refuses missing, malformed, revoked and foreign keys on every non-public operation', async (t) => {
-    const report = await h.service.runSecuritySuite(suite);
-    t.diagnostic(describeSecurityReport(report));
-    assert.deepEqual(report.public, { getAttestationKey: 'seed' });
-    assert.equal(Object.keys(report.covered).length, 17);
-  });
-});
+securitySuiteTests(() => h.service, suite, { covered: 17, public: ['getAttestationKey'] });

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { eventually } from '@trustplane/kernel/testkit';
 import { buildVerifactApp, createVerifact, type VerifactDeps } from '../src/index.js';
 import { fixture, signCapture, signTimestampedCapture } from './support/captures.js';
 import { checkContract, Harness, multipart, TRUST_ANCHORS, type TestTenant } from './support/harness.js';
@@ -51,14 +52,6 @@ async function verifyOn(app: FastifyInstance, bytes: Buffer, key = tenant.admin)
   return response;
 }
 
-/** Waits for a state of the pool (bounded: a test never hangs on it). */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 60_000) throw new Error(`still waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** A signed capture whose `com.example.bomb.00000` assertion the bombs grow or swell. */
 const template = () => signCapture({ extra: { 'com.example.bomb.00000': { i: 0 } } });
 
@@ -70,7 +63,7 @@ describe('manifest bombs', () => {
     const { app, deps } = await variant({ verifierProcesses: 2 });
     await deps.pool.warm();
     const pending = verifyOn(app, bomb);
-    await until(() => deps.pool.stats().busy === 1, 'the bomb to be read');
+    await eventually(() => deps.pool.stats().busy === 1, 'the bomb to be read', 60_000, 10);
     const good = await verifyOn(app, fixture('C.jpg'));
     assert.deepEqual([good.statusCode, good.json().status], [200, 'verified']);
     const response = await pending;
@@ -150,9 +143,9 @@ describe('the reader queue', () => {
     process.kill(reader, 'SIGSTOP');
     try {
       const first = verifyOn(app, fixture('C.jpg'), own.admin);
-      await until(() => deps.pool.stats().busy === 1, 'the first photo to be read');
+      await eventually(() => deps.pool.stats().busy === 1, 'the first photo to be read', 60_000, 10);
       const second = verifyOn(app, fixture('CA.jpg'), own.admin);
-      await until(() => deps.pool.stats().waiting === 1, 'the second photo to wait');
+      await eventually(() => deps.pool.stats().waiting === 1, 'the second photo to wait', 60_000, 10);
       const refused = await verifyOn(app, fixture('C.jpg'), own.admin);
       assert.deepEqual([refused.statusCode, refused.json().code], [429, 'VERIFIER_BUSY']);
       assert.equal(refused.headers['retry-after'], '1');

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { verifyPassword } from '@trustplane/kernel';
-import { createTestDatabase } from '@trustplane/kernel/testkit';
+import { createTestDatabase, eventually } from '@trustplane/kernel/testkit';
 import { sql } from 'kysely';
 import { WELCOME_MAIL_QUEUE } from '../src/jobs/welcome-mail.js';
 import { Harness, type TestTenant } from './support/harness.js';
@@ -53,14 +53,17 @@ async function jobOf(userId: string): Promise<{ state: string; data: unknown } |
   return rows[0];
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  for (let waited = 0; ; waited += 100) {
-    const value = await read();
-    if (done(value)) return value;
-    if (waited > 90_000) throw new Error(`still waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** `read` until `done` holds for what it read (the job and the mailer settle asynchronously). */
+const settled = <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string) =>
+  eventually(
+    async () => {
+      const value = await read();
+      return done(value) ? { value } : undefined;
+    },
+    what,
+    90_000,
+    100,
+  ).then(({ value }) => value);
 
 const createUser = (email: string) =>
   h.call({
@@ -86,7 +89,7 @@ describe('welcome mail', () => {
     const job = await jobOf(id);
     assert.deepEqual(job?.data, { version: 1, userId: id });
     // The job tries too, and fails while the mailer does.
-    const failing = await until(
+    const failing = await settled(
       () => mailRow(id),
       (row) => row.attempts >= 2,
       'a retry by the job',
@@ -94,7 +97,7 @@ describe('welcome mail', () => {
     assert.equal(failing.sent_at, null);
     assert.ok(failing.last_error);
     await repairMail();
-    const sent = await until(
+    const sent = await settled(
       () => mailRow(id),
       (row) => row.sent_at !== null,
       'the mail to go out',
@@ -126,7 +129,7 @@ describe('welcome mail', () => {
     assert.ok(row.sent_at);
     assert.equal(row.sealed_password, null);
     // The job (1 s later) finds it sent and completes without sending.
-    await until(
+    await settled(
       () => jobOf(id),
       (job) => job?.state === 'completed',
       'the job to complete',
@@ -198,7 +201,7 @@ describe('welcome mail across a crash', () => {
     cleanups.push(() => second.close());
     const mailsTo = async () =>
       (await second.booted.context.mailer.list()).filter((mail) => mail.to.includes(email));
-    const [mail] = await until(mailsTo, (mails) => mails.length > 0, 'the mail from the second process');
+    const [mail] = await settled(mailsTo, (mails) => mails.length > 0, 'the mail from the second process');
     assert.equal(mail?.subject, 'Your Verifact account at Crash Insurance');
     const password = /one-time password: (\S+)/.exec(mail?.text ?? '')?.[1];
     assert.ok(password);

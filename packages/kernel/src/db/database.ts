@@ -82,3 +82,17 @@ export function pgConstraint(error: unknown): string | undefined {
   const constraint = (error as { constraint?: unknown } | null)?.constraint;
   return typeof constraint === 'string' ? constraint : undefined;
 }
+
+/**
+ * True when `error` is PostgreSQL's violation `code`, of the one named `constraint` when given:
+ * how a repository maps a constraint it relies on to the service's error.
+ */
+export function isPgViolation(error: unknown, code: keyof typeof PG_ERROR, constraint?: string): boolean {
+  if (pgErrorCode(error) !== PG_ERROR[code]) return false;
+  return constraint === undefined || pgConstraint(error) === constraint;
+}
+
+/** A unique violation, of `constraint` when given (`isPgViolation(error, 'uniqueViolation', …)`). */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  return isPgViolation(error, 'uniqueViolation', constraint);
+}

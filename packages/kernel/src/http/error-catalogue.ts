@@ -14,20 +14,72 @@ export interface ErrorDescription {
   headers?: Record<string, string>;
 }
 
+/** The failures the kernel normalizes (`NormalizedHttpError`), which every catalogue has to answer. */
+export type KernelErrorKind = Exclude<NormalizedErrorKind, 'service'>;
+
+const KERNEL_ERROR_KINDS: readonly KernelErrorKind[] = [
+  'validation',
+  'malformed_json',
+  'body_too_large',
+  'unsupported_media_type',
+  'not_found',
+  'bad_url',
+  'uri_too_long',
+  'request_timeout',
+  'headers_too_large',
+  'client',
+  'database_unavailable',
+  'internal',
+];
+
 /**
  * One entry of a service's error catalogue. Its name (the catalogue key) is the code on the wire
  * unless `code` says otherwise (account's numeric codes). `status` is the only status it is sent
  * with. Either a fixed `message` (a caller may replace it), or `describe`, whose parameters become
- * the factory's parameters.
+ * the factory's parameters. `answers` names the kernel's failures this entry is the answer to.
  */
 export type ErrorDefinition =
-  | { status: number; code?: string | number; message: string; describe?: undefined }
+  | {
+      status: number;
+      code?: string | number;
+      message: string;
+      describe?: undefined;
+      answers?: KernelErrorKind | readonly KernelErrorKind[];
+    }
   | {
       status: number;
       code?: string | number;
       describe: (...args: never[]) => ErrorDescription;
       message?: undefined;
+      answers?: KernelErrorKind | readonly KernelErrorKind[];
     };
+
+/** The status and message of each failure the kernel normalizes with a fixed status. */
+const KERNEL_ERRORS = {
+  malformed_json: { status: 400, message: 'Request body is not valid JSON' },
+  body_too_large: { status: 413, message: 'Request body is too large' },
+  unsupported_media_type: { status: 415, message: 'Unsupported content type' },
+  not_found: { status: 404, message: 'Route not found' },
+  bad_url: { status: 400, message: 'The URL is not valid' },
+  uri_too_long: { status: 414, message: 'A path parameter is too long' },
+  request_timeout: { status: 408, message: 'The request took too long to arrive' },
+  headers_too_large: { status: 431, message: 'Request headers are too large' },
+  database_unavailable: { status: 503, message: 'The database is unavailable' },
+  internal: { status: 500, message: 'Internal server error' },
+} as const satisfies Partial<Record<KernelErrorKind, { status: number; message: string }>>;
+
+/**
+ * The catalogue entry that answers one of the kernel's failures, with the kernel's status and
+ * message for it: a service names only its code (`URI_TOO_LONG: kernelError('uri_too_long')`,
+ * `uriTooLong: kernelError('uri_too_long', { code: 'uri_too_long' })`), or sets the status or
+ * message its seed gives instead.
+ */
+export function kernelError<Kind extends keyof typeof KERNEL_ERRORS>(
+  kind: Kind,
+  entry: { code?: string | number; status?: number; message?: string } = {},
+): { status: number; code?: string | number; message: string; answers: Kind } {
+  return { ...KERNEL_ERRORS[kind], ...entry, answers: kind };
+}
 
 export type ErrorFactory<D extends ErrorDefinition> = D extends {
   describe: (...args: infer A) => ErrorDescription;
@@ -46,6 +98,8 @@ export interface CatalogueEntry {
   status: number;
   /** The code the envelope shows. */
   code: string | number;
+  /** The kernel's failures the entry answers (absent: none). */
+  answers?: readonly KernelErrorKind[];
 }
 
 const ENTRIES = new WeakMap<object, ReadonlyMap<string, CatalogueEntry>>();
@@ -65,7 +119,8 @@ export function defineErrorCatalogue<const S extends Record<string, ErrorDefinit
       throw new Error(`error ${name}: status ${definition.status} is not an error status`);
     }
     const code = definition.code ?? name;
-    entries.set(name, { name, status: definition.status, code });
+    const answers = definition.answers === undefined ? [] : [definition.answers].flat();
+    entries.set(name, { name, status: definition.status, code, ...(answers.length > 0 ? { answers } : {}) });
     const describe = definition.describe as ((...args: unknown[]) => ErrorDescription) | undefined;
     factories[name] = describe
       ? (...args) => {
@@ -99,10 +154,8 @@ export function catalogueEntries(catalogue: object): ReadonlyMap<string, Catalog
   return entries;
 }
 
-type KernelKind = Exclude<NormalizedErrorKind, 'service'>;
-
 /** A catalogue name, or a choice among several by the error itself (listed, so tests can see them). */
-export type KindMapping<Name extends string, K extends KernelKind> =
+export type KindMapping<Name extends string, K extends KernelErrorKind> =
   | Name
   | {
       names: readonly Name[];
@@ -110,7 +163,7 @@ export type KindMapping<Name extends string, K extends KernelKind> =
     };
 
 /** The catalogue name each failure the kernel normalizes is answered with. */
-export type KindNames<Name extends string> = { [K in KernelKind]: KindMapping<Name, K> };
+export type KindNames<Name extends string> = { [K in KernelErrorKind]: KindMapping<Name, K> };
 
 export interface ErrorRenderContext<Name extends string> {
   /** The catalogue name. */
@@ -136,28 +189,56 @@ export function kindNames<Name extends string>(mapping: Name | { names: readonly
 }
 
 /**
+ * Every kernel failure's catalogue name: the entries that answer a kind, then `kinds` for the
+ * rest (a choice among several entries, or an entry that does not declare it). A kind answered
+ * twice, or not at all, is refused at definition.
+ */
+function resolveKinds<Name extends string>(
+  entries: ReadonlyMap<string, CatalogueEntry>,
+  kinds: Partial<KindNames<Name>>,
+): KindNames<Name> {
+  const resolved: Partial<Record<KernelErrorKind, KindMapping<Name, KernelErrorKind>>> = {};
+  for (const entry of entries.values()) {
+    for (const kind of entry.answers ?? []) {
+      if (resolved[kind] !== undefined)
+        throw new Error(`kind ${kind} is answered by both ${String(resolved[kind])} and ${entry.name}`);
+      resolved[kind] = entry.name as Name;
+    }
+  }
+  for (const [kind, mapping] of Object.entries(kinds) as [
+    KernelErrorKind,
+    KindMapping<Name, KernelErrorKind>,
+  ][]) {
+    if (resolved[kind] !== undefined)
+      throw new Error(`kind ${kind} is answered by ${String(resolved[kind])}; the renderer maps it again`);
+    for (const name of kindNames(mapping)) {
+      if (!entries.has(name)) throw new Error(`kind ${kind} maps to ${name}, which is not in the catalogue`);
+    }
+    resolved[kind] = mapping;
+  }
+  const missing = KERNEL_ERROR_KINDS.filter((kind) => resolved[kind] === undefined);
+  if (missing.length > 0) throw new Error(`no catalogue entry answers ${missing.join(', ')}`);
+  return resolved as KindNames<Name>;
+}
+
+/**
  * The service's one error handler: every error, thrown by the service or normalized by the kernel,
  * becomes a catalogue entry, whose status is sent and whose code `body` puts in the seed's envelope.
- * A `ServiceError` whose code is not in the catalogue is a bug: logged, and answered as `internal`.
+ * The kernel's failures go to the entries that answer them (`answers`, `kernelError`); `kinds` maps
+ * the others, or picks among several entries by the error. A `ServiceError` whose code is not in
+ * the catalogue is a bug: logged, and answered as `internal`.
  */
 export function defineErrorRenderer<Catalogue extends object>(options: {
   catalogue: Catalogue;
-  kinds: KindNames<ErrorName<Catalogue>>;
+  kinds?: Partial<KindNames<ErrorName<Catalogue>>>;
   body: (context: ErrorRenderContext<ErrorName<Catalogue>>) => unknown;
 }): CatalogueRenderer<ErrorName<Catalogue>> {
   type Name = ErrorName<Catalogue>;
   const entries = catalogueEntries(options.catalogue);
-  for (const [kind, mapping] of Object.entries(options.kinds) as [
-    KernelKind,
-    KindMapping<Name, KernelKind>,
-  ][]) {
-    for (const name of kindNames(mapping)) {
-      if (!entries.has(name)) throw new Error(`kind ${kind} maps to ${name}, which is not in the catalogue`);
-    }
-  }
+  const kinds = resolveKinds<Name>(entries, options.kinds ?? {});
   const nameFor = (error: NormalizedHttpError): Name => {
     if (error.kind === 'service') return error.error.entry as Name;
-    const mapping = options.kinds[error.kind] as KindMapping<Name, typeof error.kind>;
+    const mapping = kinds[error.kind] as KindMapping<Name, typeof error.kind>;
     return typeof mapping === 'string' ? mapping : mapping.pick(error as never);
   };
   const render = (given: NormalizedHttpError, request: FastifyRequest): RenderedError => {
@@ -179,5 +260,5 @@ export function defineErrorRenderer<Catalogue extends object>(options: {
     });
     return { statusCode: entry.status, body };
   };
-  return Object.assign(render, { catalogue: options.catalogue, kinds: options.kinds });
+  return Object.assign(render, { catalogue: options.catalogue, kinds });
 }

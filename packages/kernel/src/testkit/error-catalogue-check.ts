@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CatalogueRenderer, catalogueEntries, kindNames } from '../http/error-catalogue.js';
+import { type SeededService, seedPath } from './contract.js';
 
 /** Error codes a document lists, each with the statuses it lists them under (empty: not said). */
 export interface DocumentedErrors {
@@ -251,4 +252,41 @@ export function checkErrorCatalogue(check: ErrorCatalogueCheck): string[] {
   if (/new ServiceError\(/.test(sources))
     problems.push('the sources build a ServiceError outside the catalogue');
   return problems;
+}
+
+export interface ServiceErrorsCheck extends Omit<ErrorCatalogueCheck, 'sourceDir' | 'documented'> {
+  /** The service's package directory (`new URL('..', import.meta.url)` from its test/): its `src/` and `README.md`. */
+  packageDir: URL;
+  /**
+   * Where an error body of the service's OpenAPI seed carries its code (`['error']` for a string
+   * `error`, `['error', 'code']` for an object): the seed's codes are checked too. Absent: the
+   * seed documents no codes the check can read (only the README's table is).
+   */
+  seedCodeField?: readonly string[];
+  /** The README section holding the error table (default `Errors`). */
+  readmeHeading?: string;
+  /** Other documents listing codes (a table inside the seed). */
+  documented?: DocumentedErrors[];
+}
+
+/**
+ * The catalogue check every service runs (`checkErrorCatalogue`): its renderer's catalogue against
+ * its sources, its README's error table and, where given, its seed's codes. Returns the problems.
+ */
+export function checkServiceErrors(service: SeededService, check: ServiceErrorsCheck): string[] {
+  const { packageDir, seedCodeField, readmeHeading, documented = [], ...rest } = check;
+  const seed = seedCodeField
+    ? [
+        openApiErrorCodes(
+          JSON.parse(readFileSync(seedPath(service), 'utf8')),
+          seedCodeField,
+          `seed ${service.seed?.file ?? service.name}`,
+        ),
+      ]
+    : [];
+  return checkErrorCatalogue({
+    ...rest,
+    sourceDir: new URL('src/', packageDir),
+    documented: [...seed, ...documented, readmeErrorTable(new URL('README.md', packageDir), readmeHeading)],
+  });
 }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders } from 'node:http';
 
 export interface StreamedRequest {
@@ -114,4 +115,80 @@ export function* paddedJsonBody(totalBytes: number, field = 'padding', chunkByte
     remaining -= size;
   }
   yield tail;
+}
+
+/**
+ * `head` (a multipart part's header, say), then filler up to exactly `totalBytes`, in `chunkBytes`
+ * pieces: a body of any size, generated as it is sent.
+ */
+export function* paddedBody(totalBytes: number, head: Buffer = Buffer.alloc(0), chunkBytes = 64 * 1024) {
+  if (totalBytes < head.length) throw new Error('totalBytes is smaller than the head');
+  const filler = Buffer.alloc(chunkBytes, 'a');
+  if (head.length > 0) yield head;
+  let remaining = totalBytes - head.length;
+  while (remaining > 0) {
+    const size = Math.min(remaining, chunkBytes);
+    yield size === chunkBytes ? filler : filler.subarray(0, size);
+    remaining -= size;
+  }
+}
+
+/**
+ * A `size`-byte JSON body (`paddedJsonBody`, its one string in `field`) streamed to `url` as
+ * `application/json`, with its Content-Length unless `chunked`.
+ */
+export function streamJsonBody(
+  url: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    size: number;
+    field?: string;
+    chunked?: boolean;
+  },
+): Promise<StreamedResponse> {
+  return streamRequest({
+    url,
+    method: options.method ?? 'POST',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: paddedJsonBody(options.size, options.field),
+    ...(options.chunked ? {} : { contentLength: options.size }),
+  });
+}
+
+/**
+ * The service answered `status` while the client was still sending: it never read the body (a
+ * server that reads first answers only once the body is in). Returns the answer's JSON.
+ */
+export function assertAnsweredUnread<Body = Record<string, unknown>>(
+  response: StreamedResponse,
+  status: number,
+): Body {
+  assert.equal(response.statusCode, status, response.body);
+  assert.equal(response.finishedSending, false, 'the whole body was sent before the answer');
+  return JSON.parse(response.body) as Body;
+}
+
+/** Far more than any route accepts, and more than socket buffers hold: a server reading it would show. */
+export const LARGE_BODY_BYTES = 32 * 1024 * 1024;
+
+/** Streams a JSON body of `size` bytes (default `LARGE_BODY_BYTES`) to a path of the listening app. */
+export type JsonBodySender = (
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  size?: number,
+) => Promise<StreamedResponse>;
+
+/**
+ * Makes `app` listen on a loopback port and returns a `JsonBodySender` to it, its one string in
+ * `field`: how the auth-before-body tests send bodies a server must refuse unread.
+ */
+export async function listenForJsonBodies(
+  app: { listen(options: { port: number; host: string }): Promise<string> },
+  field: string,
+): Promise<JsonBodySender> {
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  return (method, path, headers, size = LARGE_BODY_BYTES) =>
+    streamJsonBody(`${base}${path}`, { method, headers, size, field });
 }

@@ -13,7 +13,9 @@ export {
   type HostLookup,
   isBlockedAddress,
   pinnedLookup,
+  pinnedRequestOptions,
   UnsafeDestinationError,
+  urlHost,
   type VettedAddress,
   type VettedDestination,
 } from './ssrf-guard.js';

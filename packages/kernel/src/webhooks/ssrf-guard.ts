@@ -1,4 +1,5 @@
 import dns from 'node:dns';
+import type http from 'node:http';
 import net from 'node:net';
 
 /** The destination is not allowed (scheme, or an address inside a private or special network). */
@@ -147,7 +148,7 @@ export async function assertPublicDestination(
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UnsafeDestinationError(`destination scheme ${url.protocol} is not allowed; use http or https`);
   }
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const host = urlHost(url);
   if (!host) throw new UnsafeDestinationError('destination has no host');
   const family = net.isIP(host);
   let addresses: VettedAddress[];
@@ -191,5 +192,27 @@ export function pinnedLookup(addresses: VettedAddress[]): net.LookupFunction {
         candidates.map((candidate) => ({ ...candidate })),
       );
     else callback(null, candidates[0]!.address, candidates[0]!.family);
+  };
+}
+
+/** The URL's host as an address or name: an IPv6 literal without its brackets. */
+export function urlHost(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+/**
+ * The `http(s).request` options that reach a vetted destination and nothing else: its host, port
+ * and path, a private agent (no pooled socket resolved for another destination is reused) and a
+ * lookup that answers only the vetted addresses (a second DNS answer cannot swap in a private one).
+ */
+export function pinnedRequestOptions(destination: VettedDestination): http.RequestOptions {
+  const { url, addresses } = destination;
+  return {
+    protocol: url.protocol,
+    hostname: urlHost(url),
+    port: url.port || undefined,
+    path: `${url.pathname}${url.search}`,
+    agent: false,
+    lookup: pinnedLookup(addresses),
   };
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { pinnedLookup, type VettedDestination } from './ssrf-guard.js';
+import { pinnedRequestOptions, type VettedDestination } from './ssrf-guard.js';
 
 export interface WebhookRequest {
   destination: VettedDestination;
@@ -28,7 +28,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * not followed (a 3xx is a failed attempt). Never rejects: failures come back as `error`.
  */
 export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
-  const { url, addresses } = request.destination;
+  const { url } = request.destination;
   const started = performance.now();
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
@@ -50,18 +50,12 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
     };
     const outgoing = client.request(
       {
+        ...pinnedRequestOptions(request.destination),
         method: 'POST',
-        protocol: url.protocol,
-        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-        port: url.port || undefined,
-        path: `${url.pathname}${url.search}`,
         ...(url.username
           ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }
           : {}),
         headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
-        // A private agent per request: no pooled socket resolved for another destination is reused.
-        agent: false,
-        lookup: pinnedLookup(addresses),
       },
       (response) => {
         statusCode = response.statusCode;

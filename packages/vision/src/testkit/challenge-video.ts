@@ -52,3 +52,20 @@ export function motionForChallenge(
   const end = Math.max(...challenge.map((step) => step.windowEndMs));
   return { yaw, blinks, blinkMs, durationMs: end + shift + (options.tailMs ?? 600) };
 }
+
+/** Turn left, then right, then blink: a typical challenge of three steps, as `init` hands one out. */
+export const LEFT_RIGHT_BLINK: ChallengeStep[] = [
+  { action: 'turn_left', windowStartMs: 500, windowEndMs: 2200 },
+  { action: 'turn_right', windowStartMs: 2200, windowEndMs: 3800 },
+  { action: 'blink', windowStartMs: 3600, windowEndMs: 5000 },
+];
+
+/** Head turns performing `LEFT_RIGHT_BLINK` (the blink goes at 4000 ms): ±30°, each back to neutral. */
+export const LEFT_RIGHT_TURNS: YawKeyframe[] = [
+  { timeMs: 0, yaw: 0 },
+  { timeMs: 700, yaw: 0 },
+  { timeMs: 1400, yaw: 30 },
+  { timeMs: 2100, yaw: 0 },
+  { timeMs: 2800, yaw: -30 },
+  { timeMs: 3500, yaw: 0 },
+];

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { errors } from '../errors.js';
-import { isViolation } from './pg-errors.js';
+import { isPgViolation } from '@trustplane/kernel';
 import type { AccountDB, AccountRow } from './types.js';
 
 export interface ProfileChanges {
@@ -58,7 +58,7 @@ export function createAccountRepository(db: Kysely<AccountDB>) {
           .returningAll()
           .executeTakeFirstOrThrow();
       } catch (error) {
-        if (isViolation(error, 'uniqueViolation', 'accounts_email_unique')) {
+        if (isPgViolation(error, 'uniqueViolation', 'accounts_email_unique')) {
           throw errors.VALIDATION('email', 'is already registered');
         }
         throw error;

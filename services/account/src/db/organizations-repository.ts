@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
 import { errors } from '../errors.js';
-import { isViolation } from './pg-errors.js';
+import { isPgViolation } from '@trustplane/kernel';
 import type { AccountDB, OrganizationRow } from './types.js';
 
 /** The organizations table's own constraint violations, as field errors. */
 function organizationWriteError(error: unknown): unknown {
-  if (isViolation(error, 'uniqueViolation', 'organizations_slug_unique')) {
+  if (isPgViolation(error, 'uniqueViolation', 'organizations_slug_unique')) {
     return errors.VALIDATION('slug', 'is already taken; retry with another slug');
   }
-  if (isViolation(error, 'checkViolation')) {
+  if (isPgViolation(error, 'checkViolation')) {
     return errors.VALIDATION('slug', 'must be lower-case letters, digits and single dashes');
   }
   return error;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { errors } from '../errors.js';
-import { isRestrictViolation, isViolation } from './pg-errors.js';
+import { isPgViolation } from '@trustplane/kernel';
+import { isRestrictViolation } from './pg-errors.js';
 import type { AccountDB, RoleRow } from './types.js';
 
 /** Members still hold the role (`memberships.role_id` is ON DELETE RESTRICT). */
@@ -9,7 +10,7 @@ export class RoleInUseError extends Error {
 }
 
 function roleWriteError(error: unknown): unknown {
-  if (isViolation(error, 'uniqueViolation', 'roles_name_unique')) {
+  if (isPgViolation(error, 'uniqueViolation', 'roles_name_unique')) {
     return errors.VALIDATION('name', 'a role with this name already exists in the organization');
   }
   return error;

@@ -19,17 +19,6 @@ export const renderAccountError = defineErrorRenderer({
       pick: (error) =>
         error.issues.every((issue) => issue.location === 'headers') ? 'BAD_REQUEST' : 'VALIDATION',
     },
-    malformed_json: 'BAD_REQUEST',
-    unsupported_media_type: 'BAD_REQUEST',
-    body_too_large: 'BAD_REQUEST',
-    not_found: 'NOT_FOUND',
-    bad_url: 'BAD_REQUEST',
-    uri_too_long: 'BAD_REQUEST',
-    request_timeout: 'BAD_REQUEST',
-    headers_too_large: 'BAD_REQUEST',
-    client: 'BAD_REQUEST',
-    database_unavailable: 'UNAVAILABLE',
-    internal: 'INTERNAL',
   },
   body: ({ code, message, details, error, request }) => ({
     success: false,

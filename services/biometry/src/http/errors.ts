@@ -15,21 +15,7 @@ const LOCATION: Record<RequestLocation, string> = {
  */
 export const renderBiometryError = defineErrorRenderer({
   catalogue: errors,
-  kinds: {
-    validation: 'validation_failed',
-    malformed_json: 'json_invalid',
-    // A body that is not JSON, or too large to read, is bad input like any other: 422 detail[].
-    unsupported_media_type: 'body_not_json',
-    body_too_large: 'body_too_large',
-    not_found: 'not_found',
-    bad_url: 'bad_request',
-    uri_too_long: 'uri_too_long',
-    request_timeout: 'request_timeout',
-    headers_too_large: 'headers_too_large',
-    client: 'bad_request',
-    database_unavailable: 'service_unavailable',
-    internal: 'internal',
-  },
+
   body: ({ message, details, error }) => {
     switch (error.kind) {
       case 'validation':

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { errors } from '../errors.js';
-import { isUniqueViolation } from './pg-errors.js';
+import { isUniqueViolation } from '@trustplane/kernel';
 import type { DocumentAssetTable, KycDatabase } from './tables.js';
 
 export type AssetRow = Selectable<DocumentAssetTable>;

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { errors } from '../errors.js';
-import { isUniqueViolation } from './pg-errors.js';
+import { isUniqueViolation } from '@trustplane/kernel';
 import type { KycDatabase, OrganizationTable } from './tables.js';
 
 export type OrganizationRow = Selectable<OrganizationTable>;

@@ -2,7 +2,7 @@ import type { Database } from '@trustplane/kernel';
 import { sql, type Transaction } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import { mediaErrors } from '../errors.js';
-import { isViolation } from './pg-errors.js';
+import { isPgViolation } from '@trustplane/kernel';
 import { ownedBy } from './scope.js';
 import type { FolderRow, MediaDatabase, MediaRow, VariantRow, Visibility } from './types.js';
 
@@ -19,13 +19,14 @@ export type FolderContentItem = ({ type: 'folder' } & FolderRow) | ({ type: 'med
 
 /** Maps the folder table's own constraint violations to domain errors. */
 function folderWriteError(error: unknown): unknown {
-  if (isViolation(error, 'uniqueViolation', 'folders_sibling_name_unique'))
+  if (isPgViolation(error, 'uniqueViolation', 'folders_sibling_name_unique'))
     return mediaErrors.folderNameTaken();
-  if (isViolation(error, 'checkViolation', 'folders_depth_range'))
+  if (isPgViolation(error, 'checkViolation', 'folders_depth_range'))
     return mediaErrors.folderTooDeep(MAX_FOLDER_DEPTH);
-  if (isViolation(error, 'checkViolation', 'folders_parent_same_owner')) return mediaErrors.folderNotFound();
-  if (isViolation(error, 'foreignKeyViolation')) return mediaErrors.folderNotFound();
-  if (isViolation(error, 'checkViolation', 'folders_name_valid')) {
+  if (isPgViolation(error, 'checkViolation', 'folders_parent_same_owner'))
+    return mediaErrors.folderNotFound();
+  if (isPgViolation(error, 'foreignKeyViolation')) return mediaErrors.folderNotFound();
+  if (isPgViolation(error, 'checkViolation', 'folders_name_valid')) {
     return mediaErrors.invalidFolderName();
   }
   return error;
@@ -148,7 +149,7 @@ export function createFolderRepository(database: Database<MediaDatabase>) {
           });
         } catch (error) {
           // Two crossing moves lock the same pair in opposite order: PostgreSQL aborts one; retry it.
-          if (attempt < 3 && isViolation(error, 'deadlockDetected')) continue;
+          if (attempt < 3 && isPgViolation(error, 'deadlockDetected')) continue;
           throw folderWriteError(error);
         }
       }

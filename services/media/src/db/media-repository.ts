@@ -2,7 +2,8 @@ import type { Database } from '@trustplane/kernel';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import { mediaErrors } from '../errors.js';
-import { escapeLike, isViolation } from './pg-errors.js';
+import { isPgViolation } from '@trustplane/kernel';
+import { escapeLike } from './pg-errors.js';
 import { ownedBy, readableBy } from './scope.js';
 import type { FileType, MediaDatabase, MediaRow, VariantRow, Visibility } from './types.js';
 
@@ -84,7 +85,7 @@ export function createMediaRepository(
         )
         .execute();
     } catch (error) {
-      if (isViolation(error, 'checkViolation', 'storage_usage_within_quota')) {
+      if (isPgViolation(error, 'checkViolation', 'storage_usage_within_quota')) {
         const current = await usage(ownerId);
         throw mediaErrors.quotaExceeded(current.usedBytes, current.maxBytes);
       }
@@ -108,7 +109,7 @@ export function createMediaRepository(
           .executeTakeFirstOrThrow();
         return { usedBytes: row.used_bytes, maxBytes: row.max_bytes };
       } catch (error) {
-        if (isViolation(error, 'checkViolation', 'storage_usage_within_quota')) {
+        if (isPgViolation(error, 'checkViolation', 'storage_usage_within_quota')) {
           throw new Error(`owner ${ownerId} already uses more than ${maxBytes} bytes`);
         }
         throw error;
@@ -157,7 +158,7 @@ export function createMediaRepository(
           return inserted;
         });
       } catch (error) {
-        if (isViolation(error, 'foreignKeyViolation')) throw mediaErrors.folderNotFound();
+        if (isPgViolation(error, 'foreignKeyViolation')) throw mediaErrors.folderNotFound();
         throw error;
       }
     },

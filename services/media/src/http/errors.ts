@@ -7,20 +7,7 @@ import { mediaErrors } from '../errors.js';
  */
 export const renderMediaError = defineErrorRenderer({
   catalogue: mediaErrors,
-  kinds: {
-    validation: 'validationFailed',
-    malformed_json: 'malformedJson',
-    body_too_large: 'bodyTooLarge',
-    unsupported_media_type: 'unsupportedMediaType',
-    not_found: 'notFound',
-    bad_url: 'badUrl',
-    uri_too_long: 'uriTooLong',
-    request_timeout: 'requestTimeout',
-    headers_too_large: 'headersTooLarge',
-    client: 'requestRejected',
-    database_unavailable: 'serviceUnavailable',
-    internal: 'internal',
-  },
+
   body: ({ code, message, details, error, request }) => {
     const body: { error: Record<string, unknown> } = { error: { code, message, request_id: request.id } };
     if (error.kind === 'validation') {

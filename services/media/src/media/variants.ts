@@ -3,7 +3,7 @@ import { MAX_IMAGE_PIXELS, openImage, toImageError, withImageDecodeSlot } from '
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Sharp } from 'sharp';
-import { isViolation } from '../db/pg-errors.js';
+import { isPgViolation } from '@trustplane/kernel';
 import type { MediaRow, VariantFailureReason, VariantName, VariantRow } from '../db/types.js';
 import type { VariantRepository } from '../db/variant-repository.js';
 import { mediaErrors } from '../errors.js';
@@ -156,7 +156,7 @@ export function createVariantService(deps: VariantDeps) {
       // Nothing was committed: the blob written for it, if any, goes too.
       if (storedKey) await deps.objects.delete(storedKey).catch(() => undefined);
       // The media was deleted while its variant was being generated.
-      if (isViolation(error, 'foreignKeyViolation')) throw mediaErrors.mediaNotFound();
+      if (isPgViolation(error, 'foreignKeyViolation')) throw mediaErrors.mediaNotFound();
       if (error instanceof ServiceError) throw error;
       generations.inc({ variant, outcome: 'error' });
       deps.logger.warn({ err: error, mediaId: media.id, variant }, 'variant generation failed');

@@ -2,6 +2,7 @@ import {
   catalogueEntries,
   databaseFailure,
   defineErrorCatalogue,
+  kernelError,
   type ErrorName,
   isServiceError,
   type ServiceError,
@@ -19,9 +20,10 @@ export const notificationErrors = defineErrorCatalogue({
   invalidArgument: {
     status: 400,
     code: 'invalid_argument',
+    answers: ['validation', 'malformed_json', 'bad_url', 'client'],
     describe: (field: string, problem: string) => say(field ? `${field}: ${problem}` : problem),
   },
-  notFound: { status: 404, code: 'not_found', describe: say },
+  notFound: { status: 404, code: 'not_found', describe: say, answers: 'not_found' },
   failedPrecondition: { status: 400, code: 'failed_precondition', describe: say },
   unauthenticated: {
     status: 401,
@@ -30,22 +32,27 @@ export const notificationErrors = defineErrorCatalogue({
   },
   deadlineExceeded: { status: 504, code: 'deadline_exceeded', describe: say },
   /** PostgreSQL or RabbitMQ cannot be reached: retry later. */
-  unavailable: { status: 503, code: 'unavailable', describe: say },
-  internal: { status: 500, code: 'internal', message: 'internal error' },
-  // The HTTP layer's own refusals (the kernel's kinds); gRPC requests never raise them.
-  payloadTooLarge: { status: 413, code: 'payload_too_large', message: 'request body is too large' },
-  unsupportedMediaType: {
-    status: 415,
+  unavailable: { status: 503, code: 'unavailable', describe: say, answers: 'database_unavailable' },
+  internal: { status: 500, code: 'internal', message: 'internal error', answers: 'internal' },
+  // The HTTP layer's own refusals (the kernel's kinds, in this catalogue's lower-case voice); gRPC
+  // requests never raise them.
+  payloadTooLarge: kernelError('body_too_large', {
+    code: 'payload_too_large',
+    message: 'request body is too large',
+  }),
+  unsupportedMediaType: kernelError('unsupported_media_type', {
     code: 'unsupported_media_type',
     message: 'unsupported content type',
-  },
-  uriTooLong: { status: 414, code: 'uri_too_long', message: 'a path parameter is too long' },
-  requestTimeout: { status: 408, code: 'request_timeout', message: 'the request did not arrive in time' },
-  headersTooLarge: {
-    status: 431,
+  }),
+  uriTooLong: kernelError('uri_too_long', { code: 'uri_too_long', message: 'a path parameter is too long' }),
+  requestTimeout: kernelError('request_timeout', {
+    code: 'request_timeout',
+    message: 'the request did not arrive in time',
+  }),
+  headersTooLarge: kernelError('headers_too_large', {
     code: 'headers_too_large',
     message: 'request headers are too large',
-  },
+  }),
 });
 
 export type NotificationErrorName = ErrorName<typeof notificationErrors>;

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { isBlockedAddress } from '@trustplane/kernel';
+import { isBlockedAddress, urlHost } from '@trustplane/kernel';
 import { z } from 'zod';
 import { PROVIDER_TYPES, type ProviderInstance, type ProviderType } from '../config.js';
 import type { Priority, StoredContent } from '../db/schema.js';
@@ -100,7 +100,7 @@ export function addressProblem(
         return 'must be an http(s) URL';
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http(s) URL';
-      const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+      const host = urlHost(url);
       if (!options.allowPrivate && net.isIP(host) && isBlockedAddress(host))
         return 'must not point to a private or loopback address';
       return undefined;

@@ -7,19 +7,6 @@ import { notificationErrors } from '../domain/errors.js';
  */
 export const renderNotificationError = defineErrorRenderer({
   catalogue: notificationErrors,
-  kinds: {
-    validation: 'invalidArgument',
-    malformed_json: 'invalidArgument',
-    body_too_large: 'payloadTooLarge',
-    unsupported_media_type: 'unsupportedMediaType',
-    not_found: 'notFound',
-    bad_url: 'invalidArgument',
-    uri_too_long: 'uriTooLong',
-    request_timeout: 'requestTimeout',
-    headers_too_large: 'headersTooLarge',
-    client: 'invalidArgument',
-    database_unavailable: 'unavailable',
-    internal: 'internal',
-  },
+
   body: ({ code, message }) => ({ error: code, message }),
 });

@@ -6,7 +6,7 @@ import {
   type Transaction,
   type Updateable,
 } from 'kysely';
-import { isUniqueViolation } from './pg-errors.js';
+import { isUniqueViolation } from '@trustplane/kernel';
 import type { ClaimStatus, ClaimTable, RiskBand, VerifactDatabase } from './tables.js';
 import type { TenantRow } from './tenant-repository.js';
 

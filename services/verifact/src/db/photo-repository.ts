@@ -1,5 +1,5 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
-import { isUniqueViolation } from './pg-errors.js';
+import { isUniqueViolation } from '@trustplane/kernel';
 import type { PhotoStatus, PhotoTable, VerifactDatabase } from './tables.js';
 
 export type PhotoRow = Selectable<PhotoTable>;

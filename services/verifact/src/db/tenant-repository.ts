@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { PG_ERROR, pgErrorCode } from '@trustplane/kernel';
-import { isUniqueViolation } from './pg-errors.js';
+import { isUniqueViolation } from '@trustplane/kernel';
 import type { TenantTable, VerifactDatabase } from './tables.js';
 
 export type TenantRow = Selectable<TenantTable>;

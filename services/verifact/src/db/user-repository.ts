@@ -1,5 +1,5 @@
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
-import { isUniqueViolation } from './pg-errors.js';
+import { isUniqueViolation } from '@trustplane/kernel';
 import type { UserRole, UserTable, VerifactDatabase } from './tables.js';
 
 export type UserRow = Selectable<UserTable>;

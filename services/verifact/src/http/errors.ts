@@ -8,15 +8,6 @@ import { errors } from '../errors.js';
 export const renderVerifactError = defineErrorRenderer({
   catalogue: errors,
   kinds: {
-    validation: 'validation',
-    malformed_json: 'invalidJson',
-    body_too_large: 'payloadTooLarge',
-    unsupported_media_type: 'unsupportedContentType',
-    not_found: 'notFound',
-    bad_url: 'invalidUrl',
-    uri_too_long: 'uriTooLong',
-    request_timeout: 'requestTimeout',
-    headers_too_large: 'headersTooLarge',
     // Errors a plugin raises with its own status: only the catalogue's codes leave.
     client: {
       names: ['payloadTooLarge', 'unsupportedContentType', 'validation'],
@@ -27,8 +18,6 @@ export const renderVerifactError = defineErrorRenderer({
             ? 'unsupportedContentType'
             : 'validation',
     },
-    database_unavailable: 'serviceUnavailable',
-    internal: 'internal',
   },
   body: ({ code, message, details }) => {
     const body: Record<string, unknown> = { error: message, code };

@@ -5,7 +5,7 @@ import {
   type HostLookup,
   isBlockedAddress,
   isServiceError,
-  pinnedLookup,
+  pinnedRequestOptions,
   UnsafeDestinationError,
   type VettedDestination,
 } from '@trustplane/kernel';
@@ -46,20 +46,15 @@ async function vet(url: URL, options: FetchPhotoOptions): Promise<VettedDestinat
 type Hop = { kind: 'redirect'; location: string } | { kind: 'body'; bytes: Buffer };
 
 function get(destination: VettedDestination, options: FetchPhotoOptions, signal: AbortSignal): Promise<Hop> {
-  const { url, addresses } = destination;
+  const { url } = destination;
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const request = client.request(
       {
-        method: 'GET',
-        protocol: url.protocol,
-        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-        port: url.port || undefined,
-        path: `${url.pathname}${url.search}`,
-        headers: { accept: 'image/jpeg, image/heic, image/png', 'user-agent': 'verifact/1' },
-        agent: false,
         // Connect only to the vetted addresses: a second DNS answer cannot swap in a private one.
-        lookup: pinnedLookup(addresses),
+        ...pinnedRequestOptions(destination),
+        method: 'GET',
+        headers: { accept: 'image/jpeg, image/heic, image/png', 'user-agent': 'verifact/1' },
         signal,
       },
       (response) => {
