@@ -1,5 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import { openImage, withImageDecodeSlot } from './decode.js';
+import { type DocumentRaster, isDocumentRaster, rasterToSharp } from './document-raster.js';
 
 export interface GrayImage {
   data: Uint8Array;
@@ -8,8 +9,8 @@ export interface GrayImage {
 }
 
 /** Decodes to 8-bit grayscale (EXIF-rotated), resized to `width` pixels wide when given. */
-export async function decodeGray(bytes: Uint8Array, width?: number): Promise<GrayImage> {
-  let pipeline = openImage(bytes).rotate();
+export async function decodeGray(image: Uint8Array | DocumentRaster, width?: number): Promise<GrayImage> {
+  let pipeline = isDocumentRaster(image) ? rasterToSharp(image) : openImage(image).rotate();
   if (width) pipeline = pipeline.resize({ width });
   const { data, info } = await withImageDecodeSlot(() =>
     pipeline.grayscale().raw().toBuffer({ resolveWithObject: true }),
