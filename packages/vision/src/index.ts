@@ -15,6 +15,7 @@ export * from './forensics/portrait-ghost.js';
 export * from './mrz/glyph-classifier.js';
 export * from './mrz/glyphs.js';
 export * from './images/analysis-image.js';
+export * from './images/document-raster.js';
 export * from './images/perceptual-hash.js';
 export * from './faces/human-engine.js';
 export * from './liveness/analyze-video.js';

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { decodeRgb, openImage, type RgbImage, withImageDecodeSlot } from '../images/decode.js';
+import { type DocumentRaster, isDocumentRaster, rasterToSharp } from '../images/document-raster.js';
 
 const require = createRequire(import.meta.url);
 
@@ -56,7 +57,7 @@ export interface FrameDetectionOptions {
 export interface FaceEngine {
   readonly modelVersions: Record<string, string>;
   /** Every face in the image, best first, with landmarks-aligned descriptors. */
-  detect(image: Uint8Array, options?: FaceDetectionOptions): Promise<DetectedFace[]>;
+  detect(image: Uint8Array | DocumentRaster, options?: FaceDetectionOptions): Promise<DetectedFace[]>;
   /** Every face of an already decoded RGB frame (video analysis), best first, with its 68 landmarks. */
   detectFrame(frame: RgbImage, options?: FrameDetectionOptions): Promise<FrameFace[]>;
 }
@@ -107,8 +108,13 @@ async function createFaceEngine(): Promise<FaceEngine> {
     modelVersions,
     async detect(image, options = {}) {
       const minConfidence = options.minConfidence ?? 0.5;
-      const source = await decodeRgb(image, options.maxSide ?? 1280);
-      const original = await decodeOriginalSize(image);
+      const maxSide = options.maxSide ?? 1280;
+      const source = isDocumentRaster(image)
+        ? await scaledRaster(image, maxSide)
+        : await decodeRgb(image, maxSide);
+      const original = isDocumentRaster(image)
+        ? { width: image.sourceWidth, height: image.sourceHeight }
+        : await decodeOriginalSize(image);
       const scale = original.width / source.width;
       const tensor = tf.tensor3d(source.data, [source.height, source.width, 3], 'int32');
       try {
@@ -165,6 +171,22 @@ async function createFaceEngine(): Promise<FaceEngine> {
         tensor.dispose();
       }
     },
+  };
+}
+
+/** The raster at most `maxSide` pixels on its longest side (as `decodeRgb` scales bytes). */
+async function scaledRaster(raster: DocumentRaster, maxSide: number): Promise<RgbImage> {
+  if (Math.max(raster.width, raster.height) <= maxSide) return raster;
+  const { data, info } = await withImageDecodeSlot(() =>
+    rasterToSharp(raster)
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+  );
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
   };
 }
 

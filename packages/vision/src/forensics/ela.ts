@@ -1,5 +1,12 @@
 import sharp from 'sharp';
-import { openImage, withImageDecodeSlot } from '../images/decode.js';
+import { withImageDecodeSlot } from '../images/decode.js';
+import {
+  type DocumentRaster,
+  isDocumentRaster,
+  RASTER_MAX_SIDE,
+  rasterOf,
+  rasterToSharp,
+} from '../images/document-raster.js';
 
 export interface ForensicResult {
   /** 0 (nothing suspicious) – 1 (strong evidence). */
@@ -35,23 +42,20 @@ export interface ElaResult extends ForensicResult {
  * (99th percentile over median), mapped to 0–1.
  */
 export async function errorLevelAnalysis(
-  image: Uint8Array,
+  image: Uint8Array | DocumentRaster,
   quality = 90,
-  maxSide = 1600,
+  maxSide = RASTER_MAX_SIDE,
 ): Promise<ElaResult> {
-  const { original, info, again, inputWidth } = await withImageDecodeSlot(async () => {
-    const metadata = await openImage(image).metadata();
-    const { data: original, info } = await openImage(image)
-      .rotate()
-      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
-    const recompressed = await sharp(original, raw).jpeg({ quality }).toBuffer();
-    const { data: again } = await openImage(recompressed).raw().toBuffer({ resolveWithObject: true });
-    const rotated = (metadata.orientation ?? 1) >= 5;
-    return { original, info, again, inputWidth: (rotated ? metadata.height : metadata.width) ?? info.width };
+  const raster = isDocumentRaster(image) ? image : await rasterOf(image, maxSide);
+  if (Math.max(raster.width, raster.height) > maxSide)
+    throw new RangeError(`the raster is larger than the ELA's ${maxSide} px`);
+  const original = raster.data;
+  const info = { width: raster.width, height: raster.height };
+  const inputWidth = raster.sourceWidth;
+  // The recompression at a known quality, decoded again: the only other decode ELA needs.
+  const again = await withImageDecodeSlot(async () => {
+    const recompressed = await rasterToSharp(raster).jpeg({ quality }).toBuffer();
+    return sharp(recompressed).raw().toBuffer();
   });
   const columns = Math.ceil(info.width / BLOCK);
   const rows = Math.ceil(info.height / BLOCK);

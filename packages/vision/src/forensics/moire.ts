@@ -1,6 +1,12 @@
 import FFT from 'fft.js';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { openImage, withImageDecodeSlot } from '../images/decode.js';
+import {
+  type DocumentRaster,
+  isDocumentRaster,
+  isFullResolution,
+  rasterToSharp,
+} from '../images/document-raster.js';
 import type { ForensicResult } from './ela.js';
 
 const SIZE = 256;
@@ -92,21 +98,11 @@ export function moireSpectrum(data: Uint8Array): MoireSpectrum {
 
 export const MOIRE_PATCH_SIZE = SIZE;
 
-/**
- * Screen-recapture (moiré) detection. A photographed screen carries a fine periodic
- * pattern from the pixel grid: in the 2-D power spectrum it is an isolated, strong peak
- * at mid/high frequency, far above the smooth 1/f falloff of natural images and print.
- * We take the central 512×512 region at half scale (256²), window it (Hann), and compare the
- * strongest mid/high-frequency peak with the median power of its frequency ring.
- */
-export async function moireAnalysis(image: Uint8Array): Promise<ForensicResult> {
-  const { data } = await withImageDecodeSlot(async () => {
-    const metadata = await openImage(image).rotate().metadata();
-    const width = metadata.autoOrient?.width ?? metadata.width ?? SIZE;
-    const height = metadata.autoOrient?.height ?? metadata.height ?? SIZE;
-    const crop = Math.min(width, height, 512);
-    return openImage(image)
-      .rotate()
+/** The central 512² region (or the largest centred square) at 256², grey. */
+function centrePatch(pipeline: Sharp, width: number, height: number): Promise<Uint8Array> {
+  const crop = Math.min(width, height, 512);
+  return withImageDecodeSlot(() =>
+    pipeline
       .extract({
         left: Math.floor((width - crop) / 2),
         top: Math.floor((height - crop) / 2),
@@ -117,8 +113,30 @@ export async function moireAnalysis(image: Uint8Array): Promise<ForensicResult> 
       .grayscale()
       .extractChannel(0)
       .raw()
-      .toBuffer({ resolveWithObject: true });
-  });
+      .toBuffer(),
+  );
+}
+
+async function patchOfBytes(image: Uint8Array): Promise<Uint8Array> {
+  const metadata = await withImageDecodeSlot(() => openImage(image).rotate().metadata());
+  const width = metadata.autoOrient?.width ?? metadata.width ?? SIZE;
+  const height = metadata.autoOrient?.height ?? metadata.height ?? SIZE;
+  return centrePatch(openImage(image).rotate(), width, height);
+}
+
+/**
+ * Screen-recapture (moiré) detection. A photographed screen carries a fine periodic
+ * pattern from the pixel grid: in the 2-D power spectrum it is an isolated, strong peak
+ * at mid/high frequency, far above the smooth 1/f falloff of natural images and print.
+ * We take the central 512×512 region at half scale (256²), window it (Hann), and compare the
+ * strongest mid/high-frequency peak with the median power of its frequency ring.
+ */
+export async function moireAnalysis(image: Uint8Array | DocumentRaster): Promise<ForensicResult> {
+  // The grid of a screen is measured at the source's resolution: a scaled-down raster would blur it.
+  const data =
+    isDocumentRaster(image) && isFullResolution(image)
+      ? await centrePatch(rasterToSharp(image), image.width, image.height)
+      : await patchOfBytes(isDocumentRaster(image) ? image.encoded : image);
   const { peak, peakRadius, excess } = moireSpectrum(data);
   // Measured: photos, prints and clean/degraded documents ≤ 5.4 (log-power above the ring
   // median); photographed-screen variants 11–12.5. Score 0 at 6, 1 at 10.

@@ -92,12 +92,18 @@ export interface ImageInfo {
   bytes: number;
 }
 
-/** Checks that bytes are a JPEG/PNG/WebP within the limits that sharp can fully decode. */
-export async function inspectImage(bytes: Uint8Array, maxBytes = MAX_IMAGE_BYTES): Promise<ImageInfo> {
+/** The checks of `inspectImage` made before decoding: not empty, within `maxBytes`, a JPEG/PNG/WebP. */
+export function inspectImageBytes(bytes: Uint8Array, maxBytes = MAX_IMAGE_BYTES): ImageFormat {
   if (bytes.length === 0) throw new ImageError('empty', 'image is empty');
   if (bytes.length > maxBytes) throw new ImageError('too_large', `image exceeds ${maxBytes} bytes`);
   const format = sniffImageFormat(bytes);
   if (!format) throw new ImageError('unsupported_format', 'image is not a JPEG, PNG or WebP');
+  return format;
+}
+
+/** Checks that bytes are a JPEG/PNG/WebP within the limits that sharp can fully decode. */
+export async function inspectImage(bytes: Uint8Array, maxBytes = MAX_IMAGE_BYTES): Promise<ImageInfo> {
+  const format = inspectImageBytes(bytes, maxBytes);
   try {
     // Decoding the pixels (not just the header) proves the file is not truncated or corrupt.
     const { info, metadata } = await withImageDecodeSlot(async () => ({

@@ -1,5 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import { openImage, withImageDecodeSlot } from './decode.js';
+import { type DocumentRaster, isDocumentRaster, rasterToSharp } from './document-raster.js';
 
 export interface GrayImage {
   data: Uint8Array;
@@ -8,8 +9,8 @@ export interface GrayImage {
 }
 
 /** Decodes to 8-bit grayscale (EXIF-rotated), resized to `width` pixels wide when given. */
-export async function decodeGray(bytes: Uint8Array, width?: number): Promise<GrayImage> {
-  let pipeline = openImage(bytes).rotate();
+export async function decodeGray(image: Uint8Array | DocumentRaster, width?: number): Promise<GrayImage> {
+  let pipeline = isDocumentRaster(image) ? rasterToSharp(image) : openImage(image).rotate();
   if (width) pipeline = pipeline.resize({ width });
   const { data, info } = await withImageDecodeSlot(() =>
     pipeline.grayscale().raw().toBuffer({ resolveWithObject: true }),
@@ -85,10 +86,17 @@ async function rawGray(pipeline: Sharp): Promise<GrayImage> {
 export async function estimateSkew(image: GrayImage, range = 6, step = 0.5): Promise<number> {
   const small = image.width > 600 ? await resizeGray(image, 600) : image;
   const ink = binarize(small);
+  const angles: number[] = [];
+  for (let angle = -range; angle <= range + 1e-9; angle += step) angles.push(angle);
+  // The rotations are independent sharp tasks: sent together, libuv's pool runs them side by side
+  // instead of one round trip after another (same images, same scores).
+  const rotations = await Promise.all(
+    angles.map((angle) => (angle === 0 ? Promise.resolve(ink) : rotateGray(ink, angle))),
+  );
   let bestAngle = 0;
   let bestScore = -1;
-  for (let angle = -range; angle <= range + 1e-9; angle += step) {
-    const rotated = angle === 0 ? ink : await rotateGray(ink, angle);
+  for (const [index, angle] of angles.entries()) {
+    const rotated = rotations[index] as GrayImage;
     let score = 0;
     let previous = 0;
     for (let y = 0; y < rotated.height; y += 1) {

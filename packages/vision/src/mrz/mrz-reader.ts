@@ -9,6 +9,7 @@ import {
   medianGray,
   rotateGray,
 } from '../images/grayscale.js';
+import type { DocumentRaster } from '../images/document-raster.js';
 import { reclassifyLookalikes } from './glyph-classifier.js';
 import { type Correction, correctMrz, detectFormat, MRZ_FORMATS, type MrzFormatName } from './correct.js';
 import type { OcrLine, OcrPool } from './ocr-pool.js';
@@ -167,7 +168,7 @@ export interface ReadMrzOptions {
  */
 export async function readMrz(
   pool: OcrPool,
-  image: Uint8Array,
+  image: Uint8Array | DocumentRaster,
   options: ReadMrzOptions = {},
 ): Promise<MrzReading> {
   let gray = await decodeGray(image, options.width ?? 1400);

@@ -4,3 +4,4 @@
 export * from './challenge-video.js';
 export * from './documents.js';
 export * from './synthetic-video.js';
+export * from './evaluation.js';

@@ -1,25 +1,32 @@
 /**
- * Runs on a vision worker thread (see `threaded-document-analyzer.ts`): the document analyzer of
- * that thread, created on its first request, with its own OCR pool and face models.
+ * The stages of a document analysis as tasks of vision's worker threads (see
+ * `threaded-document-analyzer.ts`). A thread keeps its face models and its OCR pool (started on its
+ * first MRZ) between documents.
  */
+import { type DocumentRaster, type LazyOcrPool, lazyOcrPool } from '@trustplane/vision';
 import {
-  type AnalyzeOptions,
-  createVisionDocumentAnalyzer,
-  type DocumentAnalysis,
-  type DocumentAnalyzer,
+  decodeDocument as decode,
+  detectDocumentPortrait,
+  type PortraitStage,
+  type ReadingStage,
+  readDocument as read,
 } from './document-analyzer.js';
 
-let analyzer: DocumentAnalyzer | undefined;
+let ocr: LazyOcrPool | undefined;
 
-function threadAnalyzer(ocrWorkers: number): DocumentAnalyzer {
-  analyzer ??= createVisionDocumentAnalyzer({ ocrWorkers });
-  return analyzer;
+export function decodeDocument(image: Uint8Array): Promise<DocumentRaster> {
+  return decode(image);
 }
 
-export function analyzeDocument(
-  image: Uint8Array,
-  options: AnalyzeOptions,
+export function detectPortrait(raster: DocumentRaster): Promise<PortraitStage> {
+  return detectDocumentPortrait(raster);
+}
+
+export function readDocument(
+  raster: DocumentRaster,
+  readMrz: boolean,
   ocrWorkers: number,
-): Promise<DocumentAnalysis> {
-  return threadAnalyzer(ocrWorkers).analyze(image, options);
+): Promise<ReadingStage> {
+  ocr ??= lazyOcrPool({ size: ocrWorkers });
+  return read(raster, readMrz, ocr);
 }

@@ -1,11 +1,15 @@
 import {
   type DetectedFace,
+  type DocumentRaster,
+  decodeDocumentRaster,
+  type ElaResult,
   errorLevelAnalysis,
-  inspectImage,
+  type ForensicResult,
+  type LazyOcrPool,
+  lazyOcrPool,
   loadFaceEngine,
   type MrzReading,
   moireAnalysis,
-  lazyOcrPool,
   portraitElaContrast,
   readMrz,
 } from '@trustplane/vision';
@@ -51,62 +55,128 @@ export interface DocumentAnalyzer {
 
 export const ANALYZER_MODEL_ID = 'trustplane-vision-document/1';
 
-/** The real analyzer: Tesseract MRZ OCR + check digits, ELA, moiré FFT and face-api portrait detection. */
-export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): DocumentAnalyzer {
-  const ocr = lazyOcrPool({ size: options.ocrWorkers });
-  const baseVersions: Record<string, string> = {
-    documentApi: ANALYZER_MODEL_ID,
-    ela: 'ela-jpeg90-block16+portrait-contrast/2',
-    moire: 'moire-fft256-hann/1',
-  };
+/** What the portrait stage hands back (it may run on another thread than the other stages). */
+export interface PortraitStage {
+  portrait: PortraitResult;
+  /** The face engine's model versions, `name@version,…`. */
+  inferenceApi: string;
+}
+
+/** What the reading stage hands back: the MRZ (when asked for), both forensic measures, the OCR's version. */
+export interface ReadingStage {
+  mrz: MrzReading | null;
+  ela: ElaResult;
+  moire: ForensicResult;
+  ocrVersion: string | null;
+}
+
+/**
+ * Decodes the image once (refusing bytes that are not one whole JPEG/PNG/WebP before any engine
+ * runs): every stage below reads this raster, whose pixels live in shared memory.
+ */
+export function decodeDocument(image: Uint8Array): Promise<DocumentRaster> {
+  return decodeDocumentRaster(image);
+}
+
+/** The face stage: the best face of the document (face-api's SSD, as biometry and liveness match it). */
+export async function detectDocumentPortrait(raster: DocumentRaster): Promise<PortraitStage> {
+  const engine = await loadFaceEngine();
+  const faces = await engine.detect(raster, { minConfidence: 0.5 });
+  const best = faces[0];
+  const inferenceApi = Object.entries(engine.modelVersions)
+    .map(([name, version]) => `${name}@${version}`)
+    .join(',');
+  if (!best) return { portrait: { found: false, confidence: null, descriptor: null }, inferenceApi };
   return {
-    async analyze(image, analyzeOptions) {
-      // Refuses bytes that are not one whole JPEG/PNG/WebP before any engine runs.
-      await inspectImage(image);
-      const [globalEla, moire, mrz, portrait] = await Promise.all([
-        errorLevelAnalysis(image),
-        moireAnalysis(image),
-        analyzeOptions.readMrz ? ocr.get().then((pool) => readMrz(pool, image)) : Promise.resolve(null),
-        analyzeOptions.detectPortrait ? detectPortrait(image) : Promise.resolve(null),
-      ]);
-      let ela: ForensicScore = {
-        score: globalEla.score,
-        heatmap: globalEla.heatmap,
-        details: { ...globalEla.details, globalScore: globalEla.score, localized: 0 },
-      };
-      if (portrait?.box) {
-        const local = portraitElaContrast(globalEla, portrait.box);
-        ela = {
-          score: local.score,
-          heatmap: globalEla.heatmap,
-          details: {
-            ...globalEla.details,
-            globalScore: globalEla.score,
-            localized: 1,
-            portraitError: local.inside,
-            backgroundError: local.outside,
-            portraitContrast: local.contrast,
-          },
-        };
-      }
-      const versions = { ...baseVersions };
-      if (analyzeOptions.readMrz) versions.ocr = `tesseract.js ${(await ocr.get()).version}`;
-      if (portrait) {
-        const engine = await loadFaceEngine();
-        versions.inferenceApi = Object.entries(engine.modelVersions)
-          .map(([name, version]) => `${name}@${version}`)
-          .join(',');
-      }
-      return { mrz, ela, moire, portrait, modelVersions: versions };
-    },
-    close: () => ocr.close(),
+    portrait: { found: true, confidence: best.score, descriptor: Array.from(best.descriptor), box: best.box },
+    inferenceApi,
   };
 }
 
-async function detectPortrait(image: Uint8Array): Promise<PortraitResult> {
-  const engine = await loadFaceEngine();
-  const faces = await engine.detect(image, { minConfidence: 0.5 });
-  const best = faces[0];
-  if (!best) return { found: false, confidence: null, descriptor: null };
-  return { found: true, confidence: best.score, descriptor: Array.from(best.descriptor), box: best.box };
+/**
+ * The OCR and forensic stages, together: while Tesseract reads the MRZ in its own thread, ELA and
+ * the moiré FFT use this one.
+ */
+export async function readDocument(
+  raster: DocumentRaster,
+  readMrzToo: boolean,
+  ocr: LazyOcrPool,
+): Promise<ReadingStage> {
+  const [ela, moire, reading] = await Promise.all([
+    errorLevelAnalysis(raster),
+    moireAnalysis(raster),
+    readMrzToo
+      ? ocr.get().then(async (pool) => ({ mrz: await readMrz(pool, raster), version: pool.version }))
+      : Promise.resolve(null),
+  ]);
+  return {
+    mrz: reading?.mrz ?? null,
+    ela,
+    moire,
+    ocrVersion: reading ? `tesseract.js ${reading.version}` : null,
+  };
+}
+
+const BASE_VERSIONS: Record<string, string> = {
+  documentApi: ANALYZER_MODEL_ID,
+  ela: 'ela-jpeg90-block16+portrait-contrast/2',
+  moire: 'moire-fft256-hann/1',
+};
+
+/** The analysis from its stages: the ELA localised to the portrait when one was found. */
+export function assembleAnalysis(
+  reading: ReadingStage,
+  portraitStage: PortraitStage | null,
+): DocumentAnalysis {
+  const globalEla = reading.ela;
+  const portrait = portraitStage?.portrait ?? null;
+  let ela: ForensicScore = {
+    score: globalEla.score,
+    heatmap: globalEla.heatmap,
+    details: { ...globalEla.details, globalScore: globalEla.score, localized: 0 },
+  };
+  if (portrait?.box) {
+    const local = portraitElaContrast(globalEla, portrait.box);
+    ela = {
+      score: local.score,
+      heatmap: globalEla.heatmap,
+      details: {
+        ...globalEla.details,
+        globalScore: globalEla.score,
+        localized: 1,
+        portraitError: local.inside,
+        backgroundError: local.outside,
+        portraitContrast: local.contrast,
+      },
+    };
+  }
+  const versions = { ...BASE_VERSIONS };
+  if (reading.ocrVersion) versions.ocr = reading.ocrVersion;
+  if (portraitStage) versions.inferenceApi = portraitStage.inferenceApi;
+  const moire: ForensicScore = {
+    score: reading.moire.score,
+    heatmap: reading.moire.heatmap,
+    details: reading.moire.details,
+  };
+  return { mrz: reading.mrz, ela, moire, portrait, modelVersions: versions };
+}
+
+/**
+ * The real analyzer in this thread: Tesseract MRZ OCR + check digits, ELA, moiré FFT and face-api
+ * portrait detection over one decode. kyc runs it on vision's worker threads through
+ * `createThreadedDocumentAnalyzer`, which spreads the stages over the threads.
+ */
+export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): DocumentAnalyzer {
+  const ocr = lazyOcrPool({ size: options.ocrWorkers });
+  return {
+    async analyze(image, analyzeOptions) {
+      const raster = await decodeDocument(image);
+      const [reading, portrait] = await Promise.all([
+        readDocument(raster, analyzeOptions.readMrz, ocr),
+        analyzeOptions.detectPortrait ? detectDocumentPortrait(raster) : Promise.resolve(null),
+      ]);
+      return assembleAnalysis(reading, portrait);
+    },
+    close: () => ocr.close(),
+  };
 }
