@@ -402,4 +402,64 @@ describe('WebhookDispatcher (real PostgreSQL, pg-boss and HTTP receiver)', { con
       await assert.rejects(dispatcher.enqueue(pool, delivery), InvalidWebhookError, JSON.stringify(delivery));
     }
   });
+
+  test('reuses a connection to the same vetted addresses, never one connected before the name resolved elsewhere', async () => {
+    // One receiver on every loopback address; each request notes the connection it came on.
+    const seen: { connection: number; localAddress: string | undefined }[] = [];
+    let connections = 0;
+    const wide = http.createServer((request, response) => {
+      seen.push({
+        connection: (request.socket as unknown as { benchId: number }).benchId,
+        localAddress: request.socket.localAddress?.replace(/^::ffff:/, ''),
+      });
+      request.resume();
+      request.on('end', () => response.writeHead(204).end());
+    });
+    wide.on('connection', (socket) => {
+      connections += 1;
+      (socket as unknown as { benchId: number }).benchId = connections;
+    });
+    await new Promise<void>((resolve) => wide.listen(0, '0.0.0.0', resolve));
+    const port = (wide.address() as AddressInfo).port;
+    let answer = '127.0.0.1';
+    const rebinding = new WebhookDispatcher({
+      jobs,
+      pool,
+      logger,
+      pollingIntervalSeconds: 0.5,
+      retryDelaySeconds: 1,
+      lookup: async () => [{ address: answer, family: 4 }],
+      allowPrivateDestinations: true,
+      secretKey: Buffer.alloc(32, 7),
+      queue: 'test.webhooks-rebind',
+    });
+    await jobs.work([rebinding.queue]);
+    const deliver = async () => {
+      const id = await rebinding.enqueue(pool, {
+        url: `http://rebind.test:${port}/ok`,
+        secret,
+        event: 'x',
+        payload: {},
+      });
+      assert.equal((await settled(rebinding, id)).status, 'delivered');
+    };
+    try {
+      await deliver();
+      await deliver();
+      // Same name, same vetted address: the second delivery came on the first one's connection.
+      assert.deepEqual(seen, [
+        { connection: 1, localAddress: '127.0.0.1' },
+        { connection: 1, localAddress: '127.0.0.1' },
+      ]);
+      // The name now resolves elsewhere: a new connection to the newly vetted address, not the
+      // pooled one to the address vetted before.
+      answer = '127.0.0.2';
+      await deliver();
+      assert.deepEqual(seen[2], { connection: 2, localAddress: '127.0.0.2' });
+    } finally {
+      await jobs.stopWorking(rebinding.queue);
+      wide.closeAllConnections();
+      await new Promise((resolve) => wide.close(resolve));
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { defineSettings, envValue } from '@trustplane/kernel';
+import { defaultVisionWorkers } from '@trustplane/vision';
 import { z } from 'zod';
 
 const { number } = envValue;
@@ -16,7 +17,17 @@ export const loadBiometryConfig = defineSettings({
   elaReviewScore: ['BIOMETRY_ELA_REVIEW_SCORE', number(1.01)],
   portraitGhostReviewRatio: ['BIOMETRY_PORTRAIT_GHOST_REVIEW_RATIO', number(2.5)],
   jobTimeoutSeconds: ['BIOMETRY_JOB_TIMEOUT_SECONDS', z.coerce.number().int().min(10).default(120)],
-  workerConcurrency: ['BIOMETRY_WORKER_CONCURRENCY', z.coerce.number().int().min(1).max(16).default(1)],
+  // One job per vision thread by default: the verification runs on those threads, so fewer jobs at
+  // once would leave a core idle and more would only queue on the threads.
+  workerConcurrency: [
+    'BIOMETRY_WORKER_CONCURRENCY',
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(() => defaultVisionWorkers()),
+  ],
   ocrWorkers: ['BIOMETRY_OCR_WORKERS', z.coerce.number().int().min(1).max(8).default(1)],
   resultRetentionHours: ['BIOMETRY_RESULT_RETENTION_HOURS', z.coerce.number().min(0).default(24)],
   maxImageBytes: ['BIOMETRY_MAX_IMAGE_BYTES', bytes(10 * 1024 * 1024)],

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -13,7 +14,7 @@ import {
   UnsafeDestinationError,
   type VettedDestination,
 } from './ssrf-guard.js';
-import { postWebhook, type WebhookResponse } from './webhook-request.js';
+import { DestinationAgents, postWebhook, type WebhookResponse } from './webhook-request.js';
 
 export const DEFAULT_WEBHOOK_QUEUE = 'platform.webhook-delivery';
 export const DEFAULT_SIGNATURE_HEADER = 'X-Trustplane-Signature';
@@ -139,6 +140,10 @@ const RESERVED_HEADERS = new Set(
 );
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_ERROR_LENGTH = 1000;
+/** pg-boss loops fetching deliveries in each process (see the constructor). */
+const FETCH_LOOPS = 4;
+/** Jobs each loop fetches per concurrent attempt. */
+const BATCH_PER_ATTEMPT = 4;
 
 /**
  * Durable, signed webhook delivery. `enqueue` records the delivery and its job in the
@@ -149,6 +154,8 @@ const MAX_ERROR_LENGTH = 1000;
  */
 export class WebhookDispatcher {
   readonly queue: string;
+  /** Attempts (POSTs) this process has under way at most. */
+  readonly concurrency: number;
   readonly definition: JobDefinition<WebhookJob>;
   private readonly jobs: JobQueue;
   private readonly secretKey: Buffer;
@@ -160,6 +167,11 @@ export class WebhookDispatcher {
   private readonly userAgent: string;
   private readonly retryDelaySeconds: number;
   private readonly lookup: HostLookup | undefined;
+  /** POSTs of this process under way: `concurrency` at most, across the queue's batches. */
+  private readonly attempts: LimitFunction;
+  private readonly agents = new DestinationAgents();
+  /** Delivery rows asked for in this turn of the event loop, read together (`loadRow`). */
+  private rowRequests = new Map<string, ((row: DeliveryRow | undefined, error?: Error) => void)[]>();
 
   constructor(options: WebhookDispatcherOptions) {
     this.jobs = options.jobs;
@@ -175,15 +187,23 @@ export class WebhookDispatcher {
     // pg-boss refuses a backoff delay under one second.
     this.retryDelaySeconds = Math.max(1, Math.round(options.retryDelaySeconds ?? 30));
     this.lookup = options.lookup;
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+    this.attempts = pLimit(this.concurrency);
     this.definition = this.jobs.define(
       defineJob({
         name: this.queue,
         version: 1,
         payload: z.object({ deliveryId: z.string() }),
         retry: { limit: this.maxAttempts - 1, delaySeconds: this.retryDelaySeconds, backoff: true },
-        // An attempt is bounded by timeoutMs (the SSRF lookup and the POST); the rest is margin.
-        timeoutSeconds: Math.ceil(this.timeoutMs / 1000) + 30,
-        concurrency: options.concurrency ?? 4,
+        // An attempt is bounded by timeoutMs (the SSRF lookup and the POST), and may wait for the
+        // attempts of the other fetched batches first; the rest is margin.
+        timeoutSeconds: Math.ceil(this.timeoutMs / 1000) * FETCH_LOOPS * BATCH_PER_ATTEMPT + 30,
+        // Each fetch and each completion is a durable commit (a WAL flush, ≈ 13 ms on a loaded
+        // disk) for a whole batch of `concurrency` jobs; several loops fetch, so while one waits
+        // for its commits another's jobs are being POSTed. `attempts` keeps the POSTs under way at
+        // `concurrency`, whatever the loops hold.
+        concurrency: FETCH_LOOPS,
+        batchSize: this.concurrency * BATCH_PER_ATTEMPT,
         ...(options.pollingIntervalSeconds !== undefined
           ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
           : {}),
@@ -246,6 +266,7 @@ export class WebhookDispatcher {
     const timestamp = Math.floor(Date.now() / 1000);
     return postWebhook({
       destination,
+      agents: this.agents,
       body,
       timeoutMs: request.timeoutMs ?? this.timeoutMs,
       headers: {
@@ -317,11 +338,7 @@ export class WebhookDispatcher {
 
   /** One attempt: the job handler. Throws to have the queue retry. */
   private async attempt(job: WebhookJob, context: JobContext): Promise<void> {
-    const { rows } = await this.pool.query<DeliveryRow>(
-      'SELECT * FROM platform.webhook_deliveries WHERE id = $1',
-      [job.deliveryId],
-    );
-    const row = rows[0];
+    const row = await this.loadRow(job.deliveryId);
     if (!row) {
       context.logger.warn({ deliveryId: job.deliveryId }, 'webhook delivery not found; dropped');
       return;
@@ -348,8 +365,10 @@ export class WebhookDispatcher {
       // Name resolution failing is an ordinary failed attempt: DNS may recover.
       lookupFailure = (error as Error).message;
     }
-    const outcome: AttemptOutcome = destination
-      ? await this.send(row, destination)
+    // Only the POST holds one of the `concurrency` slots: reading and logging the delivery do not.
+    const vetted = destination;
+    const outcome: AttemptOutcome = vetted
+      ? await this.attempts(() => this.send(row, vetted))
       : { error: lookupFailure, durationMs: 0 };
 
     const lastRun = context.retryCount >= this.maxAttempts - 1;
@@ -375,6 +394,38 @@ export class WebhookDispatcher {
     throw new WebhookAttemptError(`webhook delivery ${row.id} attempt ${recorded.attempt} failed: ${reason}`);
   }
 
+  /**
+   * A delivery row; the rows a fetched batch of jobs asks for in the same turn of the event loop
+   * are read in one statement.
+   */
+  private loadRow(id: string): Promise<DeliveryRow | undefined> {
+    // Not a delivery id (the row's key is a uuid): nothing to read, and it must not fail the batch's read.
+    if (!UUID.test(id)) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      const settle = (row: DeliveryRow | undefined, error?: Error) => (error ? reject(error) : resolve(row));
+      if (this.rowRequests.size === 0) setImmediate(() => void this.readRows());
+      const waiting = this.rowRequests.get(id);
+      if (waiting) waiting.push(settle);
+      else this.rowRequests.set(id, [settle]);
+    });
+  }
+
+  private async readRows(): Promise<void> {
+    const requests = this.rowRequests;
+    this.rowRequests = new Map();
+    try {
+      const { rows } = await this.pool.query<DeliveryRow>(
+        'SELECT * FROM platform.webhook_deliveries WHERE id = ANY($1::uuid[])',
+        [[...requests.keys()]],
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const [id, waiting] of requests) for (const settle of waiting) settle(byId.get(id));
+    } catch (error) {
+      for (const waiting of requests.values())
+        for (const settle of waiting) settle(undefined, error as Error);
+    }
+  }
+
   private async send(row: DeliveryRow, destination: VettedDestination): Promise<WebhookResponse> {
     const body = JSON.stringify(row.payload);
     const timestamp = Math.floor(Date.now() / 1000);
@@ -385,6 +436,7 @@ export class WebhookDispatcher {
     );
     return postWebhook({
       destination,
+      agents: this.agents,
       body,
       timeoutMs: this.timeoutMs,
       headers: {
@@ -423,6 +475,10 @@ export class WebhookDispatcher {
                                        ELSE now() + $7::double precision * interval '1 second' END,
                 updated_at = now()
           WHERE id = $1 AND status = 'pending'
+            -- Committed without waiting for the WAL flush: the job's completion (or failure),
+            -- committed after this and durably, flushes it too. A database crash before then
+            -- loses both, and the attempt is made again (at least once, as always).
+            AND set_config('synchronous_commit', 'off', true) = 'off'
           RETURNING id, attempts, status
        ), logged AS (
          INSERT INTO platform.webhook_attempts (delivery_id, attempt, status_code, error, duration_ms)

@@ -5,6 +5,11 @@ import { pinnedRequestOptions, type VettedDestination } from './ssrf-guard.js';
 
 export interface WebhookRequest {
   destination: VettedDestination;
+  /**
+   * Reuses connections (`DestinationAgents`); without it every request opens and closes its own
+   * connection.
+   */
+  agents?: DestinationAgents;
   headers: Record<string, string>;
   body: string;
   /** Budget for the whole exchange: connect, send, response headers and body. */
@@ -22,6 +27,46 @@ export interface WebhookResponse {
 
 /** The receiver's answer is read only to free the connection; beyond this it is cut off. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** Keep-alive agents kept per destination, at most this many (the least recently used goes). */
+const MAX_AGENTS = 256;
+/** An idle pooled connection is closed after this long. */
+const IDLE_SOCKET_MS = 15_000;
+
+/**
+ * Keep-alive connections for webhook POSTs, one agent per destination: scheme, host, port and the
+ * addresses the SSRF guard vetted for it. A pooled socket is therefore reused only for the same
+ * host, connected to an address vetted for that host: a new DNS answer (rebinding) makes a new
+ * agent, never a reused connection to somewhere else. Idle sockets do not keep a process alive.
+ */
+export class DestinationAgents {
+  private readonly agents = new Map<string, http.Agent>();
+
+  for(destination: VettedDestination): http.Agent {
+    const { url, addresses } = destination;
+    const key = `${url.protocol}//${url.host}|${addresses.map((entry) => `${entry.family}/${entry.address}`).join(',')}`;
+    let agent = this.agents.get(key);
+    if (agent) {
+      // Most recently used last: the first entry is the one to drop.
+      this.agents.delete(key);
+    } else {
+      const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+      agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+      if (this.agents.size >= MAX_AGENTS) {
+        // Forgotten, not destroyed: its requests finish, its idle sockets close after IDLE_SOCKET_MS.
+        this.agents.delete(this.agents.keys().next().value as string);
+      }
+    }
+    this.agents.set(key, agent);
+    return agent;
+  }
+
+  /** Closes every pooled connection. */
+  destroy(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+}
 
 /**
  * One POST to a vetted destination, connecting only to its vetted addresses. Redirects are
@@ -56,6 +101,9 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
           ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }
           : {}),
         headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
+        // Pooled only with requests to the same host and port vetted to the same addresses, else a
+        // private agent per request: no socket connected for another destination is reused.
+        agent: request.agents?.for(request.destination) ?? false,
       },
       (response) => {
         statusCode = response.statusCode;

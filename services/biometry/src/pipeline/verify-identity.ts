@@ -77,10 +77,15 @@ export async function verifyIdentity(
     crossValidations,
   });
 
+  // Clients often send a passport's recto again as its verso: the same bytes are checked, read
+  // and measured once.
+  const versoIsRecto =
+    input.verso !== null &&
+    Buffer.from(input.verso.buffer, input.verso.byteOffset, input.verso.byteLength).equals(input.recto);
   for (const [name, bytes] of [
     ['selfie', input.selfie],
     ['document recto', input.recto],
-    ...(input.verso ? [['document verso', input.verso] as const] : []),
+    ...(input.verso && !versoIsRecto ? [['document verso', input.verso] as const] : []),
   ] as const) {
     try {
       await inspectImage(bytes, config.maxImageBytes);
@@ -127,7 +132,7 @@ export async function verifyIdentity(
   const mrzSide =
     input.documentType === 'PASSPORT' ? 'recto' : MRZ_ON_VERSO.has(input.documentType) ? 'verso' : 'recto';
   const primary = mrzSide === 'verso' ? input.verso : input.recto;
-  const secondary = mrzSide === 'verso' ? input.recto : input.verso;
+  const secondary = versoIsRecto ? null : mrzSide === 'verso' ? input.recto : input.verso;
   const ocr = await engines.ocr();
   let reading: MrzReading | undefined;
   let readSide = mrzSide;
@@ -210,7 +215,7 @@ export async function verifyIdentity(
   // ELA on the portrait side (where splices happen); moiré on every side (either can be a screen).
   const ela = await errorLevelAnalysis(input.recto);
   const moireSides = await Promise.all(
-    [input.recto, ...(input.verso ? [input.verso] : [])].map((side) => moireAnalysis(side)),
+    [input.recto, ...(input.verso && !versoIsRecto ? [input.verso] : [])].map((side) => moireAnalysis(side)),
   );
   const moire = moireSides.reduce((worst, side) => (side.score > worst.score ? side : worst));
   scores.ela = ela.score;
