@@ -1,36 +1,45 @@
 import { randomFillSync } from 'node:crypto';
 
-/** Random bytes drawn at once: 256 ids' worth, refilled when spent (as `randomUUID`'s own cache). */
-const POOL_IDS = 256;
-const pool = Buffer.allocUnsafe(16 * POOL_IDS);
-let poolOffset = pool.length;
-/** The id's text is written here, then read out as one flat string. */
-const text = Buffer.alloc(36);
+/** Ids minted per draw of random bytes (as `randomUUID`'s own cache, which holds 128). */
+const BATCH = 256;
+const UUID_LENGTH = 36;
+const random = Buffer.allocUnsafe(16 * BATCH);
+const text = Buffer.alloc(UUID_LENGTH * BATCH);
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 const DASH = 0x2d;
+/** The batch's ids, back to back, and the index of the next one to hand out. */
+let batch = '';
+let next = BATCH;
+
+function mintBatch(): void {
+  randomFillSync(random);
+  let at = 0;
+  for (let offset = 0; offset < random.length; offset += 16) {
+    for (let index = 0; index < 16; index += 1) {
+      let byte = random[offset + index]!;
+      if (index === 6)
+        byte = (byte & 0x0f) | 0x40; // version 4
+      else if (index === 8) byte = (byte & 0x3f) | 0x80; // RFC 9562 variant
+      text[at++] = HEX_DIGITS[byte >> 4]!;
+      text[at++] = HEX_DIGITS[byte & 0x0f]!;
+      if (index === 3 || index === 5 || index === 7 || index === 9) text[at++] = DASH;
+    }
+  }
+  batch = text.toString('latin1');
+  next = 0;
+}
 
 /**
- * A random (version 4) UUID, the same as `crypto.randomUUID()` (from the same CSPRNG, in the same
- * form), minted for every request that brings no id of its own. Node's `randomUUID` builds its text
- * by concatenating 20 pieces, a rope that is flattened again when the id is checked as a header
- * value and written; here the text is written into a buffer and read out once as a flat string,
- * with no rope to allocate and collect per request.
+ * A random (version 4) UUID, as `crypto.randomUUID()` makes (the same CSPRNG, the same form), for
+ * every request that brings no id of its own. `randomUUID` builds each id by concatenating 20
+ * pieces: a rope of small strings, allocated and then flattened again when the id is checked as a
+ * header value and written, on every request. Here 256 ids are written as text at once and each id
+ * is a slice of that one string: flat, and one small allocation per request. (A slice keeps its
+ * batch's 9 KB string alive while the id is referenced: ids live as long as their request.)
  */
 export function newRequestId(): string {
-  if (poolOffset === pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  let at = 0;
-  for (let index = 0; index < 16; index += 1) {
-    let byte = pool[poolOffset + index]!;
-    if (index === 6)
-      byte = (byte & 0x0f) | 0x40; // version 4
-    else if (index === 8) byte = (byte & 0x3f) | 0x80; // RFC 9562 variant
-    text[at++] = HEX_DIGITS[byte >> 4]!;
-    text[at++] = HEX_DIGITS[byte & 0x0f]!;
-    if (index === 3 || index === 5 || index === 7 || index === 9) text[at++] = DASH;
-  }
-  poolOffset += 16;
-  return text.toString('latin1', 0, 36);
+  if (next === BATCH) mintBatch();
+  const start = next * UUID_LENGTH;
+  next += 1;
+  return batch.slice(start, start + UUID_LENGTH);
 }
