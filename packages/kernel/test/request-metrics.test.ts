@@ -54,8 +54,9 @@ function kernelRegistry(observations: Observation[]) {
   const metrics = createRequestMetrics('test');
   for (const [method, route, statusCode, elapsedTime] of observations) {
     metrics.observe(
-      { method, routeOptions: { url: route } } as unknown as FastifyRequest,
+      { method } as unknown as FastifyRequest,
       { statusCode, elapsedTime } as unknown as FastifyReply,
+      route,
     );
   }
   return metrics.registry;

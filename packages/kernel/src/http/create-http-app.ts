@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -19,6 +18,7 @@ import {
 } from './errors.js';
 import { createRequestMetrics, metricsPlugin } from './metrics.js';
 import { finishOpenApiDocument } from './openapi.js';
+import { newRequestId } from './request-id.js';
 import { RequestLogController, requestLoggerFactory } from './request-log.js';
 import { responseSerializerCompiler } from './response-serializer.js';
 
@@ -52,7 +52,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Accept a caller's request id when it is safe to log and echo; otherwise mint one. */
 function requestIdFor(request: { headers: Record<string, string | string[] | undefined> }): string {
   const incoming = request.headers['x-request-id'];
-  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : newRequestId();
 }
 
 /**
@@ -67,7 +67,7 @@ function renderClientError(error: Error, options: HttpAppOptions): RenderedError
       : code === 'HPE_HEADER_OVERFLOW'
         ? { kind: 'headers_too_large', statusCode: 431, message: 'Request headers are too large' }
         : { kind: 'client', statusCode: 400, message: 'Malformed HTTP request' };
-  const requestId = randomUUID();
+  const requestId = newRequestId();
   const stub = { id: requestId, headers: {}, log: options.logger } as unknown as FastifyRequest;
   options.logger.debug({ err: error, requestId }, 'client error');
   return { ...options.renderError(normalized, stub), requestId };

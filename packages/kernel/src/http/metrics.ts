@@ -197,13 +197,8 @@ export function createRequestMetrics(service: string, registry: Registry = new R
   registry.registerMetric(requestCounter(table) as unknown as Histogram);
   registry.registerMetric(requestDurationHistogram(table) as unknown as Histogram);
   /** Records a finished request; Fastify has timed it (`elapsedTime`, routing to the last byte). */
-  const observe = (request: FastifyRequest, reply: FastifyReply) => {
-    table.record(
-      request.method,
-      request.routeOptions.url ?? 'unmatched',
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
+  const observe = (request: FastifyRequest, reply: FastifyReply, route: string | undefined) => {
+    table.record(request.method, route ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   };
   return { registry, observe };
 }

@@ -2,8 +2,15 @@ import { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogCont
 import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { redactUrl } from './redact-url.js';
 
-/** What is recorded of every finished request besides its log line (metrics). */
-export type RequestObserver = (request: FastifyRequest, reply: FastifyReply) => void;
+/**
+ * What is recorded of every finished request besides its log line (metrics). `route` is the
+ * matched route's pattern (undefined when none matched), read once for both.
+ */
+export type RequestObserver = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: string | undefined,
+) => void;
 
 /** The request id's key in log lines (Fastify's `requestIdLogLabel`). */
 const REQUEST_ID_LABEL = 'requestId';
@@ -119,12 +126,13 @@ export class RequestLogController extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    this.observer?.(request, reply);
+    // `routeOptions` builds a fresh object on every read: read once, for the metrics and the line.
+    const route = request.routeOptions.url;
+    this.observer?.(request, reply, route);
     const level = error ? 'error' : 'info';
     const log = reply.log as unknown as RequestLogger | Logger;
     if (!log.isLevelEnabled(level)) return;
     const message = error ? 'request errored' : 'request completed';
-    const route = request.routeOptions.url;
     const durationMs = Math.round(reply.elapsedTime * 100) / 100;
     // Object literals of fixed shapes, not spreads: this runs for every request at the default level.
     if (log instanceof RequestLogger && log.writesThroughParent) {
