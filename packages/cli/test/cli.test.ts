@@ -267,7 +267,7 @@ describe('trustplane start account media notification, account off its default p
       env: {
         ...process.env,
         ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
         TRUSTPLANE_DATA_DIR: dataDir,
         TRUSTPLANE_HOST: '127.0.0.1',
         TRUSTPLANE_PUBLIC_HOST: '127.0.0.1',
