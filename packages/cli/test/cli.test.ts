@@ -238,3 +238,101 @@ describe('trustplane start on embedded PostgreSQL', () => {
     assert.equal(await stop(second.child), 0);
   });
 });
+
+describe('trustplane start account media notification, account off its default port', () => {
+  let dataDir: string;
+  let child: ChildProcess | undefined;
+  before(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-start-ports-'));
+  });
+  after(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  // Found by bench/soak.ts: media looked for account's keys on 8874 whatever ACCOUNT_PORT said, so
+  // every token of a user was refused (401) by media when account ran on another port.
+  test('media verifies the tokens of the account it was started with (ACCOUNT_PORT)', async () => {
+    const ports = {
+      ACCOUNT_PORT: await freePort(),
+      MEDIA_PORT: await freePort(),
+      NOTIFICATION_PORT: await freePort(),
+      NOTIFICATION_GRPC_PORT: await freePort(),
+    };
+    child = spawn(process.execPath, [bin, 'start', 'account', 'media', 'notification'], {
+      env: {
+        ...process.env,
+        ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+        LOG_LEVEL: 'info',
+        TRUSTPLANE_DATA_DIR: dataDir,
+        TRUSTPLANE_HOST: '127.0.0.1',
+        TRUSTPLANE_PUBLIC_HOST: '127.0.0.1',
+        DATABASE_URL: '',
+        ACCOUNT_SERVICE_URL: '',
+        JWT_PUBLIC_KEY_PATH: '',
+        ACCOUNT_PASSWORD_HASH_MEMORY_KIB: '4096',
+        ACCOUNT_PASSWORD_HASH_TIME_COST: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr!.on('data', (chunk) => {
+      output += chunk;
+    });
+    const started = child;
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: started.stdout! }).on('line', (line) => {
+        output += `${line}\n`;
+        if (line.includes('"trustplane ready"')) resolve();
+      });
+      started.once('exit', (code) => reject(new Error(`start exited with ${code}: ${output}`)));
+    });
+    const account = `http://127.0.0.1:${ports.ACCOUNT_PORT}`;
+    const media = `http://127.0.0.1:${ports.MEDIA_PORT}`;
+    const json = { 'content-type': 'application/json' };
+    const email = 'ports@example.com';
+    const password = 'SecurePass123!';
+    const registered = await fetch(`${account}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email, password, display_name: 'Ports' }),
+    });
+    assert.equal(registered.status, 201, await registered.clone().text());
+    // Verified through the mail a user gets (account → notification → sink), then a fresh login.
+    let link: string | undefined;
+    const mailer = createMailer({ dataDir, from: 'Trustplane <no-reply@localhost>' });
+    for (let attempt = 0; attempt < 300 && !link; attempt++) {
+      const mail = (await mailer.list()).find((message) => message.to === email);
+      link = /\/verify-email\?token=[^\s"<>]+/.exec(mail?.text ?? '')?.[0];
+      if (!link) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await mailer.close();
+    assert.ok(link, 'the verification mail arrived');
+    assert.equal((await fetch(`${account}${link}`)).status, 200);
+    const login = await fetch(`${account}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email, password }),
+    });
+    assert.equal(login.status, 200);
+    const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
+
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('hello media')], { type: 'text/plain' }), 'hello.txt');
+    const upload = await fetch(`${media}/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    assert.equal(upload.status, 201, await upload.clone().text());
+    const listed = await fetch(`${media}/media`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(listed.status, 200);
+    const exited = new Promise((resolve) => started.once('exit', resolve));
+    started.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  });
+});

@@ -23,12 +23,10 @@ import { createUploadService } from './media/upload.js';
 import { createVariantService } from './media/variants.js';
 import { createSharedLinkService } from './sharing/shared-links.js';
 
-const DEFAULT_ACCOUNT_URL = 'http://127.0.0.1:8874';
-
 /**
  * Where account's keys come from: `JWT_PUBLIC_KEY_PATH` when set; else account's JWKS when
  * `ACCOUNT_SERVICE_URL` is set; else the seed's `public_key.pem` in the working directory when it
- * exists; else the JWKS of account on its default local port.
+ * exists; else the JWKS of account on this machine, on its `ACCOUNT_PORT` (default 8874).
  */
 export function accountKeySource(settings: MediaSettings): IssuerKeySource {
   if (settings.jwtPublicKeyPath) return { publicKeyFile: settings.jwtPublicKeyPath };
@@ -39,7 +37,7 @@ export function accountKeySource(settings: MediaSettings): IssuerKeySource {
   if (settings.accountServiceUrl) return jwks(settings.accountServiceUrl);
   const defaultPem = path.resolve('public_key.pem');
   if (existsSync(defaultPem)) return { publicKeyFile: defaultPem };
-  return jwks(DEFAULT_ACCOUNT_URL);
+  return jwks(`http://127.0.0.1:${settings.accountPort}`);
 }
 
 /** The one place the media service is wired: repositories → domain services → HTTP hooks. */

@@ -40,6 +40,12 @@ const loadSettings = defineSettings({
       )
       .transform(withoutTrailingSlash),
   ],
+  /**
+   * Account's HTTP port on this machine (the platform's `ACCOUNT_PORT`): where its JWKS is looked
+   * for when neither `JWT_PUBLIC_KEY_PATH` nor `ACCOUNT_SERVICE_URL` says otherwise, so
+   * `trustplane start` with account on another port still verifies its tokens.
+   */
+  accountPort: ['ACCOUNT_PORT', z.coerce.number().int().min(1).max(65535).default(8874)],
   /** `iss` every token must carry: account's `ACCOUNT_JWT_ISSUER` (its default, unless changed there). */
   jwtIssuer: ['JWT_ISSUER', z.string().min(1).default('trustplane-account')],
   /** Public origin used in `share_url`; defaults to the service's own public URL. */

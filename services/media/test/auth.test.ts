@@ -255,7 +255,7 @@ describe('JWT_PUBLIC_KEY_PATH', () => {
 });
 
 describe('where account keys come from', () => {
-  test('JWT_PUBLIC_KEY_PATH, else the JWKS of ACCOUNT_SERVICE_URL (https unless loopback), else the local default', () => {
+  test('JWT_PUBLIC_KEY_PATH, else the JWKS of ACCOUNT_SERVICE_URL (https unless loopback), else account on ACCOUNT_PORT locally', () => {
     const settings = (env: Record<string, string>) => loadMediaSettings(env);
     assert.deepEqual(
       accountKeySource(
@@ -272,6 +272,12 @@ describe('where account keys come from', () => {
       'http://127.0.0.1:8874/.well-known/jwks.json',
       'no public_key.pem in the working directory: account on its default port',
     );
+    assert.equal(
+      (accountKeySource(settings({ ACCOUNT_PORT: '9123' })) as { jwksUrl: string }).jwksUrl,
+      'http://127.0.0.1:9123/.well-known/jwks.json',
+      'account started on another port (ACCOUNT_PORT) by the same platform: its keys are there',
+    );
+    assert.throws(() => settings({ ACCOUNT_PORT: 'eighty' }), ConfigError);
     for (const url of ['http://127.0.0.1:8874', 'http://localhost:8874', 'http://[::1]:8874']) {
       assert.ok(settings({ ACCOUNT_SERVICE_URL: url }));
     }
