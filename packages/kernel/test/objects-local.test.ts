@@ -96,6 +96,46 @@ describe('local object store', () => {
     assert.equal((await store.head('big/stream.bin'))?.sha256, sha256(expected));
   });
 
+  test('releaseChunks frees each handed-over chunk once written; without it, or for a single buffer, nothing is freed', async () => {
+    const handedOver = Array.from({ length: 6 }, (_, i) => Buffer.alloc(256 * 1024, `r${i}`));
+    const expected = Buffer.concat(handedOver);
+    // A slice of a larger buffer is not the body's alone: left as it is.
+    const shared = Buffer.alloc(2048, 's');
+    const slice = shared.subarray(0, 1024);
+    const stored = await store.put('release/handed-over.bin', Readable.from([...handedOver, slice]), {
+      releaseChunks: true,
+    });
+    const whole = Buffer.concat([expected, Buffer.alloc(1024, 's')]);
+    assert.equal(stored.size, whole.length);
+    assert.equal(stored.sha256, sha256(whole));
+    assert.deepEqual(await fs.readFile(path.join(rootDir, 'release', 'handed-over.bin')), whole);
+    for (const chunk of handedOver) assert.equal(chunk.buffer.byteLength, 0, 'the chunk memory was freed');
+    assert.equal(shared.length, 2048);
+    assert.equal(slice.toString(), 's'.repeat(1024));
+
+    const kept = Array.from({ length: 3 }, () => Buffer.alloc(128 * 1024, 'k'));
+    await store.put('release/kept.bin', Readable.from(kept));
+    for (const chunk of kept) assert.equal(chunk.toString(), 'k'.repeat(128 * 1024));
+    const single = Buffer.alloc(64 * 1024, 'o');
+    await store.put('release/single.bin', single, { releaseChunks: true });
+    assert.equal(single.toString(), 'o'.repeat(64 * 1024));
+  });
+
+  test('get marks its body as releasable: every chunk is a buffer of its own', async () => {
+    await store.put('release/read.bin', Buffer.alloc(3 * 1024 * 1024 + 5, 'g'));
+    for (const range of [undefined, { start: 7, end: 2 * 1024 * 1024 }]) {
+      const object = await store.get('release/read.bin', range);
+      assert.equal(object.chunksReleasable, true);
+      const buffers: Buffer[] = [];
+      for await (const chunk of object.body) buffers.push(chunk as Buffer);
+      assert.equal(new Set(buffers.map((chunk) => chunk.buffer)).size, buffers.length);
+      for (const chunk of buffers) {
+        assert.equal(chunk.byteOffset, 0);
+        assert.equal(chunk.byteLength, chunk.buffer.byteLength);
+      }
+    }
+  });
+
   test('chunks of every size are written in order across gathered writes and read back whole', async () => {
     // Uneven chunks (empty ones, hundreds of tiny ones, some larger than the 1 MiB write buffer) so
     // the body goes to disk in many `writev` calls of many chunks, and reads back in several chunks.

@@ -34,6 +34,7 @@ export {
   type StoredObject,
 } from './object-store.js';
 export { attachmentDisposition, safeFilename } from './presign-options.js';
+export { releaseChunk, releaseChunksOnceWritten } from './release-chunk.js';
 export {
   createS3Client,
   createS3ObjectStore,

@@ -42,6 +42,7 @@ import {
   verifySignedQuery,
 } from './signed-object-url.js';
 import { trimChar } from '../text/trim-char.js';
+import { releaseChunk } from './release-chunk.js';
 
 export interface LocalObjectStoreOptions {
   rootDir: string;
@@ -213,6 +214,7 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
     body: Readable | Buffer,
     maxBytes: number | undefined,
     tempFile: string,
+    releaseChunks: boolean,
   ): Promise<{ size: number; sha256: string; stats: BigIntStats }> {
     const hash = createHash('sha256');
     let size = 0;
@@ -227,7 +229,10 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
         hash.update(chunk);
       }
       writing = writeAll(handle, chunks);
-      return writing;
+      if (!releaseChunks) return writing;
+      return writing.then(() => {
+        for (const chunk of chunks) releaseChunk(chunk);
+      });
     };
     try {
       if (Buffer.isBuffer(body)) await take([body]);
@@ -346,7 +351,9 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
       const tempData = `${stem}.data`;
       const tempMeta = `${stem}.meta`;
       try {
-        const written = await writeStagedBody(body, maxBytes, tempData);
+        // A caller's single buffer is never released: it may well use it again.
+        const releaseChunks = putOptions.releaseChunks === true && !Buffer.isBuffer(body);
+        const written = await writeStagedBody(body, maxBytes, tempData, releaseChunks);
         if (expectedSize !== undefined && written.size !== expectedSize) {
           throw new ObjectIntegrityError(key, 'size');
         }
@@ -386,12 +393,17 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
         if (!stats.isFile()) throw new ObjectNotFoundError(key);
         const head = headFrom(key, stats, await readSidecar(file));
         if (range === undefined)
-          return { body: handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), head };
+          return {
+            body: handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }),
+            head,
+            chunksReleasable: true,
+          };
         const resolved = resolveRange(key, range, head.size);
         return {
           body: handle.createReadStream({ ...resolved, highWaterMark: READ_CHUNK_BYTES }),
           head,
           range: resolved,
+          chunksReleasable: true,
         };
       } catch (error) {
         await handle.close();

@@ -27,6 +27,11 @@ export interface PutOptions {
   expectedSha256?: string;
   /** Write only a new object: refuse with `ObjectExistsError` (nothing written) if the key holds one. */
   createOnly?: boolean;
+  /**
+   * The body's chunks are handed over: the store may free each chunk's memory (see `releaseChunk`)
+   * once its bytes are written. Only for chunks nobody else reads, e.g. an HTTP request body's.
+   */
+  releaseChunks?: boolean;
 }
 
 export interface ByteRange {
@@ -40,6 +45,11 @@ export interface GetObjectResult {
   head: ObjectHead;
   /** The bytes the body carries, once clamped; present when a range was asked for. */
   range?: ByteRange;
+  /**
+   * Every chunk of `body` is a buffer read for this stream alone: a consumer may free each one once
+   * it has sent it (`releaseChunksOnceWritten`).
+   */
+  chunksReleasable?: boolean;
 }
 
 export interface PresignPutOptions {

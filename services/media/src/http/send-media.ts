@@ -2,6 +2,7 @@ import {
   type AnyObjectStore,
   ObjectNotFoundError,
   RangeNotSatisfiableError,
+  releaseChunksOnceWritten,
   userContentHeaders,
 } from '@trustplane/kernel';
 import type { FastifyReply } from 'fastify';
@@ -93,5 +94,7 @@ export async function sendMedia(reply: FastifyReply, options: SendOptions): Prom
   } else {
     reply.status(200).header('content-length', String(size));
   }
+  // Each chunk read from disk is freed once the socket has it (kernel `releaseChunksOnceWritten`).
+  if (opened.chunksReleasable) releaseChunksOnceWritten(reply.raw);
   return reply.send(opened.body);
 }

@@ -103,7 +103,8 @@ export function createUploadService(deps: UploadDeps) {
       part.file.pipe(sniffer);
       let stored: Awaited<ReturnType<AnyObjectStore['put']>>;
       try {
-        stored = await deps.objects.put(key, sniffer, { maxBytes: deps.maxFileSize });
+        // The request body's chunks are ours alone: freed as soon as they are on disk (kernel `releaseChunk`).
+        stored = await deps.objects.put(key, sniffer, { maxBytes: deps.maxFileSize, releaseChunks: true });
       } catch (error) {
         part.file.unpipe(sniffer);
         part.file.resume();
