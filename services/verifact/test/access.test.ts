@@ -246,6 +246,43 @@ describe('rate limit', () => {
     assert.deepEqual(await uncounted(), expected);
   });
 
+  test('counting commits without waiting for the disk, and only its own transaction does', async () => {
+    const key = await tenant.key('claims:read', { dailyLimit: 5 });
+    assert.equal((await h.call({ method: 'GET', url: '/api/v1/plan', key })).statusCode, 200);
+    const db = h.deps().database.kysely;
+    const keyRow = await db
+      .selectFrom('api_keys')
+      .select(['id', 'tenant_id'])
+      .where('display_prefix', '=', key.slice(0, 11))
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
+    await db.connection().execute(async (connection) => {
+      const setting = async () =>
+        (
+          await sql<{ value: string }>`SELECT current_setting('synchronous_commit') AS value`.execute(
+            connection,
+          )
+        ).rows[0]?.value;
+      const before = await setting();
+      assert.notEqual(before, 'off');
+      await connection.transaction().execute(async (trx) => {
+        await sql`SELECT * FROM consume_request(${keyRow.id}, ${keyRow.tenant_id}, 'test', 5, 86400)`.execute(
+          trx,
+        );
+        // The setting the commit of the counting transaction uses.
+        const during = await sql<{
+          value: string;
+        }>`SELECT current_setting('synchronous_commit') AS value`.execute(trx);
+        assert.equal(during.rows[0]?.value, 'off');
+      });
+      // Metering and every other write on the connection still commit durably.
+      assert.equal(await setting(), before);
+    });
+    // The count is exact all the same: the request made here took one more slot.
+    const next = await h.call({ method: 'GET', url: '/api/v1/plan', key });
+    assert.equal(next.headers['x-ratelimit-remaining'], '2');
+  });
+
   test('limits are per key: another key of the tenant is unaffected', async () => {
     const first = await tenant.key('claims:read', { dailyLimit: 1 });
     const second = await tenant.key('claims:read', { dailyLimit: 1 });

@@ -66,6 +66,25 @@ export function createBilling(deps: {
   return {
     meter,
     /**
+     * Meters `api_verify` unless the tenant uploaded a photo with this SHA-256 (that photo's
+     * verification meters inside its own transaction): the event's id, or undefined.
+     */
+    meterVerifyUnlessUploaded(tenant: TenantRow, sha256: string): Promise<string | undefined> {
+      return usage.recordUnlessPhoto(
+        db,
+        {
+          tenantId: tenant.id,
+          event: 'api_verify',
+          unitPricePaise: unitPrice(tenant, 'api_verify', new Date()),
+        },
+        sha256,
+      );
+    },
+    /** Takes back an event written ahead of an answer that then failed. */
+    unmeter(eventId: string): Promise<void> {
+      return usage.removeUnbilled(db, eventId);
+    },
+    /**
      * Bills a claim's first move to `under_review`. The caller holds the tenant row lock, so
      * concurrent transitions of one tenant count billed claims one after another: a hard cap is
      * never overshot. Hard at used ≥ limit refuses (402, nothing written); soft passes with a

@@ -1,8 +1,30 @@
 import { type StoredApiKey, updateSingleActiveKey } from '@trustplane/kernel';
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiKeyTable, VerifactDatabase } from './tables.js';
+import type { ApiKeyTable, TenantTable, VerifactDatabase } from './tables.js';
+import type { TenantRow } from './tenant-repository.js';
 
 export type ApiKeyRow = Selectable<ApiKeyTable>;
+/** A key with its tenant, as a request's authentication needs both. */
+export type ApiKeyWithTenant = ApiKeyRow & { tenant: TenantRow };
+
+// Every column of the tenant row (the record type makes a column added to the table a type error here).
+const TENANT_COLUMNS = Object.keys({
+  id: true,
+  code: true,
+  name: true,
+  tier: true,
+  billing_mode: true,
+  price_per_claim_paise: true,
+  cap_mode: true,
+  cap_limit: true,
+  billing_status: true,
+  billing_grace_days: true,
+  annual_start: true,
+  annual_end: true,
+  claims_clock: true,
+  created_at: true,
+  updated_at: true,
+} satisfies Record<keyof TenantTable, true>) as (keyof TenantTable)[];
 
 const API_KEYS = { table: 'api_keys', prefixColumn: 'display_prefix' };
 
@@ -35,6 +57,29 @@ export function createApiKeyRepository(db: Kysely<VerifactDatabase>) {
     async findByDisplayPrefix(prefix: string): Promise<StoredApiKey<ApiKeyRow>[]> {
       const rows = await db.selectFrom('api_keys').selectAll().where('display_prefix', '=', prefix).execute();
       return rows.map((row) => ({ id: row.id, hash: row.key_hash, revokedAt: row.revoked_at, record: row }));
+    },
+    /**
+     * `findByDisplayPrefix` with each key's tenant, in one round trip: this runs on every keyed
+     * request, before anything else can start.
+     */
+    async findByDisplayPrefixWithTenant(prefix: string): Promise<StoredApiKey<ApiKeyWithTenant>[]> {
+      const rows = await db
+        .selectFrom('api_keys')
+        .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+        .selectAll('api_keys')
+        .select(TENANT_COLUMNS.map((column) => `tenants.${column} as tenant__${column}` as const))
+        .where('api_keys.display_prefix', '=', prefix)
+        .execute();
+      return rows.map((row) => {
+        const key: Record<string, unknown> = {};
+        const tenant: Record<string, unknown> = {};
+        for (const [column, value] of Object.entries(row)) {
+          if (column.startsWith('tenant__')) tenant[column.slice('tenant__'.length)] = value;
+          else key[column] = value;
+        }
+        const record = { ...(key as ApiKeyRow), tenant: tenant as TenantRow };
+        return { id: row.id, hash: row.key_hash, revokedAt: row.revoked_at, record };
+      });
     },
     list(tenantId?: string): Promise<ApiKeyRow[]> {
       let query = db.selectFrom('api_keys').selectAll().orderBy('created_at');

@@ -71,16 +71,6 @@ export function createPhotoRepository(db: Kysely<VerifactDatabase>) {
       return query.execute();
     },
     /** Every photo of the tenant with these bytes takes the verification's outcome. */
-    async existsWithSha256(executor: Executor, tenantId: string, sha256: string): Promise<boolean> {
-      const row = await executor
-        .selectFrom('photos')
-        .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('sha256', '=', sha256)
-        .limit(1)
-        .executeTakeFirst();
-      return row !== undefined;
-    },
     async applyVerification(
       executor: Executor,
       tenantId: string,

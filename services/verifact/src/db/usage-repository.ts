@@ -47,6 +47,27 @@ export function createUsageRepository(db: Kysely<VerifactDatabase>) {
         .returningAll()
         .executeTakeFirstOrThrow();
     },
+    /**
+     * Records a claimless event unless the tenant holds a photo with this SHA-256, in one
+     * statement (verify's common case: a photo never uploaded to a claim). Returns the new
+     * event's id, or undefined when such a photo exists and nothing was written.
+     */
+    async recordUnlessPhoto(
+      executor: Executor,
+      row: { tenantId: string; event: UsageEventName; unitPricePaise: number },
+      sha256: string,
+    ): Promise<string | undefined> {
+      const { rows } = await sql<{ id: string }>`
+        INSERT INTO usage_events (id, tenant_id, event, unit_price_paise)
+        SELECT ${newId('evt')}::text, ${row.tenantId}::text, ${row.event}::text, ${row.unitPricePaise}::bigint
+        WHERE NOT EXISTS (SELECT 1 FROM photos WHERE tenant_id = ${row.tenantId} AND sha256 = ${sha256})
+        RETURNING id`.execute(executor);
+      return rows[0]?.id;
+    },
+    /** Deletes an event not yet billed (an answer that failed after its event was written). */
+    async removeUnbilled(executor: Executor, id: string): Promise<void> {
+      await executor.deleteFrom('usage_events').where('id', '=', id).where('billed_at', 'is', null).execute();
+    },
     /** Has this claim ever been billed? */
     async claimBilled(executor: Executor, claimId: string): Promise<boolean> {
       const row = await executor

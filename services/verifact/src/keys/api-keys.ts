@@ -1,5 +1,5 @@
 import { ApiKeyAuthenticator, bearerToken, mintApiKey } from '@trustplane/kernel';
-import type { ApiKeyRepository, ApiKeyRow } from '../db/api-key-repository.js';
+import type { ApiKeyRepository, ApiKeyRow, ApiKeyWithTenant } from '../db/api-key-repository.js';
 import { newId } from '../db/ids.js';
 import type { TenantRepository, TenantRow } from '../db/tenant-repository.js';
 import { errors } from '../errors.js';
@@ -58,8 +58,8 @@ export function keyJson(key: ApiKeyRow, tenantCode: string) {
 }
 
 export function createApiKeys(keys: ApiKeyRepository, tenants: TenantRepository) {
-  const authenticator = new ApiKeyAuthenticator<ApiKeyRow>({
-    store: { findByPrefix: (prefix) => keys.findByDisplayPrefix(prefix) },
+  const authenticator = new ApiKeyAuthenticator<ApiKeyWithTenant>({
+    store: { findByPrefix: (prefix) => keys.findByDisplayPrefixWithTenant(prefix) },
     acceptsPrefix: (prefix) => KEY_PREFIX.test(prefix),
     displayChars: DISPLAY_CHARS,
   });
@@ -110,9 +110,7 @@ export function createApiKeys(keys: ApiKeyRepository, tenants: TenantRepository)
       if (!presented?.startsWith('tm_')) throw errors.unauthorized();
       const found = await authenticator.authenticate(presented);
       if (!found) throw errors.unauthorized();
-      const key = found.record;
-      const tenant = await tenants.byId(key.tenant_id);
-      if (!tenant) throw errors.unauthorized();
+      const { tenant, ...key } = found.record;
       return {
         keyId: key.id,
         keyPrefix: key.display_prefix,

@@ -9,18 +9,12 @@ import type { PhotoType } from '../photos/photo-bytes.js';
 import { readHeaderExif } from './header-exif.js';
 import { ALERTS, reportManifest, UNVERIFIED, unreadable, type VerifyFacts } from './manifest-report.js';
 import type { VaultOpener } from './vault.js';
-import type { VerifierPool } from './verifier-pool.js';
+import type { ReadOutcome, VerifierPool } from './verifier-pool.js';
 
 const ATTESTATION_TYPES = new Set(['StrongBox', 'TEE', 'SecureEnclave', 'software', 'none']);
 
-/** Reads and judges a photo's C2PA data (no side effects): shared by verify and triage. */
-export async function examinePhoto(
-  pool: VerifierPool,
-  openVault: VaultOpener,
-  bytes: Uint8Array,
-  type: PhotoType,
-): Promise<VerifyFacts> {
-  const outcome = await pool.read(bytes, type);
+/** Judges what reading a photo's C2PA data came to (no side effects). */
+async function judge(outcome: ReadOutcome, bytes: Uint8Array, openVault: VaultOpener): Promise<VerifyFacts> {
   switch (outcome.kind) {
     case 'none':
       return UNVERIFIED;
@@ -33,6 +27,16 @@ export async function examinePhoto(
   }
 }
 
+/** Reads and judges a photo's C2PA data (no side effects): shared by verify and triage. */
+export async function examinePhoto(
+  pool: VerifierPool,
+  openVault: VaultOpener,
+  bytes: Uint8Array,
+  type: PhotoType,
+): Promise<VerifyFacts> {
+  return judge(await pool.read(bytes, type), bytes, openVault);
+}
+
 export function createVerification(deps: {
   db: Kysely<VerifactDatabase>;
   pool: VerifierPool;
@@ -43,22 +47,31 @@ export function createVerification(deps: {
 }) {
   return {
     /**
-     * Verifies a photo and, in one transaction, meters `api_verify` and sets every photo of the
-     * tenant with the same sha-256 to the outcome (bumping their claims for pollers).
+     * Verifies a photo and meters `api_verify`; when the tenant uploaded photos with the same
+     * sha-256, meters and sets every one of them to the outcome (bumping their claims for
+     * pollers) in one transaction.
      */
     async verify(tenant: TenantRow, bytes: Uint8Array, type: PhotoType): Promise<VerifyFacts> {
       const sha256 = sha256Hex(bytes);
-      // Looked up while the photo is read.
-      const uploaded = deps.photos.existsWithSha256(deps.db, tenant.id, sha256);
-      uploaded.catch(() => undefined); // awaited below unless reading throws first
-      const facts = await examinePhoto(deps.pool, deps.openVault, bytes, type);
-      // Most verified photos were never uploaded to a claim: then metering is all there is, and
-      // the tenant lock (which serialises a tenant's claim writes) is not taken. A photo uploaded
-      // while this runs keeps `pending`, as one uploaded just after it would.
-      if (!(await uploaded)) {
-        await deps.billing.meter(deps.db, tenant, 'api_verify');
-        return facts;
+      // Throws 429 here, before anything is written, when every reader is busy and the queue full.
+      const reading = deps.pool.read(bytes, type);
+      // A photo the pool took is answered 200 whatever its reader comes to, so its event is
+      // written (durably) while it is read rather than after. Most verified photos were never
+      // uploaded to a claim: then metering is all there is, and the tenant lock (which
+      // serialises a tenant's claim writes) is not taken. A photo uploaded while this runs
+      // keeps `pending`, as one uploaded just after it would.
+      const metered = deps.billing.meterVerifyUnlessUploaded(tenant, sha256);
+      metered.catch(() => undefined); // awaited below
+      let facts: VerifyFacts;
+      try {
+        facts = await judge(await reading, bytes, deps.openVault);
+      } catch (error) {
+        // No 200 after all: the event written ahead of it is taken back.
+        const eventId = await metered.catch(() => undefined);
+        if (eventId) await deps.billing.unmeter(eventId);
+        throw error;
       }
+      if (await metered) return facts;
       await deps.db.transaction().execute(async (trx) => {
         const { tenant: locked, at } = await deps.claims.lockTenantClock(trx, tenant.id);
         await deps.billing.meter(trx, locked, 'api_verify');
