@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { eventually } from '@trustplane/kernel/testkit';
+import { loadNotificationConfig } from '../src/config.js';
 import { loadNotificationProto } from '../src/grpc/grpc-server.js';
 import { type Service, startService, testEnv } from './harness.js';
 
@@ -211,7 +212,8 @@ describe('channels and queue monitoring', () => {
       },
     );
     assert.equal(consumers.consumers.length, 1);
-    assert.equal(consumers.consumers[0]!.prefetch_count, 32);
+    // The consumer takes as many deliveries at once as the service runs (its default here).
+    assert.equal(consumers.consumers[0]!.prefetch_count, loadNotificationConfig({}).workerConcurrency);
     await service.runtime.consumers.beat();
     const refreshed = await service.queue<{ consumers: { ack_count: number }[] }>('GetConsumerInfo', {
       queue_name: 'notification.delivery.queue',
