@@ -24,6 +24,7 @@ import {
   toNotificationMessage,
 } from '../services/notification/src/grpc/grpc-server.js';
 import { notificationRuntime, notificationService } from '../services/notification/src/index.js';
+import { untilDelivered } from './support/until-delivered.js';
 
 const argument = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -141,29 +142,6 @@ if (!SKIP_GET) {
   );
 }
 
-/**
- * Waits until every notification of `ids` is delivered, polling every 100 ms. Each poll asks about
- * the oldest 256 not yet seen delivered (attempts are taken roughly in creation order), so the
- * observer costs PostgreSQL a few hundred index lookups per poll rather than one per email
- * (asking about all 5,000 ids ten times a second took about a tenth of PostgreSQL's work).
- */
-async function untilDelivered(ids: string[]): Promise<void> {
-  let next = 0;
-  let window: string[] = [];
-  while (next < ids.length || window.length > 0) {
-    while (window.length < 256 && next < ids.length) window.push(ids[next++]!);
-    const { rows } = await pool.query<{ id: string }>(
-      "SELECT id FROM notifications WHERE id = ANY($1) AND status = 'delivered'",
-      [window],
-    );
-    const delivered = new Set(rows.map((row) => row.id));
-    const before = window.length;
-    window = window.filter((id) => !delivered.has(id));
-    // A window all delivered: look at the next one at once.
-    if (delivered.size < before) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 // Direct baseline: the kernel mailer (nodemailer's stream transport → fsynced .eml + sidecar), 16 at
 // a time, into its own sink directory.
 const directDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-mail-'));
@@ -199,7 +177,7 @@ async function serviceRun(count: number, offset: number): Promise<{ seconds: num
     });
     created.push(...reply.notification_ids);
   }
-  await untilDelivered(created);
+  await untilDelivered(pool, created);
   return { seconds: (performance.now() - started) / 1000, created };
 }
 

@@ -17,6 +17,7 @@ import pg from 'pg';
 import plans from 'pg-boss/src/plans.js';
 import { loadNotificationProto, startGrpcServer } from '../../services/notification/src/grpc/grpc-server.js';
 import { notificationRuntime, notificationService } from '../../services/notification/src/index.js';
+import { untilDelivered } from './until-delivered.js';
 
 const argument = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -108,20 +109,7 @@ async function deliver(count: number, prefix: string): Promise<number> {
     );
     created.push(...reply.notification_ids);
   }
-  // As bench/notification.ts waits: a window of the oldest 256 not yet seen delivered, every 100 ms.
-  let next = 0;
-  let window: string[] = [];
-  while (next < created.length || window.length > 0) {
-    while (window.length < 256 && next < created.length) window.push(created[next++]!);
-    const { rows } = await pool.query<{ id: string }>(
-      "SELECT id FROM notifications WHERE id = ANY($1) AND status = 'delivered'",
-      [window],
-    );
-    const delivered = new Set(rows.map((row) => row.id));
-    const before = window.length;
-    window = window.filter((id) => !delivered.has(id));
-    if (delivered.size < before) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await untilDelivered(pool, created);
   return (performance.now() - started) / 1000;
 }
 
