@@ -66,7 +66,8 @@ export function createVerifierPool(options: VerifierPoolOptions) {
     if (!hasPrlimit())
       options.logger.warn('prlimit not found: C2PA reader processes run without a memory limit');
     const child = spawn(command, args, {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // Photos go in through stdin as raw bytes; requests and results through the IPC channel.
+      stdio: ['pipe', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
       env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? '' },
     });
@@ -88,6 +89,8 @@ export function createVerifierPool(options: VerifierPoolOptions) {
       }
     });
     child.on('error', (error) => options.logger.error({ err: error }, 'c2pa reader process error'));
+    // A reader killed while its photo is still being written: its exit is handled above.
+    child.stdin?.on('error', () => undefined);
     slot.ready = new Promise<void>((resolve, reject) => {
       const onReady = (message: { type: string }) => {
         if (message.type !== 'ready') return;
@@ -134,7 +137,11 @@ export function createVerifierPool(options: VerifierPoolOptions) {
         if (busy?.id !== id) return;
         clearTimeout(busy.timer);
         busy.timer = setTimeout(overrun, options.timeoutMs);
-        slot.child?.send({ type: 'read', id, bytes: job.bytes, mimeType: job.mimeType });
+        // The photo is not copied into the message (a structured clone and a second copy of
+        // every photo in each process): its bytes follow on stdin, written straight from the
+        // request's buffer.
+        slot.child?.send({ type: 'read', id, length: job.bytes.byteLength, mimeType: job.mimeType });
+        slot.child?.stdin?.write(job.bytes);
       },
       () => {
         if (slot.busy?.id === id)
