@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { errors } from '../errors.js';
+import { countAssertions } from './manifest-store-bounds.js';
 
 /** What reading a photo's C2PA data came to. */
 export type ReadOutcome =
@@ -18,6 +19,8 @@ export interface VerifierPoolOptions {
   timeoutMs: number;
   /** Photos allowed to wait for a process; one more is refused with 429. */
   queue: number;
+  /** Most assertions one manifest may hold; more is answered as a resource limit without reading. */
+  maxAssertions: number;
   /** c2pa-rs settings (JSON string): trust anchors, no remote fetch. */
   settings: string;
   logger: Logger;
@@ -164,6 +167,11 @@ export function createVerifierPool(options: VerifierPoolOptions) {
     /** Reads one photo; 429 `VERIFIER_BUSY` when every process is busy and the queue is full. */
     read(bytes: Uint8Array, mimeType: string): Promise<ReadOutcome> {
       if (closed) throw errors.verifierBusy();
+      // c2pa-rs's reading time grows with the square of the assertion count (see
+      // manifest-store-bounds.ts): such a store is refused before it costs a reader seconds.
+      const assertions = countAssertions(bytes, mimeType);
+      if (assertions > options.maxAssertions)
+        return Promise.resolve({ kind: 'resource_limit', reason: `a manifest of ${assertions} assertions` });
       const idle = slots.some((slot) => !slot.busy);
       if (!idle && waiting.length >= options.queue) throw errors.verifierBusy();
       return new Promise<ReadOutcome>((resolve) => {
