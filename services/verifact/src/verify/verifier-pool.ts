@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { errors } from '../errors.js';
+import type { ByteParts } from '../photos/photo-parts.js';
 import { countAssertions } from './manifest-store-bounds.js';
 
 /** What reading a photo's C2PA data came to. */
@@ -27,7 +28,7 @@ export interface VerifierPoolOptions {
 }
 
 interface Job {
-  bytes: Uint8Array;
+  photo: ByteParts;
   mimeType: string;
   resolve(outcome: ReadOutcome): void;
 }
@@ -140,11 +141,19 @@ export function createVerifierPool(options: VerifierPoolOptions) {
         if (busy?.id !== id) return;
         clearTimeout(busy.timer);
         busy.timer = setTimeout(overrun, options.timeoutMs);
-        // The photo is not copied into the message (a structured clone and a second copy of
-        // every photo in each process): its bytes follow on stdin, written straight from the
-        // request's buffer.
-        slot.child?.send({ type: 'read', id, length: job.bytes.byteLength, mimeType: job.mimeType });
-        slot.child?.stdin?.write(job.bytes);
+        // The photo is not copied into an IPC message (a structured clone, and a second copy of
+        // it in each process): one frame on stdin, its header then the request's own chunks,
+        // written together (one writev).
+        const stdin = slot.child?.stdin;
+        if (!stdin) return;
+        const header = Buffer.from(JSON.stringify({ id, length: job.photo.length, mimeType: job.mimeType }));
+        const size = Buffer.alloc(4);
+        size.writeUInt32BE(header.length);
+        stdin.cork();
+        stdin.write(size);
+        stdin.write(header);
+        for (const part of job.photo.parts) stdin.write(part);
+        stdin.uncork();
       },
       () => {
         if (slot.busy?.id === id)
@@ -165,17 +174,17 @@ export function createVerifierPool(options: VerifierPoolOptions) {
 
   return {
     /** Reads one photo; 429 `VERIFIER_BUSY` when every process is busy and the queue is full. */
-    read(bytes: Uint8Array, mimeType: string): Promise<ReadOutcome> {
+    read(photo: ByteParts, mimeType: string): Promise<ReadOutcome> {
       if (closed) throw errors.verifierBusy();
       // c2pa-rs's reading time grows with the square of the assertion count (see
       // manifest-store-bounds.ts): such a store is refused before it costs a reader seconds.
-      const assertions = countAssertions(bytes, mimeType);
+      const assertions = countAssertions(photo, mimeType);
       if (assertions > options.maxAssertions)
         return Promise.resolve({ kind: 'resource_limit', reason: `a manifest of ${assertions} assertions` });
       const idle = slots.some((slot) => !slot.busy);
       if (!idle && waiting.length >= options.queue) throw errors.verifierBusy();
       return new Promise<ReadOutcome>((resolve) => {
-        waiting.push({ bytes, mimeType, resolve });
+        waiting.push({ photo, mimeType, resolve });
         dispatch();
       });
     },
