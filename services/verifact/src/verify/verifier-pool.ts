@@ -132,15 +132,12 @@ export function createVerifierPool(options: VerifierPoolOptions) {
       kill(slot);
       finish(slot, { kind: 'resource_limit', reason: `read took over ${options.timeoutMs} ms` });
     };
-    // Until the process is up, only a start that hangs is caught (generously); the read's own deadline starts with the read.
+    // Until the photo is handed over, only a start or a transfer that hangs is caught (generously).
     slot.busy = { id, job, timer: setTimeout(overrun, Math.max(options.timeoutMs, 30_000)) };
     const ready = slot.child && slot.ready ? slot.ready : start(slot);
     ready.then(
       () => {
-        const busy = slot.busy;
-        if (busy?.id !== id) return;
-        clearTimeout(busy.timer);
-        busy.timer = setTimeout(overrun, options.timeoutMs);
+        if (slot.busy?.id !== id) return;
         // The photo is not copied into an IPC message (a structured clone, and a second copy of
         // it in each process): one frame on stdin, its header then the request's own chunks,
         // written together (one writev).
@@ -149,10 +146,21 @@ export function createVerifierPool(options: VerifierPoolOptions) {
         const header = Buffer.from(JSON.stringify({ id, length: job.photo.length, mimeType: job.mimeType }));
         const size = Buffer.alloc(4);
         size.writeUInt32BE(header.length);
+        // The read's deadline bounds c2pa-rs, not the transfer: it starts once the last bytes are
+        // in the pipe (a 25 MB photo crosses it in hundreds of hand-overs, which a loaded machine
+        // schedules slowly). Until then the generous start deadline applies, which a reader that
+        // stops draining its stdin still meets.
+        const started = () => {
+          const busy = slot.busy;
+          if (busy?.id !== id) return;
+          clearTimeout(busy.timer);
+          busy.timer = setTimeout(overrun, options.timeoutMs);
+        };
+        const chunks = [size, header, ...job.photo.parts];
         stdin.cork();
-        stdin.write(size);
-        stdin.write(header);
-        for (const part of job.photo.parts) stdin.write(part);
+        for (const [index, chunk] of chunks.entries()) {
+          stdin.write(chunk, index === chunks.length - 1 ? started : undefined);
+        }
         stdin.uncork();
       },
       () => {
