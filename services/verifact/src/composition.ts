@@ -70,6 +70,7 @@ export function createVerifact(context: ServiceContext, version: string, overrid
     memoryMb: config.verifierMemoryMb,
     timeoutMs: config.verifierTimeoutMs,
     queue: config.verifierQueue,
+    maxAssertions: config.verifierMaxAssertions,
     settings: readerSettings(config),
     logger: context.logger,
   });

@@ -23,6 +23,8 @@ export const loadVerifactConfig = defineSettings({
   verifierTimeoutMs: ['VERIFACT_VERIFIER_TIMEOUT_MS', atLeast(100, 5000)],
   /** Photos waiting for a verifier process beyond the ones being read; more → 429. */
   verifierQueue: ['VERIFACT_VERIFIER_QUEUE', atLeast(0, 32)],
+  /** Most assertions a manifest may hold before c2pa-rs reads it (its time grows with their square). */
+  verifierMaxAssertions: ['VERIFACT_VERIFIER_MAX_ASSERTIONS', atLeast(1, 1000)],
   defaultDailyLimit: ['VERIFACT_DEFAULT_DAILY_LIMIT', atLeast(0, 5000)],
   /** Days the request log keeps a row (≥ 2: the sliding 24 h window must stay whole). */
   requestLogRetentionDays: ['VERIFACT_REQUEST_LOG_RETENTION_DAYS', atLeast(2, 62)],

@@ -1,14 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import { errors } from '../errors.js';
+import { ByteParts } from '../photos/photo-parts.js';
 
 export interface PhotoForm {
-  photo?: { bytes: Buffer; filename: string };
+  /** The photo's bytes in the chunks they arrived in (`whole()` joins them where needed). */
+  photo?: { parts: ByteParts; filename: string };
   fields: Record<string, string>;
 }
 
 /**
- * Reads a multipart form holding one `photo` file and short text fields, the photo buffered up
- * to `maxBytes` (the plugin stops reading past it). Anything malformed or oversized is a 400.
+ * Reads a multipart form holding one `photo` file and short text fields, the photo kept in its
+ * chunks up to `maxBytes` (the plugin stops reading past it). Anything malformed or oversized is
+ * a 400.
  */
 export async function readPhotoForm(
   request: FastifyRequest,
@@ -24,8 +27,13 @@ export async function readPhotoForm(
           part.file.resume();
           throw errors.validation(`Unexpected file field ${part.fieldname}; send one file named photo`);
         }
-        const bytes = await part.toBuffer();
-        form.photo = { bytes, filename: part.filename || 'photo' };
+        const chunks: Buffer[] = [];
+        for await (const chunk of part.file) {
+          if (part.file.truncated) throw errors.payloadTooLarge(maxBytes);
+          chunks.push(chunk);
+        }
+        if (part.file.truncated) throw errors.payloadTooLarge(maxBytes);
+        form.photo = { parts: new ByteParts(chunks), filename: part.filename || 'photo' };
       } else if (fieldNames.includes(part.fieldname) && typeof part.value === 'string') {
         form.fields[part.fieldname] = part.value;
       }

@@ -1,6 +1,9 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { errors } from '../errors.js';
 
+/** What file-type needs to tell the types apart (its own sample size). */
+export const SNIFF_BYTES = 4100;
+
 export type PhotoType = 'image/jpeg' | 'image/heic' | 'image/png';
 
 /** JPEG, HEIC (any HEIF still image brand) or PNG, by magic bytes only; anything else is a 400. */

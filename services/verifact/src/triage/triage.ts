@@ -21,6 +21,7 @@ import { sniffPhoto } from '../photos/photo-bytes.js';
 import { riskBand } from '../report/scoring.js';
 import type { VaultOpener } from '../verify/vault.js';
 import { examinePhoto } from '../verify/verification.js';
+import { ByteParts } from '../photos/photo-parts.js';
 import type { VerifierPool } from '../verify/verifier-pool.js';
 
 export const TRIAGE_MAX_PIXELS = 50_000_000;
@@ -110,7 +111,12 @@ export function createTriage(deps: {
     type: Awaited<ReturnType<typeof sniffPhoto>>,
     claim?: ClaimRow,
   ) {
-    const facts = await examinePhoto(deps.pool, deps.openVault, bytes, type);
+    const facts = await examinePhoto(
+      deps.pool,
+      deps.openVault,
+      new ByteParts([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]),
+      type,
+    );
     const binding = facts.claimBinding;
     let signal: TriageSignal;
     if (facts.status === 'tampered') {

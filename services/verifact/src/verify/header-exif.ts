@@ -1,4 +1,6 @@
 import exifr from 'exifr';
+import type { PhotoType } from '../photos/photo-bytes.js';
+import type { ByteParts } from '../photos/photo-parts.js';
 import type { HeaderExif } from './manifest-report.js';
 
 type Dms = number[] | Record<string, number>;
@@ -14,12 +16,36 @@ function degrees(value: Dms | undefined, ref: unknown): number | undefined {
 }
 
 /**
+ * A JPEG up to the end of its EXIF segment (APP1 `Exif`), the only part exifr reads here, so a
+ * photo is not joined into one buffer for it; undefined when the header has no EXIF.
+ */
+function jpegThroughExif(photo: ByteParts): Buffer | undefined {
+  const exif = Buffer.from('Exif\0\0', 'latin1');
+  let offset = 2;
+  while (offset + 4 <= photo.length && photo.byte(offset) === 0xff) {
+    const marker = photo.byte(offset + 1);
+    if (marker === 0xda || marker === 0xd9) return undefined;
+    if (marker === 0xff) {
+      offset += 1;
+      continue;
+    }
+    const end = offset + 2 + photo.uint16(offset + 2);
+    // exifr looks past the segment's end for the next marker: a few bytes more.
+    if (marker === 0xe1 && photo.matches(offset + 4, exif)) return photo.head(end + 16);
+    offset = end;
+  }
+  return undefined;
+}
+
+/**
  * The unsigned EXIF header of a photo (exifr), only to compare with the signed `stds.exif`:
  * nothing from it is ever reported as the photo's GPS or device. Unreadable headers are empty.
  */
-export async function readHeaderExif(bytes: Uint8Array): Promise<HeaderExif> {
+export async function readHeaderExif(photo: ByteParts, type: PhotoType): Promise<HeaderExif> {
+  const input = type === 'image/jpeg' ? jpegThroughExif(photo) : photo.whole();
+  if (!input) return {};
   try {
-    const raw = (await exifr.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+    const raw = (await exifr.parse(input, {
       tiff: true,
       exif: true,
       gps: true,

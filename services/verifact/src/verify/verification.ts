@@ -1,4 +1,3 @@
-import { sha256Hex } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import type { Billing } from '../billing/billing.js';
 import type { ClaimRepository } from '../db/claim-repository.js';
@@ -6,6 +5,7 @@ import type { PhotoRepository } from '../db/photo-repository.js';
 import type { AttestationType, VerifactDatabase } from '../db/tables.js';
 import type { TenantRow } from '../db/tenant-repository.js';
 import type { PhotoType } from '../photos/photo-bytes.js';
+import type { ByteParts } from '../photos/photo-parts.js';
 import { readHeaderExif } from './header-exif.js';
 import { ALERTS, reportManifest, UNVERIFIED, unreadable, type VerifyFacts } from './manifest-report.js';
 import type { VaultOpener } from './vault.js';
@@ -14,7 +14,12 @@ import type { ReadOutcome, VerifierPool } from './verifier-pool.js';
 const ATTESTATION_TYPES = new Set(['StrongBox', 'TEE', 'SecureEnclave', 'software', 'none']);
 
 /** Judges what reading a photo's C2PA data came to (no side effects). */
-async function judge(outcome: ReadOutcome, bytes: Uint8Array, openVault: VaultOpener): Promise<VerifyFacts> {
+async function judge(
+  outcome: ReadOutcome,
+  photo: ByteParts,
+  type: PhotoType,
+  openVault: VaultOpener,
+): Promise<VerifyFacts> {
   switch (outcome.kind) {
     case 'none':
       return UNVERIFIED;
@@ -23,7 +28,7 @@ async function judge(outcome: ReadOutcome, bytes: Uint8Array, openVault: VaultOp
     case 'resource_limit':
       return unreadable(ALERTS.resourceLimit);
     case 'store':
-      return reportManifest(outcome.json, await readHeaderExif(bytes), openVault);
+      return reportManifest(outcome.json, await readHeaderExif(photo, type), openVault);
   }
 }
 
@@ -31,10 +36,10 @@ async function judge(outcome: ReadOutcome, bytes: Uint8Array, openVault: VaultOp
 export async function examinePhoto(
   pool: VerifierPool,
   openVault: VaultOpener,
-  bytes: Uint8Array,
+  photo: ByteParts,
   type: PhotoType,
 ): Promise<VerifyFacts> {
-  return judge(await pool.read(bytes, type), bytes, openVault);
+  return judge(await pool.read(photo, type), photo, type, openVault);
 }
 
 export function createVerification(deps: {
@@ -51,10 +56,10 @@ export function createVerification(deps: {
      * sha-256, meters and sets every one of them to the outcome (bumping their claims for
      * pollers) in one transaction.
      */
-    async verify(tenant: TenantRow, bytes: Uint8Array, type: PhotoType): Promise<VerifyFacts> {
-      const sha256 = sha256Hex(bytes);
+    async verify(tenant: TenantRow, photo: ByteParts, type: PhotoType): Promise<VerifyFacts> {
+      const sha256 = photo.sha256Hex();
       // Throws 429 here, before anything is written, when every reader is busy and the queue full.
-      const reading = deps.pool.read(bytes, type);
+      const reading = deps.pool.read(photo, type);
       // A photo the pool took is answered 200 whatever its reader comes to, so its event is
       // written (durably) while it is read rather than after. Most verified photos were never
       // uploaded to a claim: then metering is all there is, and the tenant lock (which
@@ -64,7 +69,7 @@ export function createVerification(deps: {
       metered.catch(() => undefined); // awaited below
       let facts: VerifyFacts;
       try {
-        facts = await judge(await reading, bytes, deps.openVault);
+        facts = await judge(await reading, photo, type, deps.openVault);
       } catch (error) {
         // No 200 after all: the event written ahead of it is taken back.
         const eventId = await metered.catch(() => undefined);

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { errors } from '../errors.js';
+import type { ByteParts } from '../photos/photo-parts.js';
+import { countAssertions } from './manifest-store-bounds.js';
 
 /** What reading a photo's C2PA data came to. */
 export type ReadOutcome =
@@ -18,13 +20,15 @@ export interface VerifierPoolOptions {
   timeoutMs: number;
   /** Photos allowed to wait for a process; one more is refused with 429. */
   queue: number;
+  /** Most assertions one manifest may hold; more is answered as a resource limit without reading. */
+  maxAssertions: number;
   /** c2pa-rs settings (JSON string): trust anchors, no remote fetch. */
   settings: string;
   logger: Logger;
 }
 
 interface Job {
-  bytes: Uint8Array;
+  photo: ByteParts;
   mimeType: string;
   resolve(outcome: ReadOutcome): void;
 }
@@ -66,7 +70,8 @@ export function createVerifierPool(options: VerifierPoolOptions) {
     if (!hasPrlimit())
       options.logger.warn('prlimit not found: C2PA reader processes run without a memory limit');
     const child = spawn(command, args, {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // Photos go in through stdin as raw bytes; requests and results through the IPC channel.
+      stdio: ['pipe', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
       env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? '' },
     });
@@ -88,6 +93,8 @@ export function createVerifierPool(options: VerifierPoolOptions) {
       }
     });
     child.on('error', (error) => options.logger.error({ err: error }, 'c2pa reader process error'));
+    // A reader killed while its photo is still being written: its exit is handled above.
+    child.stdin?.on('error', () => undefined);
     slot.ready = new Promise<void>((resolve, reject) => {
       const onReady = (message: { type: string }) => {
         if (message.type !== 'ready') return;
@@ -125,16 +132,36 @@ export function createVerifierPool(options: VerifierPoolOptions) {
       kill(slot);
       finish(slot, { kind: 'resource_limit', reason: `read took over ${options.timeoutMs} ms` });
     };
-    // Until the process is up, only a start that hangs is caught (generously); the read's own deadline starts with the read.
+    // Until the photo is handed over, only a start or a transfer that hangs is caught (generously).
     slot.busy = { id, job, timer: setTimeout(overrun, Math.max(options.timeoutMs, 30_000)) };
     const ready = slot.child && slot.ready ? slot.ready : start(slot);
     ready.then(
       () => {
-        const busy = slot.busy;
-        if (busy?.id !== id) return;
-        clearTimeout(busy.timer);
-        busy.timer = setTimeout(overrun, options.timeoutMs);
-        slot.child?.send({ type: 'read', id, bytes: job.bytes, mimeType: job.mimeType });
+        if (slot.busy?.id !== id) return;
+        // The photo is not copied into an IPC message (a structured clone, and a second copy of
+        // it in each process): one frame on stdin, its header then the request's own chunks,
+        // written together (one writev).
+        const stdin = slot.child?.stdin;
+        if (!stdin) return;
+        const header = Buffer.from(JSON.stringify({ id, length: job.photo.length, mimeType: job.mimeType }));
+        const size = Buffer.alloc(4);
+        size.writeUInt32BE(header.length);
+        // The read's deadline bounds c2pa-rs, not the transfer: it starts once the last bytes are
+        // in the pipe (a 25 MB photo crosses it in hundreds of hand-overs, which a loaded machine
+        // schedules slowly). Until then the generous start deadline applies, which a reader that
+        // stops draining its stdin still meets.
+        const started = () => {
+          const busy = slot.busy;
+          if (busy?.id !== id) return;
+          clearTimeout(busy.timer);
+          busy.timer = setTimeout(overrun, options.timeoutMs);
+        };
+        const chunks = [size, header, ...job.photo.parts];
+        stdin.cork();
+        for (const [index, chunk] of chunks.entries()) {
+          stdin.write(chunk, index === chunks.length - 1 ? started : undefined);
+        }
+        stdin.uncork();
       },
       () => {
         if (slot.busy?.id === id)
@@ -155,12 +182,17 @@ export function createVerifierPool(options: VerifierPoolOptions) {
 
   return {
     /** Reads one photo; 429 `VERIFIER_BUSY` when every process is busy and the queue is full. */
-    read(bytes: Uint8Array, mimeType: string): Promise<ReadOutcome> {
+    read(photo: ByteParts, mimeType: string): Promise<ReadOutcome> {
       if (closed) throw errors.verifierBusy();
+      // c2pa-rs's reading time grows with the square of the assertion count (see
+      // manifest-store-bounds.ts): such a store is refused before it costs a reader seconds.
+      const assertions = countAssertions(photo, mimeType);
+      if (assertions > options.maxAssertions)
+        return Promise.resolve({ kind: 'resource_limit', reason: `a manifest of ${assertions} assertions` });
       const idle = slots.some((slot) => !slot.busy);
       if (!idle && waiting.length >= options.queue) throw errors.verifierBusy();
       return new Promise<ReadOutcome>((resolve) => {
-        waiting.push({ bytes, mimeType, resolve });
+        waiting.push({ photo, mimeType, resolve });
         dispatch();
       });
     },

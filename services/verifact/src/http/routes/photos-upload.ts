@@ -44,7 +44,7 @@ export function uploadPhotoRoute(deps: VerifactDeps) {
         const form = await readPhotoForm(request, deps.config.maxPhotoBytes, ['claimId', 'claimNumber']);
         if (!form.photo) throw errors.validation('photo: a file field named photo is required');
         const { photo, claim } = await deps.photos.upload(principalOf(request).tenant, {
-          bytes: form.photo.bytes,
+          bytes: form.photo.parts.whole(),
           filename: form.photo.filename,
           ...(form.fields.claimId ? { claimId: form.fields.claimId } : {}),
           ...(form.fields.claimNumber ? { claimNumber: form.fields.claimNumber } : {}),

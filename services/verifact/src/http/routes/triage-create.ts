@@ -31,7 +31,7 @@ export function triageRoute(deps: VerifactDeps) {
         const form = await readPhotoForm(request, deps.config.maxPhotoBytes, ['claimId']);
         if (!form.photo) throw errors.validation('photo: a file field named photo is required');
         const row = await deps.triage.triage(principalOf(request).tenant, {
-          bytes: form.photo.bytes,
+          bytes: form.photo.parts.whole(),
           ...(form.fields.claimId ? { claimId: form.fields.claimId } : {}),
         });
         return { ...triageJson(row), _meta: meta(request) };

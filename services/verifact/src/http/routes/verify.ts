@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { VerifactDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
-import { sniffPhoto } from '../../photos/photo-bytes.js';
+import { SNIFF_BYTES, sniffPhoto } from '../../photos/photo-bytes.js';
+import { ByteParts } from '../../photos/photo-parts.js';
 import { fetchPhoto } from '../../verify/fetch-photo.js';
 import { principalOf, meta, metaSchema } from '../auth.js';
 import { readPhotoForm } from '../multipart.js';
@@ -65,11 +66,11 @@ export function verifyRoute(deps: VerifactDeps) {
       },
       async (request) => {
         const caller = principalOf(request);
-        let bytes: Buffer;
+        let photo: ByteParts;
         if (request.isMultipart()) {
           const form = await readPhotoForm(request, deps.config.maxPhotoBytes, []);
           if (!form.photo) throw errors.validation('photo: a file field named photo is required');
-          bytes = form.photo.bytes;
+          photo = form.photo.parts;
         } else {
           if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
             throw errors.unsupportedContentType('multipart/form-data or application/json');
@@ -78,10 +79,10 @@ export function verifyRoute(deps: VerifactDeps) {
           if (typeof body !== 'object' || body === null || typeof body.url !== 'string' || !body.url) {
             throw errors.validation('url: send a photo as multipart/form-data or {"url": "https://…"}');
           }
-          bytes = await fetchPhoto(body.url, deps.urlFetch);
+          photo = new ByteParts([await fetchPhoto(body.url, deps.urlFetch)]);
         }
-        const type = await sniffPhoto(bytes);
-        const facts = await deps.verification.verify(caller.tenant, bytes, type);
+        const type = await sniffPhoto(photo.head(SNIFF_BYTES));
+        const facts = await deps.verification.verify(caller.tenant, photo, type);
         return {
           status: facts.status,
           assertions: facts.assertions,
