@@ -11,7 +11,9 @@ import { createMemberRepository } from './db/member-repository.js';
 import { createOrgRepository } from './db/org-repository.js';
 import type { BacklexDatabase } from './db/tables.js';
 import { createMembers } from './members/members.js';
-import { createOrgs } from './orgs/orgs.js';
+import { createAccount } from './account/account.js';
+import { createAccountRepository } from './db/account-repository.js';
+import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
 
 /**
  * Origins that are never foreign for a cookie-bearing request: the service on `localhost` and
@@ -28,6 +30,10 @@ export interface BacklexOverrides {
   /** Authenticates `Authorization: Bearer pak_…`; undefined answers 401 for any bearer key. */
   authenticateKey?: (token: string) => Promise<KeyPrincipal>;
   keyAccess?: KeyOrgAccessResolver;
+  /** The events area's managed webhook for `Org.webhookUrl` (h16-events). */
+  syncManagedWebhook?: SyncManagedWebhook;
+  /** Revocations when an org is deleted (API keys, SSO, SCIM: h16-sso). */
+  onOrgDeleted?: OrgDeletionHook[];
   /** Issue 16: 10 orgs a day per user. */
   orgsPerDay?: number;
   /** Issue 16: 600 requests a minute per user or key. */
@@ -71,9 +77,14 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     outbox,
     orgAccess: createOrgAccess({ orgs: orgRepository, keyAccess: overrides.keyAccess }),
     authenticateKey: overrides.authenticateKey,
+    account: createAccount({ accounts: createAccountRepository(db), transaction }),
     orgs: createOrgs({
       orgs: orgRepository,
+      outbox,
       audit,
+      syncManagedWebhook: overrides.syncManagedWebhook,
+      onOrgDeleted: overrides.onOrgDeleted ?? [],
+      allowPrivateWebhooks: context.config.allowPrivateWebhooks,
       transaction,
       orgsPerDay: overrides.orgsPerDay ?? 10,
     }),

@@ -31,6 +31,7 @@ export const errors = defineErrorCatalogue({
       headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
   },
+  IP_NOT_ALLOWLISTED: { status: 409, message: 'The allowlist would exclude your own address' },
   // ── events (issue 16, h16-events)
   // ── api keys, sso, scim (issue 16, h16-sso)
 });

@@ -107,6 +107,49 @@ export function createOrgRepository(db: Kysely<BacklexDatabase>) {
       const { memberId, memberRole, ...org } = row;
       return { org, memberId, role: memberRole };
     },
+    /** Locks the active org's row for the transaction (settings changes, deletion); undefined once deleted. */
+    lockActive(trx: Transaction<BacklexDatabase>, id: string): Promise<OrgRow | undefined> {
+      return trx
+        .selectFrom('organization')
+        .selectAll()
+        .where('id', '=', id)
+        .where('status', '=', 'active')
+        .forUpdate()
+        .executeTakeFirst();
+    },
+    update(
+      trx: Transaction<BacklexDatabase>,
+      id: string,
+      changes: { name?: string; defaultRegion?: string; ipAllowlist?: string[]; webhookUrl?: string | null },
+    ): Promise<OrgRow> {
+      const { ipAllowlist, ...rest } = changes;
+      return trx
+        .updateTable('organization')
+        .set({ ...rest, ...(ipAllowlist ? { ipAllowlist: JSON.stringify(ipAllowlist) } : {}) })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+    async markDeleted(trx: Transaction<BacklexDatabase>, id: string): Promise<void> {
+      await trx
+        .updateTable('organization')
+        .set({ status: 'deleted', deletedAt: new Date(), webhookUrl: null })
+        .where('id', '=', id)
+        .execute();
+      // Nobody joins a deleted org: its pending invitations end with it.
+      await trx
+        .updateTable('invitation')
+        .set({ status: 'canceled' })
+        .where('organizationId', '=', id)
+        .where('status', '=', 'pending')
+        .execute();
+      // Sessions that had it active forget it.
+      await trx
+        .updateTable('session')
+        .set({ activeOrganizationId: null })
+        .where('activeOrganizationId', '=', id)
+        .execute();
+    },
     /** An active org by slug (for callers that are not members: API keys, SCIM). */
     activeBySlug(slug: string): Promise<OrgRow | undefined> {
       return db

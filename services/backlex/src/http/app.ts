@@ -4,7 +4,10 @@ import { type BacklexOverrides, createBacklex } from '../composition.js';
 import { renderBacklexError } from './errors.js';
 import { betterAuthRoute } from './routes/better-auth.js';
 import { healthRoutes } from './routes/health.js';
+import { accountRoutes } from './routes/account.js';
 import { listMembersRoute } from './routes/members-list.js';
+import { deleteOrgRoute } from './routes/org-delete.js';
+import { updateOrgRoute } from './routes/org-update.js';
 import { createOrgRoute } from './routes/org-create.js';
 import { listOrgsRoute } from './routes/orgs-list.js';
 import { authenticatedScope } from './session.js';
@@ -47,6 +50,9 @@ export async function buildBacklexApp(
     authenticatedScope(deps, async (scope) => {
       await scope.register(listOrgsRoute(deps));
       await scope.register(createOrgRoute(deps));
+      await scope.register(updateOrgRoute(deps));
+      await scope.register(deleteOrgRoute(deps));
+      await scope.register(accountRoutes(deps));
       await scope.register(listMembersRoute(deps));
     }),
   );
