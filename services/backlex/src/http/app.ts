@@ -6,7 +6,12 @@ import { betterAuthRoute } from './routes/better-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
 import { listAuditRoute } from './routes/audit-list.js';
+import { acceptInvitationRoute } from './routes/invitations-accept.js';
+import { createInvitationRoute } from './routes/invitations-create.js';
 import { listMembersRoute } from './routes/members-list.js';
+import { removeMemberRoute } from './routes/members-remove.js';
+import { resendInvitationRoute } from './routes/members-resend.js';
+import { updateMemberRoute } from './routes/members-update.js';
 import { deleteOrgRoute } from './routes/org-delete.js';
 import { updateOrgRoute } from './routes/org-update.js';
 import { createOrgRoute } from './routes/org-create.js';
@@ -56,6 +61,11 @@ export async function buildBacklexApp(
       await scope.register(accountRoutes(deps));
       await scope.register(listMembersRoute(deps));
       await scope.register(listAuditRoute(deps));
+      await scope.register(updateMemberRoute(deps));
+      await scope.register(removeMemberRoute(deps));
+      await scope.register(resendInvitationRoute(deps));
+      await scope.register(createInvitationRoute(deps));
+      await scope.register(acceptInvitationRoute(deps));
     }),
   );
   return app;
