@@ -63,6 +63,12 @@ function invitationExpiry(): Date {
   return new Date(Date.now() + INVITATION_DAYS * 24 * 60 * 60 * 1000);
 }
 
+/** Invitations are sent by people (keys never reach the people routes). */
+function inviterIdOf(access: OrgAccess): string {
+  if (access.principal.kind !== 'user') throw errors.FORBIDDEN();
+  return access.principal.userId;
+}
+
 /** Only an owner grants, changes or removes `owner`; admins never touch owners. */
 function assertMayTouch(callerRole: Role | null, targetRole: string, newRole?: Role): void {
   if (!callerRole || !roleAtLeast(callerRole, 'admin')) throw errors.FORBIDDEN();
@@ -165,7 +171,7 @@ export function createMembers(deps: MembersDeps) {
             role: input.role,
             status: 'pending',
             expiresAt: invitationExpiry(),
-            inviterId: access.principal.kind === 'user' ? access.principal.userId : '',
+            inviterId: inviterIdOf(access),
             tokenHash: hash,
             lastSentAt: now,
             acceptedAt: null,
