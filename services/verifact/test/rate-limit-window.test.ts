@@ -107,10 +107,10 @@ describe('rate-limit window over a long history', () => {
     // Then the other 6 of the first 10 leave: exactly 6 more fit, again under 20 at once.
     await age(key, 10);
     const second = await Promise.all(Array.from({ length: 20 }, () => plan(key)));
-    assert.deepEqual(
-      second.map((response) => response.statusCode).sort(),
-      [...Array(6).fill(200), ...Array(14).fill(429)],
-    );
+    assert.deepEqual(second.map((response) => response.statusCode).sort(), [
+      ...Array(6).fill(200),
+      ...Array(14).fill(429),
+    ]);
   });
 
   test("a call reads a bounded number of the log's entries, not the whole window", async () => {
