@@ -15,10 +15,11 @@ const WINDOW_SECONDS = 24 * 60 * 60;
 export function createRequestLogRepository(db: Kysely<VerifactDatabase>) {
   return {
     /**
-     * Sliding 24-hour window per key over the request log: the key's row is locked so concurrent
-     * requests of one key count one after another; an allowed request is logged in the same
-     * transaction. When refused, a slot frees when the request that would leave the window
-     * first (the one `limit` places before the newest) is 24 hours old.
+     * Sliding 24-hour window per key (migration 0006): the key's counter row is locked so
+     * concurrent requests of one key count one after another; the requests that left the window
+     * since the key's last call are taken out of the counter, and an allowed request is logged and
+     * counted in the same transaction. When refused, a slot frees when the request that would
+     * leave the window first (the one `limit` places before the newest) is 24 hours old.
      */
     async consume(
       keyId: string,
@@ -26,7 +27,7 @@ export function createRequestLogRepository(db: Kysely<VerifactDatabase>) {
       operation: string,
       limit: number,
     ): Promise<WindowDecision> {
-      // One statement (migration 0002): this is the hot path of every counted request, and the
+      // One statement (migrations 0002, 0006): this is the hot path of every counted request, and the
       // key's row lock serialises its requests, so no client round trip happens while it is held.
       const { rows } = await sql<{
         used: string;
@@ -60,9 +61,22 @@ export function createRequestLogRepository(db: Kysely<VerifactDatabase>) {
     /**
      * Deletes requests older than `retentionDays` (never fewer than 2: the window must stay
      * whole), in batches so no single statement holds many row locks or a long transaction.
+     * A key that has not called since some of its requests left the window still counts them;
+     * those keys are swept first (each under its own lock, as a request would), so only requests
+     * no counter holds are deleted.
      */
     async prune(retentionDays: number, batch = 10_000): Promise<number> {
       const days = Math.max(2, retentionDays);
+      const stale = await db
+        .selectFrom('api_requests')
+        .select('key_id')
+        .distinct()
+        .where('in_window', '=', true)
+        .where('created_at', '<=', sql<Date>`clock_timestamp() - make_interval(secs => ${WINDOW_SECONDS})`)
+        .execute();
+      for (const { key_id } of stale) {
+        await sql`SELECT sweep_request_window(${key_id}, ${WINDOW_SECONDS})`.execute(db);
+      }
       let total = 0;
       for (;;) {
         const result = await db
@@ -74,6 +88,7 @@ export function createRequestLogRepository(db: Kysely<VerifactDatabase>) {
               .selectFrom('api_requests')
               .select('id')
               .where('created_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+              .where('in_window', '=', false)
               .orderBy('id')
               .limit(batch),
           )

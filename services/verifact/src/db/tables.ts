@@ -52,6 +52,14 @@ export interface ApiRequestTable {
   tenant_id: string;
   operation: string;
   created_at: Generated<Date>;
+  /** Still counted in its key's sliding window (migration 0006). */
+  in_window: Generated<boolean>;
+}
+
+/** Per key: how many of its logged requests are still in the sliding window (migration 0006). */
+export interface ApiKeyWindowTable {
+  key_id: string;
+  live: Generated<number>;
 }
 
 export interface UserTable {
@@ -189,6 +197,7 @@ export interface VerifactDatabase {
   tenants: TenantTable;
   api_keys: ApiKeyTable;
   api_requests: ApiRequestTable;
+  api_key_windows: ApiKeyWindowTable;
   users: UserTable;
   welcome_mails: WelcomeMailTable;
   claims: ClaimTable;
