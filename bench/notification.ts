@@ -29,6 +29,7 @@ import {
 import { notificationRuntime, notificationService } from '../services/notification/src/index.js';
 import { benchLogLevels, fileLogger, type LogLevel } from './support/log-levels.js';
 import { untilDelivered } from './support/until-delivered.js';
+import { median, percentile, spread } from './support/statistics.js';
 
 const argument = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -42,11 +43,6 @@ const SKIP_GET = process.argv.includes('--skip-get');
 const IN_FLIGHT = 64;
 const loadAtStart = os.loadavg()[0] ?? 0;
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
-
 function unary<T>(client: NotificationServiceClient, method: string, request: object): Promise<T> {
   return new Promise((resolve, reject) => {
     (client as unknown as Record<string, (r: object, cb: (e: Error | null, v: T) => void) => void>)[
@@ -55,9 +51,6 @@ function unary<T>(client: NotificationServiceClient, method: string, request: ob
   });
 }
 
-const median = (values: number[]) => percentile(values, 50);
-const spread = (values: number[], digits: number) =>
-  `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 const LOG_LEVELS = benchLogLevels();
 const logDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-notification-logs-'));
 

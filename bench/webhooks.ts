@@ -32,6 +32,7 @@ import {
 } from '@trustplane/kernel';
 import pg from 'pg';
 import { benchLogLevels, fileLogger, type LogLevel } from './support/log-levels.js';
+import { median } from './support/statistics.js';
 
 const argument = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -103,8 +104,8 @@ const url = `http://127.0.0.1:${port}/hooks`;
 const LOG_LEVELS = benchLogLevels();
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-webhooks-'));
 await fs.chmod(root, 0o755); // embedded PostgreSQL may run initdb as another user when started as root
-let platform: Platform;
-let servicePool: pg.Pool;
+let platform!: Platform;
+let servicePool!: pg.Pool;
 let postmasterPid: number | undefined;
 let concurrency = 0;
 async function openPlatform(level: LogLevel, dataDir: string) {
@@ -318,13 +319,6 @@ const { badSignatures } = await receiverCpu();
 receiver.kill('SIGTERM');
 await fs.rm(root, { recursive: true, force: true });
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 const summary = (samples: Sample[]) => {
   const rates = samples.map((sample) => sample.perSecond);
   const cpu = [0, 1, 2].map((part) =>
