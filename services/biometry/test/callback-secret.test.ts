@@ -32,7 +32,11 @@ describe('biometry callback secrets', () => {
   const received = (hook: string) => {
     const entry = receiver.received.find((candidate) => candidate.path === hook);
     return (
-      entry && { body: entry.body, signature: entry.headers['x-trustplane-signature'] as string | undefined }
+      entry && {
+        path: entry.path,
+        body: entry.body,
+        signature: entry.headers['x-trustplane-signature'] as string | undefined,
+      }
     );
   };
 
