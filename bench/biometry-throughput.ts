@@ -29,14 +29,11 @@ import type { VerificationInput } from '../services/biometry/src/pipeline/verify
 import { cleanDocuments, type JobImages, jobBody, jobImages } from './support/biometry-jobs.js';
 import { benchLogLevels, type LogLevel } from './support/log-levels.js';
 import { median, percentile } from './support/statistics.js';
+import { numberArgument } from './support/arguments.js';
 
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const JOBS = argument('jobs', 100);
-const BASELINE_JOBS = argument('baseline-jobs', JOBS);
-const ROUNDS = Math.max(1, argument('rounds', 4));
+const JOBS = numberArgument('jobs', 100);
+const BASELINE_JOBS = numberArgument('baseline-jobs', JOBS);
+const ROUNDS = Math.max(1, numberArgument('rounds', 4));
 
 const CLI = fileURLToPath(new URL('../packages/cli/bin/trustplane.js', import.meta.url));
 

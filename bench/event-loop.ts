@@ -19,15 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { type ManifestEntry, readDocument } from '@trustplane/vision/testkit';
 import { cleanDocuments, jobBody, jobImages } from './support/biometry-jobs.js';
 import { percentile } from './support/statistics.js';
+import { numberArgument } from './support/arguments.js';
 
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const JOBS = argument('jobs', 20);
-const DOCUMENTS = argument('documents', 5);
-const IDLE_SECONDS = argument('idle-seconds', 10);
-const RATE = argument('rate', 100);
+const JOBS = numberArgument('jobs', 20);
+const DOCUMENTS = numberArgument('documents', 5);
+const IDLE_SECONDS = numberArgument('idle-seconds', 10);
+const RATE = numberArgument('rate', 100);
 
 const SERVER = fileURLToPath(new URL('./support/platform-server.ts', import.meta.url));
 

@@ -30,14 +30,11 @@ import { notificationRuntime, notificationService } from '../services/notificati
 import { benchLogLevels, fileLogger, type LogLevel } from './support/log-levels.js';
 import { untilDelivered } from './support/until-delivered.js';
 import { median, percentile, spread } from './support/statistics.js';
+import { numberArgument } from './support/arguments.js';
 
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const SECONDS = argument('seconds', 10);
-const EMAILS = argument('emails', 5000);
-const ROUNDS = argument('rounds', 3);
+const SECONDS = numberArgument('seconds', 10);
+const EMAILS = numberArgument('emails', 5000);
+const ROUNDS = numberArgument('rounds', 3);
 /** --skip-get: the email rounds only. */
 const SKIP_GET = process.argv.includes('--skip-get');
 const IN_FLIGHT = 64;

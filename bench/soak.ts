@@ -70,16 +70,13 @@ import { promisify } from 'node:util';
 import { freePort } from '@trustplane/kernel';
 import { readDocument, readManifest } from '@trustplane/vision/testkit';
 import { jobBody, jobImages } from './support/biometry-jobs.js';
+import { numberArgument } from './support/arguments.js';
 
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const MINUTES = argument('minutes', 10);
-const MAX_SECONDS = argument('max-seconds', 40);
+const MINUTES = numberArgument('minutes', 10);
+const MAX_SECONDS = numberArgument('max-seconds', 40);
 const RAMP_SECONDS = 10;
-const FRACTION = argument('fraction', 0.8);
-const CONCURRENCY = argument('concurrency', 16);
+const FRACTION = numberArgument('fraction', 0.8);
+const CONCURRENCY = numberArgument('concurrency', 16);
 const USERS = 12;
 const MEDIA_KEPT_PER_USER = 20;
 const POLL_MS = 500;

@@ -33,13 +33,10 @@ import {
 import pg from 'pg';
 import { benchLogLevels, fileLogger, type LogLevel } from './support/log-levels.js';
 import { median } from './support/statistics.js';
+import { numberArgument } from './support/arguments.js';
 
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const DELIVERIES = argument('deliveries', 4000);
-const ROUNDS = Math.max(2, argument('rounds', 4));
+const DELIVERIES = numberArgument('deliveries', 4000);
+const ROUNDS = Math.max(2, numberArgument('rounds', 4));
 const SECRET = 'whsec_bench_0123456789abcdef0123456789';
 
 // A biometry `job.completed` callback: the payload a real receiver gets (≈ 1.5 KB of JSON).

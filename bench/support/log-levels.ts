@@ -3,14 +3,14 @@
 // `--log-levels info,silent` or BENCH_LOG_LEVELS=info (one level, a shorter run); the default is both.
 import fs from 'node:fs';
 import { createLogger, type PlatformConfig } from '@trustplane/kernel';
+import { textArgument } from './arguments.js';
 
 export type LogLevel = PlatformConfig['logLevel'];
 type Logger = ReturnType<typeof createLogger>;
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function benchLogLevels(argv = process.argv, env = process.env): LogLevel[] {
-  const index = argv.indexOf('--log-levels');
-  const text = index >= 0 ? argv[index + 1] : env.BENCH_LOG_LEVELS;
+  const text = textArgument('log-levels', argv) ?? env.BENCH_LOG_LEVELS;
   const levels = (text ?? 'info,silent').split(',').map((level) => level.trim());
   for (const level of levels) {
     if (!LEVELS.includes(level as LogLevel))
