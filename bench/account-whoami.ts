@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { PASSWORD_HASH_PARAMETERS } from '@trustplane/kernel';
 import autocannon from 'autocannon';
+import { median } from './support/statistics.js';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 10);
 // Alternating rounds: on a shared machine a single pair of runs measures the neighbours' load.
@@ -75,8 +76,6 @@ async function measure(server: Started, token: string | undefined, seconds: numb
   };
 }
 type Run = Awaited<ReturnType<typeof measure>>;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const account = await start('account');
 // The default log level (info), as `npm start` runs; stdout goes to /dev/null here.

@@ -7,9 +7,9 @@
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { errorLevelAnalysis, moireAnalysis } from '../packages/vision/src/index.js';
+import { numberArgument } from './support/arguments.js';
 
-const index = process.argv.indexOf('--runs');
-const RUNS = index >= 0 ? Number(process.argv[index + 1]) : 20;
+const RUNS = numberArgument('runs', 20);
 const source = await fs.readFile(
   new URL('../packages/vision/test/documents/td3-fra-martin-recto.jpg', import.meta.url),
 );

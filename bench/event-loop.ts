@@ -16,18 +16,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type ManifestEntry, readDocument } from '@trustplane/vision/testkit';
+import { cleanDocuments, jobBody, jobImages } from './support/biometry-jobs.js';
+import { percentile } from './support/statistics.js';
+import { numberArgument } from './support/arguments.js';
 
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const JOBS = argument('jobs', 20);
-const DOCUMENTS = argument('documents', 5);
-const IDLE_SECONDS = argument('idle-seconds', 10);
-const RATE = argument('rate', 100);
+const JOBS = numberArgument('jobs', 20);
+const DOCUMENTS = numberArgument('documents', 5);
+const IDLE_SECONDS = numberArgument('idle-seconds', 10);
+const RATE = numberArgument('rate', 100);
 
-const DOCS = new URL('../packages/vision/test/documents/', import.meta.url);
-const FACES = new URL('../../shared/fixtures/faces/', import.meta.url);
 const SERVER = fileURLToPath(new URL('./support/platform-server.ts', import.meta.url));
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-event-loop-'));
@@ -110,7 +108,7 @@ const secretKey = keys.secret.raw as string;
 const passports = ['td3-fra-martin-recto.jpg', 'td3-nld-visser-recto.jpg', 'td3-esp-garcia-recto.jpg'];
 const uploads: { sessionId: string; token: string; complete: Record<string, unknown> }[] = [];
 for (let index = 0; index < DOCUMENTS; index += 1) {
-  const bytes = await fs.readFile(new URL(passports[index % passports.length] as string, DOCS));
+  const bytes = await readDocument(passports[index % passports.length] as string);
   const session = await (
     await http('POST', `${base('kyc')}/api/verification/sessions`, {
       headers: { authorization: `Bearer ${secretKey}` },
@@ -142,32 +140,11 @@ for (let index = 0; index < DOCUMENTS; index += 1) {
 }
 
 // biometry: JOBS realistic jobs (selfie + recto + verso of the generated documents).
-const manifest: {
-  variant: string;
-  documentType: string;
-  portrait: string;
-  recto: string;
-  verso?: string;
-  declared: unknown;
-}[] = JSON.parse(await fs.readFile(new URL('manifest.json', DOCS), 'utf8'));
-const clean = manifest.filter((entry) => entry.variant === 'clean');
+const clean = await cleanDocuments();
 const jobBodies = await Promise.all(
-  Array.from({ length: JOBS }, async (_, index) => {
-    const entry = clean[index % clean.length] as (typeof clean)[number];
-    return {
-      citizen_code: `BENCH-${index}`,
-      document_type: entry.documentType,
-      country_code: 'FR',
-      selfie_b64: (
-        await fs
-          .readFile(new URL(entry.portrait, FACES))
-          .catch(() => fs.readFile(new URL('eileen_collins_nasa.jpg', FACES)))
-      ).toString('base64'),
-      cni_recto_b64: (await fs.readFile(new URL(entry.recto, DOCS))).toString('base64'),
-      cni_verso_b64: (await fs.readFile(new URL(entry.verso ?? entry.recto, DOCS))).toString('base64'),
-      declared_identity: entry.declared,
-    };
-  }),
+  Array.from({ length: JOBS }, async (_, index) =>
+    jobBody(await jobImages(clean[index % clean.length] as ManifestEntry), `BENCH-${index}`),
+  ),
 );
 const biometryHeaders = { 'x-service-api-key': started.biometryKey };
 
@@ -193,10 +170,6 @@ async function probe(stop: Promise<unknown>): Promise<number[]> {
   return latencies;
 }
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Warm-up: models load in the vision threads when the workers start; one health round trip.

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { startEmbeddedPostgres } from '../packages/kernel/src/db/embedded-postgres.js';
+import { median } from './support/statistics.js';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -86,12 +87,6 @@ async function load(server: { port: number; child: ChildProcess }, duration: num
     errors: result.errors + result.non2xx,
   };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 const servers = new Map<Mode, Awaited<ReturnType<typeof startServer>>>();
 const samples = new Map<Mode, Sample[]>(MODES.map((mode) => [mode, []]));

@@ -5,12 +5,16 @@
 //    analysis as it ran before issue 14 (one task on one thread, each stage decoding for itself).
 //    The vision test set's accuracy through the same analyzer is printed beside the timing;
 // 2. `GET /api/verification/sessions/{id}` throughput against a bare Fastify route answering the
-//    same bytes (target ratio ≥ 0.5).
-// Run: node --import tsx bench/kyc-bench.ts   (ANALYSIS_ROUNDS, BENCH_SECONDS; ACCURACY=0 skips the test set)
+//    same bytes (target ratio ≥ 0.5), with kyc at each log level (default `info`, what users run,
+//    and `silent`; its log to a file, as to a log collector): one kyc per level, all booted at
+//    once, measured in rounds that rotate the order (bare, info, silent | info, silent, bare | …).
+// Run: node --import tsx bench/kyc-bench.ts [--log-levels info,silent]
+//   (ANALYSIS_ROUNDS, BENCH_SECONDS, THROUGHPUT_ROUNDS; ACCURACY=0 skips the test set)
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import nodePath from 'node:path';
 import { bootService } from '@trustplane/kernel/testkit';
 import { closeVisionWorkers, visionWorkerPool, workerTask } from '@trustplane/vision';
 import { evaluateFacePairs, evaluateMrzSet, figure } from '@trustplane/vision/testkit';
@@ -19,24 +23,24 @@ import Fastify from 'fastify';
 import { createThreadedDocumentAnalyzer } from '../services/kyc/src/analysis/threaded-document-analyzer.js';
 import { createKycDefinition } from '../services/kyc/src/index.js';
 import type * as oneTask from './support/kyc-analysis-one-task.js';
+import { benchLogLevels, fileLogger, type LogLevel } from './support/log-levels.js';
+import { median, percentile } from './support/statistics.js';
 
 const require = createRequire(import.meta.resolve('@trustplane/vision'));
 const sharp = require('sharp') as typeof import('sharp').default;
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.ANALYSIS_ROUNDS ?? 15);
+const THROUGHPUT_ROUNDS = Number(process.env.THROUGHPUT_ROUNDS ?? 2);
+const LOG_LEVELS = benchLogLevels();
 const BEFORE = workerTask<typeof oneTask.analyzeInOneTask>(
   new URL('./support/kyc-analysis-one-task.ts', import.meta.url),
   'analyzeInOneTask',
 );
 
 const loadAverage = () => Math.round((os.loadavg()[0] ?? 0) * 10) / 10;
-const percentile = (samples: number[], p: number) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
-};
 const summary = (samples: number[]) => ({
-  p50: Math.round(percentile(samples, 0.5)),
-  p90: Math.round(percentile(samples, 0.9)),
+  p50: Math.round(percentile(samples, 50)),
+  p90: Math.round(percentile(samples, 90)),
   min: Math.round(Math.min(...samples)),
   max: Math.round(Math.max(...samples)),
 });
@@ -106,10 +110,11 @@ async function load(url: string, headers: Record<string, string>) {
   return result.requests.average;
 }
 
-async function throughputBench() {
-  Object.assign(process.env, { KYC_PASSWORD_HASH_MEMORY_KIB: '4096', KYC_PASSWORD_HASH_TIME_COST: '1' });
+/** A kyc at `level` with one verification session; its port, the session's path, token and body. */
+async function bootKyc(level: LogLevel, logDir: string) {
+  const log = fileLogger(level, nodePath.join(logDir, `${level}.log`));
   const definition = createKycDefinition();
-  const booted = await bootService(definition);
+  const booted = await bootService(definition, { env: { LOG_LEVEL: level }, logger: log.logger });
   const app = booted.app;
   const email = `bench-${randomUUID()}@example.com`;
   await app.inject({
@@ -144,27 +149,63 @@ async function throughputBench() {
   const path = `/api/verification/sessions/${sessionId}`;
   const sample = await app.inject({ method: 'GET', url: path, headers: { 'x-verification-token': token } });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const kycPort = (app.server.address() as { port: number }).port;
+  const port = (app.server.address() as { port: number }).port;
+  return {
+    level,
+    booted,
+    log,
+    url: `http://127.0.0.1:${port}${path}`,
+    token: token as string,
+    body: sample.body,
+  };
+}
+
+async function throughputBench() {
+  Object.assign(process.env, { KYC_PASSWORD_HASH_MEMORY_KIB: '4096', KYC_PASSWORD_HASH_TIME_COST: '1' });
+  const logDir = await mkdtemp(nodePath.join(os.tmpdir(), 'trustplane-bench-kyc-logs-'));
+  const kycs = [];
+  for (const level of LOG_LEVELS) kycs.push(await bootKyc(level, logDir));
 
   const bare = Fastify();
-  const body = sample.body;
+  const body = kycs[0]!.body;
   bare.get('/api/verification/sessions/:id', async (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(body),
   );
   await bare.listen({ port: 0, host: '127.0.0.1' });
   const barePort = (bare.server.address() as { port: number }).port;
 
-  const headers = { 'x-verification-token': token };
-  await load(`http://127.0.0.1:${kycPort}${path}`, headers); // warm-up
-  const bareRps = await load(`http://127.0.0.1:${barePort}${path}`, headers);
-  const kycRps = await load(`http://127.0.0.1:${kycPort}${path}`, headers);
+  const sides = [
+    ...kycs.map((kyc) => ({
+      name: kyc.level,
+      url: kyc.url,
+      headers: { 'x-verification-token': kyc.token },
+    })),
+    {
+      name: 'bare',
+      url: `http://127.0.0.1:${barePort}${new URL(kycs[0]!.url).pathname}`,
+      headers: { 'x-verification-token': kycs[0]!.token },
+    },
+  ];
+  for (const side of sides) await load(side.url, side.headers); // warm-up
+  const rates: Record<string, number[]> = Object.fromEntries(sides.map((side) => [side.name, []]));
+  for (let round = 0; round < THROUGHPUT_ROUNDS; round += 1) {
+    for (let index = 0; index < sides.length; index += 1) {
+      const side = sides[(round + index) % sides.length]!;
+      rates[side.name]?.push(await load(side.url, side.headers));
+    }
+  }
   await bare.close();
-  await booted.close();
-  return { kycRps, bareRps };
+  const logLines: Record<string, number> = {};
+  for (const kyc of kycs) {
+    await kyc.booted.close();
+    logLines[kyc.level] = kyc.log.lines();
+  }
+  await rm(logDir, { recursive: true, force: true });
+  return { rates, logLines };
 }
 
 const analysis = await analysisBench();
-const analysisP50 = percentile(analysis.samples.analysis, 0.5);
+const analysisP50 = percentile(analysis.samples.analysis, 50);
 console.log(
   JSON.stringify({
     benchmark:
@@ -177,20 +218,34 @@ console.log(
     analysisCpuMs: summary(analysis.samples.cpu),
     beforeIssue14OneTaskMs: summary(analysis.samples.before),
     baselineDecodeEncodeMs: summary(analysis.samples.baseline),
-    ratioToBeforeP50: Math.round((analysisP50 / percentile(analysis.samples.before, 0.5)) * 100) / 100,
-    ratioToDecodeEncodeP50: Math.round(analysisP50 / percentile(analysis.samples.baseline, 0.5)),
+    ratioToBeforeP50: Math.round((analysisP50 / percentile(analysis.samples.before, 50)) * 100) / 100,
+    ratioToDecodeEncodeP50: Math.round(analysisP50 / percentile(analysis.samples.baseline, 50)),
     targetP50Ms: 1000,
     withinTarget: analysisP50 <= 1000,
     accuracy: analysis.accuracy,
   }),
 );
 const throughput = await throughputBench();
+const bareRates = throughput.rates.bare ?? [];
 console.log(
   JSON.stringify({
     benchmark: 'GET /api/verification/sessions/{id} vs bare Fastify (same bytes)',
-    kycRequestsPerSecond: Math.round(throughput.kycRps),
-    bareRequestsPerSecond: Math.round(throughput.bareRps),
-    ratio: Math.round((throughput.kycRps / throughput.bareRps) * 100) / 100,
+    rounds: THROUGHPUT_ROUNDS,
+    secondsPerWindow: DURATION,
+    loadAverage: loadAverage(),
+    bareRequestsPerSecond: Math.round(median(bareRates)),
+    levels: LOG_LEVELS.map((level) => {
+      const rates = throughput.rates[level] ?? [];
+      // Each round's kyc window against the same round's bare window; the median is the figure.
+      const ratios = rates.map((rate, round) => rate / (bareRates[round] as number));
+      return {
+        logLevel: level,
+        kycRequestsPerSecond: Math.round(median(rates)),
+        ratio: Math.round(median(ratios) * 100) / 100,
+        ratioSpread: [Math.min(...ratios), Math.max(...ratios)].map((ratio) => Math.round(ratio * 100) / 100),
+        logLines: throughput.logLines[level],
+      };
+    }),
     target: 0.5,
   }),
 );

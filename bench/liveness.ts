@@ -19,9 +19,9 @@ import {
 import { ffmpegPath } from '../packages/vision/src/liveness/ffmpeg.js';
 import { decodeVideo } from '../packages/vision/src/liveness/video-decode.js';
 import { FACES_DIR, generateVideo, LEFT_RIGHT_BLINK, LEFT_RIGHT_TURNS } from '@trustplane/vision/testkit';
+import { numberArgument } from './support/arguments.js';
 
-const index = process.argv.indexOf('--runs');
-const RUNS = index >= 0 ? Number(process.argv[index + 1]) : 7;
+const RUNS = numberArgument('runs', 7);
 
 const video = await generateVideo({
   fixture: 'obama_2012_oval_office_portrait.jpg',

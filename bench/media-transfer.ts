@@ -24,6 +24,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { median, spread } from './support/statistics.js';
 
 const MIB = 1024 * 1024;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -271,9 +272,6 @@ function timedDownloads(server: Server, target: string, size: number): Promise<S
   });
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const spread = (values: number[], digits: number) =>
-  `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 const mbPerSecond = (bytes: number, ms: number) => bytes / MIB / (ms / 1000);
 
 const servers = new Map<Mode, Server>();

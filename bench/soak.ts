@@ -68,16 +68,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from '@trustplane/kernel';
+import { readDocument, readManifest } from '@trustplane/vision/testkit';
+import { jobBody, jobImages } from './support/biometry-jobs.js';
+import { numberArgument } from './support/arguments.js';
 
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const MINUTES = argument('minutes', 10);
-const MAX_SECONDS = argument('max-seconds', 40);
+const MINUTES = numberArgument('minutes', 10);
+const MAX_SECONDS = numberArgument('max-seconds', 40);
 const RAMP_SECONDS = 10;
-const FRACTION = argument('fraction', 0.8);
-const CONCURRENCY = argument('concurrency', 16);
+const FRACTION = numberArgument('fraction', 0.8);
+const CONCURRENCY = numberArgument('concurrency', 16);
 const USERS = 12;
 const MEDIA_KEPT_PER_USER = 20;
 const POLL_MS = 500;
@@ -90,8 +89,6 @@ const P99_MIN_SAMPLES = 300;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'packages/cli/bin/trustplane.js');
-const DOCS = new URL('../packages/vision/test/documents/', import.meta.url);
-const FACES = new URL('../../shared/fixtures/faces/', import.meta.url);
 
 // ---------------------------------------------------------------------------------------------
 // The platform process.
@@ -314,39 +311,23 @@ const newClientIp = () => {
 // ---------------------------------------------------------------------------------------------
 // Inputs.
 
-const manifest: {
-  variant: string;
-  documentType: string;
-  portrait: string;
-  recto: string;
-  verso?: string;
-  declared: unknown;
-  layout: string;
-}[] = JSON.parse(await fs.readFile(new URL('manifest.json', DOCS), 'utf8'));
+const manifest = await readManifest();
 const clean = manifest.filter((entry) => entry.variant === 'clean');
 const passports = await Promise.all(
   clean
     .filter((entry) => entry.layout === 'TD3')
     .map(async (entry) => {
-      const bytes = await fs.readFile(new URL(entry.recto, DOCS));
+      const bytes = await readDocument(entry.recto);
       return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
     }),
 );
 const jobBodies = await Promise.all(
-  clean.map(async (entry, index) => ({
-    citizen_code: `SOAK-${index}`,
-    document_type: entry.documentType,
-    country_code: 'FR',
-    selfie_b64: (await fs.readFile(new URL(entry.portrait, FACES))).toString('base64'),
-    cni_recto_b64: (await fs.readFile(new URL(entry.recto, DOCS))).toString('base64'),
-    cni_verso_b64: (await fs.readFile(new URL(entry.verso ?? entry.recto, DOCS))).toString('base64'),
-    declared_identity: entry.declared,
-  })),
+  clean.map(async (entry, index) => jobBody(await jobImages(entry), `SOAK-${index}`)),
 );
 const uploadImages = await Promise.all(
   manifest.slice(0, 24).map(async (entry, index) => ({
     name: `soak-${index}-${entry.recto}`,
-    bytes: await fs.readFile(new URL(index % 2 ? (entry.verso ?? entry.recto) : entry.recto, DOCS)),
+    bytes: await readDocument(index % 2 ? (entry.verso ?? entry.recto) : entry.recto),
   })),
 );
 

@@ -5,9 +5,11 @@
  * same payload with the same signature scheme, to the same local receiver (its own process, which
  * verifies every signature), at equal concurrency: the dispatcher's job concurrency as `npm start`
  * configures it, and as many `fetch` loops. Interleaved rounds; prints deliveries/s of each, the
- * ratio (target ≥ 0.7), CPU per delivery and the machine load.
+ * ratio (target ≥ 0.7), CPU per delivery and the machine load. The platform runs at each log level
+ * in turn (default: `info`, what users run, then `silent`), a fresh platform for each, its rounds
+ * interleaved with raw rounds; each level's ratio is the median of its rounds' ratios.
  *
- *   npx tsx bench/webhooks.ts [--deliveries 4000] [--rounds 4]
+ *   npx tsx bench/webhooks.ts [--deliveries 4000] [--rounds 4] [--log-levels info,silent]
  *
  * Rounds of 1,000 a side: shorter ones mostly time the workers waking up (a fetch and its commit).
  *
@@ -29,13 +31,12 @@ import {
   webhookSignatureHeader,
 } from '@trustplane/kernel';
 import pg from 'pg';
+import { benchLogLevels, fileLogger, type LogLevel } from './support/log-levels.js';
+import { median } from './support/statistics.js';
+import { numberArgument } from './support/arguments.js';
 
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const DELIVERIES = argument('deliveries', 4000);
-const ROUNDS = Math.max(2, argument('rounds', 4));
+const DELIVERIES = numberArgument('deliveries', 4000);
+const ROUNDS = Math.max(2, numberArgument('rounds', 4));
 const SECRET = 'whsec_bench_0123456789abcdef0123456789';
 
 // A biometry `job.completed` callback: the payload a real receiver gets (≈ 1.5 KB of JSON).
@@ -95,21 +96,37 @@ async function expectRound(round: string, count: number): Promise<() => Promise<
 const url = `http://127.0.0.1:${port}/hooks`;
 
 // The platform as `npm start` opens it (embedded PostgreSQL, the dispatcher's default settings),
-// its background workers (outbox relay, webhook delivery) started as a worker process starts them.
-const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-webhooks-'));
-const env = {
-  ...process.env,
-  TRUSTPLANE_DATA_DIR: dataDir,
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS: '1',
-};
-// The platform logs to stdout; the bench prints its figures on stderr, so `2>` keeps them apart.
-const platform = await Platform.open({ config: loadPlatformConfig(env), role: 'server' });
-await platform.migrate([]);
-await platform.startBackground();
-const concurrency = platform.webhooks.concurrency;
-// A service enqueues from its own pool, in its own transaction.
-const servicePool = new pg.Pool({ connectionString: platform.databaseUrl, max: concurrency });
+// its background workers (outbox relay, webhook delivery) started as a worker process starts them;
+// one per log level, in turn. Its log goes to a file in the data dir, as to a log collector.
+const LOG_LEVELS = benchLogLevels();
+const root = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-bench-webhooks-'));
+await fs.chmod(root, 0o755); // embedded PostgreSQL may run initdb as another user when started as root
+let platform!: Platform;
+let servicePool!: pg.Pool;
+let postmasterPid: number | undefined;
+let concurrency = 0;
+async function openPlatform(level: LogLevel, dataDir: string) {
+  const env = {
+    ...process.env,
+    TRUSTPLANE_DATA_DIR: dataDir,
+    LOG_LEVEL: level,
+    TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS: '1',
+  };
+  const log = fileLogger(level, path.join(root, `${level}.log`));
+  platform = await Platform.open({ config: loadPlatformConfig(env), role: 'server', logger: log.logger });
+  await platform.migrate([]);
+  await platform.startBackground();
+  concurrency = platform.webhooks.concurrency;
+  // A service enqueues from its own pool, in its own transaction.
+  servicePool = new pg.Pool({ connectionString: platform.databaseUrl, max: concurrency });
+  postmasterPid = undefined;
+  for (const pid of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(dataDir) && cmdline.includes('postgres')) postmasterPid = Number(pid);
+  }
+  return log;
+}
 
 /** Runs `count` tasks, `width` at a time. */
 async function inParallel(count: number, width: number, task: (index: number) => Promise<void>) {
@@ -224,97 +241,110 @@ async function postgresCpuSeconds(): Promise<number> {
   }
   return total;
 }
-let postmasterPid: number | undefined;
-for (const pid of await fs.readdir('/proc')) {
-  if (!/^\d+$/.test(pid)) continue;
-  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (cmdline.includes(dataDir) && cmdline.includes('postgres')) postmasterPid = Number(pid);
-}
-
-// Warm-up: connections, JIT, pg-boss's queue cache.
-await dispatcherRound('warm-d', 200);
-await rawRound('warm-r', 200);
-
 interface Sample {
   perSecond: number;
   /** This process, the receiver, PostgreSQL. */
   cpuMillisPerDelivery: [number, number, number];
 }
-const samples = { dispatcher: [] as Sample[], raw: [] as Sample[] };
-let enqueueSecondsTotal = 0;
+interface Phase {
+  level: LogLevel;
+  samples: { dispatcher: Sample[]; raw: Sample[] };
+  enqueueSeconds: number;
+  logLines: number;
+  log: { deliveries?: number; attempts?: number; delivered?: number; attemptRows?: number };
+}
+const phases: Phase[] = [];
 const loads: number[] = [];
 const perRound = Math.ceil(DELIVERIES / ROUNDS);
-for (let round = 0; round < ROUNDS; round += 1) {
-  loads.push(os.loadavg()[0] ?? 0);
-  const order = round % 4 === 0 || round % 4 === 3 ? ['dispatcher', 'raw'] : ['raw', 'dispatcher'];
-  for (const side of order as ('dispatcher' | 'raw')[]) {
-    const name = `r${round}-${side}`;
-    // The dispatcher's CPU is counted from its commit (the enqueueing is the caller's work).
-    let cpu = await systemCpuSeconds();
-    const result: { seconds: number; enqueueSeconds?: number } =
-      side === 'dispatcher'
-        ? await dispatcherRound(name, perRound, async () => {
-            cpu = await systemCpuSeconds();
-          })
-        : await rawRound(name, perRound);
-    enqueueSecondsTotal += result.enqueueSeconds ?? 0;
-    samples[side].push({
-      perSecond: perRound / result.seconds,
-      cpuMillisPerDelivery: (await systemCpuSeconds()).map(
-        // PostgreSQL's total can drop when a background process (autovacuum) exits: floor at 0.
-        (seconds, part) => Math.max(0, (seconds - (cpu[part] as number)) * (1000 / perRound)),
-      ) as Sample['cpuMillisPerDelivery'],
-    });
+for (const [index, level] of LOG_LEVELS.entries()) {
+  const log = await openPlatform(level, path.join(root, `data-${index}`));
+  const phase: Phase = {
+    level,
+    samples: { dispatcher: [], raw: [] },
+    enqueueSeconds: 0,
+    logLines: 0,
+    log: {},
+  };
+  // Warm-up: connections, JIT, pg-boss's queue cache.
+  await dispatcherRound(`warm-d-${level}`, 200);
+  await rawRound(`warm-r-${level}`, 200);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    loads.push(os.loadavg()[0] ?? 0);
+    const order = round % 4 === 0 || round % 4 === 3 ? ['dispatcher', 'raw'] : ['raw', 'dispatcher'];
+    for (const side of order as ('dispatcher' | 'raw')[]) {
+      const name = `${level}-r${round}-${side}`;
+      // The dispatcher's CPU is counted from its commit (the enqueueing is the caller's work).
+      let cpu = await systemCpuSeconds();
+      const result: { seconds: number; enqueueSeconds?: number } =
+        side === 'dispatcher'
+          ? await dispatcherRound(name, perRound, async () => {
+              cpu = await systemCpuSeconds();
+            })
+          : await rawRound(name, perRound);
+      phase.enqueueSeconds += result.enqueueSeconds ?? 0;
+      phase.samples[side].push({
+        perSecond: perRound / result.seconds,
+        cpuMillisPerDelivery: (await systemCpuSeconds()).map(
+          // PostgreSQL's total can drop when a background process (autovacuum) exits: floor at 0.
+          (seconds, part) => Math.max(0, (seconds - (cpu[part] as number)) * (1000 / perRound)),
+        ) as Sample['cpuMillisPerDelivery'],
+      });
+    }
+    const last = (side: 'dispatcher' | 'raw') => phase.samples[side].at(-1) as Sample;
+    process.stderr.write(
+      `LOG_LEVEL=${level} round ${round + 1}/${ROUNDS} (load ${loads.at(-1)?.toFixed(1)}): dispatcher ${last('dispatcher').perSecond.toFixed(0)}/s, raw ${last('raw').perSecond.toFixed(0)}/s, ratio ${(last('dispatcher').perSecond / last('raw').perSecond).toFixed(2)}\n`,
+    );
   }
-  const last = (side: 'dispatcher' | 'raw') => samples[side].at(-1) as Sample;
-  process.stderr.write(
-    `round ${round + 1}/${ROUNDS} (load ${loads.at(-1)?.toFixed(1)}): dispatcher ${last('dispatcher').perSecond.toFixed(0)}/s, raw ${last('raw').perSecond.toFixed(0)}/s, ratio ${(last('dispatcher').perSecond / last('raw').perSecond).toFixed(2)}\n`,
+  const deliveries = await servicePool.query<{ deliveries: number; attempts: number; delivered: number }>(
+    `SELECT count(*)::int AS deliveries, sum(attempts)::int AS attempts,
+            count(*) FILTER (WHERE status = 'delivered')::int AS delivered
+       FROM platform.webhook_deliveries WHERE owner LIKE $1`,
+    [`bench:${level}-r%`],
   );
+  const attempts = await servicePool.query<{ attempts: number }>(
+    `SELECT count(*)::int AS attempts FROM platform.webhook_attempts a
+       JOIN platform.webhook_deliveries d ON d.id = a.delivery_id WHERE d.owner LIKE $1`,
+    [`bench:${level}-r%`],
+  );
+  phase.log = { ...deliveries.rows[0], attemptRows: attempts.rows[0]?.attempts };
+  await servicePool.end();
+  await platform.close();
+  phase.logLines = log.lines();
+  phases.push(phase);
 }
 const { badSignatures } = await receiverCpu();
-const log = await servicePool.query<{ deliveries: number; attempts: number; delivered: number }>(
-  `SELECT count(*)::int AS deliveries, sum(attempts)::int AS attempts,
-          count(*) FILTER (WHERE status = 'delivered')::int AS delivered
-     FROM platform.webhook_deliveries WHERE owner LIKE 'bench:r%'`,
-);
-const logged = await servicePool.query<{ attempts: number }>(
-  `SELECT count(*)::int AS attempts FROM platform.webhook_attempts a
-     JOIN platform.webhook_deliveries d ON d.id = a.delivery_id WHERE d.owner LIKE 'bench:r%'`,
-);
-await servicePool.end();
-await platform.close();
 receiver.kill('SIGTERM');
-await fs.rm(dataDir, { recursive: true, force: true });
+await fs.rm(root, { recursive: true, force: true });
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
-const ratios = samples.dispatcher.map(
-  (sample, index) => sample.perSecond / (samples.raw[index] as Sample).perSecond,
-);
-const summary = (side: 'dispatcher' | 'raw') => {
-  const rates = samples[side].map((sample) => sample.perSecond);
+const summary = (samples: Sample[]) => {
+  const rates = samples.map((sample) => sample.perSecond);
   const cpu = [0, 1, 2].map((part) =>
-    median(samples[side].map((sample) => sample.cpuMillisPerDelivery[part] as number)),
+    median(samples.map((sample) => sample.cpuMillisPerDelivery[part] as number)),
   ) as [number, number, number];
   return `${median(rates).toFixed(0)}/s median (${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}), CPU ${(cpu[0] + cpu[1] + cpu[2]).toFixed(2)} ms/delivery (sender process ${cpu[0].toFixed(2)} + receiver ${cpu[1].toFixed(2)} + PostgreSQL ${cpu[2].toFixed(2)})`;
 };
 const out = (line: string) => process.stderr.write(`${line}\n`);
 out(
-  `webhooks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}); 1-min load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads, os.loadavg()[0] ?? 0).toFixed(1)}; LOG_LEVEL=${env.LOG_LEVEL}; ${ROUNDS} rounds of ${perRound} per side, ${concurrency} at once`,
+  `webhooks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}); 1-min load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads, os.loadavg()[0] ?? 0).toFixed(1)}; LOG_LEVEL ${LOG_LEVELS.join(', then ')}; ${ROUNDS} rounds of ${perRound} per side and level, ${concurrency} at once`,
 );
 out(
-  `dispatcher (from the commit of the deliveries: pg-boss → SSRF guard → signed POST → attempt logged): ${summary('dispatcher')}; recording them (one transaction per round, not timed above) ran at ${((perRound * ROUNDS) / enqueueSecondsTotal).toFixed(0)}/s`,
+  `raw signed fetch (keep-alive), every level's rounds: ${summary(phases.flatMap((phase) => phase.samples.raw))}`,
 );
-out(`raw signed fetch (keep-alive): ${summary('raw')}`);
-out(
-  `delivery log: ${log.rows[0]?.delivered}/${log.rows[0]?.deliveries} delivered, ${log.rows[0]?.attempts} attempts counted, ${logged.rows[0]?.attempts} attempt rows; receiver refused ${badSignatures} signatures`,
-);
-out(
-  `ratio dispatcher/raw: ${median(ratios).toFixed(2)} median (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) (target ≥ 0.7)`,
-);
+for (const phase of phases) {
+  out(
+    `LOG_LEVEL=${phase.level}: dispatcher (from the commit of the deliveries: pg-boss → SSRF guard → signed POST → attempt logged): ${summary(phase.samples.dispatcher)}; recording them (one transaction per round, not timed above) ran at ${((perRound * ROUNDS) / phase.enqueueSeconds).toFixed(0)}/s; ${phase.logLines} log lines`,
+  );
+  out(
+    `  delivery log: ${phase.log.delivered}/${phase.log.deliveries} delivered, ${phase.log.attempts} attempts counted, ${phase.log.attemptRows} attempt rows`,
+  );
+}
+out(`receiver refused ${badSignatures} signatures`);
+for (const phase of phases) {
+  const ratios = phase.samples.dispatcher.map(
+    (sample, index) => sample.perSecond / (phase.samples.raw[index] as Sample).perSecond,
+  );
+  out(
+    `ratio dispatcher/raw at LOG_LEVEL=${phase.level}: ${median(ratios).toFixed(2)} median of ${ratios.length} rounds (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) (target ≥ 0.7)`,
+  );
+}
 process.exit(0);

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { createDatabase, type Database } from '../src/db/database.js';
 import { databaseFailure } from '../src/db/database-failure.js';
 import { freePort } from '../src/db/embedded-postgres.js';
-import { createHttpApp } from '../src/http/create-http-app.js';
 import type { ErrorRenderer } from '../src/http/errors.js';
 import { createDatabaseOutage, type DatabaseOutage, poolDrained } from '../src/testkit/database-outage.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
+import { testHttpApp } from './support/test-http-app.js';
 
 const renderError: ErrorRenderer = (error) => ({
   statusCode: error.statusCode,
@@ -24,14 +23,7 @@ const serverError = (code: string) =>
   Object.assign(new Error(`server said ${code}`), { code, severity: 'FATAL', name: 'error' });
 
 async function appOn(database: Database<unknown>): Promise<FastifyInstance> {
-  const app = await createHttpApp({
-    service: 'test',
-    title: 'test',
-    version: '0',
-    logger: pino({ level: 'silent' }),
-    renderError,
-    docs: false,
-  });
+  const app = await testHttpApp({ renderError });
   app.get('/count', async () => (await database.pool.query('SELECT count(*)::int AS n FROM things')).rows[0]);
   app.get('/missing', async () => (await database.pool.query('SELECT * FROM no_such_table')).rows);
   app.post('/things', async () => {

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { createHttpApp } from '../src/http/create-http-app.js';
 import type { ErrorRenderer, NormalizedHttpError } from '../src/http/errors.js';
+import { testHttpApp } from './support/test-http-app.js';
 
 /** A renderer whose envelope no Fastify default body could be mistaken for. */
 const renderError: ErrorRenderer = (error: NormalizedHttpError, request) => ({
@@ -37,15 +36,7 @@ function parseRaw(response: string): { status: number; headers: Record<string, s
   return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) };
 }
 
-const testApp = () =>
-  createHttpApp({
-    service: 'test',
-    title: 'test',
-    version: '0',
-    logger: pino({ level: 'silent' }),
-    renderError,
-    docs: false,
-  });
+const testApp = () => testHttpApp({ renderError });
 
 describe('framework errors go through the service renderer', () => {
   let app: FastifyInstance;

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { z } from 'zod';
 import { migrate } from '../src/db/migrate.js';
-import { defineJob, JobQueue, JobTimeoutError } from '../src/jobs/job-queue.js';
+import { defineJob, defineScheduledJob, JobQueue, JobTimeoutError } from '../src/jobs/job-queue.js';
+import { captureLogs } from '../src/testkit/captured-logs.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
 import { livenessJob } from './support/liveness-job.js';
 
@@ -239,6 +240,39 @@ describe('jobs', () => {
     const schedule = schedules.find((entry: { name: string }) => entry.name === 'test.scheduled');
     assert.equal(schedule?.cron, '*/5 * * * *');
     assert.deepEqual(schedule?.data, { scope: 'all', version: 1 });
+  });
+
+  test('a scheduled job without a payload: installed on its cron, the result of each run logged with its message', async () => {
+    const { logger: captured, lines } = captureLogs();
+    const queue = new JobQueue({
+      databaseUrl: database.url,
+      logger: captured,
+      maintenanceIntervalSeconds: 1,
+    });
+    queues.push(queue);
+    let runs = 0;
+    const job = defineScheduledJob({
+      name: 'test.prune',
+      cron: '17 * * * *',
+      retry: { limit: 3, delaySeconds: 30, backoff: true },
+      timeoutSeconds: 10,
+      run: async () => {
+        runs += 1;
+        return { deleted: { sessions: 4 } };
+      },
+      done: 'test prune done',
+    });
+    await queue.work([job]);
+    const schedule = (await queue.boss.getSchedules()).find(
+      (entry: { name: string }) => entry.name === 'test.prune',
+    );
+    assert.equal(schedule?.cron, '17 * * * *');
+    assert.deepEqual(schedule?.data, { version: 1 });
+    await queue.runNow(job, {});
+    assert.equal(runs, 1);
+    const done = lines.find((line) => line.msg === 'test prune done');
+    assert.deepEqual(done?.deleted, { sessions: 4 });
+    assert.equal(done?.queue, 'test.prune');
   });
 
   test('a worker killed mid-job: a live worker hands its run back at once, long before the expiry', async () => {

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createHttpApp } from '../src/http/create-http-app.js';
-import type { ErrorRenderer } from '../src/http/errors.js';
 import { newRequestId } from '../src/http/request-id.js';
 import { captureLogs } from '../src/testkit/captured-logs.js';
+import { testHttpApp } from './support/test-http-app.js';
 
 /** What `crypto.randomUUID()` gives: a version 4, RFC 9562 variant UUID in lower case. */
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-const renderError: ErrorRenderer = (error) => ({ statusCode: error.statusCode, body: { error: error.kind } });
 
 describe('request ids', () => {
   test('minted ids are random version 4 UUIDs, distinct across many pool refills', () => {
@@ -26,14 +23,7 @@ describe('request ids', () => {
 
   test('a request without an id gets a fresh UUID in X-Request-Id and its log line; a valid one is kept', async () => {
     const { logger, lines } = captureLogs();
-    const app = await createHttpApp({
-      service: 'test',
-      title: 'test',
-      version: '0',
-      logger,
-      renderError,
-      docs: false,
-    });
+    const app = await testHttpApp({ logger });
     app.get('/ping', async () => ({ ok: true }));
     const first = await app.inject({ method: 'GET', url: '/ping' });
     const second = await app.inject({ method: 'GET', url: '/nowhere' });

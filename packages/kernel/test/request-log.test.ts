@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import pino from 'pino';
-import { createHttpApp } from '../src/http/create-http-app.js';
-import type { ErrorRenderer } from '../src/http/errors.js';
 import { redactUrl } from '../src/http/redact-url.js';
 import { credentialRedaction, loggerOptions } from '../src/runtime/platform.js';
 import { captureLogs } from '../src/testkit/captured-logs.js';
+import { testHttpApp } from './support/test-http-app.js';
 
 test('credential-like query parameters are masked, others kept', () => {
   assert.equal(redactUrl('/api/x'), '/api/x');
@@ -17,17 +16,8 @@ test('credential-like query parameters are masked, others kept', () => {
   );
 });
 
-const renderError: ErrorRenderer = (error) => ({ statusCode: error.statusCode, body: { error: error.kind } });
-
 async function appWith(logger: pino.Logger) {
-  const app = await createHttpApp({
-    service: 'test',
-    title: 'test',
-    version: '0',
-    logger,
-    renderError,
-    docs: false,
-  });
+  const app = await testHttpApp({ logger });
   app.get('/sessions/:sessionId', async () => ({ ok: true }));
   app.get('/quiet/:token', { logLevel: 'warn' }, async () => ({ ok: true }));
   app.get('/logs-its-request/:token', async (request) => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import pino from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { createHttpApp } from '../src/http/create-http-app.js';
 import { createRequestMetrics, REQUEST_DURATION_BUCKETS } from '../src/http/metrics.js';
+import { testHttpApp } from './support/test-http-app.js';
 
 // The request counter and histogram are kept as plain numbers and published at scrape time
 // (src/http/metrics.ts). What `/metrics` shows must be what prom-client's own Counter and
@@ -89,14 +88,7 @@ describe('request metrics', () => {
   });
 
   test('GET /metrics counts served requests by route template', async () => {
-    const app = await createHttpApp({
-      service: 'test',
-      title: 'test',
-      version: '0',
-      logger: pino({ level: 'silent' }),
-      renderError: (error) => ({ statusCode: error.statusCode, body: { error: error.kind } }),
-      docs: false,
-    });
+    const app = await testHttpApp();
     app.get('/items/:id', async () => ({ ok: true }));
     for (const id of ['a', 'b', 'c']) await app.inject({ method: 'GET', url: `/items/${id}` });
     await app.inject({ method: 'GET', url: '/nowhere' });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import pino from 'pino';
 import { serializerCompiler as encodingSerializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { $ZodType } from 'zod/v4/core';
-import { createHttpApp } from '../src/http/create-http-app.js';
 import { isDirectionNeutral, responseSerializerCompiler } from '../src/http/response-serializer.js';
+import { testHttpApp } from './support/test-http-app.js';
 
 // The kernel's response serializer checks direction-neutral schemas with zod's `safeParse`
 // instead of fastify-type-provider-zod's `safeEncode` (src/http/response-serializer.ts). For every
@@ -128,14 +127,7 @@ describe('response serializer', () => {
   });
 
   test('through a route: unknown fields are dropped, a response that breaks its schema is a 500', async () => {
-    const app = await createHttpApp({
-      service: 'test',
-      title: 'test',
-      version: '0',
-      logger: pino({ level: 'silent' }),
-      renderError: (error) => ({ statusCode: error.statusCode, body: { error: error.kind } }),
-      docs: false,
-    });
+    const app = await testHttpApp();
     const schema = z.object({ id: z.string(), count: z.number() });
     app.get('/good', { schema: { response: { 200: schema } } }, async () => ({
       id: 'a',

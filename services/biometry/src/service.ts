@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
-import { defineJob, deriveKey, type ServiceContext, type Stoppable } from '@trustplane/kernel';
-import { z } from 'zod';
+import { defineScheduledJob, deriveKey, type ServiceContext, type Stoppable } from '@trustplane/kernel';
 import { type BiometryConfig, loadBiometryConfig } from './config.js';
 import { createApiKeyRepository } from './db/api-key-repository.js';
 import { createJobRepository } from './db/job-repository.js';
@@ -59,17 +58,13 @@ export function createBiometry(context: ServiceContext, version: string) {
     workerId: context.jobs.workerId,
   });
   const processing = processJob({ processor, config });
-  const purge = defineJob({
+  const purge = defineScheduledJob({
     name: PURGE_QUEUE,
-    version: 1,
-    payload: z.object({}),
-    schedule: { cron: '*/15 * * * *', payload: {} },
+    cron: '*/15 * * * *',
     retry: { limit: 1, delaySeconds: 60, backoff: false },
     timeoutSeconds: 600,
-    async handle(_payload, job) {
-      const purged = await jobs.purgeAcked(config.resultRetentionHours);
-      job.logger.info({ purged }, 'acked results purged');
-    },
+    run: async () => ({ purged: await jobs.purgeAcked(config.resultRetentionHours) }),
+    done: 'acked results purged',
   });
   const submitter = createJobSubmitter({
     database,

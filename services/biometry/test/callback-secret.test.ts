@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sha256Hex, verifyWebhookSignature } from '@trustplane/kernel';
-import type { BootedService } from '@trustplane/kernel/testkit';
-import { eventually } from '@trustplane/kernel/testkit';
+import type { BootedService, WebhookReceiver } from '@trustplane/kernel/testkit';
+import { eventually, startWebhookReceiver } from '@trustplane/kernel/testkit';
 import type { BiometryDatabase } from '../src/db/tables.js';
 import { PROCESS_QUEUE } from '../src/jobs/process-job.js';
 import { bootBiometry, JOB_DEADLINE_MS, jobBody, mintClient, runCommand } from './helpers.js';
-
-interface Received {
-  path: string;
-  body: string;
-  signature: string | undefined;
-}
 
 /**
  * Callbacks are signed with a per-client secret shown once at key creation and sealed at rest:
@@ -23,43 +15,37 @@ interface Received {
  */
 describe('biometry callback secrets', () => {
   let booted: BootedService;
-  let server: http.Server;
-  let baseUrl: string;
-  const received: Received[] = [];
+  let receiver: WebhookReceiver;
 
   before(async () => {
-    server = http.createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => {
-        body += chunk;
-      });
-      request.on('end', () => {
-        received.push({
-          path: request.url ?? '',
-          body,
-          signature: request.headers['x-trustplane-signature'] as string | undefined,
-        });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    receiver = await startWebhookReceiver();
     booted = (await bootBiometry()).booted;
     await booted.platform.startBackground(); // webhook delivery
   });
   after(async () => {
     await booted?.close();
-    server?.close();
+    await receiver?.close();
   });
 
   const db = () => booted.context.database<BiometryDatabase>().kysely;
+  /** The callback delivered to `hook`, with its signature header. */
+  const received = (hook: string) => {
+    const entry = receiver.received.find((candidate) => candidate.path === hook);
+    return (
+      entry && {
+        path: entry.path,
+        body: entry.body,
+        signature: entry.headers['x-trustplane-signature'] as string | undefined,
+      }
+    );
+  };
 
   async function submit(key: string, hook: string): Promise<string> {
     const response = await booted.app.inject({
       method: 'POST',
       url: '/jobs/submit',
       headers: { 'x-service-api-key': key },
-      payload: jobBody({ callback_url: `${baseUrl}${hook}` }),
+      payload: jobBody({ callback_url: `${receiver.origin}${hook}` }),
     });
     assert.equal(response.statusCode, 202, response.body);
     return response.json().job_id;
@@ -143,12 +129,7 @@ describe('biometry callback secrets', () => {
     await booted.context.jobs.work([PROCESS_QUEUE]);
 
     const callback = (hook: string) =>
-      eventually(
-        () => received.find((entry) => entry.path === hook),
-        `the callback to ${hook}`,
-        JOB_DEADLINE_MS,
-        100,
-      );
+      eventually(() => received(hook), `the callback to ${hook}`, JOB_DEADLINE_MS, 100);
     const freshCallback = await callback('/hook/fresh');
     const legacyCallback = await callback('/hook/legacy');
     const rotatedCallback = await callback('/hook/rotated');

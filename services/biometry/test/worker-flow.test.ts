@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { verifyWebhookSignature } from '@trustplane/kernel';
-import type { BootedService } from '@trustplane/kernel/testkit';
-import { eventually } from '@trustplane/kernel/testkit';
+import type { BootedService, WebhookReceiver } from '@trustplane/kernel/testkit';
+import { eventually, startWebhookReceiver } from '@trustplane/kernel/testkit';
 import { createJobRepository } from '../src/db/job-repository.js';
 import type { BiometryDatabase } from '../src/db/tables.js';
 import { bootBiometry, contract, JOB_DEADLINE_MS, jobBody, mintClient, mintKey } from './helpers.js';
@@ -27,29 +25,16 @@ describe('biometry jobs through the workers', () => {
   let booted: BootedService;
   let key: string;
   let callbackSecret: string;
-  const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
-  let server: http.Server;
-  let callbackUrl: string;
+  let receiver: WebhookReceiver;
 
   before(async () => {
-    server = http.createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => {
-        body += chunk;
-      });
-      request.on('end', () => {
-        received.push({ headers: request.headers, body });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    receiver = await startWebhookReceiver();
     booted = (await bootBiometry({ workers: true })).booted;
     ({ key, callbackSecret } = await mintClient(booted));
   });
   after(async () => {
     await booted?.close();
-    server?.close();
+    await receiver?.close();
   });
 
   const get = async (url: string) => {
@@ -63,7 +48,7 @@ describe('biometry jobs through the workers', () => {
       method: 'POST',
       url: '/jobs/submit',
       headers: { 'x-service-api-key': key },
-      payload: jobBody({ callback_url: callbackUrl }),
+      payload: jobBody({ callback_url: receiver.url }),
     });
     assert.equal(good.statusCode, 202, good.body);
     const wrongName = await booted.app.inject({
@@ -107,7 +92,7 @@ describe('biometry jobs through the workers', () => {
     assert.ok(status.json().worker_id);
 
     const callback = await eventually(
-      async () => received.find((entry) => entry.body.includes(good.json().job_id)),
+      async () => receiver.received.find((entry) => entry.body.includes(good.json().job_id)),
       'the callback of the good job',
       JOB_DEADLINE_MS,
       100,

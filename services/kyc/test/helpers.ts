@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Contract, type ServiceHarness, serviceHarness } from '@trustplane/kernel/testkit';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type {
@@ -342,27 +340,3 @@ export const LIVE_LANDMARKS = {
   faceMotionVariance: 0.004,
   depthVarianceProxy: 0.01,
 };
-
-export interface ReceivedWebhook {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A local HTTP endpoint recording every webhook delivered to it (answers 204). */
-export async function startWebhookReceiver() {
-  const received: ReceivedWebhook[] = [];
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}

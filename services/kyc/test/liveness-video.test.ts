@@ -16,10 +16,10 @@ import {
   type SyntheticVideoSpec,
   truncateFile,
 } from '@trustplane/vision/testkit';
-import { eventually } from '@trustplane/kernel/testkit';
+import { eventually, startWebhookReceiver } from '@trustplane/kernel/testkit';
 import { createVisionDocumentAnalyzer } from '../src/analysis/document-analyzer.js';
 import type { IssuedChallenge } from '../src/liveness/challenge.js';
-import { contract, greenSeries, Harness, LIVE_LANDMARKS, sha256, startWebhookReceiver } from './helpers.js';
+import { contract, greenSeries, Harness, LIVE_LANDMARKS, sha256 } from './helpers.js';
 
 const DOCUMENTS = new URL('../../../packages/vision/test/documents/', import.meta.url);
 /** The ID card's portrait is `obama_2009_joint_session.jpg`; the videos show another photograph of him. */

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { eventually } from '@trustplane/kernel/testkit';
+import { eventually, startWebhookReceiver } from '@trustplane/kernel/testkit';
 import { analyzePulse, detrend } from '../src/liveness/rppg.js';
 import { checkLandmarks } from '../src/liveness/landmarks.js';
 import { verifyWebhookSignature } from '@trustplane/kernel';
-import { greenSeries, Harness, LIVE_LANDMARKS, sha256, startWebhookReceiver } from './helpers.js';
+import { greenSeries, Harness, LIVE_LANDMARKS, sha256 } from './helpers.js';
 
 let h: Harness;
 before(async () => {
@@ -89,6 +89,49 @@ async function init(sessionId: string, token: string) {
     url: `/api/verification/sessions/${sessionId}/liveness/init`,
     headers: { 'x-verification-token': token },
   });
+}
+
+/**
+ * A liveness challenge on the captured session `s`, `video` uploaded as its recording through
+ * presign-video, then complete: complete's answer.
+ */
+async function completeWithVideo(on: Harness, s: { sessionId: string; token: string }, video: Buffer) {
+  const started = await on.call({
+    method: 'POST',
+    url: `/api/verification/sessions/${s.sessionId}/liveness/init`,
+    headers: { 'x-verification-token': s.token },
+  });
+  const { requestId } = started.json();
+  const presign = await on.call({
+    method: 'POST',
+    url: `/api/verification/sessions/${s.sessionId}/liveness/presign-video`,
+    payload: { token: s.token, requestId, contentType: 'video/webm', byteSize: video.length },
+  });
+  const { uploadUrl, s3Key } = presign.json();
+  assert.ok((await on.put(uploadUrl, video, 'video/webm')).statusCode < 300);
+  return on.call({
+    method: 'POST',
+    url: `/api/verification/sessions/${s.sessionId}/liveness/complete`,
+    payload: probe(s.token, requestId, { videoS3Key: s3Key, videoByteSize: video.length }),
+  });
+}
+
+/** The session's liveness attempt as the dashboard shows it, once its analysis decided it. */
+function decidedAttempt(on: Harness, sessionId: string, cookie: string, what: string, timeoutMs: number) {
+  return eventually(
+    async () => {
+      const detail = await on.call({
+        method: 'GET',
+        url: `/api/dashboard/verifications/${sessionId}`,
+        headers: { cookie },
+      });
+      const [row] = detail.json().livenessAttempts;
+      return row.status === 'analyzing' ? undefined : row;
+    },
+    what,
+    timeoutMs,
+    100,
+  );
 }
 
 describe('liveness flow', () => {
@@ -385,25 +428,8 @@ describe('an analysis that outlasts the wait', () => {
       const t = await other.tenant();
       const secret = 'whsec-pending-0123456789';
       const s = await other.completedCapture(t.sk, { webhookUrl: receiver.url, webhookSecret: secret });
-      const started = await other.call({
-        method: 'POST',
-        url: `/api/verification/sessions/${s.sessionId}/liveness/init`,
-        headers: { 'x-verification-token': s.token },
-      });
-      const { requestId } = started.json();
       const video = Buffer.from(`\x1aE\xdf\xa3 not a recording ${randomUUID()}`);
-      const presign = await other.call({
-        method: 'POST',
-        url: `/api/verification/sessions/${s.sessionId}/liveness/presign-video`,
-        payload: { token: s.token, requestId, contentType: 'video/webm', byteSize: video.length },
-      });
-      const { uploadUrl, s3Key } = presign.json();
-      assert.ok((await other.put(uploadUrl, video, 'video/webm')).statusCode < 300);
-      const done = await other.call({
-        method: 'POST',
-        url: `/api/verification/sessions/${s.sessionId}/liveness/complete`,
-        payload: probe(s.token, requestId, { videoS3Key: s3Key, videoByteSize: video.length }),
-      });
+      const done = await completeWithVideo(other, s, video);
       assert.equal(done.statusCode, 200, done.body);
       assert.deepEqual(done.json(), {
         ok: true,
@@ -412,19 +438,12 @@ describe('an analysis that outlasts the wait', () => {
         failureCodes: ['ANALYSIS_PENDING'],
         status: 'pending',
       });
-      const attempt = await eventually(
-        async () => {
-          const detail = await other.call({
-            method: 'GET',
-            url: `/api/dashboard/verifications/${s.sessionId}`,
-            headers: { cookie: t.cookie },
-          });
-          const [row] = detail.json().livenessAttempts;
-          return row.status === 'analyzing' ? undefined : row;
-        },
+      const attempt = await decidedAttempt(
+        other,
+        s.sessionId,
+        t.cookie,
         'the liveness attempt to be decided',
         120_000,
-        100,
       );
       assert.equal(attempt.status, 'failed');
       assert.equal(attempt.failureReason, 'VIDEO_UNREADABLE');
@@ -472,40 +491,16 @@ describe('an analysis that cannot run', () => {
     try {
       const t = await other.tenant();
       const s = await other.completedCapture(t.sk);
-      const started = await other.call({
-        method: 'POST',
-        url: `/api/verification/sessions/${s.sessionId}/liveness/init`,
-        headers: { 'x-verification-token': s.token },
-      });
-      const { requestId } = started.json();
       const video = Buffer.from(`\x1aE\xdf\xa3 unreadable from storage ${randomUUID()}`);
-      const presign = await other.call({
-        method: 'POST',
-        url: `/api/verification/sessions/${s.sessionId}/liveness/presign-video`,
-        payload: { token: s.token, requestId, contentType: 'video/webm', byteSize: video.length },
-      });
-      const { uploadUrl, s3Key } = presign.json();
-      assert.ok((await other.put(uploadUrl, video, 'video/webm')).statusCode < 300);
-      const done = await other.call({
-        method: 'POST',
-        url: `/api/verification/sessions/${s.sessionId}/liveness/complete`,
-        payload: probe(s.token, requestId, { videoS3Key: s3Key, videoByteSize: video.length }),
-      });
+      const done = await completeWithVideo(other, s, video);
       assert.equal(done.statusCode, 200, done.body);
       assert.equal(done.json().status, 'pending');
-      const attempt = await eventually(
-        async () => {
-          const detail = await other.call({
-            method: 'GET',
-            url: `/api/dashboard/verifications/${s.sessionId}`,
-            headers: { cookie: t.cookie },
-          });
-          const [row] = detail.json().livenessAttempts;
-          return row.status === 'analyzing' ? undefined : row;
-        },
+      const attempt = await decidedAttempt(
+        other,
+        s.sessionId,
+        t.cookie,
         'the liveness attempt to fail',
         180_000,
-        100,
       );
       assert.equal(attempt.status, 'review');
       assert.equal(attempt.failureReason, 'ANALYSIS_UNAVAILABLE');

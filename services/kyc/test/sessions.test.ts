@@ -2,16 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { verifyWebhookSignature } from '@trustplane/kernel';
-import { eventually } from '@trustplane/kernel/testkit';
+import { eventually, type ReceivedWebhook, startWebhookReceiver } from '@trustplane/kernel/testkit';
 import { createKycDefinition } from '../src/index.js';
-import {
-  greenSeries,
-  Harness,
-  LIVE_LANDMARKS,
-  type ReceivedWebhook,
-  sha256,
-  startWebhookReceiver,
-} from './helpers.js';
+import { greenSeries, Harness, LIVE_LANDMARKS, sha256 } from './helpers.js';
 
 let h: Harness;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;

@@ -1,12 +1,11 @@
 import {
-  defineJob,
+  defineScheduledJob,
   deriveKey,
   probeAmqp,
   probeDatabase,
   type ServiceContext,
   type Stoppable,
 } from '@trustplane/kernel';
-import { z } from 'zod';
 import { loadNotificationConfig, type NotificationConfig } from './config.js';
 import { createRepositories, type NotificationRepositories } from './db/repositories.js';
 import type { NotificationDatabase } from './db/schema.js';
@@ -71,15 +70,16 @@ export function createNotificationRuntime(context: ServiceContext): Notification
       await (deliveryConsumer ? deliveryConsumer.track(work) : work());
     },
   });
-  const prune = defineJob({
+  const prune = defineScheduledJob({
     name: 'notification.prune',
-    version: 1,
-    payload: z.object({}),
     // Hourly, at a minute other services are unlikely to pick.
-    schedule: { cron: '29 * * * *', payload: {} },
+    cron: '29 * * * *',
     retry: { limit: 2, delaySeconds: 60, backoff: true },
     timeoutSeconds: 600,
-    handle: () => pruneOld(repositories, config),
+    async run() {
+      await pruneOld(repositories, config);
+      return undefined;
+    },
   });
   const amqpUrl = context.config.amqpUrl;
   // With AMQP_URL delivery attempts live on RabbitMQ (delay queues per backoff step, DLX); embedded, in pg-boss.

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** How a job that throws (or times out, or loses its worker) is tried again. */
 export interface JobRetryPolicy {
@@ -117,6 +117,41 @@ export function defineJob<P extends object>(definition: JobDefinition<P>): JobDe
     throw new Error(`job ${definition.name}: pollingIntervalSeconds must be ≥ 0.5 (pg-boss)`);
   if (definition.schedule) definition.payload.parse(definition.schedule.payload);
   return definition;
+}
+
+const NO_PAYLOAD = z.object({});
+type NoPayload = z.infer<typeof NO_PAYLOAD>;
+
+/** What a scheduled job declares beyond `defineJob`'s: its cron instead of a payload. */
+export type ScheduledJobDefinition = Omit<
+  JobDefinition<NoPayload>,
+  'version' | 'payload' | 'schedule' | 'handle'
+> & {
+  /** Cron (UTC unless `tz`) on which the job runs. */
+  cron: string;
+  tz?: string;
+  /** The work; what it returns (counts of what it did) is logged at info with `done`. */
+  run(context: JobContext): Promise<Record<string, unknown> | undefined>;
+  /** The log message of a finished run; none: nothing is logged. */
+  done?: string;
+};
+
+/**
+ * A recurring job without a payload (a prune, a sweep), declared once: sent on `cron`, retried
+ * per `retry` (the next scheduled run catches up anyway), its result logged.
+ */
+export function defineScheduledJob(definition: ScheduledJobDefinition) {
+  const { cron, tz, run, done, ...rest } = definition;
+  return defineJob<NoPayload>({
+    ...rest,
+    version: 1,
+    payload: NO_PAYLOAD,
+    schedule: { cron, payload: {}, ...(tz ? { tz } : {}) },
+    async handle(_payload, job) {
+      const result = await run(job);
+      if (done) job.logger.info(result ?? {}, done);
+    },
+  });
 }
 
 /** The run passed its `timeoutSeconds`. */

@@ -114,7 +114,8 @@ const LOG_MAX_WRITE_BYTES = 4 * LOG_BATCH_BYTES;
 const LOG_FLUSH_INTERVAL_MS = 250;
 
 /**
- * JSON logs; `fd` 2 keeps stdout free for a command's own output. Lines are written
+ * JSON logs; `fd` 2 keeps stdout free for a command's own output (a benchmark passes a file's
+ * descriptor, as a log collector would take them). Lines are written
  * asynchronously, in batches (a request never waits for its log line to reach the terminal or
  * pipe); what is still queued is written when the platform closes (`logsWritten`) and, for an exit
  * on any other path, synchronously by pino's exit hook.
@@ -124,7 +125,7 @@ const LOG_FLUSH_INTERVAL_MS = 250;
  * measured again, which flattens (copies) everything queued so far on every line, so a batch cost
  * grew with the square of its size. pino writes strings, so each is encoded once on the way in.
  */
-export function createLogger(config: Pick<PlatformConfig, 'logLevel'>, fd: 1 | 2 = 1): Logger {
+export function createLogger(config: Pick<PlatformConfig, 'logLevel'>, fd = 1): Logger {
   const destination = pino.destination({
     fd,
     sync: false,

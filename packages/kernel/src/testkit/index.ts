@@ -12,3 +12,4 @@ export * from './security-suite-tests.js';
 export * from './seed-coverage.js';
 export * from './password-hashes.js';
 export * from './service-harness.js';
+export * from './webhook-receiver.js';

@@ -1,4 +1,4 @@
-import type { KyselyExecutor } from '@trustplane/kernel';
+import { type BoundRepositories, createRepositorySet, type RepositorySet } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import { createAccountRepository } from './accounts-repository.js';
 import { createApiKeyRepository } from './api-keys-repository.js';
@@ -31,21 +31,12 @@ function tables(db: Kysely<AccountDB>) {
   };
 }
 
-/**
- * The repositories bound to one transaction, and that transaction as an executor for the kernel
- * writers that join it (outbox, revocation list). Domain modules never see Kysely itself.
- */
-export type TransactionRepositories = ReturnType<typeof tables> & { executor: KyselyExecutor };
+/** The repositories bound to one transaction, and that transaction as their executor. */
+export type TransactionRepositories = BoundRepositories<ReturnType<typeof tables>>;
 
-export type Repositories = ReturnType<typeof tables> & {
-  /** Runs `work` in one transaction; everything it writes through `tx` commits or rolls back together. */
-  transaction<T>(work: (tx: TransactionRepositories) => Promise<T>): Promise<T>;
-};
+export type Repositories = RepositorySet<ReturnType<typeof tables>>;
 
 /** One repository per table; built once in the composition root (`runtime.ts`). */
 export function createRepositories(db: Kysely<AccountDB>): Repositories {
-  return {
-    ...tables(db),
-    transaction: (work) => db.transaction().execute((trx) => work({ ...tables(trx), executor: trx })),
-  };
+  return createRepositorySet(db, tables);
 }

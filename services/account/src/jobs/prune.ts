@@ -1,5 +1,4 @@
-import { defineJob } from '@trustplane/kernel';
-import { z } from 'zod';
+import { defineScheduledJob } from '@trustplane/kernel';
 import type { Repositories } from '../db/repositories.js';
 
 export const PRUNE_QUEUE = 'account.prune';
@@ -30,16 +29,12 @@ export async function pruneExpired(
 
 /** The hourly prune; a run that fails is tried again, and the next hour's run catches up anyway. */
 export function pruneJob(repositories: () => Parameters<typeof pruneExpired>[0]) {
-  return defineJob({
+  return defineScheduledJob({
     name: PRUNE_QUEUE,
-    version: 1,
-    payload: z.object({}),
-    schedule: { cron: PRUNE_SCHEDULE, payload: {} },
+    cron: PRUNE_SCHEDULE,
     retry: { limit: 3, delaySeconds: 30, backoff: true },
     timeoutSeconds: 300,
-    async handle(_payload, job) {
-      const deleted = await pruneExpired(repositories());
-      job.logger.info({ deleted }, 'account prune done');
-    },
+    run: async () => ({ deleted: await pruneExpired(repositories()) }),
+    done: 'account prune done',
   });
 }

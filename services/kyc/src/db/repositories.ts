@@ -1,4 +1,4 @@
-import type { KyselyExecutor } from '@trustplane/kernel';
+import { type BoundRepositories, createRepositorySet, type RepositorySet } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import { createAnalysisResultsRepository } from './analysis-results-repository.js';
 import { createApiKeysRepository } from './api-keys-repository.js';
@@ -27,21 +27,12 @@ function tables(db: Kysely<KycDatabase>) {
   };
 }
 
-/**
- * The repositories bound to one transaction, and that transaction as an executor for the kernel
- * writers that join it (job queue, webhook dispatcher). Domain modules never see Kysely itself.
- */
-export type KycTransaction = ReturnType<typeof tables> & { executor: KyselyExecutor };
+/** The repositories bound to one transaction, and that transaction as their executor. */
+export type KycTransaction = BoundRepositories<ReturnType<typeof tables>>;
 
-export type KycRepositories = ReturnType<typeof tables> & {
-  /** Runs `work` in one transaction; everything it writes through `tx` commits or rolls back together. */
-  transaction<T>(work: (tx: KycTransaction) => Promise<T>): Promise<T>;
-};
+export type KycRepositories = RepositorySet<ReturnType<typeof tables>>;
 
 /** One repository per table; built once per service context (`kyc.ts`). */
 export function createRepositories(db: Kysely<KycDatabase>): KycRepositories {
-  return {
-    ...tables(db),
-    transaction: (work) => db.transaction().execute((trx) => work({ ...tables(trx), executor: trx })),
-  };
+  return createRepositorySet(db, tables);
 }

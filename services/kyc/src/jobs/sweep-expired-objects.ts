@@ -1,5 +1,4 @@
-import { type AnyObjectStore, defineJob } from '@trustplane/kernel';
-import { z } from 'zod';
+import { type AnyObjectStore, defineScheduledJob } from '@trustplane/kernel';
 import type { KycRepositories } from '../db/repositories.js';
 
 export const SWEEP_QUEUE = 'kyc.sweep-expired-objects';
@@ -47,16 +46,12 @@ export async function sweepExpiredObjects(deps: SweepDeps): Promise<{ sessions: 
 
 /** The hourly sweep; a run that fails is retried, and the next hour's run catches up anyway. */
 export function sweepJob(deps: SweepDeps) {
-  return defineJob({
+  return defineScheduledJob({
     name: SWEEP_QUEUE,
-    version: 1,
-    payload: z.object({}),
-    schedule: { cron: SWEEP_SCHEDULE, payload: {} },
+    cron: SWEEP_SCHEDULE,
     retry: { limit: 3, delaySeconds: 30, backoff: true },
     timeoutSeconds: 1800,
-    async handle(_payload, job) {
-      const swept = await sweepExpiredObjects(deps);
-      job.logger.info({ swept }, 'kyc: objects of expired sessions swept');
-    },
+    run: async () => ({ swept: await sweepExpiredObjects(deps) }),
+    done: 'kyc: objects of expired sessions swept',
   });
 }

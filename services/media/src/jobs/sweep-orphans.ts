@@ -1,5 +1,4 @@
-import { defineJob } from '@trustplane/kernel';
-import { z } from 'zod';
+import { defineScheduledJob } from '@trustplane/kernel';
 import type { OrphanSweeper } from '../media/orphan-sweeper.js';
 
 export const SWEEP_ORPHANS_QUEUE = 'media.sweep-orphans';
@@ -12,15 +11,14 @@ const MAX_SWEEP_MINUTES = 10;
  */
 export function sweepOrphansJob(sweeper: OrphanSweeper, graceMs: number) {
   const minutes = Math.min(MAX_SWEEP_MINUTES, Math.max(1, Math.ceil(graceMs / 60_000)));
-  return defineJob({
+  return defineScheduledJob({
     name: SWEEP_ORPHANS_QUEUE,
-    version: 1,
-    payload: z.object({}),
-    schedule: { cron: minutes === 1 ? '* * * * *' : `*/${minutes} * * * *`, payload: {} },
+    cron: minutes === 1 ? '* * * * *' : `*/${minutes} * * * *`,
     retry: { limit: 2, delaySeconds: 30, backoff: true },
     timeoutSeconds: 600,
-    async handle() {
+    async run() {
       await sweeper.sweep();
+      return undefined;
     },
   });
 }

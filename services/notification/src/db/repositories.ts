@@ -1,5 +1,5 @@
-import type { KyselyExecutor } from '@trustplane/kernel';
-import { type Kysely, sql } from 'kysely';
+import { type BoundRepositories, createRepositorySet, type RepositorySet } from '@trustplane/kernel';
+import type { Kysely } from 'kysely';
 import { createConsumerRepository } from './consumers-repository.js';
 import { createDeadLetterRepository } from './dead-letters-repository.js';
 import { createIdempotencyKeyRepository } from './idempotency-keys-repository.js';
@@ -23,36 +23,13 @@ function tables(db: Kysely<NotificationDatabase>) {
   };
 }
 
-/**
- * The repositories bound to one transaction, and that transaction as an executor for the kernel
- * writers that join it (outbox, job queue). Domain modules never see Kysely itself.
- */
-export type NotificationTransaction = ReturnType<typeof tables> & { executor: KyselyExecutor };
+/** The repositories bound to one transaction, and that transaction as their executor. */
+export type NotificationTransaction = BoundRepositories<ReturnType<typeof tables>>;
 
-export interface TransactionOptions {
-  /**
-   * false: the commit does not wait for the WAL flush (`SET LOCAL synchronous_commit = off`), for
-   * work whose loss to a power cut (not a process crash) only means it runs again.
-   */
-  synchronousCommit?: boolean;
-}
-
-export type NotificationRepositories = ReturnType<typeof tables> & {
-  /** The service's pool as an executor, for kernel readers outside a transaction (job counts). */
-  executor: KyselyExecutor;
-  /** Runs `work` in one transaction; everything it writes through `tx` commits or rolls back together. */
-  transaction<T>(work: (tx: NotificationTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
-};
+/** `executor`: the service's pool, for kernel readers outside a transaction (job counts). */
+export type NotificationRepositories = RepositorySet<ReturnType<typeof tables>>;
 
 /** One repository per table; built once per service context (`service.ts`). */
 export function createRepositories(db: Kysely<NotificationDatabase>): NotificationRepositories {
-  return {
-    ...tables(db),
-    executor: db,
-    transaction: (work, options = {}) =>
-      db.transaction().execute(async (trx) => {
-        if (options.synchronousCommit === false) await sql`SET LOCAL synchronous_commit = off`.execute(trx);
-        return work({ ...tables(trx), executor: trx });
-      }),
-  };
+  return createRepositorySet(db, tables);
 }

@@ -1,5 +1,4 @@
-import { defineJob } from '@trustplane/kernel';
-import { z } from 'zod';
+import { defineScheduledJob } from '@trustplane/kernel';
 import type { RequestLogRepository } from '../db/request-log-repository.js';
 
 export const PRUNE_REQUEST_LOG_QUEUE = 'verifact.prune-request-log';
@@ -12,16 +11,15 @@ export const PRUNE_REQUEST_LOG_SCHEDULE = '29 * * * *';
  * billing come from `usage_events`. One run at a time: the next hour's catches up anyway.
  */
 export function pruneRequestLogJob(deps: { requestLog: RequestLogRepository; retentionDays: number }) {
-  return defineJob({
+  return defineScheduledJob({
     name: PRUNE_REQUEST_LOG_QUEUE,
-    version: 1,
-    payload: z.object({}),
-    schedule: { cron: PRUNE_REQUEST_LOG_SCHEDULE, payload: {} },
+    cron: PRUNE_REQUEST_LOG_SCHEDULE,
     retry: { limit: 3, delaySeconds: 30, backoff: true },
     timeoutSeconds: 1800,
-    async handle(_payload, job) {
-      const deleted = await deps.requestLog.prune(deps.retentionDays);
-      job.logger.info({ deleted, retentionDays: deps.retentionDays }, 'verifact: request log pruned');
-    },
+    run: async () => ({
+      deleted: await deps.requestLog.prune(deps.retentionDays),
+      retentionDays: deps.retentionDays,
+    }),
+    done: 'verifact: request log pruned',
   });
 }
