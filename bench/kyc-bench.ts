@@ -107,9 +107,10 @@ async function load(url: string, headers: Record<string, string>) {
 }
 
 async function throughputBench() {
-  Object.assign(process.env, { KYC_PASSWORD_HASH_MEMORY_KIB: '4096', KYC_PASSWORD_HASH_TIME_COST: '1' });
   const definition = createKycDefinition();
-  const booted = await bootService(definition);
+  const booted = await bootService(definition, {
+    env: { KYC_PASSWORD_HASH_MEMORY_KIB: '4096', KYC_PASSWORD_HASH_TIME_COST: '1' },
+  });
   const app = booted.app;
   const email = `bench-${randomUUID()}@example.com`;
   await app.inject({
