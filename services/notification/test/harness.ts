@@ -67,12 +67,18 @@ export interface Service {
 }
 
 export async function startService(
-  options: { workers?: boolean; env?: Record<string, string> } = {},
+  options: {
+    workers?: boolean;
+    env?: Record<string, string>;
+    /** Connect through a relay that `booted.takeDatabaseDown()` can cut. */
+    databaseOutage?: boolean;
+  } = {},
 ): Promise<Service> {
   const http = await serviceHarness(notificationService, {
     contract: Contract.forService(notificationService),
     boot: {
       workers: options.workers ?? true,
+      databaseOutage: options.databaseOutage ?? false,
       env: { TRUSTPLANE_JOBS_MAINTENANCE_SECONDS: '1', ...fileEnv, ...options.env },
     },
   });
