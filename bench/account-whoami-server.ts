@@ -23,12 +23,13 @@ if (mode === 'bare') {
   });
 } else {
   // The per-IP windows would throttle a load generator on one address: lift them for the run.
-  Object.assign(process.env, {
-    ACCOUNT_RATE_LIMIT_GENERAL_PER_MINUTE: '100000000',
-    ACCOUNT_RATE_LIMIT_LOGIN_PER_MINUTE: '100000000',
-    ACCOUNT_RATE_LIMIT_REGISTER_PER_MINUTE: '100000000',
+  const booted = await bootService(accountService, {
+    env: {
+      ACCOUNT_RATE_LIMIT_GENERAL_PER_MINUTE: '100000000',
+      ACCOUNT_RATE_LIMIT_LOGIN_PER_MINUTE: '100000000',
+      ACCOUNT_RATE_LIMIT_REGISTER_PER_MINUTE: '100000000',
+    },
   });
-  const booted = await bootService(accountService);
   const email = 'bench@example.com';
   const password = 'SecurePass123!';
   const registered = await booted.app.inject({

@@ -114,7 +114,10 @@ async function load(url: string, headers: Record<string, string>) {
 async function bootKyc(level: LogLevel, logDir: string) {
   const log = fileLogger(level, nodePath.join(logDir, `${level}.log`));
   const definition = createKycDefinition();
-  const booted = await bootService(definition, { env: { LOG_LEVEL: level }, logger: log.logger });
+  const booted = await bootService(definition, {
+    env: { LOG_LEVEL: level, KYC_PASSWORD_HASH_MEMORY_KIB: '4096', KYC_PASSWORD_HASH_TIME_COST: '1' },
+    logger: log.logger,
+  });
   const app = booted.app;
   const email = `bench-${randomUUID()}@example.com`;
   await app.inject({

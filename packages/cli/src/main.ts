@@ -83,8 +83,12 @@ function addServiceCommand(
     else leaf.option(option.flags, option.description, option.defaultValue);
   }
   leaf.action(async (options: Record<string, string | boolean | undefined>) => {
-    const result = await withPlatform(config(), [service], async (platform) => {
-      const context = platform.createContext(service, resolvePorts(service.name, service.ports).http!);
+    const platformConfig = config();
+    const result = await withPlatform(platformConfig, [service], async (platform) => {
+      const context = platform.createContext(
+        service,
+        resolvePorts(service.name, service.ports, platformConfig.env).http!,
+      );
       service.defineJobs?.(context);
       return command.run(context, options);
     });

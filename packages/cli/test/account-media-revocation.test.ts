@@ -15,7 +15,7 @@ import { createMediaService } from '@trustplane/media';
 import { decodeJwt } from 'jose';
 
 // Cheap argon2 and roomy per-IP windows: this file is about revocation, not abuse limits.
-Object.assign(process.env, {
+const ACCOUNT_ENV = {
   ACCOUNT_PASSWORD_HASH_MEMORY_KIB: '4096',
   ACCOUNT_PASSWORD_HASH_TIME_COST: '1',
   ACCOUNT_RATE_LIMIT_REGISTER_PER_MINUTE: '10000',
@@ -23,7 +23,7 @@ Object.assign(process.env, {
   ACCOUNT_RATE_LIMIT_GENERAL_PER_MINUTE: '100000',
   ACCOUNT_LOGIN_BASE_DELAY_MS: '1',
   ACCOUNT_LOGIN_MAX_DELAY_MS: '5',
-});
+};
 
 const PASSWORD = 'SecurePass123!';
 /** The promise under test: a revocation is honoured by media within this. */
@@ -37,7 +37,7 @@ const mail = new Map<string, Record<string, unknown>[]>();
 
 before(async () => {
   database = await createTestDatabase('account_media');
-  account = await bootService(accountService, { database, workers: true });
+  account = await bootService(accountService, { database, workers: true, env: ACCOUNT_ENV });
   await account.app.listen({ port: 0, host: '127.0.0.1' });
   const accountUrl = `http://127.0.0.1:${(account.app.server.address() as AddressInfo).port}`;
   // The mail account sends leaves through the bus, as any consumer of `account.events` sees it.

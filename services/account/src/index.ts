@@ -38,7 +38,7 @@ export const accountService: ServiceDefinition = defineService(new URL('..', imp
         },
       ],
       async run(context, options) {
-        const config = loadAccountConfig(process.env, context.publicUrl);
+        const config = loadAccountConfig(context.env, context.publicUrl);
         const database = context.database<AccountDB>();
         // Refresh tokens live longest: the old key must verify them until their natural exp.
         const retireAfter =

@@ -5,9 +5,15 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { ACCOUNT_EVENTS_EXCHANGE } from '../src/events/outbox.js';
 import { accountService } from '../src/index.js';
 
-/** Cheap argon2 and roomy limits for behaviour tests; the limits test file sets its own. */
+/** Settings this test file's `Harness.boot` passes in the boot env (set by `testEnv`). */
+let fileEnv: Record<string, string> = {};
+
+/**
+ * Cheap argon2 and roomy limits for behaviour tests; the limits test file sets its own. They reach
+ * the service through the boot env of every `Harness.boot` of the file (beneath its own `env`).
+ */
 export function testEnv(overrides: Record<string, string> = {}): void {
-  Object.assign(process.env, {
+  fileEnv = {
     ACCOUNT_PASSWORD_HASH_MEMORY_KIB: '4096',
     ACCOUNT_PASSWORD_HASH_TIME_COST: '1',
     ACCOUNT_RATE_LIMIT_REGISTER_PER_MINUTE: '10000',
@@ -17,7 +23,7 @@ export function testEnv(overrides: Record<string, string> = {}): void {
     ACCOUNT_LOGIN_BASE_DELAY_MS: '1',
     ACCOUNT_LOGIN_MAX_DELAY_MS: '5',
     ...overrides,
-  });
+  };
 }
 
 export const contract = Contract.forService(accountService);
@@ -51,7 +57,7 @@ export class Harness {
     env?: Record<string, string>,
     options: { workers?: boolean; databaseOutage?: boolean } = {},
   ): Promise<Harness> {
-    const booted = await bootService(accountService, { ...(env ? { env } : {}), ...options });
+    const booted = await bootService(accountService, { env: { ...fileEnv, ...env }, ...options });
     const harness = new Harness((self) =>
       harnessFor<AccountTenant>(booted, { contract, tenant: () => self.verifiedUser() }),
     );

@@ -37,7 +37,7 @@ export function modelVersions(): Record<string, string> {
 
 /** Composition root: one set of repositories and engines per service context. */
 export function createBiometry(context: ServiceContext, version: string) {
-  const config: BiometryConfig = loadBiometryConfig(process.env);
+  const config: BiometryConfig = loadBiometryConfig(context.env);
   const database = context.database<BiometryDatabase>();
   const apiKeys = createApiKeyRepository(database.kysely);
   const jobs = createJobRepository(database.kysely);

@@ -11,9 +11,7 @@ describe('priority', () => {
   before(async () => {
     // One job at a time: with a slot per vision thread the high job and the oldest normal one are
     // fetched together and either may finish first; the order of the queue is what is tested here.
-    // biometry reads its settings from process.env (this file runs in a process of its own).
-    process.env.BIOMETRY_WORKER_CONCURRENCY = '1';
-    booted = (await bootBiometry()).booted;
+    booted = (await bootBiometry({ env: { BIOMETRY_WORKER_CONCURRENCY: '1' } })).booted;
   });
   after(async () => {
     await workers?.stop();

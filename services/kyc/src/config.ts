@@ -38,6 +38,8 @@ const loadSettings = defineSettings({
   viewUrlTtlSeconds: ['KYC_VIEW_URL_TTL_SECONDS', number(300, 30, 3600)],
   /** Unset: the validator runs in-process (still reached through a signed request). */
   livenessValidatorUrl: ['LIVENESS_VALIDATOR_URL', optionalText],
+  /** Shared with an external validator; unset: derived from the platform signing secret. */
+  livenessValidatorSecret: ['LIVENESS_VALIDATOR_SECRET', optionalText],
   livenessValidatorTimeoutMs: ['LIVENESS_VALIDATOR_TIMEOUT_MS', number(5000, 100, 60_000)],
   /** Rates at which the hosted page samples `greenChannelMean` (Hz). */
   livenessSampleRateHz: ['KYC_LIVENESS_SAMPLE_RATE_HZ', number(15, 8, 60)],

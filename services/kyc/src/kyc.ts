@@ -26,12 +26,11 @@ export interface KycOptions {
 
 /** Composition root: one set of repositories and domain modules per service context. */
 export function createKyc(context: ServiceContext, version: string, options: KycOptions = {}) {
-  const config = options.config ?? loadKycConfig(process.env);
+  const config = options.config ?? loadKycConfig(context.env);
   const database = context.database<KycDatabase>();
   const sealKey = deriveKey(context.signingSecret, 'kyc:webhook-secrets');
   const validatorSecret =
-    process.env.LIVENESS_VALIDATOR_SECRET?.trim() ||
-    hmacSha256Hex(context.signingSecret, 'kyc:liveness-validator');
+    config.livenessValidatorSecret ?? hmacSha256Hex(context.signingSecret, 'kyc:liveness-validator');
   const analyzer = options.analyzer ?? createThreadedDocumentAnalyzer({ ocrWorkers: config.ocrWorkers });
   context.onClose(() => analyzer.close());
 

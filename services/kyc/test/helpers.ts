@@ -13,9 +13,9 @@ import type { Kyc } from '../src/kyc.js';
 export const contract = Contract.forService(kycService);
 export const PASSWORD = 'correct horse battery';
 
-/** Cheap argon2 for behaviour tests. */
-export function testEnv(overrides: Record<string, string> = {}): void {
-  Object.assign(process.env, {
+/** Cheap argon2 for behaviour tests: the boot env of `Harness.boot`, beneath the test's own `env`. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
     KYC_PASSWORD_HASH_MEMORY_KIB: '4096',
     KYC_PASSWORD_HASH_TIME_COST: '1',
     KYC_LOGIN_BASE_DELAY_MS: '1',
@@ -23,7 +23,7 @@ export function testEnv(overrides: Record<string, string> = {}): void {
     // Models load on the first recording analysed, not in every test file that starts workers.
     KYC_LIVENESS_PRELOAD: '0',
     ...overrides,
-  });
+  };
 }
 
 export interface ScriptedOutcome {
@@ -128,7 +128,6 @@ export class Harness {
       databaseOutage?: boolean;
     } = {},
   ): Promise<Harness> {
-    testEnv(options.env);
     const analyzer = options.analyzer ?? new ScriptedAnalyzer();
     const definition = createKycDefinition({ analyzer });
     let harness: Harness | undefined;
@@ -139,7 +138,11 @@ export class Harness {
       {
         contract,
         // Workers run by default: document analysis is a job that upload-complete only starts.
-        boot: { env: options.env, workers: options.workers ?? true, databaseOutage: options.databaseOutage },
+        boot: {
+          env: testEnv(options.env),
+          workers: options.workers ?? true,
+          databaseOutage: options.databaseOutage,
+        },
         tenant: () => (harness as Harness).tenant(),
       },
     );

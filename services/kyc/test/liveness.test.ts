@@ -391,7 +391,6 @@ describe('liveness validator unreachable', () => {
     const other = await Harness.boot({
       env: { LIVENESS_VALIDATOR_URL: 'http://127.0.0.1:9/validate', LIVENESS_VALIDATOR_TIMEOUT_MS: '500' },
     });
-    delete process.env.LIVENESS_VALIDATOR_URL;
     try {
       const t = await other.tenant();
       const s = await other.completedCapture(t.sk);

@@ -65,6 +65,6 @@ const loadSettings = defineSettings({
 
 export type MediaSettings = ReturnType<typeof loadSettings>;
 
-export function loadMediaSettings(env: NodeJS.ProcessEnv = process.env): MediaSettings {
+export function loadMediaSettings(env: NodeJS.ProcessEnv): MediaSettings {
   return loadSettings(env);
 }

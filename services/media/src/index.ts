@@ -4,12 +4,12 @@ import { loadMediaSettings, type MediaSettings } from './config.js';
 import { buildMediaApp } from './http/app.js';
 
 /**
- * The media service. Settings come from the environment when the service is built (never at
- * import); tests pass overrides instead of mutating `process.env`.
+ * The media service. Settings come from the environment the platform was booted with
+ * (`context.env`) when the service is composed; tests boot with an env or pass overrides.
  */
 export function createMediaService(overrides: Partial<MediaSettings> = {}): ServiceDefinition {
   const compose = perContext((context) =>
-    composeMedia(context, { ...loadMediaSettings(process.env), ...overrides }),
+    composeMedia(context, { ...loadMediaSettings(context.env), ...overrides }),
   );
   const definition: ServiceDefinition = defineService(new URL('..', import.meta.url), {
     name: 'media',

@@ -93,7 +93,7 @@ const instanceSchema = z
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
-export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): NotificationConfig {
+export function loadNotificationConfig(env: NodeJS.ProcessEnv): NotificationConfig {
   const { provider, ...delivery } = loadSettings(env);
   // Defaults: one instance per type that needs no settings; NOTIFICATION_PROVIDERS adds, replaces
   // (same name) or removes (`null`) instances.

@@ -54,7 +54,7 @@ export interface NotificationRuntime {
 }
 
 export function createNotificationRuntime(context: ServiceContext): NotificationRuntime {
-  const config = loadNotificationConfig();
+  const config = loadNotificationConfig(context.env);
   const db = context.database<NotificationDatabase>();
   const repositories = createRepositories(db.kysely);
   const logger = context.logger;

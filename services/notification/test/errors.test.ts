@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { catalogueEntries, isServiceError } from '@trustplane/kernel';
 import { checkServiceErrors } from '@trustplane/kernel/testkit';
@@ -7,6 +7,7 @@ import { notificationErrors, toNotificationError } from '../src/domain/errors.js
 import { GRPC_CODES, grpcError } from '../src/grpc/grpc-server.js';
 import { renderNotificationError } from '../src/http/errors.js';
 import { notificationService } from '../src/index.js';
+import { type Service, startService } from './harness.js';
 
 describe('the error catalogue (kernel defineErrorCatalogue) → gRPC codes', () => {
   test('the catalogue, the sources and the README "Errors" table agree both ways', () => {
@@ -49,5 +50,41 @@ describe('the error catalogue (kernel defineErrorCatalogue) → gRPC codes', () 
     const bug = grpcError(new TypeError('secret detail of a bug'));
     assert.deepEqual(bug, { code: grpc.status.INTERNAL, details: 'internal error' });
     assert.ok(isServiceError(toNotificationError('a string')));
+  });
+});
+
+describe('a real database outage', () => {
+  let service: Service;
+  before(async () => {
+    service = await startService({ workers: false, databaseOutage: true });
+  });
+  after(async () => service?.close());
+
+  test('HTTP /health answers 503 degraded and gRPC calls UNAVAILABLE, then both recover', async () => {
+    const id = 'ntf_01HXYZ0000000000000000000A';
+    const restore = await service.booted.takeDatabaseDown();
+    try {
+      const health = await service.http.inject({ method: 'GET', url: '/health' });
+      assert.equal(health.statusCode, 503);
+      assert.equal(health.json().status, 'degraded');
+      await assert.rejects(
+        service.rpc('GetNotification', { notification_id: id }),
+        (error: grpc.ServiceError) => {
+          assert.equal(error.code, grpc.status.UNAVAILABLE);
+          assert.equal(error.details, 'database unavailable; retry later');
+          return true;
+        },
+      );
+    } finally {
+      await restore();
+    }
+    assert.equal((await service.http.inject({ method: 'GET', url: '/health' })).statusCode, 200);
+    await assert.rejects(
+      service.rpc('GetNotification', { notification_id: id }),
+      (error: grpc.ServiceError) => {
+        assert.equal(error.code, grpc.status.NOT_FOUND);
+        return true;
+      },
+    );
   });
 });

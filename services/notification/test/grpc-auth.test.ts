@@ -18,7 +18,6 @@ describe('NOTIFICATION_GRPC_TOKEN', () => {
   });
   after(async () => {
     await service.close();
-    delete process.env.NOTIFICATION_GRPC_TOKEN;
   });
 
   test('calls without the bearer token, or with another, are UNAUTHENTICATED', async () => {

@@ -12,14 +12,21 @@ import { loadNotificationProto, loadQueueProto, startGrpcServer } from '../src/g
 import { notificationRuntime, notificationService } from '../src/index.js';
 import type { NotificationRuntime } from '../src/service.js';
 
-/** Short backoff and fast crash recovery: tests wait milliseconds, never the production minutes. */
-export function testEnv(overrides: Record<string, string> = {}): void {
-  Object.assign(process.env, {
+/** Settings this test file's `startService` passes in the boot env (set by `testEnv`). */
+let fileEnv: Record<string, string> = {};
+
+/**
+ * Short backoff and fast crash recovery: tests wait milliseconds, never the production minutes.
+ * They reach the service through the boot env of the file's `startService` (beneath its own `env`).
+ */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  fileEnv = {
     NOTIFICATION_RETRY_DELAYS_MS: '100,200,400',
     NOTIFICATION_POLLING_INTERVAL_SECONDS: '0.5',
     NOTIFICATION_SEND_TIMEOUT_MS: '5000',
     ...overrides,
-  });
+  };
+  return fileEnv;
 }
 
 type Callback<T> = (error: grpc.ServiceError | null, value?: T) => void;
@@ -60,13 +67,19 @@ export interface Service {
 }
 
 export async function startService(
-  options: { workers?: boolean; env?: Record<string, string> } = {},
+  options: {
+    workers?: boolean;
+    env?: Record<string, string>;
+    /** Connect through a relay that `booted.takeDatabaseDown()` can cut. */
+    databaseOutage?: boolean;
+  } = {},
 ): Promise<Service> {
   const http = await serviceHarness(notificationService, {
     contract: Contract.forService(notificationService),
     boot: {
       workers: options.workers ?? true,
-      env: { TRUSTPLANE_JOBS_MAINTENANCE_SECONDS: '1', ...options.env },
+      databaseOutage: options.databaseOutage ?? false,
+      env: { TRUSTPLANE_JOBS_MAINTENANCE_SECONDS: '1', ...fileEnv, ...options.env },
     },
   });
   const { booted } = http;

@@ -38,7 +38,6 @@ describe('queue order by priority, and the SSRF guard of the http channel', () =
   after(async () => {
     await service.close();
     await new Promise((resolve) => hook.close(resolve));
-    delete process.env.NOTIFICATION_WORKER_CONCURRENCY;
   });
 
   const get = (id: string) => service.rpc<View>('GetNotification', { notification_id: id });

@@ -10,12 +10,11 @@ import { notificationService } from '../src/index.js';
 import { testEnv } from './harness.js';
 
 // The HTTP surface only: the seed's gRPC methods are authenticated by metadata (grpc-auth.test.ts).
-testEnv();
 let harness: ServiceHarness;
 before(async () => {
   harness = await serviceHarness(notificationService, {
     contract: Contract.forService(notificationService),
-    boot: { workers: false },
+    boot: { workers: false, env: testEnv() },
   });
 });
 after(async () => {

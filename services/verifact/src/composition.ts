@@ -47,7 +47,7 @@ function readerSettings(config: VerifactConfig): string {
 
 /** Composition root: one set of repositories and domain modules per service context. */
 export function createVerifact(context: ServiceContext, version: string, overrides: VerifactOverrides = {}) {
-  const config: VerifactConfig = { ...loadVerifactConfig(process.env), ...overrides.config };
+  const config: VerifactConfig = { ...loadVerifactConfig(context.env), ...overrides.config };
   const database = context.database<VerifactDatabase>();
   const db = database.kysely;
   const tenantRepository = createTenantRepository(db);

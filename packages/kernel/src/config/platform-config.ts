@@ -131,6 +131,12 @@ export interface PlatformConfig {
   jobsMaintenanceSeconds: number;
   /** Whose `X-Forwarded-For` gives the client IP (rate limits, lockouts, logs); `false`: the socket's peer. */
   trustedProxies: TrustedProxies;
+  /**
+   * The environment this configuration was loaded from, frozen at load: `process.env` for
+   * `trustplane start`, the boot env in tests. Services load their own settings from it (through
+   * `context.env`), never from `process.env`, so what a process was started with is what it runs.
+   */
+  env: Readonly<NodeJS.ProcessEnv>;
 }
 
 /** Renders zod issues as `VARIABLE: message` lines so an operator can fix the environment directly. */
@@ -174,6 +180,7 @@ export function loadPlatformConfig(
     shutdownTimeoutMs: parsed.TRUSTPLANE_SHUTDOWN_TIMEOUT_MS,
     jobsMaintenanceSeconds: parsed.TRUSTPLANE_JOBS_MAINTENANCE_SECONDS,
     trustedProxies: parsed.TRUSTPLANE_TRUSTED_PROXIES,
+    env: Object.freeze({ ...env }),
   };
 }
 

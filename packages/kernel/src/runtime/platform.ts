@@ -399,6 +399,7 @@ export class Platform {
     const context: ServiceContext = {
       service: definition.name,
       config: this.config,
+      env: this.config.env,
       logger,
       databaseUrl: this.databaseUrl,
       database: <DB>() => {

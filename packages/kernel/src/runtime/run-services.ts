@@ -21,6 +21,7 @@ export interface RunningPlatform {
 
 export interface RunOptions {
   config: PlatformConfig;
+  /** Where the listeners' ports are read (`<SERVICE>_PORT`); the config's environment when absent. */
   env?: NodeJS.ProcessEnv;
   /** Serve HTTP/gRPC listeners. */
   listen: boolean;
@@ -53,7 +54,7 @@ export async function runServices(
   try {
     await platform.migrate(definitions);
     for (const definition of definitions) {
-      const ports = resolvePorts(definition.name, definition.ports, options.env);
+      const ports = resolvePorts(definition.name, definition.ports, options.env ?? options.config.env);
       const context = platform.createContext(definition, ports.http!);
       definition.defineJobs?.(context);
       // Leftovers of uploads cut short by a crash; an hour is far above the longest upload.

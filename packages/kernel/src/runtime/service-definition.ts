@@ -20,6 +20,12 @@ export interface Stoppable {
 export interface ServiceContext {
   service: string;
   config: PlatformConfig;
+  /**
+   * The environment the platform was configured from (`config.env`): a service loads its settings
+   * from it (`loadXSettings(context.env)`), never from `process.env`, so `bootService(definition,
+   * { env })` reaches every setting.
+   */
+  env: Readonly<NodeJS.ProcessEnv>;
   logger: Logger;
   /** URL of the database holding every service schema. */
   databaseUrl: string;

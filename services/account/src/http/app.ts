@@ -19,7 +19,7 @@ import { serviceAccountRoutes } from './routes/service-accounts.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 
 export async function buildAccountApp(context: ServiceContext, version: string): Promise<FastifyInstance> {
-  const config = loadAccountConfig(process.env, context.publicUrl);
+  const config = loadAccountConfig(context.env, context.publicUrl);
   const app = await context.createHttpApp({
     title: 'Account Service',
     // Behind a proxy the client IP (rate limits, lockouts, sessions) comes from X-Forwarded-For,

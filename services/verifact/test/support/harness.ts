@@ -16,12 +16,12 @@ export const FIXTURES = new URL('../../../../../shared/fixtures/c2pa/', import.m
 export const TRUST_ANCHORS = new URL('certs/test_cert_root_bundle.pem', FIXTURES).pathname;
 
 /** Environment every test boots with (read by the service's config at composition). */
-export function testEnv(extra: Record<string, string> = {}): void {
-  Object.assign(process.env, {
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
     VERIFACT_TRUST_ANCHORS: TRUST_ANCHORS,
     VERIFACT_VERIFIER_PROCESSES: '1',
     ...extra,
-  });
+  };
 }
 
 export interface MultipartPart {
@@ -89,9 +89,10 @@ export class Harness {
     env: Record<string, string> = {},
     options: { workers?: boolean; databaseOutage?: boolean; database?: TestDatabase } = {},
   ): Promise<Harness> {
-    testEnv(env);
     const { workers, databaseOutage, database } = options;
-    return new Harness(await bootService(verifactService, { env, workers, databaseOutage, database }));
+    return new Harness(
+      await bootService(verifactService, { env: testEnv(env), workers, databaseOutage, database }),
+    );
   }
 
   get app() {

@@ -52,7 +52,7 @@ export function healthRoutes(context: ServiceContext, version: string) {
                   message: 'Database did not answer',
                 },
           },
-          runtime: { node: process.version, env: process.env.NODE_ENV ?? 'development' },
+          runtime: { node: process.version, env: context.env.NODE_ENV ?? 'development' },
         },
       };
     },
