@@ -164,7 +164,6 @@ async function bootKyc(level: LogLevel, logDir: string) {
 }
 
 async function throughputBench() {
-  Object.assign(process.env, { KYC_PASSWORD_HASH_MEMORY_KIB: '4096', KYC_PASSWORD_HASH_TIME_COST: '1' });
   const logDir = await mkdtemp(nodePath.join(os.tmpdir(), 'trustplane-bench-kyc-logs-'));
   const kycs = [];
   for (const level of LOG_LEVELS) kycs.push(await bootKyc(level, logDir));
