@@ -17,4 +17,27 @@ export const errors = defineErrorCatalogue({
   HEADERS_TOO_LARGE: kernelError('headers_too_large'),
   INTERNAL: kernelError('internal'),
   SERVICE_UNAVAILABLE: kernelError('database_unavailable'),
+  // Events out (webhooks, integrations, notifications).
+  INVALID_FIELDS: {
+    status: 422,
+    code: 'VALIDATION',
+    describe: (issues: readonly { path: string; message: string }[]) => ({
+      message: 'Request validation failed',
+      details: { details: issues.map((issue) => ({ ...issue, location: 'body' })) },
+    }),
+  },
+  RESOURCE_NOT_FOUND: { status: 404, code: 'NOT_FOUND', message: 'Not found' },
+  WEBHOOK_MANAGED: {
+    status: 409,
+    message:
+      "This webhook is the organization's webhookUrl; remove it with PATCH /org/{slug} and webhookUrl: null",
+  },
+  WEBHOOK_TEST_RATE_LIMITED: {
+    status: 429,
+    code: 'RATE_LIMITED',
+    describe: (retryAfterSeconds: number) => ({
+      message: 'Too many test deliveries; try again later',
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    }),
+  },
 });

@@ -1,5 +1,12 @@
-import { defineService, type ServiceDefinition } from '@trustplane/kernel';
+import { defineService, perContext, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
+import type { EventsDatabase } from './db/events-tables.js';
+import { type BacklexEvents, createBacklexEvents } from './events-composition.js';
 import { buildBacklexApp } from './http/app.js';
+
+/** Events out (catalogue, fan-out, webhooks, integrations, notifications), one set per context. */
+export const backlexEvents: (context: ServiceContext) => BacklexEvents = perContext((context) =>
+  createBacklexEvents(context, context.database<EventsDatabase>().kysely),
+);
 
 export const backlexService: ServiceDefinition = defineService(new URL('..', import.meta.url), {
   name: 'backlex',
@@ -7,4 +14,15 @@ export const backlexService: ServiceDefinition = defineService(new URL('..', imp
   seed: { file: '003_ed5fbb156ace5f76.txt' },
   ports: { http: 8787 },
   buildHttp: (context) => buildBacklexApp(context, backlexService.version),
+  defineJobs(context) {
+    // The dispatcher defines its own queue when it is created; the others are defined here.
+    const { jobs } = backlexEvents(context);
+    context.jobs.define(jobs.fanOut);
+    context.jobs.define(jobs.deliverIntegration);
+  },
+  async startWorkers(context) {
+    const { jobDefinitions } = backlexEvents(context);
+    await context.jobs.work(jobDefinitions);
+    return undefined;
+  },
 });
