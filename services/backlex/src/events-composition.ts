@@ -1,4 +1,5 @@
 import {
+  type AnyJobDefinition,
   createRateLimiter,
   deriveKey,
   type HostLookup,
@@ -135,7 +136,7 @@ export function createBacklexEvents(
     dispatcher,
     jobs,
     /** Every job to define in `defineJobs` and work in `startWorkers`. */
-    jobDefinitions: [jobs.fanOut, jobs.deliverIntegration, dispatcher.definition],
+    jobDefinitions: [jobs.fanOut, jobs.deliverIntegration, dispatcher.definition] as AnyJobDefinition[],
     events: createEventPublisher({
       events: eventRepository,
       jobs: context.jobs,
