@@ -112,6 +112,7 @@ export function createBacklexEvents(
     deliverIntegration: deliverIntegrationJob(() => integrations as Integrations, settings.retryDelaySeconds),
   };
   integrations = createIntegrations({
+    db,
     repository: integrationRepository,
     events: eventRepository,
     dispatcher,

@@ -6,6 +6,7 @@ import { type BootedService, bootService, eventually } from '@trustplane/kernel/
 import type { Kysely } from 'kysely';
 import type { EventsDatabase } from '../src/db/events-tables.js';
 import { type BacklexEvents, createBacklexEvents, type EventsOverrides } from '../src/events-composition.js';
+import { noAudit } from '../src/events/audit-hook.js';
 import { EVENT_TYPES, isValidPattern } from '../src/events/catalogue.js';
 import { InvalidWebhookUrlError } from '../src/webhooks/webhooks.js';
 import { backlexService } from '../src/index.js';
@@ -95,7 +96,11 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
   test('an unknown pattern or a non-http(s) URL is refused with VALIDATION naming the field, and nothing is stored', async () => {
     const org = randomUUID();
     await assert.rejects(
-      h.events.webhooks.create(org, { url: `${receiver.url}/hook`, events: ['member.joined', 'members.*'] }),
+      h.events.webhooks.create(
+        org,
+        { url: `${receiver.url}/hook`, events: ['member.joined', 'members.*'] },
+        noAudit,
+      ),
       (error) => {
         serviceError(error, 'VALIDATION', 422);
         assert.deepEqual(
@@ -107,7 +112,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
       },
     );
     await assert.rejects(
-      h.events.webhooks.create(org, { url: 'ftp://example.com/x', events: ['*'] }),
+      h.events.webhooks.create(org, { url: 'ftp://example.com/x', events: ['*'] }, noAudit),
       (error) => serviceError(error, 'VALIDATION', 422),
     );
     assert.deepEqual(await h.events.webhooks.list(org), []);
@@ -115,14 +120,22 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
 
   test('an event reaches each matching webhook signed; the signature verifies with the secret shown once', async () => {
     const org = randomUUID();
-    const members = await h.events.webhooks.create(org, {
-      url: `${receiver.url}/members`,
-      events: ['member.*'],
-    });
-    const projects = await h.events.webhooks.create(org, {
-      url: `${receiver.url}/projects`,
-      events: ['project.*'],
-    });
+    const members = await h.events.webhooks.create(
+      org,
+      {
+        url: `${receiver.url}/members`,
+        events: ['member.*'],
+      },
+      noAudit,
+    );
+    const projects = await h.events.webhooks.create(
+      org,
+      {
+        url: `${receiver.url}/projects`,
+        events: ['project.*'],
+      },
+      noAudit,
+    );
     assert.match(members.secret ?? '', /^whsec_/);
     // Never listed again.
     for (const listed of await h.events.webhooks.list(org)) assert.equal(listed.secret, undefined);
@@ -167,7 +180,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
 
   test('a rolled-back mutation sends nothing', async () => {
     const org = randomUUID();
-    await h.events.webhooks.create(org, { url: `${receiver.url}/rollback`, events: ['*'] });
+    await h.events.webhooks.create(org, { url: `${receiver.url}/rollback`, events: ['*'] }, noAudit);
     await assert.rejects(
       h.db.transaction().execute(async (trx) => {
         await h.events.events.publish(trx, org, 'member.joined', joined('u-rollback'));
@@ -194,7 +207,11 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
   test('receiver down, then up: retried with backoff and delivered exactly once, an attempt row per try', async () => {
     const down = await startReceiver();
     const org = randomUUID();
-    const hook = await h.events.webhooks.create(org, { url: `${down.url}/flaky`, events: ['member.joined'] });
+    const hook = await h.events.webhooks.create(
+      org,
+      { url: `${down.url}/flaky`, events: ['member.joined'] },
+      noAudit,
+    );
     await down.down();
     const eventId = await publish(org);
     const failing = await eventually(async () => {
@@ -221,7 +238,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
 
   test('the fan-out runs once per event: running it again enqueues nothing', async () => {
     const org = randomUUID();
-    await h.events.webhooks.create(org, { url: `${receiver.url}/once`, events: ['*'] });
+    await h.events.webhooks.create(org, { url: `${receiver.url}/once`, events: ['*'] }, noAudit);
     const eventId = await publish(org);
     await eventually(async () => (await h.events.webhooks.deliveries(org)).length === 1, 'the delivery');
     assert.equal(await h.events.fanOut.run(eventId), undefined);
@@ -230,8 +247,12 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
 
   test('webhook.test is not fanned out to subscriptions: only the test route sends it', async () => {
     const org = randomUUID();
-    const hook = await h.events.webhooks.create(org, { url: `${receiver.url}/test-route`, events: ['*'] });
-    const result = await h.events.webhooks.test(org, hook.id);
+    const hook = await h.events.webhooks.create(
+      org,
+      { url: `${receiver.url}/test-route`, events: ['*'] },
+      noAudit,
+    );
+    const result = await h.events.webhooks.test(org, hook.id, noAudit);
     assert.deepEqual({ ok: result.ok, status: result.status }, { ok: true, status: 204 });
     assert.equal(typeof result.durationMs, 'number');
     const request = receiver.received.filter((entry) => entry.path === '/test-route');
@@ -251,14 +272,14 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
   test('test: a failing receiver is ok:false with its status; an unreachable one ok:false with status null', async () => {
     const failing = await startReceiver(() => ({ status: 500 }));
     const org = randomUUID();
-    const hook = await h.events.webhooks.create(org, { url: `${failing.url}/x`, events: ['*'] });
-    const answered = await h.events.webhooks.test(org, hook.id);
+    const hook = await h.events.webhooks.create(org, { url: `${failing.url}/x`, events: ['*'] }, noAudit);
+    const answered = await h.events.webhooks.test(org, hook.id, noAudit);
     assert.deepEqual(
       { ok: answered.ok, status: answered.status, error: answered.error },
       { ok: false, status: 500, error: 'HTTP 500' },
     );
     await failing.down();
-    const unreachable = await h.events.webhooks.test(org, hook.id);
+    const unreachable = await h.events.webhooks.test(org, hook.id, noAudit);
     assert.equal(unreachable.ok, false);
     assert.equal(unreachable.status, null);
     assert.match(unreachable.error ?? '', /ECONNREFUSED/);
@@ -267,9 +288,13 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
 
   test('test: 10 per minute per webhook, then RATE_LIMITED with Retry-After', async () => {
     const org = randomUUID();
-    const hook = await h.events.webhooks.create(org, { url: `${receiver.url}/limited`, events: ['*'] });
-    for (let i = 0; i < 10; i++) assert.equal((await h.events.webhooks.test(org, hook.id)).ok, true);
-    await assert.rejects(h.events.webhooks.test(org, hook.id), (error) => {
+    const hook = await h.events.webhooks.create(
+      org,
+      { url: `${receiver.url}/limited`, events: ['*'] },
+      noAudit,
+    );
+    for (let i = 0; i < 10; i++) assert.equal((await h.events.webhooks.test(org, hook.id, noAudit)).ok, true);
+    await assert.rejects(h.events.webhooks.test(org, hook.id, noAudit), (error) => {
       serviceError(error, 'RATE_LIMITED', 429);
       assert.ok(Number((error as ServiceError).headers?.['Retry-After']) >= 1);
       return true;
@@ -279,21 +304,21 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
   test("another org's webhook ids are not found (delete, test, deliveries filter)", async () => {
     const orgA = randomUUID();
     const orgB = randomUUID();
-    const hook = await h.events.webhooks.create(orgA, { url: `${receiver.url}/a`, events: ['*'] });
-    await assert.rejects(h.events.webhooks.remove(orgB, hook.id), (error) =>
+    const hook = await h.events.webhooks.create(orgA, { url: `${receiver.url}/a`, events: ['*'] }, noAudit);
+    await assert.rejects(h.events.webhooks.remove(orgB, hook.id, noAudit), (error) =>
       serviceError(error, 'NOT_FOUND', 404),
     );
-    await assert.rejects(h.events.webhooks.test(orgB, hook.id), (error) =>
+    await assert.rejects(h.events.webhooks.test(orgB, hook.id, noAudit), (error) =>
       serviceError(error, 'NOT_FOUND', 404),
     );
     await assert.rejects(h.events.webhooks.deliveries(orgB, hook.id), (error) =>
       serviceError(error, 'NOT_FOUND', 404),
     );
-    await assert.rejects(h.events.webhooks.remove(orgA, 'not-a-uuid'), (error) =>
+    await assert.rejects(h.events.webhooks.remove(orgA, 'not-a-uuid', noAudit), (error) =>
       serviceError(error, 'NOT_FOUND', 404),
     );
     assert.equal((await h.events.webhooks.list(orgA)).length, 1);
-    await h.events.webhooks.remove(orgA, hook.id);
+    await h.events.webhooks.remove(orgA, hook.id, noAudit);
     assert.deepEqual(await h.events.webhooks.list(orgA), []);
   });
 
@@ -313,7 +338,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
         secret: undefined,
       },
     );
-    await assert.rejects(h.events.webhooks.remove(org, set.webhook.id), (error) =>
+    await assert.rejects(h.events.webhooks.remove(org, set.webhook.id, noAudit), (error) =>
       serviceError(error, 'WEBHOOK_MANAGED', 409),
     );
     // The same URL again changes nothing (no new secret).
@@ -454,7 +479,7 @@ describe('private targets (TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS off)', () => {
       'http://api.localhost/hook',
     ]) {
       await assert.rejects(
-        h.events.webhooks.create(org, { url, events: ['*'] }),
+        h.events.webhooks.create(org, { url, events: ['*'] }, noAudit),
         (error) => {
           serviceError(error, 'VALIDATION', 422);
           assert.equal(issuesOf(error)[0]?.path, 'url');
@@ -474,10 +499,17 @@ describe('private targets (TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS off)', () => {
 
   test('a name that resolves to a private address is accepted, then refused by the SSRF guard at delivery', async () => {
     const org = randomUUID();
-    const hook = await h.events.webhooks.create(org, { url: `https://${privateName}/hook`, events: ['*'] });
-    await h.db
-      .transaction()
-      .execute((trx) => h.events.events.publish(trx, org, 'org.deleted', { slug: 'acme' }));
+    const hook = await h.events.webhooks.create(
+      org,
+      { url: `https://${privateName}/hook`, events: ['*'] },
+      noAudit,
+    );
+    await h.db.transaction().execute((trx) =>
+      h.events.events.publish(trx, org, 'org.deleted', {
+        org: { id: org, slug: 'acme', name: 'Acme' },
+        deletedAt: new Date().toISOString(),
+      }),
+    );
     const [delivery] = await eventually(async () => {
       const list = await h.events.webhooks.deliveries(org, hook.id);
       return list[0]?.status === 'failed' && list;
@@ -485,7 +517,7 @@ describe('private targets (TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS off)', () => {
     assert.equal(delivery?.attempts, 1, 'refused at once, not retried');
     assert.match(delivery?.lastError ?? '', /10\.0\.0\.7, which is not a public address/);
     assert.equal(delivery?.attemptLog[0]?.statusCode, null);
-    const test = await h.events.webhooks.test(org, hook.id);
+    const test = await h.events.webhooks.test(org, hook.id, noAudit);
     assert.equal(test.ok, false);
     assert.equal(test.status, null);
     assert.match(test.error ?? '', /destination refused/);

@@ -17,8 +17,11 @@ export interface NewIntegration {
 
 export function createIntegrationRepository(db: Kysely<EventsDatabase>) {
   return {
-    insert(row: NewIntegration): Promise<IntegrationRow> {
-      return db
+    insert<DB extends EventsDatabase>(
+      row: NewIntegration,
+      executor?: EventsExecutor<DB>,
+    ): Promise<IntegrationRow> {
+      return (executor ? eventsTables(executor) : db)
         .insertInto('integrations')
         .values({
           ...row,
@@ -40,8 +43,12 @@ export function createIntegrationRepository(db: Kysely<EventsDatabase>) {
     byId(id: string): Promise<IntegrationRow | undefined> {
       return db.selectFrom('integrations').selectAll().where('id', '=', id).executeTakeFirst();
     },
-    async delete(orgId: string, id: string): Promise<boolean> {
-      const result = await db
+    async delete<DB extends EventsDatabase>(
+      orgId: string,
+      id: string,
+      executor?: EventsExecutor<DB>,
+    ): Promise<boolean> {
+      const result = await (executor ? eventsTables(executor) : db)
         .deleteFrom('integrations')
         .where('org_id', '=', orgId)
         .where('id', '=', id)

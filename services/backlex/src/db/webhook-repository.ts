@@ -54,8 +54,12 @@ export function createWebhookRepository(db: Kysely<EventsDatabase>) {
         .executeTakeFirst();
     },
     /** Deletes an unmanaged webhook; the managed one is removed only through `deleteManaged`. */
-    async deleteUnmanaged(orgId: string, id: string): Promise<boolean> {
-      const result = await db
+    async deleteUnmanaged<DB extends EventsDatabase>(
+      orgId: string,
+      id: string,
+      executor?: EventsExecutor<DB>,
+    ): Promise<boolean> {
+      const result = await (executor ? eventsTables(executor) : db)
         .deleteFrom('webhooks')
         .where('org_id', '=', orgId)
         .where('id', '=', id)

@@ -17,19 +17,19 @@ export const EVENT_CATALOGUE = {
   // Organization
   'org.created': z.object({ orgId: text, slug: text, name: text, ...actor }),
   'org.updated': z.object({ slug: text, changed: z.array(text), ...actor }),
-  'org.deleted': z.object({ slug: text, ...actor }),
+  'org.deleted': z.object({ org: z.object({ id: text, slug: text, name: text }), deletedAt: text }),
   // Members and invitations
   'member.invited': z.object({ invitationId: text, email: text, role, ...actor }),
   'member.invitation_cancelled': z.object({ invitationId: text, email: text, ...actor }),
-  'member.joined': z.object({ memberId: text, userId: text, email: text, role }),
+  'member.joined': z.object({ memberId: text, userId: text, email: text, name: z.string().optional(), role }),
   'member.role_changed': z.object({ memberId: text, userId: text, from: role, to: role, ...actor }),
   'member.removed': z.object({
     memberId: text,
     userId: text,
-    email: text.optional(),
-    reason: z.enum(['removed', 'left', 'scim']),
-    ...actor,
+    role,
+    reason: z.enum(['removed', 'scim']).optional(),
   }),
+  'member.left': z.object({ memberId: text, userId: text, role }),
   // Access
   'api_key.created': z.object({ keyId: text, name: text, prefix: text, scope: text, ...actor }),
   'api_key.revoked': z.object({ keyId: text, name: text, prefix: text, ...actor }),

@@ -1,9 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { openSecret, sealSecret, type WebhookDispatcher } from '@trustplane/kernel';
-import type { IntegrationKind } from '../db/events-tables.js';
+import type { Kysely } from 'kysely';
+import type { EventsDatabase, IntegrationKind } from '../db/events-tables.js';
 import type { EventRepository } from '../db/event-repository.js';
 import type { IntegrationRepository, IntegrationRow } from '../db/integration-repository.js';
 import { errors } from '../errors.js';
+import type { AuditHook } from '../events/audit-hook.js';
+import { invalidFields } from '../events/invalid-fields.js';
 import { invalidPatterns } from '../events/catalogue.js';
 import {
   type EventEnvelope,
@@ -26,6 +29,7 @@ export interface IntegrationView {
 }
 
 export interface IntegrationsDeps {
+  db: Kysely<EventsDatabase>;
   repository: IntegrationRepository;
   events: EventRepository;
   dispatcher: WebhookDispatcher;
@@ -64,6 +68,7 @@ export function createIntegrations(deps: IntegrationsDeps) {
     async create(
       orgId: string,
       input: { kind: IntegrationKind; config?: Record<string, unknown> | null; events?: string[] | null },
+      audit: AuditHook,
     ): Promise<IntegrationView> {
       const spec = INTEGRATION_CONFIGS[input.kind];
       const parsed = spec.schema.safeParse(input.config ?? {});
@@ -80,7 +85,7 @@ export function createIntegrations(deps: IntegrationsDeps) {
           message: `unknown event pattern ${JSON.stringify(pattern)}: use an event name, <namespace>.* or *`,
         });
       }
-      if (!parsed.success || issues.length > 0) throw errors.INVALID_FIELDS(issues);
+      if (!parsed.success || issues.length > 0) throw invalidFields(issues);
       const config = parsed.data as Record<string, string>;
       const secretNames: readonly string[] = spec.secrets;
       const publicConfig: Record<string, string> = {};
@@ -92,14 +97,25 @@ export function createIntegrations(deps: IntegrationsDeps) {
           hints[name] = maskSecret(value);
         } else publicConfig[name] = value;
       }
-      const row = await repository.insert({
-        id: randomUUID(),
-        org_id: orgId,
-        kind: input.kind,
-        config: publicConfig,
-        secrets_sealed: sealSecret(sealKey, JSON.stringify(secrets)),
-        secret_hints: hints,
-        events,
+      const row = await deps.db.transaction().execute(async (transaction) => {
+        const created = await repository.insert(
+          {
+            id: randomUUID(),
+            org_id: orgId,
+            kind: input.kind,
+            config: publicConfig,
+            secrets_sealed: sealSecret(sealKey, JSON.stringify(secrets)),
+            secret_hints: hints,
+            events,
+          },
+          transaction,
+        );
+        await audit(transaction, {
+          action: 'integration.created',
+          target: { type: 'integration', id: created.id },
+          data: { kind: created.kind, config: publicConfig, events },
+        });
+        return created;
       });
       return toView(row);
     },
@@ -109,9 +125,13 @@ export function createIntegrations(deps: IntegrationsDeps) {
     },
 
     /** 404 for an unknown id or another org's. */
-    async remove(orgId: string, id: string): Promise<void> {
-      const removed = /^[0-9a-f-]{36}$/i.test(id) && (await repository.delete(orgId, id));
-      if (!removed) throw errors.RESOURCE_NOT_FOUND('Integration not found');
+    async remove(orgId: string, id: string, audit: AuditHook): Promise<void> {
+      if (!/^[0-9a-f-]{36}$/i.test(id)) throw errors.NOT_FOUND('Integration not found');
+      await deps.db.transaction().execute(async (transaction) => {
+        if (!(await repository.delete(orgId, id, transaction)))
+          throw errors.NOT_FOUND('Integration not found');
+        await audit(transaction, { action: 'integration.deleted', target: { type: 'integration', id } });
+      });
     },
 
     /**

@@ -44,7 +44,7 @@ export function createNotifications(repository: NotificationRepository) {
     /** Idempotent: reading a read notification keeps its first `readAt`. Another member's id → 404. */
     async markRead(orgId: string, userId: string, id: string): Promise<void> {
       const found = /^[0-9a-f-]{36}$/i.test(id) && (await repository.markRead(orgId, userId, id));
-      if (!found) throw errors.RESOURCE_NOT_FOUND('Notification not found');
+      if (!found) throw errors.NOT_FOUND('Notification not found');
     },
     /** Idempotent; returns how many were unread. */
     markAllRead(orgId: string, userId: string): Promise<number> {

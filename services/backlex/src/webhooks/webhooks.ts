@@ -11,6 +11,8 @@ import type { EventsExecutor } from '../db/events-executor.js';
 import type { EventsDatabase } from '../db/events-tables.js';
 import type { WebhookRepository, WebhookRow } from '../db/webhook-repository.js';
 import { errors } from '../errors.js';
+import type { AuditHook } from '../events/audit-hook.js';
+import { invalidFields } from '../events/invalid-fields.js';
 import { invalidPatterns } from '../events/catalogue.js';
 import { webhookUrlProblem } from './webhook-url.js';
 
@@ -119,21 +121,25 @@ export function createWebhooks(deps: WebhooksDeps) {
 
   function checkUrl(url: string, field: string): void {
     const problem = webhookUrlProblem(url, allowPrivate);
-    if (problem) throw errors.INVALID_FIELDS([{ path: field, message: problem }]);
+    if (problem) throw invalidFields([{ path: field, message: problem }]);
   }
 
   async function owned(orgId: string, id: string): Promise<WebhookRow> {
     const row = /^[0-9a-f-]{36}$/i.test(id) ? await repository.byId(orgId, id) : undefined;
-    if (!row) throw errors.RESOURCE_NOT_FOUND('Webhook not found');
+    if (!row) throw errors.NOT_FOUND('Webhook not found');
     return row;
   }
 
   return {
     /** Creates a webhook; its signing secret is in this answer only. */
-    async create(orgId: string, input: { url: string; events: string[] }): Promise<WebhookView> {
+    async create(
+      orgId: string,
+      input: { url: string; events: string[] },
+      audit: AuditHook,
+    ): Promise<WebhookView> {
       const unknown = invalidPatterns(input.events);
       if (unknown.length > 0) {
-        throw errors.INVALID_FIELDS(
+        throw invalidFields(
           unknown.map((pattern) => ({
             path: `events.${input.events.indexOf(pattern)}`,
             message: `unknown event pattern ${JSON.stringify(pattern)}: use an event name, <namespace>.* or *`,
@@ -142,13 +148,24 @@ export function createWebhooks(deps: WebhooksDeps) {
       }
       checkUrl(input.url, 'url');
       const secret = newSecret();
-      const row = await repository.insert({
-        id: randomUUID(),
-        org_id: orgId,
-        url: input.url,
-        events: [...new Set(input.events)],
-        managed: false,
-        secret_sealed: sealSecret(sealKey, secret),
+      const row = await deps.db.transaction().execute(async (transaction) => {
+        const created = await repository.insert(
+          {
+            id: randomUUID(),
+            org_id: orgId,
+            url: input.url,
+            events: [...new Set(input.events)],
+            managed: false,
+            secret_sealed: sealSecret(sealKey, secret),
+          },
+          transaction,
+        );
+        await audit(transaction, {
+          action: 'webhook.created',
+          target: { type: 'webhook', id: created.id },
+          data: { url: created.url, events: created.events },
+        });
+        return created;
       });
       return toView(row, secret);
     },
@@ -158,11 +175,18 @@ export function createWebhooks(deps: WebhooksDeps) {
     },
 
     /** 404 for an id of another org; 409 for the managed webhook. */
-    async remove(orgId: string, id: string): Promise<WebhookView> {
+    async remove(orgId: string, id: string, audit: AuditHook): Promise<WebhookView> {
       const row = await owned(orgId, id);
       if (row.managed) throw errors.WEBHOOK_MANAGED();
-      if (!(await repository.deleteUnmanaged(orgId, id)))
-        throw errors.RESOURCE_NOT_FOUND('Webhook not found');
+      await deps.db.transaction().execute(async (transaction) => {
+        if (!(await repository.deleteUnmanaged(orgId, id, transaction)))
+          throw errors.NOT_FOUND('Webhook not found');
+        await audit(transaction, {
+          action: 'webhook.deleted',
+          target: { type: 'webhook', id },
+          data: { url: row.url },
+        });
+      });
       return toView(row);
     },
 
@@ -204,10 +228,11 @@ export function createWebhooks(deps: WebhooksDeps) {
      * A signed `webhook.test` now (not queued, not retried): the receiver's answer within 10 s.
      * A receiver that fails, or a destination the SSRF guard refuses, is `ok: false`, never an error.
      */
-    async test(orgId: string, id: string): Promise<WebhookTestResult> {
+    async test(orgId: string, id: string, audit: AuditHook): Promise<WebhookTestResult> {
       const row = await owned(orgId, id);
       const decision = await deps.testLimiter.consume(row.id);
-      if (!decision.allowed) throw errors.WEBHOOK_TEST_RATE_LIMITED(decision.retryAfterSeconds);
+      if (!decision.allowed)
+        throw errors.RATE_LIMITED(decision.retryAfterSeconds, 'Too many test deliveries');
       const eventId = randomUUID();
       const payload = webhookEnvelope({
         id: eventId,
@@ -229,6 +254,15 @@ export function createWebhooks(deps: WebhooksDeps) {
       const error = response.refused
         ? `destination refused: ${response.refused}`
         : (response.error ?? (ok ? undefined : `HTTP ${status}`));
+      await deps.db
+        .transaction()
+        .execute((transaction) =>
+          audit(transaction, {
+            action: 'webhook.tested',
+            target: { type: 'webhook', id: row.id },
+            data: { ok, status },
+          }),
+        );
       return { ok, status, durationMs: response.durationMs, ...(error ? { error } : {}) };
     },
 
