@@ -64,8 +64,7 @@ function invitationExpiry(): Date {
 }
 
 /** Only an owner grants, changes or removes `owner`; admins never touch owners. */
-function assertMayTouch(access: OrgAccess, targetRole: string, newRole?: Role): void {
-  const callerRole = access.role;
+function assertMayTouch(callerRole: Role | null, targetRole: string, newRole?: Role): void {
   if (!callerRole || !roleAtLeast(callerRole, 'admin')) throw errors.FORBIDDEN();
   if ((targetRole === 'owner' || newRole === 'owner') && callerRole !== 'owner') {
     throw errors.FORBIDDEN('Only an owner can grant, change or remove the owner role');
@@ -73,6 +72,17 @@ function assertMayTouch(access: OrgAccess, targetRole: string, newRole?: Role): 
 }
 
 export function createMembers(deps: MembersDeps) {
+  /**
+   * The caller's role as it is now, under the org lock: a role changed by a request that committed
+   * after this one's gate (a concurrent demotion) is the one that counts.
+   */
+  async function currentRole(trx: Transaction<BacklexDatabase>, access: OrgAccess): Promise<Role | null> {
+    if (!access.memberId) return access.role;
+    const me = await deps.writes.memberById(trx, access.org.id, access.memberId);
+    if (!me) throw errors.NOT_FOUND();
+    return isRole(me.role) ? me.role : null;
+  }
+
   async function consumeInvite(organizationId: string): Promise<void> {
     const decision = await deps.inviteLimiter.consume(organizationId);
     if (!decision.allowed)
@@ -188,9 +198,10 @@ export function createMembers(deps: MembersDeps) {
       await deps.transaction(async (trx) => {
         const org = await deps.orgs.lockActive(trx, access.org.id);
         if (!org) throw errors.NOT_FOUND();
+        const callerRole = await currentRole(trx, access);
         const member = await deps.writes.memberById(trx, org.id, id);
         if (member) {
-          assertMayTouch(access, member.role, role);
+          assertMayTouch(callerRole, member.role, role);
           if (member.role === role) return;
           if (member.role === 'owner' && (await deps.writes.countOwners(trx, org.id)) <= 1)
             throw errors.LAST_OWNER();
@@ -207,7 +218,7 @@ export function createMembers(deps: MembersDeps) {
         }
         const invitation = await deps.writes.invitationById(trx, org.id, id);
         if (invitation?.status !== 'pending') throw errors.NOT_FOUND();
-        assertMayTouch(access, invitation.role ?? 'viewer', role);
+        assertMayTouch(callerRole, invitation.role ?? 'viewer', role);
         if (role === 'owner') {
           throw errors.VALIDATION({
             details: {
@@ -238,10 +249,11 @@ export function createMembers(deps: MembersDeps) {
       await deps.transaction(async (trx) => {
         const org = await deps.orgs.lockActive(trx, access.org.id);
         if (!org) throw errors.NOT_FOUND();
+        const callerRole = await currentRole(trx, access);
         const member = await deps.writes.memberById(trx, org.id, id);
         if (member) {
           const leaving = access.memberId === member.id;
-          if (!leaving) assertMayTouch(access, member.role);
+          if (!leaving) assertMayTouch(callerRole, member.role);
           if (member.role === 'owner' && (await deps.writes.countOwners(trx, org.id)) <= 1)
             throw errors.LAST_OWNER();
           await deps.writes.deleteMember(trx, member.id);
@@ -262,7 +274,7 @@ export function createMembers(deps: MembersDeps) {
         }
         const invitation = await deps.writes.invitationById(trx, org.id, id);
         if (invitation?.status !== 'pending') throw errors.NOT_FOUND();
-        assertMayTouch(access, invitation.role ?? 'viewer');
+        assertMayTouch(callerRole, invitation.role ?? 'viewer');
         await deps.writes.updateInvitation(trx, invitation.id, { status: 'canceled', tokenHash: null });
         await deps.audit.record(trx, {
           organizationId: org.id,

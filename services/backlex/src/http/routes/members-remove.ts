@@ -24,7 +24,7 @@ export function removeMemberRoute(deps: BacklexDeps) {
       },
       async (request, reply) => {
         await deps.members.remove(orgAccessOf(request), request.params.id);
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
   };
