@@ -3,6 +3,7 @@ import {
   createRateLimiter,
   deriveKey,
   type HostLookup,
+  perContext,
   type ServiceContext,
   WebhookDispatcher,
 } from '@trustplane/kernel';
@@ -151,3 +152,8 @@ export function createBacklexEvents(
 }
 
 export type BacklexEvents = ReturnType<typeof createBacklexEvents>;
+
+/** Events out, one set per context: shared by the HTTP app, the job definitions and the workers. */
+export const backlexEvents: (context: ServiceContext) => BacklexEvents = perContext((context) =>
+  createBacklexEvents(context, context.database<EventsDatabase>().kysely),
+);

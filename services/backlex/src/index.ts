@@ -1,12 +1,8 @@
-import { defineService, perContext, type ServiceContext, type ServiceDefinition } from '@trustplane/kernel';
-import type { EventsDatabase } from './db/events-tables.js';
-import { type BacklexEvents, createBacklexEvents } from './events-composition.js';
+import { defineService, type ServiceDefinition } from '@trustplane/kernel';
+import { backlexEvents } from './events-composition.js';
 import { buildBacklexApp } from './http/app.js';
 
-/** Events out (catalogue, fan-out, webhooks, integrations, notifications), one set per context. */
-export const backlexEvents: (context: ServiceContext) => BacklexEvents = perContext((context) =>
-  createBacklexEvents(context, context.database<EventsDatabase>().kysely),
-);
+export { backlexEvents } from './events-composition.js';
 
 export const backlexService: ServiceDefinition = defineService(new URL('..', import.meta.url), {
   name: 'backlex',

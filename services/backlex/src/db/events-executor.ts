@@ -2,11 +2,11 @@ import type { Kysely } from 'kysely';
 import type { EventsDatabase } from './events-tables.js';
 
 /**
- * A Kysely instance or transaction on any database type that includes the events tables (the
- * service's whole schema does): callers pass their own transaction, typed with their own tables.
+ * A Kysely instance or transaction on the backlex schema, whatever database type its caller
+ * declares (Kysely's types are invariant in it): callers pass their own transaction.
  */
-export type EventsExecutor<DB extends EventsDatabase = EventsDatabase> = Kysely<DB>;
+export type EventsExecutor<_DB = unknown> = { readonly isTransaction: boolean };
 
-export function eventsTables<DB extends EventsDatabase>(executor: Kysely<DB>): Kysely<EventsDatabase> {
+export function eventsTables(executor: EventsExecutor): Kysely<EventsDatabase> {
   return executor as unknown as Kysely<EventsDatabase>;
 }

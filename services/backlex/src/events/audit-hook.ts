@@ -1,9 +1,13 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import type { AuditLog } from '../audit/audit.js';
+import type { OrgAccess } from '../auth/principal.js';
+import { auditActor } from '../auth/principal.js';
 import type { EventsDatabase } from '../db/events-tables.js';
+import type { BacklexDatabase } from '../db/tables.js';
 
 /**
  * Records one change in the audit log, in the transaction of the change (the identity area's
- * `audit.record`, bound to the caller and its address by the route's composition).
+ * `audit.record`, bound to the caller and its address by `auditHookFor`).
  */
 export type AuditHook = (
   transaction: Kysely<EventsDatabase>,
@@ -12,3 +16,16 @@ export type AuditHook = (
 
 /** For callers that audit elsewhere (tests of the domain alone). */
 export const noAudit: AuditHook = async () => {};
+
+/** The hook for one caller of an org route: the change is recorded as theirs, from their address. */
+export function auditHookFor(audit: AuditLog, access: OrgAccess): AuditHook {
+  return (transaction, change) =>
+    audit.record(transaction as unknown as Transaction<BacklexDatabase>, {
+      organizationId: access.org.id,
+      actor: auditActor(access.principal),
+      action: change.action,
+      target: change.target,
+      ip: access.ip,
+      ...(change.data ? { data: change.data } : {}),
+    });
+}

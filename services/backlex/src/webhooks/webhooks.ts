@@ -254,15 +254,13 @@ export function createWebhooks(deps: WebhooksDeps) {
       const error = response.refused
         ? `destination refused: ${response.refused}`
         : (response.error ?? (ok ? undefined : `HTTP ${status}`));
-      await deps.db
-        .transaction()
-        .execute((transaction) =>
-          audit(transaction, {
-            action: 'webhook.tested',
-            target: { type: 'webhook', id: row.id },
-            data: { ok, status },
-          }),
-        );
+      await deps.db.transaction().execute((transaction) =>
+        audit(transaction, {
+          action: 'webhook.tested',
+          target: { type: 'webhook', id: row.id },
+          data: { ok, status },
+        }),
+      );
       return { ok, status, durationMs: response.durationMs, ...(error ? { error } : {}) };
     },
 
