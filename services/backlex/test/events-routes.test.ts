@@ -312,7 +312,7 @@ describe('events out over HTTP', () => {
     assert.ok(paths.includes('/api/v1/events'));
     assert.ok(paths.includes('/repos/acme/app/dispatches'));
     const github = vendor.received.find((entry) => entry.path === '/repos/acme/app/dispatches');
-    assert.equal((github?.json as { event_type: string }).event_type, 'member.joined');
+    assert.equal((github?.json as { event_type?: string } | undefined)?.event_type, 'member.joined');
 
     const id = listed[0].id;
     const removed = await h.inject({
