@@ -6,10 +6,12 @@ import { createBacklexAuth } from './auth/better-auth.js';
 import { createOrgAccess, type KeyOrgAccessResolver } from './auth/org-access.js';
 import type { KeyPrincipal } from './auth/principal.js';
 import { createAuditRepository } from './db/audit-repository.js';
-import { createOrgEventOutboxRepository } from './db/org-event-outbox-repository.js';
 import { createMemberRepository, createMembershipWrites } from './db/member-repository.js';
 import { createOrgRepository } from './db/org-repository.js';
 import type { BacklexDatabase } from './db/tables.js';
+import { eventsTables } from './db/events-executor.js';
+import { outboxAdapter } from './events/publish-event.js';
+import { backlexEvents } from './events-composition.js';
 import { createMembers } from './members/members.js';
 import { createAccount } from './account/account.js';
 import { createAccountRepository } from './db/account-repository.js';
@@ -58,7 +60,15 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const memberRepository = createMemberRepository(db);
   const auditRepository = createAuditRepository(db);
   const audit = createAuditLog(auditRepository);
-  const outbox = createOrgEventOutboxRepository(db);
+  // Events out (h16-events): one outbox for the service, the catalogue's `events` table + fan-out job.
+  const events = backlexEvents(context);
+  const outbox = outboxAdapter(events.events);
+  const syncManagedWebhook: SyncManagedWebhook =
+    overrides.syncManagedWebhook ??
+    (async (trx, change) => ({
+      secret: (await events.webhooks.setManagedWebhook(eventsTables(trx), change.organizationId, change.url))
+        ?.secret,
+    }));
   const transaction = database.transaction;
   const requestLimiter = createRateLimiter({
     keyPrefix: 'backlex.requests',
@@ -93,6 +103,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     }),
     audit,
     outbox,
+    events,
     orgAccess: createOrgAccess({ orgs: orgRepository, keyAccess: overrides.keyAccess }),
     authenticateKey: overrides.authenticateKey,
     account: createAccount({ accounts: createAccountRepository(db), transaction }),
@@ -100,7 +111,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
       orgs: orgRepository,
       outbox,
       audit,
-      syncManagedWebhook: overrides.syncManagedWebhook,
+      syncManagedWebhook,
       onOrgDeleted: overrides.onOrgDeleted ?? [],
       allowPrivateWebhooks: context.config.allowPrivateWebhooks,
       transaction,

@@ -39,5 +39,10 @@ export const errors = defineErrorCatalogue({
   INVITATION_USED: { status: 409, message: 'The invitation has already been used' },
   IP_NOT_ALLOWLISTED: { status: 409, message: 'The allowlist would exclude your own address' },
   // ── events (issue 16, h16-events)
+  WEBHOOK_MANAGED: {
+    status: 409,
+    message:
+      "This webhook is the organization's webhookUrl; remove it with PATCH /org/{slug} and webhookUrl: null",
+  },
   // ── api keys, sso, scim (issue 16, h16-sso)
 });

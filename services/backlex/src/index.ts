@@ -1,5 +1,8 @@
 import { defineService, type ServiceDefinition } from '@trustplane/kernel';
+import { backlexEvents } from './events-composition.js';
 import { buildBacklexApp } from './http/app.js';
+
+export { backlexEvents } from './events-composition.js';
 
 export const backlexService: ServiceDefinition = defineService(new URL('..', import.meta.url), {
   name: 'backlex',
@@ -7,4 +10,15 @@ export const backlexService: ServiceDefinition = defineService(new URL('..', imp
   seed: { file: '003_ed5fbb156ace5f76.txt' },
   ports: { http: 8787 },
   buildHttp: (context) => buildBacklexApp(context, backlexService.version),
+  defineJobs(context) {
+    // The dispatcher defines its own queue when it is created; the others are defined here.
+    const { jobs } = backlexEvents(context);
+    context.jobs.define(jobs.fanOut);
+    context.jobs.define(jobs.deliverIntegration);
+  },
+  async startWorkers(context) {
+    const { jobDefinitions } = backlexEvents(context);
+    await context.jobs.work(jobDefinitions);
+    return undefined;
+  },
 });

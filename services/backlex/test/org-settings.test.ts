@@ -181,7 +181,7 @@ describe('DELETE /org/{slug}', () => {
     );
     const { rows } = await h.service.booted.context
       .database()
-      .pool.query('SELECT type, payload FROM org_event_outbox WHERE organization_id = $1', [org.id]);
+      .pool.query('SELECT type, data AS payload FROM events WHERE org_id = $1', [org.id]);
     assert.deepEqual(
       rows.map((row) => row.type),
       ['org.deleted'],

@@ -125,6 +125,14 @@ interface DeliveryRow {
   updated_at: Date;
 }
 
+interface AttemptRow {
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: string;
+}
+
 interface AttemptOutcome {
   statusCode?: number;
   error?: string;
@@ -299,6 +307,41 @@ export class WebhookDispatcher {
       [owner, options.status ?? null, limit],
     );
     return rows.map(toDelivery);
+  }
+
+  /**
+   * Deliveries of one owner (`{ owner }`) or of every owner starting with `ownerPrefix` (a tenant
+   * whose receivers each have their own owner, `<tenant>:<receiver>`), newest first, each with its
+   * attempt log, in one statement. Secrets are never returned.
+   */
+  async listDeliveriesWithAttempts(
+    match: { owner: string } | { ownerPrefix: string },
+    options: { limit?: number } = {},
+  ): Promise<WebhookDeliveryDetail[]> {
+    const limit = Math.min(Math.max(1, Math.floor(options.limit ?? 50)), 500);
+    const exact = 'owner' in match;
+    const { rows } = await this.pool.query<DeliveryRow & { attempt_log: AttemptRow[] }>(
+      `SELECT ${PUBLIC_COLUMNS},
+              COALESCE((SELECT json_agg(json_build_object(
+                          'attempt', a.attempt, 'status_code', a.status_code, 'error', a.error,
+                          'duration_ms', a.duration_ms, 'created_at', a.created_at) ORDER BY a.attempt)
+                          FROM platform.webhook_attempts a WHERE a.delivery_id = d.id), '[]'::json) AS attempt_log
+         FROM platform.webhook_deliveries d
+        WHERE ${exact ? 'owner = $1' : 'starts_with(owner, $1)'}
+        ORDER BY created_at DESC, id DESC
+        LIMIT $2`,
+      [exact ? match.owner : match.ownerPrefix, limit],
+    );
+    return rows.map((row) => ({
+      ...toDelivery(row),
+      attemptLog: row.attempt_log.map((attempt) => ({
+        attempt: attempt.attempt,
+        statusCode: attempt.status_code,
+        error: attempt.error,
+        durationMs: attempt.duration_ms,
+        createdAt: new Date(attempt.created_at),
+      })),
+    }));
   }
 
   /** One delivery with its attempts, or undefined (also when `owner` is given and differs). */

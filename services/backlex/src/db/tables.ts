@@ -1,3 +1,4 @@
+import type { EventsDatabase } from './events-tables.js';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -101,7 +102,8 @@ export interface OrgEventOutboxTable {
   dispatched_at: Date | null;
 }
 
-export interface BacklexDatabase {
+/** The whole schema; the events tables (`events-tables.ts`, migrations 0020…) are part of it. */
+export interface BacklexDatabase extends EventsDatabase {
   user: UserTable;
   session: SessionTable;
   organization: OrganizationTable;

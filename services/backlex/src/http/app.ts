@@ -16,6 +16,15 @@ import { deleteOrgRoute } from './routes/org-delete.js';
 import { updateOrgRoute } from './routes/org-update.js';
 import { createOrgRoute } from './routes/org-create.js';
 import { listOrgsRoute } from './routes/orgs-list.js';
+import { createIntegrationRoute } from './routes/integrations-create.js';
+import { deleteIntegrationRoute } from './routes/integrations-delete.js';
+import { listIntegrationsRoute } from './routes/integrations-list.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { listWebhookDeliveriesRoute } from './routes/webhook-deliveries-list.js';
+import { createWebhookRoute } from './routes/webhooks-create.js';
+import { deleteWebhookRoute } from './routes/webhooks-delete.js';
+import { listWebhooksRoute } from './routes/webhooks-list.js';
+import { testWebhookRoute } from './routes/webhooks-test.js';
 import { authenticatedScope } from './session.js';
 
 export async function buildBacklexApp(
@@ -66,6 +75,16 @@ export async function buildBacklexApp(
       await scope.register(resendInvitationRoute(deps));
       await scope.register(createInvitationRoute(deps));
       await scope.register(acceptInvitationRoute(deps));
+      // Events out (h16-events)
+      await scope.register(listWebhooksRoute(deps));
+      await scope.register(createWebhookRoute(deps));
+      await scope.register(deleteWebhookRoute(deps));
+      await scope.register(testWebhookRoute(deps));
+      await scope.register(listWebhookDeliveriesRoute(deps));
+      await scope.register(listIntegrationsRoute(deps));
+      await scope.register(createIntegrationRoute(deps));
+      await scope.register(deleteIntegrationRoute(deps));
+      await scope.register(notificationRoutes(deps));
     }),
   );
   return app;
