@@ -4,7 +4,9 @@ import { keyMayCall, unknownOperationNames } from '../src/api-keys/key-access.js
 import { operationByName, operationForRoute, orgOperations } from '../src/api-keys/operations.js';
 
 const SEED = JSON.parse(
-  await import('node:fs').then((fs) => fs.readFileSync(new URL('../../../../shared/seeds/003_ed5fbb156ace5f76.txt', import.meta.url), 'utf8')),
+  await import('node:fs').then((fs) =>
+    fs.readFileSync(new URL('../../../../shared/seeds/003_ed5fbb156ace5f76.txt', import.meta.url), 'utf8'),
+  ),
 ) as { paths: Record<string, Record<string, unknown>> };
 
 function op(name: string) {
@@ -22,13 +24,19 @@ test('the catalogue names every seed operation under /org/{slug}, and only those
         .map((method) => `${method.toUpperCase()} ${path}`),
     )
     .sort();
-  assert.deepEqual(orgOperations.map((operation) => `${operation.method} ${operation.path}`).sort(), seedOrgRoutes);
+  assert.deepEqual(
+    orgOperations.map((operation) => `${operation.method} ${operation.path}`).sort(),
+    seedOrgRoutes,
+  );
   assert.equal(new Set(orgOperations.map((operation) => operation.name)).size, orgOperations.length);
 });
 
 test('a Fastify route url maps to its operation', () => {
   assert.equal(operationForRoute('GET', '/api/org/:slug/members')?.name, 'members.list');
-  assert.equal(operationForRoute('post', '/api/org/:slug/projects/:projectSlug/backups/:id/restore')?.name, 'backups.restore');
+  assert.equal(
+    operationForRoute('post', '/api/org/:slug/projects/:projectSlug/backups/:id/restore')?.name,
+    'backups.restore',
+  );
   assert.equal(operationForRoute('GET', '/api/orgs'), undefined);
 });
 
@@ -42,17 +50,35 @@ test('read-only keys call GETs only', () => {
 
 test('deploy keys add project writes, but not deletes or restores', () => {
   const grant = { scope: 'deploy', mcpTools: null } as const;
-  for (const name of ['projects.create', 'projects.update', 'projects.pause', 'backups.create', 'branches.create']) {
+  for (const name of [
+    'projects.create',
+    'projects.update',
+    'projects.pause',
+    'backups.create',
+    'branches.create',
+  ]) {
     assert.equal(keyMayCall(grant, op(name)), true, name);
   }
-  for (const name of ['projects.delete', 'projects.restore', 'backups.restore', 'branches.delete', 'webhooks.create']) {
+  for (const name of [
+    'projects.delete',
+    'projects.restore',
+    'backups.restore',
+    'branches.delete',
+    'webhooks.create',
+  ]) {
     assert.equal(keyMayCall(grant, op(name)), false, name);
   }
 });
 
 test('full keys reach everything but the routes reserved to people', () => {
   const grant = { scope: 'full', mcpTools: null } as const;
-  for (const name of ['projects.delete', 'backups.restore', 'webhooks.create', 'integrations.delete', 'org.export']) {
+  for (const name of [
+    'projects.delete',
+    'backups.restore',
+    'webhooks.create',
+    'integrations.delete',
+    'org.export',
+  ]) {
     assert.equal(keyMayCall(grant, op(name)), true, name);
   }
   for (const name of [
@@ -77,6 +103,11 @@ test('an mcpTools allowlist narrows the scope to the operations it names', () =>
   assert.equal(keyMayCall(grant, op('projects.list')), true);
   assert.equal(keyMayCall(grant, op('projects.get')), false);
   // The allowlist never widens a scope.
-  assert.equal(keyMayCall({ scope: 'read-only', mcpTools: ['projects.create'] }, op('projects.create')), false);
-  assert.deepEqual(unknownOperationNames(['projects.list', 'projects.nuke', 'members.update']), ['projects.nuke']);
+  assert.equal(
+    keyMayCall({ scope: 'read-only', mcpTools: ['projects.create'] }, op('projects.create')),
+    false,
+  );
+  assert.deepEqual(unknownOperationNames(['projects.list', 'projects.nuke', 'members.update']), [
+    'projects.nuke',
+  ]);
 });

@@ -19,7 +19,10 @@ export const dnsServersSchema = z
       .filter(Boolean);
     for (const server of servers) {
       if (!isResolverAddress(server)) {
-        context.addIssue({ code: 'custom', message: `"${server}" is not an IP address with an optional port` });
+        context.addIssue({
+          code: 'custom',
+          message: `"${server}" is not an IP address with an optional port`,
+        });
       }
     }
     return servers;

@@ -27,7 +27,14 @@ export async function startDnsStub(): Promise<DnsStub> {
         queries.push(name);
         if (question.type !== Packet.TYPE.TXT && question.type !== Packet.TYPE.ANY) continue;
         for (const value of records.get(name) ?? []) {
-          response.answers.push({ name: question.name, type: Packet.TYPE.TXT, class: Packet.CLASS.IN, ttl: 1, data: value });
+          response.answers.push(
+            Packet.createResourceFromQuestion(question, {
+              type: Packet.TYPE.TXT,
+              class: Packet.CLASS.IN,
+              ttl: 1,
+              data: value,
+            }),
+          );
         }
       }
       send(response);

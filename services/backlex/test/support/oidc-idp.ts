@@ -83,7 +83,12 @@ export async function startOidcIdp(): Promise<OidcIdp> {
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     const grantId = await grant.save();
-    await provider.interactionFinished(request, response, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    await provider.interactionFinished(
+      request,
+      response,
+      { consent: { grantId } },
+      { mergeWithLastSubmission: true },
+    );
   }
 
   server.on('request', (request, response) => {
@@ -110,7 +115,8 @@ export async function startOidcIdp(): Promise<OidcIdp> {
           token_endpoint_auth_method: 'client_secret_basic',
         }),
       });
-      if (response.status !== 201) throw new Error(`oidc idp: registration ${response.status} ${await response.text()}`);
+      if (response.status !== 201)
+        throw new Error(`oidc idp: registration ${response.status} ${await response.text()}`);
       const body = (await response.json()) as { client_id: string; client_secret: string };
       return { clientId: body.client_id, clientSecret: body.client_secret };
     },
@@ -133,7 +139,8 @@ export async function startOidcIdp(): Promise<OidcIdp> {
           cookies.set((pair as string).slice(0, separator), (pair as string).slice(separator + 1));
         }
         const location = response.headers.get('location');
-        if (!location) throw new Error(`oidc idp: ${response.status} without redirect: ${await response.text()}`);
+        if (!location)
+          throw new Error(`oidc idp: ${response.status} without redirect: ${await response.text()}`);
         url = new URL(location, url);
       }
       throw new Error('oidc idp: too many redirects');

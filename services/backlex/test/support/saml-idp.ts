@@ -40,7 +40,10 @@ const REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 export async function createSamlIdp(options: { entityId?: string } = {}): Promise<SamlIdp> {
   const entityId = options.entityId ?? 'https://idp.saml.test/metadata';
   const entryPoint = 'https://idp.saml.test/sso';
-  const pems = await generate([{ name: 'commonName', value: 'idp.saml.test' }], { keySize: 2048, days: 2 });
+  const pems = await generate([{ name: 'commonName', value: 'idp.saml.test' }], {
+    keySize: 2048,
+    notAfterDate: new Date(Date.now() + 2 * 24 * 3600 * 1000),
+  });
   const idp = samlify.IdentityProvider({
     entityID: entityId,
     privateKey: pems.private,
@@ -64,14 +67,18 @@ export async function createSamlIdp(options: { entityId?: string } = {}): Promis
       const request = await idp.parseLoginRequest(sp, 'redirect', { query });
       const response = (await idp.createLoginResponse(
         sp,
-        request,
+        request as never,
         'post',
         { email: currentEmail },
         undefined,
         false,
         query.RelayState,
       )) as { context: string; entityEndpoint: string; relayState?: string };
-      return { acsUrl: response.entityEndpoint, SAMLResponse: response.context, RelayState: query.RelayState };
+      return {
+        acsUrl: response.entityEndpoint,
+        SAMLResponse: response.context,
+        RelayState: query.RelayState,
+      };
     },
   };
 }
