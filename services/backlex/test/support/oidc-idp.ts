@@ -52,7 +52,14 @@ export async function startOidcIdp(): Promise<OidcIdp> {
     // Claims in the ID token as well as at userinfo, whichever the relying party reads.
     conformIdTokenClaims: false,
     // Short fixed lifetimes: a test flow lasts seconds (and the defaults log a notice each).
-    ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+    ttl: {
+      Interaction: 600,
+      Session: 600,
+      Grant: 600,
+      AccessToken: 600,
+      IdToken: 600,
+      AuthorizationCode: 60,
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(_ctx, accountId) {
       const account = accounts.get(accountId) ?? {};
