@@ -1,20 +1,37 @@
 import { defineErrorCatalogue, kernelError } from '@trustplane/kernel';
 
 /**
- * The backlex error catalogue. The seed's `AppError` names `UNAUTHORIZED` and `VALIDATION` (422);
- * backlex serves only its health route so far, so the entries are those of failures the kernel
- * normalizes (README, "Errors"; test/errors.test.ts keeps both in agreement).
+ * The backlex error catalogue (README, "Errors"; test/errors.test.ts keeps the catalogue, the
+ * README and the seed in agreement). Issue 16: bad JSON, a wrong content type and an oversize
+ * body are 400 `BAD_REQUEST` (the seed has no 413/415); schema failures are 422 `VALIDATION`.
+ * Each helper adds its codes at the end of its own block.
  */
 export const errors = defineErrorCatalogue({
   VALIDATION: { status: 422, message: 'Request validation failed', answers: 'validation' },
-  BAD_REQUEST: { status: 400, message: 'Bad request', answers: ['malformed_json', 'client'] },
+  BAD_REQUEST: {
+    status: 400,
+    message: 'Bad request',
+    answers: ['malformed_json', 'client', 'body_too_large', 'unsupported_media_type'],
+  },
   BAD_URL: kernelError('bad_url'),
-  NOT_FOUND: kernelError('not_found'),
+  NOT_FOUND: kernelError('not_found', { message: 'Not found' }),
   REQUEST_TIMEOUT: kernelError('request_timeout'),
-  BODY_TOO_LARGE: kernelError('body_too_large'),
   URI_TOO_LONG: kernelError('uri_too_long'),
-  UNSUPPORTED_MEDIA_TYPE: kernelError('unsupported_media_type'),
   HEADERS_TOO_LARGE: kernelError('headers_too_large'),
   INTERNAL: kernelError('internal'),
   SERVICE_UNAVAILABLE: kernelError('database_unavailable'),
+  // ── identity (issue 16, h16-identity)
+  UNAUTHORIZED: { status: 401, message: 'Sign-in required' },
+  FORBIDDEN: { status: 403, message: 'Insufficient role / forbidden' },
+  RATE_LIMITED: {
+    status: 429,
+    describe: (retryAfterSeconds: number, what = 'Too many requests') => ({
+      message: `${what}; retry in ${retryAfterSeconds} s`,
+      details: { details: { retryAfterSeconds } },
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    }),
+  },
+  IP_NOT_ALLOWLISTED: { status: 409, message: 'The allowlist would exclude your own address' },
+  // ── events (issue 16, h16-events)
+  // ── api keys, sso, scim (issue 16, h16-sso)
 });

@@ -1,17 +1,60 @@
 import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
+import { type BacklexOverrides, createBacklex } from '../composition.js';
 import { renderBacklexError } from './errors.js';
+import { betterAuthRoute } from './routes/better-auth.js';
 import { healthRoutes } from './routes/health.js';
+import { accountRoutes } from './routes/account.js';
+import { listMembersRoute } from './routes/members-list.js';
+import { deleteOrgRoute } from './routes/org-delete.js';
+import { updateOrgRoute } from './routes/org-update.js';
+import { createOrgRoute } from './routes/org-create.js';
+import { listOrgsRoute } from './routes/orgs-list.js';
+import { authenticatedScope } from './session.js';
 
-export async function buildBacklexApp(context: ServiceContext, version: string): Promise<FastifyInstance> {
+export async function buildBacklexApp(
+  context: ServiceContext,
+  version: string,
+  overrides: BacklexOverrides = {},
+): Promise<FastifyInstance> {
+  const deps = createBacklex(context, overrides);
   const app = await context.createHttpApp({
     title: 'backlex Cloud API',
     description: 'Control-plane REST API.',
     version,
     renderError: renderBacklexError,
     // The seed's server is `/api`: documented paths are relative to it, as in the seed.
-    openapi: { servers: [{ url: `${context.publicUrl}/api` }] },
+    openapi: {
+      servers: [{ url: `${context.publicUrl}/api` }],
+      components: {
+        securitySchemes: {
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'better-auth.session_token',
+            description: 'better-auth browser session cookie (sent automatically by the SPA).',
+          },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'pak_<hex>',
+            description: 'Org API key. `Authorization: Bearer pak_…`.',
+          },
+        },
+      },
+    },
   });
   await app.register(healthRoutes(context, version));
+  await app.register(betterAuthRoute(deps));
+  await app.register(
+    authenticatedScope(deps, async (scope) => {
+      await scope.register(listOrgsRoute(deps));
+      await scope.register(createOrgRoute(deps));
+      await scope.register(updateOrgRoute(deps));
+      await scope.register(deleteOrgRoute(deps));
+      await scope.register(accountRoutes(deps));
+      await scope.register(listMembersRoute(deps));
+    }),
+  );
   return app;
 }

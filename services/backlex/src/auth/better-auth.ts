@@ -1,0 +1,115 @@
+import type { Mailer } from '@trustplane/kernel';
+import { betterAuth } from 'better-auth';
+import { organization } from 'better-auth/plugins/organization';
+import type { Kysely } from 'kysely';
+import { organizationAccessControl, organizationRoles } from './roles.js';
+
+/** What the better-auth instance is built from: the kernel's pool and mailer, the service's URLs. */
+export interface BacklexAuthOptions {
+  /** The service's Kysely (kernel pool, backlex schema first on the search path). */
+  db: Kysely<unknown>;
+  mailer: Mailer;
+  /** Derived from the platform secret: signs session cookies and the cookie cache. */
+  secret: string;
+  /** The service's public URL (`TRUSTPLANE_PUBLIC_HOST` and its port): links in mails point here. */
+  baseURL: string;
+  /** Origins whose cookie-bearing requests are not cross-site (see `serviceOrigins`). */
+  trustedOrigins: string[];
+  /** Sign-in/sign-up requests per IP per minute through better-auth's limiter (database storage). */
+  authRequestsPerMinute?: number;
+}
+
+/**
+ * The one better-auth instance of backlex: every plugin is configured here, so the service has a
+ * single `/api/auth/*` handler and a single schema (migrations/0001…; better-auth's own migrator
+ * never runs at runtime). The sso helper adds its plugins in the marked slots below.
+ */
+export function createBacklexAuth(options: BacklexAuthOptions) {
+  return betterAuth({
+    appName: 'backlex',
+    baseURL: options.baseURL,
+    basePath: '/api/auth',
+    secret: options.secret,
+    database: { db: options.db, type: 'postgres' },
+    trustedOrigins: options.trustedOrigins,
+    emailAndPassword: {
+      enabled: true,
+      requireEmailVerification: true,
+      minPasswordLength: 10,
+      maxPasswordLength: 128,
+    },
+    emailVerification: {
+      sendOnSignUp: true,
+      sendOnSignIn: true,
+      expiresIn: 24 * 60 * 60,
+      sendVerificationEmail: async ({ user, url }) => {
+        await options.mailer.send({
+          to: user.email,
+          subject: 'Verify your email address for backlex',
+          text: `Confirm your email address to finish signing up:\n\n${url}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this mail.`,
+        });
+      },
+    },
+    session: {
+      // The signed `better-auth.session_data` cookie answers most session reads without a query;
+      // 60 s bounds how long a session revoked elsewhere keeps working on a cached read.
+      cookieCache: { enabled: true, maxAge: 60 },
+    },
+    rateLimit: {
+      enabled: true,
+      storage: 'database',
+      window: 60,
+      max: options.authRequestsPerMinute ?? 100,
+    },
+    advanced: {
+      // Set by the catch-all route from Fastify's `request.ip` (which honours
+      // TRUSTPLANE_TRUSTED_PROXIES); a client's own copy of the header is overwritten there.
+      ipAddress: { ipAddressHeaders: ['x-backlex-client-ip'] },
+    },
+    plugins: [
+      organization({
+        ac: organizationAccessControl,
+        roles: organizationRoles,
+        creatorRole: 'owner',
+        // Orgs are created through `POST /api/org` (slug rules, residency, limits, audit); the
+        // plugin's own endpoints must not create, invite or change roles around those rules.
+        allowUserToCreateOrganization: false,
+        invitationExpiresIn: 7 * 24 * 60 * 60,
+        schema: {
+          organization: {
+            additionalFields: {
+              planId: { type: 'string', required: true, defaultValue: 'free', input: false },
+              residency: { type: 'string', required: true, defaultValue: 'global', input: false },
+              defaultRegion: { type: 'string', required: true, defaultValue: 'iad', input: false },
+              ipAllowlist: { type: 'json', required: false, input: false },
+              webhookUrl: { type: 'string', required: false, input: false },
+              status: { type: 'string', required: true, defaultValue: 'active', input: false },
+              purpose: { type: 'string', required: false, input: false },
+              teamSize: { type: 'string', required: false, input: false },
+              createdBy: { type: 'string', required: false, input: false },
+              deletedAt: { type: 'date', required: false, input: false },
+            },
+          },
+          member: {
+            additionalFields: {
+              updatedAt: { type: 'date', required: false, input: false },
+            },
+          },
+          invitation: {
+            additionalFields: {
+              // sha-256 of the 32-byte token mailed to the invitee; the token itself is never stored.
+              tokenHash: { type: 'string', required: false, input: false },
+              lastSentAt: { type: 'date', required: false, input: false },
+              acceptedAt: { type: 'date', required: false, input: false },
+            },
+          },
+        },
+      }),
+      // ── slot: api-key (sso helper) — `apiKey({ … })` from @better-auth/api-key, org-owned `pak_` keys.
+      // ── slot: sso (sso helper) — `sso({ … })` from @better-auth/sso, providers linked to the org.
+      // ── slot: scim (sso helper) — `scim({ … })` from @better-auth/scim, one connection per org.
+    ],
+  });
+}
+
+export type BacklexAuth = ReturnType<typeof createBacklexAuth>;

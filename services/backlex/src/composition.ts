@@ -1,0 +1,94 @@
+import { createHmac } from 'node:crypto';
+import { createRateLimiter, type ServiceContext } from '@trustplane/kernel';
+import type { Kysely } from 'kysely';
+import { createAuditLog } from './audit/audit.js';
+import { createBacklexAuth } from './auth/better-auth.js';
+import { createOrgAccess, type KeyOrgAccessResolver } from './auth/org-access.js';
+import type { KeyPrincipal } from './auth/principal.js';
+import { createAuditRepository } from './db/audit-repository.js';
+import { createOrgEventOutboxRepository } from './db/org-event-outbox-repository.js';
+import { createMemberRepository } from './db/member-repository.js';
+import { createOrgRepository } from './db/org-repository.js';
+import type { BacklexDatabase } from './db/tables.js';
+import { createMembers } from './members/members.js';
+import { createAccount } from './account/account.js';
+import { createAccountRepository } from './db/account-repository.js';
+import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
+
+/**
+ * Origins that are never foreign for a cookie-bearing request: the service on `localhost` and
+ * `127.0.0.1` at its port, and its public URL (`TRUSTPLANE_PUBLIC_HOST`).
+ */
+export function serviceOrigins(publicUrl: string): string[] {
+  const url = new URL(publicUrl);
+  const port = url.port ? `:${url.port}` : '';
+  return [...new Set([`http://localhost${port}`, `http://127.0.0.1${port}`, url.origin])];
+}
+
+/** Seams the other areas fill in (API keys: h16-sso). */
+export interface BacklexOverrides {
+  /** Authenticates `Authorization: Bearer pak_…`; undefined answers 401 for any bearer key. */
+  authenticateKey?: (token: string) => Promise<KeyPrincipal>;
+  keyAccess?: KeyOrgAccessResolver;
+  /** The events area's managed webhook for `Org.webhookUrl` (h16-events). */
+  syncManagedWebhook?: SyncManagedWebhook;
+  /** Revocations when an org is deleted (API keys, SSO, SCIM: h16-sso). */
+  onOrgDeleted?: OrgDeletionHook[];
+  /** Issue 16: 10 orgs a day per user. */
+  orgsPerDay?: number;
+  /** Issue 16: 600 requests a minute per user or key. */
+  requestsPerMinute?: number;
+}
+
+/** Composition root: one set of repositories and domain modules per service context. */
+export function createBacklex(context: ServiceContext, overrides: BacklexOverrides = {}) {
+  const database = context.database<BacklexDatabase>();
+  const db = database.kysely;
+  const trustedOrigins = serviceOrigins(context.publicUrl);
+  const auth = createBacklexAuth({
+    db: db as unknown as Kysely<unknown>,
+    mailer: context.mailer,
+    secret: createHmac('sha256', context.signingSecret).update('better-auth').digest('hex'),
+    baseURL: context.publicUrl,
+    trustedOrigins,
+  });
+  const orgRepository = createOrgRepository(db);
+  const memberRepository = createMemberRepository(db);
+  const auditRepository = createAuditRepository(db);
+  const audit = createAuditLog(auditRepository);
+  const outbox = createOrgEventOutboxRepository(db);
+  const transaction = database.transaction;
+  const requestLimiter = createRateLimiter({
+    keyPrefix: 'backlex.requests',
+    points: overrides.requestsPerMinute ?? 600,
+    durationSeconds: 60,
+    store: context.rateLimitStore(),
+  });
+  return {
+    context,
+    database,
+    auth,
+    trustedOrigins: new Set(trustedOrigins),
+    transaction,
+    requestLimiter,
+    repositories: { orgs: orgRepository, members: memberRepository, audit: auditRepository, outbox },
+    members: createMembers({ members: memberRepository }),
+    audit,
+    outbox,
+    orgAccess: createOrgAccess({ orgs: orgRepository, keyAccess: overrides.keyAccess }),
+    authenticateKey: overrides.authenticateKey,
+    account: createAccount({ accounts: createAccountRepository(db), transaction }),
+    orgs: createOrgs({
+      orgs: orgRepository,
+      outbox,
+      audit,
+      syncManagedWebhook: overrides.syncManagedWebhook,
+      onOrgDeleted: overrides.onOrgDeleted ?? [],
+      allowPrivateWebhooks: context.config.allowPrivateWebhooks,
+      transaction,
+      orgsPerDay: overrides.orgsPerDay ?? 10,
+    }),
+  };
+}
+
+export type BacklexDeps = ReturnType<typeof createBacklex>;

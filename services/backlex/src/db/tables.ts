@@ -1,0 +1,113 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * backlex's tables as Kysely sees them. better-auth's (migrations/0001) keep its camelCase column
+ * names; the service's own (0002…) are snake_case. Other areas add their tables here.
+ */
+export interface UserTable {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified: boolean;
+  image: string | null;
+  createdAt: ColumnType<Date, Date | undefined, Date>;
+  updatedAt: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface SessionTable {
+  id: string;
+  expiresAt: Date;
+  token: string;
+  createdAt: ColumnType<Date, Date | undefined, Date>;
+  updatedAt: Date;
+  ipAddress: string | null;
+  userAgent: string | null;
+  userId: string;
+  activeOrganizationId: string | null;
+}
+
+export interface OrganizationTable {
+  id: string;
+  name: string;
+  slug: string;
+  logo: string | null;
+  createdAt: Date;
+  metadata: string | null;
+  planId: string;
+  residency: string;
+  defaultRegion: string;
+  ipAllowlist: ColumnType<string[] | null, string | null, string | null>;
+  webhookUrl: string | null;
+  status: 'active' | 'deleted';
+  purpose: string | null;
+  teamSize: string | null;
+  createdBy: string | null;
+  deletedAt: Date | null;
+}
+
+export interface MemberTable {
+  id: string;
+  organizationId: string;
+  userId: string;
+  role: string;
+  createdAt: Date;
+  updatedAt: Date | null;
+}
+
+export interface InvitationTable {
+  id: string;
+  organizationId: string;
+  email: string;
+  role: string | null;
+  status: string;
+  expiresAt: Date;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+  inviterId: string;
+  tokenHash: string | null;
+  lastSentAt: Date | null;
+  acceptedAt: Date | null;
+}
+
+export interface AccountProfileTable {
+  user_id: string;
+  title: string | null;
+  timezone: string | null;
+  preferences: ColumnType<Record<string, unknown>, string | undefined, string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  public_id: string;
+  organization_id: string;
+  actor_type: 'user' | 'key' | 'scim' | 'system';
+  actor_id: string | null;
+  actor_label: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  data: ColumnType<Record<string, unknown>, string | undefined, never>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface OrgEventOutboxTable {
+  id: Generated<number>;
+  public_id: string;
+  organization_id: string;
+  type: string;
+  payload: ColumnType<Record<string, unknown>, string | undefined, never>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  dispatched_at: Date | null;
+}
+
+export interface BacklexDatabase {
+  user: UserTable;
+  session: SessionTable;
+  organization: OrganizationTable;
+  member: MemberTable;
+  invitation: InvitationTable;
+  account_profile: AccountProfileTable;
+  audit_event: AuditEventTable;
+  org_event_outbox: OrgEventOutboxTable;
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type { BacklexDeps } from '../../composition.js';
+
+const CLIENT_IP_HEADER = 'x-backlex-client-ip';
+
+/**
+ * better-auth's handler at `/api/auth/*` (sign-up/in/out, email verification, and the plugins'
+ * endpoints: SSO callbacks, SCIM 2.0). The Fastify request becomes a Fetch `Request` with the raw
+ * body (JSON or the form posts of SAML), better-auth's `Response` is copied back unchanged: these
+ * routes are outside the seed and keep better-auth's own answers.
+ */
+export function betterAuthRoute(deps: BacklexDeps) {
+  const base = new URL(deps.context.publicUrl);
+  return async (app: FastifyInstance) => {
+    // This scope hands bodies over untouched, whatever their type.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url: '/api/auth/*',
+      schema: {
+        tags: ['Auth'],
+        operationId: 'betterAuth',
+        summary: 'better-auth: sign-up, sign-in, sign-out, email verification, SSO and SCIM endpoints',
+        'x-extension': true,
+      },
+      async handler(request, reply) {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(request.headers)) {
+          if (value === undefined || name === CLIENT_IP_HEADER) continue;
+          for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+        }
+        // better-auth keys its limiter and sessions by this address: Fastify's, trusted proxies applied.
+        headers.set(CLIENT_IP_HEADER, request.ip);
+        // The URL is the service's own, never one built from the client's Host header.
+        const url = new URL(request.url, base);
+        const body = request.body instanceof Buffer && request.body.length > 0 ? request.body : undefined;
+        const response = await deps.auth.handler(
+          new Request(url, { method: request.method, headers, ...(body ? { body } : {}) }),
+        );
+        reply.status(response.status);
+        for (const [name, value] of response.headers) {
+          if (name === 'set-cookie' || name === 'content-length') continue;
+          reply.header(name, value);
+        }
+        const cookies = response.headers.getSetCookie();
+        if (cookies.length > 0) reply.header('set-cookie', cookies);
+        return reply.send(response.body ? Buffer.from(await response.arrayBuffer()) : undefined);
+      },
+    });
+  };
+}
