@@ -13,6 +13,10 @@ import type { BacklexDatabase } from './db/tables.js';
 import { createMembers } from './members/members.js';
 import { createAccount } from './account/account.js';
 import { createAccountRepository } from './db/account-repository.js';
+import { createApiKeys } from './api-keys/api-keys.js';
+import { createApiKeyRepository } from './db/api-key-repository.js';
+import { applyDnsServers } from './sso/dns-servers.js';
+import { loadSsoSettings } from './sso/sso-settings.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
 
 /**
@@ -45,12 +49,16 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const database = context.database<BacklexDatabase>();
   const db = database.kysely;
   const trustedOrigins = serviceOrigins(context.publicUrl);
+  const ssoSettings = loadSsoSettings(process.env);
+  // The SSO plugin's domain-verification TXT lookup goes through the default resolver.
+  applyDnsServers(ssoSettings.dnsServers);
   const auth = createBacklexAuth({
     db: db as unknown as Kysely<unknown>,
     mailer: context.mailer,
     secret: createHmac('sha256', context.signingSecret).update('better-auth').digest('hex'),
     baseURL: context.publicUrl,
     trustedOrigins,
+    trustedIdpOrigins: ssoSettings.trustedIdpOrigins,
   });
   const orgRepository = createOrgRepository(db);
   const memberRepository = createMemberRepository(db);
@@ -58,6 +66,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const audit = createAuditLog(auditRepository);
   const outbox = createOrgEventOutboxRepository(db);
   const transaction = database.transaction;
+  const apiKeys = createApiKeys({ auth, keys: createApiKeyRepository(db), audit, transaction });
   const requestLimiter = createRateLimiter({
     keyPrefix: 'backlex.requests',
     points: overrides.requestsPerMinute ?? 600,
@@ -75,15 +84,17 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     members: createMembers({ members: memberRepository }),
     audit,
     outbox,
-    orgAccess: createOrgAccess({ orgs: orgRepository, keyAccess: overrides.keyAccess }),
-    authenticateKey: overrides.authenticateKey,
+    apiKeys,
+    ssoSettings,
+    orgAccess: createOrgAccess({ orgs: orgRepository, keyAccess: overrides.keyAccess ?? apiKeys.keyAccess }),
+    authenticateKey: overrides.authenticateKey ?? apiKeys.authenticate,
     account: createAccount({ accounts: createAccountRepository(db), transaction }),
     orgs: createOrgs({
       orgs: orgRepository,
       outbox,
       audit,
       syncManagedWebhook: overrides.syncManagedWebhook,
-      onOrgDeleted: overrides.onOrgDeleted ?? [],
+      onOrgDeleted: [apiKeys.revokeAllOfOrg, ...(overrides.onOrgDeleted ?? [])],
       allowPrivateWebhooks: context.config.allowPrivateWebhooks,
       transaction,
       orgsPerDay: overrides.orgsPerDay ?? 10,

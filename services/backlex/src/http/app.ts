@@ -5,6 +5,7 @@ import { renderBacklexError } from './errors.js';
 import { betterAuthRoute } from './routes/better-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { listMembersRoute } from './routes/members-list.js';
 import { deleteOrgRoute } from './routes/org-delete.js';
 import { updateOrgRoute } from './routes/org-update.js';
@@ -54,6 +55,7 @@ export async function buildBacklexApp(
       await scope.register(deleteOrgRoute(deps));
       await scope.register(accountRoutes(deps));
       await scope.register(listMembersRoute(deps));
+      await scope.register(apiKeyRoutes(deps));
     }),
   );
   return app;

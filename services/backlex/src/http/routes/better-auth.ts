@@ -39,10 +39,9 @@ export function betterAuthRoute(deps: BacklexDeps) {
           new Request(url, { method: request.method, headers, ...(body ? { body } : {}) }),
         );
         reply.status(response.status);
-        for (const [name, value] of response.headers) {
-          if (name === 'set-cookie' || name === 'content-length') continue;
-          reply.header(name, value);
-        }
+        response.headers.forEach((value, name) => {
+          if (name !== 'set-cookie' && name !== 'content-length') reply.header(name, value);
+        });
         const cookies = response.headers.getSetCookie();
         if (cookies.length > 0) reply.header('set-cookie', cookies);
         return reply.send(response.body ? Buffer.from(await response.arrayBuffer()) : undefined);
