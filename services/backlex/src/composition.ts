@@ -17,6 +17,7 @@ import { createApiKeys } from './api-keys/api-keys.js';
 import { createApiKeyRepository } from './db/api-key-repository.js';
 import { applyDnsServers } from './sso/dns-servers.js';
 import { loadSsoSettings } from './sso/sso-settings.js';
+import { createSso } from './sso/sso.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
 
 /**
@@ -66,6 +67,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const audit = createAuditLog(auditRepository);
   const outbox = createOrgEventOutboxRepository(db);
   const transaction = database.transaction;
+  const sso = createSso({ auth, db, publicUrl: context.publicUrl });
   const apiKeys = createApiKeys({ auth, keys: createApiKeyRepository(db), audit, transaction });
   const requestLimiter = createRateLimiter({
     keyPrefix: 'backlex.requests',
@@ -86,6 +88,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     outbox,
     apiKeys,
     ssoSettings,
+    sso,
     orgAccess: createOrgAccess({ orgs: orgRepository, keyAccess: overrides.keyAccess ?? apiKeys.keyAccess }),
     authenticateKey: overrides.authenticateKey ?? apiKeys.authenticate,
     account: createAccount({ accounts: createAccountRepository(db), transaction }),
@@ -94,7 +97,11 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
       outbox,
       audit,
       syncManagedWebhook: overrides.syncManagedWebhook,
-      onOrgDeleted: [apiKeys.revokeAllOfOrg, ...(overrides.onOrgDeleted ?? [])],
+      onOrgDeleted: [
+        apiKeys.revokeAllOfOrg,
+        (_trx, organizationId) => sso.remove({ org: { id: organizationId } }),
+        ...(overrides.onOrgDeleted ?? []),
+      ],
       allowPrivateWebhooks: context.config.allowPrivateWebhooks,
       transaction,
       orgsPerDay: overrides.orgsPerDay ?? 10,

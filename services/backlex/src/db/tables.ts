@@ -131,7 +131,7 @@ export interface SsoProviderTable {
   organizationId: string | null;
   domain: string;
   domainVerified: boolean | null;
-  enabled: boolean;
+  enabled: boolean | null;
 }
 
 export interface BacklexDatabase {

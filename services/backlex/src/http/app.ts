@@ -6,6 +6,7 @@ import { betterAuthRoute } from './routes/better-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { ssoLoginRoute, ssoRoutes } from './routes/sso.js';
 import { listMembersRoute } from './routes/members-list.js';
 import { deleteOrgRoute } from './routes/org-delete.js';
 import { updateOrgRoute } from './routes/org-update.js';
@@ -47,6 +48,7 @@ export async function buildBacklexApp(
   });
   await app.register(healthRoutes(context, version));
   await app.register(betterAuthRoute(deps));
+  await app.register(ssoLoginRoute(deps));
   await app.register(
     authenticatedScope(deps, async (scope) => {
       await scope.register(listOrgsRoute(deps));
@@ -56,6 +58,7 @@ export async function buildBacklexApp(
       await scope.register(accountRoutes(deps));
       await scope.register(listMembersRoute(deps));
       await scope.register(apiKeyRoutes(deps));
+      await scope.register(ssoRoutes(deps));
     }),
   );
   return app;

@@ -21,6 +21,12 @@ export function emailInDomain(email: string, domain: string): boolean {
 export function backlexSsoPlugin() {
   return sso({
     domainVerification: { enabled: true, tokenPrefix: SSO_TOKEN_PREFIX },
+    // `SsoInput.enabled`: a disabled provider is kept but signs no one in.
+    schema: {
+      ssoProvider: {
+        additionalFields: { enabled: { type: 'boolean', required: false, defaultValue: true } },
+      },
+    },
     organizationProvisioning: {
       // The plugin's type names its own two roles; backlex's access control knows `viewer`.
       getRole: async () => 'viewer' as 'member',
@@ -29,7 +35,10 @@ export function backlexSsoPlugin() {
       const provider = (await context.database.findOne({
         model: 'ssoProvider',
         where: [{ field: 'providerId', value: input.providerId }],
-      })) as { domain?: string | null } | null;
+      })) as { domain?: string | null; enabled?: boolean | null } | null;
+      if (provider?.enabled === false) {
+        return { action: 'reject', code: 'sso_disabled', message: 'SSO is disabled for this organization' };
+      }
       const domain = provider?.domain;
       if (!domain || !emailInDomain(input.providerUser.email, domain)) {
         return {
