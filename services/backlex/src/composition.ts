@@ -18,6 +18,7 @@ import { createApiKeyRepository } from './db/api-key-repository.js';
 import { applyDnsServers } from './sso/dns-servers.js';
 import { loadSsoSettings } from './sso/sso-settings.js';
 import { createSso } from './sso/sso.js';
+import { createScim } from './scim/scim.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
 
 /**
@@ -68,6 +69,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const outbox = createOrgEventOutboxRepository(db);
   const transaction = database.transaction;
   const sso = createSso({ auth, db, publicUrl: context.publicUrl });
+  const scim = createScim({ auth, db, audit, publicUrl: context.publicUrl });
   const apiKeys = createApiKeys({ auth, keys: createApiKeyRepository(db), audit, transaction });
   const requestLimiter = createRateLimiter({
     keyPrefix: 'backlex.requests',
@@ -89,6 +91,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     apiKeys,
     ssoSettings,
     sso,
+    scim,
     orgAccess: createOrgAccess({ orgs: orgRepository, keyAccess: overrides.keyAccess ?? apiKeys.keyAccess }),
     authenticateKey: overrides.authenticateKey ?? apiKeys.authenticate,
     account: createAccount({ accounts: createAccountRepository(db), transaction }),

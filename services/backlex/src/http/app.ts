@@ -6,6 +6,7 @@ import { betterAuthRoute } from './routes/better-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { scimRoutes } from './routes/scim.js';
 import { ssoLoginRoute, ssoRoutes } from './routes/sso.js';
 import { listMembersRoute } from './routes/members-list.js';
 import { deleteOrgRoute } from './routes/org-delete.js';
@@ -59,6 +60,7 @@ export async function buildBacklexApp(
       await scope.register(listMembersRoute(deps));
       await scope.register(apiKeyRoutes(deps));
       await scope.register(ssoRoutes(deps));
+      await scope.register(scimRoutes(deps));
     }),
   );
   return app;
