@@ -78,6 +78,19 @@ describe('creating and listing keys', () => {
     }
   });
 
+  test('the plugin’s own key and SSO endpoints are not reachable from outside (404)', async () => {
+    for (const url of ['/api/auth/api-key/create', '/api/auth/api-key/list', '/api/auth/sso/register']) {
+      const response = await h.inject({
+        method: url.endsWith('list') ? 'GET' : 'POST',
+        url,
+        as: owner,
+        payload: url.endsWith('list') ? undefined : { organizationId: org.id, name: 'sneaky' },
+        skipContract: true,
+      });
+      assert.equal(response.statusCode, 404, `${url}: ${response.body}`);
+    }
+  });
+
   test('another org’s caller gets 404 for this org’s keys', async () => {
     const response = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/api-keys`, as: other.owner });
     assert.equal(response.statusCode, 404, response.body);

@@ -1,7 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { BacklexDeps } from '../../composition.js';
+import { errors } from '../../errors.js';
 
 const CLIENT_IP_HEADER = 'x-backlex-client-ip';
+
+/**
+ * Plugin management endpoints backlex drives itself through `auth.api` (with its own validation,
+ * roles and audit): from outside they are 404, so no one manages keys or SSO providers around
+ * `/org/{slug}/api-keys` and `/org/{slug}/sso`.
+ */
+const INTERNAL_ONLY =
+  /^\/api\/auth\/(api-key\/|sso\/(register|update-provider|delete-provider|providers|get-provider|request-domain-verification|verify-domain)(\/|$))/;
 
 /**
  * better-auth's handler at `/api/auth/*` (sign-up/in/out, email verification, and the plugins'
@@ -25,6 +34,7 @@ export function betterAuthRoute(deps: BacklexDeps) {
         'x-extension': true,
       },
       async handler(request, reply) {
+        if (INTERNAL_ONLY.test(request.url.split('?')[0] as string)) throw errors.NOT_FOUND();
         const headers = new Headers();
         for (const [name, value] of Object.entries(request.headers)) {
           if (value === undefined || name === CLIENT_IP_HEADER) continue;
