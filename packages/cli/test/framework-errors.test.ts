@@ -82,11 +82,15 @@ function rawRequest(
 async function parametricRoute(booted: BootedService): Promise<{ method: string; path: string } | undefined> {
   const document = (await booted.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
     paths: Record<string, Record<string, unknown>>;
+    servers?: { url: string }[];
   };
+  // Documented paths are relative to the server URL's path (backlex: `/api`).
+  const serverUrl = document.servers?.[0]?.url;
+  const base = serverUrl ? new URL(serverUrl, 'http://base.invalid').pathname.replace(/\/$/, '') : '';
   for (const [path, item] of Object.entries(document.paths)) {
     if (!/\{[^}]+\}/.test(path)) continue;
     const method = ['get', 'delete', 'post', 'put', 'patch'].find((candidate) => candidate in item);
-    if (method) return { method: method.toUpperCase(), path };
+    if (method) return { method: method.toUpperCase(), path: `${base}${path}` };
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ import { createOrgAccess, type KeyOrgAccessResolver } from './auth/org-access.js
 import type { KeyPrincipal } from './auth/principal.js';
 import { createAuditRepository } from './db/audit-repository.js';
 import { createOrgEventOutboxRepository } from './db/org-event-outbox-repository.js';
-import { createMemberRepository } from './db/member-repository.js';
+import { createMemberRepository, createMembershipWrites } from './db/member-repository.js';
 import { createOrgRepository } from './db/org-repository.js';
 import type { BacklexDatabase } from './db/tables.js';
 import { createMembers } from './members/members.js';
@@ -42,6 +42,8 @@ export interface BacklexOverrides {
   onOrgDeleted?: OrgDeletionHook[];
   /** Issue 16: 10 orgs a day per user. */
   orgsPerDay?: number;
+  /** Issue 16: 30 invitation mails an hour per org. */
+  invitationsPerHour?: number;
   /** Issue 16: 600 requests a minute per user or key. */
   requestsPerMinute?: number;
 }
@@ -85,7 +87,23 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     transaction,
     requestLimiter,
     repositories: { orgs: orgRepository, members: memberRepository, audit: auditRepository, outbox },
-    members: createMembers({ members: memberRepository }),
+    members: createMembers({
+      members: memberRepository,
+      writes: createMembershipWrites(),
+      orgs: orgRepository,
+      audit,
+      outbox,
+      mailer: context.mailer,
+      inviteLimiter: createRateLimiter({
+        keyPrefix: 'backlex.invitations',
+        points: overrides.invitationsPerHour ?? 30,
+        durationSeconds: 3600,
+        store: context.rateLimitStore(),
+      }),
+      publicUrl: context.publicUrl,
+      transaction,
+      logWarning: (message, fields) => context.logger.warn(fields, message),
+    }),
     audit,
     outbox,
     apiKeys,

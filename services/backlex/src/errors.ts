@@ -31,6 +31,12 @@ export const errors = defineErrorCatalogue({
       headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
   },
+  LAST_OWNER: { status: 409, message: 'An organization keeps at least one owner' },
+  ALREADY_MEMBER: { status: 409, message: 'This address already belongs to a member' },
+  ALREADY_INVITED: { status: 409, message: 'This address already has a pending invitation' },
+  NOT_PENDING: { status: 409, message: 'Only a pending invitation can be resent' },
+  INVITATION_EXPIRED: { status: 409, message: 'The invitation has expired' },
+  INVITATION_USED: { status: 409, message: 'The invitation has already been used' },
   IP_NOT_ALLOWLISTED: { status: 409, message: 'The allowlist would exclude your own address' },
   // ── events (issue 16, h16-events)
   // ── api keys, sso, scim (issue 16, h16-sso)

@@ -307,3 +307,27 @@ describe('sessions, origins and the org gate', () => {
     assert.equal(after.statusCode, 401, after.body);
   });
 });
+
+describe("the organization plugin's own endpoints are not served", () => {
+  test('creating an org, inviting or accepting through /api/auth/organization/* is refused', async () => {
+    const user = await h.user();
+    const origin = new URL(h.service.booted.context.publicUrl).origin;
+    for (const [path, payload] of [
+      ['/api/auth/organization/create', { name: 'Bypass', slug: 'bypass' }],
+      ['/api/auth/organization/invite-member', { email: 'x@example.com', role: 'admin' }],
+      ['/api/auth/organization/accept-invitation', { invitationId: 'inv_x' }],
+      ['/api/auth/organization/update-member-role', { memberId: 'mem_x', role: 'owner' }],
+    ] as const) {
+      const response = await h.inject({
+        method: 'POST',
+        url: path,
+        headers: { cookie: user.cookie, origin, 'x-forwarded-for': user.ip },
+        payload,
+        skipContract: true,
+      });
+      assert.equal(response.statusCode, 404, `${path}: ${response.statusCode} ${response.body}`);
+    }
+    const list = await h.inject({ method: 'GET', url: '/api/orgs', as: user });
+    assert.deepEqual(list.json().orgs, []);
+  });
+});

@@ -33,8 +33,40 @@ export interface BacklexAuthOptions {
  * single `/api/auth/*` handler and a single schema (migrations/0001…; better-auth's own migrator
  * never runs at runtime). The sso helper adds its plugins in the marked slots below.
  */
+/**
+ * The organization plugin's own HTTP endpoints. The seed's routes are the org API (audit in the
+ * same transaction, hashed single-use invitation tokens, the IP allowlist, deleted orgs 404,
+ * owner rules): the plugin's endpoints would bypass all of that, so they are not served. The
+ * plugin stays for its schema, roles and the server-side adapter the sso/scim plugins use.
+ */
+export const DISABLED_ORGANIZATION_PATHS = [
+  '/organization/create',
+  '/organization/update',
+  '/organization/delete',
+  '/organization/set-active',
+  '/organization/get-organization',
+  '/organization/get-full-organization',
+  '/organization/list',
+  '/organization/invite-member',
+  '/organization/cancel-invitation',
+  '/organization/accept-invitation',
+  '/organization/get-invitation',
+  '/organization/reject-invitation',
+  '/organization/list-invitations',
+  '/organization/get-active-member',
+  '/organization/check-slug',
+  '/organization/remove-member',
+  '/organization/update-member-role',
+  '/organization/leave',
+  '/organization/list-user-invitations',
+  '/organization/list-members',
+  '/organization/get-active-member-role',
+  '/organization/has-permission',
+];
+
 export function createBacklexAuth(options: BacklexAuthOptions) {
   return betterAuth({
+    disabledPaths: DISABLED_ORGANIZATION_PATHS,
     appName: 'backlex',
     baseURL: options.baseURL,
     basePath: '/api/auth',

@@ -8,7 +8,13 @@ import { accountRoutes } from './routes/account.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { scimRoutes } from './routes/scim.js';
 import { ssoLoginRoute, ssoRoutes } from './routes/sso.js';
+import { listAuditRoute } from './routes/audit-list.js';
+import { acceptInvitationRoute } from './routes/invitations-accept.js';
+import { createInvitationRoute } from './routes/invitations-create.js';
 import { listMembersRoute } from './routes/members-list.js';
+import { removeMemberRoute } from './routes/members-remove.js';
+import { resendInvitationRoute } from './routes/members-resend.js';
+import { updateMemberRoute } from './routes/members-update.js';
 import { deleteOrgRoute } from './routes/org-delete.js';
 import { updateOrgRoute } from './routes/org-update.js';
 import { createOrgRoute } from './routes/org-create.js';
@@ -61,6 +67,12 @@ export async function buildBacklexApp(
       await scope.register(apiKeyRoutes(deps));
       await scope.register(ssoRoutes(deps));
       await scope.register(scimRoutes(deps));
+      await scope.register(listAuditRoute(deps));
+      await scope.register(updateMemberRoute(deps));
+      await scope.register(removeMemberRoute(deps));
+      await scope.register(resendInvitationRoute(deps));
+      await scope.register(createInvitationRoute(deps));
+      await scope.register(acceptInvitationRoute(deps));
     }),
   );
   return app;

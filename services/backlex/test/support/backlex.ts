@@ -168,4 +168,56 @@ export class BacklexHarness {
     const { org } = response.json();
     return { id: org.id, slug: org.slug, name: org.name, owner: user };
   }
+
+  /** The token of the newest invitation mail to `email` (its `?token=` link). */
+  async invitationToken(email: string): Promise<string> {
+    const link = await this.linkInMail(email, /invitation/i);
+    const token = link.searchParams.get('token');
+    assert.ok(token, 'no token in the invitation link');
+    return token;
+  }
+
+  /** Invites `email` into `org` as `inviter` (the owner by default); the response. */
+  invite(org: TestOrg, email: string, role: string, inviter?: TestUser) {
+    return this.inject({
+      method: 'POST',
+      url: `/api/org/${org.slug}/invitations`,
+      as: inviter ?? org.owner,
+      payload: { email, role },
+    });
+  }
+
+  /** Accepts an invitation token as `user`. */
+  accept(user: TestUser, token: string) {
+    return this.inject({ method: 'POST', url: '/api/invitations/accept', as: user, payload: { token } });
+  }
+
+  /**
+   * A new user who joined `org` with `role` the way people do: invited by the owner through HTTP,
+   * the token taken from the invitation mail, accepted; an owner is then promoted by the owner.
+   */
+  async member(
+    org: TestOrg,
+    role: 'owner' | 'admin' | 'developer' | 'viewer',
+  ): Promise<TestUser & { memberId: string }> {
+    const user = await this.user();
+    const invited = await this.invite(org, user.email, role === 'owner' ? 'admin' : role);
+    assert.equal(invited.statusCode, 201, invited.body);
+    const accepted = await this.accept(user, await this.invitationToken(user.email));
+    assert.equal(accepted.statusCode, 200, accepted.body);
+    const members = (
+      await this.inject({ method: 'GET', url: `/api/org/${org.slug}/members`, as: org.owner })
+    ).json().members as { id: string; email: string }[];
+    const memberId = members.find((member) => member.email === user.email)?.id as string;
+    if (role === 'owner') {
+      const promoted = await this.inject({
+        method: 'PATCH',
+        url: `/api/org/${org.slug}/members/${memberId}`,
+        as: org.owner,
+        payload: { role: 'owner' },
+      });
+      assert.equal(promoted.statusCode, 200, promoted.body);
+    }
+    return { ...user, memberId };
+  }
 }

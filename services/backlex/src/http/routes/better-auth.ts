@@ -27,12 +27,8 @@ export function betterAuthRoute(deps: BacklexDeps) {
     app.route({
       method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       url: '/api/auth/*',
-      schema: {
-        tags: ['Auth'],
-        operationId: 'betterAuth',
-        summary: 'better-auth: sign-up, sign-in, sign-out, email verification, SSO and SCIM endpoints',
-        'x-extension': true,
-      },
+      // better-auth's own surface (its docs describe it), outside the seed: not in /openapi.json.
+      schema: { hide: true },
       async handler(request, reply) {
         if (INTERNAL_ONLY.test(request.url.split('?')[0] as string)) throw errors.NOT_FOUND();
         const headers = new Headers();
