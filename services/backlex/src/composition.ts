@@ -15,6 +15,12 @@ import { backlexEvents } from './events-composition.js';
 import { createMembers } from './members/members.js';
 import { createAccount } from './account/account.js';
 import { createAccountRepository } from './db/account-repository.js';
+import { createApiKeys } from './api-keys/api-keys.js';
+import { createApiKeyRepository } from './db/api-key-repository.js';
+import { applyDnsServers } from './sso/dns-servers.js';
+import { loadSsoSettings } from './sso/sso-settings.js';
+import { createSso } from './sso/sso.js';
+import { createScim } from './scim/scim.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
 
 /**
@@ -49,12 +55,16 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const database = context.database<BacklexDatabase>();
   const db = database.kysely;
   const trustedOrigins = serviceOrigins(context.publicUrl);
+  const ssoSettings = loadSsoSettings(process.env);
+  // The SSO plugin's domain-verification TXT lookup goes through the default resolver.
+  applyDnsServers(ssoSettings.dnsServers);
   const auth = createBacklexAuth({
     db: db as unknown as Kysely<unknown>,
     mailer: context.mailer,
     secret: createHmac('sha256', context.signingSecret).update('better-auth').digest('hex'),
     baseURL: context.publicUrl,
     trustedOrigins,
+    trustedIdpOrigins: ssoSettings.trustedIdpOrigins,
   });
   const orgRepository = createOrgRepository(db);
   const memberRepository = createMemberRepository(db);
@@ -70,6 +80,9 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
         ?.secret,
     }));
   const transaction = database.transaction;
+  const sso = createSso({ auth, db, publicUrl: context.publicUrl });
+  const scim = createScim({ auth, db, audit, publicUrl: context.publicUrl });
+  const apiKeys = createApiKeys({ auth, keys: createApiKeyRepository(db), audit, transaction });
   const requestLimiter = createRateLimiter({
     keyPrefix: 'backlex.requests',
     points: overrides.requestsPerMinute ?? 600,
@@ -104,15 +117,23 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     audit,
     outbox,
     events,
-    orgAccess: createOrgAccess({ orgs: orgRepository, keyAccess: overrides.keyAccess }),
-    authenticateKey: overrides.authenticateKey,
+    apiKeys,
+    ssoSettings,
+    sso,
+    scim,
+    orgAccess: createOrgAccess({ orgs: orgRepository, keyAccess: overrides.keyAccess ?? apiKeys.keyAccess }),
+    authenticateKey: overrides.authenticateKey ?? apiKeys.authenticate,
     account: createAccount({ accounts: createAccountRepository(db), transaction }),
     orgs: createOrgs({
       orgs: orgRepository,
       outbox,
       audit,
       syncManagedWebhook,
-      onOrgDeleted: overrides.onOrgDeleted ?? [],
+      onOrgDeleted: [
+        apiKeys.revokeAllOfOrg,
+        (_trx, organizationId) => sso.remove({ org: { id: organizationId } }),
+        ...(overrides.onOrgDeleted ?? []),
+      ],
       allowPrivateWebhooks: context.config.allowPrivateWebhooks,
       transaction,
       orgsPerDay: overrides.orgsPerDay ?? 10,

@@ -1,7 +1,11 @@
 import type { Mailer } from '@trustplane/kernel';
+import { createHmac } from 'node:crypto';
 import { betterAuth } from 'better-auth';
 import { organization } from 'better-auth/plugins/organization';
 import type { Kysely } from 'kysely';
+import { backlexApiKeyPlugin } from '../api-keys/api-key-plugin.js';
+import { backlexScimPlugin } from '../scim/scim-plugin.js';
+import { backlexSsoPlugin } from '../sso/sso-plugin.js';
 import { organizationAccessControl, organizationRoles } from './roles.js';
 
 /** What the better-auth instance is built from: the kernel's pool and mailer, the service's URLs. */
@@ -15,6 +19,11 @@ export interface BacklexAuthOptions {
   baseURL: string;
   /** Origins whose cookie-bearing requests are not cross-site (see `serviceOrigins`). */
   trustedOrigins: string[];
+  /**
+   * Identity-provider origins on private addresses that SSO may reach anyway
+   * (`BACKLEX_SSO_TRUSTED_ORIGINS`): the plugin refuses private IdPs unless better-auth trusts them.
+   */
+  trustedIdpOrigins?: string[];
   /** Sign-in/sign-up requests per IP per minute through better-auth's limiter (database storage). */
   authRequestsPerMinute?: number;
 }
@@ -62,8 +71,9 @@ export function createBacklexAuth(options: BacklexAuthOptions) {
     baseURL: options.baseURL,
     basePath: '/api/auth',
     secret: options.secret,
-    database: { db: options.db, type: 'postgres' },
-    trustedOrigins: options.trustedOrigins,
+    // Transactions on: the SCIM plugin refuses an adapter without them (and sign-up is atomic too).
+    database: { db: options.db, type: 'postgres', transaction: true },
+    trustedOrigins: [...options.trustedOrigins, ...(options.trustedIdpOrigins ?? [])],
     emailAndPassword: {
       enabled: true,
       requireEmailVerification: true,
@@ -137,9 +147,11 @@ export function createBacklexAuth(options: BacklexAuthOptions) {
           },
         },
       }),
-      // ── slot: api-key (sso helper) — `apiKey({ … })` from @better-auth/api-key, org-owned `pak_` keys.
-      // ── slot: sso (sso helper) — `sso({ … })` from @better-auth/sso, providers linked to the org.
-      // ── slot: scim (sso helper) — `scim({ … })` from @better-auth/scim, one connection per org.
+      backlexApiKeyPlugin(),
+      backlexSsoPlugin(),
+      backlexScimPlugin({
+        credentialHashSecret: createHmac('sha256', options.secret).update('scim-credentials').digest('hex'),
+      }),
     ],
   });
 }

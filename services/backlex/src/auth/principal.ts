@@ -1,5 +1,5 @@
 import type { OrgRow } from '../db/org-repository.js';
-import type { Role } from './roles.js';
+import type { KeyScope, Role } from './roles.js';
 
 /** A person signed in with a better-auth session cookie. */
 export interface UserPrincipal {
@@ -20,6 +20,10 @@ export interface KeyPrincipal {
   organizationId: string;
   /** Display prefix, shown as the audit actor's label. */
   label: string;
+  /** What the key may reach (`roles.ts`, `keyMayRun`). */
+  scope: KeyScope;
+  /** Allowlist of operation names; null = every operation the scope reaches. */
+  mcpTools: readonly string[] | null;
 }
 
 export type Principal = UserPrincipal | KeyPrincipal;

@@ -118,6 +118,29 @@ export const ORG_OPERATIONS = {
 
 export type OrgOperationName = keyof typeof ORG_OPERATIONS;
 
+/** An org API key's scope (`ApiKeyInput.scope`). */
+export const KEY_SCOPES = ['read-only', 'deploy', 'full'] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
+const KEY_SCOPE_REACH: Record<KeyScope, ReadonlySet<KeyAccess>> = {
+  'read-only': new Set(['read']),
+  deploy: new Set(['read', 'project-write']),
+  full: new Set(['read', 'project-write', 'project-admin', 'write']),
+};
+
+/**
+ * True when a key with `scope` and `mcpTools` may run `operation`: its scope reaches the
+ * operation's key class (`people` never), and its `mcpTools` allowlist, when set, names it. The
+ * allowlist narrows a scope, never widens it.
+ */
+export function keyMayRun(
+  grant: { scope: KeyScope; mcpTools: readonly string[] | null },
+  operation: OrgOperationName,
+): boolean {
+  if (!KEY_SCOPE_REACH[grant.scope].has(ORG_OPERATIONS[operation].key)) return false;
+  return grant.mcpTools === null || grant.mcpTools.includes(operation);
+}
+
 export function isOrgOperation(name: string): name is OrgOperationName {
   return Object.hasOwn(ORG_OPERATIONS, name);
 }
@@ -131,10 +154,15 @@ export function roleMayRun(role: Role, operation: OrgOperationName): boolean {
  * The organization plugin's access control for the same four roles, so better-auth's own
  * permission checks (`hasPermission`) agree with the matrix above.
  */
-export const organizationAccessControl = createAccessControl(defaultStatements);
+export const organizationAccessControl = createAccessControl({
+  ...defaultStatements,
+  // @better-auth/api-key checks this statement when an org key is created for a member.
+  apiKey: ['create', 'read', 'update', 'delete'],
+});
 
 export const organizationRoles = {
   owner: organizationAccessControl.newRole({
+    apiKey: ['create', 'read', 'update', 'delete'],
     organization: ['update', 'delete'],
     member: ['create', 'update', 'delete'],
     invitation: ['create', 'cancel'],
@@ -142,6 +170,7 @@ export const organizationRoles = {
     ac: ['read'],
   }),
   admin: organizationAccessControl.newRole({
+    apiKey: ['create', 'read', 'update', 'delete'],
     organization: ['update'],
     member: ['create', 'update', 'delete'],
     invitation: ['create', 'cancel'],

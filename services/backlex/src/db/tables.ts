@@ -102,6 +102,39 @@ export interface OrgEventOutboxTable {
   dispatched_at: Date | null;
 }
 
+/** @better-auth/api-key's table (migrations/0040): org keys, `referenceId` = organization id. */
+export interface ApiKeyTable {
+  id: string;
+  configId: string;
+  name: string | null;
+  start: string | null;
+  referenceId: string;
+  prefix: string | null;
+  key: string;
+  enabled: boolean | null;
+  requestCount: number | null;
+  lastRequest: Date | null;
+  expiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  permissions: string | null;
+  metadata: string | null;
+}
+
+/** @better-auth/sso's table (migrations/0040): one provider per org, `providerId` = `sso-<org id>`. */
+export interface SsoProviderTable {
+  id: string;
+  issuer: string;
+  oidcConfig: string | null;
+  samlConfig: string | null;
+  userId: string;
+  providerId: string;
+  organizationId: string | null;
+  domain: string;
+  domainVerified: boolean | null;
+  enabled: boolean | null;
+}
+
 /** The whole schema; the events tables (`events-tables.ts`, migrations 0020…) are part of it. */
 export interface BacklexDatabase extends EventsDatabase {
   user: UserTable;
@@ -112,4 +145,6 @@ export interface BacklexDatabase extends EventsDatabase {
   account_profile: AccountProfileTable;
   audit_event: AuditEventTable;
   org_event_outbox: OrgEventOutboxTable;
+  apikey: ApiKeyTable;
+  ssoProvider: SsoProviderTable;
 }

@@ -5,6 +5,9 @@ import { renderBacklexError } from './errors.js';
 import { betterAuthRoute } from './routes/better-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { scimRoutes } from './routes/scim.js';
+import { ssoLoginRoute, ssoRoutes } from './routes/sso.js';
 import { listAuditRoute } from './routes/audit-list.js';
 import { acceptInvitationRoute } from './routes/invitations-accept.js';
 import { createInvitationRoute } from './routes/invitations-create.js';
@@ -61,6 +64,7 @@ export async function buildBacklexApp(
   });
   await app.register(healthRoutes(context, version));
   await app.register(betterAuthRoute(deps));
+  await app.register(ssoLoginRoute(deps));
   await app.register(
     authenticatedScope(deps, async (scope) => {
       await scope.register(listOrgsRoute(deps));
@@ -69,6 +73,9 @@ export async function buildBacklexApp(
       await scope.register(deleteOrgRoute(deps));
       await scope.register(accountRoutes(deps));
       await scope.register(listMembersRoute(deps));
+      await scope.register(apiKeyRoutes(deps));
+      await scope.register(ssoRoutes(deps));
+      await scope.register(scimRoutes(deps));
       await scope.register(listAuditRoute(deps));
       await scope.register(updateMemberRoute(deps));
       await scope.register(removeMemberRoute(deps));

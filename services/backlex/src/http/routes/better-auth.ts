@@ -1,7 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { BacklexDeps } from '../../composition.js';
+import { errors } from '../../errors.js';
 
 const CLIENT_IP_HEADER = 'x-backlex-client-ip';
+
+/**
+ * Plugin management endpoints backlex drives itself through `auth.api` (with its own validation,
+ * roles and audit): from outside they are 404, so no one manages keys or SSO providers around
+ * `/org/{slug}/api-keys` and `/org/{slug}/sso`.
+ */
+const INTERNAL_ONLY =
+  /^\/api\/auth\/(api-key\/|sso\/(register|update-provider|delete-provider|providers|get-provider|request-domain-verification|verify-domain)(\/|$))/;
 
 /**
  * better-auth's handler at `/api/auth/*` (sign-up/in/out, email verification, and the plugins'
@@ -21,6 +30,7 @@ export function betterAuthRoute(deps: BacklexDeps) {
       // better-auth's own surface (its docs describe it), outside the seed: not in /openapi.json.
       schema: { hide: true },
       async handler(request, reply) {
+        if (INTERNAL_ONLY.test(request.url.split('?')[0] as string)) throw errors.NOT_FOUND();
         const headers = new Headers();
         for (const [name, value] of Object.entries(request.headers)) {
           if (value === undefined || name === CLIENT_IP_HEADER) continue;
@@ -35,10 +45,9 @@ export function betterAuthRoute(deps: BacklexDeps) {
           new Request(url, { method: request.method, headers, ...(body ? { body } : {}) }),
         );
         reply.status(response.status);
-        for (const [name, value] of response.headers) {
-          if (name === 'set-cookie' || name === 'content-length') continue;
-          reply.header(name, value);
-        }
+        response.headers.forEach((value, name) => {
+          if (name !== 'set-cookie' && name !== 'content-length') reply.header(name, value);
+        });
         const cookies = response.headers.getSetCookie();
         if (cookies.length > 0) reply.header('set-cookie', cookies);
         return reply.send(response.body ? Buffer.from(await response.arrayBuffer()) : undefined);

@@ -1,0 +1,148 @@
+import { type Kysely, sql } from 'kysely';
+import type { AuditLog } from '../audit/audit.js';
+import type { BacklexAuth } from '../auth/better-auth.js';
+import { auditActor, type OrgAccess } from '../auth/principal.js';
+import type { BacklexDatabase } from '../db/tables.js';
+
+const ALL_SCOPES = ['scim.users.read', 'scim.users.write', 'scim.groups.read', 'scim.groups.write'] as const;
+/** Directory tokens do not expire on their own (revoked or replaced by an admin); the plugin needs a date. */
+const TOKEN_LIFETIME_MS = 10 * 365 * 24 * 60 * 60 * 1000;
+
+interface Credential {
+  credentialId: string;
+  status: string;
+  createdAt: Date | string;
+  lastUsedAt: Date | string | null;
+}
+
+export interface ScimView {
+  scimBaseUrl: string;
+  enabled: boolean;
+  tokenCreatedAt: string | null;
+  lastUsedAt: string | null;
+  users: number;
+  groups: number;
+}
+
+export interface ScimDeps {
+  auth: BacklexAuth;
+  db: Kysely<BacklexDatabase>;
+  audit: AuditLog;
+  publicUrl: string;
+}
+
+const iso = (value: Date | string | null | undefined) => (value ? new Date(value).toISOString() : null);
+
+/**
+ * The org's SCIM connection in @better-auth/scim's managed catalog (provisioning domain = org id):
+ * one active token at a time; minting replaces it, revoking ends it, members stay.
+ */
+export function createScim(deps: ScimDeps) {
+  const api = deps.auth.api as unknown as Record<
+    string,
+    (input: { body: Record<string, unknown> }) => Promise<never>
+  >;
+  const call = <T>(name: string, body: Record<string, unknown>) =>
+    (api[name] as (i: { body: unknown }) => Promise<T>)({ body });
+
+  async function connectionOf(organizationId: string) {
+    const { connections } = await call<{ connections: { connectionId: string; status: string }[] }>(
+      'listSCIMManagedConnections',
+      { provisioningDomainId: organizationId },
+    );
+    const connection = connections.find((item) => item.status === 'active');
+    if (!connection) return undefined;
+    const state = await call<{ credentials: Credential[] }>('getSCIMManagedConnection', {
+      connectionId: connection.connectionId,
+      provisioningDomainId: organizationId,
+    });
+    return {
+      connectionId: connection.connectionId,
+      active: state.credentials.filter((item) => item.status === 'active'),
+    };
+  }
+
+  async function count(table: 'scimUser' | 'scimGroup', organizationId: string): Promise<number> {
+    const result = await sql<{
+      count: string;
+    }>`select count(*) as count from ${sql.table(table)} where "provisioningDomainId" = ${organizationId}`.execute(
+      deps.db,
+    );
+    return Number(result.rows[0]?.count ?? 0);
+  }
+
+  async function record(access: OrgAccess, action: string) {
+    await deps.db.transaction().execute((trx) =>
+      deps.audit.record(trx, {
+        organizationId: access.org.id,
+        actor: auditActor(access.principal),
+        action,
+        target: { type: 'scim', id: access.org.id },
+        ip: access.ip,
+      }),
+    );
+  }
+
+  async function revokeAll(access: { org: { id: string } }, actorId: string, keep?: string) {
+    const connection = await connectionOf(access.org.id);
+    for (const credential of connection?.active ?? []) {
+      if (credential.credentialId === keep) continue;
+      await call('revokeSCIMManagedCredential', {
+        connectionId: connection?.connectionId,
+        provisioningDomainId: access.org.id,
+        credentialId: credential.credentialId,
+        actorId,
+      });
+    }
+  }
+
+  return {
+    async get(access: OrgAccess): Promise<ScimView> {
+      const connection = await connectionOf(access.org.id);
+      const current = connection?.active[0];
+      return {
+        scimBaseUrl: `${deps.publicUrl}/api/auth/scim/v2`,
+        enabled: Boolean(current),
+        tokenCreatedAt: iso(current?.createdAt),
+        lastUsedAt: iso(current?.lastUsedAt),
+        users: await count('scimUser', access.org.id),
+        groups: await count('scimGroup', access.org.id),
+      };
+    },
+
+    /** A new token (shown once); any earlier one stops working. */
+    async mint(access: OrgAccess): Promise<string> {
+      const actorId = auditActor(access.principal).id ?? 'unknown';
+      const policy = { scopes: [...ALL_SCOPES], expiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS) };
+      const connection = await connectionOf(access.org.id);
+      let issued: { token: string; credential: { credentialId: string } };
+      if (connection) {
+        issued = await call('rotateSCIMManagedCredential', {
+          connectionId: connection.connectionId,
+          provisioningDomainId: access.org.id,
+          actorId,
+          ...policy,
+        });
+        await revokeAll(access, actorId, issued.credential.credentialId);
+      } else {
+        issued = await call('createSCIMManagedConnection', {
+          creationRequestId: `org-${access.org.id}-${Date.now()}`,
+          provisioningDomainId: access.org.id,
+          actorId,
+          ...policy,
+        });
+      }
+      await record(access, 'scim.token_minted');
+      return issued.token;
+    },
+
+    /** Revokes the active token; provisioned members stay. Idempotent. */
+    async revoke(access: OrgAccess): Promise<void> {
+      await revokeAll(access, auditActor(access.principal).id ?? 'unknown');
+      await record(access, 'scim.token_revoked');
+    },
+
+    /** Org deletion: no token keeps working. */
+    revokeAllOfOrg: (organizationId: string) => revokeAll({ org: { id: organizationId } }, 'system'),
+  };
+}

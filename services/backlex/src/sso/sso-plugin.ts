@@ -1,0 +1,53 @@
+import { sso } from '@better-auth/sso';
+
+/** The TXT record name is `_backlex-<providerId>.<emailDomain>` (the plugin adds `_` and the id). */
+export const SSO_TOKEN_PREFIX = 'backlex';
+
+/** True when `email` is at `domain` or one of its subdomains (a verified domain proves control of both). */
+export function emailInDomain(email: string, domain: string): boolean {
+  const at = email.lastIndexOf('@');
+  if (at < 0) return false;
+  const emailDomain = email.slice(at + 1).toLowerCase();
+  const expected = domain.toLowerCase();
+  return emailDomain === expected || emailDomain.endsWith(`.${expected}`);
+}
+
+/**
+ * `@better-auth/sso` as backlex uses it: one provider per org (linked by `organizationId`),
+ * sign-in only after the plugin verified the DNS TXT record of the provider's `domain`,
+ * assertions for an email outside that domain refused (the plugin alone would still sign such a
+ * user up), and JIT members seated as `viewer`.
+ */
+export function backlexSsoPlugin() {
+  return sso({
+    domainVerification: { enabled: true, tokenPrefix: SSO_TOKEN_PREFIX },
+    // `SsoInput.enabled`: a disabled provider is kept but signs no one in.
+    schema: {
+      ssoProvider: {
+        additionalFields: { enabled: { type: 'boolean', required: false, defaultValue: true } },
+      },
+    },
+    organizationProvisioning: {
+      // The plugin's type names its own two roles; backlex's access control knows `viewer`.
+      getRole: async () => 'viewer' as 'member',
+    },
+    async resolveUser(input, context) {
+      const provider = (await context.database.findOne({
+        model: 'ssoProvider',
+        where: [{ field: 'providerId', value: input.providerId }],
+      })) as { domain?: string | null; enabled?: boolean | null } | null;
+      if (provider?.enabled === false) {
+        return { action: 'reject', code: 'sso_disabled', message: 'SSO is disabled for this organization' };
+      }
+      const domain = provider?.domain;
+      if (!domain || !emailInDomain(input.providerUser.email, domain)) {
+        return {
+          action: 'reject',
+          code: 'email_domain_mismatch',
+          message: 'The identity provider asserted an email outside the organization domain',
+        };
+      }
+      return { action: 'continue' };
+    },
+  });
+}
