@@ -123,7 +123,11 @@ for (let index = 0; index < DOCUMENTS; index += 1) {
       body: { token, side: 'single', contentType: 'image/jpeg', byteSize: bytes.length },
     })
   ).json();
-  const put = await fetch(presign.uploadUrl, { method: 'PUT', headers: presign.uploadHeaders, body: bytes });
+  const put = await fetch(presign.uploadUrl, {
+    method: 'PUT',
+    headers: presign.uploadHeaders,
+    body: new Uint8Array(bytes),
+  });
   if (put.status >= 300) throw new Error(`kyc upload failed: ${put.status}`);
   uploads.push({
     sessionId,

@@ -445,7 +445,7 @@ async function upload(since: number) {
   const user = userFor();
   const image = pick(uploadImages);
   const form = new FormData();
-  form.append('file', new Blob([image.bytes], { type: 'image/jpeg' }), image.name);
+  form.append('file', new Blob([new Uint8Array(image.bytes)], { type: 'image/jpeg' }), image.name);
   const answer = await request('media upload', 'POST', `${base('media')}/upload`, {
     since,
     headers: bearer(user),
@@ -494,7 +494,7 @@ async function kyc(since: number) {
   });
   await request('kyc put', 'PUT', presign.json.uploadUrl, {
     headers: { ...presign.json.uploadHeaders, ...headers },
-    body: passport.bytes,
+    body: new Uint8Array(passport.bytes),
   });
   await request('kyc complete', 'POST', `${session}/upload-complete`, {
     headers,

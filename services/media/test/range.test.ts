@@ -161,7 +161,7 @@ describe('Range on a public video', () => {
     const uploaded = await fetch(`${base}/upload?visibility=public`, {
       method: 'POST',
       headers: { ...headers, authorization: `Bearer ${token}` },
-      body: payload,
+      body: new Uint8Array(payload),
     });
     assert.equal(uploaded.status, 201, await uploaded.clone().text());
     const { id } = (await uploaded.json()) as { id: string };
