@@ -17,6 +17,8 @@ import { createAccount } from './account/account.js';
 import { createAccountRepository } from './db/account-repository.js';
 import { createApiKeys } from './api-keys/api-keys.js';
 import { createApiKeyRepository } from './db/api-key-repository.js';
+import { createScimDirectoryRepository } from './db/scim-directory-repository.js';
+import { createSsoProviderRepository } from './db/sso-provider-repository.js';
 import { applyDnsServers } from './sso/dns-servers.js';
 import { loadSsoSettings } from './sso/sso-settings.js';
 import { createSso } from './sso/sso.js';
@@ -80,8 +82,14 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
         ?.secret,
     }));
   const transaction = database.transaction;
-  const sso = createSso({ auth, db, publicUrl: context.publicUrl });
-  const scim = createScim({ auth, db, audit, publicUrl: context.publicUrl });
+  const sso = createSso({ auth, providers: createSsoProviderRepository(db), publicUrl: context.publicUrl });
+  const scim = createScim({
+    auth,
+    db,
+    directory: createScimDirectoryRepository(db),
+    audit,
+    publicUrl: context.publicUrl,
+  });
   const apiKeys = createApiKeys({ auth, keys: createApiKeyRepository(db), audit, transaction });
   const requestLimiter = createRateLimiter({
     keyPrefix: 'backlex.requests',

@@ -142,14 +142,16 @@ describe('rate-limit window over a long history', () => {
     assert.equal(steady.used, 300);
     assert.ok(steady.read <= 5, `read ${steady.read} index entries`);
     // When 250 leave the window, the next call takes them out of it. Their old index entries (two
-    // each here: aging a row moves it in the index too) stay until a scan finds them dead (and
-    // marks them so) or vacuum removes them, so each is passed over a few times, not once per call.
+    // each here: aging a row moves it in the index too) stay until a scan can mark them dead (not
+    // while another session's snapshot may still see them) or vacuum removes them, so until then a
+    // call may pass over them again: bounded by what left the window, never by the whole log.
     await age(key, 250);
     const sweeping = await entriesRead();
     assert.equal(sweeping.used, 51);
     const next = await entriesRead();
     assert.equal(next.used, 52);
-    assert.ok(sweeping.read + next.read <= 4 * 250 + 10, `read ${sweeping.read} + ${next.read} entries`);
+    assert.ok(sweeping.read <= 4 * 250 + 10, `sweep read ${sweeping.read} entries`);
+    assert.ok(next.read <= 4 * 250 + 10, `next call read ${next.read} entries`);
     await sql`VACUUM verifact.api_requests`.execute(db());
     const steadyAgain = await entriesRead();
     assert.equal(steadyAgain.used, 53);

@@ -8,10 +8,11 @@ const MAX_BASE = 48;
  * with no transliteration). A collision gets `-2`, `-3`, … (`nextFreeSlug`).
  */
 export function slugBase(name: string): string {
-  const slug = slugify(name, { customReplacements: [['&', ' and ']] })
+  let slug = slugify(name, { customReplacements: [['&', ' and ']] })
     .replace(/[^a-z0-9-]/g, '')
-    .slice(0, MAX_BASE)
-    .replace(/-+$/g, '');
+    .slice(0, MAX_BASE);
+  // Trailing dashes left by the cut, trimmed without a `-+$` pattern (polynomial on long runs).
+  while (slug.endsWith('-')) slug = slug.slice(0, -1);
   return slug.length > 0 ? slug : 'org';
 }
 

@@ -1,7 +1,8 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit.js';
 import type { BacklexAuth } from '../auth/better-auth.js';
 import { auditActor, type OrgAccess } from '../auth/principal.js';
+import type { ScimDirectoryRepository } from '../db/scim-directory-repository.js';
 import type { BacklexDatabase } from '../db/tables.js';
 
 const ALL_SCOPES = ['scim.users.read', 'scim.users.write', 'scim.groups.read', 'scim.groups.write'] as const;
@@ -27,6 +28,7 @@ export interface ScimView {
 export interface ScimDeps {
   auth: BacklexAuth;
   db: Kysely<BacklexDatabase>;
+  directory: ScimDirectoryRepository;
   audit: AuditLog;
   publicUrl: string;
 }
@@ -62,14 +64,8 @@ export function createScim(deps: ScimDeps) {
     };
   }
 
-  async function count(table: 'scimUser' | 'scimGroup', organizationId: string): Promise<number> {
-    const result = await sql<{
-      count: string;
-    }>`select count(*) as count from ${sql.table(table)} where "provisioningDomainId" = ${organizationId}`.execute(
-      deps.db,
-    );
-    return Number(result.rows[0]?.count ?? 0);
-  }
+  const count = (table: 'scimUser' | 'scimGroup', organizationId: string) =>
+    deps.directory.countProvisioned(table, organizationId);
 
   async function record(access: OrgAccess, action: string) {
     await deps.db.transaction().execute((trx) =>

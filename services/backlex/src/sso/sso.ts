@@ -1,7 +1,8 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { BacklexAuth } from '../auth/better-auth.js';
 import type { OrgAccess } from '../auth/principal.js';
-import type { BacklexDatabase, SsoProviderTable } from '../db/tables.js';
+import type { SsoProviderRepository } from '../db/sso-provider-repository.js';
+import type { SsoProviderTable } from '../db/tables.js';
 import { errors } from '../errors.js';
 import { MASKED_SECRET, providerIdFor, type SsoInput, verificationRecord } from './sso-config.js';
 
@@ -65,7 +66,7 @@ function publicConfig(row: ProviderRow): { type: 'oidc' | 'saml'; config: Record
 
 export interface SsoDeps {
   auth: BacklexAuth;
-  db: Kysely<BacklexDatabase>;
+  providers: SsoProviderRepository;
   publicUrl: string;
 }
 
@@ -75,12 +76,7 @@ export interface SsoDeps {
  * DNS TXT record of `emailDomain` and refuses sign-in until it has.
  */
 export function createSso(deps: SsoDeps) {
-  const providerRow = (organizationId: string) =>
-    deps.db
-      .selectFrom('ssoProvider')
-      .selectAll()
-      .where('organizationId', '=', organizationId)
-      .executeTakeFirst();
+  const providerRow = (organizationId: string) => deps.providers.findByOrg(organizationId);
 
   const urls = (slug: string, providerId: string): SsoUrls => {
     const auth = `${deps.publicUrl}/api/auth`;
@@ -216,22 +212,12 @@ export function createSso(deps: SsoDeps) {
     /** Removes the org's provider and its pending verification; sign-in stops at once. Idempotent. */
     async remove(access: { org: { id: string } }): Promise<void> {
       const providerId = providerIdFor(access.org.id);
-      await deps.db.deleteFrom('ssoProvider').where('organizationId', '=', access.org.id).execute();
-      await deps.db
-        .deleteFrom('verification' as never)
-        .where('identifier' as never, '=', `_backlex-${providerId}` as never)
-        .execute();
+      await deps.providers.removeForOrg(access.org.id, `_backlex-${providerId}`);
     },
 
     /** `GET /api/sso/{slug}/login`: the IdP URL and the state cookies the plugin sets. */
     async login(slug: string): Promise<{ url: string; cookies: string[] }> {
-      const row = await deps.db
-        .selectFrom('ssoProvider')
-        .innerJoin('organization', 'organization.id', 'ssoProvider.organizationId')
-        .select(['ssoProvider.providerId', 'ssoProvider.enabled'])
-        .where('organization.slug', '=', slug)
-        .where('organization.status', '=', 'active')
-        .executeTakeFirst();
+      const row = await deps.providers.findLoginTarget(slug);
       if (!row || row.enabled === false) throw errors.NOT_FOUND();
       let result: { headers: Headers; response: { url?: string } };
       try {

@@ -101,6 +101,8 @@ export function ssoLoginRoute(deps: BacklexDeps) {
           summary: 'Start SSO sign-in (redirects to the IdP)',
           operationId: 'ssoLogin',
           'x-extension': true,
+          // Public: the person signing in has no session yet; the IdP authenticates them.
+          security: [],
           params: slugParams,
           response: { ...errorResponses, 302: z.null() },
         },
