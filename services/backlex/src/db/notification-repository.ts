@@ -12,6 +12,8 @@ export interface NewNotification {
   title: string;
   body: string;
   data: Record<string, unknown>;
+  /** When the event happened, so the newest-first list follows the events, not the fan-out order. */
+  created_at: Date;
 }
 
 export function createNotificationRepository(db: Kysely<EventsDatabase>) {

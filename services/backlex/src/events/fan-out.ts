@@ -97,6 +97,7 @@ export function createFanOut(deps: FanOutDeps) {
               title,
               body,
               data: event.data,
+              created_at: event.created_at,
             })),
           );
           result.notifications = userIds.length;
