@@ -92,16 +92,6 @@ export interface AuditEventTable {
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
-export interface OrgEventOutboxTable {
-  id: Generated<number>;
-  public_id: string;
-  organization_id: string;
-  type: string;
-  payload: ColumnType<Record<string, unknown>, string | undefined, never>;
-  created_at: ColumnType<Date, Date | undefined, never>;
-  dispatched_at: Date | null;
-}
-
 /** @better-auth/api-key's table (migrations/0040): org keys, `referenceId` = organization id. */
 export interface ApiKeyTable {
   id: string;
@@ -144,7 +134,6 @@ export interface BacklexDatabase extends EventsDatabase {
   invitation: InvitationTable;
   account_profile: AccountProfileTable;
   audit_event: AuditEventTable;
-  org_event_outbox: OrgEventOutboxTable;
   apikey: ApiKeyTable;
   ssoProvider: SsoProviderTable;
 }

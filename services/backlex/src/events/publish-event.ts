@@ -59,3 +59,6 @@ export function outboxAdapter(publisher: EventPublisher) {
     },
   };
 }
+
+/** What the identity side's mutations record their events through (orgs, members). */
+export type EventOutbox = ReturnType<typeof outboxAdapter>;

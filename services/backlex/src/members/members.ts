@@ -10,7 +10,7 @@ import {
   type MemberRepository,
   type MembershipWrites,
 } from '../db/member-repository.js';
-import type { OrgEventOutboxRepository } from '../db/org-event-outbox-repository.js';
+import type { EventOutbox } from '../events/publish-event.js';
 import type { OrgRepository } from '../db/org-repository.js';
 import type { BacklexDatabase } from '../db/tables.js';
 import { errors } from '../errors.js';
@@ -36,7 +36,7 @@ export interface MembersDeps {
   writes: MembershipWrites;
   orgs: OrgRepository;
   audit: AuditLog;
-  outbox: OrgEventOutboxRepository;
+  outbox: EventOutbox;
   mailer: Mailer;
   /** 30 invitation mails (invites and resends) an hour per org. */
   inviteLimiter: RateLimiter;

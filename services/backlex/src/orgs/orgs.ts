@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit.js';
 import { isIP } from 'node:net';
 import { isBlockedAddress, urlHost } from '@trustplane/kernel';
-import type { OrgEventOutboxRepository } from '../db/org-event-outbox-repository.js';
+import type { EventOutbox } from '../events/publish-event.js';
 import { auditActor, type OrgAccess, type UserPrincipal } from '../auth/principal.js';
 import { newId } from '../db/ids.js';
 import { type OrgRepository, SlugTakenError } from '../db/org-repository.js';
@@ -43,7 +43,7 @@ export type OrgDeletionHook = (trx: Transaction<BacklexDatabase>, organizationId
 
 export interface OrgsDeps {
   orgs: OrgRepository;
-  outbox: OrgEventOutboxRepository;
+  outbox: EventOutbox;
   audit: AuditLog;
   syncManagedWebhook?: SyncManagedWebhook | undefined;
   onOrgDeleted: readonly OrgDeletionHook[];
