@@ -57,7 +57,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const database = context.database<BacklexDatabase>();
   const db = database.kysely;
   const trustedOrigins = serviceOrigins(context.publicUrl);
-  const ssoSettings = loadSsoSettings(process.env);
+  const ssoSettings = loadSsoSettings(context.env);
   // The SSO plugin's domain-verification TXT lookup goes through the default resolver.
   applyDnsServers(ssoSettings.dnsServers);
   const auth = createBacklexAuth({

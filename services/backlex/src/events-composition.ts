@@ -73,7 +73,7 @@ export function createBacklexEvents(
   db: Kysely<EventsDatabase>,
   overrides: EventsOverrides = {},
 ) {
-  const settings: EventsSettings = { ...loadEventsSettings(process.env), ...overrides.settings };
+  const settings: EventsSettings = { ...loadEventsSettings(context.env), ...overrides.settings };
   const allowPrivate = context.config.allowPrivateWebhooks;
   const dispatcher = new WebhookDispatcher({
     jobs: context.jobs,

@@ -13,7 +13,6 @@ import { backlexService } from '../src/index.js';
 import { type Receiver, startReceiver } from './support/receiver.js';
 
 // Retries after 1 s instead of 45 s, so "receiver down, then up" is observed within the test.
-process.env.BACKLEX_WEBHOOK_RETRY_SECONDS = '1';
 
 interface Booted {
   booted: BootedService;
@@ -23,7 +22,7 @@ interface Booted {
 
 async function bootEvents(allowPrivate: boolean, overrides: EventsOverrides = {}): Promise<Booted> {
   const booted = await bootService(backlexService, {
-    env: { TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS: allowPrivate ? '1' : '0' },
+    env: { TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS: allowPrivate ? '1' : '0', BACKLEX_WEBHOOK_RETRY_SECONDS: '1' },
   });
   const db = booted.context.database<EventsDatabase>().kysely;
   // This file's own composition (test seams), replacing the service's job definitions.

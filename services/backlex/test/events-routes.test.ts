@@ -7,8 +7,7 @@ import { type Receiver, type ReceivedRequest, startReceiver } from './support/re
 
 // Integration requests go to the local receiver (test-only setting), retries after 1 s.
 const vendor = await startReceiver(vendorAnswer);
-process.env.BACKLEX_INTEGRATIONS_ORIGIN = vendor.url;
-process.env.BACKLEX_WEBHOOK_RETRY_SECONDS = '1';
+const settings = { BACKLEX_INTEGRATIONS_ORIGIN: vendor.url, BACKLEX_WEBHOOK_RETRY_SECONDS: '1' };
 
 /** Answers as each vendor does, and 400 for a body that is not in its wire format. */
 function vendorAnswer(request: ReceivedRequest) {
@@ -42,7 +41,7 @@ describe('events out over HTTP', () => {
   let org: TestOrg;
   before(async () => {
     hooks = await startReceiver();
-    h = await BacklexHarness.boot({ workers: true });
+    h = await BacklexHarness.boot({ workers: true, env: settings });
     org = await h.org();
   });
   after(async () => {

@@ -13,9 +13,9 @@ before(async () => {
   idp = await startOidcIdp();
   dns = await startDnsStub();
   // The IdP listens on loopback: reachable only because its origin is trusted.
-  process.env.BACKLEX_SSO_TRUSTED_ORIGINS = idp.issuer;
-  process.env.BACKLEX_DNS_SERVERS = dns.server;
-  h = await BacklexHarness.boot();
+  h = await BacklexHarness.boot({
+    env: { BACKLEX_SSO_TRUSTED_ORIGINS: idp.issuer, BACKLEX_DNS_SERVERS: dns.server },
+  });
   admin = await h.user();
   org = await h.org(admin);
 });

@@ -12,8 +12,7 @@ let org: TestOrg;
 before(async () => {
   idp = await createSamlIdp();
   dns = await startDnsStub();
-  process.env.BACKLEX_DNS_SERVERS = dns.server;
-  h = await BacklexHarness.boot();
+  h = await BacklexHarness.boot({ env: { BACKLEX_DNS_SERVERS: dns.server } });
   admin = await h.user();
   org = await h.org(admin);
 });
