@@ -51,9 +51,9 @@ export function createVerifact(context: ServiceContext, version: string, overrid
   const database = context.database<VerifactDatabase>();
   const db = database.kysely;
   const tenantRepository = createTenantRepository(db);
-  const apiKeyRepository = createApiKeyRepository(db);
-  const requestLog = createRequestLogRepository(db);
-  const usage = createUsageRepository(db);
+  const apiKeyRepository = createApiKeyRepository(db, database.pool);
+  const requestLog = createRequestLogRepository(db, database.pool);
+  const usage = createUsageRepository(db, database.pool);
   const claimRepository = createClaimRepository(db);
   const photoRepository = createPhotoRepository(db);
   const userRepository = createUserRepository(db);

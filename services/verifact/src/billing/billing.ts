@@ -71,7 +71,6 @@ export function createBilling(deps: {
      */
     meterVerifyUnlessUploaded(tenant: TenantRow, sha256: string): Promise<string | undefined> {
       return usage.recordUnlessPhoto(
-        db,
         {
           tenantId: tenant.id,
           event: 'api_verify',

@@ -1,5 +1,6 @@
-import { type StoredApiKey, updateSingleActiveKey } from '@trustplane/kernel';
+import { type Database, type StoredApiKey, updateSingleActiveKey } from '@trustplane/kernel';
 import type { Kysely, Selectable } from 'kysely';
+import { prepareStatement } from './prepared.js';
 import type { ApiKeyTable, TenantTable, VerifactDatabase } from './tables.js';
 import type { TenantRow } from './tenant-repository.js';
 
@@ -26,9 +27,34 @@ const TENANT_COLUMNS = Object.keys({
   updated_at: true,
 } satisfies Record<keyof TenantTable, true>) as (keyof TenantTable)[];
 
+// Every column of the key row, likewise.
+const API_KEY_COLUMNS = Object.keys({
+  id: true,
+  tenant_id: true,
+  name: true,
+  key_hash: true,
+  display_prefix: true,
+  scopes: true,
+  daily_limit: true,
+  created_at: true,
+  revoked_at: true,
+} satisfies Record<keyof ApiKeyTable, true>) as (keyof ApiKeyTable)[];
+
 const API_KEYS = { table: 'api_keys', prefixColumn: 'display_prefix' };
 
-export function createApiKeyRepository(db: Kysely<VerifactDatabase>) {
+export function createApiKeyRepository(db: Kysely<VerifactDatabase>, pool: Database<VerifactDatabase>['pool']) {
+  // Built with Kysely once (`$1` is the prefix), run prepared on every keyed request.
+  const byPrefixWithTenant = prepareStatement<Record<string, unknown>>(
+    pool,
+    'api_key_by_prefix_with_tenant',
+    db
+      .selectFrom('api_keys')
+      .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+      .select(API_KEY_COLUMNS.map((column) => `api_keys.${column}` as const))
+      .select(TENANT_COLUMNS.map((column) => `tenants.${column} as tenant__${column}` as const))
+      .where('api_keys.display_prefix', '=', '')
+      .compile().sql,
+  );
   return {
     async insert(row: {
       id: string;
@@ -59,17 +85,11 @@ export function createApiKeyRepository(db: Kysely<VerifactDatabase>) {
       return rows.map((row) => ({ id: row.id, hash: row.key_hash, revokedAt: row.revoked_at, record: row }));
     },
     /**
-     * `findByDisplayPrefix` with each key's tenant, in one round trip: this runs on every keyed
-     * request, before anything else can start.
+     * `findByDisplayPrefix` with each key's tenant, in one round trip (a prepared statement): this
+     * runs on every keyed request, before anything else can start.
      */
     async findByDisplayPrefixWithTenant(prefix: string): Promise<StoredApiKey<ApiKeyWithTenant>[]> {
-      const rows = await db
-        .selectFrom('api_keys')
-        .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
-        .selectAll('api_keys')
-        .select(TENANT_COLUMNS.map((column) => `tenants.${column} as tenant__${column}` as const))
-        .where('api_keys.display_prefix', '=', prefix)
-        .execute();
+      const rows = await byPrefixWithTenant.run([prefix]);
       return rows.map((row) => {
         const key: Record<string, unknown> = {};
         const tenant: Record<string, unknown> = {};
@@ -78,7 +98,7 @@ export function createApiKeyRepository(db: Kysely<VerifactDatabase>) {
           else key[column] = value;
         }
         const record = { ...(key as ApiKeyRow), tenant: tenant as TenantRow };
-        return { id: row.id, hash: row.key_hash, revokedAt: row.revoked_at, record };
+        return { id: record.id, hash: record.key_hash, revokedAt: record.revoked_at, record };
       });
     },
     list(tenantId?: string): Promise<ApiKeyRow[]> {

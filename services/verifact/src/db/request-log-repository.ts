@@ -1,4 +1,6 @@
+import type { Database } from '@trustplane/kernel';
 import { type Kysely, sql } from 'kysely';
+import { prepareStatement } from './prepared.js';
 import type { VerifactDatabase } from './tables.js';
 
 export interface WindowDecision {
@@ -12,7 +14,18 @@ export interface WindowDecision {
 
 const WINDOW_SECONDS = 24 * 60 * 60;
 
-export function createRequestLogRepository(db: Kysely<VerifactDatabase>) {
+export function createRequestLogRepository(db: Kysely<VerifactDatabase>, pool: Database<VerifactDatabase>['pool']) {
+  const consumeRequest = prepareStatement<{
+    used: string;
+    oldest: Date | null;
+    inserted: Date | null;
+    freeing: Date | null;
+    checked_at: Date;
+  }>(
+    pool,
+    'consume_request',
+    'SELECT used, oldest, inserted, freeing, checked_at FROM consume_request($1, $2, $3, $4, $5)',
+  );
   return {
     /**
      * Sliding 24-hour window per key (migration 0006): the key's counter row is locked so
@@ -29,15 +42,7 @@ export function createRequestLogRepository(db: Kysely<VerifactDatabase>) {
     ): Promise<WindowDecision> {
       // One statement (migrations 0002, 0006): this is the hot path of every counted request, and the
       // key's row lock serialises its requests, so no client round trip happens while it is held.
-      const { rows } = await sql<{
-        used: string;
-        oldest: Date | null;
-        inserted: Date | null;
-        freeing: Date | null;
-        checked_at: Date;
-      }>`SELECT * FROM consume_request(${keyId}, ${tenantId}, ${operation}, ${limit}, ${WINDOW_SECONDS})`.execute(
-        db,
-      );
+      const rows = await consumeRequest.run([keyId, tenantId, operation, limit, WINDOW_SECONDS]);
       const row = rows[0];
       if (!row) throw new Error('consume_request returned no row');
       const used = Number(row.used);

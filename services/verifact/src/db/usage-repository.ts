@@ -1,5 +1,7 @@
+import type { Database } from '@trustplane/kernel';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { newId } from './ids.js';
+import { prepareStatement } from './prepared.js';
 import type { UsageEventName, UsageEventTable, VerifactDatabase } from './tables.js';
 
 export type UsageEventRow = Selectable<UsageEventTable>;
@@ -22,7 +24,15 @@ export function nextMonthStart(at: Date): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
 }
 
-export function createUsageRepository(db: Kysely<VerifactDatabase>) {
+export function createUsageRepository(db: Kysely<VerifactDatabase>, pool: Database<VerifactDatabase>['pool']) {
+  const recordUnlessPhoto = prepareStatement<{ id: string }>(
+    pool,
+    'record_usage_unless_photo',
+    `INSERT INTO usage_events (id, tenant_id, event, unit_price_paise)
+     SELECT $1::text, $2::text, $3::text, $4::bigint
+     WHERE NOT EXISTS (SELECT 1 FROM photos WHERE tenant_id = $2::text AND sha256 = $5::text)
+     RETURNING id`,
+  );
   return {
     async record(
       executor: Executor,
@@ -49,19 +59,15 @@ export function createUsageRepository(db: Kysely<VerifactDatabase>) {
     },
     /**
      * Records a claimless event unless the tenant holds a photo with this SHA-256, in one
-     * statement (verify's common case: a photo never uploaded to a claim). Returns the new
-     * event's id, or undefined when such a photo exists and nothing was written.
+     * statement (verify's common case: a photo never uploaded to a claim), prepared, outside any
+     * transaction: it commits on its own, durably. Returns the new event's id, or undefined when
+     * such a photo exists and nothing was written.
      */
     async recordUnlessPhoto(
-      executor: Executor,
       row: { tenantId: string; event: UsageEventName; unitPricePaise: number },
       sha256: string,
     ): Promise<string | undefined> {
-      const { rows } = await sql<{ id: string }>`
-        INSERT INTO usage_events (id, tenant_id, event, unit_price_paise)
-        SELECT ${newId('evt')}::text, ${row.tenantId}::text, ${row.event}::text, ${row.unitPricePaise}::bigint
-        WHERE NOT EXISTS (SELECT 1 FROM photos WHERE tenant_id = ${row.tenantId} AND sha256 = ${sha256})
-        RETURNING id`.execute(executor);
+      const rows = await recordUnlessPhoto.run([newId('evt'), row.tenantId, row.event, row.unitPricePaise, sha256]);
       return rows[0]?.id;
     },
     /** Deletes an event not yet billed (an answer that failed after its event was written). */
