@@ -42,7 +42,10 @@ const API_KEY_COLUMNS = Object.keys({
 
 const API_KEYS = { table: 'api_keys', prefixColumn: 'display_prefix' };
 
-export function createApiKeyRepository(db: Kysely<VerifactDatabase>, pool: Database<VerifactDatabase>['pool']) {
+export function createApiKeyRepository(
+  db: Kysely<VerifactDatabase>,
+  pool: Database<VerifactDatabase>['pool'],
+) {
   // Built with Kysely once (`$1` is the prefix), run prepared on every keyed request.
   const byPrefixWithTenant = prepareStatement<Record<string, unknown>>(
     pool,

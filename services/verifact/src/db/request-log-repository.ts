@@ -14,7 +14,10 @@ export interface WindowDecision {
 
 const WINDOW_SECONDS = 24 * 60 * 60;
 
-export function createRequestLogRepository(db: Kysely<VerifactDatabase>, pool: Database<VerifactDatabase>['pool']) {
+export function createRequestLogRepository(
+  db: Kysely<VerifactDatabase>,
+  pool: Database<VerifactDatabase>['pool'],
+) {
   const consumeRequest = prepareStatement<{
     used: string;
     oldest: Date | null;

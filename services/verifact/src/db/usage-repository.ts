@@ -24,7 +24,10 @@ export function nextMonthStart(at: Date): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
 }
 
-export function createUsageRepository(db: Kysely<VerifactDatabase>, pool: Database<VerifactDatabase>['pool']) {
+export function createUsageRepository(
+  db: Kysely<VerifactDatabase>,
+  pool: Database<VerifactDatabase>['pool'],
+) {
   const recordUnlessPhoto = prepareStatement<{ id: string }>(
     pool,
     'record_usage_unless_photo',
@@ -67,7 +70,13 @@ export function createUsageRepository(db: Kysely<VerifactDatabase>, pool: Databa
       row: { tenantId: string; event: UsageEventName; unitPricePaise: number },
       sha256: string,
     ): Promise<string | undefined> {
-      const rows = await recordUnlessPhoto.run([newId('evt'), row.tenantId, row.event, row.unitPricePaise, sha256]);
+      const rows = await recordUnlessPhoto.run([
+        newId('evt'),
+        row.tenantId,
+        row.event,
+        row.unitPricePaise,
+        sha256,
+      ]);
       return rows[0]?.id;
     },
     /** Deletes an event not yet billed (an answer that failed after its event was written). */
