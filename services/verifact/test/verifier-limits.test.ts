@@ -177,6 +177,38 @@ describe('the reader queue', () => {
   });
 });
 
+describe('reader processes', () => {
+  test('a reader reads photo after photo, larger then smaller, through its one frame buffer, on one tokio worker thread', async () => {
+    const { app, deps } = await variant({ verifierProcesses: 1 });
+    // 133 kB, then 2.2 MB and 1.5 MB (many socket reads into the buffer), then the 133 kB photo
+    // again into the same, larger buffer: a stale tail or a misplaced offset would change the verdicts.
+    const answers: Record<string, unknown>[] = [];
+    for (const [name, status, alert] of [
+      ['C.jpg', 'verified', undefined],
+      ['truepic-20230212-camera.jpg', 'verified', 'signingCredential.untrusted'],
+      ['nikon-20221019-building.jpeg', 'tampered', 'signingCredential.expired'],
+      ['C.jpg', 'verified', undefined],
+    ] as const) {
+      const response = await verifyOn(app, fixture(name));
+      const { _meta, ...answer } = response.json();
+      assert.deepEqual([response.statusCode, answer.status], [200, status], name);
+      if (alert) assert.ok(answer.alerts.includes(alert), `${alert} in ${answer.alerts}`);
+      answers.push(answer);
+    }
+    assert.deepEqual(answers[3], answers[0]);
+    const [reader] = deps.pool.pids();
+    assert.ok(reader);
+    // c2pa-node's runtime would start one worker per core; a reader reads one photo at a time.
+    const threads = await fs.readdir(`/proc/${reader}/task`);
+    const names = await Promise.all(
+      threads.map(async (thread) =>
+        (await fs.readFile(`/proc/${reader}/task/${thread}/comm`, 'utf8')).trim(),
+      ),
+    );
+    assert.equal(names.filter((name) => name === 'tokio-rt-worker').length, 1);
+  });
+});
+
 describe('capture time against the trusted time-stamp', () => {
   let tsa: ChildProcess | undefined;
   let tsaUrl = '';
