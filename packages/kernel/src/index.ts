@@ -6,6 +6,7 @@ export * from './db/database-failure.js';
 export * from './db/embedded-postgres.js';
 export * from './db/migrate.js';
 export * from './db/pg-listener.js';
+export * from './db/prepared-statement.js';
 export * from './db/repository-set.js';
 export * from './health/health-route.js';
 export * from './health/probes.js';

@@ -1,6 +1,10 @@
-import { type Database, type StoredApiKey, updateSingleActiveKey } from '@trustplane/kernel';
+import {
+  type Database,
+  prepareStatement,
+  type StoredApiKey,
+  updateSingleActiveKey,
+} from '@trustplane/kernel';
 import type { Kysely, Selectable } from 'kysely';
-import { prepareStatement } from './prepared.js';
 import type { ApiKeyTable, TenantTable, VerifactDatabase } from './tables.js';
 import type { TenantRow } from './tenant-repository.js';
 
@@ -49,6 +53,7 @@ export function createApiKeyRepository(
   // Built with Kysely once (`$1` is the prefix), run prepared on every keyed request.
   const byPrefixWithTenant = prepareStatement<Record<string, unknown>>(
     pool,
+    'verifact',
     'api_key_by_prefix_with_tenant',
     db
       .selectFrom('api_keys')

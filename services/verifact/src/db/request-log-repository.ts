@@ -1,6 +1,5 @@
-import type { Database } from '@trustplane/kernel';
+import { type Database, prepareStatement } from '@trustplane/kernel';
 import { type Kysely, sql } from 'kysely';
-import { prepareStatement } from './prepared.js';
 import type { VerifactDatabase } from './tables.js';
 
 export interface WindowDecision {
@@ -26,6 +25,7 @@ export function createRequestLogRepository(
     checked_at: Date;
   }>(
     pool,
+    'verifact',
     'consume_request',
     'SELECT used, oldest, inserted, freeing, checked_at FROM consume_request($1, $2, $3, $4, $5)',
   );

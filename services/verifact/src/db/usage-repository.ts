@@ -1,7 +1,6 @@
-import type { Database } from '@trustplane/kernel';
+import { type Database, prepareStatement } from '@trustplane/kernel';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { newId } from './ids.js';
-import { prepareStatement } from './prepared.js';
 import type { UsageEventName, UsageEventTable, VerifactDatabase } from './tables.js';
 
 export type UsageEventRow = Selectable<UsageEventTable>;
@@ -30,6 +29,7 @@ export function createUsageRepository(
 ) {
   const recordUnlessPhoto = prepareStatement<{ id: string }>(
     pool,
+    'verifact',
     'record_usage_unless_photo',
     `INSERT INTO usage_events (id, tenant_id, event, unit_price_paise)
      SELECT $1::text, $2::text, $3::text, $4::bigint
