@@ -63,6 +63,25 @@ describe('billing with the sandbox provider', () => {
     return rows.map((row) => row.data as Record<string, unknown>);
   }
 
+  test('the provider webhook is documented in /openapi.json as a public extension; the sandbox pages are not', async () => {
+    const response = await h.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(response.statusCode, 200);
+    const paths = response.json().paths as Record<
+      string,
+      Record<string, { security?: unknown[]; 'x-extension'?: boolean }>
+    >;
+    const webhook = paths['/billing/webhooks/{provider}']?.post;
+    assert.ok(
+      webhook,
+      Object.keys(paths)
+        .filter((path) => path.includes('billing'))
+        .join(', '),
+    );
+    assert.deepEqual(webhook.security, []);
+    assert.equal(webhook['x-extension'], true);
+    assert.ok(!Object.keys(paths).some((path) => path.includes('sandbox')));
+  });
+
   test('a new org: free, no subscription, no invoices, zero top-ups, no payment method', async () => {
     const org = await h.org();
     const billing = await getBilling(h, org);
