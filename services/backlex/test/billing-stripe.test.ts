@@ -186,6 +186,33 @@ describe('billing with the Stripe adapter against a local Stripe API stub', () =
     }
   });
 
+  test("signed events that are not backlex's (other metadata, other types) are acknowledged and change nothing", async () => {
+    const org = await h.org();
+    for (const [type, object] of [
+      [
+        'checkout.session.completed',
+        {
+          id: 'cs_other',
+          object: 'checkout.session',
+          payment_status: 'paid',
+          amount_total: 100,
+          customer: 'cus_other',
+          metadata: { checkoutId: 'order-42' },
+        },
+      ],
+      [
+        'payment_intent.succeeded',
+        { id: 'pi_other', object: 'payment_intent', amount_received: 100, metadata: { invoiceId: 'INV-7' } },
+      ],
+      ['customer.created', { id: 'cus_other', object: 'customer' }],
+    ] as const) {
+      const response = await sendEvent(type, object);
+      assert.equal(response.statusCode, 200, response.body);
+      assert.deepEqual(response.json(), { received: true, duplicate: false });
+    }
+    assert.equal((await getBilling(h, org)).plan, 'free');
+  });
+
   test('a pack through Stripe Checkout (no card saved for later)', async () => {
     const org = await h.org();
     await startCheckout(h, org, { type: 'd1' }, 'billing/packs/checkout');

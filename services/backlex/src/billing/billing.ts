@@ -70,6 +70,16 @@ export interface BillingDeps {
   logWarning(message: string, fields: Record<string, unknown>): void;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids in provider metadata are ours only if they look like ours (another app may share the account). */
+function ownsIds(event: BillingEvent): boolean {
+  if (event.type === 'checkout.completed') return UUID.test(event.checkoutId);
+  if (event.type === 'invoice.payment_succeeded' || event.type === 'invoice.payment_failed')
+    return UUID.test(event.invoiceId);
+  return true;
+}
+
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** `Subscription` (open in the seed; fields fixed in the README). */
@@ -750,11 +760,17 @@ export function createBilling(deps: BillingDeps) {
         event = await provider.parseWebhook(rawBody, headers);
       } catch (error) {
         if (error instanceof WebhookRejectedError) throw errors.INVALID_WEBHOOK();
-        throw error;
+        // A genuine event we could not complete (the provider did not answer a lookup): it retries.
+        deps.logWarning('billing: a webhook could not be read', {
+          provider: provider.id,
+          err: (error as Error).message,
+        });
+        throw errors.PAYMENT_PROVIDER_UNAVAILABLE();
       }
       const outcome = await deps.transaction(async (trx) => {
         if (!(await deps.webhookEvents.claim(trx, provider.id, event.id, event.providerType)))
           return 'duplicate';
+        if (!ownsIds(event)) return 'ignored';
         switch (event.type) {
           case 'checkout.completed':
             return checkoutCompleted(trx, event);

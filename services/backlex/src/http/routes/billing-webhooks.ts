@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { BacklexDeps } from '../../composition.js';
-import { errorResponses } from '../schemas.js';
+import { appErrorSchema } from '../schemas.js';
 
 /** `POST /api/billing/webhooks/{provider}` (extension): the payment provider's signed events. */
 export function billingWebhookRoute(deps: BacklexDeps) {
@@ -21,13 +21,14 @@ export function billingWebhookRoute(deps: BacklexDeps) {
           operationId: 'billingWebhook',
           'x-extension': true,
           description:
-            'The only way billing state changes. `sandbox`: `Backlex-Sandbox-Signature: t=…,v1=HMAC-SHA256(secret, "t.body")`; `stripe`: `Stripe-Signature`, checked with `stripe.webhooks.constructEvent`. Unsigned, forged or stale → 400 `INVALID_WEBHOOK`; a provider that is not the configured one → 404; each event id is applied once (a repeat answers `duplicate: true`).',
+            'The only way billing state changes. `sandbox`: `Backlex-Sandbox-Signature: t=…,v1=HMAC-SHA256(secret, "t.body")`; `stripe`: `Stripe-Signature`, checked with `stripe.webhooks.constructEvent`. Unsigned, forged or stale → 400 `INVALID_WEBHOOK`; a provider that is not the configured one → 404; each event id is applied once (a repeat answers `duplicate: true`); 503 when the provider did not answer a lookup the event needs (it retries).',
           // Public: the provider authenticates by its signature.
           security: [],
           params: z.object({ provider: z.string().min(1).max(20) }),
           response: {
-            400: errorResponses[400],
-            404: errorResponses[404],
+            400: appErrorSchema,
+            404: appErrorSchema,
+            503: appErrorSchema,
             200: z.object({ received: z.boolean(), duplicate: z.boolean() }),
           },
         },
