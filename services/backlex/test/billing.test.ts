@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { webhookSignatureHeader } from '@trustplane/kernel';
 import { BacklexHarness, type TestOrg } from './support/backlex.js';
@@ -278,11 +279,17 @@ describe('billing with the sandbox provider', () => {
       },
     });
     const now = Math.floor(Date.now() / 1000);
+    // The sandbox's key, derived as the service derives it (src/billing-composition.ts).
+    const sandboxKey = createHmac('sha256', h.service.booted.context.signingSecret)
+      .update('backlex:billing-sandbox')
+      .digest('hex');
     const attempts: Record<string, string>[] = [
       {},
       { 'backlex-sandbox-signature': webhookSignatureHeader('not-the-secret', body, now) },
       { 'backlex-sandbox-signature': `t=${now},v1=${'0'.repeat(64)}` },
       { 'backlex-sandbox-signature': 'garbage' },
+      // Signed with the real key but an hour old: a captured request replayed later.
+      { 'backlex-sandbox-signature': webhookSignatureHeader(sandboxKey, body, now - 3600) },
     ];
     for (const headers of attempts) {
       const response = await h.inject({
