@@ -11,6 +11,7 @@ import { createOrgRepository } from './db/org-repository.js';
 import type { BacklexDatabase } from './db/tables.js';
 import { eventsTables } from './db/events-executor.js';
 import { outboxAdapter } from './events/publish-event.js';
+import { backlexBilling } from './billing-composition.js';
 import { backlexEvents } from './events-composition.js';
 import { createMembers } from './members/members.js';
 import { createAccount } from './account/account.js';
@@ -82,6 +83,8 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
         ?.secret,
     }));
   const transaction = database.transaction;
+  // Billing (h17-billing): one per context, shared with the renewal job.
+  const billing = backlexBilling(context);
   const sso = createSso({ auth, providers: createSsoProviderRepository(db), publicUrl: context.publicUrl });
   const scim = createScim({
     auth,
@@ -125,6 +128,8 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     audit,
     outbox,
     events,
+    billing: billing.billing,
+    sandbox: billing.sandbox,
     apiKeys,
     ssoSettings,
     sso,
@@ -140,6 +145,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
       onOrgDeleted: [
         apiKeys.revokeAllOfOrg,
         (_trx, organizationId) => sso.remove({ org: { id: organizationId } }),
+        billing.billing.orgDeleted,
         ...(overrides.onOrgDeleted ?? []),
       ],
       allowPrivateWebhooks: context.config.allowPrivateWebhooks,

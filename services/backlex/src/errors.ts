@@ -45,4 +45,13 @@ export const errors = defineErrorCatalogue({
       "This webhook is the organization's webhookUrl; remove it with PATCH /org/{slug} and webhookUrl: null",
   },
   // ── api keys, sso, scim (issue 16, h16-sso)
+  // ── billing (issue 17, h17-billing)
+  ALREADY_SUBSCRIBED: { status: 409, message: 'The organization already has this plan and interval' },
+  NO_SUBSCRIPTION: { status: 409, message: 'The organization has no active paid subscription' },
+  SUBSCRIPTION_ENDED: {
+    status: 409,
+    message: 'The subscription has ended; start a new checkout to subscribe again',
+  },
+  INVALID_WEBHOOK: { status: 400, message: 'Webhook signature missing or invalid' },
+  PAYMENT_PROVIDER_UNAVAILABLE: { status: 503, message: 'The payment provider did not answer; try again' },
 });

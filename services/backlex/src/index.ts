@@ -1,7 +1,9 @@
 import { defineService, type ServiceDefinition } from '@trustplane/kernel';
+import { backlexBilling } from './billing-composition.js';
 import { backlexEvents } from './events-composition.js';
 import { buildBacklexApp } from './http/app.js';
 
+export { backlexBilling } from './billing-composition.js';
 export { backlexEvents } from './events-composition.js';
 
 export const backlexService: ServiceDefinition = defineService(new URL('..', import.meta.url), {
@@ -15,10 +17,11 @@ export const backlexService: ServiceDefinition = defineService(new URL('..', imp
     const { jobs } = backlexEvents(context);
     context.jobs.define(jobs.fanOut);
     context.jobs.define(jobs.deliverIntegration);
+    context.jobs.define(backlexBilling(context).renewalsJob);
   },
   async startWorkers(context) {
     const { jobDefinitions } = backlexEvents(context);
-    await context.jobs.work(jobDefinitions);
+    await context.jobs.work([...jobDefinitions, backlexBilling(context).renewalsJob]);
     return undefined;
   },
 });

@@ -150,6 +150,10 @@ export function createOrgRepository(db: Kysely<BacklexDatabase>) {
         .where('activeOrganizationId', '=', id)
         .execute();
     },
+    /** Billing's plan change (webhooks, renewals, downgrades): the org's `planId`. */
+    async setPlan(trx: Transaction<BacklexDatabase>, id: string, planId: string): Promise<void> {
+      await trx.updateTable('organization').set({ planId }).where('id', '=', id).execute();
+    },
     /** An active org by slug (for callers that are not members: API keys, SCIM). */
     activeBySlug(slug: string): Promise<OrgRow | undefined> {
       return db

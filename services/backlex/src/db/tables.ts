@@ -1,3 +1,4 @@
+import type { BillingDatabase } from './billing-tables.js';
 import type { EventsDatabase } from './events-tables.js';
 import type { ColumnType, Generated } from 'kysely';
 
@@ -126,7 +127,7 @@ export interface SsoProviderTable {
 }
 
 /** The whole schema; the events tables (`events-tables.ts`, migrations 0020…) are part of it. */
-export interface BacklexDatabase extends EventsDatabase {
+export interface BacklexDatabase extends EventsDatabase, BillingDatabase {
   user: UserTable;
   session: SessionTable;
   organization: OrganizationTable;

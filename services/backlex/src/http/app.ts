@@ -29,6 +29,13 @@ import { deleteWebhookRoute } from './routes/webhooks-delete.js';
 import { listWebhooksRoute } from './routes/webhooks-list.js';
 import { testWebhookRoute } from './routes/webhooks-test.js';
 import { authenticatedScope } from './session.js';
+import { getBillingRoute } from './routes/billing-get.js';
+import { checkoutRoute } from './routes/billing-checkout.js';
+import { packCheckoutRoute } from './routes/billing-packs-checkout.js';
+import { cancelSubscriptionRoute } from './routes/billing-subscription-cancel.js';
+import { resumeSubscriptionRoute } from './routes/billing-subscription-resume.js';
+import { billingWebhookRoute } from './routes/billing-webhooks.js';
+import { sandboxPages } from './routes/billing-sandbox.js';
 
 export async function buildBacklexApp(
   context: ServiceContext,
@@ -65,6 +72,22 @@ export async function buildBacklexApp(
   await app.register(healthRoutes(context, version));
   await app.register(betterAuthRoute(deps));
   await app.register(ssoLoginRoute(deps));
+  // Billing (h17-billing): the provider's webhook and the sandbox's hosted pages are public.
+  await app.register(billingWebhookRoute(deps));
+  const { sandbox } = deps;
+  if (sandbox) {
+    await app.register(sandboxPages(sandbox));
+    // The sandbox delivers its signed webhooks to this app in-process, through the same route.
+    sandbox.useSender(async (body, headers) => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/billing/webhooks/sandbox',
+        headers,
+        payload: body,
+      });
+      return response.statusCode;
+    });
+  }
   await app.register(
     authenticatedScope(deps, async (scope) => {
       await scope.register(listOrgsRoute(deps));
@@ -92,6 +115,12 @@ export async function buildBacklexApp(
       await scope.register(createIntegrationRoute(deps));
       await scope.register(deleteIntegrationRoute(deps));
       await scope.register(notificationRoutes(deps));
+      // Billing (h17-billing)
+      await scope.register(getBillingRoute(deps));
+      await scope.register(checkoutRoute(deps));
+      await scope.register(packCheckoutRoute(deps));
+      await scope.register(cancelSubscriptionRoute(deps));
+      await scope.register(resumeSubscriptionRoute(deps));
     }),
   );
   return app;
