@@ -16,7 +16,9 @@ describe('crash of a host mid-write', () => {
 
   it('keeps every acknowledged commit after SIGKILL and restart; the others fail with HOST_RESTARTED', async () => {
     await host.create('crashy');
-    await host.execute('crashy', { statements: [{ sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)' }] });
+    await host.execute('crashy', {
+      statements: [{ sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)' }],
+    });
     const index = host.hostIndexOf('crashy');
     const pid = host.hostPids()[index]!;
     const acknowledged: number[] = [];
@@ -45,12 +47,18 @@ describe('crash of a host mid-write', () => {
     for (const failure of failures)
       assert.ok(isDatabaseHostError((failure as PromiseRejectedResult).reason, 'HOST_RESTARTED'));
 
-    const { results } = await host.execute('crashy', { statements: [{ sql: 'SELECT id FROM t WHERE id < 100000' }] });
+    const { results } = await host.execute('crashy', {
+      statements: [{ sql: 'SELECT id FROM t WHERE id < 100000' }],
+    });
     const present = new Set(results[0]!.rows.map((row) => row[0] as number));
     for (const n of acknowledged) assert.ok(present.has(n), `acknowledged commit ${n} is in the file`);
     // Each batch is all or nothing, even the one cut by the kill.
     const pairs = await host.execute('crashy', {
-      statements: [{ sql: 'SELECT count(*) FROM t a WHERE id < 100000 AND NOT EXISTS (SELECT 1 FROM t b WHERE b.id = a.id + 100000)' }],
+      statements: [
+        {
+          sql: 'SELECT count(*) FROM t a WHERE id < 100000 AND NOT EXISTS (SELECT 1 FROM t b WHERE b.id = a.id + 100000)',
+        },
+      ],
     });
     assert.deepEqual(pairs.results[0]!.rows, [[0]]);
     assert.notEqual(host.hostPids()[index], pid);
