@@ -1,4 +1,5 @@
 import type { EventsDatabase } from './events-tables.js';
+import type { ProjectsDatabase } from './project-tables.js';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -125,8 +126,8 @@ export interface SsoProviderTable {
   enabled: boolean | null;
 }
 
-/** The whole schema; the events tables (`events-tables.ts`, migrations 0020…) are part of it. */
-export interface BacklexDatabase extends EventsDatabase {
+/** The whole schema; the events tables (`events-tables.ts`, 0020…) and projects (`project-tables.ts`, 0060…) are part of it. */
+export interface BacklexDatabase extends EventsDatabase, ProjectsDatabase {
   user: UserTable;
   session: SessionTable;
   organization: OrganizationTable;
