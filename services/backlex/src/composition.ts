@@ -24,6 +24,7 @@ import { loadSsoSettings } from './sso/sso-settings.js';
 import { createSso } from './sso/sso.js';
 import { createScim } from './scim/scim.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
+import { backlexProjects } from './projects-composition.js';
 
 /**
  * Origins that are never foreign for a cookie-bearing request: the service on `localhost` and
@@ -125,6 +126,8 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     audit,
     outbox,
     events,
+    /** Projects (issue 17): lifecycle, branches, data API, provisioning. */
+    projects: backlexProjects(context),
     apiKeys,
     ssoSettings,
     sso,

@@ -1,8 +1,10 @@
 import { defineService, type ServiceDefinition } from '@trustplane/kernel';
 import { backlexEvents } from './events-composition.js';
 import { buildBacklexApp } from './http/app.js';
+import { backlexProjects } from './projects-composition.js';
 
 export { backlexEvents } from './events-composition.js';
+export { backlexProjects } from './projects-composition.js';
 
 export const backlexService: ServiceDefinition = defineService(new URL('..', import.meta.url), {
   name: 'backlex',
@@ -15,10 +17,11 @@ export const backlexService: ServiceDefinition = defineService(new URL('..', imp
     const { jobs } = backlexEvents(context);
     context.jobs.define(jobs.fanOut);
     context.jobs.define(jobs.deliverIntegration);
+    for (const job of backlexProjects(context).jobDefinitions) context.jobs.define(job);
   },
   async startWorkers(context) {
     const { jobDefinitions } = backlexEvents(context);
-    await context.jobs.work(jobDefinitions);
+    await context.jobs.work([...jobDefinitions, ...backlexProjects(context).jobDefinitions]);
     return undefined;
   },
 });

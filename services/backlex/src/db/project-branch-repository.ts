@@ -17,7 +17,7 @@ export class BranchTakenError extends Error {
 /** `project_branches` (migrations/0060). */
 export function createProjectBranchRepository(db: Kysely<BacklexDatabase>) {
   return {
-    listLive(executor: Executor, projectId: string): Promise<BranchRow[]> {
+    listLive(projectId: string, executor: Executor = db): Promise<BranchRow[]> {
       return executor
         .selectFrom('project_branches')
         .selectAll()
@@ -27,7 +27,7 @@ export function createProjectBranchRepository(db: Kysely<BacklexDatabase>) {
         .orderBy('id')
         .execute();
     },
-    findLiveByName(executor: Executor, projectId: string, name: string): Promise<BranchRow | undefined> {
+    findLiveByName(projectId: string, name: string, executor: Executor = db): Promise<BranchRow | undefined> {
       return executor
         .selectFrom('project_branches')
         .selectAll()
@@ -64,8 +64,11 @@ export function createProjectBranchRepository(db: Kysely<BacklexDatabase>) {
         .where('id', '=', id)
         .execute();
     },
+    async setSize(id: string, sizeBytes: number): Promise<void> {
+      await db.updateTable('project_branches').set({ size_bytes: sizeBytes }).where('id', '=', id).execute();
+    },
     /** Every branch of the project still holding a file (live or deleted but not yet purged with it). */
-    allOf(executor: Executor, projectId: string): Promise<BranchRow[]> {
+    allOf(projectId: string, executor: Executor = db): Promise<BranchRow[]> {
       return executor.selectFrom('project_branches').selectAll().where('project_id', '=', projectId).execute();
     },
   };

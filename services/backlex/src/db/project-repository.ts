@@ -56,7 +56,7 @@ export function createProjectRepository(db: Kysely<BacklexDatabase>) {
         .orderBy('id')
         .execute();
     },
-    findLive(executor: Executor, orgId: string, slug: string): Promise<ProjectRow | undefined> {
+    findLive(orgId: string, slug: string, executor: Executor = db): Promise<ProjectRow | undefined> {
       return executor
         .selectFrom('projects')
         .selectAll()
@@ -76,7 +76,7 @@ export function createProjectRepository(db: Kysely<BacklexDatabase>) {
         .forUpdate()
         .executeTakeFirst();
     },
-    byId(executor: Executor, id: string): Promise<ProjectRow | undefined> {
+    byId(id: string, executor: Executor = db): Promise<ProjectRow | undefined> {
       return executor.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
     },
     lockById(trx: Transaction<BacklexDatabase>, id: string): Promise<ProjectRow | undefined> {
@@ -96,6 +96,9 @@ export function createProjectRepository(db: Kysely<BacklexDatabase>) {
     },
     async setSize(id: string, sizeBytes: number): Promise<void> {
       await db.updateTable('projects').set({ size_bytes: sizeBytes }).where('id', '=', id).execute();
+    },
+    async markPurged(id: string, at: Date): Promise<void> {
+      await db.updateTable('projects').set({ purged_at: at }).where('id', '=', id).execute();
     },
     /** Deleted projects whose files are still on disk and were deleted before `before`. */
     dueForPurge(before: Date, limit: number): Promise<ProjectRow[]> {
