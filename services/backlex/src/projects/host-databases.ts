@@ -1,3 +1,4 @@
+import { createDatabaseHost, isDatabaseHostError, type SqlStatement } from '@trustplane/database-host';
 import type { Logger } from 'pino';
 import type { ProjectDatabases } from './project-databases.js';
 
@@ -7,7 +8,40 @@ export interface HostDatabasesOptions {
   logger: Logger;
 }
 
-/** Placeholder until `@trustplane/database-host` (h17-host) is merged: wired to it then. */
-export function createHostDatabases(_options: HostDatabasesOptions): ProjectDatabases {
-  throw new Error('@trustplane/database-host is not merged yet');
+/**
+ * The projects' files on `@trustplane/database-host` child processes (one per core unless
+ * `TRUSTPLANE_DATABASE_HOSTS` says otherwise), each file owned by one host.
+ */
+export function createHostDatabases(options: HostDatabasesOptions): ProjectDatabases {
+  const configured = Number(options.env.TRUSTPLANE_DATABASE_HOSTS);
+  const host = createDatabaseHost({
+    directory: options.directory,
+    ...(Number.isInteger(configured) && configured > 0 ? { hosts: configured } : {}),
+    logger: options.logger,
+  });
+  return {
+    async create(id) {
+      await host.create(id);
+    },
+    async execute(id, request) {
+      const { results } = await host.execute(id, {
+        statements: request.statements as SqlStatement[],
+        transaction: request.transaction,
+      });
+      return results;
+    },
+    async clone(sourceId, targetId) {
+      await host.clone(sourceId, targetId);
+    },
+    async remove(id) {
+      try {
+        await host.remove(id);
+      } catch (error) {
+        if (!isDatabaseHostError(error, 'DATABASE_NOT_FOUND')) throw error;
+      }
+    },
+    exists: (id) => host.exists(id),
+    sizeBytes: (id) => host.sizeBytes(id),
+    close: () => host.close(),
+  };
 }
