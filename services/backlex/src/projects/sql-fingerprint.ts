@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 const MAX_SQL = 2_000;
+const IDENTIFIER = /[A-Za-z0-9_$]/;
 
 /**
  * The SQL of a failed statement with its values taken out: comments dropped, string, blob and
@@ -16,12 +17,12 @@ export function normalizeSql(sql: string): string {
     if (char === '-' && next === '-') {
       const end = sql.indexOf('\n', i);
       i = end === -1 ? sql.length : end;
-      out += ' ';
+      if (!out.endsWith(' ')) out += ' ';
     } else if (char === '/' && next === '*') {
       const end = sql.indexOf('*/', i + 2);
       i = end === -1 ? sql.length : end + 2;
-      out += ' ';
-    } else if (char === "'" || ((char === 'x' || char === 'X') && next === "'")) {
+      if (!out.endsWith(' ')) out += ' ';
+    } else if (char === "'" || ((char === 'x' || char === 'X') && next === "'" && !IDENTIFIER.test(out.at(-1) ?? ' '))) {
       // A string or blob literal ('' escapes a quote inside it).
       i = char === "'" ? i + 1 : i + 2;
       while (i < sql.length) {
@@ -39,7 +40,7 @@ export function normalizeSql(sql: string): string {
       const stop = end === -1 ? sql.length : end + 1;
       out += sql.slice(i, stop);
       i = stop;
-    } else if (/[0-9]/.test(char) && !/[A-Za-z0-9_$]/.test(out.at(-1) ?? ' ')) {
+    } else if (/[0-9]/.test(char) && !IDENTIFIER.test(out.at(-1) ?? ' ')) {
       while (i < sql.length && /[0-9A-Fa-fxX.eE]/.test(sql[i] as string)) i += 1;
       out += '?';
     } else if (/\s/.test(char)) {
