@@ -36,7 +36,11 @@ const ROWS = 10_000;
 const run = promisify(execFile);
 const levels = benchLogLevels();
 const logDir = await mkdtemp(nodePath.join(os.tmpdir(), 'backlex-projects-bench-'));
-const load = () => os.loadavg().map((value) => value.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
 console.log(`backlex projects bench — ${os.cpus().length} cores, load ${load()}, levels ${levels.join(',')}`);
 
 interface Instance {
@@ -86,7 +90,9 @@ async function createActive(instance: Instance, template: string) {
 const instances: Instance[] = [];
 for (const level of levels) instances.push(await boot(level));
 const templates = createTemplateRegistry();
-const statements = templates.migrations(TEMPLATE, 0, templates.latest(TEMPLATE) as number).map((sql) => ({ sql }));
+const statements = templates
+  .migrations(TEMPLATE, 0, templates.latest(TEMPLATE) as number)
+  .map((sql) => ({ sql }));
 const bareDir = await mkdtemp(nodePath.join(os.tmpdir(), 'backlex-bare-host-'));
 const bareHost = createDatabaseHost({ directory: bareDir });
 
@@ -100,10 +106,13 @@ for (let round = 0; round < PROVISION_ROUNDS; round += 1) {
     await bareHost.create(id);
     await bareHost.execute(id, { statements, transaction: true });
     provision.bare?.push(performance.now() - started);
-    for (const instance of instances) provision[instance.level]?.push((await createActive(instance, TEMPLATE)).ms);
+    for (const instance of instances)
+      provision[instance.level]?.push((await createActive(instance, TEMPLATE)).ms);
   }
 }
-console.log(`\n1. create → active (${PROVISION_ROUNDS}×${PROVISION_PER_ROUND} each, template ${TEMPLATE}), ms`);
+console.log(
+  `\n1. create → active (${PROVISION_ROUNDS}×${PROVISION_PER_ROUND} each, template ${TEMPLATE}), ms`,
+);
 for (const [name, values] of Object.entries(provision)) {
   console.log(
     `   ${name === 'bare' ? 'bare create + template' : `backlex (${name})`.padEnd(22)}  p50 ${median(values).toFixed(1)}  spread ${spread(values, 1)}`,
@@ -132,7 +141,10 @@ const select = reader.prepare('SELECT id, title, done FROM todos WHERE id = ?');
 bare.post('/query', async (request) => {
   const body = request.body as { sql: string; params: number[] };
   const rows = select.raw(true).all(...body.params) as unknown[][];
-  return { results: [{ columns: ['id', 'title', 'done'], rows, rowsAffected: 0, lastInsertRowid: 0 }], sql: body.sql.length };
+  return {
+    results: [{ columns: ['id', 'title', 'done'], rows, rowsAffected: 0, lastInsertRowid: 0 }],
+    sql: body.sql.length,
+  };
 });
 await bare.listen({ port: 0, host: '127.0.0.1' });
 const bareAddress = bare.server.address();
@@ -148,7 +160,8 @@ async function rps(url: string, headers: Record<string, string>): Promise<number
   args.push('-b', body, url);
   const { stdout } = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
   const result = JSON.parse(stdout) as { requests: { average: number }; non2xx: number; errors: number };
-  if (result.non2xx + result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx + result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
 }
 
@@ -174,14 +187,20 @@ for (let round = 0; round < SELECT_ROUNDS; round += 1) {
         });
       }
       selectRps[name]?.push(
-        await rps(`${instance.url}/api/db/${target.id}/query`, { authorization: `Bearer ${target.adminToken}` }),
+        await rps(`${instance.url}/api/db/${target.id}/query`, {
+          authorization: `Bearer ${target.adminToken}`,
+        }),
       );
     }
   }
 }
 const bareMedian = median(selectRps.bare as number[]);
-console.log(`\n2. primary-key SELECT, requests/s (${SELECT_ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections)`);
-console.log(`   bare Fastify + libsql       median ${bareMedian.toFixed(0)}  spread ${spread(selectRps.bare as number[], 0)}`);
+console.log(
+  `\n2. primary-key SELECT, requests/s (${SELECT_ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections)`,
+);
+console.log(
+  `   bare Fastify + libsql       median ${bareMedian.toFixed(0)}  spread ${spread(selectRps.bare as number[], 0)}`,
+);
 for (const level of levels) {
   const values = selectRps[level] as number[];
   console.log(

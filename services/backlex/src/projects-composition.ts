@@ -57,13 +57,21 @@ export function createBacklexProjects(context: ServiceContext, databases?: Proje
       return typeof value === 'function' ? value.bind(hosts) : value;
     },
   });
-  const logWarning = (message: string, fields: Record<string, unknown>) => context.logger.warn(fields, message);
+  const logWarning = (message: string, fields: Record<string, unknown>) =>
+    context.logger.warn(fields, message);
   let provisioning: Provisioning | undefined;
   const jobs = {
     provision: provisionProjectJob(() => provisioning as Provisioning),
     purge: purgeDeletedProjectsJob(() => provisioning as Provisioning),
   };
-  provisioning = createProvisioning({ ...repositories, templates, databases: files, audit, events, transaction });
+  provisioning = createProvisioning({
+    ...repositories,
+    templates,
+    databases: files,
+    audit,
+    events,
+    transaction,
+  });
   return {
     repositories,
     templates,

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { errorFingerprint, normalizeSql } from '../src/projects/sql-fingerprint.js';
-import { createTemplateRegistry, parseTemplateSpec, parseTemplateVersion } from '../src/projects/templates.js';
+import {
+  createTemplateRegistry,
+  parseTemplateSpec,
+  parseTemplateVersion,
+} from '../src/projects/templates.js';
 
 test('template specs: name or name@version; anything else is refused', () => {
   assert.deepEqual(parseTemplateSpec('todo'), { name: 'todo', version: undefined });
@@ -24,19 +28,31 @@ test('the registry: versions in order, migrations (from, to], unknown templates'
   assert.deepEqual(registry.migrations('todo', 2, 2), []);
   for (const template of ['blank', 'todo', 'blog']) {
     const versions = registry.get(template)?.versions.map((entry) => entry.version);
-    assert.deepEqual(versions, versions?.map((_, index) => index + 1), `${template}: versions 1…n`);
+    assert.deepEqual(
+      versions,
+      versions?.map((_, index) => index + 1),
+      `${template}: versions 1…n`,
+    );
   }
 });
 
 test('normalized SQL keeps the shape and drops every literal value and comment', () => {
   assert.equal(
-    normalizeSql("SELECT *  FROM t -- note\n WHERE a = 'it''s secret' AND b = 42 AND c = x'ABCD' /* c */ AND d = ?"),
+    normalizeSql(
+      "SELECT *  FROM t -- note\n WHERE a = 'it''s secret' AND b = 42 AND c = x'ABCD' /* c */ AND d = ?",
+    ),
     'SELECT * FROM t WHERE a = ? AND b = ? AND c = ? AND d = ?',
   );
-  assert.equal(normalizeSql('SELECT "col1", t2.x FROM [t 2] WHERE v = 3.5e2'), 'SELECT "col1", t2.x FROM [t 2] WHERE v = ?');
+  assert.equal(
+    normalizeSql('SELECT "col1", t2.x FROM [t 2] WHERE v = 3.5e2'),
+    'SELECT "col1", t2.x FROM [t 2] WHERE v = ?',
+  );
   assert.equal(
     errorFingerprint('SQL_ERROR', normalizeSql("SELECT 1 FROM t WHERE a = 'x'")),
     errorFingerprint('SQL_ERROR', normalizeSql("SELECT 2 FROM t WHERE a = 'y'")),
   );
-  assert.notEqual(errorFingerprint('SQL_ERROR', 'SELECT ?'), errorFingerprint('RESULT_TOO_LARGE', 'SELECT ?'));
+  assert.notEqual(
+    errorFingerprint('SQL_ERROR', 'SELECT ?'),
+    errorFingerprint('RESULT_TOO_LARGE', 'SELECT ?'),
+  );
 });

@@ -33,15 +33,26 @@ async function sql<T>(query: string, params: unknown[] = []): Promise<T[]> {
 }
 
 async function create(payload: Record<string, unknown>): Promise<Project> {
-  const response = await h.inject({ method: 'POST', url: `/api/org/${org.slug}/projects`, as: developer, payload });
+  const response = await h.inject({
+    method: 'POST',
+    url: `/api/org/${org.slug}/projects`,
+    as: developer,
+    payload,
+  });
   assert.equal(response.statusCode, 201, response.body);
   return response.json().project;
 }
 
 async function get(slug: string) {
-  const response = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/projects/${slug}`, as: developer });
+  const response = await h.inject({
+    method: 'GET',
+    url: `/api/org/${org.slug}/projects/${slug}`,
+    as: developer,
+  });
   assert.equal(response.statusCode, 200, response.body);
-  return response.json() as { project: Project & { templateVersion: string | null; provisionError: string | null } };
+  return response.json() as {
+    project: Project & { templateVersion: string | null; provisionError: string | null };
+  };
 }
 
 async function settled(slug: string, status = 'active') {
@@ -95,7 +106,14 @@ describe('provisioning', () => {
       params: { id: 1 },
     });
     assert.deepEqual(read.json(), {
-      results: [{ columns: ['id', 'title', 'done'], rows: [[1, 'write tests', 0]], rowsAffected: 0, lastInsertRowid: 1 }],
+      results: [
+        {
+          columns: ['id', 'title', 'done'],
+          rows: [[1, 'write tests', 0]],
+          rowsAffected: 0,
+          lastInsertRowid: 1,
+        },
+      ],
     });
     const deploys = await h.inject({
       method: 'GET',
@@ -104,12 +122,15 @@ describe('provisioning', () => {
     });
     assert.equal(deploys.statusCode, 200, deploys.body);
     assert.deepEqual(
-      deploys.json().deploys.map((deploy: Record<string, unknown>) => [deploy.kind, deploy.status, deploy.toVersion]),
+      deploys
+        .json()
+        .deploys.map((deploy: Record<string, unknown>) => [deploy.kind, deploy.status, deploy.toVersion]),
       [['provision', 'succeeded', '2']],
     );
-    const events = await sql("SELECT 1 FROM events WHERE type = 'project.provisioned' AND data->>'projectId' = $1", [
-      created.id,
-    ]);
+    const events = await sql(
+      "SELECT 1 FROM events WHERE type = 'project.provisioned' AND data->>'projectId' = $1",
+      [created.id],
+    );
     assert.equal(events.length, 1);
   });
 
@@ -128,10 +149,17 @@ describe('provisioning', () => {
       assert.equal(crashes, 1);
       assert.equal(project.templateVersion, '2');
       // A second application of version 1 would have failed ("table todos already exists").
-      assert.deepEqual(await rows({ ...project, adminToken: created.adminToken }, "SELECT count(*) FROM sqlite_master WHERE name = 'todos'"), [[1]]);
-      const deploys = await sql<{ status: string }>('SELECT status FROM project_deploys WHERE project_id = $1', [
-        created.id,
-      ]);
+      assert.deepEqual(
+        await rows(
+          { ...project, adminToken: created.adminToken },
+          "SELECT count(*) FROM sqlite_master WHERE name = 'todos'",
+        ),
+        [[1]],
+      );
+      const deploys = await sql<{ status: string }>(
+        'SELECT status FROM project_deploys WHERE project_id = $1',
+        [created.id],
+      );
       assert.deepEqual(deploys, [{ status: 'succeeded' }]);
     }
   });
@@ -190,7 +218,10 @@ describe('upgrades', () => {
     assert.equal(upgraded.statusCode, 200, upgraded.body);
     assert.deepEqual(upgraded.json(), { status: 'upgraded', from: '1', to: '2' });
     assert.equal((await get(project.slug)).project.templateVersion, '2');
-    assert.deepEqual(await rows(project, "SELECT count(*) FROM pragma_table_info('todos') WHERE name = 'due_at'"), [[1]]);
+    assert.deepEqual(
+      await rows(project, "SELECT count(*) FROM pragma_table_info('todos') WHERE name = 'due_at'"),
+      [[1]],
+    );
     const same = await post(project.slug, 'upgrade?version=2');
     assert.equal(same.json().status, 'skipped');
     assert.match(same.json().reason, /already at version 2/);
@@ -203,7 +234,13 @@ describe('upgrades', () => {
       as: developer,
     });
     assert.deepEqual(
-      deploys.json().deploys.map((deploy: Record<string, unknown>) => [deploy.kind, deploy.fromVersion, deploy.toVersion]),
+      deploys
+        .json()
+        .deploys.map((deploy: Record<string, unknown>) => [
+          deploy.kind,
+          deploy.fromVersion,
+          deploy.toVersion,
+        ]),
       [
         ['upgrade', '1', '2'],
         ['provision', null, '1'],
@@ -225,7 +262,10 @@ describe('upgrades', () => {
     assert.equal(upgrade.json().status, 'failed');
     assert.match(upgrade.json().error, /UNIQUE/i);
     // ALTER TABLE ran before the failing index: rolled back with it.
-    assert.deepEqual(await rows(project, "SELECT count(*) FROM pragma_table_info('todos') WHERE name = 'due_at'"), [[0]]);
+    assert.deepEqual(
+      await rows(project, "SELECT count(*) FROM pragma_table_info('todos') WHERE name = 'due_at'"),
+      [[0]],
+    );
     assert.equal((await get(project.slug)).project.templateVersion, '1');
     const [deploy] = await sql<{ status: string; error: string }>(
       "SELECT status, error FROM project_deploys WHERE project_id = $1 AND kind = 'upgrade'",
@@ -282,7 +322,9 @@ describe('pause, resume, tokens, delete and purge', () => {
     const purged = await area().provisioning.purgeDeleted(new Date(Date.now() + 7 * day + 60_000));
     assert.ok(purged.includes(project.id));
     assert.equal(await area().databases.exists(project.id), false);
-    const [row] = await sql<{ purged_at: Date | null }>('SELECT purged_at FROM projects WHERE id = $1', [project.id]);
+    const [row] = await sql<{ purged_at: Date | null }>('SELECT purged_at FROM projects WHERE id = $1', [
+      project.id,
+    ]);
     assert.ok(row?.purged_at);
   });
 });
@@ -316,10 +358,18 @@ describe('data API', () => {
       assert.equal(response.statusCode, 400, `${statement}: ${response.body}`);
       assert.equal(response.json().error.code, 'STATEMENT_FORBIDDEN', statement);
     }
-    const two = await query(project, project.adminToken, { sql: "INSERT INTO todos (title) VALUES ('a'); DROP TABLE todos" });
+    const two = await query(project, project.adminToken, {
+      sql: "INSERT INTO todos (title) VALUES ('a'); DROP TABLE todos",
+    });
     assert.equal(two.statusCode, 400);
     assert.deepEqual(await rows(project, "SELECT count(*) FROM sqlite_master WHERE name = 'todos'"), [[1]]);
-    for (const body of [{}, { sql: '' }, { sql: 'SELECT 1', batch: [] }, { batch: [] }, { sql: 'SELECT ?', params: [{ a: 1 }] }]) {
+    for (const body of [
+      {},
+      { sql: '' },
+      { sql: 'SELECT 1', batch: [] },
+      { batch: [] },
+      { sql: 'SELECT ?', params: [{ a: 1 }] },
+    ]) {
       const response = await query(project, project.adminToken, body);
       assert.equal(response.statusCode, 422, JSON.stringify(body));
     }
@@ -351,7 +401,10 @@ describe('data API', () => {
     assert.equal(listed.statusCode, 200, listed.body);
     const group = listed
       .json()
-      .errors.find((entry: { sql: string }) => entry.sql.includes('missing_table')) as Record<string, unknown>;
+      .errors.find((entry: { sql: string }) => entry.sql.includes('missing_table')) as Record<
+      string,
+      unknown
+    >;
     assert.ok(group, listed.body);
     assert.equal(group.count, 2);
     assert.equal(group.kind, 'SQL_ERROR');
@@ -387,7 +440,10 @@ describe('branches', () => {
     assert.deepEqual(await rows(project, 'SELECT title FROM todos', 'pr-7'), [['from parent']]);
     await rows(project, "INSERT INTO todos (title) VALUES ('branch only') RETURNING id", 'pr-7');
     await rows(project, "INSERT INTO todos (title) VALUES ('parent only') RETURNING id");
-    assert.deepEqual(await rows(project, 'SELECT title FROM todos ORDER BY id'), [['from parent'], ['parent only']]);
+    assert.deepEqual(await rows(project, 'SELECT title FROM todos ORDER BY id'), [
+      ['from parent'],
+      ['parent only'],
+    ]);
     assert.deepEqual(await rows(project, 'SELECT title FROM todos ORDER BY id', 'pr-7'), [
       ['from parent'],
       ['branch only'],
@@ -431,7 +487,10 @@ describe('branches', () => {
     });
     assert.equal(removed.statusCode, 200, removed.body);
     assert.equal(await area().databases.exists(id), false);
-    assert.equal((await query(project, project.adminToken, { sql: 'SELECT 1' }, 'short-lived')).statusCode, 404);
+    assert.equal(
+      (await query(project, project.adminToken, { sql: 'SELECT 1' }, 'short-lived')).statusCode,
+      404,
+    );
     const again = await h.inject({
       method: 'DELETE',
       url: `/api/org/${org.slug}/projects/${project.slug}/branches/${id}`,
@@ -452,7 +511,11 @@ describe('branches', () => {
     });
     const slug = created.json().project.slug as string;
     await eventually(async () => {
-      const got = await h.inject({ method: 'GET', url: `/api/org/${free.slug}/projects/${slug}`, as: free.owner });
+      const got = await h.inject({
+        method: 'GET',
+        url: `/api/org/${free.slug}/projects/${slug}`,
+        as: free.owner,
+      });
       return got.json().project.status === 'active';
     }, 'free project active');
     const first = await h.inject({

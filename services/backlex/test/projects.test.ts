@@ -29,7 +29,11 @@ function create(target: TestOrg, as: TestUser, payload: Record<string, unknown>)
 async function createdProject(target: TestOrg, as: TestUser, payload: Record<string, unknown>) {
   const response = await create(target, as, payload);
   assert.equal(response.statusCode, 201, response.body);
-  return response.json().project as Record<string, unknown> & { slug: string; id: string; adminToken: string };
+  return response.json().project as Record<string, unknown> & {
+    slug: string;
+    id: string;
+    adminToken: string;
+  };
 }
 
 async function removeProject(target: TestOrg, slug: string) {
@@ -81,12 +85,17 @@ describe('creating a project', () => {
       ].sort(),
     );
     assert.match(project.adminToken, /^bxk_[A-Za-z0-9_-]{43}$/);
-    const [row] = await sql<{ admin_token_hash: Buffer }>('SELECT admin_token_hash FROM projects WHERE id = $1', [
-      project.id,
-    ]);
+    const [row] = await sql<{ admin_token_hash: Buffer }>(
+      'SELECT admin_token_hash FROM projects WHERE id = $1',
+      [project.id],
+    );
     assert.deepEqual(row?.admin_token_hash, createHash('sha256').update(project.adminToken).digest());
 
-    const got = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/projects/${project.slug}`, as: viewer });
+    const got = await h.inject({
+      method: 'GET',
+      url: `/api/org/${org.slug}/projects/${project.slug}`,
+      as: viewer,
+    });
     assert.equal(got.statusCode, 200, got.body);
     assert.equal(got.json().project.adminToken, undefined, 'the token is never shown again');
     assert.equal(got.json().latestTemplateVersion, '1');
@@ -101,10 +110,18 @@ describe('creating a project', () => {
     assert.equal(outside.json().error.code, 'VALIDATION');
     assert.equal(outside.json().error.details[0].path, 'region');
 
-    const pinned = await createdProject(org, developer, { name: 'Todo app', region: 'ams', template: 'todo@1' });
+    const pinned = await createdProject(org, developer, {
+      name: 'Todo app',
+      region: 'ams',
+      template: 'todo@1',
+    });
     assert.equal(pinned.region, 'ams');
     assert.equal(pinned.template, 'todo');
-    const got = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/projects/${pinned.slug}`, as: viewer });
+    const got = await h.inject({
+      method: 'GET',
+      url: `/api/org/${org.slug}/projects/${pinned.slug}`,
+      as: viewer,
+    });
     assert.equal(got.json().latestTemplateVersion, '2');
     await removeProject(org, pinned.slug);
   });
@@ -116,7 +133,12 @@ describe('creating a project', () => {
       assert.equal(response.statusCode, 422, `${template}: ${response.body}`);
       assert.equal(response.json().error.details[0].path, 'template');
     }
-    for (const payload of [{ name: 'x' }, { name: 'ok name', dbType: 'postgres' }, { name: 'ok', region: 'mars' }, {}]) {
+    for (const payload of [
+      { name: 'x' },
+      { name: 'ok name', dbType: 'postgres' },
+      { name: 'ok', region: 'mars' },
+      {},
+    ]) {
       const response = await create(org, developer, payload);
       assert.equal(response.statusCode, 422, JSON.stringify(payload));
     }
@@ -134,7 +156,8 @@ describe('creating a project', () => {
   test("the plan's project limit (free: 3) is 403 PLAN_LIMIT; deleted projects do not count", async () => {
     const target = await h.org();
     const made = [];
-    for (let n = 0; n < 3; n += 1) made.push(await createdProject(target, target.owner, { name: `Project ${n}` }));
+    for (let n = 0; n < 3; n += 1)
+      made.push(await createdProject(target, target.owner, { name: `Project ${n}` }));
     const fourth = await create(target, target.owner, { name: 'One too many' });
     assert.equal(fourth.statusCode, 403, fourth.body);
     assert.equal(fourth.json().error.code, 'PLAN_LIMIT');
@@ -249,9 +272,10 @@ describe('changing a project', () => {
     const token = rotated.json().project.adminToken as string;
     assert.match(token, /^bxk_/);
     assert.notEqual(token, project.adminToken);
-    const [row] = await sql<{ admin_token_hash: Buffer }>('SELECT admin_token_hash FROM projects WHERE id = $1', [
-      project.id,
-    ]);
+    const [row] = await sql<{ admin_token_hash: Buffer }>(
+      'SELECT admin_token_hash FROM projects WHERE id = $1',
+      [project.id],
+    );
     assert.deepEqual(row?.admin_token_hash, createHash('sha256').update(token).digest());
     await removeProject(org, project.slug);
   });
@@ -264,7 +288,11 @@ describe('changing a project', () => {
       as: developer,
     });
     assert.equal(byDeveloper.statusCode, 403);
-    const deleted = await h.inject({ method: 'DELETE', url: `/api/org/${org.slug}/projects/${project.slug}`, as: admin });
+    const deleted = await h.inject({
+      method: 'DELETE',
+      url: `/api/org/${org.slug}/projects/${project.slug}`,
+      as: admin,
+    });
     assert.equal(deleted.statusCode, 200, deleted.body);
     assert.deepEqual(deleted.json(), { ok: true });
     for (const [method, suffix] of [
@@ -320,7 +348,11 @@ describe('security matrix', () => {
       ['GET', `/api/org/${org.slug}/projects/${project.slug}/branches`],
       ['GET', `/api/org/${org.slug}/projects/${project.slug}/deploys`],
     ] as const) {
-      const response = await h.inject({ method, url, ...(method === 'POST' ? { payload: { name: 'x y' } } : {}) });
+      const response = await h.inject({
+        method,
+        url,
+        ...(method === 'POST' ? { payload: { name: 'x y' } } : {}),
+      });
       assert.equal(response.statusCode, 401, `${method} ${url}`);
       assert.equal(response.json().error.code, 'UNAUTHORIZED');
     }
@@ -346,7 +378,11 @@ describe('security matrix', () => {
   });
 
   test('viewers read but do not write (403); developers write; admins delete', async () => {
-    const read = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/projects/${project.slug}`, as: viewer });
+    const read = await h.inject({
+      method: 'GET',
+      url: `/api/org/${org.slug}/projects/${project.slug}`,
+      as: viewer,
+    });
     assert.equal(read.statusCode, 200);
     for (const [method, url, payload] of [
       ['POST', `/api/org/${org.slug}/projects`, { name: 'By viewer' }],
@@ -373,7 +409,12 @@ describe('security matrix', () => {
       return response.json().key.secret as string;
     };
     const withKey = (secret: string, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
-      h.inject({ method, url, headers: { authorization: `Bearer ${secret}` }, ...(payload ? { payload } : {}) });
+      h.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${secret}` },
+        ...(payload ? { payload } : {}),
+      });
     const readOnly = await key('read-only');
     const deploy = await key('deploy');
     const full = await key('full');

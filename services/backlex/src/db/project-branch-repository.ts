@@ -36,7 +36,11 @@ export function createProjectBranchRepository(db: Kysely<BacklexDatabase>) {
         .where('status', '=', 'active')
         .executeTakeFirst();
     },
-    lockLiveById(trx: Transaction<BacklexDatabase>, projectId: string, id: string): Promise<BranchRow | undefined> {
+    lockLiveById(
+      trx: Transaction<BacklexDatabase>,
+      projectId: string,
+      id: string,
+    ): Promise<BranchRow | undefined> {
       return trx
         .selectFrom('project_branches')
         .selectAll()
@@ -69,7 +73,11 @@ export function createProjectBranchRepository(db: Kysely<BacklexDatabase>) {
     },
     /** Every branch of the project still holding a file (live or deleted but not yet purged with it). */
     allOf(projectId: string, executor: Executor = db): Promise<BranchRow[]> {
-      return executor.selectFrom('project_branches').selectAll().where('project_id', '=', projectId).execute();
+      return executor
+        .selectFrom('project_branches')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .execute();
     },
   };
 }

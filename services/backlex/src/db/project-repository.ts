@@ -1,5 +1,12 @@
 import { isUniqueViolation } from '@trustplane/kernel';
-import { type Insertable, type Kysely, type Selectable, sql, type Transaction, type Updateable } from 'kysely';
+import {
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  sql,
+  type Transaction,
+  type Updateable,
+} from 'kysely';
 import type { ProjectTable } from './project-tables.js';
 import type { BacklexDatabase } from './tables.js';
 
@@ -16,7 +23,9 @@ export function createProjectRepository(db: Kysely<BacklexDatabase>) {
   return {
     /** Serializes project creations of one org until the transaction ends (the plan count and the insert). */
     async lockOrgProjects(trx: Transaction<BacklexDatabase>, orgId: string): Promise<void> {
-      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`backlex.projects:${orgId}`}, 0))`.execute(trx);
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`backlex.projects:${orgId}`}, 0))`.execute(
+        trx,
+      );
     },
     async countLive(trx: Executor, orgId: string): Promise<number> {
       const row = await trx
@@ -66,7 +75,11 @@ export function createProjectRepository(db: Kysely<BacklexDatabase>) {
         .executeTakeFirst();
     },
     /** The live project `{slug}` of the org, locked until the transaction ends. */
-    lockLive(trx: Transaction<BacklexDatabase>, orgId: string, slug: string): Promise<ProjectRow | undefined> {
+    lockLive(
+      trx: Transaction<BacklexDatabase>,
+      orgId: string,
+      slug: string,
+    ): Promise<ProjectRow | undefined> {
       return trx
         .selectFrom('projects')
         .selectAll()

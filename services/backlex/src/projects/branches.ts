@@ -3,7 +3,11 @@ import type { AuditLog } from '../audit/audit.js';
 import { auditActor, type OrgAccess } from '../auth/principal.js';
 import { currentPlanOf } from '../billing/plan-catalogue.js';
 import { newId } from '../db/ids.js';
-import { type BranchRow, BranchTakenError, type ProjectBranchRepository } from '../db/project-branch-repository.js';
+import {
+  type BranchRow,
+  BranchTakenError,
+  type ProjectBranchRepository,
+} from '../db/project-branch-repository.js';
 import type { ProjectDeployRepository } from '../db/project-deploy-repository.js';
 import type { ProjectRepository, ProjectRow } from '../db/project-repository.js';
 import type { BacklexDatabase } from '../db/tables.js';
@@ -37,7 +41,8 @@ function invalidName() {
         {
           path: 'name',
           location: 'body',
-          message: 'a DNS label: 1–63 lowercase letters, digits and hyphens, not starting or ending with a hyphen',
+          message:
+            'a DNS label: 1–63 lowercase letters, digits and hyphens, not starting or ending with a hyphen',
         },
       ],
     },
@@ -50,7 +55,11 @@ function invalidName() {
  * the plan caps live branches per project. Deleting a branch removes its file at once.
  */
 export function createBranches(deps: BranchesDeps) {
-  async function project(access: OrgAccess, slug: string, trx?: Transaction<BacklexDatabase>): Promise<ProjectRow> {
+  async function project(
+    access: OrgAccess,
+    slug: string,
+    trx?: Transaction<BacklexDatabase>,
+  ): Promise<ProjectRow> {
     const found = trx
       ? await deps.projects.lockLive(trx, access.org.id, slug)
       : await deps.projects.findLive(access.org.id, slug);
@@ -64,7 +73,11 @@ export function createBranches(deps: BranchesDeps) {
       return { project: found, branches: await deps.branches.listLive(found.id) };
     },
 
-    async create(access: OrgAccess, slug: string, input: BranchInput): Promise<{ project: ProjectRow; branch: BranchRow }> {
+    async create(
+      access: OrgAccess,
+      slug: string,
+      input: BranchInput,
+    ): Promise<{ project: ProjectRow; branch: BranchRow }> {
       if (!DNS_LABEL.test(input.name)) throw invalidName();
       let cloned: string | undefined;
       try {

@@ -71,7 +71,13 @@ function mayHaveWritten(results: StatementResult[]): boolean {
  * recorded (kind + normalized SQL, never parameters) for the errors view.
  */
 export function createDataApi(deps: DataApiDeps) {
-  async function record(project: ProjectRow, branch: BranchRow | undefined, kind: string, sql: string, message: string) {
+  async function record(
+    project: ProjectRow,
+    branch: BranchRow | undefined,
+    kind: string,
+    sql: string,
+    message: string,
+  ) {
     const normalized = normalizeSql(sql);
     try {
       await deps.errors.record({
@@ -83,7 +89,10 @@ export function createDataApi(deps: DataApiDeps) {
         branch: branch?.name ?? null,
       });
     } catch (error) {
-      deps.logWarning('backlex: could not record a data-API error', { projectId: project.id, error: String(error) });
+      deps.logWarning('backlex: could not record a data-API error', {
+        projectId: project.id,
+        error: String(error),
+      });
     }
   }
 
@@ -91,9 +100,14 @@ export function createDataApi(deps: DataApiDeps) {
     const id = branch?.id ?? project.id;
     void deps.databases
       .sizeBytes(id)
-      .then((size) => (branch ? deps.branches.setSize(branch.id, size) : deps.projects.setSize(project.id, size)))
+      .then((size) =>
+        branch ? deps.branches.setSize(branch.id, size) : deps.projects.setSize(project.id, size),
+      )
       .catch((error: unknown) =>
-        deps.logWarning('backlex: could not refresh a database size', { databaseId: id, error: String(error) }),
+        deps.logWarning('backlex: could not refresh a database size', {
+          databaseId: id,
+          error: String(error),
+        }),
       );
   }
 
@@ -126,7 +140,13 @@ export function createDataApi(deps: DataApiDeps) {
         const answer = failure ? clientFailure(failure) : undefined;
         if (!failure || !answer) throw error;
         const index = typeof failure.details?.index === 'number' ? failure.details.index : 0;
-        await record(project, branch, answer.kind, statements[index]?.sql ?? statements[0]?.sql ?? '', failure.message);
+        await record(
+          project,
+          branch,
+          answer.kind,
+          statements[index]?.sql ?? statements[0]?.sql ?? '',
+          failure.message,
+        );
         throw answer.error;
       }
       if (mayHaveWritten(results)) refreshSize(project, branch);

@@ -12,10 +12,21 @@ import type { BacklexDatabase } from '../db/tables.js';
 import { errors } from '../errors.js';
 import type { EventPublisher } from '../events/publish-event.js';
 import { nextFreeSlug } from '../orgs/slug.js';
-import { DEFAULT_REGION, type Region, type Residency, RESIDENCY_REGIONS, regionAllowed } from '../orgs/regions.js';
+import {
+  DEFAULT_REGION,
+  type Region,
+  type Residency,
+  RESIDENCY_REGIONS,
+  regionAllowed,
+} from '../orgs/regions.js';
 import { mintAdminToken } from './admin-token.js';
 import type { ProjectDatabases } from './project-databases.js';
-import { DEFAULT_TEMPLATE, parseTemplateSpec, parseTemplateVersion, type TemplateRegistry } from './templates.js';
+import {
+  DEFAULT_TEMPLATE,
+  parseTemplateSpec,
+  parseTemplateVersion,
+  type TemplateRegistry,
+} from './templates.js';
 
 export interface CreateProjectInput {
   name: string;
@@ -50,7 +61,12 @@ export interface ProjectsDeps {
 const MAX_SLUG = 48;
 
 /** A 422 `VALIDATION` naming one field. */
-function invalid(path: string, location: 'body' | 'querystring', message: string, extra?: Record<string, unknown>) {
+function invalid(
+  path: string,
+  location: 'body' | 'querystring',
+  message: string,
+  extra?: Record<string, unknown>,
+) {
   return errors.VALIDATION({ details: { details: [{ path, location, message, ...extra }] } });
 }
 
@@ -109,7 +125,8 @@ export function createProjects(deps: ProjectsDeps) {
   }
 
   function requireStatus(project: ProjectRow, allowed: readonly ProjectStatus[], action: string) {
-    if (!allowed.includes(project.status)) throw errors.INVALID_PROJECT_STATE(project.status, allowed, action);
+    if (!allowed.includes(project.status))
+      throw errors.INVALID_PROJECT_STATE(project.status, allowed, action);
   }
 
   /** A state change with its audit row and event, `from` one of `allowed`. */
@@ -140,7 +157,10 @@ export function createProjects(deps: ProjectsDeps) {
       return { project, latestTemplateVersion: latest === undefined ? null : String(latest) };
     },
 
-    async create(access: OrgAccess, input: CreateProjectInput): Promise<{ project: ProjectRow; adminToken: string }> {
+    async create(
+      access: OrgAccess,
+      input: CreateProjectInput,
+    ): Promise<{ project: ProjectRow; adminToken: string }> {
       const residency = access.org.residency as Residency;
       const region = input.region ?? (access.org.defaultRegion as Region) ?? DEFAULT_REGION[residency];
       if (!regionAllowed(residency, region)) {
@@ -183,10 +203,14 @@ export function createProjects(deps: ProjectsDeps) {
           });
         } catch (error) {
           // Serialized per org by the lock above; a collision here is a bug, not a client error.
-          if (error instanceof ProjectSlugTakenError) throw new Error(`project slug ${slug} taken under the lock`);
+          if (error instanceof ProjectSlugTakenError)
+            throw new Error(`project slug ${slug} taken under the lock`);
           throw error;
         }
-        await audited(trx, access, created, 'project.created', { region, template: `${spec.name}@${version}` });
+        await audited(trx, access, created, 'project.created', {
+          region,
+          template: `${spec.name}@${version}`,
+        });
         await deps.events.publish(trx, access.org.id, 'project.created', {
           ...eventBase(access, created),
           name: created.name,
@@ -210,7 +234,10 @@ export function createProjects(deps: ProjectsDeps) {
           ...(input.environment !== undefined ? { environment: input.environment } : {}),
         });
         await audited(trx, access, updated, 'project.updated', { changed });
-        await deps.events.publish(trx, access.org.id, 'project.updated', { ...eventBase(access, updated), changed });
+        await deps.events.publish(trx, access.org.id, 'project.updated', {
+          ...eventBase(access, updated),
+          changed,
+        });
         return updated;
       });
     },
@@ -233,7 +260,10 @@ export function createProjects(deps: ProjectsDeps) {
       return deps.transaction(async (trx) => {
         const project = await lockLive(trx, access, slug);
         requireStatus(project, ['failed'], 'provision-retry');
-        const updated = await projects.update(trx, project.id, { status: 'provisioning', provision_error: null });
+        const updated = await projects.update(trx, project.id, {
+          status: 'provisioning',
+          provision_error: null,
+        });
         await audited(trx, access, updated, 'project.provision_retried');
         await deps.sendProvision(trx, updated.id);
         return updated;
@@ -241,13 +271,21 @@ export function createProjects(deps: ProjectsDeps) {
     },
 
     /** A new admin token; the old one stops opening the data API when this commits. */
-    async reprovisionAdmin(access: OrgAccess, slug: string): Promise<{ project: ProjectRow; adminToken: string }> {
+    async reprovisionAdmin(
+      access: OrgAccess,
+      slug: string,
+    ): Promise<{ project: ProjectRow; adminToken: string }> {
       const { token, hash } = mintAdminToken();
       const project = await deps.transaction(async (trx) => {
         const project = await lockLive(trx, access, slug);
         const updated = await projects.update(trx, project.id, { admin_token_hash: hash });
         await audited(trx, access, updated, 'project.admin_token_rotated');
-        await deps.events.publish(trx, access.org.id, 'project.admin_token_rotated', eventBase(access, updated));
+        await deps.events.publish(
+          trx,
+          access.org.id,
+          'project.admin_token_rotated',
+          eventBase(access, updated),
+        );
         return updated;
       });
       return { project, adminToken: token };
@@ -268,8 +306,16 @@ export function createProjects(deps: ProjectsDeps) {
           target = parseTemplateVersion(versionParam);
           if (target === undefined) throw invalid('version', 'querystring', 'a positive integer');
         }
-        if (!template || target === undefined || !template.versions.some((entry) => entry.version === target)) {
-          throw invalid('version', 'querystring', `${project.template} has no version ${versionParam ?? 'in the registry'}`);
+        if (
+          !template ||
+          target === undefined ||
+          !template.versions.some((entry) => entry.version === target)
+        ) {
+          throw invalid(
+            'version',
+            'querystring',
+            `${project.template} has no version ${versionParam ?? 'in the registry'}`,
+          );
         }
         requireStatus(project, ['active'], 'upgrade');
         const current = project.template_version ?? 0;
@@ -286,7 +332,9 @@ export function createProjects(deps: ProjectsDeps) {
                 : `version ${target} is older than the applied version ${current}; templates only move forward`,
           };
         }
-        const statements = deps.templates.migrations(project.template, current, target).map((sql) => ({ sql }));
+        const statements = deps.templates
+          .migrations(project.template, current, target)
+          .map((sql) => ({ sql }));
         let failure: string | undefined;
         try {
           await deps.databases.execute(project.id, { statements, transaction: true });

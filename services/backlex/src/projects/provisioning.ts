@@ -44,7 +44,7 @@ export function createProvisioning(deps: ProvisioningDeps) {
     await deps.transaction(async (trx) => {
       const project = await deps.projects.lockById(trx, projectId);
       // Deleted (or already settled) meanwhile: nothing to record; the purge removes the file.
-      if (!project || project.status !== 'provisioning') return;
+      if (project?.status !== 'provisioning') return;
       await change(trx, project);
     });
   }
@@ -58,9 +58,12 @@ export function createProvisioning(deps: ProvisioningDeps) {
      * One provisioning attempt. `lastAttempt`: a failure is final (the project becomes `failed`
      * with `provisionError`); before that, a failure is thrown for pg-boss to retry.
      */
-    async provision(projectId: string, { lastAttempt }: { lastAttempt: boolean }): Promise<'active' | 'failed' | 'skipped'> {
+    async provision(
+      projectId: string,
+      { lastAttempt }: { lastAttempt: boolean },
+    ): Promise<'active' | 'failed' | 'skipped'> {
       const project = await deps.projects.byId(projectId);
-      if (!project || project.status !== 'provisioning') return 'skipped';
+      if (project?.status !== 'provisioning') return 'skipped';
       const target = project.template_target_version;
       try {
         await deps.databases.remove(projectId);

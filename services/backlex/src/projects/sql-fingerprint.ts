@@ -22,7 +22,10 @@ export function normalizeSql(sql: string): string {
       const end = sql.indexOf('*/', i + 2);
       i = end === -1 ? sql.length : end + 2;
       if (!out.endsWith(' ')) out += ' ';
-    } else if (char === "'" || ((char === 'x' || char === 'X') && next === "'" && !IDENTIFIER.test(out.at(-1) ?? ' '))) {
+    } else if (
+      char === "'" ||
+      ((char === 'x' || char === 'X') && next === "'" && !IDENTIFIER.test(out.at(-1) ?? ' '))
+    ) {
       // A string or blob literal ('' escapes a quote inside it).
       i = char === "'" ? i + 1 : i + 2;
       while (i < sql.length) {

@@ -28,7 +28,8 @@ const TEMPLATES: readonly Template[] = [
   },
   {
     name: 'todo',
-    description: 'A to-do list: `todos` with titles, completion and (from version 2) unique titles and due dates.',
+    description:
+      'A to-do list: `todos` with titles, completion and (from version 2) unique titles and due dates.',
     versions: [
       {
         version: 1,

@@ -15,14 +15,18 @@ export function deleteBranchRoute(deps: BacklexDeps) {
           summary: 'Delete a branch preview',
           operationId: 'deleteBranch',
           description:
-            'Developers (the roles matrix). The branch and its file are removed; its name and PR number are free again. Another project\'s branch id is 404.',
+            "Developers (the roles matrix). The branch and its file are removed; its name and PR number are free again. Another project's branch id is 404.",
           params: projectItemParams,
           response: { ...errorResponses, 200: okSchema },
         },
         config: { orgOperation: 'branches.delete' },
       },
       async (request) => {
-        await deps.projects.branches.remove(orgAccessOf(request), request.params.projectSlug, request.params.id);
+        await deps.projects.branches.remove(
+          orgAccessOf(request),
+          request.params.projectSlug,
+          request.params.id,
+        );
         return { ok: true };
       },
     );

@@ -54,7 +54,12 @@ export function dataApiRoutes(deps: BacklexDeps) {
         },
       },
       async (request) =>
-        deps.projects.dataApi.query(request.params.projectId, tokenOf(request.headers.authorization), undefined, request.body),
+        deps.projects.dataApi.query(
+          request.params.projectId,
+          tokenOf(request.headers.authorization),
+          undefined,
+          request.body,
+        ),
     );
     typed.post(
       '/api/db/:projectId/branches/:name/query',

@@ -24,7 +24,10 @@ export function reprovisionAdminRoute(deps: BacklexDeps) {
       },
       async (request) => {
         const access = orgAccessOf(request);
-        const { project, adminToken } = await deps.projects.projects.reprovisionAdmin(access, request.params.projectSlug);
+        const { project, adminToken } = await deps.projects.projects.reprovisionAdmin(
+          access,
+          request.params.projectSlug,
+        );
         return { project: projectView(project, deps.context.publicUrl, adminToken) };
       },
     );

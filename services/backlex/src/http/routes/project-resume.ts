@@ -15,8 +15,7 @@ export function resumeProjectRoute(deps: BacklexDeps) {
           tags: ['Projects'],
           summary: 'Resume a project',
           operationId: 'resumeProject',
-          description:
-            'Developers. Only a `paused` project (else 409 INVALID_PROJECT_STATE).',
+          description: 'Developers. Only a `paused` project (else 409 INVALID_PROJECT_STATE).',
           params: projectParams,
           response: { ...errorResponses, 200: projectAnswer },
         },

@@ -33,7 +33,11 @@ export function upgradeProjectRoute(deps: BacklexDeps) {
         config: { orgOperation: 'projects.upgrade' },
       },
       async (request) =>
-        deps.projects.projects.upgrade(orgAccessOf(request), request.params.projectSlug, request.query.version),
+        deps.projects.projects.upgrade(
+          orgAccessOf(request),
+          request.params.projectSlug,
+          request.query.version,
+        ),
     );
   };
 }

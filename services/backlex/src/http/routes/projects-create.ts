@@ -33,7 +33,10 @@ export function createProjectRoute(deps: BacklexDeps) {
         config: { orgOperation: 'projects.create' },
       },
       async (request, reply) => {
-        const { project, adminToken } = await deps.projects.projects.create(orgAccessOf(request), request.body);
+        const { project, adminToken } = await deps.projects.projects.create(
+          orgAccessOf(request),
+          request.body,
+        );
         return reply.status(201).send({ project: projectView(project, deps.context.publicUrl, adminToken) });
       },
     );
