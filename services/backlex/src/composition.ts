@@ -83,6 +83,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
         ?.secret,
     }));
   const transaction = database.transaction;
+  const projectsArea = backlexProjects(context);
   const sso = createSso({ auth, providers: createSsoProviderRepository(db), publicUrl: context.publicUrl });
   const scim = createScim({
     auth,
@@ -127,7 +128,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     outbox,
     events,
     /** Projects (issue 17): lifecycle, branches, data API, provisioning. */
-    projects: backlexProjects(context),
+    projects: projectsArea,
     apiKeys,
     ssoSettings,
     sso,
@@ -143,6 +144,10 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
       onOrgDeleted: [
         apiKeys.revokeAllOfOrg,
         (_trx, organizationId) => sso.remove({ org: { id: organizationId } }),
+        // Issue 17: a deleted org's projects are soft-deleted with it (files purged after 7 days).
+        async (trx, organizationId) => {
+          await projectsArea.repositories.projects.deleteAllOfOrg(trx, organizationId, new Date());
+        },
         ...(overrides.onOrgDeleted ?? []),
       ],
       allowPrivateWebhooks: context.config.allowPrivateWebhooks,

@@ -436,3 +436,16 @@ describe('security matrix', () => {
     assert.equal(audit?.actor_type, 'key');
   });
 });
+
+test('deleting the org soft-deletes its projects in the same transaction', async () => {
+  const doomed = await h.org();
+  const project = await createdProject(doomed, doomed.owner, { name: 'Goes with the org' });
+  const removed = await h.inject({ method: 'DELETE', url: `/api/org/${doomed.slug}`, as: doomed.owner });
+  assert.equal(removed.statusCode, 200, removed.body);
+  const [row] = await sql<{ status: string; deleted_at: Date | null }>(
+    'SELECT status, deleted_at FROM projects WHERE id = $1',
+    [project.id],
+  );
+  assert.equal(row?.status, 'deleted');
+  assert.ok(row?.deleted_at);
+});

@@ -110,6 +110,17 @@ export function createProjectRepository(db: Kysely<BacklexDatabase>) {
     async setSize(id: string, sizeBytes: number): Promise<void> {
       await db.updateTable('projects').set({ size_bytes: sizeBytes }).where('id', '=', id).execute();
     },
+    /** Soft-deletes every live project of the org (the org is being deleted); their ids. */
+    async deleteAllOfOrg(trx: Transaction<BacklexDatabase>, orgId: string, at: Date): Promise<string[]> {
+      const rows = await trx
+        .updateTable('projects')
+        .set({ status: 'deleted', deleted_at: at, updated_at: at })
+        .where('org_id', '=', orgId)
+        .where('status', '<>', 'deleted')
+        .returning('id')
+        .execute();
+      return rows.map((row) => row.id);
+    },
     async markPurged(id: string, at: Date): Promise<void> {
       await db.updateTable('projects').set({ purged_at: at }).where('id', '=', id).execute();
     },

@@ -106,7 +106,7 @@ export function createProvisioning(deps: ProvisioningDeps) {
         return settled ? 'active' : 'skipped';
       } catch (error) {
         if (!lastAttempt) throw error;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = (error instanceof Error ? error.message : String(error)) || 'provisioning failed';
         await finish(projectId, async (trx, locked) => {
           await deps.projects.update(trx, locked.id, { status: 'failed', provision_error: message });
           await deps.deploys.record(trx, {
