@@ -1,0 +1,357 @@
+/**
+ * The child-process side of the database host: owns the SQLite files hashed to it, one libsql
+ * connection per open file, and answers `HostCommand`s over the IPC channel. Work on one file is
+ * queued (its write lock: statements, checkpoints and copies of a file never interleave); files
+ * are independent of each other. Statements run synchronously: a runaway one blocks this process,
+ * which is why the parent, not this process, enforces the time limit (it kills and respawns it).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import Database from 'libsql';
+import {
+  checkDatabaseId,
+  type DatabasePaths,
+  databasePaths,
+  fileSize,
+  isSqliteFile,
+  syncDirectory,
+  syncFile,
+} from './database-files.js';
+import { DatabaseHostError } from './errors.js';
+import { StatementRunner } from './statement-runner.js';
+import type {
+  ChildMessage,
+  CommitRecorder,
+  CopyResult,
+  ExecuteResult,
+  HostCommand,
+  HostInit,
+  ParentMessage,
+  RecorderFactory,
+} from './types.js';
+
+type Connection = InstanceType<typeof Database>;
+
+interface OpenDatabase {
+  id: string;
+  paths: DatabasePaths;
+  connection: Connection;
+  runner: StatementRunner;
+  recorder: CommitRecorder;
+}
+
+const NO_RECORDER: CommitRecorder = {
+  afterCommit() {},
+  beforeCheckpoint() {},
+  afterCheckpoint() {},
+};
+
+let init: HostInit | undefined;
+let recorderFactory: RecorderFactory | undefined;
+const open = new Map<string, OpenDatabase>();
+const locks = new Map<string, Promise<unknown>>();
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+/** Runs `work` after every earlier piece of work on `databaseId`. */
+function withLock<T>(databaseId: string, work: () => Promise<T>): Promise<T> {
+  const previous = locks.get(databaseId) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  const settled = next.then(
+    () => undefined,
+    () => undefined,
+  );
+  locks.set(databaseId, settled);
+  void settled.then(() => {
+    if (locks.get(databaseId) === settled) locks.delete(databaseId);
+  });
+  return next;
+}
+
+async function callRecorder(database: OpenDatabase, hook: keyof CommitRecorder, ...args: [number?]) {
+  try {
+    await (database.recorder[hook] as ((...values: unknown[]) => unknown) | undefined)?.call(
+      database.recorder,
+      ...args,
+    );
+  } catch (error) {
+    // The commit or checkpoint stands (it is on disk): the failure is reported, not the request.
+    send({
+      type: 'recorder-error',
+      databaseId: database.id,
+      hook,
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+function configure(connection: Connection): void {
+  connection.exec('PRAGMA journal_mode=WAL');
+  // Each commit is on disk before it is acknowledged.
+  connection.exec('PRAGMA synchronous=FULL');
+  // Checkpoints happen only when the host decides (history copies the WAL out first).
+  connection.exec('PRAGMA wal_autocheckpoint=0');
+  connection.exec('PRAGMA foreign_keys=ON');
+  connection.exec('PRAGMA trusted_schema=OFF');
+}
+
+async function openDatabase(databaseId: string, create = false): Promise<OpenDatabase> {
+  const existing = open.get(databaseId);
+  if (existing) return existing;
+  const paths = databasePaths(init!.directory, databaseId);
+  if (!create && !fs.existsSync(paths.database))
+    throw new DatabaseHostError('DATABASE_NOT_FOUND', `database ${databaseId} does not exist`);
+  const connection = new Database(paths.database);
+  try {
+    configure(connection);
+    const recorder = recorderFactory
+      ? await recorderFactory({
+          databaseId,
+          databasePath: paths.database,
+          walPath: paths.wal,
+          options: init!.recorder?.options,
+        })
+      : NO_RECORDER;
+    const database = { id: databaseId, paths, connection, runner: new StatementRunner(connection), recorder };
+    open.set(databaseId, database);
+    return database;
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
+
+async function closeDatabase(database: OpenDatabase): Promise<void> {
+  open.delete(database.id);
+  await callRecorder(database, 'close');
+  database.runner.clear();
+  database.connection.close();
+}
+
+/** TRUNCATE checkpoint with the recorder told before and after; the caller holds the lock. */
+async function checkpointOpen(database: OpenDatabase): Promise<void> {
+  await callRecorder(database, 'beforeCheckpoint');
+  const [busy] = database.connection.prepare('PRAGMA wal_checkpoint(TRUNCATE)').raw(true).get() as number[];
+  // One connection per file and nothing left mid-statement: a busy checkpoint is a bug.
+  if (busy !== 0) throw new DatabaseHostError('IO_ERROR', 'the checkpoint could not complete');
+  await callRecorder(database, 'afterCheckpoint');
+}
+
+async function removeFiles(paths: DatabasePaths): Promise<void> {
+  for (const file of [paths.wal, paths.shm, paths.database]) await fs.promises.rm(file, { force: true });
+}
+
+async function copyWithHash(source: string, destination: string): Promise<CopyResult> {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  await pipeline(
+    fs.createReadStream(source),
+    async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        sizeBytes += chunk.length;
+        yield chunk;
+      }
+    },
+    fs.createWriteStream(destination),
+  );
+  await syncFile(destination);
+  return { sizeBytes, sha256: hash.digest('hex') };
+}
+
+const commands: {
+  [Op in HostCommand['op']]: (command: Extract<HostCommand, { op: Op }>, id: number) => Promise<unknown>;
+} = {
+  async create({ databaseId }) {
+    const paths = databasePaths(init!.directory, databaseId);
+    if (fs.existsSync(paths.database))
+      throw new DatabaseHostError('DATABASE_EXISTS', `database ${databaseId} exists`);
+    // A WAL left by an earlier file of this id must never be applied to the new one.
+    await removeFiles(paths);
+    await openDatabase(databaseId, true);
+    await syncDirectory(init!.directory);
+    return { sizeBytes: fileSize(paths.database) + fileSize(paths.wal) };
+  },
+
+  async execute({ databaseId, request }, id): Promise<ExecuteResult> {
+    const database = await openDatabase(databaseId);
+    const walBefore = fileSize(database.paths.wal);
+    let result: ExecuteResult | undefined;
+    let failure: unknown;
+    try {
+      result = database.runner.execute(request, {
+        limits: init!.limits,
+        onStatementStart: () => send({ type: 'start', id }),
+      });
+    } catch (error) {
+      failure = error;
+    }
+    // A write commits by appending frames to the WAL (never truncated between checkpoints): the
+    // recorder copies them before anyone hears of the commit. A rolled-back request may have
+    // grown the WAL too; the recorder then finds no new commit.
+    if (fileSize(database.paths.wal) !== walBefore) await callRecorder(database, 'afterCommit', Date.now());
+    if (failure !== undefined) throw failure;
+    return result!;
+  },
+
+  async checkpoint({ databaseId }) {
+    await checkpointOpen(await openDatabase(databaseId));
+    return null;
+  },
+
+  async copyCheckpointed({ databaseId, destinationPath }): Promise<CopyResult> {
+    const database = await openDatabase(databaseId);
+    await checkpointOpen(database);
+    return copyWithHash(database.paths.database, destinationPath);
+  },
+
+  async clone({ databaseId, targetId }) {
+    const database = await openDatabase(databaseId);
+    const target = databasePaths(init!.directory, checkDatabaseId(targetId));
+    if (fs.existsSync(target.database))
+      throw new DatabaseHostError('DATABASE_EXISTS', `database ${targetId} exists`);
+    await checkpointOpen(database);
+    const temporary = `${target.database}.clone-${randomBytes(6).toString('hex')}`;
+    try {
+      // A reflink where the file system has them (btrfs, XFS, APFS): instant and shares blocks.
+      await fs.promises.copyFile(database.paths.database, temporary, fs.constants.COPYFILE_FICLONE);
+      await syncFile(temporary);
+      for (const stale of [target.wal, target.shm]) await fs.promises.rm(stale, { force: true });
+      // link() refuses an existing name: a target created meanwhile is never overwritten.
+      await fs.promises.link(temporary, target.database).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST')
+          throw new DatabaseHostError('DATABASE_EXISTS', `database ${targetId} exists`);
+        throw error;
+      });
+    } finally {
+      await fs.promises.rm(temporary, { force: true });
+    }
+    await syncDirectory(init!.directory);
+    return { sizeBytes: fileSize(target.database) };
+  },
+
+  async replace({ databaseId, sourceFilePath }) {
+    const paths = databasePaths(init!.directory, databaseId);
+    if (!fs.existsSync(paths.database))
+      throw new DatabaseHostError('DATABASE_NOT_FOUND', `database ${databaseId} does not exist`);
+    if (typeof sourceFilePath !== 'string' || !fs.existsSync(sourceFilePath))
+      throw new DatabaseHostError('INVALID_REQUEST', 'the replacement file does not exist');
+    if (!(await isSqliteFile(sourceFilePath)))
+      throw new DatabaseHostError('INVALID_REQUEST', 'the replacement file is not a SQLite database');
+    // Staged beside the live file first, so the swap itself is one rename on one file system.
+    const staged = `${paths.database}.replace-${randomBytes(6).toString('hex')}`;
+    try {
+      await fs.promises.rename(sourceFilePath, staged).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV') throw error;
+        await fs.promises.copyFile(sourceFilePath, staged);
+        await fs.promises.rm(sourceFilePath, { force: true });
+      });
+      await syncFile(staged);
+      const live = open.get(databaseId);
+      if (live) await closeDatabase(live);
+      // The old file's WAL belongs to the old file.
+      for (const stale of [paths.wal, paths.shm]) await fs.promises.rm(stale, { force: true });
+      await fs.promises.rename(staged, paths.database);
+    } finally {
+      await fs.promises.rm(staged, { force: true });
+    }
+    await syncDirectory(init!.directory);
+    await openDatabase(databaseId);
+    return { sizeBytes: fileSize(paths.database) };
+  },
+
+  async remove({ databaseId }) {
+    const paths = databasePaths(init!.directory, databaseId);
+    const live = open.get(databaseId);
+    if (live) await closeDatabase(live);
+    const existed = fs.existsSync(paths.database);
+    await removeFiles(paths);
+    await syncDirectory(init!.directory);
+    return { removed: existed };
+  },
+
+  async sizeBytes({ databaseId }) {
+    const paths = databasePaths(init!.directory, databaseId);
+    if (!fs.existsSync(paths.database))
+      throw new DatabaseHostError('DATABASE_NOT_FOUND', `database ${databaseId} does not exist`);
+    return fileSize(paths.database) + fileSize(paths.wal);
+  },
+
+  async exists({ databaseId }) {
+    return fs.existsSync(databasePaths(init!.directory, databaseId).database);
+  },
+};
+
+function toErrorData(error: unknown) {
+  if (error instanceof DatabaseHostError) return error.toData();
+  const failure = error as NodeJS.ErrnoException;
+  if (typeof failure?.code === 'string' && failure.code.startsWith('E'))
+    return { code: 'IO_ERROR', message: failure.message, details: { errno: failure.code } };
+  if (typeof failure?.code === 'string' && failure.code.startsWith('SQLITE'))
+    return { code: 'SQL_ERROR', message: failure.message, details: { sqliteCode: failure.code } };
+  return { code: 'IO_ERROR', message: failure instanceof Error ? failure.message : String(error) };
+}
+
+async function handle(id: number, command: HostCommand): Promise<void> {
+  try {
+    const databaseId = checkDatabaseId(command.databaseId);
+    const run = commands[command.op] as (command: HostCommand, id: number) => Promise<unknown>;
+    if (!run) throw new DatabaseHostError('INVALID_REQUEST', `unknown operation ${String(command.op)}`);
+    const value = await withLock(databaseId, () => run(command, id));
+    send({ type: 'result', id, ok: true, value });
+  } catch (error) {
+    send({ type: 'result', id, ok: false, error: toErrorData(error) });
+  }
+}
+
+async function closeAll(): Promise<void> {
+  await Promise.all(
+    [...open.values()].map((database) =>
+      withLock(database.id, async () => {
+        try {
+          await checkpointOpen(database);
+        } finally {
+          await closeDatabase(database);
+        }
+      }).catch(() => undefined),
+    ),
+  );
+}
+
+process.on('message', (message: ParentMessage) => {
+  if (message.type === 'request') {
+    void handle(message.id, message.command);
+  } else if (message.type === 'init') {
+    init = message.init;
+    const { recorder } = message.init;
+    const loading = recorder
+      ? import(recorder.module).then((loaded: Record<string, unknown>) => {
+          const factory = loaded[recorder.exportName];
+          if (typeof factory !== 'function')
+            throw new Error(`${recorder.exportName} is not a function of ${recorder.module}`);
+          recorderFactory = factory as RecorderFactory;
+        })
+      : Promise.resolve();
+    fs.mkdirSync(message.init.directory, { recursive: true });
+    void loading.then(
+      () => send({ type: 'ready' }),
+      (error: unknown) => {
+        process.stderr.write(`database host: recorder failed to load: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  } else if (message.type === 'close') {
+    void closeAll().finally(() => {
+      send({ type: 'closed' });
+      process.disconnect?.();
+    });
+  }
+});
+
+// The parent went away: close the files cleanly and leave.
+process.on('disconnect', () => {
+  void closeAll().finally(() => process.exit(0));
+});
