@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { eventually } from '@trustplane/kernel/testkit';
 import { backlexProjects } from '../src/index.js';
 import { BacklexHarness, type TestOrg, type TestUser } from './support/backlex.js';
@@ -78,6 +78,8 @@ function query(project: { id: string }, token: string | undefined, body: unknown
     url: `/api/db/${project.id}${branch ? `/branches/${branch}` : ''}/query`,
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
     payload: body as Record<string, unknown>,
+    // An extension (not in seed 003): its answers follow the route's own schema in /openapi.json.
+    skipContract: true,
   });
 }
 
@@ -88,6 +90,7 @@ async function rows(project: Project, sqlText: string, branch?: string): Promise
 }
 
 describe('provisioning', () => {
+  afterEach(() => area().provisioning.setFaults(undefined));
   test('create → active: the template applied, a deploy, the provisioned event, size known', async () => {
     const created = await create({ name: 'Todo journey', template: 'todo' });
     assert.equal(created.status, 'provisioning');
