@@ -134,7 +134,7 @@ if (seed.statusCode !== 200) throw new Error(`seed: ${seed.body}`);
 const file = databasePaths(
   nodePath.join((instances[0] as Instance).h.service.booted.dataDir, 'backlex', 'databases'),
   subject.id,
-).databasePath;
+).database;
 const bare: FastifyInstance = Fastify();
 const reader = new Database(file, { readonly: true });
 const select = reader.prepare('SELECT id, title, done FROM todos WHERE id = ?');
