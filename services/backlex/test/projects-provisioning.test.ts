@@ -114,7 +114,8 @@ describe('provisioning', () => {
           columns: ['id', 'title', 'done'],
           rows: [[1, 'write tests', 0]],
           rowsAffected: 0,
-          lastInsertRowid: 1,
+          // A reading statement reports lastInsertRowid 0 (the hosts' rule).
+          lastInsertRowid: 0,
         },
       ],
     });
