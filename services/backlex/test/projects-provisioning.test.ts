@@ -389,6 +389,24 @@ describe('data API', () => {
     assert.equal(response.json().error.code, 'RESULT_TOO_LARGE');
   });
 
+  test('a runaway statement is stopped (400 STATEMENT_TIMEOUT) while the API keeps answering', async () => {
+    const runaway = query(project, project.adminToken, {
+      sql: 'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r',
+    });
+    const listed = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/projects`, as: developer });
+    assert.equal(listed.statusCode, 200);
+    const stopped = await runaway;
+    assert.equal(stopped.statusCode, 400, stopped.body);
+    assert.equal(stopped.json().error.code, 'STATEMENT_TIMEOUT');
+    // Its host was restarted: the project answers again.
+    assert.deepEqual(await rows(project, 'SELECT 1'), [[1]]);
+    const [group] = await sql<{ kind: string }>(
+      "SELECT kind FROM project_errors WHERE project_id = $1 AND kind = 'STATEMENT_TIMEOUT'",
+      [project.id],
+    );
+    assert.equal(group?.kind, 'STATEMENT_TIMEOUT');
+  });
+
   test('failures are grouped by kind + SQL without its values; parameters are never stored', async () => {
     for (const secret of ['s3cr3t-one', 's3cr3t-two']) {
       const response = await query(project, project.adminToken, {
