@@ -71,12 +71,14 @@ function withLock<T>(databaseId: string, work: () => Promise<T>): Promise<T> {
   return next;
 }
 
-async function callRecorder(database: OpenDatabase, hook: keyof CommitRecorder, ...args: [number?]) {
+async function callRecorder(
+  database: OpenDatabase,
+  hook: keyof CommitRecorder,
+  argument?: number | { kept?: boolean },
+): Promise<void> {
   try {
-    await (database.recorder[hook] as ((...values: unknown[]) => unknown) | undefined)?.call(
-      database.recorder,
-      ...args,
-    );
+    const method = database.recorder[hook] as ((value?: unknown) => unknown) | undefined;
+    await method?.call(database.recorder, argument);
   } catch (error) {
     // The commit or checkpoint stands (it is on disk): the failure is reported, not the request.
     send({
@@ -98,23 +100,36 @@ function configure(connection: Connection): void {
   connection.exec('PRAGMA trusted_schema=OFF');
 }
 
+function openConnection(file: string): Connection {
+  const connection = new Database(file);
+  try {
+    configure(connection);
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+  return connection;
+}
+
+async function makeRecorder(databaseId: string, paths: DatabasePaths): Promise<CommitRecorder> {
+  if (!recorderFactory) return NO_RECORDER;
+  return recorderFactory({
+    databaseId,
+    databasePath: paths.database,
+    walPath: paths.wal,
+    options: init!.recorder?.options,
+  });
+}
+
 async function openDatabase(databaseId: string, create = false): Promise<OpenDatabase> {
   const existing = open.get(databaseId);
   if (existing) return existing;
   const paths = databasePaths(init!.directory, databaseId);
   if (!create && !fs.existsSync(paths.database))
     throw new DatabaseHostError('DATABASE_NOT_FOUND', `database ${databaseId} does not exist`);
-  const connection = new Database(paths.database);
+  const connection = openConnection(paths.database);
   try {
-    configure(connection);
-    const recorder = recorderFactory
-      ? await recorderFactory({
-          databaseId,
-          databasePath: paths.database,
-          walPath: paths.wal,
-          options: init!.recorder?.options,
-        })
-      : NO_RECORDER;
+    const recorder = await makeRecorder(databaseId, paths);
     const database = { id: databaseId, paths, connection, runner: new StatementRunner(connection), recorder };
     open.set(databaseId, database);
     return database;
@@ -132,12 +147,12 @@ async function closeDatabase(database: OpenDatabase): Promise<void> {
 }
 
 /** TRUNCATE checkpoint with the recorder told before and after; the caller holds the lock. */
-async function checkpointOpen(database: OpenDatabase): Promise<void> {
+async function checkpointOpen(database: OpenDatabase, kept = false): Promise<void> {
   await callRecorder(database, 'beforeCheckpoint');
   const [busy] = database.connection.prepare('PRAGMA wal_checkpoint(TRUNCATE)').raw(true).get() as number[];
   // One connection per file and nothing left mid-statement: a busy checkpoint is a bug.
   if (busy !== 0) throw new DatabaseHostError('IO_ERROR', 'the checkpoint could not complete');
-  await callRecorder(database, 'afterCheckpoint');
+  await callRecorder(database, 'afterCheckpoint', kept ? { kept } : undefined);
 }
 
 async function removeFiles(paths: DatabasePaths): Promise<void> {
@@ -204,7 +219,7 @@ const commands: {
 
   async copyCheckpointed({ databaseId, destinationPath }): Promise<CopyResult> {
     const database = await openDatabase(databaseId);
-    await checkpointOpen(database);
+    await checkpointOpen(database, true);
     return copyWithHash(database.paths.database, destinationPath);
   },
 
@@ -250,16 +265,27 @@ const commands: {
         await fs.promises.rm(sourceFilePath, { force: true });
       });
       await syncFile(staged);
-      const live = open.get(databaseId);
-      if (live) await closeDatabase(live);
+      const live = await openDatabase(databaseId);
+      // The recorder seals what the old file committed before the swap.
+      await callRecorder(live, 'beforeCheckpoint');
+      live.runner.clear();
+      live.connection.close();
+      open.delete(databaseId);
       // The old file's WAL belongs to the old file.
       for (const stale of [paths.wal, paths.shm]) await fs.promises.rm(stale, { force: true });
       await fs.promises.rename(staged, paths.database);
+      await syncDirectory(init!.directory);
+      if (live.recorder.afterReplace) {
+        const connection = openConnection(paths.database);
+        open.set(databaseId, { ...live, connection, runner: new StatementRunner(connection) });
+        await callRecorder(open.get(databaseId)!, 'afterReplace');
+      } else {
+        await callRecorder(live, 'close');
+        await openDatabase(databaseId);
+      }
     } finally {
       await fs.promises.rm(staged, { force: true });
     }
-    await syncDirectory(init!.directory);
-    await openDatabase(databaseId);
     return { sizeBytes: fileSize(paths.database) };
   },
 

@@ -15,3 +15,9 @@ export {
 export { analyzeStatement, splitStatements, tokenizeSql } from './sql-statements.js';
 export { safeInteger, StatementRunner } from './statement-runner.js';
 export * from './types.js';
+export {
+  createHistoryRecorder,
+  type HistorySettings,
+  historyRecorderModule,
+  historySource,
+} from './history-recorder.js';

@@ -202,6 +202,8 @@ export interface AnalyzedStatement {
   explain: boolean;
   /** A PRAGMA (always a read-only one once analyzed). */
   pragma: boolean;
+  /** INSERT, UPDATE, DELETE or REPLACE, alone or after a WITH clause (a write that may return rows). */
+  writesRows: boolean;
   parameters: StatementParameters;
 }
 
@@ -230,6 +232,19 @@ function unquote(text: string): string {
   const first = text[0];
   if (first === '"' || first === '`' || first === '[' || first === "'") return text.slice(1, -1);
   return text;
+}
+
+const DATA_CHANGES = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE']);
+
+function isDataChange(keyword: string, tokens: SqlToken[]): boolean {
+  if (DATA_CHANGES.has(keyword)) return true;
+  if (keyword !== 'WITH') return false;
+  // WITH … INSERT/UPDATE/DELETE: those words are reserved, so they appear bare only as the verb
+  // (REPLACE is also a function: `replace(` is not the verb).
+  return tokens.some(
+    (token, index) =>
+      DATA_CHANGES.has(upper(token)) && !(upper(token) === 'REPLACE' && tokens[index + 1]?.text === '('),
+  );
 }
 
 function collectParameters(tokens: SqlToken[]): StatementParameters {
@@ -279,5 +294,11 @@ export function analyzeStatement(sql: string): AnalyzedStatement {
   if (reason) throw forbidden(reason, keyword);
   const pragma = keyword === 'PRAGMA';
   if (pragma) checkPragma(tokens, start);
-  return { keyword, explain, pragma, parameters: collectParameters(tokens) };
+  return {
+    keyword,
+    explain,
+    pragma,
+    writesRows: !explain && isDataChange(keyword, tokens),
+    parameters: collectParameters(tokens),
+  };
 }

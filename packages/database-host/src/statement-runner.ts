@@ -59,13 +59,15 @@ export function bindParameters(
     given.set(bare, value);
   }
   const bound: Record<string, unknown> = {};
+  const used = new Set<string>();
   for (const name of named) {
+    // libsql binds `:a`, `@a` and `$a` all from key `a`.
     const bare = name.slice(1);
     if (!given.has(bare)) throw invalidParams(`parameter ${name} is missing`);
     bound[bare] = bindable(given.get(bare), `parameter ${name}`);
-    given.delete(bare);
+    used.add(bare);
   }
-  const unknown = [...given.keys()];
+  const unknown = [...given.keys()].filter((key) => !used.has(key));
   if (unknown.length > 0) throw invalidParams(`the statement has no parameter named ${unknown.join(', ')}`);
   return bound;
 }
@@ -76,9 +78,6 @@ interface PreparedEntry {
   reader: boolean;
   columns: string[];
 }
-
-/** Statements that only read: their rowsAffected is 0 without asking SQLite. */
-const READ_KEYWORDS = new Set(['SELECT', 'VALUES', 'PRAGMA']);
 
 function sqlError(error: unknown): DatabaseHostError {
   if (error instanceof DatabaseHostError) return error;
@@ -170,7 +169,7 @@ export class StatementRunner {
 
   private writesRows(sql: string): boolean {
     const entry = this.prepare(sql);
-    return entry.reader && !READ_KEYWORDS.has(entry.analyzed.keyword) && !entry.analyzed.explain;
+    return entry.reader && entry.analyzed.writesRows;
   }
 
   /**
@@ -209,7 +208,7 @@ export class StatementRunner {
           : safeInteger(info.lastInsertRowid);
       return { columns: [], rows: [], rowsAffected: info.changes, lastInsertRowid: rowid };
     }
-    const writes = !READ_KEYWORDS.has(entry.analyzed.keyword) && !entry.analyzed.explain;
+    const writes = entry.analyzed.writesRows;
     const changesBefore = writes ? this.changesSoFar() : 0n;
     const rows: SqlResultValue[][] = [];
     const iterator = statement.iterate(params as never) as IterableIterator<unknown[]>;

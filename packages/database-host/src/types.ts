@@ -63,14 +63,21 @@ export const DEFAULT_RESULT_LIMITS: ResultLimits = { maxRows: 10_000, maxBytes: 
  * point-in-time history: `afterCommit` runs after a write transaction commits and before its
  * `execute` resolves, so the new WAL frames can be copied out before anyone is told the write
  * happened; `beforeCheckpoint` / `afterCheckpoint` bracket every checkpoint (the WAL is emptied
- * by it), all under the file's write lock.
+ * by it), all under the file's write lock. `afterCommit` may also be called when nothing new
+ * committed (a rolled-back request that grew the WAL): the recorder then finds no new commit.
  */
 export interface CommitRecorder {
-  afterCommit(commitTimeMs: number): void | Promise<void>;
-  beforeCheckpoint(): void | Promise<void>;
-  afterCheckpoint(): void | Promise<void>;
+  afterCommit(commitTimeMs: number): unknown;
+  beforeCheckpoint(): unknown;
+  /** `kept`: the checkpoint was taken for a backup copy (`copyCheckpointed`). */
+  afterCheckpoint(options?: { kept?: boolean }): unknown;
+  /**
+   * The file was swapped (`replace`); called after the new file is open. `beforeCheckpoint` was
+   * called before the swap. Without it, the recorder is closed and a new one made for the new file.
+   */
+  afterReplace?(): unknown;
   /** The file is closed (host closing, file replaced or removed). */
-  close?(): void | Promise<void>;
+  close?(): unknown;
 }
 
 export interface RecorderContext {

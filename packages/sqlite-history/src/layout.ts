@@ -1,0 +1,31 @@
+// Where things live: a database's history is one local directory (the spool) and one object-key
+// prefix. The manifest names every object, so nothing is ever listed.
+import path from 'node:path';
+
+const SEQUENCE_DIGITS = 10;
+
+function padded(sequence: number): string {
+  return String(sequence).padStart(SEQUENCE_DIGITS, '0');
+}
+
+export function baseKey(keyPrefix: string, sequence: number): string {
+  return `${keyPrefix}/bases/${padded(sequence)}.db`;
+}
+
+export function generationKey(keyPrefix: string, sequence: number): string {
+  return `${keyPrefix}/generations/${padded(sequence)}.spool`;
+}
+
+/** A base waiting in the spool directory for its upload (deleted once stored). */
+export function localBasePath(spoolDir: string, sequence: number): string {
+  return path.join(spoolDir, `base-${padded(sequence)}.db`);
+}
+
+/** A generation's spool file: appended while open, deleted once sealed and stored. */
+export function localGenerationPath(spoolDir: string, sequence: number): string {
+  return path.join(spoolDir, `gen-${padded(sequence)}.spool`);
+}
+
+export function walPath(databasePath: string): string {
+  return `${databasePath}-wal`;
+}
