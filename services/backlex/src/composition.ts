@@ -25,6 +25,7 @@ import { loadSsoSettings } from './sso/sso-settings.js';
 import { createSso } from './sso/sso.js';
 import { createScim } from './scim/scim.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
+import { backlexProjects } from './projects-composition.js';
 
 /**
  * Origins that are never foreign for a cookie-bearing request: the service on `localhost` and
@@ -85,6 +86,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const transaction = database.transaction;
   // Billing (h17-billing): one per context, shared with the renewal job.
   const billing = backlexBilling(context);
+  const projectsArea = backlexProjects(context);
   const sso = createSso({ auth, providers: createSsoProviderRepository(db), publicUrl: context.publicUrl });
   const scim = createScim({
     auth,
@@ -130,6 +132,8 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     events,
     billing: billing.billing,
     sandbox: billing.sandbox,
+    /** Projects (issue 17): lifecycle, branches, data API, provisioning. */
+    projects: projectsArea,
     apiKeys,
     ssoSettings,
     sso,
@@ -146,6 +150,10 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
         apiKeys.revokeAllOfOrg,
         (_trx, organizationId) => sso.remove({ org: { id: organizationId } }),
         billing.billing.orgDeleted,
+        // Issue 17: a deleted org's projects are soft-deleted with it (files purged after 7 days).
+        async (trx, organizationId) => {
+          await projectsArea.repositories.projects.deleteAllOfOrg(trx, organizationId, new Date());
+        },
         ...(overrides.onOrgDeleted ?? []),
       ],
       allowPrivateWebhooks: context.config.allowPrivateWebhooks,

@@ -54,4 +54,37 @@ export const errors = defineErrorCatalogue({
   },
   INVALID_WEBHOOK: { status: 400, message: 'Webhook signature missing or invalid' },
   PAYMENT_PROVIDER_UNAVAILABLE: { status: 503, message: 'The payment provider did not answer; try again' },
+  // ── projects (issue 17, h17-projects)
+  PLAN_LIMIT: {
+    status: 403,
+    describe: (resource: 'projects' | 'branches', limit: number, planId: string) => ({
+      message: `Your plan (${planId}) allows ${limit} ${resource === 'projects' ? 'projects' : 'branches per project'}`,
+      details: { details: { resource, limit, planId } },
+    }),
+  },
+  INVALID_PROJECT_STATE: {
+    status: 409,
+    describe: (status: string, allowed: readonly string[], action: string) => ({
+      message: `The project is ${status}; ${action} needs it ${allowed.join(' or ')}`,
+      details: { details: { status, allowed } },
+    }),
+  },
+  BRANCH_NAME_TAKEN: { status: 409, message: 'The project already has a branch with this name' },
+  PR_NUMBER_TAKEN: { status: 409, message: 'Another live branch of the project has this prNumber' },
+  PROJECT_PAUSED: { status: 503, message: 'The project is paused; resume it to use its data API' },
+  PROJECT_NOT_READY: {
+    status: 409,
+    describe: (status: string) => ({
+      message: `The project is ${status}; its data API answers once it is active`,
+      details: { details: { status } },
+    }),
+  },
+  STATEMENT_FORBIDDEN: { status: 400, message: 'This statement is not allowed through the data API' },
+  STATEMENT_TIMEOUT: { status: 400, message: 'The statement ran past its time limit and was stopped' },
+  RESULT_TOO_LARGE: { status: 400, message: 'The result is over 10,000 rows or 8 MB; narrow the query' },
+  SQL_ERROR: { status: 400, message: 'SQLite refused the statement' },
+  DATABASE_RESTARTED: {
+    status: 503,
+    message: 'The database host restarted while running this request; retry it',
+  },
 });

@@ -2,9 +2,11 @@ import { defineService, type ServiceDefinition } from '@trustplane/kernel';
 import { backlexBilling } from './billing-composition.js';
 import { backlexEvents } from './events-composition.js';
 import { buildBacklexApp } from './http/app.js';
+import { backlexProjects } from './projects-composition.js';
 
 export { backlexBilling } from './billing-composition.js';
 export { backlexEvents } from './events-composition.js';
+export { backlexProjects } from './projects-composition.js';
 
 export const backlexService: ServiceDefinition = defineService(new URL('..', import.meta.url), {
   name: 'backlex',
@@ -18,10 +20,15 @@ export const backlexService: ServiceDefinition = defineService(new URL('..', imp
     context.jobs.define(jobs.fanOut);
     context.jobs.define(jobs.deliverIntegration);
     context.jobs.define(backlexBilling(context).renewalsJob);
+    for (const job of backlexProjects(context).jobDefinitions) context.jobs.define(job);
   },
   async startWorkers(context) {
     const { jobDefinitions } = backlexEvents(context);
-    await context.jobs.work([...jobDefinitions, backlexBilling(context).renewalsJob]);
+    await context.jobs.work([
+      ...jobDefinitions,
+      backlexBilling(context).renewalsJob,
+      ...backlexProjects(context).jobDefinitions,
+    ]);
     return undefined;
   },
 });

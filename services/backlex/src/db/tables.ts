@@ -1,5 +1,6 @@
 import type { BillingDatabase } from './billing-tables.js';
 import type { EventsDatabase } from './events-tables.js';
+import type { ProjectsDatabase } from './project-tables.js';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -126,8 +127,8 @@ export interface SsoProviderTable {
   enabled: boolean | null;
 }
 
-/** The whole schema; the events tables (`events-tables.ts`, migrations 0020…) are part of it. */
-export interface BacklexDatabase extends EventsDatabase, BillingDatabase {
+/** The whole schema; the events (`events-tables.ts`, 0020…), projects (`project-tables.ts`, 0060…) and billing (`billing-tables.ts`, 0080…) tables are part of it. */
+export interface BacklexDatabase extends EventsDatabase, ProjectsDatabase, BillingDatabase {
   user: UserTable;
   session: SessionTable;
   organization: OrganizationTable;

@@ -28,6 +28,22 @@ import { createWebhookRoute } from './routes/webhooks-create.js';
 import { deleteWebhookRoute } from './routes/webhooks-delete.js';
 import { listWebhooksRoute } from './routes/webhooks-list.js';
 import { testWebhookRoute } from './routes/webhooks-test.js';
+import { createBranchRoute } from './routes/branches-create.js';
+import { deleteBranchRoute } from './routes/branches-delete.js';
+import { listBranchesRoute } from './routes/branches-list.js';
+import { dataApiRoutes } from './routes/data-api-query.js';
+import { deleteProjectRoute } from './routes/project-delete.js';
+import { listDeploysRoute } from './routes/project-deploys.js';
+import { listProjectErrorsRoute } from './routes/project-errors.js';
+import { getProjectRoute } from './routes/project-get.js';
+import { pauseProjectRoute } from './routes/project-pause.js';
+import { provisionRetryRoute } from './routes/project-provision-retry.js';
+import { reprovisionAdminRoute } from './routes/project-reprovision-admin.js';
+import { resumeProjectRoute } from './routes/project-resume.js';
+import { updateProjectRoute } from './routes/project-update.js';
+import { upgradeProjectRoute } from './routes/project-upgrade.js';
+import { createProjectRoute } from './routes/projects-create.js';
+import { listProjectsRoute } from './routes/projects-list.js';
 import { authenticatedScope } from './session.js';
 import { getBillingRoute } from './routes/billing-get.js';
 import { checkoutRoute } from './routes/billing-checkout.js';
@@ -65,6 +81,13 @@ export async function buildBacklexApp(
             bearerFormat: 'pak_<hex>',
             description: 'Org API key. `Authorization: Bearer pak_…`.',
           },
+          projectToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'bxk_<base64url>',
+            description:
+              "A project's data-API admin token (`project.adminToken`, shown at creation and by reprovision-admin). Opens only that project and its branches.",
+          },
         },
       },
     },
@@ -88,6 +111,8 @@ export async function buildBacklexApp(
       return response.statusCode;
     });
   }
+  // Projects' data API (issue 17): its own credential (the project admin token), not a session or key.
+  await app.register(dataApiRoutes(deps));
   await app.register(
     authenticatedScope(deps, async (scope) => {
       await scope.register(listOrgsRoute(deps));
@@ -121,6 +146,22 @@ export async function buildBacklexApp(
       await scope.register(packCheckoutRoute(deps));
       await scope.register(cancelSubscriptionRoute(deps));
       await scope.register(resumeSubscriptionRoute(deps));
+      // Projects (issue 17, h17-projects)
+      await scope.register(listProjectsRoute(deps));
+      await scope.register(createProjectRoute(deps));
+      await scope.register(getProjectRoute(deps));
+      await scope.register(updateProjectRoute(deps));
+      await scope.register(deleteProjectRoute(deps));
+      await scope.register(pauseProjectRoute(deps));
+      await scope.register(resumeProjectRoute(deps));
+      await scope.register(provisionRetryRoute(deps));
+      await scope.register(reprovisionAdminRoute(deps));
+      await scope.register(upgradeProjectRoute(deps));
+      await scope.register(listDeploysRoute(deps));
+      await scope.register(listProjectErrorsRoute(deps));
+      await scope.register(listBranchesRoute(deps));
+      await scope.register(createBranchRoute(deps));
+      await scope.register(deleteBranchRoute(deps));
     }),
   );
   return app;

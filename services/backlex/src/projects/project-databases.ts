@@ -1,0 +1,34 @@
+/**
+ * What the projects area needs from the database hosts (`@trustplane/database-host`): one SQLite
+ * file per project and per branch, addressed by id. Message-based and serializable, so the hosts
+ * can move to other machines behind the same interface.
+ */
+export type StatementParams = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+export interface Statement {
+  sql: string;
+  params?: StatementParams | undefined;
+}
+
+export interface StatementResult {
+  columns: string[];
+  rows: unknown[][];
+  rowsAffected: number;
+  /** A number when it is a safe integer, else its decimal string; null when nothing was inserted. */
+  lastInsertRowid: number | string | null;
+}
+
+export interface ProjectDatabases {
+  /** Creates an empty database file (replacing a leftover file of the same id). */
+  create(id: string): Promise<void>;
+  /** Runs the statements; `transaction` makes them all-or-nothing. */
+  execute(id: string, request: { statements: Statement[]; transaction: boolean }): Promise<StatementResult[]>;
+  /** A checkpointed copy of `sourceId` as `targetId`. */
+  clone(sourceId: string, targetId: string): Promise<void>;
+  /** Closes and deletes the file (and its WAL); nothing when it does not exist. */
+  remove(id: string): Promise<void>;
+  exists(id: string): Promise<boolean>;
+  /** Bytes on disk: the file and its WAL. */
+  sizeBytes(id: string): Promise<number>;
+  close(): Promise<void>;
+}
