@@ -69,13 +69,17 @@ try {
     nextRandom = (Math.imul(nextRandom, 1664525) + 1013904223) >>> 0;
     return nextRandom / 4294967296;
   };
-  for (let commit = 1; commit <= commits; commit++) {
+  // Only statements that changed a row commit frames (deleting a row already gone writes nothing).
+  for (let commit = 1; commit <= commits; ) {
     const dice = random();
     const id = 1 + Math.floor(random() * rows);
-    if (dice < 0.8) update.run(100 + Math.floor(random() * ROW_BYTES), id);
-    else if (dice < 0.9) remove.run(id);
-    else add.run(100 + Math.floor(random() * ROW_BYTES));
+    let changes: number;
+    if (dice < 0.8) changes = update.run(100 + Math.floor(random() * ROW_BYTES), id).changes;
+    else if (dice < 0.9) changes = remove.run(id).changes;
+    else changes = add.run(100 + Math.floor(random() * ROW_BYTES)).changes;
+    if (changes === 0) continue;
     if (commit % 50 === 0 || commit === commits) recorder.afterCommit();
+    commit++;
   }
   const spool = recorder.snapshot().entries.at(-1);
   const spoolBytes = fs
