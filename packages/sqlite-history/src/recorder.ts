@@ -555,10 +555,23 @@ export class HistoryRecorder implements CommitRecorder {
       entry.sizeBytes = stored.size;
       entry.shipped = true;
       writeLocalManifest(this.spoolDir, this.manifest);
-      fs.rmSync(file, { force: true });
+      if (entry.type === 'generation') fs.rmSync(file, { force: true });
+      else this.dropLocalBasesBefore(entry.sequence);
       changed = true;
     }
     if (changed) await this.putManifest();
+  }
+
+  /**
+   * The newest stored base stays in the spool directory: a restore to a recent time (the common
+   * case) then starts with a kernel-side copy instead of a download. Older ones live only in the store.
+   */
+  private dropLocalBasesBefore(sequence: number): void {
+    for (const entry of this.manifest.entries) {
+      if (entry.type === 'base' && entry.shipped && entry.sequence < sequence) {
+        fs.rmSync(this.localPath(entry), { force: true });
+      }
+    }
   }
 
   private async putManifest(): Promise<void> {

@@ -85,24 +85,29 @@ export function encodeRecordHeader(
  * records are a few pages, so reading them one by one would be a system call each.
  */
 export class WindowReader {
-  private window = Buffer.alloc(0);
+  private window: Buffer;
   private windowStart = 0;
+  private windowLength = 0;
 
+  /** `buffer` (8 MiB by default) may be shared by readers used one after the other. */
   constructor(
     private readonly fd: number,
     readonly size: number,
-    private readonly windowBytes = 8 * 1024 * 1024,
-  ) {}
+    buffer: Buffer = Buffer.allocUnsafe(8 * 1024 * 1024),
+  ) {
+    this.window = buffer;
+  }
 
   /** `length` bytes at `position`, or undefined past the end of the file. Valid until the next call. */
   read(position: number, length: number): Buffer | undefined {
     if (position + length > this.size) return undefined;
-    const windowEnd = this.windowStart + this.window.length;
+    const windowEnd = this.windowStart + this.windowLength;
     if (position >= this.windowStart && position + length <= windowEnd) {
       return this.window.subarray(position - this.windowStart, position - this.windowStart + length);
     }
-    const want = Math.min(Math.max(length, this.windowBytes), this.size - position);
-    if (this.window.length < want) this.window = Buffer.allocUnsafe(want);
+    // A read larger than the window (a transaction of many pages) gets a buffer of its own.
+    if (length > this.window.length) this.window = Buffer.allocUnsafe(length);
+    const want = Math.min(this.window.length, this.size - position);
     let read = 0;
     while (read < want) {
       const n = fs.readSync(this.fd, this.window, read, want - read, position + read);
@@ -110,7 +115,7 @@ export class WindowReader {
       read += n;
     }
     this.windowStart = position;
-    this.window = this.window.subarray(0, read);
+    this.windowLength = read;
     if (read < length) return undefined;
     return this.window.subarray(0, length);
   }

@@ -101,12 +101,18 @@ test('a backup is a hashed checkpointed copy; a corrupt or missing one is refuse
   await store.delete(stored.key);
   await assert.rejects(verifyBackup(store, stored), BackupCorruptError);
 
-  // A corrupt base is refused by point-in-time restore too, rather than rebuilt into a wrong file.
+  // A corrupt base is refused by point-in-time restore too, rather than rebuilt into a wrong file:
+  // once a newer base exists, the older one is read back from the object store and hash-checked.
+  const beforeNewerBase = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  db.prepare('INSERT INTO items VALUES (?, ?)').run(51, 'after the backup');
+  recorder.afterCommit();
+  await checkpoint(db, recorder);
+  const history = { spoolDir: path.join(dir, 'spool'), store, keyPrefix: 'h/b' };
+  await restoreToTime(history, beforeNewerBase, target);
+  assert.equal(contentOfFile(target), expected);
   flipByte(path.join(objectsDir, base.key), 200);
-  await assert.rejects(
-    restoreToTime({ spoolDir: path.join(dir, 'spool'), store, keyPrefix: 'h/b' }, Date.now(), target),
-    HistoryCorruptError,
-  );
+  await assert.rejects(restoreToTime(history, beforeNewerBase, target), HistoryCorruptError);
   db.close();
   await recorder.close();
 });

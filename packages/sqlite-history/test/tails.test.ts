@@ -62,7 +62,7 @@ test('frames past the last commit in the WAL — uncommitted, torn or failing th
   const uncommitted = chainedFrame(wal, 2, 0, 0xab);
   // …then a commit frame whose checksum does not continue the chain…
   const badChecksum = chainedFrame(wal, 2, 2, 0xcd);
-  badChecksum.writeUInt32BE(badChecksum.readUInt32BE(16) ^ 1, 16);
+  badChecksum.writeUInt32BE((badChecksum.readUInt32BE(16) ^ 1) >>> 0, 16);
   fs.appendFileSync(walFile, Buffer.concat([uncommitted, badChecksum]));
   recorder.afterCommit();
   assert.equal(openGenerationCommits(recorder), commits);
