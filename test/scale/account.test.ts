@@ -21,13 +21,18 @@ async function register(ip: string): Promise<{ email: string; accessToken: strin
     body: { email, password: PASSWORD, display_name: 'Scale Tester' },
   });
   assert.equal(response.status, 201, response.text);
-  return { email, accessToken: response.body.data.access_token, refreshToken: response.body.data.refresh_token };
+  return {
+    email,
+    accessToken: response.body.data.access_token,
+    refreshToken: response.body.data.refresh_token,
+  };
 }
 
 const login = (base: string, email: string, password: string, ip: string) =>
   call(base, 'POST', '/api/v1/auth/login', { clientIp: ip, body: { email, password } });
 
-const whoami = (index: 1 | 2, token: string) => call(instance(index), 'GET', '/api/v1/auth/whoami', { token });
+const whoami = (index: 1 | 2, token: string) =>
+  call(instance(index), 'GET', '/api/v1/auth/whoami', { token });
 
 describe('account across two instances', { skip }, () => {
   test('log in on one instance, refresh on the other; logout on one → the access token is refused on both within 1 s', async () => {
@@ -91,7 +96,10 @@ describe('account across two instances', { skip }, () => {
     for (const index of [1, 2] as const) {
       const response = await login(instance(index), email, PASSWORD, clientIp());
       assert.equal(response.status, 429, `instance ${index}: ${response.text}`);
-      assert.ok(Number(response.body.data?.retry_after ?? response.headers.get('retry-after')) > 0, response.text);
+      assert.ok(
+        Number(response.body.data?.retry_after ?? response.headers.get('retry-after')) > 0,
+        response.text,
+      );
     }
   });
 });

@@ -10,13 +10,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '@trustplane/kernel/t
 import { DOCUMENTS_DIR, FACES_DIR } from '@trustplane/vision/testkit';
 import pg from 'pg';
 import { call, clientIp, sleep } from './support/http.js';
-import {
-  balancerStates,
-  instancePids,
-  killInstance,
-  scaleLane,
-  startInstance,
-} from './support/topology.js';
+import { balancerStates, instancePids, killInstance, scaleLane, startInstance } from './support/topology.js';
 import { type VerifiedUser, verifiedUser } from './support/users.js';
 
 const { skip, lane } = await scaleLane();
@@ -64,7 +58,11 @@ function jobBody(callbackUrl: string) {
   };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -79,7 +77,7 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
   let user: VerifiedUser;
   let biometry: string;
   let receiver: WebhookReceiver;
-  let jobIds: string[] = [];
+  const jobIds: string[] = [];
   let jobOnKilled: string | undefined;
   let killedAt = 0;
   /** When haproxy showed the killed instance DOWN in every HTTP backend. */
@@ -160,7 +158,10 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
           const status = await call(lane.balancer.biometry!, 'GET', `/jobs/${id}`, {
             headers: { 'x-service-api-key': biometry },
           });
-          if (status.body?.status === 'processing' && String(status.body.worker_id).includes(`:${killedPid}:`))
+          if (
+            status.body?.status === 'processing' &&
+            String(status.body.worker_id).includes(`:${killedPid}:`)
+          )
             return id as string;
         }
         return undefined;
@@ -193,7 +194,8 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
   });
 
   test('no acknowledged write is lost', async () => {
-    const acknowledged = (kind: string) => sent.filter((entry) => entry.kind === kind && entry.key).map((entry) => entry.key!);
+    const acknowledged = (kind: string) =>
+      sent.filter((entry) => entry.kind === kind && entry.key).map((entry) => entry.key!);
     const emails = acknowledged('account.register');
     const folders = acknowledged('media.folder');
     const signUps = acknowledged('backlex.sign-up');
@@ -206,9 +208,10 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
         [emails],
       );
       assert.equal(accounts.rows[0]!.n, emails.length, 'every acknowledged registration');
-      const users = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM backlex."user" WHERE email = ANY($1)', [
-        signUps,
-      ]);
+      const users = await client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM backlex."user" WHERE email = ANY($1)',
+        [signUps],
+      );
       assert.equal(users.rows[0]!.n, signUps.length, 'every acknowledged backlex sign-up');
     } finally {
       await client.end();
@@ -225,7 +228,9 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
     const after = sent.filter((entry) => entry.sentAt >= markedDownAt);
     assert.ok(before.length > 0 && after.length > 0);
     const failures = (entries: Sent[]) =>
-      entries.filter((entry) => entry.status < 200 || entry.status >= 300).map((entry) => `${entry.kind} ${entry.status}`);
+      entries
+        .filter((entry) => entry.status < 200 || entry.status >= 300)
+        .map((entry) => `${entry.kind} ${entry.status}`);
     assert.deepEqual(failures(before), [], 'before the kill');
     assert.deepEqual(failures(after), [], 'after haproxy marked it down');
     const between = sent.filter((entry) => entry.sentAt >= killedAt && entry.sentAt < markedDownAt);
@@ -242,7 +247,9 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
       async () => {
         const all = await Promise.all(
           jobIds.map((id) =>
-            call(lane.balancer.biometry!, 'GET', `/jobs/${id}`, { headers: { 'x-service-api-key': biometry } }),
+            call(lane.balancer.biometry!, 'GET', `/jobs/${id}`, {
+              headers: { 'x-service-api-key': biometry },
+            }),
           ),
         );
         return all.every((status) => ['completed', 'error'].includes(status.body?.status)) && all;
@@ -251,7 +258,10 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
     );
     for (const status of statuses) assert.equal(status.body.status, 'completed', status.text);
     const rerun = statuses[jobIds.indexOf(jobOnKilled)]!;
-    assert.ok(String(rerun.body.worker_id).includes(`:${survivorPid}:`), `finished by instance 1: ${rerun.text}`);
+    assert.ok(
+      String(rerun.body.worker_id).includes(`:${survivorPid}:`),
+      `finished by instance 1: ${rerun.text}`,
+    );
     // Each result is handed out once, and each callback delivered once.
     const results = await call(lane.balancer.biometry!, 'GET', '/jobs/results?limit=1000', {
       headers: { 'x-service-api-key': biometry },

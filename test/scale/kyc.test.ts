@@ -23,7 +23,10 @@ async function tenant() {
     body: { fullName: 'Op Erator', email, password: PASSWORD, acceptedTerms: true },
   });
   assert.equal(signup.status, 201, signup.text);
-  const login = await call(kyc(2), 'POST', '/api/auth/login', { clientIp: ip, body: { email, password: PASSWORD } });
+  const login = await call(kyc(2), 'POST', '/api/auth/login', {
+    clientIp: ip,
+    body: { email, password: PASSWORD },
+  });
   assert.equal(login.status, 200, login.text);
   const session = /kyc_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1];
   assert.ok(session, 'the kyc_session cookie');
@@ -34,11 +37,16 @@ async function tenant() {
     body: { customerId: `cust-${randomUUID()}`, legalEmail: 'legal@example.com', displayName: 'Acme' },
   });
   assert.equal(organization.status, 201, organization.text);
-  const keys = await call(kyc(2), 'POST', `/api/dashboard/organizations/${organization.body.organization.id}/api-keys`, {
-    clientIp: ip,
-    headers: { cookie },
-    body: { environment: 'test', label: 'backend' },
-  });
+  const keys = await call(
+    kyc(2),
+    'POST',
+    `/api/dashboard/organizations/${organization.body.organization.id}/api-keys`,
+    {
+      clientIp: ip,
+      headers: { cookie },
+      body: { environment: 'test', label: 'backend' },
+    },
+  );
   assert.equal(keys.status, 201, keys.text);
   return { cookie, ip, sk: keys.body.secret.raw as string };
 }
@@ -124,14 +132,22 @@ describe('kyc across two instances', { skip }, () => {
 
     const events = ['verification.extraction', 'verification.completed'];
     const forSession = () =>
-      receiver.received.filter((entry) => entry.path === '/kyc' && JSON.parse(entry.body).sessionId === sessionId);
+      receiver.received.filter(
+        (entry) => entry.path === '/kyc' && JSON.parse(entry.body).sessionId === sessionId,
+      );
     const waitUntil = Date.now() + 60_000;
-    while (events.some((event) => !forSession().some((entry) => entry.headers['x-trustplane-event'] === event))) {
-      assert.ok(Date.now() < waitUntil, `webhooks: ${forSession().map((entry) => entry.headers['x-trustplane-event'])}`);
+    while (
+      events.some((event) => !forSession().some((entry) => entry.headers['x-trustplane-event'] === event))
+    ) {
+      assert.ok(
+        Date.now() < waitUntil,
+        `webhooks: ${forSession().map((entry) => entry.headers['x-trustplane-event'])}`,
+      );
       await sleep(200);
     }
     const deliveries = forSession();
-    const byEvent = (event: string) => deliveries.filter((entry) => entry.headers['x-trustplane-event'] === event);
+    const byEvent = (event: string) =>
+      deliveries.filter((entry) => entry.headers['x-trustplane-event'] === event);
     for (const event of events) assert.equal(byEvent(event).length, 1, `${event} delivered once`);
     const ids = deliveries.map((entry) => entry.headers['x-trustplane-delivery']);
     assert.equal(new Set(ids).size, ids.length, 'every delivery id once');

@@ -36,9 +36,16 @@ async function upload(base: string, user: VerifiedUser, name: string, type: stri
 
 async function download(base: string, user: VerifiedUser, id: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${base}/media/${id}${headers.query ?? ''}`, {
-    headers: { authorization: `Bearer ${user.accessToken}`, ...(headers.range ? { range: headers.range } : {}) },
+    headers: {
+      authorization: `Bearer ${user.accessToken}`,
+      ...(headers.range ? { range: headers.range } : {}),
+    },
   });
-  return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    bytes: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
 const s3 = () => createS3Client(lane.s3);
@@ -54,7 +61,12 @@ async function generatedVariants(variant: string): Promise<number> {
     const metrics = await (await fetch(`${media(index)}/metrics`)).text();
     const line = metrics
       .split('\n')
-      .find((row) => row.startsWith('media_variant_generations_total{') && row.includes(`variant="${variant}"`) && row.includes('outcome="generated"'));
+      .find(
+        (row) =>
+          row.startsWith('media_variant_generations_total{') &&
+          row.includes(`variant="${variant}"`) &&
+          row.includes('outcome="generated"'),
+      );
     total += line ? Number(line.split(' ').at(-1)) : 0;
   }
   return total;
@@ -69,7 +81,12 @@ describe('media across two instances, objects in S3', { skip }, () => {
     const { id, storage_path: key, checksum } = uploaded.body;
     assert.equal(checksum, `sha256:${createHash('sha256').update(video).digest('hex')}`);
     // The original is an object in the bucket, not a file of instance 1.
-    const head = await s3().send(new HeadObjectCommand({ Bucket: lane.s3.bucket, Key: (await s3Keys('')).find((k) => k.endsWith(key))! }));
+    const head = await s3().send(
+      new HeadObjectCommand({
+        Bucket: lane.s3.bucket,
+        Key: (await s3Keys('')).find((k) => k.endsWith(key))!,
+      }),
+    );
     assert.equal(head.ContentLength, video.length);
 
     const whole = await download(media(2), user, id);
@@ -90,14 +107,26 @@ describe('media across two instances, objects in S3', { skip }, () => {
     // Eight uploads at once, four to each instance: five fit in the quota, the others are refused.
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, index) =>
-        upload(media(index % 2 === 0 ? 1 : 2), user, `part-${index}.bin`, 'application/octet-stream', randomBytes(size)),
+        upload(
+          media(index % 2 === 0 ? 1 : 2),
+          user,
+          `part-${index}.bin`,
+          'application/octet-stream',
+          randomBytes(size),
+        ),
       ),
     );
     const statuses = results.map((result) => result.status).sort();
-    assert.deepEqual(statuses, [201, 201, 201, 201, 201, 413, 413, 413], results.map((r) => r.text).join('\n'));
+    assert.deepEqual(
+      statuses,
+      [201, 201, 201, 201, 201, 413, 413, 413],
+      results.map((r) => r.text).join('\n'),
+    );
     for (const refused of results.filter((result) => result.status === 413))
       assert.equal(refused.body.error.code, 'quota_exceeded');
-    const listed = await fetch(`${lane.balancer.media}/media`, { headers: { authorization: `Bearer ${user.accessToken}` } });
+    const listed = await fetch(`${lane.balancer.media}/media`, {
+      headers: { authorization: `Bearer ${user.accessToken}` },
+    });
     const quota = (await listed.json()).quota;
     assert.deepEqual(quota, { used_bytes: 5 * size, max_bytes: QUOTA_BYTES });
   });
@@ -123,7 +152,12 @@ describe('media across two instances, objects in S3', { skip }, () => {
     }
     assert.equal((await sharp(answers[0]!.bytes).metadata()).format, 'jpeg');
     assert.equal((await generatedVariants('medium')) - before, 1, 'one generation over both instances');
-    const variantObjects = (await s3Keys('')).filter((key) => key.includes(uploaded.body.id) && key !== uploaded.body.storage_path && !key.endsWith(uploaded.body.storage_path));
+    const variantObjects = (await s3Keys('')).filter(
+      (key) =>
+        key.includes(uploaded.body.id) &&
+        key !== uploaded.body.storage_path &&
+        !key.endsWith(uploaded.body.storage_path),
+    );
     assert.equal(variantObjects.length, 1, `one variant object: ${variantObjects.join(', ')}`);
   });
 });

@@ -242,7 +242,13 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
       const dataDir = path.join(baseDir, `instance-${index}`);
       await fs.mkdir(dataDir, { recursive: true });
       env.TRUSTPLANE_DATA_DIR = dataDir;
-      instances.push({ index, env, dataDir, logFile: path.join(baseDir, `instance-${index}.log`), process: undefined });
+      instances.push({
+        index,
+        env,
+        dataDir,
+        logFile: path.join(baseDir, `instance-${index}.log`),
+        process: undefined,
+      });
     }
     stops.unshift(() => Promise.all(instances.map(stopInstance)));
     const instancesStarted = Date.now();
@@ -278,7 +284,13 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
       databaseUrl: postgres.url,
       redisUrl: redis.url,
       amqpUrl: rabbit.url,
-      s3: { endpoint: s3.url, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, region: s3.region },
+      s3: {
+        endpoint: s3.url,
+        bucket: s3.bucket,
+        accessKeyId: s3.accessKeyId,
+        secretAccessKey: s3.secretAccessKey,
+        region: s3.region,
+      },
       env: shared,
     };
   } catch (error) {
@@ -299,7 +311,10 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
         200,
         instances.map((instance) => ({
           index: instance.index,
-          pid: instance.process?.exitCode === null && instance.process.signalCode === null ? instance.process.pid : null,
+          pid:
+            instance.process?.exitCode === null && instance.process.signalCode === null
+              ? instance.process.pid
+              : null,
         })),
       );
     if (request.method === 'POST' && match) {

@@ -70,10 +70,14 @@ export async function startPostgres(): Promise<PostgresServer> {
   const data = path.join(dir, 'data');
   const port = await freePort();
   const as = owner ? { uid: owner.uid, gid: owner.gid } : {};
-  await run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], {
-    ...as,
-    cwd: dir,
-  });
+  await run(
+    path.join(bin, 'initdb'),
+    ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'],
+    {
+      ...as,
+      cwd: dir,
+    },
+  );
   const options = [
     `-p ${port}`,
     `-k ${dir}`,
@@ -83,11 +87,15 @@ export async function startPostgres(): Promise<PostgresServer> {
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
   ].join(' ');
-  await run(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'server.log'), '-o', options, '-w', 'start'], {
-    ...as,
-    cwd: dir,
-    timeout: 60_000,
-  });
+  await run(
+    path.join(bin, 'pg_ctl'),
+    ['-D', data, '-l', path.join(dir, 'server.log'), '-o', options, '-w', 'start'],
+    {
+      ...as,
+      cwd: dir,
+      timeout: 60_000,
+    },
+  );
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: adminUrl });
@@ -109,7 +117,10 @@ export async function startPostgres(): Promise<PostgresServer> {
 async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
   let seen = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs} ms: ${seen.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`not ready after ${timeoutMs} ms: ${seen.slice(-2000)}`)),
+      timeoutMs,
+    );
     const check = (chunk: Buffer) => {
       seen = (seen + chunk.toString('utf8')).slice(-8000);
       if (pattern.test(seen)) {
@@ -205,10 +216,18 @@ export function haproxyConfig(services: BalancedService[], statsPort: number): s
   ];
   for (const service of services) {
     const http = service.healthPath !== undefined;
-    lines.push(`frontend ${service.name}`, `  bind 127.0.0.1:${service.port}`, `  mode ${http ? 'http' : 'tcp'}`);
+    lines.push(
+      `frontend ${service.name}`,
+      `  bind 127.0.0.1:${service.port}`,
+      `  mode ${http ? 'http' : 'tcp'}`,
+    );
     if (http) lines.push('  option forwardfor');
     lines.push(`  default_backend ${service.name}_instances`);
-    lines.push(`backend ${service.name}_instances`, `  mode ${http ? 'http' : 'tcp'}`, '  balance roundrobin');
+    lines.push(
+      `backend ${service.name}_instances`,
+      `  mode ${http ? 'http' : 'tcp'}`,
+      '  balance roundrobin',
+    );
     if (http) lines.push(`  option httpchk GET ${service.healthPath}`, '  http-check expect status 200');
     service.backends.forEach((port, index) => {
       lines.push(`  server i${index + 1} 127.0.0.1:${port} check inter 500ms fall 2 rise 2`);

@@ -39,7 +39,10 @@ export async function verifiedUser(lane: RunningTopology): Promise<VerifiedUser>
   assert.ok(token, `a verification link in ${mail.text}`);
   const verified = await call(account, 'GET', `/verify-email?token=${token}`, { clientIp: ip });
   assert.equal(verified.status, 200, verified.text);
-  const login = await call(account, 'POST', '/api/v1/auth/login', { clientIp: ip, body: { email, password: PASSWORD } });
+  const login = await call(account, 'POST', '/api/v1/auth/login', {
+    clientIp: ip,
+    body: { email, password: PASSWORD },
+  });
   assert.equal(login.status, 200, login.text);
   return {
     email,
