@@ -121,20 +121,30 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
     return call(base[kind]!, 'GET', HEALTH[kind]!).then((response) => done(response), failed);
   }
 
-  /** Open loop: a request every 1000/RATE ms, whatever the answers take, until `stopAt()` is true. */
-  async function load(stopAt: () => boolean): Promise<void> {
+  /**
+   * Open loop: a request every 1000/RATE ms, whatever the answers take (a late timer is caught up
+   * at once), until `stop()` is true; resolves with how long requests were being sent, once every
+   * answer is in.
+   */
+  async function load(stop: () => boolean): Promise<{ sendingMs: number; count: number }> {
     const interval = 1000 / RATE_PER_SECOND;
     const start = Date.now();
-    for (let n = 0; !stopAt(); n++) {
-      const promise = request(n).then((result) => {
-        sent.push(result);
-      });
-      pending.add(promise);
-      promise.finally(() => pending.delete(promise));
-      const next = start + (n + 1) * interval;
-      await sleep(Math.max(0, next - Date.now()));
+    let count = 0;
+    while (!stop()) {
+      // Every request due by now is sent, so a starved event loop sends late, never fewer.
+      const due = Math.floor((Date.now() - start) / interval) + 1;
+      for (; count < due; count++) {
+        const promise = request(count).then((result) => {
+          sent.push(result);
+        });
+        pending.add(promise);
+        promise.finally(() => pending.delete(promise));
+      }
+      await sleep(Math.max(0, start + count * interval - Date.now()));
     }
+    const sendingMs = Date.now() - start;
     await Promise.all(pending);
+    return { sendingMs, count };
   }
 
   before(async () => {
@@ -169,7 +179,6 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
       240_000,
     );
 
-    const loadStart = Date.now();
     const loading = load(() => killedAt > 0 && Date.now() > killedAt + AFTER_KILL_MS);
     await sleep(2000);
     killedAt = Date.now();
@@ -183,8 +192,11 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
       30_000,
     );
     markedDownAt = Date.now();
-    await loading;
-    assert.ok(sent.length >= ((Date.now() - loadStart) / 1000) * RATE_PER_SECOND * 0.5, 'the load ran');
+    const { sendingMs, count } = await loading;
+    assert.equal(sent.length, count);
+    // What the client managed to offer (a client starved of CPU sends late; it is reported, not
+    // asserted: the tests below only need requests on each side of the kill and the mark-down).
+    console.log(`load: ${count} requests in ${sendingMs} ms (${((count * 1000) / sendingMs).toFixed(1)}/s)`);
 
     restartedAt = Date.now();
     await startInstance(KILLED);

@@ -192,9 +192,10 @@ export interface BalancedService {
 
 /**
  * haproxy's configuration: round robin; each instance's health route checked every 500 ms, down
- * after 2 failures (a killed instance refuses the connection at once: down in about a second),
- * up again after 2 successes. A check may take up to 3 s before it counts as failed: a busy
- * instance is slow, not gone. `stats` serves each server's state as CSV (`/stats;csv`).
+ * after 3 failures (a killed instance refuses the connection at once: down in 1.5 s), up again
+ * after 2 successes. A check may take up to 5 s before it counts as failed: on a loaded 2-core
+ * machine a busy instance is slow, not gone (with 3 s, both were once marked down together).
+ * `stats` serves each server's state as CSV (`/stats;csv`).
  */
 export function haproxyConfig(services: BalancedService[], statsPort: number): string {
   const lines = [
@@ -204,7 +205,7 @@ export function haproxyConfig(services: BalancedService[], statsPort: number): s
     '  timeout connect 2s',
     '  timeout client 60s',
     '  timeout server 60s',
-    '  timeout check 3s',
+    '  timeout check 5s',
     '  retries 2',
     // A request whose connection to a just-killed instance is refused goes to the other one.
     '  option redispatch 1',
@@ -230,7 +231,7 @@ export function haproxyConfig(services: BalancedService[], statsPort: number): s
     );
     if (http) lines.push(`  option httpchk GET ${service.healthPath}`, '  http-check expect status 200');
     service.backends.forEach((port, index) => {
-      lines.push(`  server i${index + 1} 127.0.0.1:${port} check inter 500ms fall 2 rise 2`);
+      lines.push(`  server i${index + 1} 127.0.0.1:${port} check inter 500ms fall 3 rise 2`);
     });
   }
   return `${lines.join('\n')}\n`;
