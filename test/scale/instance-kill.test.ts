@@ -72,7 +72,7 @@ async function until<T>(
   }
 }
 
-describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }, () => {
+describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
   const sent: Sent[] = [];
   let user: VerifiedUser;
   let biometry: string;
@@ -148,6 +148,7 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
   }
 
   before(async () => {
+    if (skip) return;
     receiver = await startWebhookReceiver();
     user = await verifiedUser(lane);
     biometry = lane.biometryKey;
@@ -205,7 +206,7 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
     await receiver?.close();
   });
 
-  test('no acknowledged write is lost', async () => {
+  test('no acknowledged write is lost', { skip }, async () => {
     const acknowledged = (kind: string) =>
       sent.filter((entry) => entry.kind === kind && entry.key).map((entry) => entry.key!);
     const emails = acknowledged('account.register');
@@ -235,7 +236,9 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
     }
   });
 
-  test('once haproxy marks the killed instance down, every request is answered by the other', () => {
+  test('once haproxy marks the killed instance down, every request is answered by the other', {
+    skip,
+  }, () => {
     const before = sent.filter((entry) => entry.sentAt < killedAt);
     const after = sent.filter((entry) => entry.sentAt >= markedDownAt);
     assert.ok(before.length > 0 && after.length > 0);
@@ -251,7 +254,7 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
     );
   });
 
-  test('the biometry job running on the killed instance completes once, on the other', async () => {
+  test('the biometry job running on the killed instance completes once, on the other', { skip }, async () => {
     assert.ok(jobOnKilled);
     const survivorPid = (await instancePids()).find((entry) => entry.index === SURVIVOR)!.pid!;
     const statuses = await until(
@@ -285,7 +288,9 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, { skip }
     assert.deepEqual(delivered, jobIds.map((_, index) => `/hook/${index}`).sort());
   });
 
-  test('started again, the killed instance rejoins: haproxy marks it up and it serves', async () => {
+  test('started again, the killed instance rejoins: haproxy marks it up and it serves', {
+    skip,
+  }, async () => {
     assert.ok(restartedAt > 0);
     await until(
       'haproxy marking instance 2 up',

@@ -51,16 +51,19 @@ async function tenant() {
   return { cookie, ip, sk: keys.body.secret.raw as string };
 }
 
-describe('kyc across two instances', { skip }, () => {
+describe('kyc across two instances', () => {
   let receiver: WebhookReceiver;
   before(async () => {
+    if (skip) return;
     receiver = await startWebhookReceiver();
   });
   after(async () => {
     await receiver?.close();
   });
 
-  test('a hosted session started on one instance is finished on the other; each webhook arrives once', async () => {
+  test('a hosted session started on one instance is finished on the other; each webhook arrives once', {
+    skip,
+  }, async () => {
     const { cookie, ip, sk } = await tenant();
     const secret = `whsec-${randomUUID()}`;
     const created = await call(kyc(1), 'POST', '/api/verification/sessions', {

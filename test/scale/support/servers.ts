@@ -166,7 +166,14 @@ export async function startS3(): Promise<S3Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, dir, String(port), bucket], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  await waitForLine(child, /s3 ready/, 30_000);
+  try {
+    // Loading the server through tsx on a busy machine has taken over 30 s.
+    await waitForLine(child, /s3 ready/, 180_000);
+  } catch (error) {
+    await stopChild(child);
+    await fs.rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     bucket,
