@@ -3,7 +3,7 @@
 // same environment on different ports, and haproxy in front of each service's pair of ports. The
 // test files reach it through a small control server on loopback (`SCALE_CONTROL_URL`): the
 // topology, killing and restarting an instance, and the mails the SMTP server accepted.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -12,7 +12,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { freePort, resolvePorts } from '@trustplane/kernel';
 import { type ExternalServer, startRabbitMq, startRedisServer } from '@trustplane/kernel/testkit';
 import { simpleParser } from 'mailparser';
@@ -29,7 +28,6 @@ import {
 } from './servers.js';
 import type { CapturedMail, Topology } from './topology.js';
 
-const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(root, 'packages/cli/bin/trustplane.js');
 
@@ -128,21 +126,6 @@ async function startInstance(instance: Instance): Promise<void> {
   // Generous: on a 2-core machine shared with other work, a cold start of all seven services
   // has taken minutes.
   await waitForReady(instance, child, 400_000);
-}
-
-/** `trustplane <command…> --json` with the instances' environment: one JSON object. */
-async function operatorCommand(
-  env: Record<string, string>,
-  baseDir: string,
-  command: string[],
-): Promise<Record<string, unknown>> {
-  const dataDir = await fs.mkdtemp(path.join(baseDir, 'cli-'));
-  const { stdout } = await run(process.execPath, [cli, ...command, '--json'], {
-    cwd: root,
-    env: { ...process.env, ...env, TRUSTPLANE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-    timeout: 400_000,
-  });
-  return JSON.parse(stdout) as Record<string, unknown>;
 }
 
 async function killInstance(instance: Instance): Promise<void> {
@@ -252,13 +235,8 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
     }
     stops.unshift(() => Promise.all(instances.map(stopInstance)));
     const instancesStarted = Date.now();
-    // Both at once (the migration lock orders their migrations), and the operator's command that
-    // mints the biometry key the tests use, as an operator runs it beside the instances.
-    const [, , biometryKey] = await Promise.all([
-      startInstance(instances[0]!),
-      startInstance(instances[1]!),
-      operatorCommand(shared, baseDir, ['biometry', 'key', 'create', '--name', 'scale-lane']),
-    ]);
+    // Both at once: the migration lock orders their migrations.
+    await Promise.all([startInstance(instances[0]!), startInstance(instances[1]!)]);
     log(`two instances ready in ${((Date.now() - instancesStarted) / 1000).toFixed(1)} s`);
 
     const balanced: BalancedService[] = keys.map(({ key }) => ({
@@ -280,7 +258,6 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
         logFile: instance.logFile,
       })),
       haproxyStatsUrl: haproxy.statsUrl,
-      biometryKey: String(biometryKey.key),
       databaseUrl: postgres.url,
       redisUrl: redis.url,
       amqpUrl: rabbit.url,

@@ -18,8 +18,6 @@ export interface RunningTopology {
   instances: { index: number; urls: Record<string, string>; logFile: string }[];
   /** haproxy's stats as CSV: each server's state (`UP`, `DOWN`…). */
   haproxyStatsUrl: string;
-  /** A biometry client key (`X-Service-API-Key`), minted with `trustplane biometry key create`. */
-  biometryKey: string;
   databaseUrl: string;
   redisUrl: string;
   amqpUrl: string;
