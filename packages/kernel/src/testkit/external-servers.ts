@@ -75,8 +75,11 @@ export async function startRedisServer(): Promise<ExternalServer> {
   return { url: `redis://127.0.0.1:${port}`, stop: () => stopGroup(child) };
 }
 
-/** A throwaway RabbitMQ node (Debian's rabbitmq-server) with its own name, ports and data dir. */
-export async function startRabbitMq(): Promise<ExternalServer> {
+/**
+ * A throwaway RabbitMQ node (Debian's rabbitmq-server) with its own name, ports and data dir.
+ * `readyTimeoutMs`: how long its boot may take (a loaded 2-core machine has taken over a minute).
+ */
+export async function startRabbitMq(options: { readyTimeoutMs?: number } = {}): Promise<ExternalServer> {
   const [port, distributionPort] = [await freePort(), await freePort()];
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-rabbitmq-'));
   await fs.chmod(dir, 0o777);
@@ -97,19 +100,23 @@ export async function startRabbitMq(): Promise<ExternalServer> {
       RABBITMQ_CONFIG_FILE: path.join(dir, 'none'),
     },
   });
-  await waitForOutput(child, /completed with \d+ plugins/, 60_000);
-  return {
-    url: `amqp://guest:guest@127.0.0.1:${port}`,
-    async stop() {
-      // The wrapper script switches to the rabbitmq user, so the node is not in our process
-      // group: ask it to stop, then end the wrapper and our ends of its pipes.
-      await new Promise<void>((resolve) => {
-        execFile('rabbitmqctl', ['-n', name, 'stop'], { timeout: 30_000 }, () => resolve());
-      });
-      await stopGroup(child);
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      await fs.rm(dir, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    // The wrapper script switches to the rabbitmq user, so the node is not in our process
+    // group: ask it to stop, then end the wrapper and our ends of its pipes.
+    await new Promise<void>((resolve) => {
+      execFile('rabbitmqctl', ['-n', name, 'stop'], { timeout: 30_000 }, () => resolve());
+    });
+    await stopGroup(child);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    await fs.rm(dir, { recursive: true, force: true });
   };
+  try {
+    await waitForOutput(child, /completed with \d+ plugins/, options.readyTimeoutMs ?? 60_000);
+  } catch (error) {
+    // A node too slow to boot in time is stopped, not left running.
+    await stop();
+    throw error;
+  }
+  return { url: `amqp://guest:guest@127.0.0.1:${port}`, stop };
 }
