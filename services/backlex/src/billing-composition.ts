@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { perContext, type ServiceContext } from '@trustplane/kernel';
 import { createAuditLog } from './audit/audit.js';
-import { type Billing, createBilling, type PlanChangeHook } from './billing/billing.js';
+import { type Billing, createBilling } from './billing/billing.js';
 import { createSwitchableClock } from './billing/clock.js';
 import { PROVIDER_IDS, type BillingProvider, type ProviderId } from './billing/provider.js';
 import { createSandboxProvider, type SandboxBilling } from './billing/sandbox-provider.js';
@@ -18,6 +18,7 @@ import { createOrgRepository } from './db/org-repository.js';
 import type { BacklexDatabase } from './db/tables.js';
 import { backlexEvents } from './events-composition.js';
 import { billingRenewalsJob } from './jobs/billing-renewals.js';
+import { backlexProjects } from './projects-composition.js';
 
 export interface BillingSettings {
   provider: ProviderId;
@@ -46,12 +47,6 @@ export function loadBillingSettings(env: NodeJS.ProcessEnv): BillingSettings {
   if (problems.length > 0) throw new Error(problems.join('\n'));
   return { provider, stripe: { secretKey, webhookSecret, ...(apiUrl ? { apiUrl } : {}) } };
 }
-
-/**
- * Where the projects area plugs in: the hooks called in the transaction of every plan change
- * (pause projects over the new plan's limits). Empty until that area wires its own here.
- */
-const planChangeHooks: PlanChangeHook[] = [];
 
 /** Billing, one per context: shared by the HTTP app (routes, org deletion) and the renewal job. */
 export function createBacklexBilling(context: ServiceContext) {
@@ -87,7 +82,8 @@ export function createBacklexBilling(context: ServiceContext) {
     provider,
     clock,
     publicUrl: context.publicUrl,
-    onPlanChanged: planChangeHooks,
+    // In the plan change's transaction: a downgrade pauses the projects over the new plan's limit.
+    onPlanChanged: [(trx, change) => backlexProjects(context).projects.pauseOverPlanLimit(trx, change)],
     logWarning: (message, fields) => context.logger.warn(fields, message),
   });
   return {

@@ -65,6 +65,18 @@ export function createProjectRepository(db: Kysely<BacklexDatabase>) {
         .orderBy('id')
         .execute();
     },
+    /** The org's live projects, oldest first, locked until the transaction ends. */
+    lockLiveOfOrg(trx: Transaction<BacklexDatabase>, orgId: string): Promise<ProjectRow[]> {
+      return trx
+        .selectFrom('projects')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('status', '<>', 'deleted')
+        .orderBy('created_at')
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+    },
     findLive(orgId: string, slug: string, executor: Executor = db): Promise<ProjectRow | undefined> {
       return executor
         .selectFrom('projects')

@@ -2,7 +2,7 @@ import slugify from '@sindresorhus/slugify';
 import type { Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit.js';
 import { auditActor, type OrgAccess } from '../auth/principal.js';
-import { currentPlanOf } from '../billing/plan-catalogue.js';
+import { currentPlanOf, type PlanId, planById } from '../billing/plan-catalogue.js';
 import { newId } from '../db/ids.js';
 import type { ProjectDeployRepository } from '../db/project-deploy-repository.js';
 import type { ProjectErrorRepository } from '../db/project-error-repository.js';
@@ -148,8 +148,39 @@ export function createProjects(deps: ProjectsDeps) {
     });
   }
 
+  /**
+   * Billing's plan-change hook: after a downgrade, the org's projects beyond the new plan's limit
+   * are paused (the oldest keep running), in the plan change's own transaction. Paused projects
+   * stay readable in the console and resume once the plan allows them.
+   */
+  async function pauseOverPlanLimit(
+    trx: Transaction<BacklexDatabase>,
+    change: { organizationId: string; to: PlanId },
+  ): Promise<void> {
+    await projects.lockOrgProjects(trx, change.organizationId);
+    const live = await projects.lockLiveOfOrg(trx, change.organizationId);
+    const limit = planById(change.to).projects;
+    for (const project of live.slice(limit)) {
+      if (project.status !== 'active') continue;
+      const paused = await projects.update(trx, project.id, { status: 'paused' });
+      await deps.audit.record(trx, {
+        organizationId: change.organizationId,
+        actor: { type: 'system', id: null, label: 'billing' },
+        action: 'project.paused',
+        target: { type: 'project', id: paused.id },
+        data: { slug: paused.slug, reason: 'plan_limit', planId: change.to, limit },
+      });
+      await deps.events.publish(trx, change.organizationId, 'project.paused', {
+        projectId: paused.id,
+        projectSlug: paused.slug,
+        actorId: null,
+      });
+    }
+  }
+
   return {
     list: (access: OrgAccess) => projects.list(access.org.id),
+    pauseOverPlanLimit,
 
     async get(access: OrgAccess, slug: string) {
       const project = await findLive(access, slug);
