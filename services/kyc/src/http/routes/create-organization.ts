@@ -6,7 +6,7 @@ import type { Kyc } from '../../kyc.js';
 import { operatorOf } from '../auth-hooks.js';
 import { errorResponses, organizationPublic } from '../schemas.js';
 
-export const createOrganizationBody = z.object({
+const createOrganizationBody = z.object({
   customerId: z.string().trim().min(1).max(255),
   legalCompanyName: z.string().max(500).optional(),
   legalEmail: z.email(),
@@ -16,8 +16,7 @@ export const createOrganizationBody = z.object({
   displayName: z.string().trim().min(1).max(200),
   aliasName: z.string().max(200).optional(),
 });
-
-export function toOrganizationPublic(row: OrganizationRow) {
+function toOrganizationPublic(row: OrganizationRow) {
   return {
     id: row.id,
     customerId: row.customer_id,
@@ -34,46 +33,9 @@ export function toOrganizationPublic(row: OrganizationRow) {
   };
 }
 
-/** Operator scope (cookie checked by the parent's onRequest hook). */
-export function organizationRoutes(kyc: Kyc) {
+export function createOrganizationRoute(kyc: Kyc) {
   return async (app: FastifyInstance) => {
     const api = app.withTypeProvider<ZodTypeProvider>();
-    api.get(
-      '/api/organizations',
-      {
-        schema: {
-          tags: ['Organizations'],
-          operationId: 'listOrganizations',
-          summary: 'List organizations for current user',
-          response: {
-            200: z.object({
-              ok: z.literal(true),
-              organizations: z.array(
-                z.object({
-                  id: z.uuid(),
-                  customerId: z.string(),
-                  displayName: z.string(),
-                  subtitle: z.string(),
-                }),
-              ),
-            }),
-            ...errorResponses(401, 500, 503),
-          },
-        },
-      },
-      async (request) => {
-        const rows = await kyc.organizations.listForUser(operatorOf(request).id);
-        return {
-          ok: true as const,
-          organizations: rows.map((row) => ({
-            id: row.id,
-            customerId: row.customer_id,
-            displayName: row.display_name,
-            subtitle: row.alias_name ?? row.legal_company_name ?? row.customer_id,
-          })),
-        };
-      },
-    );
     api.post(
       '/api/organizations',
       {
