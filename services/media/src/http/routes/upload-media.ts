@@ -8,7 +8,7 @@ import { mediaErrors } from '../../errors.js';
 import { principalOf } from '../auth.js';
 import { errorResponses, mediaJson, mediaSchema, uuidSchema, visibilitySchema } from '../schemas.js';
 
-export async function uploadRoutes(app: FastifyInstance, { deps }: { deps: MediaDeps }) {
+export async function uploadMediaRoute(app: FastifyInstance, { deps }: { deps: MediaDeps }) {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/upload',
     {
