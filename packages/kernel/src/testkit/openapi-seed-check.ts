@@ -16,7 +16,9 @@ function serverBasePath(document: unknown): string {
   const url = (document as { servers?: { url?: unknown }[] }).servers?.[0]?.url;
   if (typeof url !== 'string') return '';
   const path = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? new URL(url).pathname : url;
-  return path.replace(/\/+$/, '');
+  let end = path.length;
+  while (end > 0 && path[end - 1] === '/') end -= 1;
+  return path.slice(0, end);
 }
 
 function servedOperations(document: unknown): ServedOperation[] {
