@@ -6,13 +6,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { type BootedService, bootService } from '@trustplane/kernel/testkit';
+import {
+  type BootedService,
+  bootService,
+  Contract,
+  openApiSeedMismatches,
+  unservedSeedOperations,
+} from '@trustplane/kernel/testkit';
 import { allServices } from '../src/services.js';
 
 /**
  * Each service's served `/openapi.json` is what a client generator reads: it must pass
  * `@redocly/cli lint` with the recommended rules and no errors. Warnings are printed (as test
- * diagnostics), not failed on.
+ * diagnostics), not failed on. Its operations are the seed's: same operationId (where the seed
+ * names one) and summary; an operation the seed does not list is marked `'x-extension': true`.
  */
 
 const run = promisify(execFile);
@@ -52,6 +59,13 @@ async function lint(file: string): Promise<LintReport> {
     return JSON.parse(stdout) as LintReport;
   }
 }
+
+/** Served by the kernel for every service and kept out of every document (root README, `http/openapi.ts`). */
+const PLATFORM_ROUTES = {
+  'GET /metrics': 'Prometheus text for the scraper, not an API operation',
+  'GET /openapi.json': 'the document itself',
+  'GET /docs': 'the document rendered for people',
+};
 
 function describeProblem(problem: LintProblem): string {
   return `${problem.ruleId} at ${problem.location[0]?.pointer ?? '?'}: ${problem.message}`;
@@ -120,6 +134,21 @@ for (const definition of allServices) {
         }
       }
       assert.deepEqual(problems, []);
+    });
+
+    test("documents the seed's operations with their operationId and summary; the rest as extensions", (t) => {
+      const contract = Contract.forService(definition);
+      // An operation with no route at all is the seed-coverage check's finding (each finished
+      // service runs `assertSeedOperationsServed`; backlex is still being built): here, only what
+      // is served must be documented as the seed has it.
+      const unserved = unservedSeedOperations(booted.app, contract);
+      if (unserved.length > 0)
+        t.diagnostic(`${definition.name}: ${unserved.length} seed operations not served yet`);
+      const undocumented = {
+        ...PLATFORM_ROUTES,
+        ...Object.fromEntries(unserved.map((operation) => [operation, 'not served'])),
+      };
+      assert.deepEqual(openApiSeedMismatches(document, contract, { undocumented }), []);
     });
   });
 }

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import pino from 'pino';
-import { type Revocation, RevocationList } from '../src/auth/revocation-list.js';
+import { REDIS_REVOCATION_CHANNEL, type Revocation, RevocationList } from '../src/auth/revocation-list.js';
 import { createDatabase, createPool, type Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { createRedisClient } from '../src/ratelimit/redis-client.js';
@@ -194,6 +194,64 @@ describe('RevocationList', () => {
     );
     assert.equal(await within(15_000, () => reader.isRevoked({ sid })), true);
     assert.equal(await within(15_000, () => reader.listening), true);
+  });
+
+  test('a restart while a periodic reload is in flight leaves one reload chain, not two', async () => {
+    const pool = createPool({ url: database.url, schema: 'platform', max: 2 });
+    pools.push(pool);
+    const list = new RevocationList({ pool, logger, reloadIntervalMs: 5, listen: false });
+    lists.push(list);
+    await list.start();
+    // Each reload chain has at most one reload in flight, so the reloads held at once count the chains.
+    let holding = true;
+    const held: (() => void)[] = [];
+    const reload = list.reload.bind(list);
+    list.reload = () =>
+      holding
+        ? new Promise<void>((resolve) => held.push(() => void reload().then(resolve, resolve)))
+        : reload();
+    assert.equal(await within(5000, () => held.length === 1), true);
+    holding = false;
+    await list.stop();
+    await list.start();
+    holding = true;
+    held.shift()?.();
+    assert.equal(await within(5000, () => held.length >= 1), true);
+    // A second chain (the stopped run's reload scheduling its next tick) would be held here too.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(held.length, 1);
+    holding = false;
+    for (const release of held.splice(0)) release();
+    await list.stop();
+  });
+
+  test('stopped while it subscribes on Redis, it leaves no subscriber behind', {
+    skip: withRedis ? false : 'redis-server is not installed (apt-get install redis-server)',
+  }, async () => {
+    let redisServer: ExternalServer | undefined;
+    try {
+      redisServer = await startRedisServer();
+      const pool = createPool({ url: database.url, schema: 'platform', max: 2 });
+      pools.push(pool);
+      const redis = createRedisClient(redisServer.url);
+      redisClients.push(redis);
+      const list = new RevocationList({ pool, logger, reloadIntervalMs: NO_RELOAD, listen: false, redis });
+      // Without LISTEN, start() goes straight to the Redis SUBSCRIBE; stop() lands while it is sent.
+      const starting = list.start();
+      await list.stop();
+      await starting;
+      const subscribers = async () =>
+        ((await redis.pubsub('NUMSUB', REDIS_REVOCATION_CHANNEL)) as [string, number])[1];
+      // A disconnect reaches the server a moment later; a leaked subscriber stays.
+      const deadline = Date.now() + 5000;
+      while ((await subscribers()) !== 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(await subscribers(), 0);
+    } finally {
+      for (const client of redisClients.splice(0)) client.disconnect();
+      await redisServer?.stop();
+    }
   });
 
   test('with Redis, a process that cannot LISTEN learns a revocation within a second', {

@@ -167,6 +167,9 @@ export class IssuerTokenVerifier {
       this.#jwks = jwks;
       this.#resolveKey = jwksKeyResolver(jwks);
       const every = keys.refreshIntervalMs ?? 5 * 60_000;
+      // Unref'd, so it never keeps a process alive; `close` clears it (media calls it from
+      // `context.onClose`, so a test harness that boots and closes a service leaves none behind).
+      // A refresh still in flight at close only settles its fetch (bounded by `timeoutMs`).
       this.#refreshTimer = setInterval(() => void this.refreshKeys(), every);
       this.#refreshTimer.unref();
     } else {

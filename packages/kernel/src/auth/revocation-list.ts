@@ -104,6 +104,8 @@ export class RevocationList implements RevocationCheck {
   #listener: PgListener | undefined;
   #subscriber: Redis | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Which `start` the timer and subscriber belong to; `stop` moves it on. */
+  #run = 0;
 
   constructor(options: RevocationListOptions) {
     this.#options = options;
@@ -133,6 +135,8 @@ export class RevocationList implements RevocationCheck {
 
   async #start(): Promise<void> {
     this.#stopped = false;
+    const run = ++this.#run;
+    const current = () => run === this.#run && !this.#stopped;
     // LISTEN before the first load: a revocation committed in between is then seen by one or the other.
     if (this.#options.listen !== false) {
       this.#listener = new PgListener({
@@ -144,17 +148,22 @@ export class RevocationList implements RevocationCheck {
       });
       await this.#listener.start();
     }
-    await this.#subscribe();
+    await this.#subscribe(current);
     await this.reload();
+    if (!current()) return;
     this.#ready = true;
+    // The reload timer is unref'd, so it never keeps a process alive on its own, and belongs to this
+    // run: `stop` ends the run, so a reload still in flight then (or a `start` that follows it, as a
+    // test harness does when it restarts a service) schedules nothing more. One chain per run, so
+    // restarts never add up timers.
     const tick = () => {
-      if (this.#stopped) return;
+      if (!current()) return;
       this.reload()
         .catch((error: unknown) =>
           this.#options.logger.warn({ err: error }, 'revocation reload failed; keeping the known set'),
         )
         .finally(() => {
-          if (!this.#stopped) this.#timer = setTimeout(tick, this.#interval()).unref();
+          if (current()) this.#timer = setTimeout(tick, this.#interval()).unref();
         });
     };
     this.#timer = setTimeout(tick, this.#interval()).unref();
@@ -162,6 +171,7 @@ export class RevocationList implements RevocationCheck {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#run += 1;
     this.#starting = undefined;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -271,9 +281,9 @@ export class RevocationList implements RevocationCheck {
     return this.#options.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS;
   }
 
-  async #subscribe(): Promise<void> {
+  async #subscribe(current: () => boolean): Promise<void> {
     const redis = this.#options.redis;
-    if (!redis || this.#stopped) return;
+    if (!redis || !current()) return;
     const subscriber = redis.duplicate();
     subscriber.on('error', () => undefined);
     subscriber.on('message', (channel: string, message: string) => {
@@ -290,6 +300,12 @@ export class RevocationList implements RevocationCheck {
     });
     try {
       await subscriber.subscribe(REDIS_REVOCATION_CHANNEL);
+      // Stopped while subscribing: `stop` could not see this connection, and an open socket would
+      // keep the process alive.
+      if (!current()) {
+        subscriber.disconnect();
+        return;
+      }
       subscribedOnce = true;
       this.#subscriber = subscriber;
     } catch (error) {

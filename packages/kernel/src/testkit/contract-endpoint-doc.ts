@@ -212,6 +212,7 @@ export function loadEndpointDocSeed(document: JsonObject, options: EndpointDocOp
       operations.push({
         method,
         template: endpoint.path,
+        ...(typeof endpoint.name === 'string' ? { summary: endpoint.name } : {}),
         patterns: [compilePathTemplate(endpoint.path, { colonParams: true })],
         responses: [
           { status: '2XX', body: success },

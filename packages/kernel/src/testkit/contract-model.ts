@@ -38,6 +38,8 @@ export interface SeedOperation {
   method: string;
   template: string;
   operationId?: string;
+  /** The seed's `summary` (OpenAPI) or endpoint `name` (the 004 document). */
+  summary?: string;
   /** One pattern per documented base path; a request path may match any of them. */
   patterns: PathPattern[];
   responses: SeedResponse[];

@@ -221,6 +221,7 @@ export function loadOpenApiSeed(document: JsonObject, rootId: string): LoadedSee
         method: method.toUpperCase(),
         template: joinPath(basePaths[0] ?? '', path),
         ...(typeof operation.operationId === 'string' ? { operationId: operation.operationId } : {}),
+        ...(typeof operation.summary === 'string' ? { summary: operation.summary } : {}),
         patterns,
         responses: Object.entries(responses).map(
           ([status, rawResponse]): SeedResponse => ({

@@ -69,6 +69,8 @@ export interface ContractOperation {
   method: string;
   template: string;
   operationId?: string;
+  /** The seed's `summary` (OpenAPI) or endpoint `name` (the 004 document). */
+  summary?: string;
   statuses: string[];
   /** What the seed says about the operation's credentials (see `SeedSecurity`). */
   security: SeedSecurity;
@@ -151,6 +153,7 @@ export class Contract {
       method: operation.method,
       template: operation.template,
       ...(operation.operationId ? { operationId: operation.operationId } : {}),
+      ...(operation.summary ? { summary: operation.summary } : {}),
       statuses: operation.responses.map((response) => response.status),
       security: { kind: operation.security.kind, schemes: [...operation.security.schemes] },
     }));
@@ -270,6 +273,15 @@ export class Contract {
         }
       }
     }
+  }
+
+  /**
+   * The seed operations a request would hit (the most specific path match; more than one only when
+   * the seed itself is ambiguous), in the shape `operations()` gives.
+   */
+  operationsFor(method: string, requestPath: string): ContractOperation[] {
+    const matched = new Set(this.matchOperations(method.toUpperCase(), requestPathSegments(requestPath)));
+    return this.operations().filter((_, index) => matched.has(this.seed.operations[index] as SeedOperation));
   }
 
   private matchOperations(method: string, segments: string[]): SeedOperation[] {

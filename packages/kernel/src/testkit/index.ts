@@ -13,3 +13,4 @@ export * from './seed-coverage.js';
 export * from './password-hashes.js';
 export * from './service-harness.js';
 export * from './webhook-receiver.js';
+export * from './openapi-seed-check.js';

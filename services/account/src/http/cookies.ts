@@ -52,6 +52,25 @@ export function setSessionCookies(reply: FastifyReply, config: AccountConfig, re
   return csrf;
 }
 
+/** A session grant as login, refresh and switch answer it: its cookies set, the CSRF token added. */
+export function withSessionCookies<Grant extends { refresh_token: string }>(
+  reply: FastifyReply,
+  config: AccountConfig,
+  grant: Grant,
+): Grant & { csrf_token: string } {
+  return { ...grant, csrf_token: setSessionCookies(reply, config, grant.refresh_token) };
+}
+
+/**
+ * `onSend` hook of the logout routes: their cookies are cleared on every answer, even when the
+ * server-side revoke fails.
+ */
+export function clearSessionCookiesOnSend(config: AccountConfig) {
+  return async (_request: FastifyRequest, reply: FastifyReply) => {
+    clearSessionCookies(reply, config);
+  };
+}
+
 /** Expires both cookies (an empty value, `Max-Age=0` and an expiry in 1970). */
 export function clearSessionCookies(reply: FastifyReply, config: AccountConfig): void {
   const options = { ...baseOptions(config), expires: new Date(0), maxAge: 0 };

@@ -30,6 +30,20 @@ export async function loadProfile(repos: Pick<Repositories, 'accounts'>, account
   };
 }
 
+/** The caller's own profile; reading it is audited (`account.accessed`). */
+export async function viewOwnProfile(repos: Repositories, principal: Principal, origin: RequestOrigin) {
+  const profile = await loadProfile(repos, principal.accountId);
+  await recordAudit(repos.auditLogs, {
+    actorId: principal.accountId,
+    organizationId: principal.orgId,
+    action: 'account.accessed',
+    targetType: 'account',
+    targetId: principal.accountId,
+    origin,
+  });
+  return profile;
+}
+
 export interface ProfilePatch {
   display_name?: string | undefined;
   bio?: string | undefined;

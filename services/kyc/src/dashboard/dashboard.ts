@@ -7,6 +7,7 @@ import type { LivenessRow } from '../db/liveness-attempts-repository.js';
 import type { KycRepositories } from '../db/repositories.js';
 import type { SessionRow } from '../db/verification-sessions-repository.js';
 import { errors } from '../errors.js';
+import { isUuid } from '../ids.js';
 import type { SessionViews } from '../verification/session-views.js';
 import type { SessionWebhooks } from '../webhooks/session-webhooks.js';
 
@@ -257,6 +258,8 @@ export function createDashboard(options: {
 
     async reanalyze(userId: string, sessionId: string, assetId: string) {
       const session = await visibleSession(userId, sessionId);
+      // A malformed asset id names no asset of a session the operator may see.
+      if (!isUuid(assetId)) throw errors.VERIFICATION_ASSET_NOT_FOUND();
       const asset = await repositories.assets.find(sessionId, assetId);
       if (!asset) throw errors.VERIFICATION_ASSET_NOT_FOUND();
       if (session.objects_purged_at !== null)

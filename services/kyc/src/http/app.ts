@@ -6,16 +6,61 @@ import { requireOperator } from './auth-hooks.js';
 import { KYC_BODY_LIMITS } from './body-limits.js';
 import { renderKycError } from './errors.js';
 import { createIpLimits, registerIpLimits } from './ip-limits.js';
-import { apiKeyRoutes } from './routes/api-keys.js';
-import { authRoutes } from './routes/auth.js';
-import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { hostedPageRoutes } from './routes/hosted-page.js';
 import { KYC_SECURITY, KYC_SECURITY_SCHEMES } from './openapi.js';
-import { livenessRoutes, livenessValidatorRoute } from './routes/liveness.js';
-import { organizationRoutes } from './routes/organizations.js';
-import { verificationRoutes } from './routes/verification.js';
+import { livenessValidatorRoute } from './routes/liveness-validator.js';
+import { completeVerificationLivenessRoute } from './routes/complete-verification-liveness.js';
+import { completeVerificationUploadRoute } from './routes/complete-verification-upload.js';
+import { createOrganizationRoute } from './routes/create-organization.js';
+import { createVerificationSessionRoute } from './routes/create-verification-session.js';
+import { getDashboardVerificationDetailRoute } from './routes/get-dashboard-verification-detail.js';
+import { getVerificationSessionRoute } from './routes/get-verification-session.js';
+import { initVerificationLivenessRoute } from './routes/init-verification-liveness.js';
+import { listDashboardVerificationsRoute } from './routes/list-dashboard-verifications.js';
+import { listOrganizationApiKeysRoute } from './routes/list-organization-api-keys.js';
+import { listOrganizationsRoute } from './routes/list-organizations.js';
+import { loginRoute } from './routes/login.js';
+import { logoutRoute } from './routes/logout.js';
+import { mintOrganizationApiKeyPairRoute } from './routes/mint-organization-api-key-pair.js';
+import { notifyRetrainingBatchRoute } from './routes/notify-retraining-batch.js';
+import { patchVerificationSessionRoute } from './routes/patch-verification-session.js';
+import { presignVerificationLivenessVideoRoute } from './routes/presign-verification-liveness-video.js';
+import { presignVerificationUploadRoute } from './routes/presign-verification-upload.js';
+import { reanalyzeDashboardVerificationAssetRoute } from './routes/reanalyze-dashboard-verification-asset.js';
+import { revokeOrganizationApiKeyRoute } from './routes/revoke-organization-api-key.js';
+import { signupRoute } from './routes/signup.js';
+import { submitDashboardVerificationReviewRoute } from './routes/submit-dashboard-verification-review.js';
 import { verificationCors } from './routes/verification-cors.js';
+
+/** Sign-up, login and logout: public (logout reads the session cookie when there is one). */
+const AUTH_ROUTES = [signupRoute, loginRoute, logoutRoute];
+
+/** Secret-key and verification-token routes: each authenticates in its own `onRequest`. */
+const VERIFICATION_ROUTES = [
+  createVerificationSessionRoute,
+  getVerificationSessionRoute,
+  patchVerificationSessionRoute,
+  presignVerificationUploadRoute,
+  completeVerificationUploadRoute,
+  initVerificationLivenessRoute,
+  presignVerificationLivenessVideoRoute,
+  completeVerificationLivenessRoute,
+];
+
+/** Operator routes: the signed `kyc_session` cookie, checked by their scope before the body is read. */
+const OPERATOR_ROUTES = [
+  listOrganizationsRoute,
+  createOrganizationRoute,
+  listOrganizationApiKeysRoute,
+  mintOrganizationApiKeyPairRoute,
+  revokeOrganizationApiKeyRoute,
+  listDashboardVerificationsRoute,
+  getDashboardVerificationDetailRoute,
+  submitDashboardVerificationReviewRoute,
+  reanalyzeDashboardVerificationAssetRoute,
+  notifyRetrainingBatchRoute,
+];
 
 export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
   const app = await kyc.context.createHttpApp({
@@ -51,20 +96,17 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
   await app.register(async (api) => {
     registerIpLimits(api, createIpLimits(kyc.config.ipRateLimits, kyc.context.rateLimitStore()));
     await api.register(healthRoutes(kyc.context, kyc.version));
-    await api.register(authRoutes(kyc));
+    for (const route of AUTH_ROUTES) await api.register(route(kyc));
     // Public scope: secret-key and verification-token routes authenticate per route.
     await verificationCors(api);
-    await api.register(verificationRoutes(kyc));
-    await api.register(livenessRoutes(kyc));
+    for (const route of VERIFICATION_ROUTES) await api.register(route(kyc));
     await api.register(livenessValidatorRoute(kyc));
     await api.register(hostedPageRoutes(kyc));
     // Operator scope: the signed `kyc_session` cookie, checked before the body is read.
     await api.register(async (scope) => {
       scope.addHook('onRequest', requireOperator(kyc));
       scope.addHook('onRoute', documentSecurity(KYC_SECURITY.operator));
-      await scope.register(organizationRoutes(kyc));
-      await scope.register(apiKeyRoutes(kyc));
-      await scope.register(dashboardRoutes(kyc));
+      for (const route of OPERATOR_ROUTES) await scope.register(route(kyc));
     });
   });
   return app;

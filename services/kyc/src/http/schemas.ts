@@ -156,6 +156,4 @@ export const dashboardDetailOk = z.object({
   ),
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Path ids are checked in the domain so a malformed one is the seed's 404/403, not a 400. */
-export const isUuid = (value: string) => UUID.test(value);
+export { isUuid } from '../ids.js';

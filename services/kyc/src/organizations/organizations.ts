@@ -1,5 +1,7 @@
 import type { NewOrganization, OrganizationRow } from '../db/organizations-repository.js';
 import type { KycRepositories } from '../db/repositories.js';
+import { errors } from '../errors.js';
+import { isUuid } from '../ids.js';
 
 /** Tenant organizations: created with their first owner, listed for a member. */
 export function createOrganizations(repositories: KycRepositories) {
@@ -19,6 +21,13 @@ export function createOrganizations(repositories: KycRepositories) {
 
     isMember(organizationId: string, userId: string): Promise<boolean> {
       return repositories.memberships.isMember(organizationId, userId);
+    },
+
+    /** 403 unless the operator belongs to the organization (unknown ids included: no existence oracle). */
+    async requireMember(organizationId: string, userId: string): Promise<void> {
+      if (!isUuid(organizationId) || !(await repositories.memberships.isMember(organizationId, userId))) {
+        throw errors.NOT_MEMBER();
+      }
     },
   };
 }

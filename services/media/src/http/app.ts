@@ -3,13 +3,32 @@ import type { ServiceContext } from '@trustplane/kernel';
 import type { FastifyInstance } from 'fastify';
 import type { MediaDeps } from '../composition.js';
 import { renderMediaError } from './errors.js';
-import { folderRoutes } from './routes/folders.js';
 import { healthRoutes } from './routes/health.js';
-import { mediaRoutes } from './routes/media.js';
-import { recentRoutes } from './routes/recent.js';
-import { sharedLinkRoutes } from './routes/shared-links.js';
-import { starredRoutes } from './routes/starred.js';
-import { uploadRoutes } from './routes/upload.js';
+import { accessSharedLinkRoute } from './routes/access-shared-link.js';
+import { checkStarStatusBulkRoute } from './routes/check-star-status-bulk.js';
+import { clearHistoryRoute } from './routes/clear-history.js';
+import { createFolderRoute } from './routes/create-folder.js';
+import { createSharedLinkRoute } from './routes/create-shared-link.js';
+import { deleteFolderRoute } from './routes/delete-folder.js';
+import { deleteMediaRoute } from './routes/delete-media.js';
+import { deleteSharedLinkRoute } from './routes/delete-shared-link.js';
+import { downloadMediaRoute } from './routes/download-media.js';
+import { getMediaInfoRoute } from './routes/get-media-info.js';
+import { listFolderContentsRoute } from './routes/list-folder-contents.js';
+import { listFoldersRoute } from './routes/list-folders.js';
+import { listMediaRoute } from './routes/list-media.js';
+import { listMySharedLinksRoute } from './routes/list-my-shared-links.js';
+import { listRecentFilesRoute } from './routes/list-recent-files.js';
+import { listSharedLinksOfMediaRoute } from './routes/list-shared-links-of-media.js';
+import { listStarredRoute } from './routes/list-starred.js';
+import { renameFolderRoute } from './routes/rename-folder.js';
+import { renameMediaRoute } from './routes/rename-media.js';
+import { starFileRoute } from './routes/star-file.js';
+import { toggleStarRoute } from './routes/toggle-star.js';
+import { trackAccessRoute } from './routes/track-access.js';
+import { unstarFileRoute } from './routes/unstar-file.js';
+import { updateMediaVisibilityRoute } from './routes/update-media-visibility.js';
+import { uploadMediaRoute } from './routes/upload-media.js';
 
 /**
  * The largest non-multipart body any media route takes: the seed's biggest JSON bodies are a
@@ -17,6 +36,34 @@ import { uploadRoutes } from './routes/upload.js';
  * escaped). Uploads are multipart and streamed, capped by `APP__MAX_FILE_SIZE` instead.
  */
 export const MEDIA_BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Every operation but the upload (registered in its multipart scope), one file each. */
+const MEDIA_ROUTES = [
+  listMediaRoute,
+  downloadMediaRoute,
+  getMediaInfoRoute,
+  renameMediaRoute,
+  updateMediaVisibilityRoute,
+  deleteMediaRoute,
+  createFolderRoute,
+  listFoldersRoute,
+  renameFolderRoute,
+  listFolderContentsRoute,
+  deleteFolderRoute,
+  createSharedLinkRoute,
+  accessSharedLinkRoute,
+  listMySharedLinksRoute,
+  listSharedLinksOfMediaRoute,
+  deleteSharedLinkRoute,
+  listStarredRoute,
+  starFileRoute,
+  unstarFileRoute,
+  toggleStarRoute,
+  checkStarStatusBulkRoute,
+  listRecentFilesRoute,
+  trackAccessRoute,
+  clearHistoryRoute,
+];
 
 export async function buildMediaApp(
   context: ServiceContext,
@@ -70,12 +117,8 @@ export async function buildMediaApp(
       highWaterMark: 1024 * 1024,
       fileHwm: 1024 * 1024,
     });
-    await uploads.register(uploadRoutes, { deps });
+    await uploads.register(uploadMediaRoute, { deps });
   });
-  await app.register(mediaRoutes, { deps });
-  await app.register(folderRoutes, { deps });
-  await app.register(sharedLinkRoutes, { deps });
-  await app.register(starredRoutes, { deps });
-  await app.register(recentRoutes, { deps });
+  for (const route of MEDIA_ROUTES) await app.register(route, { deps });
   return app;
 }

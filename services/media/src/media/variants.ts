@@ -164,7 +164,7 @@ export function createVariantService(deps: VariantDeps) {
     }
   }
 
-  return {
+  const service = {
     generations,
 
     /**
@@ -189,7 +189,22 @@ export function createVariantService(deps: VariantDeps) {
         ? mediaErrors.imageTooLarge(MAX_IMAGE_PIXELS)
         : mediaErrors.imageUndecodable();
     },
+
+    /** The stored object a download of `variant` serves: the original, or the variant (made if new). */
+    async blob(media: MediaRow, variant: VariantName | 'original'): Promise<StoredBlob> {
+      const row = variant === 'original' ? media : await service.ensure(media, variant);
+      return { key: row.storage_path, size: row.size_bytes, mime: row.mime_type, checksum: row.checksum };
+    },
   };
+  return service;
+}
+
+/** Where a download's bytes are, and what the answer says of them. */
+export interface StoredBlob {
+  key: string;
+  size: number;
+  mime: string;
+  checksum: string;
 }
 
 export type VariantService = ReturnType<typeof createVariantService>;

@@ -9,7 +9,7 @@ import { builtHostedPage } from '../../hosted-page/hosted-page-build.js';
 import type { Kyc } from '../../kyc.js';
 import { verificationToken } from '../auth-hooks.js';
 import { errorResponses } from '../schemas.js';
-import { sessionIdOf } from './verification.js';
+import { sessionIdOf } from './session-params.js';
 
 /**
  * The hosted verification flow at `hostedUrl` (`/verify/<sessionId>#token=…`: the token stays in

@@ -1,0 +1,3 @@
+import { z } from 'zod';
+
+export const orgParams = z.object({ organizationId: z.string() });
