@@ -3,6 +3,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { eventually } from '@trustplane/kernel/testkit';
 import { backlexProjects } from '../src/index.js';
 import { BacklexHarness, type TestOrg, type TestUser } from './support/backlex.js';
+import { billingOf, getBilling, setClock, subscribe } from './support/billing.js';
 
 // Provisioning, upgrades, pause/resume, purge and the data API on real files in host processes.
 let h: BacklexHarness;
@@ -555,5 +556,62 @@ describe('branches', () => {
     });
     assert.equal(second.statusCode, 403);
     assert.deepEqual(second.json().error.details, { resource: 'branches', limit: 1, planId: 'free' });
+  });
+});
+
+describe('a plan downgrade pauses the projects over the new plan', () => {
+  test('pro with 4 active projects ends → free: the oldest 3 keep running, the 4th is paused (audited), its data API answers 503', async () => {
+    const downgraded = await h.org();
+    const owner = downgraded.owner;
+    try {
+      await subscribe(h, downgraded, 'pro');
+      assert.equal((await getBilling(h, downgraded)).plan, 'pro');
+      const slugs: string[] = [];
+      const tokens: Record<string, { id: string; token: string }> = {};
+      for (const name of ['First', 'Second', 'Third', 'Fourth']) {
+        const created = await h.inject({
+          method: 'POST',
+          url: `/api/org/${downgraded.slug}/projects`,
+          as: owner,
+          payload: { name },
+        });
+        assert.equal(created.statusCode, 201, created.body);
+        const project = created.json().project;
+        slugs.push(project.slug);
+        tokens[project.slug] = { id: project.id, token: project.adminToken };
+      }
+      const statusOf = async (slug: string) =>
+        (
+          await h.inject({ method: 'GET', url: `/api/org/${downgraded.slug}/projects/${slug}`, as: owner })
+        ).json().project.status as string;
+      for (const slug of slugs)
+        await eventually(async () => (await statusOf(slug)) === 'active', `${slug} active`);
+
+      const cancel = await h.inject({
+        method: 'POST',
+        url: `/api/org/${downgraded.slug}/billing/subscription/cancel`,
+        as: owner,
+      });
+      assert.equal(cancel.statusCode, 200, cancel.body);
+      const { subscription } = await getBilling(h, downgraded);
+      setClock(h, new Date(new Date(subscription.currentPeriodEnd).getTime() + 60_000));
+      await billingOf(h).billing.runRenewals();
+      assert.equal((await getBilling(h, downgraded)).plan, 'free');
+
+      assert.deepEqual(await Promise.all(slugs.map(statusOf)), ['active', 'active', 'active', 'paused']);
+      const fourth = tokens[slugs[3] as string] as { id: string; token: string };
+      const refused = await query({ id: fourth.id }, fourth.token, { sql: 'SELECT 1' });
+      assert.equal(refused.statusCode, 503, refused.body);
+      const audit = await h.inject({
+        method: 'GET',
+        url: `/api/org/${downgraded.slug}/audit?action=project.paused`,
+        as: owner,
+      });
+      assert.equal(audit.statusCode, 200, audit.body);
+      const events = audit.json().events as { action: string; actor: unknown }[];
+      assert.equal(events.length, 1, audit.body);
+    } finally {
+      billingOf(h).clock.use({ now: () => new Date() });
+    }
   });
 });
