@@ -127,3 +127,40 @@ test('a first PUT without clientSecret is 422 naming it; a stranger gets 404', a
   const response = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/sso`, as: stranger });
   assert.equal(response.statusCode, 404, response.body);
 });
+
+test('an IdP on a private address that BACKLEX_SSO_TRUSTED_ORIGINS does not name is refused at sign-in', async () => {
+  // Another real IdP on loopback, on a port the service was not told to trust.
+  const untrusted = await startOidcIdp();
+  try {
+    const owner = await h.user();
+    const target = await h.org(owner);
+    const { urls } = (
+      await h.inject({ method: 'GET', url: `/api/org/${target.slug}/sso`, as: owner })
+    ).json();
+    const client = await untrusted.registerClient([urls.oidcRedirectUri]);
+    // Stored without contacting the IdP (PUT never does); the domain is verified.
+    const put = await h.inject({
+      method: 'PUT',
+      url: `/api/org/${target.slug}/sso`,
+      as: owner,
+      payload: {
+        type: 'oidc',
+        enabled: true,
+        emailDomain: 'private-idp.test',
+        config: { issuer: untrusted.issuer, clientId: client.clientId, clientSecret: client.clientSecret },
+      },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    const { verification } = put.json().sso;
+    dns.setTxt(verification.name, [verification.value]);
+    const verified = await h.inject({ method: 'GET', url: `/api/org/${target.slug}/sso`, as: owner });
+    assert.equal(verified.json().sso.domainVerified, true, verified.body);
+
+    const login = await h.inject({ method: 'GET', url: `/api/sso/${target.slug}/login`, skipContract: true });
+    assert.equal(login.statusCode, 403, login.body);
+    assert.equal(login.json().error.code, 'FORBIDDEN');
+    assert.equal(login.headers.location, undefined);
+  } finally {
+    await untrusted.close();
+  }
+});
