@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createRateLimiter, type ServiceContext } from '@trustplane/kernel';
+import { createRateLimiter, deriveKey, type ServiceContext } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import { createAuditLog } from './audit/audit.js';
 import { createBacklexAuth } from './auth/better-auth.js';
@@ -21,6 +21,7 @@ import { createScimDirectoryRepository } from './db/scim-directory-repository.js
 import { createSsoProviderRepository } from './db/sso-provider-repository.js';
 import { applyDnsServers } from './sso/dns-servers.js';
 import { loadSsoSettings } from './sso/sso-settings.js';
+import { createOidcSecretBox } from './sso/client-secret.js';
 import { createSso } from './sso/sso.js';
 import { createScim } from './scim/scim.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
@@ -60,6 +61,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const ssoSettings = loadSsoSettings(context.env);
   // The SSO plugin's domain-verification TXT lookup goes through the default resolver.
   applyDnsServers(ssoSettings.dnsServers);
+  const oidcSecrets = createOidcSecretBox(deriveKey(context.signingSecret, 'backlex:sso-client-secret'));
   const auth = createBacklexAuth({
     db: db as unknown as Kysely<unknown>,
     mailer: context.mailer,
@@ -67,6 +69,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     baseURL: context.publicUrl,
     trustedOrigins,
     trustedIdpOrigins: ssoSettings.trustedIdpOrigins,
+    oidcSecrets,
   });
   const orgRepository = createOrgRepository(db);
   const memberRepository = createMemberRepository(db);
@@ -82,7 +85,12 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
         ?.secret,
     }));
   const transaction = database.transaction;
-  const sso = createSso({ auth, providers: createSsoProviderRepository(db), publicUrl: context.publicUrl });
+  const sso = createSso({
+    auth,
+    providers: createSsoProviderRepository(db),
+    publicUrl: context.publicUrl,
+    oidcSecrets,
+  });
   const scim = createScim({
     auth,
     db,

@@ -68,6 +68,15 @@ test('OIDC end to end: PUT stores, sign-in waits for the DNS record, JIT viewer,
   assert.equal(sso.config.clientSecret, '********');
   assert.equal(put.body.includes(client.clientSecret), false);
   assert.match(sso.verification.name, /^_backlex-sso-.+\.acme\.test$/);
+  // At rest the secret is sealed (AES-256-GCM): the plugin's JSON column does not contain it.
+  const stored = await h.service.booted.context
+    .database()
+    .pool.query('SELECT "oidcConfig" FROM "ssoProvider" WHERE "organizationId" = $1', [org.id]);
+  assert.equal(stored.rows.length, 1);
+  const storedConfig = stored.rows[0].oidcConfig as string;
+  assert.equal(storedConfig.includes(client.clientSecret), false, storedConfig);
+  assert.equal(JSON.parse(storedConfig).clientSecret, undefined);
+  assert.match(JSON.parse(storedConfig).clientSecretSealed, /^v1\./);
 
   // Before the record exists, nobody signs in.
   const early = await h.inject({ method: 'GET', url: `/api/sso/${org.slug}/login`, skipContract: true });

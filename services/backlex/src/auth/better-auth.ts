@@ -5,6 +5,7 @@ import { organization } from 'better-auth/plugins/organization';
 import type { Kysely } from 'kysely';
 import { backlexApiKeyPlugin } from '../api-keys/api-key-plugin.js';
 import { backlexScimPlugin } from '../scim/scim-plugin.js';
+import type { OidcSecretBox } from '../sso/client-secret.js';
 import { backlexSsoPlugin } from '../sso/sso-plugin.js';
 import { organizationAccessControl, organizationRoles } from './roles.js';
 
@@ -26,6 +27,8 @@ export interface BacklexAuthOptions {
   trustedIdpOrigins?: string[];
   /** Sign-in/sign-up requests per IP per minute through better-auth's limiter (database storage). */
   authRequestsPerMinute?: number;
+  /** Seals the OIDC client secret in the SSO plugin's table (`sso/client-secret.ts`). */
+  oidcSecrets: OidcSecretBox;
 }
 
 /**
@@ -148,7 +151,7 @@ export function createBacklexAuth(options: BacklexAuthOptions) {
         },
       }),
       backlexApiKeyPlugin(),
-      backlexSsoPlugin(),
+      backlexSsoPlugin(options.oidcSecrets),
       backlexScimPlugin({
         credentialHashSecret: createHmac('sha256', options.secret).update('scim-credentials').digest('hex'),
       }),

@@ -4,6 +4,7 @@ import type { OrgAccess } from '../auth/principal.js';
 import type { SsoProviderRepository } from '../db/sso-provider-repository.js';
 import type { SsoProviderTable } from '../db/tables.js';
 import { errors } from '../errors.js';
+import type { OidcSecretBox } from './client-secret.js';
 import { MASKED_SECRET, providerIdFor, type SsoInput, verificationRecord } from './sso-config.js';
 
 type ProviderRow = Selectable<SsoProviderTable>;
@@ -46,7 +47,7 @@ function publicConfig(row: ProviderRow): { type: 'oidc' | 'saml'; config: Record
       config: {
         issuer: row.issuer,
         clientId: oidc.clientId,
-        clientSecret: oidc.clientSecret ? MASKED_SECRET : null,
+        clientSecret: oidc.clientSecretSealed || oidc.clientSecret ? MASKED_SECRET : null,
         ...(oidc.scopes ? { scopes: oidc.scopes } : {}),
       },
     };
@@ -68,6 +69,8 @@ export interface SsoDeps {
   auth: BacklexAuth;
   providers: SsoProviderRepository;
   publicUrl: string;
+  /** Opens the sealed client secret of a stored row (kept when a PUT omits it). */
+  oidcSecrets: OidcSecretBox;
 }
 
 /**
@@ -138,9 +141,7 @@ export function createSso(deps: SsoDeps) {
       const spEntityId = urls(access.org.slug, providerId).samlEntityId;
       if (input.type === 'oidc') {
         const storedSecret =
-          existingType === 'oidc'
-            ? (parse(existing?.oidcConfig ?? null)?.clientSecret as string | undefined)
-            : undefined;
+          existingType === 'oidc' ? deps.oidcSecrets.secretOf(existing?.oidcConfig ?? null) : undefined;
         const clientSecret = input.config.clientSecret ?? storedSecret;
         if (!clientSecret) {
           throw errors.VALIDATION({
