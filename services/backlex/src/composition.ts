@@ -90,15 +90,19 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     providers: createSsoProviderRepository(db),
     publicUrl: context.publicUrl,
     oidcSecrets,
+    audit,
+    outbox,
+    transaction,
   });
   const scim = createScim({
     auth,
     db,
     directory: createScimDirectoryRepository(db),
     audit,
+    outbox,
     publicUrl: context.publicUrl,
   });
-  const apiKeys = createApiKeys({ auth, keys: createApiKeyRepository(db), audit, transaction });
+  const apiKeys = createApiKeys({ auth, keys: createApiKeyRepository(db), audit, outbox, transaction });
   const requestLimiter = createRateLimiter({
     keyPrefix: 'backlex.requests',
     points: overrides.requestsPerMinute ?? 600,
@@ -147,7 +151,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
       syncManagedWebhook,
       onOrgDeleted: [
         apiKeys.revokeAllOfOrg,
-        (_trx, organizationId) => sso.remove({ org: { id: organizationId } }),
+        (trx, organizationId) => sso.remove({ org: { id: organizationId } }, trx),
         ...(overrides.onOrgDeleted ?? []),
       ],
       allowPrivateWebhooks: context.config.allowPrivateWebhooks,

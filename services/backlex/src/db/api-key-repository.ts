@@ -17,8 +17,12 @@ export function createApiKeyRepository(db: Kysely<BacklexDatabase>) {
         .execute();
     },
     /** Deletes one key of the org; undefined when the id is unknown or another org's. */
-    deleteOfOrg(organizationId: string, id: string): Promise<ApiKeyRow | undefined> {
-      return db
+    deleteOfOrg(
+      trx: Transaction<BacklexDatabase>,
+      organizationId: string,
+      id: string,
+    ): Promise<ApiKeyRow | undefined> {
+      return trx
         .deleteFrom('apikey')
         .where('referenceId', '=', organizationId)
         .where('id', '=', id)

@@ -188,6 +188,11 @@ export function createMembers(deps: MembersDeps) {
           ip: access.ip,
           data: { email, role: input.role },
         });
+        await deps.outbox.record(trx, {
+          organizationId: current.id,
+          type: 'member.invited',
+          payload: { invitationId: id, email, role: input.role, actorId: auditActor(access.principal).id },
+        });
         return current;
       });
       const inviter =
@@ -219,6 +224,17 @@ export function createMembers(deps: MembersDeps) {
             target: { type: 'member', id: member.id },
             ip: access.ip,
             data: { userId: member.userId, from: member.role, to: role },
+          });
+          await deps.outbox.record(trx, {
+            organizationId: org.id,
+            type: 'member.role_changed',
+            payload: {
+              memberId: member.id,
+              userId: member.userId,
+              from: member.role,
+              to: role,
+              actorId: auditActor(access.principal).id,
+            },
           });
           return;
         }
@@ -289,6 +305,15 @@ export function createMembers(deps: MembersDeps) {
           target: { type: 'invitation', id: invitation.id },
           ip: access.ip,
           data: { email: invitation.email },
+        });
+        await deps.outbox.record(trx, {
+          organizationId: org.id,
+          type: 'member.invitation_cancelled',
+          payload: {
+            invitationId: invitation.id,
+            email: invitation.email,
+            actorId: auditActor(access.principal).id,
+          },
         });
       });
     },
