@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BacklexHarness, type TestOrg, type TestUser } from './support/backlex.js';
+import { BacklexHarness, cookieHeader, type TestOrg, type TestUser } from './support/backlex.js';
 import { type DnsStub, startDnsStub } from './support/dns-stub.js';
 import { type OidcIdp, startOidcIdp } from './support/oidc-idp.js';
 
@@ -25,11 +25,6 @@ after(async () => {
   await dns?.close();
 });
 
-function cookiesOf(setCookie: string | string[] | undefined): string {
-  const list = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
-  return list.map((line) => line.split(';')[0]).join('; ');
-}
-
 /** `GET loginUrl` → IdP → back to the callback, as a browser would; the final answer. */
 async function signInThroughIdp(email: string) {
   const login = await h.inject({ method: 'GET', url: `/api/sso/${org.slug}/login`, skipContract: true });
@@ -39,7 +34,7 @@ async function signInThroughIdp(email: string) {
   return h.inject({
     method: 'GET',
     url: `${callback.pathname}${callback.search}`,
-    headers: { cookie: cookiesOf(login.headers['set-cookie']) },
+    headers: { cookie: cookieHeader(login) },
     skipContract: true,
   });
 }
@@ -103,7 +98,7 @@ test('OIDC end to end: PUT stores, sign-in waits for the DNS record, JIT viewer,
 
   const signedIn = await signInThroughIdp('ada@acme.test');
   assert.equal(signedIn.statusCode, 302, signedIn.body);
-  const session = cookiesOf(signedIn.headers['set-cookie']);
+  const session = cookieHeader(signedIn);
   assert.match(session, /better-auth\.session_token=/);
   const orgs = await h.inject({ method: 'GET', url: '/api/orgs', headers: { cookie: session } });
   assert.equal(orgs.statusCode, 200, orgs.body);
@@ -111,7 +106,7 @@ test('OIDC end to end: PUT stores, sign-in waits for the DNS record, JIT viewer,
   assert.equal(membership?.role, 'viewer', orgs.body);
 
   const foreign = await signInThroughIdp('eve@evil.test');
-  assert.doesNotMatch(cookiesOf(foreign.headers['set-cookie']), /better-auth\.session_token=/);
+  assert.doesNotMatch(cookieHeader(foreign), /better-auth\.session_token=/);
   assert.match(String(foreign.headers.location), /error/);
 
   const removed = await h.inject({ method: 'DELETE', url: `/api/org/${org.slug}/sso`, as: admin });

@@ -7,6 +7,7 @@ import { backlexApiKeyPlugin } from '../api-keys/api-key-plugin.js';
 import { backlexScimPlugin } from '../scim/scim-plugin.js';
 import type { OidcSecretBox } from '../sso/client-secret.js';
 import { backlexSsoPlugin } from '../sso/sso-plugin.js';
+import { EMAIL_VERIFIED_PATH } from '../http/routes/email-verified.js';
 import { organizationAccessControl, organizationRoles } from './roles.js';
 
 /** What the better-auth instance is built from: the kernel's pool and mailer, the service's URLs. */
@@ -88,10 +89,14 @@ export function createBacklexAuth(options: BacklexAuthOptions) {
       sendOnSignIn: true,
       expiresIn: 24 * 60 * 60,
       sendVerificationEmail: async ({ user, url }) => {
+        // better-auth redirects to `callbackURL` once the token is checked (`/` by default, where
+        // nothing is served): the link lands on the page that says the address is verified.
+        const link = new URL(url);
+        link.searchParams.set('callbackURL', `${options.baseURL}${EMAIL_VERIFIED_PATH}`);
         await options.mailer.send({
           to: user.email,
           subject: 'Verify your email address for backlex',
-          text: `Confirm your email address to finish signing up:\n\n${url}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this mail.`,
+          text: `Confirm your email address to finish signing up:\n\n${link.href}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this mail.`,
         });
       },
     },
