@@ -102,7 +102,14 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     outbox,
     publicUrl: context.publicUrl,
   });
-  const apiKeys = createApiKeys({ auth, keys: createApiKeyRepository(db), audit, outbox, transaction });
+  const apiKeys = createApiKeys({
+    auth,
+    keys: createApiKeyRepository(db),
+    orgs: orgRepository,
+    audit,
+    outbox,
+    transaction,
+  });
   const requestLimiter = createRateLimiter({
     keyPrefix: 'backlex.requests',
     points: overrides.requestsPerMinute ?? 600,

@@ -5,6 +5,7 @@ import type { KeyOrgAccessResolver } from '../auth/org-access.js';
 import { auditActor, type KeyPrincipal, type OrgAccess } from '../auth/principal.js';
 import { KEY_SCOPES, type KeyScope, keyMayRun } from '../auth/roles.js';
 import type { ApiKeyRepository, ApiKeyRow } from '../db/api-key-repository.js';
+import type { OrgRepository } from '../db/org-repository.js';
 import type { BacklexDatabase } from '../db/tables.js';
 import { errors } from '../errors.js';
 import type { OrgDeletionHook } from '../orgs/orgs.js';
@@ -83,6 +84,8 @@ function view(row: ApiKeyRow): ApiKeyView {
 export interface ApiKeysDeps {
   auth: BacklexAuth;
   keys: ApiKeyRepository;
+  /** The active org a slug names (the key's org gate). */
+  orgs: Pick<OrgRepository, 'activeBySlug'>;
   audit: AuditLog;
   outbox: EventOutbox;
   transaction: <T>(work: (trx: Transaction<BacklexDatabase>) => Promise<T>) => Promise<T>;
@@ -193,7 +196,7 @@ export function createApiKeys(deps: ApiKeysDeps) {
 
     /** The org gate for keys: another org's slug is 404, an operation outside scope/`mcpTools` 403. */
     keyAccess: (async (key, slug, operation) => {
-      const org = await deps.keys.activeOrgBySlug(slug);
+      const org = await deps.orgs.activeBySlug(slug);
       if (!org || org.id !== key.organizationId) throw errors.NOT_FOUND();
       if (!keyMayRun(key, operation))
         throw errors.FORBIDDEN('This API key’s scope does not cover this operation');

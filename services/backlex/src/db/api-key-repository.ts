@@ -1,5 +1,4 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { OrgRow } from './org-repository.js';
 import type { ApiKeyTable, BacklexDatabase } from './tables.js';
 
 export type ApiKeyRow = Selectable<ApiKeyTable>;
@@ -31,15 +30,6 @@ export function createApiKeyRepository(db: Kysely<BacklexDatabase>) {
     },
     async deleteAllOfOrg(trx: Transaction<BacklexDatabase>, organizationId: string): Promise<void> {
       await trx.deleteFrom('apikey').where('referenceId', '=', organizationId).execute();
-    },
-    /** The active org a slug names (a key's org gate). */
-    activeOrgBySlug(slug: string): Promise<OrgRow | undefined> {
-      return db
-        .selectFrom('organization')
-        .selectAll()
-        .where('slug', '=', slug)
-        .where('status', '=', 'active')
-        .executeTakeFirst();
     },
   };
 }
