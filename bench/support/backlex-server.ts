@@ -2,12 +2,13 @@
 // the parent's embedded PostgreSQL, makes an org with a few members, a pending invitation and an
 // API key through HTTP (sign-up through the mail sink, as tests do), then serves two apps sharing
 // the service's pool: backlex itself and a bare Fastify route running the members list's two
-// statements (`createMemberRepository`) and answering the same JSON. Sends ports and credentials.
+// statements (`createMemberRepository`) and answering the same JSON (`memberListView`). Sends ports and credentials.
 import Fastify from 'fastify';
 import type { Kysely } from 'kysely';
 import { createMemberRepository } from '../../services/backlex/src/db/member-repository.js';
 import type { BacklexDatabase } from '../../services/backlex/src/db/tables.js';
 import { buildBacklexApp } from '../../services/backlex/src/http/app.js';
+import { memberListView } from '../../services/backlex/src/members/members.js';
 import { BacklexHarness } from '../../services/backlex/test/support/backlex.js';
 
 const level = process.argv[2] ?? 'info';
@@ -51,32 +52,7 @@ bare.get('/members', async () => {
     members.listMembers(org.id),
     members.listPendingInvitations(org.id),
   ]);
-  return {
-    members: [
-      ...rows.map((member) => ({
-        id: member.id,
-        userId: member.userId,
-        email: member.email,
-        name: member.name,
-        role: member.role,
-        status: 'active',
-        joinedAt: member.createdAt.toISOString(),
-        invitedAt: null,
-        expiresAt: null,
-      })),
-      ...invitations.map((invitation) => ({
-        id: invitation.id,
-        userId: null,
-        email: invitation.email,
-        name: null,
-        role: invitation.role ?? 'viewer',
-        status: 'invited',
-        joinedAt: null,
-        invitedAt: (invitation.lastSentAt ?? invitation.createdAt).toISOString(),
-        expiresAt: invitation.expiresAt.toISOString(),
-      })),
-    ],
-  };
+  return { members: memberListView(rows, invitations) };
 });
 await bare.listen({ port: 0, host: '127.0.0.1' });
 
