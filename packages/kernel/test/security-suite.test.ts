@@ -98,6 +98,22 @@ describe('security suite plan', () => {
     );
   });
 
+  test('a deferred operation needs a reason and no other listing', async () => {
+    await assert.rejects(
+      runSecuritySuite(planOnly(openApi), {
+        schemes: { bearer: scheme },
+        operations: { listItems: 'bearer', getItem: 'bearer' },
+        deferred: { deleteItem: '', health: 'later' },
+        public: { health: 'a probe' },
+      }),
+      (error: Error) => {
+        assert.match(error.message, /deleteItem: listed as deferred without a reason/);
+        assert.match(error.message, /health: listed more than once among covered, public and deferred/);
+        return true;
+      },
+    );
+  });
+
   test('an unstated operation has to be classified by the service', async () => {
     await assert.rejects(
       runSecuritySuite(planOnly(endpointDoc), {
@@ -113,7 +129,7 @@ describe('security suite plan', () => {
  * A service in miniature: `Bearer <tenant>` authenticates, items belong to the tenant whose name
  * starts their id, and `GET /items/{id}` answers `itemStatus` to its owner.
  */
-function miniatureService(itemStatus: number): ServiceHarness<string> {
+function miniatureService(itemStatus: number, clock = { expired: false }): ServiceHarness<string> {
   const tenants = ['alice', 'bob'];
   const respond = (statusCode: number) =>
     ({ statusCode, body: JSON.stringify({ statusCode }), json: () => ({ statusCode }) }) as never;
@@ -121,11 +137,15 @@ function miniatureService(itemStatus: number): ServiceHarness<string> {
     contract: openApi,
     tenant: async () => tenants.shift() as string,
     async inject(request: { url: string; headers?: Record<string, string> }) {
-      const caller = /^Bearer (alice|bob)$/.exec(request.headers?.authorization ?? '')?.[1];
-      if (!caller) return respond(401);
+      // `Bearer <tenant>[-reader|-expiring]` or `X-Tenant: <tenant>`; a reader may not read items by id.
+      const bearer = /^Bearer (alice|bob)(-reader|-expiring)?$/.exec(request.headers?.authorization ?? '');
+      const header = /^(alice|bob)$/.exec(request.headers?.['x-tenant'] ?? '');
+      const caller = bearer?.[1] ?? header?.[1];
+      if (!caller || (bearer?.[2] === '-expiring' && clock.expired)) return respond(401);
       const id = /^\/items\/(.+)$/.exec(request.url)?.[1];
       if (id === undefined) return respond(200);
-      return respond(id.startsWith(caller) ? itemStatus : 404);
+      if (!id.startsWith(caller)) return respond(404);
+      return respond(bearer?.[2] === '-reader' ? 403 : itemStatus);
     },
   } as unknown as ServiceHarness<string>;
 }
@@ -154,7 +174,68 @@ describe('security suite control', () => {
   test('a control answered with a client error fails: it does not show the credential passed authentication', async () => {
     await assert.rejects(runSecuritySuite(miniatureService(400), miniatureSuite), (error: Error) => {
       assert.match(error.message, /1 failure\(s\)/);
-      assert.match(error.message, /getItem control: the owner's own request was not served \(400\)/);
+      assert.match(
+        error.message,
+        /getItem control \[bearer\]: the owner's own request was not served \(400\)/,
+      );
+      return true;
+    });
+  });
+});
+
+describe('security suite refusals and several schemes', () => {
+  const clock = { expired: false };
+  const refusing: SecuritySuite<string> = {
+    schemes: {
+      bearer: {
+        ...tenantScheme,
+        refusals: {
+          // Too weak for an item: only operations on one item have something to prove.
+          weak: {
+            request: ({ tenant, operation }) =>
+              operation.template.includes('{id}')
+                ? { headers: { authorization: `Bearer ${tenant}-reader` } }
+                : { notApplicable: 'a reader may list' },
+            expect: 403,
+          },
+          expired: {
+            request: ({ tenant }) => ({ headers: { authorization: `Bearer ${tenant}-expiring` } }),
+            expect: 401,
+            async around(send) {
+              clock.expired = true;
+              try {
+                return await send();
+              } finally {
+                clock.expired = false;
+              }
+            },
+          },
+        },
+      },
+      header: {
+        ...tenantScheme,
+        place: (credential) => ({ headers: { 'x-tenant': credential } }),
+      },
+    },
+    operations: { listItems: ['bearer', 'header'], getItem: { scheme: ['bearer', 'header'] } },
+    deferred: { deleteItem: 'built later' },
+    resources: { id: (tenant) => `${tenant}-item` },
+  };
+
+  test('each refusal is sent, n/a where it says so, inside its around; every scheme runs its own control', async () => {
+    const report = await runSecuritySuite(miniatureService(200, clock), refusing);
+    assert.deepEqual(report.counts.weak, { passed: 1, skipped: 0, notApplicable: 1 });
+    assert.deepEqual(report.counts.expired, { passed: 2, skipped: 0, notApplicable: 0 });
+    assert.equal(report.counts.control?.passed, 4);
+    assert.equal(report.covered.getItem, 'bearer, header');
+    assert.deepEqual(report.deferred, { deleteItem: 'built later' });
+    assert.equal(clock.expired, false);
+  });
+
+  test('a refusal the service does not make fails the suite, naming the scheme case', async () => {
+    const lenient = miniatureService(200, { expired: false });
+    await assert.rejects(runSecuritySuite(lenient, refusing), (error: Error) => {
+      assert.match(error.message, /listItems expired \[bearer\]: expected 401, got 200/);
       return true;
     });
   });

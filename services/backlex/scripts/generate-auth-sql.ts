@@ -9,6 +9,7 @@ import { createDatabase } from '@trustplane/kernel';
 import { createTestDatabase, stopLocalTestServer } from '@trustplane/kernel/testkit';
 import { getMigrations } from 'better-auth/db/migration';
 import { createBacklexAuth } from '../src/auth/better-auth.js';
+import { createOidcSecretBox } from '../src/sso/client-secret.js';
 
 const urlFlag = process.argv.indexOf('--url');
 const scratch = urlFlag === -1 ? await createTestDatabase('backlex_auth_sql') : undefined;
@@ -22,6 +23,8 @@ try {
     secret: 'x'.repeat(32),
     baseURL: 'http://localhost:8787',
     trustedOrigins: [],
+    // The schema does not depend on the key: a throwaway one.
+    oidcSecrets: createOidcSecretBox(Buffer.alloc(32)),
   });
   const { compileMigrations } = await getMigrations(auth.options);
   process.stdout.write(`${await compileMigrations()}\n`);

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createRateLimiter, type ServiceContext } from '@trustplane/kernel';
+import { createRateLimiter, deriveKey, type ServiceContext } from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import { createAuditLog } from './audit/audit.js';
 import { createBacklexAuth } from './auth/better-auth.js';
@@ -22,6 +22,7 @@ import { createScimDirectoryRepository } from './db/scim-directory-repository.js
 import { createSsoProviderRepository } from './db/sso-provider-repository.js';
 import { applyDnsServers } from './sso/dns-servers.js';
 import { loadSsoSettings } from './sso/sso-settings.js';
+import { createOidcSecretBox } from './sso/client-secret.js';
 import { createSso } from './sso/sso.js';
 import { createScim } from './scim/scim.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
@@ -62,6 +63,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const ssoSettings = loadSsoSettings(context.env);
   // The SSO plugin's domain-verification TXT lookup goes through the default resolver.
   applyDnsServers(ssoSettings.dnsServers);
+  const oidcSecrets = createOidcSecretBox(deriveKey(context.signingSecret, 'backlex:sso-client-secret'));
   const auth = createBacklexAuth({
     db: db as unknown as Kysely<unknown>,
     mailer: context.mailer,
@@ -69,6 +71,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     baseURL: context.publicUrl,
     trustedOrigins,
     trustedIdpOrigins: ssoSettings.trustedIdpOrigins,
+    oidcSecrets,
   });
   const orgRepository = createOrgRepository(db);
   const memberRepository = createMemberRepository(db);
@@ -87,15 +90,31 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   // Billing (h17-billing): one per context, shared with the renewal job.
   const billing = backlexBilling(context);
   const projectsArea = backlexProjects(context);
-  const sso = createSso({ auth, providers: createSsoProviderRepository(db), publicUrl: context.publicUrl });
+  const sso = createSso({
+    auth,
+    providers: createSsoProviderRepository(db),
+    publicUrl: context.publicUrl,
+    oidcSecrets,
+    audit,
+    outbox,
+    transaction,
+  });
   const scim = createScim({
     auth,
     db,
     directory: createScimDirectoryRepository(db),
     audit,
+    outbox,
     publicUrl: context.publicUrl,
   });
-  const apiKeys = createApiKeys({ auth, keys: createApiKeyRepository(db), audit, transaction });
+  const apiKeys = createApiKeys({
+    auth,
+    keys: createApiKeyRepository(db),
+    orgs: orgRepository,
+    audit,
+    outbox,
+    transaction,
+  });
   const requestLimiter = createRateLimiter({
     keyPrefix: 'backlex.requests',
     points: overrides.requestsPerMinute ?? 600,
@@ -148,7 +167,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
       syncManagedWebhook,
       onOrgDeleted: [
         apiKeys.revokeAllOfOrg,
-        (_trx, organizationId) => sso.remove({ org: { id: organizationId } }),
+        (trx, organizationId) => sso.remove({ org: { id: organizationId } }, trx),
         billing.billing.orgDeleted,
         // Issue 17: a deleted org's projects are soft-deleted with it (files purged after 7 days).
         async (trx, organizationId) => {

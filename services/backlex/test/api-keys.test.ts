@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import { BacklexHarness, type TestOrg, type TestUser } from './support/backlex.js';
 
 let h: BacklexHarness;
@@ -166,6 +166,30 @@ describe('Bearer pak_… on org routes', () => {
     });
     assert.equal(revoke.statusCode, 404, revoke.body);
     assert.equal((await withKey(key.secret, 'GET', `/api/org/${org.slug}/members`)).statusCode, 200);
+  });
+
+  test('a key past its expiresAt is 401, and the plugin drops it from the list', async () => {
+    const key = await createKey({ name: 'one-day', scope: 'read-only', expiresInDays: 1 });
+    assert.equal((await withKey(key.secret, 'GET', `/api/org/${org.slug}/members`)).statusCode, 200);
+    // The service reads the process clock: moved a day and a minute on, the key has expired.
+    const expiresAt = new Date(key.expiresAt as string).getTime();
+    mock.timers.enable({ apis: ['Date'], now: expiresAt + 60_000 });
+    let expired: Awaited<ReturnType<typeof withKey>>;
+    try {
+      expired = await withKey(key.secret, 'GET', `/api/org/${org.slug}/members`);
+    } finally {
+      mock.timers.reset();
+    }
+    assert.equal(expired.statusCode, 401, expired.body);
+    assert.equal(expired.json().error.code, 'UNAUTHORIZED');
+    // Back at the real time it stays refused: an expired key is deleted, not merely skipped.
+    assert.equal((await withKey(key.secret, 'GET', `/api/org/${org.slug}/members`)).statusCode, 401);
+    const list = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/api-keys`, as: owner });
+    assert.equal(
+      list.json().keys.some((item: { id: string }) => item.id === key.id),
+      false,
+      list.body,
+    );
   });
 
   test('an unknown pak_ key is 401', async () => {

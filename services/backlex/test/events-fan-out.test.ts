@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ServiceError, verifyWebhookSignature } from '@trustplane/kernel';
-import { type BootedService, bootService, eventually } from '@trustplane/kernel/testkit';
+import {
+  type BootedService,
+  bootService,
+  eventually,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '@trustplane/kernel/testkit';
 import type { Kysely } from 'kysely';
 import type { EventsDatabase } from '../src/db/events-tables.js';
 import { type BacklexEvents, createBacklexEvents, type EventsOverrides } from '../src/events-composition.js';
@@ -10,7 +16,6 @@ import { noAudit } from '../src/events/audit-hook.js';
 import { EVENT_TYPES, isValidPattern } from '../src/events/catalogue.js';
 import { InvalidWebhookUrlError } from '../src/webhooks/webhooks.js';
 import { backlexService } from '../src/index.js';
-import { type Receiver, startReceiver } from './support/receiver.js';
 
 // Retries after 1 s instead of 45 s, so "receiver down, then up" is observed within the test.
 
@@ -55,14 +60,14 @@ function joined(userId: string) {
 
 describe('events out: catalogue, outbox, fan-out, webhooks', () => {
   let h: Booted;
-  let receiver: Receiver;
+  let receiver: WebhookReceiver;
   before(async () => {
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver();
     h = await bootEvents(true, { recipients });
   });
   after(async () => {
     await h?.booted.close();
-    await receiver?.stop();
+    await receiver?.close();
   });
 
   const publish = (orgId: string, data = joined(randomUUID())) =>
@@ -97,7 +102,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
     await assert.rejects(
       h.events.webhooks.create(
         org,
-        { url: `${receiver.url}/hook`, events: ['member.joined', 'members.*'] },
+        { url: `${receiver.origin}/hook`, events: ['member.joined', 'members.*'] },
         noAudit,
       ),
       (error) => {
@@ -122,7 +127,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
     const members = await h.events.webhooks.create(
       org,
       {
-        url: `${receiver.url}/members`,
+        url: `${receiver.origin}/members`,
         events: ['member.*'],
       },
       noAudit,
@@ -130,7 +135,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
     const projects = await h.events.webhooks.create(
       org,
       {
-        url: `${receiver.url}/projects`,
+        url: `${receiver.origin}/projects`,
         events: ['project.*'],
       },
       noAudit,
@@ -179,7 +184,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
 
   test('a rolled-back mutation sends nothing', async () => {
     const org = randomUUID();
-    await h.events.webhooks.create(org, { url: `${receiver.url}/rollback`, events: ['*'] }, noAudit);
+    await h.events.webhooks.create(org, { url: `${receiver.origin}/rollback`, events: ['*'] }, noAudit);
     await assert.rejects(
       h.db.transaction().execute(async (trx) => {
         await h.events.events.publish(trx, org, 'member.joined', joined('u-rollback'));
@@ -204,11 +209,11 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
   });
 
   test('receiver down, then up: retried with backoff and delivered exactly once, an attempt row per try', async () => {
-    const down = await startReceiver();
+    const down = await startWebhookReceiver();
     const org = randomUUID();
     const hook = await h.events.webhooks.create(
       org,
-      { url: `${down.url}/flaky`, events: ['member.joined'] },
+      { url: `${down.origin}/flaky`, events: ['member.joined'] },
       noAudit,
     );
     await down.down();
@@ -232,12 +237,12 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
     await h.events.fanOut.run(eventId);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.equal(down.received.filter((entry) => (entry.json as { id?: string })?.id === eventId).length, 1);
-    await down.stop();
+    await down.close();
   });
 
   test('the fan-out runs once per event: running it again enqueues nothing', async () => {
     const org = randomUUID();
-    await h.events.webhooks.create(org, { url: `${receiver.url}/once`, events: ['*'] }, noAudit);
+    await h.events.webhooks.create(org, { url: `${receiver.origin}/once`, events: ['*'] }, noAudit);
     const eventId = await publish(org);
     await eventually(async () => (await h.events.webhooks.deliveries(org)).length === 1, 'the delivery');
     assert.equal(await h.events.fanOut.run(eventId), undefined);
@@ -248,7 +253,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
     const org = randomUUID();
     const hook = await h.events.webhooks.create(
       org,
-      { url: `${receiver.url}/test-route`, events: ['*'] },
+      { url: `${receiver.origin}/test-route`, events: ['*'] },
       noAudit,
     );
     const result = await h.events.webhooks.test(org, hook.id, noAudit);
@@ -269,9 +274,9 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
   });
 
   test('test: a failing receiver is ok:false with its status; an unreachable one ok:false with status null', async () => {
-    const failing = await startReceiver(() => ({ status: 500 }));
+    const failing = await startWebhookReceiver(() => ({ status: 500 }));
     const org = randomUUID();
-    const hook = await h.events.webhooks.create(org, { url: `${failing.url}/x`, events: ['*'] }, noAudit);
+    const hook = await h.events.webhooks.create(org, { url: `${failing.origin}/x`, events: ['*'] }, noAudit);
     const answered = await h.events.webhooks.test(org, hook.id, noAudit);
     assert.deepEqual(
       { ok: answered.ok, status: answered.status, error: answered.error },
@@ -282,14 +287,14 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
     assert.equal(unreachable.ok, false);
     assert.equal(unreachable.status, null);
     assert.match(unreachable.error ?? '', /ECONNREFUSED/);
-    await failing.stop();
+    await failing.close();
   });
 
   test('test: 10 per minute per webhook, then RATE_LIMITED with Retry-After', async () => {
     const org = randomUUID();
     const hook = await h.events.webhooks.create(
       org,
-      { url: `${receiver.url}/limited`, events: ['*'] },
+      { url: `${receiver.origin}/limited`, events: ['*'] },
       noAudit,
     );
     for (let i = 0; i < 10; i++) assert.equal((await h.events.webhooks.test(org, hook.id, noAudit)).ok, true);
@@ -303,7 +308,11 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
   test("another org's webhook ids are not found (delete, test, deliveries filter)", async () => {
     const orgA = randomUUID();
     const orgB = randomUUID();
-    const hook = await h.events.webhooks.create(orgA, { url: `${receiver.url}/a`, events: ['*'] }, noAudit);
+    const hook = await h.events.webhooks.create(
+      orgA,
+      { url: `${receiver.origin}/a`, events: ['*'] },
+      noAudit,
+    );
     await assert.rejects(h.events.webhooks.remove(orgB, hook.id, noAudit), (error) =>
       serviceError(error, 'NOT_FOUND', 404),
     );
@@ -325,7 +334,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
     const org = randomUUID();
     const set = await h.db
       .transaction()
-      .execute((trx) => h.events.webhooks.setManagedWebhook(trx, org, `${receiver.url}/managed`));
+      .execute((trx) => h.events.webhooks.setManagedWebhook(trx, org, `${receiver.origin}/managed`));
     assert.ok(set);
     assert.match(set.secret, /^whsec_/);
     const [listed] = await h.events.webhooks.list(org);
@@ -344,7 +353,7 @@ describe('events out: catalogue, outbox, fan-out, webhooks', () => {
     assert.equal(
       await h.db
         .transaction()
-        .execute((trx) => h.events.webhooks.setManagedWebhook(trx, org, `${receiver.url}/managed`)),
+        .execute((trx) => h.events.webhooks.setManagedWebhook(trx, org, `${receiver.origin}/managed`)),
       undefined,
     );
     const eventId = await publish(org);

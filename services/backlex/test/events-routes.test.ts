@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { verifyWebhookSignature } from '@trustplane/kernel';
-import { eventually } from '@trustplane/kernel/testkit';
+import {
+  eventually,
+  type ReceivedWebhook,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '@trustplane/kernel/testkit';
 import { BacklexHarness, type TestOrg } from './support/backlex.js';
-import { type Receiver, type ReceivedRequest, startReceiver } from './support/receiver.js';
 
 // Integration requests go to the local receiver (test-only setting), retries after 1 s.
-const vendor = await startReceiver(vendorAnswer);
-const settings = { BACKLEX_INTEGRATIONS_ORIGIN: vendor.url, BACKLEX_WEBHOOK_RETRY_SECONDS: '1' };
+const vendor = await startWebhookReceiver(vendorAnswer);
+const settings = { BACKLEX_INTEGRATIONS_ORIGIN: vendor.origin, BACKLEX_WEBHOOK_RETRY_SECONDS: '1' };
 
 /** Answers as each vendor does, and 400 for a body that is not in its wire format. */
-function vendorAnswer(request: ReceivedRequest) {
+function vendorAnswer(request: ReceivedWebhook) {
   const body = request.json as Record<string, unknown>;
   if (request.path.startsWith('/services/'))
     return typeof body?.text === 'string' ? { status: 200, body: 'ok' } : { status: 400, body: 'no_text' };
@@ -37,17 +41,17 @@ function vendorAnswer(request: ReceivedRequest) {
 
 describe('events out over HTTP', () => {
   let h: BacklexHarness;
-  let hooks: Receiver;
+  let hooks: WebhookReceiver;
   let org: TestOrg;
   before(async () => {
-    hooks = await startReceiver();
+    hooks = await startWebhookReceiver();
     h = await BacklexHarness.boot({ workers: true, env: settings });
     org = await h.org();
   });
   after(async () => {
     await h?.close();
-    await hooks?.stop();
-    await vendor.stop();
+    await hooks?.close();
+    await vendor.close();
   });
 
   test('journey: a webhook is created, a member joins, the signed event arrives, owners are notified', async () => {
@@ -55,7 +59,7 @@ describe('events out over HTTP', () => {
       method: 'POST',
       url: `/api/org/${org.slug}/webhooks`,
       as: org.owner,
-      payload: { url: `${hooks.url}/journey`, events: ['member.*'] },
+      payload: { url: `${hooks.origin}/journey`, events: ['member.*'] },
     });
     assert.equal(created.statusCode, 201, created.body);
     const webhook = created.json().webhook;
@@ -164,7 +168,7 @@ describe('events out over HTTP', () => {
       method: 'POST',
       url: `/api/org/${org.slug}/webhooks`,
       as: developer,
-      payload: { url: `${hooks.url}/x`, events: ['*'] },
+      payload: { url: `${hooks.origin}/x`, events: ['*'] },
     });
     assert.equal(refused.statusCode, 403);
     const refusedIntegration = await h.inject({
@@ -185,7 +189,7 @@ describe('events out over HTTP', () => {
       method: 'POST',
       url: `/api/org/${other.slug}/webhooks`,
       as: other.owner,
-      payload: { url: `${hooks.url}/theirs`, events: ['*'] },
+      payload: { url: `${hooks.origin}/theirs`, events: ['*'] },
     });
     const theirId = theirs.json().webhook.id;
     for (const [method, url] of [
@@ -205,7 +209,7 @@ describe('events out over HTTP', () => {
       method: 'POST',
       url: `/api/org/${org.slug}/webhooks`,
       as: org.owner,
-      payload: { url: `${hooks.url}/x`, events: ['projects.*'] },
+      payload: { url: `${hooks.origin}/x`, events: ['projects.*'] },
     });
     assert.equal(pattern.statusCode, 422);
     assert.equal(pattern.json().error.code, 'VALIDATION');
@@ -239,7 +243,7 @@ describe('events out over HTTP', () => {
       method: 'PATCH',
       url: `/api/org/${org.slug}`,
       as: org.owner,
-      payload: { webhookUrl: `${hooks.url}/managed` },
+      payload: { webhookUrl: `${hooks.origin}/managed` },
     });
     assert.equal(patched.statusCode, 200, patched.body);
     assert.match(patched.json().webhookSecret, /^whsec_/);

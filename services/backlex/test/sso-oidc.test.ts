@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BacklexHarness, type TestOrg, type TestUser } from './support/backlex.js';
+import { BacklexHarness, cookieHeader, type TestOrg, type TestUser } from './support/backlex.js';
 import { type DnsStub, startDnsStub } from './support/dns-stub.js';
 import { type OidcIdp, startOidcIdp } from './support/oidc-idp.js';
 
@@ -25,11 +25,6 @@ after(async () => {
   await dns?.close();
 });
 
-function cookiesOf(setCookie: string | string[] | undefined): string {
-  const list = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
-  return list.map((line) => line.split(';')[0]).join('; ');
-}
-
 /** `GET loginUrl` → IdP → back to the callback, as a browser would; the final answer. */
 async function signInThroughIdp(email: string) {
   const login = await h.inject({ method: 'GET', url: `/api/sso/${org.slug}/login`, skipContract: true });
@@ -39,7 +34,7 @@ async function signInThroughIdp(email: string) {
   return h.inject({
     method: 'GET',
     url: `${callback.pathname}${callback.search}`,
-    headers: { cookie: cookiesOf(login.headers['set-cookie']) },
+    headers: { cookie: cookieHeader(login) },
     skipContract: true,
   });
 }
@@ -68,6 +63,15 @@ test('OIDC end to end: PUT stores, sign-in waits for the DNS record, JIT viewer,
   assert.equal(sso.config.clientSecret, '********');
   assert.equal(put.body.includes(client.clientSecret), false);
   assert.match(sso.verification.name, /^_backlex-sso-.+\.acme\.test$/);
+  // At rest the secret is sealed (AES-256-GCM): the plugin's JSON column does not contain it.
+  const stored = await h.service.booted.context
+    .database()
+    .pool.query('SELECT "oidcConfig" FROM "ssoProvider" WHERE "organizationId" = $1', [org.id]);
+  assert.equal(stored.rows.length, 1);
+  const storedConfig = stored.rows[0].oidcConfig as string;
+  assert.equal(storedConfig.includes(client.clientSecret), false, storedConfig);
+  assert.equal(JSON.parse(storedConfig).clientSecret, undefined);
+  assert.match(JSON.parse(storedConfig).clientSecretSealed, /^v1\./);
 
   // Before the record exists, nobody signs in.
   const early = await h.inject({ method: 'GET', url: `/api/sso/${org.slug}/login`, skipContract: true });
@@ -94,7 +98,7 @@ test('OIDC end to end: PUT stores, sign-in waits for the DNS record, JIT viewer,
 
   const signedIn = await signInThroughIdp('ada@acme.test');
   assert.equal(signedIn.statusCode, 302, signedIn.body);
-  const session = cookiesOf(signedIn.headers['set-cookie']);
+  const session = cookieHeader(signedIn);
   assert.match(session, /better-auth\.session_token=/);
   const orgs = await h.inject({ method: 'GET', url: '/api/orgs', headers: { cookie: session } });
   assert.equal(orgs.statusCode, 200, orgs.body);
@@ -102,7 +106,7 @@ test('OIDC end to end: PUT stores, sign-in waits for the DNS record, JIT viewer,
   assert.equal(membership?.role, 'viewer', orgs.body);
 
   const foreign = await signInThroughIdp('eve@evil.test');
-  assert.doesNotMatch(cookiesOf(foreign.headers['set-cookie']), /better-auth\.session_token=/);
+  assert.doesNotMatch(cookieHeader(foreign), /better-auth\.session_token=/);
   assert.match(String(foreign.headers.location), /error/);
 
   const removed = await h.inject({ method: 'DELETE', url: `/api/org/${org.slug}/sso`, as: admin });
@@ -126,4 +130,41 @@ test('a first PUT without clientSecret is 422 naming it; a stranger gets 404', a
   const stranger = await h.user();
   const response = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/sso`, as: stranger });
   assert.equal(response.statusCode, 404, response.body);
+});
+
+test('an IdP on a private address that BACKLEX_SSO_TRUSTED_ORIGINS does not name is refused at sign-in', async () => {
+  // Another real IdP on loopback, on a port the service was not told to trust.
+  const untrusted = await startOidcIdp();
+  try {
+    const owner = await h.user();
+    const target = await h.org(owner);
+    const { urls } = (
+      await h.inject({ method: 'GET', url: `/api/org/${target.slug}/sso`, as: owner })
+    ).json();
+    const client = await untrusted.registerClient([urls.oidcRedirectUri]);
+    // Stored without contacting the IdP (PUT never does); the domain is verified.
+    const put = await h.inject({
+      method: 'PUT',
+      url: `/api/org/${target.slug}/sso`,
+      as: owner,
+      payload: {
+        type: 'oidc',
+        enabled: true,
+        emailDomain: 'private-idp.test',
+        config: { issuer: untrusted.issuer, clientId: client.clientId, clientSecret: client.clientSecret },
+      },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    const { verification } = put.json().sso;
+    dns.setTxt(verification.name, [verification.value]);
+    const verified = await h.inject({ method: 'GET', url: `/api/org/${target.slug}/sso`, as: owner });
+    assert.equal(verified.json().sso.domainVerified, true, verified.body);
+
+    const login = await h.inject({ method: 'GET', url: `/api/sso/${target.slug}/login`, skipContract: true });
+    assert.equal(login.statusCode, 403, login.body);
+    assert.equal(login.json().error.code, 'FORBIDDEN');
+    assert.equal(login.headers.location, undefined);
+  } finally {
+    await untrusted.close();
+  }
 });

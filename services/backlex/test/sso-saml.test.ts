@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BacklexHarness, type TestOrg, type TestUser } from './support/backlex.js';
+import { BacklexHarness, cookieHeader, type TestOrg, type TestUser } from './support/backlex.js';
 import { type DnsStub, startDnsStub } from './support/dns-stub.js';
 import { createSamlIdp, type SamlIdp, tamperSamlResponse } from './support/saml-idp.js';
 
@@ -21,11 +21,6 @@ after(async () => {
   await dns?.close();
 });
 
-function cookiesOf(setCookie: string | string[] | undefined): string {
-  const list = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
-  return list.map((line) => line.split(';')[0]).join('; ');
-}
-
 /** loginUrl → the IdP's signed response → POST to the ACS, as the browser's auto-submitted form would. */
 async function postAssertion(email: string, edit?: (xml: string) => string) {
   const login = await h.inject({ method: 'GET', url: `/api/sso/${org.slug}/login`, skipContract: true });
@@ -44,7 +39,7 @@ async function postAssertion(email: string, edit?: (xml: string) => string) {
     method: 'POST',
     url: acs.pathname,
     headers: {
-      cookie: cookiesOf(login.headers['set-cookie']),
+      cookie: cookieHeader(login),
       'content-type': 'application/x-www-form-urlencoded',
     },
     payload: new URLSearchParams({
@@ -74,7 +69,7 @@ test('SAML end to end: a signed response signs in as viewer; a tampered one is r
 
   const signedIn = await postAssertion('grace@acme.test');
   assert.equal(signedIn.statusCode, 302, signedIn.body);
-  const session = cookiesOf(signedIn.headers['set-cookie']);
+  const session = cookieHeader(signedIn);
   assert.match(session, /better-auth\.session_token=/);
   const orgs = await h.inject({ method: 'GET', url: '/api/orgs', headers: { cookie: session } });
   assert.equal(
@@ -86,9 +81,9 @@ test('SAML end to end: a signed response signs in as viewer; a tampered one is r
   const tampered = await postAssertion('mallory@acme.test', (xml) =>
     xml.replace('mallory@acme.test', 'ceo@acme.test'),
   );
-  assert.doesNotMatch(cookiesOf(tampered.headers['set-cookie']), /better-auth\.session_token=/);
+  assert.doesNotMatch(cookieHeader(tampered), /better-auth\.session_token=/);
   assert.match(String(tampered.headers.location), /error/);
 
   const foreign = await postAssertion('eve@evil.test');
-  assert.doesNotMatch(cookiesOf(foreign.headers['set-cookie']), /better-auth\.session_token=/);
+  assert.doesNotMatch(cookieHeader(foreign), /better-auth\.session_token=/);
 });

@@ -11,11 +11,15 @@ import type { HarnessRequest, ServiceHarness } from './service-harness.js';
  * - `malformed`: a credential of the scheme's shape that is no credential;
  * - `revoked`: a credential of the owner revoked through the service's own door;
  * - `foreign`: another tenant's valid credential, on the owner's resources (when the path has ids);
+ * and, for each of the scheme's `refusals` (an expired credential, a role or scope too weak for the
+ * operation, a caller outside an allowlist…), the request that refusal makes;
  * and expects the status (and code) the service's seed gives for each. Then, as the control that
  * makes the refusals mean something, the same request with the owner's valid credential must
  * succeed (2xx or 3xx): a 4xx would leave open whether the credential passed authentication at
  * all, so every operation's request has to be one the service serves. An operation that is
- * neither public nor covered fails the suite, as does an entry naming no seed operation.
+ * neither public nor covered (nor `deferred`, left to later work with a reason) fails the suite,
+ * as does an entry naming no seed operation. An operation may be covered by several schemes (a
+ * session cookie and an API key): every case and the control run once per scheme.
  */
 
 export type SecurityCase = 'missing' | 'malformed' | 'revoked' | 'foreign';
@@ -27,6 +31,11 @@ export type Expected = number | { status: number; code?: string | number };
 /** A case or check left out on purpose, with why (shown in the report). */
 export interface Skip {
   skip: string;
+}
+
+/** A refusal that has nothing to prove on an operation (no weaker role than the one it needs), with why. */
+export interface NotApplicable {
+  notApplicable: string;
 }
 
 /** What a credential (or an operation's other inputs) adds to a request. */
@@ -49,6 +58,27 @@ export interface SecurityScheme<Tenant> {
   place(credential: string, operation: ContractOperation): RequestPatch;
   /** The seed's answer to each case. */
   expect: Record<SecurityCase, Expected>;
+  /**
+   * Further requests of the tenant's the service must refuse on every operation of the scheme, by
+   * name (`expired`, `role`, `scope`, `ipAllowlist`…): each case's result is reported under its name.
+   */
+  refusals?: Record<string, Refusal<Tenant>>;
+}
+
+export interface Refusal<Tenant> {
+  /**
+   * What makes the owner's request one to refuse on this operation (a credential in `place`, a
+   * header), or why the refusal does not apply to it.
+   */
+  request(
+    context: Omit<OperationContext<Tenant>, 'params'>,
+  ): RequestPatch | NotApplicable | Promise<RequestPatch | NotApplicable>;
+  expect: Expected;
+  /**
+   * Runs the request in the state the case needs (a clock moved past a credential's expiry) and
+   * restores it afterwards.
+   */
+  around?: <T>(send: () => Promise<T>) => Promise<T>;
 }
 
 export interface OperationContext<Tenant> {
@@ -64,11 +94,12 @@ export type ResourceFactory<Tenant> = (
 ) => string | Promise<string>;
 
 export interface OperationSecurity<Tenant> {
-  scheme: string;
+  /** The scheme (or schemes: each runs every case and its own control) the operation accepts. */
+  scheme: string | readonly string[];
   /** This operation's answers where they differ from the scheme's (a 403 the seed documents here). */
-  expect?: Partial<Record<SecurityCase, Expected>>;
-  /** Cases that do not apply to this operation, with why. */
-  skip?: Partial<Record<SecurityCase | 'control', string>>;
+  expect?: Partial<Record<SecurityCase | (string & {}), Expected>>;
+  /** Cases (built-in or a scheme's refusals) that do not apply to this operation, with why. */
+  skip?: Partial<Record<SecurityCase | 'control' | (string & {}), string>>;
   /** The rest of the owner's valid request (body, query). */
   request?: (context: OperationContext<Tenant>) => RequestPatch | Promise<RequestPatch>;
   /**
@@ -78,16 +109,18 @@ export interface OperationSecurity<Tenant> {
    * factory (an owner the operation needs in a particular state, such as a member of a team).
    */
   ownTenant?: string | { why: string; make: () => Promise<Tenant> };
-  /** Path parameters made fresh for this operation (not shared with others), e.g. what it deletes. */
+  /** Path parameters made fresh for this operation and each of its schemes (not shared), e.g. what it deletes. */
   params?: Record<string, ResourceFactory<Tenant>>;
 }
 
 export interface SecuritySuite<Tenant> {
   schemes: Record<string, SecurityScheme<Tenant>>;
-  /** Each operation the service authenticates (operationId or `METHOD template`) and its scheme. */
-  operations: Record<string, string | OperationSecurity<Tenant>>;
+  /** Each operation the service authenticates (operationId or `METHOD template`) and its scheme(s). */
+  operations: Record<string, string | readonly string[] | OperationSecurity<Tenant>>;
   /** Operations answered without credentials that the seed does not mark public, each with why. */
   public?: Record<string, string>;
+  /** Seed operations (`METHOD template`) the service does not serve yet (other work builds them), each with why. */
+  deferred?: Record<string, string>;
   /** A tenant's resource for each path parameter name, made through the API; made once per tenant. */
   resources?: Record<string, ResourceFactory<Tenant>>;
   /** The error code of a refusal, for expectations that name one. */
@@ -96,7 +129,9 @@ export interface SecuritySuite<Tenant> {
 
 export interface SecurityCaseResult {
   operation: string;
-  case: SecurityCase | 'control';
+  scheme: string;
+  /** A built-in case, `control`, or the name of one of the scheme's refusals. */
+  case: string;
   /** `n/a`: the case does not apply (no resource id in the path); `skipped`: left out with a reason. */
   outcome: 'passed' | 'failed' | 'skipped' | 'n/a';
   detail: string;
@@ -107,9 +142,17 @@ export interface SecurityReport {
   covered: Record<string, string>;
   /** Public operations, with why (`seed` when the seed says so). */
   public: Record<string, string>;
+  /** Operations left out as `deferred`, with why. */
+  deferred: Record<string, string>;
   results: SecurityCaseResult[];
-  /** Requests sent and passed, per case. */
-  counts: Record<SecurityCase | 'control', { passed: number; skipped: number; notApplicable: number }>;
+  /** Requests sent and passed, per case (built-in, control, and each refusal by its name). */
+  counts: Record<SecurityCase | 'control', CaseCount> & Partial<Record<string, CaseCount>>;
+}
+
+export interface CaseCount {
+  passed: number;
+  skipped: number;
+  notApplicable: number;
 }
 
 const expectedOf = (expected: Expected) => (typeof expected === 'number' ? { status: expected } : expected);
@@ -194,33 +237,52 @@ export async function runSecuritySuite<Tenant>(
   };
 
   const known = new Set(operations.flatMap(keysOf));
-  for (const key of [...Object.keys(suite.operations), ...Object.keys(suite.public ?? {})]) {
+  for (const key of [
+    ...Object.keys(suite.operations),
+    ...Object.keys(suite.public ?? {}),
+    ...Object.keys(suite.deferred ?? {}),
+  ]) {
     if (!known.has(key)) problems.push(`${key}: names no operation of the ${harness.contract.name} seed`);
   }
 
   const report: SecurityReport = {
     covered: {},
     public: {},
+    deferred: {},
     results: [],
     counts: Object.fromEntries(
       [...CASES, 'control'].map((name) => [name, { passed: 0, skipped: 0, notApplicable: 0 }]),
     ) as SecurityReport['counts'],
   };
-  const covered: { operation: ContractOperation; security: OperationSecurity<Tenant> }[] = [];
+  const covered: {
+    operation: ContractOperation;
+    security: OperationSecurity<Tenant>;
+    schemes: readonly string[];
+  }[] = [];
   for (const operation of operations) {
     const name = operationName(operation);
     const entry = lookup(suite.operations, operation);
     const publicReason = lookup(suite.public, operation);
-    if (entry !== undefined && publicReason !== undefined) {
-      problems.push(`${name}: listed both as public and as covered`);
+    const deferredReason = lookup(suite.deferred, operation);
+    const listings = [entry, publicReason, deferredReason].filter((listed) => listed !== undefined).length;
+    if (listings > 1) {
+      problems.push(`${name}: listed more than once among covered, public and deferred`);
     } else if (entry !== undefined) {
-      const security = typeof entry === 'string' ? { scheme: entry } : entry;
-      if (!suite.schemes[security.scheme]) {
-        problems.push(`${name}: unknown scheme ${security.scheme}`);
+      const security: OperationSecurity<Tenant> =
+        typeof entry === 'string' || Array.isArray(entry)
+          ? { scheme: entry as string | readonly string[] }
+          : (entry as OperationSecurity<Tenant>);
+      const schemes = typeof security.scheme === 'string' ? [security.scheme] : security.scheme;
+      const unknown = schemes.filter((scheme) => !suite.schemes[scheme]);
+      if (unknown.length > 0 || schemes.length === 0) {
+        problems.push(`${name}: unknown scheme ${unknown.join(', ') || '(none given)'}`);
         continue;
       }
-      covered.push({ operation, security });
-      report.covered[name] = security.scheme;
+      covered.push({ operation, security, schemes });
+      report.covered[name] = schemes.join(', ');
+    } else if (deferredReason !== undefined) {
+      if (!deferredReason.trim()) problems.push(`${name}: listed as deferred without a reason`);
+      report.deferred[name] = deferredReason;
     } else if (publicReason !== undefined) {
       if (!publicReason.trim()) problems.push(`${name}: listed as public without a reason`);
       report.public[name] = publicReason;
@@ -243,11 +305,12 @@ export async function runSecuritySuite<Tenant>(
   const revokedCredentials = new Cache<string>();
   const record = (result: SecurityCaseResult) => {
     report.results.push(result);
-    const counts = report.counts[result.case];
+    report.counts[result.case] ??= { passed: 0, skipped: 0, notApplicable: 0 };
+    const counts = report.counts[result.case] as CaseCount;
     if (result.outcome === 'passed') counts.passed++;
     else if (result.outcome === 'skipped') counts.skipped++;
     else if (result.outcome === 'n/a') counts.notApplicable++;
-    else problems.push(`${result.operation} ${result.case}: ${result.detail}`);
+    else problems.push(`${result.operation} ${result.case} [${result.scheme}]: ${result.detail}`);
   };
 
   const send = async (operation: ContractOperation, url: string, patch: RequestPatch) => {
@@ -261,104 +324,135 @@ export async function runSecuritySuite<Tenant>(
     return harness.inject(request);
   };
 
-  for (const { operation, security } of covered.sort((a, b) => runOrder(a.operation, b.operation))) {
+  for (const { operation, security, schemes } of covered.sort((a, b) => runOrder(a.operation, b.operation))) {
     const name = operationName(operation);
     const own = security.ownTenant;
     const owner =
       own === undefined ? suiteOwner : typeof own === 'string' ? await harness.tenant() : await own.make();
-    const scheme = suite.schemes[security.scheme] as SecurityScheme<Tenant>;
-    const expected = { ...scheme.expect, ...security.expect };
     const skips = security.skip ?? {};
-    let url: string;
-    let base: RequestPatch;
     const names = pathParams(operation.template);
-    try {
-      const params: Record<string, string> = {};
-      for (const param of names) {
-        const fresh = security.params?.[param];
-        const shared = suite.resources?.[param];
-        if (fresh) params[param] = await fresh(owner, operation);
-        else if (shared) params[param] = await resources.get(owner, param, () => shared(owner, operation));
-        else throw new Error(`no resource factory for the path parameter {${param}}`);
-      }
-      url = fillTemplate(operation.template, params);
-      base = (await security.request?.({ operation, tenant: owner, params })) ?? {};
-    } catch (error) {
-      record({ operation: name, case: 'control', outcome: 'failed', detail: (error as Error).message });
-      continue;
-    }
-
-    const check = async (which: SecurityCase, patch: RequestPatch | undefined) => {
-      if (skips[which]) {
-        record({ operation: name, case: which, outcome: 'skipped', detail: skips[which] as string });
-        return;
-      }
-      if (patch === undefined) return;
-      const want = expectedOf(expected[which]);
+    for (const schemeName of schemes) {
+      const scheme = suite.schemes[schemeName] as SecurityScheme<Tenant>;
+      // Fresh parameters are made for each scheme: the control of one may delete what it names.
+      let url: string;
+      let base: RequestPatch;
       try {
-        const response = await send(operation, url, merge(base, patch));
-        const code = want.code === undefined ? undefined : suite.errorCode?.(response);
-        const ok =
-          response.statusCode === want.status &&
-          (want.code === undefined || String(code) === String(want.code));
+        const params: Record<string, string> = {};
+        for (const param of names) {
+          const fresh = security.params?.[param];
+          const shared = suite.resources?.[param];
+          if (fresh) params[param] = await fresh(owner, operation);
+          else if (shared) params[param] = await resources.get(owner, param, () => shared(owner, operation));
+          else throw new Error(`no resource factory for the path parameter {${param}}`);
+        }
+        url = fillTemplate(operation.template, params);
+        base = (await security.request?.({ operation, tenant: owner, params })) ?? {};
+      } catch (error) {
         record({
           operation: name,
-          case: which,
-          outcome: ok ? 'passed' : 'failed',
-          detail: ok
-            ? describeExpected(expected[which])
-            : `expected ${describeExpected(expected[which])}, got ${response.statusCode}${
-                code === undefined ? '' : ` ${code}`
-              }: ${response.body.slice(0, 200)}`,
+          scheme: schemeName,
+          case: 'control',
+          outcome: 'failed',
+          detail: (error as Error).message,
         });
-      } catch (error) {
-        record({ operation: name, case: which, outcome: 'failed', detail: (error as Error).message });
+        continue;
       }
-    };
+      const expected: Record<string, Expected> = {
+        ...scheme.expect,
+        ...Object.fromEntries(
+          Object.entries(scheme.refusals ?? {}).map(([refusal, { expect }]) => [refusal, expect]),
+        ),
+        ...(security.expect as Record<string, Expected> | undefined),
+      };
+      const result = (which: string, outcome: SecurityCaseResult['outcome'], detail: string) =>
+        record({ operation: name, scheme: schemeName, case: which, outcome, detail });
 
-    await check('missing', {});
-    await check('malformed', scheme.place(scheme.malformed, operation));
-    if ('skip' in scheme.revoked) {
-      record({ operation: name, case: 'revoked', outcome: 'skipped', detail: scheme.revoked.skip });
-    } else {
-      const revoke = scheme.revoked;
-      await check(
-        'revoked',
-        skips.revoked
-          ? {}
-          : scheme.place(
-              await revokedCredentials.get(owner, security.scheme, () => revoke(owner)),
-              operation,
-            ),
-      );
-    }
-    if (names.length === 0) {
-      record({ operation: name, case: 'foreign', outcome: 'n/a', detail: 'no resource id in the path' });
-    } else {
-      await check('foreign', scheme.place(await scheme.credential(other), operation));
-    }
+      const check = async (
+        which: string,
+        patch: RequestPatch | undefined,
+        around: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
+      ) => {
+        if (skips[which]) {
+          result(which, 'skipped', skips[which] as string);
+          return;
+        }
+        if (patch === undefined) return;
+        const want = expectedOf(expected[which] as Expected);
+        try {
+          const response = await around(() => send(operation, url, merge(base, patch)));
+          const code = want.code === undefined ? undefined : suite.errorCode?.(response);
+          const ok =
+            response.statusCode === want.status &&
+            (want.code === undefined || String(code) === String(want.code));
+          result(
+            which,
+            ok ? 'passed' : 'failed',
+            ok
+              ? describeExpected(want)
+              : `expected ${describeExpected(want)}, got ${response.statusCode}${
+                  code === undefined ? '' : ` ${code}`
+                }: ${response.body.slice(0, 200)}`,
+          );
+        } catch (error) {
+          result(which, 'failed', (error as Error).message);
+        }
+      };
 
-    if (skips.control) {
-      record({ operation: name, case: 'control', outcome: 'skipped', detail: skips.control });
-      continue;
-    }
-    try {
-      const response = await send(
-        operation,
-        url,
-        merge(base, scheme.place(await scheme.credential(owner), operation)),
-      );
-      const ok = response.statusCode >= 200 && response.statusCode < 400;
-      record({
-        operation: name,
-        case: 'control',
-        outcome: ok ? 'passed' : 'failed',
-        detail: ok
-          ? `owner: ${response.statusCode}`
-          : `the owner's own request was not served (${response.statusCode}), so the refusals prove nothing (give the operation a valid request): ${response.body.slice(0, 200)}`,
-      });
-    } catch (error) {
-      record({ operation: name, case: 'control', outcome: 'failed', detail: (error as Error).message });
+      await check('missing', {});
+      await check('malformed', scheme.place(scheme.malformed, operation));
+      if ('skip' in scheme.revoked) {
+        result('revoked', 'skipped', scheme.revoked.skip);
+      } else {
+        const revoke = scheme.revoked;
+        await check(
+          'revoked',
+          skips.revoked
+            ? {}
+            : scheme.place(await revokedCredentials.get(owner, schemeName, () => revoke(owner)), operation),
+        );
+      }
+      if (names.length === 0) {
+        result('foreign', 'n/a', 'no resource id in the path');
+      } else {
+        await check('foreign', scheme.place(await scheme.credential(other), operation));
+      }
+      for (const [refusalName, refusal] of Object.entries(scheme.refusals ?? {})) {
+        if (skips[refusalName]) {
+          result(refusalName, 'skipped', skips[refusalName] as string);
+          continue;
+        }
+        let patch: RequestPatch | NotApplicable;
+        try {
+          patch = await refusal.request({ operation, tenant: owner });
+        } catch (error) {
+          result(refusalName, 'failed', (error as Error).message);
+          continue;
+        }
+        if ('notApplicable' in patch) result(refusalName, 'n/a', patch.notApplicable);
+        else await check(refusalName, patch, refusal.around);
+      }
+
+      if (skips.control) {
+        result('control', 'skipped', skips.control);
+        continue;
+      }
+      try {
+        const response = await send(
+          operation,
+          url,
+          merge(base, scheme.place(await scheme.credential(owner), operation)),
+        );
+        const ok = response.statusCode >= 200 && response.statusCode < 400;
+        result(
+          'control',
+          ok ? 'passed' : 'failed',
+          ok
+            ? `owner: ${response.statusCode}`
+            : `the owner's own request was not served (${response.statusCode}), so the refusals prove nothing (give the operation a valid request): ${response.body.slice(0, 200)}`,
+        );
+      } catch (error) {
+        result('control', 'failed', (error as Error).message);
+      }
     }
   }
   if (problems.length > 0) fail(harness, problems);
@@ -373,7 +467,7 @@ function fail(harness: { contract: { name: string } }, problems: string[]): neve
 
 /** One line per operation: its scheme and the outcome of each case (for the test's diagnostics). */
 export function describeSecurityReport(report: SecurityReport): string {
-  const counts = Object.entries(report.counts)
+  const counts = (Object.entries(report.counts) as [string, CaseCount][])
     .map(([name, count]) => {
       const aside = [
         count.skipped ? `${count.skipped} skipped` : '',
@@ -383,15 +477,19 @@ export function describeSecurityReport(report: SecurityReport): string {
     })
     .join(', ');
   const lines = [
-    `${Object.keys(report.covered).length} operations covered, ${Object.keys(report.public).length} public; passed: ${counts}`,
+    `${Object.keys(report.covered).length} operations covered, ${Object.keys(report.public).length} public, ${Object.keys(report.deferred).length} deferred; passed: ${counts}`,
   ];
   for (const [operation, scheme] of Object.entries(report.covered)) {
-    const outcomes = report.results
-      .filter((result) => result.operation === operation)
-      .map((result) => `${result.case}=${result.outcome === 'passed' ? result.detail : result.outcome}`);
-    lines.push(`${operation} [${scheme}] ${outcomes.join(' ')}`);
+    for (const one of scheme.split(', ')) {
+      const outcomes = report.results
+        .filter((result) => result.operation === operation && result.scheme === one)
+        .map((result) => `${result.case}=${result.outcome === 'passed' ? result.detail : result.outcome}`);
+      lines.push(`${operation} [${one}] ${outcomes.join(' ')}`);
+    }
   }
   for (const [operation, reason] of Object.entries(report.public))
     lines.push(`${operation} public (${reason})`);
+  for (const [operation, reason] of Object.entries(report.deferred))
+    lines.push(`${operation} deferred (${reason})`);
   return lines.join('\n');
 }

@@ -5,9 +5,11 @@ import type { KeyOrgAccessResolver } from '../auth/org-access.js';
 import { auditActor, type KeyPrincipal, type OrgAccess } from '../auth/principal.js';
 import { KEY_SCOPES, type KeyScope, keyMayRun } from '../auth/roles.js';
 import type { ApiKeyRepository, ApiKeyRow } from '../db/api-key-repository.js';
+import type { OrgRepository } from '../db/org-repository.js';
 import type { BacklexDatabase } from '../db/tables.js';
 import { errors } from '../errors.js';
 import type { OrgDeletionHook } from '../orgs/orgs.js';
+import type { EventOutbox } from '../events/publish-event.js';
 import { API_KEY_PREFIX } from './api-key-plugin.js';
 
 /** The seed's open `ApiKey`, fixed in the README; `secret` only in the answer that created it. */
@@ -82,7 +84,10 @@ function view(row: ApiKeyRow): ApiKeyView {
 export interface ApiKeysDeps {
   auth: BacklexAuth;
   keys: ApiKeyRepository;
+  /** The active org a slug names (the key's org gate). */
+  orgs: Pick<OrgRepository, 'activeBySlug'>;
   audit: AuditLog;
+  outbox: EventOutbox;
   transaction: <T>(work: (trx: Transaction<BacklexDatabase>) => Promise<T>) => Promise<T>;
 }
 
@@ -116,8 +121,10 @@ export function createApiKeys(deps: ApiKeysDeps) {
         ...view({ ...(created as unknown as ApiKeyRow), metadata: JSON.stringify(metadata) }),
         secret: created.key,
       };
-      await deps.transaction((trx) =>
-        deps.audit.record(trx, {
+      // The plugin inserts the key in its own statement; the audit row and the event share one
+      // transaction (README, "Audit").
+      await deps.transaction(async (trx) => {
+        await deps.audit.record(trx, {
           organizationId: access.org.id,
           actor: auditActor(access.principal),
           action: 'api_key.created',
@@ -129,24 +136,45 @@ export function createApiKeys(deps: ApiKeysDeps) {
             mcpTools: result.mcpTools,
             expiresAt: result.expiresAt,
           },
-        }),
-      );
+        });
+        await deps.outbox.record(trx, {
+          organizationId: access.org.id,
+          type: 'api_key.created',
+          payload: {
+            keyId: result.id,
+            name: result.name,
+            prefix: result.prefix,
+            scope: result.scope,
+            actorId: auditActor(access.principal).id,
+          },
+        });
+      });
       return result;
     },
 
     async revoke(access: OrgAccess, id: string): Promise<void> {
-      const deleted = await deps.keys.deleteOfOrg(access.org.id, id);
-      if (!deleted) throw errors.NOT_FOUND();
-      await deps.transaction((trx) =>
-        deps.audit.record(trx, {
+      await deps.transaction(async (trx) => {
+        const deleted = await deps.keys.deleteOfOrg(trx, access.org.id, id);
+        if (!deleted) throw errors.NOT_FOUND();
+        await deps.audit.record(trx, {
           organizationId: access.org.id,
           actor: auditActor(access.principal),
           action: 'api_key.revoked',
           target: { type: 'api_key', id },
           ip: access.ip,
           data: { name: deleted.name },
-        }),
-      );
+        });
+        await deps.outbox.record(trx, {
+          organizationId: access.org.id,
+          type: 'api_key.revoked',
+          payload: {
+            keyId: id,
+            name: deleted.name ?? '',
+            prefix: deleted.start ?? API_KEY_PREFIX,
+            actorId: auditActor(access.principal).id,
+          },
+        });
+      });
     },
 
     /** `Authorization: Bearer pak_…` → the key, or 401 (unknown, revoked, expired). */
@@ -168,7 +196,7 @@ export function createApiKeys(deps: ApiKeysDeps) {
 
     /** The org gate for keys: another org's slug is 404, an operation outside scope/`mcpTools` 403. */
     keyAccess: (async (key, slug, operation) => {
-      const org = await deps.keys.activeOrgBySlug(slug);
+      const org = await deps.orgs.activeBySlug(slug);
       if (!org || org.id !== key.organizationId) throw errors.NOT_FOUND();
       if (!keyMayRun(key, operation))
         throw errors.FORBIDDEN('This API key’s scope does not cover this operation');

@@ -5,7 +5,9 @@ import { organization } from 'better-auth/plugins/organization';
 import type { Kysely } from 'kysely';
 import { backlexApiKeyPlugin } from '../api-keys/api-key-plugin.js';
 import { backlexScimPlugin } from '../scim/scim-plugin.js';
+import type { OidcSecretBox } from '../sso/client-secret.js';
 import { backlexSsoPlugin } from '../sso/sso-plugin.js';
+import { EMAIL_VERIFIED_PATH } from '../http/routes/email-verified.js';
 import { organizationAccessControl, organizationRoles } from './roles.js';
 
 /** What the better-auth instance is built from: the kernel's pool and mailer, the service's URLs. */
@@ -26,6 +28,8 @@ export interface BacklexAuthOptions {
   trustedIdpOrigins?: string[];
   /** Sign-in/sign-up requests per IP per minute through better-auth's limiter (database storage). */
   authRequestsPerMinute?: number;
+  /** Seals the OIDC client secret in the SSO plugin's table (`sso/client-secret.ts`). */
+  oidcSecrets: OidcSecretBox;
 }
 
 /**
@@ -85,10 +89,14 @@ export function createBacklexAuth(options: BacklexAuthOptions) {
       sendOnSignIn: true,
       expiresIn: 24 * 60 * 60,
       sendVerificationEmail: async ({ user, url }) => {
+        // better-auth redirects to `callbackURL` once the token is checked (`/` by default, where
+        // nothing is served): the link lands on the page that says the address is verified.
+        const link = new URL(url);
+        link.searchParams.set('callbackURL', `${options.baseURL}${EMAIL_VERIFIED_PATH}`);
         await options.mailer.send({
           to: user.email,
           subject: 'Verify your email address for backlex',
-          text: `Confirm your email address to finish signing up:\n\n${url}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this mail.`,
+          text: `Confirm your email address to finish signing up:\n\n${link.href}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this mail.`,
         });
       },
     },
@@ -148,7 +156,7 @@ export function createBacklexAuth(options: BacklexAuthOptions) {
         },
       }),
       backlexApiKeyPlugin(),
-      backlexSsoPlugin(),
+      backlexSsoPlugin(options.oidcSecrets),
       backlexScimPlugin({
         credentialHashSecret: createHmac('sha256', options.secret).update('scim-credentials').digest('hex'),
       }),

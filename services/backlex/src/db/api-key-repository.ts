@@ -1,5 +1,4 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { OrgRow } from './org-repository.js';
 import type { ApiKeyTable, BacklexDatabase } from './tables.js';
 
 export type ApiKeyRow = Selectable<ApiKeyTable>;
@@ -17,8 +16,12 @@ export function createApiKeyRepository(db: Kysely<BacklexDatabase>) {
         .execute();
     },
     /** Deletes one key of the org; undefined when the id is unknown or another org's. */
-    deleteOfOrg(organizationId: string, id: string): Promise<ApiKeyRow | undefined> {
-      return db
+    deleteOfOrg(
+      trx: Transaction<BacklexDatabase>,
+      organizationId: string,
+      id: string,
+    ): Promise<ApiKeyRow | undefined> {
+      return trx
         .deleteFrom('apikey')
         .where('referenceId', '=', organizationId)
         .where('id', '=', id)
@@ -27,15 +30,6 @@ export function createApiKeyRepository(db: Kysely<BacklexDatabase>) {
     },
     async deleteAllOfOrg(trx: Transaction<BacklexDatabase>, organizationId: string): Promise<void> {
       await trx.deleteFrom('apikey').where('referenceId', '=', organizationId).execute();
-    },
-    /** The active org a slug names (a key's org gate). */
-    activeOrgBySlug(slug: string): Promise<OrgRow | undefined> {
-      return db
-        .selectFrom('organization')
-        .selectAll()
-        .where('slug', '=', slug)
-        .where('status', '=', 'active')
-        .executeTakeFirst();
     },
   };
 }

@@ -24,9 +24,13 @@ export function createSsoProviderRepository(db: Kysely<BacklexDatabase>) {
     },
 
     /** Deletes the org's provider and its pending domain verification (`verification.identifier`). */
-    async removeForOrg(organizationId: string, verificationIdentifier: string): Promise<void> {
-      await db.deleteFrom('ssoProvider').where('organizationId', '=', organizationId).execute();
-      await db
+    async removeForOrg(
+      organizationId: string,
+      verificationIdentifier: string,
+      executor: Kysely<BacklexDatabase> = db,
+    ): Promise<void> {
+      await executor.deleteFrom('ssoProvider').where('organizationId', '=', organizationId).execute();
+      await executor
         .deleteFrom('verification' as never)
         .where('identifier' as never, '=', verificationIdentifier as never)
         .execute();

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { type BacklexOverrides, createBacklex } from '../composition.js';
 import { renderBacklexError } from './errors.js';
 import { betterAuthRoute } from './routes/better-auth.js';
+import { emailVerifiedRoute } from './routes/email-verified.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -95,6 +96,7 @@ export async function buildBacklexApp(
   await app.register(healthRoutes(context, version));
   await app.register(betterAuthRoute(deps));
   await app.register(ssoLoginRoute(deps));
+  await app.register(emailVerifiedRoute());
   // Billing (h17-billing): the provider's webhook and the sandbox's hosted pages are public.
   await app.register(billingWebhookRoute(deps));
   const { sandbox } = deps;

@@ -7,6 +7,8 @@ import { isRole, type Role, roleAtLeast } from '../auth/roles.js';
 import { newId } from '../db/ids.js';
 import {
   AlreadyInvitedError,
+  type InvitationRow,
+  type MemberListRow,
   type MemberRepository,
   type MembershipWrites,
 } from '../db/member-repository.js';
@@ -77,6 +79,38 @@ function assertMayTouch(callerRole: Role | null, targetRole: string, newRole?: R
   }
 }
 
+/** The member list as `GET /org/{slug}/members` answers it: members, then pending invitations. */
+export function memberListView(members: MemberListRow[], invitations: InvitationRow[]): MemberView[] {
+  return [
+    ...members.map(
+      (member): MemberView => ({
+        id: member.id,
+        userId: member.userId,
+        email: member.email,
+        name: member.name,
+        role: member.role,
+        status: 'active',
+        joinedAt: member.createdAt.toISOString(),
+        invitedAt: null,
+        expiresAt: null,
+      }),
+    ),
+    ...invitations.map(
+      (invitation): MemberView => ({
+        id: invitation.id,
+        userId: null,
+        email: invitation.email,
+        name: null,
+        role: invitation.role ?? 'viewer',
+        status: 'invited',
+        joinedAt: null,
+        invitedAt: (invitation.lastSentAt ?? invitation.createdAt).toISOString(),
+        expiresAt: invitation.expiresAt.toISOString(),
+      }),
+    ),
+  ];
+}
+
 export function createMembers(deps: MembersDeps) {
   /**
    * The caller's role as it is now, under the org lock: a role changed by a request that committed
@@ -121,34 +155,7 @@ export function createMembers(deps: MembersDeps) {
         deps.members.listMembers(access.org.id),
         deps.members.listPendingInvitations(access.org.id),
       ]);
-      return [
-        ...members.map(
-          (member): MemberView => ({
-            id: member.id,
-            userId: member.userId,
-            email: member.email,
-            name: member.name,
-            role: member.role,
-            status: 'active',
-            joinedAt: member.createdAt.toISOString(),
-            invitedAt: null,
-            expiresAt: null,
-          }),
-        ),
-        ...invitations.map(
-          (invitation): MemberView => ({
-            id: invitation.id,
-            userId: null,
-            email: invitation.email,
-            name: null,
-            role: invitation.role ?? 'viewer',
-            status: 'invited',
-            joinedAt: null,
-            invitedAt: (invitation.lastSentAt ?? invitation.createdAt).toISOString(),
-            expiresAt: invitation.expiresAt.toISOString(),
-          }),
-        ),
-      ];
+      return memberListView(members, invitations);
     },
 
     /** Invites an address (admins; never as owner): 409 when it is a member or already invited. */
@@ -188,6 +195,11 @@ export function createMembers(deps: MembersDeps) {
           ip: access.ip,
           data: { email, role: input.role },
         });
+        await deps.outbox.record(trx, {
+          organizationId: current.id,
+          type: 'member.invited',
+          payload: { invitationId: id, email, role: input.role, actorId: auditActor(access.principal).id },
+        });
         return current;
       });
       const inviter =
@@ -219,6 +231,17 @@ export function createMembers(deps: MembersDeps) {
             target: { type: 'member', id: member.id },
             ip: access.ip,
             data: { userId: member.userId, from: member.role, to: role },
+          });
+          await deps.outbox.record(trx, {
+            organizationId: org.id,
+            type: 'member.role_changed',
+            payload: {
+              memberId: member.id,
+              userId: member.userId,
+              from: member.role,
+              to: role,
+              actorId: auditActor(access.principal).id,
+            },
           });
           return;
         }
@@ -289,6 +312,15 @@ export function createMembers(deps: MembersDeps) {
           target: { type: 'invitation', id: invitation.id },
           ip: access.ip,
           data: { email: invitation.email },
+        });
+        await deps.outbox.record(trx, {
+          organizationId: org.id,
+          type: 'member.invitation_cancelled',
+          payload: {
+            invitationId: invitation.id,
+            email: invitation.email,
+            actorId: auditActor(access.principal).id,
+          },
         });
       });
     },

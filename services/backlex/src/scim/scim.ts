@@ -4,6 +4,7 @@ import type { BacklexAuth } from '../auth/better-auth.js';
 import { auditActor, type OrgAccess } from '../auth/principal.js';
 import type { ScimDirectoryRepository } from '../db/scim-directory-repository.js';
 import type { BacklexDatabase } from '../db/tables.js';
+import type { EventOutbox } from '../events/publish-event.js';
 
 const ALL_SCOPES = ['scim.users.read', 'scim.users.write', 'scim.groups.read', 'scim.groups.write'] as const;
 /** Directory tokens do not expire on their own (revoked or replaced by an admin); the plugin needs a date. */
@@ -30,6 +31,7 @@ export interface ScimDeps {
   db: Kysely<BacklexDatabase>;
   directory: ScimDirectoryRepository;
   audit: AuditLog;
+  outbox: EventOutbox;
   publicUrl: string;
 }
 
@@ -67,16 +69,26 @@ export function createScim(deps: ScimDeps) {
   const count = (table: 'scimUser' | 'scimGroup', organizationId: string) =>
     deps.directory.countProvisioned(table, organizationId);
 
-  async function record(access: OrgAccess, action: string) {
-    await deps.db.transaction().execute((trx) =>
-      deps.audit.record(trx, {
+  /** The audit row and the event of a token change, in one transaction. */
+  async function record(
+    access: OrgAccess,
+    action: string,
+    event: 'scim.token_created' | 'scim.token_revoked',
+  ) {
+    await deps.db.transaction().execute(async (trx) => {
+      await deps.audit.record(trx, {
         organizationId: access.org.id,
         actor: auditActor(access.principal),
         action,
         target: { type: 'scim', id: access.org.id },
         ip: access.ip,
-      }),
-    );
+      });
+      await deps.outbox.record(trx, {
+        organizationId: access.org.id,
+        type: event,
+        payload: { actorId: auditActor(access.principal).id },
+      });
+    });
   }
 
   async function revokeAll(access: { org: { id: string } }, actorId: string, keep?: string) {
@@ -128,14 +140,14 @@ export function createScim(deps: ScimDeps) {
           ...policy,
         });
       }
-      await record(access, 'scim.token_minted');
+      await record(access, 'scim.token_minted', 'scim.token_created');
       return issued.token;
     },
 
     /** Revokes the active token; provisioned members stay. Idempotent. */
     async revoke(access: OrgAccess): Promise<void> {
       await revokeAll(access, auditActor(access.principal).id ?? 'unknown');
-      await record(access, 'scim.token_revoked');
+      await record(access, 'scim.token_revoked', 'scim.token_revoked');
     },
 
     /** Org deletion: no token keeps working. */

@@ -1,4 +1,5 @@
 import { sso } from '@better-auth/sso';
+import type { OidcSecretBox } from './client-secret.js';
 
 /** The TXT record name is `_backlex-<providerId>.<emailDomain>` (the plugin adds `_` and the id). */
 export const SSO_TOKEN_PREFIX = 'backlex';
@@ -16,10 +17,12 @@ export function emailInDomain(email: string, domain: string): boolean {
  * `@better-auth/sso` as backlex uses it: one provider per org (linked by `organizationId`),
  * sign-in only after the plugin verified the DNS TXT record of the provider's `domain`,
  * assertions for an email outside that domain refused (the plugin alone would still sign such a
- * user up), and JIT members seated as `viewer`.
+ * user up), JIT members seated as `viewer`, and the OIDC client secret sealed at rest (`secrets`:
+ * a transform on the plugin's `oidcConfig` column, which better-auth's adapter applies to every
+ * write and every read the plugin makes).
  */
-export function backlexSsoPlugin() {
-  return sso({
+export function backlexSsoPlugin(secrets: OidcSecretBox) {
+  const plugin = sso({
     domainVerification: { enabled: true, tokenPrefix: SSO_TOKEN_PREFIX },
     // `SsoInput.enabled`: a disabled provider is kept but signs no one in.
     schema: {
@@ -50,4 +53,9 @@ export function backlexSsoPlugin() {
       return { action: 'continue' };
     },
   });
+  const oidcConfig = plugin.schema.ssoProvider.fields.oidcConfig as {
+    transform?: { input?: (value: unknown) => unknown; output?: (value: unknown) => unknown };
+  };
+  oidcConfig.transform = { input: (value) => secrets.seal(value), output: (value) => secrets.open(value) };
+  return plugin;
 }

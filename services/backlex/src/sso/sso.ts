@@ -1,9 +1,14 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { AuditLog } from '../audit/audit.js';
+import { auditActor } from '../auth/principal.js';
+import type { BacklexDatabase } from '../db/tables.js';
+import type { EventOutbox } from '../events/publish-event.js';
 import type { BacklexAuth } from '../auth/better-auth.js';
 import type { OrgAccess } from '../auth/principal.js';
 import type { SsoProviderRepository } from '../db/sso-provider-repository.js';
 import type { SsoProviderTable } from '../db/tables.js';
 import { errors } from '../errors.js';
+import type { OidcSecretBox } from './client-secret.js';
 import { MASKED_SECRET, providerIdFor, type SsoInput, verificationRecord } from './sso-config.js';
 
 type ProviderRow = Selectable<SsoProviderTable>;
@@ -46,7 +51,7 @@ function publicConfig(row: ProviderRow): { type: 'oidc' | 'saml'; config: Record
       config: {
         issuer: row.issuer,
         clientId: oidc.clientId,
-        clientSecret: oidc.clientSecret ? MASKED_SECRET : null,
+        clientSecret: oidc.clientSecretSealed || oidc.clientSecret ? MASKED_SECRET : null,
         ...(oidc.scopes ? { scopes: oidc.scopes } : {}),
       },
     };
@@ -68,6 +73,11 @@ export interface SsoDeps {
   auth: BacklexAuth;
   providers: SsoProviderRepository;
   publicUrl: string;
+  /** Opens the sealed client secret of a stored row (kept when a PUT omits it). */
+  oidcSecrets: OidcSecretBox;
+  audit: AuditLog;
+  outbox: EventOutbox;
+  transaction: <T>(work: (trx: Transaction<BacklexDatabase>) => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -138,9 +148,7 @@ export function createSso(deps: SsoDeps) {
       const spEntityId = urls(access.org.slug, providerId).samlEntityId;
       if (input.type === 'oidc') {
         const storedSecret =
-          existingType === 'oidc'
-            ? (parse(existing?.oidcConfig ?? null)?.clientSecret as string | undefined)
-            : undefined;
+          existingType === 'oidc' ? deps.oidcSecrets.secretOf(existing?.oidcConfig ?? null) : undefined;
         const clientSecret = input.config.clientSecret ?? storedSecret;
         if (!clientSecret) {
           throw errors.VALIDATION({
@@ -206,13 +214,58 @@ export function createSso(deps: SsoDeps) {
       }
       const row = await providerRow(access.org.id);
       if (!row) throw new Error('sso: provider missing after PUT');
+      // The plugin wrote the provider in its own statements; the audit row and the event share one
+      // transaction right after (README, "Audit").
+      await deps.transaction(async (trx) => {
+        await deps.audit.record(trx, {
+          organizationId: access.org.id,
+          actor: auditActor(access.principal),
+          action: 'sso.configured',
+          target: { type: 'sso', id: row.providerId },
+          ip: access.ip,
+          data: { type: input.type, enabled, emailDomain: input.emailDomain ?? null },
+        });
+        await deps.outbox.record(trx, {
+          organizationId: access.org.id,
+          type: 'sso.configured',
+          payload: { type: input.type, enabled, actorId: auditActor(access.principal).id },
+        });
+      });
       return render(await tryVerify(row, headers), headers);
     },
 
-    /** Removes the org's provider and its pending verification; sign-in stops at once. Idempotent. */
-    async remove(access: { org: { id: string } }): Promise<void> {
+    /** `DELETE /org/{slug}/sso`: the provider goes, audited and published in the same transaction. */
+    async disable(access: OrgAccess): Promise<void> {
       const providerId = providerIdFor(access.org.id);
-      await deps.providers.removeForOrg(access.org.id, `_backlex-${providerId}`);
+      await deps.transaction(async (trx) => {
+        await deps.providers.removeForOrg(
+          access.org.id,
+          `_backlex-${providerId}`,
+          trx as unknown as Kysely<BacklexDatabase>,
+        );
+        await deps.audit.record(trx, {
+          organizationId: access.org.id,
+          actor: auditActor(access.principal),
+          action: 'sso.disabled',
+          target: { type: 'sso', id: providerId },
+          ip: access.ip,
+        });
+        await deps.outbox.record(trx, {
+          organizationId: access.org.id,
+          type: 'sso.disabled',
+          payload: { actorId: auditActor(access.principal).id },
+        });
+      });
+    },
+
+    /** Removes the org's provider and its pending verification; sign-in stops at once. Idempotent. */
+    async remove(access: { org: { id: string } }, trx?: Transaction<BacklexDatabase>): Promise<void> {
+      const providerId = providerIdFor(access.org.id);
+      await deps.providers.removeForOrg(
+        access.org.id,
+        `_backlex-${providerId}`,
+        trx as unknown as Kysely<BacklexDatabase> | undefined,
+      );
     },
 
     /** `GET /api/sso/{slug}/login`: the IdP URL and the state cookies the plugin sets. */

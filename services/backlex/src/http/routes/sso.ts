@@ -83,7 +83,7 @@ export function ssoRoutes(deps: BacklexDeps) {
         config: { orgOperation: 'sso.delete' },
       },
       async (request) => {
-        await deps.sso.remove(orgAccessOf(request));
+        await deps.sso.disable(orgAccessOf(request));
         return { ok: true };
       },
     );
