@@ -499,14 +499,20 @@ describe('branches', () => {
     assert.equal(pr.json().error.code, 'PR_NUMBER_TAKEN');
   });
 
-  test('deleting a branch removes its file and frees its name and prNumber; unknown id → 404', async () => {
+  test('deleting a branch (admin+; a developer is 403) removes its file and frees its name and prNumber; unknown id → 404', async () => {
     const created = await branch({ name: 'short-lived', prNumber: 99 });
     assert.equal(created.statusCode, 201, created.body);
     const id = created.json().branch.id as string;
-    const removed = await h.inject({
+    const byDeveloper = await h.inject({
       method: 'DELETE',
       url: `/api/org/${org.slug}/projects/${project.slug}/branches/${id}`,
       as: developer,
+    });
+    assert.equal(byDeveloper.statusCode, 403, byDeveloper.body);
+    const removed = await h.inject({
+      method: 'DELETE',
+      url: `/api/org/${org.slug}/projects/${project.slug}/branches/${id}`,
+      as: org.owner,
     });
     assert.equal(removed.statusCode, 200, removed.body);
     assert.equal(await area().databases.exists(id), false);
@@ -517,7 +523,7 @@ describe('branches', () => {
     const again = await h.inject({
       method: 'DELETE',
       url: `/api/org/${org.slug}/projects/${project.slug}/branches/${id}`,
-      as: developer,
+      as: org.owner,
     });
     assert.equal(again.statusCode, 404);
     const reused = await branch({ name: 'short-lived', prNumber: 99 });

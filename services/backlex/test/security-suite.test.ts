@@ -15,9 +15,10 @@ import {
 } from '@trustplane/kernel/testkit';
 import { ORG_OPERATIONS, type OrgOperationName, type Role } from '../src/auth/roles.js';
 import { BacklexHarness, contract, type TestOrg, type TestUser } from './support/backlex.js';
+import { subscribe } from './support/billing.js';
 
 /**
- * The shared security matrix on backlex's 33 issue-16 operations: every one refuses no cookie,
+ * The shared security matrix on backlex's 33 issue-16 operations and the 20 issue-17 ones built so far: every one refuses no cookie,
  * a forged or signed-out session, another org's member (404), a member whose role is too weak
  * (403) and a caller outside the org's `ipAllowlist` (403); the org routes keys may reach also
  * refuse a forged, revoked, expired, foreign (404), out-of-scope or out-of-`mcpTools` key; the
@@ -51,6 +52,8 @@ before(async () => {
         payload: { ipAllowlist: ['198.51.0.0/16'] },
       });
       assert.equal(allowlist.statusCode, 200, allowlist.body);
+      // On `max` through the sandbox's checkout: the suite makes more projects than free's three.
+      await subscribe(h, org, 'max');
       return { org, owner: org.owner };
     },
   });
@@ -90,6 +93,27 @@ const ORG_ROUTES: Record<string, OrgOperationName> = {
   'GET /api/org/{slug}/scim': 'scim.get',
   'POST /api/org/{slug}/scim/token': 'scim.mintToken',
   'DELETE /api/org/{slug}/scim/token': 'scim.revokeToken',
+  // Issue 17: projects, branches, deploys, errors, billing
+  'GET /api/org/{slug}/projects': 'projects.list',
+  'POST /api/org/{slug}/projects': 'projects.create',
+  'GET /api/org/{slug}/projects/{projectSlug}': 'projects.get',
+  'PATCH /api/org/{slug}/projects/{projectSlug}': 'projects.update',
+  'DELETE /api/org/{slug}/projects/{projectSlug}': 'projects.delete',
+  'POST /api/org/{slug}/projects/{projectSlug}/pause': 'projects.pause',
+  'POST /api/org/{slug}/projects/{projectSlug}/resume': 'projects.resume',
+  'POST /api/org/{slug}/projects/{projectSlug}/provision-retry': 'projects.provisionRetry',
+  'POST /api/org/{slug}/projects/{projectSlug}/reprovision-admin': 'projects.reprovisionAdmin',
+  'POST /api/org/{slug}/projects/{projectSlug}/upgrade': 'projects.upgrade',
+  'GET /api/org/{slug}/projects/{projectSlug}/deploys': 'deploys.list',
+  'GET /api/org/{slug}/projects/{projectSlug}/errors': 'errors.list',
+  'GET /api/org/{slug}/projects/{projectSlug}/branches': 'branches.list',
+  'POST /api/org/{slug}/projects/{projectSlug}/branches': 'branches.create',
+  'DELETE /api/org/{slug}/projects/{projectSlug}/branches/{id}': 'branches.delete',
+  'GET /api/org/{slug}/billing': 'billing.get',
+  'POST /api/org/{slug}/billing/checkout': 'billing.checkout',
+  'POST /api/org/{slug}/billing/packs/checkout': 'billing.packCheckout',
+  'POST /api/org/{slug}/billing/subscription/cancel': 'billing.cancel',
+  'POST /api/org/{slug}/billing/subscription/resume': 'billing.resume',
 };
 const SESSION_ONLY = [
   'GET /api/orgs',
@@ -283,6 +307,91 @@ withRequest('PUT /api/org/{slug}/sso', {
   }),
 });
 
+/** A project of the tenant, provisioned (`active`) by the workers; `then` runs an action on it first. */
+async function projectOf(tenant: Tenant, then?: 'pause'): Promise<string> {
+  const created = await h.inject({
+    method: 'POST',
+    url: `/api/org/${tenant.org.slug}/projects`,
+    as: tenant.owner,
+    payload: { name: unique('Suite project') },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const slug = created.json().project.slug as string;
+  await eventually(async () => {
+    const got = await h.inject({
+      method: 'GET',
+      url: `/api/org/${tenant.org.slug}/projects/${slug}`,
+      as: tenant.owner,
+    });
+    return got.json().project?.status === 'active' ? true : undefined;
+  }, `project ${slug} active`);
+  if (then) {
+    const done = await h.inject({
+      method: 'POST',
+      url: `/api/org/${tenant.org.slug}/projects/${slug}/${then}`,
+      as: tenant.owner,
+    });
+    assert.equal(done.statusCode, 200, done.body);
+  }
+  return slug;
+}
+const sharedProjectOf = perTenant((tenant: Tenant) => projectOf(tenant));
+
+async function branchOf(tenant: Tenant): Promise<string> {
+  const response = await h.inject({
+    method: 'POST',
+    url: `/api/org/${tenant.org.slug}/projects/${await sharedProjectOf(tenant)}/branches`,
+    as: tenant.owner,
+    payload: { name: unique('suite').toLowerCase() },
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().branch.id;
+}
+
+withRequest('POST /api/org/{slug}/projects', {
+  request: () => ({ payload: { name: unique('Suite project') } }),
+});
+withRequest('PATCH /api/org/{slug}/projects/{projectSlug}', {
+  request: () => ({ payload: { name: 'Renamed project' } }),
+});
+withRequest('DELETE /api/org/{slug}/projects/{projectSlug}', {
+  params: { projectSlug: (tenant) => projectOf(tenant) },
+});
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/pause', {
+  params: { projectSlug: (tenant) => projectOf(tenant) },
+});
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/resume', {
+  params: { projectSlug: (tenant) => projectOf(tenant, 'pause') },
+});
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/provision-retry', {
+  // Access is decided before the project's state; the owner's own retry of a `failed` project is
+  // projects-provisioning.test.ts's.
+  skip: {
+    control:
+      'retry needs a failed project, which only a failing provisioning makes (projects-provisioning.test.ts)',
+  },
+});
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/branches', {
+  request: () => ({ payload: { name: unique('suite').toLowerCase() } }),
+});
+withRequest('DELETE /api/org/{slug}/projects/{projectSlug}/branches/{id}', { params: { id: branchOf } });
+withRequest('POST /api/org/{slug}/billing/checkout', { request: () => ({ payload: { plan: 'pro' } }) });
+withRequest('POST /api/org/{slug}/billing/packs/checkout', {
+  request: () => ({ payload: { type: 'requests' } }),
+});
+withRequest('POST /api/org/{slug}/billing/subscription/resume', {
+  // Resuming needs a cancelled (not yet ended) subscription: the owner cancels first.
+  request: async ({ tenant }) => {
+    const cancelled = await h.inject({
+      method: 'POST',
+      url: `/api/org/${tenant.org.slug}/billing/subscription/cancel`,
+      as: tenant.owner,
+    });
+    assert.equal(cancelled.statusCode, 200, cancelled.body);
+    return {};
+  },
+});
+
 const suite: SecuritySuite<Tenant> = {
   schemes: {
     // better-auth's session cookie, as the seed's `sessionCookie` names it.
@@ -380,19 +489,22 @@ const suite: SecuritySuite<Tenant> = {
     },
   },
   operations,
-  // Issue 17 (projects, usage, billing, overview, export) builds these.
+  // Issue 17's operations not built yet (backups, restores, domains, alarms, usage, overview, export).
   deferred: Object.fromEntries(
     contract
       .operations()
       .map(routeOf)
       .filter((route) => !SESSION_ONLY.includes(route) && !(route in ORG_ROUTES))
-      .map((route) => [route, 'issue 17 (projects, usage, billing, overview, export)']),
+      .map((route) => [
+        route,
+        'issue 17, not built yet (backups, restores, domains, alarms, usage, overview, export)',
+      ]),
   ),
-  resources: { slug: (tenant) => tenant.org.slug },
+  resources: { slug: (tenant) => tenant.org.slug, projectSlug: sharedProjectOf },
   errorCode: (response) => (response.json() as { error?: { code?: string } }).error?.code,
 };
 
-assert.equal(Object.keys(operations).length, 33);
+assert.equal(Object.keys(operations).length, 53);
 assert.ok(contract.operations().every((operation) => operationName(operation) === routeOf(operation)));
 
-securitySuiteTests(() => suiteHarness, suite, { covered: 33, public: [] });
+securitySuiteTests(() => suiteHarness, suite, { covered: 53, public: [] });

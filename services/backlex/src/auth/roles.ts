@@ -105,15 +105,15 @@ export const ORG_OPERATIONS = {
   'domains.list': { minimumRole: 'viewer', key: 'read' },
   'domains.create': { minimumRole: 'developer', key: 'project-write' },
   'domains.verify': { minimumRole: 'developer', key: 'project-write' },
-  'domains.delete': { minimumRole: 'developer', key: 'project-admin' },
+  'domains.delete': { minimumRole: 'admin', key: 'project-admin' },
   'branches.list': { minimumRole: 'viewer', key: 'read' },
   'branches.create': { minimumRole: 'developer', key: 'project-write' },
-  'branches.delete': { minimumRole: 'developer', key: 'project-admin' },
+  'branches.delete': { minimumRole: 'admin', key: 'project-admin' },
   'deploys.list': { minimumRole: 'viewer', key: 'read' },
   'errors.list': { minimumRole: 'viewer', key: 'read' },
   'alarms.list': { minimumRole: 'viewer', key: 'read' },
   'alarms.create': { minimumRole: 'developer', key: 'project-write' },
-  'alarms.delete': { minimumRole: 'developer', key: 'project-admin' },
+  'alarms.delete': { minimumRole: 'admin', key: 'project-admin' },
 } as const satisfies Record<string, OrgOperation>;
 
 export type OrgOperationName = keyof typeof ORG_OPERATIONS;
