@@ -56,6 +56,7 @@ describe('contract: 004 endpoint document, account sections', () => {
       {
         method: 'GET',
         template: '/api/v1/me',
+        summary: 'Get my profile',
         statuses: ['2XX', '4XX', '5XX'],
         security: { kind: 'authenticated', schemes: ['JWT Bearer'] },
       },

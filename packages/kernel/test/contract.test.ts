@@ -78,6 +78,7 @@ describe('contract: kyc (OpenAPI 3.0)', () => {
         method: 'GET',
         template: '/api/verification/sessions/{sessionId}',
         operationId: 'getVerificationSession',
+        summary: 'Get verification session',
         statuses: ['200', '401', '404', '410', '503'],
         // The seed's security is `[]` everywhere but here it documents a 401: the verification token.
         security: { kind: 'authenticated', schemes: [] },
