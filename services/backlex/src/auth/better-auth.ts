@@ -7,8 +7,10 @@ import { backlexApiKeyPlugin } from '../api-keys/api-key-plugin.js';
 import { backlexScimPlugin } from '../scim/scim-plugin.js';
 import type { OidcSecretBox } from '../sso/client-secret.js';
 import { backlexSsoPlugin } from '../sso/sso-plugin.js';
-import { EMAIL_VERIFIED_PATH } from '../http/routes/email-verified.js';
 import { organizationAccessControl, organizationRoles } from './roles.js';
+
+/** Where the verification link lands (`GET /api/email-verified`, a small served page; outside the seed). */
+export const EMAIL_VERIFIED_PATH = '/api/email-verified';
 
 /** What the better-auth instance is built from: the kernel's pool and mailer, the service's URLs. */
 export interface BacklexAuthOptions {

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { planIdOf } from '../db/org-repository.js';
 import type { BacklexDatabase } from '../db/tables.js';
 
 /**
@@ -121,10 +122,6 @@ type Executor = Kysely<BacklexDatabase> | Transaction<BacklexDatabase>;
  * Undefined for an unknown org. Pass a transaction to read it under the caller's locks.
  */
 export async function currentPlanOf(db: Executor, organizationId: string): Promise<Plan | undefined> {
-  const row = await db
-    .selectFrom('organization')
-    .select('planId')
-    .where('id', '=', organizationId)
-    .executeTakeFirst();
-  return row ? planById(row.planId) : undefined;
+  const planId = await planIdOf(db, organizationId);
+  return planId === undefined ? undefined : planById(planId);
 }

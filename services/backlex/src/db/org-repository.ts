@@ -22,6 +22,16 @@ export interface NewOrg {
   createdBy: string;
 }
 
+/** The org's stored `planId` (billing's webhooks write it); pass a transaction to read it under its locks. */
+export async function planIdOf(executor: Executor, organizationId: string): Promise<string | undefined> {
+  const row = await executor
+    .selectFrom('organization')
+    .select('planId')
+    .where('id', '=', organizationId)
+    .executeTakeFirst();
+  return row?.planId;
+}
+
 /** better-auth's `organization` table, plus the membership lookups every org route starts with. */
 export function createOrgRepository(db: Kysely<BacklexDatabase>) {
   return {

@@ -68,8 +68,12 @@ export function createProjectBranchRepository(db: Kysely<BacklexDatabase>) {
         .where('id', '=', id)
         .execute();
     },
-    async setSize(id: string, sizeBytes: number): Promise<void> {
-      await db.updateTable('project_branches').set({ size_bytes: sizeBytes }).where('id', '=', id).execute();
+    async setSize(id: string, sizeBytes: number, executor: Executor = db): Promise<void> {
+      await executor
+        .updateTable('project_branches')
+        .set({ size_bytes: sizeBytes })
+        .where('id', '=', id)
+        .execute();
     },
     /** Every branch of the project still holding a file (live or deleted but not yet purged with it). */
     allOf(projectId: string, executor: Executor = db): Promise<BranchRow[]> {

@@ -117,11 +117,7 @@ export function createBranches(deps: BranchesDeps) {
           await deps.databases.clone(parent.id, branch.id);
           cloned = branch.id;
           const sizeBytes = await deps.databases.sizeBytes(branch.id);
-          await trx
-            .updateTable('project_branches')
-            .set({ size_bytes: sizeBytes })
-            .where('id', '=', branch.id)
-            .execute();
+          await deps.branches.setSize(branch.id, sizeBytes, trx);
           branch = { ...branch, size_bytes: String(sizeBytes) };
           await deps.deploys.record(trx, {
             project_id: parent.id,

@@ -8,19 +8,19 @@ const IDENTIFIER = /[A-Za-z0-9_$]/;
  * number literals replaced by `?`, whitespace collapsed. Parameters are never part of it (they
  * never reach this function), so the errors view cannot leak tenant data through them.
  */
-export function normalizeSql(sql: string): string {
+export function normalizeSql(statement: string): string {
   let out = '';
   let i = 0;
-  while (i < sql.length) {
-    const char = sql[i] as string;
-    const next = sql[i + 1];
+  while (i < statement.length) {
+    const char = statement[i] as string;
+    const next = statement[i + 1];
     if (char === '-' && next === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end === -1 ? sql.length : end;
+      const end = statement.indexOf('\n', i);
+      i = end === -1 ? statement.length : end;
       if (!out.endsWith(' ')) out += ' ';
     } else if (char === '/' && next === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? sql.length : end + 2;
+      const end = statement.indexOf('*/', i + 2);
+      i = end === -1 ? statement.length : end + 2;
       if (!out.endsWith(' ')) out += ' ';
     } else if (
       char === "'" ||
@@ -28,9 +28,9 @@ export function normalizeSql(sql: string): string {
     ) {
       // A string or blob literal ('' escapes a quote inside it).
       i = char === "'" ? i + 1 : i + 2;
-      while (i < sql.length) {
-        if (sql[i] === "'" && sql[i + 1] === "'") i += 2;
-        else if (sql[i] === "'") {
+      while (i < statement.length) {
+        if (statement[i] === "'" && statement[i + 1] === "'") i += 2;
+        else if (statement[i] === "'") {
           i += 1;
           break;
         } else i += 1;
@@ -39,12 +39,12 @@ export function normalizeSql(sql: string): string {
     } else if (char === '"' || char === '`' || char === '[') {
       // A quoted identifier: kept as written.
       const close = char === '[' ? ']' : char;
-      const end = sql.indexOf(close, i + 1);
-      const stop = end === -1 ? sql.length : end + 1;
-      out += sql.slice(i, stop);
+      const end = statement.indexOf(close, i + 1);
+      const stop = end === -1 ? statement.length : end + 1;
+      out += statement.slice(i, stop);
       i = stop;
     } else if (/[0-9]/.test(char) && !IDENTIFIER.test(out.at(-1) ?? ' ')) {
-      while (i < sql.length && /[0-9A-Fa-fxX.eE]/.test(sql[i] as string)) i += 1;
+      while (i < statement.length && /[0-9A-Fa-fxX.eE]/.test(statement[i] as string)) i += 1;
       out += '?';
     } else if (/\s/.test(char)) {
       if (!out.endsWith(' ')) out += ' ';

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { EMAIL_VERIFIED_PATH } from '../../auth/better-auth.js';
 
 /**
  * `GET /api/email-verified`: where the verification link lands. better-auth checks the token and
  * redirects here (with `?error=…` when the link is invalid or expired); there is no SPA in this
  * project, so a small self-contained page tells the person what happened. Outside the seed.
  */
-export const EMAIL_VERIFIED_PATH = '/api/email-verified';
 
 const page = (title: string, text: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
