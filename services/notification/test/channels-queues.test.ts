@@ -136,9 +136,11 @@ describe('channels and queue monitoring', () => {
       'telegram calls',
     );
     await eventually(async () => published.includes('notification.delivered.telegram'), 'delivered event');
-    assert.deepEqual(published.slice(0, 2), [
-      'notification.retrying.telegram',
+    // Both outcomes are published; the relay does not promise their order across two commits.
+    await eventually(async () => published.length >= 2, 'retrying and delivered events');
+    assert.deepEqual([...published.slice(0, 2)].sort(), [
       'notification.delivered.telegram',
+      'notification.retrying.telegram',
     ]);
     await stop();
   });
