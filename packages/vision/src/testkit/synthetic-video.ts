@@ -462,8 +462,13 @@ export async function corruptFile(source: string, where: 'middle' | 'header' = '
   const bytes = Buffer.from(await fs.readFile(source));
   const start = where === 'header' ? 0 : Math.floor(bytes.length * 0.3);
   const length = where === 'header' ? 64 : Math.ceil(bytes.length * 0.02);
-  for (let index = start; index < Math.min(bytes.length, start + length); index += 1)
-    bytes[index] = Math.floor(Math.random() * 256);
+  // A fixed pseudo-random pattern (LCG), not Math.random: random garbage now and then reads as a
+  // clean end of stream rather than as damage, and a test must see the same file every run.
+  let state = 0x2545f491;
+  for (let index = start; index < Math.min(bytes.length, start + length); index += 1) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    bytes[index] = state >>> 24;
+  }
   const out = `${source}.${where}-corrupt${path.extname(source)}`;
   await fs.writeFile(out, bytes);
   return out;
