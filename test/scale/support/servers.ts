@@ -9,17 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '@trustplane/kernel';
-import type { ExternalServer } from '@trustplane/kernel/testkit';
+import { type ExternalServer, onPath, waitForOutput } from '@trustplane/kernel/testkit';
 
 const run = promisify(execFile);
-
-function onPath(binary: string): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Debian's PostgreSQL server binaries: the newest `/usr/lib/postgresql/<major>/bin`. */
 export function postgresBinDir(): string | undefined {
@@ -114,29 +106,6 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
 }
 
-async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
-  let seen = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`not ready after ${timeoutMs} ms: ${seen.slice(-2000)}`)),
-      timeoutMs,
-    );
-    const check = (chunk: Buffer) => {
-      seen = (seen + chunk.toString('utf8')).slice(-8000);
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', check);
-    child.stderr?.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}: ${seen.slice(-2000)}`));
-    });
-  });
-}
-
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -168,7 +137,7 @@ export async function startS3(): Promise<S3Server> {
   });
   try {
     // Loading the server through tsx on a busy machine has taken over 30 s.
-    await waitForLine(child, /s3 ready/, 180_000);
+    await waitForOutput(child, /s3 ready/, 180_000);
   } catch (error) {
     await stopChild(child);
     await fs.rm(dir, { recursive: true, force: true });

@@ -10,7 +10,8 @@ export interface ExternalServer {
   stop(): Promise<void>;
 }
 
-function onPath(binary: string): boolean {
+/** Whether a command is on the PATH (Debian packages the lanes start: redis-server, haproxy, …). */
+export function onPath(binary: string): boolean {
   try {
     execFileSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' });
     return true;
@@ -23,7 +24,11 @@ function onPath(binary: string): boolean {
 export const hasRedisServer = (): boolean => onPath('redis-server');
 export const hasRabbitMqServer = (): boolean => onPath('rabbitmq-server');
 
-async function waitForOutput(
+/**
+ * Resolves once the child's stdout or stderr has printed `pattern`; rejects on timeout or exit, with
+ * the output's tail (and the tail of `logFile`, where the server writes its log).
+ */
+export async function waitForOutput(
   child: ChildProcess,
   pattern: RegExp,
   timeoutMs: number,
