@@ -309,6 +309,8 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
       TRUSTPLANE_VISION_WORKERS: '1',
       // A killed instance's biometry job is failed over after 3 silent beats: 6 s, not 30.
       BIOMETRY_HEARTBEAT_SECONDS: '2',
+      // A biometry job on a 2-core machine also serving 50 requests/s has taken over 120 s.
+      BIOMETRY_JOB_TIMEOUT_SECONDS: '600',
       LOG_LEVEL: process.env.SCALE_LOG_LEVEL ?? 'info',
       ACCOUNT_PASSWORD_HASH_MEMORY_KIB: '4096',
       ACCOUNT_PASSWORD_HASH_TIME_COST: '1',
@@ -320,6 +322,8 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
       // A delivery cut by its instance's death is taken over once its budget (send timeout + 10 s)
       // has passed: 20 s, not 40.
       NOTIFICATION_SEND_TIMEOUT_MS: '10000',
+      // A failed attempt is retried within seconds, not the default 30 s / 2 min / 8 min.
+      NOTIFICATION_RETRY_DELAYS_MS: '2000,5000,10000',
       // Each service's public URL is the balancer's, as an operator sets it: links and hosted pages
       // point there, and backlex trusts that origin (better-auth refuses another one).
       ...Object.fromEntries(
