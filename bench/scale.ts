@@ -321,15 +321,22 @@ async function measure(target: Target, users: User[]): Promise<{ samples: Sample
 interface Figures {
   perSecond: number;
   p99: number;
-  byKind: Map<string, { perSecond: number; p99: number; p50: number }>;
+  byKind: Map<string, { perSecond: number; p99: number; p50: number; share: number }>;
   failed: number;
 }
 
 function figures(samples: Sample[]): Figures {
-  const byKind = new Map<string, { perSecond: number; p99: number; p50: number }>();
+  const byKind = new Map<string, { perSecond: number; p99: number; p50: number; share: number }>();
+  const total = samples.reduce((sum, sample) => sum + sample.ms, 0);
   for (const kind of ['whoami', 'media download', 'media upload', 'login']) {
     const of = samples.filter((sample) => sample.kind === kind).map((sample) => sample.ms);
-    byKind.set(kind, { perSecond: of.length / SECONDS, p99: percentile(of, 99), p50: percentile(of, 50) });
+    byKind.set(kind, {
+      perSecond: of.length / SECONDS,
+      p99: percentile(of, 99),
+      p50: percentile(of, 50),
+      // The clients' time spent waiting on this kind: where a closed loop's time goes.
+      share: of.reduce((sum, value) => sum + value, 0) / total,
+    });
   }
   return {
     perSecond: samples.length / SECONDS,
@@ -358,7 +365,7 @@ function report(name: string, level: string, measured: { samples: Sample[]; erro
   );
   for (const [kind, figure] of result.byKind)
     console.log(
-      `  ${kind.padEnd(15)} ${figure.perSecond.toFixed(1).padStart(6)} req/s  p50 ${ms(figure.p50).padStart(9)}  p99 ${ms(figure.p99).padStart(9)}`,
+      `  ${kind.padEnd(15)} ${figure.perSecond.toFixed(1).padStart(6)} req/s  p50 ${ms(figure.p50).padStart(9)}  p99 ${ms(figure.p99).padStart(9)}  ${(figure.share * 100).toFixed(0).padStart(3)} % of the clients' time`,
     );
   for (const error of new Set(measured.errors)) console.log(`  error: ${error}`);
 }
@@ -402,4 +409,11 @@ for (const level of LEVELS) {
   console.log(
     `ratio two instances / embedded (${level}): throughput ×${(two.perSecond / one.perSecond).toFixed(2)}, p99 ×${(two.p99 / one.p99).toFixed(2)}`,
   );
+  // Where the time goes: each kind's share of the clients' time, and what the topology adds to its median.
+  const parts = [...one.byKind].map(([kind, embedded]) => {
+    const lane = two.byKind.get(kind)!;
+    const delta = lane.p50 - embedded.p50;
+    return `${kind} ${(embedded.share * 100).toFixed(0)} → ${(lane.share * 100).toFixed(0)} % of the time, p50 ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} ms`;
+  });
+  console.log(`  where the time goes (${level}, embedded → two instances): ${parts.join('; ')}`);
 }
