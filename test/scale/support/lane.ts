@@ -251,8 +251,14 @@ export interface Lane {
   stop(): Promise<void>;
 }
 
-/** Starts what it can; an unavailable lane still answers, with `skip` saying which server and why. */
-export async function startLane(log: (line: string) => void): Promise<Lane> {
+/**
+ * Starts what it can; an unavailable lane still answers, with `skip` saying which server and why.
+ * `overrides` go into both instances' environment over the lane's settings (bench/scale.ts).
+ */
+export async function startLane(
+  log: (line: string) => void,
+  overrides: Record<string, string> = {},
+): Promise<Lane> {
   const stops: (() => Promise<unknown>)[] = [];
   const mails: CapturedMail[] = [];
   const held: HeldSession[] = [];
@@ -334,6 +340,7 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
             `http://127.0.0.1:${balancer[key]}`,
           ]),
       ),
+      ...overrides,
     };
     for (const index of [1, 2]) {
       const env: Record<string, string> = { ...shared };
