@@ -185,6 +185,29 @@ export function loadPlatformConfig(
 }
 
 /**
+ * The URL clients reach a service at, handed out in links, hosted pages, OpenAPI `servers` and, for
+ * backlex, its trusted origin: `<SERVICE>_PUBLIC_URL` (behind a load balancer, the balancer's URL,
+ * e.g. `https://auth.example.com`), else `http://<TRUSTPLANE_PUBLIC_HOST>:<port>`.
+ */
+export function resolvePublicUrl(
+  service: string,
+  port: number,
+  publicHost: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const variable = `${service.toUpperCase()}_PUBLIC_URL`;
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return `http://${publicHost}:${port}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {}
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username)
+    throw new ConfigError([`${variable}: must be an http(s) URL such as https://${service}.example.com`]);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/**
  * Ports of a service's listeners: defaults, overridden by `<SERVICE>_PORT` (the HTTP
  * listener) and `<SERVICE>_<LISTENER>_PORT` (e.g. `NOTIFICATION_GRPC_PORT`).
  */
