@@ -276,6 +276,21 @@ export class DatabaseHost {
     })) as CopyResult;
   }
 
+  /**
+   * A SQL text dump of the database (schema and rows, loadable into an empty SQLite database with
+   * the same content) written to `destinationPath` (must not exist), hashed on the way. It reads
+   * one snapshot on its own connection, so writes to the file go on while it runs; checkpoints,
+   * swaps and removals of the file wait for it.
+   */
+  async dump(databaseId: string, destinationPath: string, header?: string): Promise<CopyResult> {
+    return (await this.send({
+      op: 'dump',
+      databaseId,
+      destinationPath: path.resolve(destinationPath),
+      ...(header === undefined ? {} : { header }),
+    })) as CopyResult;
+  }
+
   /** A new database `targetId` holding a checkpointed copy of `sourceId` (reflink when possible). */
   async clone(sourceId: string, targetId: string): Promise<{ sizeBytes: number }> {
     checkDatabaseId(targetId);

@@ -19,6 +19,7 @@ import {
   syncFile,
 } from './database-files.js';
 import { DatabaseHostError } from './errors.js';
+import { beginSnapshot, dumpDatabase } from './sql-dump.js';
 import { StatementRunner } from './statement-runner.js';
 import type {
   ChildMessage,
@@ -51,6 +52,13 @@ let init: HostInit | undefined;
 let recorderFactory: RecorderFactory | undefined;
 const open = new Map<string, OpenDatabase>();
 const locks = new Map<string, Promise<unknown>>();
+/** Dumps reading a file on their own connection: checkpoints, swaps and removals wait for them. */
+const dumps = new Map<string, Set<Promise<unknown>>>();
+
+async function dumpsFinished(databaseId: string): Promise<void> {
+  const running = dumps.get(databaseId);
+  if (running && running.size > 0) await Promise.allSettled([...running]);
+}
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -148,6 +156,8 @@ async function closeDatabase(database: OpenDatabase): Promise<void> {
 
 /** TRUNCATE checkpoint with the recorder told before and after; the caller holds the lock. */
 async function checkpointOpen(database: OpenDatabase, kept = false): Promise<void> {
+  // A dump's read snapshot would keep a TRUNCATE checkpoint from completing.
+  await dumpsFinished(database.id);
   await callRecorder(database, 'beforeCheckpoint');
   const [busy] = database.connection.prepare('PRAGMA wal_checkpoint(TRUNCATE)').raw(true).get() as number[];
   // One connection per file and nothing left mid-statement: a busy checkpoint is a bug.
@@ -223,6 +233,71 @@ const commands: {
     return copyWithHash(database.paths.database, destinationPath);
   },
 
+  /**
+   * Starts a dump under the file's lock (its snapshot then holds every commit acknowledged before
+   * it) and answers with the running dump, which continues after the lock is released: the
+   * dump reads its own connection, so this file's writers are not held up by it.
+   */
+  async dump({ databaseId, destinationPath, header }) {
+    const database = await openDatabase(databaseId);
+    const reader = openConnection(database.paths.database);
+    reader.exec('PRAGMA query_only=ON');
+    // The snapshot is taken now, under the file's lock: it holds every commit acknowledged before.
+    try {
+      beginSnapshot(reader);
+    } catch (error) {
+      reader.close();
+      throw error;
+    }
+    const hash = createHash('sha256');
+    let sizeBytes = 0;
+    const out = fs.createWriteStream(destinationPath, { flags: 'wx' });
+    const opened = new Promise<void>((resolve, reject) => {
+      out.once('open', () => resolve());
+      out.once('error', reject);
+    });
+    const running = (async (): Promise<CopyResult> => {
+      try {
+        await opened;
+        await dumpDatabase(
+          reader,
+          {
+            write: (chunk) => {
+              const bytes = Buffer.from(chunk, 'utf8');
+              hash.update(bytes);
+              sizeBytes += bytes.length;
+              return out.write(bytes)
+                ? Promise.resolve()
+                : new Promise((resolve) => out.once('drain', resolve));
+            },
+          },
+          header ? { header } : {},
+        );
+        await new Promise<void>((resolve, reject) =>
+          out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+        );
+        await syncFile(destinationPath);
+        return { sizeBytes, sha256: hash.digest('hex') };
+      } catch (error) {
+        out.destroy();
+        await fs.promises.rm(destinationPath, { force: true });
+        throw error;
+      } finally {
+        reader.close();
+      }
+    })();
+    const set = dumps.get(databaseId) ?? new Set<Promise<unknown>>();
+    dumps.set(databaseId, set);
+    set.add(running);
+    void running
+      .catch(() => undefined)
+      .finally(() => {
+        set.delete(running);
+        if (set.size === 0 && dumps.get(databaseId) === set) dumps.delete(databaseId);
+      });
+    return { running };
+  },
+
   async clone({ databaseId, targetId }) {
     const database = await openDatabase(databaseId);
     const target = databasePaths(init!.directory, checkDatabaseId(targetId));
@@ -265,6 +340,7 @@ const commands: {
         await fs.promises.rm(sourceFilePath, { force: true });
       });
       await syncFile(staged);
+      await dumpsFinished(databaseId);
       const live = await openDatabase(databaseId);
       // The recorder seals what the old file committed before the swap.
       await callRecorder(live, 'beforeCheckpoint');
@@ -290,6 +366,7 @@ const commands: {
   },
 
   async remove({ databaseId }) {
+    await dumpsFinished(databaseId);
     const paths = databasePaths(init!.directory, databaseId);
     const live = open.get(databaseId);
     if (live) await closeDatabase(live);
@@ -326,7 +403,9 @@ async function handle(id: number, command: HostCommand): Promise<void> {
     const databaseId = checkDatabaseId(command.databaseId);
     const run = commands[command.op] as (command: HostCommand, id: number) => Promise<unknown>;
     if (!run) throw new DatabaseHostError('INVALID_REQUEST', `unknown operation ${String(command.op)}`);
-    const value = await withLock(databaseId, () => run(command, id));
+    let value = await withLock(databaseId, () => run(command, id));
+    // A dump holds the lock only to start; it finishes outside it.
+    if (command.op === 'dump') value = await (value as { running: Promise<CopyResult> }).running;
     send({ type: 'result', id, ok: true, value });
   } catch (error) {
     send({ type: 'result', id, ok: false, error: toErrorData(error) });

@@ -107,6 +107,7 @@ export type HostCommand =
   | { op: 'execute'; databaseId: string; request: ExecuteRequest }
   | { op: 'checkpoint'; databaseId: string }
   | { op: 'copyCheckpointed'; databaseId: string; destinationPath: string }
+  | { op: 'dump'; databaseId: string; destinationPath: string; header?: string }
   | { op: 'clone'; databaseId: string; targetId: string }
   | { op: 'replace'; databaseId: string; sourceFilePath: string }
   | { op: 'remove'; databaseId: string }

@@ -87,4 +87,7 @@ export const errors = defineErrorCatalogue({
     status: 503,
     message: 'The database host restarted while running this request; retry it',
   },
+  // ── domains, export (issue 17, h17-domains)
+  DOMAIN_EXISTS: { status: 409, message: 'The project already has this domain' },
+  DOMAIN_TAKEN: { status: 409, message: 'Another project has verified this domain' },
 });

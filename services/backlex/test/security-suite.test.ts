@@ -14,11 +14,12 @@ import {
   type WebhookReceiver,
 } from '@trustplane/kernel/testkit';
 import { ORG_OPERATIONS, type OrgOperationName, type Role } from '../src/auth/roles.js';
+import { backlexDomains } from '../src/domains-composition.js';
 import { BacklexHarness, contract, type TestOrg, type TestUser } from './support/backlex.js';
 import { subscribe } from './support/billing.js';
 
 /**
- * The shared security matrix on backlex's 33 issue-16 operations and the 20 issue-17 ones built so far: every one refuses no cookie,
+ * The shared security matrix on backlex's 33 issue-16 operations and the 26 issue-17 ones built so far: every one refuses no cookie,
  * a forged or signed-out session, another org's member (404), a member whose role is too weak
  * (403) and a caller outside the org's `ipAllowlist` (403); the org routes keys may reach also
  * refuse a forged, revoked, expired, foreign (404), out-of-scope or out-of-`mcpTools` key; the
@@ -40,7 +41,8 @@ let suiteHarness: ServiceHarness<Tenant>;
 let receiver: WebhookReceiver;
 before(async () => {
   receiver = await startWebhookReceiver();
-  h = await BacklexHarness.boot({ workers: true });
+  // Domain verification asks a port nothing listens on: an answer (refused) at once, never the internet.
+  h = await BacklexHarness.boot({ workers: true, env: { BACKLEX_DNS_SERVERS: '127.0.0.1:9' } });
   suiteHarness = harnessFor<Tenant>(h.service.booted, {
     contract,
     async tenant() {
@@ -114,6 +116,13 @@ const ORG_ROUTES: Record<string, OrgOperationName> = {
   'POST /api/org/{slug}/billing/packs/checkout': 'billing.packCheckout',
   'POST /api/org/{slug}/billing/subscription/cancel': 'billing.cancel',
   'POST /api/org/{slug}/billing/subscription/resume': 'billing.resume',
+  // Issue 17: domains, overview, export (h17-domains)
+  'GET /api/org/{slug}/projects/{projectSlug}/domains': 'domains.list',
+  'POST /api/org/{slug}/projects/{projectSlug}/domains': 'domains.create',
+  'POST /api/org/{slug}/projects/{projectSlug}/domains/{id}/verify': 'domains.verify',
+  'DELETE /api/org/{slug}/projects/{projectSlug}/domains/{id}': 'domains.delete',
+  'GET /api/org/{slug}/overview': 'org.overview',
+  'POST /api/org/{slug}/export': 'org.export',
 };
 const SESSION_ONLY = [
   'GET /api/orgs',
@@ -375,6 +384,29 @@ withRequest('POST /api/org/{slug}/projects/{projectSlug}/branches', {
   request: () => ({ payload: { name: unique('suite').toLowerCase() } }),
 });
 withRequest('DELETE /api/org/{slug}/projects/{projectSlug}/branches/{id}', { params: { id: branchOf } });
+async function domainOf(tenant: Tenant): Promise<string> {
+  const response = await h.inject({
+    method: 'POST',
+    url: `/api/org/${tenant.org.slug}/projects/${await sharedProjectOf(tenant)}/domains`,
+    as: tenant.owner,
+    payload: { hostname: `${unique('suite').toLowerCase()}.example.com` },
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().domain.id;
+}
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/domains', {
+  request: () => ({ payload: { hostname: `${unique('suite').toLowerCase()}.example.com` } }),
+});
+// No DNS server answers in the suite: verify answers 200 `pending` with the lookup's error.
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/domains/{id}/verify', { params: { id: domainOf } });
+withRequest('DELETE /api/org/{slug}/projects/{projectSlug}/domains/{id}', { params: { id: domainOf } });
+withRequest('POST /api/org/{slug}/export', {
+  // One export per org every 10 minutes: each accepted request starts with the org's turn back.
+  request: async ({ tenant }) => {
+    await backlexDomains(h.service.booted.context).orgExport.limiter.delete(tenant.org.id);
+    return {};
+  },
+});
 withRequest('POST /api/org/{slug}/billing/checkout', { request: () => ({ payload: { plan: 'pro' } }) });
 withRequest('POST /api/org/{slug}/billing/packs/checkout', {
   request: () => ({ payload: { type: 'requests' } }),
@@ -504,7 +536,7 @@ const suite: SecuritySuite<Tenant> = {
   errorCode: (response) => (response.json() as { error?: { code?: string } }).error?.code,
 };
 
-assert.equal(Object.keys(operations).length, 53);
+assert.equal(Object.keys(operations).length, 59);
 assert.ok(contract.operations().every((operation) => operationName(operation) === routeOf(operation)));
 
-securitySuiteTests(() => suiteHarness, suite, { covered: 53, public: [] });
+securitySuiteTests(() => suiteHarness, suite, { covered: 59, public: [] });

@@ -33,6 +33,13 @@ import { createBranchRoute } from './routes/branches-create.js';
 import { deleteBranchRoute } from './routes/branches-delete.js';
 import { listBranchesRoute } from './routes/branches-list.js';
 import { dataApiRoutes } from './routes/data-api-query.js';
+import { dataApiHostRoute } from './routes/data-api-host.js';
+import { createDomainRoute } from './routes/domains-create.js';
+import { deleteDomainRoute } from './routes/domains-delete.js';
+import { listDomainsRoute } from './routes/domains-list.js';
+import { verifyDomainRoute } from './routes/domains-verify.js';
+import { orgExportRoute } from './routes/org-export.js';
+import { orgOverviewRoute } from './routes/org-overview.js';
 import { deleteProjectRoute } from './routes/project-delete.js';
 import { listDeploysRoute } from './routes/project-deploys.js';
 import { listProjectErrorsRoute } from './routes/project-errors.js';
@@ -115,6 +122,8 @@ export async function buildBacklexApp(
   }
   // Projects' data API (issue 17): its own credential (the project admin token), not a session or key.
   await app.register(dataApiRoutes(deps));
+  // …and at `POST /query` on a verified custom domain (h17-domains).
+  await app.register(dataApiHostRoute(deps));
   await app.register(
     authenticatedScope(deps, async (scope) => {
       await scope.register(listOrgsRoute(deps));
@@ -164,6 +173,13 @@ export async function buildBacklexApp(
       await scope.register(listBranchesRoute(deps));
       await scope.register(createBranchRoute(deps));
       await scope.register(deleteBranchRoute(deps));
+      // Domains, overview, export (issue 17, h17-domains)
+      await scope.register(listDomainsRoute(deps));
+      await scope.register(createDomainRoute(deps));
+      await scope.register(verifyDomainRoute(deps));
+      await scope.register(deleteDomainRoute(deps));
+      await scope.register(orgOverviewRoute(deps));
+      await scope.register(orgExportRoute(deps));
     }),
   );
   return app;

@@ -33,6 +33,7 @@ export function createHostDatabases(options: HostDatabasesOptions): ProjectDatab
     async clone(sourceId, targetId) {
       await host.clone(sourceId, targetId);
     },
+    dump: (id, destinationPath, header) => host.dump(id, destinationPath, header),
     async remove(id) {
       try {
         await host.remove(id);

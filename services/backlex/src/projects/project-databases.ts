@@ -25,6 +25,11 @@ export interface ProjectDatabases {
   execute(id: string, request: { statements: Statement[]; transaction: boolean }): Promise<StatementResult[]>;
   /** A checkpointed copy of `sourceId` as `targetId`. */
   clone(sourceId: string, targetId: string): Promise<void>;
+  /**
+   * A `.sql` dump (schema + rows, loads into an empty SQLite with the same content) written to
+   * `destinationPath` by the file's host from one read snapshot; writers are not held up.
+   */
+  dump(id: string, destinationPath: string, header?: string): Promise<{ sizeBytes: number; sha256: string }>;
   /** Closes and deletes the file (and its WAL); nothing when it does not exist. */
   remove(id: string): Promise<void>;
   exists(id: string): Promise<boolean>;
