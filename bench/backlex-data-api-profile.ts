@@ -61,7 +61,9 @@ if (process.argv.includes('--count-queries')) {
   const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
     const first = args[0] as string | { text?: string };
-    const text = (typeof first === 'string' ? first : (first?.text ?? '?')).replace(/\s+/g, ' ').slice(0, 120);
+    const text = (typeof first === 'string' ? first : (first?.text ?? '?'))
+      .replace(/\s+/g, ' ')
+      .slice(0, 120);
     counted.set(text, (counted.get(text) ?? 0) + 1);
     return original.apply(this, args);
   } as typeof pg.Client.prototype.query;

@@ -129,6 +129,9 @@ describe('access state across two instances on one database', () => {
   test('reprovision-admin on A → the old token 401 on B at once, the new one 200', async () => {
     const project = await activeProject('Rotated');
     await bothServe(project);
+    // A token of the same length that differs in one character, after the right one matched.
+    const last = project.adminToken.at(-1) === 'A' ? 'B' : 'A';
+    await bothAnswer(project, 401, `${project.adminToken.slice(0, -1)}${last}`);
     const rotated = await act(project, '/reprovision-admin');
     assert.equal(rotated.statusCode, 200, rotated.body);
     await bothAnswer(project, 401);

@@ -2,7 +2,7 @@ import type { ProjectBranchRepository } from '../db/project-branch-repository.js
 import type { ProjectErrorRepository } from '../db/project-error-repository.js';
 import type { ProjectRepository } from '../db/project-repository.js';
 import { errors } from '../errors.js';
-import { adminTokenMatches } from './admin-token.js';
+import { adminTokenMatchesCached } from './admin-token.js';
 import type { AccessBranch, AccessProject, ProjectAccess } from './project-access.js';
 import type { ProjectDatabases, Statement, StatementResult } from './project-databases.js';
 import { errorFingerprint, normalizeSql } from './sql-fingerprint.js';
@@ -123,7 +123,7 @@ export function createDataApi(deps: DataApiDeps) {
       const state = await deps.access.get(projectId);
       const project = state?.project;
       if (!state || !project || project.status === 'deleted') throw errors.NOT_FOUND();
-      if (token === undefined || !adminTokenMatches(token, project.admin_token_hash)) {
+      if (token === undefined || !adminTokenMatchesCached(token, project.admin_token_hash)) {
         throw errors.UNAUTHORIZED('A valid project admin token is required (Authorization: Bearer bxk_…)');
       }
       if (project.status === 'paused') throw errors.PROJECT_PAUSED();
