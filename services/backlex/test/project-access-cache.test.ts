@@ -36,11 +36,11 @@ after(async () => {
 
 const accessOf = (h: BacklexHarness) => backlexProjects(h.service.booted.context).access;
 
-async function activeProject(name: string): Promise<Project> {
+async function activeProject(name: string, owner: TestOrg = org): Promise<Project> {
   const created = await a.inject({
     method: 'POST',
-    url: `/api/org/${org.slug}/projects`,
-    as: org.owner,
+    url: `/api/org/${owner.slug}/projects`,
+    as: owner.owner,
     payload: { name, template: 'todo' },
   });
   assert.equal(created.statusCode, 201, created.body);
@@ -48,8 +48,8 @@ async function activeProject(name: string): Promise<Project> {
   await eventually(async () => {
     const got = await a.inject({
       method: 'GET',
-      url: `/api/org/${org.slug}/projects/${project.slug}`,
-      as: org.owner,
+      url: `/api/org/${owner.slug}/projects/${project.slug}`,
+      as: owner.owner,
     });
     return got.json().project.status === 'active';
   }, `${name} active`);
@@ -180,5 +180,17 @@ describe('access state across two instances on one database', () => {
       client.release();
     }
     await bothAnswer(project, 503);
+  });
+
+  test('an org deleted on A (its transaction soft-deletes the projects): 404 on A at once, then on B', async () => {
+    const doomed = await a.org();
+    const project = await activeProject('Goes with its org', doomed);
+    await bothServe(project);
+    const removed = await a.inject({ method: 'DELETE', url: `/api/org/${doomed.slug}`, as: doomed.owner });
+    assert.equal(removed.statusCode, 200, removed.body);
+    // A fenced the project inside the orgs' transaction: its next request reads PostgreSQL.
+    assert.equal((await query(a, project, project.adminToken)).statusCode, 404);
+    // B hears the commit's NOTIFY (no barrier: the orgs' code does not wait for one).
+    await eventually(async () => (await query(b, project, project.adminToken)).statusCode === 404, 'B: 404');
   });
 });
