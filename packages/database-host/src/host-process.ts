@@ -303,7 +303,9 @@ const commands: {
     const target = databasePaths(init!.directory, checkDatabaseId(targetId));
     if (fs.existsSync(target.database))
       throw new DatabaseHostError('DATABASE_EXISTS', `database ${targetId} exists`);
-    await checkpointOpen(database);
+    // Nothing in the WAL (a TRUNCATE checkpoint leaves it empty): the file alone is the database,
+    // and a checkpoint would only wake the recorder (sealing an empty generation, taking a base).
+    if (fileSize(database.paths.wal) > 0) await checkpointOpen(database);
     const temporary = `${target.database}.clone-${randomBytes(6).toString('hex')}`;
     try {
       // A reflink where the file system has them (btrfs, XFS, APFS): instant and shares blocks.

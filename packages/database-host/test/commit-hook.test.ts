@@ -120,4 +120,25 @@ describe('commit hook: the recorder runs after each commit and before the respon
     assert.deepEqual(latest.prepare('SELECT v FROM t ORDER BY v').raw(true).all([]), [[1], [2], [3]]);
     latest.close();
   });
+
+  it('a clone checkpoints the source only when its WAL holds frames (no recorder wake-up otherwise)', async () => {
+    const journal = path.join(files, 'clone-journal.jsonl');
+    const host = tempHost({ hosts: 1, recorder: journalModule(journal, { afterCommitDelayMs: 0 }) });
+    await host.create('source');
+    await host.execute('source', {
+      statements: [{ sql: 'CREATE TABLE t (v INTEGER)' }, { sql: 'INSERT INTO t VALUES (1)' }],
+    });
+    const checkpoints = () => readJournal(journal).filter((line) => line.hook === 'beforeCheckpoint').length;
+    // Frames in the WAL: checkpointed first, so the clone (the file alone) has the commit.
+    await host.clone('source', 'first');
+    assert.equal(checkpoints(), 1);
+    const first = await host.execute('first', { statements: [{ sql: 'SELECT v FROM t' }] });
+    assert.deepEqual(first.results[0]!.rows, [[1]]);
+    // The WAL is empty now: the second clone copies the file without a checkpoint.
+    await host.clone('source', 'second');
+    assert.equal(checkpoints(), 1);
+    const second = await host.execute('second', { statements: [{ sql: 'SELECT v FROM t' }] });
+    assert.deepEqual(second.results[0]!.rows, [[1]]);
+    await host.close();
+  });
 });

@@ -174,7 +174,13 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
         billing.billing.orgDeleted,
         // Issue 17: a deleted org's projects are soft-deleted with it (files purged after 7 days).
         async (trx, organizationId) => {
-          await projectsArea.repositories.projects.deleteAllOfOrg(trx, organizationId, new Date());
+          const deleted = await projectsArea.repositories.projects.deleteAllOfOrg(
+            trx,
+            organizationId,
+            new Date(),
+          );
+          // The orgs' transaction: their data API reads PostgreSQL until its commit's NOTIFY.
+          projectsArea.access.invalidate(deleted);
         },
         ...(overrides.onOrgDeleted ?? []),
       ],

@@ -12,6 +12,7 @@ import { provisionProjectJob, purgeDeletedProjectsJob } from './jobs/provision-p
 import { createBranches } from './projects/branches.js';
 import { createDataApi } from './projects/data-api.js';
 import { createHostDatabases } from './projects/host-databases.js';
+import { createProjectAccess } from './projects/project-access.js';
 import type { ProjectDatabases } from './projects/project-databases.js';
 import { createProjects } from './projects/projects.js';
 import { createProvisioning, type Provisioning } from './projects/provisioning.js';
@@ -39,6 +40,14 @@ export function createBacklexProjects(context: ServiceContext, databases?: Proje
     deploys: createProjectDeployRepository(db),
     errors: createProjectErrorRepository(db),
   };
+  // The data API's access state per project, in memory, dropped on NOTIFY (migrations/0075).
+  const access = createProjectAccess({
+    pool: database.pool,
+    logger: context.logger,
+    projects: repositories.projects,
+    branches: repositories.branches,
+  });
+  context.onClose(() => access.stop());
   const templates = createTemplateRegistry();
   let hosts: ProjectDatabases | undefined = databases;
   /** The host processes start on first use: a process that never touches a project file spawns none. */
@@ -74,6 +83,7 @@ export function createBacklexProjects(context: ServiceContext, databases?: Proje
   });
   return {
     repositories,
+    access,
     templates,
     databases: files,
     provisioning,
@@ -88,12 +98,21 @@ export function createBacklexProjects(context: ServiceContext, databases?: Proje
       audit,
       events,
       transaction,
+      access,
       sendProvision: async (trx, projectId) => {
         await context.jobs.send(jobs.provision, { projectId }, { transaction: trx });
       },
     }),
-    branches: createBranches({ ...repositories, databases: files, audit, events, transaction, logWarning }),
-    dataApi: createDataApi({ ...repositories, databases: files, logWarning }),
+    branches: createBranches({
+      ...repositories,
+      databases: files,
+      audit,
+      events,
+      transaction,
+      access,
+      logWarning,
+    }),
+    dataApi: createDataApi({ ...repositories, databases: files, access, logWarning }),
   };
 }
 

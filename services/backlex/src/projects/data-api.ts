@@ -1,9 +1,9 @@
-import type { BranchRow } from '../db/project-branch-repository.js';
 import type { ProjectBranchRepository } from '../db/project-branch-repository.js';
 import type { ProjectErrorRepository } from '../db/project-error-repository.js';
-import type { ProjectRepository, ProjectRow } from '../db/project-repository.js';
+import type { ProjectRepository } from '../db/project-repository.js';
 import { errors } from '../errors.js';
-import { adminTokenMatches } from './admin-token.js';
+import { adminTokenMatchesCached } from './admin-token.js';
+import type { AccessBranch, AccessProject, ProjectAccess } from './project-access.js';
 import type { ProjectDatabases, Statement, StatementResult } from './project-databases.js';
 import { errorFingerprint, normalizeSql } from './sql-fingerprint.js';
 
@@ -14,6 +14,8 @@ export interface DataApiDeps {
   branches: ProjectBranchRepository;
   errors: ProjectErrorRepository;
   databases: ProjectDatabases;
+  /** Status, token hash and live branches per project, from memory (dropped on NOTIFY). */
+  access: ProjectAccess;
   logWarning(message: string, fields: Record<string, unknown>): void;
 }
 
@@ -72,8 +74,8 @@ function mayHaveWritten(results: StatementResult[]): boolean {
  */
 export function createDataApi(deps: DataApiDeps) {
   async function record(
-    project: ProjectRow,
-    branch: BranchRow | undefined,
+    project: AccessProject,
+    branch: AccessBranch | undefined,
     kind: string,
     sql: string,
     message: string,
@@ -96,7 +98,7 @@ export function createDataApi(deps: DataApiDeps) {
     }
   }
 
-  function refreshSize(project: ProjectRow, branch: BranchRow | undefined) {
+  function refreshSize(project: AccessProject, branch: AccessBranch | undefined) {
     const id = branch?.id ?? project.id;
     void deps.databases
       .sizeBytes(id)
@@ -118,16 +120,17 @@ export function createDataApi(deps: DataApiDeps) {
       branchName: string | undefined,
       body: DataApiBody,
     ): Promise<{ results: StatementResult[] }> {
-      const project = await deps.projects.byId(projectId);
-      if (!project || project.status === 'deleted') throw errors.NOT_FOUND();
-      if (token === undefined || !adminTokenMatches(token, project.admin_token_hash)) {
+      const state = await deps.access.get(projectId);
+      const project = state?.project;
+      if (!state || !project || project.status === 'deleted') throw errors.NOT_FOUND();
+      if (token === undefined || !adminTokenMatchesCached(token, project.admin_token_hash)) {
         throw errors.UNAUTHORIZED('A valid project admin token is required (Authorization: Bearer bxk_…)');
       }
       if (project.status === 'paused') throw errors.PROJECT_PAUSED();
       if (project.status !== 'active') throw errors.PROJECT_NOT_READY(project.status);
-      let branch: BranchRow | undefined;
+      let branch: AccessBranch | undefined;
       if (branchName !== undefined) {
-        branch = await deps.branches.findLiveByName(project.id, branchName);
+        branch = state.branches.get(branchName);
         if (!branch) throw errors.NOT_FOUND();
       }
       const batch = 'batch' in body;

@@ -34,6 +34,9 @@ const description =
 export function dataApiRoutes(deps: BacklexDeps) {
   return async (app: FastifyInstance) => {
     const typed = app.withTypeProvider<ZodTypeProvider>();
+    // The access state cache LISTENs before the first request (a failure to connect is retried
+    // in the background; until then every request reads PostgreSQL).
+    app.addHook('onReady', () => deps.projects.access.start());
     const common = {
       bodyLimit: BODY_LIMIT,
       // The answer is built by the hosts in exactly this shape; checking up to 8 MB of rows
