@@ -84,7 +84,8 @@ describe('commit hook: the recorder runs after each commit and before the respon
     fs.writeFileSync(marker, '');
     await assert.rejects(
       host.execute('failing', { statements: [{ sql: 'INSERT INTO t VALUES (1)' }] }),
-      (error: DatabaseHostError) => error.code === 'HISTORY_UNAVAILABLE' && error.details.hook === 'afterCommit',
+      (error: DatabaseHostError) =>
+        error.code === 'HISTORY_UNAVAILABLE' && error.details.hook === 'afterCommit',
     );
     // Still failing: the re-base runs, then the write's own recording fails again.
     await assert.rejects(
@@ -96,7 +97,9 @@ describe('commit hook: the recorder runs after each commit and before the respon
     await host.execute('failing', { statements: [{ sql: 'INSERT INTO t VALUES (3)' }] });
     // The unacknowledged commits did happen (they are on disk); the re-base closed the old
     // recorder and checkpointed the WAL before the new recorder saw its first commit.
-    const { results } = await host.execute('failing', { statements: [{ sql: 'SELECT v FROM t ORDER BY v' }] });
+    const { results } = await host.execute('failing', {
+      statements: [{ sql: 'SELECT v FROM t ORDER BY v' }],
+    });
     assert.deepEqual(results[0]!.rows, [[1], [2], [3]]);
     const lines = readJournal(journal).slice(before);
     assert.deepEqual(
@@ -112,12 +115,19 @@ describe('commit hook: the recorder runs after each commit and before the respon
     const marker = path.join(files, 'seal.marker');
     const host = tempHost({
       hosts: 1,
-      recorder: journalModule(journal, { failOn: 'beforeCheckpoint', failWhile: marker, afterCommitDelayMs: 0 }),
+      recorder: journalModule(journal, {
+        failOn: 'beforeCheckpoint',
+        failWhile: marker,
+        afterCommitDelayMs: 0,
+      }),
     });
     await host.create('seal');
     await host.execute('seal', { statements: [{ sql: 'CREATE TABLE t (v INTEGER)' }] });
     fs.writeFileSync(marker, '');
-    await assert.rejects(host.checkpoint('seal'), (error: DatabaseHostError) => error.code === 'HISTORY_UNAVAILABLE');
+    await assert.rejects(
+      host.checkpoint('seal'),
+      (error: DatabaseHostError) => error.code === 'HISTORY_UNAVAILABLE',
+    );
     assert.ok(fs.statSync(path.join(host.directory, 'seal.sqlite-wal')).size > 0);
     fs.rmSync(marker);
     await host.checkpoint('seal');

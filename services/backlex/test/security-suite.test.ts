@@ -18,7 +18,7 @@ import { BacklexHarness, contract, type TestOrg, type TestUser } from './support
 import { subscribe } from './support/billing.js';
 
 /**
- * The shared security matrix on backlex's 33 issue-16 operations and the 20 issue-17 ones built so far: every one refuses no cookie,
+ * The shared security matrix on backlex's 33 issue-16 operations and the 24 issue-17 ones built so far: every one refuses no cookie,
  * a forged or signed-out session, another org's member (404), a member whose role is too weak
  * (403) and a caller outside the org's `ipAllowlist` (403); the org routes keys may reach also
  * refuse a forged, revoked, expired, foreign (404), out-of-scope or out-of-`mcpTools` key; the
@@ -109,6 +109,10 @@ const ORG_ROUTES: Record<string, OrgOperationName> = {
   'GET /api/org/{slug}/projects/{projectSlug}/branches': 'branches.list',
   'POST /api/org/{slug}/projects/{projectSlug}/branches': 'branches.create',
   'DELETE /api/org/{slug}/projects/{projectSlug}/branches/{id}': 'branches.delete',
+  'GET /api/org/{slug}/projects/{projectSlug}/backups': 'backups.list',
+  'POST /api/org/{slug}/projects/{projectSlug}/backups': 'backups.create',
+  'POST /api/org/{slug}/projects/{projectSlug}/backups/{id}/restore': 'backups.restore',
+  'POST /api/org/{slug}/projects/{projectSlug}/restore': 'projects.pitrRestore',
   'GET /api/org/{slug}/billing': 'billing.get',
   'POST /api/org/{slug}/billing/checkout': 'billing.checkout',
   'POST /api/org/{slug}/billing/packs/checkout': 'billing.packCheckout',
@@ -375,6 +379,29 @@ withRequest('POST /api/org/{slug}/projects/{projectSlug}/branches', {
   request: () => ({ payload: { name: unique('suite').toLowerCase() } }),
 });
 withRequest('DELETE /api/org/{slug}/projects/{projectSlug}/branches/{id}', { params: { id: branchOf } });
+/** A completed backup of the tenant's shared project. */
+async function backupOf(tenant: Tenant): Promise<string> {
+  const url = `/api/org/${tenant.org.slug}/projects/${await sharedProjectOf(tenant)}/backups`;
+  const created = await h.inject({ method: 'POST', url, as: tenant.owner, payload: {} });
+  assert.equal(created.statusCode, 201, created.body);
+  const id = created.json().backup.id as string;
+  await eventually(async () => {
+    const listed = await h.inject({ method: 'GET', url, as: tenant.owner });
+    return listed.json().backups.find((backup: { id: string }) => backup.id === id)?.status === 'completed'
+      ? true
+      : undefined;
+  }, `backup ${id} completed`);
+  return id;
+}
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/backups', {
+  request: () => ({ payload: { kind: 'manual' } }),
+});
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/backups/{id}/restore', {
+  params: { id: backupOf },
+});
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/restore', {
+  request: () => ({ payload: { timestamp: Date.now() } }),
+});
 withRequest('POST /api/org/{slug}/billing/checkout', { request: () => ({ payload: { plan: 'pro' } }) });
 withRequest('POST /api/org/{slug}/billing/packs/checkout', {
   request: () => ({ payload: { type: 'requests' } }),
@@ -504,7 +531,7 @@ const suite: SecuritySuite<Tenant> = {
   errorCode: (response) => (response.json() as { error?: { code?: string } }).error?.code,
 };
 
-assert.equal(Object.keys(operations).length, 53);
+assert.equal(Object.keys(operations).length, 57);
 assert.ok(contract.operations().every((operation) => operationName(operation) === routeOf(operation)));
 
-securitySuiteTests(() => suiteHarness, suite, { covered: 53, public: [] });
+securitySuiteTests(() => suiteHarness, suite, { covered: 57, public: [] });
