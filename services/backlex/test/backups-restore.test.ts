@@ -84,6 +84,8 @@ async function query(project: Project, sqlText: string, params: unknown[] = []) 
     url: `/api/db/${project.id}/query`,
     headers: { authorization: `Bearer ${project.adminToken}` },
     payload: { sql: sqlText, params },
+    // An extension (not in seed 003): its answers follow the route's own schema in /openapi.json.
+    skipContract: true,
   });
 }
 
