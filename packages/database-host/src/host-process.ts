@@ -111,8 +111,9 @@ function historyUnavailable(database: OpenDatabase, hook: string, error: unknown
  * A hook the history depends on (`afterCommit`, `beforeCheckpoint`, `afterReplace`, and the
  * synchronous part of `afterCheckpoint` — its base): if it throws or rejects, the file's history has
  * a gap, so the request fails with `HISTORY_UNAVAILABLE` and the next command re-bases first. For
- * `afterCheckpoint` (`background: true`) only a synchronous throw is a gap: its promise covers
- * uploads, which the recorder retries; their failure is reported, the request stands.
+ * `afterCheckpoint` and `afterReplace` (`background: true`) only a synchronous throw is a gap: their
+ * promise covers uploads, which the recorder retries; it is not awaited, and its failure is
+ * reported, the request stands.
  */
 async function record(
   database: OpenDatabase,
@@ -128,13 +129,15 @@ async function record(
     database.historyGap = true;
     throw historyUnavailable(database, hook, error);
   }
+  if (background) {
+    // Uploads run behind the file's lock (the next command need not wait for the object store);
+    // a failed one is reported and retried by the recorder.
+    void Promise.resolve(pending).catch((error: unknown) => reportRecorderError(database, hook, error));
+    return;
+  }
   try {
     await pending;
   } catch (error) {
-    if (background) {
-      reportRecorderError(database, hook, error);
-      return;
-    }
     database.historyGap = true;
     throw historyUnavailable(database, hook, error);
   }
