@@ -57,10 +57,16 @@ async function get(slug: string) {
 }
 
 async function settled(slug: string, status = 'active') {
-  return eventually(async () => {
-    const { project } = await get(slug);
-    return project.status === status ? project : undefined;
-  }, `project ${slug} ${status}`);
+  return eventually(
+    async () => {
+      const { project } = await get(slug);
+      return project.status === status ? project : undefined;
+      // Generous: every provisioning attempt now also starts the file's history (a base, fsyncs),
+      // and three failing tries under a loaded disk take more than 30 s.
+    },
+    `project ${slug} ${status}`,
+    120_000,
+  );
 }
 
 async function activeProject(payload: Record<string, unknown>): Promise<Project> {
