@@ -57,12 +57,12 @@ async function get(slug: string) {
 }
 
 async function settled(slug: string, status = 'active') {
+  // Generous: every provisioning attempt also starts the file's history (a base, fsyncs), and three
+  // failing tries on a loaded disk take more than 30 s.
   return eventually(
     async () => {
       const { project } = await get(slug);
       return project.status === status ? project : undefined;
-      // Generous: every provisioning attempt now also starts the file's history (a base, fsyncs),
-      // and three failing tries under a loaded disk take more than 30 s.
     },
     `project ${slug} ${status}`,
     120_000,
