@@ -321,14 +321,19 @@ async function projectOf(tenant: Tenant, then?: 'pause'): Promise<string> {
   });
   assert.equal(created.statusCode, 201, created.body);
   const slug = created.json().project.slug as string;
-  await eventually(async () => {
-    const got = await h.inject({
-      method: 'GET',
-      url: `/api/org/${tenant.org.slug}/projects/${slug}`,
-      as: tenant.owner,
-    });
-    return got.json().project?.status === 'active' ? true : undefined;
-  }, `project ${slug} active`);
+  // Generous: provisioning also starts the file's history (fsyncs); the suite provisions many at once.
+  await eventually(
+    async () => {
+      const got = await h.inject({
+        method: 'GET',
+        url: `/api/org/${tenant.org.slug}/projects/${slug}`,
+        as: tenant.owner,
+      });
+      return got.json().project?.status === 'active' ? true : undefined;
+    },
+    `project ${slug} active`,
+    120_000,
+  );
   if (then) {
     const done = await h.inject({
       method: 'POST',
@@ -385,12 +390,16 @@ async function backupOf(tenant: Tenant): Promise<string> {
   const created = await h.inject({ method: 'POST', url, as: tenant.owner, payload: {} });
   assert.equal(created.statusCode, 201, created.body);
   const id = created.json().backup.id as string;
-  await eventually(async () => {
-    const listed = await h.inject({ method: 'GET', url, as: tenant.owner });
-    return listed.json().backups.find((backup: { id: string }) => backup.id === id)?.status === 'completed'
-      ? true
-      : undefined;
-  }, `backup ${id} completed`);
+  await eventually(
+    async () => {
+      const listed = await h.inject({ method: 'GET', url, as: tenant.owner });
+      return listed.json().backups.find((backup: { id: string }) => backup.id === id)?.status === 'completed'
+        ? true
+        : undefined;
+    },
+    `backup ${id} completed`,
+    120_000,
+  );
   return id;
 }
 withRequest('POST /api/org/{slug}/projects/{projectSlug}/backups', {
