@@ -34,7 +34,11 @@ export interface DatabaseHostOptions {
   /** Commit recorder loaded in every host process (point-in-time history); none by default. */
   recorder?: RecorderModule;
   logger?: DatabaseHostLogger;
-  /** A recorder hook threw: the request it ran for still succeeded. */
+  /**
+   * A recorder failure that did not fail a request: a background upload (retried), a `close`, an
+   * `afterCheckpoint` that recorded its base but whose upload failed. Failures to record fail the
+   * request with `HISTORY_UNAVAILABLE` (README, "Commit hook").
+   */
   onRecorderError?: (event: { databaseId: string; hook: string; message: string }) => void;
 }
 
@@ -321,6 +325,14 @@ export class DatabaseHost {
 
   async exists(databaseId: string): Promise<boolean> {
     return (await this.send({ op: 'exists', databaseId })) as boolean;
+  }
+
+  /**
+   * History retention: the recorder of the file (opened if it is not) drops what a restore inside
+   * the last `windowMs` cannot need. Whatever the recorder's `prune` returns; null without one.
+   */
+  async pruneHistory(databaseId: string, windowMs: number): Promise<unknown> {
+    return this.send({ op: 'pruneHistory', databaseId, windowMs });
   }
 
   /** Starts every host process ahead of the first request. */

@@ -78,6 +78,8 @@ export interface CommitRecorder {
   afterReplace?(): unknown;
   /** The file is closed (host closing, file replaced or removed). */
   close?(): unknown;
+  /** Retention: drop what a restore inside the last `windowMs` cannot need (`pruneHistory`). */
+  prune?(windowMs: number): unknown;
 }
 
 export interface RecorderContext {
@@ -112,7 +114,8 @@ export type HostCommand =
   | { op: 'replace'; databaseId: string; sourceFilePath: string }
   | { op: 'remove'; databaseId: string }
   | { op: 'sizeBytes'; databaseId: string }
-  | { op: 'exists'; databaseId: string };
+  | { op: 'exists'; databaseId: string }
+  | { op: 'pruneHistory'; databaseId: string; windowMs: number };
 
 export interface HostInit {
   directory: string;

@@ -90,4 +90,21 @@ export const errors = defineErrorCatalogue({
   // ── domains, export (issue 17, h17-domains)
   DOMAIN_EXISTS: { status: 409, message: 'The project already has this domain' },
   DOMAIN_TAKEN: { status: 409, message: 'Another project has verified this domain' },
+  // ── backups, restores, point-in-time history (issue 17, h17-backups)
+  HISTORY_UNAVAILABLE: {
+    status: 503,
+    message:
+      "The change could not be recorded in the project's point-in-time history, so it is not acknowledged; retry it",
+  },
+  BACKUP_NOT_READY: {
+    status: 409,
+    describe: (status: string) => ({
+      message: `The backup is ${status}; only a completed backup can be restored`,
+      details: { details: { status } },
+    }),
+  },
+  BACKUP_CORRUPT: {
+    status: 409,
+    message: 'The stored backup no longer matches its sha256; nothing was restored',
+  },
 });

@@ -57,10 +57,16 @@ async function get(slug: string) {
 }
 
 async function settled(slug: string, status = 'active') {
-  return eventually(async () => {
-    const { project } = await get(slug);
-    return project.status === status ? project : undefined;
-  }, `project ${slug} ${status}`);
+  // Generous: every provisioning attempt also starts the file's history (a base, fsyncs), and three
+  // failing tries on a loaded disk take more than 30 s.
+  return eventually(
+    async () => {
+      const { project } = await get(slug);
+      return project.status === status ? project : undefined;
+    },
+    `project ${slug} ${status}`,
+    120_000,
+  );
 }
 
 async function activeProject(payload: Record<string, unknown>): Promise<Project> {

@@ -19,7 +19,7 @@ import { BacklexHarness, contract, type TestOrg, type TestUser } from './support
 import { subscribe } from './support/billing.js';
 
 /**
- * The shared security matrix on backlex's 33 issue-16 operations and the 26 issue-17 ones built so far: every one refuses no cookie,
+ * The shared security matrix on backlex's 33 issue-16 operations and the 30 issue-17 ones built so far: every one refuses no cookie,
  * a forged or signed-out session, another org's member (404), a member whose role is too weak
  * (403) and a caller outside the org's `ipAllowlist` (403); the org routes keys may reach also
  * refuse a forged, revoked, expired, foreign (404), out-of-scope or out-of-`mcpTools` key; the
@@ -111,6 +111,10 @@ const ORG_ROUTES: Record<string, OrgOperationName> = {
   'GET /api/org/{slug}/projects/{projectSlug}/branches': 'branches.list',
   'POST /api/org/{slug}/projects/{projectSlug}/branches': 'branches.create',
   'DELETE /api/org/{slug}/projects/{projectSlug}/branches/{id}': 'branches.delete',
+  'GET /api/org/{slug}/projects/{projectSlug}/backups': 'backups.list',
+  'POST /api/org/{slug}/projects/{projectSlug}/backups': 'backups.create',
+  'POST /api/org/{slug}/projects/{projectSlug}/backups/{id}/restore': 'backups.restore',
+  'POST /api/org/{slug}/projects/{projectSlug}/restore': 'projects.pitrRestore',
   'GET /api/org/{slug}/billing': 'billing.get',
   'POST /api/org/{slug}/billing/checkout': 'billing.checkout',
   'POST /api/org/{slug}/billing/packs/checkout': 'billing.packCheckout',
@@ -326,14 +330,19 @@ async function projectOf(tenant: Tenant, then?: 'pause'): Promise<string> {
   });
   assert.equal(created.statusCode, 201, created.body);
   const slug = created.json().project.slug as string;
-  await eventually(async () => {
-    const got = await h.inject({
-      method: 'GET',
-      url: `/api/org/${tenant.org.slug}/projects/${slug}`,
-      as: tenant.owner,
-    });
-    return got.json().project?.status === 'active' ? true : undefined;
-  }, `project ${slug} active`);
+  // Generous: provisioning also starts the file's history (fsyncs); the suite provisions many at once.
+  await eventually(
+    async () => {
+      const got = await h.inject({
+        method: 'GET',
+        url: `/api/org/${tenant.org.slug}/projects/${slug}`,
+        as: tenant.owner,
+      });
+      return got.json().project?.status === 'active' ? true : undefined;
+    },
+    `project ${slug} active`,
+    120_000,
+  );
   if (then) {
     const done = await h.inject({
       method: 'POST',
@@ -406,6 +415,33 @@ withRequest('POST /api/org/{slug}/export', {
     await backlexDomains(h.service.booted.context).orgExport.limiter.delete(tenant.org.id);
     return {};
   },
+});
+/** A completed backup of the tenant's shared project. */
+async function backupOf(tenant: Tenant): Promise<string> {
+  const url = `/api/org/${tenant.org.slug}/projects/${await sharedProjectOf(tenant)}/backups`;
+  const created = await h.inject({ method: 'POST', url, as: tenant.owner, payload: {} });
+  assert.equal(created.statusCode, 201, created.body);
+  const id = created.json().backup.id as string;
+  await eventually(
+    async () => {
+      const listed = await h.inject({ method: 'GET', url, as: tenant.owner });
+      return listed.json().backups.find((backup: { id: string }) => backup.id === id)?.status === 'completed'
+        ? true
+        : undefined;
+    },
+    `backup ${id} completed`,
+    120_000,
+  );
+  return id;
+}
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/backups', {
+  request: () => ({ payload: { kind: 'manual' } }),
+});
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/backups/{id}/restore', {
+  params: { id: backupOf },
+});
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/restore', {
+  request: () => ({ payload: { timestamp: Date.now() } }),
 });
 withRequest('POST /api/org/{slug}/billing/checkout', { request: () => ({ payload: { plan: 'pro' } }) });
 withRequest('POST /api/org/{slug}/billing/packs/checkout', {
@@ -536,7 +572,7 @@ const suite: SecuritySuite<Tenant> = {
   errorCode: (response) => (response.json() as { error?: { code?: string } }).error?.code,
 };
 
-assert.equal(Object.keys(operations).length, 59);
+assert.equal(Object.keys(operations).length, 63);
 assert.ok(contract.operations().every((operation) => operationName(operation) === routeOf(operation)));
 
-securitySuiteTests(() => suiteHarness, suite, { covered: 59, public: [] });
+securitySuiteTests(() => suiteHarness, suite, { covered: 63, public: [] });

@@ -1,3 +1,4 @@
+import type { BackupsDatabase } from './backup-tables.js';
 import type { BillingDatabase } from './billing-tables.js';
 import type { EventsDatabase } from './events-tables.js';
 import type { ProjectsDatabase } from './project-tables.js';
@@ -129,7 +130,12 @@ export interface SsoProviderTable {
 }
 
 /** The whole schema; the events (`events-tables.ts`, 0020…), projects (`project-tables.ts`, 0060…) and billing (`billing-tables.ts`, 0080…) tables are part of it. */
-export interface BacklexDatabase extends EventsDatabase, ProjectsDatabase, BillingDatabase, DomainsDatabase {
+export interface BacklexDatabase
+  extends EventsDatabase,
+    ProjectsDatabase,
+    BillingDatabase,
+    DomainsDatabase,
+    BackupsDatabase {
   user: UserTable;
   session: SessionTable;
   organization: OrganizationTable;

@@ -29,6 +29,9 @@ import { createWebhookRoute } from './routes/webhooks-create.js';
 import { deleteWebhookRoute } from './routes/webhooks-delete.js';
 import { listWebhooksRoute } from './routes/webhooks-list.js';
 import { testWebhookRoute } from './routes/webhooks-test.js';
+import { createBackupRoute } from './routes/backups-create.js';
+import { listBackupsRoute } from './routes/backups-list.js';
+import { restoreBackupRoute } from './routes/backups-restore.js';
 import { createBranchRoute } from './routes/branches-create.js';
 import { deleteBranchRoute } from './routes/branches-delete.js';
 import { listBranchesRoute } from './routes/branches-list.js';
@@ -42,6 +45,7 @@ import { orgExportRoute } from './routes/org-export.js';
 import { orgOverviewRoute } from './routes/org-overview.js';
 import { deleteProjectRoute } from './routes/project-delete.js';
 import { listDeploysRoute } from './routes/project-deploys.js';
+import { pointInTimeRestoreRoute } from './routes/project-restore.js';
 import { listProjectErrorsRoute } from './routes/project-errors.js';
 import { getProjectRoute } from './routes/project-get.js';
 import { pauseProjectRoute } from './routes/project-pause.js';
@@ -180,6 +184,11 @@ export async function buildBacklexApp(
       await scope.register(deleteDomainRoute(deps));
       await scope.register(orgOverviewRoute(deps));
       await scope.register(orgExportRoute(deps));
+      // Backups and point-in-time restore (issue 17, h17-backups)
+      await scope.register(listBackupsRoute(deps));
+      await scope.register(createBackupRoute(deps));
+      await scope.register(restoreBackupRoute(deps));
+      await scope.register(pointInTimeRestoreRoute(deps));
     }),
   );
   return app;

@@ -55,6 +55,8 @@ function clientFailure(failure: HostFailure): { kind: string; error: Error } | u
       return { kind: 'STATEMENT_TIMEOUT', error: errors.STATEMENT_TIMEOUT({ details }) };
     case 'HOST_RESTARTED':
       return { kind: 'HOST_RESTARTED', error: errors.DATABASE_RESTARTED() };
+    case 'HISTORY_UNAVAILABLE':
+      return { kind: 'HISTORY_UNAVAILABLE', error: errors.HISTORY_UNAVAILABLE() };
     default:
       return undefined;
   }

@@ -35,5 +35,19 @@ export interface ProjectDatabases {
   exists(id: string): Promise<boolean>;
   /** Bytes on disk: the file and its WAL. */
   sizeBytes(id: string): Promise<number>;
+  /** Checkpoints the WAL into the file (the history seals its generation and takes a base). */
+  checkpoint(id: string): Promise<void>;
+  /**
+   * Under the file's write lock: checkpoint (a kept base in the history), then a hashed, fsync'd
+   * copy at `destinationPath` (backups).
+   */
+  copyCheckpointed(id: string, destinationPath: string): Promise<{ sizeBytes: number; sha256: string }>;
+  /**
+   * Swaps `sourceFilePath` (a SQLite file, consumed) in as the live file in one rename (restores);
+   * the swap is a recorded point in the file's history.
+   */
+  replace(id: string, sourceFilePath: string): Promise<{ sizeBytes: number }>;
+  /** History retention: drops what a restore inside the last `windowMs` cannot need. */
+  pruneHistory(id: string, windowMs: number): Promise<void>;
   close(): Promise<void>;
 }
