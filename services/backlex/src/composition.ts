@@ -27,6 +27,7 @@ import { createSso } from './sso/sso.js';
 import { createScim } from './scim/scim.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
 import { backlexProjects } from './projects-composition.js';
+import { backlexUsage } from './usage-composition.js';
 
 /**
  * Origins that are never foreign for a cookie-bearing request: the service on `localhost` and
@@ -153,6 +154,8 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     sandbox: billing.sandbox,
     /** Projects (issue 17): lifecycle, branches, data API, provisioning. */
     projects: projectsArea,
+    /** Usage, alarms, enforcement (issue 17, h17-usage). */
+    usage: backlexUsage(context),
     apiKeys,
     ssoSettings,
     sso,

@@ -87,4 +87,11 @@ export const errors = defineErrorCatalogue({
     status: 503,
     message: 'The database host restarted while running this request; retry it',
   },
+  // ── usage, alarms, enforcement (issue 17, h17-usage)
+  ALARM_EXISTS: { status: 409, message: 'The project already has an alarm on this metric at this threshold' },
+  STORAGE_READ_ONLY: {
+    status: 403,
+    message:
+      "The organization is over its d1 storage allowance: the data API is read-only until it is back under (delete branches or projects, buy a d1 pack or upgrade)",
+  },
 });

@@ -16,6 +16,7 @@ import type { ProjectDatabases } from './projects/project-databases.js';
 import { createProjects } from './projects/projects.js';
 import { createProvisioning, type Provisioning } from './projects/provisioning.js';
 import { createTemplateRegistry } from './projects/templates.js';
+import { backlexUsage } from './usage-composition.js';
 
 /** `<data dir>/backlex/databases`: one SQLite file (and WAL) per project and per branch. */
 export function databasesDirectory(context: ServiceContext): string {
@@ -93,7 +94,7 @@ export function createBacklexProjects(context: ServiceContext, databases?: Proje
       },
     }),
     branches: createBranches({ ...repositories, databases: files, audit, events, transaction, logWarning }),
-    dataApi: createDataApi({ ...repositories, databases: files, logWarning }),
+    dataApi: createDataApi({ ...repositories, databases: files, logWarning, usage: backlexUsage(context).gate }),
   };
 }
 

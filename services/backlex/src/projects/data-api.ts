@@ -6,6 +6,7 @@ import { errors } from '../errors.js';
 import { adminTokenMatches } from './admin-token.js';
 import type { ProjectDatabases, Statement, StatementResult } from './project-databases.js';
 import { errorFingerprint, normalizeSql } from './sql-fingerprint.js';
+import type { UsageGate } from '../usage/usage-gate.js';
 
 export type DataApiBody = { sql: string; params?: Statement['params'] } | { batch: Statement[] };
 
@@ -14,6 +15,8 @@ export interface DataApiDeps {
   branches: ProjectBranchRepository;
   errors: ProjectErrorRepository;
   databases: ProjectDatabases;
+  /** Usage (h17-usage, `src/usage/usage-gate.ts`): counts requests, enforces the org's allowances. */
+  usage: Pick<UsageGate, 'admit' | 'changed'>;
   logWarning(message: string, fields: Record<string, unknown>): void;
 }
 
@@ -53,6 +56,8 @@ function clientFailure(failure: HostFailure): { kind: string; error: Error } | u
       return { kind: 'STATEMENT_TIMEOUT', error: errors.STATEMENT_TIMEOUT({ details }) };
     case 'HOST_RESTARTED':
       return { kind: 'HOST_RESTARTED', error: errors.DATABASE_RESTARTED() };
+    case 'READ_ONLY':
+      return { kind: 'STORAGE_READ_ONLY', error: errors.STORAGE_READ_ONLY({ details }) };
     default:
       return undefined;
   }
@@ -130,11 +135,12 @@ export function createDataApi(deps: DataApiDeps) {
         branch = await deps.branches.findLiveByName(project.id, branchName);
         if (!branch) throw errors.NOT_FOUND();
       }
+      const readOnly = await deps.usage.admit(project.org_id, project.id); // 429 over the request allowance; counts it
       const batch = 'batch' in body;
       const statements = batch ? body.batch : [{ sql: body.sql, params: body.params }];
       let results: StatementResult[];
       try {
-        results = await deps.databases.execute(branch?.id ?? project.id, { statements, transaction: batch });
+        results = await deps.databases.execute(branch?.id ?? project.id, { statements, transaction: batch, readOnly });
       } catch (error) {
         const failure = hostFailure(error);
         const answer = failure ? clientFailure(failure) : undefined;
@@ -149,7 +155,10 @@ export function createDataApi(deps: DataApiDeps) {
         );
         throw answer.error;
       }
-      if (mayHaveWritten(results)) refreshSize(project, branch);
+      if (mayHaveWritten(results)) {
+        refreshSize(project, branch);
+        deps.usage.changed(project.id);
+      }
       return { results };
     },
   };
