@@ -201,9 +201,13 @@ export class StatementRunner {
     // A statement that returns no rows (CREATE, DROP, INSERT…) or a data change with RETURNING
     // may write; SELECT, read-only PRAGMAs and EXPLAIN do not.
     if (readOnly && (!entry.reader || entry.analyzed.writesRows))
-      throw new DatabaseHostError('READ_ONLY', 'the database is read-only for this request: writes are refused', {
-        keyword: entry.analyzed.keyword,
-      });
+      throw new DatabaseHostError(
+        'READ_ONLY',
+        'the database is read-only for this request: writes are refused',
+        {
+          keyword: entry.analyzed.keyword,
+        },
+      );
     const params = bindParameters(entry.analyzed, item.params);
     const { statement } = entry;
     if (!entry.reader) {

@@ -13,7 +13,8 @@ describe('readOnly requests (a storage allowance spent: writes refused, reads se
     await host.execute('ro', {
       statements: [{ sql: 'CREATE TABLE t (v INTEGER)' }, { sql: 'INSERT INTO t VALUES (1), (2)' }],
     });
-    const read = async (sql: string) => (await host.execute('ro', { statements: [{ sql }], readOnly: true })).results;
+    const read = async (sql: string) =>
+      (await host.execute('ro', { statements: [{ sql }], readOnly: true })).results;
     assert.deepEqual((await read('SELECT count(*) FROM t'))[0]?.rows, [[2]]);
     assert.equal((await read('PRAGMA table_info(t)'))[0]?.rows.length, 1);
     assert.ok((await read('EXPLAIN QUERY PLAN SELECT * FROM t')).length === 1);
@@ -29,7 +30,11 @@ describe('readOnly requests (a storage allowance spent: writes refused, reads se
       'DROP TABLE t',
       'ALTER TABLE t ADD COLUMN w',
     ]) {
-      await assert.rejects(host.execute('ro', { statements: [{ sql }], readOnly: true }), readOnlyRefusal, sql);
+      await assert.rejects(
+        host.execute('ro', { statements: [{ sql }], readOnly: true }),
+        readOnlyRefusal,
+        sql,
+      );
     }
     // A batch whose read precedes a write: refused as a whole, nothing written.
     await assert.rejects(
@@ -38,7 +43,8 @@ describe('readOnly requests (a storage allowance spent: writes refused, reads se
         readOnly: true,
       }),
       (error) =>
-        readOnlyRefusal(error) && (error as { details: { statementIndex: number } }).details.statementIndex === 1,
+        readOnlyRefusal(error) &&
+        (error as { details: { statementIndex: number } }).details.statementIndex === 1,
     );
     const after = await host.execute('ro', { statements: [{ sql: 'SELECT v FROM t ORDER BY v' }] });
     assert.deepEqual(after.results[0]?.rows, [[1], [2]]);

@@ -92,6 +92,6 @@ export const errors = defineErrorCatalogue({
   STORAGE_READ_ONLY: {
     status: 403,
     message:
-      "The organization is over its d1 storage allowance: the data API is read-only until it is back under (delete branches or projects, buy a d1 pack or upgrade)",
+      'The organization is over its d1 storage allowance: the data API is read-only until it is back under (delete branches or projects, buy a d1 pack or upgrade)',
   },
 });

@@ -94,7 +94,12 @@ export function createBacklexProjects(context: ServiceContext, databases?: Proje
       },
     }),
     branches: createBranches({ ...repositories, databases: files, audit, events, transaction, logWarning }),
-    dataApi: createDataApi({ ...repositories, databases: files, logWarning, usage: backlexUsage(context).gate }),
+    dataApi: createDataApi({
+      ...repositories,
+      databases: files,
+      logWarning,
+      usage: backlexUsage(context).gate,
+    }),
   };
 }
 

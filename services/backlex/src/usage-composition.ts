@@ -31,7 +31,8 @@ export function createBacklexUsage(context: ServiceContext) {
   const db = database.kysely;
   const repository = createUsageRepository(db);
   const clock = { now: () => backlexBilling(context).clock.now() };
-  const logWarning = (message: string, fields: Record<string, unknown>) => context.logger.warn(fields, message);
+  const logWarning = (message: string, fields: Record<string, unknown>) =>
+    context.logger.warn(fields, message);
   const usage = createUsage({
     repository,
     planIdOf: (orgId) => planIdOf(db, orgId),
@@ -105,7 +106,7 @@ export function createBacklexUsage(context: ServiceContext) {
       const state = await repository.enforcementOf(orgId);
       const now = clock.now().getTime();
       return {
-        requestThrottled: state !== undefined && state.requestThrottled && state.periodEnd.getTime() > now,
+        requestThrottled: state?.requestThrottled === true && state.periodEnd.getTime() > now,
         storageReadOnly: state?.storageReadOnly === true,
       };
     },

@@ -523,10 +523,7 @@ const suite: SecuritySuite<Tenant> = {
       .operations()
       .map(routeOf)
       .filter((route) => !SESSION_ONLY.includes(route) && !(route in ORG_ROUTES))
-      .map((route) => [
-        route,
-        'issue 17, not built yet (backups, restores, domains, overview, export)',
-      ]),
+      .map((route) => [route, 'issue 17, not built yet (backups, restores, domains, overview, export)']),
   ),
   resources: { slug: (tenant) => tenant.org.slug, projectSlug: sharedProjectOf },
   errorCode: (response) => (response.json() as { error?: { code?: string } }).error?.code,

@@ -42,7 +42,12 @@ async function sql<T>(query: string, params: unknown[] = []): Promise<T[]> {
 }
 
 async function activeProject(org: TestOrg, as: TestUser = org.owner, name = 'Usage app'): Promise<Project> {
-  const response = await h.inject({ method: 'POST', url: `/api/org/${org.slug}/projects`, as, payload: { name } });
+  const response = await h.inject({
+    method: 'POST',
+    url: `/api/org/${org.slug}/projects`,
+    as,
+    payload: { name },
+  });
   assert.equal(response.statusCode, 201, response.body);
   const created = response.json().project as Project;
   await eventually(async () => {
@@ -58,6 +63,8 @@ function query(project: Project, body: unknown, branch?: string) {
     url: `/api/db/${project.id}${branch ? `/branches/${branch}` : ''}/query`,
     headers: { authorization: `Bearer ${project.adminToken}` },
     payload: body as Record<string, unknown>,
+    // The data API is an extension, outside the seed.
+    skipContract: true,
   });
 }
 
@@ -67,8 +74,22 @@ async function usageOf(org: TestOrg, as: TestUser = org.owner) {
   return response.json() as {
     plan: string;
     period: { start: string; end: string };
-    metrics: { metric: string; used: number; included: number; topups: number; allowance: number; usedPct: number }[];
-    projects: { projectId: string; slug: string; deleted: boolean; requests: number; d1: number; r2: number }[];
+    metrics: {
+      metric: string;
+      used: number;
+      included: number;
+      topups: number;
+      allowance: number;
+      usedPct: number;
+    }[];
+    projects: {
+      projectId: string;
+      slug: string;
+      deleted: boolean;
+      requests: number;
+      d1: number;
+      r2: number;
+    }[];
     enforcement: { requestThrottled: boolean; storageReadOnly: boolean };
   };
 }
@@ -82,7 +103,13 @@ async function historyOf(org: TestOrg, as: TestUser = org.owner) {
   return response.json() as {
     from: string;
     to: string;
-    days: { day: string; requests: number; d1: number; r2: number; projects: { projectId: string; requests: number }[] }[];
+    days: {
+      day: string;
+      requests: number;
+      d1: number;
+      r2: number;
+      projects: { projectId: string; requests: number }[];
+    }[];
     projects: { id: string; slug: string; deleted: boolean; deletedAt: string | null }[];
   };
 }
@@ -100,9 +127,19 @@ describe('usage and history', () => {
     const usage = await usageOf(org, viewer);
     assert.equal(usage.plan, 'free');
     const now = new Date();
-    assert.equal(usage.period.start, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString());
+    assert.equal(
+      usage.period.start,
+      new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(),
+    );
     assert.deepEqual(
-      usage.metrics.map((entry) => [entry.metric, entry.used, entry.included, entry.topups, entry.allowance, entry.usedPct]),
+      usage.metrics.map((entry) => [
+        entry.metric,
+        entry.used,
+        entry.included,
+        entry.topups,
+        entry.allowance,
+        entry.usedPct,
+      ]),
       (['requests', 'd1', 'r2', 'neurons'] as const).map((name) => [
         name,
         0,
@@ -120,7 +157,10 @@ describe('usage and history', () => {
     assert.equal(history.to, today());
     assert.equal(history.days.at(-1)?.day, today());
     assert.equal(history.days[0]?.day, history.from);
-    assert.equal(new Date(`${history.to}T00:00:00Z`).getTime() - new Date(`${history.from}T00:00:00Z`).getTime(), 89 * 86_400_000);
+    assert.equal(
+      new Date(`${history.to}T00:00:00Z`).getTime() - new Date(`${history.from}T00:00:00Z`).getTime(),
+      89 * 86_400_000,
+    );
     assert.ok(history.days.every((day) => day.requests === 0 && day.d1 === 0 && day.projects.length === 0));
   });
 
@@ -131,7 +171,8 @@ describe('usage and history', () => {
       batch: [{ sql: 'CREATE TABLE notes (body TEXT)' }, { sql: "INSERT INTO notes VALUES ('hello')" }],
     });
     assert.equal(written.statusCode, 200, written.body);
-    for (let index = 0; index < 4; index += 1) assert.equal((await query(project, { sql: 'SELECT 1' })).statusCode, 200);
+    for (let index = 0; index < 4; index += 1)
+      assert.equal((await query(project, { sql: 'SELECT 1' })).statusCode, 200);
     const branch = await h.inject({
       method: 'POST',
       url: `/api/org/${org.slug}/projects/${project.slug}/branches`,
@@ -140,7 +181,10 @@ describe('usage and history', () => {
     });
     assert.equal(branch.statusCode, 201, branch.body);
     const branchId = branch.json().branch.id as string;
-    assert.equal((await query(project, { sql: "INSERT INTO notes VALUES ('on the branch')" }, 'preview')).statusCode, 200);
+    assert.equal(
+      (await query(project, { sql: "INSERT INTO notes VALUES ('on the branch')" }, 'preview')).statusCode,
+      200,
+    );
     assert.equal((await query(project, { sql: 'SELECT * FROM notes' }, 'preview')).statusCode, 200);
     // Refused statements still count as requests; a wrong token does not.
     assert.equal((await query(project, { sql: 'SELEC nonsense' })).statusCode, 400);
@@ -149,6 +193,7 @@ describe('usage and history', () => {
       url: `/api/db/${project.id}/query`,
       headers: { authorization: 'Bearer bxk_wrong' },
       payload: { sql: 'SELECT 1' },
+      skipContract: true,
     });
     assert.equal(unauthorized.statusCode, 401);
 
@@ -164,16 +209,30 @@ describe('usage and history', () => {
     const history = await historyOf(org);
     const day = history.days.at(-1);
     assert.equal(day?.requests, 8);
-    assert.deepEqual(day?.projects.map((entry) => [entry.projectId, entry.requests]), [[project.id, 8]]);
-    assert.deepEqual(history.projects.map((entry) => [entry.id, entry.deleted]), [[project.id, false]]);
+    assert.deepEqual(
+      day?.projects.map((entry) => [entry.projectId, entry.requests]),
+      [[project.id, 8]],
+    );
+    assert.deepEqual(
+      history.projects.map((entry) => [entry.id, entry.deleted]),
+      [[project.id, false]],
+    );
   });
 
   test('history and usage keep a deleted project: its requests stay, its storage stops counting', async () => {
     const org = await h.org();
     const project = await activeProject(org);
-    for (let index = 0; index < 3; index += 1) assert.equal((await query(project, { sql: 'SELECT 1' })).statusCode, 200);
-    await eventually(async () => ((await usageOf(org)).projects[0]?.requests === 3 ? true : undefined), 'flushed');
-    const removed = await h.inject({ method: 'DELETE', url: `/api/org/${org.slug}/projects/${project.slug}`, as: org.owner });
+    for (let index = 0; index < 3; index += 1)
+      assert.equal((await query(project, { sql: 'SELECT 1' })).statusCode, 200);
+    await eventually(
+      async () => ((await usageOf(org)).projects[0]?.requests === 3 ? true : undefined),
+      'flushed',
+    );
+    const removed = await h.inject({
+      method: 'DELETE',
+      url: `/api/org/${org.slug}/projects/${project.slug}`,
+      as: org.owner,
+    });
     assert.equal(removed.statusCode, 200, removed.body);
     const history = await historyOf(org);
     assert.equal(history.projects[0]?.id, project.id);
@@ -193,12 +252,31 @@ describe('usage and history', () => {
     const project = await activeProject(org);
     const yesterday = new Date(Date.now() - 86_400_000);
     const objects = area().storedObjects;
-    await objects.record(undefined, { kind: 'backup', key: `${project.id}/old`, projectId: project.id, sizeBytes: 500, at: yesterday });
+    await objects.record(undefined, {
+      kind: 'backup',
+      key: `${project.id}/old`,
+      projectId: project.id,
+      sizeBytes: 500,
+      at: yesterday,
+    });
     await objects.forget(undefined, { kind: 'backup', key: `${project.id}/old`, at: yesterday });
-    await objects.record(undefined, { kind: 'export', key: `${project.id}/dump`, projectId: project.id, sizeBytes: 1234 });
+    await objects.record(undefined, {
+      kind: 'export',
+      key: `${project.id}/dump`,
+      projectId: project.id,
+      sizeBytes: 1234,
+    });
     // Recording again (a retried job) is idempotent.
-    await objects.record(undefined, { kind: 'export', key: `${project.id}/dump`, projectId: project.id, sizeBytes: 1234 });
-    assert.equal((await objects.objectBytesByProject(yesterday.toISOString().slice(0, 10))).get(project.id), 500);
+    await objects.record(undefined, {
+      kind: 'export',
+      key: `${project.id}/dump`,
+      projectId: project.id,
+      sizeBytes: 1234,
+    });
+    assert.equal(
+      (await objects.objectBytesByProject(yesterday.toISOString().slice(0, 10))).get(project.id),
+      500,
+    );
     assert.equal((await objects.objectBytesByProject(today())).get(project.id), 1234);
     const usage = await eventually(async () => {
       const current = await usageOf(org);
@@ -265,7 +343,11 @@ describe('the request meter (no PostgreSQL write per request)', () => {
       logWarning: () => undefined,
     });
     await gate.start();
-    gate.apply('org_a', { requestThrottled: true, storageReadOnly: false, periodEnd: new Date(Date.now() + 90_000) });
+    gate.apply('org_a', {
+      requestThrottled: true,
+      storageReadOnly: false,
+      periodEnd: new Date(Date.now() + 90_000),
+    });
     assert.throws(
       () => gate.admit('org_a', 'prj_a'),
       (error: { statusCode?: number; code?: string; headers?: Record<string, string> } & Error) => {
@@ -275,7 +357,11 @@ describe('the request meter (no PostgreSQL write per request)', () => {
       },
     );
     assert.equal(gate.admit('org_b', 'prj_b'), false, 'other orgs are not affected');
-    gate.apply('org_a', { requestThrottled: true, storageReadOnly: true, periodEnd: new Date(Date.now() - 1) });
+    gate.apply('org_a', {
+      requestThrottled: true,
+      storageReadOnly: true,
+      periodEnd: new Date(Date.now() - 1),
+    });
     assert.equal(gate.admit('org_a', 'prj_a'), true, 'the period ended: admitted, read-only');
     gate.apply('org_a', { requestThrottled: false, storageReadOnly: false, periodEnd: new Date() });
     assert.equal(gate.restrictionOf('org_a'), undefined);
@@ -299,7 +385,12 @@ describe('alarms', () => {
   const url = () => `/api/org/${org.slug}/projects/${project.slug}/alarms`;
 
   test('create (developers), list (everyone), duplicates 409, bad input 422, delete (admins)', async () => {
-    const created = await h.inject({ method: 'POST', url: url(), as: developer, payload: { metric: 'requests', thresholdPct: 80 } });
+    const created = await h.inject({
+      method: 'POST',
+      url: url(),
+      as: developer,
+      payload: { metric: 'requests', thresholdPct: 80 },
+    });
     assert.equal(created.statusCode, 201, created.body);
     const alarm = created.json().alarm;
     assert.deepEqual(Object.keys(alarm).sort(), [
@@ -315,10 +406,20 @@ describe('alarms', () => {
     assert.equal(alarm.projectId, project.id);
     assert.equal(alarm.firedThisPeriod, false);
 
-    const duplicate = await h.inject({ method: 'POST', url: url(), as: developer, payload: { metric: 'requests', thresholdPct: 80 } });
+    const duplicate = await h.inject({
+      method: 'POST',
+      url: url(),
+      as: developer,
+      payload: { metric: 'requests', thresholdPct: 80 },
+    });
     assert.equal(duplicate.statusCode, 409, duplicate.body);
     assert.equal(duplicate.json().error.code, 'ALARM_EXISTS');
-    const otherThreshold = await h.inject({ method: 'POST', url: url(), as: developer, payload: { metric: 'requests', thresholdPct: 90 } });
+    const otherThreshold = await h.inject({
+      method: 'POST',
+      url: url(),
+      as: developer,
+      payload: { metric: 'requests', thresholdPct: 90 },
+    });
     assert.equal(otherThreshold.statusCode, 201, otherThreshold.body);
 
     for (const payload of [
@@ -332,7 +433,12 @@ describe('alarms', () => {
       assert.equal(bad.statusCode, 422, JSON.stringify(payload));
       assert.equal(bad.json().error.code, 'VALIDATION');
     }
-    const byViewer = await h.inject({ method: 'POST', url: url(), as: viewer, payload: { metric: 'd1', thresholdPct: 10 } });
+    const byViewer = await h.inject({
+      method: 'POST',
+      url: url(),
+      as: viewer,
+      payload: { metric: 'd1', thresholdPct: 10 },
+    });
     assert.equal(byViewer.statusCode, 403);
 
     const listed = await h.inject({ method: 'GET', url: url(), as: viewer });
@@ -363,9 +469,18 @@ describe('alarms', () => {
       audit.map((row) => row.action),
       ['alarm.created', 'alarm.created', 'alarm.deleted'],
     );
-    const recreated = await h.inject({ method: 'POST', url: url(), as: developer, payload: { metric: 'requests', thresholdPct: 80 } });
+    const recreated = await h.inject({
+      method: 'POST',
+      url: url(),
+      as: developer,
+      payload: { metric: 'requests', thresholdPct: 80 },
+    });
     assert.equal(recreated.statusCode, 201, 'a deleted alarm frees its metric and threshold');
-    const unknownProject = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/projects/nope/alarms`, as: viewer });
+    const unknownProject = await h.inject({
+      method: 'GET',
+      url: `/api/org/${org.slug}/projects/nope/alarms`,
+      as: viewer,
+    });
     assert.equal(unknownProject.statusCode, 404);
   });
 
@@ -381,10 +496,19 @@ describe('alarms', () => {
       method: 'POST',
       url: `/api/org/${org.slug}/integrations`,
       as: org.owner,
-      payload: { kind: 'slack', config: { webhookUrl: 'https://hooks.slack.com/services/T0/B0/ALARM' }, events: ['alarm.fired'] },
+      payload: {
+        kind: 'slack',
+        config: { webhookUrl: 'https://hooks.slack.com/services/T0/B0/ALARM' },
+        events: ['alarm.fired'],
+      },
     });
     assert.equal(slack.statusCode, 201, slack.body);
-    const created = await h.inject({ method: 'POST', url: url(), as: developer, payload: { metric: 'r2', thresholdPct: 50 } });
+    const created = await h.inject({
+      method: 'POST',
+      url: url(),
+      as: developer,
+      payload: { metric: 'r2', thresholdPct: 50 },
+    });
     assert.equal(created.statusCode, 201, created.body);
     const alarmId = created.json().alarm.id as string;
 
@@ -397,9 +521,14 @@ describe('alarms', () => {
     });
     const firedHooks = () =>
       receiver.received.filter(
-        (request) => request.path === '/alarm-hook' && (request.json as { data?: { alarmId?: string } })?.data?.alarmId === alarmId,
+        (request) =>
+          request.path === '/alarm-hook' &&
+          (request.json as { data?: { alarmId?: string } })?.data?.alarmId === alarmId,
       );
-    const [delivery] = await eventually(async () => (firedHooks().length > 0 ? firedHooks() : undefined), 'alarm.fired webhook');
+    const [delivery] = await eventually(
+      async () => (firedHooks().length > 0 ? firedHooks() : undefined),
+      'alarm.fired webhook',
+    );
     const event = delivery?.json as { type: string; data: Record<string, unknown> };
     assert.equal(event.type, 'alarm.fired');
     assert.equal(delivery?.headers['x-trustplane-event'], 'alarm.fired');
@@ -408,7 +537,12 @@ describe('alarms', () => {
     assert.equal(event.data.thresholdPercent, 50);
     assert.equal(event.data.usedPercent, 60);
     await eventually(
-      async () => (receiver.received.some((request) => request.path === '/services/T0/B0/ALARM' && request.body.includes(project.slug)) ? true : undefined),
+      async () =>
+        receiver.received.some(
+          (request) => request.path === '/services/T0/B0/ALARM' && request.body.includes(project.slug),
+        )
+          ? true
+          : undefined,
       'Slack message',
     );
     for (const [who, expected] of [
@@ -417,8 +551,14 @@ describe('alarms', () => {
       [developer, 0],
     ] as const) {
       const notifications = await eventually(async () => {
-        const response = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/notifications`, as: who });
-        const list = (response.json().notifications as { type: string }[]).filter((entry) => entry.type === 'alarm.fired');
+        const response = await h.inject({
+          method: 'GET',
+          url: `/api/org/${org.slug}/notifications`,
+          as: who,
+        });
+        const list = (response.json().notifications as { type: string }[]).filter(
+          (entry) => entry.type === 'alarm.fired',
+        );
         return list.length === expected ? list : undefined;
       }, `notifications (${expected})`);
       assert.equal(notifications.length, expected);
@@ -435,8 +575,19 @@ describe('alarms', () => {
     assert.equal(fired?.usedPct, 60);
 
     // More use in the same period: evaluated again, not fired again.
-    await area().storedObjects.record(undefined, { kind: 'backup', key: `${project.id}/more`, projectId: project.id, sizeBytes: 1_000_000_000 });
-    await eventually(async () => ((await usageOf(org)).projects.find((entry) => entry.projectId === project.id)?.r2 === 7_000_000_000 ? true : undefined), 'resampled');
+    await area().storedObjects.record(undefined, {
+      kind: 'backup',
+      key: `${project.id}/more`,
+      projectId: project.id,
+      sizeBytes: 1_000_000_000,
+    });
+    await eventually(
+      async () =>
+        (await usageOf(org)).projects.find((entry) => entry.projectId === project.id)?.r2 === 7_000_000_000
+          ? true
+          : undefined,
+      'resampled',
+    );
     await area().usage.evaluate(org.id);
     assert.equal(firedHooks().length, 1, 'once per period');
 
@@ -447,8 +598,16 @@ describe('alarms', () => {
     nextMonth.setUTCDate(2);
     setClock(h, nextMonth);
     try {
-      await area().storedObjects.record(undefined, { kind: 'backup', key: `${project.id}/next`, projectId: project.id, sizeBytes: 1 });
-      const hooks = await eventually(async () => (firedHooks().length === 2 ? firedHooks() : undefined), 'fired in the next period');
+      await area().storedObjects.record(undefined, {
+        kind: 'backup',
+        key: `${project.id}/next`,
+        projectId: project.id,
+        sizeBytes: 1,
+      });
+      const hooks = await eventually(
+        async () => (firedHooks().length === 2 ? firedHooks() : undefined),
+        'fired in the next period',
+      );
       const second = hooks[1]?.json as { data: { period: string } };
       assert.notEqual(second.data.period, event.data.period);
     } finally {
@@ -462,11 +621,17 @@ describe('enforcement', () => {
     const org = await h.org();
     const project = await activeProject(org);
     // The period's use so far (3,000,000 requests are not sent in a test): today's row of the project.
-    await sql(
-      `INSERT INTO project_usage_daily (project_id, day, org_id, requests) VALUES ($1, $2, $3, $4)`,
-      [project.id, today(), org.id, PLANS.free.allowances.requests - 1],
+    await sql(`INSERT INTO project_usage_daily (project_id, day, org_id, requests) VALUES ($1, $2, $3, $4)`, [
+      project.id,
+      today(),
+      org.id,
+      PLANS.free.allowances.requests - 1,
+    ]);
+    assert.equal(
+      (await query(project, { sql: 'SELECT 1' })).statusCode,
+      200,
+      'the last request of the allowance',
     );
-    assert.equal((await query(project, { sql: 'SELECT 1' })).statusCode, 200, 'the last request of the allowance');
     const refused = await eventually(async () => {
       const response = await query(project, { sql: 'SELECT 1' });
       return response.statusCode === 429 ? response : undefined;
@@ -475,15 +640,25 @@ describe('enforcement', () => {
     const usage = await usageOf(org);
     const retryAfter = Number(refused.headers['retry-after']);
     const untilEnd = (new Date(usage.period.end).getTime() - Date.now()) / 1000;
-    assert.ok(retryAfter > 0 && Math.abs(retryAfter - untilEnd) < 120, `Retry-After ${retryAfter} vs ${untilEnd}`);
-    assert.equal(metric(usage, 'requests')?.used, PLANS.free.allowances.requests, 'refused requests are not counted');
+    assert.ok(
+      retryAfter > 0 && Math.abs(retryAfter - untilEnd) < 120,
+      `Retry-After ${retryAfter} vs ${untilEnd}`,
+    );
+    assert.equal(
+      metric(usage, 'requests')?.used,
+      PLANS.free.allowances.requests,
+      'refused requests are not counted',
+    );
     assert.equal(usage.enforcement.requestThrottled, true);
     const billing = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/billing`, as: org.owner });
     assert.equal(billing.json().enforcement.requestThrottled, true);
     assert.equal(billing.json().enforcement.storageReadOnly, false);
 
     await buyPack(org, 'requests');
-    await eventually(async () => ((await query(project, { sql: 'SELECT 1' })).statusCode === 200 ? true : undefined), 'unthrottled');
+    await eventually(
+      async () => ((await query(project, { sql: 'SELECT 1' })).statusCode === 200 ? true : undefined),
+      'unthrottled',
+    );
     const after = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/billing`, as: org.owner });
     assert.equal(after.json().enforcement.requestThrottled, false);
   });
@@ -524,7 +699,8 @@ describe('enforcement', () => {
 
     await buyPack(org, 'd1');
     await eventually(
-      async () => ((await query(project, { sql: 'INSERT INTO t VALUES (4)' })).statusCode === 200 ? true : undefined),
+      async () =>
+        (await query(project, { sql: 'INSERT INTO t VALUES (4)' })).statusCode === 200 ? true : undefined,
       'writable again',
     );
   });

@@ -691,7 +691,10 @@ export function createBilling(deps: BillingDeps) {
       topups: Record<UsageType, number>;
     }> {
       const now = deps.clock.now();
-      const [period, active] = await Promise.all([currentPeriod(orgId, now), deps.packs.activeAt(orgId, now)]);
+      const [period, active] = await Promise.all([
+        currentPeriod(orgId, now),
+        deps.packs.activeAt(orgId, now),
+      ]);
       return { now, period, topups: topupUnits(active) };
     },
 

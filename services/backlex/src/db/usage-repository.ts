@@ -322,7 +322,11 @@ export function createUsageRepository(db: Kysely<BacklexDatabase>) {
         .execute();
     },
 
-    deleteAlarm(trx: Transaction<BacklexDatabase>, projectId: string, id: string): Promise<AlarmRow | undefined> {
+    deleteAlarm(
+      trx: Transaction<BacklexDatabase>,
+      projectId: string,
+      id: string,
+    ): Promise<AlarmRow | undefined> {
       return trx
         .deleteFrom('project_alarms')
         .where('project_id', '=', projectId)

@@ -140,7 +140,11 @@ export function createDataApi(deps: DataApiDeps) {
       const statements = batch ? body.batch : [{ sql: body.sql, params: body.params }];
       let results: StatementResult[];
       try {
-        results = await deps.databases.execute(branch?.id ?? project.id, { statements, transaction: batch, readOnly });
+        results = await deps.databases.execute(branch?.id ?? project.id, {
+          statements,
+          transaction: batch,
+          readOnly,
+        });
       } catch (error) {
         const failure = hostFailure(error);
         const answer = failure ? clientFailure(failure) : undefined;

@@ -20,7 +20,10 @@ export interface UsageGateDeps {
   /** After each successful flush (not at close): sampling, enforcement, alarms. */
   afterFlush(flushed: FlushedUsage): Promise<void>;
   /** Starts listening for enforcement changes; `onChange(orgId)` per NOTIFY, `onConnected` after each (re)connection. */
-  listen(handlers: { onChange(orgId: string): void; onConnected(): Promise<void> }): Promise<() => Promise<void>>;
+  listen(handlers: {
+    onChange(orgId: string): void;
+    onConnected(): Promise<void>;
+  }): Promise<() => Promise<void>>;
   logWarning(message: string, fields: Record<string, unknown>): void;
 }
 
@@ -75,7 +78,10 @@ export function createUsageGate(deps: UsageGateDeps) {
     try {
       apply(orgId, await deps.repository.enforcementOf(orgId));
     } catch (error) {
-      deps.logWarning('backlex usage: could not reload an enforcement state', { orgId, error: String(error) });
+      deps.logWarning('backlex usage: could not reload an enforcement state', {
+        orgId,
+        error: String(error),
+      });
     }
   }
 

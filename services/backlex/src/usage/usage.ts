@@ -1,7 +1,12 @@
 import type { Transaction } from 'kysely';
 import type { OrgAccess } from '../auth/principal.js';
 import { type Plan, planById, type UsageType, USAGE_TYPES } from '../billing/plan-catalogue.js';
-import type { AlarmRow, EnforcementState, ProjectPeriodUsage, UsageRepository } from '../db/usage-repository.js';
+import type {
+  AlarmRow,
+  EnforcementState,
+  ProjectPeriodUsage,
+  UsageRepository,
+} from '../db/usage-repository.js';
 import type { BacklexDatabase } from '../db/tables.js';
 import type { EventPublisher } from '../events/publish-event.js';
 import type { FlushedUsage } from './usage-gate.js';
@@ -58,7 +63,12 @@ export interface OrgPeriodUsage {
   enforcement: { requestThrottled: boolean; storageReadOnly: boolean };
 }
 
-const UNITS: Record<UsageType, 'requests' | 'bytes' | 'neurons'> = { requests: 'requests', d1: 'bytes', r2: 'bytes', neurons: 'neurons' };
+const UNITS: Record<UsageType, 'requests' | 'bytes' | 'neurons'> = {
+  requests: 'requests',
+  d1: 'bytes',
+  r2: 'bytes',
+  neurons: 'neurons',
+};
 
 /**
  * Usage (issue 17): the period view, the 90-day history, the samplers of d1 and r2, and the
