@@ -288,6 +288,32 @@ describe('usage and history', () => {
   });
 });
 
+describe('the hourly sample', () => {
+  test('every live project gets its day row (d1 of its files) without a request; deleted ones are not sampled', async () => {
+    const org = await h.org();
+    const project = await activeProject(org, org.owner, 'Quiet app');
+    const gone = await activeProject(org, org.owner, 'Gone app');
+    const removed = await h.inject({
+      method: 'DELETE',
+      url: `/api/org/${org.slug}/projects/${gone.slug}`,
+      as: org.owner,
+    });
+    assert.equal(removed.statusCode, 200, removed.body);
+    const result = await area().usage.sampleAndEvaluateAll();
+    assert.ok(result.orgs >= 1);
+    const rows = await sql<{ project_id: string; d1_bytes: string; requests: string }>(
+      'SELECT project_id, d1_bytes, requests FROM project_usage_daily WHERE org_id = $1 AND day = $2',
+      [org.id, today()],
+    );
+    const files = backlexProjects(h.service.booted.context).databases;
+    assert.deepEqual(
+      rows.map((row) => [row.project_id, Number(row.d1_bytes), Number(row.requests)]),
+      [[project.id, await files.sizeBytes(project.id), 0]],
+    );
+    assert.ok(Number(rows[0]?.d1_bytes) > 0);
+  });
+});
+
 describe('the request meter (no PostgreSQL write per request)', () => {
   test('counts stay in memory until a flush writes them as one row per project and day; a failed flush keeps them', async () => {
     const org = await h.org();
@@ -616,6 +642,12 @@ describe('alarms', () => {
   });
 });
 
+async function enforcementOf(org: TestOrg): Promise<{ requestThrottled: boolean; storageReadOnly: boolean }> {
+  const billing = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/billing`, as: org.owner });
+  assert.equal(billing.statusCode, 200, billing.body);
+  return billing.json().enforcement;
+}
+
 describe('enforcement', () => {
   test('over the request allowance: data API 429 RATE_LIMITED with Retry-After to the period end; a requests pack lifts it', async () => {
     const org = await h.org();
@@ -632,10 +664,13 @@ describe('enforcement', () => {
       200,
       'the last request of the allowance',
     );
-    const refused = await eventually(async () => {
-      const response = await query(project, { sql: 'SELECT 1' });
-      return response.statusCode === 429 ? response : undefined;
-    }, 'throttled');
+    // Flushed, evaluated, stored: then the data API refuses (no request sent meanwhile).
+    await eventually(
+      async () => ((await enforcementOf(org)).requestThrottled ? true : undefined),
+      'throttled',
+    );
+    const refused = await query(project, { sql: 'SELECT 1' });
+    assert.equal(refused.statusCode, 429, refused.body);
     assert.equal(refused.json().error.code, 'RATE_LIMITED');
     const usage = await usageOf(org);
     const retryAfter = Number(refused.headers['retry-after']);
@@ -675,10 +710,12 @@ describe('enforcement', () => {
       [big.id, today(), org.id, 6_000_000_000],
     );
     assert.equal((await query(project, { sql: 'INSERT INTO t VALUES (1)' })).statusCode, 200);
-    const refused = await eventually(async () => {
-      const response = await query(project, { sql: 'INSERT INTO t VALUES (2)' });
-      return response.statusCode === 403 ? response : undefined;
-    }, 'read-only');
+    await eventually(
+      async () => ((await enforcementOf(org)).storageReadOnly ? true : undefined),
+      'read-only',
+    );
+    const refused = await query(project, { sql: 'INSERT INTO t VALUES (2)' });
+    assert.equal(refused.statusCode, 403, refused.body);
     assert.equal(refused.json().error.code, 'STORAGE_READ_ONLY');
     for (const body of [
       { sql: 'CREATE TABLE u (v)' },

@@ -8,7 +8,7 @@ export interface FlushedUsage {
   orgIds: Set<string>;
   /** Projects written to (or whose stored objects changed) since the last flush: resample d1/r2. */
   changedProjectIds: Set<string>;
-  /** Orgs this process holds a restriction for: re-evaluated so a pack or an upgrade lifts it. */
+  /** Orgs this process holds a restriction for (every sixth flush): re-evaluated so a pack or an upgrade lifts it. */
   restrictedOrgIds: Set<string>;
 }
 
@@ -28,6 +28,8 @@ export interface UsageGateDeps {
 }
 
 const DAY_MS = 86_400_000;
+/** Flushes between re-evaluations of the orgs this process holds a restriction for (30 s by default). */
+const RESTRICTED_EVERY = 6;
 
 /**
  * The data API's usage hook, on the hot path: no PostgreSQL access per request.
@@ -53,6 +55,7 @@ export function createUsageGate(deps: UsageGateDeps) {
   let loaded = false;
   let stopListening: (() => Promise<void>) | undefined;
   let closed = false;
+  let ticksSinceRecheck = 0;
 
   function dayOf(now: number): string {
     if (now >= dayEnds || now < dayEnds - DAY_MS) {
@@ -138,7 +141,11 @@ export function createUsageGate(deps: UsageGateDeps) {
   }
 
   async function flushOnce(final: boolean): Promise<void> {
-    if (pending.size === 0 && changed.size === 0) return;
+    // Restricted orgs send no counted requests (refused ones are not counted): they are
+    // re-evaluated every RESTRICTED_EVERY flushes all the same, so a pack or an upgrade lifts them.
+    const recheck = restrictions.size > 0 && ++ticksSinceRecheck >= RESTRICTED_EVERY;
+    if (pending.size === 0 && changed.size === 0 && !recheck) return;
+    if (recheck) ticksSinceRecheck = 0;
     const counts = [...pending.values()];
     pending.clear();
     const changedIds = new Set(changed);
@@ -167,7 +174,7 @@ export function createUsageGate(deps: UsageGateDeps) {
       await deps.afterFlush({
         orgIds: new Set(counts.map((count) => count.orgId)),
         changedProjectIds: changedIds,
-        restrictedOrgIds: new Set(restrictions.keys()),
+        restrictedOrgIds: recheck ? new Set(restrictions.keys()) : new Set(),
       });
     } catch (error) {
       deps.logWarning('backlex usage: evaluation after a flush failed', { error: String(error) });
