@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { PgListener } from '@trustplane/kernel';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from '@trustplane/kernel/testkit';
 import { PLANS } from '../src/billing/plan-catalogue.js';
 import { systemClock } from '../src/billing/clock.js';
-import { createUsageRepository } from '../src/db/usage-repository.js';
+import { createUsageRepository, ENFORCEMENT_CHANNEL } from '../src/db/usage-repository.js';
 import type { BacklexDatabase } from '../src/db/tables.js';
 import { backlexProjects, backlexUsage } from '../src/index.js';
 import { createUsageGate } from '../src/usage/usage-gate.js';
@@ -392,6 +393,60 @@ describe('the request meter (no PostgreSQL write per request)', () => {
     gate.apply('org_a', { requestThrottled: false, storageReadOnly: false, periodEnd: new Date() });
     assert.equal(gate.restrictionOf('org_a'), undefined);
     await gate.close();
+  });
+});
+
+describe('enforcement state across processes', () => {
+  test('a state saved by one process reaches another gate through NOTIFY, and a restarted gate loads it', async () => {
+    const db = h.service.booted.context.database<BacklexDatabase>();
+    const repository = createUsageRepository(db.kysely);
+    const gateWithListener = () =>
+      createUsageGate({
+        repository,
+        clock: systemClock,
+        flushIntervalMs: 3_600_000,
+        afterFlush: async () => undefined,
+        async listen(handlers) {
+          const listener = new PgListener({
+            pool: db.pool,
+            channels: [ENFORCEMENT_CHANNEL],
+            logger: h.service.booted.context.logger,
+            onNotification: (_channel, orgId) => handlers.onChange(orgId),
+            onConnected: handlers.onConnected,
+          });
+          await listener.start();
+          return () => listener.stop();
+        },
+        logWarning: () => undefined,
+      });
+    const other = gateWithListener();
+    await other.start();
+    const orgId = `org_notify_${Date.now()}`;
+    const periodEnd = new Date(Date.now() + 3_600_000);
+    assert.equal(
+      await repository.saveEnforcement(orgId, { requestThrottled: true, storageReadOnly: false, periodEnd }),
+      true,
+    );
+    assert.equal(
+      await repository.saveEnforcement(orgId, { requestThrottled: true, storageReadOnly: false, periodEnd }),
+      false,
+      'an unchanged state is not written again (no NOTIFY)',
+    );
+    await eventually(
+      async () => (other.restrictionOf(orgId)?.requestThrottled ? true : undefined),
+      'NOTIFY received',
+    );
+    assert.throws(() => other.admit(orgId, 'prj_x'), /allowance/);
+    const restarted = gateWithListener();
+    await restarted.start();
+    assert.equal(restarted.restrictionOf(orgId)?.requestThrottled, true, 'loaded when it starts');
+    await repository.saveEnforcement(orgId, { requestThrottled: false, storageReadOnly: false, periodEnd });
+    await eventually(
+      async () => (other.restrictionOf(orgId) === undefined ? true : undefined),
+      'lifted by NOTIFY',
+    );
+    await other.close();
+    await restarted.close();
   });
 });
 
