@@ -30,7 +30,9 @@ export function createBacklexUsage(context: ServiceContext) {
   const database = context.database<BacklexDatabase>();
   const db = database.kysely;
   const repository = createUsageRepository(db);
-  const clock = { now: () => backlexBilling(context).clock.now() };
+  // Billing's clock (tests move it), looked up once.
+  let billingClock: { now(): Date } | undefined;
+  const clock = { now: () => (billingClock ??= backlexBilling(context).clock).now() };
   const logWarning = (message: string, fields: Record<string, unknown>) =>
     context.logger.warn(fields, message);
   const usage = createUsage({

@@ -44,7 +44,9 @@ const RESTRICTED_EVERY = 6;
  *   to the end of the period; over the d1 allowance → the request runs read-only.
  */
 export function createUsageGate(deps: UsageGateDeps) {
-  const pending = new Map<string, RequestCount>();
+  /** Counts per UTC day, then per project (no key string built per request). */
+  const pending = new Map<string, Map<string, RequestCount>>();
+  let today: Map<string, RequestCount> | undefined;
   const changed = new Set<string>();
   const restrictions = new Map<string, EnforcementState>();
   let day = '';
@@ -57,12 +59,29 @@ export function createUsageGate(deps: UsageGateDeps) {
   let closed = false;
   let ticksSinceRecheck = 0;
 
-  function dayOf(now: number): string {
-    if (now >= dayEnds || now < dayEnds - DAY_MS) {
+  /** The counters of the UTC day holding `now`. */
+  function countsOf(now: number): Map<string, RequestCount> {
+    if (!today || now >= dayEnds || now < dayEnds - DAY_MS) {
       day = new Date(now).toISOString().slice(0, 10);
       dayEnds = Date.parse(`${day}T00:00:00.000Z`) + DAY_MS;
+      today = pending.get(day);
+      if (!today) {
+        today = new Map();
+        pending.set(day, today);
+      }
     }
-    return day;
+    return today;
+  }
+
+  function add(count: RequestCount) {
+    let counts = pending.get(count.day);
+    if (!counts) {
+      counts = new Map();
+      pending.set(count.day, counts);
+    }
+    const current = counts.get(count.projectId);
+    if (current) current.requests += count.requests;
+    else counts.set(count.projectId, count);
   }
 
   function apply(orgId: string, state: EnforcementState | undefined) {
@@ -133,10 +152,10 @@ export function createUsageGate(deps: UsageGateDeps) {
         );
       }
     }
-    const key = `${projectId}|${dayOf(now)}`;
-    const count = pending.get(key);
+    const counts = countsOf(now);
+    const count = counts.get(projectId);
     if (count) count.requests += 1;
-    else pending.set(key, { projectId, orgId, day, requests: 1 });
+    else counts.set(projectId, { projectId, orgId, day, requests: 1 });
     return state?.storageReadOnly === true;
   }
 
@@ -146,8 +165,9 @@ export function createUsageGate(deps: UsageGateDeps) {
     const recheck = restrictions.size > 0 && ++ticksSinceRecheck >= RESTRICTED_EVERY;
     if (pending.size === 0 && changed.size === 0 && !recheck) return;
     if (recheck) ticksSinceRecheck = 0;
-    const counts = [...pending.values()];
+    const counts = [...pending.values()].flatMap((perDay) => [...perDay.values()]);
     pending.clear();
+    today = undefined;
     const changedIds = new Set(changed);
     changed.clear();
     if (counts.length > 0) {
@@ -155,12 +175,7 @@ export function createUsageGate(deps: UsageGateDeps) {
         await deps.repository.addRequests(counts);
       } catch (error) {
         // Kept for the next flush (merged with what arrived meanwhile).
-        for (const count of counts) {
-          const key = `${count.projectId}|${count.day}`;
-          const current = pending.get(key);
-          if (current) current.requests += count.requests;
-          else pending.set(key, count);
-        }
+        for (const count of counts) add(count);
         for (const id of changedIds) changed.add(id);
         deps.logWarning('backlex usage: request counts not flushed; kept for the next flush', {
           rows: counts.length,
