@@ -32,7 +32,12 @@ export function createBacklexUsage(context: ServiceContext) {
   const repository = createUsageRepository(db);
   // Billing's clock (tests move it), looked up once.
   let billingClock: { now(): Date } | undefined;
-  const clock = { now: () => (billingClock ??= backlexBilling(context).clock).now() };
+  const clock = {
+    now: () => {
+      billingClock ??= backlexBilling(context).clock;
+      return billingClock.now();
+    },
+  };
   const logWarning = (message: string, fields: Record<string, unknown>) =>
     context.logger.warn(fields, message);
   const usage = createUsage({
