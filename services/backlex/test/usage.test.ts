@@ -751,6 +751,11 @@ describe('enforcement', () => {
     );
     const after = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/billing`, as: org.owner });
     assert.equal(after.json().enforcement.requestThrottled, false);
+    // The pack's units are the period's top-up: allowance = plan + packs.
+    const requests = metric(await usageOf(org), 'requests');
+    assert.equal(requests?.included, PLANS.free.allowances.requests);
+    assert.equal(requests?.topups, 10_000_000);
+    assert.equal(requests?.allowance, PLANS.free.allowances.requests + 10_000_000);
   });
 
   test('over the d1 allowance: writes 403 STORAGE_READ_ONLY, reads still served; a d1 pack lifts it', async () => {
