@@ -30,6 +30,8 @@ export type DatabaseHostErrorCode =
    * request was sent to it: whether a write in it committed is unknown only if it was running.
    */
   | 'HOST_RESTARTED'
+  /** A statement that may write, in a request sent with `readOnly`. */
+  | 'READ_ONLY'
   /** The file system refused (disk full, permissions…): `details.errno`. */
   | 'IO_ERROR'
   /** The host was closed. */

@@ -29,6 +29,12 @@ export interface ExecuteRequest {
    * statement commits on its own and the first failure stops the rest (those before it stay).
    */
   transaction?: boolean;
+  /**
+   * Refuse every statement that may write (`READ_ONLY`, before it runs; a batch is rolled back):
+   * only statements that return rows and are not INSERT/UPDATE/DELETE/REPLACE … RETURNING pass
+   * (SELECT, read-only PRAGMAs, EXPLAIN). Default false.
+   */
+  readOnly?: boolean;
 }
 
 export interface StatementResult {

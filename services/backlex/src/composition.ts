@@ -28,6 +28,7 @@ import { createScim } from './scim/scim.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
 import { backlexProjects } from './projects-composition.js';
 import { backlexDomains } from './domains-composition.js';
+import { backlexUsage } from './usage-composition.js';
 
 /**
  * Origins that are never foreign for a cookie-bearing request: the service on `localhost` and
@@ -156,6 +157,8 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     projects: projectsArea,
     /** Custom domains, the Host-routed data API, org exports (issue 17, h17-domains). */
     domains: backlexDomains(context),
+    /** Usage, alarms, enforcement (issue 17, h17-usage). */
+    usage: backlexUsage(context),
     apiKeys,
     ssoSettings,
     sso,

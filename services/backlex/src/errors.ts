@@ -107,4 +107,11 @@ export const errors = defineErrorCatalogue({
     status: 409,
     message: 'The stored backup no longer matches its sha256; nothing was restored',
   },
+  // ── usage, alarms, enforcement (issue 17, h17-usage)
+  ALARM_EXISTS: { status: 409, message: 'The project already has an alarm on this metric at this threshold' },
+  STORAGE_READ_ONLY: {
+    status: 403,
+    message:
+      'The organization is over its d1 storage allowance: the data API is read-only until it is back under (delete branches or projects, buy a d1 pack or upgrade)',
+  },
 });

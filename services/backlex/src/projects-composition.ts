@@ -23,6 +23,7 @@ import { createPointInTime } from './projects/point-in-time.js';
 import { createProjects } from './projects/projects.js';
 import { createProvisioning, type Provisioning } from './projects/provisioning.js';
 import { createTemplateRegistry } from './projects/templates.js';
+import { backlexUsage } from './usage-composition.js';
 
 /** `<data dir>/backlex/databases`: one SQLite file (and WAL) per project and per branch. */
 export function databasesDirectory(context: ServiceContext): string {
@@ -164,7 +165,13 @@ export function createBacklexProjects(context: ServiceContext, databases?: Proje
       access,
       logWarning,
     }),
-    dataApi: createDataApi({ ...repositories, databases: files, access, logWarning }),
+    dataApi: createDataApi({
+      ...repositories,
+      databases: files,
+      access,
+      logWarning,
+      usage: backlexUsage(context).gate,
+    }),
   };
 }
 

@@ -19,7 +19,7 @@ import { BacklexHarness, contract, type TestOrg, type TestUser } from './support
 import { subscribe } from './support/billing.js';
 
 /**
- * The shared security matrix on backlex's 33 issue-16 operations and the 30 issue-17 ones built so far: every one refuses no cookie,
+ * The shared security matrix on backlex's 33 issue-16 operations and the 35 issue-17 ones built so far: every one refuses no cookie,
  * a forged or signed-out session, another org's member (404), a member whose role is too weak
  * (403) and a caller outside the org's `ipAllowlist` (403); the org routes keys may reach also
  * refuse a forged, revoked, expired, foreign (404), out-of-scope or out-of-`mcpTools` key; the
@@ -127,6 +127,12 @@ const ORG_ROUTES: Record<string, OrgOperationName> = {
   'DELETE /api/org/{slug}/projects/{projectSlug}/domains/{id}': 'domains.delete',
   'GET /api/org/{slug}/overview': 'org.overview',
   'POST /api/org/{slug}/export': 'org.export',
+  // Issue 17: usage, alarms (h17-usage)
+  'GET /api/org/{slug}/usage': 'usage.get',
+  'GET /api/org/{slug}/usage/history': 'usage.history',
+  'GET /api/org/{slug}/projects/{projectSlug}/alarms': 'alarms.list',
+  'POST /api/org/{slug}/projects/{projectSlug}/alarms': 'alarms.create',
+  'DELETE /api/org/{slug}/projects/{projectSlug}/alarms/{id}': 'alarms.delete',
 };
 const SESSION_ONLY = [
   'GET /api/orgs',
@@ -193,8 +199,10 @@ const readOnlyKeyOf = perTenant(
   async (tenant: Tenant) => (await createKey(tenant, { scope: 'read-only' })).secret,
 );
 // A full key narrowed to an operation none of these routes is.
+/** The one operation the narrow key's `mcpTools` names (every other operation refuses it). */
+const NARROW_TOOL = 'alarms.list';
 const narrowKeyOf = perTenant(
-  async (tenant: Tenant) => (await createKey(tenant, { scope: 'full', mcpTools: ['alarms.list'] })).secret,
+  async (tenant: Tenant) => (await createKey(tenant, { scope: 'full', mcpTools: [NARROW_TOOL] })).secret,
 );
 const memberCache = new Map<string, Promise<TestUser>>();
 const memberOf = (tenant: Tenant, role: Role) => {
@@ -443,6 +451,23 @@ withRequest('POST /api/org/{slug}/projects/{projectSlug}/backups/{id}/restore', 
 withRequest('POST /api/org/{slug}/projects/{projectSlug}/restore', {
   request: () => ({ payload: { timestamp: Date.now() } }),
 });
+/** Alarm thresholds 1–100, each used once per tenant's shared project (a duplicate is 409). */
+let alarmThreshold = 0;
+const nextThreshold = () => (alarmThreshold++ % 100) + 1;
+async function alarmOf(tenant: Tenant): Promise<string> {
+  const response = await h.inject({
+    method: 'POST',
+    url: `/api/org/${tenant.org.slug}/projects/${await sharedProjectOf(tenant)}/alarms`,
+    as: tenant.owner,
+    payload: { metric: 'd1', thresholdPct: nextThreshold() },
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().alarm.id;
+}
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/alarms', {
+  request: () => ({ payload: { metric: 'requests', thresholdPct: nextThreshold() } }),
+});
+withRequest('DELETE /api/org/{slug}/projects/{projectSlug}/alarms/{id}', { params: { id: alarmOf } });
 withRequest('POST /api/org/{slug}/billing/checkout', { request: () => ({ payload: { plan: 'pro' } }) });
 withRequest('POST /api/org/{slug}/billing/packs/checkout', {
   request: () => ({ payload: { type: 'requests' } }),
@@ -546,7 +571,10 @@ const suite: SecuritySuite<Tenant> = {
           expect: forbidden,
         },
         mcpTools: {
-          request: async ({ tenant }) => keyAt(await narrowKeyOf(tenant)),
+          request: async ({ tenant, operation }) =>
+            ORG_ROUTES[routeOf(operation)] === NARROW_TOOL
+              ? { notApplicable: `the narrow key names ${NARROW_TOOL}, its one tool` }
+              : keyAt(await narrowKeyOf(tenant)),
           expect: forbidden,
         },
         ipAllowlist: {
@@ -557,22 +585,11 @@ const suite: SecuritySuite<Tenant> = {
     },
   },
   operations,
-  // Issue 17's operations not built yet (backups, restores, domains, alarms, usage, overview, export).
-  deferred: Object.fromEntries(
-    contract
-      .operations()
-      .map(routeOf)
-      .filter((route) => !SESSION_ONLY.includes(route) && !(route in ORG_ROUTES))
-      .map((route) => [
-        route,
-        'issue 17, not built yet (backups, restores, domains, alarms, usage, overview, export)',
-      ]),
-  ),
   resources: { slug: (tenant) => tenant.org.slug, projectSlug: sharedProjectOf },
   errorCode: (response) => (response.json() as { error?: { code?: string } }).error?.code,
 };
 
-assert.equal(Object.keys(operations).length, 63);
+assert.equal(Object.keys(operations).length, 68);
 assert.ok(contract.operations().every((operation) => operationName(operation) === routeOf(operation)));
 
-securitySuiteTests(() => suiteHarness, suite, { covered: 63, public: [] });
+securitySuiteTests(() => suiteHarness, suite, { covered: 68, public: [] });

@@ -3,6 +3,7 @@ import type { BillingDatabase } from './billing-tables.js';
 import type { EventsDatabase } from './events-tables.js';
 import type { ProjectsDatabase } from './project-tables.js';
 import type { DomainsDatabase } from './domain-tables.js';
+import type { UsageDatabase } from './usage-tables.js';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -135,7 +136,8 @@ export interface BacklexDatabase
     ProjectsDatabase,
     BillingDatabase,
     DomainsDatabase,
-    BackupsDatabase {
+    BackupsDatabase,
+    UsageDatabase {
   user: UserTable;
   session: SessionTable;
   organization: OrganizationTable;

@@ -56,6 +56,11 @@ import { updateProjectRoute } from './routes/project-update.js';
 import { upgradeProjectRoute } from './routes/project-upgrade.js';
 import { createProjectRoute } from './routes/projects-create.js';
 import { listProjectsRoute } from './routes/projects-list.js';
+import { createAlarmRoute } from './routes/alarms-create.js';
+import { deleteAlarmRoute } from './routes/alarms-delete.js';
+import { listAlarmsRoute } from './routes/alarms-list.js';
+import { getUsageRoute } from './routes/usage-get.js';
+import { usageHistoryRoute } from './routes/usage-history.js';
 import { authenticatedScope } from './session.js';
 import { getBillingRoute } from './routes/billing-get.js';
 import { checkoutRoute } from './routes/billing-checkout.js';
@@ -189,6 +194,12 @@ export async function buildBacklexApp(
       await scope.register(createBackupRoute(deps));
       await scope.register(restoreBackupRoute(deps));
       await scope.register(pointInTimeRestoreRoute(deps));
+      // Usage, alarms (issue 17, h17-usage)
+      await scope.register(getUsageRoute(deps));
+      await scope.register(usageHistoryRoute(deps));
+      await scope.register(listAlarmsRoute(deps));
+      await scope.register(createAlarmRoute(deps));
+      await scope.register(deleteAlarmRoute(deps));
     }),
   );
   return app;

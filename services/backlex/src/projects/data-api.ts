@@ -6,6 +6,7 @@ import { adminTokenMatchesCached } from './admin-token.js';
 import type { AccessBranch, AccessProject, ProjectAccess } from './project-access.js';
 import type { ProjectDatabases, Statement, StatementResult } from './project-databases.js';
 import { errorFingerprint, normalizeSql } from './sql-fingerprint.js';
+import type { UsageGate } from '../usage/usage-gate.js';
 
 export type DataApiBody = { sql: string; params?: Statement['params'] } | { batch: Statement[] };
 
@@ -16,6 +17,8 @@ export interface DataApiDeps {
   databases: ProjectDatabases;
   /** Status, token hash and live branches per project, from memory (dropped on NOTIFY). */
   access: ProjectAccess;
+  /** Usage (h17-usage, `src/usage/usage-gate.ts`): counts requests, enforces the org's allowances. */
+  usage: Pick<UsageGate, 'admit' | 'changed'>;
   logWarning(message: string, fields: Record<string, unknown>): void;
 }
 
@@ -57,6 +60,8 @@ function clientFailure(failure: HostFailure): { kind: string; error: Error } | u
       return { kind: 'HOST_RESTARTED', error: errors.DATABASE_RESTARTED() };
     case 'HISTORY_UNAVAILABLE':
       return { kind: 'HISTORY_UNAVAILABLE', error: errors.HISTORY_UNAVAILABLE() };
+    case 'READ_ONLY':
+      return { kind: 'STORAGE_READ_ONLY', error: errors.STORAGE_READ_ONLY({ details }) };
     default:
       return undefined;
   }
@@ -135,11 +140,16 @@ export function createDataApi(deps: DataApiDeps) {
         branch = state.branches.get(branchName);
         if (!branch) throw errors.NOT_FOUND();
       }
+      const readOnly = await deps.usage.admit(project.org_id, project.id); // 429 over the request allowance; counts it
       const batch = 'batch' in body;
       const statements = batch ? body.batch : [{ sql: body.sql, params: body.params }];
       let results: StatementResult[];
       try {
-        results = await deps.databases.execute(branch?.id ?? project.id, { statements, transaction: batch });
+        results = await deps.databases.execute(branch?.id ?? project.id, {
+          statements,
+          transaction: batch,
+          readOnly,
+        });
       } catch (error) {
         const failure = hostFailure(error);
         const answer = failure ? clientFailure(failure) : undefined;
@@ -154,7 +164,10 @@ export function createDataApi(deps: DataApiDeps) {
         );
         throw answer.error;
       }
-      if (mayHaveWritten(results)) refreshSize(project, branch);
+      if (mayHaveWritten(results)) {
+        refreshSize(project, branch);
+        deps.usage.changed(project.id);
+      }
       return { results };
     },
   };

@@ -35,6 +35,7 @@ export function createHostDatabases(options: HostDatabasesOptions): ProjectDatab
       const { results } = await host.execute(id, {
         statements: request.statements as SqlStatement[],
         transaction: request.transaction,
+        ...(request.readOnly ? { readOnly: true } : {}),
       });
       return results;
     },

@@ -21,8 +21,14 @@ export interface StatementResult {
 export interface ProjectDatabases {
   /** Creates an empty database file (replacing a leftover file of the same id). */
   create(id: string): Promise<void>;
-  /** Runs the statements; `transaction` makes them all-or-nothing. */
-  execute(id: string, request: { statements: Statement[]; transaction: boolean }): Promise<StatementResult[]>;
+  /**
+   * Runs the statements; `transaction` makes them all-or-nothing; `readOnly` refuses any statement
+   * that may write (host code `READ_ONLY`) before it runs.
+   */
+  execute(
+    id: string,
+    request: { statements: Statement[]; transaction: boolean; readOnly?: boolean },
+  ): Promise<StatementResult[]>;
   /** A checkpointed copy of `sourceId` as `targetId`. */
   clone(sourceId: string, targetId: string): Promise<void>;
   /**
