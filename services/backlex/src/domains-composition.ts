@@ -12,6 +12,7 @@ import { createDomains } from './projects/domains.js';
 import { createOrgExport } from './projects/org-export.js';
 import { backlexProjects } from './projects-composition.js';
 import { dnsServersSchema } from './sso/dns-servers.js';
+import { backlexUsage } from './usage-composition.js';
 
 /** A DNS lookup of a verification gives up after this long per try (two tries). */
 const DNS_TIMEOUT_MS = 3000;
@@ -49,6 +50,7 @@ export function createBacklexDomains(context: ServiceContext) {
   const orgExport = createOrgExport({
     projects: projectsArea.repositories.projects,
     exports: createProjectExportRepository(db),
+    storedObjects: backlexUsage(context).storedObjects,
     databases: projectsArea.databases,
     objects: context.objects,
     limiter: createRateLimiter({

@@ -103,6 +103,7 @@ export function createBacklexProjects(context: ServiceContext, databases?: Proje
     sendBackup: async (trx, backupId) => {
       await context.jobs.send(jobs.runBackup, { backupId }, { transaction: trx });
     },
+    storedObjects: backlexUsage(context).storedObjects,
   });
   provisioning = createProvisioning({
     ...repositories,

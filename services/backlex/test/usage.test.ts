@@ -287,6 +287,39 @@ describe('usage and history', () => {
     await objects.forget(undefined, { kind: 'export', key: `${project.id}/dump` });
     assert.equal((await objects.objectBytesByProject(today())).get(project.id), 1234, 'still stored today');
   });
+
+  test('r2 end to end: a completed backup and an export of the project count their stored bytes', async () => {
+    const org = await h.org();
+    const project = await activeProject(org, org.owner, 'R2 app');
+    const base = `/api/org/${org.slug}/projects/${project.slug}/backups`;
+    const created = await h.inject({ method: 'POST', url: base, as: org.owner, payload: {} });
+    assert.equal(created.statusCode, 201, created.body);
+    const backup = await eventually(
+      async () => {
+        const listed = await h.inject({ method: 'GET', url: base, as: org.owner });
+        const found = listed
+          .json()
+          .backups.find((entry: { id: string }) => entry.id === created.json().backup.id);
+        return found?.status === 'completed' ? (found as { sizeBytes: number }) : undefined;
+      },
+      'backup completed',
+      120_000,
+    );
+    assert.ok(backup.sizeBytes > 0);
+    const exported = await h.inject({ method: 'POST', url: `/api/org/${org.slug}/export`, as: org.owner });
+    assert.equal(exported.statusCode, 200, exported.body);
+    const dump = exported
+      .json()
+      .projects.find((item: { projectId: string }) => item.projectId === project.id);
+    assert.ok(dump, exported.body);
+    const expected = backup.sizeBytes + (dump.sizeBytes as number);
+    const usage = await eventually(async () => {
+      const current = await usageOf(org);
+      const entry = current.projects.find((item) => item.projectId === project.id);
+      return entry?.r2 === expected ? current : undefined;
+    }, `r2 = ${expected} (backup + export)`);
+    assert.equal(metric(usage, 'r2')?.used, expected);
+  });
 });
 
 describe('the hourly sample', () => {

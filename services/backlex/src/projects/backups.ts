@@ -16,6 +16,7 @@ import type { BacklexDatabase } from '../db/tables.js';
 import { errors } from '../errors.js';
 import type { EventPublisher } from '../events/publish-event.js';
 import type { ProjectDatabases } from './project-databases.js';
+import type { StoredObjectLedger } from '../usage/stored-object-ledger.js';
 
 export interface BackupsDeps {
   projects: ProjectRepository;
@@ -31,6 +32,8 @@ export interface BackupsDeps {
   transaction<T>(work: (trx: Transaction<BacklexDatabase>) => Promise<T>): Promise<T>;
   /** Sends the backup job in the caller's transaction. */
   sendBackup(trx: Transaction<BacklexDatabase>, backupId: string): Promise<void>;
+  /** Usage's r2 ledger: a completed backup's bytes count until it is deleted. */
+  storedObjects: StoredObjectLedger;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -188,6 +191,12 @@ export function createBackups(deps: BackupsDeps) {
             sha256: stored.sha256,
             completed_at: new Date(),
             error: null,
+          });
+          await deps.storedObjects.record(trx, {
+            kind: 'backup',
+            key: backup.object_key,
+            projectId: owner.id,
+            sizeBytes: stored.sizeBytes,
           });
           await deps.audit.record(trx, {
             organizationId: owner.org_id,
@@ -352,6 +361,7 @@ export function createBackups(deps: BackupsDeps) {
           )) {
             await deps.store.delete(backup.object_key);
             await deps.backups.remove(backup.id);
+            await deps.storedObjects.forget(undefined, { kind: 'backup', key: backup.object_key });
             deletedBackups++;
           }
         }
@@ -364,6 +374,7 @@ export function createBackups(deps: BackupsDeps) {
       for (const backup of await deps.backups.allOf(projectId)) {
         await deps.store.delete(backup.object_key);
         await deps.backups.remove(backup.id);
+        await deps.storedObjects.forget(undefined, { kind: 'backup', key: backup.object_key });
       }
     },
   };

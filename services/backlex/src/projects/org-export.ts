@@ -11,6 +11,7 @@ import type { BacklexDatabase } from '../db/tables.js';
 import { errors } from '../errors.js';
 import type { EventPublisher } from '../events/publish-event.js';
 import type { ProjectDatabases } from './project-databases.js';
+import type { StoredObjectLedger } from '../usage/stored-object-ledger.js';
 
 /** How long an export's download links work. */
 export const EXPORT_URL_SECONDS = 3600;
@@ -27,6 +28,8 @@ export interface OrgExportDeps {
   transaction<T>(work: (trx: Transaction<BacklexDatabase>) => Promise<T>): Promise<T>;
   /** Where the hosts write dumps before they are stored as objects (same machine as the hosts). */
   scratchDirectory: string;
+  /** Usage's r2 ledger: an export's dumps count for their projects while they are kept. */
+  storedObjects: StoredObjectLedger;
   now?: () => Date;
 }
 
@@ -147,6 +150,14 @@ export function createOrgExport(deps: OrgExportDeps) {
               created_by: actorId,
             })),
           );
+          for (const item of items) {
+            await deps.storedObjects.record(trx, {
+              kind: 'export',
+              key: item.objectKey,
+              projectId: item.projectId,
+              sizeBytes: item.sizeBytes,
+            });
+          }
           await deps.audit.record(trx, {
             organizationId: access.org.id,
             actor: auditActor(access.principal),
