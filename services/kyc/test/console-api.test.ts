@@ -4,7 +4,12 @@
  * conflict). The console itself is driven in headless Chromium by console.test.ts.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { CONSOLE_DIR } from '../src/console/console-build.js';
 import { Harness } from './helpers.js';
 
 let h: Harness;
@@ -305,5 +310,20 @@ describe('review conflict (extension)', () => {
       ),
     );
     assert.deepEqual(results.map((r) => r.statusCode).sort(), [200, 409]);
+  });
+});
+
+describe('console sources', () => {
+  it('typecheck under console/tsconfig.json (DOM lib, Preact JSX; the root typecheck does not cover console/)', async () => {
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const result = await promisify(execFile)(process.execPath, [
+      tsc,
+      '-p',
+      path.join(CONSOLE_DIR, 'tsconfig.json'),
+    ]).catch((error: { stdout?: string; code?: number }) => ({
+      stdout: String(error.stdout),
+      code: error.code,
+    }));
+    assert.equal('code' in result ? result.code : 0, 0, result.stdout);
   });
 });

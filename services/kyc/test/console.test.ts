@@ -80,12 +80,14 @@ describe('operator console in headless Chromium', {
   /** axe-core on the page as it is: no serious or critical violation. */
   async function axe(page: Page, name: string) {
     await page.addScriptTag({ path: AXE });
-    const result = (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] })`,
-    )) as { violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] };
+    const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as {
+      violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
+    };
     const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     assert.deepEqual(
-      bad.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+      bad.map(
+        (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+      ),
       [],
       `axe on ${name}`,
     );
@@ -110,7 +112,11 @@ describe('operator console in headless Chromium', {
     assert.equal(poa.statusCode, 200, poa.body);
     if (withLiveness) {
       const base = `/api/verification/sessions/${s.sessionId}/liveness`;
-      const init = await b.call({ method: 'POST', url: `${base}/init`, headers: { 'x-verification-token': s.token } });
+      const init = await b.call({
+        method: 'POST',
+        url: `${base}/init`,
+        headers: { 'x-verification-token': s.token },
+      });
       assert.equal(init.statusCode, 201, init.body);
       const { requestId, challenge } = init.json() as { requestId: string; challenge: IssuedChallenge };
       const video = await generateVideo({
@@ -216,7 +222,11 @@ describe('operator console in headless Chromium', {
         await axe(page, 'keys with the minted pair');
         await shot(page, width, '04-keys-minted');
         await page.getByRole('button', { name: 'I have stored the keys' }).click();
-        assert.equal(await page.getByLabel('Secret key', { exact: true }).count(), 0, 'the raw key is gone once dismissed');
+        assert.equal(
+          await page.getByLabel('Secret key', { exact: true }).count(),
+          0,
+          'the raw key is gone once dismissed',
+        );
         assert.equal(await page.locator(`text=${sk}`).count(), 0);
         // A second pair, revoked after confirming (the dialog's first answer keeps it).
         await page.getByRole('button', { name: 'Create key pair' }).click();
@@ -285,13 +295,22 @@ describe('operator console in headless Chromium', {
         assert.match((await page.getByTestId('block-reason').textContent()) ?? '', /Not blocked|Blocked: /);
         if (withLiveness) {
           const attempt = page.locator('.attempt').first();
-          await attempt.getByRole('heading', { name: /Attempt 1: (Passed|Failed|Needs review)/ }).waitFor({ timeout: SERVER_WORK });
+          await attempt
+            .getByRole('heading', { name: /Attempt 1: (Passed|Failed|Needs review)/ })
+            .waitFor({ timeout: SERVER_WORK });
           const video = attempt.locator('video');
-          await page.waitForFunction((v) => (v as HTMLVideoElement).readyState >= 1, await video.elementHandle(), {
-            timeout: 60_000,
-          });
+          await page.waitForFunction(
+            (v) => (v as HTMLVideoElement).readyState >= 1,
+            await video.elementHandle(),
+            {
+              timeout: 60_000,
+            },
+          );
           assert.ok(Number(await video.evaluate((v) => (v as HTMLVideoElement).duration)) > 1);
-          assert.match((await page.locator('section[aria-labelledby="summary-title"]').textContent()) ?? '', /between the document portrait and the live face/);
+          assert.match(
+            (await page.locator('section[aria-labelledby="summary-title"]').textContent()) ?? '',
+            /between the document portrait and the live face/,
+          );
         }
         await axe(page, 'verification detail');
         await shot(page, width, '08-detail');
@@ -301,19 +320,31 @@ describe('operator console in headless Chromium', {
         await page.getByLabel('Rationale', { exact: true }).fill('ok');
         await page.getByRole('button', { name: 'Submit review' }).click();
         await page.getByRole('alert').filter({ hasText: 'at least 10 characters' }).waitFor();
-        await page.getByLabel('Rationale', { exact: true }).fill('Documents and face checked against the MRZ');
+        await page
+          .getByLabel('Rationale', { exact: true })
+          .fill('Documents and face checked against the MRZ');
         await page.getByLabel('Override reason (optional)').selectOption('operator_verified_physically');
         await page.getByRole('button', { name: 'Submit review' }).click();
         await page.getByText('Saved: the verification is now approved.').waitFor();
         // The timeline shows it, with the chain verified.
         const review = page.locator('.timeline-item[data-event-type="manual_review"]');
         await review.waitFor();
-        assert.match((await review.textContent()) ?? '', /Reviewed by an operator.*decision: approve.*override: operator verified physically.*Documents and face checked/s);
-        assert.match((await page.getByTestId('chain-state').textContent()) ?? '', /^Hash chain verified: all \d+ events/);
+        assert.match(
+          (await review.textContent()) ?? '',
+          /Reviewed by an operator.*decision: approve.*override: operator verified physically.*Documents and face checked/s,
+        );
+        assert.match(
+          (await page.getByTestId('chain-state').textContent()) ?? '',
+          /^Hash chain verified: all \d+ events/,
+        );
 
         // Another operator of the organization rejects meanwhile (here: the same operator's API
         // session); this page still decides from "approved" → refused, said in words.
-        const login = await b.call({ method: 'POST', url: '/api/auth/login', payload: { email, password: PASSWORD } });
+        const login = await b.call({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { email, password: PASSWORD },
+        });
         const cookie = `kyc_session=${login.cookies.find((c) => c.name === 'kyc_session')?.value}`;
         const other = await b.call({
           method: 'POST',
@@ -325,7 +356,13 @@ describe('operator console in headless Chromium', {
         await page.getByLabel('Request more information').check();
         await page.getByLabel('Rationale', { exact: true }).fill('Please send a clearer photo of the back');
         await page.getByRole('button', { name: 'Submit review' }).click();
-        await page.getByRole('alert').filter({ hasText: 'Another operator reviewed this verification while you were deciding: it is now rejected' }).waitFor();
+        await page
+          .getByRole('alert')
+          .filter({
+            hasText:
+              'Another operator reviewed this verification while you were deciding: it is now rejected',
+          })
+          .waitFor();
         await axe(page, 'review conflict');
         await shot(page, width, '09-review-conflict');
         await page.getByRole('button', { name: 'Load their decision' }).click();
@@ -350,16 +387,26 @@ describe('operator console in headless Chromium', {
 
         // Sign out: the cookie's session is gone; the console is back at the login.
         const signedIn = await sessionCookie(page);
-        assert.equal((await b.call({ method: 'GET', url: '/api/organizations', headers: { cookie: signedIn } })).statusCode, 200);
+        assert.equal(
+          (await b.call({ method: 'GET', url: '/api/organizations', headers: { cookie: signedIn } }))
+            .statusCode,
+          200,
+        );
         await page.getByRole('button', { name: 'Sign out' }).click();
         await page.waitForURL(/\/login/);
-        const after = await b.call({ method: 'GET', url: '/api/organizations', headers: { cookie: signedIn } });
+        const after = await b.call({
+          method: 'GET',
+          url: '/api/organizations',
+          headers: { cookie: signedIn },
+        });
         assert.equal(after.statusCode, 401);
         await page.goto(`${origin}/dashboard/keys`);
         await page.waitForURL(/\/login\?next=%2Fdashboard%2Fkeys/);
         // The browser logs the answers the console expects and handles (no session yet, the conflict).
         assert.deepEqual(
-          problems.filter((p) => !/Failed to load resource: the server responded with a status of (401|409)/.test(p)),
+          problems.filter(
+            (p) => !/Failed to load resource: the server responded with a status of (401|409)/.test(p),
+          ),
           [],
         );
       } finally {
