@@ -57,8 +57,8 @@ export function KeysPage({ organization }: { organization: Organization }) {
     setError(null);
     try {
       await api('DELETE', `${base}/${key.id}`);
-      setNotice(`The key ${key.keyPrefix}… is revoked: requests using it are now refused.`);
       await load();
+      setNotice(`The key ${key.keyPrefix}… is revoked: requests using it are now refused.`);
     } catch (caught) {
       setError(caught as ApiError);
     } finally {
