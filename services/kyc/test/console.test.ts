@@ -169,6 +169,10 @@ describe('operator console in headless Chromium', {
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+      page.on('response', (response) => {
+        if (response.status() === 404 || response.status() >= 500)
+          problems.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+      });
       page.on('console', (message) => {
         if (message.type() === 'error') problems.push(`console: ${message.text()}`);
       });
