@@ -10,7 +10,8 @@ import type { BacklexDatabase } from '../db/tables.js';
 import { errors } from '../errors.js';
 import type { OrgDeletionHook } from '../orgs/orgs.js';
 import type { EventOutbox } from '../events/publish-event.js';
-import { API_KEY_PREFIX } from './api-key-plugin.js';
+import type { CachedLookup } from '../auth/access-cache.js';
+import { API_KEY_PREFIX, apiKeyDigest, LAST_USED_INTERVAL_MS } from './api-key-plugin.js';
 
 /** The seed's open `ApiKey`, fixed in the README; `secret` only in the answer that created it. */
 export interface ApiKeyView {
@@ -84,6 +85,8 @@ function view(row: ApiKeyRow): ApiKeyView {
 export interface ApiKeysDeps {
   auth: BacklexAuth;
   keys: ApiKeyRepository;
+  /** Verified keys by digest (`auth/access-cache.ts`), dropped when the key or its org changes. */
+  cache: CachedLookup<ApiKeyRow>;
   /** The active org a slug names (the key's org gate). */
   orgs: Pick<OrgRepository, 'activeBySlug'>;
   audit: AuditLog;
@@ -177,18 +180,39 @@ export function createApiKeys(deps: ApiKeysDeps) {
       });
     },
 
-    /** `Authorization: Bearer pak_…` → the key, or 401 (unknown, revoked, expired). */
+    /**
+     * `Authorization: Bearer pak_…` → the key, or 401 (unknown, revoked, disabled, expired). Verified
+     * here on the plugin's table rather than through `auth.api.verifyApiKey`, which wrote
+     * `lastRequest` and `updatedAt` on every request and swept expired keys: the key row is looked up
+     * by its digest through the access cache (dropped on revocation: README, "Hot path"), an expired
+     * key is deleted when presented (as the plugin does), and `lastUsedAt` is written at most once a
+     * minute per key.
+     */
     async authenticate(token: string): Promise<KeyPrincipal> {
-      const result = await deps.auth.api.verifyApiKey({ body: { key: token } });
-      if (!result.valid || !result.key) throw errors.UNAUTHORIZED();
-      const metadata = readMetadata(
-        result.key.metadata === undefined ? null : JSON.stringify(result.key.metadata),
+      const hash = apiKeyDigest(token);
+      const row = await deps.cache.get(
+        hash,
+        () => deps.keys.byHash(hash),
+        (key) => [`org:${key.referenceId}`, `key:${key.id}`],
       );
+      if (!row || row.enabled === false) throw errors.UNAUTHORIZED();
+      const now = new Date();
+      if (row.expiresAt && new Date(row.expiresAt).getTime() < now.getTime()) {
+        await deps.keys.deleteById(row.id);
+        deps.cache.forget(hash);
+        throw errors.UNAUTHORIZED();
+      }
+      const last = row.lastRequest ? new Date(row.lastRequest).getTime() : 0;
+      if (now.getTime() - last >= LAST_USED_INTERVAL_MS) {
+        await deps.keys.touch(row.id, now, LAST_USED_INTERVAL_MS);
+        deps.cache.update(hash, { ...row, lastRequest: now });
+      }
+      const metadata = readMetadata(row.metadata);
       return {
         kind: 'key',
-        keyId: result.key.id,
-        organizationId: result.key.referenceId,
-        label: result.key.start ?? API_KEY_PREFIX,
+        keyId: row.id,
+        organizationId: row.referenceId,
+        label: row.start ?? API_KEY_PREFIX,
         scope: metadata.scope,
         mcpTools: metadata.mcpTools,
       };

@@ -93,6 +93,9 @@ export async function buildBacklexApp(
       },
     },
   });
+  // The org gate's cache LISTENs for changes once the app is ready (nothing is cached before).
+  app.addHook('onReady', () => deps.accessCache.start());
+  app.addHook('onClose', () => deps.accessCache.stop());
   await app.register(healthRoutes(context, version));
   await app.register(betterAuthRoute(deps));
   await app.register(ssoLoginRoute(deps));

@@ -3,6 +3,7 @@ import type { BacklexDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
 
 const CLIENT_IP_HEADER = 'x-backlex-client-ip';
+const SCIM_PATH = /^\/api\/auth\/scim\//;
 
 /**
  * Plugin management endpoints backlex drives itself through `auth.api` (with its own validation,
@@ -44,6 +45,9 @@ export function betterAuthRoute(deps: BacklexDeps) {
         const response = await deps.auth.handler(
           new Request(url, { method: request.method, headers, ...(body ? { body } : {}) }),
         );
+        // SCIM writes change memberships (the projection): this process forgets its cached org-gate
+        // answers before answering, so the directory's next request here sees the change.
+        if (request.method !== 'GET' && SCIM_PATH.test(url.pathname)) deps.accessCache.clear();
         reply.status(response.status);
         response.headers.forEach((value, name) => {
           if (name !== 'set-cookie' && name !== 'content-length') reply.header(name, value);
