@@ -55,13 +55,30 @@ async function publish(count: number): Promise<void> {
   });
 }
 
+// BENCH_TRACE=1: when the last event of a round was fanned out (stage timing, on stderr).
+async function trace() {
+  const start = performance.now();
+  for (;;) {
+    const { rows } = await database.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM events WHERE fanned_out_at IS NULL',
+    );
+    if (rows[0]?.n === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  console.error(`fanned out ${((performance.now() - start) / 1000).toFixed(2)} s after the commit`);
+}
+
 process.on('message', (message: { webhook?: string; publish?: number; cpu?: boolean }) => {
   if (message.cpu) {
     const { user, system } = process.cpuUsage();
     process.send?.({ cpuMicros: user + system });
   }
   if (message.webhook) createWebhook(message.webhook).then((secret) => process.send?.({ secret }));
-  if (message.publish) publish(message.publish).then(() => process.send?.({ committed: message.publish }));
+  if (message.publish)
+    publish(message.publish).then(() => {
+      process.send?.({ committed: message.publish });
+      if (process.env.BENCH_TRACE) trace();
+    });
 });
 process.send?.({ concurrency: events.dispatcher.concurrency });
 process.on('SIGTERM', () => {

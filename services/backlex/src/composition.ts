@@ -8,6 +8,8 @@ import {
 import type { Kysely } from 'kysely';
 import { createAuditLog } from './audit/audit.js';
 import { createAccessCache } from './auth/access-cache.js';
+import { createAuthTransactions } from './auth/auth-transaction.js';
+import { createPluginMembershipAudit, type PluginMembershipAudit } from './audit/plugin-membership-audit.js';
 import { createSessionMemo } from './auth/session-memo.js';
 import { createBacklexAuth } from './auth/better-auth.js';
 import { createOrgAccess, type KeyOrgAccessResolver } from './auth/org-access.js';
@@ -71,8 +73,16 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   // The SSO plugin's domain-verification TXT lookup goes through the default resolver.
   applyDnsServers(ssoSettings.dnsServers);
   const oidcSecrets = createOidcSecretBox(deriveKey(context.signingSecret, 'backlex:sso-client-secret'));
+  // better-auth writes through a Kysely that joins backlex's transactions (README, "Audit").
+  const authTransactions = createAuthTransactions(db);
+  // Set once the audit log and outbox exist (below); the plugins call it only while serving.
+  let pluginAudit: PluginMembershipAudit | undefined;
   const auth = createBacklexAuth({
-    db: db as unknown as Kysely<unknown>,
+    db: authTransactions.kysely as unknown as Kysely<unknown>,
+    onScimMemberChange: (change) => (pluginAudit as PluginMembershipAudit).scimChange(change),
+    onSsoJitJoin: (join) => {
+      authTransactions.noteJoin(join);
+    },
     mailer: context.mailer,
     secret: createHmac('sha256', context.signingSecret).update('better-auth').digest('hex'),
     baseURL: context.publicUrl,
@@ -113,6 +123,13 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
         ?.secret,
     }));
   const transaction = database.transaction;
+  pluginAudit = createPluginMembershipAudit({
+    authTransactions,
+    audit,
+    outbox,
+    transaction,
+    logWarning: (message, fields) => context.logger.warn(fields, message),
+  });
   // Billing (h17-billing): one per context, shared with the renewal job.
   const billing = backlexBilling(context);
   const projectsArea = backlexProjects(context);
@@ -124,9 +141,11 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     audit,
     outbox,
     transaction,
+    authTransactions,
   });
   const scim = createScim({
     auth,
+    authTransactions,
     db,
     directory: createScimDirectoryRepository(db),
     audit,
@@ -141,6 +160,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     audit,
     outbox,
     transaction,
+    authTransactions,
   });
   // Leased from the shared store in chunks: the limit holds across processes without a store trip
   // per request (kernel `createLeasedRateLimiter`; README, "Hot path").
@@ -158,6 +178,8 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     transaction,
     requestLimiter,
     accessCache,
+    authTransactions,
+    pluginAudit,
     sessionMemo: createSessionMemo(),
     repositories: { orgs: orgRepository, members: memberRepository, audit: auditRepository, outbox },
     members: createMembers({

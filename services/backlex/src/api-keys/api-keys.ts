@@ -11,6 +11,7 @@ import { errors } from '../errors.js';
 import type { OrgDeletionHook } from '../orgs/orgs.js';
 import type { EventOutbox } from '../events/publish-event.js';
 import type { CachedLookup } from '../auth/access-cache.js';
+import type { AuthTransactions } from '../auth/auth-transaction.js';
 import { API_KEY_PREFIX, apiKeyDigest, LAST_USED_INTERVAL_MS } from './api-key-plugin.js';
 
 /** The seed's open `ApiKey`, fixed in the README; `secret` only in the answer that created it. */
@@ -85,6 +86,8 @@ function view(row: ApiKeyRow): ApiKeyView {
 export interface ApiKeysDeps {
   auth: BacklexAuth;
   keys: ApiKeyRepository;
+  /** Runs better-auth calls inside backlex's transaction (`auth/auth-transaction.ts`). */
+  authTransactions: Pick<AuthTransactions, 'run'>;
   /** Verified keys by digest (`auth/access-cache.ts`), dropped when the key or its org changes. */
   cache: CachedLookup<ApiKeyRow>;
   /** The active org a slug names (the key's org gate). */
@@ -106,27 +109,30 @@ export function createApiKeys(deps: ApiKeysDeps) {
 
     async create(access: OrgAccess, input: ApiKeyInput): Promise<ApiKeyView> {
       if (access.principal.kind !== 'user') throw errors.FORBIDDEN();
+      const userId = access.principal.userId;
       const metadata: KeyMetadata = {
         scope: input.scope,
         mcpTools: input.mcpTools ?? null,
         createdBy: access.principal.userId,
       };
-      const created = await deps.auth.api.createApiKey({
-        body: {
-          organizationId: access.org.id,
-          userId: access.principal.userId,
-          name: input.name,
-          ...(input.expiresInDays ? { expiresIn: input.expiresInDays * 24 * 60 * 60 } : {}),
-          metadata,
-        },
-      });
-      const result = {
-        ...view({ ...(created as unknown as ApiKeyRow), metadata: JSON.stringify(metadata) }),
-        secret: created.key,
-      };
-      // The plugin inserts the key in its own statement; the audit row and the event share one
+      // The plugin's insert (through better-auth's adapter), the audit row and the event: one
       // transaction (README, "Audit").
-      await deps.transaction(async (trx) => {
+      return deps.transaction(async (trx) => {
+        const created = await deps.authTransactions.run(trx, () =>
+          deps.auth.api.createApiKey({
+            body: {
+              organizationId: access.org.id,
+              userId,
+              name: input.name,
+              ...(input.expiresInDays ? { expiresIn: input.expiresInDays * 24 * 60 * 60 } : {}),
+              metadata,
+            },
+          }),
+        );
+        const result = {
+          ...view({ ...(created as unknown as ApiKeyRow), metadata: JSON.stringify(metadata) }),
+          secret: created.key,
+        };
         await deps.audit.record(trx, {
           organizationId: access.org.id,
           actor: auditActor(access.principal),
@@ -151,8 +157,8 @@ export function createApiKeys(deps: ApiKeysDeps) {
             actorId: auditActor(access.principal).id,
           },
         });
+        return result;
       });
-      return result;
     },
 
     async revoke(access: OrgAccess, id: string): Promise<void> {
