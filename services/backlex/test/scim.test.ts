@@ -123,12 +123,20 @@ test('an Okta-style run: create, userName eq filter, group moves, deactivate; to
     as: admin,
   });
   assert.equal(audit.statusCode, 200, audit.body);
-  const events = (audit.json().events as { action: string; actor: { type: string }; data: Record<string, unknown> }[])
+  const events = (
+    audit.json().events as { action: string; actor: { type: string }; data: Record<string, unknown> }[]
+  )
     .slice()
     .reverse();
   const byScim = events.filter((event) => event.actor.type === 'scim').map((event) => event.action);
-  assert.deepEqual(byScim, ['member.joined', 'member.role_changed', 'member.role_changed', 'member.removed'], audit.body);
-  const roleChanges = events.filter((event) => event.action === 'member.role_changed' && event.actor.type === 'scim');
+  assert.deepEqual(
+    byScim,
+    ['member.joined', 'member.role_changed', 'member.role_changed', 'member.removed'],
+    audit.body,
+  );
+  const roleChanges = events.filter(
+    (event) => event.action === 'member.role_changed' && event.actor.type === 'scim',
+  );
   assert.deepEqual(
     roleChanges.map((event) => [event.data.from, event.data.to]),
     [
@@ -140,7 +148,11 @@ test('an Okta-style run: create, userName eq filter, group moves, deactivate; to
   assert.equal(actions.filter((action) => action === 'scim.token_minted').length, 2);
   assert.equal(actions.filter((action) => action === 'scim.token_revoked').length, 2);
   const { kysely } = h.service.booted.context.database();
-  const published = await sql<{ type: string }>`SELECT type FROM events WHERE org_id = ${org.id} AND data->>'userId' IS NOT NULL ORDER BY created_at`.execute(kysely);
+  const published = await sql<{
+    type: string;
+  }>`SELECT type FROM events WHERE org_id = ${org.id} AND data->>'userId' IS NOT NULL ORDER BY created_at`.execute(
+    kysely,
+  );
   const memberEvents = published.rows.map((row) => row.type).filter((type) => type.startsWith('member.'));
   for (const type of ['member.joined', 'member.role_changed', 'member.removed'])
     assert.ok(memberEvents.includes(type), `${type} not published: ${memberEvents.join(', ')}`);

@@ -112,7 +112,10 @@ test('OIDC end to end: PUT stores, sign-in waits for the DNS record, JIT viewer,
   });
   assert.equal(audit.statusCode, 200, audit.body);
   const joined = (
-    audit.json().events as { actor: { type: string; label: string | null }; data: { via?: string; role?: string } }[]
+    audit.json().events as {
+      actor: { type: string; label: string | null };
+      data: { via?: string; role?: string };
+    }[]
   ).filter((event) => event.data.via === 'sso');
   assert.equal(joined.length, 1, audit.body);
   assert.equal(joined[0]?.actor.type, 'system');
