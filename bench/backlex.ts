@@ -10,8 +10,7 @@
 //   npx tsx bench/backlex.ts [--rounds 4] [--log-levels info,silent] [--cpu-prof DIR]
 //   (BENCH_DURATION=5, BENCH_CONNECTIONS=20)
 //
-// Not measured here yet: webhook deliveries/s vs raw signed fetch (bench/webhooks.ts measures the
-// kernel dispatcher backlex delivers through).
+// Webhook deliveries/s vs raw signed fetch: bench/backlex-webhooks.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
