@@ -7,17 +7,17 @@
 // autocannon from this process, medians and spreads of requests/s and server CPU per request,
 // machine load printed. Targets: cookie ≥ 0.5 of bare, key ≥ 0.35.
 //
-//   npx tsx bench/backlex.ts [--rounds 4] [--log-levels info,silent]   (BENCH_DURATION=5, BENCH_CONNECTIONS=20)
+//   npx tsx bench/backlex.ts [--rounds 4] [--log-levels info,silent] [--cpu-prof DIR]
+//   (BENCH_DURATION=5, BENCH_CONNECTIONS=20)
 //
-// Not measured here yet: webhook deliveries/s vs raw signed fetch (bench/webhooks.ts measures the
-// kernel dispatcher backlex delivers through).
+// Webhook deliveries/s vs raw signed fetch: bench/backlex-webhooks.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { startEmbeddedPostgres } from '../packages/kernel/src/db/embedded-postgres.js';
-import { numberArgument } from './support/arguments.js';
+import { numberArgument, textArgument } from './support/arguments.js';
 import { benchLogLevels } from './support/log-levels.js';
 import { median, spread } from './support/statistics.js';
 
@@ -27,6 +27,8 @@ const ROUNDS = Math.max(2, numberArgument('rounds', 4));
 const LEVELS = benchLogLevels();
 type Path = 'bare' | 'cookie' | 'key';
 const PATHS: Path[] = ['bare', 'cookie', 'key'];
+// `--cpu-prof DIR`: the backlex process writes a V8 CPU profile there (node --cpu-prof) when it exits.
+const CPU_PROFILE_DIR = textArgument('cpu-prof');
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trustplane-bench-backlex-'));
 const databaseDir = path.join(os.tmpdir(), `trustplane-bench-postgres-${process.pid}`);
@@ -60,7 +62,13 @@ async function startServer(level: string): Promise<Server> {
   const log = fs.openSync(logFile, 'w');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', new URL('./support/backlex-server.ts', import.meta.url).pathname, level],
+    [
+      ...(CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROFILE_DIR)] : []),
+      '--import',
+      'tsx',
+      new URL('./support/backlex-server.ts', import.meta.url).pathname,
+      level,
+    ],
     {
       stdio: ['ignore', log, 'inherit', 'ipc'],
       env: { ...process.env, TRUSTPLANE_TEST_ADMIN_URL: database.adminUrl },

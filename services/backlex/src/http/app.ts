@@ -109,6 +109,14 @@ export async function buildBacklexApp(
       },
     },
   });
+  // The org gate's cache LISTENs for changes once the app is ready (nothing is cached before).
+  app.addHook('onReady', () => deps.accessCache.start());
+  app.addHook('onClose', () => deps.accessCache.stop());
+  // Billing's webhooks and hosted pages change an org's plan outside the org routes: this process
+  // forgets its cached org rows before answering (other processes: the NOTIFY of migration 0041).
+  app.addHook('onSend', async (request) => {
+    if (request.method !== 'GET' && request.url.startsWith('/api/billing/')) deps.accessCache.clear();
+  });
   await app.register(healthRoutes(context, version));
   await app.register(betterAuthRoute(deps));
   await app.register(ssoLoginRoute(deps));
