@@ -1,6 +1,7 @@
 import path from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
+import { trimChar } from '../text/trim-char.js';
 
 /** Raised when the environment cannot be turned into a valid configuration. */
 export class ConfigError extends Error {
@@ -204,7 +205,7 @@ export function resolvePublicUrl(
   } catch {}
   if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username)
     throw new ConfigError([`${variable}: must be an http(s) URL such as https://${service}.example.com`]);
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return `${url.origin}${trimChar(url.pathname, '/', 'end')}`;
 }
 
 /**
