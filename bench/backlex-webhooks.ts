@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DELIVERY_HEADER, EVENT_HEADER, TIMESTAMP_HEADER, webhookSignatureHeader } from '@trustplane/kernel';
 import { startEmbeddedPostgres } from '../packages/kernel/src/db/embedded-postgres.js';
+import { askChild } from './support/child-ipc.js';
 import { numberArgument } from './support/arguments.js';
 import { benchLogLevels } from './support/log-levels.js';
 import { median, spread } from './support/statistics.js';
@@ -52,19 +53,6 @@ async function expectRound(round: string, count: number, secret?: string) {
     done.has(round) ? Promise.resolve() : new Promise<void>((resolve) => waiters.set(round, resolve));
 }
 
-function ask<T>(child: ChildProcess, request: object, field: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (message: unknown) => {
-      const value = (message as Record<string, unknown>)[field];
-      if (value === undefined) return;
-      child.off('message', onMessage);
-      resolve(value as T);
-    };
-    child.on('message', onMessage);
-    child.send(request);
-  });
-}
-
 // The body backlex sends for `org.updated` (`{ id, type, orgId, createdAt, data }`), same size.
 const rawBody = JSON.stringify({
   id: '00000000-0000-4000-8000-000000000000',
@@ -75,9 +63,9 @@ const rawBody = JSON.stringify({
 });
 
 async function backlexRound(server: ChildProcess, round: string, count: number): Promise<number> {
-  const secret = await ask<string>(server, { webhook: `${base}/${round}` }, 'secret');
+  const secret = await askChild<string>(server, { webhook: `${base}/${round}` }, 'secret');
   const received = await expectRound(round, count, secret);
-  await ask<number>(server, { publish: count }, 'committed');
+  await askChild<number>(server, { publish: count }, 'committed');
   const start = performance.now();
   await received();
   return count / ((performance.now() - start) / 1000);

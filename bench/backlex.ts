@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { startEmbeddedPostgres } from '../packages/kernel/src/db/embedded-postgres.js';
+import { askChild } from './support/child-ipc.js';
 import { numberArgument, textArgument } from './support/arguments.js';
 import { benchLogLevels } from './support/log-levels.js';
 import { median, spread } from './support/statistics.js';
@@ -42,19 +43,6 @@ interface Server {
   ip: string;
   key: string;
   logFile: string;
-}
-
-function ask<T>(child: ChildProcess, request: object, field: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (message: unknown) => {
-      const value = (message as Record<string, unknown>)[field];
-      if (value === undefined) return;
-      child.off('message', onMessage);
-      resolve(value as T);
-    };
-    child.on('message', onMessage);
-    child.send(request);
-  });
 }
 
 async function startServer(level: string): Promise<Server> {
@@ -90,15 +78,15 @@ interface Sample {
 
 async function load(server: Server, which: Path, duration: number): Promise<Sample> {
   const headers: Record<string, string> = { 'x-forwarded-for': server.ip };
-  if (which === 'cookie') headers.cookie = await ask<string>(server.child, { cookie: true }, 'cookie');
+  if (which === 'cookie') headers.cookie = await askChild<string>(server.child, { cookie: true }, 'cookie');
   if (which === 'key') headers.authorization = `Bearer ${server.key}`;
   const url =
     which === 'bare'
       ? `http://127.0.0.1:${server.barePort}/members`
       : `http://127.0.0.1:${server.backlexPort}/api/org/${server.slug}/members`;
-  const before = await ask<number>(server.child, { cpu: true }, 'cpuMicros');
+  const before = await askChild<number>(server.child, { cpu: true }, 'cpuMicros');
   const result = await autocannon({ url, connections: CONNECTIONS, duration, headers });
-  const after = await ask<number>(server.child, { cpu: true }, 'cpuMicros');
+  const after = await askChild<number>(server.child, { cpu: true }, 'cpuMicros');
   return {
     requestsPerSecond: result.requests.average,
     cpuMicrosPerRequest: (after - before) / Math.max(1, result.requests.total),
