@@ -127,6 +127,7 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const transaction = database.transaction;
   pluginAudit = createPluginMembershipAudit({
     authTransactions,
+    memberships: createMembershipWrites(),
     audit,
     outbox,
     transaction,

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { AuthTransactions, PendingJoin } from '../auth/auth-transaction.js';
+import type { MembershipWrites } from '../db/member-repository.js';
 import type { BacklexDatabase } from '../db/tables.js';
 import type { EventOutbox } from '../events/publish-event.js';
 import type { AuditLog } from './audit.js';
@@ -21,6 +22,7 @@ export type ScimMemberChange =
 
 export interface PluginMembershipAuditDeps {
   authTransactions: AuthTransactions;
+  memberships: MembershipWrites;
   audit: AuditLog;
   outbox: EventOutbox;
   transaction: <T>(work: (trx: Trx) => Promise<T>) => Promise<T>;
@@ -39,11 +41,7 @@ export function createPluginMembershipAudit(deps: PluginMembershipAuditDeps) {
   async function recordScim(trx: Trx, change: ScimMemberChange) {
     const target = { type: 'member', id: change.memberId };
     if (change.kind === 'joined') {
-      const user = await trx
-        .selectFrom('user')
-        .select(['email', 'name'])
-        .where('id', '=', change.userId)
-        .executeTakeFirst();
+      const user = await deps.memberships.userContact(trx, change.userId);
       await deps.audit.record(trx, {
         organizationId: change.organizationId,
         actor: SCIM_ACTOR,
@@ -117,18 +115,9 @@ export function createPluginMembershipAudit(deps: PluginMembershipAuditDeps) {
      */
     async ssoJoins(trx: Trx, joins: PendingJoin[]): Promise<void> {
       for (const join of joins) {
-        const member = await trx
-          .selectFrom('member')
-          .select(['id', 'role'])
-          .where('organizationId', '=', join.organizationId)
-          .where('userId', '=', join.userId)
-          .executeTakeFirst();
+        const member = await deps.memberships.memberOfUser(trx, join.organizationId, join.userId);
         if (!member) continue;
-        const user = await trx
-          .selectFrom('user')
-          .select(['name'])
-          .where('id', '=', join.userId)
-          .executeTakeFirst();
+        const user = await deps.memberships.userContact(trx, join.userId);
         await deps.audit.record(trx, {
           organizationId: join.organizationId,
           actor: { type: 'system', id: null, label: `sso:${join.providerId}` },

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { BacklexDatabase } from '../db/tables.js';
+import { inSavepoint } from '../db/transaction-steps.js';
 
 type Trx = Transaction<BacklexDatabase>;
 
@@ -17,8 +18,6 @@ interface Scope {
   /** SSO just-in-time members announced by the plugin's `getRole`, recorded before commit. */
   joins: PendingJoin[];
 }
-
-let savepoints = 0;
 
 /**
  * The Kysely better-auth is given, made to join backlex's transactions (README, "Audit"):
@@ -49,17 +48,8 @@ export function createAuthTransactions(db: Kysely<BacklexDatabase>) {
     }
     // Inside a transaction already: a savepoint in it.
     const nested = {
-      async execute<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
-        const name = sql.id(`auth_sp_${++savepoints}`);
-        await sql`SAVEPOINT ${name}`.execute(scope.trx);
-        try {
-          const result = await work(scope.trx);
-          await sql`RELEASE SAVEPOINT ${name}`.execute(scope.trx);
-          return result;
-        } catch (error) {
-          await sql`ROLLBACK TO SAVEPOINT ${name}`.execute(scope.trx);
-          throw error;
-        }
+      execute<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+        return inSavepoint(scope.trx, () => work(scope.trx));
       },
     };
     return nested;

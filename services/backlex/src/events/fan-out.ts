@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { WebhookDispatcher } from '@trustplane/kernel';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { EventsDatabase } from '../db/events-tables.js';
 import type { EventRepository, EventRow } from '../db/event-repository.js';
 import type { IntegrationRepository } from '../db/integration-repository.js';
 import type { NotificationRepository } from '../db/notification-repository.js';
+import { inSavepoint } from '../db/transaction-steps.js';
 import type { WebhookRepository } from '../db/webhook-repository.js';
 import { webhookEnvelope, webhookOwner, type Webhooks } from '../webhooks/webhooks.js';
 import { type EventType, NOTIFICATION_RULES, subscribed } from './catalogue.js';
@@ -142,15 +143,13 @@ export function createFanOut(deps: FanOutDeps) {
         };
         const result = await fanOne(transaction, event, subscribers);
         for (const other of await deps.events.lockMorePending(transaction, event.id, FAN_OUT_BATCH - 1)) {
-          await sql`SAVEPOINT fan_out_one`.execute(transaction);
           try {
-            const more = await fanOne(transaction, other, subscribers);
+            const more = await inSavepoint(transaction, () => fanOne(transaction, other, subscribers));
             result.webhooks += more.webhooks;
             result.integrations += more.integrations;
             result.notifications += more.notifications;
-            await sql`RELEASE SAVEPOINT fan_out_one`.execute(transaction);
           } catch {
-            await sql`ROLLBACK TO SAVEPOINT fan_out_one`.execute(transaction);
+            // Rolled back to its savepoint: this event stays pending, the rest of the batch commits.
           }
         }
         return result;

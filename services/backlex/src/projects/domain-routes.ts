@@ -1,8 +1,9 @@
 import { PgListener } from '@trustplane/kernel';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { BacklexDatabase } from '../db/tables.js';
+import { notifyChannel } from '../db/transaction-steps.js';
 
 /** NOTIFY channel telling every process which hostname's route changed (payload: the hostname). */
 export const DOMAIN_ROUTES_CHANNEL = 'backlex_domain_routes';
@@ -65,7 +66,7 @@ export function createDomainRouter(options: DomainRouterOptions) {
     },
     /** Tells every process (this one included, on commit) that `hostname`'s route changed. */
     async announce(trx: Transaction<BacklexDatabase>, hostname: string): Promise<void> {
-      await sql`SELECT pg_notify(${DOMAIN_ROUTES_CHANNEL}, ${hostname})`.execute(trx);
+      await notifyChannel(trx, DOMAIN_ROUTES_CHANNEL, hostname);
     },
     get size(): number {
       return entries.size;
