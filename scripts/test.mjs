@@ -54,7 +54,10 @@ const child = spawn(
     `--test-reporter=${reporter}`,
     '--test-reporter-destination=stdout',
     ...(process.env.TEST_TIMINGS
-      ? [`--test-reporter=${pathToFileURL(path.join(root, 'scripts/timing-reporter.mjs')).href}`, '--test-reporter-destination=stderr']
+      ? [
+          `--test-reporter=${pathToFileURL(path.join(root, 'scripts/timing-reporter.mjs')).href}`,
+          '--test-reporter-destination=stderr',
+        ]
       : []),
     ...files,
   ],

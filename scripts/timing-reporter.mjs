@@ -16,7 +16,12 @@ export default async function* timingReporter(source) {
     files.set(file, entry);
   }
   const rows = [...files]
-    .map(([file, { first, last, tests }]) => ({ file: file.replace(`${process.cwd()}/`, ''), first, last, tests }))
+    .map(([file, { first, last, tests }]) => ({
+      file: file.replace(`${process.cwd()}/`, ''),
+      first,
+      last,
+      tests,
+    }))
     .sort((a, b) => b.last - b.first - (a.last - a.first));
   const lines = rows.map(
     (row) =>
