@@ -42,11 +42,20 @@ const server = await startEmbeddedPostgres(dataDir);
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, os.availableParallelism()));
 const reporter = pathToFileURL(path.join(root, 'scripts/summary-reporter.mjs')).href;
 
+// Test files run compiled (scripts/test-build.mjs) unless TEST_RUNTIME=tsx asks for the sources.
+const compiled = process.env.TEST_RUNTIME !== 'tsx';
+const { buildTestTree } = compiled ? await import('./test-build.mjs') : {};
+const startedBuild = Date.now();
+const build = compiled ? buildTestTree(root) : undefined;
+const testTree = build?.root ?? root;
+if (build)
+  console.log(`test files compiled into ${path.relative(root, testTree)} in ${Date.now() - startedBuild} ms`);
+const runFiles = compiled ? files.map((file) => path.join(testTree, file.replace(/\.ts$/, '.js'))) : files;
+
 const child = spawn(
   process.execPath,
   [
-    '--import',
-    'tsx',
+    ...(compiled ? ['--enable-source-maps'] : ['--import', 'tsx']),
     '--test',
     `--test-concurrency=${concurrency}`,
     '--test-reporter=spec',
@@ -59,7 +68,7 @@ const child = spawn(
           '--test-reporter-destination=stderr',
         ]
       : []),
-    ...files,
+    ...runFiles,
   ],
   {
     stdio: 'inherit',
@@ -76,6 +85,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     child.kill(signal);
     server.stop().finally(() => {
+      build?.remove();
       fs.rmSync(dataDir, { recursive: true, force: true });
       process.exit(130);
     });
@@ -83,5 +93,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 const code = await new Promise((resolve) => child.on('close', (status) => resolve(status ?? 1)));
 await server.stop();
+build?.remove();
 fs.rmSync(dataDir, { recursive: true, force: true });
 process.exit(code);

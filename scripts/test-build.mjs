@@ -1,0 +1,126 @@
+// The test run's compiled tree. Under tsx every module a test process loads, its dependencies'
+// included, goes through Node 20's off-thread loader hooks: importing a service costs 5–10 s of CPU
+// per test file, about three times what plain Node takes. So `npm test` transpiles the sources
+// once with esbuild (the transform tsx itself uses) into `.test-build/<pid>/<repo>/`, a mirror of the
+// repository at the same depth: each `.ts` becomes a `.js` beside a link to the original, every
+// other file and every directory without TypeScript is a link, workspace packages export their
+// `.js`, and `.test-build/<pid>/shared` stands for the repository's `../shared`. Test files then run on
+// plain Node; threads and child processes that start from a `.mjs` entry still register tsx.
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
+
+const SKIPPED = new Set(['.git', '.test-build', 'node_modules', '.data', '.test-data', 'test-output']);
+
+function containsTypeScript(dir) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (SKIPPED.has(entry.name)) continue;
+    if (entry.isDirectory()) {
+      if (containsTypeScript(path.join(dir, entry.name))) return true;
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) return true;
+  }
+  return false;
+}
+
+/** Transpiles every collected `.ts` into the mirror in one esbuild call (one file each, no bundling). */
+function transpile(root, shadowRoot, sources) {
+  buildSync({
+    entryPoints: sources,
+    outbase: root,
+    outdir: shadowRoot,
+    bundle: false,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'error',
+  });
+}
+
+/** A workspace `package.json` whose entry points name `.ts` files, pointed at their `.js`. */
+function toJavaScriptEntries(value) {
+  if (typeof value === 'string') return value.replace(/\.ts$/, '.js');
+  if (Array.isArray(value)) return value.map(toJavaScriptEntries);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, toJavaScriptEntries(inner)]));
+  return value;
+}
+
+function mirror(source, target, sources) {
+  fs.mkdirSync(target, { recursive: true });
+  for (const entry of fs.readdirSync(source, { withFileTypes: true })) {
+    if (SKIPPED.has(entry.name) && entry.name !== 'node_modules') continue;
+    const from = path.join(source, entry.name);
+    const to = path.join(target, entry.name);
+    if (entry.isDirectory() && entry.name !== 'node_modules' && containsTypeScript(from)) {
+      mirror(from, to, sources);
+    } else if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      fs.symlinkSync(from, to);
+      if (!fs.existsSync(from.replace(/\.ts$/, '.js'))) sources.push(from);
+    } else if (entry.isFile() && entry.name === 'package.json') {
+      const manifest = JSON.parse(fs.readFileSync(from, 'utf8'));
+      if (manifest.exports) manifest.exports = toJavaScriptEntries(manifest.exports);
+      if (typeof manifest.main === 'string') manifest.main = toJavaScriptEntries(manifest.main);
+      fs.writeFileSync(to, JSON.stringify(manifest, null, 2));
+    } else {
+      fs.symlinkSync(from, to);
+    }
+  }
+}
+
+/** The root `node_modules`, with the workspace packages' links pointing into the mirror. */
+function mirrorNodeModules(root, shadowRoot) {
+  const source = path.join(root, 'node_modules');
+  const target = path.join(shadowRoot, 'node_modules');
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.mkdirSync(target);
+  for (const entry of fs.readdirSync(source, { withFileTypes: true })) {
+    const from = path.join(source, entry.name);
+    if (entry.name !== '@trustplane') {
+      fs.symlinkSync(from, path.join(target, entry.name));
+      continue;
+    }
+    fs.mkdirSync(path.join(target, entry.name));
+    for (const workspace of fs.readdirSync(from)) {
+      const real = fs.realpathSync(path.join(from, workspace));
+      const inMirror = path.join(shadowRoot, path.relative(root, real));
+      fs.symlinkSync(fs.existsSync(inMirror) ? inMirror : real, path.join(target, entry.name, workspace));
+    }
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/**
+ * Builds this run's mirror of `root` (`.test-build/<pid>/`, so that runs side by side do not share
+ * one; mirrors left by runs no longer alive are removed) and returns its root and a `remove()`.
+ */
+export function buildTestTree(root) {
+  const builds = path.join(root, '.test-build');
+  fs.mkdirSync(builds, { recursive: true });
+  for (const name of fs.readdirSync(builds)) {
+    if (/^\d+$/.test(name) && alive(Number(name))) continue;
+    try {
+      fs.rmSync(path.join(builds, name), { recursive: true, force: true });
+    } catch {
+      // Still being written by a run of an older script; the next run removes it.
+    }
+  }
+  const outer = path.join(builds, String(process.pid));
+  const shadowRoot = path.join(outer, path.basename(root));
+  fs.mkdirSync(outer);
+  const shared = path.resolve(root, '..', 'shared');
+  if (fs.existsSync(shared)) fs.symlinkSync(shared, path.join(outer, 'shared'));
+  const sources = [];
+  mirror(root, shadowRoot, sources);
+  transpile(root, shadowRoot, sources);
+  mirrorNodeModules(root, shadowRoot);
+  return { root: shadowRoot, remove: () => fs.rmSync(outer, { recursive: true, force: true }) };
+}
