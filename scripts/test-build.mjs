@@ -2,10 +2,12 @@
 // included, goes through Node 20's off-thread loader hooks: importing a service costs 5–10 s of CPU
 // per test file, about three times what plain Node takes. So `npm test` transpiles the sources
 // once with esbuild (the transform tsx itself uses) into `.test-build/<pid>/<repo>/`, a mirror of the
-// repository at the same depth: each `.ts` becomes a `.js` beside a link to the original, every
-// other file and every directory without TypeScript is a link, workspace packages export their
-// `.js`, and `.test-build/<pid>/shared` stands for the repository's `../shared`. Test files then run on
-// plain Node; threads and child processes that start from a `.mjs` entry still register tsx.
+// repository at the same depth: each directory holding TypeScript is copied, its `.ts` files with a
+// compiled `.js` beside them; directories without TypeScript and `node_modules` entries are links;
+// workspace packages export their `.js`; `.test-build/<pid>/shared` stands for the repository's
+// `../shared`. Test files then run on plain Node; threads and child processes that start from a
+// `.mjs` entry still register tsx. Tests that read the sources themselves (scans, generated-code
+// checks) map their paths back with the testkit's `sourcePath`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
@@ -55,13 +57,17 @@ function mirror(source, target, sources) {
     if (entry.isDirectory() && entry.name !== 'node_modules' && containsTypeScript(from)) {
       mirror(from, to, sources);
     } else if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
-      fs.symlinkSync(from, to);
+      fs.copyFileSync(from, to);
       if (!fs.existsSync(from.replace(/\.ts$/, '.js'))) sources.push(from);
     } else if (entry.isFile() && entry.name === 'package.json') {
       const manifest = JSON.parse(fs.readFileSync(from, 'utf8'));
       if (manifest.exports) manifest.exports = toJavaScriptEntries(manifest.exports);
       if (typeof manifest.main === 'string') manifest.main = toJavaScriptEntries(manifest.main);
       fs.writeFileSync(to, JSON.stringify(manifest, null, 2));
+    } else if (entry.isFile()) {
+      // A copy, not a link: a test that copies its directory and edits the copy (the hosted page's
+      // build test) must not write through to the repository.
+      fs.copyFileSync(from, to);
     } else {
       fs.symlinkSync(from, to);
     }

@@ -75,6 +75,9 @@ const child = spawn(
     env: {
       ...process.env,
       TRUSTPLANE_TEST_ADMIN_URL: server.adminUrl,
+      // Tests that read the sources (scans, generated code) read the repository, not the mirror.
+      TRUSTPLANE_SOURCE_ROOT: root,
+      TRUSTPLANE_TEST_TREE: testTree,
       TRUSTPLANE_ALLOW_PRIVATE_WEBHOOKS: '1',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     },

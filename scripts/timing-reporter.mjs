@@ -7,7 +7,8 @@ export default async function* timingReporter(source) {
   const files = new Map();
   for await (const event of source) {
     const file = event.data?.file;
-    if (!file) continue;
+    // Every file is enqueued at the start; its time begins when its process first reports.
+    if (!file || event.type === 'test:enqueue') continue;
     const at = Date.now() - started;
     const entry = files.get(file) ?? { first: at, last: at, tests: 0 };
     entry.last = at;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { sourcePath } from '../src/testkit/source-path.js';
 
 /**
  * Every regular expression in the product's sources, checked for ReDoS with recheck.
@@ -16,7 +16,7 @@ import ts from 'typescript';
  * safe; a new one fails this test.
  */
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = sourcePath(new URL('../../..', import.meta.url));
 const SOURCE_EXTENSIONS = /\.(?:ts|tsx|mts|cts|js|mjs|cjs)$/;
 const SKIPPED_DIRECTORIES = new Set([
   'node_modules',

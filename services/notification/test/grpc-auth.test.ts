@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import { sourcePath } from '@trustplane/kernel/testkit';
 import { call, type Service, startService, testEnv } from './harness.js';
 
 const TOKEN = 'a-long-enough-grpc-token';
@@ -49,7 +50,7 @@ describe('NOTIFICATION_GRPC_TOKEN', () => {
 
 describe('generated proto types', () => {
   test('src/grpc/generated matches proto/ (npm run proto:types)', () => {
-    const root = fileURLToPath(new URL('..', import.meta.url));
+    const root = sourcePath(new URL('..', import.meta.url));
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'proto-types-'));
     try {
       const bin = fileURLToPath(

@@ -14,3 +14,4 @@ export * from './password-hashes.js';
 export * from './service-harness.js';
 export * from './webhook-receiver.js';
 export * from './openapi-seed-check.js';
+export * from './source-path.js';
