@@ -8,6 +8,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+// The WAL fold alone (not the package's index: a host loads the recorder only when configured).
+import { foldWal } from '@trustplane/sqlite-history/wal-fold';
 import Database from 'libsql';
 import {
   checkDatabaseId,
@@ -401,14 +403,22 @@ const commands: {
     const target = databasePaths(init!.directory, checkDatabaseId(targetId));
     if (fs.existsSync(target.database))
       throw new DatabaseHostError('DATABASE_EXISTS', `database ${targetId} exists`);
-    // Nothing in the WAL (a TRUNCATE checkpoint leaves it empty): the file alone is the database,
-    // and a checkpoint would only wake the recorder (sealing an empty generation, taking a base).
-    if (fileSize(database.paths.wal) > 0) await checkpointOpen(database);
+    await rebaseHistory(database);
     const temporary = `${target.database}.clone-${randomBytes(6).toString('hex')}`;
     try {
       // A reflink where the file system has them (btrfs, XFS, APFS): instant and shares blocks.
       await fs.promises.copyFile(database.paths.database, temporary, fs.constants.COPYFILE_FICLONE);
-      await syncFile(temporary);
+      // The copy is checkpointed, the source is not: the WAL's committed frames are folded into the
+      // copy as a checkpoint writes them (under this file's lock, nothing is writing). Checkpointing
+      // the source instead would also seal its history's generation and take a base — a second
+      // full copy, fsync'd — for nothing the branch needs.
+      const handle = await fs.promises.open(temporary, 'r+');
+      try {
+        if (fileSize(database.paths.wal) > 0) foldWal(handle.fd, database.paths.wal);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       for (const stale of [target.wal, target.shm]) await fs.promises.rm(stale, { force: true });
       // link() refuses an existing name: a target created meanwhile is never overwritten.
       await fs.promises.link(temporary, target.database).catch((error: NodeJS.ErrnoException) => {

@@ -166,24 +166,56 @@ describe('commit hook: the recorder runs after each commit and before the respon
     latest.close();
   });
 
-  it('a clone checkpoints the source only when its WAL holds frames (no recorder wake-up otherwise)', async () => {
+  it('a clone is a checkpointed copy made without checkpointing the source (no recorder wake-up)', async () => {
     const journal = path.join(files, 'clone-journal.jsonl');
     const host = tempHost({ hosts: 1, recorder: journalModule(journal, { afterCommitDelayMs: 0 }) });
     await host.create('source');
     await host.execute('source', {
-      statements: [{ sql: 'CREATE TABLE t (v INTEGER)' }, { sql: 'INSERT INTO t VALUES (1)' }],
+      statements: [
+        { sql: 'CREATE TABLE t (v INTEGER, pad TEXT)' },
+        { sql: 'INSERT INTO t VALUES (1, NULL)' },
+      ],
+    });
+    await host.execute('source', {
+      statements: [
+        {
+          sql: 'WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 400) INSERT INTO t SELECT i, hex(randomblob(300)) FROM n',
+        },
+        { sql: 'UPDATE t SET pad = NULL WHERE v % 3 = 0' },
+      ],
     });
     const checkpoints = () => readJournal(journal).filter((line) => line.hook === 'beforeCheckpoint').length;
-    // Frames in the WAL: checkpointed first, so the clone (the file alone) has the commit.
+    const sourceWal = path.join(host.directory, 'source.sqlite-wal');
+    const walBefore = fs.statSync(sourceWal).size;
+    assert.ok(walBefore > 0);
+    const expected = await host.execute('source', {
+      statements: [{ sql: 'SELECT v, pad FROM t ORDER BY v' }],
+    });
     await host.clone('source', 'first');
-    assert.equal(checkpoints(), 1);
-    const first = await host.execute('first', { statements: [{ sql: 'SELECT v FROM t' }] });
-    assert.deepEqual(first.results[0]!.rows, [[1]]);
-    // The WAL is empty now: the second clone copies the file without a checkpoint.
+    // The source was not checkpointed: its WAL and its history are as they were.
+    assert.equal(checkpoints(), 0);
+    assert.equal(fs.statSync(sourceWal).size, walBefore);
+    // The clone's file alone (no WAL beside it) holds every commit of the source.
+    assert.ok(!fs.existsSync(path.join(host.directory, 'first.sqlite-wal')));
+    const direct = new Database(path.join(host.directory, 'first.sqlite'), { readonly: true });
+    assert.deepEqual(
+      direct.prepare('SELECT v, pad FROM t ORDER BY v').raw(true).all([]),
+      expected.results[0]!.rows,
+    );
+    assert.equal((direct.prepare('PRAGMA integrity_check').raw(true).get([]) as unknown[])[0], 'ok');
+    direct.close();
+    // Writes after the clone stay on their side.
+    await host.execute('source', { statements: [{ sql: 'DELETE FROM t WHERE v > 10' }] });
+    await host.execute('first', { statements: [{ sql: 'INSERT INTO t VALUES (1000, NULL)' }] });
+    const first = await host.execute('first', { statements: [{ sql: 'SELECT count(*) FROM t' }] });
+    assert.deepEqual(first.results[0]!.rows, [[401]]);
+    const source = await host.execute('source', { statements: [{ sql: 'SELECT count(*) FROM t' }] });
+    assert.deepEqual(source.results[0]!.rows, [[10]]);
+    // An empty WAL (checkpointed): the file is copied as it is.
+    await host.checkpoint('source');
     await host.clone('source', 'second');
-    assert.equal(checkpoints(), 1);
-    const second = await host.execute('second', { statements: [{ sql: 'SELECT v FROM t' }] });
-    assert.deepEqual(second.results[0]!.rows, [[1]]);
+    const second = await host.execute('second', { statements: [{ sql: 'SELECT count(*) FROM t' }] });
+    assert.deepEqual(second.results[0]!.rows, [[10]]);
     await host.close();
   });
 });

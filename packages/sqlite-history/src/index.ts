@@ -25,3 +25,4 @@ export {
 } from './restore.js';
 export { parseWalHeader, readCommittedFrames, walChecksum, type WalHeader } from './wal-format.js';
 export { purgeHistory } from './purge.js';
+export { foldWal } from './wal-fold.js';

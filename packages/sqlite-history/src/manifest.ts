@@ -53,6 +53,19 @@ export interface GenerationEntry {
   sha256: string | null;
   sizeBytes: number;
   shipped: boolean;
+  /**
+   * The page index written at seal time (`page-index.ts`); absent in manifests written before it
+   * existed and when it could not be written — a restore then replays the generation's frames.
+   */
+  index?: IndexObject | null;
+}
+
+/** A sealed generation's page index as an object: checked by size and sha-256 when read back. */
+export interface IndexObject {
+  key: string;
+  sizeBytes: number;
+  sha256: string | null;
+  shipped: boolean;
 }
 
 export type ManifestEntry = BaseEntry | GenerationEntry;

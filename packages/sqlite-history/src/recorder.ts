@@ -9,9 +9,11 @@ import type { ObjectStore } from '@trustplane/kernel';
 import { HistoryCorruptError } from './errors.js';
 import {
   baseKey,
+  generationIndexKey,
   generationKey,
   localBasePath,
   localGenerationPath,
+  localIndexPath,
   walPath as walPathOf,
 } from './layout.js';
 import {
@@ -25,10 +27,13 @@ import {
   type WalPosition,
   writeLocalManifest,
 } from './manifest.js';
-import { writeFully, writePages } from './page-writer.js';
+import { encodeIndexBlock, encodeIndexHeader } from './page-index.js';
+import { foldWal } from './wal-fold.js';
+import { writeFully } from './page-writer.js';
 import {
   encodeRecordHeader,
   encodeSpoolHeader,
+  RECORD_HEADER_BYTES,
   readSpoolHeader,
   SPOOL_HEADER_BYTES,
   scanSpool,
@@ -65,6 +70,8 @@ interface OpenGeneration {
   bigEndianChecksum: boolean;
   walOffset: number;
   checksum: WalChecksum;
+  /** The generation's page index (`page-index.ts`), appended after each spooled commit. */
+  index: { fd: number; size: number } | undefined;
 }
 
 /** What the host calls around its commits and checkpoints (the database-host commit hook seam). */
@@ -189,6 +196,10 @@ export class HistoryRecorder implements CommitRecorder {
         if (entry.type === 'base' && entry.kept) continue;
         fs.rmSync(this.localPath(entry), { force: true });
         await this.store.delete(entry.key);
+        if (entry.type === 'generation' && entry.index) {
+          fs.rmSync(localIndexPath(this.spoolDir, entry.sequence), { force: true });
+          await this.store.delete(entry.index.key);
+        }
       }
       await this.putManifest();
       return { removedEntries: removed.length };
@@ -206,6 +217,7 @@ export class HistoryRecorder implements CommitRecorder {
     this.closed = true;
     if (this.open) {
       fs.closeSync(this.open.fd);
+      if (this.open.index) fs.closeSync(this.open.index.fd);
       this.open = undefined;
     }
     await this.shipping;
@@ -282,7 +294,20 @@ export class HistoryRecorder implements CommitRecorder {
     let walOffset = header.walOffset;
     let checksum: WalChecksum = { s1: header.checksum1, s2: header.checksum2 };
     let commits = 0;
+    // The index is rewritten from the spool: its tail may be torn, or behind the spool's.
+    const blocks: Buffer[] = [encodeIndexHeader(entry.sequence, header.pageSize)];
     for (const record of scanSpool(reader, header)) {
+      blocks.push(
+        encodeIndexBlock(
+          {
+            commitTimeMs: record.commitTimeMs,
+            recordOffset: record.payloadOffset - RECORD_HEADER_BYTES,
+            dbSizePages: record.dbSizePages,
+          },
+          Buffer.from(reader.read(record.payloadOffset, record.frameCount * frameBytes)!),
+          header.pageSize,
+        ),
+      );
       size = record.endOffset;
       walOffset = record.walOffset + record.frameCount * frameBytes;
       const lastFrame = reader.read(record.endOffset - frameBytes, WAL_FRAME_HEADER_BYTES)!;
@@ -304,7 +329,48 @@ export class HistoryRecorder implements CommitRecorder {
       bigEndianChecksum: walHeader?.bigEndianChecksum ?? false,
       walOffset,
       checksum,
+      index: this.createIndex(entry.sequence, Buffer.concat(blocks)),
     };
+  }
+
+  /**
+   * Creates the generation's index file holding `bytes` (its header, and blocks when rebuilt).
+   * The index only speeds restores up — they read the spool where it is missing or short — so a
+   * failure to write it is reported (`onShipError`), never thrown: the commit stands.
+   */
+  private createIndex(sequence: number, bytes: Buffer): OpenGeneration['index'] {
+    const file = localIndexPath(this.spoolDir, sequence);
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(file, 'w');
+      writeFully(fd, bytes, 0);
+      return { fd, size: bytes.length };
+    } catch (error) {
+      if (fd !== undefined) fs.closeSync(fd);
+      fs.rmSync(file, { force: true });
+      this.onShipError(error);
+      return undefined;
+    }
+  }
+
+  /** Appends the blocks of commits just spooled; a failure drops the index (restores scan the spool). */
+  private appendIndex(open: OpenGeneration, blocks: Buffer[]): void {
+    if (!open.index) return;
+    const bytes = Buffer.concat(blocks);
+    try {
+      writeFully(open.index.fd, bytes, open.index.size);
+      open.index.size += bytes.length;
+    } catch (error) {
+      this.dropIndex(open);
+      this.onShipError(error);
+    }
+  }
+
+  private dropIndex(open: OpenGeneration): void {
+    if (!open.index) return;
+    fs.closeSync(open.index.fd);
+    open.index = undefined;
+    fs.rmSync(localIndexPath(this.spoolDir, open.entry.sequence), { force: true });
   }
 
   private withWal<T>(read: (fd: number, size: number) => T): T | undefined {
@@ -367,7 +433,19 @@ export class HistoryRecorder implements CommitRecorder {
       if (committed.commits.length === 0) return;
       const open = this.open ?? this.startGeneration(header, start);
       const buffers: Buffer[] = [];
+      const blocks: Buffer[] = [];
+      let recordOffset = open.size;
       for (const commit of committed.commits) {
+        if (open.index) {
+          blocks.push(
+            encodeIndexBlock(
+              { commitTimeMs: timeMs, recordOffset, dbSizePages: commit.dbSizePages },
+              commit.frames,
+              header.pageSize,
+            ),
+          );
+        }
+        recordOffset += RECORD_HEADER_BYTES + commit.frames.length;
         buffers.push(
           encodeRecordHeader(
             {
@@ -385,6 +463,8 @@ export class HistoryRecorder implements CommitRecorder {
       const bytes = Buffer.concat(buffers);
       writeFully(open.fd, bytes, open.size);
       fs.fsyncSync(open.fd);
+      // After the spool's fsync: a block never names a record the spool may not have.
+      this.appendIndex(open, blocks);
       open.size += bytes.length;
       open.walOffset = committed.endOffset;
       open.checksum = committed.checksum;
@@ -433,6 +513,7 @@ export class HistoryRecorder implements CommitRecorder {
       sha256: null,
       sizeBytes: 0,
       shipped: false,
+      index: null,
     };
     this.manifest.entries.push(entry);
     writeLocalManifest(this.spoolDir, this.manifest);
@@ -443,6 +524,7 @@ export class HistoryRecorder implements CommitRecorder {
       bigEndianChecksum: header.bigEndianChecksum,
       walOffset: start.offset,
       checksum: { s1: start.checksum1, s2: start.checksum2 },
+      index: this.createIndex(sequence, encodeIndexHeader(sequence, header.pageSize)),
     };
     return this.open;
   }
@@ -453,9 +535,31 @@ export class HistoryRecorder implements CommitRecorder {
     fs.fsyncSync(open.fd);
     fs.closeSync(open.fd);
     this.open = undefined;
+    open.entry.index = this.sealIndex(open);
     open.entry.sealed = true;
     open.entry.sizeBytes = open.size;
     writeLocalManifest(this.spoolDir, this.manifest);
+  }
+
+  /** The sealed generation's index made durable (it is shipped with the spool), or null without one. */
+  private sealIndex(open: OpenGeneration): GenerationEntry['index'] {
+    const index = open.index;
+    if (!index) return null;
+    try {
+      fs.fsyncSync(index.fd);
+    } catch (error) {
+      this.dropIndex(open);
+      this.onShipError(error);
+      return null;
+    }
+    fs.closeSync(index.fd);
+    open.index = undefined;
+    return {
+      key: generationIndexKey(this.keyPrefix, open.entry.sequence),
+      sizeBytes: index.size,
+      sha256: null,
+      shipped: false,
+    };
   }
 
   /**
@@ -479,40 +583,7 @@ export class HistoryRecorder implements CommitRecorder {
     const fd = fs.openSync(temp, 'r+');
     let walContinuation: WalPosition | null = null;
     try {
-      walContinuation =
-        this.withWal((walFd, walSize) => {
-          const header = readWalHeaderAt(walFd);
-          if (!header) return null;
-          const committed = readCommittedFrames(
-            walFd,
-            header,
-            WAL_HEADER_BYTES,
-            { s1: header.checksum1, s2: header.checksum2 },
-            walSize,
-          );
-          const frameBytes = WAL_FRAME_HEADER_BYTES + header.pageSize;
-          const pages = new Map<number, number>();
-          let dbSizePages = 0;
-          for (const commit of committed.commits) {
-            for (let index = 0; index < commit.frameCount; index++) {
-              const at = index * frameBytes;
-              const pageNumber = commit.frames.readUInt32BE(at);
-              pages.set(pageNumber, commit.walOffset + at + WAL_FRAME_HEADER_BYTES);
-            }
-            dbSizePages = commit.dbSizePages;
-          }
-          if (pages.size > 0) {
-            writePages(fd, walFd, pages, header.pageSize);
-            fs.ftruncateSync(fd, dbSizePages * header.pageSize);
-          }
-          return {
-            salt1: header.salt1,
-            salt2: header.salt2,
-            offset: committed.endOffset,
-            checksum1: committed.checksum.s1,
-            checksum2: committed.checksum.s2,
-          };
-        }) ?? null;
+      walContinuation = foldWal(fd, this.walPath);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -547,6 +618,21 @@ export class HistoryRecorder implements CommitRecorder {
     let changed = false;
     for (const entry of [...this.manifest.entries]) {
       if (entry.shipped || (entry.type === 'generation' && !entry.sealed)) continue;
+      if (entry.type === 'generation' && entry.index && !entry.index.shipped) {
+        // The index goes first: a shipped spool is deleted locally, and its index with it.
+        const indexFile = localIndexPath(this.spoolDir, entry.sequence);
+        if (fs.existsSync(indexFile)) {
+          const storedIndex = await this.store.put(entry.index.key, fs.createReadStream(indexFile), {
+            contentType: 'application/octet-stream',
+          });
+          entry.index.sha256 = storedIndex.sha256;
+          entry.index.sizeBytes = storedIndex.size;
+          entry.index.shipped = true;
+        } else {
+          // Lost locally (removed by hand): restores replay this generation's frames instead.
+          entry.index = null;
+        }
+      }
       const file = this.localPath(entry);
       const stored = await this.store.put(entry.key, fs.createReadStream(file), {
         contentType: 'application/octet-stream',
@@ -555,8 +641,10 @@ export class HistoryRecorder implements CommitRecorder {
       entry.sizeBytes = stored.size;
       entry.shipped = true;
       writeLocalManifest(this.spoolDir, this.manifest);
-      if (entry.type === 'generation') fs.rmSync(file, { force: true });
-      else this.dropLocalBasesBefore(entry.sequence);
+      if (entry.type === 'generation') {
+        fs.rmSync(file, { force: true });
+        fs.rmSync(localIndexPath(this.spoolDir, entry.sequence), { force: true });
+      } else this.dropLocalBasesBefore(entry.sequence);
       changed = true;
     }
     if (changed) await this.putManifest();

@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { crc32 } from 'node:zlib';
 import type { ObjectStore } from '@trustplane/kernel';
 import { HistoryCorruptError, NoHistoryError, RestoreOutOfRangeError } from './errors.js';
-import { localBasePath, localGenerationPath } from './layout.js';
+import { localBasePath, localGenerationPath, localIndexPath } from './layout.js';
 import {
   type BaseEntry,
   fsyncDirectory,
@@ -18,8 +19,9 @@ import {
   readLocalManifest,
   readStoredManifest,
 } from './manifest.js';
-import { readFully, writeFully } from './page-writer.js';
-import { readSpoolHeader, scanSpool, WindowReader } from './spool-format.js';
+import { type NewestPages, readIndex } from './page-index.js';
+import { writeFully } from './page-writer.js';
+import { readSpoolHeader, SPOOL_HEADER_BYTES, scanSpool, WindowReader } from './spool-format.js';
 import { WAL_FRAME_HEADER_BYTES } from './wal-format.js';
 
 export interface HistorySource {
@@ -43,10 +45,17 @@ export interface RestoreResult {
   /** How many commits were replayed on top of the base. */
   commitsApplied: number;
   baseSequence: number;
+  /**
+   * Of `commitsApplied`, those whose frames were located through their generation's page index
+   * (the rest were found by reading the spool's records: no index, or past its valid prefix).
+   */
+  indexedCommits: number;
 }
 
 export interface RestoreOptions {
   now?: () => number;
+  /** `false`: read every record of the spools even where a page index exists (benchmarks, tests). */
+  pageIndex?: boolean;
 }
 
 async function loadManifest(source: HistorySource): Promise<Manifest> {
@@ -132,8 +141,37 @@ async function openGeneration(
 
 const WINDOW_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The generation's page index: the local file (the open generation's, or a sealed one's waiting
+ * for its upload), else the stored object checked by size and sha-256. Undefined when there is none
+ * that checks out — the restore then reads the spool's records, which it validates itself, so a
+ * missing or damaged index costs time, never exactness.
+ */
+async function loadIndex(source: HistorySource, generation: GenerationEntry): Promise<Buffer | undefined> {
+  try {
+    return fs.readFileSync(localIndexPath(source.spoolDir, generation.sequence));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const object = generation.index;
+  if (!object?.shipped || object.sha256 === null) return undefined;
+  let bytes: Buffer;
+  try {
+    const { body } = await source.store.get(object.key);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    bytes = Buffer.concat(chunks);
+  } catch {
+    return undefined;
+  }
+  if (bytes.length !== object.sizeBytes) return undefined;
+  return createHash('sha256').update(bytes).digest('hex') === object.sha256 ? bytes : undefined;
+}
+
 interface Applied {
   commits: number;
+  /** Of `commits`, those located through the page index. */
+  indexedCommits: number;
   lastCommitMs: number | null;
   /** A commit after the target time was seen: later generations are not needed. */
   reachedTarget: boolean;
@@ -146,6 +184,8 @@ function applyGeneration(
   out: number,
   targetMs: number,
   window: Buffer,
+  index: Buffer | undefined,
+  checkPages: boolean,
 ): Applied {
   const fd = fs.openSync(file, 'r');
   try {
@@ -160,19 +200,38 @@ function applyGeneration(
       throw new HistoryCorruptError(`generation ${generation.sequence}: the spool header does not match`);
     }
     const frameBytes = WAL_FRAME_HEADER_BYTES + header.pageSize;
-    const pages = new Map<number, number>();
-    const applied: Applied = { commits: 0, lastCommitMs: null, reachedTarget: false };
+    const pages: NewestPages = { offsets: new Map(), crcs: new Map() };
+    const applied: Applied = { commits: 0, indexedCommits: 0, lastCommitMs: null, reachedTarget: false };
     let dbSizePages = 0;
-    let valid = 0;
-    for (const record of scanSpool(reader, header)) {
+    let scanFrom = SPOOL_HEADER_BYTES;
+    // The index's valid prefix first: the newest offset of each page without reading the frames.
+    const indexed = index && readIndex(index, generation, SPOOL_HEADER_BYTES, targetMs, pages);
+    if (indexed) {
+      if (indexed.nextRecordOffset > reader.size) {
+        throw new HistoryCorruptError(
+          `generation ${generation.sequence}: the spool is shorter than its index`,
+        );
+      }
+      applied.commits = applied.indexedCommits = indexed.commits;
+      applied.lastCommitMs = indexed.lastCommitMs;
+      applied.reachedTarget = indexed.reachedTarget;
+      dbSizePages = indexed.dbSizePages;
+      scanFrom = indexed.nextRecordOffset;
+    }
+    let valid = applied.commits + (applied.reachedTarget ? 1 : 0);
+    // Then the records past it (none when the index covered the generation up to the target).
+    for (const record of applied.reachedTarget ? [] : scanSpool(reader, header, scanFrom)) {
       valid++;
       if (record.commitTimeMs > targetMs) {
         applied.reachedTarget = true;
         break;
       }
-      for (let index = 0; index < record.frameCount; index++) {
-        const at = record.payloadOffset + index * frameBytes;
-        pages.set(reader.read(at, 4)!.readUInt32BE(0), at + WAL_FRAME_HEADER_BYTES);
+      for (let frame = 0; frame < record.frameCount; frame++) {
+        const at = record.payloadOffset + frame * frameBytes;
+        const pageNumber = reader.read(at, 4)!.readUInt32BE(0);
+        pages.offsets.set(pageNumber, at + WAL_FRAME_HEADER_BYTES);
+        // Checked by the scan (the record's CRC-32): no index CRC applies to this version.
+        pages.crcs.delete(pageNumber);
       }
       dbSizePages = record.dbSizePages;
       applied.commits++;
@@ -185,8 +244,9 @@ function applyGeneration(
         `generation ${generation.sequence}: ${valid} of ${generation.commits} commits readable`,
       );
     }
+    if (!checkPages) pages.crcs.clear();
     if (applied.commits > 0) {
-      writeNewestPages(out, fd, pages, header.pageSize);
+      writeNewestPages(out, reader, pages, header.pageSize, generation.sequence);
       fs.ftruncateSync(out, dbSizePages * header.pageSize);
     }
     return applied;
@@ -199,27 +259,52 @@ function applyGeneration(
 const RUN_BYTES = 1024 * 1024;
 
 /**
- * Writes each page's newest version (`pages`: page number → offset of its bytes in the spool),
- * page n at (n − 1) · pageSize — what a checkpoint does. Pages are taken in page-number order and
- * each run of consecutive page numbers (up to 1 MiB) is gathered with one positioned read per page
- * (the spool is in the page cache: it was just scanned) and written with one `pwrite`, so a replay
- * that touches most of the file writes it in ~1 MiB writes instead of one write per page.
+ * Writes each page's newest version (`pages.offsets`: page number → offset of its bytes in the
+ * spool) at (n − 1) · pageSize — what a checkpoint does. The pages are read in spool order, through
+ * the restore's read window: one sequential pass over the spool (a few large reads, disk-friendly
+ * when the spool is not in the page cache — the page index spares the scan that used to warm it),
+ * each page copied into a run of consecutive page numbers (up to 1 MiB) written with one `pwrite`
+ * when the run breaks. A page located through the index is checked against the index's CRC-32 of
+ * it: the spool no longer holding what was recorded is `HistoryCorruptError`.
  */
-function writeNewestPages(out: number, spool: number, pages: Map<number, number>, pageSize: number): void {
-  const numbers = [...pages.keys()].sort((a, b) => a - b);
+function writeNewestPages(
+  out: number,
+  reader: WindowReader,
+  pages: NewestPages,
+  pageSize: number,
+  sequence: number,
+): void {
+  const inSpoolOrder = Array.from(
+    pages.offsets,
+    ([pageNumber, offset]) => [offset, pageNumber] as const,
+  ).sort((a, b) => a[0] - b[0]);
   const perRun = Math.max(1, Math.floor(RUN_BYTES / pageSize));
   const run = Buffer.allocUnsafe(perRun * pageSize);
-  let index = 0;
-  while (index < numbers.length) {
-    const first = numbers[index]!;
-    let count = 0;
-    while (index < numbers.length && numbers[index] === first + count && count < perRun) {
-      readFully(spool, run, count * pageSize, pageSize, pages.get(first + count)!);
-      count++;
-      index++;
+  let runFirst = 0;
+  let runCount = 0;
+  const flush = () => {
+    if (runCount > 0) writeFully(out, run.subarray(0, runCount * pageSize), (runFirst - 1) * pageSize);
+    runCount = 0;
+  };
+  for (const [offset, pageNumber] of inSpoolOrder) {
+    const bytes = reader.read(offset, pageSize);
+    if (!bytes) {
+      throw new HistoryCorruptError(`generation ${sequence}: page ${pageNumber} is missing from the spool`);
     }
-    writeFully(out, run.subarray(0, count * pageSize), (first - 1) * pageSize);
+    const expected = pages.crcs.get(pageNumber);
+    if (expected !== undefined && crc32(bytes) !== expected) {
+      throw new HistoryCorruptError(
+        `generation ${sequence}: page ${pageNumber} at spool offset ${offset} does not match its index`,
+      );
+    }
+    if (runCount === 0 || pageNumber !== runFirst + runCount || runCount === perRun) {
+      flush();
+      runFirst = pageNumber;
+    }
+    bytes.copy(run, runCount * pageSize);
+    runCount++;
   }
+  flush();
 }
 
 /**
@@ -247,6 +332,7 @@ export async function restoreToTime(
   const temp = path.join(outputDir, `.${path.basename(outputPath)}.${randomBytes(6).toString('hex')}.tmp`);
   let restoredToMs = base.stateTimeMs;
   let commitsApplied = 0;
+  let indexedCommits = 0;
   try {
     await materializeBase(source, base, temp);
     const out = fs.openSync(temp, 'r+');
@@ -259,10 +345,15 @@ export async function restoreToTime(
           continue;
         }
         if (entry.firstCommitMs !== null && entry.firstCommitMs > targetMs) break;
+        // The index before the spool: a local index read before its spool is shipped and deleted
+        // still describes the stored spool byte for byte.
+        const index = options.pageIndex === false ? undefined : await loadIndex(source, entry);
         const { file, temporary } = await openGeneration(source, entry, outputDir);
         try {
-          const applied = applyGeneration(file, entry, out, targetMs, window);
+          // A downloaded spool was checked whole (sha-256): its pages need no CRC-32 of their own.
+          const applied = applyGeneration(file, entry, out, targetMs, window, index, !temporary);
           commitsApplied += applied.commits;
+          indexedCommits += applied.indexedCommits;
           if (applied.lastCommitMs !== null) restoredToMs = applied.lastCommitMs;
           if (applied.reachedTarget) break;
         } finally {
@@ -276,7 +367,7 @@ export async function restoreToTime(
     const sizeBytes = fs.statSync(temp).size;
     fs.renameSync(temp, outputPath);
     fsyncDirectory(outputDir);
-    return { restoredToMs, sizeBytes, commitsApplied, baseSequence: base.sequence };
+    return { restoredToMs, sizeBytes, commitsApplied, baseSequence: base.sequence, indexedCommits };
   } catch (error) {
     fs.rmSync(temp, { force: true });
     throw error;

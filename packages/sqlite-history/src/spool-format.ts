@@ -131,9 +131,14 @@ export function readSpoolHeader(reader: WindowReader): SpoolHeader | undefined {
  * The records of a spool in order, ending at the first one that is incomplete or fails its checks
  * (salts of its frames included). `onFrames` sees each valid record's frames before the next is read.
  */
-export function* scanSpool(reader: WindowReader, header: SpoolHeader): Generator<SpoolRecord> {
+export function* scanSpool(
+  reader: WindowReader,
+  header: SpoolHeader,
+  /** Where a record starts: the first one by default; past the records a page index covered. */
+  start = SPOOL_HEADER_BYTES,
+): Generator<SpoolRecord> {
   const frameBytes = WAL_FRAME_HEADER_BYTES + header.pageSize;
-  let offset = SPOOL_HEADER_BYTES;
+  let offset = start;
   for (;;) {
     const head = reader.read(offset, RECORD_HEADER_BYTES);
     if (!head) return;

@@ -108,7 +108,7 @@ test('a record torn at the spool tail by a crash is ignored by restores and cut 
   await recorder.close();
   const spoolFile = path.join(
     source.spoolDir,
-    fs.readdirSync(source.spoolDir).find((name) => name.startsWith('gen-'))!,
+    fs.readdirSync(source.spoolDir).find((name) => name.startsWith('gen-') && name.endsWith('.spool'))!,
   );
   const intact = fs.statSync(spoolFile).size;
   // Half of the last record again: a header that checks out, frames that stop short.

@@ -117,9 +117,8 @@ export function createBranches(deps: BranchesDeps) {
             }
             throw error;
           }
-          await deps.databases.clone(parent.id, branch.id);
+          const { sizeBytes } = await deps.databases.clone(parent.id, branch.id);
           cloned = branch.id;
-          const sizeBytes = await deps.databases.sizeBytes(branch.id);
           await deps.branches.setSize(branch.id, sizeBytes, trx);
           branch = { ...branch, size_bytes: String(sizeBytes) };
           await deps.deploys.record(trx, {

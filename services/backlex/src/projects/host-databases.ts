@@ -39,9 +39,7 @@ export function createHostDatabases(options: HostDatabasesOptions): ProjectDatab
       });
       return results;
     },
-    async clone(sourceId, targetId) {
-      await host.clone(sourceId, targetId);
-    },
+    clone: (sourceId, targetId) => host.clone(sourceId, targetId),
     dump: (id, destinationPath, header) => host.dump(id, destinationPath, header),
     async remove(id) {
       try {

@@ -29,8 +29,8 @@ export interface ProjectDatabases {
     id: string,
     request: { statements: Statement[]; transaction: boolean; readOnly?: boolean },
   ): Promise<StatementResult[]>;
-  /** A checkpointed copy of `sourceId` as `targetId`. */
-  clone(sourceId: string, targetId: string): Promise<void>;
+  /** A checkpointed copy of `sourceId` as `targetId`, fsync'd; its size. */
+  clone(sourceId: string, targetId: string): Promise<{ sizeBytes: number }>;
   /**
    * A `.sql` dump (schema + rows, loads into an empty SQLite with the same content) written to
    * `destinationPath` by the file's host from one read snapshot; writers are not held up.
