@@ -57,7 +57,8 @@ async function activeProject(name: string, template: string): Promise<Project> {
       return got.json().project?.status === 'active' ? true : undefined;
     },
     `project ${project.slug} active`,
-    120_000,
+    // The first provisioning spawns the database hosts: minutes on a loaded machine.
+    300_000,
   );
   return project;
 }
