@@ -80,3 +80,19 @@ export async function isSqliteFile(file: string): Promise<boolean> {
     await handle.close();
   }
 }
+
+/**
+ * The `user_version` in a SQLite file's header (4 bytes, big-endian, at offset 60), read from the
+ * file itself: meant for a file nobody writes to (a checkpointed copy, a restore before its swap),
+ * whose WAL is empty. 0 for a file shorter than its header (a database with no page yet).
+ */
+export function fileUserVersion(filePath: string): number {
+  const header = Buffer.alloc(100);
+  const descriptor = fs.openSync(filePath, 'r');
+  try {
+    if (fs.readSync(descriptor, header, 0, 100, 0) < 100) return 0;
+  } finally {
+    fs.closeSync(descriptor);
+  }
+  return header.readInt32BE(60);
+}

@@ -1,4 +1,4 @@
-export { checkDatabaseId, databasePaths, hostIndexFor } from './database-files.js';
+export { checkDatabaseId, databasePaths, fileUserVersion, hostIndexFor } from './database-files.js';
 export {
   createDatabaseHost,
   DatabaseHost,

@@ -178,8 +178,17 @@ export class StatementRunner {
    * a table an earlier one of the batch creates.)
    */
   validate(request: ExecuteRequest): void {
-    if (!request || !Array.isArray(request.statements) || request.statements.length === 0)
+    if (!request || !Array.isArray(request.statements))
       throw new DatabaseHostError('INVALID_REQUEST', 'a request holds at least one statement');
+    if (request.userVersion !== undefined) {
+      const version = request.userVersion;
+      if (!Number.isInteger(version) || version < -(2 ** 31) || version >= 2 ** 31)
+        throw new DatabaseHostError('INVALID_REQUEST', '`userVersion` is a 32-bit integer');
+      if (request.transaction === false)
+        throw new DatabaseHostError('INVALID_REQUEST', "`userVersion` is set in the statements' transaction");
+    } else if (request.statements.length === 0) {
+      throw new DatabaseHostError('INVALID_REQUEST', 'a request holds at least one statement');
+    }
     for (const [index, item] of request.statements.entries()) {
       try {
         if (!item || typeof item.sql !== 'string')
@@ -281,9 +290,10 @@ export class StatementRunner {
     const { statements } = request;
     // One statement is atomic on its own, except a write that returns rows: its RETURNING rows
     // may pass the caps after the write is done, and must then be undone.
-    let transaction = request.transaction !== false && statements.length > 1;
+    const setsVersion = request.userVersion !== undefined;
+    let transaction = setsVersion || (request.transaction !== false && statements.length > 1);
     try {
-      if (request.transaction !== false && statements.length === 1)
+      if (!setsVersion && request.transaction !== false && statements.length === 1)
         transaction = this.writesRows(statements[0]!.sql);
     } catch (error) {
       throw withIndex(sqlError(error), 0);
@@ -300,6 +310,8 @@ export class StatementRunner {
           throw withIndex(sqlError(error), index);
         }
       }
+      // Validated above: a 32-bit integer, written into the SQL as digits.
+      if (setsVersion) this.connection.exec(`PRAGMA user_version = ${request.userVersion}`);
       if (transaction) this.connection.exec('COMMIT');
     } catch (error) {
       if (this.connection.inTransaction) this.connection.exec('ROLLBACK');

@@ -35,6 +35,14 @@ export interface ExecuteRequest {
    * (SELECT, read-only PRAGMAs, EXPLAIN). Default false.
    */
   readOnly?: boolean;
+  /**
+   * Sets the file's header `user_version` (`PRAGMA user_version`, a 32-bit integer SQLite keeps in
+   * page 1) in the same transaction as the statements, so the request always runs as one
+   * transaction (with `transaction: false` it is `INVALID_REQUEST`) and may hold no statement at all.
+   * For the file's owner (backlex stamps the template version it applied); clients' PRAGMA writes
+   * stay refused. Read it back from a closed, checkpointed file with `fileUserVersion`.
+   */
+  userVersion?: number;
 }
 
 export interface StatementResult {

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { isDatabaseHostError } from '../src/index.js';
-import { tempHost } from './temp-host.js';
+import { fileUserVersion, isDatabaseHostError } from '../src/index.js';
+import { tempDirectory, tempHost } from './temp-host.js';
 
 describe('database host: create, execute, close', () => {
   const host = tempHost();
+  const files = tempDirectory();
 
   it('creates a WAL file with synchronous=FULL and no autocheckpoint; a second create is refused', async () => {
     await host.create('alpha');
@@ -141,6 +142,51 @@ describe('database host: create, execute, close', () => {
       ],
     });
     assert.deepEqual(results[2]!.rows, [[1]]);
+  });
+
+  it("userVersion: the header is set in the statements' transaction, rolled back with them; a checkpointed copy carries it", async () => {
+    await host.create('versioned');
+    const version = async () =>
+      (await host.execute('versioned', { statements: [{ sql: 'PRAGMA user_version' }] })).results[0]!
+        .rows[0]![0];
+    await host.execute('versioned', { statements: [{ sql: 'CREATE TABLE t (v TEXT)' }], userVersion: 1 });
+    assert.equal(await version(), 1);
+    // Nothing but the header: no statement needed.
+    await host.execute('versioned', { statements: [], userVersion: 2 });
+    assert.equal(await version(), 2);
+    // A failing statement: neither its table nor the new version stays.
+    await assert.rejects(
+      host.execute('versioned', {
+        statements: [{ sql: 'CREATE TABLE u (v TEXT)' }, { sql: 'INSERT INTO missing VALUES (1)' }],
+        userVersion: 3,
+      }),
+      (error) => isDatabaseHostError(error, 'SQL_ERROR'),
+    );
+    assert.equal(await version(), 2);
+    const tables = await host.execute('versioned', {
+      statements: [{ sql: "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name" }],
+    });
+    assert.deepEqual(tables.results[0]!.rows, [['t']]);
+    for (const bad of [
+      { userVersion: 1.5 },
+      { userVersion: 2 ** 31 },
+      { userVersion: 4, transaction: false },
+    ]) {
+      await assert.rejects(
+        host.execute('versioned', { statements: [{ sql: 'SELECT 1' }], ...bad }),
+        (error) => isDatabaseHostError(error, 'INVALID_REQUEST'),
+      );
+    }
+    // Clients still cannot write it themselves.
+    await assert.rejects(
+      host.execute('versioned', { statements: [{ sql: 'PRAGMA user_version = 9' }] }),
+      (error) => isDatabaseHostError(error, 'FORBIDDEN_STATEMENT'),
+    );
+    const copy = path.join(files, 'versioned-copy.sqlite');
+    await host.copyCheckpointed('versioned', copy);
+    assert.equal(fileUserVersion(copy), 2);
+    fs.writeFileSync(path.join(files, 'empty.sqlite'), '');
+    assert.equal(fileUserVersion(path.join(files, 'empty.sqlite')), 0);
   });
 
   it('keeps the data across a close and a new host on the same directory', async () => {

@@ -1,6 +1,11 @@
 import dns from 'node:dns';
 import path from 'node:path';
-import { createRateLimiter, perContext, type ServiceContext } from '@trustplane/kernel';
+import {
+  type AnyJobDefinition,
+  createRateLimiter,
+  perContext,
+  type ServiceContext,
+} from '@trustplane/kernel';
 import { createAuditLog } from './audit/audit.js';
 import { createAuditRepository } from './db/audit-repository.js';
 import { createProjectDomainRepository } from './db/project-domain-repository.js';
@@ -9,6 +14,8 @@ import type { BacklexDatabase } from './db/tables.js';
 import { backlexEvents } from './events-composition.js';
 import { createDomainRouter, listenForDomainRoutes } from './projects/domain-routes.js';
 import { createDomains } from './projects/domains.js';
+import { exportRetentionJob } from './jobs/export-retention.js';
+import { createExportRetention } from './projects/export-retention.js';
 import { createOrgExport } from './projects/org-export.js';
 import { backlexProjects } from './projects-composition.js';
 import { dnsServersSchema } from './sso/dns-servers.js';
@@ -71,4 +78,26 @@ export type BacklexDomains = ReturnType<typeof createBacklexDomains>;
 
 export const backlexDomains: (context: ServiceContext) => BacklexDomains = perContext((context) =>
   createBacklexDomains(context),
+);
+
+/**
+ * Export retention (h17-restore): what the hourly `backlex.export-retention` job needs, and only
+ * that (no DNS resolver, no domain-route listener in a process that only runs jobs).
+ */
+export function createBacklexExportRetention(context: ServiceContext) {
+  const database = context.database<BacklexDatabase>();
+  const retention = createExportRetention({
+    exports: createProjectExportRepository(database.kysely),
+    objects: context.objects,
+    storedObjects: backlexUsage(context).storedObjects,
+    transaction: database.transaction,
+  });
+  const job = exportRetentionJob(() => retention);
+  return { retention, job, jobDefinitions: [job] as AnyJobDefinition[] };
+}
+
+export type BacklexExportRetention = ReturnType<typeof createBacklexExportRetention>;
+
+export const backlexExportRetention: (context: ServiceContext) => BacklexExportRetention = perContext(
+  (context) => createBacklexExportRetention(context),
 );

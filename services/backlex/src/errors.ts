@@ -57,8 +57,8 @@ export const errors = defineErrorCatalogue({
   // ── projects (issue 17, h17-projects)
   PLAN_LIMIT: {
     status: 403,
-    describe: (resource: 'projects' | 'branches', limit: number, planId: string) => ({
-      message: `Your plan (${planId}) allows ${limit} ${resource === 'projects' ? 'projects' : 'branches per project'}`,
+    describe: (resource: 'projects' | 'branches' | 'domains', limit: number, planId: string) => ({
+      message: `Your plan (${planId}) allows ${limit} ${resource === 'projects' ? 'projects' : `${resource} per project`}`,
       details: { details: { resource, limit, planId } },
     }),
   },

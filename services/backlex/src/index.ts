@@ -1,11 +1,13 @@
 import { defineService, type ServiceDefinition } from '@trustplane/kernel';
 import { backlexBilling } from './billing-composition.js';
+import { backlexExportRetention } from './domains-composition.js';
 import { backlexEvents } from './events-composition.js';
 import { buildBacklexApp } from './http/app.js';
 import { backlexProjects } from './projects-composition.js';
 import { backlexUsage } from './usage-composition.js';
 
 export { backlexBilling } from './billing-composition.js';
+export { backlexExportRetention } from './domains-composition.js';
 export { backlexEvents } from './events-composition.js';
 export { backlexProjects } from './projects-composition.js';
 export { backlexUsage } from './usage-composition.js';
@@ -24,6 +26,7 @@ export const backlexService: ServiceDefinition = defineService(new URL('..', imp
     context.jobs.define(backlexBilling(context).renewalsJob);
     for (const job of backlexProjects(context).jobDefinitions) context.jobs.define(job);
     for (const job of backlexUsage(context).jobDefinitions) context.jobs.define(job);
+    for (const job of backlexExportRetention(context).jobDefinitions) context.jobs.define(job);
   },
   async startWorkers(context) {
     const { jobDefinitions } = backlexEvents(context);
@@ -32,6 +35,7 @@ export const backlexService: ServiceDefinition = defineService(new URL('..', imp
       backlexBilling(context).renewalsJob,
       ...backlexProjects(context).jobDefinitions,
       ...backlexUsage(context).jobDefinitions,
+      ...backlexExportRetention(context).jobDefinitions,
     ]);
     return undefined;
   },

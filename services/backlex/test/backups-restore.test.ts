@@ -26,6 +26,7 @@ type Backup = {
   sha256: string | null;
   restoredAt: string | null;
   error: string | null;
+  templateVersion: string | null;
 };
 
 before(async () => {
@@ -191,7 +192,9 @@ describe('backups', () => {
       'sha256',
       'sizeBytes',
       'status',
+      'templateVersion',
     ]);
+    assert.equal(listed[0]!.templateVersion, '1');
     const audit = await sql<{ action: string }>(
       'SELECT action FROM audit_event WHERE target_id = $1 ORDER BY id',
       [backup.id],
@@ -488,6 +491,107 @@ describe('point-in-time restore', () => {
     });
     assert.equal(resumed.statusCode, 200, resumed.body);
     assert.deepEqual(await rows(project), []);
+  });
+});
+
+describe('templateVersion after a restore', () => {
+  const projectUrl = (project: Project) => `/api/org/${org.slug}/projects/${project.slug}`;
+
+  async function templateVersionOf(project: Project): Promise<string | null> {
+    const got = await h.inject({ method: 'GET', url: projectUrl(project), as: viewer });
+    assert.equal(got.statusCode, 200, got.body);
+    return got.json().project.templateVersion;
+  }
+
+  async function upgrade(project: Project, version: string): Promise<{ status: string; reason?: string }> {
+    const upgraded = await h.inject({
+      method: 'POST',
+      url: `${projectUrl(project)}/upgrade?version=${version}`,
+      as: developer,
+    });
+    assert.equal(upgraded.statusCode, 200, upgraded.body);
+    return upgraded.json();
+  }
+
+  /** `todo` 2 adds `todos.due_at`: whether the live schema has it. */
+  async function hasDueAt(project: Project): Promise<boolean> {
+    const response = await query(project, 'SELECT due_at FROM todos');
+    if (response.statusCode === 200) return true;
+    assert.equal(response.json().error.code, 'SQL_ERROR', response.body);
+    return false;
+  }
+
+  async function lastDeploy(project: Project) {
+    const deploys = await h.inject({ method: 'GET', url: `${projectUrl(project)}/deploys`, as: viewer });
+    return deploys.json().deploys[0] as {
+      kind: string;
+      fromVersion: string | null;
+      toVersion: string | null;
+    };
+  }
+
+  test('backup taken at v1, upgraded to v2, backup restored → v1 again, and upgrading to v2 is `upgraded` (schema migrated), not skipped', async () => {
+    const project = await activeProject('Versioned backup', 'todo@1');
+    assert.equal(await templateVersionOf(project), '1');
+    await exec(project, "INSERT INTO todos (title) VALUES ('one')");
+    const backup = await completedBackup(project);
+    assert.equal(backup.templateVersion, '1');
+    assert.equal((await upgrade(project, '2')).status, 'upgraded');
+    assert.equal(await templateVersionOf(project), '2');
+    assert.equal(await hasDueAt(project), true);
+    const after = await completedBackup(project);
+    assert.equal(after.templateVersion, '2');
+
+    const restored = await restoreBackup(project, backup.id);
+    assert.equal(restored.statusCode, 200, restored.body);
+    assert.equal(await templateVersionOf(project), '1');
+    assert.equal(await hasDueAt(project), false);
+    const deploy = await lastDeploy(project);
+    assert.deepEqual([deploy.kind, deploy.fromVersion, deploy.toVersion], ['restore', '2', '1']);
+    assert.equal((await upgrade(project, '2')).status, 'upgraded');
+    assert.equal(await hasDueAt(project), true);
+    assert.equal(await templateVersionOf(project), '2');
+    // And back to the v2 backup: 2 (an upgrade to 2 is then skipped, rightly).
+    assert.equal((await restoreBackup(project, after.id)).statusCode, 200);
+    assert.equal(await templateVersionOf(project), '2');
+    assert.equal((await upgrade(project, '2')).status, 'skipped');
+  });
+
+  test('a backup from before versions were recorded (null) takes the deploys log at its completion', async () => {
+    const project = await activeProject('Legacy backup', 'todo@1');
+    const backup = await completedBackup(project);
+    await sql('UPDATE project_backups SET template_version = NULL WHERE id = $1', [backup.id]);
+    assert.equal((await upgrade(project, '2')).status, 'upgraded');
+    assert.equal((await restoreBackup(project, backup.id)).statusCode, 200);
+    assert.equal(await templateVersionOf(project), '1');
+    assert.equal((await upgrade(project, '2')).status, 'upgraded');
+    assert.equal(await hasDueAt(project), true);
+  });
+
+  test('point-in-time restore to before an upgrade → v1 again and upgrading is `upgraded`; to after it → v2', async () => {
+    const project = await activeProject('Versioned PITR', 'todo@1');
+    await exec(project, "INSERT INTO todos (title) VALUES ('one')");
+    const beforeUpgrade = Date.now();
+    await sleep(5);
+    assert.equal((await upgrade(project, '2')).status, 'upgraded');
+    await exec(project, "INSERT INTO todos (title, due_at) VALUES ('two', '2027-01-01')");
+    const afterUpgrade = Date.now();
+    await sleep(5);
+
+    await restoredTo(project, beforeUpgrade);
+    assert.equal(await templateVersionOf(project), '1');
+    assert.equal(await hasDueAt(project), false);
+    const deploy = await lastDeploy(project);
+    assert.deepEqual([deploy.kind, deploy.fromVersion, deploy.toVersion], ['restore', '2', '1']);
+    // Undone by restoring to after the upgrade: the file says 2 again.
+    await restoredTo(project, afterUpgrade);
+    assert.equal(await templateVersionOf(project), '2');
+    assert.equal(await hasDueAt(project), true);
+
+    await restoredTo(project, beforeUpgrade);
+    assert.equal((await upgrade(project, '2')).status, 'upgraded');
+    assert.equal(await hasDueAt(project), true);
+    assert.equal(await templateVersionOf(project), '2');
   });
 });
 

@@ -62,14 +62,19 @@ async function activeProject(target: TestOrg = org, as: TestUser = target.owner)
   });
   assert.equal(created.statusCode, 201, created.body);
   const project = created.json().project as Project;
-  await eventually(async () => {
-    const got = await h.inject({
-      method: 'GET',
-      url: `/api/org/${target.slug}/projects/${project.slug}`,
-      as,
-    });
-    return got.json().project?.status === 'active' ? true : undefined;
-  }, `project ${project.slug} active`);
+  await eventually(
+    async () => {
+      const got = await h.inject({
+        method: 'GET',
+        url: `/api/org/${target.slug}/projects/${project.slug}`,
+        as,
+      });
+      return got.json().project?.status === 'active' ? true : undefined;
+    },
+    `project ${project.slug} active`,
+    // The first provisioning spawns the database hosts: minutes on a loaded machine.
+    300_000,
+  );
   return project;
 }
 
@@ -321,6 +326,38 @@ describe('custom domains', () => {
     assert.equal(removed.statusCode, 200, removed.body);
     const now = await verify(other, theirs);
     assert.equal(now.json().domain.status, 'verified', now.body);
+  });
+
+  test("plan cap: the plan's domains per project (free 2, pending and verified alike) → 403 PLAN_LIMIT; a name it has stays 409; removing one frees a place", async () => {
+    const capped = await activeProject();
+    await sql(`UPDATE organization SET "planId" = 'free' WHERE id = $1`, [org.id]);
+    try {
+      await added(capped, 'cap-one.example.com');
+      const second = await added(capped, 'cap-two.example.com');
+      const third = await addDomain(capped, 'cap-three.example.com');
+      assert.equal(third.statusCode, 403, third.body);
+      assert.equal(third.json().error.code, 'PLAN_LIMIT');
+      assert.deepEqual(third.json().error.details, { resource: 'domains', limit: 2, planId: 'free' });
+      const again = await addDomain(capped, 'cap-one.example.com');
+      assert.equal(again.statusCode, 409, again.body);
+      assert.equal(again.json().error.code, 'DOMAIN_EXISTS');
+      assert.equal((await removeDomain(capped, second)).statusCode, 200);
+      await added(capped, 'cap-three.example.com');
+      const listed = await h.inject({
+        method: 'GET',
+        url: `/api/org/${org.slug}/projects/${capped.slug}/domains`,
+        as: viewer,
+      });
+      assert.deepEqual(
+        listed
+          .json()
+          .domains.map((domain: Domain) => domain.hostname)
+          .sort(),
+        ['cap-one.example.com', 'cap-three.example.com'],
+      );
+    } finally {
+      await sql(`UPDATE organization SET "planId" = 'max' WHERE id = $1`, [org.id]);
+    }
   });
 
   test("removing: admins only (developer 403); another project's or an unknown id → 404; audited and published", async () => {

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { eventually } from '@trustplane/kernel/testkit';
 import { databasePaths } from '@trustplane/database-host';
 import Database from 'libsql';
+import { backlexExportRetention, backlexUsage } from '../src/index.js';
 import { databasesDirectory } from '../src/projects-composition.js';
 import { BacklexHarness, type TestOrg, type TestUser } from './support/backlex.js';
 
@@ -46,14 +47,19 @@ async function activeProject(name: string, template: string): Promise<Project> {
   });
   assert.equal(created.statusCode, 201, created.body);
   const project = created.json().project as Project;
-  await eventually(async () => {
-    const got = await h.inject({
-      method: 'GET',
-      url: `/api/org/${org.slug}/projects/${project.slug}`,
-      as: developer,
-    });
-    return got.json().project?.status === 'active' ? true : undefined;
-  }, `project ${project.slug} active`);
+  await eventually(
+    async () => {
+      const got = await h.inject({
+        method: 'GET',
+        url: `/api/org/${org.slug}/projects/${project.slug}`,
+        as: developer,
+      });
+      return got.json().project?.status === 'active' ? true : undefined;
+    },
+    `project ${project.slug} active`,
+    // The first provisioning spawns the database hosts: minutes on a loaded machine.
+    300_000,
+  );
   return project;
 }
 
@@ -99,7 +105,9 @@ function contentOf(file: string) {
         `SELECT ${select.join(', ')} FROM "${String(name).replaceAll('"', '""')}"`,
       );
     }
-    return { schema, data };
+    // The template version the file's header records travels with the dump.
+    const userVersion = all(connection, 'PRAGMA user_version')[0]?.[0];
+    return { schema, data, userVersion };
   } finally {
     connection.close();
   }
@@ -232,5 +240,70 @@ describe('export', () => {
     const outsider = await h.user();
     const hidden = await exportOrg(outsider);
     assert.equal(hidden.statusCode, 404, hidden.body);
+  });
+
+  test('retention: a dump older than a day is pruned by the hourly job (object, row, r2 entry); a younger one stays', async () => {
+    const context = h.service.booted.context;
+    const other = await h.org();
+    const created = await h.inject({
+      method: 'POST',
+      url: `/api/org/${other.slug}/projects`,
+      as: other.owner,
+      payload: { name: 'Retained', template: 'todo' },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const project = created.json().project as Project;
+    await eventually(
+      async () => {
+        const got = await h.inject({
+          method: 'GET',
+          url: `/api/org/${other.slug}/projects/${project.slug}`,
+          as: other.owner,
+        });
+        return got.json().project?.status === 'active' ? true : undefined;
+      },
+      `project ${project.slug} active`,
+      120_000,
+    );
+    const exported = await h.inject({
+      method: 'POST',
+      url: `/api/org/${other.slug}/export`,
+      as: other.owner,
+    });
+    assert.equal(exported.statusCode, 200, exported.body);
+    const [item] = exported.json().projects as { url: string; sizeBytes: number }[];
+    assert.ok(item);
+    const [row] = await sql<{ object_key: string }>(
+      'SELECT object_key FROM project_exports WHERE project_id = $1',
+      [project.id],
+    );
+    assert.ok(row);
+    const ledger = backlexUsage(context).storedObjects;
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    assert.equal((await ledger.objectBytesByProject(tomorrow)).get(project.id), item.sizeBytes);
+
+    // The job's clock is its input: an hour on, nothing of it is due.
+    const { retention } = backlexExportRetention(context);
+    await retention.prune(new Date(Date.now() + 60 * 60 * 1000));
+    assert.ok(await context.objects.head(row.object_key), 'kept within the day');
+    // A day and an hour on: pruned.
+    const outcome = await retention.prune(new Date(Date.now() + 25 * 60 * 60 * 1000));
+    assert.ok(outcome.prunedDumps >= 1, JSON.stringify(outcome));
+    assert.equal(await context.objects.head(row.object_key), undefined);
+    assert.deepEqual(await sql('SELECT 1 FROM project_exports WHERE project_id = $1', [project.id]), []);
+    // r2: no longer stored from now on (today still counts it: it was stored today).
+    assert.equal((await ledger.objectBytesByProject(tomorrow)).get(project.id), undefined);
+    const url = new URL(item.url);
+    const download = await h.inject({
+      method: 'GET',
+      url: `${url.pathname}${url.search}`,
+      skipContract: true,
+    });
+    assert.equal(download.statusCode, 404, download.body);
+    // A re-run finds nothing more of it.
+    assert.deepEqual(await retention.prune(new Date(Date.now() + 25 * 60 * 60 * 1000)), {
+      prunedDumps: 0,
+      prunedBytes: 0,
+    });
   });
 });

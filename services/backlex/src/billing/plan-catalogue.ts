@@ -28,6 +28,8 @@ export interface Plan {
   projects: number;
   /** Live branches per project. */
   branchesPerProject: number;
+  /** Custom domains per project (pending and verified alike). */
+  domainsPerProject: number;
   /** Point-in-time restore reaches back this many days. */
   pitrWindowDays: number;
   /** `auto` backups are pruned once older than this many days (`manual` ones stay). */
@@ -53,6 +55,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     name: 'Free',
     projects: 3,
     branchesPerProject: 1,
+    domainsPerProject: 2,
     pitrWindowDays: 1,
     autoBackupRetentionDays: 3,
     allowances: { requests: 3_000_000, d1: 5 * GB, r2: 10 * GB, neurons: 300_000 },
@@ -63,6 +66,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     name: 'Pro',
     projects: 20,
     branchesPerProject: 5,
+    domainsPerProject: 10,
     pitrWindowDays: 7,
     autoBackupRetentionDays: 7,
     allowances: { requests: 10_000_000, d1: 25 * GB, r2: 50 * GB, neurons: 3_000_000 },
@@ -73,6 +77,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     name: 'Scale',
     projects: 100,
     branchesPerProject: 20,
+    domainsPerProject: 50,
     pitrWindowDays: 14,
     autoBackupRetentionDays: 14,
     allowances: { requests: 50_000_000, d1: 100 * GB, r2: 250 * GB, neurons: 15_000_000 },
@@ -83,6 +88,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     name: 'Max',
     projects: 500,
     branchesPerProject: 50,
+    domainsPerProject: 100,
     pitrWindowDays: 30,
     autoBackupRetentionDays: 30,
     allowances: { requests: 250_000_000, d1: 500 * GB, r2: 1_000 * GB, neurons: 75_000_000 },

@@ -18,6 +18,8 @@ export interface ProjectBackupTable {
   created_at: ColumnType<Date, Date | undefined, never>;
   completed_at: Date | null;
   restored_at: Date | null;
+  /** The project's template version when the file was copied (null: taken before migration 0081). */
+  template_version: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface BackupsDatabase {

@@ -16,6 +16,27 @@ export function createProjectDeployRepository(db: Kysely<BacklexDatabase>) {
         .returningAll()
         .executeTakeFirstOrThrow();
     },
+    /**
+     * The project's template version as of `at` by the rollout log: what the newest succeeded
+     * provision, upgrade or restore of the project itself (not a branch) at or before `at` left it
+     * at; null when none had (the file was not provisioned yet). For states of a file that do not
+     * record their version (made before migration 0081).
+     */
+    async versionAt(executor: Executor, projectId: string, at: Date): Promise<number | null> {
+      const row = await executor
+        .selectFrom('project_deploys')
+        .select('to_version')
+        .where('project_id', '=', projectId)
+        .where('branch_id', 'is', null)
+        .where('status', '=', 'succeeded')
+        .where('kind', 'in', ['provision', 'upgrade', 'restore'])
+        .where('created_at', '<=', at)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.to_version ?? null;
+    },
     /** Newest first, at most `limit`. */
     list(projectId: string, limit: number): Promise<DeployRow[]> {
       return db

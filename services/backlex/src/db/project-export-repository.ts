@@ -10,6 +10,20 @@ export function createProjectExportRepository(db: Kysely<BacklexDatabase>) {
     async insert(trx: Transaction<BacklexDatabase>, rows: Insertable<ProjectExportTable>[]): Promise<void> {
       if (rows.length > 0) await trx.insertInto('project_exports').values(rows).execute();
     },
+    /** Dumps made before `before`, oldest first (export retention). */
+    createdBefore(before: Date, limit: number): Promise<ExportRow[]> {
+      return db
+        .selectFrom('project_exports')
+        .selectAll()
+        .where('created_at', '<', before)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+    },
+    async remove(trx: Transaction<BacklexDatabase>, id: string): Promise<void> {
+      await trx.deleteFrom('project_exports').where('id', '=', id).execute();
+    },
     listOfExport(exportId: string): Promise<ExportRow[]> {
       return db
         .selectFrom('project_exports')

@@ -107,6 +107,13 @@ export function createProjectRepository(db: Kysely<BacklexDatabase>) {
     lockById(trx: Transaction<BacklexDatabase>, id: string): Promise<ProjectRow | undefined> {
       return trx.selectFrom('projects').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     },
+    /**
+     * `FOR KEY SHARE`: waits for, and holds off, every change made under `lockById`/`lockLive`
+     * (upgrades, restores, lifecycle changes), not plain column updates (sizes).
+     */
+    keyShareById(trx: Transaction<BacklexDatabase>, id: string): Promise<ProjectRow | undefined> {
+      return trx.selectFrom('projects').selectAll().where('id', '=', id).forKeyShare().executeTakeFirst();
+    },
     async update(
       executor: Executor,
       id: string,

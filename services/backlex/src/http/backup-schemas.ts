@@ -13,6 +13,12 @@ export const backupSchema = z.object({
   createdAt: z.string(),
   completedAt: z.string().nullable(),
   restoredAt: z.string().nullable().describe('The last time this backup was restored.'),
+  templateVersion: z
+    .string()
+    .nullable()
+    .describe(
+      "The project's template version in this copy (a restore sets the project back to it); null until completed.",
+    ),
 });
 
 export function backupView(row: BackupRow): z.infer<typeof backupSchema> {
@@ -27,5 +33,6 @@ export function backupView(row: BackupRow): z.infer<typeof backupSchema> {
     createdAt: row.created_at.toISOString(),
     completedAt: row.completed_at?.toISOString() ?? null,
     restoredAt: row.restored_at?.toISOString() ?? null,
+    templateVersion: row.template_version === null ? null : String(row.template_version),
   };
 }

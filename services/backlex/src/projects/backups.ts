@@ -177,7 +177,17 @@ export function createBackups(deps: BackupsDeps) {
       fs.mkdirSync(deps.scratchDir, { recursive: true });
       const copyPath = path.join(deps.scratchDir, `${backup.id}.backup`);
       try {
-        const copy = await deps.databases.copyCheckpointed(project.id, copyPath);
+        // The copy is taken under the project row's key-share lock: upgrades and restores (which
+        // lock the row for update) cannot run meanwhile, so the version read here is the copy's.
+        const { copy, templateVersion } = await deps.transaction(async (trx) => {
+          const locked = await deps.projects.keyShareById(trx, project.id);
+          if (!locked || !RESTORABLE.includes(locked.status))
+            throw new Error(`the project is ${locked?.status ?? 'gone'}`);
+          return {
+            copy: await deps.databases.copyCheckpointed(project.id, copyPath),
+            templateVersion: locked.template_version,
+          };
+        });
         // A retry after a run that stored the object but died before recording it.
         await deps.store.delete(backup.object_key);
         const stored = await storeBackup(deps.store, backup.object_key, copyPath);
@@ -191,6 +201,7 @@ export function createBackups(deps: BackupsDeps) {
             sha256: stored.sha256,
             completed_at: new Date(),
             error: null,
+            template_version: templateVersion,
           });
           await deps.storedObjects.record(trx, {
             kind: 'backup',
@@ -264,15 +275,23 @@ export function createBackups(deps: BackupsDeps) {
         }
         const restoredAt = new Date();
         const restored = await deps.backups.update(trx, backup.id, { restored_at: restoredAt });
-        await deps.projects.update(trx, project.id, { size_bytes: sizeBytes });
-        const restoredTo = (backup.completed_at ?? backup.created_at).toISOString();
+        const takenAt = backup.completed_at ?? backup.created_at;
+        // The version the copy holds; a backup from before migration 0081 has none recorded: the
+        // deploys log says what the project was at when it completed (the copy was taken before).
+        const templateVersion =
+          backup.template_version ?? (await deps.deploys.versionAt(trx, project.id, takenAt));
+        await deps.projects.update(trx, project.id, {
+          size_bytes: sizeBytes,
+          template_version: templateVersion,
+        });
+        const restoredTo = takenAt.toISOString();
         await deps.deploys.record(trx, {
           project_id: project.id,
           kind: 'restore',
           status: 'succeeded',
           template: project.template,
           from_version: project.template_version,
-          to_version: project.template_version,
+          to_version: templateVersion,
           actor_id: actorIdOf(access),
         });
         await deps.audit.record(trx, {
@@ -281,7 +300,7 @@ export function createBackups(deps: BackupsDeps) {
           action: 'project.restored',
           target: { type: 'project', id: project.id },
           ip: access.ip,
-          data: { slug: project.slug, backupId: backup.id, restoredTo },
+          data: { slug: project.slug, backupId: backup.id, restoredTo, templateVersion },
         });
         await deps.events.publish(trx, access.org.id, 'project.restored', {
           projectId: project.id,

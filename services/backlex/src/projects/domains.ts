@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit.js';
 import { auditActor, type OrgAccess } from '../auth/principal.js';
+import { currentPlanOf } from '../billing/plan-catalogue.js';
 import { newId } from '../db/ids.js';
 import {
   type DomainRow,
@@ -121,7 +122,15 @@ export function createDomains(deps: DomainsDeps) {
       if (!checked.ok) throw invalidHostname(checked.reason);
       const { hostname } = checked;
       return deps.transaction(async (trx) => {
+        // The project row's lock (lockLive) serializes additions: parallel ones cannot pass the cap.
         const project = await liveProject(access, slug, trx);
+        const existing = await deps.domains.listOfProject(project.id, trx);
+        if (existing.some((row) => row.hostname === hostname)) throw errors.DOMAIN_EXISTS();
+        const plan = await currentPlanOf(trx, access.org.id);
+        if (!plan) throw errors.NOT_FOUND();
+        if (existing.length >= plan.domainsPerProject) {
+          throw errors.PLAN_LIMIT('domains', plan.domainsPerProject, plan.id);
+        }
         await deps.domains.lockHostname(trx, hostname);
         if (await deps.domains.verifiedElsewhere(trx, hostname, project.id)) throw errors.DOMAIN_TAKEN();
         let domain: DomainRow;

@@ -36,6 +36,7 @@ export function createHostDatabases(options: HostDatabasesOptions): ProjectDatab
         statements: request.statements as SqlStatement[],
         transaction: request.transaction,
         ...(request.readOnly ? { readOnly: true } : {}),
+        ...(request.userVersion === undefined ? {} : { userVersion: request.userVersion }),
       });
       return results;
     },

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileUserVersion } from '@trustplane/database-host';
 import { NoHistoryError, RestoreOutOfRangeError } from '@trustplane/sqlite-history';
 import type { Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit.js';
@@ -91,8 +92,12 @@ export function createPointInTime(deps: PointInTimeDeps) {
         const outputPath = path.join(deps.scratchDir, `${project.id}-${newId('pitr')}.restore`);
         let restoredToMs: number;
         let sizeBytes: number;
+        let headerVersion: number;
         try {
           ({ restoredToMs } = await deps.history.restoreTo(project.id, targetMs, outputPath));
+          // The rebuilt file is checkpointed (no WAL): its header holds the template version
+          // provisioning or the last upgrade before T stamped in their own transaction.
+          headerVersion = fileUserVersion(outputPath);
           ({ sizeBytes } = await deps.databases.replace(project.id, outputPath));
         } catch (error) {
           if (error instanceof RestoreOutOfRangeError)
@@ -103,14 +108,23 @@ export function createPointInTime(deps: PointInTimeDeps) {
         }
         const restoredTo = new Date(restoredToMs).toISOString();
         const actorId = access.principal.kind === 'user' ? access.principal.userId : access.principal.keyId;
-        await deps.projects.update(trx, project.id, { size_bytes: sizeBytes });
+        // 0: a state from before provisioning stamped versions (or before the template was
+        // applied): the deploys log at the last applied commit says what it was (null: none yet).
+        const templateVersion =
+          headerVersion > 0
+            ? headerVersion
+            : await deps.deploys.versionAt(trx, project.id, new Date(restoredToMs));
+        await deps.projects.update(trx, project.id, {
+          size_bytes: sizeBytes,
+          template_version: templateVersion,
+        });
         await deps.deploys.record(trx, {
           project_id: project.id,
           kind: 'restore',
           status: 'succeeded',
           template: project.template,
           from_version: project.template_version,
-          to_version: project.template_version,
+          to_version: templateVersion,
           actor_id: actorId,
         });
         await deps.audit.record(trx, {
@@ -119,7 +133,12 @@ export function createPointInTime(deps: PointInTimeDeps) {
           action: 'project.restored',
           target: { type: 'project', id: project.id },
           ip: access.ip,
-          data: { slug: project.slug, timestamp: new Date(targetMs).toISOString(), restoredTo },
+          data: {
+            slug: project.slug,
+            timestamp: new Date(targetMs).toISOString(),
+            restoredTo,
+            templateVersion,
+          },
         });
         await deps.events.publish(trx, access.org.id, 'project.restored', {
           projectId: project.id,

@@ -23,11 +23,12 @@ export interface ProjectDatabases {
   create(id: string): Promise<void>;
   /**
    * Runs the statements; `transaction` makes them all-or-nothing; `readOnly` refuses any statement
-   * that may write (host code `READ_ONLY`) before it runs.
+   * that may write (host code `READ_ONLY`) before it runs; `userVersion` stamps the file's header
+   * `user_version` in the statements' transaction (the template version: never from a client).
    */
   execute(
     id: string,
-    request: { statements: Statement[]; transaction: boolean; readOnly?: boolean },
+    request: { statements: Statement[]; transaction: boolean; readOnly?: boolean; userVersion?: number },
   ): Promise<StatementResult[]>;
   /** A checkpointed copy of `sourceId` as `targetId`, fsync'd; its size. */
   clone(sourceId: string, targetId: string): Promise<{ sizeBytes: number }>;

@@ -381,7 +381,8 @@ export function createProjects(deps: ProjectsDeps) {
           .map((sql) => ({ sql }));
         let failure: string | undefined;
         try {
-          await deps.databases.execute(project.id, { statements, transaction: true });
+          // The header's `user_version` moves with the migrations (restores read it back).
+          await deps.databases.execute(project.id, { statements, transaction: true, userVersion: target });
         } catch (error) {
           failure = error instanceof Error ? error.message : String(error);
         }

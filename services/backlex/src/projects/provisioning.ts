@@ -79,7 +79,9 @@ export function createProvisioning(deps: ProvisioningDeps) {
         await deps.databases.create(projectId);
         await faults?.('file-created', projectId);
         const statements = deps.templates.migrations(project.template, 0, target).map((sql) => ({ sql }));
-        if (statements.length > 0) await deps.databases.execute(projectId, { statements, transaction: true });
+        // The file records the version it holds in its header, in the template's transaction:
+        // every backup, branch and point in time of it then says which version it is.
+        await deps.databases.execute(projectId, { statements, transaction: true, userVersion: target });
         // The base snapshot of the history: the template applied, checkpointed.
         await deps.databases.checkpoint(projectId);
         await faults?.('template-applied', projectId);

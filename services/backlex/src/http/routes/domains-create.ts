@@ -20,7 +20,7 @@ export function createDomainRoute(deps: BacklexDeps) {
           summary: 'Add a custom domain',
           operationId: 'createDomain',
           description:
-            "Developers. `hostname` is IDNA-normalized (ASCII form, lowercase); it must be a DNS name of at least two labels, not an IP address, not the platform's host or a subdomain of it (else 422 naming `hostname`). The project already has it → 409 DOMAIN_EXISTS; another project verified it → 409 DOMAIN_TAKEN. The answer shows the TXT record to publish (`_backlex-challenge.<hostname>`) and the CNAME target; `status` is `pending` until verify sees the record.",
+            "Developers. `hostname` is IDNA-normalized (ASCII form, lowercase); it must be a DNS name of at least two labels, not an IP address, not the platform's host or a subdomain of it (else 422 naming `hostname`). The project already has it → 409 DOMAIN_EXISTS; the project holds its plan's number of domains (pending or verified: free 2, pro 10, scale 50, max 100) → 403 PLAN_LIMIT; another project verified it → 409 DOMAIN_TAKEN. The answer shows the TXT record to publish (`_backlex-challenge.<hostname>`) and the CNAME target; `status` is `pending` until verify sees the record.",
           params: projectParams,
           body: domainInput,
           response: { ...errorResponses, 201: domainAnswer },
