@@ -188,8 +188,10 @@ export interface ReadMrzOptions {
 /**
  * Reads the MRZ of a document image: deskew, crop the lower half (where ICAO puts the MRZ),
  * binarise (Otsu), OCR with the MRZ alphabet, correct look-alikes, parse and check every
- * check digit. Falls back to the whole page, then to the unbinarised image, when a pass
- * finds no valid MRZ.
+ * check digit. Falls back to a median-filtered crop, the unbinarised crop, then the whole page,
+ * when a pass finds no valid MRZ. A pass whose image holds no stack of text rows is skipped
+ * without OCR, and OCR reads only the band of those rows; all passes share one CPU budget
+ * (`ocrBudgetMs`), past which the reading stops as unreadable (`ocr.timedOut`), never throws.
  */
 export async function readMrz(
   pool: OcrPool,
