@@ -8,6 +8,7 @@ export * from './mrz/correct.js';
 export * from './mrz/mrz-dates.js';
 export * from './mrz/mrz-reader.js';
 export * from './mrz/ocr-pool.js';
+export * from './mrz/text-structure.js';
 export * from './forensics/ela.js';
 export * from './forensics/moire.js';
 export * from './forensics/portrait-ela.js';

@@ -78,6 +78,7 @@ export class ScriptedAnalyzer implements DocumentAnalyzer {
             confidence: 0.9,
             skewDegrees: 0,
             glyphChanges: 0,
+            ocr: { passes: 1, skipped: 0, timedOut: false },
           }
         : null,
       ela: {

@@ -8,10 +8,14 @@ export interface GrayImage {
   height: number;
 }
 
-/** Decodes to 8-bit grayscale (EXIF-rotated), resized to `width` pixels wide when given. */
+/**
+ * Decodes to 8-bit grayscale (EXIF-rotated), resized to `width` pixels wide when given — but never
+ * more than twice as tall as wide (a narrow strip is scaled to fit `width` × 2·`width`, not blown up
+ * to hundreds of megapixels).
+ */
 export async function decodeGray(image: Uint8Array | DocumentRaster, width?: number): Promise<GrayImage> {
   let pipeline = isDocumentRaster(image) ? rasterToSharp(image) : openImage(image).rotate();
-  if (width) pipeline = pipeline.resize({ width });
+  if (width) pipeline = pipeline.resize({ width, height: width * 2, fit: 'inside' });
   const { data, info } = await withImageDecodeSlot(() =>
     pipeline.grayscale().raw().toBuffer({ resolveWithObject: true }),
   );

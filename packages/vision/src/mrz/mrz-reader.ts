@@ -12,7 +12,8 @@ import {
 import type { DocumentRaster } from '../images/document-raster.js';
 import { reclassifyLookalikes } from './glyph-classifier.js';
 import { type Correction, correctMrz, detectFormat, MRZ_FORMATS, type MrzFormatName } from './correct.js';
-import type { OcrLine, OcrPool } from './ocr-pool.js';
+import { OCR_BUDGET_MS, type OcrBudget, type OcrLine, type OcrPool, OcrTimeoutError } from './ocr-pool.js';
+import { measureTextStructure, type TextBand } from './text-structure.js';
 
 export interface MrzFields {
   documentCode: string | null;
@@ -46,6 +47,17 @@ export interface MrzReading {
   skewDegrees: number;
   /** Look-alikes re-read against the OCR-B shapes. */
   glyphChanges: number;
+  /** What the OCR did for this image (see the README's "Bounded OCR"). */
+  ocr: MrzOcrReport;
+}
+
+export interface MrzOcrReport {
+  /** Passes OCR ran (each on the band of text rows its image holds). */
+  passes: number;
+  /** Passes refused before OCR: their image holds no stack of text rows an MRZ could be. */
+  skipped: number;
+  /** The image's OCR budget ran out: the reading stopped there (`found: false` unless an earlier pass found lines). */
+  timedOut: boolean;
 }
 
 const EMPTY_FIELDS: MrzFields = {
@@ -148,7 +160,18 @@ function interpret(candidate: Candidate, skewDegrees: number): MrzReading {
     confidence: Math.round(confidence * 1000) / 1000,
     skewDegrees,
     glyphChanges: 0,
+    ocr: { passes: 0, skipped: 0, timedOut: false },
   };
+}
+
+/** The band of an image (the rows an MRZ could be), as its own image. */
+function extractBand(image: GrayImage, band: TextBand): GrayImage {
+  const data = new Uint8Array(band.width * band.height);
+  for (let y = 0; y < band.height; y += 1) {
+    const from = (band.top + y) * image.width + band.left;
+    data.set(image.data.subarray(from, from + band.width), y * band.width);
+  }
+  return { data, width: band.width, height: band.height };
 }
 
 async function toPng(image: GrayImage): Promise<Buffer> {
@@ -158,13 +181,17 @@ async function toPng(image: GrayImage): Promise<Buffer> {
 export interface ReadMrzOptions {
   /** Width the image is normalised to before OCR. Default 1400. */
   width?: number;
+  /** OCR this image may take over all its passes, ms of CPU (see `OCR_BUDGET_MS`). Default `OCR_BUDGET_MS`. */
+  ocrBudgetMs?: number;
 }
 
 /**
  * Reads the MRZ of a document image: deskew, crop the lower half (where ICAO puts the MRZ),
  * binarise (Otsu), OCR with the MRZ alphabet, correct look-alikes, parse and check every
- * check digit. Falls back to the whole page, then to the unbinarised image, when a pass
- * finds no valid MRZ.
+ * check digit. Falls back to a median-filtered crop, the unbinarised crop, then the whole page,
+ * when a pass finds no valid MRZ. A pass whose image holds no stack of text rows is skipped
+ * without OCR, and OCR reads only the band of those rows; all passes share one CPU budget
+ * (`ocrBudgetMs`), past which the reading stops as unreadable (`ocr.timedOut`), never throws.
  */
 export async function readMrz(
   pool: OcrPool,
@@ -183,30 +210,53 @@ export async function readMrz(
     async () => binarize(gray),
   ];
   let best: MrzReading | undefined;
+  const report: MrzOcrReport = { passes: 0, skipped: 0, timedOut: false };
+  const budget: OcrBudget = { remainingMs: options.ocrBudgetMs ?? OCR_BUDGET_MS };
   for (const attempt of attempts) {
     const image = await attempt();
-    const found = findMrzLines(await pool.recognize(await toPng(image)));
+    const binary = binarize(image);
+    // Noise, photos and blank pages hold no rows of glyphs: OCR would find nothing, at any cost.
+    const { band } = measureTextStructure(binary);
+    if (!band) {
+      report.skipped += 1;
+      continue;
+    }
+    if (budget.remainingMs <= 0) {
+      report.timedOut = true;
+      break;
+    }
+    report.passes += 1;
+    let ocrLines: OcrLine[];
+    try {
+      ocrLines = await pool.recognize(await toPng(extractBand(image, band)), { budget });
+    } catch (error) {
+      if (!(error instanceof OcrTimeoutError)) throw error;
+      report.timedOut = true;
+      break;
+    }
+    const found = findMrzLines(ocrLines);
     if (!found) continue;
-    const { lines, changes } = await reclassifyLookalikes(binarize(image), found.lines);
+    const { lines, changes } = await reclassifyLookalikes(extractBand(binary, band), found.lines);
     const candidate = { format: found.format, lines };
     const reading = interpret(candidate, skewDegrees);
     reading.glyphChanges = changes.length;
+    reading.ocr = report;
     if (reading.valid) return reading;
     if (!best || reading.invalidFields.length < best.invalidFields.length) best = reading;
   }
-  return (
-    best ?? {
-      found: false,
-      format: null,
-      lines: [],
-      rawLines: [],
-      corrections: [],
-      valid: false,
-      invalidFields: [],
-      fields: EMPTY_FIELDS,
-      confidence: 0,
-      skewDegrees,
-      glyphChanges: 0,
-    }
-  );
+  if (best) return { ...best, ocr: report };
+  return {
+    found: false,
+    format: null,
+    lines: [],
+    rawLines: [],
+    corrections: [],
+    valid: false,
+    invalidFields: [],
+    fields: EMPTY_FIELDS,
+    confidence: 0,
+    skewDegrees,
+    glyphChanges: 0,
+    ocr: report,
+  };
 }

@@ -1,9 +1,27 @@
 import { createRequire } from 'node:module';
-import { createScheduler, createWorker, OEM, PSM, type Scheduler } from 'tesseract.js';
+import { createWorker, OEM, PSM, type RecognizeResult, type Worker } from 'tesseract.js';
 
 const require = createRequire(import.meta.url);
 
 export const MRZ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<';
+
+/**
+ * OCR budget of one image, in ms of CPU (`readMrz` shares it between its passes). A real MRZ band
+ * takes a fraction of a second; an image built to make Tesseract segment endless blobs is cut off
+ * here, its worker terminated and replaced.
+ *
+ * Measured as the CPU time of the whole process while a recognition runs (`process.cpuUsage`:
+ * tesseract.js gives no access to its worker thread's own clock). That is the recognition's own
+ * time when nothing else runs beside it, and more when the process does other work meanwhile, so
+ * the cut can only come earlier than the budget, never later; and unlike a wall-clock timeout it
+ * does not cut real documents when the machine is overloaded and the worker gets a fraction of a
+ * core. Time waiting for a free worker is not counted.
+ */
+export const OCR_BUDGET_MS = 8000;
+/** A recognition is also stopped after this many times its budget in wall-clock time (a starved process). */
+export const OCR_WALL_CEILING_FACTOR = 10;
+/** How often a running recognition's CPU time is checked against its budget. */
+const OCR_BUDGET_POLL_MS = 100;
 
 export interface OcrSymbol {
   text: string;
@@ -18,85 +36,236 @@ export interface OcrLine {
   symbols: OcrSymbol[];
 }
 
+/**
+ * A CPU budget (ms) shared by several recognitions (the passes over one image): each may run for
+ * what is left, and what it used is taken off. Time queued for a worker does not count.
+ */
+export interface OcrBudget {
+  remainingMs: number;
+}
+
+export interface RecognizeOptions {
+  /** This recognition's budget; default a fresh one of the pool's `timeoutMs`. */
+  budget?: OcrBudget;
+}
+
+/** What a pool has done since it started: the budget path is observable without timing anything. */
+export interface OcrPoolStats {
+  /** Recognitions that returned lines. */
+  recognitions: number;
+  /** Recognitions cut off by their budget (their worker was terminated). */
+  timeouts: number;
+  /** Workers started to replace a terminated one. */
+  respawns: number;
+}
+
 export interface OcrPool {
   readonly size: number;
   readonly version: string;
-  /** Text lines of a (binarised) image, restricted to the MRZ alphabet. */
-  recognize(image: Buffer): Promise<OcrLine[]>;
+  /** Text lines of a (binarised) image, restricted to the MRZ alphabet. Rejects with `OcrTimeoutError` past its budget. */
+  recognize(image: Buffer, options?: RecognizeOptions): Promise<OcrLine[]>;
+  stats(): OcrPoolStats;
   close(): Promise<void>;
 }
 
 export interface OcrPoolOptions {
   /** Tesseract workers (threads) of this process. Default 1. */
   size?: number;
+  /** Budget of a recognition given none (ms of CPU). Default `OCR_BUDGET_MS`. */
+  budgetMs?: number;
+}
+
+/** A recognition ran past its budget: its worker was terminated (and is replaced for the next job). */
+export class OcrTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`OCR stopped after ${timeoutMs} ms`);
+    this.name = 'OcrTimeoutError';
+  }
+}
+
+/** A Tesseract worker (legacy engine, which reads a binarised OCR-B MRZ best) with the English data of `@tesseract.js-data/eng`. */
+async function startWorker(): Promise<Worker> {
+  const langPath: string = require('@tesseract.js-data/eng').langPath;
+  const worker = await createWorker(
+    'eng',
+    OEM.TESSERACT_ONLY,
+    {
+      langPath,
+      gzip: true,
+      cacheMethod: 'none',
+      legacyCore: true,
+      legacyLang: true,
+    },
+    { load_system_dawg: '0', load_freq_dawg: '0' } as never,
+  );
+  try {
+    await worker.setParameters({
+      user_defined_dpi: '300',
+      tessedit_char_whitelist: MRZ_ALPHABET,
+      tessedit_pageseg_mode: PSM.SINGLE_BLOCK,
+    });
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  return worker;
+}
+
+function linesOf(result: RecognizeResult): OcrLine[] {
+  const lines: OcrLine[] = [];
+  for (const block of result.data.blocks ?? []) {
+    for (const paragraph of block.paragraphs) {
+      for (const line of paragraph.lines) {
+        const symbols = line.words.flatMap((word) =>
+          word.symbols.map((symbol) => ({
+            text: symbol.text,
+            confidence: symbol.confidence,
+            bbox: symbol.bbox,
+          })),
+        );
+        lines.push({
+          text: symbols.map((symbol) => symbol.text).join(''),
+          confidence: line.confidence,
+          symbols,
+        });
+      }
+    }
+  }
+  return lines;
+}
+
+interface Job {
+  image: Buffer;
+  budget: OcrBudget;
+  resolve(lines: OcrLine[]): void;
+  reject(error: unknown): void;
 }
 
 /**
- * A pool of Tesseract workers (legacy engine, which reads a binarised OCR-B MRZ best) with
- * the English data shipped in `@tesseract.js-data/eng`: no network, no cache files written.
+ * A pool of Tesseract workers (worker threads) with a per-recognition time budget: no network, no
+ * cache files written. tesseract.js has no timeout or cancel for a running job; `terminate()` kills
+ * the worker thread (and the WASM recognition in it), so a job past its budget is rejected with
+ * `OcrTimeoutError`, its worker terminated, and a fresh worker started for the next job. Jobs wait
+ * in one FIFO queue for a free worker.
  */
 export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPool> {
   const size = Math.max(1, options.size ?? 1);
-  const langPath: string = require('@tesseract.js-data/eng').langPath;
-  const scheduler: Scheduler = createScheduler();
+  const defaultTimeout = options.budgetMs ?? OCR_BUDGET_MS;
+  const idle: Worker[] = [];
+  /** Running workers, with their job and its budget's timer (cleared and rejected on close). */
+  const busy = new Map<Worker, { job: Job; timer: NodeJS.Timeout; spent: () => number }>();
+  const queue: Job[] = [];
+  const stats: OcrPoolStats = { recognitions: 0, timeouts: 0, respawns: 0 };
+  /** Workers being started to replace terminated ones. */
+  let starting = 0;
+  let closed = false;
   try {
-    for (let index = 0; index < size; index += 1) {
-      const worker = await createWorker(
-        'eng',
-        OEM.TESSERACT_ONLY,
-        {
-          langPath,
-          gzip: true,
-          cacheMethod: 'none',
-          legacyCore: true,
-          legacyLang: true,
-        },
-        { load_system_dawg: '0', load_freq_dawg: '0' } as never,
-      );
-      await worker.setParameters({
-        user_defined_dpi: '300',
-        tessedit_char_whitelist: MRZ_ALPHABET,
-        tessedit_pageseg_mode: PSM.SINGLE_BLOCK,
-      });
-      scheduler.addWorker(worker);
-    }
+    for (let index = 0; index < size; index += 1) idle.push(await startWorker());
   } catch (error) {
-    await scheduler.terminate();
+    await Promise.all(idle.map((worker) => worker.terminate()));
     throw error;
   }
   const version: string = require('tesseract.js/package.json').version;
-  let closed = false;
+
+  const replace = () => {
+    if (closed) return;
+    starting += 1;
+    stats.respawns += 1;
+    startWorker().then(
+      (worker) => {
+        starting -= 1;
+        if (closed) return void worker.terminate();
+        idle.push(worker);
+        dispatch();
+      },
+      (error) => {
+        starting -= 1;
+        // No worker could be started: the queued jobs would wait for ever.
+        for (const job of queue.splice(0)) job.reject(error);
+      },
+    );
+  };
+
+  const run = (worker: Worker, job: Job) => {
+    let expire: (error: OcrTimeoutError) => void = () => {};
+    const timeout = new Promise<never>((_, reject) => {
+      expire = reject;
+    });
+    const allowed = Math.max(0, job.budget.remainingMs);
+    const cpuFrom = process.cpuUsage();
+    const wallFrom = performance.now();
+    const spent = () => {
+      const { user, system } = process.cpuUsage(cpuFrom);
+      return (user + system) / 1000;
+    };
+    const check = () => {
+      if (spent() >= allowed || performance.now() - wallFrom >= allowed * OCR_WALL_CEILING_FACTOR)
+        expire(new OcrTimeoutError(allowed));
+    };
+    busy.set(worker, { job, timer: setInterval(check, OCR_BUDGET_POLL_MS), spent });
+    check();
+    Promise.race([worker.recognize(job.image, {}, { blocks: true, text: true }), timeout]).then(
+      (result) => {
+        if (!settle(worker)) return;
+        stats.recognitions += 1;
+        idle.push(worker);
+        job.resolve(linesOf(result));
+        dispatch();
+      },
+      (error) => {
+        if (!settle(worker)) return;
+        if (error instanceof OcrTimeoutError) {
+          stats.timeouts += 1;
+          // tesseract.js cannot cancel a job: the thread is killed, and a new one serves the queue.
+          void worker.terminate();
+          replace();
+        } else idle.push(worker);
+        job.reject(error);
+        dispatch();
+      },
+    );
+  };
+
+  /** Frees a worker's slot and charges its budget; false when the pool was closed meanwhile (the job was already rejected). */
+  const settle = (worker: Worker) => {
+    const running = busy.get(worker);
+    if (!running) return false;
+    clearInterval(running.timer);
+    running.job.budget.remainingMs -= running.spent();
+    busy.delete(worker);
+    return true;
+  };
+
+  const dispatch = () => {
+    while (!closed && idle.length && queue.length) run(idle.pop() as Worker, queue.shift() as Job);
+  };
+
   return {
     size,
     version,
-    async recognize(image) {
-      if (closed) throw new Error('OCR pool is closed');
-      const result = await scheduler.addJob('recognize', image, {}, { blocks: true, text: true });
-      const lines: OcrLine[] = [];
-      for (const block of result.data.blocks ?? []) {
-        for (const paragraph of block.paragraphs) {
-          for (const line of paragraph.lines) {
-            const symbols = line.words.flatMap((word) =>
-              word.symbols.map((symbol) => ({
-                text: symbol.text,
-                confidence: symbol.confidence,
-                bbox: symbol.bbox,
-              })),
-            );
-            lines.push({
-              text: symbols.map((symbol) => symbol.text).join(''),
-              confidence: line.confidence,
-              symbols,
-            });
-          }
-        }
-      }
-      return lines;
+    recognize(image, recognizeOptions = {}) {
+      if (closed) return Promise.reject(new Error('OCR pool is closed'));
+      return new Promise<OcrLine[]>((resolve, reject) => {
+        const budget = recognizeOptions.budget ?? { remainingMs: defaultTimeout };
+        queue.push({ image, budget, resolve, reject });
+        if (!idle.length && !busy.size && !starting) replace();
+        dispatch();
+      });
     },
+    stats: () => ({ ...stats }),
     async close() {
       if (closed) return;
       closed = true;
-      await scheduler.terminate();
+      for (const job of queue.splice(0)) job.reject(new Error('OCR pool is closed'));
+      const running = [...busy];
+      busy.clear();
+      for (const [, { job, timer }] of running) {
+        clearInterval(timer);
+        job.reject(new Error('OCR pool is closed'));
+      }
+      await Promise.all(
+        [...idle.splice(0), ...running.map(([worker]) => worker)].map((worker) => worker.terminate()),
+      );
     },
   };
 }

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { binarize, decodeGray } from '../src/images/grayscale.js';
+import { readMrz } from '../src/mrz/mrz-reader.js';
+import { createOcrPool, type OcrPool, OcrTimeoutError } from '../src/mrz/ocr-pool.js';
+import { measureTextStructure } from '../src/mrz/text-structure.js';
+import { type ManifestEntry, readDocument, readManifest } from '../src/testkit/documents.js';
+
+const manifest = await readManifest();
+const passport = manifest.find((entry) => entry.id === 'td3-fra-martin') as ManifestEntry;
+
+/** Per-pixel noise: what made Tesseract spend minutes per image before the structure check. */
+function noise(width: number, height: number, seed = 7): Buffer {
+  const pixels = Buffer.alloc(width * height * 3);
+  let state = seed;
+  for (let index = 0; index < pixels.length; index += 1) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    pixels[index] = state >>> 24;
+  }
+  return pixels;
+}
+
+function noiseJpeg(width: number, height: number): Promise<Buffer> {
+  return sharp(noise(width, height), { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+/** The passport page with a band of noise pasted over it (`top`, `height` in its pixels). */
+async function withNoiseBand(top: number, height: number): Promise<Buffer> {
+  const recto = await readDocument(passport.recto);
+  const { width = 0 } = await sharp(recto).metadata();
+  const band = await sharp(noise(width, height, 11), { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+  return sharp(recto)
+    .composite([{ input: band, left: 0, top }])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+describe('bounded MRZ reading on hostile images', () => {
+  let pool: OcrPool;
+  before(async () => {
+    pool = await createOcrPool();
+  });
+  after(async () => pool?.close());
+
+  it('refuses per-pixel noise before OCR: no MRZ, no recognition run', async () => {
+    const before = pool.stats().recognitions;
+    const reading = await readMrz(pool, await noiseJpeg(1600, 1000));
+    assert.equal(reading.found, false);
+    assert.equal(reading.ocr.passes, 0);
+    assert.equal(reading.ocr.skipped, 4);
+    assert.equal(reading.ocr.timedOut, false);
+    assert.equal(pool.stats().recognitions, before);
+  });
+
+  it('finds no stack of text rows in noise, a blank page or a photo, and finds the MRZ rows of a document', async () => {
+    const structure = async (bytes: Buffer) => measureTextStructure(binarize(await decodeGray(bytes, 1400)));
+    assert.equal((await structure(await noiseJpeg(800, 500))).band, null);
+    const blank = await sharp({ create: { width: 1200, height: 800, channels: 3, background: '#f4f1ea' } })
+      .jpeg()
+      .toBuffer();
+    assert.equal((await structure(blank)).band, null);
+    const document = await structure(await readDocument(passport.recto));
+    assert.ok(document.band, JSON.stringify(document));
+    assert.equal(document.stackGlyphs, 88, 'the two 44-character lines of the passport');
+  });
+
+  it('refuses a page whose MRZ is covered by noise, without OCR', async () => {
+    const reading = await readMrz(pool, await withNoiseBand(620, 260));
+    assert.equal(reading.found, false);
+    assert.equal(reading.ocr.passes, 0);
+    assert.equal(reading.ocr.timedOut, false);
+  });
+
+  it('reads the MRZ of a page with noise pasted above it: OCR reads only the rows', async () => {
+    const reading = await readMrz(pool, await withNoiseBand(150, 300));
+    assert.equal(reading.valid, true, JSON.stringify(reading));
+    assert.deepEqual(reading.lines, passport.mrz);
+    assert.equal(reading.ocr.passes, 1);
+  });
+
+  it('refuses a huge blank image without OCR', async () => {
+    const blank = await sharp({ create: { width: 4000, height: 4000, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer();
+    const reading = await readMrz(pool, blank);
+    assert.equal(reading.found, false);
+    assert.equal(reading.ocr.passes, 0);
+  });
+
+  it('stops at the OCR budget: the image is unreadable, the worker is replaced and the next image reads', async () => {
+    const stats = pool.stats();
+    const page = await readDocument(passport.recto);
+    const cut = await readMrz(pool, page, { ocrBudgetMs: 1 });
+    assert.equal(cut.found, false);
+    assert.equal(cut.ocr.timedOut, true);
+    assert.equal(cut.ocr.passes, 1);
+    assert.equal(pool.stats().timeouts, stats.timeouts + 1);
+    assert.equal(pool.stats().respawns, stats.respawns + 1);
+    const spent = await readMrz(pool, page, { ocrBudgetMs: 0 });
+    assert.deepEqual([spent.found, spent.ocr.passes, spent.ocr.timedOut], [false, 0, true]);
+    const reading = await readMrz(pool, page);
+    assert.equal(reading.valid, true);
+    assert.deepEqual(reading.lines, passport.mrz);
+    assert.equal(reading.ocr.timedOut, false);
+  });
+
+  it('rejects a recognition past its budget with OcrTimeoutError, and keeps serving the queue', async () => {
+    const png = await sharp(await readDocument(passport.recto))
+      .extract({ left: 0, top: 620, width: 1250, height: 260 })
+      .png()
+      .toBuffer();
+    const [late, next] = await Promise.allSettled([
+      pool.recognize(png, { budget: { remainingMs: 1 } }),
+      pool.recognize(png),
+    ]);
+    assert.equal(late.status, 'rejected');
+    assert.ok((late as PromiseRejectedResult).reason instanceof OcrTimeoutError);
+    assert.equal(next.status, 'fulfilled');
+    assert.ok((next as PromiseFulfilledResult<unknown[]>).value.length > 0);
+  });
+});
