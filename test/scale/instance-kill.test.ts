@@ -58,6 +58,16 @@ const WRITES = [
   'verifact.claim',
   'notification.send',
 ];
+/**
+ * The load's cycle: each write once, each read twice, interleaved. 6 writes of 20 requests (30 %, as
+ * when the load wrote through three services only): 2.5 writes/s per service and 5 reads/s per
+ * health route, so one instance alone, on a loaded 2-core machine, answers them in time.
+ */
+const MIX = Object.keys(HEALTH).flatMap((read, index) => [
+  ...(WRITES[index] === undefined ? [] : [WRITES[index]]),
+  read,
+  read,
+]);
 /** NotificationService clients, each its own connection through haproxy's TCP frontend. */
 const GRPC_CONNECTIONS = 4;
 
@@ -72,7 +82,7 @@ interface Sent {
   content?: string;
   /** A notification request and its idempotency key, to send it again as a client retrying does. */
   notification?: { idempotencyKey: string; request: CreateNotificationRequest };
-  /** Why no answer came (status 0). */
+  /** Why no answer came (status 0), or the start of a failed answer's body. */
   error?: string;
 }
 
@@ -158,14 +168,14 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
   function request(n: number): Promise<Sent> {
     const sentAt = Date.now();
     const base = lane.balancer;
-    const kinds = [...WRITES, ...Object.keys(HEALTH)];
-    const kind = kinds[n % kinds.length]!;
-    const done = (response: { status: number }, key?: string, content?: string): Sent => ({
+    const kind = MIX[n % MIX.length]!;
+    const done = (response: { status: number; text?: string }, key?: string, content?: string): Sent => ({
       kind,
       sentAt,
       answeredAt: Date.now(),
       status: response.status,
       ...(response.status < 300 && key ? { key } : {}),
+      ...(response.status >= 300 ? { error: response.text?.slice(0, 160) } : {}),
       ...(content ? { content } : {}),
     });
     const failed = (error: Error): Sent => ({
@@ -372,6 +382,11 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
     // What the client managed to offer (a client starved of CPU sends late; it is reported, not
     // asserted: the tests below only need requests on each side of the kill and the mark-down).
     console.log(`load: ${count} requests in ${sendingMs} ms (${((count * 1000) / sendingMs).toFixed(1)}/s)`);
+    const survivorDown = Object.entries(await balancerStates(lane, SURVIVOR)).filter(
+      ([, state]) => state !== 'UP',
+    );
+    if (survivorDown.length > 0)
+      console.log(`survivor not UP at the end of the load: ${JSON.stringify(survivorDown)}`);
 
     restartedAt = Date.now();
     await startInstance(KILLED);
@@ -467,7 +482,11 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
     const failures = (entries: Sent[]) =>
       entries
         .filter((entry) => entry.status < 200 || entry.status >= 300)
-        .map((entry) => `${entry.kind} ${entry.status || `no answer (${entry.error})`}`);
+        .map((entry) =>
+          entry.status
+            ? `${entry.kind} ${entry.status} ${entry.error ?? ''}`.trim()
+            : `${entry.kind} no answer (${entry.error})`,
+        );
     assert.deepEqual(failures(before), [], 'before the kill');
     assert.deepEqual(failures(after), [], 'after haproxy marked it down');
     const between = sent.filter((entry) => entry.sentAt >= killedAt && entry.sentAt < markedDownAt);
