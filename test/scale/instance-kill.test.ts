@@ -436,40 +436,48 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
       assert.equal(response.status, 200, `folder ${id}: ${response.text}`);
     }
     // kyc sessions by id on the operator's dashboard, with the external user id each was created for.
-    for (const entry of acknowledgedEntries('kyc.session')) {
-      const response = await call(lane.balancer.kyc!, 'GET', `/api/dashboard/verifications/${entry.key}`, {
-        clientIp: kyc.ip,
-        headers: { cookie: kyc.cookie },
-      });
-      assert.equal(response.status, 200, `kyc session ${entry.key}: ${response.text}`);
-      assert.equal(response.body.session.externalUserId, entry.content, `kyc session ${entry.key}`);
-    }
+    // (Each kind's reads at once: a client's reads, not a load.)
+    await Promise.all(
+      acknowledgedEntries('kyc.session').map(async (entry) => {
+        const response = await call(lane.balancer.kyc!, 'GET', `/api/dashboard/verifications/${entry.key}`, {
+          clientIp: kyc.ip,
+          headers: { cookie: kyc.cookie },
+        });
+        assert.equal(response.status, 200, `kyc session ${entry.key}: ${response.text}`);
+        assert.equal(response.body.session.externalUserId, entry.content, `kyc session ${entry.key}`);
+      }),
+    );
     // verifact claims by id, with the claim number each was created with.
-    for (const entry of acknowledgedEntries('verifact.claim')) {
-      const response = await call(lane.balancer.verifact!, 'GET', `/api/v1/claims/${entry.key}`, {
-        token: verifact.key,
-      });
-      assert.equal(response.status, 200, `verifact claim ${entry.key}: ${response.text}`);
-      assert.equal(response.body.claimNumber, entry.content, `verifact claim ${entry.key}`);
-      assert.equal(response.body.surveyorId, verifact.surveyorId);
-    }
+    await Promise.all(
+      acknowledgedEntries('verifact.claim').map(async (entry) => {
+        const response = await call(lane.balancer.verifact!, 'GET', `/api/v1/claims/${entry.key}`, {
+          token: verifact.key,
+        });
+        assert.equal(response.status, 200, `verifact claim ${entry.key}: ${response.text}`);
+        assert.equal(response.body.claimNumber, entry.content, `verifact claim ${entry.key}`);
+        assert.equal(response.body.surveyorId, verifact.surveyorId);
+      }),
+    );
     // Notifications by id over gRPC, with their recipient and content (delivery: the test below).
-    for (const [index, entry] of acknowledgedEntries('notification.send').entries()) {
-      const notification = await unary<Notification__Output>(
-        notifications[index % notifications.length]!,
-        'GetNotification',
-        { notification_id: entry.key },
-      );
-      assert.deepEqual(
-        notification.recipients.map((recipient) => recipient.address),
-        [entry.content],
-        `notification ${entry.key}`,
-      );
-      assert.deepEqual(
-        { subject: notification.content?.subject, body: notification.content?.body },
-        entry.notification!.request.content,
-      );
-    }
+    const sends = acknowledgedEntries('notification.send');
+    await Promise.all(
+      sends.map(async (entry, index) => {
+        const notification = await unary<Notification__Output>(
+          notifications[index % notifications.length]!,
+          'GetNotification',
+          { notification_id: entry.key },
+        );
+        assert.deepEqual(
+          notification.recipients.map((recipient) => recipient.address),
+          [entry.content],
+          `notification ${entry.key}`,
+        );
+        assert.deepEqual(
+          { subject: notification.content?.subject, body: notification.content?.body },
+          entry.notification!.request.content,
+        );
+      }),
+    );
   });
 
   test('reads meeting the dead instance are retried on the other; once haproxy marks it down, every request is answered by the other', {
