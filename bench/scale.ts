@@ -425,6 +425,8 @@ for (const level of LEVELS) {
   // Where the time goes: each kind's share of the clients' time, and what the topology adds to its median.
   const parts = [...one.byKind].map(([kind, embedded]) => {
     const lane = two.byKind.get(kind)!;
+    // A short run (--seconds 2) may count none of a kind on one side: no median to compare.
+    if (embedded.perSecond === 0 || lane.perSecond === 0) return `${kind} not counted in both runs`;
     const delta = lane.p50 - embedded.p50;
     return `${kind} ${(embedded.share * 100).toFixed(0)} → ${(lane.share * 100).toFixed(0)} % of the time, p50 ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} ms`;
   });
