@@ -8,13 +8,14 @@
  * on the same machine, in one run, each at LOG_LEVEL info and silent. Prints throughput and p99
  * per kind and overall for each, and the ratio two-instances / embedded.
  *
- *   npx tsx bench/scale.ts [--seconds 30] [--concurrency 8] [--log-levels info,silent]
+ *   npx tsx bench/scale.ts [--seconds 30] [--warmup 5] [--concurrency 8] [--log-levels info,silent]
+ *   a quick check that it runs end to end: npx tsx bench/scale.ts --seconds 2 --warmup 1
  *   under priority: setsid sh -c 'echo -10 > /proc/self/autogroup && exec nice -n -10 npx tsx bench/scale.ts'
  *
  * Needs the lane's Debian packages (postgresql, rabbitmq-server, redis-server, haproxy).
  *
  * Closed loop: `--concurrency` clients, each running requests of the mix back to back for
- * `--seconds` after a 5 s warm-up (not counted). The mix, per 100 requests: whoami 60 (GET
+ * `--seconds` after a warm-up (not counted; `--warmup`, 5 s or `--seconds` if shorter). The mix, per 100 requests: whoami 60 (GET
  * /api/v1/auth/whoami), media download 20 (GET /media/:id of one of the user's last uploads),
  * media upload 15 (multipart POST /upload of a ~30–90 KB document image; each user keeps its 10
  * newest, an older one is DELETEd, not counted), login 5 (argon2id at the platform's default
@@ -39,8 +40,19 @@ import { benchLogLevels } from './support/log-levels.js';
 import { percentile } from './support/statistics.js';
 
 const SECONDS = numberArgument('seconds', 30);
-const WARMUP_SECONDS = 5;
+const WARMUP_SECONDS = numberArgument('warmup', Math.min(5, SECONDS));
 const CONCURRENCY = numberArgument('concurrency', 8);
+for (const [name, value, least] of [
+  ['seconds', SECONDS, Number.MIN_VALUE],
+  ['warmup', WARMUP_SECONDS, 0],
+  ['concurrency', CONCURRENCY, 1],
+] as const)
+  if (!Number.isFinite(value) || value < least || (name === 'concurrency' && !Number.isInteger(value))) {
+    console.error(
+      `--${name} must be ${name === 'concurrency' ? 'a whole number ≥ 1' : name === 'seconds' ? 'a number of seconds > 0' : 'a number of seconds ≥ 0'}`,
+    );
+    process.exit(2);
+  }
 const USERS = 8;
 const KEPT = 10;
 const LEVELS = benchLogLevels();
@@ -413,6 +425,8 @@ for (const level of LEVELS) {
   // Where the time goes: each kind's share of the clients' time, and what the topology adds to its median.
   const parts = [...one.byKind].map(([kind, embedded]) => {
     const lane = two.byKind.get(kind)!;
+    // A short run (--seconds 2) may count none of a kind on one side: no median to compare.
+    if (embedded.perSecond === 0 || lane.perSecond === 0) return `${kind} not counted in both runs`;
     const delta = lane.p50 - embedded.p50;
     return `${kind} ${(embedded.share * 100).toFixed(0)} → ${(lane.share * 100).toFixed(0)} % of the time, p50 ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} ms`;
   });

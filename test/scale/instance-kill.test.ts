@@ -1,8 +1,10 @@
 // One instance SIGKILLed while every service is under a steady load of 50 requests/s through
-// haproxy, with a biometry job running on it and a notification mail it is sending: no
-// acknowledged write is lost, once haproxy marks it down every request is answered by the other
-// instance, the job completes once on the other, the mail is redelivered and sent once, and,
-// started again, the killed instance rejoins. One kill for all of it: the lane's time budget.
+// haproxy (a write of each service and each one's health route), with a biometry job running on
+// it and a notification mail it is sending: no acknowledged write is lost (each read back through
+// the balancer with what was sent; each acknowledged notification mailed once), once haproxy marks
+// it down every request is answered by the other instance, the job completes once on the other,
+// the mail is redelivered and sent once, and, started again, the killed instance rejoins. One kill
+// for all of it: the lane's time budget.
 //
 // backlex is loaded on its tenancy routes only (sign-up and health): its project databases are
 // SQLite files in each instance's data dir, which docs/scaling.md says to run as one instance.
@@ -12,9 +14,15 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startWebhookReceiver, type WebhookReceiver } from '@trustplane/kernel/testkit';
 import { DOCUMENTS_DIR, FACES_DIR } from '@trustplane/vision/testkit';
-import amqp from 'amqplib';
+import type * as grpc from '@grpc/grpc-js';
 import pg from 'pg';
+import type { CreateNotificationRequest } from '../../services/notification/src/grpc/generated/notification/CreateNotificationRequest.js';
+import type { CreateNotificationResponse__Output } from '../../services/notification/src/grpc/generated/notification/CreateNotificationResponse.js';
+import type { Notification__Output } from '../../services/notification/src/grpc/generated/notification/Notification.js';
+import type { NotificationServiceClient } from '../../services/notification/src/grpc/generated/notification/NotificationService.js';
 import { call, clientIp, sleep } from './support/http.js';
+import { type KycTenant, kycTenant } from './support/kyc.js';
+import { mailRequest, notificationClients, publish, unary } from './support/notification.js';
 import {
   balancerStates,
   biometryKey,
@@ -26,6 +34,7 @@ import {
   releaseMails,
   scaleLane,
   startInstance,
+  verifactKey,
 } from './support/topology.js';
 import { type VerifiedUser, verifiedUser } from './support/users.js';
 
@@ -40,17 +49,45 @@ const SURVIVOR = 1;
 const HEALTH = Object.fromEntries(
   Object.entries(HEALTH_PATHS).filter((entry): entry is [string, string] => entry[1] !== undefined),
 );
+/** The load's writes, one per service (biometry's are the jobs below); the rest of the mix are reads. */
+const WRITES = [
+  'account.register',
+  'media.folder',
+  'backlex.sign-up',
+  'kyc.session',
+  'verifact.claim',
+  'notification.send',
+];
+/**
+ * The load's cycle: each write once, each read twice, interleaved. 6 writes of 20 requests (30 %, as
+ * when the load wrote through three services only): 2.5 writes/s per service and 5 reads/s per
+ * health route, so one instance alone, on a loaded 2-core machine, answers them in time.
+ */
+const MIX = Object.keys(HEALTH).flatMap((read, index) => [
+  ...(WRITES[index] === undefined ? [] : [WRITES[index]]),
+  read,
+  read,
+]);
+/** NotificationService clients, each its own connection through haproxy's TCP frontend. */
+const GRPC_CONNECTIONS = 4;
 
 interface Sent {
   kind: string;
   sentAt: number;
   answeredAt: number;
   status: number;
-  /** What a write created (email, folder id…), kept when it was acknowledged. */
+  /** What a write created (email, folder id, session id…), kept when it was acknowledged. */
   key?: string;
-  /** Why no answer came (status 0). */
+  /** What a write sent that reading it back must show (external user id, claim number, recipient). */
+  content?: string;
+  /** A notification request and its idempotency key, to send it again as a client retrying does. */
+  notification?: { idempotencyKey: string; request: CreateNotificationRequest };
+  /** Why no answer came (status 0), or the start of a failed answer's body. */
   error?: string;
 }
+
+/** A gRPC answer as a load entry: OK counts as acknowledged (200), a failure as no answer (0). */
+const grpcStatus = (error: grpc.ServiceError) => `gRPC ${error.code} ${error.details}`;
 
 const b64 = (url: URL) => fs.readFileSync(url).toString('base64');
 
@@ -71,37 +108,6 @@ function jobBody(callbackUrl: string) {
     },
     callback_url: callbackUrl,
   };
-}
-
-/** The seed's `notification.requests` event (`email.send`), as another service publishes it. */
-function mailRequest(to: string) {
-  return {
-    id: `evt-${randomUUID()}`,
-    source_service: 'scale-lane',
-    timestamp: new Date().toISOString(),
-    recipient: { email: to, name: 'Scale' },
-    content: { subject: `Redelivered ${to}`, body: 'Hello {{name}}', template_data: { name: 'Scale' } },
-    provider_type: 'email',
-    provider_name: 'smtp_email',
-    metadata: { event: 'scale_test' },
-    created_at: new Date().toISOString(),
-  };
-}
-
-async function publish(messages: unknown[]): Promise<void> {
-  const connection = await amqp.connect(lane.amqpUrl);
-  try {
-    const channel = await connection.createConfirmChannel();
-    for (const message of messages)
-      channel.publish('notification.requests', 'email.send', Buffer.from(JSON.stringify(message)), {
-        messageId: randomUUID(),
-        contentType: 'application/json',
-        persistent: true,
-      });
-    await channel.waitForConfirms();
-  } finally {
-    await connection.close();
-  }
 }
 
 async function until<T>(
@@ -132,19 +138,45 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
   let markedDownAt = 0;
   let restartedAt = 0;
   const pending = new Set<Promise<void>>();
+  /** kyc: an organization's operator (dashboard cookie) and its secret key. */
+  let kyc: KycTenant;
+  /** verifact: the tenant's key and the surveyor its claims are assigned to. */
+  let verifact: { key: string; surveyorId: string };
+  let notifications: NotificationServiceClient[] = [];
 
-  /** One request of the mix, numbered `n`: writes of account, media, backlex; every service's health. */
+  /** A verifact key minted with the operator commands, and a surveyor created with it. */
+  async function verifactTenant() {
+    const { key } = await verifactKey();
+    const surveyor = await call(lane.balancer.verifact!, 'POST', '/api/v1/users', {
+      token: key,
+      body: {
+        email: `surveyor-${randomUUID().slice(0, 8)}@example.com`,
+        name: 'Scale Surveyor',
+        role: 'surveyor',
+        district: 'Pune',
+        surveyorLicense: 'IRDA/SLA/12345',
+      },
+    });
+    assert.equal(surveyor.status, 201, surveyor.text);
+    return { key, surveyorId: surveyor.body.id as string };
+  }
+
+  /**
+   * One request of the mix, numbered `n`: a write of account, media, backlex, kyc, verifact and
+   * notification (gRPC CreateNotification with an idempotency key), and every service's health.
+   */
   function request(n: number): Promise<Sent> {
     const sentAt = Date.now();
     const base = lane.balancer;
-    const kinds = ['account.register', 'media.folder', 'backlex.sign-up', ...Object.keys(HEALTH)];
-    const kind = kinds[n % kinds.length]!;
-    const done = (response: { status: number }, key?: string): Sent => ({
+    const kind = MIX[n % MIX.length]!;
+    const done = (response: { status: number; text?: string }, key?: string, content?: string): Sent => ({
       kind,
       sentAt,
       answeredAt: Date.now(),
       status: response.status,
       ...(response.status < 300 && key ? { key } : {}),
+      ...(response.status >= 300 ? { error: response.text?.slice(0, 160) } : {}),
+      ...(content ? { content } : {}),
     });
     const failed = (error: Error): Sent => ({
       kind,
@@ -153,6 +185,56 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
       status: 0,
       error: String((error.cause as Error | undefined)?.message ?? error.message),
     });
+    if (kind === 'kyc.session') {
+      // The tenant's backend (one address) creating a session for one of its users.
+      const externalUserId = `load-${randomUUID()}`;
+      return call(base.kyc!, 'POST', '/api/verification/sessions', {
+        timeoutMs: REQUEST_TIMEOUT_MS,
+        clientIp: kyc.ip,
+        token: kyc.sk,
+        body: { externalUserId },
+      }).then((response) => done(response, response.body?.sessionId, externalUserId), failed);
+    }
+    if (kind === 'verifact.claim') {
+      const claimNumber = `LOAD-${randomUUID()}`;
+      return call(base.verifact!, 'POST', '/api/v1/claims', {
+        timeoutMs: REQUEST_TIMEOUT_MS,
+        token: verifact.key,
+        body: {
+          claimNumber,
+          policyNumber: `POL-${n}`,
+          claimType: 'motor',
+          district: 'Pune',
+          surveyorId: verifact.surveyorId,
+          description: `load request ${n}`,
+        },
+      }).then((response) => done(response, response.body?.claim?.id, claimNumber), failed);
+    }
+    if (kind === 'notification.send') {
+      const to = `load-${randomUUID().slice(0, 12)}@example.com`;
+      const notification = {
+        idempotencyKey: randomUUID(),
+        request: {
+          recipients: [{ type: 'email', address: to, name: 'Load' }],
+          content: { subject: `Load ${to}`, body: `Load request ${n} to ${to}` },
+          provider_type: 'email',
+          metadata: { source: 'scale-lane' },
+        },
+      };
+      return unary<CreateNotificationResponse__Output>(
+        notifications[n % notifications.length]!,
+        'CreateNotification',
+        notification.request,
+        { metadata: { 'idempotency-key': notification.idempotencyKey }, deadlineMs: REQUEST_TIMEOUT_MS },
+      ).then(
+        (response): Sent => ({ ...done({ status: 200 }, response.notification_id, to), notification }),
+        (error: grpc.ServiceError): Sent => ({
+          ...failed(new Error(grpcStatus(error))),
+          content: to,
+          notification,
+        }),
+      );
+    }
     if (kind === 'account.register') {
       const email = `load-${randomUUID().slice(0, 12)}@example.com`;
       return call(base.account!, 'POST', '/api/v1/auth/register', {
@@ -219,7 +301,10 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
     for (let round = 0; round < 5; round++) {
       const recipients = [0, 1, 2, 3].map(() => `hold-${randomUUID().slice(0, 12)}@example.com`);
       heldRecipients.push(...recipients);
-      await publish(recipients.map(mailRequest));
+      await publish(
+        lane.amqpUrl,
+        recipients.map((to) => mailRequest(to, `Redelivered ${to}`)),
+      );
       const deadline = Date.now() + 3000;
       while (Date.now() < deadline) {
         if ((await heldMails()).some((mail) => mail.instance === index && mail.state === 'held')) return;
@@ -232,7 +317,20 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
   before(async () => {
     if (skip) return;
     receiver = await startWebhookReceiver();
-    [user, biometry] = await Promise.all([verifiedUser(lane), biometryKey()]);
+    notifications = notificationClients(lane.balancer.notification_grpc!, GRPC_CONNECTIONS);
+    [user, biometry, kyc, verifact] = await Promise.all([
+      verifiedUser(lane),
+      biometryKey(),
+      kycTenant(lane),
+      verifactTenant(),
+      // Each client's connection made before the load (haproxy spreads them over both instances).
+      ...notifications.map(
+        (client) =>
+          new Promise<void>((resolve, reject) =>
+            client.waitForReady(Date.now() + 60_000, (error) => (error ? reject(error) : resolve())),
+          ),
+      ),
+    ]);
     // Jobs submitted through both instances; the kill waits until one of them runs on instance 2.
     for (let index = 0; index < 4; index++) {
       const through = lane.instances[index % 2]!.urls.biometry!;
@@ -284,21 +382,27 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
     // What the client managed to offer (a client starved of CPU sends late; it is reported, not
     // asserted: the tests below only need requests on each side of the kill and the mark-down).
     console.log(`load: ${count} requests in ${sendingMs} ms (${((count * 1000) / sendingMs).toFixed(1)}/s)`);
+    const survivorDown = Object.entries(await balancerStates(lane, SURVIVOR)).filter(
+      ([, state]) => state !== 'UP',
+    );
+    if (survivorDown.length > 0)
+      console.log(`survivor not UP at the end of the load: ${JSON.stringify(survivorDown)}`);
 
     restartedAt = Date.now();
     await startInstance(KILLED);
   });
   after(async () => {
     await receiver?.close();
+    for (const client of notifications) client.close();
   });
 
   test('no acknowledged write is lost', { skip }, async () => {
-    const acknowledged = (kind: string) =>
-      sent.filter((entry) => entry.kind === kind && entry.key).map((entry) => entry.key!);
+    const acknowledgedEntries = (kind: string) => sent.filter((entry) => entry.kind === kind && entry.key);
+    const acknowledged = (kind: string) => acknowledgedEntries(kind).map((entry) => entry.key!);
+    for (const kind of WRITES) assert.ok(acknowledged(kind).length > 0, `${kind} writes were acknowledged`);
     const emails = acknowledged('account.register');
     const folders = acknowledged('media.folder');
     const signUps = acknowledged('backlex.sign-up');
-    assert.ok(emails.length > 0 && folders.length > 0 && signUps.length > 0, 'writes were acknowledged');
     // Registrations and sign-ups in the database every instance reads.
     const client = new pg.Client({ connectionString: lane.databaseUrl });
     await client.connect();
@@ -331,6 +435,49 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
       });
       assert.equal(response.status, 200, `folder ${id}: ${response.text}`);
     }
+    // kyc sessions by id on the operator's dashboard, with the external user id each was created for.
+    // (Each kind's reads at once: a client's reads, not a load.)
+    await Promise.all(
+      acknowledgedEntries('kyc.session').map(async (entry) => {
+        const response = await call(lane.balancer.kyc!, 'GET', `/api/dashboard/verifications/${entry.key}`, {
+          clientIp: kyc.ip,
+          headers: { cookie: kyc.cookie },
+        });
+        assert.equal(response.status, 200, `kyc session ${entry.key}: ${response.text}`);
+        assert.equal(response.body.session.externalUserId, entry.content, `kyc session ${entry.key}`);
+      }),
+    );
+    // verifact claims by id, with the claim number each was created with.
+    await Promise.all(
+      acknowledgedEntries('verifact.claim').map(async (entry) => {
+        const response = await call(lane.balancer.verifact!, 'GET', `/api/v1/claims/${entry.key}`, {
+          token: verifact.key,
+        });
+        assert.equal(response.status, 200, `verifact claim ${entry.key}: ${response.text}`);
+        assert.equal(response.body.claimNumber, entry.content, `verifact claim ${entry.key}`);
+        assert.equal(response.body.surveyorId, verifact.surveyorId);
+      }),
+    );
+    // Notifications by id over gRPC, with their recipient and content (delivery: the test below).
+    const sends = acknowledgedEntries('notification.send');
+    await Promise.all(
+      sends.map(async (entry, index) => {
+        const notification = await unary<Notification__Output>(
+          notifications[index % notifications.length]!,
+          'GetNotification',
+          { notification_id: entry.key },
+        );
+        assert.deepEqual(
+          notification.recipients.map((recipient) => recipient.address),
+          [entry.content],
+          `notification ${entry.key}`,
+        );
+        assert.deepEqual(
+          { subject: notification.content?.subject, body: notification.content?.body },
+          entry.notification!.request.content,
+        );
+      }),
+    );
   });
 
   test('reads meeting the dead instance are retried on the other; once haproxy marks it down, every request is answered by the other', {
@@ -343,7 +490,11 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
     const failures = (entries: Sent[]) =>
       entries
         .filter((entry) => entry.status < 200 || entry.status >= 300)
-        .map((entry) => `${entry.kind} ${entry.status || `no answer (${entry.error})`}`);
+        .map((entry) =>
+          entry.status
+            ? `${entry.kind} ${entry.status} ${entry.error ?? ''}`.trim()
+            : `${entry.kind} no answer (${entry.error})`,
+        );
     assert.deepEqual(failures(before), [], 'before the kill');
     assert.deepEqual(failures(after), [], 'after haproxy marked it down');
     const between = sent.filter((entry) => entry.sentAt >= killedAt && entry.sentAt < markedDownAt);
@@ -352,9 +503,7 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
     );
     // Before the mark-down, a GET that met the dead instance (refused, or cut mid-request) was
     // retried by haproxy on the other; only writes, which it must not replay, may have failed.
-    const reads = between.filter(
-      (entry) => !['account.register', 'media.folder', 'backlex.sign-up'].includes(entry.kind),
-    );
+    const reads = between.filter((entry) => !WRITES.includes(entry.kind));
     assert.deepEqual(failures(reads), [], 'reads between the kill and the mark-down');
   });
 
@@ -420,6 +569,51 @@ describe(`SIGKILL of one instance under ${RATE_PER_SECOND} requests/s`, () => {
     const mails = await capturedMails();
     for (const to of heldRecipients)
       assert.equal(mails.filter((mail) => mail.to === to).length, 1, `one mail to ${to}`);
+  });
+
+  test('notification: every acknowledged send is mailed once; sent again with its idempotency key, a request gives the same notification and no second mail', {
+    skip,
+  }, async () => {
+    const sends = sent.filter((entry) => entry.kind === 'notification.send');
+    const acknowledged = sends.filter((entry) => entry.key);
+    const again = (entry: Sent, index: number) =>
+      unary<CreateNotificationResponse__Output>(
+        notifications[index % notifications.length]!,
+        'CreateNotification',
+        entry.notification!.request,
+        { metadata: { 'idempotency-key': entry.notification!.idempotencyKey } },
+      );
+    // What was never answered (cut by the kill), a client sends again with the same key: created
+    // once whether or not the first try was applied before its instance died.
+    const unanswered = sends.filter((entry) => !entry.key);
+    for (const [index, entry] of unanswered.entries()) {
+      const response = await again(entry, index);
+      assert.equal(response.status, 'queued', `${entry.content}: ${JSON.stringify(response)}`);
+    }
+    // What was acknowledged, sent again: the same notification, not a second one.
+    for (const [index, entry] of acknowledged.entries()) {
+      const response = await again(entry, index);
+      assert.equal(response.notification_id, entry.key, `replayed request to ${entry.content}`);
+    }
+    const recipients = sends.map((entry) => entry.content!);
+    await until(
+      'a mail to every recipient',
+      async () => {
+        const mails = await capturedMails();
+        return recipients.every((to) => mails.some((mail) => mail.to === to));
+      },
+      180_000,
+    );
+    // A second mail (a delivery redone, or a replay that made a new notification) would follow within seconds.
+    await sleep(3000);
+    const mails = await capturedMails();
+    const notOnce = recipients
+      .map((to) => ({ to, mails: mails.filter((mail) => mail.to === to).length }))
+      .filter((count) => count.mails !== 1);
+    assert.deepEqual(notOnce, [], 'one mail per notification');
+    console.log(
+      `notification: ${acknowledged.length} sends acknowledged, ${unanswered.length} unanswered and sent again; ${recipients.length} mails, one each`,
+    );
   });
 
   test('started again, the killed instance rejoins: haproxy marks it up and it serves', {

@@ -7,49 +7,12 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startWebhookReceiver, type WebhookReceiver } from '@trustplane/kernel/testkit';
 import { DOCUMENTS_DIR } from '@trustplane/vision/testkit';
-import { call, clientIp, sleep } from './support/http.js';
+import { call, sleep } from './support/http.js';
+import { kycTenant } from './support/kyc.js';
 import { scaleLane } from './support/topology.js';
 
 const { skip, lane } = await scaleLane();
 const kyc = (index: 1 | 2) => lane.instances[index - 1]!.urls.kyc!;
-const PASSWORD = 'SecurePass123!';
-
-/** An operator (signup + login: the `kyc_session` cookie), an organization and its test keys. */
-async function tenant() {
-  const ip = clientIp();
-  const email = `op-${randomUUID().slice(0, 8)}@example.com`;
-  const signup = await call(kyc(1), 'POST', '/api/auth/signup', {
-    clientIp: ip,
-    body: { fullName: 'Op Erator', email, password: PASSWORD, acceptedTerms: true },
-  });
-  assert.equal(signup.status, 201, signup.text);
-  const login = await call(kyc(2), 'POST', '/api/auth/login', {
-    clientIp: ip,
-    body: { email, password: PASSWORD },
-  });
-  assert.equal(login.status, 200, login.text);
-  const session = /kyc_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1];
-  assert.ok(session, 'the kyc_session cookie');
-  const cookie = `kyc_session=${session}`;
-  const organization = await call(kyc(1), 'POST', '/api/organizations', {
-    clientIp: ip,
-    headers: { cookie },
-    body: { customerId: `cust-${randomUUID()}`, legalEmail: 'legal@example.com', displayName: 'Acme' },
-  });
-  assert.equal(organization.status, 201, organization.text);
-  const keys = await call(
-    kyc(2),
-    'POST',
-    `/api/dashboard/organizations/${organization.body.organization.id}/api-keys`,
-    {
-      clientIp: ip,
-      headers: { cookie },
-      body: { environment: 'test', label: 'backend' },
-    },
-  );
-  assert.equal(keys.status, 201, keys.text);
-  return { cookie, ip, sk: keys.body.secret.raw as string };
-}
 
 describe('kyc across two instances', () => {
   let receiver: WebhookReceiver;
@@ -64,7 +27,7 @@ describe('kyc across two instances', () => {
   test('a hosted session started on one instance is finished on the other; each webhook arrives once', {
     skip,
   }, async () => {
-    const { cookie, ip, sk } = await tenant();
+    const { cookie, ip, sk } = await kycTenant(lane);
     const secret = `whsec-${randomUUID()}`;
     const created = await call(kyc(1), 'POST', '/api/verification/sessions', {
       clientIp: ip,

@@ -3,41 +3,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import amqp from 'amqplib';
 import pg from 'pg';
 import { sleep } from './support/http.js';
+import { mailRequest, publish } from './support/notification.js';
 import { capturedMails, scaleLane } from './support/topology.js';
 
 const { skip, lane } = await scaleLane();
-
-/** The seed's `notification.requests` event (`email.send`), as another service publishes it. */
-const request = (to: string, subject: string) => ({
-  id: `evt-${randomUUID()}`,
-  source_service: 'scale-lane',
-  timestamp: new Date().toISOString(),
-  recipient: { email: to, name: 'Scale' },
-  content: { subject, body: 'Hello {{name}}', template_data: { name: 'Scale' } },
-  provider_type: 'email',
-  provider_name: 'smtp_email',
-  metadata: { event: 'scale_test' },
-  created_at: new Date().toISOString(),
-});
-
-async function publish(messages: unknown[]): Promise<void> {
-  const connection = await amqp.connect(lane.amqpUrl);
-  try {
-    const channel = await connection.createConfirmChannel();
-    for (const message of messages)
-      channel.publish('notification.requests', 'email.send', Buffer.from(JSON.stringify(message)), {
-        messageId: randomUUID(),
-        contentType: 'application/json',
-        persistent: true,
-      });
-    await channel.waitForConfirms();
-  } finally {
-    await connection.close();
-  }
-}
 
 /** Where the intake recorded each copy of a message: one `acked`, the others `duplicate`. */
 async function ledger(id: string): Promise<string[]> {
@@ -71,8 +42,8 @@ async function until<T>(
 describe('notification across two instances on RabbitMQ', () => {
   test('the same request published twice gives one mail', { skip }, async () => {
     const to = `once-${randomUUID().slice(0, 8)}@example.com`;
-    const event = request(to, `Once ${to}`);
-    await publish([event, event]);
+    const event = mailRequest(to, `Once ${to}`);
+    await publish(lane.amqpUrl, [event, event]);
     await until('both copies taken by the intake', async () => (await ledger(event.id)).length === 2);
     assert.deepEqual(await ledger(event.id), ['acked', 'duplicate']);
     await until('the mail', async () => (await capturedMails()).some((mail) => mail.to === to));

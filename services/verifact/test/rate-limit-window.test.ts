@@ -158,3 +158,37 @@ describe('rate-limit window over a long history', () => {
     assert.ok(steadyAgain.read <= 5, `read ${steadyAgain.read} entries`);
   });
 });
+
+describe("the tenant's claim clock and the request log", () => {
+  test("a claim write holding the tenant's clock does not hold up the tenant's other requests", async () => {
+    const key = await tenant.key('claims:read');
+    const { claimRepository, database } = h.deps();
+    await database.kysely.transaction().execute(async (trx) => {
+      // What a claim create or PATCH holds until it commits.
+      await claimRepository.lockTenantClock(trx, tenant.id);
+      const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+      const holder = rows[0]!.pid;
+      // A counted request of the same tenant: it logs a row referencing the tenant.
+      let answered = false;
+      const request = plan(key).then((response) => {
+        answered = true;
+        return response.statusCode;
+      });
+      // Whether some backend waits for the holder's locks (the request would then wait until the
+      // transaction ends, which waits for the request: never).
+      const waitingOnHolder = (async () => {
+        while (!answered) {
+          const waiting =
+            await sql`SELECT 1 FROM pg_stat_activity WHERE ${holder} = ANY(pg_blocking_pids(pid))`.execute(
+              db(),
+            );
+          if (waiting.rows.length > 0) return 'waiting on the claim write';
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return 'answered';
+      })();
+      assert.equal(await Promise.race([request, waitingOnHolder]), 200);
+      await waitingOnHolder;
+    });
+  });
+});

@@ -439,6 +439,37 @@ export async function startLane(
       );
       return;
     }
+    if (request.method === 'POST' && request.url === '/verifact-key') {
+      // A tenant of its own and a key for it, with `trustplane verifact tenant create` and `key create`.
+      const code = `SCALE_${randomBytes(4).toString('hex').toUpperCase()}`;
+      operatorCommand(shared, baseDir, [
+        'verifact',
+        'tenant',
+        'create',
+        '--code',
+        code,
+        '--name',
+        'Scale lane',
+      ])
+        .then(() =>
+          operatorCommand(shared, baseDir, [
+            'verifact',
+            'key',
+            'create',
+            '--tenant',
+            code,
+            '--scopes',
+            'claims:read,claims:write,users:write',
+            '--name',
+            'scale-lane',
+          ]),
+        )
+        .then(
+          (created) => answer(200, { tenant: code, key: created.key }),
+          (error: Error) => answer(500, { error: error.message }),
+        );
+      return;
+    }
     if (request.method === 'GET' && request.url === '/instances')
       return answer(
         200,

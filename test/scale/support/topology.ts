@@ -111,6 +111,14 @@ export async function biometryKey(): Promise<string> {
   return ((await response.json()) as { key: string }).key;
 }
 
+/** A verifact tenant of its own and a key (`claims:read,claims:write,users:write`), minted with
+ * `trustplane verifact tenant create` and `trustplane verifact key create` as an operator does. */
+export async function verifactKey(): Promise<{ tenant: string; key: string }> {
+  const response = await fetch(`${controlUrl}/verifact-key`, { method: 'POST' });
+  if (response.status !== 200) throw new Error(`verifact key: ${await response.text()}`);
+  return (await response.json()) as { tenant: string; key: string };
+}
+
 /**
  * For a test file: `skip` (false, or why the lane's servers are not there: pass it to `describe`)
  * and the running topology, which only a test that was not skipped reads.
