@@ -2,8 +2,8 @@
 // included, goes through Node 20's off-thread loader hooks: importing a service costs 5–10 s of CPU
 // per test file, about three times what plain Node takes. So `npm test` transpiles the sources
 // once with esbuild (the transform tsx itself uses) into `.test-build/<pid>/<repo>/`, a mirror of the
-// repository at the same depth: each directory holding TypeScript is copied, its `.ts` files with a
-// compiled `.js` beside them; directories without TypeScript and `node_modules` entries are links;
+// repository at the same depth: each directory holding code is copied, its `.ts` files with a
+// compiled `.js` beside them; other directories (fixtures, builds) and `node_modules` entries are links;
 // workspace packages export their `.js`; `.test-build/<pid>/shared` stands for the repository's
 // `../shared`. Test files then run on plain Node; threads and child processes that start from a
 // `.mjs` entry still register tsx. Tests that read the sources themselves (scans, generated-code
@@ -14,12 +14,13 @@ import { buildSync } from 'esbuild';
 
 const SKIPPED = new Set(['.git', '.test-build', 'node_modules', '.data', '.test-data', 'test-output']);
 
-function containsTypeScript(dir) {
+/** Code the mirror must hold itself (a link would run from the repository): sources and scripts. */
+function containsCode(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (SKIPPED.has(entry.name)) continue;
+    if (SKIPPED.has(entry.name) || entry.name === 'dist') continue;
     if (entry.isDirectory()) {
-      if (containsTypeScript(path.join(dir, entry.name))) return true;
-    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) return true;
+      if (containsCode(path.join(dir, entry.name))) return true;
+    } else if (/\.(?:ts|js|mjs|cjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) return true;
   }
   return false;
 }
@@ -54,7 +55,7 @@ function mirror(source, target, sources) {
     if (SKIPPED.has(entry.name) && entry.name !== 'node_modules') continue;
     const from = path.join(source, entry.name);
     const to = path.join(target, entry.name);
-    if (entry.isDirectory() && entry.name !== 'node_modules' && containsTypeScript(from)) {
+    if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== 'dist' && containsCode(from)) {
       mirror(from, to, sources);
     } else if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
       fs.copyFileSync(from, to);
