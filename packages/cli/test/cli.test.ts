@@ -81,28 +81,10 @@ describe('trustplane command line', () => {
     assert.ok(again.migrations.every((entry) => entry.applied.length === 0));
   });
 
-  test('--json stays one object on stdout while logs go to stderr (embedded PostgreSQL started)', async () => {
-    const ownDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-cli-json-'));
-    const result = await run(['migrate', '--json'], {
-      TRUSTPLANE_DATA_DIR: ownDataDir,
-      DATABASE_URL: '',
-      LOG_LEVEL: 'info',
-    });
-    await fs.rm(ownDataDir, { recursive: true, force: true });
-    assert.equal(result.code, 0, result.stderr);
-    const { migrations } = singleJsonObject(result.stdout) as {
-      migrations: { schema: string; applied: string[] }[];
-    };
-    assert.ok(
-      migrations.find((entry) => entry.schema === 'platform')!.applied.length > 0,
-      'reports what it applied',
-    );
-    assert.match(result.stderr, /embedded PostgreSQL started/, `stderr: ${result.stderr}`);
-  });
-
   test('biometry key create --json prints the key and its callback secret, once', async () => {
+    // `key create` migrates biometry's schema itself (a `migrate` run first would be one more
+    // process start, each loading every service; the first test covers `migrate`).
     const env = { DATABASE_URL: database.url, TRUSTPLANE_DATA_DIR: dataDir };
-    assert.equal((await run(['migrate', '--json'], env)).code, 0);
     const created = await run(['biometry', 'key', 'create', '--name', 'cli client', '--json'], env);
     assert.equal(created.code, 0, created.stderr);
     const { key, callbackSecret } = singleJsonObject(created.stdout) as {
@@ -188,6 +170,25 @@ describe('trustplane start on embedded PostgreSQL', () => {
     child.kill('SIGTERM');
     return exited;
   }
+
+  test('--json stays one object on stdout while logs go to stderr (embedded PostgreSQL started)', async () => {
+    // This describe's data dir, before any start: the cluster is made here and reused below
+    // (the start test works as well on a fresh one).
+    const result = await run(['migrate', '--json'], {
+      TRUSTPLANE_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      LOG_LEVEL: 'info',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const { migrations } = singleJsonObject(result.stdout) as {
+      migrations: { schema: string; applied: string[] }[];
+    };
+    assert.ok(
+      migrations.find((entry) => entry.schema === 'platform')!.applied.length > 0,
+      'reports what it applied',
+    );
+    assert.match(result.stderr, /embedded PostgreSQL started/, `stderr: ${result.stderr}`);
+  });
 
   test('serves, stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
     const port = await freePort();

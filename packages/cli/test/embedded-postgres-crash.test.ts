@@ -36,7 +36,15 @@ describe('embedded PostgreSQL after a crash', () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  const env = () => ({ ...process.env, LOG_LEVEL: 'info', TRUSTPLANE_DATA_DIR: dataDir, DATABASE_URL: '' });
+  const env = () => ({
+    ...process.env,
+    LOG_LEVEL: 'info',
+    TRUSTPLANE_DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    // A loaded machine can take more than the default 10 s to stop PostgreSQL: the exit-code
+    // assertions are about a graceful shutdown, not its speed.
+    TRUSTPLANE_SHUTDOWN_TIMEOUT_MS: '120000',
+  });
 
   function readPostmaster(): { pid: number; port: number } | undefined {
     const file = path.join(dataDir, 'postgres', 'postmaster.pid');
@@ -91,7 +99,7 @@ describe('embedded PostgreSQL after a crash', () => {
   const adopted = (started: Started) =>
     started.lines.some((line) => line.includes('embedded PostgreSQL adopted'));
 
-  test('the next start adopts the orphan (one of two racing), joiners leave it, the adopter stops it', async () => {
+  test('the next start adopts the orphan (one of two racing), joiners leave it, the adopter stops it', async (t) => {
     const [portA, portB, portC] = [await freePort(), await freePort(), await freePort()];
     const first = await start(portA);
     const original = readPostmaster();
@@ -128,15 +136,17 @@ describe('embedded PostgreSQL after a crash', () => {
     );
     assert.ok(!existsSync(path.join(dataDir, 'postgres.json')), 'and no longer advertised');
 
-    // And the data dir starts normally afterwards.
-    const again = await start(portA);
-    assert.ok(!adopted(again));
-    assert.ok(again.lines.some((line) => line.includes('embedded PostgreSQL started')));
-    const restarted = readPostmaster();
-    assert.equal(await stop(again.child), 0);
-    assert.ok(restarted && !isProcessRunning(restarted.pid));
+    // And the data dir starts normally afterwards: a new server, not an adoption. That start is
+    // also where Ctrl-C comes during start-up (one process start less than a separate test: each
+    // loads every service).
+    await t.test(
+      'Ctrl-C during start-up stops what has started: exit 0, PostgreSQL stopped, the line logged',
+      ctrlCDuringStartUp,
+    );
   });
-  test('Ctrl-C during start-up stops what has started: exit 0, PostgreSQL stopped, the line logged', async () => {
+
+  /** Ctrl-C once the server is up, the services not yet (migrations and listeners come next). */
+  async function ctrlCDuringStartUp(): Promise<void> {
     const child = spawn(process.execPath, [bin, 'start', 'kyc', '--no-workers'], {
       env: { ...env(), KYC_PORT: String(await freePort()) },
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -144,7 +154,6 @@ describe('embedded PostgreSQL after a crash', () => {
     children.push(child);
     const lines: string[] = [];
     const done = exited(child);
-    // The server is up, the services are not yet (migrations and listeners come next).
     await new Promise<void>((resolve, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {
         lines.push(line);
@@ -152,6 +161,7 @@ describe('embedded PostgreSQL after a crash', () => {
       });
       child.once('exit', () => reject(new Error(`start exited early: ${lines.join('\n')}`)));
     });
+    assert.ok(!adopted({ child, lines }), 'a new server, not an adopted one');
     const postmaster = readPostmaster();
     assert.ok(postmaster && isProcessRunning(postmaster.pid));
     child.kill('SIGINT');
@@ -160,5 +170,5 @@ describe('embedded PostgreSQL after a crash', () => {
     assert.ok(lines.some((line) => line.includes('SIGINT: shutting down')));
     assert.ok(!isProcessRunning(postmaster.pid), 'the embedded PostgreSQL is stopped');
     assert.ok(!existsSync(path.join(dataDir, 'postgres', 'postmaster.pid')), 'cleanly');
-  });
+  }
 });
