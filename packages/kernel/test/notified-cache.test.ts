@@ -94,31 +94,30 @@ describe('NotifiedCache', () => {
     return created;
   }
 
-  /** Runs `statements` and notifies `payload` in one transaction (as a trigger would). */
-  async function transaction(statements: string[], payload: string) {
+  /**
+   * Runs `statements` and notifies `payload` in one transaction (as a trigger would); `beforeEnd`
+   * runs inside it, after the NOTIFY, before the COMMIT (or ROLLBACK).
+   */
+  async function transaction(
+    statements: string[],
+    payload: string,
+    { commit = true, beforeEnd }: { commit?: boolean; beforeEnd?: () => Promise<void> } = {},
+  ) {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
       for (const statement of statements) await client.query(statement);
       await client.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
-  }
-
-  /** Changes a row and notifies its key in one transaction (as a trigger would). */
-  async function write(id: string, value: string, commit = true) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('UPDATE cached_rows SET value = $2 WHERE id = $1', [id, value]);
-      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, id]);
+      await beforeEnd?.();
       await client.query(commit ? 'COMMIT' : 'ROLLBACK');
     } finally {
       client.release();
     }
   }
+
+  /** Changes a row of `cached_rows` and notifies its key in one transaction. */
+  const write = (id: string, value: string, commit = true) =>
+    transaction([`UPDATE cached_rows SET value = '${value}' WHERE id = '${id}'`], id, { commit });
 
   test('a held value is served without loading; a committed change drops it in every cache', async () => {
     const first = await cache();
@@ -160,19 +159,14 @@ describe('NotifiedCache', () => {
   test('untilNotified: read through (not kept) until the commit notifies the key', async () => {
     const subject = await cache();
     assert.equal(await subject.get('a'), 'uno');
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`UPDATE cached_rows SET value = 'eins' WHERE id = 'a'`);
-      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, 'a']);
-      subject.invalidate('a', { untilNotified: true });
-      // Before the commit: the old committed value, read from the database, not kept.
-      assert.equal(await subject.get('a'), 'uno');
-      assert.equal(subject.has('a'), false);
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
+    await transaction([`UPDATE cached_rows SET value = 'eins' WHERE id = 'a'`], 'a', {
+      async beforeEnd() {
+        subject.invalidate('a', { untilNotified: true });
+        // Before the commit: the old committed value, read from the database, not kept.
+        assert.equal(await subject.get('a'), 'uno');
+        assert.equal(subject.has('a'), false);
+      },
+    });
     assert.equal(await subject.get('a'), 'eins');
     await subject.sync();
     assert.equal(await subject.get('a'), 'eins');
@@ -311,19 +305,14 @@ describe('NotifiedCache', () => {
 
     const members = await memberCache();
     assert.equal(await members.get('m2'), 'o1/viewer');
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`UPDATE members SET role = 'developer' WHERE id = 'm2'`);
-      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, 'org:o1']);
-      members.invalidate('org:o1', { untilNotified: true });
-      // Before the commit: the committed row, read each time, not kept.
-      assert.equal(await members.get('m2'), 'o1/viewer');
-      assert.equal(members.has('m2'), false);
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
+    await transaction([`UPDATE members SET role = 'developer' WHERE id = 'm2'`], 'org:o1', {
+      async beforeEnd() {
+        members.invalidate('org:o1', { untilNotified: true });
+        // Before the commit: the committed row, read each time, not kept.
+        assert.equal(await members.get('m2'), 'o1/viewer');
+        assert.equal(members.has('m2'), false);
+      },
+    });
     await members.sync();
     assert.equal(await members.get('m2'), 'o1/developer');
     assert.equal(members.has('m2'), true);
