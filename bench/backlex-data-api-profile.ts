@@ -7,52 +7,24 @@ import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import nodePath from 'node:path';
 import { promisify } from 'node:util';
-import { BacklexHarness } from '../services/backlex/test/support/backlex.js';
 import { numberArgument, textArgument } from './support/arguments.js';
+import { bootBenchBacklex, createActiveProject, seedTodos } from './support/backlex-projects.js';
 
 const SECONDS = numberArgument('seconds', 10);
 const OUT = textArgument('out') ?? nodePath.join(process.cwd(), 'backlex-data-api.cpuprofile');
 const LEVEL = textArgument('log-levels') ?? 'silent';
 const run = promisify(execFile);
 
-const h = await BacklexHarness.boot({ workers: true, env: { LOG_LEVEL: LEVEL } });
-const org = await h.org();
-await h.service.booted.context
-  .database()
-  .pool.query(`UPDATE organization SET "planId" = 'max' WHERE id = $1`, [org.id]);
-await h.app.listen({ port: 0, host: '127.0.0.1' });
-const address = h.app.server.address();
-const port = typeof address === 'object' && address ? address.port : 0;
-const created = await h.app.inject({
-  method: 'POST',
-  url: `/api/org/${org.slug}/projects`,
-  headers: { cookie: org.owner.cookie, 'x-forwarded-for': org.owner.ip },
-  payload: { name: 'profiled', template: 'todo' },
-});
-const project = created.json().project as { id: string; slug: string; adminToken: string };
-for (;;) {
-  const got = await h.app.inject({
-    method: 'GET',
-    url: `/api/org/${org.slug}/projects/${project.slug}`,
-    headers: { cookie: org.owner.cookie, 'x-forwarded-for': org.owner.ip },
-  });
-  if (got.json().project?.status === 'active') break;
-  await new Promise((resolve) => setTimeout(resolve, 20));
-}
+const instance = await bootBenchBacklex({ env: { LOG_LEVEL: LEVEL } });
+const { h } = instance;
+const project = await createActiveProject(instance, 'todo', 'profiled');
+await seedTodos(instance, project, 10_000);
 const headers = { authorization: `Bearer ${project.adminToken}`, 'content-type': 'application/json' };
-await h.app.inject({
-  method: 'POST',
-  url: `/api/db/${project.id}/query`,
-  headers,
-  payload: {
-    sql: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 10000) INSERT INTO todos (title) SELECT 'todo ' || i FROM n",
-  },
-});
 const body = JSON.stringify({ sql: 'SELECT id, title, done FROM todos WHERE id = ?', params: [4242] });
 const args = [nodePath.join(process.cwd(), 'node_modules', 'autocannon', 'autocannon.js'), '-j'];
 args.push('-c', '16', '-d', String(SECONDS), '-m', 'POST', '-b', body);
 for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
-args.push(`http://127.0.0.1:${port}/api/db/${project.id}/query`);
+args.push(`${instance.url}/api/db/${project.id}/query`);
 
 // Which PostgreSQL statements run while the data API is under load (with --count-queries).
 const counted = new Map<string, number>();

@@ -21,7 +21,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import Database from 'libsql';
 import { databasePaths } from '@trustplane/database-host';
 import { createTemplateRegistry } from '../services/backlex/src/projects/templates.js';
-import { BacklexHarness, type TestOrg } from '../services/backlex/test/support/backlex.js';
+import {
+  type BenchBacklex,
+  bootBenchBacklex,
+  createActiveProject,
+  seedTodos,
+} from './support/backlex-projects.js';
 import { benchLogLevels, fileLogger, type LogLevel } from './support/log-levels.js';
 import { median, percentile, spread } from './support/statistics.js';
 
@@ -43,64 +48,13 @@ const load = () =>
     .join(' ');
 console.log(`backlex projects bench — ${os.cpus().length} cores, load ${load()}, levels ${levels.join(',')}`);
 
-interface Instance {
+interface Instance extends BenchBacklex {
   level: LogLevel;
-  h: BacklexHarness;
-  org: TestOrg;
-  url: string;
 }
 
 async function boot(level: LogLevel): Promise<Instance> {
   const log = fileLogger(level, nodePath.join(logDir, `${level}.log`));
-  const h = await BacklexHarness.boot({ workers: true, env: { LOG_LEVEL: level }, logger: log.logger });
-  const org = await h.org();
-  // Enough room for the run's projects: the plan is billing's to set; here it is set directly.
-  await h.service.booted.context
-    .database()
-    .pool.query(`UPDATE organization SET "planId" = 'max' WHERE id = $1`, [org.id]);
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = h.app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { level, h, org, url: `http://127.0.0.1:${port}` };
-}
-
-/**
- * POST /projects, then wait for `active`. The wait reads the project's row every 5 ms through the
- * service's own pool and confirms with one GET: polling the GET itself (200 requests a second) spends
- * the owner's 600-requests-a-minute allowance within a few dozen creations, after which every GET is
- * a 429 until the minute's window rolls over — the 43 s "outlier" of an earlier run of this bench was
- * that, not provisioning. A non-200 GET now fails the run instead of reading as "not yet active".
- */
-async function createActive(instance: Instance, template: string) {
-  const headers = { cookie: instance.org.owner.cookie, 'x-forwarded-for': instance.org.owner.ip };
-  const started = performance.now();
-  const created = await instance.h.app.inject({
-    method: 'POST',
-    url: `/api/org/${instance.org.slug}/projects`,
-    headers,
-    payload: { name: `bench ${randomUUID().slice(0, 8)}`, template },
-  });
-  if (created.statusCode !== 201) throw new Error(`create: ${created.statusCode} ${created.body}`);
-  const project = created.json().project as { id: string; slug: string; adminToken: string };
-  const pool = instance.h.service.booted.context.database().pool;
-  for (;;) {
-    const { rows } = await pool.query<{ status: string }>('SELECT status FROM projects WHERE id = $1', [
-      project.id,
-    ]);
-    const status = rows[0]?.status;
-    if (status === 'active') break;
-    if (status === 'failed') throw new Error(`provisioning failed: ${project.id}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  const ms = performance.now() - started;
-  const got = await instance.h.app.inject({
-    method: 'GET',
-    url: `/api/org/${instance.org.slug}/projects/${project.slug}`,
-    headers,
-  });
-  if (got.statusCode !== 200 || got.json().project?.status !== 'active')
-    throw new Error(`GET after provisioning: ${got.statusCode} ${got.body}`);
-  return { ...project, ms };
+  return { level, ...(await bootBenchBacklex({ env: { LOG_LEVEL: level }, logger: log.logger })) };
 }
 
 const instances: Instance[] = [];
@@ -123,7 +77,7 @@ for (let round = 0; round < PROVISION_ROUNDS; round += 1) {
     await bareHost.execute(id, { statements, transaction: true });
     provision.bare?.push(performance.now() - started);
     for (const instance of instances)
-      provision[instance.level]?.push((await createActive(instance, TEMPLATE)).ms);
+      provision[instance.level]?.push((await createActiveProject(instance, TEMPLATE)).ms);
   }
 }
 console.log(
@@ -138,16 +92,8 @@ for (const [name, values] of Object.entries(provision)) {
 console.log(`   target: backlex p50 ≤ 500 ms; load ${load()}`);
 
 // 2. Primary-key SELECT: data API vs bare Fastify + libsql on the same file.
-const subject = await createActive(instances[0] as Instance, TEMPLATE);
-const seed = await (instances[0] as Instance).h.app.inject({
-  method: 'POST',
-  url: `/api/db/${subject.id}/query`,
-  headers: { authorization: `Bearer ${subject.adminToken}` },
-  payload: {
-    sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT ${ROWS}) INSERT INTO todos (title) SELECT 'todo ' || i FROM n`,
-  },
-});
-if (seed.statusCode !== 200) throw new Error(`seed: ${seed.body}`);
+const subject = await createActiveProject(instances[0] as Instance, TEMPLATE);
+await seedTodos(instances[0] as Instance, subject, ROWS);
 const file = databasePaths(
   nodePath.join((instances[0] as Instance).h.service.booted.dataDir, 'backlex', 'databases'),
   subject.id,
@@ -192,17 +138,8 @@ for (let round = 0; round < SELECT_ROUNDS; round += 1) {
     if (name === 'bare') selectRps.bare?.push(await rps(bareUrl, {}));
     else {
       const instance = instances.find((entry) => entry.level === name) as Instance;
-      const target = instance === instances[0] ? subject : await createActive(instance, TEMPLATE);
-      if (instance !== instances[0]) {
-        await instance.h.app.inject({
-          method: 'POST',
-          url: `/api/db/${target.id}/query`,
-          headers: { authorization: `Bearer ${target.adminToken}` },
-          payload: {
-            sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT ${ROWS}) INSERT INTO todos (title) SELECT 'todo ' || i FROM n`,
-          },
-        });
-      }
+      const target = instance === instances[0] ? subject : await createActiveProject(instance, TEMPLATE);
+      if (instance !== instances[0]) await seedTodos(instance, target, ROWS);
       selectRps[name]?.push(
         await rps(`${instance.url}/api/db/${target.id}/query`, {
           authorization: `Bearer ${target.adminToken}`,

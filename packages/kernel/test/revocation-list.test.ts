@@ -10,6 +10,7 @@ import { createDatabase, createPool, type Database } from '../src/db/database.js
 import { migrate } from '../src/db/migrate.js';
 import { createRedisClient } from '../src/ratelimit/redis-client.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
+import { eventually } from '../src/testkit/eventually.js';
 import { type ExternalServer, hasRedisServer, startRedisServer } from '../src/testkit/external-servers.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -17,16 +18,6 @@ const migrations = path.join(path.dirname(fileURLToPath(import.meta.url)), '..',
 const withRedis = hasRedisServer();
 /** Reloads never happen by themselves in these tests: what arrives came through a channel. */
 const NO_RELOAD = 10 * 60_000;
-
-/** Polls `check` for up to `withinMs`; the caller asserts on the returned last value. */
-async function within(withinMs: number, check: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (!check()) {
-    if (Date.now() > deadline) return check();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
-}
 
 const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 
@@ -103,7 +94,7 @@ describe('RevocationList', () => {
         { kind: 'token', id: jti, until: inMinutes(15) },
       ]),
     );
-    assert.equal(await within(1000, () => reader.isRevoked({ sid })), true);
+    await eventually(() => reader.isRevoked({ sid }), 'the NOTIFY reaches the reader', 1000);
     assert.equal(reader.isRevoked({ jti }), true);
     assert.equal(
       reader.isRevoked({ jti: randomUUID(), sid }),
@@ -128,7 +119,7 @@ describe('RevocationList', () => {
     await issuerDb.transaction((trx) =>
       writer.record(trx, [{ kind: 'token', id: marker, until: inMinutes(1) }]),
     );
-    assert.equal(await within(5000, () => reader.isRevoked({ jti: marker })), true);
+    await eventually(() => reader.isRevoked({ jti: marker }), 'the marker reaches the reader', 5000);
     await reader.reload();
     assert.equal(reader.isRevoked({ sid }), false);
     assert.equal(writer.isRevoked({ sid }), false);
@@ -175,7 +166,11 @@ describe('RevocationList', () => {
         sessions.map((id) => ({ kind: 'session' as const, id, until: inMinutes(16) })),
       ),
     );
-    assert.equal(await within(5000, () => sessions.every((sid) => reader.isRevoked({ sid }))), true);
+    await eventually(
+      () => sessions.every((sid) => reader.isRevoked({ sid })),
+      'every session reaches the reader',
+      5000,
+    );
   });
 
   test('a LISTEN connection lost is re-established, and what was missed meanwhile is loaded', async () => {
@@ -192,8 +187,8 @@ describe('RevocationList', () => {
     await issuerDb.transaction((trx) =>
       writer.record(trx, [{ kind: 'session', id: sid, until: inMinutes(16) }]),
     );
-    assert.equal(await within(15_000, () => reader.isRevoked({ sid })), true);
-    assert.equal(await within(15_000, () => reader.listening), true);
+    await eventually(() => reader.isRevoked({ sid }), 'the revocation after the reconnection', 15_000);
+    await eventually(() => reader.listening, 'the reader listens again', 15_000);
   });
 
   test('a restart while a periodic reload is in flight leaves one reload chain, not two', async () => {
@@ -210,13 +205,13 @@ describe('RevocationList', () => {
       holding
         ? new Promise<void>((resolve) => held.push(() => void reload().then(resolve, resolve)))
         : reload();
-    assert.equal(await within(5000, () => held.length === 1), true);
+    await eventually(() => held.length === 1, 'one reload held', 5000);
     holding = false;
     await list.stop();
     await list.start();
     holding = true;
     held.shift()?.();
-    assert.equal(await within(5000, () => held.length >= 1), true);
+    await eventually(() => held.length >= 1, 'a reload held after the restart', 5000);
     // A second chain (the stopped run's reload scheduling its next tick) would be held here too.
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(held.length, 1);
@@ -264,7 +259,7 @@ describe('RevocationList', () => {
       const deaf = await processList({ redisUrl: redisServer.url, listen: false });
       const jti = randomUUID();
       await revokeInTransaction(writer, [{ kind: 'token', id: jti, until: inMinutes(15) }]);
-      assert.equal(await within(1000, () => deaf.isRevoked({ jti })), true);
+      await eventually(() => deaf.isRevoked({ jti }), 'the Redis message reaches the deaf list', 1000);
     } finally {
       for (const list of lists.splice(0)) await list.stop();
       for (const client of redisClients.splice(0)) client.disconnect();

@@ -26,7 +26,7 @@ import { createMembers } from './members/members.js';
 import { createAccount } from './account/account.js';
 import { createAccountRepository } from './db/account-repository.js';
 import { createApiKeys } from './api-keys/api-keys.js';
-import { type ApiKeyRow, createApiKeyRepository } from './db/api-key-repository.js';
+import { createApiKeyRepository } from './db/api-key-repository.js';
 import { createScimDirectoryRepository } from './db/scim-directory-repository.js';
 import { createSsoProviderRepository } from './db/sso-provider-repository.js';
 import { applyDnsServers } from './sso/dns-servers.js';
@@ -93,25 +93,15 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     oidcSecrets,
   });
   const orgRepository = createOrgRepository(db);
+  const apiKeyRepository = createApiKeyRepository(db);
   // The org gate's and the key verifier's answers, held per process (README, "Hot path").
-  const accessCache = createAccessCache({ pool: database.pool, logger: context.logger });
-  const cachedMemberships = accessCache.lookup<Awaited<ReturnType<typeof orgRepository.membershipBySlug>>>();
-  const cachedOrgs = accessCache.lookup<Awaited<ReturnType<typeof orgRepository.activeBySlug>>>();
-  const gateOrgs = {
-    ...orgRepository,
-    membershipBySlug: (slug: string, userId: string) =>
-      cachedMemberships.get(
-        `${slug}\u0000${userId}`,
-        () => orgRepository.membershipBySlug(slug, userId),
-        (found) => (found ? [`org:${found.org.id}`] : []),
-      ),
-    activeBySlug: (slug: string) =>
-      cachedOrgs.get(
-        slug,
-        () => orgRepository.activeBySlug(slug),
-        (org) => (org ? [`org:${org.id}`] : []),
-      ),
-  };
+  const accessCache = createAccessCache({
+    pool: database.pool,
+    logger: context.logger,
+    orgs: orgRepository,
+    keys: apiKeyRepository,
+  });
+  const gateOrgs = { ...orgRepository, ...accessCache.gate };
   const memberRepository = createMemberRepository(db);
   const auditRepository = createAuditRepository(db);
   const audit = createAuditLog(auditRepository);
@@ -157,8 +147,8 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   });
   const apiKeys = createApiKeys({
     auth,
-    keys: createApiKeyRepository(db),
-    cache: accessCache.lookup<ApiKeyRow>(),
+    keys: apiKeyRepository,
+    cache: accessCache.keys,
     orgs: gateOrgs,
     audit,
     outbox,

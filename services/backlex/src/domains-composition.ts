@@ -12,7 +12,7 @@ import { createProjectDomainRepository } from './db/project-domain-repository.js
 import { createProjectExportRepository } from './db/project-export-repository.js';
 import type { BacklexDatabase } from './db/tables.js';
 import { backlexEvents } from './events-composition.js';
-import { createDomainRouter, listenForDomainRoutes } from './projects/domain-routes.js';
+import { createDomainRouter } from './projects/domain-routes.js';
 import { createDomains } from './projects/domains.js';
 import { exportRetentionJob } from './jobs/export-retention.js';
 import { createExportRetention } from './projects/export-retention.js';
@@ -37,9 +37,13 @@ export function createBacklexDomains(context: ServiceContext) {
   const audit = createAuditLog(createAuditRepository(db));
   const domainRepository = createProjectDomainRepository(db);
   const dnsServers = dnsServersSchema.parse(context.env.BACKLEX_DNS_SERVERS);
-  const router = createDomainRouter({ lookup: (hostname) => domainRepository.routeOf(hostname) });
-  const listener = listenForDomainRoutes(router, database.pool, context.logger);
-  context.onClose(() => listener.stop());
+  const router = createDomainRouter({
+    pool: database.pool,
+    logger: context.logger,
+    lookup: (hostname) => domainRepository.routeOf(hostname),
+  });
+  void router.start();
+  context.onClose(() => router.stop());
   const domains = createDomains({
     projects: projectsArea.repositories.projects,
     domains: domainRepository,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eventually } from '@trustplane/kernel/testkit';
 import { backlexDomains } from '../src/domains-composition.js';
-import { createDomainRouter, listenForDomainRoutes } from '../src/projects/domain-routes.js';
+import { createDomainRouter } from '../src/projects/domain-routes.js';
 import { normalizeHostname } from '../src/projects/hostname.js';
 import { BacklexHarness, type TestOrg, type TestUser } from './support/backlex.js';
 import { type DnsStub, startDnsStub } from './support/dns-stub.js';
@@ -521,14 +521,16 @@ describe('the data API on a verified domain', () => {
     const repository = backlexDomains(context).repositories.domains;
     let lookups = 0;
     const router = createDomainRouter({
+      pool: context.database().pool,
+      logger: context.logger,
       lookup: (hostname) => {
         lookups += 1;
         return repository.routeOf(hostname);
       },
     });
-    const listener = listenForDomainRoutes(router, context.database().pool, context.logger);
+    await router.start();
     try {
-      await eventually(async () => (listener.listening ? true : undefined), 'the second router listens');
+      assert.equal(router.listening, true);
       const target = await activeProject();
       const pending = await added(target, 'notify.shop.example');
       assert.equal(await router.resolve('notify.shop.example'), undefined);
@@ -547,7 +549,7 @@ describe('the data API on a verified domain', () => {
         'the removal reached the second router',
       );
     } finally {
-      await listener.stop();
+      await router.stop();
     }
   });
 });

@@ -75,47 +75,78 @@ function subscribe(pool: pg.Pool, channel: string, logger: Logger, subscriber: S
 export interface NotifiedCacheOptions<V> {
   /** A pool on the database whose NOTIFYs invalidate entries (the LISTEN connection is its own). */
   pool: pg.Pool;
-  /** The NOTIFY channel; a payload is the key of the entry that changed. */
+  /** The NOTIFY channel; a payload names an entry's key or one of its tags (see `tags`). */
   channel: string;
   logger: Logger;
-  /** Reads the value from the database; undefined = nothing there (never cached). */
+  /** Reads the value from the database; undefined = nothing there (kept only with `missingMaxAgeMs`). */
   load(key: string): Promise<V | undefined>;
   /** Whether a loaded value may be kept (e.g. not a short-lived state). Default: every value. */
   keep?(value: V): boolean;
+  /**
+   * Tags of a loaded value: subjects several entries share (e.g. `org:<id>` on every answer about
+   * one org). A NOTIFY payload, or `invalidate(name)`, drops the entry keyed `name` and every entry
+   * tagged `name`: keys and tags are one name space, so the caller picks names that cannot mean
+   * something else (a prefix such as `org:`). Default: no tags.
+   */
+  tags?(value: V, key: string): Iterable<string>;
   /** Entries kept at most (oldest loaded dropped first). Default 10,000. */
   maxEntries?: number;
   /** An entry is reloaded after this long whatever the channel says: a floor. Default 60 s. */
   maxAgeMs?: number;
+  /**
+   * How long a "nothing there" answer (`load` gave undefined) is kept, e.g. so that unknown names
+   * cost no query each; dropped like any entry by a NOTIFY of its key. Default 0: never kept.
+   */
+  missingMaxAgeMs?: number;
   /** How long `sync` waits for its own NOTIFY to come back. Default 2 s. */
   barrierTimeoutMs?: number;
 }
 
+interface Entry<V> {
+  value: V | undefined;
+  expiresAt: number;
+  tags: readonly string[];
+}
+
 interface Loading<V> {
   promise: Promise<V | undefined>;
-  /** False once the key was invalidated while this load ran: its result is then not kept. */
-  current: boolean;
+  /** The invalidation generation when the load began: a later invalidation of its key, a tag of its value, or a clear, means it read a stale row. */
+  started: number;
 }
 
 /**
  * Rows of PostgreSQL held in process memory, keyed by id, and dropped when the database says they
- * changed: whoever changes a row sends `pg_notify(channel, key)` in the changing transaction (a
- * trigger is the surest way: no writer can forget it), delivered to every LISTENing process when
- * it commits. One LISTEN connection per database and channel serves every cache of a process.
+ * changed: whoever changes a row sends `pg_notify(channel, key)` (or a tag the entry carries, for
+ * every entry about one subject) in the changing transaction (a trigger is the surest way: no
+ * writer can forget it), delivered to every LISTENing process when it commits. One LISTEN
+ * connection per database and channel serves every cache of a process.
  *
  * Safety rules: nothing is served from memory unless the channel is LISTENing right now (a value
  * is then loaded on every call), every entry is dropped after each (re)connection (notifications
- * sent meanwhile are lost), a load overtaken by an invalidation of its key is not kept, and an
- * entry is reloaded after `maxAgeMs` whatever happened. The process that made a change calls
- * `changed(keys)` after its commit: its own entries go at once, and the call returns once its
- * own NOTIFY (sent after the commit) has come back, so every notification of the commit has
- * reached this process too.
+ * sent meanwhile are lost), a load overtaken by an invalidation of its key or of a tag of its
+ * value (invalidation generations) is not kept, and an entry is reloaded after `maxAgeMs` (a
+ * "nothing there" answer after `missingMaxAgeMs`) whatever happened. The process that made a
+ * change calls `changed(names)` after its commit: its own entries go at once, and the call returns
+ * once its own NOTIFY (sent after the commit) has come back, so every notification of the commit
+ * has reached this process too.
  */
 export class NotifiedCache<V> {
   readonly #options: NotifiedCacheOptions<V>;
-  readonly #entries = new Map<string, { value: V; loadedAt: number }>();
+  readonly #entries = new Map<string, Entry<V>>();
+  /** Tag → the keys of the entries carrying it. */
+  readonly #tagged = new Map<string, Set<string>>();
+  /** The load each key's callers share, while no invalidation has overtaken it. */
   readonly #loading = new Map<string, Loading<V>>();
+  /** Loads in flight, shared or overtaken: while there are any, invalidations are recorded in `#invalidatedAt`. */
+  #running = 0;
+  /** Bumped by every invalidation and clear. */
+  #generation = 0;
+  /** The generation of the last `clear`. */
+  #clearedAt = 0;
+  /** Key or tag → the generation of its last invalidation, while loads run (emptied when none does). */
+  readonly #invalidatedAt = new Map<string, number>();
   readonly #barriers = new Map<string, () => void>();
-  /** Keys changed in a transaction not yet seen committed: read through, never kept, until their NOTIFY (or the time here). */
+  /** Keys or tags changed in a transaction not yet seen committed: read through, never kept, until their NOTIFY (or the time here). */
   readonly #fenced = new Map<string, number>();
   #subscription: Subscription | undefined;
   #starting: Promise<void> | undefined;
@@ -153,9 +184,14 @@ export class NotifiedCache<V> {
     return this.#subscription?.listening ?? false;
   }
 
-  /** Whether `key` is held in memory (for tests and metrics). */
+  /** Whether `key` is held in memory, a "nothing there" answer included (for tests and metrics). */
   has(key: string): boolean {
     return this.#entries.has(key);
+  }
+
+  /** How many entries are held (for tests and metrics). */
+  get size(): number {
+    return this.#entries.size;
   }
 
   /** The value of `key`: from memory when held and the channel listens, else loaded (one load per key at a time). */
@@ -165,37 +201,36 @@ export class NotifiedCache<V> {
         this.#options.logger.warn({ err: error, channel: this.#options.channel }, 'cache cannot LISTEN'),
       );
     }
-    const fence = this.#fenced.get(key);
-    if (fence !== undefined) {
-      if (fence > Date.now()) return this.#options.load(key);
-      this.#fenced.delete(key);
-    }
+    if (this.#isFenced(key)) return this.#options.load(key);
     if (this.listening) {
       const entry = this.#entries.get(key);
-      if (entry && Date.now() - entry.loadedAt < (this.#options.maxAgeMs ?? 60_000)) {
-        return Promise.resolve(entry.value);
+      if (entry) {
+        if (entry.expiresAt > Date.now()) return Promise.resolve(entry.value);
+        this.#drop(key);
       }
     } else if (this.#entries.size > 0) {
       this.clear();
     }
     const running = this.#loading.get(key);
     if (running) return running.promise;
-    const loading: Loading<V> = { current: true, promise: Promise.resolve(undefined) };
+    const loading: Loading<V> = { started: this.#generation, promise: Promise.resolve(undefined) };
+    this.#running += 1;
+    const settled = () => {
+      if (this.#loading.get(key) === loading) this.#loading.delete(key);
+      this.#running -= 1;
+      if (this.#running === 0) this.#invalidatedAt.clear();
+    };
     loading.promise = this.#options.load(key).then(
       (value) => {
-        if (this.#loading.get(key) === loading) this.#loading.delete(key);
-        if (
-          value !== undefined &&
-          loading.current &&
-          this.listening &&
-          (this.#options.keep?.(value) ?? true)
-        ) {
-          this.#store(key, value);
+        try {
+          this.#settle(key, value, loading.started);
+        } finally {
+          settled();
         }
         return value;
       },
       (error: unknown) => {
-        if (this.#loading.get(key) === loading) this.#loading.delete(key);
+        settled();
         throw error;
       },
     );
@@ -204,35 +239,52 @@ export class NotifiedCache<V> {
   }
 
   /**
-   * Drops `key` in this process (a load of it running now is not kept). `untilNotified`: for a
-   * change made inside a transaction that has not committed yet (whose end the caller does not
-   * see): `key` is then read from the database on every call, and not kept, until its NOTIFY
-   * arrives (the commit) or `fenceMs` (default 10 s) has passed (a rollback sends nothing).
+   * Replaces the value held for `key`, if any (same tags, same age): for a change this process
+   * made to a column no NOTIFY covers (e.g. a last-used time), so that it is not written again.
    */
-  invalidate(key: string, options: { untilNotified?: boolean; fenceMs?: number } = {}): void {
-    if (options.untilNotified) this.#fenced.set(key, Date.now() + (options.fenceMs ?? 10_000));
-    this.#entries.delete(key);
-    const loading = this.#loading.get(key);
-    if (loading) {
-      loading.current = false;
-      this.#loading.delete(key);
+  update(key: string, value: V): void {
+    const entry = this.#entries.get(key);
+    if (entry) entry.value = value;
+  }
+
+  /**
+   * Drops, in this process, the entry keyed `name` and every entry tagged `name` (a load running
+   * now whose answer they would be is not kept). `untilNotified`: for a change made inside a
+   * transaction that has not committed yet (whose end the caller does not see): `name` is then
+   * read from the database on every call, and not kept, until its NOTIFY arrives (the commit) or
+   * `fenceMs` (default 10 s) has passed (a rollback sends nothing).
+   */
+  invalidate(name: string, options: { untilNotified?: boolean; fenceMs?: number } = {}): void {
+    if (options.untilNotified) this.#fenced.set(name, Date.now() + (options.fenceMs ?? 10_000));
+    this.#generation += 1;
+    if (this.#running > 0) this.#invalidatedAt.set(name, this.#generation);
+    this.#drop(name);
+    const keys = this.#tagged.get(name);
+    if (keys) for (const key of [...keys]) this.#drop(key);
+    if (this.#options.tags) {
+      // Which running loads will carry the tag is not known yet: later callers start afresh.
+      this.#loading.clear();
+    } else {
+      this.#loading.delete(name);
     }
   }
 
   /** Drops every entry in this process. */
   clear(): void {
+    this.#generation += 1;
+    this.#clearedAt = this.#generation;
     this.#entries.clear();
-    for (const loading of this.#loading.values()) loading.current = false;
+    this.#tagged.clear();
     this.#loading.clear();
   }
 
   /**
-   * After a commit that changed `keys` (and notified them): drops them here at once, then waits
-   * for `sync`, so that when it resolves every notification of that commit has reached this
-   * process (and, sent at the same commit, every other LISTENing one).
+   * After a commit that changed `names` (keys or tags, and notified them): drops them here at
+   * once, then waits for `sync`, so that when it resolves every notification of that commit has
+   * reached this process (and, sent at the same commit, every other LISTENing one).
    */
-  async changed(keys: string | Iterable<string>): Promise<void> {
-    for (const key of typeof keys === 'string' ? [keys] : keys) this.invalidate(key);
+  async changed(names: string | Iterable<string>): Promise<void> {
+    for (const name of typeof names === 'string' ? [names] : names) this.invalidate(name);
     await this.sync();
   }
 
@@ -281,14 +333,61 @@ export class NotifiedCache<V> {
     }
   }
 
-  #store(key: string, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, { value, loadedAt: Date.now() });
+  #isFenced(name: string): boolean {
+    const fence = this.#fenced.get(name);
+    if (fence === undefined) return false;
+    if (fence > Date.now()) return true;
+    this.#fenced.delete(name);
+    return false;
+  }
+
+  /** A finished load: kept only if nothing it answers for was invalidated since it began. */
+  #settle(key: string, value: V | undefined, started: number): void {
+    if (!this.listening || this.#clearedAt > started) return;
+    if ((this.#invalidatedAt.get(key) ?? 0) > started || this.#isFenced(key)) return;
+    let maxAgeMs: number;
+    let tags: string[] = [];
+    if (value === undefined) {
+      maxAgeMs = this.#options.missingMaxAgeMs ?? 0;
+    } else {
+      if (!(this.#options.keep?.(value) ?? true)) return;
+      maxAgeMs = this.#options.maxAgeMs ?? 60_000;
+      tags = this.#options.tags ? [...this.#options.tags(value, key)] : [];
+      for (const tag of tags) {
+        if ((this.#invalidatedAt.get(tag) ?? 0) > started || this.#isFenced(tag)) return;
+      }
+    }
+    if (maxAgeMs <= 0) return;
+    this.#store(key, { value, expiresAt: Date.now() + maxAgeMs, tags });
+  }
+
+  #store(key: string, entry: Entry<V>): void {
+    this.#drop(key);
+    this.#entries.set(key, entry);
+    for (const tag of entry.tags) {
+      let keys = this.#tagged.get(tag);
+      if (!keys) {
+        keys = new Set();
+        this.#tagged.set(tag, keys);
+      }
+      keys.add(key);
+    }
     const max = this.#options.maxEntries ?? 10_000;
     while (this.#entries.size > max) {
       const oldest = this.#entries.keys().next();
       if (oldest.done) break;
-      this.#entries.delete(oldest.value);
+      this.#drop(oldest.value);
+    }
+  }
+
+  #drop(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    for (const tag of entry.tags) {
+      const keys = this.#tagged.get(tag);
+      keys?.delete(key);
+      if (keys?.size === 0) this.#tagged.delete(tag);
     }
   }
 }

@@ -10,7 +10,7 @@ import type { BacklexDatabase } from '../db/tables.js';
 import { errors } from '../errors.js';
 import type { OrgDeletionHook } from '../orgs/orgs.js';
 import type { EventOutbox } from '../events/publish-event.js';
-import type { CachedLookup } from '../auth/access-cache.js';
+import type { CachedKeys } from '../auth/access-cache.js';
 import type { AuthTransactions } from '../auth/auth-transaction.js';
 import { API_KEY_PREFIX, apiKeyDigest, LAST_USED_INTERVAL_MS } from './api-key-plugin.js';
 
@@ -89,7 +89,7 @@ export interface ApiKeysDeps {
   /** Runs better-auth calls inside backlex's transaction (`auth/auth-transaction.ts`). */
   authTransactions: Pick<AuthTransactions, 'run'>;
   /** Verified keys by digest (`auth/access-cache.ts`), dropped when the key or its org changes. */
-  cache: CachedLookup<ApiKeyRow>;
+  cache: CachedKeys;
   /** The active org a slug names (the key's org gate). */
   orgs: Pick<OrgRepository, 'activeBySlug'>;
   audit: AuditLog;
@@ -196,16 +196,12 @@ export function createApiKeys(deps: ApiKeysDeps) {
      */
     async authenticate(token: string): Promise<KeyPrincipal> {
       const hash = apiKeyDigest(token);
-      const row = await deps.cache.get(
-        hash,
-        () => deps.keys.byHash(hash),
-        (key) => [`org:${key.referenceId}`, `key:${key.id}`],
-      );
+      const row = await deps.cache.get(hash);
       if (!row || row.enabled === false) throw errors.UNAUTHORIZED();
       const now = new Date();
       if (row.expiresAt && new Date(row.expiresAt).getTime() < now.getTime()) {
         await deps.keys.deleteById(row.id);
-        deps.cache.forget(hash);
+        deps.cache.invalidate(hash);
         throw errors.UNAUTHORIZED();
       }
       const last = row.lastRequest ? new Date(row.lastRequest).getTime() : 0;

@@ -1,133 +1,89 @@
-import { PgListener } from '@trustplane/kernel';
+import { NotifiedCache } from '@trustplane/kernel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { ApiKeyRow } from '../db/api-key-repository.js';
+import type { OrgRepository } from '../db/org-repository.js';
 
 /** NOTIFY channel of migration 0041: `org:<organization id>` or `key:<apikey id>` on every change that matters. */
 export const ACCESS_CHANNEL = 'backlex_access';
-/** An entry is reloaded after this long even if no NOTIFY said so (a floor, not the mechanism). */
-const MAX_AGE_MS = 60_000;
-/** Entries per map; the oldest goes first beyond it. */
-const MAX_ENTRIES = 10_000;
 
-interface Entry<T> {
-  value: T;
-  /** The org the answer belongs to (`org:` invalidations); for keys, also the key id (`key:`). */
-  subjects: string[];
-  expiresAt: number;
-}
-
-/** One map of answers, keyed by what the caller asked (slug + user, slug, key hash). */
-export interface CachedLookup<T> {
-  /**
-   * The cached answer, or `load()`'s: stored (when not undefined) unless an invalidation arrived
-   * while it was loading, so a reload racing a change never re-installs the old answer.
-   */
-  get(
-    key: string,
-    load: () => Promise<T | undefined>,
-    subjects: (value: T) => string[],
-  ): Promise<T | undefined>;
-  /** Replaces a cached value in place (e.g. a key's `lastRequest` after this process touched it). */
-  update(key: string, value: T): void;
-  /** Drops one answer this process itself made stale (an expired key it just deleted). */
-  forget(key: string): void;
-}
+type Membership = Awaited<ReturnType<OrgRepository['membershipBySlug']>>;
 
 export interface AccessCacheOptions {
   pool: pg.Pool;
   logger: Logger;
+  /** Where answers come from when not held. */
+  orgs: Pick<OrgRepository, 'membershipBySlug' | 'activeBySlug'>;
+  keys: { byHash(hash: string): Promise<ApiKeyRow | undefined> };
 }
+
+/** The API key cache as the key verifier uses it: by digest, a local value update, a drop. */
+export type CachedKeys = Pick<NotifiedCache<ApiKeyRow>, 'get' | 'update' | 'invalidate'>;
+
+/** A membership's key: the user id (never a NUL: the server's own id) after the last NUL. */
+const membershipKey = (slug: string, userId: string) => `${slug}\u0000${userId}`;
 
 /**
  * The org gate's and the key verifier's answers held in process memory, so a request on an org route
- * costs no membership, org or key query. PostgreSQL stays the source of truth: migration 0041's
- * triggers NOTIFY `backlex_access` in the transaction of every change to `member`, `organization` and
- * `apikey` (whoever makes it), and each process drops what it holds for that org or key when the
- * NOTIFY arrives — after the change committed. On top of that, a process drops an org's entries
- * itself as soon as one of its own requests changed that org (`invalidateOrg`, before the answer is
- * sent), so on the instance that made a change, the very next request sees it.
+ * costs no membership, org or key query: three kernel `NotifiedCache`s on `backlex_access` (one
+ * LISTEN connection for the three), each entry tagged with its org (`org:<id>`) and, for keys, the
+ * key (`key:<id>`). PostgreSQL stays the source of truth: migration 0041's triggers NOTIFY those
+ * tags in the transaction of every change to `member`, `organization` and `apikey` (whoever makes
+ * it), and each process drops every entry carrying the tag when the NOTIFY arrives — after the
+ * change committed. On top of that, a process drops an org's entries itself as soon as one of its
+ * own requests changed that org (`invalidateOrg`, before the answer is sent), so on the instance
+ * that made a change, the very next request sees it.
  *
  * When the LISTEN connection is down (or not up yet) nothing is cached: every lookup goes to the
- * database, and reconnecting empties the cache. Entries also expire after 60 s.
+ * database, and reconnecting empties the caches. A load racing an invalidation of its org or key is
+ * not kept; entries also expire after 60 s; "not a member" and unknown slugs or keys are never held.
  */
 export function createAccessCache(options: AccessCacheOptions) {
-  const maps: Map<string, Entry<unknown>>[] = [];
-  /** Bumped on every invalidation: a load that started before one must not store its answer. */
-  let generation = 0;
-  let listener: PgListener | undefined;
-
-  function dropSubject(subject: string) {
-    generation += 1;
-    for (const map of maps) {
-      for (const [key, entry] of map) if (entry.subjects.includes(subject)) map.delete(key);
-    }
-  }
-
-  function clear() {
-    generation += 1;
-    for (const map of maps) map.clear();
-  }
-
-  function lookup<T>(): CachedLookup<T> {
-    const map = new Map<string, Entry<T>>();
-    maps.push(map as Map<string, Entry<unknown>>);
-    return {
-      async get(key, load, subjects) {
-        const now = Date.now();
-        const hit = map.get(key);
-        if (hit && hit.expiresAt > now && listener?.listening) return hit.value;
-        if (hit) map.delete(key);
-        const started = generation;
-        const value = await load();
-        // Only answers read while LISTENing, with no invalidation since the read began, are kept.
-        if (value !== undefined && started === generation && listener?.listening) {
-          if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
-          map.set(key, { value, subjects: subjects(value), expiresAt: Date.now() + MAX_AGE_MS });
-        }
-        return value;
-      },
-      update(key, value) {
-        const entry = map.get(key);
-        if (entry) entry.value = value;
-      },
-      forget(key) {
-        generation += 1;
-        map.delete(key);
-      },
-    };
-  }
+  const common = { pool: options.pool, channel: ACCESS_CHANNEL, logger: options.logger };
+  const memberships = new NotifiedCache<NonNullable<Membership>>({
+    ...common,
+    load(key) {
+      const split = key.lastIndexOf('\u0000');
+      return options.orgs.membershipBySlug(key.slice(0, split), key.slice(split + 1));
+    },
+    tags: (found) => [`org:${found.org.id}`],
+  });
+  const orgs = new NotifiedCache<NonNullable<Awaited<ReturnType<OrgRepository['activeBySlug']>>>>({
+    ...common,
+    load: (slug) => options.orgs.activeBySlug(slug),
+    tags: (org) => [`org:${org.id}`],
+  });
+  const keys = new NotifiedCache<ApiKeyRow>({
+    ...common,
+    load: (hash) => options.keys.byHash(hash),
+    tags: (key) => [`org:${key.referenceId}`, `key:${key.id}`],
+  });
+  const caches = [memberships, orgs, keys];
 
   return {
-    lookup,
-    /** Drops every answer about this org (its memberships, its row, its keys). */
+    /** The org gate's reads, answered from memory when held. */
+    gate: {
+      membershipBySlug: (slug: string, userId: string) => memberships.get(membershipKey(slug, userId)),
+      activeBySlug: (slug: string) => orgs.get(slug),
+    },
+    /** Verified keys by digest. */
+    keys: keys as CachedKeys,
+    /** Drops every answer about this org (its memberships, its row, its keys), in this process. */
     invalidateOrg(organizationId: string) {
-      dropSubject(`org:${organizationId}`);
+      for (const cache of caches) cache.invalidate(`org:${organizationId}`);
     },
-    invalidateKey(keyId: string) {
-      dropSubject(`key:${keyId}`);
+    clear() {
+      for (const cache of caches) cache.clear();
     },
-    clear,
     /** LISTENs on `backlex_access`; until it does (and whenever it does not), nothing is cached. */
     async start() {
-      if (listener) return;
-      listener = new PgListener({
-        pool: options.pool,
-        channels: [ACCESS_CHANNEL],
-        logger: options.logger,
-        onNotification: (_channel, payload) => dropSubject(payload),
-        // Whatever changed while nobody listened is unknown: start empty.
-        onConnected: () => clear(),
-      });
-      await listener.start();
+      await Promise.all(caches.map((cache) => cache.start()));
     },
     async stop() {
-      const current = listener;
-      listener = undefined;
-      clear();
-      await current?.stop();
+      await Promise.all(caches.map((cache) => cache.stop()));
     },
     get listening() {
-      return listener?.listening ?? false;
+      return caches.every((cache) => cache.listening);
     },
   };
 }
