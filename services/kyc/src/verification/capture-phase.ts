@@ -67,7 +67,7 @@ export function retakeAttempt(side: AssetSide, assets: readonly AssetAttempt[]):
     (newest, asset) => (!newest || asset.attempt > newest.attempt ? asset : newest),
     undefined,
   );
-  if (!latest || !latest.unreadable_reasons?.length) return undefined;
+  if (!latest?.unreadable_reasons?.length) return undefined;
   if (latest.analysis_status !== 'completed' && latest.analysis_status !== 'failed') return undefined;
   return latest.attempt < DOCUMENT_CAPTURE_ATTEMPTS ? latest.attempt + 1 : undefined;
 }

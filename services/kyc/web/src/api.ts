@@ -90,7 +90,12 @@ export class SessionApi {
     this.base = `/api/verification/sessions/${encodeURIComponent(sessionId)}`;
   }
 
-  private async call<T>(method: string, path: string, body?: Record<string, unknown>, base = this.base): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: Record<string, unknown>,
+    base = this.base,
+  ): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
@@ -195,7 +200,6 @@ export class SessionApi {
   async livenessComplete(probe: LivenessProbe): Promise<LivenessResult> {
     return this.call<LivenessResult>('POST', '/liveness/complete', { ...probe });
   }
-
 }
 
 /** PUTs bytes to a presigned URL with its signed headers (If-None-Match on S3); the browser sets Content-Length. */

@@ -200,7 +200,9 @@ const FAILURES = new Set([
 /** The server's failure codes in plain words (an unknown code reads "the check did not pass"). */
 export function describeFailure(codes: string[]): string {
   const reasons = [
-    ...new Set(codes.map((code) => t(FAILURES.has(code) ? (`failure.${code}` as MessageKey) : 'failure.other'))),
+    ...new Set(
+      codes.map((code) => t(FAILURES.has(code) ? (`failure.${code}` as MessageKey) : 'failure.other')),
+    ),
   ];
   return reasons.length ? reasons.join('; ') : t('failure.other');
 }

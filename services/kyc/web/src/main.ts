@@ -146,8 +146,11 @@ function brand(organization: HostedContext['organization']) {
 /** The link cannot go on: expired (back to the tenant) or not valid. */
 function ended(reason: 'expired' | 'invalidLink', text?: string) {
   stopCamera();
-  element('ended-title').textContent = t(reason === 'expired' ? 'error.expired.title' : 'error.invalidLink.title');
-  element('ended-text').textContent = text ?? t(reason === 'expired' ? 'error.expired' : 'error.invalidLink', vars());
+  element('ended-title').textContent = t(
+    reason === 'expired' ? 'error.expired.title' : 'error.invalidLink.title',
+  );
+  element('ended-text').textContent =
+    text ?? t(reason === 'expired' ? 'error.expired' : 'error.invalidLink', vars());
   const link = element<HTMLAnchorElement>('ended-link');
   if (context?.returnUrl) {
     link.href = context.returnUrl;
@@ -169,7 +172,9 @@ function render(next: Session) {
     return;
   }
   // A side the server could not read, reopened: ask for it again.
-  const retake = next.assets.find((asset) => asset.retakeAllowed && latestOf(next.assets, asset.side) === asset);
+  const retake = next.assets.find(
+    (asset) => asset.retakeAllowed && latestOf(next.assets, asset.side) === asset,
+  );
   if (retake) {
     unreadable(retake);
     return;
@@ -286,7 +291,9 @@ function unreadable(asset: Asset) {
       return item;
     }),
   );
-  element('unreadable-title').textContent = t(asset.retakeAllowed ? 'unreadable.title' : 'unreadable.lastTitle');
+  element('unreadable-title').textContent = t(
+    asset.retakeAllowed ? 'unreadable.title' : 'unreadable.lastTitle',
+  );
   element('unreadable-next').textContent = asset.retakeAllowed
     ? t('unreadable.next', { left: Math.max(0, 3 - asset.attempt) })
     : t('unreadable.last');
@@ -419,7 +426,9 @@ async function runLiveness() {
       return;
     }
     status('');
-    showError(`${t('liveness.failed', { reasons: describeFailure(result.failureCodes) })} ${t('liveness.failedNext')}`);
+    showError(
+      `${t('liveness.failed', { reasons: describeFailure(result.failureCodes) })} ${t('liveness.failedNext')}`,
+    );
     element('liveness-result').dataset.failureCodes = result.failureCodes.join(',');
   } catch (error) {
     stopWatching();
