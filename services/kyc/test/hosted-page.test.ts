@@ -175,7 +175,11 @@ function launch(extraArgs: string[] = []): Promise<Browser> {
   });
 }
 
-/** A JPEG of random grey noise: no MRZ, no portrait, but sharp and evenly lit. */
+/**
+ * A JPEG of grey noise, slightly smoothed: no MRZ, no portrait, but sharp enough and lit for the
+ * browser's checks. (Pure per-pixel noise is also refused, but Tesseract spends minutes on it:
+ * ≈ 6 min measured under load, beyond the analysis timeout, so the asset ends `failed`.)
+ */
 async function noiseJpeg(): Promise<Buffer> {
   const width = 1000;
   const height = 640;
