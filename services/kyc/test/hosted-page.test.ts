@@ -236,6 +236,19 @@ describe('hosted flow in headless Chromium', {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'kyc-browser-'));
     axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
     await mkdir(SCREENSHOTS, { recursive: true });
+    // Warm the analyzer up (models loaded, OCR workers started) before the page waits on verdicts:
+    // on a loaded machine the first analysis alone can outlast the page's 3-minute wait.
+    const t = await b.tenant();
+    const warm = await b.session(t.sk);
+    await b.chooseType(warm.sessionId, warm.token, 'passport');
+    const upload = await b.upload(
+      warm.sessionId,
+      warm.token,
+      'single',
+      await readFile(new URL('td3-fra-martin-recto.jpg', DOCUMENTS)),
+    );
+    assert.equal(upload.statusCode, 200, upload.body);
+    await b.analysed(warm.sessionId, warm.token, SERVER_WORK);
   });
   after(async () => {
     for (const browser of browsers) await browser.close();
