@@ -389,6 +389,9 @@ describe('hosted flow in headless Chromium', {
         await audit(page, size, '3-capture');
         await page.locator('#use-camera').click();
         await visible(page, '#viewfinder');
+        // Audited once the camera runs (while an action runs, buttons are dimmed on purpose).
+        await visible(page, '#snap');
+        await page.waitForFunction('!document.body.classList.contains("busy")');
         assert.equal(await page.locator('#frame').getAttribute('data-shape'), 'page');
         assert.equal(await page.locator('#frame').isVisible(), true);
         await audit(page, size, '3-camera');
