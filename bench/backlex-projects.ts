@@ -216,3 +216,6 @@ await bareHost.close();
 for (const instance of instances) await instance.h.close();
 await rm(bareDir, { recursive: true, force: true });
 await rm(logDir, { recursive: true, force: true });
+// The test database's admin connection (kernel testkit) outlives the harnesses and would keep
+// the process alive.
+process.exit(0);

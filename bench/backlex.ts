@@ -7,17 +7,18 @@
 // autocannon from this process, medians and spreads of requests/s and server CPU per request,
 // machine load printed. Targets: cookie ≥ 0.5 of bare, key ≥ 0.35.
 //
-//   npx tsx bench/backlex.ts [--rounds 4] [--log-levels info,silent]   (BENCH_DURATION=5, BENCH_CONNECTIONS=20)
+//   npx tsx bench/backlex.ts [--rounds 4] [--log-levels info,silent] [--cpu-prof DIR]
+//   (BENCH_DURATION=5, BENCH_CONNECTIONS=20)
 //
-// Not measured here yet: webhook deliveries/s vs raw signed fetch (bench/webhooks.ts measures the
-// kernel dispatcher backlex delivers through).
+// Webhook deliveries/s vs raw signed fetch: bench/backlex-webhooks.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { startEmbeddedPostgres } from '../packages/kernel/src/db/embedded-postgres.js';
-import { numberArgument } from './support/arguments.js';
+import { askChild } from './support/child-ipc.js';
+import { numberArgument, textArgument } from './support/arguments.js';
 import { benchLogLevels } from './support/log-levels.js';
 import { median, spread } from './support/statistics.js';
 
@@ -27,6 +28,8 @@ const ROUNDS = Math.max(2, numberArgument('rounds', 4));
 const LEVELS = benchLogLevels();
 type Path = 'bare' | 'cookie' | 'key';
 const PATHS: Path[] = ['bare', 'cookie', 'key'];
+// `--cpu-prof DIR`: the backlex process writes a V8 CPU profile there (node --cpu-prof) when it exits.
+const CPU_PROFILE_DIR = textArgument('cpu-prof');
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trustplane-bench-backlex-'));
 const databaseDir = path.join(os.tmpdir(), `trustplane-bench-postgres-${process.pid}`);
@@ -42,25 +45,18 @@ interface Server {
   logFile: string;
 }
 
-function ask<T>(child: ChildProcess, request: object, field: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (message: unknown) => {
-      const value = (message as Record<string, unknown>)[field];
-      if (value === undefined) return;
-      child.off('message', onMessage);
-      resolve(value as T);
-    };
-    child.on('message', onMessage);
-    child.send(request);
-  });
-}
-
 async function startServer(level: string): Promise<Server> {
   const logFile = path.join(workDir, `backlex-${level}.log`);
   const log = fs.openSync(logFile, 'w');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', new URL('./support/backlex-server.ts', import.meta.url).pathname, level],
+    [
+      ...(CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROFILE_DIR)] : []),
+      '--import',
+      'tsx',
+      new URL('./support/backlex-server.ts', import.meta.url).pathname,
+      level,
+    ],
     {
       stdio: ['ignore', log, 'inherit', 'ipc'],
       env: { ...process.env, TRUSTPLANE_TEST_ADMIN_URL: database.adminUrl },
@@ -82,15 +78,15 @@ interface Sample {
 
 async function load(server: Server, which: Path, duration: number): Promise<Sample> {
   const headers: Record<string, string> = { 'x-forwarded-for': server.ip };
-  if (which === 'cookie') headers.cookie = await ask<string>(server.child, { cookie: true }, 'cookie');
+  if (which === 'cookie') headers.cookie = await askChild<string>(server.child, { cookie: true }, 'cookie');
   if (which === 'key') headers.authorization = `Bearer ${server.key}`;
   const url =
     which === 'bare'
       ? `http://127.0.0.1:${server.barePort}/members`
       : `http://127.0.0.1:${server.backlexPort}/api/org/${server.slug}/members`;
-  const before = await ask<number>(server.child, { cpu: true }, 'cpuMicros');
+  const before = await askChild<number>(server.child, { cpu: true }, 'cpuMicros');
   const result = await autocannon({ url, connections: CONNECTIONS, duration, headers });
-  const after = await ask<number>(server.child, { cpu: true }, 'cpuMicros');
+  const after = await askChild<number>(server.child, { cpu: true }, 'cpuMicros');
   return {
     requestsPerSecond: result.requests.average,
     cpuMicrosPerRequest: (after - before) / Math.max(1, result.requests.total),

@@ -6,13 +6,14 @@
 // The data API's own target (≥ 0.4 of a bare Fastify route on libsql) is measured with the
 // service; `support/libsql-baseline.ts` has that bare route.
 // Options: --rounds N (5), --seconds S per side per round (2), --in-flight N (32), --clone-mb N (64),
-// --hosts N (cores).
+// --hosts N (cores), --directory D (where the files go: a btrfs/XFS mount shows the reflink case;
+// default the temporary directory). The run prints whether that file system has reflinks.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDatabaseHost } from '../packages/database-host/src/index.js';
-import { numberArgument } from './support/arguments.js';
+import { numberArgument, textArgument } from './support/arguments.js';
 import { openInProcess, PRIMARY_KEY_SELECT, seedItemsStatements } from './support/libsql-baseline.js';
 import { median, spread } from './support/statistics.js';
 
@@ -23,7 +24,24 @@ const CLONE_MB = numberArgument('clone-mb', 64);
 const HOSTS = numberArgument('hosts', os.availableParallelism());
 const ROWS = 10_000;
 
-const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'trustplane-bench-database-host-'));
+const directory = fs.mkdtempSync(
+  path.join(textArgument('directory') ?? os.tmpdir(), 'trustplane-bench-database-host-'),
+);
+
+/** Whether the file system under `directory` makes reflinks (FICLONE), probed with a tiny file. */
+function hasReflinks(): boolean {
+  const probe = path.join(directory, 'reflink-probe');
+  fs.writeFileSync(probe, 'probe');
+  try {
+    fs.copyFileSync(probe, `${probe}-copy`, fs.constants.COPYFILE_FICLONE_FORCE);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    fs.rmSync(probe, { force: true });
+    fs.rmSync(`${probe}-copy`, { force: true });
+  }
+}
 const host = createDatabaseHost({ directory, hosts: HOSTS });
 const load = () =>
   os
@@ -33,6 +51,7 @@ const load = () =>
 
 try {
   console.log(`machine: ${os.availableParallelism()} cores, load average ${load()}; hosts: ${HOSTS}`);
+  console.log(`files in ${directory}; reflinks (FICLONE): ${hasReflinks() ? 'yes' : 'no'}`);
   await host.warm();
   await host.create('items');
   await host.execute('items', { statements: seedItemsStatements(ROWS) as never });

@@ -53,6 +53,12 @@ const child = spawn(
     '--test-reporter-destination=stdout',
     `--test-reporter=${reporter}`,
     '--test-reporter-destination=stdout',
+    ...(process.env.TEST_TIMINGS
+      ? [
+          `--test-reporter=${pathToFileURL(path.join(root, 'scripts/timing-reporter.mjs')).href}`,
+          '--test-reporter-destination=stderr',
+        ]
+      : []),
     ...files,
   ],
   {

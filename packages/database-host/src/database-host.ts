@@ -34,7 +34,11 @@ export interface DatabaseHostOptions {
   /** Commit recorder loaded in every host process (point-in-time history); none by default. */
   recorder?: RecorderModule;
   logger?: DatabaseHostLogger;
-  /** A recorder hook threw: the request it ran for still succeeded. */
+  /**
+   * A recorder failure that did not fail a request: a background upload (retried), a `close`, an
+   * `afterCheckpoint` that recorded its base but whose upload failed. Failures to record fail the
+   * request with `HISTORY_UNAVAILABLE` (README, "Commit hook").
+   */
   onRecorderError?: (event: { databaseId: string; hook: string; message: string }) => void;
 }
 
@@ -276,6 +280,21 @@ export class DatabaseHost {
     })) as CopyResult;
   }
 
+  /**
+   * A SQL text dump of the database (schema and rows, loadable into an empty SQLite database with
+   * the same content) written to `destinationPath` (must not exist), hashed on the way. It reads
+   * one snapshot on its own connection, so writes to the file go on while it runs; checkpoints,
+   * swaps and removals of the file wait for it.
+   */
+  async dump(databaseId: string, destinationPath: string, header?: string): Promise<CopyResult> {
+    return (await this.send({
+      op: 'dump',
+      databaseId,
+      destinationPath: path.resolve(destinationPath),
+      ...(header === undefined ? {} : { header }),
+    })) as CopyResult;
+  }
+
   /** A new database `targetId` holding a checkpointed copy of `sourceId` (reflink when possible). */
   async clone(sourceId: string, targetId: string): Promise<{ sizeBytes: number }> {
     checkDatabaseId(targetId);
@@ -306,6 +325,14 @@ export class DatabaseHost {
 
   async exists(databaseId: string): Promise<boolean> {
     return (await this.send({ op: 'exists', databaseId })) as boolean;
+  }
+
+  /**
+   * History retention: the recorder of the file (opened if it is not) drops what a restore inside
+   * the last `windowMs` cannot need. Whatever the recorder's `prune` returns; null without one.
+   */
+  async pruneHistory(databaseId: string, windowMs: number): Promise<unknown> {
+    return this.send({ op: 'pruneHistory', databaseId, windowMs });
   }
 
   /** Starts every host process ahead of the first request. */

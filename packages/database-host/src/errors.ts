@@ -30,10 +30,18 @@ export type DatabaseHostErrorCode =
    * request was sent to it: whether a write in it committed is unknown only if it was running.
    */
   | 'HOST_RESTARTED'
+  /** A statement that may write, in a request sent with `readOnly`. */
+  | 'READ_ONLY'
   /** The file system refused (disk full, permissions…): `details.errno`. */
   | 'IO_ERROR'
   /** The host was closed. */
-  | 'HOST_CLOSED';
+  | 'HOST_CLOSED'
+  /**
+   * The commit recorder failed to record (a commit's frames, a checkpoint's seal or base): the
+   * request is not acknowledged (a write in it may have committed) and the file's history is
+   * re-based before its next command; retryable. `details.hook` names the failing hook.
+   */
+  | 'HISTORY_UNAVAILABLE';
 
 export interface DatabaseHostErrorData {
   code: DatabaseHostErrorCode;

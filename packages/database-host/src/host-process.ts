@@ -19,6 +19,7 @@ import {
   syncFile,
 } from './database-files.js';
 import { DatabaseHostError } from './errors.js';
+import { beginSnapshot, dumpDatabase } from './sql-dump.js';
 import { StatementRunner } from './statement-runner.js';
 import type {
   ChildMessage,
@@ -39,6 +40,11 @@ interface OpenDatabase {
   connection: Connection;
   runner: StatementRunner;
   recorder: CommitRecorder;
+  /**
+   * A hook failed to record (a commit's frames, a seal, a base): the history has a gap until the
+   * file is re-based, which the next command on the file does first (`rebaseHistory`).
+   */
+  historyGap: boolean;
 }
 
 const NO_RECORDER: CommitRecorder = {
@@ -51,6 +57,13 @@ let init: HostInit | undefined;
 let recorderFactory: RecorderFactory | undefined;
 const open = new Map<string, OpenDatabase>();
 const locks = new Map<string, Promise<unknown>>();
+/** Dumps reading a file on their own connection: checkpoints, swaps and removals wait for them. */
+const dumps = new Map<string, Set<Promise<unknown>>>();
+
+async function dumpsFinished(databaseId: string): Promise<void> {
+  const running = dumps.get(databaseId);
+  if (running && running.size > 0) await Promise.allSettled([...running]);
+}
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -71,6 +84,16 @@ function withLock<T>(databaseId: string, work: () => Promise<T>): Promise<T> {
   return next;
 }
 
+function reportRecorderError(database: OpenDatabase, hook: string, error: unknown): void {
+  send({
+    type: 'recorder-error',
+    databaseId: database.id,
+    hook,
+    message: error instanceof Error ? error.message : String(error),
+  });
+}
+
+/** A hook whose failure is only reported (`close`): nothing in the history depends on it. */
 async function callRecorder(
   database: OpenDatabase,
   hook: keyof CommitRecorder,
@@ -80,14 +103,85 @@ async function callRecorder(
     const method = database.recorder[hook] as ((value?: unknown) => unknown) | undefined;
     await method?.call(database.recorder, argument);
   } catch (error) {
-    // The commit or checkpoint stands (it is on disk): the failure is reported, not the request.
-    send({
-      type: 'recorder-error',
-      databaseId: database.id,
-      hook,
-      message: error instanceof Error ? error.message : String(error),
-    });
+    reportRecorderError(database, hook, error);
   }
+}
+
+function historyUnavailable(database: OpenDatabase, hook: string, error: unknown): DatabaseHostError {
+  return new DatabaseHostError(
+    'HISTORY_UNAVAILABLE',
+    `the history of ${database.id} could not be recorded (${hook}: ${error instanceof Error ? error.message : String(error)}); not acknowledged — retry`,
+    { hook },
+  );
+}
+
+/**
+ * A hook the history depends on (`afterCommit`, `beforeCheckpoint`, `afterReplace`, and the
+ * synchronous part of `afterCheckpoint` — its base): if it throws or rejects, the file's history has
+ * a gap, so the request fails with `HISTORY_UNAVAILABLE` and the next command re-bases first. For
+ * `afterCheckpoint` and `afterReplace` (`background: true`) only a synchronous throw is a gap: their
+ * promise covers uploads, which the recorder retries; it is not awaited, and its failure is
+ * reported, the request stands.
+ */
+async function record(
+  database: OpenDatabase,
+  hook: keyof CommitRecorder,
+  argument?: number | { kept?: boolean },
+  background = false,
+): Promise<void> {
+  const method = database.recorder[hook] as ((value?: unknown) => unknown) | undefined;
+  let pending: unknown;
+  try {
+    pending = method?.call(database.recorder, argument);
+  } catch (error) {
+    database.historyGap = true;
+    throw historyUnavailable(database, hook, error);
+  }
+  if (background) {
+    // Uploads run behind the file's lock (the next command need not wait for the object store);
+    // a failed one is reported and retried by the recorder.
+    void Promise.resolve(pending).catch((error: unknown) => reportRecorderError(database, hook, error));
+    return;
+  }
+  try {
+    await pending;
+  } catch (error) {
+    database.historyGap = true;
+    throw historyUnavailable(database, hook, error);
+  }
+}
+
+/** Stands in after a failed re-base: every recording hook fails until a re-base succeeds. */
+const GAP_RECORDER: CommitRecorder = {
+  afterCommit() {
+    throw new Error('the history is not re-based yet');
+  },
+  beforeCheckpoint() {
+    throw new Error('the history is not re-based yet');
+  },
+  afterCheckpoint() {
+    throw new Error('the history is not re-based yet');
+  },
+};
+
+/**
+ * Closes the failed recorder, checkpoints the WAL (the unrecorded commit lands in the file), and
+ * opens a new recorder on the checkpointed file — for `@trustplane/sqlite-history`, a new base
+ * stamped now. Until this succeeds no command runs on the file (`HISTORY_UNAVAILABLE`), so no
+ * acknowledged commit is ever missing from the history. The caller holds the file's lock.
+ */
+async function rebaseHistory(database: OpenDatabase): Promise<void> {
+  if (!database.historyGap) return;
+  await callRecorder(database, 'close');
+  database.recorder = GAP_RECORDER;
+  try {
+    const [busy] = database.connection.prepare('PRAGMA wal_checkpoint(TRUNCATE)').raw(true).get() as number[];
+    if (busy !== 0) throw new Error('the checkpoint could not complete');
+    database.recorder = await makeRecorder(database.id, database.paths);
+  } catch (error) {
+    throw historyUnavailable(database, 'rebase', error);
+  }
+  database.historyGap = false;
 }
 
 function configure(connection: Connection): void {
@@ -130,7 +224,14 @@ async function openDatabase(databaseId: string, create = false): Promise<OpenDat
   const connection = openConnection(paths.database);
   try {
     const recorder = await makeRecorder(databaseId, paths);
-    const database = { id: databaseId, paths, connection, runner: new StatementRunner(connection), recorder };
+    const database: OpenDatabase = {
+      id: databaseId,
+      paths,
+      connection,
+      runner: new StatementRunner(connection),
+      recorder,
+      historyGap: false,
+    };
     open.set(databaseId, database);
     return database;
   } catch (error) {
@@ -148,11 +249,15 @@ async function closeDatabase(database: OpenDatabase): Promise<void> {
 
 /** TRUNCATE checkpoint with the recorder told before and after; the caller holds the lock. */
 async function checkpointOpen(database: OpenDatabase, kept = false): Promise<void> {
-  await callRecorder(database, 'beforeCheckpoint');
+  // A dump's read snapshot would keep a TRUNCATE checkpoint from completing.
+  await dumpsFinished(database.id);
+  await rebaseHistory(database);
+  // A seal that fails stops the checkpoint: it would drop frames the history does not have.
+  await record(database, 'beforeCheckpoint');
   const [busy] = database.connection.prepare('PRAGMA wal_checkpoint(TRUNCATE)').raw(true).get() as number[];
   // One connection per file and nothing left mid-statement: a busy checkpoint is a bug.
   if (busy !== 0) throw new DatabaseHostError('IO_ERROR', 'the checkpoint could not complete');
-  await callRecorder(database, 'afterCheckpoint', kept ? { kept } : undefined);
+  await record(database, 'afterCheckpoint', kept ? { kept } : undefined, true);
 }
 
 async function removeFiles(paths: DatabasePaths): Promise<void> {
@@ -193,6 +298,7 @@ const commands: {
 
   async execute({ databaseId, request }, id): Promise<ExecuteResult> {
     const database = await openDatabase(databaseId);
+    await rebaseHistory(database);
     const walBefore = fileSize(database.paths.wal);
     let result: ExecuteResult | undefined;
     let failure: unknown;
@@ -207,7 +313,9 @@ const commands: {
     // A write commits by appending frames to the WAL (never truncated between checkpoints): the
     // recorder copies them before anyone hears of the commit. A rolled-back request may have
     // grown the WAL too; the recorder then finds no new commit.
-    if (fileSize(database.paths.wal) !== walBefore) await callRecorder(database, 'afterCommit', Date.now());
+    // If the recorder fails, the request is not acknowledged (HISTORY_UNAVAILABLE) even though a
+    // write in it may have committed; the file is re-based before its next command.
+    if (fileSize(database.paths.wal) !== walBefore) await record(database, 'afterCommit', Date.now());
     if (failure !== undefined) throw failure;
     return result!;
   },
@@ -223,12 +331,79 @@ const commands: {
     return copyWithHash(database.paths.database, destinationPath);
   },
 
+  /**
+   * Starts a dump under the file's lock (its snapshot then holds every commit acknowledged before
+   * it) and answers with the running dump, which continues after the lock is released: the
+   * dump reads its own connection, so this file's writers are not held up by it.
+   */
+  async dump({ databaseId, destinationPath, header }) {
+    const database = await openDatabase(databaseId);
+    const reader = openConnection(database.paths.database);
+    reader.exec('PRAGMA query_only=ON');
+    // The snapshot is taken now, under the file's lock: it holds every commit acknowledged before.
+    try {
+      beginSnapshot(reader);
+    } catch (error) {
+      reader.close();
+      throw error;
+    }
+    const hash = createHash('sha256');
+    let sizeBytes = 0;
+    const out = fs.createWriteStream(destinationPath, { flags: 'wx' });
+    const opened = new Promise<void>((resolve, reject) => {
+      out.once('open', () => resolve());
+      out.once('error', reject);
+    });
+    const running = (async (): Promise<CopyResult> => {
+      try {
+        await opened;
+        await dumpDatabase(
+          reader,
+          {
+            write: (chunk) => {
+              const bytes = Buffer.from(chunk, 'utf8');
+              hash.update(bytes);
+              sizeBytes += bytes.length;
+              return out.write(bytes)
+                ? Promise.resolve()
+                : new Promise((resolve) => out.once('drain', resolve));
+            },
+          },
+          header ? { header } : {},
+        );
+        await new Promise<void>((resolve, reject) =>
+          out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+        );
+        await syncFile(destinationPath);
+        return { sizeBytes, sha256: hash.digest('hex') };
+      } catch (error) {
+        out.destroy();
+        await fs.promises.rm(destinationPath, { force: true });
+        throw error;
+      } finally {
+        reader.close();
+      }
+    })();
+    const set = dumps.get(databaseId) ?? new Set<Promise<unknown>>();
+    dumps.set(databaseId, set);
+    set.add(running);
+    void running
+      .catch(() => undefined)
+      .finally(() => {
+        set.delete(running);
+        if (set.size === 0 && dumps.get(databaseId) === set) dumps.delete(databaseId);
+      });
+    return { running };
+  },
+
   async clone({ databaseId, targetId }) {
     const database = await openDatabase(databaseId);
     const target = databasePaths(init!.directory, checkDatabaseId(targetId));
     if (fs.existsSync(target.database))
       throw new DatabaseHostError('DATABASE_EXISTS', `database ${targetId} exists`);
-    await checkpointOpen(database);
+    // Nothing in the WAL (a TRUNCATE checkpoint leaves it empty): the file alone is the database,
+    // and a checkpoint would only wake the recorder (sealing an empty generation, taking a base).
+    if (fileSize(database.paths.wal) > 0) await checkpointOpen(database);
     const temporary = `${target.database}.clone-${randomBytes(6).toString('hex')}`;
     try {
       // A reflink where the file system has them (btrfs, XFS, APFS): instant and shares blocks.
@@ -265,9 +440,11 @@ const commands: {
         await fs.promises.rm(sourceFilePath, { force: true });
       });
       await syncFile(staged);
+      await dumpsFinished(databaseId);
       const live = await openDatabase(databaseId);
-      // The recorder seals what the old file committed before the swap.
-      await callRecorder(live, 'beforeCheckpoint');
+      await rebaseHistory(live);
+      // The recorder seals what the old file committed before the swap (a failure stops the swap).
+      await record(live, 'beforeCheckpoint');
       live.runner.clear();
       live.connection.close();
       open.delete(databaseId);
@@ -278,7 +455,10 @@ const commands: {
       if (live.recorder.afterReplace) {
         const connection = openConnection(paths.database);
         open.set(databaseId, { ...live, connection, runner: new StatementRunner(connection) });
-        await callRecorder(open.get(databaseId)!, 'afterReplace');
+        // The swap is a recorded point in history (a new base): a restore is undone by restoring
+        // to before it. If it cannot be recorded, the restore is not acknowledged; the next
+        // command re-bases.
+        await record(open.get(databaseId)!, 'afterReplace', undefined, true);
       } else {
         await callRecorder(live, 'close');
         await openDatabase(databaseId);
@@ -290,6 +470,7 @@ const commands: {
   },
 
   async remove({ databaseId }) {
+    await dumpsFinished(databaseId);
     const paths = databasePaths(init!.directory, databaseId);
     const live = open.get(databaseId);
     if (live) await closeDatabase(live);
@@ -309,6 +490,15 @@ const commands: {
   async exists({ databaseId }) {
     return fs.existsSync(databasePaths(init!.directory, databaseId).database);
   },
+
+  async pruneHistory({ databaseId, windowMs }) {
+    if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 0)
+      throw new DatabaseHostError('INVALID_REQUEST', 'windowMs must be a non-negative number');
+    const database = await openDatabase(databaseId);
+    await rebaseHistory(database);
+    const result = await database.recorder.prune?.(windowMs);
+    return result ?? null;
+  },
 };
 
 function toErrorData(error: unknown) {
@@ -326,7 +516,9 @@ async function handle(id: number, command: HostCommand): Promise<void> {
     const databaseId = checkDatabaseId(command.databaseId);
     const run = commands[command.op] as (command: HostCommand, id: number) => Promise<unknown>;
     if (!run) throw new DatabaseHostError('INVALID_REQUEST', `unknown operation ${String(command.op)}`);
-    const value = await withLock(databaseId, () => run(command, id));
+    let value = await withLock(databaseId, () => run(command, id));
+    // A dump holds the lock only to start; it finishes outside it.
+    if (command.op === 'dump') value = await (value as { running: Promise<CopyResult> }).running;
     send({ type: 'result', id, ok: true, value });
   } catch (error) {
     send({ type: 'result', id, ok: false, error: toErrorData(error) });

@@ -12,6 +12,7 @@ export {
   type DatabaseHostErrorData,
   isDatabaseHostError,
 } from './errors.js';
+export { type DumpOptions, type DumpSink, dumpDatabase, quoteIdentifier, sqlLiteral } from './sql-dump.js';
 export { analyzeStatement, splitStatements, tokenizeSql } from './sql-statements.js';
 export { safeInteger, StatementRunner } from './statement-runner.js';
 export * from './types.js';

@@ -195,8 +195,19 @@ export class StatementRunner {
     item: SqlStatement,
     budget: { rows: number; bytes: number },
     limits: ResultLimits,
+    readOnly = false,
   ): StatementResult {
     const entry = this.prepare(item.sql);
+    // A statement that returns no rows (CREATE, DROP, INSERT…) or a data change with RETURNING
+    // may write; SELECT, read-only PRAGMAs and EXPLAIN do not.
+    if (readOnly && (!entry.reader || entry.analyzed.writesRows))
+      throw new DatabaseHostError(
+        'READ_ONLY',
+        'the database is read-only for this request: writes are refused',
+        {
+          keyword: entry.analyzed.keyword,
+        },
+      );
     const params = bindParameters(entry.analyzed, item.params);
     const { statement } = entry;
     if (!entry.reader) {
@@ -284,7 +295,7 @@ export class StatementRunner {
       for (const [index, item] of statements.entries()) {
         options.onStatementStart?.(index);
         try {
-          results.push(this.runOne(item, budget, options.limits));
+          results.push(this.runOne(item, budget, options.limits, request.readOnly === true));
         } catch (error) {
           throw withIndex(sqlError(error), index);
         }

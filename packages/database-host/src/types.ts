@@ -29,6 +29,12 @@ export interface ExecuteRequest {
    * statement commits on its own and the first failure stops the rest (those before it stay).
    */
   transaction?: boolean;
+  /**
+   * Refuse every statement that may write (`READ_ONLY`, before it runs; a batch is rolled back):
+   * only statements that return rows and are not INSERT/UPDATE/DELETE/REPLACE … RETURNING pass
+   * (SELECT, read-only PRAGMAs, EXPLAIN). Default false.
+   */
+  readOnly?: boolean;
 }
 
 export interface StatementResult {
@@ -78,6 +84,8 @@ export interface CommitRecorder {
   afterReplace?(): unknown;
   /** The file is closed (host closing, file replaced or removed). */
   close?(): unknown;
+  /** Retention: drop what a restore inside the last `windowMs` cannot need (`pruneHistory`). */
+  prune?(windowMs: number): unknown;
 }
 
 export interface RecorderContext {
@@ -107,11 +115,13 @@ export type HostCommand =
   | { op: 'execute'; databaseId: string; request: ExecuteRequest }
   | { op: 'checkpoint'; databaseId: string }
   | { op: 'copyCheckpointed'; databaseId: string; destinationPath: string }
+  | { op: 'dump'; databaseId: string; destinationPath: string; header?: string }
   | { op: 'clone'; databaseId: string; targetId: string }
   | { op: 'replace'; databaseId: string; sourceFilePath: string }
   | { op: 'remove'; databaseId: string }
   | { op: 'sizeBytes'; databaseId: string }
-  | { op: 'exists'; databaseId: string };
+  | { op: 'exists'; databaseId: string }
+  | { op: 'pruneHistory'; databaseId: string; windowMs: number };
 
 export interface HostInit {
   directory: string;

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { createObjectStore } from '@trustplane/kernel';
 import { restoreToTime } from '@trustplane/sqlite-history';
 import Database from 'libsql';
-import { historyRecorderModule, historySource } from '../src/index.js';
+import { type DatabaseHostError, historyRecorderModule, historySource } from '../src/index.js';
 import { tempDirectory, tempHost } from './temp-host.js';
 
 interface JournalLine {
@@ -70,22 +70,67 @@ describe('commit hook: the recorder runs after each commit and before the respon
     assert.equal(hooks[1]!.walBytes, 0, 'afterCheckpoint sees the emptied WAL');
   });
 
-  it('reports a failing hook without failing the committed request', async () => {
+  it('a failing afterCommit fails the request (HISTORY_UNAVAILABLE) and the file is re-based before its next command', async () => {
     const journal = path.join(files, 'failing.jsonl');
+    const marker = path.join(files, 'failing.marker');
     const reported: { databaseId: string; hook: string }[] = [];
     const host = tempHost({
       hosts: 1,
-      recorder: journalModule(journal, { failOn: 'afterCommit', afterCommitDelayMs: 0 }),
+      recorder: journalModule(journal, { failOn: 'afterCommit', failWhile: marker, afterCommitDelayMs: 0 }),
       onRecorderError: (event) => reported.push(event),
     });
     await host.create('failing');
     await host.execute('failing', { statements: [{ sql: 'CREATE TABLE t (v INTEGER)' }] });
-    const { results } = await host.execute('failing', { statements: [{ sql: 'SELECT count(*) FROM t' }] });
-    assert.deepEqual(results[0]!.rows, [[0]]);
-    assert.deepEqual(
-      reported.map((event) => [event.databaseId, event.hook]),
-      [['failing', 'afterCommit']],
+    fs.writeFileSync(marker, '');
+    await assert.rejects(
+      host.execute('failing', { statements: [{ sql: 'INSERT INTO t VALUES (1)' }] }),
+      (error: DatabaseHostError) =>
+        error.code === 'HISTORY_UNAVAILABLE' && error.details.hook === 'afterCommit',
     );
+    // Still failing: the re-base runs, then the write's own recording fails again.
+    await assert.rejects(
+      host.execute('failing', { statements: [{ sql: 'INSERT INTO t VALUES (2)' }] }),
+      (error: DatabaseHostError) => error.code === 'HISTORY_UNAVAILABLE',
+    );
+    fs.rmSync(marker);
+    const before = readJournal(journal).length;
+    await host.execute('failing', { statements: [{ sql: 'INSERT INTO t VALUES (3)' }] });
+    // The unacknowledged commits did happen (they are on disk); the re-base closed the old
+    // recorder and checkpointed the WAL before the new recorder saw its first commit.
+    const { results } = await host.execute('failing', {
+      statements: [{ sql: 'SELECT v FROM t ORDER BY v' }],
+    });
+    assert.deepEqual(results[0]!.rows, [[1], [2], [3]]);
+    const lines = readJournal(journal).slice(before);
+    assert.deepEqual(
+      lines.map((line) => line.hook),
+      ['close', 'afterCommit'],
+    );
+    assert.ok(lines[1]!.walBytes < 8192, 'the WAL was checkpointed by the re-base');
+    assert.deepEqual(reported, []);
+  });
+
+  it('a failing seal stops the checkpoint (HISTORY_UNAVAILABLE); the WAL keeps its frames', async () => {
+    const journal = path.join(files, 'seal.jsonl');
+    const marker = path.join(files, 'seal.marker');
+    const host = tempHost({
+      hosts: 1,
+      recorder: journalModule(journal, {
+        failOn: 'beforeCheckpoint',
+        failWhile: marker,
+        afterCommitDelayMs: 0,
+      }),
+    });
+    await host.create('seal');
+    await host.execute('seal', { statements: [{ sql: 'CREATE TABLE t (v INTEGER)' }] });
+    fs.writeFileSync(marker, '');
+    await assert.rejects(
+      host.checkpoint('seal'),
+      (error: DatabaseHostError) => error.code === 'HISTORY_UNAVAILABLE',
+    );
+    assert.ok(fs.statSync(path.join(host.directory, 'seal.sqlite-wal')).size > 0);
+    fs.rmSync(marker);
+    await host.checkpoint('seal');
   });
 
   it('records point-in-time history through @trustplane/sqlite-history: a restore to T holds the commits up to T', async () => {
@@ -119,5 +164,26 @@ describe('commit hook: the recorder runs after each commit and before the respon
     const latest = new Database(latestPath);
     assert.deepEqual(latest.prepare('SELECT v FROM t ORDER BY v').raw(true).all([]), [[1], [2], [3]]);
     latest.close();
+  });
+
+  it('a clone checkpoints the source only when its WAL holds frames (no recorder wake-up otherwise)', async () => {
+    const journal = path.join(files, 'clone-journal.jsonl');
+    const host = tempHost({ hosts: 1, recorder: journalModule(journal, { afterCommitDelayMs: 0 }) });
+    await host.create('source');
+    await host.execute('source', {
+      statements: [{ sql: 'CREATE TABLE t (v INTEGER)' }, { sql: 'INSERT INTO t VALUES (1)' }],
+    });
+    const checkpoints = () => readJournal(journal).filter((line) => line.hook === 'beforeCheckpoint').length;
+    // Frames in the WAL: checkpointed first, so the clone (the file alone) has the commit.
+    await host.clone('source', 'first');
+    assert.equal(checkpoints(), 1);
+    const first = await host.execute('first', { statements: [{ sql: 'SELECT v FROM t' }] });
+    assert.deepEqual(first.results[0]!.rows, [[1]]);
+    // The WAL is empty now: the second clone copies the file without a checkpoint.
+    await host.clone('source', 'second');
+    assert.equal(checkpoints(), 1);
+    const second = await host.execute('second', { statements: [{ sql: 'SELECT v FROM t' }] });
+    assert.deepEqual(second.results[0]!.rows, [[1]]);
+    await host.close();
   });
 });

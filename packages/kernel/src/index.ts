@@ -5,6 +5,7 @@ export * from './db/database.js';
 export * from './db/database-failure.js';
 export * from './db/embedded-postgres.js';
 export * from './db/migrate.js';
+export * from './db/notified-cache.js';
 export * from './db/pg-listener.js';
 export * from './db/prepared-statement.js';
 export * from './db/repository-set.js';

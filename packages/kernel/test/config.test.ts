@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
-import { ConfigError, loadPlatformConfig, resolvePorts } from '../src/config/platform-config.js';
+import {
+  ConfigError,
+  loadPlatformConfig,
+  resolvePorts,
+  resolvePublicUrl,
+} from '../src/config/platform-config.js';
 import { createHttpApp } from '../src/http/create-http-app.js';
 
 describe('platform config', () => {
@@ -91,6 +96,33 @@ describe('platform config', () => {
     );
     assert.throws(() => resolvePorts('kyc', { http: 4488 }, { KYC_PORT: 'eighty' }), /KYC_PORT/);
     assert.throws(() => resolvePorts('kyc', { http: 4488 }, { KYC_PORT: '70000' }), ConfigError);
+  });
+
+  test('public URL: the public host at the service port, or <SERVICE>_PUBLIC_URL (a balancer), refusal of nonsense', () => {
+    assert.equal(resolvePublicUrl('backlex', 8787, 'localhost', {}), 'http://localhost:8787');
+    assert.equal(
+      resolvePublicUrl('backlex', 18787, 'localhost', { BACKLEX_PUBLIC_URL: 'https://api.example.com/' }),
+      'https://api.example.com',
+    );
+    assert.equal(
+      resolvePublicUrl('kyc', 4488, 'localhost', { KYC_PUBLIC_URL: 'http://127.0.0.1:9000/kyc/' }),
+      'http://127.0.0.1:9000/kyc',
+    );
+    // Another service's setting is not this one's.
+    assert.equal(
+      resolvePublicUrl('kyc', 4488, 'h', { BACKLEX_PUBLIC_URL: 'https://x.example' }),
+      'http://h:4488',
+    );
+    for (const bad of [
+      'api.example.com',
+      'ftp://x.example',
+      'https://x.example/?a=1',
+      'https://u:p@x.example',
+    ])
+      assert.throws(
+        () => resolvePublicUrl('backlex', 1, 'h', { BACKLEX_PUBLIC_URL: bad }),
+        /BACKLEX_PUBLIC_URL/,
+      );
   });
 
   test('trusted proxies: none by default; addresses, CIDRs and named ranges; never everyone or a hop count', () => {

@@ -129,3 +129,29 @@ describe('a route whose database is unavailable answers 503 in the envelope', ()
     }
   });
 });
+
+describe('a connection lost while checked out', () => {
+  test('does not crash the process; its holder sees the loss on its next query', async () => {
+    const testDatabase = await createTestDatabase('checked-out');
+    const database = createDatabase<unknown>({ url: testDatabase.url, schema: 'public', max: 2 });
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.prependListener('uncaughtException', onUncaught);
+    try {
+      const held = await database.pool.connect();
+      await held.query('BEGIN');
+      const { rows } = await held.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      // Another connection ends the held one while its holder awaits something else.
+      await database.pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(uncaught, []);
+      await assert.rejects(held.query('SELECT 1'));
+      held.release(true);
+      assert.equal((await database.pool.query('SELECT 1 AS one')).rows[0].one, 1);
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+      await database.close();
+      await testDatabase.drop();
+    }
+  });
+});

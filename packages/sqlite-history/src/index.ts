@@ -24,3 +24,4 @@ export {
   restoreToTime,
 } from './restore.js';
 export { parseWalHeader, readCommittedFrames, walChecksum, type WalHeader } from './wal-format.js';
+export { purgeHistory } from './purge.js';

@@ -18,7 +18,7 @@ import {
   readLocalManifest,
   readStoredManifest,
 } from './manifest.js';
-import { writeFully } from './page-writer.js';
+import { readFully, writeFully } from './page-writer.js';
 import { readSpoolHeader, scanSpool, WindowReader } from './spool-format.js';
 import { WAL_FRAME_HEADER_BYTES } from './wal-format.js';
 
@@ -186,7 +186,7 @@ function applyGeneration(
       );
     }
     if (applied.commits > 0) {
-      writeNewestPages(out, new WindowReader(fd, reader.size, window), pages, header.pageSize);
+      writeNewestPages(out, fd, pages, header.pageSize);
       fs.ftruncateSync(out, dbSizePages * header.pageSize);
     }
     return applied;
@@ -195,20 +195,30 @@ function applyGeneration(
   }
 }
 
+/** Pages per coalesced write: 1 MiB of 4 KiB pages. */
+const RUN_BYTES = 1024 * 1024;
+
 /**
  * Writes each page's newest version (`pages`: page number → offset of its bytes in the spool),
- * page n at (n − 1) · pageSize. The spool is read front to back through the reader's window, so
- * the cost is one write per distinct page plus a few large reads.
+ * page n at (n − 1) · pageSize — what a checkpoint does. Pages are taken in page-number order and
+ * each run of consecutive page numbers (up to 1 MiB) is gathered with one positioned read per page
+ * (the spool is in the page cache: it was just scanned) and written with one `pwrite`, so a replay
+ * that touches most of the file writes it in ~1 MiB writes instead of one write per page.
  */
-function writeNewestPages(
-  out: number,
-  spool: WindowReader,
-  pages: Map<number, number>,
-  pageSize: number,
-): void {
-  const byOffset = [...pages].sort((a, b) => a[1] - b[1]);
-  for (const [pageNumber, offset] of byOffset) {
-    writeFully(out, spool.read(offset, pageSize)!, (pageNumber - 1) * pageSize);
+function writeNewestPages(out: number, spool: number, pages: Map<number, number>, pageSize: number): void {
+  const numbers = [...pages.keys()].sort((a, b) => a - b);
+  const perRun = Math.max(1, Math.floor(RUN_BYTES / pageSize));
+  const run = Buffer.allocUnsafe(perRun * pageSize);
+  let index = 0;
+  while (index < numbers.length) {
+    const first = numbers[index]!;
+    let count = 0;
+    while (index < numbers.length && numbers[index] === first + count && count < perRun) {
+      readFully(spool, run, count * pageSize, pageSize, pages.get(first + count)!);
+      count++;
+      index++;
+    }
+    writeFully(out, run.subarray(0, count * pageSize), (first - 1) * pageSize);
   }
 }
 

@@ -19,6 +19,7 @@ import type { BacklexDatabase } from './db/tables.js';
 import { backlexEvents } from './events-composition.js';
 import { billingRenewalsJob } from './jobs/billing-renewals.js';
 import { backlexProjects } from './projects-composition.js';
+import { backlexUsage } from './usage-composition.js';
 
 export interface BillingSettings {
   provider: ProviderId;
@@ -84,6 +85,8 @@ export function createBacklexBilling(context: ServiceContext) {
     publicUrl: context.publicUrl,
     // In the plan change's transaction: a downgrade pauses the projects over the new plan's limit.
     onPlanChanged: [(trx, change) => backlexProjects(context).projects.pauseOverPlanLimit(trx, change)],
+    // Usage (h17-usage): the stored per-org state the data API enforces.
+    enforcement: (orgId) => backlexUsage(context).enforcementOf(orgId),
     logWarning: (message, fields) => context.logger.warn(fields, message),
   });
   return {

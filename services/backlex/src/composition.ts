@@ -1,7 +1,16 @@
 import { createHmac } from 'node:crypto';
-import { createRateLimiter, deriveKey, type ServiceContext } from '@trustplane/kernel';
+import {
+  createLeasedRateLimiter,
+  createRateLimiter,
+  deriveKey,
+  type ServiceContext,
+} from '@trustplane/kernel';
 import type { Kysely } from 'kysely';
 import { createAuditLog } from './audit/audit.js';
+import { createAccessCache } from './auth/access-cache.js';
+import { createAuthTransactions } from './auth/auth-transaction.js';
+import { createPluginMembershipAudit, type PluginMembershipAudit } from './audit/plugin-membership-audit.js';
+import { createSessionMemo } from './auth/session-memo.js';
 import { createBacklexAuth } from './auth/better-auth.js';
 import { createOrgAccess, type KeyOrgAccessResolver } from './auth/org-access.js';
 import type { KeyPrincipal } from './auth/principal.js';
@@ -17,7 +26,7 @@ import { createMembers } from './members/members.js';
 import { createAccount } from './account/account.js';
 import { createAccountRepository } from './db/account-repository.js';
 import { createApiKeys } from './api-keys/api-keys.js';
-import { createApiKeyRepository } from './db/api-key-repository.js';
+import { type ApiKeyRow, createApiKeyRepository } from './db/api-key-repository.js';
 import { createScimDirectoryRepository } from './db/scim-directory-repository.js';
 import { createSsoProviderRepository } from './db/sso-provider-repository.js';
 import { applyDnsServers } from './sso/dns-servers.js';
@@ -27,6 +36,8 @@ import { createSso } from './sso/sso.js';
 import { createScim } from './scim/scim.js';
 import { createOrgs, type OrgDeletionHook, type SyncManagedWebhook } from './orgs/orgs.js';
 import { backlexProjects } from './projects-composition.js';
+import { backlexDomains } from './domains-composition.js';
+import { backlexUsage } from './usage-composition.js';
 
 /**
  * Origins that are never foreign for a cookie-bearing request: the service on `localhost` and
@@ -64,8 +75,16 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   // The SSO plugin's domain-verification TXT lookup goes through the default resolver.
   applyDnsServers(ssoSettings.dnsServers);
   const oidcSecrets = createOidcSecretBox(deriveKey(context.signingSecret, 'backlex:sso-client-secret'));
+  // better-auth writes through a Kysely that joins backlex's transactions (README, "Audit").
+  const authTransactions = createAuthTransactions(db);
+  // Set once the audit log and outbox exist (below); the plugins call it only while serving.
+  let pluginAudit: PluginMembershipAudit | undefined;
   const auth = createBacklexAuth({
-    db: db as unknown as Kysely<unknown>,
+    db: authTransactions.kysely as unknown as Kysely<unknown>,
+    onScimMemberChange: (change) => (pluginAudit as PluginMembershipAudit).scimChange(change),
+    onSsoJitJoin: (join) => {
+      authTransactions.noteJoin(join);
+    },
     mailer: context.mailer,
     secret: createHmac('sha256', context.signingSecret).update('better-auth').digest('hex'),
     baseURL: context.publicUrl,
@@ -74,6 +93,25 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     oidcSecrets,
   });
   const orgRepository = createOrgRepository(db);
+  // The org gate's and the key verifier's answers, held per process (README, "Hot path").
+  const accessCache = createAccessCache({ pool: database.pool, logger: context.logger });
+  const cachedMemberships = accessCache.lookup<Awaited<ReturnType<typeof orgRepository.membershipBySlug>>>();
+  const cachedOrgs = accessCache.lookup<Awaited<ReturnType<typeof orgRepository.activeBySlug>>>();
+  const gateOrgs = {
+    ...orgRepository,
+    membershipBySlug: (slug: string, userId: string) =>
+      cachedMemberships.get(
+        `${slug}\u0000${userId}`,
+        () => orgRepository.membershipBySlug(slug, userId),
+        (found) => (found ? [`org:${found.org.id}`] : []),
+      ),
+    activeBySlug: (slug: string) =>
+      cachedOrgs.get(
+        slug,
+        () => orgRepository.activeBySlug(slug),
+        (org) => (org ? [`org:${org.id}`] : []),
+      ),
+  };
   const memberRepository = createMemberRepository(db);
   const auditRepository = createAuditRepository(db);
   const audit = createAuditLog(auditRepository);
@@ -87,6 +125,14 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
         ?.secret,
     }));
   const transaction = database.transaction;
+  pluginAudit = createPluginMembershipAudit({
+    authTransactions,
+    memberships: createMembershipWrites(),
+    audit,
+    outbox,
+    transaction,
+    logWarning: (message, fields) => context.logger.warn(fields, message),
+  });
   // Billing (h17-billing): one per context, shared with the renewal job.
   const billing = backlexBilling(context);
   const projectsArea = backlexProjects(context);
@@ -98,9 +144,11 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     audit,
     outbox,
     transaction,
+    authTransactions,
   });
   const scim = createScim({
     auth,
+    authTransactions,
     db,
     directory: createScimDirectoryRepository(db),
     audit,
@@ -110,12 +158,16 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
   const apiKeys = createApiKeys({
     auth,
     keys: createApiKeyRepository(db),
-    orgs: orgRepository,
+    cache: accessCache.lookup<ApiKeyRow>(),
+    orgs: gateOrgs,
     audit,
     outbox,
     transaction,
+    authTransactions,
   });
-  const requestLimiter = createRateLimiter({
+  // Leased from the shared store in chunks: the limit holds across processes without a store trip
+  // per request (kernel `createLeasedRateLimiter`; README, "Hot path").
+  const requestLimiter = createLeasedRateLimiter({
     keyPrefix: 'backlex.requests',
     points: overrides.requestsPerMinute ?? 600,
     durationSeconds: 60,
@@ -128,6 +180,10 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     trustedOrigins: new Set(trustedOrigins),
     transaction,
     requestLimiter,
+    accessCache,
+    authTransactions,
+    pluginAudit,
+    sessionMemo: createSessionMemo(),
     repositories: { orgs: orgRepository, members: memberRepository, audit: auditRepository, outbox },
     members: createMembers({
       members: memberRepository,
@@ -153,11 +209,15 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
     sandbox: billing.sandbox,
     /** Projects (issue 17): lifecycle, branches, data API, provisioning. */
     projects: projectsArea,
+    /** Custom domains, the Host-routed data API, org exports (issue 17, h17-domains). */
+    domains: backlexDomains(context),
+    /** Usage, alarms, enforcement (issue 17, h17-usage). */
+    usage: backlexUsage(context),
     apiKeys,
     ssoSettings,
     sso,
     scim,
-    orgAccess: createOrgAccess({ orgs: orgRepository, keyAccess: overrides.keyAccess ?? apiKeys.keyAccess }),
+    orgAccess: createOrgAccess({ orgs: gateOrgs, keyAccess: overrides.keyAccess ?? apiKeys.keyAccess }),
     authenticateKey: overrides.authenticateKey ?? apiKeys.authenticate,
     account: createAccount({ accounts: createAccountRepository(db), transaction }),
     orgs: createOrgs({
@@ -171,7 +231,13 @@ export function createBacklex(context: ServiceContext, overrides: BacklexOverrid
         billing.billing.orgDeleted,
         // Issue 17: a deleted org's projects are soft-deleted with it (files purged after 7 days).
         async (trx, organizationId) => {
-          await projectsArea.repositories.projects.deleteAllOfOrg(trx, organizationId, new Date());
+          const deleted = await projectsArea.repositories.projects.deleteAllOfOrg(
+            trx,
+            organizationId,
+            new Date(),
+          );
+          // The orgs' transaction: their data API reads PostgreSQL until its commit's NOTIFY.
+          projectsArea.access.invalidate(deleted);
         },
         ...(overrides.onOrgDeleted ?? []),
       ],

@@ -87,4 +87,31 @@ export const errors = defineErrorCatalogue({
     status: 503,
     message: 'The database host restarted while running this request; retry it',
   },
+  // ── domains, export (issue 17, h17-domains)
+  DOMAIN_EXISTS: { status: 409, message: 'The project already has this domain' },
+  DOMAIN_TAKEN: { status: 409, message: 'Another project has verified this domain' },
+  // ── backups, restores, point-in-time history (issue 17, h17-backups)
+  HISTORY_UNAVAILABLE: {
+    status: 503,
+    message:
+      "The change could not be recorded in the project's point-in-time history, so it is not acknowledged; retry it",
+  },
+  BACKUP_NOT_READY: {
+    status: 409,
+    describe: (status: string) => ({
+      message: `The backup is ${status}; only a completed backup can be restored`,
+      details: { details: { status } },
+    }),
+  },
+  BACKUP_CORRUPT: {
+    status: 409,
+    message: 'The stored backup no longer matches its sha256; nothing was restored',
+  },
+  // ── usage, alarms, enforcement (issue 17, h17-usage)
+  ALARM_EXISTS: { status: 409, message: 'The project already has an alarm on this metric at this threshold' },
+  STORAGE_READ_ONLY: {
+    status: 403,
+    message:
+      'The organization is over its d1 storage allowance: the data API is read-only until it is back under (delete branches or projects, buy a d1 pack or upgrade)',
+  },
 });

@@ -3,10 +3,12 @@ import { backlexBilling } from './billing-composition.js';
 import { backlexEvents } from './events-composition.js';
 import { buildBacklexApp } from './http/app.js';
 import { backlexProjects } from './projects-composition.js';
+import { backlexUsage } from './usage-composition.js';
 
 export { backlexBilling } from './billing-composition.js';
 export { backlexEvents } from './events-composition.js';
 export { backlexProjects } from './projects-composition.js';
+export { backlexUsage } from './usage-composition.js';
 
 export const backlexService: ServiceDefinition = defineService(new URL('..', import.meta.url), {
   name: 'backlex',
@@ -21,6 +23,7 @@ export const backlexService: ServiceDefinition = defineService(new URL('..', imp
     context.jobs.define(jobs.deliverIntegration);
     context.jobs.define(backlexBilling(context).renewalsJob);
     for (const job of backlexProjects(context).jobDefinitions) context.jobs.define(job);
+    for (const job of backlexUsage(context).jobDefinitions) context.jobs.define(job);
   },
   async startWorkers(context) {
     const { jobDefinitions } = backlexEvents(context);
@@ -28,6 +31,7 @@ export const backlexService: ServiceDefinition = defineService(new URL('..', imp
       ...jobDefinitions,
       backlexBilling(context).renewalsJob,
       ...backlexProjects(context).jobDefinitions,
+      ...backlexUsage(context).jobDefinitions,
     ]);
     return undefined;
   },

@@ -57,10 +57,16 @@ async function get(slug: string) {
 }
 
 async function settled(slug: string, status = 'active') {
-  return eventually(async () => {
-    const { project } = await get(slug);
-    return project.status === status ? project : undefined;
-  }, `project ${slug} ${status}`);
+  // Generous: every provisioning attempt also starts the file's history (a base, fsyncs), and three
+  // failing tries on a loaded disk take more than 30 s.
+  return eventually(
+    async () => {
+      const { project } = await get(slug);
+      return project.status === status ? project : undefined;
+    },
+    `project ${slug} ${status}`,
+    120_000,
+  );
 }
 
 async function activeProject(payload: Record<string, unknown>): Promise<Project> {
@@ -283,6 +289,8 @@ describe('upgrades', () => {
 describe('pause, resume, tokens, delete and purge', () => {
   test('paused: data API 503; resume only from paused; upgrade needs active', async () => {
     const project = await activeProject({ name: 'Napper' });
+    // Answered once first, so the paused answer below is not a first read.
+    assert.equal((await query(project, project.adminToken, { sql: 'SELECT 1' })).statusCode, 200);
     const paused = await post(project.slug, 'pause');
     assert.equal(paused.statusCode, 200, paused.body);
     assert.equal(paused.json().project.status, 'paused');
@@ -593,6 +601,10 @@ describe('a plan downgrade pauses the projects over the new plan', () => {
       for (const slug of slugs)
         await eventually(async () => (await statusOf(slug)) === 'active', `${slug} active`);
 
+      // The fourth project's data API has answered (its state is held in memory): the pause, made
+      // inside billing's transaction, must still be seen by the next request.
+      const warm = tokens[slugs[3] as string] as { id: string; token: string };
+      assert.equal((await query({ id: warm.id }, warm.token, { sql: 'SELECT 1' })).statusCode, 200);
       const cancel = await h.inject({
         method: 'POST',
         url: `/api/org/${downgraded.slug}/billing/subscription/cancel`,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { after, before, test } from 'node:test';
 import { BacklexHarness, type TestOrg, type TestUser } from './support/backlex.js';
 
@@ -113,6 +114,48 @@ test('an Okta-style run: create, userName eq filter, group moves, deactivate; to
   const again = await h.inject({ method: 'DELETE', url: `/api/org/${org.slug}/scim/token`, as: admin });
   assert.equal(again.statusCode, 200, again.body);
   assert.equal(await roleOf(admin.email), 'owner');
+
+  // Every membership change the projection made is in the audit log (actor scim, written in the
+  // plugin's own transaction) and was published; the token changes too.
+  const audit = await h.inject({
+    method: 'GET',
+    url: `/api/org/${org.slug}/audit?limit=200`,
+    as: admin,
+  });
+  assert.equal(audit.statusCode, 200, audit.body);
+  const events = (
+    audit.json().events as { action: string; actor: { type: string }; data: Record<string, unknown> }[]
+  )
+    .slice()
+    .reverse();
+  const byScim = events.filter((event) => event.actor.type === 'scim').map((event) => event.action);
+  assert.deepEqual(
+    byScim,
+    ['member.joined', 'member.role_changed', 'member.role_changed', 'member.removed'],
+    audit.body,
+  );
+  const roleChanges = events.filter(
+    (event) => event.action === 'member.role_changed' && event.actor.type === 'scim',
+  );
+  assert.deepEqual(
+    roleChanges.map((event) => [event.data.from, event.data.to]),
+    [
+      ['viewer', 'developer'],
+      ['developer', 'admin'],
+    ],
+  );
+  const actions = events.map((event) => event.action);
+  assert.equal(actions.filter((action) => action === 'scim.token_minted').length, 2);
+  assert.equal(actions.filter((action) => action === 'scim.token_revoked').length, 2);
+  const { kysely } = h.service.booted.context.database();
+  const published = await sql<{
+    type: string;
+  }>`SELECT type FROM events WHERE org_id = ${org.id} AND data->>'userId' IS NOT NULL ORDER BY created_at`.execute(
+    kysely,
+  );
+  const memberEvents = published.rows.map((row) => row.type).filter((type) => type.startsWith('member.'));
+  for (const type of ['member.joined', 'member.role_changed', 'member.removed'])
+    assert.ok(memberEvents.includes(type), `${type} not published: ${memberEvents.join(', ')}`);
 });
 
 test('a stranger gets 404 on the org’s SCIM routes', async () => {

@@ -14,11 +14,12 @@ import {
   type WebhookReceiver,
 } from '@trustplane/kernel/testkit';
 import { ORG_OPERATIONS, type OrgOperationName, type Role } from '../src/auth/roles.js';
+import { backlexDomains } from '../src/domains-composition.js';
 import { BacklexHarness, contract, type TestOrg, type TestUser } from './support/backlex.js';
 import { subscribe } from './support/billing.js';
 
 /**
- * The shared security matrix on backlex's 33 issue-16 operations and the 20 issue-17 ones built so far: every one refuses no cookie,
+ * The shared security matrix on backlex's 33 issue-16 operations and the 35 issue-17 ones built so far: every one refuses no cookie,
  * a forged or signed-out session, another org's member (404), a member whose role is too weak
  * (403) and a caller outside the org's `ipAllowlist` (403); the org routes keys may reach also
  * refuse a forged, revoked, expired, foreign (404), out-of-scope or out-of-`mcpTools` key; the
@@ -40,7 +41,8 @@ let suiteHarness: ServiceHarness<Tenant>;
 let receiver: WebhookReceiver;
 before(async () => {
   receiver = await startWebhookReceiver();
-  h = await BacklexHarness.boot({ workers: true });
+  // Domain verification asks a port nothing listens on: an answer (refused) at once, never the internet.
+  h = await BacklexHarness.boot({ workers: true, env: { BACKLEX_DNS_SERVERS: '127.0.0.1:9' } });
   suiteHarness = harnessFor<Tenant>(h.service.booted, {
     contract,
     async tenant() {
@@ -109,11 +111,28 @@ const ORG_ROUTES: Record<string, OrgOperationName> = {
   'GET /api/org/{slug}/projects/{projectSlug}/branches': 'branches.list',
   'POST /api/org/{slug}/projects/{projectSlug}/branches': 'branches.create',
   'DELETE /api/org/{slug}/projects/{projectSlug}/branches/{id}': 'branches.delete',
+  'GET /api/org/{slug}/projects/{projectSlug}/backups': 'backups.list',
+  'POST /api/org/{slug}/projects/{projectSlug}/backups': 'backups.create',
+  'POST /api/org/{slug}/projects/{projectSlug}/backups/{id}/restore': 'backups.restore',
+  'POST /api/org/{slug}/projects/{projectSlug}/restore': 'projects.pitrRestore',
   'GET /api/org/{slug}/billing': 'billing.get',
   'POST /api/org/{slug}/billing/checkout': 'billing.checkout',
   'POST /api/org/{slug}/billing/packs/checkout': 'billing.packCheckout',
   'POST /api/org/{slug}/billing/subscription/cancel': 'billing.cancel',
   'POST /api/org/{slug}/billing/subscription/resume': 'billing.resume',
+  // Issue 17: domains, overview, export (h17-domains)
+  'GET /api/org/{slug}/projects/{projectSlug}/domains': 'domains.list',
+  'POST /api/org/{slug}/projects/{projectSlug}/domains': 'domains.create',
+  'POST /api/org/{slug}/projects/{projectSlug}/domains/{id}/verify': 'domains.verify',
+  'DELETE /api/org/{slug}/projects/{projectSlug}/domains/{id}': 'domains.delete',
+  'GET /api/org/{slug}/overview': 'org.overview',
+  'POST /api/org/{slug}/export': 'org.export',
+  // Issue 17: usage, alarms (h17-usage)
+  'GET /api/org/{slug}/usage': 'usage.get',
+  'GET /api/org/{slug}/usage/history': 'usage.history',
+  'GET /api/org/{slug}/projects/{projectSlug}/alarms': 'alarms.list',
+  'POST /api/org/{slug}/projects/{projectSlug}/alarms': 'alarms.create',
+  'DELETE /api/org/{slug}/projects/{projectSlug}/alarms/{id}': 'alarms.delete',
 };
 const SESSION_ONLY = [
   'GET /api/orgs',
@@ -180,8 +199,10 @@ const readOnlyKeyOf = perTenant(
   async (tenant: Tenant) => (await createKey(tenant, { scope: 'read-only' })).secret,
 );
 // A full key narrowed to an operation none of these routes is.
+/** The one operation the narrow key's `mcpTools` names (every other operation refuses it). */
+const NARROW_TOOL = 'alarms.list';
 const narrowKeyOf = perTenant(
-  async (tenant: Tenant) => (await createKey(tenant, { scope: 'full', mcpTools: ['alarms.list'] })).secret,
+  async (tenant: Tenant) => (await createKey(tenant, { scope: 'full', mcpTools: [NARROW_TOOL] })).secret,
 );
 const memberCache = new Map<string, Promise<TestUser>>();
 const memberOf = (tenant: Tenant, role: Role) => {
@@ -317,14 +338,19 @@ async function projectOf(tenant: Tenant, then?: 'pause'): Promise<string> {
   });
   assert.equal(created.statusCode, 201, created.body);
   const slug = created.json().project.slug as string;
-  await eventually(async () => {
-    const got = await h.inject({
-      method: 'GET',
-      url: `/api/org/${tenant.org.slug}/projects/${slug}`,
-      as: tenant.owner,
-    });
-    return got.json().project?.status === 'active' ? true : undefined;
-  }, `project ${slug} active`);
+  // Generous: provisioning also starts the file's history (fsyncs); the suite provisions many at once.
+  await eventually(
+    async () => {
+      const got = await h.inject({
+        method: 'GET',
+        url: `/api/org/${tenant.org.slug}/projects/${slug}`,
+        as: tenant.owner,
+      });
+      return got.json().project?.status === 'active' ? true : undefined;
+    },
+    `project ${slug} active`,
+    120_000,
+  );
   if (then) {
     const done = await h.inject({
       method: 'POST',
@@ -375,6 +401,73 @@ withRequest('POST /api/org/{slug}/projects/{projectSlug}/branches', {
   request: () => ({ payload: { name: unique('suite').toLowerCase() } }),
 });
 withRequest('DELETE /api/org/{slug}/projects/{projectSlug}/branches/{id}', { params: { id: branchOf } });
+async function domainOf(tenant: Tenant): Promise<string> {
+  const response = await h.inject({
+    method: 'POST',
+    url: `/api/org/${tenant.org.slug}/projects/${await sharedProjectOf(tenant)}/domains`,
+    as: tenant.owner,
+    payload: { hostname: `${unique('suite').toLowerCase()}.example.com` },
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().domain.id;
+}
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/domains', {
+  request: () => ({ payload: { hostname: `${unique('suite').toLowerCase()}.example.com` } }),
+});
+// No DNS server answers in the suite: verify answers 200 `pending` with the lookup's error.
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/domains/{id}/verify', { params: { id: domainOf } });
+withRequest('DELETE /api/org/{slug}/projects/{projectSlug}/domains/{id}', { params: { id: domainOf } });
+withRequest('POST /api/org/{slug}/export', {
+  // One export per org every 10 minutes: each accepted request starts with the org's turn back.
+  request: async ({ tenant }) => {
+    await backlexDomains(h.service.booted.context).orgExport.limiter.delete(tenant.org.id);
+    return {};
+  },
+});
+/** A completed backup of the tenant's shared project. */
+async function backupOf(tenant: Tenant): Promise<string> {
+  const url = `/api/org/${tenant.org.slug}/projects/${await sharedProjectOf(tenant)}/backups`;
+  const created = await h.inject({ method: 'POST', url, as: tenant.owner, payload: {} });
+  assert.equal(created.statusCode, 201, created.body);
+  const id = created.json().backup.id as string;
+  await eventually(
+    async () => {
+      const listed = await h.inject({ method: 'GET', url, as: tenant.owner });
+      return listed.json().backups.find((backup: { id: string }) => backup.id === id)?.status === 'completed'
+        ? true
+        : undefined;
+    },
+    `backup ${id} completed`,
+    120_000,
+  );
+  return id;
+}
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/backups', {
+  request: () => ({ payload: { kind: 'manual' } }),
+});
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/backups/{id}/restore', {
+  params: { id: backupOf },
+});
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/restore', {
+  request: () => ({ payload: { timestamp: Date.now() } }),
+});
+/** Alarm thresholds 1–100, each used once per tenant's shared project (a duplicate is 409). */
+let alarmThreshold = 0;
+const nextThreshold = () => (alarmThreshold++ % 100) + 1;
+async function alarmOf(tenant: Tenant): Promise<string> {
+  const response = await h.inject({
+    method: 'POST',
+    url: `/api/org/${tenant.org.slug}/projects/${await sharedProjectOf(tenant)}/alarms`,
+    as: tenant.owner,
+    payload: { metric: 'd1', thresholdPct: nextThreshold() },
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().alarm.id;
+}
+withRequest('POST /api/org/{slug}/projects/{projectSlug}/alarms', {
+  request: () => ({ payload: { metric: 'requests', thresholdPct: nextThreshold() } }),
+});
+withRequest('DELETE /api/org/{slug}/projects/{projectSlug}/alarms/{id}', { params: { id: alarmOf } });
 withRequest('POST /api/org/{slug}/billing/checkout', { request: () => ({ payload: { plan: 'pro' } }) });
 withRequest('POST /api/org/{slug}/billing/packs/checkout', {
   request: () => ({ payload: { type: 'requests' } }),
@@ -478,7 +571,10 @@ const suite: SecuritySuite<Tenant> = {
           expect: forbidden,
         },
         mcpTools: {
-          request: async ({ tenant }) => keyAt(await narrowKeyOf(tenant)),
+          request: async ({ tenant, operation }) =>
+            ORG_ROUTES[routeOf(operation)] === NARROW_TOOL
+              ? { notApplicable: `the narrow key names ${NARROW_TOOL}, its one tool` }
+              : keyAt(await narrowKeyOf(tenant)),
           expect: forbidden,
         },
         ipAllowlist: {
@@ -489,22 +585,11 @@ const suite: SecuritySuite<Tenant> = {
     },
   },
   operations,
-  // Issue 17's operations not built yet (backups, restores, domains, alarms, usage, overview, export).
-  deferred: Object.fromEntries(
-    contract
-      .operations()
-      .map(routeOf)
-      .filter((route) => !SESSION_ONLY.includes(route) && !(route in ORG_ROUTES))
-      .map((route) => [
-        route,
-        'issue 17, not built yet (backups, restores, domains, alarms, usage, overview, export)',
-      ]),
-  ),
   resources: { slug: (tenant) => tenant.org.slug, projectSlug: sharedProjectOf },
   errorCode: (response) => (response.json() as { error?: { code?: string } }).error?.code,
 };
 
-assert.equal(Object.keys(operations).length, 53);
+assert.equal(Object.keys(operations).length, 68);
 assert.ok(contract.operations().every((operation) => operationName(operation) === routeOf(operation)));
 
-securitySuiteTests(() => suiteHarness, suite, { covered: 53, public: [] });
+securitySuiteTests(() => suiteHarness, suite, { covered: 68, public: [] });

@@ -104,6 +104,23 @@ test('OIDC end to end: PUT stores, sign-in waits for the DNS record, JIT viewer,
   assert.equal(orgs.statusCode, 200, orgs.body);
   const membership = orgs.json().orgs.find((item: { slug: string }) => item.slug === org.slug);
   assert.equal(membership?.role, 'viewer', orgs.body);
+  // The just-in-time member is audited (actor system, the provider named) in the sign-in's transaction.
+  const audit = await h.inject({
+    method: 'GET',
+    url: `/api/org/${org.slug}/audit?action=member.joined`,
+    as: admin,
+  });
+  assert.equal(audit.statusCode, 200, audit.body);
+  const joined = (
+    audit.json().events as {
+      actor: { type: string; label: string | null };
+      data: { via?: string; role?: string };
+    }[]
+  ).filter((event) => event.data.via === 'sso');
+  assert.equal(joined.length, 1, audit.body);
+  assert.equal(joined[0]?.actor.type, 'system');
+  assert.match(String(joined[0]?.actor.label), /^sso:/);
+  assert.equal(joined[0]?.data.role, 'viewer');
 
   const foreign = await signInThroughIdp('eve@evil.test');
   assert.doesNotMatch(cookieHeader(foreign), /better-auth\.session_token=/);

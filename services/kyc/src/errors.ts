@@ -67,6 +67,14 @@ export const errors = defineErrorCatalogue({
       message: `This verification session has used its ${max} liveness attempts; it goes to manual review`,
     }),
   },
+  // The console's optimistic check (`expectedReviewStatus`): another operator decided first.
+  REVIEW_CONFLICT: {
+    status: 409,
+    describe: (current: string) => ({
+      message: `Another operator reviewed this verification while you were deciding: it is now ${current}. Reload it to see their decision before changing it.`,
+      details: { fieldErrors: { expectedReviewStatus: `Now ${current}` } },
+    }),
+  },
   NOT_FOUND: kernelError('not_found'),
   BAD_REQUEST: { status: 400, message: 'Bad request', answers: 'client' },
   INVALID_URL: kernelError('bad_url'),

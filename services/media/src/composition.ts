@@ -96,7 +96,8 @@ export function composeMedia(context: ServiceContext, settings: MediaSettings) {
     /** Sends the deletion of deleted media's blobs in the transaction that deletes their rows. */
     scheduleBlobDeletion: (trx: Transaction<MediaDatabase>, rows: MediaRow[], variantRows: VariantRow[]) =>
       scheduleBlobDeletion(context.jobs, jobs.deleteBlobs, trx, rows, variantRows),
-    publicUrl: settings.publicUrl ?? context.publicUrl,
+    // `MEDIA_PUBLIC_URL` (the kernel's `<SERVICE>_PUBLIC_URL`), else the service's own URL.
+    publicUrl: context.publicUrl,
   };
 }
 

@@ -48,8 +48,6 @@ const loadSettings = defineSettings({
   accountPort: ['ACCOUNT_PORT', z.coerce.number().int().min(1).max(65535).default(8874)],
   /** `iss` every token must carry: account's `ACCOUNT_JWT_ISSUER` (its default, unless changed there). */
   jwtIssuer: ['JWT_ISSUER', z.string().min(1).default('trustplane-account')],
-  /** Public origin used in `share_url`; defaults to the service's own public URL. */
-  publicUrl: ['MEDIA_PUBLIC_URL', optionalString.transform(withoutTrailingSlash)],
   /** Least time between two JWKS fetches caused by unknown `kid`s. */
   keyRefetchIntervalMs: ['JWT_KEY_REFETCH_INTERVAL_MS', z.coerce.number().int().nonnegative().default(1000)],
   /** How long a staged file may sit unwritten, or an upload intent stay rowless, before it is an orphan. */

@@ -16,6 +16,8 @@ export interface CallOptions {
   body?: unknown;
   headers?: Record<string, string>;
   clientIp?: string;
+  /** Gives up after this long (the call then rejects), as a client with a deadline does. */
+  timeoutMs?: number;
 }
 
 export async function call(
@@ -33,6 +35,7 @@ export async function call(
       ...options.headers,
     },
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
   });
   const text = await response.text();
   let body: unknown = null;

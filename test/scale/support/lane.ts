@@ -3,7 +3,7 @@
 // same environment on different ports, and haproxy in front of each service's pair of ports. The
 // test files reach it through a small control server on loopback (`SCALE_CONTROL_URL`): the
 // topology, killing and restarting an instance, and the mails the SMTP server accepted.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort, resolvePorts } from '@trustplane/kernel';
 import { type ExternalServer, startRabbitMq, startRedisServer } from '@trustplane/kernel/testkit';
 import { simpleParser } from 'mailparser';
@@ -26,22 +27,12 @@ import {
   startPostgres,
   startS3,
 } from './servers.js';
-import type { CapturedMail, Topology } from './topology.js';
+import { type CapturedMail, HEALTH_PATHS, type Topology } from './topology.js';
+
+const run = promisify(execFile);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(root, 'packages/cli/bin/trustplane.js');
-
-/** Each service's health route, which haproxy checks on every instance (gRPC: a TCP check). */
-export const HEALTH_PATHS: Record<string, string | undefined> = {
-  account: '/health',
-  media: '/health',
-  notification: '/health',
-  notification_grpc: undefined,
-  kyc: '/api/health',
-  biometry: '/health',
-  verifact: '/health',
-  backlex: '/api/health',
-};
 
 function portVariable(service: string, listener: string): string {
   return listener === 'http'
@@ -60,16 +51,42 @@ function listenerKeys(): { key: string; service: string; listener: string }[] {
   );
 }
 
-async function startSmtpCapture(received: CapturedMail[]) {
+/** Recipients whose mail the SMTP server holds (DATA unanswered) until `/smtp/release`. */
+const HOLD_PREFIX = 'hold-';
+
+/**
+ * The lane's SMTP server. Mail to `hold-…` is held: its DATA is read but not answered until
+ * released, so the instance sending it has taken the delivery off RabbitMQ and not acknowledged
+ * it; a held session cut by its sender's death is noted as `aborted` and its mail never accepted.
+ */
+async function startSmtpCapture(received: CapturedMail[], held: HeldSession[]) {
+  const releases = new Set<() => void>();
+  const closed = new Map<string, () => void>();
+  const releasedAll = { value: false };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onData(stream, session, callback) {
-      simpleParser(stream).then((mail) => {
-        for (const recipient of session.envelope.rcptTo)
+      simpleParser(stream).then(async (mail) => {
+        const recipients = session.envelope.rcptTo.map((recipient) => recipient.address);
+        if (recipients.some((to) => to.startsWith(HOLD_PREFIX)) && !releasedAll.value) {
+          const entry: HeldSession = { to: recipients, remotePort: session.remotePort, state: 'held' };
+          held.push(entry);
+          const aborted = new Promise<'aborted'>((resolve) =>
+            closed.set(session.id, () => resolve('aborted')),
+          );
+          const released = new Promise<'released'>((resolve) => {
+            const release = () => resolve('released');
+            releases.add(release);
+          });
+          const outcome = await Promise.race([aborted, released]);
+          entry.state = outcome;
+          if (outcome === 'aborted') return;
+        }
+        for (const to of recipients)
           received.push({
-            to: recipient.address,
+            to,
             subject: mail.subject ?? '',
             text: mail.text ?? '',
             messageId: mail.messageId ?? '',
@@ -81,12 +98,59 @@ async function startSmtpCapture(received: CapturedMail[]) {
         callback();
       }, callback);
     },
+    onClose(session) {
+      closed.get(session.id)?.();
+      closed.delete(session.id);
+    },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
   return {
-    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    /** Answers every held mail (accepted) and holds no more. */
+    release() {
+      releasedAll.value = true;
+      for (const release of releases) release();
+      releases.clear();
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+interface HeldSession {
+  to: string[];
+  remotePort: number;
+  state: 'held' | 'released' | 'aborted';
+  /** The instance that sent it, found while its connection is open. */
+  instance?: number;
+}
+
+/** Which process owns the client end of a loopback connection to `serverPort` (`ss -tnp`). */
+async function connectionOwners(serverPort: number): Promise<Map<number, number>> {
+  const { stdout } = await run('ss', ['-Htnp', 'state', 'established', `( dport = :${serverPort} )`]);
+  const owners = new Map<number, number>();
+  for (const line of stdout.split('\n')) {
+    const local = /127\.0\.0\.1:(\d+)\s+127\.0\.0\.1:\d+/.exec(line)?.[1];
+    const pid = /pid=(\d+)/.exec(line)?.[1];
+    if (local && pid) owners.set(Number(local), Number(pid));
+  }
+  return owners;
+}
+
+/** `trustplane <command…> --json` with the instances' environment, as an operator runs it beside them. */
+async function operatorCommand(
+  env: Record<string, string>,
+  baseDir: string,
+  command: string[],
+): Promise<Record<string, unknown>> {
+  const dataDir = await fs.mkdtemp(path.join(baseDir, 'cli-'));
+  const { stdout } = await run(process.execPath, [cli, ...command, '--json'], {
+    cwd: root,
+    env: { ...process.env, ...env, TRUSTPLANE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    timeout: 400_000,
+  });
+  return JSON.parse(stdout) as Record<string, unknown>;
 }
 
 interface Instance {
@@ -97,15 +161,42 @@ interface Instance {
   process: ChildProcess | undefined;
 }
 
-async function waitForReady(instance: Instance, child: ChildProcess, timeoutMs: number): Promise<void> {
+/**
+ * Ready: the start's `trustplane ready` line, in what the log gained since `from` (a restarted
+ * instance appends to the killed one's log); with LOG_LEVEL silent, which prints no such line,
+ * every HTTP health route answering 200.
+ */
+async function waitForReady(
+  instance: Instance,
+  child: ChildProcess,
+  from: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: string | undefined;
   child.once('exit', (code, signal) => {
     exited = `exited with ${code ?? signal}`;
   });
+  const silent = instance.env.LOG_LEVEL === 'silent';
+  const healthy = async () => {
+    for (const [key, route] of Object.entries(HEALTH_PATHS)) {
+      if (route === undefined) continue;
+      const [service, listener] = splitKey(key);
+      const port = instance.env[portVariable(service, listener)];
+      const ok = await fetch(`http://127.0.0.1:${port}${route}`).then(
+        (response) => response.status === 200,
+        () => false,
+      );
+      if (!ok) return false;
+    }
+    return true;
+  };
   for (;;) {
-    const log = await fs.readFile(instance.logFile, 'utf8').catch(() => '');
+    const log = (await fs.readFile(instance.logFile).catch(() => Buffer.alloc(0)))
+      .subarray(from)
+      .toString('utf8');
     if (log.includes('"msg":"trustplane ready"')) return;
+    if (silent && (await healthy())) return;
     if (exited || Date.now() > deadline)
       throw new Error(`instance ${instance.index} ${exited ?? 'not ready in time'}: ${log.slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -115,6 +206,10 @@ async function waitForReady(instance: Instance, child: ChildProcess, timeoutMs: 
 /** `trustplane start`, every service with its workers, as an operator runs one instance. */
 async function startInstance(instance: Instance): Promise<void> {
   // Appended, so a restarted instance's log follows the killed one's.
+  const from = await fs.stat(instance.logFile).then(
+    (stat) => stat.size,
+    () => 0,
+  );
   const out = openSync(instance.logFile, 'a');
   const child = spawn(process.execPath, [cli, 'start'], {
     cwd: root,
@@ -125,7 +220,7 @@ async function startInstance(instance: Instance): Promise<void> {
   instance.process = child;
   // Generous: on a 2-core machine shared with other work, a cold start of all seven services
   // has taken minutes.
-  await waitForReady(instance, child, 400_000);
+  await waitForReady(instance, child, from, 400_000);
 }
 
 async function killInstance(instance: Instance): Promise<void> {
@@ -149,13 +244,26 @@ async function stopInstance(instance: Instance): Promise<void> {
 export interface Lane {
   controlUrl: string;
   topology: Topology;
+  /** Every mail the SMTP server accepted so far. */
+  mails: CapturedMail[];
+  /** Stops both instances, sets `overrides` in their environment and starts them again (bench/scale.ts). */
+  restartInstances(overrides: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts what it can; an unavailable lane still answers, with `skip` saying which server and why. */
-export async function startLane(log: (line: string) => void): Promise<Lane> {
+/**
+ * Starts what it can; an unavailable lane still answers, with `skip` saying which server and why.
+ * `overrides` go into both instances' environment over the lane's settings (bench/scale.ts).
+ */
+export async function startLane(
+  log: (line: string) => void,
+  overrides: Record<string, string> = {},
+): Promise<Lane> {
   const stops: (() => Promise<unknown>)[] = [];
   const mails: CapturedMail[] = [];
+  const held: HeldSession[] = [];
+  let smtp: Awaited<ReturnType<typeof startSmtpCapture>> | undefined;
+  let shared: Record<string, string> = {};
   const instances: Instance[] = [];
   const baseDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trustplane-scale-'));
   let topology: Topology;
@@ -178,12 +286,15 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
       named('Redis', startRedisServer()),
       named<S3Server>('S3 (s3rver)', startS3()),
     ]);
-    const smtp = await startSmtpCapture(mails);
-    stops.unshift(() => smtp.close());
+    const capture = await startSmtpCapture(mails, held);
+    smtp = capture;
+    stops.unshift(() => capture.close());
     log(`servers up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const keys = listenerKeys();
-    const shared: Record<string, string> = {
+    const balancer: Record<string, number> = {};
+    for (const { key } of keys) balancer[key] = await freePort();
+    shared = {
       DATABASE_URL: postgres.url,
       AMQP_URL: rabbit.url,
       REDIS_URL: redis.url,
@@ -192,7 +303,7 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
       S3_ACCESS_KEY_ID: s3.accessKeyId,
       S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
       S3_REGION: s3.region,
-      SMTP_URL: smtp.url,
+      SMTP_URL: capture.url,
       // One secret for every instance: a presigned URL or a cookie made by one is good at the other.
       TRUSTPLANE_SIGNING_SECRET: randomBytes(32).toString('base64url'),
       TRUSTPLANE_HOST: '127.0.0.1',
@@ -204,6 +315,8 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
       TRUSTPLANE_VISION_WORKERS: '1',
       // A killed instance's biometry job is failed over after 3 silent beats: 6 s, not 30.
       BIOMETRY_HEARTBEAT_SECONDS: '2',
+      // A biometry job on a 2-core machine also serving 50 requests/s has taken over 120 s.
+      BIOMETRY_JOB_TIMEOUT_SECONDS: '600',
       LOG_LEVEL: process.env.SCALE_LOG_LEVEL ?? 'info',
       ACCOUNT_PASSWORD_HASH_MEMORY_KIB: '4096',
       ACCOUNT_PASSWORD_HASH_TIME_COST: '1',
@@ -212,9 +325,23 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
       ACCOUNT_LOGIN_MAX_DELAY_MS: '5',
       // 1 MiB per user: the quota test fills it with a few small uploads.
       MEDIA_DEFAULT_QUOTA_BYTES: '1048576',
+      // A delivery cut by its instance's death is taken over once its budget (send timeout + 10 s)
+      // has passed: 20 s, not 40.
+      NOTIFICATION_SEND_TIMEOUT_MS: '10000',
+      // A failed attempt is retried within seconds, not the default 30 s / 2 min / 8 min.
+      NOTIFICATION_RETRY_DELAYS_MS: '2000,5000,10000',
+      // Each service's public URL is the balancer's, as an operator sets it: links and hosted pages
+      // point there, and backlex trusts that origin (better-auth refuses another one).
+      ...Object.fromEntries(
+        keys
+          .filter(({ listener }) => listener === 'http')
+          .map(({ key, service }) => [
+            `${service.toUpperCase()}_PUBLIC_URL`,
+            `http://127.0.0.1:${balancer[key]}`,
+          ]),
+      ),
+      ...overrides,
     };
-    const balancer: Record<string, number> = {};
-    for (const { key } of keys) balancer[key] = await freePort();
     for (const index of [1, 2]) {
       const env: Record<string, string> = { ...shared };
       const ports: Record<string, number> = {};
@@ -283,6 +410,35 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
     const match = /^\/instances\/(\d)\/(kill|start|stop)$/.exec(request.url ?? '');
     if (request.method === 'GET' && request.url === '/topology') return answer(200, topology);
     if (request.method === 'GET' && request.url === '/mails') return answer(200, mails);
+    if (request.method === 'GET' && request.url === '/smtp/held') {
+      // Each held mail with the instance that sent it (by the process owning the connection).
+      const port = smtp?.port ?? 0;
+      connectionOwners(port).then(
+        (owners) => {
+          for (const entry of held) {
+            const pid = owners.get(entry.remotePort);
+            entry.instance ??= instances.find((candidate) => candidate.process?.pid === pid)?.index;
+          }
+          answer(
+            200,
+            held.map((entry) => ({ to: entry.to, state: entry.state, instance: entry.instance ?? null })),
+          );
+        },
+        (error: Error) => answer(500, { error: error.message }),
+      );
+      return;
+    }
+    if (request.method === 'POST' && request.url === '/smtp/release') {
+      smtp?.release();
+      return answer(200, { ok: true });
+    }
+    if (request.method === 'POST' && request.url === '/biometry-key') {
+      operatorCommand(shared, baseDir, ['biometry', 'key', 'create', '--name', 'scale-lane']).then(
+        (created) => answer(200, { key: created.key }),
+        (error: Error) => answer(500, { error: error.message }),
+      );
+      return;
+    }
     if (request.method === 'GET' && request.url === '/instances')
       return answer(
         200,
@@ -310,6 +466,12 @@ export async function startLane(log: (line: string) => void): Promise<Lane> {
   return {
     controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
     topology,
+    mails,
+    async restartInstances(overrides) {
+      await Promise.all(instances.map(stopInstance));
+      for (const instance of instances) Object.assign(instance.env, overrides);
+      await Promise.all(instances.map(startInstance));
+    },
     async stop() {
       await new Promise<void>((resolve) => control.close(() => resolve()));
       for (const stop of stops) await stop().catch((error: Error) => log(`stop failed: ${error.message}`));

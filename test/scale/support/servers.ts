@@ -167,10 +167,17 @@ export interface BalancedService {
 }
 
 /**
- * haproxy's configuration: round robin; each instance's health route checked every 500 ms, down
- * after 3 failures (a killed instance refuses the connection at once: down in 1.5 s), up again
- * after 2 successes. A check may take up to 5 s before it counts as failed: on a loaded 2-core
- * machine a busy instance is slow, not gone (with 3 s, both were once marked down together).
+ * haproxy's configuration, set for a loaded 2-core machine (docs/scaling.md, "The balancer"):
+ * - round robin; each instance's health route checked every second, down after 3 failed checks
+ *   and up again after 2 good ones. A killed instance refuses the check's connection at once, so
+ *   it is down within ~3 s; a check may take 10 s before it fails, because a busy survivor is slow,
+ *   not gone (with 3 s and then 5 s, the survivor of a kill was marked down too and haproxy answered
+ *   503 for the service).
+ * - a request whose connection is refused is retried on the other instance (`retries 3`,
+ *   `option redispatch 1`: every retry goes elsewhere). A GET or HEAD whose instance closed the
+ *   connection without an answer (killed mid-request) is retried too (`retry-on … empty-response`);
+ *   any other method is not (`disable-l7-retry`): a POST may have been applied, so it fails with a
+ *   502 and the client, never told it succeeded, decides.
  * `stats` serves each server's state as CSV (`/stats;csv`).
  */
 export function haproxyConfig(services: BalancedService[], statsPort: number): string {
@@ -181,9 +188,8 @@ export function haproxyConfig(services: BalancedService[], statsPort: number): s
     '  timeout connect 2s',
     '  timeout client 60s',
     '  timeout server 60s',
-    '  timeout check 5s',
-    '  retries 2',
-    // A request whose connection to a just-killed instance is refused goes to the other one.
+    '  timeout check 10s',
+    '  retries 3',
     '  option redispatch 1',
     'listen stats',
     `  bind 127.0.0.1:${statsPort}`,
@@ -205,9 +211,15 @@ export function haproxyConfig(services: BalancedService[], statsPort: number): s
       `  mode ${http ? 'http' : 'tcp'}`,
       '  balance roundrobin',
     );
-    if (http) lines.push(`  option httpchk GET ${service.healthPath}`, '  http-check expect status 200');
+    if (http)
+      lines.push(
+        `  option httpchk GET ${service.healthPath}`,
+        '  http-check expect status 200',
+        '  retry-on conn-failure empty-response',
+        '  http-request disable-l7-retry unless METH_GET',
+      );
     service.backends.forEach((port, index) => {
-      lines.push(`  server i${index + 1} 127.0.0.1:${port} check inter 500ms fall 3 rise 2`);
+      lines.push(`  server i${index + 1} 127.0.0.1:${port} check inter 1s fall 3 rise 2`);
     });
   }
   return `${lines.join('\n')}\n`;

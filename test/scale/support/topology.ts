@@ -1,6 +1,18 @@
 // What a scale test file sees of the lane (started by `scripts/test-scale.mjs`, see lane.ts):
 // the balancer's and each instance's URLs, the servers' URLs, and the control calls.
 
+/** Each service's health route, which haproxy checks on every instance (gRPC: a TCP check). */
+export const HEALTH_PATHS: Record<string, string | undefined> = {
+  account: '/health',
+  media: '/health',
+  notification: '/health',
+  notification_grpc: undefined,
+  kyc: '/api/health',
+  biometry: '/health',
+  verifact: '/health',
+  backlex: '/api/health',
+};
+
 export interface CapturedMail {
   to: string;
   subject: string;
@@ -8,6 +20,14 @@ export interface CapturedMail {
   messageId: string;
   headers: Record<string, string>;
   receivedAt: string;
+}
+
+/** A mail to `hold-…` the lane's SMTP server holds, and the instance whose connection sent it. */
+export interface HeldMail {
+  to: string[];
+  /** `aborted`: its connection closed (the sender died) before the mail was accepted. */
+  state: 'held' | 'released' | 'aborted';
+  instance: number | null;
 }
 
 export interface RunningTopology {
@@ -72,6 +92,23 @@ export async function balancerStates(lane: RunningTopology, index: number): Prom
 export async function capturedMails(): Promise<CapturedMail[]> {
   const response = await fetch(`${controlUrl}/mails`);
   return (await response.json()) as CapturedMail[];
+}
+
+/** The mails to `hold-…` the SMTP server held, with who sent them (see `HeldMail`). */
+export async function heldMails(): Promise<HeldMail[]> {
+  const response = await fetch(`${controlUrl}/smtp/held`);
+  if (response.status !== 200) throw new Error(`held mails: ${await response.text()}`);
+  return (await response.json()) as HeldMail[];
+}
+
+/** Accepts every held mail and holds no more. */
+export const releaseMails = () => control('/smtp/release');
+
+/** A biometry client key, minted with `trustplane biometry key create` as an operator does. */
+export async function biometryKey(): Promise<string> {
+  const response = await fetch(`${controlUrl}/biometry-key`, { method: 'POST' });
+  if (response.status !== 200) throw new Error(`biometry key: ${await response.text()}`);
+  return ((await response.json()) as { key: string }).key;
 }
 
 /**

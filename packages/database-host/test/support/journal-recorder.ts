@@ -7,12 +7,15 @@ export interface JournalOptions {
   journal: string;
   afterCommitDelayMs?: number;
   failOn?: string;
+  /** With `failOn`: the hook fails only while this file exists. */
+  failWhile?: string;
 }
 
 export const journalRecorder: RecorderFactory = ({ databaseId, walPath, options }) => {
   const settings = options as JournalOptions;
   const write = (hook: string, extra: Record<string, unknown> = {}) => {
-    if (settings.failOn === hook) throw new Error(`${hook} failed on purpose`);
+    if (settings.failOn === hook && (!settings.failWhile || fs.existsSync(settings.failWhile)))
+      throw new Error(`${hook} failed on purpose`);
     const walBytes = fs.existsSync(walPath) ? fs.statSync(walPath).size : 0;
     fs.appendFileSync(settings.journal, `${JSON.stringify({ databaseId, hook, walBytes, ...extra })}\n`);
   };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
+import { trimChar } from '../text/trim-char.js';
 
 /** Raised when the environment cannot be turned into a valid configuration. */
 export class ConfigError extends Error {
@@ -182,6 +183,29 @@ export function loadPlatformConfig(
     trustedProxies: parsed.TRUSTPLANE_TRUSTED_PROXIES,
     env: Object.freeze({ ...env }),
   };
+}
+
+/**
+ * The URL clients reach a service at, handed out in links, hosted pages, OpenAPI `servers` and, for
+ * backlex, its trusted origin: `<SERVICE>_PUBLIC_URL` (behind a load balancer, the balancer's URL,
+ * e.g. `https://auth.example.com`), else `http://<TRUSTPLANE_PUBLIC_HOST>:<port>`.
+ */
+export function resolvePublicUrl(
+  service: string,
+  port: number,
+  publicHost: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const variable = `${service.toUpperCase()}_PUBLIC_URL`;
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return `http://${publicHost}:${port}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {}
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username)
+    throw new ConfigError([`${variable}: must be an http(s) URL such as https://${service}.example.com`]);
+  return `${url.origin}${trimChar(url.pathname, '/', 'end')}`;
 }
 
 /**

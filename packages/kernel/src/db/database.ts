@@ -40,6 +40,12 @@ export function createPool(options: DatabaseOptions): pg.Pool {
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor a checked-out one between two queries (a transaction awaiting other work while the server
+  // goes away): the pool listens only to idle clients, and an 'error' nobody listens to is thrown.
+  // The connection's loss still reaches its holder: its next query rejects.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   tagConnectionFailures(pool);
   return pool;
 }

@@ -168,6 +168,19 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     },
   });
   app.setValidatorCompiler(validatorCompiler);
+  // The client's address is read once, first: Node keeps the peer address of a socket once asked,
+  // so limiters, lockouts and logs that read `request.ip` later still have it after the client has
+  // gone. A request whose client is already gone when it starts (a balancer gave up on it while it
+  // queued) has no address at all: nobody is left to answer, and running it would only key limits
+  // on `undefined`, so it is dropped.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.raw.socket?.remoteAddress !== undefined) {
+      done();
+      return;
+    }
+    reply.hijack();
+    request.raw.destroy();
+  });
   app.setSerializerCompiler(responseSerializerCompiler);
 
   // `X-Request-Id` is set by the log controller as each request starts (no hook per request).

@@ -15,5 +15,6 @@ export {
   type RateLimitStore,
   rateLimitHeaders,
 } from './rate-limiter.js';
+export { createLeasedRateLimiter, type LeasedRateLimiterOptions } from './leased-rate-limiter.js';
 export { LocalWindowLimiter, type LocalWindowLimiterOptions } from './local-window-limiter.js';
 export { createRedisClient } from './redis-client.js';

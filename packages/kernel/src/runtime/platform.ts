@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import { RevocationList } from '../auth/revocation-list.js';
-import { ConfigError, type PlatformConfig } from '../config/platform-config.js';
+import { ConfigError, type PlatformConfig, resolvePublicUrl } from '../config/platform-config.js';
 import { createTransport, type MessageTransport, Outbox, PostgresQueues } from '../bus/index.js';
 import { createDatabase, createPool, type Database } from '../db/database.js';
 import { type DatabaseServer, startEmbeddedPostgres } from '../db/embedded-postgres.js';
@@ -373,8 +373,9 @@ export class Platform {
     return createHmac('sha256', this.secret).update(`service:${service}`).digest();
   }
 
-  publicUrl(port: number): string {
-    return `http://${this.config.publicHost}:${port}`;
+  /** `<SERVICE>_PUBLIC_URL`, else `http://<TRUSTPLANE_PUBLIC_HOST>:<port>`. */
+  publicUrl(port: number, service: string): string {
+    return resolvePublicUrl(service, port, this.config.publicHost, this.config.env);
   }
 
   createContext(definition: ServiceDefinition, httpPort: number): ServiceContext {
@@ -385,7 +386,7 @@ export class Platform {
         : {},
     );
     const signingSecret = this.serviceSecret(definition.name);
-    const publicUrl = this.publicUrl(httpPort);
+    const publicUrl = this.publicUrl(httpPort, definition.name);
     const objects = createObjectStore({
       s3: this.config.s3,
       rootDir: path.join(this.config.dataDir, 'objects'),

@@ -1,7 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { apiKey } from '@better-auth/api-key';
 
 export const API_KEY_PREFIX = 'pak_';
+/** `lastUsedAt` (the plugin's `lastRequest`) is written at most once per this interval per key. */
+export const LAST_USED_INTERVAL_MS = 60_000;
+
+/**
+ * The digest the plugin stores for a key (its `defaultKeyHasher`: sha-256, base64url without
+ * padding), computed synchronously.
+ */
+export function apiKeyDigest(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
+}
+
 /** Longest `expiresInDays` accepted (the seed sets no maximum; README, "API keys"). */
 export const MAX_KEY_DAYS = 3650;
 

@@ -10,7 +10,9 @@ import type { BacklexDatabase } from '../db/tables.js';
 import { errors } from '../errors.js';
 import type { OrgDeletionHook } from '../orgs/orgs.js';
 import type { EventOutbox } from '../events/publish-event.js';
-import { API_KEY_PREFIX } from './api-key-plugin.js';
+import type { CachedLookup } from '../auth/access-cache.js';
+import type { AuthTransactions } from '../auth/auth-transaction.js';
+import { API_KEY_PREFIX, apiKeyDigest, LAST_USED_INTERVAL_MS } from './api-key-plugin.js';
 
 /** The seed's open `ApiKey`, fixed in the README; `secret` only in the answer that created it. */
 export interface ApiKeyView {
@@ -84,6 +86,10 @@ function view(row: ApiKeyRow): ApiKeyView {
 export interface ApiKeysDeps {
   auth: BacklexAuth;
   keys: ApiKeyRepository;
+  /** Runs better-auth calls inside backlex's transaction (`auth/auth-transaction.ts`). */
+  authTransactions: Pick<AuthTransactions, 'run'>;
+  /** Verified keys by digest (`auth/access-cache.ts`), dropped when the key or its org changes. */
+  cache: CachedLookup<ApiKeyRow>;
   /** The active org a slug names (the key's org gate). */
   orgs: Pick<OrgRepository, 'activeBySlug'>;
   audit: AuditLog;
@@ -103,27 +109,30 @@ export function createApiKeys(deps: ApiKeysDeps) {
 
     async create(access: OrgAccess, input: ApiKeyInput): Promise<ApiKeyView> {
       if (access.principal.kind !== 'user') throw errors.FORBIDDEN();
+      const userId = access.principal.userId;
       const metadata: KeyMetadata = {
         scope: input.scope,
         mcpTools: input.mcpTools ?? null,
         createdBy: access.principal.userId,
       };
-      const created = await deps.auth.api.createApiKey({
-        body: {
-          organizationId: access.org.id,
-          userId: access.principal.userId,
-          name: input.name,
-          ...(input.expiresInDays ? { expiresIn: input.expiresInDays * 24 * 60 * 60 } : {}),
-          metadata,
-        },
-      });
-      const result = {
-        ...view({ ...(created as unknown as ApiKeyRow), metadata: JSON.stringify(metadata) }),
-        secret: created.key,
-      };
-      // The plugin inserts the key in its own statement; the audit row and the event share one
+      // The plugin's insert (through better-auth's adapter), the audit row and the event: one
       // transaction (README, "Audit").
-      await deps.transaction(async (trx) => {
+      return deps.transaction(async (trx) => {
+        const created = await deps.authTransactions.run(trx, () =>
+          deps.auth.api.createApiKey({
+            body: {
+              organizationId: access.org.id,
+              userId,
+              name: input.name,
+              ...(input.expiresInDays ? { expiresIn: input.expiresInDays * 24 * 60 * 60 } : {}),
+              metadata,
+            },
+          }),
+        );
+        const result = {
+          ...view({ ...(created as unknown as ApiKeyRow), metadata: JSON.stringify(metadata) }),
+          secret: created.key,
+        };
         await deps.audit.record(trx, {
           organizationId: access.org.id,
           actor: auditActor(access.principal),
@@ -148,8 +157,8 @@ export function createApiKeys(deps: ApiKeysDeps) {
             actorId: auditActor(access.principal).id,
           },
         });
+        return result;
       });
-      return result;
     },
 
     async revoke(access: OrgAccess, id: string): Promise<void> {
@@ -177,18 +186,39 @@ export function createApiKeys(deps: ApiKeysDeps) {
       });
     },
 
-    /** `Authorization: Bearer pak_…` → the key, or 401 (unknown, revoked, expired). */
+    /**
+     * `Authorization: Bearer pak_…` → the key, or 401 (unknown, revoked, disabled, expired). Verified
+     * here on the plugin's table rather than through `auth.api.verifyApiKey`, which wrote
+     * `lastRequest` and `updatedAt` on every request and swept expired keys: the key row is looked up
+     * by its digest through the access cache (dropped on revocation: README, "Hot path"), an expired
+     * key is deleted when presented (as the plugin does), and `lastUsedAt` is written at most once a
+     * minute per key.
+     */
     async authenticate(token: string): Promise<KeyPrincipal> {
-      const result = await deps.auth.api.verifyApiKey({ body: { key: token } });
-      if (!result.valid || !result.key) throw errors.UNAUTHORIZED();
-      const metadata = readMetadata(
-        result.key.metadata === undefined ? null : JSON.stringify(result.key.metadata),
+      const hash = apiKeyDigest(token);
+      const row = await deps.cache.get(
+        hash,
+        () => deps.keys.byHash(hash),
+        (key) => [`org:${key.referenceId}`, `key:${key.id}`],
       );
+      if (!row || row.enabled === false) throw errors.UNAUTHORIZED();
+      const now = new Date();
+      if (row.expiresAt && new Date(row.expiresAt).getTime() < now.getTime()) {
+        await deps.keys.deleteById(row.id);
+        deps.cache.forget(hash);
+        throw errors.UNAUTHORIZED();
+      }
+      const last = row.lastRequest ? new Date(row.lastRequest).getTime() : 0;
+      if (now.getTime() - last >= LAST_USED_INTERVAL_MS) {
+        await deps.keys.touch(row.id, now, LAST_USED_INTERVAL_MS);
+        deps.cache.update(hash, { ...row, lastRequest: now });
+      }
+      const metadata = readMetadata(row.metadata);
       return {
         kind: 'key',
-        keyId: result.key.id,
-        organizationId: result.key.referenceId,
-        label: result.key.start ?? API_KEY_PREFIX,
+        keyId: row.id,
+        organizationId: row.referenceId,
+        label: row.start ?? API_KEY_PREFIX,
         scope: metadata.scope,
         mcpTools: metadata.mcpTools,
       };

@@ -3,6 +3,8 @@ import { createHmac } from 'node:crypto';
 import { betterAuth } from 'better-auth';
 import { organization } from 'better-auth/plugins/organization';
 import type { Kysely } from 'kysely';
+import type { ScimMemberChange } from '../audit/plugin-membership-audit.js';
+import type { PendingJoin } from './auth-transaction.js';
 import { backlexApiKeyPlugin } from '../api-keys/api-key-plugin.js';
 import { backlexScimPlugin } from '../scim/scim-plugin.js';
 import type { OidcSecretBox } from '../sso/client-secret.js';
@@ -32,6 +34,10 @@ export interface BacklexAuthOptions {
   authRequestsPerMinute?: number;
   /** Seals the OIDC client secret in the SSO plugin's table (`sso/client-secret.ts`). */
   oidcSecrets: OidcSecretBox;
+  /** The SCIM projection's member changes, in its transaction (`audit/plugin-membership-audit.ts`). */
+  onScimMemberChange?: (change: ScimMemberChange) => Promise<void>;
+  /** The SSO plugin's just-in-time members, announced just before each insert. */
+  onSsoJitJoin?: (join: PendingJoin) => void;
 }
 
 /**
@@ -158,9 +164,10 @@ export function createBacklexAuth(options: BacklexAuthOptions) {
         },
       }),
       backlexApiKeyPlugin(),
-      backlexSsoPlugin(options.oidcSecrets),
+      backlexSsoPlugin(options.oidcSecrets, options.onSsoJitJoin),
       backlexScimPlugin({
         credentialHashSecret: createHmac('sha256', options.secret).update('scim-credentials').digest('hex'),
+        ...(options.onScimMemberChange ? { onMemberChange: options.onScimMemberChange } : {}),
       }),
     ],
   });

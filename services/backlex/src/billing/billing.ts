@@ -136,6 +136,15 @@ function packView(row: PackRow, now: Date) {
   };
 }
 
+/** Units the packs add, per usage type. */
+function topupUnits(packs: PackRow[]): Record<UsageType, number> {
+  const units = Object.fromEntries(USAGE_TYPES.map((type) => [type, 0])) as Record<UsageType, number>;
+  for (const pack of packs) {
+    if (pack.pack_type in units) units[pack.pack_type as UsageType] += pack.quantity * pack.units_per_pack;
+  }
+  return units;
+}
+
 /** The calendar month (UTC) containing `at`: the period of an org without a subscription. */
 function calendarMonth(at: Date): { start: Date; end: Date } {
   const start = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
@@ -637,12 +646,8 @@ export function createBilling(deps: BillingDeps) {
         deps.packs.activeAt(orgId, now),
         deps.customers.ofOrg(orgId, provider.id),
       ]);
-      const topups = USAGE_TYPES.map((type) => ({
-        type,
-        units: active
-          .filter((pack) => pack.pack_type === type)
-          .reduce((sum, pack) => sum + pack.quantity * pack.units_per_pack, 0),
-      }));
+      const units = topupUnits(active);
+      const topups = USAGE_TYPES.map((type) => ({ type, units: units[type] }));
       let paymentMethod = null;
       if (customer) {
         let urls: { customerPortalUrl: string | null; updatePaymentMethodUrl: string | null } = {
@@ -674,6 +679,23 @@ export function createBilling(deps: BillingDeps) {
           : { requestThrottled: false, storageReadOnly: false },
         paymentMethod,
       };
+    },
+
+    /**
+     * The usage area's view of the org at billing's now: the current period and the units packs
+     * add to it (`topups`, per type); the plan's own allowances are in the plan catalogue.
+     */
+    async allowance(orgId: string): Promise<{
+      now: Date;
+      period: { start: Date; end: Date };
+      topups: Record<UsageType, number>;
+    }> {
+      const now = deps.clock.now();
+      const [period, active] = await Promise.all([
+        currentPeriod(orgId, now),
+        deps.packs.activeAt(orgId, now),
+      ]);
+      return { now, period, topups: topupUnits(active) };
     },
 
     checkout(access: OrgAccess, input: { plan: PaidPlanId; interval: BillingInterval }) {

@@ -27,6 +27,26 @@ export function createEventRepository(db: Kysely<EventsDatabase>) {
         .forUpdate()
         .executeTakeFirst();
     },
+    /**
+     * Up to `limit` other events still waiting to be fanned out, oldest first, locked; rows another
+     * fan-out holds are skipped, not waited for.
+     */
+    lockMorePending(
+      transaction: Kysely<EventsDatabase>,
+      exceptId: string,
+      limit: number,
+    ): Promise<EventRow[]> {
+      return transaction
+        .selectFrom('events')
+        .selectAll()
+        .where('fanned_out_at', 'is', null)
+        .where('id', '<>', exceptId)
+        .orderBy('created_at')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+    },
     async markFannedOut(transaction: Kysely<EventsDatabase>, id: string): Promise<void> {
       await transaction
         .updateTable('events')

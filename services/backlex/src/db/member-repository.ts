@@ -69,6 +69,10 @@ export function createMembershipWrites() {
         .where('userId', '=', userId)
         .executeTakeFirst();
     },
+    /** The user's address and name, for the events announcing their membership. */
+    userContact(trx: Transaction<BacklexDatabase>, userId: string) {
+      return trx.selectFrom('user').select(['email', 'name']).where('id', '=', userId).executeTakeFirst();
+    },
     async memberWithEmail(
       trx: Transaction<BacklexDatabase>,
       organizationId: string,

@@ -4,8 +4,8 @@ import type { BacklexDatabase } from './tables.js';
 /** @better-auth/sso's `ssoProvider` rows as backlex reads them (the plugin writes them). */
 export function createSsoProviderRepository(db: Kysely<BacklexDatabase>) {
   return {
-    findByOrg(organizationId: string) {
-      return db
+    findByOrg(organizationId: string, executor: Kysely<BacklexDatabase> = db) {
+      return executor
         .selectFrom('ssoProvider')
         .selectAll()
         .where('organizationId', '=', organizationId)

@@ -1,6 +1,9 @@
+import type { BackupsDatabase } from './backup-tables.js';
 import type { BillingDatabase } from './billing-tables.js';
 import type { EventsDatabase } from './events-tables.js';
 import type { ProjectsDatabase } from './project-tables.js';
+import type { DomainsDatabase } from './domain-tables.js';
+import type { UsageDatabase } from './usage-tables.js';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -128,7 +131,13 @@ export interface SsoProviderTable {
 }
 
 /** The whole schema; the events (`events-tables.ts`, 0020…), projects (`project-tables.ts`, 0060…) and billing (`billing-tables.ts`, 0080…) tables are part of it. */
-export interface BacklexDatabase extends EventsDatabase, ProjectsDatabase, BillingDatabase {
+export interface BacklexDatabase
+  extends EventsDatabase,
+    ProjectsDatabase,
+    BillingDatabase,
+    DomainsDatabase,
+    BackupsDatabase,
+    UsageDatabase {
   user: UserTable;
   session: SessionTable;
   organization: OrganizationTable;

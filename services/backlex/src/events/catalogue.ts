@@ -18,6 +18,11 @@ export const EVENT_CATALOGUE = {
   'org.created': z.object({ orgId: text, slug: text, name: text, ...actor }),
   'org.updated': z.object({ slug: text, changed: z.array(text), ...actor }),
   'org.deleted': z.object({ org: z.object({ id: text, slug: text, name: text }), deletedAt: text }),
+  'org.exported': z.object({
+    exportId: text,
+    projects: z.array(z.object({ projectId: text, projectSlug: text, sizeBytes: z.number() })),
+    ...actor,
+  }),
   // Members and invitations
   'member.invited': z.object({ invitationId: text, email: text, role, ...actor }),
   'member.invitation_cancelled': z.object({ invitationId: text, email: text, ...actor }),

@@ -29,12 +29,23 @@ import { createWebhookRoute } from './routes/webhooks-create.js';
 import { deleteWebhookRoute } from './routes/webhooks-delete.js';
 import { listWebhooksRoute } from './routes/webhooks-list.js';
 import { testWebhookRoute } from './routes/webhooks-test.js';
+import { createBackupRoute } from './routes/backups-create.js';
+import { listBackupsRoute } from './routes/backups-list.js';
+import { restoreBackupRoute } from './routes/backups-restore.js';
 import { createBranchRoute } from './routes/branches-create.js';
 import { deleteBranchRoute } from './routes/branches-delete.js';
 import { listBranchesRoute } from './routes/branches-list.js';
 import { dataApiRoutes } from './routes/data-api-query.js';
+import { dataApiHostRoute } from './routes/data-api-host.js';
+import { createDomainRoute } from './routes/domains-create.js';
+import { deleteDomainRoute } from './routes/domains-delete.js';
+import { listDomainsRoute } from './routes/domains-list.js';
+import { verifyDomainRoute } from './routes/domains-verify.js';
+import { orgExportRoute } from './routes/org-export.js';
+import { orgOverviewRoute } from './routes/org-overview.js';
 import { deleteProjectRoute } from './routes/project-delete.js';
 import { listDeploysRoute } from './routes/project-deploys.js';
+import { pointInTimeRestoreRoute } from './routes/project-restore.js';
 import { listProjectErrorsRoute } from './routes/project-errors.js';
 import { getProjectRoute } from './routes/project-get.js';
 import { pauseProjectRoute } from './routes/project-pause.js';
@@ -45,6 +56,11 @@ import { updateProjectRoute } from './routes/project-update.js';
 import { upgradeProjectRoute } from './routes/project-upgrade.js';
 import { createProjectRoute } from './routes/projects-create.js';
 import { listProjectsRoute } from './routes/projects-list.js';
+import { createAlarmRoute } from './routes/alarms-create.js';
+import { deleteAlarmRoute } from './routes/alarms-delete.js';
+import { listAlarmsRoute } from './routes/alarms-list.js';
+import { getUsageRoute } from './routes/usage-get.js';
+import { usageHistoryRoute } from './routes/usage-history.js';
 import { authenticatedScope } from './session.js';
 import { getBillingRoute } from './routes/billing-get.js';
 import { checkoutRoute } from './routes/billing-checkout.js';
@@ -93,6 +109,14 @@ export async function buildBacklexApp(
       },
     },
   });
+  // The org gate's cache LISTENs for changes once the app is ready (nothing is cached before).
+  app.addHook('onReady', () => deps.accessCache.start());
+  app.addHook('onClose', () => deps.accessCache.stop());
+  // Billing's webhooks and hosted pages change an org's plan outside the org routes: this process
+  // forgets its cached org rows before answering (other processes: the NOTIFY of migration 0041).
+  app.addHook('onSend', async (request) => {
+    if (request.method !== 'GET' && request.url.startsWith('/api/billing/')) deps.accessCache.clear();
+  });
   await app.register(healthRoutes(context, version));
   await app.register(betterAuthRoute(deps));
   await app.register(ssoLoginRoute(deps));
@@ -115,6 +139,8 @@ export async function buildBacklexApp(
   }
   // Projects' data API (issue 17): its own credential (the project admin token), not a session or key.
   await app.register(dataApiRoutes(deps));
+  // …and at `POST /query` on a verified custom domain (h17-domains).
+  await app.register(dataApiHostRoute(deps));
   await app.register(
     authenticatedScope(deps, async (scope) => {
       await scope.register(listOrgsRoute(deps));
@@ -164,6 +190,24 @@ export async function buildBacklexApp(
       await scope.register(listBranchesRoute(deps));
       await scope.register(createBranchRoute(deps));
       await scope.register(deleteBranchRoute(deps));
+      // Domains, overview, export (issue 17, h17-domains)
+      await scope.register(listDomainsRoute(deps));
+      await scope.register(createDomainRoute(deps));
+      await scope.register(verifyDomainRoute(deps));
+      await scope.register(deleteDomainRoute(deps));
+      await scope.register(orgOverviewRoute(deps));
+      await scope.register(orgExportRoute(deps));
+      // Backups and point-in-time restore (issue 17, h17-backups)
+      await scope.register(listBackupsRoute(deps));
+      await scope.register(createBackupRoute(deps));
+      await scope.register(restoreBackupRoute(deps));
+      await scope.register(pointInTimeRestoreRoute(deps));
+      // Usage, alarms (issue 17, h17-usage)
+      await scope.register(getUsageRoute(deps));
+      await scope.register(usageHistoryRoute(deps));
+      await scope.register(listAlarmsRoute(deps));
+      await scope.register(createAlarmRoute(deps));
+      await scope.register(deleteAlarmRoute(deps));
     }),
   );
   return app;

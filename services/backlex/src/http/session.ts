@@ -41,15 +41,19 @@ async function sessionPrincipal(
 ): Promise<UserPrincipal | undefined> {
   const cookie = request.headers.cookie;
   if (!cookie?.includes('better-auth.session_token=')) return undefined;
-  const found = await deps.auth.api.getSession({ headers: new Headers({ cookie }) });
-  if (!found) return undefined;
-  return {
-    kind: 'user',
-    userId: found.user.id,
-    email: found.user.email,
-    name: found.user.name,
-    sessionId: found.session.id,
-  };
+  // The same cookie header better-auth answered from its cache cookie is answered from memory
+  // (auth/session-memo.ts: never longer than better-auth's own cookie cache would).
+  return deps.sessionMemo.get(cookie, async () => {
+    const found = await deps.auth.api.getSession({ headers: new Headers({ cookie }) });
+    if (!found) return undefined;
+    return {
+      kind: 'user',
+      userId: found.user.id,
+      email: found.user.email,
+      name: found.user.name,
+      sessionId: found.session.id,
+    };
+  });
 }
 
 /**
@@ -93,6 +97,14 @@ export function authenticatedScope(deps: BacklexDeps, routes: (scope: FastifyIns
         if (typeof slug !== 'string') throw new Error(`route ${request.routeOptions.url} has no {slug}`);
         orgAccesses.set(request, await deps.orgAccess.resolve(principal, slug, operation, request.ip));
       }
+    });
+    // A change made through an org route (members, keys, settings, deletion) has committed by the
+    // time its answer is sent: this process forgets what it cached about the org before sending it,
+    // so the caller's next request here sees the change (other processes: the NOTIFY of 0041).
+    scope.addHook('onSend', async (request) => {
+      if (SAFE_METHODS.has(request.method) || !request.routeOptions.config.orgOperation) return;
+      const access = orgAccesses.find(request);
+      if (access) deps.accessCache.invalidateOrg(access.org.id);
     });
     await routes(scope);
   };

@@ -17,7 +17,11 @@ export function fanOutEventJob(fanOut: () => FanOut) {
     dedupe: { key: (payload) => payload.eventId, while: 'queued' },
     retry: { limit: 10, delaySeconds: 5, backoff: true },
     timeoutSeconds: 60,
+    // Each fan-out is a short transaction of its own: two loops fetching 8 at a time keep up with a
+    // burst of events (one job each) instead of fetching, running and completing them one by one.
     concurrency: 2,
+    batchSize: 8,
+    largeBacklog: true,
     async handle(payload, job) {
       const result = await fanOut().run(payload.eventId);
       if (result) job.logger.debug({ eventId: payload.eventId, ...result }, 'backlex: event fanned out');

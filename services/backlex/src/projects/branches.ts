@@ -13,6 +13,7 @@ import type { ProjectRepository, ProjectRow } from '../db/project-repository.js'
 import type { BacklexDatabase } from '../db/tables.js';
 import { errors } from '../errors.js';
 import type { EventPublisher } from '../events/publish-event.js';
+import type { ProjectAccess } from './project-access.js';
 import type { ProjectDatabases } from './project-databases.js';
 
 export interface BranchInput {
@@ -28,6 +29,8 @@ export interface BranchesDeps {
   audit: AuditLog;
   events: EventPublisher;
   transaction<T>(work: (trx: Transaction<BacklexDatabase>) => Promise<T>): Promise<T>;
+  /** The data API's cached access state: told after each commit that adds or removes a branch. */
+  access: Pick<ProjectAccess, 'changed'>;
   logWarning(message: string, fields: Record<string, unknown>): void;
 }
 
@@ -81,7 +84,7 @@ export function createBranches(deps: BranchesDeps) {
       if (!DNS_LABEL.test(input.name)) throw invalidName();
       let cloned: string | undefined;
       try {
-        return await deps.transaction(async (trx) => {
+        const created = await deps.transaction(async (trx) => {
           const parent = await project(access, slug, trx);
           if (parent.status !== 'active') {
             throw errors.INVALID_PROJECT_STATE(parent.status, ['active'], 'creating a branch');
@@ -146,6 +149,9 @@ export function createBranches(deps: BranchesDeps) {
           });
           return { project: parent, branch };
         });
+        // Its data API answers from the next request on, on every instance.
+        await deps.access.changed(created.project.id);
+        return created;
       } catch (error) {
         // The row never committed: its file must not stay behind.
         if (cloned) {
@@ -184,6 +190,8 @@ export function createBranches(deps: BranchesDeps) {
         });
         return branch;
       });
+      // No instance routes to the branch any more before its file goes.
+      await deps.access.changed(removed.project_id);
       await deps.databases.remove(removed.id);
     },
   };

@@ -1,11 +1,12 @@
-import type { BranchRow } from '../db/project-branch-repository.js';
 import type { ProjectBranchRepository } from '../db/project-branch-repository.js';
 import type { ProjectErrorRepository } from '../db/project-error-repository.js';
-import type { ProjectRepository, ProjectRow } from '../db/project-repository.js';
+import type { ProjectRepository } from '../db/project-repository.js';
 import { errors } from '../errors.js';
-import { adminTokenMatches } from './admin-token.js';
+import { adminTokenMatchesCached } from './admin-token.js';
+import type { AccessBranch, AccessProject, ProjectAccess } from './project-access.js';
 import type { ProjectDatabases, Statement, StatementResult } from './project-databases.js';
 import { errorFingerprint, normalizeSql } from './sql-fingerprint.js';
+import type { UsageGate } from '../usage/usage-gate.js';
 
 export type DataApiBody = { sql: string; params?: Statement['params'] } | { batch: Statement[] };
 
@@ -14,6 +15,10 @@ export interface DataApiDeps {
   branches: ProjectBranchRepository;
   errors: ProjectErrorRepository;
   databases: ProjectDatabases;
+  /** Status, token hash and live branches per project, from memory (dropped on NOTIFY). */
+  access: ProjectAccess;
+  /** Usage (h17-usage, `src/usage/usage-gate.ts`): counts requests, enforces the org's allowances. */
+  usage: Pick<UsageGate, 'admit' | 'changed'>;
   logWarning(message: string, fields: Record<string, unknown>): void;
 }
 
@@ -53,6 +58,10 @@ function clientFailure(failure: HostFailure): { kind: string; error: Error } | u
       return { kind: 'STATEMENT_TIMEOUT', error: errors.STATEMENT_TIMEOUT({ details }) };
     case 'HOST_RESTARTED':
       return { kind: 'HOST_RESTARTED', error: errors.DATABASE_RESTARTED() };
+    case 'HISTORY_UNAVAILABLE':
+      return { kind: 'HISTORY_UNAVAILABLE', error: errors.HISTORY_UNAVAILABLE() };
+    case 'READ_ONLY':
+      return { kind: 'STORAGE_READ_ONLY', error: errors.STORAGE_READ_ONLY({ details }) };
     default:
       return undefined;
   }
@@ -72,8 +81,8 @@ function mayHaveWritten(results: StatementResult[]): boolean {
  */
 export function createDataApi(deps: DataApiDeps) {
   async function record(
-    project: ProjectRow,
-    branch: BranchRow | undefined,
+    project: AccessProject,
+    branch: AccessBranch | undefined,
     kind: string,
     sql: string,
     message: string,
@@ -96,7 +105,7 @@ export function createDataApi(deps: DataApiDeps) {
     }
   }
 
-  function refreshSize(project: ProjectRow, branch: BranchRow | undefined) {
+  function refreshSize(project: AccessProject, branch: AccessBranch | undefined) {
     const id = branch?.id ?? project.id;
     void deps.databases
       .sizeBytes(id)
@@ -118,23 +127,29 @@ export function createDataApi(deps: DataApiDeps) {
       branchName: string | undefined,
       body: DataApiBody,
     ): Promise<{ results: StatementResult[] }> {
-      const project = await deps.projects.byId(projectId);
-      if (!project || project.status === 'deleted') throw errors.NOT_FOUND();
-      if (token === undefined || !adminTokenMatches(token, project.admin_token_hash)) {
+      const state = await deps.access.get(projectId);
+      const project = state?.project;
+      if (!state || !project || project.status === 'deleted') throw errors.NOT_FOUND();
+      if (token === undefined || !adminTokenMatchesCached(token, project.admin_token_hash)) {
         throw errors.UNAUTHORIZED('A valid project admin token is required (Authorization: Bearer bxk_…)');
       }
       if (project.status === 'paused') throw errors.PROJECT_PAUSED();
       if (project.status !== 'active') throw errors.PROJECT_NOT_READY(project.status);
-      let branch: BranchRow | undefined;
+      let branch: AccessBranch | undefined;
       if (branchName !== undefined) {
-        branch = await deps.branches.findLiveByName(project.id, branchName);
+        branch = state.branches.get(branchName);
         if (!branch) throw errors.NOT_FOUND();
       }
+      const readOnly = await deps.usage.admit(project.org_id, project.id); // 429 over the request allowance; counts it
       const batch = 'batch' in body;
       const statements = batch ? body.batch : [{ sql: body.sql, params: body.params }];
       let results: StatementResult[];
       try {
-        results = await deps.databases.execute(branch?.id ?? project.id, { statements, transaction: batch });
+        results = await deps.databases.execute(branch?.id ?? project.id, {
+          statements,
+          transaction: batch,
+          readOnly,
+        });
       } catch (error) {
         const failure = hostFailure(error);
         const answer = failure ? clientFailure(failure) : undefined;
@@ -149,7 +164,10 @@ export function createDataApi(deps: DataApiDeps) {
         );
         throw answer.error;
       }
-      if (mayHaveWritten(results)) refreshSize(project, branch);
+      if (mayHaveWritten(results)) {
+        refreshSize(project, branch);
+        deps.usage.changed(project.id);
+      }
       return { results };
     },
   };

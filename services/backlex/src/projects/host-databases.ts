@@ -1,4 +1,9 @@
-import { createDatabaseHost, isDatabaseHostError, type SqlStatement } from '@trustplane/database-host';
+import {
+  createDatabaseHost,
+  isDatabaseHostError,
+  type RecorderModule,
+  type SqlStatement,
+} from '@trustplane/database-host';
 import type { Logger } from 'pino';
 import type { ProjectDatabases } from './project-databases.js';
 
@@ -6,6 +11,8 @@ export interface HostDatabasesOptions {
   directory: string;
   env: Readonly<NodeJS.ProcessEnv>;
   logger: Logger;
+  /** The commit recorder every host loads (`historyRecorderModule`: point-in-time history). */
+  recorder?: RecorderModule | undefined;
 }
 
 /**
@@ -18,6 +25,7 @@ export function createHostDatabases(options: HostDatabasesOptions): ProjectDatab
     directory: options.directory,
     ...(Number.isInteger(configured) && configured > 0 ? { hosts: configured } : {}),
     logger: options.logger,
+    ...(options.recorder ? { recorder: options.recorder } : {}),
   });
   return {
     async create(id) {
@@ -27,12 +35,14 @@ export function createHostDatabases(options: HostDatabasesOptions): ProjectDatab
       const { results } = await host.execute(id, {
         statements: request.statements as SqlStatement[],
         transaction: request.transaction,
+        ...(request.readOnly ? { readOnly: true } : {}),
       });
       return results;
     },
     async clone(sourceId, targetId) {
       await host.clone(sourceId, targetId);
     },
+    dump: (id, destinationPath, header) => host.dump(id, destinationPath, header),
     async remove(id) {
       try {
         await host.remove(id);
@@ -41,6 +51,14 @@ export function createHostDatabases(options: HostDatabasesOptions): ProjectDatab
       }
     },
     exists: (id) => host.exists(id),
+    async checkpoint(id) {
+      await host.checkpoint(id);
+    },
+    copyCheckpointed: (id, destinationPath) => host.copyCheckpointed(id, destinationPath),
+    replace: (id, sourceFilePath) => host.replace(id, sourceFilePath),
+    async pruneHistory(id, windowMs) {
+      await host.pruneHistory(id, windowMs);
+    },
     sizeBytes: (id) => host.sizeBytes(id),
     close: () => host.close(),
   };

@@ -20,6 +20,7 @@ import {
   regionAllowed,
 } from '../orgs/regions.js';
 import { mintAdminToken } from './admin-token.js';
+import type { ProjectAccess } from './project-access.js';
 import type { ProjectDatabases } from './project-databases.js';
 import {
   DEFAULT_TEMPLATE,
@@ -54,6 +55,8 @@ export interface ProjectsDeps {
   audit: AuditLog;
   events: EventPublisher;
   transaction<T>(work: (trx: Transaction<BacklexDatabase>) => Promise<T>): Promise<T>;
+  /** The data API's cached access state: told after each commit that changes a status or token. */
+  access: Pick<ProjectAccess, 'changed' | 'invalidate'>;
   /** Sends the provisioning job in the caller's transaction. */
   sendProvision(trx: Transaction<BacklexDatabase>, projectId: string): Promise<void>;
 }
@@ -137,7 +140,7 @@ export function createProjects(deps: ProjectsDeps) {
     allowed: ProjectStatus,
     next: ProjectStatus,
   ): Promise<ProjectRow> {
-    return deps.transaction(async (trx) => {
+    const changed = await deps.transaction(async (trx) => {
       const project = await lockLive(trx, access, slug);
       requireStatus(project, [allowed], action);
       const updated = await projects.update(trx, project.id, { status: next });
@@ -146,6 +149,8 @@ export function createProjects(deps: ProjectsDeps) {
       await deps.events.publish(trx, access.org.id, event, eventBase(access, updated));
       return updated;
     });
+    await deps.access.changed(changed.id);
+    return changed;
   }
 
   /**
@@ -163,6 +168,8 @@ export function createProjects(deps: ProjectsDeps) {
     for (const project of live.slice(limit)) {
       if (project.status !== 'active') continue;
       const paused = await projects.update(trx, project.id, { status: 'paused' });
+      // Billing's transaction: read from PostgreSQL until its commit's NOTIFY arrives.
+      deps.access.invalidate(paused.id);
       await deps.audit.record(trx, {
         organizationId: change.organizationId,
         actor: { type: 'system', id: null, label: 'billing' },
@@ -277,12 +284,14 @@ export function createProjects(deps: ProjectsDeps) {
 
     /** Soft delete: hidden at once, slug free, files purged after the grace period by the purge job. */
     async remove(access: OrgAccess, slug: string): Promise<void> {
-      await deps.transaction(async (trx) => {
+      const deleted = await deps.transaction(async (trx) => {
         const project = await lockLive(trx, access, slug);
         const deleted = await projects.update(trx, project.id, { status: 'deleted', deleted_at: new Date() });
         await audited(trx, access, deleted, 'project.deleted');
         await deps.events.publish(trx, access.org.id, 'project.deleted', eventBase(access, deleted));
+        return deleted;
       });
+      await deps.access.changed(deleted.id);
     },
 
     pause: (access: OrgAccess, slug: string) => transition(access, slug, 'pause', 'active', 'paused'),
@@ -321,6 +330,8 @@ export function createProjects(deps: ProjectsDeps) {
         );
         return updated;
       });
+      // The old token is refused from the next request on, on every instance.
+      await deps.access.changed(project.id);
       return { project, adminToken: token };
     },
 

@@ -20,6 +20,13 @@ export interface ProvisioningDeps {
   audit: AuditLog;
   events: EventPublisher;
   transaction<T>(work: (trx: Transaction<BacklexDatabase>) => Promise<T>): Promise<T>;
+  /** Point-in-time history and backups of the files (h17-backups): removed with the files. */
+  history?: {
+    /** Deletes a removed file's history (spool and objects). */
+    purge(databaseId: string): Promise<void>;
+    /** After a project's files are purged: its backups go too. */
+    onPurged(projectId: string): Promise<void>;
+  };
 }
 
 const systemActor = { type: 'system' as const, id: null, label: 'provisioning' };
@@ -67,10 +74,14 @@ export function createProvisioning(deps: ProvisioningDeps) {
       const target = project.template_target_version;
       try {
         await deps.databases.remove(projectId);
+        // A retry starts a fresh file: the history of an earlier attempt's file goes with it.
+        await deps.history?.purge(projectId);
         await deps.databases.create(projectId);
         await faults?.('file-created', projectId);
         const statements = deps.templates.migrations(project.template, 0, target).map((sql) => ({ sql }));
         if (statements.length > 0) await deps.databases.execute(projectId, { statements, transaction: true });
+        // The base snapshot of the history: the template applied, checkpointed.
+        await deps.databases.checkpoint(projectId);
         await faults?.('template-applied', projectId);
         const sizeBytes = await deps.databases.sizeBytes(projectId);
         let settled = false;
@@ -146,8 +157,11 @@ export function createProvisioning(deps: ProvisioningDeps) {
       for (const project of await deps.projects.dueForPurge(before, 100)) {
         for (const branch of await deps.branches.allOf(project.id)) {
           await deps.databases.remove(branch.id);
+          await deps.history?.purge(branch.id);
         }
         await deps.databases.remove(project.id);
+        await deps.history?.purge(project.id);
+        await deps.history?.onPurged(project.id);
         await deps.projects.markPurged(project.id, now);
         purged.push(project.id);
       }

@@ -1,4 +1,5 @@
 import { scim } from '@better-auth/scim';
+import type { ScimMemberChange } from '../audit/plugin-membership-audit.js';
 
 /** SCIM Groups whose display name is one of these set the member's role; the strongest wins. */
 export const SCIM_GROUP_ROLES = ['admin', 'developer', 'viewer'] as const;
@@ -22,7 +23,12 @@ export function roleFromGrants(roles: readonly string[]): ScimRole {
  * projection keeps the org's `member` rows in step with the directory: an active User is a
  * member (role from its Groups), an inactive or deleted one is not. Owners are never touched.
  */
-export function backlexScimPlugin(options: { credentialHashSecret: string }) {
+export function backlexScimPlugin(options: {
+  credentialHashSecret: string;
+  /** Each member change, right after the write, in the plugin's transaction (audit + event). */
+  onMemberChange?: (change: ScimMemberChange) => Promise<void>;
+}) {
+  const changed = (change: ScimMemberChange) => options.onMemberChange?.(change);
   return scim({
     connections: [],
     managedConnections: { credentialHashSecret: options.credentialHashSecret, maxActiveCredentials: 2 },
@@ -44,21 +50,33 @@ export function backlexScimPlugin(options: { credentialHashSecret: string }) {
           ],
         })) as { id: string; role: string } | null;
         if (member?.role === 'owner') return;
+        const subject = { organizationId, userId: state.userId };
         if (!state.active) {
-          if (member) await database.delete({ model: 'member', where: [{ field: 'id', value: member.id }] });
+          if (member) {
+            await database.delete({ model: 'member', where: [{ field: 'id', value: member.id }] });
+            await changed({ kind: 'removed', ...subject, memberId: member.id, role: member.role });
+          }
           return;
         }
         const role = roleFromGrants(state.grants.map((grant) => grant.role));
         if (!member) {
-          await database.create({
+          const created = (await database.create({
             model: 'member',
             data: { organizationId, userId: state.userId, role, createdAt: new Date() },
-          });
+          })) as { id: string };
+          await changed({ kind: 'joined', ...subject, memberId: created.id, role });
         } else if (member.role !== role) {
           await database.update({
             model: 'member',
             where: [{ field: 'id', value: member.id }],
             update: { role, updatedAt: new Date() },
+          });
+          await changed({
+            kind: 'role_changed',
+            ...subject,
+            memberId: member.id,
+            from: member.role,
+            to: role,
           });
         }
       },

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit.js';
+import type { AuthTransactions } from '../auth/auth-transaction.js';
 import type { BacklexAuth } from '../auth/better-auth.js';
 import { auditActor, type OrgAccess } from '../auth/principal.js';
 import type { ScimDirectoryRepository } from '../db/scim-directory-repository.js';
@@ -28,6 +29,8 @@ export interface ScimView {
 
 export interface ScimDeps {
   auth: BacklexAuth;
+  /** Runs better-auth calls inside backlex's transaction (`auth/auth-transaction.ts`). */
+  authTransactions: Pick<AuthTransactions, 'run'>;
   db: Kysely<BacklexDatabase>;
   directory: ScimDirectoryRepository;
   audit: AuditLog;
@@ -69,13 +72,18 @@ export function createScim(deps: ScimDeps) {
   const count = (table: 'scimUser' | 'scimGroup', organizationId: string) =>
     deps.directory.countProvisioned(table, organizationId);
 
-  /** The audit row and the event of a token change, in one transaction. */
-  async function record(
+  /**
+   * `work` (the plugin's calls, through better-auth's adapter), then the audit row and the event of
+   * the token change: one transaction (README, "Audit").
+   */
+  async function inTransactionAudited<T>(
     access: OrgAccess,
     action: string,
     event: 'scim.token_created' | 'scim.token_revoked',
-  ) {
-    await deps.db.transaction().execute(async (trx) => {
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return deps.db.transaction().execute(async (trx) => {
+      const result = await deps.authTransactions.run(trx, work);
       await deps.audit.record(trx, {
         organizationId: access.org.id,
         actor: auditActor(access.principal),
@@ -88,6 +96,7 @@ export function createScim(deps: ScimDeps) {
         type: event,
         payload: { actorId: auditActor(access.principal).id },
       });
+      return result;
     });
   }
 
@@ -122,32 +131,44 @@ export function createScim(deps: ScimDeps) {
     async mint(access: OrgAccess): Promise<string> {
       const actorId = auditActor(access.principal).id ?? 'unknown';
       const policy = { scopes: [...ALL_SCOPES], expiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS) };
-      const connection = await connectionOf(access.org.id);
-      let issued: { token: string; credential: { credentialId: string } };
-      if (connection) {
-        issued = await call('rotateSCIMManagedCredential', {
-          connectionId: connection.connectionId,
-          provisioningDomainId: access.org.id,
-          actorId,
-          ...policy,
-        });
-        await revokeAll(access, actorId, issued.credential.credentialId);
-      } else {
-        issued = await call('createSCIMManagedConnection', {
-          creationRequestId: `org-${access.org.id}-${Date.now()}`,
-          provisioningDomainId: access.org.id,
-          actorId,
-          ...policy,
-        });
-      }
-      await record(access, 'scim.token_minted', 'scim.token_created');
+      const issued = await inTransactionAudited(
+        access,
+        'scim.token_minted',
+        'scim.token_created',
+        async () => {
+          const connection = await connectionOf(access.org.id);
+          if (connection) {
+            const rotated = await call<{ token: string; credential: { credentialId: string } }>(
+              'rotateSCIMManagedCredential',
+              {
+                connectionId: connection.connectionId,
+                provisioningDomainId: access.org.id,
+                actorId,
+                ...policy,
+              },
+            );
+            await revokeAll(access, actorId, rotated.credential.credentialId);
+            return rotated;
+          }
+          return call<{ token: string; credential: { credentialId: string } }>(
+            'createSCIMManagedConnection',
+            {
+              creationRequestId: `org-${access.org.id}-${Date.now()}`,
+              provisioningDomainId: access.org.id,
+              actorId,
+              ...policy,
+            },
+          );
+        },
+      );
       return issued.token;
     },
 
     /** Revokes the active token; provisioned members stay. Idempotent. */
     async revoke(access: OrgAccess): Promise<void> {
-      await revokeAll(access, auditActor(access.principal).id ?? 'unknown');
-      await record(access, 'scim.token_revoked', 'scim.token_revoked');
+      await inTransactionAudited(access, 'scim.token_revoked', 'scim.token_revoked', () =>
+        revokeAll(access, auditActor(access.principal).id ?? 'unknown'),
+      );
     },
 
     /** Org deletion: no token keeps working. */

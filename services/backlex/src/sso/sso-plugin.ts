@@ -1,4 +1,5 @@
 import { sso } from '@better-auth/sso';
+import type { PendingJoin } from '../auth/auth-transaction.js';
 import type { OidcSecretBox } from './client-secret.js';
 
 /** The TXT record name is `_backlex-<providerId>.<emailDomain>` (the plugin adds `_` and the id). */
@@ -21,7 +22,11 @@ export function emailInDomain(email: string, domain: string): boolean {
  * a transform on the plugin's `oidcConfig` column, which better-auth's adapter applies to every
  * write and every read the plugin makes).
  */
-export function backlexSsoPlugin(secrets: OidcSecretBox) {
+export function backlexSsoPlugin(
+  secrets: OidcSecretBox,
+  /** Told of each just-in-time member just before the plugin inserts it (audited before commit). */
+  onJitJoin?: (join: PendingJoin) => void,
+) {
   const plugin = sso({
     domainVerification: { enabled: true, tokenPrefix: SSO_TOKEN_PREFIX },
     // `SsoInput.enabled`: a disabled provider is kept but signs no one in.
@@ -32,7 +37,18 @@ export function backlexSsoPlugin(secrets: OidcSecretBox) {
     },
     organizationProvisioning: {
       // The plugin's type names its own two roles; backlex's access control knows `viewer`.
-      getRole: async () => 'viewer' as 'member',
+      getRole: async ({ user, provider }) => {
+        const organizationId = (provider as { organizationId?: string | null }).organizationId;
+        if (organizationId) {
+          onJitJoin?.({
+            organizationId,
+            userId: user.id,
+            email: user.email,
+            providerId: provider.providerId,
+          });
+        }
+        return 'viewer' as 'member';
+      },
     },
     async resolveUser(input, context) {
       const provider = (await context.database.findOne({

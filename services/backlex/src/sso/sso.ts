@@ -7,6 +7,7 @@ import type { BacklexAuth } from '../auth/better-auth.js';
 import type { OrgAccess } from '../auth/principal.js';
 import type { SsoProviderRepository } from '../db/sso-provider-repository.js';
 import type { SsoProviderTable } from '../db/tables.js';
+import type { AuthTransactions } from '../auth/auth-transaction.js';
 import { errors } from '../errors.js';
 import type { OidcSecretBox } from './client-secret.js';
 import { MASKED_SECRET, providerIdFor, type SsoInput, verificationRecord } from './sso-config.js';
@@ -78,6 +79,8 @@ export interface SsoDeps {
   audit: AuditLog;
   outbox: EventOutbox;
   transaction: <T>(work: (trx: Transaction<BacklexDatabase>) => Promise<T>) => Promise<T>;
+  /** Runs better-auth calls inside backlex's transaction (`auth/auth-transaction.ts`). */
+  authTransactions: Pick<AuthTransactions, 'run'>;
 }
 
 /**
@@ -146,91 +149,97 @@ export function createSso(deps: SsoDeps) {
       const domain = input.emailDomain ?? '';
       const enabled = input.enabled ?? true;
       const spEntityId = urls(access.org.slug, providerId).samlEntityId;
-      if (input.type === 'oidc') {
-        const storedSecret =
-          existingType === 'oidc' ? deps.oidcSecrets.secretOf(existing?.oidcConfig ?? null) : undefined;
-        const clientSecret = input.config.clientSecret ?? storedSecret;
-        if (!clientSecret) {
-          throw errors.VALIDATION({
-            details: {
-              details: [
-                {
-                  path: 'config.clientSecret',
-                  location: 'body',
-                  message: 'required (no secret is stored yet)',
+      // The plugin's writes (through better-auth's adapter), the audit row and the event: one
+      // transaction (README, "Audit").
+      const row = await deps.transaction((trx) =>
+        deps.authTransactions.run(trx, async () => {
+          if (input.type === 'oidc') {
+            const storedSecret =
+              existingType === 'oidc' ? deps.oidcSecrets.secretOf(existing?.oidcConfig ?? null) : undefined;
+            const clientSecret = input.config.clientSecret ?? storedSecret;
+            if (!clientSecret) {
+              throw errors.VALIDATION({
+                details: {
+                  details: [
+                    {
+                      path: 'config.clientSecret',
+                      location: 'body',
+                      message: 'required (no secret is stored yet)',
+                    },
+                  ],
                 },
-              ],
-            },
-          });
-        }
-        const oidcConfig = {
-          clientId: input.config.clientId,
-          clientSecret,
-          scopes: input.config.scopes ?? ['openid', 'email', 'profile'],
-          pkce: true,
-        };
-        if (existingType === 'oidc') {
-          await deps.auth.api.updateSSOProvider({
-            body: { providerId, issuer: input.config.issuer, domain, enabled, oidcConfig } as never,
-            headers,
-          });
-        } else {
-          if (existing) await this.remove(access);
-          await deps.auth.api.registerSSOProvider({
-            body: {
-              providerId,
-              issuer: input.config.issuer,
-              domain,
-              organizationId: access.org.id,
-              enabled,
-              // Discovery waits for the first sign-in: an unreachable IdP is not an error here.
-              oidcConfig: { ...oidcConfig, skipDiscovery: true },
-            } as never,
-            headers,
-          });
-        }
-      } else {
-        const samlConfig = {
-          entryPoint: input.config.entryPoint ?? '',
-          cert: input.config.cert ?? '',
-          callbackUrl: `${deps.publicUrl}/api/orgs`,
-          idpMetadata: input.config.idpMetadataXml
-            ? { metadata: input.config.idpMetadataXml }
-            : { entityID: input.config.entityId ?? input.config.entryPoint },
-          spMetadata: {},
-        };
-        if (existing) await this.remove(access);
-        await deps.auth.api.registerSSOProvider({
-          body: {
-            providerId,
-            issuer: spEntityId,
-            domain,
+              });
+            }
+            const oidcConfig = {
+              clientId: input.config.clientId,
+              clientSecret,
+              scopes: input.config.scopes ?? ['openid', 'email', 'profile'],
+              pkce: true,
+            };
+            if (existingType === 'oidc') {
+              await deps.auth.api.updateSSOProvider({
+                body: { providerId, issuer: input.config.issuer, domain, enabled, oidcConfig } as never,
+                headers,
+              });
+            } else {
+              if (existing) await this.remove(access, trx);
+              await deps.auth.api.registerSSOProvider({
+                body: {
+                  providerId,
+                  issuer: input.config.issuer,
+                  domain,
+                  organizationId: access.org.id,
+                  enabled,
+                  // Discovery waits for the first sign-in: an unreachable IdP is not an error here.
+                  oidcConfig: { ...oidcConfig, skipDiscovery: true },
+                } as never,
+                headers,
+              });
+            }
+          } else {
+            const samlConfig = {
+              entryPoint: input.config.entryPoint ?? '',
+              cert: input.config.cert ?? '',
+              callbackUrl: `${deps.publicUrl}/api/orgs`,
+              idpMetadata: input.config.idpMetadataXml
+                ? { metadata: input.config.idpMetadataXml }
+                : { entityID: input.config.entityId ?? input.config.entryPoint },
+              spMetadata: {},
+            };
+            if (existing) await this.remove(access, trx);
+            await deps.auth.api.registerSSOProvider({
+              body: {
+                providerId,
+                issuer: spEntityId,
+                domain,
+                organizationId: access.org.id,
+                enabled,
+                samlConfig,
+              } as never,
+              headers,
+            });
+          }
+          const row = await deps.providers.findByOrg(
+            access.org.id,
+            trx as unknown as Kysely<BacklexDatabase>,
+          );
+          if (!row) throw new Error('sso: provider missing after PUT');
+          await deps.audit.record(trx, {
             organizationId: access.org.id,
-            enabled,
-            samlConfig,
-          } as never,
-          headers,
-        });
-      }
-      const row = await providerRow(access.org.id);
-      if (!row) throw new Error('sso: provider missing after PUT');
-      // The plugin wrote the provider in its own statements; the audit row and the event share one
-      // transaction right after (README, "Audit").
-      await deps.transaction(async (trx) => {
-        await deps.audit.record(trx, {
-          organizationId: access.org.id,
-          actor: auditActor(access.principal),
-          action: 'sso.configured',
-          target: { type: 'sso', id: row.providerId },
-          ip: access.ip,
-          data: { type: input.type, enabled, emailDomain: input.emailDomain ?? null },
-        });
-        await deps.outbox.record(trx, {
-          organizationId: access.org.id,
-          type: 'sso.configured',
-          payload: { type: input.type, enabled, actorId: auditActor(access.principal).id },
-        });
-      });
+            actor: auditActor(access.principal),
+            action: 'sso.configured',
+            target: { type: 'sso', id: row.providerId },
+            ip: access.ip,
+            data: { type: input.type, enabled, emailDomain: input.emailDomain ?? null },
+          });
+          await deps.outbox.record(trx, {
+            organizationId: access.org.id,
+            type: 'sso.configured',
+            payload: { type: input.type, enabled, actorId: auditActor(access.principal).id },
+          });
+          return row;
+        }),
+      );
       return render(await tryVerify(row, headers), headers);
     },
 

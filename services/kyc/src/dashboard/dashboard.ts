@@ -5,7 +5,7 @@ import type { KycConfig } from '../config.js';
 import type { AssetRow } from '../db/document-assets-repository.js';
 import type { LivenessRow } from '../db/liveness-attempts-repository.js';
 import type { KycRepositories } from '../db/repositories.js';
-import type { SessionRow } from '../db/verification-sessions-repository.js';
+import type { SessionListFilter, SessionRow } from '../db/verification-sessions-repository.js';
 import { errors } from '../errors.js';
 import { isUuid } from '../ids.js';
 import type { SessionViews } from '../verification/session-views.js';
@@ -99,17 +99,25 @@ export function createDashboard(options: {
   return {
     visibleSession,
 
-    async list(userId: string) {
-      const sessions = await repositories.sessions.listVisible(userId, 500);
+    /**
+     * The newest sessions (at most `limit`, the seed's list: 500) the operator may see, narrowed by
+     * the console's filters. One more row than asked is read to tell whether a next page exists.
+     */
+    async list(userId: string, filter: SessionListFilter & { limit?: number } = {}) {
+      const limit = filter.limit ?? 500;
+      const rows = await repositories.sessions.listVisible(userId, limit + 1, filter);
+      const sessions = rows.slice(0, limit);
+      const nextOffset = rows.length > limit ? (filter.offset ?? 0) + limit : null;
       const latest = await repositories.liveness.latestPerSession(sessions.map((session) => session.id));
       const bySession = new Map(latest.map((row) => [row.session_id, row]));
-      return sessions.map((session) => {
+      const items = sessions.map((session) => {
         const attempt = bySession.get(session.id);
         return {
           session: summary(session, { moire: null, ela: null }),
           latestLiveness: attempt ? livenessSummary(attempt) : null,
         };
       });
+      return { items, nextOffset };
     },
 
     async detail(userId: string, sessionId: string) {
@@ -142,16 +150,21 @@ export function createDashboard(options: {
             documentViewUrl: purged ? null : await documentViewUrl(asset),
           })),
         ),
-        analysisResults: analyses.map((row) => ({
-          assetId: row.asset_id,
-          extracted: {
-            ...row.extracted,
-            modelVersions: row.model_versions,
-            rawScores: row.raw_scores,
-          },
-          modelId: row.model_id,
-          createdAt: iso(row.created_at),
-        })),
+        analysisResults: await Promise.all(
+          analyses.map(async (row) => ({
+            assetId: row.asset_id,
+            extracted: {
+              ...row.extracted,
+              modelVersions: row.model_versions,
+              rawScores: row.raw_scores,
+            },
+            modelId: row.model_id,
+            createdAt: iso(row.created_at),
+            // Beyond the seed: this document's own heatmaps (the session's are the first one's).
+            elaHeatmapViewUrl: purged ? null : await viewUrl(row.ela_heatmap_key),
+            moireHeatmapViewUrl: purged ? null : await viewUrl(row.moire_heatmap_key),
+          })),
+        ),
         livenessAttempts: await Promise.all(
           attempts.map(async (row) => ({
             id: row.id,
@@ -190,6 +203,8 @@ export function createDashboard(options: {
         manualMrzLine1?: string;
         manualMrzLine2?: string;
         overrideReason?: string;
+        /** Beyond the seed: the status the operator decided from; another one → 409 REVIEW_CONFLICT. */
+        expectedReviewStatus?: string;
       },
     ) {
       await visibleSession(userId, sessionId);
@@ -217,6 +232,10 @@ export function createDashboard(options: {
       const session = await repositories.transaction(async (tx) => {
         const locked = await tx.sessions.lock(sessionId);
         if (!locked) throw errors.VERIFICATION_SESSION_NOT_FOUND();
+        // Two operators reviewing at once: the second decided from a status that is gone.
+        if (input.expectedReviewStatus !== undefined && input.expectedReviewStatus !== locked.review_status) {
+          throw errors.REVIEW_CONFLICT(locked.review_status);
+        }
         const updated = await tx.sessions.update(sessionId, {
           review_status: reviewStatus,
           reviewed_by: userId,
@@ -254,6 +273,20 @@ export function createDashboard(options: {
       });
       views.forget(sessionId);
       return { reviewStatus: session.review_status };
+    },
+
+    /** The session's audit events checked against the platform-wide hash chain. */
+    async auditChain(userId: string, sessionId: string) {
+      await visibleSession(userId, sessionId);
+      const events = await repositories.auditEvents.verifySessionLinks(sessionId);
+      const broken = events.find((event) => !event.valid);
+      return {
+        intact: !broken,
+        checked: events.length,
+        brokenEventId: broken?.id ?? null,
+        verifiedAt: new Date().toISOString(),
+        events,
+      };
     },
 
     async reanalyze(userId: string, sessionId: string, assetId: string) {

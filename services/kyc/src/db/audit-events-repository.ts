@@ -57,6 +57,25 @@ export function createAuditEventsRepository(db: Kysely<KycDatabase>) {
         .orderBy('seq', 'asc')
         .execute();
     },
+    /**
+     * One session's events, each checked as `verifyChain` checks every row: its hash covers its
+     * content, and its `prev_hash` is the hash of the row before it in the platform-wide chain
+     * (which may belong to another tenant: only the comparison's result leaves the database).
+     */
+    async verifySessionLinks(
+      sessionId: string,
+    ): Promise<{ id: string; hash: string; prevHash: string; valid: boolean }[]> {
+      const { rows } = await sql<{ id: string; hash: string; prev_hash: string; valid: boolean }>`
+        SELECT e.id, e.hash, e.prev_hash,
+               e.hash = audit_event_digest(e.prev_hash, e)
+                 AND e.prev_hash = coalesce(
+                   (SELECT p.hash FROM audit_events p WHERE p.seq < e.seq ORDER BY p.seq DESC LIMIT 1),
+                   repeat('0', 64)) AS valid
+          FROM audit_events e
+         WHERE e.session_id = ${sessionId}
+         ORDER BY e.seq`.execute(db);
+      return rows.map((row) => ({ id: row.id, hash: row.hash, prevHash: row.prev_hash, valid: row.valid }));
+    },
     async verifyChain(): Promise<ChainVerification> {
       const { rows } = await sql<{ seq: number; ok: boolean }>`
         SELECT seq,

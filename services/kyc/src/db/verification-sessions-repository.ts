@@ -1,7 +1,16 @@
 import { type Insertable, type Kysely, type Selectable, sql, type Updateable } from 'kysely';
-import type { KycDatabase, VerificationSessionTable } from './tables.js';
+import type { KycDatabase, ReviewStatus, RiskLabel, VerificationSessionTable } from './tables.js';
 
 export type SessionRow = Selectable<VerificationSessionTable>;
+
+/** The operator console's list filters (all optional; `riskLabel: 'none'` = not yet labelled). */
+export interface SessionListFilter {
+  organizationId?: string;
+  reviewStatus?: ReviewStatus;
+  riskLabel?: RiskLabel | 'none';
+  externalUserId?: string;
+  offset?: number;
+}
 
 export function createVerificationSessionsRepository(db: Kysely<KycDatabase>) {
   return {
@@ -44,16 +53,30 @@ export function createVerificationSessionsRepository(db: Kysely<KycDatabase>) {
         .executeTakeFirst();
     },
 
-    /** The newest sessions of the organizations `userId` belongs to. */
-    listVisible(userId: string, limit: number): Promise<SessionRow[]> {
-      return db
+    /**
+     * The newest sessions of the organizations `userId` belongs to (newest first, id as tie-break),
+     * narrowed by the console's filters; `offset` pages through them.
+     */
+    listVisible(userId: string, limit: number, filter: SessionListFilter = {}): Promise<SessionRow[]> {
+      let query = db
         .selectFrom('verification_sessions as s')
         .innerJoin('memberships as m', 'm.organization_id', 's.organization_id')
         .selectAll('s')
-        .where('m.user_id', '=', userId)
+        .where('m.user_id', '=', userId);
+      if (filter.organizationId) query = query.where('s.organization_id', '=', filter.organizationId);
+      if (filter.reviewStatus) query = query.where('s.review_status', '=', filter.reviewStatus);
+      if (filter.riskLabel === 'none') query = query.where('s.risk_label', 'is', null);
+      else if (filter.riskLabel) query = query.where('s.risk_label', '=', filter.riskLabel);
+      if (filter.externalUserId) {
+        // A case-insensitive substring: LIKE's wildcards in the search are matched literally.
+        const pattern = `%${filter.externalUserId.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where('s.external_user_id', 'ilike', pattern);
+      }
+      return query
         .orderBy('s.created_at', 'desc')
         .orderBy('s.id')
         .limit(limit)
+        .offset(filter.offset ?? 0)
         .execute();
     },
 

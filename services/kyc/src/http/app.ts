@@ -7,6 +7,7 @@ import { KYC_BODY_LIMITS } from './body-limits.js';
 import { renderKycError } from './errors.js';
 import { createIpLimits, registerIpLimits } from './ip-limits.js';
 import { healthRoutes } from './routes/health.js';
+import { consolePageRoutes } from './routes/console-page.js';
 import { hostedPageRoutes } from './routes/hosted-page.js';
 import { KYC_SECURITY, KYC_SECURITY_SCHEMES } from './openapi.js';
 import { hostedFlowRoutes } from './routes/hosted-flow.js';
@@ -15,6 +16,7 @@ import { completeVerificationLivenessRoute } from './routes/complete-verificatio
 import { completeVerificationUploadRoute } from './routes/complete-verification-upload.js';
 import { createOrganizationRoute } from './routes/create-organization.js';
 import { createVerificationSessionRoute } from './routes/create-verification-session.js';
+import { getDashboardVerificationAuditChainRoute } from './routes/get-dashboard-verification-audit-chain.js';
 import { getDashboardVerificationDetailRoute } from './routes/get-dashboard-verification-detail.js';
 import { getVerificationSessionRoute } from './routes/get-verification-session.js';
 import { initVerificationLivenessRoute } from './routes/init-verification-liveness.js';
@@ -58,6 +60,7 @@ const OPERATOR_ROUTES = [
   revokeOrganizationApiKeyRoute,
   listDashboardVerificationsRoute,
   getDashboardVerificationDetailRoute,
+  getDashboardVerificationAuditChainRoute,
   submitDashboardVerificationReviewRoute,
   reanalyzeDashboardVerificationAssetRoute,
   notifyRetrainingBatchRoute,
@@ -104,6 +107,7 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
     await api.register(livenessValidatorRoute(kyc));
     await api.register(hostedPageRoutes(kyc));
     await api.register(hostedFlowRoutes(kyc));
+    await api.register(consolePageRoutes(kyc));
     // Operator scope: the signed `kyc_session` cookie, checked before the body is read.
     await api.register(async (scope) => {
       scope.addHook('onRequest', requireOperator(kyc));

@@ -139,6 +139,9 @@ export const dashboardDetailOk = z.object({
       extracted: jsonObject,
       modelId: z.string().nullable(),
       createdAt: z.string(),
+      // Extension: this document's own heatmaps (the session summary carries the first document's).
+      elaHeatmapViewUrl: z.string().nullable().meta({ 'x-extension': true }),
+      moireHeatmapViewUrl: z.string().nullable().meta({ 'x-extension': true }),
     }),
   ),
   livenessAttempts: z.array(

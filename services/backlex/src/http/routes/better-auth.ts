@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import type { PendingJoin } from '../../auth/auth-transaction.js';
 import type { BacklexDeps } from '../../composition.js';
 import { errors } from '../../errors.js';
 
 const CLIENT_IP_HEADER = 'x-backlex-client-ip';
+const SCIM_PATH = /^\/api\/auth\/scim\//;
+/** Where the SSO plugin signs people in, and seats just-in-time members (OIDC callback, SAML ACS). */
+const SSO_SIGN_IN_PATH = /^\/api\/auth\/sso\/(callback|saml2\/sp\/acs|saml2\/callback)\//;
 
 /**
  * Plugin management endpoints backlex drives itself through `auth.api` (with its own validation,
@@ -41,9 +45,25 @@ export function betterAuthRoute(deps: BacklexDeps) {
         // The URL is the service's own, never one built from the client's Host header.
         const url = new URL(request.url, base);
         const body = request.body instanceof Buffer && request.body.length > 0 ? request.body : undefined;
-        const response = await deps.auth.handler(
-          new Request(url, { method: request.method, headers, ...(body ? { body } : {}) }),
-        );
+        const fetchRequest = new Request(url, { method: request.method, headers, ...(body ? { body } : {}) });
+        // An SSO sign-in runs in one backlex transaction: the plugin's writes (user, account,
+        // session, a just-in-time member) and the audit row + `member.joined` event of each member it
+        // seated commit together (README, "Audit").
+        const response = SSO_SIGN_IN_PATH.test(url.pathname)
+          ? await deps.transaction(async (trx) => {
+              const joins: PendingJoin[] = [];
+              const answer = await deps.authTransactions.run(
+                trx,
+                () => deps.auth.handler(fetchRequest),
+                joins,
+              );
+              await deps.pluginAudit.ssoJoins(trx, joins);
+              return answer;
+            })
+          : await deps.auth.handler(fetchRequest);
+        // SCIM writes change memberships (the projection): this process forgets its cached org-gate
+        // answers before answering, so the directory's next request here sees the change.
+        if (request.method !== 'GET' && SCIM_PATH.test(url.pathname)) deps.accessCache.clear();
         reply.status(response.status);
         response.headers.forEach((value, name) => {
           if (name !== 'set-cookie' && name !== 'content-length') reply.header(name, value);

@@ -11,9 +11,9 @@ const statement = z.strictObject({
   sql: z.string().min(1).max(100_000),
   params: z.union([z.array(sqlValue).max(999), z.record(z.string().min(1).max(100), sqlValue)]).optional(),
 });
-const queryBody = z.union([statement, z.strictObject({ batch: z.array(statement).min(1).max(100) })]);
+export const queryBody = z.union([statement, z.strictObject({ batch: z.array(statement).min(1).max(100) })]);
 
-const resultsSchema = z.object({
+export const resultsSchema = z.object({
   results: z.array(
     z.object({
       columns: z.array(z.string()),
@@ -25,7 +25,7 @@ const resultsSchema = z.object({
 });
 
 /** A request body is at most 1 MiB (over it: 400 BAD_REQUEST, like every body of the service). */
-const BODY_LIMIT = 1024 * 1024;
+export const BODY_LIMIT = 1024 * 1024;
 
 const description =
   "Extension (not in the seed). `Authorization: Bearer bxk_…`: the project's admin token, which opens only this project and its branches (else 401). Body `{ sql, params }` (one statement; `params` positional array or object by name) or `{ batch: [{ sql, params }, …] }` (1–100 statements, one transaction: all or nothing) → `{ results: [{ columns, rows, rowsAffected, lastInsertRowid }] }`, rows as arrays in `columns` order. One statement per item; ATTACH, DETACH, VACUUM, transaction control and non-read-only PRAGMAs → 400 STATEMENT_FORBIDDEN; over 10,000 rows or 8 MB → 400 RESULT_TOO_LARGE; past 5 s → 400 STATEMENT_TIMEOUT; SQLite's refusal → 400 SQL_ERROR. Paused → 503 PROJECT_PAUSED; provisioning or failed → 409 PROJECT_NOT_READY; deleted or unknown → 404.";
@@ -34,6 +34,9 @@ const description =
 export function dataApiRoutes(deps: BacklexDeps) {
   return async (app: FastifyInstance) => {
     const typed = app.withTypeProvider<ZodTypeProvider>();
+    // The access state cache LISTENs before the first request (a failure to connect is retried
+    // in the background; until then every request reads PostgreSQL).
+    app.addHook('onReady', () => deps.projects.access.start());
     const common = {
       bodyLimit: BODY_LIMIT,
       // The answer is built by the hosts in exactly this shape; checking up to 8 MB of rows
@@ -92,6 +95,6 @@ export function dataApiRoutes(deps: BacklexDeps) {
   };
 }
 
-function tokenOf(authorization: string | undefined): string | undefined {
+export function tokenOf(authorization: string | undefined): string | undefined {
   return authorization ? bearerToken(authorization) : undefined;
 }

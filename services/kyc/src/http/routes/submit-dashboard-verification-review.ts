@@ -20,6 +20,11 @@ const reviewBody = z.object({
       'other',
     ])
     .optional(),
+  // Extension (the console sends it): the review status the operator decided from.
+  expectedReviewStatus: z
+    .enum(['pending', 'approved', 'rejected', 'more_info_requested'])
+    .optional()
+    .meta({ 'x-extension': true }),
 });
 
 export function submitDashboardVerificationReviewRoute(kyc: Kyc) {
@@ -32,11 +37,16 @@ export function submitDashboardVerificationReviewRoute(kyc: Kyc) {
           tags: ['Dashboard'],
           operationId: 'submitDashboardVerificationReview',
           summary: 'Manual approve or reject',
+          description:
+            'Persists decision, audit row, and optionally POSTs to `VERIFICATION_OUTCOME_WEBHOOK_URL`. ' +
+            'Extension (not in the seed): `expectedReviewStatus`, the status the operator decided from; ' +
+            'when another review changed it meanwhile the decision is refused with 409 `REVIEW_CONFLICT` ' +
+            'and nothing changes.',
           params: sessionParams,
           body: reviewBody,
           response: {
             200: z.object({ ok: z.literal(true), reviewStatus: z.string() }),
-            ...errorResponses(400, 401, 404, 500, 503),
+            ...errorResponses(400, 401, 404, 409, 500, 503),
           },
         },
       },
