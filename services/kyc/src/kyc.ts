@@ -15,6 +15,7 @@ import { createLivenessValidatorClient } from './liveness/liveness-validator.js'
 import { createOperatorAuth } from './operators/operator-auth.js';
 import { createOrganizations } from './organizations/organizations.js';
 import { createSessionViews } from './verification/session-views.js';
+import { createHostedFlow } from './verification/hosted-flow.js';
 import { createVerificationSessions } from './verification/verification-sessions.js';
 import { createSessionWebhooks } from './webhooks/session-webhooks.js';
 
@@ -107,6 +108,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     sessionViews: views,
     apiKeys,
     sessions,
+    hostedFlow: createHostedFlow({ repositories, views }),
     liveness: createLiveness({
       sessions,
       repositories,

@@ -275,9 +275,10 @@ export class Harness {
 
   /**
    * The session once no asset is `pending` or `processing`: upload-complete only starts document
-   * analysis, so a test waits for it the way a client does, by polling the session.
+   * analysis, so a test waits for it the way a client does, by polling the session. The default
+   * wait is generous: one real-image analysis took 30–90 s at load 40–50 on 2 cores.
    */
-  async analysed(sessionId: string, token: string, timeoutMs = 60_000) {
+  async analysed(sessionId: string, token: string, timeoutMs = 240_000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const response = await this.call({

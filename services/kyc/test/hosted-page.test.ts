@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { generateVideo, motionForChallenge } from '@trustplane/vision/testkit';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { createThreadedDocumentAnalyzer } from '../src/analysis/threaded-document-analyzer.js';
 import { Harness } from './helpers.js';
 
@@ -137,6 +140,9 @@ const SERVER_WORK = 300_000;
 const DOCUMENTS = new URL('../../../packages/vision/test/documents/', import.meta.url);
 const RETURN_URL = 'https://tenant.example/kyc-done?ref=42';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+/** Screenshots of every page at both sizes, for a reviewer (ignored by git). */
+const SCREENSHOTS = fileURLToPath(new URL('../test-output/hosted-page/', import.meta.url));
+const require = createRequire(import.meta.url);
 
 /** A free local port: the service's public URL (hostedUrl, presigned upload URLs) must be where it listens. */
 async function freePort(): Promise<number> {
@@ -169,9 +175,40 @@ function launch(extraArgs: string[] = []): Promise<Browser> {
   });
 }
 
+/**
+ * A photo of a blank card: pale, with a few flat coloured blocks. Sharp edges and even light pass
+ * the browser's checks, but there is no MRZ and no face: the server's analysis finds neither, and
+ * cheaply (few shapes for the OCR). Noise-like images are the server tests' and vision's concern
+ * (pure per-pixel noise costs the OCR minutes).
+ */
+async function blankCardJpeg(): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="640">
+    <rect width="1000" height="640" fill="#d8dce6"/>
+    <rect x="60" y="60" width="380" height="240" fill="#7f8fb0"/>
+    <circle cx="740" cy="200" r="130" fill="#b05f4f"/>
+    <rect x="80" y="380" width="840" height="60" fill="#4f6f5f"/>
+    <rect x="520" y="470" width="400" height="120" fill="#9f9f4f"/>
+  </svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
+}
+
 /** The person of the fake camera: another photograph of the man on the ID card's portrait. */
 const SUBJECT = 'obama_2012_oval_office_portrait.jpg';
 const CAMERA = { width: 480, height: 360, fps: 20 } as const;
+
+const SIZES = {
+  desktop: { viewport: { width: 1280, height: 900 }, locale: 'en-US' },
+  phone: { viewport: { width: 390, height: 844 }, locale: 'de-DE', isMobile: true, hasTouch: true },
+} as const;
+type Size = keyof typeof SIZES;
+
+/** The page's strings, as the test reads them (the page's own message files). */
+async function messages(locale: string): Promise<Record<string, string>> {
+  const lang = locale.split('-')[0];
+  return JSON.parse(await readFile(new URL(`../web/src/messages/${lang}.json`, import.meta.url), 'utf8'));
+}
+const fill = (text: string | undefined, vars: Record<string, string>) =>
+  (text ?? '').replace(/\{(\w+)\}/g, (_, name: string) => vars[name] ?? `{${name}}`);
 
 describe('hosted flow in headless Chromium', {
   skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`,
@@ -180,6 +217,7 @@ describe('hosted flow in headless Chromium', {
   let origin: string;
   let tmp: string;
   const browsers: Browser[] = [];
+  let axeSource: string;
 
   before(async () => {
     const port = await freePort();
@@ -194,6 +232,16 @@ describe('hosted flow in headless Chromium', {
     await b.app.listen({ port, host: '127.0.0.1' });
     origin = `http://127.0.0.1:${port}`;
     tmp = await mkdtemp(path.join(os.tmpdir(), 'kyc-browser-'));
+    axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+    await mkdir(SCREENSHOTS, { recursive: true });
+    // Warm the analyzer up (models loaded, OCR workers started; the cheap blank card is enough)
+    // before the page waits on verdicts: on a loaded machine loading them takes a while.
+    const t = await b.tenant();
+    const warm = await b.session(t.sk);
+    await b.chooseType(warm.sessionId, warm.token, 'passport');
+    const upload = await b.upload(warm.sessionId, warm.token, 'single', await blankCardJpeg());
+    assert.equal(upload.statusCode, 200, upload.body);
+    await b.analysed(warm.sessionId, warm.token, SERVER_WORK);
   });
   after(async () => {
     for (const browser of browsers) await browser.close();
@@ -202,8 +250,8 @@ describe('hosted flow in headless Chromium', {
   });
 
   /** A page whose requests reach only the service; the tenant's return page is answered here. */
-  async function open(browser: Browser) {
-    const context: BrowserContext = await browser.newContext({ permissions: ['camera'] });
+  async function open(browser: Browser, size: Size = 'desktop') {
+    const context: BrowserContext = await browser.newContext({ permissions: ['camera'], ...SIZES[size] });
     const requests: string[] = [];
     const blocked: string[] = [];
     await context.route('**/*', async (route) => {
@@ -221,10 +269,65 @@ describe('hosted flow in headless Chromium', {
     const page: Page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    // What the page did (requests with their answers, console lines, asset states seen by its
+    // polls), attached to a failure: a wait that times out then says where the page stood.
+    const trail: string[] = [];
+    const started = Date.now();
+    let previous = '';
+    let repeats = 1;
+    const note = (line: string) => {
+      if (line === previous) {
+        repeats += 1;
+        trail[trail.length - 1] = `${trail.at(-1)?.replace(/ \(×\d+\)$/, '')} (×${repeats})`;
+        return;
+      }
+      previous = line;
+      repeats = 1;
+      trail.push(`+${Date.now() - started}ms ${line}`);
+    };
+    page.on('console', (message) => note(`console.${message.type()}: ${message.text()}`));
+    page.on('response', async (response) => {
+      const url = new URL(response.url());
+      const request = response.request();
+      let line = `${response.status()} ${request.method()} ${url.origin === origin ? url.pathname : `${url.origin}${url.pathname}`}`;
+      if (request.method() === 'GET' && url.pathname.startsWith('/api/verification/sessions/')) {
+        const body = await response.json().catch(() => undefined);
+        const assets: { side: string; attempt: number; analysisStatus: string }[] =
+          body?.session?.assets ?? [];
+        line += ` [${assets.map((asset) => `${asset.side}#${asset.attempt}:${asset.analysisStatus}`).join(' ')}]`;
+      }
+      note(line);
     });
-    return { context, page, requests, blocked, problems };
+    return { context, page, requests, blocked, problems, trail };
+  }
+
+  /** A failure carries the end of the page's trail. */
+  function withTrail(error: unknown, trail: string[]): unknown {
+    if (error instanceof Error) error.message += `\npage trail:\n  ${trail.slice(-40).join('\n  ')}`;
+    return error;
+  }
+
+  /**
+   * axe-core on the page as it is: no serious or critical violation. Evaluated through the
+   * DevTools protocol, which the page's CSP does not govern. Then a full-page screenshot.
+   */
+  async function audit(page: Page, size: Size, name: string) {
+    await page.evaluate(axeSource);
+    const violations = await page.evaluate(async () => {
+      const axe = (
+        globalThis as unknown as { axe: { run(context: Document): Promise<{ violations: unknown[] }> } }
+      ).axe;
+      const result = await axe.run(document);
+      return result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[];
+    });
+    const blocking = violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map(
+        (violation) =>
+          `${violation.id} (${violation.impact}): ${violation.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+      );
+    assert.deepEqual(blocking, [], `${name} at ${size}`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${size}-${name}.png`), fullPage: true });
   }
 
   async function detail(sessionId: string, cookie: string) {
@@ -246,100 +349,222 @@ describe('hosted flow in headless Chromium', {
     assert.equal(returned.searchParams.get('ref'), '42');
   }
 
-  it('walks an ID card through type, both sides (files) and proof of address (camera); the fake camera fails liveness, said plainly', async () => {
-    const browser = await launch();
-    browsers.push(browser);
-    const t = await b.tenant();
-    const s = await b.session(t.sk, { returnUrl: RETURN_URL });
-    assert.ok(s.hostedUrl.startsWith(`${origin}/verify/`), s.hostedUrl);
-    const { context, page, requests, blocked, problems } = await open(browser);
-    try {
-      await page.goto(s.hostedUrl);
-      // The token leaves the address bar (and history) once read.
-      await page.waitForFunction('location.hash === ""');
-      await page.getByRole('button', { name: 'ID card' }).click();
+  const visible = (page: Page, selector: string, timeout = 30_000) =>
+    page.locator(`${selector}:not([hidden])`).waitFor({ timeout });
+  const focused = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
 
-      const upload = async (side: string, file: { name: string; mimeType: string; buffer: Buffer }) => {
+  for (const size of ['desktop', 'phone'] as const) {
+    it(`${size}: consent → passport photo with retake → a blank card is refused by the server's analysis → a readable passport → proof of address → liveness → submitted, and the reopened link says so`, async () => {
+      const browser = browsers[0] ?? (await launch());
+      if (!browsers.includes(browser)) browsers.push(browser);
+      const text = await messages(SIZES[size].locale);
+      const t = await b.tenant();
+      const s = await b.session(t.sk, { returnUrl: RETURN_URL });
+      const vars = { name: 'Acme', total: '4' };
+      const { context, page, requests, blocked, problems, trail } = await open(browser, size);
+      try {
+        await page.goto(s.hostedUrl);
+        // The token leaves the address bar (and history) once read.
+        await page.waitForFunction('location.hash === ""');
+
+        // 1. Consent, branded with the organization, before any capture.
+        await visible(page, '#step-consent');
+        assert.equal(await page.locator('html').getAttribute('lang'), SIZES[size].locale.split('-')[0]);
+        assert.equal(await page.locator('#brand-name').textContent(), 'Acme');
+        assert.equal(
+          await page.locator('#progress').textContent(),
+          fill(text.progress, { ...vars, step: '1' }),
+        );
+        assert.equal(await page.locator('#consent-title').textContent(), text['consent.title']);
+        assert.equal(await focused(page), 'consent-title');
+        assert.match((await page.locator('#step-consent').textContent()) ?? '', /biometri/i);
+        await audit(page, size, '1-consent');
+        await page.locator('#consent-continue').click();
+        await page.locator('#error', { hasText: text['consent.required'] as string }).waitFor();
+        assert.equal(requests.filter((r) => r.endsWith('/consent')).length, 0);
+        await page.locator('#consent-agree').check();
+        await page.locator('#consent-continue').click();
+
+        // 2. Document type.
+        await visible(page, '#step-type');
+        assert.equal(await focused(page), 'type-title');
+        assert.equal(
+          await page.locator('#progress').textContent(),
+          fill(text.progress, { ...vars, step: '2' }),
+        );
+        assert.equal(await page.locator('#error').textContent(), '', 'the consent hint is gone');
+        await audit(page, size, '2-type');
+        await page.locator('[data-type="passport"]').click();
+
+        // 3. The photo page: guidance, a frame over the camera, a keyboard-reachable file input.
+        await visible(page, '#step-capture[data-side="single"]');
+        assert.equal(await focused(page), 'capture-title');
+        assert.equal(await page.locator('#capture-hint').textContent(), text['guide.passport.single']);
+        assert.equal(
+          await page.locator('#progress').textContent(),
+          fill(text.progress, { ...vars, step: '3' }),
+        );
+        await page.locator('#use-camera').focus();
+        await page.keyboard.press('Tab');
+        assert.equal(await focused(page), 'file', 'Tab reaches the file input');
+        assert.notEqual(
+          await page.locator('#file').evaluate((input) => getComputedStyle(input).display),
+          'none',
+        );
+        await audit(page, size, '3-capture');
+        await page.locator('#use-camera').click();
+        await visible(page, '#viewfinder');
+        // Audited once the camera runs (while an action runs, buttons are dimmed on purpose).
+        await visible(page, '#snap');
+        await page.waitForFunction('!document.body.classList.contains("busy")');
+        assert.equal(await page.locator('#frame').getAttribute('data-shape'), 'page');
+        assert.equal(await page.locator('#frame').isVisible(), true);
+        await audit(page, size, '3-camera');
+        await page.locator('#snap').click();
+        // The capture is previewed, not uploaded; retake goes back to the camera step.
+        await visible(page, '#step-preview');
+        assert.equal(await page.locator('#preview').isVisible(), true);
+        assert.equal(await focused(page), 'preview-title');
+        await audit(page, size, '3-preview');
+        await page.locator('#preview-retake').click();
+        await visible(page, '#step-capture[data-side="single"]');
+        assert.equal(
+          requests.filter((r) => r.endsWith('/presign')).length,
+          0,
+          'nothing uploaded before "use"',
+        );
+
+        // A blank card passes the browser's checks (sharp, lit) but the server cannot read it.
         await page
-          .locator(`#step-capture[data-side="${side}"]:not([hidden])`)
-          .waitFor({ timeout: SERVER_WORK });
-        await page.locator('#file').setInputFiles(file);
-      };
-      const jpeg = async (name: string) => ({
-        name,
-        mimeType: 'image/jpeg',
-        buffer: await readFile(new URL(name, DOCUMENTS)),
-      });
-      await upload('front', await jpeg('td1-deu-schmidt-recto.jpg'));
-      await upload('back', await jpeg('td1-deu-schmidt-verso.jpg'));
-      // The proof of address through the camera: a photo of the (fake) camera's frame.
-      await page.locator('#step-capture[data-side="poa"]:not([hidden])').waitFor({ timeout: SERVER_WORK });
-      await page.getByRole('button', { name: 'Use camera' }).click();
-      await page.getByRole('button', { name: 'Take photo' }).click();
+          .locator('#file')
+          .setInputFiles({ name: 'card.jpg', mimeType: 'image/jpeg', buffer: await blankCardJpeg() });
+        await visible(page, '#step-preview');
+        assert.equal(await page.locator('#step-preview').getAttribute('data-quality'), 'ok');
+        await page.locator('#preview-use').click();
+        await visible(page, '#step-unreadable', SERVER_WORK);
+        assert.equal(await page.locator('#unreadable-title').textContent(), text['unreadable.title']);
+        assert.equal(
+          await page.locator('#step-unreadable').getAttribute('data-reasons'),
+          'MRZ_NOT_FOUND,PORTRAIT_NOT_FOUND',
+        );
+        assert.equal(await focused(page), 'unreadable-title');
+        await audit(page, size, '3-unreadable');
+        const afterBlank = await b.analysed(s.sessionId, s.token, SERVER_WORK);
+        assert.deepEqual(afterBlank.assets[0].unreadableReasons, ['MRZ_NOT_FOUND', 'PORTRAIT_NOT_FOUND']);
+        await page.locator('#unreadable-retake').click();
+        await visible(page, '#step-capture[data-side="single"]');
+        await page.locator('#file').setInputFiles({
+          name: 'passport.jpg',
+          mimeType: 'image/jpeg',
+          buffer: await readFile(new URL('td3-fra-martin-recto.jpg', DOCUMENTS)),
+        });
+        await visible(page, '#step-preview');
+        await page.locator('#preview-use').click();
 
-      // Chromium's default fake camera is an animated test pattern: no face. The page records it
-      // while prompting the challenge, uploads it, and the server analyses it.
-      await page.locator('#step-liveness:not([hidden])').waitFor({ timeout: SERVER_WORK });
-      await page.getByRole('button', { name: 'Start' }).click();
-      await page.locator('#liveness-retry:not([hidden])').waitFor({ timeout: SERVER_WORK });
+        // Proof of address: a PDF, previewed by name.
+        await visible(page, '#step-capture[data-side="poa"]', SERVER_WORK);
+        await page
+          .locator('#file')
+          .setInputFiles({ name: 'bill.pdf', mimeType: 'application/pdf', buffer: PDF });
+        await visible(page, '#step-preview');
+        assert.match((await page.locator('#preview-file').textContent()) ?? '', /bill\.pdf/);
+        await page.locator('#preview-use').click();
 
-      // upload-complete only started the analyses: the dashboard has them once they finish.
-      await b.analysed(s.sessionId, s.token);
-      const { session, assets, analysisResults, livenessAttempts } = await detail(s.sessionId, t.cookie);
-      assert.equal(session.documentType, 'id_card');
-      assert.equal(session.capturePhase, 'complete');
-      assert.deepEqual(assets.map((a: { side: string }) => a.side).sort(), ['back', 'front', 'poa']);
-      assert.equal(assets.find((a: { side: string }) => a.side === 'poa').contentType, 'image/jpeg');
-      // The uploaded documents went through the real analysis (the MRZ is on the back).
-      assert.equal(analysisResults.length, 2);
-      const back = assets.find((a: { side: string }) => a.side === 'back');
-      const extracted = analysisResults.find((r: { assetId: string }) => r.assetId === back.id).extracted;
-      assert.match(JSON.stringify(extracted), /SCHMIDT/);
-      assert.equal(livenessAttempts.length, 1);
-      const [attempt] = livenessAttempts;
-      assert.equal(attempt.status, 'failed');
-      assert.match(attempt.failureReason, /FACE_NOT_FOUND/);
-      // Decided from the recording the page made and uploaded.
-      assert.equal(attempt.signalsJson.source, 'server-video');
-      assert.match(attempt.videoReferenceUrl, /\.(webm|mp4)$/);
-      assert.ok(attempt.signalsJson.video.signals.framesAnalysed > 0, JSON.stringify(attempt.signalsJson));
+        // 4. Liveness: mirrored preview, oval; Chromium's fake camera (a test pattern) has no face.
+        await visible(page, '#step-liveness', SERVER_WORK);
+        assert.equal(await focused(page), 'liveness-title');
+        assert.equal(
+          await page.locator('#progress').textContent(),
+          fill(text.progress, { ...vars, step: '4' }),
+        );
+        assert.match(
+          await page.locator('#selfie').evaluate((video) => getComputedStyle(video).transform),
+          /^matrix\(-1/,
+        );
+        await audit(page, size, '4-liveness');
+        await page.locator('#start-liveness').click();
+        await page.locator('#liveness-steps li').first().waitFor({ timeout: SERVER_WORK });
+        await page.locator('#oval[data-state]').waitFor({ timeout: SERVER_WORK });
+        await visible(page, '#liveness-retry', SERVER_WORK);
+        const failure = (await page.locator('#error').textContent()) ?? '';
+        assert.ok(
+          failure.startsWith(fill(text['liveness.failed'], { reasons: '' }).split(':')[0] as string),
+          failure,
+        );
+        assert.ok(failure.includes(text['failure.FACE_NOT_FOUND'] as string), failure);
+        assert.doesNotMatch(failure, /[A-Z]{2,}_[A-Z]{2,}/, 'no codes shown');
+        await audit(page, size, '4-liveness-failed');
+        await page.locator('#liveness-finish').click();
+        await visible(page, '#step-done');
+        assert.equal(await page.locator('#done-text').textContent(), fill(text['done.review'], vars));
+        assert.equal(await page.locator('#error').textContent(), '');
+        await page.waitForURL('https://tenant.example/**', { timeout: 60_000 });
+        const { session, assets, analysisResults, livenessAttempts, auditEvents } = await detail(
+          s.sessionId,
+          t.cookie,
+        );
+        assertReturned(page, s.sessionId, session.reviewStatus);
+        // The server judged both photo-page uploads; the second is the one read.
+        const pages = assets.filter((a: { side: string }) => a.side === 'single');
+        assert.equal(pages.length, 2);
+        assert.equal(analysisResults.length, 2);
+        const second = analysisResults.find((r: { assetId: string }) => r.assetId === pages[1].id);
+        assert.equal(second.extracted.mrzFound, true);
+        assert.equal(second.extracted.portraitFound, true);
+        assert.equal(livenessAttempts[0].status, 'failed');
+        const events = auditEvents.map((e: { eventType: string }) => e.eventType);
+        assert.ok(
+          events.includes('privacy_notice_accepted') && events.includes('session_submitted'),
+          events.join(),
+        );
+        assert.ok(
+          events.indexOf('privacy_notice_accepted') < events.indexOf('document_type_selected'),
+          'consent before any capture',
+        );
 
-      // The page says so plainly, names the reasons, and offers a retry or to finish for review.
-      const status = page.locator('#status');
-      assert.match((await status.textContent()) ?? '', /^Liveness check failed: .*face/);
-      assert.equal(await status.getAttribute('role'), 'alert');
-      assert.equal(
-        await page.locator('#liveness-result').getAttribute('data-failure-codes'),
-        attempt.failureReason,
-      );
-      assert.equal(page.url().startsWith(origin), true, 'no redirect after a failed liveness check');
-      await page.getByRole('button', { name: 'Finish without it' }).click();
-      await page.waitForURL('https://tenant.example/**', { timeout: 60_000 });
-      assertReturned(page, s.sessionId, session.reviewStatus);
+        // Reopening the link: "submitted", never the liveness step again.
+        const again = await context.newPage();
+        await again.goto(s.hostedUrl);
+        await visible(again, '#step-done');
+        assert.equal(await again.locator('#done-text').textContent(), fill(text['done.already'], vars));
+        assert.equal(await again.locator('#step-liveness').isHidden(), true);
+        assert.equal(await again.locator('#return-link').isVisible(), true);
+        await audit(again, size, '5-submitted');
 
-      const api = await b.call({
-        method: 'GET',
-        url: `/api/verification/sessions/${s.sessionId}`,
-        headers: { 'x-verification-token': s.token },
-      });
-      assert.equal(api.statusCode, 200);
-      assert.equal(api.json().session.capturePhase, 'complete');
-      // The page used the presigned flow for each side and the recording, and reached nothing but the service.
-      assert.equal(requests.filter((r) => r.endsWith('/presign')).length, 3);
-      assert.equal(requests.filter((r) => r.endsWith('/upload-complete')).length, 3);
-      assert.equal(requests.filter((r) => r.endsWith('/liveness/presign-video')).length, 1);
-      assert.equal(requests.filter((r) => r.startsWith('PUT ')).length, 4);
-      assert.deepEqual(blocked, []);
-      assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
-  });
+        // Desktop-to-phone handoff: a QR code image of the link, on a fresh session.
+        const other = await b.session(t.sk, { returnUrl: RETURN_URL });
+        await again.goto(other.hostedUrl);
+        await visible(again, '#step-consent');
+        await again.locator('#consent-agree').check();
+        await again.locator('#consent-continue').click();
+        await again.locator('[data-type="id_card"]').click();
+        await visible(again, '#step-capture[data-side="front"]');
+        await again.locator('#step-capture .handoff-open').click();
+        await visible(again, '#step-handoff');
+        const qr = (await again.locator('#handoff-qr').getAttribute('src')) ?? '';
+        assert.match(qr, /^data:image\/svg\+xml/);
+        assert.match(decodeURIComponent(qr), /<svg[^>]*>.*<path/s);
+        assert.equal(await again.locator('#handoff-qr').getAttribute('alt'), text['handoff.qrAlt']);
+        await audit(again, size, '6-handoff');
+        await again.locator('#handoff-close').click();
+        await visible(again, '#step-capture[data-side="front"]');
 
-  it('records a camera that performs the challenge it was given, uploads it, and the server passes it; then the returnUrl', async () => {
+        assert.equal(requests.filter((r) => r.endsWith('/presign')).length, 3);
+        assert.equal(requests.filter((r) => r.endsWith('/liveness/presign-video')).length, 1);
+        assert.deepEqual(blocked, []);
+        assert.deepEqual(problems, []);
+      } catch (error) {
+        throw withTrail(error, trail);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  it('records a camera that performs the challenge after a failed attempt; the failure does not stay on screen; then the returnUrl', async () => {
     // Chromium plays this file as the camera from the moment the page opens it. It holds a still
-    // face until the page has its challenge; then the test renders the motion that performs it
-    // (as a person would, after reading the prompts) before the page opens the camera.
+    // face for the first attempt (which fails: no movement); at the second init the test renders
+    // the motion that performs that challenge before the page opens the camera.
     const camera = path.join(tmp, 'camera.y4m');
     const still = await generateVideo({
       fixture: SUBJECT,
@@ -353,7 +578,7 @@ describe('hosted flow in headless Chromium', {
     browsers.push(browser);
     const t = await b.tenant();
     const s = await b.session(t.sk, { returnUrl: RETURN_URL });
-    // Capture through the API (the page's upload path is the previous test): an ID card whose
+    // Capture through the API (the page's upload path is the previous tests): an ID card whose
     // portrait is another photograph of the person on camera, and a PDF.
     await b.chooseType(s.sessionId, s.token, 'id_card');
     for (const [side, file] of [
@@ -365,45 +590,57 @@ describe('hosted flow in headless Chromium', {
     }
     const poa = await b.upload(s.sessionId, s.token, 'poa', PDF, 'application/pdf');
     assert.equal(poa.statusCode, 200, poa.body);
-    await b.analysed(s.sessionId, s.token);
+    await b.analysed(s.sessionId, s.token, SERVER_WORK);
 
-    const { context, page, requests, blocked, problems } = await open(browser);
+    const { context, page, requests, blocked, problems, trail } = await open(browser);
+    let inits = 0;
     let challenge: { steps: { action: string; windowStartMs: number; windowEndMs: number }[] } | undefined;
     await page.route('**/liveness/init', async (route) => {
       const response = await route.fetch();
-      challenge = (await response.json()).challenge;
-      assert.ok(challenge);
-      const next = `${camera}.next`;
-      await generateVideo({
-        fixture: SUBJECT,
-        ...CAMERA,
-        pulseBpm: 72,
-        container: 'y4m',
-        outPath: next,
-        // The camera starts a little before the recorder: its actions come that much later.
-        ...motionForChallenge(challenge.steps as Parameters<typeof motionForChallenge>[0], {
-          shiftMs: 250,
-          tailMs: 3000,
-        }),
-      });
-      await rename(next, camera);
+      inits += 1;
+      if (inits === 2) {
+        challenge = (await response.json()).challenge;
+        assert.ok(challenge);
+        const next = `${camera}.next`;
+        await generateVideo({
+          fixture: SUBJECT,
+          ...CAMERA,
+          pulseBpm: 72,
+          container: 'y4m',
+          outPath: next,
+          // The camera starts a little before the recorder: its actions come that much later.
+          ...motionForChallenge(challenge.steps as Parameters<typeof motionForChallenge>[0], {
+            shiftMs: 250,
+            tailMs: 3000,
+          }),
+        });
+        await rename(next, camera);
+      }
       await route.fulfill({ response });
     });
     try {
       await page.goto(s.hostedUrl);
-      await page.locator('#step-liveness:not([hidden])').waitFor({ timeout: SERVER_WORK });
+      await visible(page, '#step-consent', SERVER_WORK);
+      await page.locator('#consent-agree').check();
+      await page.locator('#consent-continue').click();
+      await visible(page, '#step-liveness', SERVER_WORK);
       await page.getByRole('button', { name: 'Start' }).click();
-      // The prompts follow the challenge.
+      await visible(page, '#liveness-retry', SERVER_WORK);
+      assert.match((await page.locator('#error').textContent()) ?? '', /^The selfie check did not succeed/);
+      await page.getByRole('button', { name: 'Try again' }).click();
+      // The prompts follow the challenge; the previous failure is gone while the user records.
       await page
         .locator('#liveness-prompt', { hasText: /1\/3: (Turn your head|Blink)/ })
         .waitFor({ timeout: SERVER_WORK });
+      assert.equal(await page.locator('#error').textContent(), '');
       await page
         .locator('#step-done:not([hidden]), #liveness-retry:not([hidden])')
         .first()
         .waitFor({ timeout: SERVER_WORK });
       const { session, livenessAttempts } = await detail(s.sessionId, t.cookie);
-      assert.equal(livenessAttempts.length, 1);
-      const [attempt] = livenessAttempts;
+      assert.equal(livenessAttempts.length, 2);
+      const attempt = livenessAttempts.find((a: { status: string }) => a.status !== 'failed');
+      assert.ok(attempt, JSON.stringify(livenessAttempts.map((a: { status: string }) => a.status)));
       assert.equal(
         attempt.status,
         'passed',
@@ -411,44 +648,67 @@ describe('hosted flow in headless Chromium', {
       );
       assert.equal(attempt.signalsJson.source, 'server-video');
       assert.deepEqual(attempt.signalsJson.video.challenge, challenge?.steps);
-      // The pulse is found; its rate is not asserted: a loaded machine plays the fake camera's file
-      // slower than real time, which stretches the recording's time axis.
       assert.equal(attempt.signalsJson.video.checks.pulse.passed, true);
       assert.ok(session.faceSimilarityScore > 0.6, `similarity ${session.faceSimilarityScore}`);
       assert.equal(await page.locator('#step-done').isVisible(), true);
+      assert.equal(await page.locator('#error').isVisible(), false, 'no failure above "Thank you"');
+      assert.equal(
+        await page.locator('#done-text').textContent(),
+        'Your verification was submitted. Acme will let you know the result.',
+      );
       await page.waitForURL('https://tenant.example/**', { timeout: 60_000 });
       assertReturned(page, s.sessionId, session.reviewStatus);
-      assert.equal(requests.filter((r) => r.endsWith('/liveness/presign-video')).length, 1);
-      assert.equal(requests.filter((r) => r.startsWith('PUT ')).length, 1);
+      assert.equal(requests.filter((r) => r.endsWith('/liveness/presign-video')).length, 2);
       assert.deepEqual(blocked, []);
       assert.deepEqual(problems, []);
+    } catch (error) {
+      throw withTrail(error, trail);
     } finally {
       await context.close();
     }
   });
 
-  it('tells the user when the link has no token or a wrong one, and goes no further', async () => {
+  it('says in plain words when the link has no token, a wrong one, or has expired (with the way back)', async () => {
     const browser = browsers[0] ?? (await launch());
     if (!browsers.includes(browser)) browsers.push(browser);
+    const text = await messages('en-US');
     const t = await b.tenant();
     const s = await b.session(t.sk, { returnUrl: RETURN_URL });
-    const { context, page, blocked, requests } = await open(browser);
+    const { context, page, blocked, requests, trail } = await open(browser);
     try {
       const bare = s.hostedUrl.split('#')[0] as string;
       await page.goto(bare);
-      await page.locator('#status[role="alert"]').waitFor();
-      assert.equal(
-        await page.locator('#status').textContent(),
-        'This link is missing its verification token.',
-      );
+      await visible(page, '#step-ended');
+      assert.equal(await page.locator('#ended-text').textContent(), text['error.missingToken']);
       assert.equal(await page.locator('#step-type').isHidden(), true);
+      await audit(page, 'desktop', '7-missing-token');
 
-      await page.goto(`${bare}#token=not-the-token`);
-      await page.locator('#status[role="alert"]').waitFor();
-      assert.match((await page.locator('#status').textContent()) ?? '', /token/i);
-      assert.equal(await page.locator('#step-type').isHidden(), true);
-      assert.deepEqual(blocked, []);
+      // A new page each time: a link differing only in its fragment would not reload the page.
+      const wrong = await context.newPage();
+      await wrong.goto(`${bare}#token=not-the-token`);
+      await visible(wrong, '#step-ended');
+      assert.equal(await wrong.locator('#ended-title').textContent(), text['error.invalidLink.title']);
+      const shown = (await wrong.locator('main').innerText()) ?? '';
+      assert.doesNotMatch(shown, /VERIFICATION_|Invalid|token:/);
+      assert.equal(await wrong.locator('#step-type').isHidden(), true);
       assert.equal(requests.filter((r) => r.startsWith('PATCH')).length, 0);
+
+      // Expired: said so, with a link back to the tenant.
+      await b.kyc.repositories.sessions.update(s.sessionId, { expires_at: new Date(Date.now() - 1000) });
+      b.kyc.sessionViews.forget(s.sessionId);
+      const expired = await context.newPage();
+      await expired.goto(s.hostedUrl);
+      await visible(expired, '#step-ended');
+      assert.equal(await expired.locator('#ended-title').textContent(), text['error.expired.title']);
+      const back = expired.locator('#ended-link');
+      assert.equal(await back.textContent(), 'Back to Acme');
+      const href = new URL((await back.getAttribute('href')) ?? '');
+      assert.equal(`${href.origin}${href.pathname}`, 'https://tenant.example/kyc-done');
+      assert.equal(href.searchParams.get('session_id'), s.sessionId);
+      await audit(expired, 'desktop', '7-expired');
+      assert.deepEqual(blocked, []);
+    } catch (error) {
+      throw withTrail(error, trail);
     } finally {
       await context.close();
     }

@@ -12,8 +12,13 @@ import { ANALYZER_MODEL_ID, type DocumentAnalysis, type DocumentAnalyzer } from 
 
 export type BlockReason = 'MRZ_CHECK_DIGIT_MISMATCH' | 'DOCUMENT_EXPIRED' | 'DOCUMENT_TAMPERING_DETECTED';
 
+/** Why the server could not read a document image: the hosted flow asks for a retake. */
+export type UnreadableReason = 'MRZ_NOT_FOUND' | 'PORTRAIT_NOT_FOUND' | 'ANALYSIS_FAILED';
+
 export interface AssetVerdict {
   extracted: Record<string, unknown>;
+  /** Empty when the image shows what its side must: the MRZ where the type has one, the portrait. */
+  unreadableReasons: UnreadableReason[];
   rawScores: { elaScore: number; fftScore: number; forensicRiskScore: number };
   riskLabel: RiskLabel;
   blockReason: BlockReason | null;
@@ -37,6 +42,7 @@ export function judgeAnalysis(
   const extracted: Record<string, unknown> = {};
   let blockReason: BlockReason | null = null;
   let riskLabel: RiskLabel = 'low';
+  const unreadableReasons: UnreadableReason[] = [];
   const mrz = analysis.mrz;
   if (mrz) {
     const expiry = documentExpiry(mrz.fields.expirationDate, now);
@@ -53,14 +59,20 @@ export function judgeAnalysis(
     });
     // Driving licences mostly carry no MRZ: its absence is only suspicious on passports and ID cards.
     if (!mrz.found) {
-      if (options.expectMrz !== false) riskLabel = maxRisk(riskLabel, 'medium');
+      if (options.expectMrz !== false) {
+        riskLabel = maxRisk(riskLabel, 'medium');
+        unreadableReasons.push('MRZ_NOT_FOUND');
+      }
     } else if (!mrz.valid) blockReason = 'MRZ_CHECK_DIGIT_MISMATCH';
     else if (expiry.expired) blockReason = 'DOCUMENT_EXPIRED';
   }
   if (analysis.portrait) {
     extracted.portraitFound = analysis.portrait.found;
     extracted.portraitConfidence = analysis.portrait.confidence;
-    if (!analysis.portrait.found) riskLabel = maxRisk(riskLabel, 'medium');
+    if (!analysis.portrait.found) {
+      riskLabel = maxRisk(riskLabel, 'medium');
+      unreadableReasons.push('PORTRAIT_NOT_FOUND');
+    }
   }
   extracted.ela = analysis.ela.details;
   extracted.moire = analysis.moire.details;
@@ -72,7 +84,13 @@ export function judgeAnalysis(
   if (fftScore >= config.moireHighScore) riskLabel = maxRisk(riskLabel, 'high');
   else if (localized && forensicRiskScore >= 0.3) riskLabel = maxRisk(riskLabel, 'medium');
   if (blockReason) riskLabel = 'high';
-  return { extracted, rawScores: { elaScore, fftScore, forensicRiskScore }, riskLabel, blockReason };
+  return {
+    extracted,
+    unreadableReasons,
+    rawScores: { elaScore, fftScore, forensicRiskScore },
+    riskLabel,
+    blockReason,
+  };
 }
 
 export interface AnalysisPipelineOptions {
@@ -164,7 +182,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
   async function recordFailure(session: SessionRow, asset: AssetRow, reason: string, risk: RiskLabel) {
     await repositories.transaction(async (tx) => {
       const current = await tx.sessions.lock(session.id);
-      const failed = await tx.assets.setAnalysisStatus(asset.id, 'failed');
+      const failed = await tx.assets.setAnalysisStatus(asset.id, 'failed', ['ANALYSIS_FAILED']);
       if (!current || !failed) return;
       await tx.sessions.update(session.id, { risk_label: maxRisk(current.risk_label, risk) });
       await tx.auditEvents.append({
@@ -225,7 +243,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
         ela_heatmap_key: elaKey,
         moire_heatmap_key: moireKey,
       });
-      await tx.assets.setAnalysisStatus(asset.id, 'completed');
+      await tx.assets.setAnalysisStatus(asset.id, 'completed', verdict.unreadableReasons);
       const autoReject =
         !mode.reanalysis && verdict.blockReason !== null && current.review_status === 'pending';
       await tx.sessions.update(session.id, {
@@ -246,6 +264,7 @@ export function createAnalysisPipeline(options: AnalysisPipelineOptions) {
           side: asset.side,
           riskLabel: verdict.riskLabel,
           blockReason: verdict.blockReason,
+          unreadableReasons: verdict.unreadableReasons,
         },
         modelVersions: analysis.modelVersions,
         rawScores: verdict.rawScores,

@@ -36,8 +36,12 @@ export function createDocumentAssetsRepository(db: Kysely<KycDatabase>) {
         .executeTakeFirst();
     },
 
-    /** A second upload of the same side or object is a validation error (422). */
-    async insert(asset: Omit<AssetRow, 'id' | 'created_at' | 'analysis_status'>): Promise<AssetRow> {
+    /** A second upload of the same side (and attempt) or object is a validation error. */
+    async insert(
+      asset: Omit<AssetRow, 'id' | 'created_at' | 'analysis_status' | 'attempt' | 'unreadable_reasons'> & {
+        attempt?: number;
+      },
+    ): Promise<AssetRow> {
       try {
         return await db.insertInto('document_assets').values(asset).returningAll().executeTakeFirstOrThrow();
       } catch (error) {
@@ -47,11 +51,23 @@ export function createDocumentAssetsRepository(db: Kysely<KycDatabase>) {
       }
     },
 
-    /** Whether the asset exists (and so changed). */
-    async setAnalysisStatus(assetId: string, status: AssetRow['analysis_status']): Promise<boolean> {
+    /**
+     * Whether the asset exists (and so changed). `unreadableReasons` is the analysis's readability
+     * verdict (empty: readable); left as it is when not given.
+     */
+    async setAnalysisStatus(
+      assetId: string,
+      status: AssetRow['analysis_status'],
+      unreadableReasons?: string[],
+    ): Promise<boolean> {
       const result = await db
         .updateTable('document_assets')
-        .set({ analysis_status: status })
+        .set({
+          analysis_status: status,
+          ...(unreadableReasons
+            ? { unreadable_reasons: unreadableReasons.length ? unreadableReasons : null }
+            : {}),
+        })
         .where('id', '=', assetId)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;

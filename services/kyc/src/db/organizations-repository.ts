@@ -14,6 +14,8 @@ export interface NewOrganization {
   companyAddress?: string;
   displayName: string;
   aliasName?: string;
+  /** Ours: the logo the hosted flow shows (https). */
+  logoUrl?: string;
 }
 
 export function createOrganizationsRepository(db: Kysely<KycDatabase>) {
@@ -32,6 +34,7 @@ export function createOrganizationsRepository(db: Kysely<KycDatabase>) {
             company_address: input.companyAddress ?? null,
             display_name: input.displayName,
             alias_name: input.aliasName ?? null,
+            logo_url: input.logoUrl ?? null,
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -39,6 +42,9 @@ export function createOrganizationsRepository(db: Kysely<KycDatabase>) {
         if (isUniqueViolation(error, 'organizations_customer_id_key')) throw errors.CUSTOMER_ID_TAKEN();
         throw error;
       }
+    },
+    find(id: string): Promise<OrganizationRow | undefined> {
+      return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
     },
     /** The organizations `userId` is a member of, oldest first. */
     listForUser(userId: string): Promise<OrganizationRow[]> {

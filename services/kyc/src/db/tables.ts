@@ -94,6 +94,10 @@ export interface VerificationSessionTable {
   expires_at: Timestamp;
   /** When the sweep job deleted the session's objects (documents, heatmaps, recordings). */
   objects_purged_at: Timestamp | null;
+  /** When the end user accepted the hosted flow's privacy notice (null: never, or not through it). */
+  consented_at: Timestamp | null;
+  /** When the end user finished the hosted flow: reopening the link then shows "submitted". */
+  submitted_at: Timestamp | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }
@@ -107,6 +111,10 @@ export interface DocumentAssetTable {
   byte_size: number;
   sha256: string;
   analysis_status: Generated<'pending' | 'processing' | 'completed' | 'failed' | 'skipped'>;
+  /** 1 for the first upload of a side, then 2, 3 for retakes of an unreadable one. */
+  attempt: Generated<number>;
+  /** The server analysis's reasons the image cannot be read (null: readable, or not judged yet). */
+  unreadable_reasons: string[] | null;
   created_at: GeneratedTimestamp;
 }
 

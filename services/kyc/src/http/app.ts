@@ -10,6 +10,7 @@ import { healthRoutes } from './routes/health.js';
 import { consolePageRoutes } from './routes/console-page.js';
 import { hostedPageRoutes } from './routes/hosted-page.js';
 import { KYC_SECURITY, KYC_SECURITY_SCHEMES } from './openapi.js';
+import { hostedFlowRoutes } from './routes/hosted-flow.js';
 import { livenessValidatorRoute } from './routes/liveness-validator.js';
 import { completeVerificationLivenessRoute } from './routes/complete-verification-liveness.js';
 import { completeVerificationUploadRoute } from './routes/complete-verification-upload.js';
@@ -105,6 +106,7 @@ export async function buildKycApp(kyc: Kyc): Promise<FastifyInstance> {
     for (const route of VERIFICATION_ROUTES) await api.register(route(kyc));
     await api.register(livenessValidatorRoute(kyc));
     await api.register(hostedPageRoutes(kyc));
+    await api.register(hostedFlowRoutes(kyc));
     await api.register(consolePageRoutes(kyc));
     // Operator scope: the signed `kyc_session` cookie, checked before the body is read.
     await api.register(async (scope) => {

@@ -70,6 +70,21 @@ export const verificationSessionPublic = z.object({
       analysisStatus: z.string(),
       s3Key: z.string(),
       createdAt: z.string(),
+      attempt: z
+        .number()
+        .int()
+        .min(1)
+        .describe('Ours: 1 for the first upload of the side, 2 and 3 for retakes of an unreadable one.'),
+      unreadableReasons: z
+        .array(z.enum(['MRZ_NOT_FOUND', 'PORTRAIT_NOT_FOUND', 'ANALYSIS_FAILED']))
+        .describe(
+          "Ours: why the server's analysis could not read the image (no MRZ where the document type has one, no portrait, an image it could not decode). Empty while pending or when readable.",
+        ),
+      retakeAllowed: z
+        .boolean()
+        .describe(
+          'Ours: this side may be presigned and uploaded again although capturePhase moved on (its newest upload is unreadable and fewer than 3 attempts were made).',
+        ),
     }),
   ),
 });

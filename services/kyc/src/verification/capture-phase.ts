@@ -36,3 +36,38 @@ export function sideRefusal(phase: CapturePhase, side: AssetSide): string | unde
 }
 
 export const ID_SIDES: readonly AssetSide[] = ['front', 'back', 'single'];
+
+/**
+ * How many times one ID side may be captured when the server cannot read it (the first upload
+ * and two retakes). After the last, the flow goes on and the session is left to a reviewer.
+ */
+export const DOCUMENT_CAPTURE_ATTEMPTS = 3;
+
+interface AssetAttempt {
+  side: AssetSide;
+  attempt: number;
+  analysis_status: string;
+  unreadable_reasons: string[] | null;
+}
+
+/** Whether `asset` is the newest upload of its side among `assets`. */
+export function isLatestOfSide(asset: AssetAttempt, assets: readonly AssetAttempt[]): boolean {
+  return !assets.some((other) => other.side === asset.side && other.attempt > asset.attempt);
+}
+
+/**
+ * Whether `side` may be uploaded again although the phase has moved on: its newest upload was
+ * analysed and judged unreadable (no MRZ where the document type has one, no portrait, or an
+ * image the analysis could not decode), and attempts remain. Returns the attempt number it gets.
+ */
+export function retakeAttempt(side: AssetSide, assets: readonly AssetAttempt[]): number | undefined {
+  if (!ID_SIDES.includes(side)) return undefined;
+  const ofSide = assets.filter((asset) => asset.side === side);
+  const latest = ofSide.reduce<AssetAttempt | undefined>(
+    (newest, asset) => (!newest || asset.attempt > newest.attempt ? asset : newest),
+    undefined,
+  );
+  if (!latest?.unreadable_reasons?.length) return undefined;
+  if (latest.analysis_status !== 'completed' && latest.analysis_status !== 'failed') return undefined;
+  return latest.attempt < DOCUMENT_CAPTURE_ATTEMPTS ? latest.attempt + 1 : undefined;
+}

@@ -7,7 +7,7 @@ import {
   sealSecret,
   sha256Hex,
 } from '@trustplane/kernel';
-import { isAnalyzable } from '../analysis/analysis-pipeline.js';
+import { isAnalyzable, type UnreadableReason } from '../analysis/analysis-pipeline.js';
 import type { KycConfig } from '../config.js';
 import type { ApiKeyRow } from '../db/api-keys-repository.js';
 import type { AssetRow } from '../db/document-assets-repository.js';
@@ -18,7 +18,9 @@ import { errors } from '../errors.js';
 import {
   canChooseDocumentType,
   phaseAfterDocumentType,
+  isLatestOfSide,
   phaseAfterUpload,
+  retakeAttempt,
   sideRefusal,
 } from './capture-phase.js';
 import type { SessionViews } from './session-views.js';
@@ -39,7 +41,19 @@ export interface VerificationSessionPublic {
   riskLabel: string | null;
   automatedBlockReason: string | null;
   expiresAt: string;
-  assets: { id: string; side: AssetSide; analysisStatus: string; s3Key: string; createdAt: string }[];
+  assets: {
+    id: string;
+    side: AssetSide;
+    analysisStatus: string;
+    s3Key: string;
+    createdAt: string;
+    /** Ours: 1 for the first upload of the side, 2 and 3 for retakes. */
+    attempt: number;
+    /** Ours: why the server's analysis could not read the image (empty: readable, or not judged yet). */
+    unreadableReasons: UnreadableReason[];
+    /** Ours: this side may be uploaded again (its newest upload is unreadable and attempts remain). */
+    retakeAllowed: boolean;
+  }[];
 }
 
 const EXTENSIONS: Record<string, string> = {
@@ -64,8 +78,28 @@ export function toSessionPublic(session: SessionRow, assets: AssetRow[]): Verifi
       analysisStatus: asset.analysis_status,
       s3Key: asset.s3_key,
       createdAt: asset.created_at.toISOString(),
+      attempt: asset.attempt,
+      unreadableReasons: (asset.unreadable_reasons ?? []) as UnreadableReason[],
+      retakeAllowed: isLatestOfSide(asset, assets) && retakeAttempt(asset.side, assets) !== undefined,
     })),
   };
+}
+
+/**
+ * The attempt number an upload of `side` gets now and the phase after it: the phase's own side
+ * (attempt 1, the phase advances), or a retake of an unreadable side (the phase stays).
+ */
+function acceptSide(
+  phase: SessionRow['capture_phase'],
+  side: AssetSide,
+  assets: AssetRow[],
+): { attempt: number; next: SessionRow['capture_phase'] } {
+  const next = phaseAfterUpload(phase, side);
+  if (next) return { attempt: 1, next };
+  const attempt = retakeAttempt(side, assets);
+  if (attempt !== undefined) return { attempt, next: phase };
+  const reason = sideRefusal(phase, side) ?? 'Wrong capture phase';
+  throw errors.VALIDATION_ERROR(reason, { side: reason });
 }
 
 /** The object key prefix a session's uploads for `side` must live under. */
@@ -192,8 +226,8 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
       input: { token: string; side: AssetSide; contentType: string; byteSize: number },
     ) {
       const session = await authorize(sessionId, input.token);
-      const refusal = sideRefusal(session.capture_phase, input.side);
-      if (refusal) throw errors.VALIDATION_ERROR(refusal, { side: refusal });
+      if (sideRefusal(session.capture_phase, input.side))
+        acceptSide(session.capture_phase, input.side, await repositories.assets.listForSession(sessionId));
       if (input.side !== 'poa' && input.contentType === 'application/pdf') {
         throw errors.VALIDATION_ERROR('ID images must be JPEG, PNG or WebP', {
           contentType: 'PDF only for proof of address',
@@ -233,8 +267,8 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
       },
     ) {
       const session = await authorize(sessionId, input.token);
-      const refusal = sideRefusal(session.capture_phase, input.side);
-      if (refusal) throw errors.VALIDATION_ERROR(refusal, { side: refusal });
+      if (sideRefusal(session.capture_phase, input.side))
+        acceptSide(session.capture_phase, input.side, await repositories.assets.listForSession(sessionId));
       if (!input.s3Key.startsWith(uploadPrefix(sessionId, input.side)) || input.s3Key.includes('..')) {
         throw errors.VALIDATION_ERROR('s3Key was not issued for this session and side', {
           s3Key: 'Not issued here',
@@ -268,14 +302,15 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
       const { asset, session: advanced } = await repositories.transaction(async (tx) => {
         const locked = await tx.sessions.lock(sessionId);
         if (!locked) throw errors.VERIFICATION_SESSION_NOT_FOUND();
-        const next = phaseAfterUpload(locked.capture_phase, input.side);
-        if (!next) {
-          const reason = sideRefusal(locked.capture_phase, input.side) ?? 'Wrong capture phase';
-          throw errors.VALIDATION_ERROR(reason, { side: reason });
-        }
+        const { attempt, next } = acceptSide(
+          locked.capture_phase,
+          input.side,
+          await tx.assets.listForSession(sessionId),
+        );
         const inserted = await tx.assets.insert({
           session_id: sessionId,
           side: input.side,
+          attempt,
           s3_key: input.s3Key,
           content_type: input.contentType,
           byte_size: input.byteSize,
@@ -301,6 +336,7 @@ export function createVerificationSessions(options: VerificationSessionsOptions)
             byteSize: input.byteSize,
             sha256: expected,
             capturePhase: next,
+            attempt,
           },
         });
         return { asset: inserted, session: row };

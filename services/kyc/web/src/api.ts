@@ -2,12 +2,33 @@
 
 export type CapturePhase = 'document_type' | 'front' | 'back' | 'single' | 'poa' | 'complete';
 
+export type Side = Exclude<CapturePhase, 'document_type' | 'complete'>;
+
+export interface Asset {
+  id: string;
+  side: Side;
+  analysisStatus: string;
+  attempt: number;
+  unreadableReasons: string[];
+  retakeAllowed: boolean;
+}
+
 export interface Session {
   id: string;
   capturePhase: CapturePhase;
-  documentType: string | null;
+  documentType: 'passport' | 'id_card' | 'drive_eta' | null;
   reviewStatus: string;
   automatedBlockReason: string | null;
+  assets: Asset[];
+}
+
+/** What the page needs beyond the session: branding, the way back, consent and "finished". */
+export interface HostedContext {
+  organization: { displayName: string; logoUrl: string | null };
+  returnUrl: string | null;
+  expired: boolean;
+  consented: boolean;
+  submitted: boolean;
 }
 
 export interface LivenessResult {
@@ -47,11 +68,13 @@ export interface LivenessProbe extends Partial<LivenessVideo> {
   };
 }
 
+/** A refusal: the seed's code (`error`) and field errors. Their texts are never shown to the user. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly fieldErrors: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -67,10 +90,15 @@ export class SessionApi {
     this.base = `/api/verification/sessions/${encodeURIComponent(sessionId)}`;
   }
 
-  private async call<T>(method: string, path: string, body?: Record<string, unknown>): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: Record<string, unknown>,
+    base = this.base,
+  ): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(`${this.base}${path}`, {
+      response = await fetch(`${base}${path}`, {
         method,
         headers: {
           'x-verification-token': this.token,
@@ -81,15 +109,37 @@ export class SessionApi {
     } catch {
       throw new ApiError(0, 'NETWORK', 'We could not reach the verification service. Check your connection.');
     }
-    const json = (await response.json().catch(() => ({}))) as { message?: string; error?: string };
+    const json = (await response.json().catch(() => ({}))) as {
+      message?: string;
+      error?: string;
+      fieldErrors?: Record<string, string>;
+    };
     if (!response.ok) {
       throw new ApiError(
         response.status,
         json.error ?? 'HTTP_ERROR',
         json.message ?? `Request failed (${response.status})`,
+        json.fieldErrors,
       );
     }
     return json as T;
+  }
+
+  private get pageBase() {
+    return `/verify/${encodeURIComponent(this.sessionId)}`;
+  }
+
+  /** Branding, return URL, consent and "finished": answered for an expired session too. */
+  async context(): Promise<HostedContext> {
+    return this.call<HostedContext>('GET', '/context', undefined, this.pageBase);
+  }
+
+  async consent(): Promise<void> {
+    await this.call('POST', '/consent', undefined, this.pageBase);
+  }
+
+  async submit(): Promise<void> {
+    await this.call('POST', '/submit', undefined, this.pageBase);
   }
 
   async session(): Promise<Session> {
@@ -149,16 +199,6 @@ export class SessionApi {
 
   async livenessComplete(probe: LivenessProbe): Promise<LivenessResult> {
     return this.call<LivenessResult>('POST', '/liveness/complete', { ...probe });
-  }
-
-  /** The tenant's returnUrl with session_id and status, or null when the tenant gave none. */
-  async returnUrl(): Promise<string | null> {
-    const response = await fetch(`/verify/${encodeURIComponent(this.sessionId)}/return`, {
-      headers: { 'x-verification-token': this.token },
-    }).catch(() => null);
-    if (!response?.ok) return null;
-    const body = (await response.json()) as { returnUrl: string | null };
-    return body.returnUrl;
   }
 }
 

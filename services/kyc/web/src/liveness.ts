@@ -1,3 +1,4 @@
+import { type MessageKey, t } from './i18n.js';
 import type { ChallengeAction, LivenessChallenge, LivenessProbe } from './api.js';
 
 // The liveness check is decided by the service from the recording this page makes while the
@@ -137,28 +138,29 @@ export async function record(stream: MediaStream, durationMs: number, onStart: (
   return new Blob(chunks, { type: recorder.mimeType || recordingType() });
 }
 
-const PROMPTS: Record<ChallengeAction, string> = {
-  turn_left: 'Turn your head to your left, then back',
-  turn_right: 'Turn your head to your right, then back',
-  blink: 'Blink',
-};
+export function actionText(action: ChallengeAction): string {
+  return t(`liveness.${action}`);
+}
 
 /**
  * Shows each step's prompt when its window opens (ms after `startedAt`, the recorder's start),
- * "Look at the camera" before the first and after the last; `onTick` gets the elapsed time.
+ * "Look at the camera" before the first and after the last (`index` -1); `onTick` gets the elapsed time.
  */
 export function runPrompts(
   challenge: LivenessChallenge,
   startedAt: number,
-  show: (text: string) => void,
+  show: (text: string, index: number) => void,
   onTick: (elapsedMs: number) => void,
 ): () => void {
   const timers: ReturnType<typeof setTimeout>[] = [];
   const at = (ms: number, action: () => void) =>
     timers.push(setTimeout(action, Math.max(0, ms - (performance.now() - startedAt))));
-  show('Look straight at the camera');
+  show(t('liveness.look'), -1);
+  const total = challenge.steps.length;
   challenge.steps.forEach((step, index) => {
-    at(step.windowStartMs, () => show(`${index + 1}/${challenge.steps.length}: ${PROMPTS[step.action]}`));
+    at(step.windowStartMs, () =>
+      show(t('liveness.step', { n: index + 1, total, action: actionText(step.action) }), index),
+    );
   });
   const first = challenge.steps[0];
   const last = challenge.steps.at(-1);
@@ -168,7 +170,7 @@ export function runPrompts(
       challenge.steps.length > 1
         ? (last.windowStartMs - first.windowStartMs) / (challenge.steps.length - 1)
         : last.windowEndMs - last.windowStartMs;
-    at(last.windowStartMs + slot, () => show('Look straight at the camera'));
+    at(last.windowStartMs + slot, () => show(t('liveness.look'), -1));
   }
   const ticker = setInterval(() => onTick(performance.now() - startedAt), 100);
   return () => {
@@ -177,25 +179,69 @@ export function runPrompts(
   };
 }
 
-const FAILURE_TEXT: Record<string, string> = {
-  VIDEO_MISSING: 'no recording reached us',
-  VIDEO_UNREADABLE: 'the recording could not be read',
-  VIDEO_TOO_LARGE: 'the recording was too large',
-  VIDEO_CORRUPT: 'the recording was cut off or damaged',
-  VIDEO_TOO_SHORT: 'the recording was too short',
-  FACE_NOT_FOUND: 'we could not see your face clearly throughout',
-  MULTIPLE_FACES: 'more than one face was in view',
-  IDENTITY_CHANGED: 'the face changed during the recording',
-  CHALLENGE_NOT_PERFORMED: 'the movements were not made as asked, in that order',
-  PULSE_NOT_DETECTED: 'we could not confirm a live person (good, even lighting helps)',
-  SCREEN_REPLAY_SUSPECTED: 'the camera seems to be filming a screen',
-  DOCUMENT_FACE_NOT_FOUND: 'we could not find the face on your document',
-  FACE_MISMATCH: 'your face did not match the photo on your document',
-  VIDEO_INTEGRITY_FAILED: 'the recording changed after it was uploaded',
-  ANALYSIS_UNAVAILABLE: 'the check could not be run',
-};
+const FAILURES = new Set([
+  'VIDEO_MISSING',
+  'VIDEO_UNREADABLE',
+  'VIDEO_TOO_LARGE',
+  'VIDEO_CORRUPT',
+  'VIDEO_TOO_SHORT',
+  'FACE_NOT_FOUND',
+  'MULTIPLE_FACES',
+  'IDENTITY_CHANGED',
+  'CHALLENGE_NOT_PERFORMED',
+  'PULSE_NOT_DETECTED',
+  'SCREEN_REPLAY_SUSPECTED',
+  'DOCUMENT_FACE_NOT_FOUND',
+  'FACE_MISMATCH',
+  'VIDEO_INTEGRITY_FAILED',
+  'ANALYSIS_UNAVAILABLE',
+]);
 
+/** The server's failure codes in plain words (an unknown code reads "the check did not pass"). */
 export function describeFailure(codes: string[]): string {
-  const reasons = codes.map((code) => FAILURE_TEXT[code] ?? code);
-  return reasons.length ? reasons.join('; ') : 'the check did not pass';
+  const reasons = [
+    ...new Set(
+      codes.map((code) => t(FAILURES.has(code) ? (`failure.${code}` as MessageKey) : 'failure.other')),
+    ),
+  ];
+  return reasons.length ? reasons.join('; ') : t('failure.other');
+}
+
+export type FaceFeedback = 'ok' | 'dark' | 'bright' | 'flat';
+
+/**
+ * Live feedback on what the camera sees inside the face oval, about 3 times a second: too dark,
+ * too bright, or too flat to hold a face (low contrast: nothing close to the camera). It judges
+ * the light, not the face itself: the server's analysis decides whether a face is there.
+ */
+export function watchOval(video: HTMLVideoElement, onChange: (feedback: FaceFeedback) => void): () => void {
+  const canvas = document.createElement('canvas');
+  canvas.width = 48;
+  canvas.height = 64;
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  let last: FaceFeedback | undefined;
+  const timer = setInterval(() => {
+    if (!context || !video.videoWidth) return;
+    // The oval: the centre 40 % × 70 % of the frame.
+    const w = video.videoWidth * 0.4;
+    const h = video.videoHeight * 0.7;
+    context.drawImage(video, (video.videoWidth - w) / 2, (video.videoHeight - h) / 2, w, h, 0, 0, 48, 64);
+    const { data } = context.getImageData(0, 0, 48, 64);
+    let sum = 0;
+    let squares = 0;
+    const pixels = data.length / 4;
+    for (let i = 0; i < data.length; i += 4) {
+      const luma = 0.299 * (data[i] ?? 0) + 0.587 * (data[i + 1] ?? 0) + 0.114 * (data[i + 2] ?? 0);
+      sum += luma;
+      squares += luma * luma;
+    }
+    const mean = sum / pixels;
+    const deviation = Math.sqrt(Math.max(0, squares / pixels - mean * mean));
+    const feedback: FaceFeedback = mean < 45 ? 'dark' : mean > 220 ? 'bright' : deviation < 8 ? 'flat' : 'ok';
+    if (feedback !== last) {
+      last = feedback;
+      onChange(feedback);
+    }
+  }, 300);
+  return () => clearInterval(timer);
 }

@@ -15,6 +15,11 @@ const createOrganizationBody = z.object({
   companyAddress: z.string().max(4000).optional(),
   displayName: z.string().trim().min(1).max(200),
   aliasName: z.string().max(200).optional(),
+  logoUrl: z
+    .url({ protocol: /^https$/ })
+    .max(2048)
+    .optional()
+    .describe("Ours: an https URL of the organization's logo, shown by the hosted verification flow."),
 });
 function toOrganizationPublic(row: OrganizationRow) {
   return {

@@ -59,8 +59,14 @@ export function hostedPageRoutes(kyc: Kyc) {
     api.get(
       '/verify/:sessionId',
       { schema: { hide: true, params: z.object({ sessionId: z.string() }) } },
-      async (_request, reply) => {
+      async (request, reply) => {
         pageHeaders(reply);
+        // The tenant's logo may live on its own https origin: that origin (only) is added to img-src.
+        const logoOrigin = await kyc.hostedFlow.logoOrigin(request.params.sessionId);
+        const csp = reply.getHeader('content-security-policy');
+        if (logoOrigin && typeof csp === 'string') {
+          reply.header('content-security-policy', csp.replace(/img-src ([^;]*)/, `img-src $1 ${logoOrigin}`));
+        }
         return reply
           .header('cache-control', 'no-store')
           .type('text/html; charset=utf-8')
