@@ -637,6 +637,13 @@ describe('hosted flow in headless Chromium', {
         .locator('#step-done:not([hidden]), #liveness-retry:not([hidden])')
         .first()
         .waitFor({ timeout: SERVER_WORK });
+      // Read at once: the page leaves for the returnUrl shortly after "Thank you".
+      assert.equal(await page.locator('#step-done').isVisible(), true);
+      assert.equal(await page.locator('#error').isVisible(), false, 'no failure above "Thank you"');
+      assert.equal(
+        await page.locator('#done-text').textContent(),
+        'Your verification was submitted. Acme will let you know the result.',
+      );
       const { session, livenessAttempts } = await detail(s.sessionId, t.cookie);
       assert.equal(livenessAttempts.length, 2);
       const attempt = livenessAttempts.find((a: { status: string }) => a.status !== 'failed');
@@ -650,12 +657,6 @@ describe('hosted flow in headless Chromium', {
       assert.deepEqual(attempt.signalsJson.video.challenge, challenge?.steps);
       assert.equal(attempt.signalsJson.video.checks.pulse.passed, true);
       assert.ok(session.faceSimilarityScore > 0.6, `similarity ${session.faceSimilarityScore}`);
-      assert.equal(await page.locator('#step-done').isVisible(), true);
-      assert.equal(await page.locator('#error').isVisible(), false, 'no failure above "Thank you"');
-      assert.equal(
-        await page.locator('#done-text').textContent(),
-        'Your verification was submitted. Acme will let you know the result.',
-      );
       await page.waitForURL('https://tenant.example/**', { timeout: 60_000 });
       assertReturned(page, s.sessionId, session.reviewStatus);
       assert.equal(requests.filter((r) => r.endsWith('/liveness/presign-video')).length, 2);
