@@ -18,19 +18,10 @@ import {
   createStore,
   integrityOf,
   openDatabase,
+  random,
   type SqliteDatabase,
   sha256File,
 } from './support/history-database.js';
-
-/** Deterministic pseudo-random numbers, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    state ^= state + Math.imul(state ^ (state >>> 7), state | 61);
-    return ((state ^ (state >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('point-in-time restore of a libsql file from its recorded history', () => {
   let workDir: string;

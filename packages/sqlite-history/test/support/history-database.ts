@@ -79,3 +79,13 @@ export async function checkpoint(db: SqliteDatabase, recorder: HistoryRecorder, 
   db.pragma('wal_checkpoint(TRUNCATE)');
   return recorder.afterCheckpoint({ kept });
 }
+
+/** Deterministic pseudo-random numbers, so a failure can be replayed. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    state ^= state + Math.imul(state ^ (state >>> 7), state | 61);
+    return ((state ^ (state >>> 14)) >>> 0) / 4294967296;
+  };
+}
