@@ -38,11 +38,19 @@ async function sql<T>(query: string, params: unknown[] = []): Promise<T[]> {
   return (await h.service.booted.context.database().pool.query(query, params)).rows as T[];
 }
 
-async function activeProject(name: string, template: string): Promise<Project> {
+/**
+ * Creates a project through the API (in `org` as `developer` unless told) and waits for `active`;
+ * the first provisioning spawns the database hosts: minutes on a loaded machine.
+ */
+async function activeProject(
+  name: string,
+  template: string,
+  { into = org, as = developer, waitMs = 300_000 }: { into?: TestOrg; as?: TestUser; waitMs?: number } = {},
+): Promise<Project> {
   const created = await h.inject({
     method: 'POST',
-    url: `/api/org/${org.slug}/projects`,
-    as: developer,
+    url: `/api/org/${into.slug}/projects`,
+    as,
     payload: { name, template },
   });
   assert.equal(created.statusCode, 201, created.body);
@@ -51,14 +59,13 @@ async function activeProject(name: string, template: string): Promise<Project> {
     async () => {
       const got = await h.inject({
         method: 'GET',
-        url: `/api/org/${org.slug}/projects/${project.slug}`,
-        as: developer,
+        url: `/api/org/${into.slug}/projects/${project.slug}`,
+        as,
       });
       return got.json().project?.status === 'active' ? true : undefined;
     },
     `project ${project.slug} active`,
-    // The first provisioning spawns the database hosts: minutes on a loaded machine.
-    300_000,
+    waitMs,
   );
   return project;
 }
@@ -245,26 +252,11 @@ describe('export', () => {
   test('retention: a dump older than a day is pruned by the hourly job (object, row, r2 entry); a younger one stays', async () => {
     const context = h.service.booted.context;
     const other = await h.org();
-    const created = await h.inject({
-      method: 'POST',
-      url: `/api/org/${other.slug}/projects`,
+    const project = await activeProject('Retained', 'todo', {
+      into: other,
       as: other.owner,
-      payload: { name: 'Retained', template: 'todo' },
+      waitMs: 120_000,
     });
-    assert.equal(created.statusCode, 201, created.body);
-    const project = created.json().project as Project;
-    await eventually(
-      async () => {
-        const got = await h.inject({
-          method: 'GET',
-          url: `/api/org/${other.slug}/projects/${project.slug}`,
-          as: other.owner,
-        });
-        return got.json().project?.status === 'active' ? true : undefined;
-      },
-      `project ${project.slug} active`,
-      120_000,
-    );
     const exported = await h.inject({
       method: 'POST',
       url: `/api/org/${other.slug}/export`,
