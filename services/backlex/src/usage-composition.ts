@@ -1,4 +1,10 @@
-import { type AnyJobDefinition, PgListener, perContext, type ServiceContext } from '@trustplane/kernel';
+import {
+  type AnyJobDefinition,
+  afterCommit,
+  PgListener,
+  perContext,
+  type ServiceContext,
+} from '@trustplane/kernel';
 import type { Transaction } from 'kysely';
 import { createAuditLog } from './audit/audit.js';
 import { backlexBilling } from './billing-composition.js';
@@ -96,14 +102,15 @@ export function createBacklexUsage(context: ServiceContext) {
         object: { kind: StoredObjectKind; key: string; projectId: string; sizeBytes: number; at?: Date },
       ): Promise<void> {
         await repository.recordStoredObject(executor ?? db, object);
-        gate.changed(object.projectId);
+        // Resampled once committed: a flush in between would read the old bytes and clear the mark.
+        afterCommit(executor ?? db, () => gate.changed(object.projectId));
       },
       async forget(
         executor: Transaction<BacklexDatabase> | undefined,
         object: { kind: StoredObjectKind; key: string; at?: Date },
       ): Promise<void> {
         const projectId = await repository.forgetStoredObject(executor ?? db, object);
-        if (projectId) gate.changed(projectId);
+        if (projectId) afterCommit(executor ?? db, () => gate.changed(projectId));
       },
       /** Bytes stored per project at some moment of the UTC day `day` (`YYYY-MM-DD`). */
       objectBytesByProject: (day: string) => repository.objectBytesByProject(day),

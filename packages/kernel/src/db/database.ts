@@ -16,7 +16,7 @@ export interface Database<DB> {
   schema: string;
   pool: pg.Pool;
   kysely: Kysely<DB>;
-  /** Runs `work` in one transaction; rolled back if it throws. */
+  /** Runs `work` in one transaction; rolled back if it throws. Hooks added with `afterCommit` run after its commit. */
   transaction<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -50,6 +50,21 @@ export function createPool(options: DatabaseOptions): pg.Pool {
   return pool;
 }
 
+/** The hooks waiting for the commit of each transaction `Database.transaction` runs. */
+const commitHooks = new WeakMap<object, Array<() => void>>();
+
+/**
+ * Runs `hook` once `executor`'s work is committed: at once for a pool (each statement commits by
+ * itself), after the commit for a transaction of `Database.transaction` (never if it rolls back).
+ * For in-memory effects that must not see a state before it is visible to other connections,
+ * such as marking something for a background sampler that reads PostgreSQL.
+ */
+export function afterCommit(executor: object, hook: () => void): void {
+  const hooks = commitHooks.get(executor);
+  if (hooks) hooks.push(hook);
+  else hook();
+}
+
 export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
   const pool = createPool(options);
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
@@ -58,7 +73,15 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     schema: options.schema,
     pool,
     kysely,
-    transaction: (work) => kysely.transaction().execute(work),
+    async transaction(work) {
+      const hooks: Array<() => void> = [];
+      const result = await kysely.transaction().execute((trx) => {
+        commitHooks.set(trx, hooks);
+        return work(trx);
+      });
+      for (const hook of hooks) hook();
+      return result;
+    },
     async close() {
       if (closed) return;
       closed = true;
