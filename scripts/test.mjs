@@ -32,10 +32,6 @@ const files = ['packages', 'services', 'test']
   .flatMap((top) => findTests(path.join(root, top)))
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .sort();
-// Longest first (their seconds in the last full run, scripts/test-weights.json; the others count
-// as short): the slow files then overlap the many short ones instead of ending the run alone.
-const weights = JSON.parse(fs.readFileSync(path.join(root, 'scripts/test-weights.json'), 'utf8'));
-files.sort((a, b) => (weights[b] ?? 0) - (weights[a] ?? 0));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

@@ -20,7 +20,11 @@ export interface DecodeVideoOptions {
   maxSide?: number;
   /** Only the first `maxDurationMs` of the video are decoded. Default 30 s. */
   maxDurationMs?: number;
-  /** Hard stop for the ffmpeg process. Default 60 s. */
+  /**
+   * Hard stop for the ffmpeg process: this many ms of decoding, not counting the time `onFrame`'s
+   * backlog holds it paused (a busy host analysing frames slowly must not turn a good video into
+   * an unreadable one), and never more than `WALL_CLOCK_FACTOR` times it in all. Default 60 s.
+   */
   timeoutMs?: number;
   /**
    * Called for each frame as soon as it is decoded (lets analysis overlap decoding), one call
@@ -111,6 +115,9 @@ export function parseVideoStreamLine(
   return { codec, width: Number(dimensions[1]), height: Number(dimensions[2]) };
 }
 
+/** A decode is stopped after this many times its `timeoutMs` in wall-clock time, paused or not. */
+const WALL_CLOCK_FACTOR = 5;
+
 /**
  * Decodes a video file with ffmpeg into RGB frames with their container timestamps.
  * Frames are selected in ffmpeg (`select` on the real timestamps, `-vsync passthrough`), so the
@@ -172,6 +179,10 @@ export async function decodeVideo(filePath: string, options: DecodeVideoOptions 
   let stderrTail = '';
   let stderrAll = '';
   let frameWork: Promise<void> = Promise.resolve();
+  const startedAt = Date.now();
+  /** Time the consumer held decoding paused: not decoding time. */
+  let pausedMs = 0;
+  let pausedAt: number | undefined;
 
   /** Copies the next `length` bytes out of the queued chunks (each byte is copied once). */
   const take = (length: number): Uint8Array => {
@@ -207,12 +218,19 @@ export async function decodeVideo(filePath: string, options: DecodeVideoOptions 
       if (options.onFrame) {
         const onFrame = options.onFrame;
         backlog += 1;
-        if (backlog > 4) child.stdout.pause();
+        if (backlog > 4 && pausedAt === undefined) {
+          child.stdout.pause();
+          pausedAt = Date.now();
+        }
         frameWork = frameWork
           .then(() => onFrame(frame, index))
           .finally(() => {
             backlog -= 1;
-            if (backlog <= 2) child.stdout.resume();
+            if (backlog <= 2 && pausedAt !== undefined) {
+              pausedMs += Date.now() - pausedAt;
+              pausedAt = undefined;
+              child.stdout.resume();
+            }
           });
       }
     }
@@ -255,13 +273,21 @@ export async function decodeVideo(filePath: string, options: DecodeVideoOptions 
       result.streamErrors.push(line.replace(/\s+/g, ' ').slice(0, 200));
   }
 
-  const timeout = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeout = setInterval(
+    () => {
+      const now = Date.now();
+      const decodingMs = now - startedAt - pausedMs - (pausedAt === undefined ? 0 : now - pausedAt);
+      if (decodingMs > timeoutMs || now - startedAt > timeoutMs * WALL_CLOCK_FACTOR) child.kill('SIGKILL');
+    },
+    Math.min(250, timeoutMs),
+  );
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
     (resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, signal) => resolve({ code, signal }));
     },
-  ).finally(() => clearTimeout(timeout));
+  ).finally(() => clearInterval(timeout));
   if (stderrTail) parseLine(stderrTail);
   emitFrames();
   await frameWork;

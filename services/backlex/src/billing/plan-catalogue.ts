@@ -30,10 +30,11 @@ export interface Plan {
   branchesPerProject: number;
   /** Custom domains per project (pending and verified alike). */
   domainsPerProject: number;
-  /** Point-in-time restore reaches back this many days. */
+  /**
+   * Point-in-time restore reaches back this many days; `auto` backups older than it are pruned with
+   * the history (`manual` ones stay): one window for every way back.
+   */
   pitrWindowDays: number;
-  /** `auto` backups are pruned once older than this many days (`manual` ones stay). */
-  autoBackupRetentionDays: number;
   /** Units included per billing period (bytes for `d1` and `r2`). */
   allowances: Allowances;
   /** Integer cents per interval; 0 for free. */
@@ -57,7 +58,6 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     branchesPerProject: 1,
     domainsPerProject: 2,
     pitrWindowDays: 1,
-    autoBackupRetentionDays: 3,
     allowances: { requests: 3_000_000, d1: 5 * GB, r2: 10 * GB, neurons: 300_000 },
     priceCents: { monthly: 0, annual: 0 },
   },
@@ -68,7 +68,6 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     branchesPerProject: 5,
     domainsPerProject: 10,
     pitrWindowDays: 7,
-    autoBackupRetentionDays: 7,
     allowances: { requests: 10_000_000, d1: 25 * GB, r2: 50 * GB, neurons: 3_000_000 },
     priceCents: { monthly: 2_500, annual: 25_000 },
   },
@@ -79,7 +78,6 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     branchesPerProject: 20,
     domainsPerProject: 50,
     pitrWindowDays: 14,
-    autoBackupRetentionDays: 14,
     allowances: { requests: 50_000_000, d1: 100 * GB, r2: 250 * GB, neurons: 15_000_000 },
     priceCents: { monthly: 9_900, annual: 99_000 },
   },
@@ -90,7 +88,6 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     branchesPerProject: 50,
     domainsPerProject: 100,
     pitrWindowDays: 30,
-    autoBackupRetentionDays: 30,
     allowances: { requests: 250_000_000, d1: 500 * GB, r2: 1_000 * GB, neurons: 75_000_000 },
     priceCents: { monthly: 39_900, annual: 399_000 },
   },
