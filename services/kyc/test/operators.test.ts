@@ -20,6 +20,22 @@ describe('health', () => {
     assert.equal(body.service, 'kyc-verification-service');
     assert.equal(body.checks.database.code, 'HEALTH_CHECK_DB_HEALTHY');
   });
+
+  it('a pool with every client taken is load, not an outage: 200 degraded, naming the pool', async () => {
+    const { pool } = h.booted.context.database();
+    const held = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+    try {
+      const response = await h.call({ method: 'GET', url: '/api/health' });
+      assert.equal(response.statusCode, 200);
+      const body = response.json();
+      assert.equal(body.status, 'degraded');
+      assert.equal(body.checks.database.code, 'HEALTH_CHECK_DB_HEALTHY');
+      assert.match(body.checks.database.message, /^Connection pool busy: \d+ of \d+ connections in use/);
+    } finally {
+      for (const client of held) client.release();
+    }
+    assert.equal((await h.call({ method: 'GET', url: '/api/health' })).json().status, 'healthy');
+  });
 });
 
 describe('signup and login', () => {
