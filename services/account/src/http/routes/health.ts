@@ -70,10 +70,9 @@ export function healthRoutes(context: ServiceContext, version: string, deps: Acc
       const redis = deps.limits.redis;
       const [postgres, redisState, rabbitmq] = await Promise.all([
         // The database's own error stays in the logs; the broker's and Redis's are shown.
-        probeDatabase(context.database().pool).then((result) => ({
-          ...state(result, false),
-          pool: result.pool,
-        })),
+        probeDatabase(context.database().pool).then(
+          (result): DependencyState => ({ ...state(result, false), pool: result.pool }),
+        ),
         redis ? probe(() => redis.ping()).then((result) => state(result, true)) : notConfigured,
         deps.amqpUrl ? probeAmqp(deps.amqpUrl).then((result) => state(result, true)) : notConfigured,
       ]);
