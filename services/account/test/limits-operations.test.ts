@@ -170,6 +170,18 @@ describe('operations', () => {
     assert.equal(body.dependencies.postgres.status, 'ok');
     assert.equal(body.dependencies.redis.status, 'not_configured');
     assert.equal(body.dependencies.rabbitmq.status, 'not_configured');
+    // A pool with every client taken is load: still ready, and the pool is named busy.
+    const { pool } = h.booted.context.database();
+    const held = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+    try {
+      const busy = await h.call({ method: 'GET', url: '/health/detailed' });
+      assert.equal(busy.statusCode, 200);
+      assert.equal(busy.json().status, 'ok');
+      assert.equal(busy.json().dependencies.postgres.status, 'ok');
+      assert.equal(busy.json().dependencies.postgres.pool.busy, true);
+    } finally {
+      for (const client of held) client.release();
+    }
     const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
     assert.equal(metrics.statusCode, 200);
     assert.match(metrics.body, /http_requests_total\{[^}]*route="\/api\/v1\/auth\/login"/);

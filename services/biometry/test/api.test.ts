@@ -51,6 +51,26 @@ describe('biometry API (no workers)', () => {
     assert.equal(version.json().models['face-api'], '1.7.15');
   });
 
+  it('health with every pool client taken: 200 degraded, the pool named busy, worker counts left out', async () => {
+    const { pool } = booted.context.database();
+    const held = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+    try {
+      const health = await inject('GET', '/health', { key: null });
+      assert.equal(health.statusCode, 200);
+      const body = health.json();
+      assert.equal(body.status, 'degraded');
+      assert.equal(body.database.status, 'ok');
+      assert.equal(body.database.pool.busy, true);
+      assert.equal(body.database.pool.idle, 0);
+      assert.equal(body.workers, null);
+    } finally {
+      for (const client of held) client.release();
+    }
+    const released = (await inject('GET', '/health', { key: null })).json();
+    assert.equal(released.database.pool.busy, false);
+    assert.notEqual(released.workers, null);
+  });
+
   it('answers 422 with a header loc when the key is missing, 401 when unknown or revoked', async () => {
     const missing = await inject('GET', '/jobs/results', { key: null });
     assert.equal(missing.statusCode, 422);
