@@ -10,7 +10,7 @@ import { freePort } from '../src/db/embedded-postgres.js';
 import { poolFiguresSchema, probeDatabase } from '../src/health/database-probe.js';
 import { databaseHealthRoute, healthRoute, livenessRoute } from '../src/health/health-route.js';
 import { probe, probeAmqp } from '../src/health/probes.js';
-import { createDatabaseOutage } from '../src/testkit/database-outage.js';
+import { createDatabaseOutage, holdEveryClient } from '../src/testkit/database-outage.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
 import { eventually } from '../src/testkit/eventually.js';
 
@@ -122,7 +122,7 @@ describe('database readiness', () => {
   test('every pool client held and a caller waiting: still ready (200), the pool named busy', async () => {
     const pool = createPool({ url: testDatabase.url, schema: 'public', max: 2 });
     const fastify = await readiness(pool);
-    const held = [await pool.connect(), await pool.connect()];
+    const release = await holdEveryClient(pool);
     try {
       // A request's query now waits for a client, as under a spike.
       const queued = pool.query('SELECT 2 AS n');
@@ -134,13 +134,13 @@ describe('database readiness', () => {
       });
       // The probe took no client: the request is still the one waiting.
       assert.equal(pool.waitingCount, 1);
-      for (const client of held.splice(0)) client.release();
+      release();
       assert.equal((await queued).rows[0].n, 2);
       const idle = await fastify.inject({ method: 'GET', url: '/health' });
       assert.equal(idle.statusCode, 200);
       assert.equal(idle.json().pool.busy, false);
     } finally {
-      for (const client of held) client.release();
+      release();
       await fastify.close();
       await pool.end();
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { BootedService, ServiceHarness } from '@trustplane/kernel/testkit';
+import { type BootedService, holdEveryClient, type ServiceHarness } from '@trustplane/kernel/testkit';
 import { biometryService } from '../src/index.js';
 import { type BiometryClient, bootBiometry, contract, jobBody, mintKey } from './helpers.js';
 
@@ -53,7 +53,7 @@ describe('biometry API (no workers)', () => {
 
   it('health with every pool client taken: 200 degraded, the pool named busy, worker counts left out', async () => {
     const { pool } = booted.context.database();
-    const held = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+    const release = await holdEveryClient(pool);
     try {
       const health = await inject('GET', '/health', { key: null });
       assert.equal(health.statusCode, 200);
@@ -64,7 +64,7 @@ describe('biometry API (no workers)', () => {
       assert.equal(body.database.pool.idle, 0);
       assert.equal(body.workers, null);
     } finally {
-      for (const client of held) client.release();
+      release();
     }
     const released = (await inject('GET', '/health', { key: null })).json();
     assert.equal(released.database.pool.busy, false);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { holdEveryClient } from '@trustplane/kernel/testkit';
 import { contract, Harness, PASSWORD } from './helpers.js';
 
 let h: Harness;
@@ -23,7 +24,7 @@ describe('health', () => {
 
   it('a pool with every client taken is load, not an outage: 200 degraded, naming the pool', async () => {
     const { pool } = h.booted.context.database();
-    const held = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+    const release = await holdEveryClient(pool);
     try {
       const response = await h.call({ method: 'GET', url: '/api/health' });
       assert.equal(response.statusCode, 200);
@@ -32,7 +33,7 @@ describe('health', () => {
       assert.equal(body.checks.database.code, 'HEALTH_CHECK_DB_HEALTHY');
       assert.match(body.checks.database.message, /^Connection pool busy: \d+ of \d+ connections in use/);
     } finally {
-      for (const client of held) client.release();
+      release();
     }
     assert.equal((await h.call({ method: 'GET', url: '/api/health' })).json().status, 'healthy');
   });
