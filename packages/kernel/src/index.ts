@@ -9,6 +9,7 @@ export * from './db/notified-cache.js';
 export * from './db/pg-listener.js';
 export * from './db/prepared-statement.js';
 export * from './db/repository-set.js';
+export * from './health/database-probe.js';
 export * from './health/health-route.js';
 export * from './health/probes.js';
 export * from './http/create-http-app.js';

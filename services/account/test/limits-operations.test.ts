@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { holdEveryClient } from '@trustplane/kernel/testkit';
 import { assertError, Harness, PASSWORD, testEnv } from './helpers.js';
 
 // The seed's default windows (3/min register, 5/min login); a small lockout threshold.
@@ -170,6 +171,18 @@ describe('operations', () => {
     assert.equal(body.dependencies.postgres.status, 'ok');
     assert.equal(body.dependencies.redis.status, 'not_configured');
     assert.equal(body.dependencies.rabbitmq.status, 'not_configured');
+    // A pool with every client taken is load: still ready, and the pool is named busy.
+    const { pool } = h.booted.context.database();
+    const release = await holdEveryClient(pool);
+    try {
+      const busy = await h.call({ method: 'GET', url: '/health/detailed' });
+      assert.equal(busy.statusCode, 200);
+      assert.equal(busy.json().status, 'ok');
+      assert.equal(busy.json().dependencies.postgres.status, 'ok');
+      assert.equal(busy.json().dependencies.postgres.pool.busy, true);
+    } finally {
+      release();
+    }
     const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
     assert.equal(metrics.statusCode, 200);
     assert.match(metrics.body, /http_requests_total\{[^}]*route="\/api\/v1\/auth\/login"/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { BootedService, ServiceHarness } from '@trustplane/kernel/testkit';
+import { type BootedService, holdEveryClient, type ServiceHarness } from '@trustplane/kernel/testkit';
 import { biometryService } from '../src/index.js';
 import { type BiometryClient, bootBiometry, contract, jobBody, mintKey } from './helpers.js';
 
@@ -49,6 +49,26 @@ describe('biometry API (no workers)', () => {
     assert.equal(health.json().database.status, 'ok');
     const version = await inject('GET', '/version', { key: null });
     assert.equal(version.json().models['face-api'], '1.7.15');
+  });
+
+  it('health with every pool client taken: 200 degraded, the pool named busy, worker counts left out', async () => {
+    const { pool } = booted.context.database();
+    const release = await holdEveryClient(pool);
+    try {
+      const health = await inject('GET', '/health', { key: null });
+      assert.equal(health.statusCode, 200);
+      const body = health.json();
+      assert.equal(body.status, 'degraded');
+      assert.equal(body.database.status, 'ok');
+      assert.equal(body.database.pool.busy, true);
+      assert.equal(body.database.pool.idle, 0);
+      assert.equal(body.workers, null);
+    } finally {
+      release();
+    }
+    const released = (await inject('GET', '/health', { key: null })).json();
+    assert.equal(released.database.pool.busy, false);
+    assert.notEqual(released.workers, null);
   });
 
   it('answers 422 with a header loc when the key is missing, 401 when unknown or revoked', async () => {

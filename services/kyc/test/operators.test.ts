@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { holdEveryClient } from '@trustplane/kernel/testkit';
 import { contract, Harness, PASSWORD } from './helpers.js';
 
 let h: Harness;
@@ -19,6 +20,22 @@ describe('health', () => {
     assert.equal(body.status, 'healthy');
     assert.equal(body.service, 'kyc-verification-service');
     assert.equal(body.checks.database.code, 'HEALTH_CHECK_DB_HEALTHY');
+  });
+
+  it('a pool with every client taken is load, not an outage: 200 degraded, naming the pool', async () => {
+    const { pool } = h.booted.context.database();
+    const release = await holdEveryClient(pool);
+    try {
+      const response = await h.call({ method: 'GET', url: '/api/health' });
+      assert.equal(response.statusCode, 200);
+      const body = response.json();
+      assert.equal(body.status, 'degraded');
+      assert.equal(body.checks.database.code, 'HEALTH_CHECK_DB_HEALTHY');
+      assert.match(body.checks.database.message, /^Connection pool busy: \d+ of \d+ connections in use/);
+    } finally {
+      release();
+    }
+    assert.equal((await h.call({ method: 'GET', url: '/api/health' })).json().status, 'healthy');
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { holdEveryClient } from '@trustplane/kernel/testkit';
 import { notificationService } from '../src/index.js';
 import { type Service, startService, testEnv } from './harness.js';
 
@@ -38,6 +39,19 @@ describe('notification gRPC + HTTP health', () => {
     const body = response.json() as { status: string; uptime_seconds: number };
     assert.equal(body.status, 'ok');
     assert.ok(Number.isInteger(body.uptime_seconds));
+  });
+
+  test('every pool client taken (a spike): /health and HealthCheck still ok, PostgreSQL not called down', async () => {
+    const release = await holdEveryClient(service.booted.context.database().pool);
+    try {
+      const response = await service.http.inject({ method: 'GET', url: '/health' });
+      assert.equal(response.statusCode, 200);
+      assert.equal(response.json().status, 'ok');
+      const check = await service.queue<Record<string, unknown>>('HealthCheck', {});
+      assert.equal(check.healthy, true);
+    } finally {
+      release();
+    }
   });
 
   test('an unknown method is UNIMPLEMENTED, never UNKNOWN', async () => {

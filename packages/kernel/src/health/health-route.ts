@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import type pg from 'pg';
 import type { z } from 'zod';
-import { type ProbeResult, probeDatabase } from './probes.js';
+import { type DatabaseProbeResult, probeDatabase } from './database-probe.js';
 
 /** What a health check found: `healthy` answers 200, otherwise 503; `body` is in the service's shape. */
 export interface HealthReport<Body> {
@@ -52,8 +52,9 @@ export const PLATFORM_HEALTH_SCHEMA = {
 } as const;
 
 /**
- * The health route of a service whose readiness is its database: `SELECT 1` (bounded), 200 when it
- * answers and 503 when not, with `render` giving the probe's result the service's body. `schema`
+ * The health route of a service whose readiness is its database: `SELECT 1` (bounded) on the
+ * probe's own connection, 200 when it answers and 503 when not, with `render` giving the probe's
+ * result (and the pool's figures: a busy pool is still ready) the service's body. `schema`
  * defaults to the platform's convention for a route the seed does not have.
  */
 export function databaseHealthRoute<Body>(
@@ -61,15 +62,17 @@ export function databaseHealthRoute<Body>(
     schema?: HealthRouteOptions<Body>['schema'];
     /** The service's pool (read when a probe runs). */
     pool: () => pg.Pool;
-    render(database: ProbeResult): Body | Promise<Body>;
+    /** How long the database has to answer (default 2 s). */
+    timeoutMs?: number;
+    render(database: DatabaseProbeResult): Body | Promise<Body>;
   },
 ) {
-  const { pool, render, schema = PLATFORM_HEALTH_SCHEMA, ...route } = options;
+  const { pool, render, timeoutMs, schema = PLATFORM_HEALTH_SCHEMA, ...route } = options;
   return healthRoute({
     ...route,
     schema,
     async check() {
-      const database = await probeDatabase(pool());
+      const database = await probeDatabase(pool(), timeoutMs);
       return { healthy: database.ok, body: await render(database) };
     },
   });

@@ -1,5 +1,4 @@
 import net from 'node:net';
-import type pg from 'pg';
 
 export interface ProbeResult {
   ok: boolean;
@@ -24,11 +23,6 @@ export async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Pr
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** One `SELECT 1` bounded by `timeoutMs`, for health routes. Never throws. */
-export function probeDatabase(pool: pg.Pool, timeoutMs = 2000): Promise<ProbeResult> {
-  return probe(() => pool.query('SELECT 1'), timeoutMs);
 }
 
 /**

@@ -72,3 +72,14 @@ export async function poolDrained(pool: pg.Pool, timeoutMs = 10_000): Promise<vo
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * Checks out every client `pool` may have (`max`), as requests do under a spike: the pool is busy
+ * (nothing idle, nothing more to open) until the returned function gives them back.
+ */
+export async function holdEveryClient(pool: pg.Pool): Promise<() => void> {
+  const held = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+  return () => {
+    for (const client of held.splice(0)) client.release();
+  };
+}

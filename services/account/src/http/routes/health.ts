@@ -2,6 +2,7 @@ import {
   healthRoute,
   livenessRoute,
   type ProbeResult,
+  poolFiguresSchema,
   probe,
   probeAmqp,
   probeDatabase,
@@ -15,6 +16,8 @@ const dependency = z.object({
   status: z.enum(['ok', 'down', 'not_configured']),
   latency_ms: z.number().nullable(),
   error: z.string().optional(),
+  /** PostgreSQL only: the pool's figures (a busy pool is load, still `ok`). */
+  pool: poolFiguresSchema.optional(),
 });
 
 type DependencyState = z.infer<typeof dependency>;
@@ -67,7 +70,9 @@ export function healthRoutes(context: ServiceContext, version: string, deps: Acc
       const redis = deps.limits.redis;
       const [postgres, redisState, rabbitmq] = await Promise.all([
         // The database's own error stays in the logs; the broker's and Redis's are shown.
-        probeDatabase(context.database().pool).then((result) => state(result, false)),
+        probeDatabase(context.database().pool).then(
+          (result): DependencyState => ({ ...state(result, false), pool: result.pool }),
+        ),
         redis ? probe(() => redis.ping()).then((result) => state(result, true)) : notConfigured,
         deps.amqpUrl ? probeAmqp(deps.amqpUrl).then((result) => state(result, true)) : notConfigured,
       ]);

@@ -33,10 +33,13 @@ export function healthRoutes(context: ServiceContext, version: string) {
     async check(): Promise<HealthReport<z.infer<typeof healthResponse>>> {
       const started = performance.now();
       const database = await probeDatabase(context.database().pool);
+      const { pool } = database;
+      // Every pool client busy is load, not an outage: still ready (200), `degraded`, and said so.
+      const busy = database.ok && pool.busy;
       return {
         healthy: database.ok,
         body: {
-          status: database.ok ? 'healthy' : 'unhealthy',
+          status: !database.ok ? 'unhealthy' : busy ? 'degraded' : 'healthy',
           service: 'kyc-verification-service',
           version,
           timestamp: new Date().toISOString(),
@@ -44,7 +47,16 @@ export function healthRoutes(context: ServiceContext, version: string) {
           checks: {
             api: { status: 'healthy', code: 'HEALTH_CHECK_API' },
             database: database.ok
-              ? { status: 'healthy', code: 'HEALTH_CHECK_DB_HEALTHY', latencyMs: database.latencyMs }
+              ? {
+                  status: 'healthy',
+                  code: 'HEALTH_CHECK_DB_HEALTHY',
+                  latencyMs: database.latencyMs,
+                  ...(busy
+                    ? {
+                        message: `Connection pool busy: ${pool.total - pool.idle} of ${pool.max} connections in use, ${pool.waiting} waiting`,
+                      }
+                    : {}),
+                }
               : {
                   status: 'unhealthy',
                   code: 'HEALTH_CHECK_DB_UNHEALTHY',

@@ -1,4 +1,4 @@
-import { databaseHealthRoute, type ServiceContext } from '@trustplane/kernel';
+import { databaseHealthRoute, poolFiguresSchema, type ServiceContext } from '@trustplane/kernel';
 import { z } from 'zod';
 
 // The seed has no health route; this one follows the platform convention (see the service README).
@@ -6,7 +6,13 @@ const healthResponse = z.object({
   status: z.enum(['ok', 'degraded']),
   service: z.literal('verifact'),
   version: z.string(),
-  checks: z.object({ database: z.object({ status: z.enum(['ok', 'unreachable']), latencyMs: z.number() }) }),
+  checks: z.object({
+    database: z.object({
+      status: z.enum(['ok', 'unreachable']),
+      latencyMs: z.number(),
+      pool: poolFiguresSchema,
+    }),
+  }),
 });
 
 export function healthRoutes(context: ServiceContext, version: string) {
@@ -14,11 +20,11 @@ export function healthRoutes(context: ServiceContext, version: string) {
     url: '/health',
     body: healthResponse,
     pool: () => context.database().pool,
-    render: ({ ok, latencyMs }) => ({
+    render: ({ ok, latencyMs, pool }) => ({
       status: ok ? 'ok' : 'degraded',
       service: 'verifact',
       version,
-      checks: { database: { status: ok ? 'ok' : 'unreachable', latencyMs } },
+      checks: { database: { status: ok ? 'ok' : 'unreachable', latencyMs, pool } },
     }),
   });
 }
