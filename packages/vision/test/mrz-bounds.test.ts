@@ -62,7 +62,10 @@ async function spinningThreads(count: number): Promise<{ stop(): Promise<void> }
     let x = 0;
     while (Atomics.load(flag, 0) === 0) x = (x * 31 + 7) | 0;
   `;
-  const threads = Array.from({ length: count }, () => new Worker(source, { eval: true, workerData: flag.buffer }));
+  const threads = Array.from(
+    { length: count },
+    () => new Worker(source, { eval: true, workerData: flag.buffer }),
+  );
   await Promise.all(threads.map((thread) => new Promise((resolve) => thread.once('message', resolve))));
   return {
     async stop() {

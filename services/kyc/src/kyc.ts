@@ -32,7 +32,9 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
   const sealKey = deriveKey(context.signingSecret, 'kyc:webhook-secrets');
   const validatorSecret =
     config.livenessValidatorSecret ?? hmacSha256Hex(context.signingSecret, 'kyc:liveness-validator');
-  const analyzer = options.analyzer ?? createThreadedDocumentAnalyzer({
+  const analyzer =
+    options.analyzer ??
+    createThreadedDocumentAnalyzer({
       ocrWorkers: config.ocrWorkers,
       ocrBudgetMs: config.ocrBudgetMs,
     });

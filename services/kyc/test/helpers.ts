@@ -130,7 +130,8 @@ export class Harness {
       databaseOutage?: boolean;
     } = {},
   ): Promise<Harness> {
-    const scripted = options.analyzer === 'service' ? undefined : (options.analyzer ?? new ScriptedAnalyzer());
+    const scripted =
+      options.analyzer === 'service' ? undefined : (options.analyzer ?? new ScriptedAnalyzer());
     const definition = createKycDefinition(scripted ? { analyzer: scripted } : {});
     let harness: Harness | undefined;
     const service = await serviceHarness<KycTenant>(

@@ -292,7 +292,9 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
         job.reject(new Error('OCR pool is closed'));
       }
       await Promise.all(
-        [...idle.splice(0), ...running.map(([worker]) => worker)].map((worker) => worker.tesseract.terminate()),
+        [...idle.splice(0), ...running.map(([worker]) => worker)].map((worker) =>
+          worker.tesseract.terminate(),
+        ),
       );
     },
   };

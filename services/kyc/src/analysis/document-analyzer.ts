@@ -107,9 +107,10 @@ export async function readDocument(
     errorLevelAnalysis(raster),
     moireAnalysis(raster),
     readMrzToo
-      ? ocr
-          .get()
-          .then(async (pool) => ({ mrz: await readMrz(pool, raster, { ocrBudgetMs }), version: pool.version }))
+      ? ocr.get().then(async (pool) => ({
+          mrz: await readMrz(pool, raster, { ocrBudgetMs }),
+          version: pool.version,
+        }))
       : Promise.resolve(null),
   ]);
   return {
