@@ -27,7 +27,7 @@ function readStat(path: string): number {
  * `resourceUsage` are the whole process's; a worker's `performance.eventLoopUtilization` counts
  * its loop's busy wall time, which grows as fast when the thread waits for a core). `schedstat`
  * (ns) is read when the kernel has it, else `stat` (10 ms ticks). Null when neither is readable
- * (not Linux, procfs hidden). The clock is read synchronously: two small procfs files, a few µs.
+ * (not Linux, procfs hidden). The clock is read synchronously: one small procfs file, a few µs.
  * After the thread has exited a read fails and the clock holds its last value.
  */
 export function threadCpuClock(thread: string | null): CpuClock | null {
