@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { binarize, decodeGray } from '../src/images/grayscale.js';
 import { readMrz } from '../src/mrz/mrz-reader.js';
-import { createOcrPool, type OcrPool, OcrTimeoutError } from '../src/mrz/ocr-pool.js';
+import { createOcrPool, OCR_BUDGET_MS, type OcrPool, OcrTimeoutError } from '../src/mrz/ocr-pool.js';
 import { measureTextStructure } from '../src/mrz/text-structure.js';
 import { type ManifestEntry, readDocument, readManifest } from '../src/testkit/documents.js';
 
@@ -38,6 +39,40 @@ async function withNoiseBand(top: number, height: number): Promise<Buffer> {
     .composite([{ input: band, left: 0, top }])
     .jpeg({ quality: 90 })
     .toBuffer();
+}
+
+/** The passport's MRZ band, as the pool receives it. */
+async function passportBand(): Promise<Buffer> {
+  return sharp(await readDocument(passport.recto))
+    .extract({ left: 0, top: 620, width: 1250, height: 260 })
+    .png()
+    .toBuffer();
+}
+
+/**
+ * Threads of this process that spin on a CPU until stopped (other requests' work, as far as the
+ * CPU clocks can tell); resolves once every one of them is spinning.
+ */
+async function spinningThreads(count: number): Promise<{ stop(): Promise<void> }> {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const flag = new Int32Array(workerData);
+    parentPort.postMessage('spinning');
+    let x = 0;
+    while (Atomics.load(flag, 0) === 0) x = (x * 31 + 7) | 0;
+  `;
+  const threads = Array.from(
+    { length: count },
+    () => new Worker(source, { eval: true, workerData: flag.buffer }),
+  );
+  await Promise.all(threads.map((thread) => new Promise((resolve) => thread.once('message', resolve))));
+  return {
+    async stop() {
+      Atomics.store(flag, 0, 1);
+      await Promise.all(threads.map((thread) => new Promise((resolve) => thread.once('exit', resolve))));
+    },
+  };
 }
 
 describe('bounded MRZ reading on hostile images', () => {
@@ -110,10 +145,7 @@ describe('bounded MRZ reading on hostile images', () => {
   });
 
   it('rejects a recognition past its budget with OcrTimeoutError, and keeps serving the queue', async () => {
-    const png = await sharp(await readDocument(passport.recto))
-      .extract({ left: 0, top: 620, width: 1250, height: 260 })
-      .png()
-      .toBuffer();
+    const png = await passportBand();
     const [late, next] = await Promise.allSettled([
       pool.recognize(png, { budget: { remainingMs: 1 } }),
       pool.recognize(png),
@@ -122,5 +154,32 @@ describe('bounded MRZ reading on hostile images', () => {
     assert.ok((late as PromiseRejectedResult).reason instanceof OcrTimeoutError);
     assert.equal(next.status, 'fulfilled');
     assert.ok((next as PromiseFulfilledResult<unknown[]>).value.length > 0);
+  });
+
+  it("charges a recognition with its own thread's CPU: threads busy beside it do not eat its budget", async () => {
+    assert.equal(pool.stats().cpuClock, 'thread', 'Linux: each worker thread is charged on its own clock');
+    const png = await passportBand();
+    // What this recognition costs its thread, alone.
+    const alone = { remainingMs: OCR_BUDGET_MS };
+    const expected = (await pool.recognize(png, { budget: alone })).map((line) => line.text);
+    const cost = OCR_BUDGET_MS - alone.remainingMs;
+    assert.ok(cost > 0 && cost < OCR_BUDGET_MS, `cost ${cost} ms`);
+    // The same recognition with a budget it fits in alone, while four threads of this process spin:
+    // the process burns about five times the recognition's CPU meanwhile.
+    const budgetMs = Math.ceil(cost * 2.5);
+    const spinning = await spinningThreads(4);
+    const processFrom = process.cpuUsage();
+    let lines: string[];
+    let processMs: number;
+    try {
+      lines = (await pool.recognize(png, { budget: { remainingMs: budgetMs } })).map((line) => line.text);
+    } finally {
+      const used = process.cpuUsage(processFrom);
+      processMs = (used.user + used.system) / 1000;
+      await spinning.stop();
+    }
+    assert.deepEqual(lines, expected);
+    // The case is the one the budget must survive: charged with the process's CPU, it would have been cut.
+    assert.ok(processMs > budgetMs, `process CPU ${processMs} ms during a recognition given ${budgetMs} ms`);
   });
 });

@@ -1,5 +1,5 @@
 import { defineSettings, envValue } from '@trustplane/kernel';
-import { defaultVisionWorkers } from '@trustplane/vision';
+import { defaultVisionWorkers, OCR_BUDGET_MS } from '@trustplane/vision';
 import { z } from 'zod';
 
 const { number } = envValue;
@@ -29,6 +29,8 @@ export const loadBiometryConfig = defineSettings({
       .default(() => defaultVisionWorkers()),
   ],
   ocrWorkers: ['BIOMETRY_OCR_WORKERS', z.coerce.number().int().min(1).max(8).default(1)],
+  /** CPU time (ms, of the OCR worker thread) one side's MRZ reading may take; past it that side's MRZ is unreadable (`scores.ocr_timed_out`). */
+  ocrBudgetMs: ['BIOMETRY_OCR_BUDGET_MS', z.coerce.number().int().min(1).max(600_000).default(OCR_BUDGET_MS)],
   resultRetentionHours: ['BIOMETRY_RESULT_RETENTION_HOURS', z.coerce.number().min(0).default(24)],
   maxImageBytes: ['BIOMETRY_MAX_IMAGE_BYTES', bytes(10 * 1024 * 1024)],
   bodyLimitBytes: ['BIOMETRY_BODY_LIMIT_BYTES', bytes(64 * 1024 * 1024)],

@@ -124,6 +124,9 @@ describe('pipeline accuracy on the fixtures and generated documents', () => {
         'document_expiry',
       ])
         assert.equal(result.crossValidations[check]?.passed, true, `${entry.id} ${check}`);
+      // Read within the OCR budget.
+      assert.equal(result.scores.ocr_timed_out, false, entry.id);
+      assert.ok((result.scores.ocr_passes as number) >= 1, entry.id);
     }
   });
 

@@ -1,4 +1,5 @@
 import { defineSettings, PASSWORD_HASH_PARAMETERS } from '@trustplane/kernel';
+import { OCR_BUDGET_MS } from '@trustplane/vision';
 import { z } from 'zod';
 
 /** A blank value is an unset one (the setting keeps its default). */
@@ -55,6 +56,8 @@ const loadSettings = defineSettings({
   elaRejectScore: ['KYC_ELA_REJECT_SCORE', number(0.5, 0.05, 1)],
   moireHighScore: ['KYC_MOIRE_HIGH_SCORE', number(0.5, 0.05, 1)],
   ocrWorkers: ['KYC_OCR_WORKERS', number(1, 1, 8)],
+  /** CPU time (ms, of the OCR worker thread) one document image's MRZ reading may take; past it the MRZ is unreadable (`extracted.mrzOcr.timedOut`). */
+  ocrBudgetMs: ['KYC_OCR_BUDGET_MS', number(OCR_BUDGET_MS, 1, 600_000)],
   /** Documents analysed at once by one worker process (each on a vision worker thread). */
   analysisConcurrency: ['KYC_ANALYSIS_CONCURRENCY', integer(2)],
   /** Longest analysis of one document before it is retried (then marked failed). */

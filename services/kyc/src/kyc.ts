@@ -32,7 +32,12 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
   const sealKey = deriveKey(context.signingSecret, 'kyc:webhook-secrets');
   const validatorSecret =
     config.livenessValidatorSecret ?? hmacSha256Hex(context.signingSecret, 'kyc:liveness-validator');
-  const analyzer = options.analyzer ?? createThreadedDocumentAnalyzer({ ocrWorkers: config.ocrWorkers });
+  const analyzer =
+    options.analyzer ??
+    createThreadedDocumentAnalyzer({
+      ocrWorkers: config.ocrWorkers,
+      ocrBudgetMs: config.ocrBudgetMs,
+    });
   context.onClose(() => analyzer.close());
 
   const repositories = createRepositories(database.kysely);
@@ -90,6 +95,7 @@ export function createKyc(context: ServiceContext, version: string, options: Kyc
     version,
     config,
     database,
+    analyzer,
     validatorSecret,
     jobs,
     auth: createOperatorAuth(

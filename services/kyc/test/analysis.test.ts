@@ -75,6 +75,7 @@ describe('document analysis on real images', () => {
     assert.equal(extracted.mrzValid, true);
     assert.equal(extracted.lastName, 'MARTIN');
     assert.equal(extracted.documentExpired, false);
+    assert.deepEqual(extracted.mrzOcr, { passes: 1, skipped: 0, timedOut: false });
     assert.equal(extracted.portraitFound, true);
     assert.ok(extracted.modelVersions.documentApi);
     assert.ok(extracted.modelVersions.ocr);

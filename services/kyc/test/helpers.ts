@@ -121,7 +121,8 @@ export class Harness {
   /** `httpPort` sets the port the public URLs (hostedUrl, presigned uploads) point at, for tests that listen on it. */
   static async boot(
     options: {
-      analyzer?: DocumentAnalyzer;
+      /** Default a `ScriptedAnalyzer`; `'service'`: the one the service builds from its config (real engines). */
+      analyzer?: DocumentAnalyzer | 'service';
       env?: Record<string, string>;
       workers?: boolean;
       httpPort?: number;
@@ -129,8 +130,9 @@ export class Harness {
       databaseOutage?: boolean;
     } = {},
   ): Promise<Harness> {
-    const analyzer = options.analyzer ?? new ScriptedAnalyzer();
-    const definition = createKycDefinition({ analyzer });
+    const scripted =
+      options.analyzer === 'service' ? undefined : (options.analyzer ?? new ScriptedAnalyzer());
+    const definition = createKycDefinition(scripted ? { analyzer: scripted } : {});
     let harness: Harness | undefined;
     const service = await serviceHarness<KycTenant>(
       options.httpPort
@@ -147,7 +149,8 @@ export class Harness {
         tenant: () => (harness as Harness).tenant(),
       },
     );
-    harness = new Harness(service, definition.kycFor(service.booted.context), analyzer);
+    const kyc = definition.kycFor(service.booted.context);
+    harness = new Harness(service, kyc, kyc.analyzer);
     return harness;
   }
 

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { createWorker, OEM, PSM, type RecognizeResult, type Worker } from 'tesseract.js';
+import { type CpuClock, processCpuClock, threadCpuClock } from './thread-cpu-clock.js';
 
 const require = createRequire(import.meta.url);
 
@@ -10,12 +12,12 @@ export const MRZ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<';
  * takes a fraction of a second; an image built to make Tesseract segment endless blobs is cut off
  * here, its worker terminated and replaced.
  *
- * Measured as the CPU time of the whole process while a recognition runs (`process.cpuUsage`:
- * tesseract.js gives no access to its worker thread's own clock). That is the recognition's own
- * time when nothing else runs beside it, and more when the process does other work meanwhile, so
- * the cut can only come earlier than the budget, never later; and unlike a wall-clock timeout it
- * does not cut real documents when the machine is overloaded and the worker gets a fraction of a
- * core. Time waiting for a free worker is not counted.
+ * Measured as the CPU time of the recognition's own worker thread (`threadCpuClock`, from procfs;
+ * the README's "Bounded OCR" says why not the process's or a wall clock): other requests' work in
+ * the same process does not eat one image's budget, and unlike a wall-clock timeout it does not
+ * cut real documents when the machine is overloaded and the worker gets a fraction of a core.
+ * Where the thread's clock cannot be read (not Linux), the process's CPU time is used, which can
+ * only cut earlier. Time waiting for a free worker is not counted.
  */
 export const OCR_BUDGET_MS = 8000;
 /** A recognition is also stopped after this many times its budget in wall-clock time (a starved process). */
@@ -57,6 +59,11 @@ export interface OcrPoolStats {
   timeouts: number;
   /** Workers started to replace a terminated one. */
   respawns: number;
+  /**
+   * What budgets are charged on: each worker thread's own CPU time (`thread`, Linux), or the
+   * whole process's where the thread's clock cannot be read (`process`: the latest worker started).
+   */
+  cpuClock: 'thread' | 'process';
 }
 
 export interface OcrPool {
@@ -83,32 +90,51 @@ export class OcrTimeoutError extends Error {
   }
 }
 
+/** tesseract.js's worker script behind one message naming the worker's OS thread (see the file). */
+const WORKER_SCRIPT = fileURLToPath(new URL('./ocr-worker-entry.cjs', import.meta.url));
+
+/** A Tesseract worker thread and the clock its recognitions are charged on. */
+interface OcrWorker {
+  tesseract: Worker;
+  /** This thread's own CPU time; the process's where the thread's cannot be read. */
+  cpu: CpuClock;
+  /** Whether `cpu` is the thread's own clock (`stats().cpuClock`). */
+  threadClock: boolean;
+}
+
 /** A Tesseract worker (legacy engine, which reads a binarised OCR-B MRZ best) with the English data of `@tesseract.js-data/eng`. */
-async function startWorker(): Promise<Worker> {
+async function startWorker(): Promise<OcrWorker> {
   const langPath: string = require('@tesseract.js-data/eng').langPath;
-  const worker = await createWorker(
+  let cpu: CpuClock | null = null;
+  const tesseract = await createWorker(
     'eng',
     OEM.TESSERACT_ONLY,
     {
       langPath,
+      workerPath: WORKER_SCRIPT,
       gzip: true,
       cacheMethod: 'none',
       legacyCore: true,
       legacyLang: true,
+      // The entry script's first message (before any job's answer, so before this call resolves).
+      logger: (message: { status: string; thread?: string | null }) => {
+        if (message.status === 'trustplane:thread') cpu = threadCpuClock(message.thread ?? null);
+      },
     },
     { load_system_dawg: '0', load_freq_dawg: '0' } as never,
   );
   try {
-    await worker.setParameters({
+    await tesseract.setParameters({
       user_defined_dpi: '300',
       tessedit_char_whitelist: MRZ_ALPHABET,
       tessedit_pageseg_mode: PSM.SINGLE_BLOCK,
     });
   } catch (error) {
-    await worker.terminate();
+    await tesseract.terminate();
     throw error;
   }
-  return worker;
+  const own = cpu as CpuClock | null;
+  return { tesseract, cpu: own ?? processCpuClock, threadClock: own !== null };
 }
 
 function linesOf(result: RecognizeResult): OcrLine[] {
@@ -151,18 +177,22 @@ interface Job {
 export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPool> {
   const size = Math.max(1, options.size ?? 1);
   const defaultTimeout = options.budgetMs ?? OCR_BUDGET_MS;
-  const idle: Worker[] = [];
+  const idle: OcrWorker[] = [];
   /** Running workers, with their job and its budget's timer (cleared and rejected on close). */
-  const busy = new Map<Worker, { job: Job; timer: NodeJS.Timeout; spent: () => number }>();
+  const busy = new Map<OcrWorker, { job: Job; timer: NodeJS.Timeout; spent: () => number }>();
   const queue: Job[] = [];
-  const stats: OcrPoolStats = { recognitions: 0, timeouts: 0, respawns: 0 };
+  const stats: OcrPoolStats = { recognitions: 0, timeouts: 0, respawns: 0, cpuClock: 'thread' };
+  const started = (worker: OcrWorker) => {
+    stats.cpuClock = worker.threadClock ? 'thread' : 'process';
+    return worker;
+  };
   /** Workers being started to replace terminated ones. */
   let starting = 0;
   let closed = false;
   try {
-    for (let index = 0; index < size; index += 1) idle.push(await startWorker());
+    for (let index = 0; index < size; index += 1) idle.push(started(await startWorker()));
   } catch (error) {
-    await Promise.all(idle.map((worker) => worker.terminate()));
+    await Promise.all(idle.map((worker) => worker.tesseract.terminate()));
     throw error;
   }
   const version: string = require('tesseract.js/package.json').version;
@@ -174,8 +204,8 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
     startWorker().then(
       (worker) => {
         starting -= 1;
-        if (closed) return void worker.terminate();
-        idle.push(worker);
+        if (closed) return void worker.tesseract.terminate();
+        idle.push(started(worker));
         dispatch();
       },
       (error) => {
@@ -186,25 +216,23 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
     );
   };
 
-  const run = (worker: Worker, job: Job) => {
+  const run = (worker: OcrWorker, job: Job) => {
     let expire: (error: OcrTimeoutError) => void = () => {};
     const timeout = new Promise<never>((_, reject) => {
       expire = reject;
     });
     const allowed = Math.max(0, job.budget.remainingMs);
-    const cpuFrom = process.cpuUsage();
+    // The worker thread's own CPU time: other threads' work (other requests) is not charged here.
+    const cpuFrom = worker.cpu();
     const wallFrom = performance.now();
-    const spent = () => {
-      const { user, system } = process.cpuUsage(cpuFrom);
-      return (user + system) / 1000;
-    };
+    const spent = () => worker.cpu() - cpuFrom;
     const check = () => {
       if (spent() >= allowed || performance.now() - wallFrom >= allowed * OCR_WALL_CEILING_FACTOR)
         expire(new OcrTimeoutError(allowed));
     };
     busy.set(worker, { job, timer: setInterval(check, OCR_BUDGET_POLL_MS), spent });
     check();
-    Promise.race([worker.recognize(job.image, {}, { blocks: true, text: true }), timeout]).then(
+    Promise.race([worker.tesseract.recognize(job.image, {}, { blocks: true, text: true }), timeout]).then(
       (result) => {
         if (!settle(worker)) return;
         stats.recognitions += 1;
@@ -217,7 +245,7 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
         if (error instanceof OcrTimeoutError) {
           stats.timeouts += 1;
           // tesseract.js cannot cancel a job: the thread is killed, and a new one serves the queue.
-          void worker.terminate();
+          void worker.tesseract.terminate();
           replace();
         } else idle.push(worker);
         job.reject(error);
@@ -227,7 +255,7 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
   };
 
   /** Frees a worker's slot and charges its budget; false when the pool was closed meanwhile (the job was already rejected). */
-  const settle = (worker: Worker) => {
+  const settle = (worker: OcrWorker) => {
     const running = busy.get(worker);
     if (!running) return false;
     clearInterval(running.timer);
@@ -237,7 +265,7 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
   };
 
   const dispatch = () => {
-    while (!closed && idle.length && queue.length) run(idle.pop() as Worker, queue.shift() as Job);
+    while (!closed && idle.length && queue.length) run(idle.pop() as OcrWorker, queue.shift() as Job);
   };
 
   return {
@@ -264,7 +292,9 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
         job.reject(new Error('OCR pool is closed'));
       }
       await Promise.all(
-        [...idle.splice(0), ...running.map(([worker]) => worker)].map((worker) => worker.terminate()),
+        [...idle.splice(0), ...running.map(([worker]) => worker)].map((worker) =>
+          worker.tesseract.terminate(),
+        ),
       );
     },
   };

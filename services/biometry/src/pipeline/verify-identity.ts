@@ -134,16 +134,29 @@ export async function verifyIdentity(
   const primary = mrzSide === 'verso' ? input.verso : input.recto;
   const secondary = versoIsRecto ? null : mrzSide === 'verso' ? input.recto : input.verso;
   const ocr = await engines.ocr();
+  // What OCR did over every side read (each side has its own budget): kept in `scores`, so an MRZ
+  // not found because the budget ran out is told apart from a side that shows none.
+  const ocrReport = { passes: 0, skipped: 0, timedOut: false };
+  const read = async (side: Uint8Array) => {
+    const result = await readMrz(ocr, side, { ocrBudgetMs: config.ocrBudgetMs });
+    ocrReport.passes += result.ocr.passes;
+    ocrReport.skipped += result.ocr.skipped;
+    ocrReport.timedOut ||= result.ocr.timedOut;
+    return result;
+  };
   let reading: MrzReading | undefined;
   let readSide = mrzSide;
-  if (primary) reading = await readMrz(ocr, primary);
+  if (primary) reading = await read(primary);
   if (!reading?.found && secondary) {
-    const other = await readMrz(ocr, secondary);
+    const other = await read(secondary);
     if (other.found) {
       reading = other;
       readSide = mrzSide === 'verso' ? 'recto' : 'verso';
     }
   }
+  scores.ocr_passes = ocrReport.passes;
+  scores.ocr_skipped_passes = ocrReport.skipped;
+  scores.ocr_timed_out = ocrReport.timedOut;
   scores.ocr_confidence = reading?.confidence ?? 0;
   scores.mrz_found = Boolean(reading?.found);
   scores.mrz_side = reading?.found ? readSide : null;
@@ -151,7 +164,11 @@ export async function verifyIdentity(
   scores.mrz_corrections = reading?.corrections.length ?? 0;
   if (!reading?.found) {
     reviews.push(
-      mrzSide === 'verso' && !input.verso ? 'no verso given and no MRZ found on the recto' : 'no MRZ found',
+      ocrReport.timedOut
+        ? 'MRZ not read: the OCR time budget ran out'
+        : mrzSide === 'verso' && !input.verso
+          ? 'no verso given and no MRZ found on the recto'
+          : 'no MRZ found',
     );
   } else {
     const checks: CrossValidation = {

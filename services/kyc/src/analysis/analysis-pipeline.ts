@@ -56,6 +56,9 @@ export function judgeAnalysis(
       ...mrz.fields,
       documentExpiry: expiry.isoDate,
       documentExpired: expiry.expired,
+      // What OCR did: an MRZ not found because the OCR budget ran out (`timedOut`) is told apart
+      // from a page that shows none (no pass ran: `skipped`) or one OCR read and found nothing.
+      mrzOcr: { passes: mrz.ocr.passes, skipped: mrz.ocr.skipped, timedOut: mrz.ocr.timedOut },
     });
     // Driving licences mostly carry no MRZ: its absence is only suspicious on passports and ID cards.
     if (!mrz.found) {

@@ -26,7 +26,8 @@ export function readDocument(
   raster: DocumentRaster,
   readMrz: boolean,
   ocrWorkers: number,
+  ocrBudgetMs?: number,
 ): Promise<ReadingStage> {
   ocr ??= lazyOcrPool({ size: ocrWorkers });
-  return read(raster, readMrz, ocr);
+  return read(raster, readMrz, ocr, ocrBudgetMs);
 }

@@ -101,12 +101,16 @@ export async function readDocument(
   raster: DocumentRaster,
   readMrzToo: boolean,
   ocr: LazyOcrPool,
+  ocrBudgetMs?: number,
 ): Promise<ReadingStage> {
   const [ela, moire, reading] = await Promise.all([
     errorLevelAnalysis(raster),
     moireAnalysis(raster),
     readMrzToo
-      ? ocr.get().then(async (pool) => ({ mrz: await readMrz(pool, raster), version: pool.version }))
+      ? ocr.get().then(async (pool) => ({
+          mrz: await readMrz(pool, raster, { ocrBudgetMs }),
+          version: pool.version,
+        }))
       : Promise.resolve(null),
   ]);
   return {
@@ -166,13 +170,16 @@ export function assembleAnalysis(
  * portrait detection over one decode. kyc runs it on vision's worker threads through
  * `createThreadedDocumentAnalyzer`, which spreads the stages over the threads.
  */
-export function createVisionDocumentAnalyzer(options: { ocrWorkers: number }): DocumentAnalyzer {
+export function createVisionDocumentAnalyzer(options: {
+  ocrWorkers: number;
+  ocrBudgetMs?: number;
+}): DocumentAnalyzer {
   const ocr = lazyOcrPool({ size: options.ocrWorkers });
   return {
     async analyze(image, analyzeOptions) {
       const raster = await decodeDocument(image);
       const [reading, portrait] = await Promise.all([
-        readDocument(raster, analyzeOptions.readMrz, ocr),
+        readDocument(raster, analyzeOptions.readMrz, ocr, options.ocrBudgetMs),
         analyzeOptions.detectPortrait ? detectDocumentPortrait(raster) : Promise.resolve(null),
       ]);
       return assembleAnalysis(reading, portrait);

@@ -19,6 +19,8 @@ const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
  */
 export function createThreadedDocumentAnalyzer(options: {
   ocrWorkers: number;
+  /** OCR budget of one image's MRZ reading (ms of CPU); default vision's `OCR_BUDGET_MS`. */
+  ocrBudgetMs?: number;
   pool?: VisionWorkerPool;
 }): DocumentAnalyzer {
   const pool = () => options.pool ?? visionWorkerPool();
@@ -29,7 +31,7 @@ export function createThreadedDocumentAnalyzer(options: {
       // The face stage is sent first: it is the longest, and the least busy thread takes it.
       const [portrait, reading] = await Promise.all([
         analyzeOptions.detectPortrait ? pool().run(PORTRAIT, [raster], call) : null,
-        pool().run(READ, [raster, analyzeOptions.readMrz, options.ocrWorkers], call),
+        pool().run(READ, [raster, analyzeOptions.readMrz, options.ocrWorkers, options.ocrBudgetMs], call),
       ]);
       const analysis = assembleAnalysis(
         {
