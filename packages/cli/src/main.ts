@@ -13,7 +13,7 @@ import {
   resolvePorts,
 } from '@trustplane/kernel';
 import { Command, CommanderError } from 'commander';
-import { allServices, selectServices, UsageError } from './services.js';
+import { loadServices, serviceNames, UsageError } from './services.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -96,7 +96,22 @@ function addServiceCommand(
   });
 }
 
-export function buildProgram(): Command {
+const PLATFORM_COMMANDS = ['start', 'worker', 'migrate', 'mail'];
+
+/**
+ * The services whose own commands (`biometry key create`…) the program must know for `args`: the
+ * named service's, none for the platform's commands (`start`, `worker` and `migrate` load the
+ * services they run themselves), every service's otherwise (help, an unknown command).
+ */
+async function commandServices(args: readonly string[]): Promise<ServiceDefinition[]> {
+  const [first] = args;
+  if (first !== undefined && serviceNames.includes(first)) return loadServices([first]);
+  if (first !== undefined && PLATFORM_COMMANDS.includes(first)) return [];
+  return loadServices();
+}
+
+/** The program, with the commands of `services` (the platform's own commands load what they run). */
+export function buildProgram(services: readonly ServiceDefinition[]): Command {
   const config = () => loadPlatformConfig(process.env, repoRoot);
   const program = new Command('trustplane')
     .description('Trustplane operator command line')
@@ -110,7 +125,7 @@ export function buildProgram(): Command {
     .option('--no-workers', 'serve HTTP only; run workers with `trustplane worker`')
     .action(async (names: string[], options: { workers: boolean }) => {
       const platformConfig = config();
-      const starting = runServices(selectServices(names), {
+      const starting = runServices(await loadServices(names), {
         config: platformConfig,
         listen: true,
         workers: options.workers,
@@ -141,7 +156,7 @@ export function buildProgram(): Command {
     .argument('<services...>', 'service names')
     .action(async (names: string[]) => {
       const platformConfig = config();
-      const starting = runServices(selectServices(names), {
+      const starting = runServices(await loadServices(names), {
         config: platformConfig,
         listen: false,
         workers: true,
@@ -156,7 +171,9 @@ export function buildProgram(): Command {
     .description("apply every service's migrations")
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
-      const results = await withPlatform(config(), [], async (platform) => platform.migrate(allServices));
+      const platformConfig = config();
+      const services = await loadServices();
+      const results = await withPlatform(platformConfig, [], async (platform) => platform.migrate(services));
       output({ migrations: results }, options.json === true, (result) =>
         (result.migrations as { schema: string; applied: string[] }[])
           .map(
@@ -193,7 +210,7 @@ export function buildProgram(): Command {
       );
     });
 
-  for (const service of allServices) {
+  for (const service of services) {
     if (!service.commands?.length) continue;
     const group = program.command(service.name).description(`${service.title} commands`);
     for (const command of service.commands) addServiceCommand(group, service, command, config);
@@ -202,8 +219,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
   try {
+    const program = buildProgram(await commandServices(argv.slice(2)));
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode);

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { type BootedService, bootService, Contract, seedPath } from '@trustplane/kernel/testkit';
-import { allServices } from '../src/services.js';
+import { loadServices } from '../src/services.js';
+
+const allServices = await loadServices();
 
 /**
  * `/docs` (Swagger UI) offers "Authorize" for the credentials each seed names: the served

@@ -3,7 +3,9 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { ServiceDefinition } from '@trustplane/kernel';
 import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
-import { allServices } from '../src/services.js';
+import { loadServices } from '../src/services.js';
+
+const allServices = await loadServices();
 
 /**
  * Requests that fail inside Fastify's router or Node's HTTP parser, before any route runs, must

@@ -19,7 +19,9 @@ import {
 import { simpleParser } from 'mailparser';
 import { chromium } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
-import { allServices } from '../src/services.js';
+import { loadServices } from '../src/services.js';
+
+const allServices = await loadServices();
 
 const bin = fileURLToPath(new URL('../bin/trustplane.js', import.meta.url));
 const PASSWORD = 'SecurePass123!';

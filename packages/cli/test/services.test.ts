@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type BootedService, bootService, Contract } from '@trustplane/kernel/testkit';
-import { allServices } from '../src/services.js';
+import { loadServices } from '../src/services.js';
+
+const allServices = await loadServices();
 
 /** The platform surface every HTTP service must have, checked on each of them. */
 for (const definition of allServices) {

@@ -10,6 +10,7 @@ import { migrate } from '../src/db/migrate.js';
 import { defineJob, defineScheduledJob, JobQueue, JobTimeoutError } from '../src/jobs/job-queue.js';
 import { captureLogs } from '../src/testkit/captured-logs.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
+import { nodeScriptArgs } from '../src/testkit/node-script.js';
 import { livenessJob } from './support/liveness-job.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -276,7 +277,7 @@ describe('jobs', () => {
   });
 
   test('a worker killed mid-job: a live worker hands its run back at once, long before the expiry', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+    const child = spawn(process.execPath, nodeScriptArgs(WORKER), {
       env: { ...process.env, DATABASE_URL: database.url },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -10,6 +10,7 @@ import { ConfigError, loadPlatformConfig } from '../src/config/platform-config.j
 import { createRateLimiter } from '../src/ratelimit/index.js';
 import { Platform } from '../src/runtime/platform.js';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
+import { nodeScriptArgs } from '../src/testkit/node-script.js';
 import { type ExternalServer, hasRedisServer, startRedisServer } from '../src/testkit/external-servers.js';
 
 describe('platform', () => {
@@ -62,7 +63,7 @@ describe('platform', () => {
     try {
       const outputs = await Promise.all(
         Array.from({ length: 6 }, () =>
-          promisify(execFile)(process.execPath, ['--import', 'tsx', script, fresh], { encoding: 'utf8' }),
+          promisify(execFile)(process.execPath, [...nodeScriptArgs(script), fresh], { encoding: 'utf8' }),
         ),
       );
       const secrets = new Set(outputs.map((output) => output.stdout.trim()));

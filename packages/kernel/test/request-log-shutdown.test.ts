@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type TestDatabase } from '../src/testkit/database.js';
+import { nodeScriptArgs } from '../src/testkit/node-script.js';
 
 const SERVER = new URL('./support/log-burst-server.ts', import.meta.url).pathname;
 const REQUESTS = 2000;
@@ -23,7 +24,7 @@ interface Running {
 
 /** Starts the server with its stdout (the log) read by the test, until `pause()`. */
 async function start(database: TestDatabase, dataDir: string): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+  const child = spawn(process.execPath, nodeScriptArgs(SERVER), {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { nodeScriptArgs } from '@trustplane/kernel/testkit';
 import { HistoryRecorder, restoreToTime } from '../src/index.js';
 import { contentOf, contentOfFile, createStore, openDatabase } from './support/history-database.js';
 
@@ -26,7 +27,7 @@ function idsOf(file: string): number[] {
 async function runAndKill(databasePath: string, spoolDir: string, objectsDir: string, atLeast: number) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', writerScript, databasePath, spoolDir, objectsDir],
+    [...nodeScriptArgs(writerScript), databasePath, spoolDir, objectsDir],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { BootedService } from '@trustplane/kernel/testkit';
-import { eventually } from '@trustplane/kernel/testkit';
+import { eventually, nodeScriptArgs } from '@trustplane/kernel/testkit';
 import { bootBiometry, JOB_DEADLINE_MS, jobBody, mintKey } from './helpers.js';
 
 const WORKER = fileURLToPath(new URL('./support/worker-process.ts', import.meta.url));
@@ -14,8 +14,8 @@ describe('worker crash mid-job', () => {
   const children: ChildProcess[] = [];
 
   const startWorker = async (): Promise<ChildProcess> => {
-    // `node --import tsx`, not the tsx wrapper: SIGKILL must reach the process doing the work.
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+    // Node itself, not the tsx wrapper: SIGKILL must reach the process doing the work.
+    const child = spawn(process.execPath, nodeScriptArgs(WORKER), {
       env: {
         ...process.env,
         DATABASE_URL: booted.database.url,

@@ -263,8 +263,19 @@ function crashSuite(label: string, options: { broker: boolean }) {
         );
         return rows[0].n === 0;
       }, 'the relay');
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Each publish reaches the intake, which records it in its ledger: the first accepted, the
+      // copies (one before the kill, one after the restart) dropped as duplicates, never sent.
+      const statuses = await eventually(async () => {
+        const { rows } = await pool.query<{ status: string }>(
+          `SELECT status FROM notification.message_ledger
+            WHERE queue = 'notification.events.queue' AND payload->>'id' = $1 ORDER BY status`,
+          [event.id],
+        );
+        const statuses = rows.map((row) => row.status);
+        return statuses.filter((status) => status === 'duplicate').length >= 2 ? statuses : undefined;
+      }, 'both copies dropped as duplicates');
       await pool.end();
+      assert.deepEqual(statuses, ['acked', 'duplicate', 'duplicate']);
       assert.equal(data.filter((entry) => entry.to === 'twice@example.com').length, 1);
     });
   });

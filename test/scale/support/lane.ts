@@ -17,7 +17,7 @@ import { freePort, resolvePorts } from '@trustplane/kernel';
 import { type ExternalServer, startRabbitMq, startRedisServer } from '@trustplane/kernel/testkit';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { allServices } from '../../../packages/cli/src/services.js';
+import { loadServices } from '../../../packages/cli/src/services.js';
 import {
   type BalancedService,
   missingPrerequisites,
@@ -28,6 +28,8 @@ import {
   startS3,
 } from './servers.js';
 import { type CapturedMail, HEALTH_PATHS, type Topology } from './topology.js';
+
+const allServices = await loadServices();
 
 const run = promisify(execFile);
 

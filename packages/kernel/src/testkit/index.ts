@@ -15,3 +15,4 @@ export * from './service-harness.js';
 export * from './webhook-receiver.js';
 export * from './openapi-seed-check.js';
 export * from './source-path.js';
+export * from './node-script.js';

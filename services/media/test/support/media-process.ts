@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeScriptArgs } from '@trustplane/kernel/testkit';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./media-server.ts', import.meta.url));
 
@@ -15,7 +16,7 @@ export interface MediaProcess {
  * kill it, or whose requests might block its event loop (the test's own timers keep running).
  */
 export async function startMediaProcess(env: Record<string, string>): Promise<MediaProcess> {
-  const server = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT], {
+  const server = spawn(process.execPath, nodeScriptArgs(SERVER_SCRIPT), {
     env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

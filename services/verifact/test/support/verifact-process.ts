@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeScriptArgs } from '@trustplane/kernel/testkit';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./verifact-server.ts', import.meta.url));
 
@@ -14,7 +15,7 @@ export interface VerifactProcess {
 
 /** The verifact service in its own process (see `verifact-server.ts`), for tests that kill it. */
 export async function startVerifactProcess(env: Record<string, string>): Promise<VerifactProcess> {
-  const server = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT], {
+  const server = spawn(process.execPath, nodeScriptArgs(SERVER_SCRIPT), {
     env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
