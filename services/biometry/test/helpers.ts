@@ -4,6 +4,7 @@ import {
   type BootedService,
   type BootOptions,
   Contract,
+  eventually,
   type ResponseCheck,
   type ServiceHarness,
   serviceHarness,
@@ -103,3 +104,36 @@ export function jobBody(overrides: Record<string, unknown> = {}) {
  * loaded machine take minutes, not seconds. Only keeps a broken test from hanging.
  */
 export const JOB_DEADLINE_MS = 300_000;
+
+/** A job result as `GET /jobs/results` returns it (the fields the tests read). */
+export interface JobResult {
+  job_id: string;
+  outcome: string;
+  failure_reason: string | null;
+  scores: Record<string, unknown>;
+  cross_validations: Record<string, { passed: boolean; found: string | null }>;
+}
+
+/** Polls `GET /jobs/results` (each answer checked against the seed) until every job of `jobIds` has its result; returns them in that order. */
+export function awaitJobResults<const Ids extends readonly string[]>(
+  booted: BootedService,
+  key: string,
+  jobIds: Ids,
+): Promise<{ [Index in keyof Ids]: JobResult }> {
+  return eventually(
+    async () => {
+      const response = await booted.app.inject({
+        method: 'GET',
+        url: '/jobs/results?limit=100',
+        headers: { 'x-service-api-key': key },
+      });
+      contract.assertResponse('GET', '/jobs/results', response);
+      const byId = new Map((response.json().results as JobResult[]).map((result) => [result.job_id, result]));
+      const results = jobIds.map((jobId) => byId.get(jobId));
+      return results.every(Boolean) ? (results as { [Index in keyof Ids]: JobResult }) : undefined;
+    },
+    'the job results',
+    JOB_DEADLINE_MS,
+    100,
+  );
+}

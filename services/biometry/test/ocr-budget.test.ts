@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type BootedService, bootService, Contract, eventually } from '@trustplane/kernel/testkit';
+import { type BootedService, bootService } from '@trustplane/kernel/testkit';
 import { biometryService } from '../src/index.js';
-import { b64, DOCS_DIR, FACES_DIR, JOB_DEADLINE_MS, jobBody, mintKey } from './helpers.js';
-
-const contract = Contract.forService(biometryService);
-
-interface ResultBody {
-  job_id: string;
-  outcome: string;
-  failure_reason: string | null;
-  scores: Record<string, unknown>;
-}
+import { awaitJobResults, b64, contract, DOCS_DIR, FACES_DIR, jobBody, mintKey } from './helpers.js';
 
 describe('an MRZ reading cut by the OCR budget', () => {
   let booted: BootedService;
@@ -47,22 +38,7 @@ describe('an MRZ reading cut by the OCR budget', () => {
     });
     contract.assertResponse('POST', '/jobs/submit', submitted);
     assert.equal(submitted.statusCode, 202, submitted.body);
-    const jobId = submitted.json().job_id as string;
-
-    const result = await eventually(
-      async () => {
-        const response = await booted.app.inject({
-          method: 'GET',
-          url: '/jobs/results?limit=10',
-          headers: { 'x-service-api-key': key },
-        });
-        contract.assertResponse('GET', '/jobs/results', response);
-        return (response.json().results as ResultBody[]).find((candidate) => candidate.job_id === jobId);
-      },
-      'the job result',
-      JOB_DEADLINE_MS,
-      100,
-    );
+    const [result] = await awaitJobResults(booted, key, [submitted.json().job_id as string]);
     assert.equal(result.outcome, 'pending_review', JSON.stringify(result));
     assert.equal(result.scores.mrz_found, false);
     // The passport page shows its MRZ rows: OCR ran on them and was stopped, unlike a page without an MRZ.

@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type BootedService, bootService, Contract, eventually } from '@trustplane/kernel/testkit';
+import { type BootedService, bootService } from '@trustplane/kernel/testkit';
 import { readDocument, readManifest, resaved, swapPortrait } from '@trustplane/vision/testkit';
 import { biometryService } from '../src/index.js';
-import { b64, FACES_DIR, JOB_DEADLINE_MS, jobBody, mintKey } from './helpers.js';
-
-const contract = Contract.forService(biometryService);
-
-interface ResultBody {
-  job_id: string;
-  outcome: string;
-  failure_reason: string | null;
-  scores: Record<string, unknown>;
-  cross_validations: Record<string, { passed: boolean; found: string | null }>;
-}
+import { awaitJobResults, b64, contract, FACES_DIR, jobBody, mintKey } from './helpers.js';
 
 /**
  * The attack: a stolen identity card (Élodie Dupré's), photographed and saved as a JPEG, whose
@@ -67,25 +57,7 @@ describe('a document whose portrait was replaced and saved again', () => {
     const genuineJob = await submit('CIT-GENUINE', genuine, 'eileen_collins_nasa.jpg');
 
     // Two full verifications on a shared machine: minutes, not seconds, under load.
-    const results = await eventually(
-      async () => {
-        const response = await booted.app.inject({
-          method: 'GET',
-          url: '/jobs/results?limit=100',
-          headers: { 'x-service-api-key': key },
-        });
-        contract.assertResponse('GET', '/jobs/results', response);
-        const byId = new Map(
-          (response.json().results as ResultBody[]).map((result) => [result.job_id, result]),
-        );
-        const pair = [byId.get(forgedJob), byId.get(genuineJob)];
-        return pair.every(Boolean) ? (pair as [ResultBody, ResultBody]) : undefined;
-      },
-      'the job results',
-      JOB_DEADLINE_MS,
-      100,
-    );
-    const [forgedResult, genuineResult] = results;
+    const [forgedResult, genuineResult] = await awaitJobResults(booted, key, [forgedJob, genuineJob]);
 
     assert.equal(forgedResult.outcome, 'pending_review', JSON.stringify(forgedResult));
     assert.match(forgedResult.failure_reason ?? '', /portrait appears pasted/);
