@@ -96,10 +96,8 @@ const WORKER_SCRIPT = fileURLToPath(new URL('./ocr-worker-entry.cjs', import.met
 /** A Tesseract worker thread and the clock its recognitions are charged on. */
 interface OcrWorker {
   tesseract: Worker;
-  /** This thread's own CPU time; the process's where the thread's cannot be read. */
+  /** This thread's own CPU time; `processCpuClock` where the thread's cannot be read. */
   cpu: CpuClock;
-  /** Whether `cpu` is the thread's own clock (`stats().cpuClock`). */
-  threadClock: boolean;
 }
 
 /** A Tesseract worker (legacy engine, which reads a binarised OCR-B MRZ best) with the English data of `@tesseract.js-data/eng`. */
@@ -133,8 +131,7 @@ async function startWorker(): Promise<OcrWorker> {
     await tesseract.terminate();
     throw error;
   }
-  const own = cpu as CpuClock | null;
-  return { tesseract, cpu: own ?? processCpuClock, threadClock: own !== null };
+  return { tesseract, cpu: (cpu as CpuClock | null) ?? processCpuClock };
 }
 
 function linesOf(result: RecognizeResult): OcrLine[] {
@@ -183,7 +180,7 @@ export async function createOcrPool(options: OcrPoolOptions = {}): Promise<OcrPo
   const queue: Job[] = [];
   const stats: OcrPoolStats = { recognitions: 0, timeouts: 0, respawns: 0, cpuClock: 'thread' };
   const started = (worker: OcrWorker) => {
-    stats.cpuClock = worker.threadClock ? 'thread' : 'process';
+    stats.cpuClock = worker.cpu === processCpuClock ? 'process' : 'thread';
     return worker;
   };
   /** Workers being started to replace terminated ones. */
