@@ -55,28 +55,8 @@ function sha256Of(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-async function activeProject(name: string, template = 'blank'): Promise<Project> {
-  const created = await h.inject({
-    method: 'POST',
-    url: `/api/org/${org.slug}/projects`,
-    as: developer,
-    payload: { name, template },
-  });
-  assert.equal(created.statusCode, 201, created.body);
-  const { slug, adminToken } = created.json().project as Project;
-  const project = await eventually(
-    async () => {
-      const got = await h.inject({
-        method: 'GET',
-        url: `/api/org/${org.slug}/projects/${slug}`,
-        as: developer,
-      });
-      return got.json().project?.status === 'active' ? (got.json().project as Project) : undefined;
-    },
-    `project ${slug} active`,
-    120_000,
-  );
-  return { ...project, adminToken };
+function activeProject(name: string, template = 'blank'): Promise<Project> {
+  return h.activeProject(org, { name, template, as: developer, waitMs: 120_000 });
 }
 
 async function query(project: Project, sqlText: string, params: unknown[] = []) {

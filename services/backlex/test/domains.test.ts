@@ -52,30 +52,9 @@ async function sql<T>(query: string, params: unknown[] = []): Promise<T[]> {
 }
 
 let sequence = 0;
-async function activeProject(target: TestOrg = org, as: TestUser = target.owner): Promise<Project> {
+function activeProject(target: TestOrg = org, as: TestUser = target.owner): Promise<Project> {
   sequence += 1;
-  const created = await h.inject({
-    method: 'POST',
-    url: `/api/org/${target.slug}/projects`,
-    as,
-    payload: { name: `Domain project ${sequence}`, template: 'todo' },
-  });
-  assert.equal(created.statusCode, 201, created.body);
-  const project = created.json().project as Project;
-  await eventually(
-    async () => {
-      const got = await h.inject({
-        method: 'GET',
-        url: `/api/org/${target.slug}/projects/${project.slug}`,
-        as,
-      });
-      return got.json().project?.status === 'active' ? true : undefined;
-    },
-    `project ${project.slug} active`,
-    // The first provisioning spawns the database hosts: minutes on a loaded machine.
-    300_000,
-  );
-  return project;
+  return h.activeProject(target, { name: `Domain project ${sequence}`, template: 'todo', as });
 }
 
 function addDomain(project: Project, hostname: string, as: TestUser = developer, target = org) {

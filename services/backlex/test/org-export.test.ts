@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually } from '@trustplane/kernel/testkit';
 import { databasePaths } from '@trustplane/database-host';
 import Database from 'libsql';
 import { backlexExportRetention, backlexUsage } from '../src/index.js';
@@ -42,32 +41,12 @@ async function sql<T>(query: string, params: unknown[] = []): Promise<T[]> {
  * Creates a project through the API (in `org` as `developer` unless told) and waits for `active`;
  * the first provisioning spawns the database hosts: minutes on a loaded machine.
  */
-async function activeProject(
+function activeProject(
   name: string,
   template: string,
   { into = org, as = developer, waitMs = 300_000 }: { into?: TestOrg; as?: TestUser; waitMs?: number } = {},
 ): Promise<Project> {
-  const created = await h.inject({
-    method: 'POST',
-    url: `/api/org/${into.slug}/projects`,
-    as,
-    payload: { name, template },
-  });
-  assert.equal(created.statusCode, 201, created.body);
-  const project = created.json().project as Project;
-  await eventually(
-    async () => {
-      const got = await h.inject({
-        method: 'GET',
-        url: `/api/org/${into.slug}/projects/${project.slug}`,
-        as,
-      });
-      return got.json().project?.status === 'active' ? true : undefined;
-    },
-    `project ${project.slug} active`,
-    waitMs,
-  );
-  return project;
+  return h.activeProject(into, { name, template, as, waitMs });
 }
 
 async function run(project: Project, statements: string[]) {

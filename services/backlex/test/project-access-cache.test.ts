@@ -36,24 +36,8 @@ after(async () => {
 
 const accessOf = (h: BacklexHarness) => backlexProjects(h.service.booted.context).access;
 
-async function activeProject(name: string, owner: TestOrg = org): Promise<Project> {
-  const created = await a.inject({
-    method: 'POST',
-    url: `/api/org/${owner.slug}/projects`,
-    as: owner.owner,
-    payload: { name, template: 'todo' },
-  });
-  assert.equal(created.statusCode, 201, created.body);
-  const project = created.json().project as Project;
-  await eventually(async () => {
-    const got = await a.inject({
-      method: 'GET',
-      url: `/api/org/${owner.slug}/projects/${project.slug}`,
-      as: owner.owner,
-    });
-    return got.json().project.status === 'active';
-  }, `${name} active`);
-  return project;
+function activeProject(name: string, owner: TestOrg = org): Promise<Project> {
+  return a.activeProject(owner, { name, template: 'todo', waitMs: 30_000 });
 }
 
 function act(project: Project, action: string, method: 'POST' | 'DELETE' = 'POST', payload?: object) {

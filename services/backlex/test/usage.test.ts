@@ -42,20 +42,8 @@ async function sql<T>(query: string, params: unknown[] = []): Promise<T[]> {
   return (await h.service.booted.context.database().pool.query(query, params)).rows as T[];
 }
 
-async function activeProject(org: TestOrg, as: TestUser = org.owner, name = 'Usage app'): Promise<Project> {
-  const response = await h.inject({
-    method: 'POST',
-    url: `/api/org/${org.slug}/projects`,
-    as,
-    payload: { name },
-  });
-  assert.equal(response.statusCode, 201, response.body);
-  const created = response.json().project as Project;
-  await eventually(async () => {
-    const got = await h.inject({ method: 'GET', url: `/api/org/${org.slug}/projects/${created.slug}`, as });
-    return got.json().project?.status === 'active' ? true : undefined;
-  }, `project ${created.slug} active`);
-  return created;
+function activeProject(org: TestOrg, as: TestUser = org.owner, name = 'Usage app'): Promise<Project> {
+  return h.activeProject(org, { name, as, waitMs: 30_000 });
 }
 
 function query(project: Project, body: unknown, branch?: string) {

@@ -4,6 +4,7 @@ import {
   type BootOptions,
   bootService,
   Contract,
+  eventually,
   harnessFor,
   type HarnessRequest,
   type ServiceHarness,
@@ -12,6 +13,16 @@ import type { LightMyRequestResponse } from 'fastify';
 import { backlexService } from '../../src/index.js';
 
 export const contract = Contract.forService(backlexService);
+
+/** A project once active: its fields as `GET` showed them then, and the admin token its 201 showed once. */
+export interface ActiveProject {
+  id: string;
+  slug: string;
+  adminToken: string;
+  status: string;
+  createdAt: string;
+  [field: string]: unknown;
+}
 
 /** A person signed up, verified through the mailed link and signed in, all through HTTP. */
 export interface TestUser {
@@ -167,6 +178,40 @@ export class BacklexHarness {
     assert.equal(response.statusCode, 201, response.body);
     const { org } = response.json();
     return { id: org.id, slug: org.slug, name: org.name, owner: user };
+  }
+
+  /**
+   * A project created in `org` through `POST /api/org/{slug}/projects` by `as` (the owner by
+   * default), returned once `GET` shows it `active`. `template` omitted: the service's default.
+   * `waitMs` only keeps a broken test from hanging (the first provisioning of a run spawns the
+   * database hosts: minutes on a loaded machine).
+   */
+  async activeProject(
+    org: TestOrg,
+    {
+      name,
+      template,
+      as = org.owner,
+      waitMs = 300_000,
+    }: { name: string; template?: string; as?: TestUser; waitMs?: number },
+  ): Promise<ActiveProject> {
+    const created = await this.inject({
+      method: 'POST',
+      url: `/api/org/${org.slug}/projects`,
+      as,
+      payload: { name, ...(template === undefined ? {} : { template }) },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const { slug, adminToken } = created.json().project as ActiveProject;
+    const project = await eventually(
+      async () => {
+        const got = await this.inject({ method: 'GET', url: `/api/org/${org.slug}/projects/${slug}`, as });
+        return got.json().project?.status === 'active' ? (got.json().project as ActiveProject) : undefined;
+      },
+      `project ${slug} active`,
+      waitMs,
+    );
+    return { ...project, adminToken };
   }
 
   /** The token of the newest invitation mail to `email` (its `?token=` link). */
